@@ -1,0 +1,51 @@
+# warroom — run `make help` to see what each target does.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WARROOM := $(VENV)/bin/warroom
+HOST ?= 127.0.0.1
+PORT ?= 8080
+CONFIG ?= examples/oracle
+export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint bench system-deps db-check clean migration
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e . || $(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install warroom with its pinned dependencies
+
+run: venv ## Serve API, web UI and engine on http://127.0.0.1:8080 with the example config
+	@mkdir -p var
+	@$(WARROOM) db upgrade
+	@$(WARROOM) config apply $(CONFIG)
+	@$(WARROOM) bootstrap --url http://$(HOST):$(PORT)
+	$(WARROOM) serve --config $(CONFIG) --host $(HOST) --port $(PORT)
+
+system-deps: ## Install the Debian packages the end-to-end tests need (root only)
+	@bash scripts/system-deps.sh
+
+test: venv system-deps ## Install what the tests need and run every test
+	$(PY) -m pytest -q
+
+lint: venv ## ruff and mypy
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench: venv ## Run every benchmark (JSON lines on stdout)
+	@for b in bench/*.py; do $(PY) $$b $(BENCH_ARGS) || exit 1; done
+
+migration: ## Regenerate the initial migration from the models (before the first release)
+	@bash scripts/regen-initial-migration.sh
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages and starts the servers that the integration and end-to-end
+# tests use. Locally, without root, it only says what is missing (those tests then skip loudly);
+# under CI=true a missing piece is an error.
+set -u
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "system-deps: installing ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+      || { echo "system-deps: could not install ${need[*]}" >&2; [ "${CI:-}" = true ] && exit 1; }
+    # The Debian packages start their own daemons; the tests start private instances instead.
+    for svc in prometheus prometheus-alertmanager prometheus-node-exporter; do
+      pkill -x "$svc" 2>/dev/null || true
+    done
+  else
+    echo "system-deps: missing ${need[*]} (not root: end-to-end tests will skip)" >&2
+  fi
+fi
+if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start 2>/dev/null || true
+fi
+exit 0

@@ -1,0 +1,129 @@
+"""The FastAPI application factory: settings, database, clock, routers, error handlers."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from warroom import __version__
+from warroom.clock import Clock, SystemClock
+from warroom.db import Database
+from warroom.errors import WarroomError
+from warroom.settings import Settings
+
+log = logging.getLogger("warroom")
+
+# Each domain contributes one router; a domain adds its module here.
+ROUTERS = [
+    "warroom.auth.api",
+]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    routers: list[str] | None = None,
+) -> FastAPI:
+    """Build the app; tests pass their own database and a FakeClock."""
+    settings = settings or Settings()
+    database = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in app.state.startup_hooks:
+            hook(app)
+        yield
+        for hook in app.state.shutdown_hooks:
+            hook(app)
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="warroom",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.clock = clock or SystemClock()
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        with database.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": database.dialect}
+
+    for name in routers if routers is not None else ROUTERS:
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+        setup = getattr(module, "setup", None)
+        if setup is not None:
+            setup(app)
+    return app
+
+
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _field_of(loc: Any) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WarroomError)
+    async def warroom_error(_: Request, exc: WarroomError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = _field_of(first.get("loc", ()))
+        message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+        return _error(422, "invalid", message, field or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }
+        return _error(
+            exc.status_code,
+            codes.get(exc.status_code, "error"),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,129 @@
+"""Users and API tokens: creation, hashing, authentication, role checks."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import ROLES, ApiToken, User
+from warroom.clock import Clock
+from warroom.errors import Forbidden, Invalid, NotFound
+
+TOKEN_PREFIX = "wr_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and with which effective role."""
+
+    user_id: int
+    email: str
+    role: str
+    token_id: int | None = None
+
+    def allows(self, role: str) -> bool:
+        return role_rank(self.role) >= role_rank(role)
+
+    @property
+    def actor(self) -> str:
+        return self.email
+
+
+def role_rank(role: str) -> int:
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role")
+    return ROLES.index(role)
+
+
+def hash_token(plaintext: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash cannot be brute-forced.
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def get_user_by_email(session: Session, email: str) -> User:
+    """The user with this e-mail address, or NotFound."""
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise NotFound(f"no user with email {email!r}", field="email")
+    return user
+
+
+def ensure_user(
+    session: Session, clock: Clock, *, email: str, name: str, role: str, time_zone: str = "UTC"
+) -> User:
+    """Return the user with this e-mail, creating it if needed."""
+    role_rank(role)
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        user = User(
+            email=email.lower(), name=name, role=role, time_zone=time_zone, created_at=clock.now()
+        )
+        session.add(user)
+        session.flush()
+    return user
+
+
+def create_token(
+    session: Session, clock: Clock, user: User, *, name: str, role: str | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for user; returns the row and the plaintext, which is never stored."""
+    role = role or user.role
+    if role_rank(role) > role_rank(user.role):
+        raise Forbidden(
+            f"a token cannot have more rights ({role}) than its user ({user.role})", field="role"
+        )
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=plaintext[:10],
+        role=role,
+        token_hash=hash_token(plaintext),
+        created_at=clock.now(),
+    )
+    session.add(token)
+    session.flush()
+    return token, plaintext
+
+
+def authenticate(session: Session, clock: Clock, plaintext: str) -> Principal | None:
+    """The principal behind a token, or None if the token is unknown, revoked or inactive."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = clock.now()
+    # Recording use at minute granularity keeps hot paths (intake) from writing on every call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+    effective = min(token.role, token.user.role, key=role_rank)
+    return Principal(
+        user_id=token.user.id, email=token.user.email, role=effective, token_id=token.id
+    )
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """Tokens of one user, newest first."""
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, clock: Clock, principal: Principal, token_id: int) -> ApiToken:
+    """Revoke a token; users may revoke their own, admins any."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != principal.user_id and not principal.allows("admin")):
+        raise NotFound(f"no token {token_id}", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+    return token
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by e-mail."""
+    return list(session.scalars(select(User).order_by(User.email)))

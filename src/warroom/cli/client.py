@@ -1,0 +1,102 @@
+"""The CLI's HTTP client: WARROOM_URL and WARROOM_TOKEN, or the user's config file."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, message: str, field: str | None = None, body: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.body = body
+
+
+def config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "warroom" / "cli.json"
+
+
+def load_cli_config() -> dict[str, str]:
+    path = config_path()
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    return {k: str(v) for k, v in data.items() if k in ("url", "token")}
+
+
+class ApiClient:
+    """Thin wrapper over an httpx.Client that turns error bodies into ApiError."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiError(0, f"cannot reach warroom at {self.http.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+                err = body.get("error", {}) if isinstance(body, dict) else {}
+                raise ApiError(
+                    response.status_code,
+                    err.get("message") or response.text,
+                    err.get("field"),
+                    body,
+                )
+            except ValueError:
+                raise ApiError(response.status_code, response.text) from None
+        if response.status_code == 204 or not response.content:
+            return None
+        ctype = response.headers.get("content-type", "")
+        return response.json() if "json" in ctype else response.content
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+
+def _default_factory() -> ApiClient:
+    import httpx
+
+    stored = load_cli_config()
+    url = os.environ.get("WARROOM_URL") or stored.get("url") or DEFAULT_URL
+    token = os.environ.get("WARROOM_TOKEN") or stored.get("token")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return ApiClient(httpx.Client(base_url=url, headers=headers, timeout=30))
+
+
+# Tests replace this with a factory that returns a client bound to an in-process app.
+client_factory: Callable[[], ApiClient] = _default_factory
+
+
+def client() -> ApiClient:
+    return client_factory()

@@ -1,0 +1,176 @@
+"""Commands that work on the database directly: schema, bootstrap, recovery, serving."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from warroom.cli.output import fail
+
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (local, for bootstrap and recovery)", no_args_is_help=True)
+
+
+def _url() -> str:
+    from warroom.settings import Settings
+
+    return Settings().database_url
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Create or migrate the database named by WARROOM_DATABASE_URL."""
+    from warroom.migrate import upgrade
+
+    upgrade(_url(), revision)
+    typer.echo(f"database at {_redact(_url())} is at {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 1 if the models have changes that no migration carries."""
+    from warroom.migrate import pending_model_changes, upgrade
+
+    upgrade(_url())
+    diff = pending_model_changes(_url())
+    if diff:
+        for change in diff:
+            typer.echo(f"not in a migration: {change}", err=True)
+        raise typer.Exit(1)
+    typer.echo("models and migrations agree")
+
+
+@token_app.command("create")
+def token_create(
+    user: str = typer.Option(..., "--user", help="E-mail of the user"),
+    role: str = typer.Option(None, "--role", help="viewer, responder or admin"),
+    name: str = typer.Option("cli", "--name"),
+) -> None:
+    """Create an API token for a user (creating the user if needed) and print it once."""
+    from warroom.auth import service
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+    from warroom.errors import WarroomError
+
+    db = Database(_url())
+    clock = SystemClock()
+    try:
+        with db.session() as session:
+            account = service.ensure_user(
+                session, clock, email=user, name=user.split("@")[0], role=role or "responder"
+            )
+            if role and service.role_rank(role) > service.role_rank(account.role):
+                account.role = role  # local recovery may raise a user's role
+            _, plaintext = service.create_token(session, clock, account, name=name, role=role)
+    except WarroomError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+    typer.echo(plaintext)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    from warroom.auth.models import ApiToken
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+
+    db = Database(_url())
+    with db.session() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            fail(f"no token {token_id}")
+        token.revoked_at = SystemClock().now()
+    db.dispose()
+    typer.echo(f"token {token_id} revoked")
+
+
+def bootstrap(
+    url: str = typer.Option("http://127.0.0.1:8080", help="Where warroom serves"),
+    email: str = typer.Option("admin@warroom.local", help="First admin's e-mail"),
+) -> None:
+    """Create a first admin and token if no admin can log in yet; print how to start."""
+    from warroom.auth.bootstrap import ensure_admin_token
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+
+    db = Database(_url())
+    with db.session() as session:
+        admin_email, plaintext = ensure_admin_token(session, SystemClock(), email)
+    db.dispose()
+    typer.echo("")
+    if plaintext:
+        typer.echo(f"Created the first admin token for {admin_email} (shown only this once):")
+        typer.echo("")
+        typer.echo(f"  export WARROOM_URL={url}")
+        typer.echo(f"  export WARROOM_TOKEN={plaintext}")
+    else:
+        typer.echo(f"An admin token already exists for {admin_email}. Lost it? Run:")
+        typer.echo(
+            f"  export WARROOM_TOKEN=$(.venv/bin/warroom token create --user {admin_email}"
+            " --role admin)"
+        )
+    typer.echo("")
+    typer.echo("Open a test incident with:")
+    typer.echo('  .venv/bin/warroom incident open --title "Test incident" --severity SEV3')
+    typer.echo("or fire a test alert with:")
+    typer.echo(f"  curl -sS -X POST {url}/api/v1/intake/generic \\")
+    typer.echo(
+        '    -H "Authorization: Bearer $WARROOM_TOKEN" -H "Content-Type: application/json" \\'
+    )
+    typer.echo(
+        '    -d \'{"title": "Test alert", "severity": "SEV3", '
+        '"labels": {"service": "api-gateway"}}\''
+    )
+    typer.echo("")
+    typer.echo(f"API docs: {url}/docs   Health: {url}/healthz")
+    typer.echo("")
+
+
+def serve(
+    config: Path = typer.Option(None, "--config", help="Apply this config dir on start"),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8080),
+    no_engine: bool = typer.Option(
+        False, "--no-engine", help="Serve the API only; run `warroom worker` apart"
+    ),
+    workers: int = typer.Option(1, help="HTTP worker processes"),
+) -> None:
+    """Migrate the database, apply the config, and serve API, UI and engine."""
+    import uvicorn
+
+    from warroom.migrate import upgrade
+
+    upgrade(_url())
+    if config is not None:
+        from warroom.config.service import apply_directory_to_url
+
+        problems = apply_directory_to_url(_url(), config, actor="serve")
+        if problems:
+            for line in problems:
+                typer.echo(line, err=True)
+            fail(
+                f"refusing to start: {config} has {len(problems)} problem(s); "
+                "the database was left untouched"
+            )
+    if no_engine:
+        os.environ["WARROOM_ENGINE"] = "off"
+    uvicorn.run(
+        "warroom.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=os.environ.get("WARROOM_LOG_LEVEL", "info"),
+        proxy_headers=False,
+    )
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

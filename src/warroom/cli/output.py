@@ -1,0 +1,89 @@
+"""Printing for the CLI: Rich tables, JSON, times in the reader's time zone, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from typing import Any, NoReturn
+
+import typer
+
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table")
+
+
+def _tz() -> tzinfo | None:
+    name = os.environ.get("WARROOM_TZ") or os.environ.get("TZ")
+    if name:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def fmt_time(value: str | None) -> str:
+    """An ISO time from the API, shown in the reader's zone (WARROOM_TZ, TZ or local)."""
+    if not value:
+        return "-"
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    local = when.astimezone(_tz())
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def print_table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    formatters: dict[str, Callable[[Any], str]] | None = None,
+) -> None:
+    """Print rows as a table; columns are (key, heading) pairs."""
+    from rich.table import Table
+
+    formatters = formatters or {}
+    table = Table(title=title)
+    for _, heading in columns:
+        table.add_column(heading)
+    for row in rows:
+        cells = []
+        for key, _ in columns:
+            value = row.get(key)
+            cells.append(
+                formatters[key](value)
+                if key in formatters
+                else ("-" if value is None else str(value))
+            )
+        table.add_row(*cells)
+    console().print(table)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """Turn ApiError into a one-line message and exit code 1."""
+    from warroom.cli.client import ApiError
+
+    try:
+        yield
+    except ApiError as exc:
+        where = f" (field: {exc.field})" if exc.field else ""
+        fail(f"{exc.message}{where}" if exc.status else exc.message)

@@ -1,0 +1,176 @@
+"""Shared fixtures. Every test that takes `db` runs on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+import warroom.models  # noqa: F401  (registers every table)
+from warroom.app import create_app
+from warroom.auth import service as auth_service
+from warroom.clock import FakeClock
+from warroom.db import Base, Database
+from warroom.settings import Settings
+
+PG_ADMIN_URL = os.environ.get(
+    "WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip loudly when a real part is missing locally; fail under CI, where it must be there."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(f"SKIPPED, NOT TESTED: {reason}")
+
+
+def _pg_error() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any driver error means "not reachable"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A private PostgreSQL database for this test process, with every table created."""
+    error = _pg_error()
+    need(error is None, f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({error})")
+    name = f"warroom_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(database: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
+    """An empty database with the current schema, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path}/warroom.db")
+        Base.metadata.create_all(database.engine)
+        yield database
+        database.dispose()
+    else:
+        database = Database(request.getfixturevalue("pg_url"), pool_size=5, max_overflow=5)
+        try:
+            yield database
+        finally:
+            _truncate_all(database)
+            database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Any) -> Iterator[Database]:
+    """SQLite only, for tests of logic that does not depend on the database."""
+    database = Database(f"sqlite:///{tmp_path}/warroom.db")
+    Base.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(db: Database, tmp_path: Any) -> Settings:
+    return Settings(database_url=db.url, secret_key="test-secret", data_dir=tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database, clock: FakeClock) -> FastAPI:
+    return create_app(settings, db=db, clock=clock)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+MakeToken = Callable[..., str]
+
+
+@pytest.fixture
+def make_token(db: Database, clock: FakeClock) -> MakeToken:
+    """make_token("responder") -> a plaintext token for a fresh user with that role."""
+
+    def make(role: str = "admin", email: str | None = None, name: str = "Tester") -> str:
+        with db.session() as session:
+            user = auth_service.ensure_user(
+                session,
+                clock,
+                email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.com",
+                name=name,
+                role=role,
+            )
+            _, plaintext = auth_service.create_token(session, clock, user, name="test")
+        return plaintext
+
+    return make
+
+
+@pytest.fixture
+def admin_headers(make_token: MakeToken) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token('admin', email='admin@example.com')}"}
+
+
+@pytest.fixture
+def responder_headers(make_token: MakeToken) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token('responder', email='resp@example.com')}"}
+
+
+@pytest.fixture
+def viewer_headers(make_token: MakeToken) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token('viewer', email='viewer@example.com')}"}
+
+
+@pytest.fixture
+def cli(
+    client: TestClient, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """cli("incident", "list", "--json") runs the real CLI against the in-process app."""
+    from warroom.cli import client as cli_client
+    from warroom.cli.main import app as cli_app
+
+    def factory() -> cli_client.ApiClient:
+        client.headers.update(admin_headers)
+        return cli_client.ApiClient(client)
+
+    monkeypatch.setattr(cli_client, "client_factory", factory)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Any:
+        return runner.invoke(cli_app, list(args), input=input, catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,86 @@
+"""Every /api/ route needs a token: 401 without, 403 for a weaker role, 200 otherwise."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import MakeToken
+
+
+def test_healthz_is_open(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_missing_token_is_401_with_error_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert "Authorization" in response.json()["error"]["message"]
+
+
+def test_unknown_token_is_401(client: TestClient) -> None:
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer wr_nope"})
+    assert response.status_code == 401
+
+
+def test_valid_token_is_200(client: TestClient, make_token: MakeToken) -> None:
+    token = make_token("viewer", email="v@example.com")
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["email"] == "v@example.com"
+    assert response.json()["role"] == "viewer"
+
+
+def test_viewer_cannot_mint_admin_token_403(client: TestClient, make_token: MakeToken) -> None:
+    headers = {"Authorization": f"Bearer {make_token('viewer')}"}
+    response = client.post("/api/v1/tokens", json={"name": "x", "role": "admin"}, headers=headers)
+    assert response.status_code == 403
+    assert response.json()["error"]["field"] == "role"
+
+
+def test_admin_mints_token_for_other_user_shown_once(
+    client: TestClient, admin_headers: dict[str, str], make_token: MakeToken
+) -> None:
+    make_token("responder", email="r@example.com")
+    created = client.post(
+        "/api/v1/tokens", headers=admin_headers, json={"name": "ci", "user_email": "r@example.com"}
+    )
+    assert created.status_code == 201
+    secret = created.json()["token"]
+    assert secret.startswith("wr_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.json()["email"] == "r@example.com"
+    listing = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}"})
+    assert listing.status_code == 200
+    assert all("token" not in t for t in listing.json())
+
+
+def test_non_admin_cannot_mint_for_others(client: TestClient, make_token: MakeToken) -> None:
+    make_token("viewer", email="other@example.com")
+    headers = {"Authorization": f"Bearer {make_token('responder')}"}
+    response = client.post(
+        "/api/v1/tokens", headers=headers, json={"name": "x", "user_email": "other@example.com"}
+    )
+    assert response.status_code == 403
+
+
+def test_revoked_token_stops_working(client: TestClient, admin_headers: dict[str, str]) -> None:
+    created = client.post("/api/v1/tokens", headers=admin_headers, json={"name": "tmp"}).json()
+    headers = {"Authorization": f"Bearer {created['token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.delete(f"/api/v1/tokens/{created['id']}", headers=headers).status_code == 200
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_validation_error_names_the_field(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    response = client.post("/api/v1/tokens", headers=admin_headers, json={"name": ""})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "name"
+
+
+def test_openapi_is_served(client: TestClient) -> None:
+    assert client.get("/openapi.json").json()["info"]["title"] == "warroom"
