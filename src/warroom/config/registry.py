@@ -1,0 +1,66 @@
+"""Config sections: each domain declares the top-level keys it owns in the config files.
+
+A config directory holds YAML files; each file has top-level keys such as `severities:`,
+`services:` or `routes:`. Every key belongs to one registered Section, declared in the owning
+domain's `config.py` and listed in SECTION_MODULES. The config package loads the files, validates
+every item with the section's pydantic model, runs each section's cross-reference check, then
+computes a plan and applies it, section by section in `order`, in one transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from warroom.clock import Clock
+    from warroom.config.document import ConfigDocument, Plan, Problems
+
+# Domains that own config sections; a domain adds its module here.
+SECTION_MODULES = [
+    "warroom.catalog.config",
+]
+
+CheckFn = Callable[["ConfigDocument", "Problems"], None]
+ApplyFn = Callable[["Session", "Clock", "ConfigDocument", "Plan"], None]
+
+
+@dataclass
+class Section:
+    """One top-level key of the config files."""
+
+    key: str
+    model: type[BaseModel]
+    # many=True: the key holds a list of items, each identified by `identity`.
+    # many=False: the key holds one object (e.g. `severity_matrix:`).
+    many: bool = True
+    identity: str = "key"
+    # Cross-reference checks across sections (a service naming an unknown team).
+    check: CheckFn | None = None
+    # Writes the section into the database and records create/update/delete in the plan.
+    apply: ApplyFn | None = None
+    # Lower applies first (severities and users before services that reference them).
+    order: int = 100
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_sections: dict[str, Section] = {}
+
+
+def register(section: Section) -> Section:
+    _sections[section.key] = section
+    return section
+
+
+def sections() -> dict[str, Section]:
+    """Every registered section, importing the owning modules on first use."""
+    for name in SECTION_MODULES:
+        importlib.import_module(name)
+    return dict(sorted(_sections.items(), key=lambda kv: (kv[1].order, kv[0])))
