@@ -1,0 +1,62 @@
+"""The newcomer's path: `make run` serves, prints a token and a command that opens an incident."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
+    port = free_port()
+    env = dict(os.environ, WARROOM_DATABASE_URL=f"sqlite:///{tmp_path}/warroom.db",
+               XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    env.pop("WARROOM_TOKEN", None)
+    log = open(tmp_path / "run.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(["make", "-s", "run", f"PORT={port}", f"VENV={Path(sys.prefix)}"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        healthy = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                healthy = httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            except httpx.TransportError:
+                pass
+            if healthy:
+                break
+            time.sleep(0.2)  # waiting for a real server process to come up
+        log.seek(0)
+        output = log.read()
+        assert healthy, f"make run did not serve /healthz:\n{output}"
+        token = re.search(r"WARROOM_TOKEN=(wr_\S+)", output)
+        assert token, output
+        assert "warroom incident open" in output
+        quick = subprocess.run(
+            [str(Path(sys.prefix) / "bin" / "warroom"), "incident", "open",
+             "--title", "Test incident", "--severity", "SEV3"],
+            env=dict(env, WARROOM_URL=f"http://127.0.0.1:{port}", WARROOM_TOKEN=token.group(1)),
+            capture_output=True, text=True, timeout=30)
+        assert quick.returncode == 0, quick.stderr
+        assert "INC-1" in quick.stdout
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        log.close()
