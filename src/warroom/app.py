@@ -25,6 +25,17 @@ log = logging.getLogger("warroom")
 # Each domain contributes one router; a domain adds its module here.
 ROUTERS = [
     "warroom.auth.api",
+    "warroom.config.api",
+    "warroom.catalog.api",
+    "warroom.incidents.api",
+    "warroom.intake.api",
+    "warroom.evidence.api",
+    "warroom.audit.api",
+    "warroom.engine.api",
+    "warroom.notify.api",
+    "warroom.heartbeats.api",
+    "warroom.paging.api",
+    "warroom.metrics",
 ]
 
 

@@ -57,6 +57,7 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
         assert quick.returncode == 0, quick.stderr
         assert "INC-1" in quick.stdout
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
         log.close()

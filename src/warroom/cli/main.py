@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import typer
 
-from warroom.cli import local
+from warroom.cli import audit as audit_cli
+from warroom.cli import classify as classify_cli
+from warroom.cli import config as config_cli
+from warroom.cli import evidence as evidence_cli
+from warroom.cli import incident_work as incident_work_cli
+from warroom.cli import incidents as incidents_cli
+from warroom.cli import local, worker
+from warroom.cli import paging as paging_cli
+from warroom.cli import timeline as timeline_cli
 
 app = typer.Typer(
     name="warroom",
@@ -19,6 +27,19 @@ app.add_typer(local.db_app, name="db")
 app.add_typer(local.token_app, name="token")
 app.command("bootstrap")(local.bootstrap)
 app.command("serve")(local.serve)
+app.command("worker")(worker.worker)
+app.add_typer(config_cli.app, name="config")
+app.command("classify")(classify_cli.classify)
+app.add_typer(incidents_cli.incident_app, name="incident")
+app.add_typer(incident_work_cli.hypothesis_app, name="hypothesis")
+app.add_typer(incident_work_cli.task_app, name="task")
+app.command("timeline")(timeline_cli.timeline)
+app.add_typer(evidence_cli.evidence_app, name="evidence")
+app.add_typer(audit_cli.audit_app, name="audit")
+app.command("oncall")(paging_cli.oncall)
+app.add_typer(paging_cli.override_app, name="override")
+app.command("escalate")(paging_cli.escalate)
+app.add_typer(paging_cli.schedule_app, name="schedule")
 
 
 def run() -> None:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # Domains that own config sections; a domain adds its module here.
 SECTION_MODULES = [
     "warroom.catalog.config",
+    "warroom.intake.config",
+    "warroom.heartbeats.config",
+    "warroom.paging.config",
 ]
 
 CheckFn = Callable[["ConfigDocument", "Problems"], None]
@@ -37,13 +40,15 @@ class Section:
 
     key: str
     model: type[BaseModel]
-    # many=True: the key holds a list of items, each identified by `identity`.
+    # many=True: the key holds a list of items, each identified by `identity` (unique).
     # many=False: the key holds one object (e.g. `severity_matrix:`).
     many: bool = True
     identity: str = "key"
     # Cross-reference checks across sections (a service naming an unknown team).
     check: CheckFn | None = None
     # Writes the section into the database and records create/update/delete in the plan.
+    # Without it, the section lives only in the stored document (read it back with
+    # `warroom.config.service.current_document`) and the plan diffs it against the last one.
     apply: ApplyFn | None = None
     # Lower applies first (severities and users before services that reference them).
     order: int = 100
@@ -57,6 +62,11 @@ _sections: dict[str, Section] = {}
 def register(section: Section) -> Section:
     _sections[section.key] = section
     return section
+
+
+def registered(key: str) -> bool:
+    """Whether some domain owns the section `key` (e.g. "schedules")."""
+    return key in sections()
 
 
 def sections() -> dict[str, Section]:

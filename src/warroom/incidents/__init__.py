@@ -1,0 +1,1 @@
+"""Incidents: lifecycle, severity, roles, notes, hypotheses and tasks."""

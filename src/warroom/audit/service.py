@@ -1,0 +1,222 @@
+"""Recording timeline events onto their hash chain, and reading them back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from warroom.audit.chain import event_hash, normalise_payload
+from warroom.audit.models import GLOBAL_CHAIN, ChainHead, TimelineEvent
+from warroom.audit.pagination import decode_cursor, encode_cursor
+from warroom.clock import Clock
+from warroom.errors import Invalid, NotFound
+from warroom.events import DomainEvent, publish
+from warroom.incidents.models import Incident
+
+KIND = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
+MAX_PAGE = 500
+
+
+def chain_of(incident_id: int | None) -> int:
+    return GLOBAL_CHAIN if incident_id is None else incident_id
+
+
+def record(
+    session: Session,
+    clock: Clock,
+    *,
+    incident_id: int | None,
+    kind: str,
+    actor: str,
+    payload: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Append an event to its chain in the caller's transaction, then publish it."""
+    if not KIND.match(kind):
+        raise Invalid(
+            f"event kind {kind!r} must be source:subject:action in lower case", field="kind"
+        )
+    if not actor:
+        raise Invalid("an event needs an actor", field="actor")
+    body = normalise_payload(payload)
+    chain = chain_of(incident_id)
+    occurred_at = clock.now()
+    seq, prev_hash = _advance_head(session, chain)
+    digest = event_hash(
+        chain=chain,
+        seq=seq,
+        incident_id=incident_id,
+        kind=kind,
+        actor=actor,
+        occurred_at=occurred_at,
+        payload=body,
+        prev_hash=prev_hash,
+    )
+    event = TimelineEvent(
+        chain=chain,
+        seq=seq,
+        incident_id=incident_id,
+        kind=kind,
+        actor=actor,
+        occurred_at=occurred_at,
+        payload=body,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    session.add(event)
+    session.flush()
+    _set_head_hash(session, chain, digest)
+    publish(session, clock, DomainEvent(kind, incident_id, actor, body, event.id))
+    return event
+
+
+def _advance_head(session: Session, chain: int) -> tuple[int, str]:
+    # An UPDATE, not a SELECT: it takes the row lock on PostgreSQL and the write lock on
+    # SQLite before the head is read, so concurrent appends to one chain serialise.
+    if chain != GLOBAL_CHAIN:
+        stmt = (
+            update(Incident)
+            .where(Incident.id == chain)
+            .values(last_event_seq=Incident.last_event_seq + 1)
+            .returning(Incident.last_event_seq, Incident.last_event_hash)
+            .execution_options(synchronize_session=False)
+        )
+        row = session.execute(stmt).one_or_none()
+        if row is None:
+            raise NotFound(f"no incident with id {chain}", field="incident_id")
+        _expire_head(session, chain)
+        return int(row[0]), str(row[1])
+    for _ in range(2):
+        head = (
+            update(ChainHead)
+            .where(ChainHead.chain == chain)
+            .values(last_seq=ChainHead.last_seq + 1)
+            .returning(ChainHead.last_seq, ChainHead.last_hash)
+            .execution_options(synchronize_session=False)
+        )
+        found = session.execute(head).one_or_none()
+        if found is not None:
+            return int(found[0]), str(found[1])
+        _insert_head(session, chain)
+    raise RuntimeError("could not create the chain head")  # pragma: no cover
+
+
+def _insert_head(session: Session, chain: int) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(ChainHead).values(chain=chain).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+        session.execute(lite_insert(ChainHead).values(chain=chain).on_conflict_do_nothing())
+
+
+def _expire_head(session: Session, chain: int) -> None:
+    cached = session.identity_map.get(Session.identity_key(Incident, chain))
+    if cached is not None:
+        session.expire(cached, ["last_event_seq", "last_event_hash"])
+
+
+def _set_head_hash(session: Session, chain: int, digest: str) -> None:
+    if chain != GLOBAL_CHAIN:
+        session.execute(
+            update(Incident)
+            .where(Incident.id == chain)
+            .values(last_event_hash=digest)
+            .execution_options(synchronize_session=False)
+        )
+        _expire_head(session, chain)
+    else:
+        session.execute(
+            update(ChainHead)
+            .where(ChainHead.chain == chain)
+            .values(last_hash=digest)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def timeline_page(
+    session: Session,
+    *,
+    incident_id: int | None,
+    cursor: str | None = None,
+    limit: int = 50,
+    starred: bool | None = None,
+    kind_prefix: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[TimelineEvent], str | None]:
+    """One page of a timeline in seq order (keyset on seq) and the cursor of the next page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    query = select(TimelineEvent).where(TimelineEvent.chain == chain_of(incident_id))
+    if cursor:
+        after = decode_cursor(cursor, "seq")["seq"]
+        query = query.where(
+            TimelineEvent.seq < after if newest_first else TimelineEvent.seq > after
+        )
+    if starred is not None:
+        query = query.where(TimelineEvent.starred.is_(starred))
+    if kind_prefix:
+        query = query.where(TimelineEvent.kind.startswith(kind_prefix, autoescape=True))
+    order = TimelineEvent.seq.desc() if newest_first else TimelineEvent.seq.asc()
+    rows = list(session.scalars(query.order_by(order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(seq=rows[-1].seq) if more and rows else None)
+
+
+def last_events(session: Session, *, incident_id: int, count: int = 10) -> list[TimelineEvent]:
+    """The newest events of an incident, oldest first."""
+    rows, _ = timeline_page(session, incident_id=incident_id, limit=count, newest_first=True)
+    return list(reversed(rows))
+
+
+def get_event(session: Session, *, incident_id: int | None, seq: int) -> TimelineEvent:
+    """One event by its position in a timeline, or NotFound."""
+    event = session.scalar(
+        select(TimelineEvent).where(
+            TimelineEvent.chain == chain_of(incident_id), TimelineEvent.seq == seq
+        )
+    )
+    if event is None:
+        raise NotFound(f"no timeline event #{seq}", field="seq")
+    return event
+
+
+def star_event(
+    session: Session,
+    clock: Clock,
+    *,
+    incident_id: int,
+    seq: int,
+    starred: bool,
+    actor: str,
+) -> TimelineEvent:
+    """Star or unstar an event (starred events lead the postmortem); the change is recorded."""
+    event = get_event(session, incident_id=incident_id, seq=seq)
+    if event.starred != starred:
+        event.starred = starred
+        record(
+            session,
+            clock,
+            incident_id=incident_id,
+            kind="incident:event:starred" if starred else "incident:event:unstarred",
+            actor=actor,
+            payload={"seq": seq, "event_kind": event.kind},
+        )
+    return event
+
+
+def events_since(session: Session, *, incident_id: int, kinds: list[str]) -> list[TimelineEvent]:
+    """Every event of an incident whose kind is in kinds, oldest first."""
+    return list(
+        session.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.chain == incident_id, TimelineEvent.kind.in_(kinds))
+            .order_by(TimelineEvent.seq)
+        )
+    )

@@ -1,0 +1,92 @@
+"""`warroom config check|apply|show`: config as code from a directory of YAML files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, fail, print_json
+
+app = typer.Typer(help="Configuration as code (a directory of YAML files)", no_args_is_help=True)
+
+DirArg = typer.Argument(..., help="Config directory (every *.yaml / *.yml in it) or one file")
+
+
+@app.command("check")
+def check(directory: Path = DirArg) -> None:
+    """Validate a config directory; print each problem as file:line: message (exit 1 if any)."""
+    from warroom.config.service import load_directory
+
+    doc, problems = load_directory(directory)
+    if problems:
+        for line in problems:
+            typer.echo(line)
+        fail(f"{len(problems)} problem(s) in {directory}")
+    counts = []
+    for key, value in doc.raw().items():
+        if isinstance(value, list):
+            counts.append(f"{len(value)} {key}")
+        elif value is not None:
+            counts.append(key)
+    summary = ", ".join(counts) or "no sections"
+    typer.echo(f"{directory}: ok ({summary}; digest {doc.digest[:12]})")
+
+
+@app.command("apply")
+def apply(
+    directory: Path = DirArg,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, write nothing"),
+    actor: str = typer.Option("cli", "--actor", help="Recorded as who applied the revision"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply a config directory to the database at WARROOM_DATABASE_URL in one transaction."""
+    from warroom.config.service import apply_directory
+    from warroom.settings import Settings
+
+    result = apply_directory(Settings().database_url, directory, actor, dry_run=dry_run)
+    if result.problems:
+        for line in result.problems:
+            typer.echo(line)
+        fail(f"{len(result.problems)} problem(s) in {directory}; nothing was applied")
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "revision_id": result.revision_id,
+                "digest": result.digest,
+                "plan": result.plan.to_json(),
+            }
+        )
+        return
+    for line in result.plan.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo(f"dry run: {result.plan.summary()}; nothing was written")
+    elif result.revision_id is None:
+        typer.echo("nothing to change: the database already matches the config")
+    else:
+        typer.echo(f"applied revision {result.revision_id}: {result.plan.summary()}")
+
+
+@app.command("show")
+def show(as_json: bool = JsonOption) -> None:
+    """Show the revision the server runs (through the API; secrets are masked)."""
+    from warroom.cli.client import client
+
+    with api_errors():
+        data = client().get("/api/v1/config")
+    if as_json:
+        print_json(data)
+        return
+    revision = data.get("revision")
+    if revision is None:
+        typer.echo("no config has been applied yet")
+        return
+    typer.echo(
+        f"revision {revision['id']} applied {revision['applied_at']} by {revision['applied_by']}"
+        f" from {revision['source']} (digest {revision['digest'][:12]})"
+    )
+    for key, value in data["document"].items():
+        size = f"{len(value)} item(s)" if isinstance(value, list) else "set"
+        typer.echo(f"  {key}: {size}")

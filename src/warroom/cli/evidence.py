@@ -1,0 +1,148 @@
+"""`warroom evidence add|list|get|remove|export|verify`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+
+evidence_app = typer.Typer(help="The evidence locker: append-only, hashed, access-controlled")
+
+
+def _api() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+@evidence_app.command("add")
+def add(
+    number: int = typer.Argument(...),
+    text: str = typer.Option(None, "--text", help="Text evidence"),
+    file: Path = typer.Option(None, "--file", exists=True, dir_okay=False, help="A file"),
+    link: str = typer.Option(None, "--link", help="An http(s) link"),
+    command: str = typer.Option(
+        None, "--command", help="Command output: the command; output from --output or stdin"
+    ),
+    output: Path = typer.Option(None, "--output", exists=True, dir_okay=False),
+    name: str = typer.Option(None, "--name", help="A short name (defaults to the file name)"),
+    description: str = typer.Option("", "--description", "-d"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add text, a file, a link or command output to an incident's evidence."""
+    chosen = [x for x in (text, file, link, command) if x is not None]
+    if len(chosen) != 1:
+        fail("give exactly one of --text, --file, --link, --command")
+    base = f"/api/v1/incidents/{number}/evidence"
+    with api_errors():
+        api = _api()
+        if file is not None:
+            with file.open("rb") as handle:
+                item = api.post(
+                    f"{base}/files",
+                    files={"file": (file.name, handle)},
+                    data={"name": name or file.name, "description": description},
+                )
+        else:
+            body: dict[str, Any] = {"description": description}
+            if text is not None:
+                body.update(kind="text", name=name or "note", content=text)
+            elif link is not None:
+                body.update(kind="link", name=name or link[:300], content=link)
+            else:
+                out = output.read_text() if output else sys.stdin.read()
+                body.update(
+                    kind="command", name=name or command[:300], command=command, content=out
+                )
+            item = api.post(base, json=body)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(
+            f"INC-{number}: evidence {item['id']} sha256={item['sha256']} ({item['size']} B)"
+        )
+
+
+@evidence_app.command("list")
+def list_items(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """List an incident's evidence (removed items show as tombstones)."""
+    with api_errors():
+        items = _api().get(f"/api/v1/incidents/{number}/evidence")
+    if as_json:
+        print_json(items)
+        return
+    rows = [
+        {**i, "sha": i["sha256"][:16], "state": "removed" if i["removed_at"] else ""} for i in items
+    ]
+    print_table(
+        rows,
+        [
+            ("id", "ID"),
+            ("kind", "Kind"),
+            ("name", "Name"),
+            ("size", "Bytes"),
+            ("sha", "sha256"),
+            ("added_by", "Added by"),
+            ("added_at", "Added"),
+            ("state", ""),
+        ],
+        formatters={"added_at": fmt_time},
+    )
+
+
+@evidence_app.command("get")
+def get(
+    number: int = typer.Argument(...),
+    item_id: int = typer.Argument(...),
+    out: Path = typer.Option(None, "--out", "-o", help="Write here instead of stdout"),
+) -> None:
+    """Download one item's content (the download is logged on the timeline)."""
+    with api_errors():
+        data = _api().get(f"/api/v1/incidents/{number}/evidence/{item_id}/content")
+    raw = data if isinstance(data, bytes) else str(data).encode()
+    if out is None:
+        sys.stdout.buffer.write(raw)
+    else:
+        out.write_bytes(raw)
+
+
+@evidence_app.command("remove")
+def remove(
+    number: int = typer.Argument(...),
+    item_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", "-r"),
+) -> None:
+    """Tombstone an item: it stays listed, its content is no longer served."""
+    with api_errors():
+        _api().delete(f"/api/v1/incidents/{number}/evidence/{item_id}", params={"reason": reason})
+    typer.echo(f"INC-{number}: evidence {item_id} removed")
+
+
+@evidence_app.command("export")
+def export(
+    number: int = typer.Argument(...),
+    out: Path = typer.Option(None, "--out", "-o", help="Default: INC-N-evidence.zip"),
+) -> None:
+    """Write a zip of the items and a manifest of their sha256 hashes."""
+    with api_errors():
+        data = _api().get(f"/api/v1/incidents/{number}/evidence/export")
+    target = out or Path(f"INC-{number}-evidence.zip")
+    target.write_bytes(data)
+    typer.echo(f"wrote {target}")
+
+
+@evidence_app.command("verify")
+def verify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Check an export's items against its manifest; exit 1 naming any bad item."""
+    from warroom.evidence.bundle import verify_zip
+
+    count, problems = verify_zip(path)
+    for problem in problems:
+        typer.echo(f"BAD: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"OK: {count} item(s) match the manifest")

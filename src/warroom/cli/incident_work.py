@@ -1,0 +1,99 @@
+"""`warroom hypothesis ...` and `warroom task ...`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, print_json, print_table
+
+hypothesis_app = typer.Typer(help="Hypotheses: investigating, ruled_out, confirmed, unlikely")
+task_app = typer.Typer(help="Tasks: an incident's checklist")
+
+
+def _api() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+@hypothesis_app.command("add")
+def hypothesis_add(
+    number: int = typer.Argument(...),
+    text: str = typer.Argument(...),
+    owner: str = typer.Option(None, "--owner"),
+    status: str = typer.Option("investigating", "--status"),
+) -> None:
+    """Add a hypothesis to an incident."""
+    body = {"text": text, "owner": owner, "status": status}
+    with api_errors():
+        item = _api().post(f"/api/v1/incidents/{number}/hypotheses", json=body)
+    typer.echo(f"INC-{number}: hypothesis {item['id']} {item['status']}")
+
+
+@hypothesis_app.command("set")
+def hypothesis_set(
+    number: int = typer.Argument(...),
+    hypothesis_id: int = typer.Argument(...),
+    status: str = typer.Argument(..., help="investigating, ruled_out, confirmed or unlikely"),
+    owner: str = typer.Option(None, "--owner"),
+) -> None:
+    """Change a hypothesis' status (and owner)."""
+    body: dict[str, Any] = {"status": status}
+    if owner is not None:
+        body["owner"] = owner
+    with api_errors():
+        item = _api().patch(f"/api/v1/incidents/{number}/hypotheses/{hypothesis_id}", json=body)
+    typer.echo(f"INC-{number}: hypothesis {item['id']} is {item['status']}")
+
+
+@hypothesis_app.command("list")
+def hypothesis_list(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """List an incident's hypotheses."""
+    with api_errors():
+        items = _api().get(f"/api/v1/incidents/{number}/hypotheses")
+    if as_json:
+        print_json(items)
+        return
+    print_table(
+        items, [("id", "ID"), ("status", "Status"), ("text", "Hypothesis"), ("owner", "Owner")]
+    )
+
+
+@task_app.command("add")
+def task_add(
+    number: int = typer.Argument(...),
+    text: str = typer.Argument(...),
+    assignee: str = typer.Option(None, "--assignee", "-a"),
+) -> None:
+    """Add a task to an incident's checklist."""
+    with api_errors():
+        item = _api().post(
+            f"/api/v1/incidents/{number}/tasks", json={"text": text, "assignee": assignee}
+        )
+    typer.echo(f"INC-{number}: task {item['id']} added")
+
+
+@task_app.command("done")
+def task_done(
+    number: int = typer.Argument(...),
+    task_id: int = typer.Argument(...),
+    undo: bool = typer.Option(False, "--undo", help="Mark it not done"),
+) -> None:
+    """Tick a task off (or back on with --undo)."""
+    with api_errors():
+        item = _api().patch(f"/api/v1/incidents/{number}/tasks/{task_id}", json={"done": not undo})
+    typer.echo(f"INC-{number}: task {item['id']} {'done' if item['done'] else 'open'}")
+
+
+@task_app.command("list")
+def task_list(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """List an incident's tasks."""
+    with api_errors():
+        items = _api().get(f"/api/v1/incidents/{number}/tasks")
+    if as_json:
+        print_json(items)
+        return
+    rows = [{**t, "done": "✓" if t["done"] else ""} for t in items]
+    print_table(rows, [("id", "ID"), ("done", "Done"), ("text", "Task"), ("assignee", "Assignee")])

@@ -1,0 +1,196 @@
+"""`warroom incident ...`: open, list, show and work an incident through the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, fmt_time, print_json, print_table
+
+incident_app = typer.Typer(help="Incidents: open, list, show, move through the lifecycle")
+
+
+def _api() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+@incident_app.command("open")
+def open_incident(
+    title: str = typer.Option(..., "--title", "-t"),
+    severity: str = typer.Option(..., "--severity", "-s", help="A severity key, e.g. SEV2"),
+    service: list[str] = typer.Option([], "--service", help="Affected service (repeatable)"),
+    summary: str = typer.Option("", "--summary"),
+    tag: list[str] = typer.Option([], "--tag", help="Tag (repeatable)"),
+    private: bool = typer.Option(False, "--private", help="Only members and admins see it"),
+    drill: bool = typer.Option(False, "--drill", help="A practice incident"),
+    customer_facing: bool = typer.Option(None, "--customer-facing/--internal-only"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Open an incident and print its number."""
+    body: dict[str, Any] = {
+        "title": title,
+        "severity": severity,
+        "services": service,
+        "summary": summary,
+        "tags": tag,
+        "private": private,
+        "drill": drill,
+    }
+    if customer_facing is not None:
+        body["impact"] = {"customer_facing": customer_facing}
+    with api_errors():
+        created = _api().post("/api/v1/incidents", json=body)
+    if as_json:
+        print_json(created)
+    else:
+        typer.echo(f"Opened {created['ref']}: {created['title']} ({created['severity']})")
+
+
+@incident_app.command("list")
+def list_incidents(
+    status: list[str] = typer.Option([], "--status", help="Repeatable"),
+    severity: list[str] = typer.Option([], "--severity", help="Repeatable"),
+    service: str = typer.Option(None, "--service"),
+    since: str = typer.Option(None, "--since", help="ISO time, e.g. 2026-01-01T00:00:00Z"),
+    limit: int = typer.Option(50, "--limit", min=1, max=200),
+    cursor: str = typer.Option(None, "--cursor", help="next_cursor of a previous page"),
+    as_json: bool = JsonOption,
+) -> None:
+    """List incidents, newest first."""
+    params: dict[str, Any] = {"status": status, "severity": severity, "limit": limit}
+    for key, value in (("service", service), ("since", since), ("cursor", cursor)):
+        if value:
+            params[key] = value
+    with api_errors():
+        page = _api().get("/api/v1/incidents", params=params)
+    if as_json:
+        print_json(page)
+        return
+    rows = [{**i, "services": ", ".join(i["services"])} for i in page["items"]]
+    print_table(
+        rows,
+        [
+            ("ref", "Incident"),
+            ("status", "Status"),
+            ("severity", "Sev"),
+            ("title", "Title"),
+            ("services", "Services"),
+            ("opened_at", "Opened"),
+        ],
+        formatters={"opened_at": fmt_time},
+    )
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}")
+
+
+@incident_app.command("show")
+def show(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Everything a responder joining at 3am needs, on one screen."""
+    from warroom.cli.incident_screen import render
+
+    with api_errors():
+        api = _api()
+        base = f"/api/v1/incidents/{number}"
+        data = {
+            "incident": api.get(base),
+            "hypotheses": api.get(f"{base}/hypotheses"),
+            "tasks": api.get(f"{base}/tasks"),
+            "events": api.get(f"{base}/timeline", params={"limit": 10, "newest_first": "true"})[
+                "items"
+            ][::-1],
+        }
+    if as_json:
+        print_json(data)
+    else:
+        render(data)
+
+
+def _move(action: str, past: str) -> None:
+    def command(
+        number: int = typer.Argument(...),
+        note: str = typer.Option("", "--note", "-m", help="Why, for the timeline"),
+        as_json: bool = JsonOption,
+    ) -> None:
+        with api_errors():
+            result = _api().post(f"/api/v1/incidents/{number}/{action}", json={"note": note})
+        if as_json:
+            print_json(result)
+        else:
+            typer.echo(f"{result['ref']} {past}: now {result['status']}")
+
+    command.__doc__ = f"Mark an incident {past}."
+    incident_app.command(action)(command)
+
+
+for _action, _past in (
+    ("ack", "acknowledged"),
+    ("mitigate", "mitigated"),
+    ("resolve", "resolved"),
+    ("close", "closed"),
+    ("reopen", "reopened"),
+):
+    _move(_action, _past)
+
+
+@incident_app.command("severity")
+def severity(
+    number: int = typer.Argument(...),
+    new: str = typer.Argument(..., help="The new severity key"),
+    reason: str = typer.Option(..., "--reason", "-r"),
+) -> None:
+    """Raise or lower an incident's severity, with a reason."""
+    with api_errors():
+        result = _api().post(
+            f"/api/v1/incidents/{number}/severity", json={"severity": new, "reason": reason}
+        )
+    typer.echo(f"{result['ref']} is now {result['severity']}")
+
+
+@incident_app.command("role")
+def role(
+    number: int = typer.Argument(...),
+    name: str = typer.Argument(
+        ...,
+        help="incident_commander, scribe, communications_lead, "
+        "on_call_engineer or subject_matter_expert",
+    ),
+    email: str = typer.Argument(..., help="Who"),
+    remove: bool = typer.Option(False, "--remove", help="Take the role away"),
+) -> None:
+    """Assign (or hand over, or remove) a role."""
+    with api_errors():
+        api = _api()
+        if remove:
+            api.delete(f"/api/v1/incidents/{number}/roles/{name}/{email}")
+            typer.echo(f"INC-{number}: {email} no longer {name}")
+        else:
+            api.post(f"/api/v1/incidents/{number}/roles", json={"role": name, "user_email": email})
+            typer.echo(f"INC-{number}: {email} is {name}")
+
+
+@incident_app.command("note")
+def note(
+    number: int = typer.Argument(...), text: str = typer.Argument(...), as_json: bool = JsonOption
+) -> None:
+    """Add a note to the timeline."""
+    with api_errors():
+        event = _api().post(f"/api/v1/incidents/{number}/notes", json={"text": text})
+    if as_json:
+        print_json(event)
+    else:
+        typer.echo(f"INC-{number}: note #{event['seq']} added")
+
+
+@incident_app.command("star")
+def star(
+    number: int = typer.Argument(...),
+    seq: int = typer.Argument(..., help="The event's # in the timeline"),
+    off: bool = typer.Option(False, "--off", help="Unstar"),
+) -> None:
+    """Star a timeline event (starred events lead the postmortem)."""
+    with api_errors():
+        _api().post(f"/api/v1/incidents/{number}/timeline/{seq}/star", json={"starred": not off})
+    typer.echo(f"INC-{number}: event #{seq} {'unstarred' if off else 'starred'}")

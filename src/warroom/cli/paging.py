@@ -1,0 +1,219 @@
+"""CLI for paging: oncall, override add|list|remove, escalate, schedule list|shifts|feed."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import typer
+
+from warroom.cli.client import client
+from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+
+override_app = typer.Typer(
+    help="Schedule overrides: who covers whom, from when to when", no_args_is_help=True
+)
+schedule_app = typer.Typer(help="On-call schedules", no_args_is_help=True)
+
+_RELATIVE = re.compile(r"^\+(\d+)([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(text: str, option: str) -> str:
+    """ISO time, 'now' or '+2h' as an ISO string with a zone (naive means WARROOM_TZ/local)."""
+    text = text.strip()
+    now = datetime.now(UTC)
+    if text == "now":
+        return now.isoformat()
+    match = _RELATIVE.match(text)
+    if match:
+        return (now + timedelta(**{_UNITS[match[2]]: int(match[1])})).isoformat()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail(
+            f"{option}: {text!r} is not a time (2026-03-01T09:00, 2026-03-01T09:00+01:00, now, +2h)"
+        )
+    if when.tzinfo is None:
+        from warroom.cli.output import _tz
+
+        when = when.replace(tzinfo=_tz()) if _tz() else when.astimezone()
+    return when.isoformat()
+
+
+def oncall(
+    schedule: str = typer.Option(None, "--schedule", "-s", help="Only this schedule"),
+    at: str = typer.Option(None, "--at", help="At this time instead of now (ISO, now, +2h)"),
+    json_out: bool = JsonOption,
+) -> None:
+    """Who is on call now (or --at TIME), until when, and who is next."""
+    params: dict[str, Any] = {}
+    if schedule:
+        params["schedule"] = schedule
+    if at:
+        params["at"] = parse_when(at, "--at")
+    with api_errors():
+        rows = client().get("/api/v1/oncall", params=params)
+    if json_out:
+        print_json(rows)
+        return
+    table = [
+        {
+            "schedule": r["schedule"],
+            "now": r["now"]["user"] or "(nobody)",
+            "until": fmt_time(r["now"]["end"]),
+            "next": (r["next"] or {}).get("user") or "-",
+            "next_from": fmt_time((r["next"] or {}).get("start")),
+        }
+        for r in rows
+    ]
+    print_table(
+        table,
+        [
+            ("schedule", "Schedule"),
+            ("now", "On call"),
+            ("until", "Until"),
+            ("next", "Next"),
+            ("next_from", "From"),
+        ],
+    )
+
+
+@override_app.command("add")
+def override_add(
+    schedule: str = typer.Option(..., "--schedule", "-s"),
+    user: str = typer.Option(..., "--user", "-u", help="E-mail of who covers"),
+    start: str = typer.Option(..., "--start", help="ISO time, now or +1h"),
+    end: str = typer.Option(..., "--end", help="ISO time or +8h"),
+    replaces: str = typer.Option(None, "--replaces", help="Cover only this person's shifts"),
+    reason: str = typer.Option("", "--reason"),
+    json_out: bool = JsonOption,
+) -> None:
+    """Let someone cover a schedule from --start to --end."""
+    body = {
+        "user": user,
+        "start": parse_when(start, "--start"),
+        "end": parse_when(end, "--end"),
+        "replaces": replaces,
+        "reason": reason,
+    }
+    with api_errors():
+        row = client().post(f"/api/v1/schedules/{schedule}/overrides", json=body)
+    if json_out:
+        print_json(row)
+        return
+    typer.echo(
+        f"override {row['id']}: {row['user_email']} covers {schedule}"
+        + (f" for {row['replaces_email']}" if row["replaces_email"] else "")
+        + f" from {fmt_time(row['start_at'])} to {fmt_time(row['end_at'])}"
+    )
+
+
+@override_app.command("list")
+def override_list(
+    schedule: str = typer.Option(..., "--schedule", "-s"),
+    past: bool = typer.Option(False, "--past", help="Include overrides that are over"),
+    json_out: bool = JsonOption,
+) -> None:
+    """Overrides of a schedule."""
+    with api_errors():
+        rows = client().get(f"/api/v1/schedules/{schedule}/overrides", params={"past": past})
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        [
+            ("id", "Id"),
+            ("user_email", "Covers"),
+            ("replaces_email", "For"),
+            ("start_at", "From"),
+            ("end_at", "To"),
+            ("created_by", "By"),
+            ("reason", "Reason"),
+        ],
+        formatters={"start_at": fmt_time, "end_at": fmt_time},
+    )
+
+
+@override_app.command("remove")
+def override_remove(
+    override_id: int = typer.Argument(...),
+    schedule: str = typer.Option(..., "--schedule", "-s"),
+) -> None:
+    """Remove an override."""
+    with api_errors():
+        client().delete(f"/api/v1/schedules/{schedule}/overrides/{override_id}")
+    typer.echo(f"override {override_id} removed from {schedule}")
+
+
+def escalate(
+    number: int = typer.Argument(..., help="Incident number"),
+    to: list[str] = typer.Option(..., "--to", help="user:EMAIL, schedule:KEY or team:KEY"),
+    summary: str = typer.Option(..., "--summary", prompt="Incident summary (1-2 sentences)"),
+    actions: str = typer.Option(..., "--actions", prompt="Actions taken so far"),
+    why: str = typer.Option(..., "--why", prompt="Why you are escalating"),
+    need: str = typer.Option(..., "--need", prompt="What you need (decision, expertise, help)"),
+    json_out: bool = JsonOption,
+) -> None:
+    """Escalate an incident by hand; the escalation checklist is the message."""
+    body = {"to": to, "summary": summary, "actions_taken": actions, "why": why, "need": need}
+    with api_errors():
+        pages = client().post(f"/api/v1/incidents/{number}/escalate", json=body)
+    if json_out:
+        print_json(pages)
+        return
+    targets = ", ".join(sorted({p["target"] for p in pages}))
+    typer.echo(f"INC-{number}: escalated to {targets} ({len(pages)} person(s) paged)")
+
+
+@schedule_app.command("list")
+def schedule_list(json_out: bool = JsonOption) -> None:
+    """Every schedule."""
+    with api_errors():
+        rows = client().get("/api/v1/schedules")
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        [{**r, "layers": ", ".join(layer["name"] for layer in r["layers"])} for r in rows],
+        [("key", "Key"), ("name", "Name"), ("time_zone", "Time zone"), ("layers", "Layers")],
+    )
+
+
+@schedule_app.command("shifts")
+def schedule_shifts(
+    key: str = typer.Argument(...),
+    start: str = typer.Option("now", "--start"),
+    end: str = typer.Option("+7d", "--end"),
+    json_out: bool = JsonOption,
+) -> None:
+    """The final shifts of a schedule (default: the next 7 days)."""
+    params = {"start": parse_when(start, "--start"), "end": parse_when(end, "--end")}
+    with api_errors():
+        rows = client().get(f"/api/v1/schedules/{key}/shifts", params=params)
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        [
+            ("start", "From"),
+            ("end", "To"),
+            ("user", "On call"),
+            ("layer", "Layer"),
+            ("override_id", "Override"),
+        ],
+        formatters={"start": fmt_time, "end": fmt_time},
+    )
+
+
+@schedule_app.command("feed")
+def schedule_feed(
+    key: str = typer.Argument(None, help="Schedule key; omit for your own feed"),
+) -> None:
+    """Print the secret iCalendar URL of a schedule (or your own shifts)."""
+    with api_errors():
+        found = client().get(f"/api/v1/schedules/{key}/feed" if key else "/api/v1/me/feed")
+    typer.echo(found["url"])

@@ -1,0 +1,51 @@
+"""`warroom worker`: a standalone engine process (split deployment on PostgreSQL).
+
+Run any number of them next to `warroom serve --no-engine`; they share the work through the
+database (FOR UPDATE SKIP LOCKED, leases) and wake on NOTIFY. SIGTERM or SIGINT stops a worker
+gracefully: it finishes the job in hand and gives back the ones it had claimed but not started.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def worker(
+    name: str = typer.Option(None, "--name", help="Worker name shown in job leases"),
+    poll: float = typer.Option(None, "--poll", help="Safety-net poll interval in seconds"),
+    lease: float = typer.Option(None, "--lease", help="Lease length in seconds"),
+) -> None:
+    """Run the engine: deliver notifications and run due jobs until stopped."""
+    import logging
+    import signal
+    import threading
+
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+    from warroom.engine.options import EngineOptions
+    from warroom.engine.worker import Worker
+    from warroom.settings import Settings
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    options = EngineOptions()
+    if poll is not None:
+        options.poll_seconds = poll
+    if lease is not None:
+        options.lease_seconds = lease
+    db = Database(settings.database_url)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("warroom.engine").info("signal %s: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        Worker(db, SystemClock(), settings, name, options=options).run_forever(stop)
+    finally:
+        db.dispose()

@@ -1,0 +1,72 @@
+"""Routes to apply config from files sent over HTTP and to read the current revision."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter
+
+from warroom.config import service
+from warroom.config.schemas import (
+    ApplyOut,
+    ConfigUpload,
+    CurrentConfigOut,
+    PlanEntryOut,
+    RevisionOut,
+)
+from warroom.deps import Admin, ClockDep, SessionDep, Viewer
+from warroom.errors import Invalid
+
+router = APIRouter(prefix="/api/v1", tags=["config"])
+
+_SECRET = re.compile(r"secret|password|passwd|token|api_key|apikey|private_key|credential", re.I)
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """The document with values of secret-looking fields masked."""
+    if isinstance(value, dict):
+        return {k: redact(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, key) for v in value]
+    if _SECRET.search(key) and isinstance(value, str) and value:
+        return "***"
+    return value
+
+
+@router.post("/config/apply", response_model=ApplyOut)
+def apply_config(
+    body: ConfigUpload, principal: Admin, session: SessionDep, clock: ClockDep
+) -> ApplyOut:
+    doc, problems = service.load_files(body.files, source="api")
+    if problems:
+        lines = problems.lines()
+        raise Invalid(
+            f"the config has {len(lines)} problem(s): {lines[0]}",
+            field="files",
+            details={"problems": lines},
+        )
+    result = service.apply_document(
+        session, clock, doc, actor=principal.actor, dry_run=body.dry_run
+    )
+    if body.dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return ApplyOut(
+        dry_run=body.dry_run,
+        revision_id=result.revision_id,
+        digest=result.digest,
+        summary=result.plan.summary(),
+        plan=[PlanEntryOut(**entry) for entry in result.plan.to_json()],
+    )
+
+
+@router.get("/config", response_model=CurrentConfigOut)
+def current_config(_: Viewer, session: SessionDep) -> CurrentConfigOut:
+    revision = service.current_revision(session)
+    if revision is None:
+        return CurrentConfigOut(revision=None, document={})
+    return CurrentConfigOut(
+        revision=RevisionOut.model_validate(revision), document=redact(revision.document)
+    )

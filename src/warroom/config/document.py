@@ -1,0 +1,300 @@
+"""What a section's `check` and `apply` functions work with: the document, problems, the plan.
+
+A typical section (see `warroom.catalog.config` for real ones)::
+
+    class RouteConfig(ConfigModel):
+        key: Key
+        service: str
+
+    def check(doc: ConfigDocument, problems: Problems) -> None:
+        services = doc.identities("services")
+        for index, route in doc.entries("routes"):
+            if route.service not in services:
+                problems.add("routes", index, "service", f"unknown service {route.service!r}")
+
+    def apply(session, clock, doc: ConfigDocument, plan: Plan) -> None:
+        for route in doc.items("routes"):
+            row = ...  # load or create the row
+            if plan.compare("route", route.key, old_values_or_None, new_values):
+                ...  # write the new values
+
+    register(Section("routes", RouteConfig, check=check, apply=apply, order=60))
+
+A problem is printed as `file:line: routes[edge].service: unknown service 'x'`, with the line
+of the offending field (or of the item, when the field is absent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Field = str | Sequence[str | int] | None
+
+
+def field_path(value: Field) -> tuple[str | int, ...]:
+    """ "a.b.0.c" or ("a", "b", 0, "c") -> ("a", "b", 0, "c")."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(int(p) if p.isdigit() else p for p in value.split(".") if p)
+    return tuple(value)
+
+
+def field_label(path: Sequence[str | int]) -> str:
+    """("notify", 0, "after") -> "notify[0].after"."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class ConfigDocument:
+    """A loaded config directory: validated items per section plus where each came from.
+
+    Items whose schema validation failed are left out of `items`/`entries` (their problems are
+    already reported) but still count in `identities`, so cross-checks do not pile up noise.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        raw: dict[str, Any],
+        positions: dict[tuple[Any, ...], tuple[str, int]],
+        identity_fields: Mapping[str, str | None],
+    ) -> None:
+        self.source = source
+        self._raw_input = raw
+        self._positions = positions
+        self._identity_fields = dict(identity_fields)
+        self._models: dict[str, list[BaseModel | None]] = {}
+
+    # -- reading -----------------------------------------------------------------------------
+    def entries(self, key: str) -> list[tuple[int | None, BaseModel]]:
+        """(index, item) for each valid item of a section; index is None for single objects."""
+        models = self._models.get(key, [])
+        if self._identity_fields.get(key) is None:
+            return [(None, m) for m in models if m is not None]
+        return [(i, m) for i, m in enumerate(models) if m is not None]
+
+    def items(self, key: str) -> list[BaseModel]:
+        """The valid items of a list section (or [object] for a single-object section)."""
+        return [m for _, m in self.entries(key)]
+
+    def get(self, key: str) -> BaseModel | None:
+        """The object of a single-object section (such as `severity_matrix`), or None."""
+        items = self.items(key)
+        return items[0] if items else None
+
+    def identities(self, key: str) -> set[str]:
+        """The identities (e.g. keys) of every item written in a list section, valid or not."""
+        ident = self._identity_fields.get(key)
+        values = self._raw_input.get(key)
+        if ident is None or not isinstance(values, list):
+            return set()
+        return {str(v[ident]) for v in values if isinstance(v, dict) and v.get(ident) is not None}
+
+    def present(self, key: str) -> bool:
+        """Whether the files mention this section at all."""
+        return key in self._raw_input
+
+    def identity(self, key: str, index: int | None) -> str | None:
+        """The identity written for item `index` of a section, if any."""
+        ident = self._identity_fields.get(key)
+        values = self._raw_input.get(key)
+        if ident is None or index is None or not isinstance(values, list):
+            return None
+        if index < len(values) and isinstance(values[index], dict):
+            value = values[index].get(ident)
+            return None if value is None else str(value)
+        return None
+
+    def raw(self) -> dict[str, Any]:
+        """The normalised document (defaults filled in, JSON-able) as stored on apply."""
+        out: dict[str, Any] = {}
+        for key in sorted(self._models):
+            items = [m.model_dump(mode="json") for m in self.items(key)]
+            if self._identity_fields.get(key) is None:
+                out[key] = items[0] if items else None
+            else:
+                out[key] = items
+        return out
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the normalised document."""
+        text = json.dumps(self.raw(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # -- locating ----------------------------------------------------------------------------
+    def locate(
+        self, key: str, index: int | None = None, field: Field = None
+    ) -> tuple[str, int] | None:
+        """(file, line) of the deepest known part of key[index].field."""
+        path: tuple[Any, ...] = (key,) + (() if index is None else (index,)) + field_path(field)
+        while path:
+            if path in self._positions:
+                return self._positions[path]
+            path = path[:-1]
+        return None
+
+    def where(self, key: str, index: int | None = None, field: Field = None) -> str:
+        """ "file:line" of key[index].field (or of the nearest enclosing item)."""
+        found = self.locate(key, index, field)
+        return f"{found[0]}:{found[1]}" if found else self.source
+
+    def label(self, key: str, index: int | None = None, field: Field = None) -> str:
+        """How a problem names its subject: services[api-gateway].team."""
+        label = key
+        if index is not None:
+            label += f"[{self.identity(key, index) or index}]"
+        path = field_path(field)
+        if path:
+            label += ("" if isinstance(path[0], int) else ".") + field_label(path)
+        return label
+
+    def _set_models(self, key: str, models: list[BaseModel | None]) -> None:
+        self._models[key] = models
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.file}: {self.message}"
+        )
+
+
+class Problems:
+    """Problems found in a document; iterating yields "file:line: message" lines in file order."""
+
+    def __init__(self, doc: ConfigDocument) -> None:
+        self.doc = doc
+        self._items: list[Problem] = []
+
+    def add(self, key: str, index: int | None, field: Field, message: str) -> None:
+        """Report a problem about key[index].field; it is placed at that field's line."""
+        file, line = self.doc.locate(key, index, field) or (self.doc.source, 0)
+        self._items.append(Problem(file, line, f"{self.doc.label(key, index, field)}: {message}"))
+
+    def add_at(self, file: str, line: int, message: str) -> None:
+        """Report a problem at an explicit place (used by the loader)."""
+        self._items.append(Problem(file, line, message))
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(p) for p in sorted(set(self._items), key=lambda p: (p.file, p.line)))
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __len__(self) -> int:
+        return len(set(self._items))
+
+    def lines(self) -> list[str]:
+        return list(self)
+
+
+Action = Literal["create", "update", "delete"]
+
+
+@dataclass
+class PlanEntry:
+    """One object to create, update or delete; `changes` maps field -> (old, new)."""
+
+    action: Action
+    kind: str
+    identity: str
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    note: str = ""
+
+    def line(self) -> str:
+        sign = {"create": "+", "update": "~", "delete": "-"}[self.action]
+        text = f"{sign} {self.action} {self.kind} {self.identity}"
+        if self.action == "update" and self.changes:
+            text += ": " + "; ".join(
+                f"{name}: {_short(old)} -> {_short(new)}"
+                for name, (old, new) in self.changes.items()
+            )
+        return text + (f" ({self.note})" if self.note else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "kind": self.kind,
+            "identity": self.identity,
+            "changes": {k: {"old": o, "new": n} for k, (o, n) in self.changes.items()},
+            "note": self.note,
+        }
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Plan:
+    """What an apply changes, object by object; `bool(plan)` is False when nothing changes."""
+
+    def __init__(self) -> None:
+        self.entries: list[PlanEntry] = []
+
+    def create(self, kind: str, identity: str, note: str = "") -> None:
+        self.entries.append(PlanEntry("create", kind, identity, note=note))
+
+    def update(
+        self, kind: str, identity: str, changes: dict[str, tuple[Any, Any]], note: str = ""
+    ) -> None:
+        self.entries.append(PlanEntry("update", kind, identity, dict(changes), note))
+
+    def delete(self, kind: str, identity: str, note: str = "") -> None:
+        self.entries.append(PlanEntry("delete", kind, identity, note=note))
+
+    def compare(
+        self, kind: str, identity: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]
+    ) -> bool:
+        """Record a create (old is None) or an update of the fields that differ; True if any."""
+        if old is None:
+            self.create(kind, identity)
+            return True
+        changes = {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
+        if changes:
+            self.update(kind, identity, changes)
+        return bool(changes)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[PlanEntry]:
+        return iter(self.entries)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            a: sum(1 for e in self.entries if e.action == a) for a in ("create", "update", "delete")
+        }
+
+    def summary(self) -> str:
+        c = self.counts()
+        return f"{c['create']} to create, {c['update']} to update, {c['delete']} to delete"
+
+    def lines(self) -> list[str]:
+        return [e.line() for e in self.entries]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.entries]
+
+    def __str__(self) -> str:
+        return "\n".join([*self.lines(), self.summary()])

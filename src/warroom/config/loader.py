@@ -1,0 +1,197 @@
+"""Read YAML config files into plain data while remembering the line of every item and field.
+
+Parsing goes through PyYAML's composer so each node keeps its mark; the values are then built
+by hand, which is where duplicate keys are caught, `${ENV_VAR}` is substituted in strings and
+`X_file: PATH` is replaced by `X: <contents of PATH>`. Booleans are YAML 1.2 style (only
+true/false), so `yes`, `no`, `on` and `off` stay text, and dates stay text too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIME_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+SUFFIXES = (".yaml", ".yml")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIME_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found while reading a file, before any schema is applied."""
+
+    file: str
+    line: int
+    message: str
+
+
+@dataclass
+class SourceFile:
+    """One config file: the name shown in problems, its text, where `*_file` paths start."""
+
+    name: str
+    text: str
+    base_dir: Path | None = None
+
+
+@dataclass
+class LoadedFile:
+    """A parsed file: its top-level mapping and the line of every path inside it."""
+
+    name: str
+    data: dict[str, Any]
+    lines: dict[Path_, int] = field(default_factory=dict)
+    # Paths whose value could not be read (missing variable or file): already reported.
+    failed: set[Path_] = field(default_factory=set)
+
+
+def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
+    """The *.yaml and *.yml files of a directory (or one file), sorted by name."""
+    if path.is_file():
+        paths = [path]
+    elif path.is_dir():
+        paths = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        if not paths:
+            return [], [Issue(str(path), 0, "no *.yaml or *.yml files in this directory")]
+    else:
+        return [], [Issue(str(path), 0, "no such config directory or file")]
+    files, issues = [], []
+    for p in paths:
+        try:
+            files.append(SourceFile(str(p), p.read_text(encoding="utf-8"), p.parent))
+        except (OSError, UnicodeDecodeError) as exc:
+            issues.append(Issue(str(p), 1, f"cannot read the file: {exc}"))
+    return files, issues
+
+
+def parse(
+    source: SourceFile, env: Mapping[str, str] | None = None
+) -> tuple[LoadedFile, list[Issue]]:
+    """Parse one file; problems come back as issues with their line (the file may be partial)."""
+    builder = _Builder(source, os.environ if env is None else env)
+    loaded = LoadedFile(source.name, {})
+    try:
+        node = _Loader(source.text).get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        detail = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        return loaded, [Issue(source.name, line, f"YAML syntax error: {detail}{context}")]
+    except yaml.YAMLError as exc:
+        return loaded, [Issue(source.name, 1, f"YAML error: {exc}")]
+    if node is None:
+        return loaded, []
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + 1
+        message = "the top level must be a mapping of sections (severities:, services:, ...)"
+        return loaded, [Issue(source.name, line, message)]
+    loaded.data = builder.build(node, ())
+    loaded.lines = builder.lines
+    loaded.failed = builder.failed
+    return loaded, builder.issues
+
+
+class _Builder:
+    def __init__(self, source: SourceFile, env: Mapping[str, str]) -> None:
+        self.source = source
+        self.env = env
+        self.lines: dict[Path_, int] = {}
+        self.issues: list[Issue] = []
+        self.failed: set[Path_] = set()
+        self.loader = _Loader("")
+
+    def issue(self, line: int, message: str) -> None:
+        self.issues.append(Issue(self.source.name, line, message))
+
+    def build(self, node: yaml.Node, path: Path_, line: int | None = None) -> Any:
+        self.lines.setdefault(path, line or node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, str) and "$" in value:
+            return self.substitute(value, node.start_mark.line + 1, path)
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE_TAG:
+                self.issue(line, "merge keys (<<) are not supported; repeat the fields")
+                continue
+            key = str(self.loader.construct_object(key_node, deep=True))
+            if key in seen:
+                self.issue(line, f"duplicate key {key!r} (first at line {seen[key]})")
+                continue
+            seen[key] = line
+            if key.endswith("_file") and len(key) > 5 and isinstance(value_node, yaml.ScalarNode):
+                base = key[: -len("_file")]
+                self.lines[(*path, base)] = line
+                self.lines[(*path, key)] = line
+                value = self.build(value_node, (*path, key), line)
+                out[base] = self._read_secret(key, value, line, (*path, base))
+                continue
+            out[key] = self.build(value_node, (*path, key), line)
+        for key in list(out):
+            if f"{key}_file" in seen and key in seen:
+                self.issue(seen[f"{key}_file"], f"give either {key!r} or '{key}_file', not both")
+        return out
+
+    def _read_secret(self, key: str, value: Any, line: int, path: Path_) -> Any:
+        if not isinstance(value, str):
+            return value
+        file = Path(value).expanduser()
+        if not file.is_absolute() and self.source.base_dir is not None:
+            file = self.source.base_dir / file
+        try:
+            return file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            self.issue(line, f"{key}: file {str(file)!r} does not exist")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.issue(line, f"{key}: cannot read {str(file)!r}: {exc}")
+        self.failed.add(path)
+        return ""
+
+    def substitute(self, text: str, line: int, path: Path_ = ()) -> str:
+        """Replace ${VAR} (or ${VAR:-default}); $${ stands for a literal ${."""
+
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$${":
+                return "${"
+            name, default = match.group(1), match.group(2)
+            if name in self.env:
+                return self.env[name]
+            if default is not None:
+                return default
+            self.issue(line, f"environment variable {name!r} is not set")
+            self.failed.add(path)
+            return match.group(0)
+
+        return _ENV.sub(replace, text)

@@ -1,0 +1,193 @@
+"""Config as code: load and check a directory, plan and apply it in one transaction, read it back.
+
+Other domains read their sections at runtime with `current_document(session)[key]` (or
+`current_section`), which returns the normalised document of the last applied revision.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock, SystemClock
+from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.loader import SourceFile, read_directory
+from warroom.config.models import ConfigRevision
+from warroom.config.registry import Section, sections
+from warroom.config.validate import build_document
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did (or would do, on a dry run)."""
+
+    plan: Plan
+    revision_id: int | None = None
+    digest: str = ""
+    dry_run: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def load_directory(
+    path: Path | str, env: Mapping[str, str] | None = None
+) -> tuple[ConfigDocument, Problems]:
+    """Load, validate and cross-check a config directory (or a single file)."""
+    files, issues = read_directory(Path(path))
+    doc, problems = build_document(str(path), files, env)
+    for issue in issues:
+        problems.add_at(issue.file, issue.line, issue.message)
+    return doc, problems
+
+
+def load_files(
+    files: Mapping[str, str], source: str = "api", env: Mapping[str, str] | None = None
+) -> tuple[ConfigDocument, Problems]:
+    """Load config from in-memory texts {file name: YAML text}, e.g. an API upload."""
+    sources = [SourceFile(name, text) for name, text in sorted(files.items())]
+    return build_document(source, sources, env)
+
+
+def check_directory(path: Path | str) -> list[str]:
+    """Problems of a config directory as "file:line: message" lines (empty when valid)."""
+    _, problems = load_directory(path)
+    return problems.lines()
+
+
+def apply_document(
+    session: Session, clock: Clock, doc: ConfigDocument, *, actor: str, dry_run: bool = False
+) -> ApplyResult:
+    """Write a valid document section by section and store a revision if anything changed.
+
+    On a dry run the writes still happen in the session (that is how the plan is computed);
+    the caller must roll the session back instead of committing.
+    """
+    previous = current_document(session)
+    plan = Plan()
+    for section in sections().values():
+        if section.apply is not None:
+            section.apply(session, clock, doc, plan)
+        else:
+            _plan_stored_only(section, previous.get(section.key), doc, plan)
+    session.flush()
+    result = ApplyResult(plan=plan, digest=doc.digest, dry_run=dry_run)
+    latest = _latest(session)
+    if dry_run or (not plan and latest is not None and latest[1] == result.digest):
+        return result
+    revision = ConfigRevision(
+        digest=result.digest,
+        source=doc.source[:500],
+        applied_at=clock.now(),
+        applied_by=actor,
+        document=doc.raw(),
+    )
+    session.add(revision)
+    session.flush()
+    result.revision_id = revision.id
+    return result
+
+
+def apply_directory(
+    url: str, path: Path | str, actor: str, *, dry_run: bool = False, clock: Clock | None = None
+) -> ApplyResult:
+    """Check a directory and, when valid, apply it to the database at url in one transaction."""
+    doc, problems = load_directory(path)
+    if problems:
+        return ApplyResult(plan=Plan(), dry_run=dry_run, problems=problems.lines())
+    from warroom.db import Database
+
+    db = Database(url)
+    try:
+        session = db.sessions()
+        try:
+            result = apply_document(
+                session, clock or SystemClock(), doc, actor=actor, dry_run=dry_run
+            )
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+    finally:
+        db.dispose()
+    return result
+
+
+def apply_directory_to_url(url: str, path: Path | str, actor: str) -> list[str]:
+    """Apply a config directory to the database at url; problem lines, or [] on success."""
+    return apply_directory(url, path, actor).problems
+
+
+def current_revision(session: Session) -> ConfigRevision | None:
+    """The last applied revision, or None before the first apply."""
+    return session.scalar(select(ConfigRevision).order_by(ConfigRevision.id.desc()).limit(1))
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, tuple[int, str, dict[str, Any]]] = {}
+
+
+def current_document(session: Session) -> dict[str, Any]:
+    """The normalised document of the last applied revision ({} before the first apply).
+
+    Cached per database by revision id, so calling it on every request costs one small query.
+    Treat the result as read-only.
+    """
+    latest = _latest(session)
+    if latest is None:
+        return {}
+    bind = _bind_key(session)
+    with _cache_lock:
+        hit = _cache.get(bind)
+        if hit is not None and hit[0] == latest[0] and hit[1] == latest[1]:
+            return hit[2]
+    revision = session.get(ConfigRevision, latest[0])
+    document = dict(revision.document) if revision is not None else {}
+    with _cache_lock:
+        _cache[bind] = (latest[0], latest[1], document)
+    return document
+
+
+def _bind_key(session: Session) -> str:
+    engine = session.get_bind().engine
+    return f"{id(engine)}:{engine.url}"
+
+
+def current_section(session: Session, key: str) -> Any:
+    """One section of the current document: a list of items, an object, or None."""
+    return current_document(session).get(key)
+
+
+def _latest(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        select(ConfigRevision.id, ConfigRevision.digest).order_by(ConfigRevision.id.desc()).limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _plan_stored_only(section: Section, before: Any, doc: ConfigDocument, plan: Plan) -> None:
+    """Plan a section that has no table of its own by diffing it with the stored document."""
+    kind = section.key
+    if not section.many:
+        after = doc.raw().get(section.key) if doc.get(section.key) is not None else None
+        if after is None and before is not None:
+            plan.delete(kind, section.key)
+        elif after is not None:
+            plan.compare(kind, section.key, before, after)
+        return
+    ident = section.identity
+    old = {str(i.get(ident)): i for i in before or [] if isinstance(i, dict)}
+    new = {str(i[ident]): i for i in (m.model_dump(mode="json") for m in doc.items(section.key))}
+    for name, item in new.items():
+        plan.compare(kind, name, old.get(name), item)
+    for name in old.keys() - new.keys():
+        plan.delete(kind, name)

@@ -1,0 +1,95 @@
+"""Building blocks for config section models: `ConfigModel`, `Duration`, `Target`, `Key`.
+
+Every section model should subclass `ConfigModel` (unknown fields are errors that name the
+field). Durations are written "90s", "15m", "4h", "1d", "1w" or combined ("2h30m") and validate
+to `timedelta`; they serialise back to the canonical text, so the stored document stays
+readable. Targets name who gets notified: "user:EMAIL", "team:KEY", "schedule:KEY",
+"policy:KEY" — their syntax is checked here, their existence by `warroom.config.targets`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+DURATION_HINT = "a duration like 90s, 15m, 4h, 1d or 2h30m"
+
+TARGET_KINDS = ("user", "team", "schedule", "policy")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_KEY = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class ConfigModel(BaseModel):
+    """Base of every config model: unknown fields are errors, names are exact."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse "90s", "15m", "4h", "1d", "1w", "2h30m" into a positive timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected {DURATION_HINT}, got {value!r}")
+    match = _DURATION.match(value.strip())
+    if not value.strip() or match is None:
+        raise ValueError(f"{value!r} is not {DURATION_HINT}")
+    seconds = sum(int(n) * mult for n, (_, mult) in zip(match.groups(), _UNITS, strict=True) if n)
+    if seconds <= 0:
+        raise ValueError(f"{value!r}: a duration must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The canonical text of a duration: 5400s -> "1h30m"."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, mult in _UNITS:
+        if seconds >= mult:
+            parts.append(f"{seconds // mult}{unit}")
+            seconds %= mult
+    return "".join(parts) or "0s"
+
+
+def parse_target(value: str) -> tuple[str, str]:
+    """Split "team:sre" into ("team", "sre"); ValueError on bad syntax."""
+    kind, sep, name = str(value).partition(":")
+    if not sep or not name.strip():
+        raise ValueError(
+            f"{value!r} is not a target; write kind:name with kind one of {', '.join(TARGET_KINDS)}"
+        )
+    if kind not in TARGET_KINDS:
+        raise ValueError(
+            f"{value!r}: unknown target kind {kind!r}; expected one of {', '.join(TARGET_KINDS)}"
+        )
+    if kind == "user" and not _EMAIL.match(name):
+        raise ValueError(f"{value!r}: a user target needs an e-mail address (user:EMAIL)")
+    return kind, name.strip()
+
+
+def _target(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a target string such as team:sre, got {value!r}")
+    kind, name = parse_target(value)
+    return f"{kind}:{name.lower() if kind == 'user' else name}"
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value.strip().lower()
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+Target = Annotated[str, BeforeValidator(_target)]
+Email = Annotated[str, BeforeValidator(_email)]
+Key = Annotated[str, StringConstraints(pattern=_KEY, min_length=1, max_length=64)]

@@ -1,0 +1,192 @@
+"""Turn parsed files into a ConfigDocument: sections, schemas, identities, cross-checks."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from warroom.config.document import ConfigDocument, Problems
+from warroom.config.loader import Issue, LoadedFile, SourceFile, parse
+from warroom.config.registry import Section, sections
+
+
+def build_document(
+    source: str, files: list[SourceFile], env: Mapping[str, str] | None = None
+) -> tuple[ConfigDocument, Problems]:
+    """Parse, validate and cross-check files; problems carry file:line."""
+    registry = sections()
+    raw: dict[str, Any] = {}
+    positions: dict[tuple[Any, ...], tuple[str, int]] = {}
+    failed: set[tuple[Any, ...]] = set()
+    issues: list[Issue] = []
+    for source_file in files:
+        loaded, found = parse(source_file, env)
+        issues.extend(found)
+        _merge(loaded, registry, raw, positions, failed, issues)
+    identity_fields = {k: (s.identity if s.many else None) for k, s in registry.items()}
+    doc = ConfigDocument(source, raw, positions, identity_fields)
+    problems = Problems(doc)
+    for issue in issues:
+        problems.add_at(issue.file, issue.line, issue.message)
+    for key, value in raw.items():
+        _validate_section(doc, problems, registry[key], value, failed)
+    for section in registry.values():
+        if section.check is not None:
+            section.check(doc, problems)
+    return doc, problems
+
+
+def _merge(
+    loaded: LoadedFile,
+    registry: dict[str, Section],
+    raw: dict[str, Any],
+    positions: dict[tuple[Any, ...], tuple[str, int]],
+    failed: set[tuple[Any, ...]],
+    issues: list[Issue],
+) -> None:
+    for key, value in loaded.data.items():
+        line = loaded.lines.get((key,), 1)
+        section = registry.get(key)
+        if section is None:
+            close = difflib.get_close_matches(key, list(registry), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(registry)
+            issues.append(
+                Issue(loaded.name, line, f"unknown section {key!r}{hint} (known: {known})")
+            )
+            continue
+        offset = 0
+        if section.many:
+            value = [] if value is None else value
+            if not isinstance(value, list):
+                issues.append(Issue(loaded.name, line, f"{key} must be a list of items"))
+                continue
+            offset = len(raw.setdefault(key, []))
+            raw[key].extend(value)
+        else:
+            if key in raw:
+                first = positions.get((key,), (loaded.name, 0))
+                where = f"{first[0]}:{first[1]}"
+                issues.append(Issue(loaded.name, line, f"{key} is already defined at {where}"))
+                continue
+            if not isinstance(value, dict):
+                issues.append(Issue(loaded.name, line, f"{key} must be a mapping of fields"))
+                continue
+            raw[key] = value
+        for path, path_line in loaded.lines.items():
+            if path and path[0] == key:
+                positions.setdefault(_shift(path, section, offset), (loaded.name, path_line))
+        failed.update(_shift(p, section, offset) for p in loaded.failed if p and p[0] == key)
+
+
+def _shift(path: tuple[Any, ...], section: Section, offset: int) -> tuple[Any, ...]:
+    """Renumber list items when a section continues from an earlier file."""
+    if section.many and len(path) > 1 and isinstance(path[1], int):
+        return (path[0], path[1] + offset, *path[2:])
+    return path
+
+
+def _validate_section(
+    doc: ConfigDocument,
+    problems: Problems,
+    section: Section,
+    value: Any,
+    failed: set[tuple[Any, ...]],
+) -> None:
+    if not section.many:
+        model = _validate_item(problems, section, None, value, failed)
+        doc._set_models(section.key, [model])
+        return
+    models: list[BaseModel | None] = []
+    first_at: dict[str, int] = {}
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            problems.add(section.key, index, None, "each item must be a mapping of fields")
+            models.append(None)
+            continue
+        model = _validate_item(problems, section, index, item, failed)
+        models.append(model)
+        ident = item.get(section.identity)
+        if ident is None:
+            continue
+        ident_key = str(ident).lower() if section.identity == "email" else str(ident)
+        if ident_key in first_at:
+            where = doc.where(section.key, first_at[ident_key])
+            problems.add(
+                section.key,
+                index,
+                section.identity,
+                f"duplicate {section.identity} {ident!r} (first defined at {where})",
+            )
+            models[-1] = None
+        else:
+            first_at[ident_key] = index
+    doc._set_models(section.key, models)
+
+
+def _validate_item(
+    problems: Problems,
+    section: Section,
+    index: int | None,
+    item: dict[str, Any],
+    failed: set[tuple[Any, ...]],
+) -> BaseModel | None:
+    try:
+        model = section.model.model_validate(item)
+    except ValidationError as exc:
+        base = (section.key,) if index is None else (section.key, index)
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            if not any((*base, *loc)[: len(f)] == f for f in failed):
+                problems.add(section.key, index, loc, _message(section.model, error))
+        return None
+    # An unreadable value (missing variable or file) makes the item invalid even if it parsed.
+    base = (section.key,) if index is None else (section.key, index)
+    return None if any(f[: len(base)] == base for f in failed) else model
+
+
+def _message(model: type[BaseModel], error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        names = _fields_at(model, tuple(error["loc"])[:-1])
+        close = difflib.get_close_matches(str(error["loc"][-1]), names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown field{hint}" + (f" (allowed: {', '.join(names)})" if not hint else "")
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"])
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) or value is None:
+        message += f" (got {value!r})"
+    return message
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found by following loc through the annotations."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        inner = _model_in(current)
+        if inner is None or part not in inner.model_fields:
+            return []
+        current = inner.model_fields[part].annotation
+    inner = _model_in(current)
+    return list(inner.model_fields) if inner is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = get_origin(annotation)
+    if origin is not None:
+        for arg in get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,78 @@
+"""Engine routes (job inspection, retry of failed jobs) and the embedded worker of `serve`.
+
+`setup(app)` starts one worker thread when the app starts, unless WARROOM_ENGINE=off
+(`warroom serve --no-engine`) or the app runs on a FakeClock (tests drive the engine
+themselves with `Worker.run_once`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Query
+
+from warroom.clock import FakeClock
+from warroom.deps import Admin, ClockDep, SessionDep, Viewer
+from warroom.engine import service
+from warroom.engine.options import engine_enabled
+from warroom.engine.schemas import EngineStatus, JobOut
+
+router = APIRouter(prefix="/api/v1/engine", tags=["engine"])
+
+
+@router.get("/status", response_model=EngineStatus)
+def status(_: Viewer, session: SessionDep, clock: ClockDep) -> EngineStatus:
+    counts, lag = service.queue_stats(session, clock)
+    jobs: dict[str, dict[str, int]] = {}
+    for (kind, state), n in counts.items():
+        jobs.setdefault(kind, {})[state] = n
+    return EngineStatus(enabled_in_this_process=engine_enabled(), lag_seconds=lag, jobs=jobs)
+
+
+@router.get("/jobs", response_model=list[JobOut])
+def list_jobs(
+    _: Admin,
+    session: SessionDep,
+    state: str | None = None,
+    kind: str | None = Query(None, description="kind prefix, e.g. 'paging.'"),
+    incident_id: int | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[JobOut]:
+    jobs = service.list_jobs(session, state=state, kind=kind, incident_id=incident_id, limit=limit)
+    return [JobOut.model_validate(j) for j in jobs]
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: int, _: Admin, session: SessionDep) -> JobOut:
+    return JobOut.model_validate(service.get_job(session, job_id))
+
+
+@router.post("/jobs/{job_id}/retry", response_model=JobOut)
+def retry_job(job_id: int, _: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
+    job = service.retry_job(session, clock, job_id)
+    session.commit()
+    return JobOut.model_validate(job)
+
+
+def setup(app: FastAPI) -> None:
+    app.state.startup_hooks.append(_start_embedded_worker)
+    app.state.shutdown_hooks.append(_stop_embedded_worker)
+
+
+def _start_embedded_worker(app: Any) -> None:
+    if not engine_enabled() or isinstance(app.state.clock, FakeClock):
+        app.state.engine_worker = None
+        return
+    from warroom.engine.worker import EmbeddedWorker, Worker
+
+    worker = Worker(app.state.db, app.state.clock, app.state.settings)
+    embedded = EmbeddedWorker(worker)
+    embedded.start()
+    app.state.engine_worker = embedded
+
+
+def _stop_embedded_worker(app: Any) -> None:
+    embedded = getattr(app.state, "engine_worker", None)
+    if embedded is not None:
+        embedded.stop()
+        app.state.engine_worker = None

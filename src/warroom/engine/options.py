@@ -1,0 +1,28 @@
+"""Engine knobs from WARROOM_ENGINE_* environment variables (defaults suit one small site)."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EngineOptions(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WARROOM_ENGINE_", extra="ignore")
+
+    # The safety net only: commits wake the engine at once (in-process event, LISTEN/NOTIFY).
+    poll_seconds: float = 5.0
+    # A claimed job stays with its worker this long; after that any worker may take it over.
+    lease_seconds: float = 60.0
+    # Jobs claimed per round trip.
+    batch: int = 50
+    # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
+    backoff_base_seconds: float = 5.0
+    backoff_max_seconds: float = 3600.0
+    # Finished (done/cancelled) jobs are deleted after this many days; failed ones are kept.
+    keep_done_days: float = 7.0
+
+
+def engine_enabled() -> bool:
+    """False when WARROOM_ENGINE=off (set by `warroom serve --no-engine`)."""
+    return os.environ.get("WARROOM_ENGINE", "on").strip().lower() not in ("off", "0", "false")

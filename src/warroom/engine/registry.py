@@ -1,0 +1,128 @@
+"""Job handlers: `@handler("kind")` registers `fn(ctx: JobContext, job: Job) -> None`.
+
+Contract for handlers:
+- `ctx.session` is a fresh session. The worker commits it after the handler returns, together
+  with marking the job done, so the handler's writes and the job's completion land atomically.
+  If the handler raises, its writes are rolled back and the job is retried later.
+- A handler that makes an outbound call (HTTP, SMTP, ...) first commits its preparatory writes
+  with `ctx.session.commit()`, so that no transaction is open during the call.
+- Delivery is at least once: a crash after a side effect and before the commit repeats the job.
+  Handlers are idempotent by design (check state first, carry idempotency keys).
+- Raise `Retry(after=timedelta(...))` to choose the next attempt's delay, `PermanentFailure` to
+  fail at once without retrying; any other exception retries with exponential back-off and
+  jitter until `job.max_attempts` is spent, then the job is `failed` (and visible).
+- `ctx.enqueue(kind, payload, ...)` schedules follow-up jobs in the same transaction.
+
+A module that defines handlers adds itself to HANDLER_MODULES (one line) so that every worker
+process imports it before it claims work.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from warroom.clock import Clock
+    from warroom.engine.models import Job
+    from warroom.settings import Settings
+
+# Modules whose import registers job handlers; a domain adds its module here.
+HANDLER_MODULES = [
+    "warroom.notify.delivery",
+    "warroom.heartbeats.jobs",
+    "warroom.engine.maintenance",
+    "warroom.paging.handlers",
+]
+
+
+class Retry(Exception):
+    """Ask for another attempt after a given delay (still bounded by max_attempts)."""
+
+    def __init__(self, message: str = "retry requested", *, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
+
+
+class PermanentFailure(Exception):
+    """The job cannot succeed (bad input, unknown target): mark it failed, no retry."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets besides its job."""
+
+    session: Session
+    clock: Clock
+    settings: Settings
+    worker: str
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        run_at: datetime | None = None,
+        dedup_key: str | None = None,
+        incident_id: int | None = None,
+        max_attempts: int = 10,
+    ) -> Job:
+        """Schedule a follow-up job; it commits with the current job's completion."""
+        from warroom.engine.service import enqueue
+
+        return enqueue(
+            self.session,
+            self.clock,
+            kind,
+            payload,
+            run_at=run_at,
+            dedup_key=dedup_key,
+            incident_id=incident_id,
+            max_attempts=max_attempts,
+        )
+
+
+Handler = Callable[[JobContext, "Job"], None]
+
+_handlers: dict[str, Handler] = {}
+_loaded = False
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register fn as the handler of jobs of this kind."""
+
+    def register(fn: Handler) -> Handler:
+        existing = _handlers.get(kind)
+        if existing is not None and existing is not fn:
+            qualname = f"{existing.__module__}.{existing.__qualname__}"
+            if qualname != f"{fn.__module__}.{fn.__qualname__}":
+                raise ValueError(f"job kind {kind!r} already has a handler ({qualname})")
+        _handlers[kind] = fn
+        return fn
+
+    return register
+
+
+def load_handlers() -> None:
+    """Import every module in HANDLER_MODULES (once)."""
+    global _loaded
+    if _loaded:
+        return
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+    _loaded = True
+
+
+def get_handler(kind: str) -> Handler | None:
+    load_handlers()
+    return _handlers.get(kind)
+
+
+def kinds() -> list[str]:
+    load_handlers()
+    return sorted(_handlers)

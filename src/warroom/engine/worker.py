@@ -1,0 +1,226 @@
+"""The worker: claims due jobs and runs their handlers.
+
+    worker = Worker(db, clock, settings, name="w1")
+    worker.run_once()            # tests: run everything due on the (fake) clock, no sleeping
+    worker.run_forever(stop)     # processes: until `stop` is set
+
+`run_forever` sleeps until the earliest of: a commit that enqueued work (in-process event or
+PostgreSQL NOTIFY), the moment the next job becomes due, and the poll interval (the safety net).
+`warroom serve` runs one embedded worker thread (see `warroom.engine.api.setup`);
+`warroom worker` runs one per process (split deployment on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from datetime import timedelta
+
+from warroom.clock import Clock
+from warroom.db import Database
+from warroom.engine import service, wake
+from warroom.engine.models import Job
+from warroom.engine.options import EngineOptions
+from warroom.engine.registry import JobContext, PermanentFailure, Retry, get_handler
+from warroom.settings import Settings
+
+log = logging.getLogger("warroom.engine")
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Runs jobs from the database; several may run at once, in one or many processes."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        name: str | None = None,
+        *,
+        options: EngineOptions | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.name = name or default_name()
+        self.options = options or EngineOptions()
+        self.lease = timedelta(seconds=self.options.lease_seconds)
+        self.stop_event = threading.Event()
+        # Set while run_forever sleeps (tests wait on it to know the worker is idle).
+        self.sleeping = threading.Event()
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def run_once(self, *, max_jobs: int = 1_000_000) -> int:
+        """Claim and run every job due now (including follow-ups due now); returns the count."""
+        ran = 0
+        while ran < max_jobs and not self.stop_event.is_set():
+            with self.db.session() as session:
+                jobs = service.claim(
+                    session,
+                    self.clock,
+                    self.name,
+                    limit=min(self.options.batch, max_jobs - ran),
+                    lease=self.lease,
+                )
+            if not jobs:
+                break
+            for index, job in enumerate(jobs):
+                if self.stop_event.is_set():
+                    self._release(jobs[index:])
+                    return ran
+                self.run_job(job)
+                ran += 1
+        return ran
+
+    def run_job(self, job: Job) -> None:
+        """Run one claimed job: handler and completion commit together; failures retry."""
+        session = self.db.sessions()
+        ctx = JobContext(
+            session=session, clock=self.clock, settings=self.settings, worker=self.name
+        )
+        try:
+            if job.attempts > job.max_attempts:
+                raise PermanentFailure(
+                    f"its worker was lost on the last of {job.max_attempts} attempts"
+                )
+            handler = get_handler(job.kind)
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            handler(ctx, job)
+            if service.complete(session, self.clock, job.id, self.name):
+                session.commit()
+            else:
+                session.rollback()
+                log.warning("job %s was taken over by another worker; result dropped", job.id)
+        except Exception as exc:
+            session.rollback()
+            self._failed(job, exc)
+        finally:
+            session.close()
+
+    def _failed(self, job: Job, exc: Exception) -> None:
+        permanent = isinstance(exc, PermanentFailure)
+        if isinstance(exc, Retry):
+            retry_after: timedelta | None = exc.after
+        else:
+            retry_after = service.backoff(
+                job.attempts,
+                base=self.options.backoff_base_seconds,
+                maximum=self.options.backoff_max_seconds,
+            )
+        error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, Retry | PermanentFailure):
+            error += "\n" + "".join(traceback.format_exception(exc)[-3:])
+        with self.db.session() as session:
+            outcome = service.record_failure(
+                session,
+                self.clock,
+                job.id,
+                self.name,
+                error,
+                retry_after=retry_after,
+                permanent=permanent,
+            )
+        if outcome is not None:
+            log.warning(
+                "job %s (%s) attempt %s failed: %s -> %s",
+                job.id,
+                job.kind,
+                job.attempts,
+                error.splitlines()[0],
+                outcome.state,
+            )
+
+    def _release(self, jobs: list[Job]) -> None:
+        with self.db.session() as session:
+            for job in jobs:
+                service.release(session, self.clock, job.id, self.name)
+
+    # -- forever ----------------------------------------------------------------------------
+
+    def seconds_until_due(self) -> float:
+        """How long to sleep: until the next job is due, at most the poll interval."""
+        with self.db.session() as session:
+            when = service.next_due(session)
+        poll = self.options.poll_seconds
+        if when is None:
+            return poll
+        return max(0.0, min(poll, (when - self.clock.now()).total_seconds()))
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Run jobs until `stop` (or self.stop_event) is set; survives database outages."""
+        if stop is not None:
+            self.stop_event = stop
+        event = wake.subscribe()
+        listener = None
+        if self.db.dialect == "postgresql":
+            listener = wake.PgListener(self.db.url, event.set, self.stop_event)
+            listener.start()
+        log.info("worker %s started (poll every %ss)", self.name, self.options.poll_seconds)
+        self._schedule_maintenance()
+        try:
+            while not self.stop_event.is_set():
+                event.clear()
+                try:
+                    self.run_once()
+                    timeout = self.seconds_until_due()
+                except Exception:
+                    log.exception("worker %s: engine pass failed; retrying", self.name)
+                    timeout = min(self.options.poll_seconds, 2.0)
+                self._sleep(event, timeout)
+        finally:
+            wake.unsubscribe(event)
+            if listener is not None:
+                listener.join(timeout=3)
+            log.info("worker %s stopped", self.name)
+
+    def _schedule_maintenance(self) -> None:
+        from warroom.engine.maintenance import schedule_prune
+
+        try:
+            with self.db.session() as session:
+                schedule_prune(session, self.clock)
+        except Exception:  # not fatal: the next worker start tries again
+            log.exception("could not schedule the engine's maintenance job")
+
+    def _sleep(self, event: threading.Event, timeout: float) -> None:
+        # Wait on the wake event in short slices so that a stop request is seen quickly.
+        deadline = time.monotonic() + timeout
+        self.sleeping.set()
+        try:
+            while not self.stop_event.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or event.wait(min(remaining, 0.25)):
+                    return
+        finally:
+            self.sleeping.clear()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+class EmbeddedWorker:
+    """A worker on a daemon thread, for `warroom serve`."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.thread = threading.Thread(
+            target=worker.run_forever, name="warroom-engine", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.worker.stop()
+        self.thread.join(timeout)

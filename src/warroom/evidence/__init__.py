@@ -1,0 +1,1 @@
+"""The evidence locker: append-only items per incident, with hashes, access control, export."""

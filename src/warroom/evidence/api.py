@@ -1,0 +1,145 @@
+"""Routes for the evidence locker; reading a private incident's evidence needs membership."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+
+from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
+from warroom.errors import PayloadTooLarge
+from warroom.evidence import service
+from warroom.evidence.schemas import EvidenceIn, EvidenceOut
+from warroom.incidents.access import visible_incident
+
+router = APIRouter(prefix="/api/v1", tags=["evidence"])
+
+
+@router.get("/incidents/{number}/evidence", response_model=list[EvidenceOut])
+def list_evidence(number: int, principal: Viewer, session: SessionDep) -> list[EvidenceOut]:
+    incident = visible_incident(session, number, principal)
+    return [EvidenceOut.model_validate(i) for i in service.list_evidence(session, incident)]
+
+
+@router.post("/incidents/{number}/evidence", response_model=EvidenceOut, status_code=201)
+def add_evidence(
+    number: int,
+    body: EvidenceIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> EvidenceOut:
+    incident = visible_incident(session, number, principal)
+    item = service.add_evidence(
+        session,
+        clock,
+        incident,
+        kind=body.kind,
+        name=body.name,
+        content=body.content.encode(),
+        command=body.command,
+        description=body.description,
+        actor=principal.actor,
+        max_bytes=settings.evidence_max_bytes,
+    )
+    out = EvidenceOut.model_validate(item)
+    session.commit()
+    return out
+
+
+@router.post("/incidents/{number}/evidence/files", response_model=EvidenceOut, status_code=201)
+def upload_file(
+    number: int,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    name: Annotated[str | None, Form()] = None,
+    description: Annotated[str, Form()] = "",
+) -> EvidenceOut:
+    incident = visible_incident(session, number, principal)
+    limit = settings.evidence_max_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the file is larger than the limit of {limit} bytes", field="file")
+    item = service.add_evidence(
+        session,
+        clock,
+        incident,
+        kind="file",
+        name=name or file.filename or "upload",
+        content=data,
+        content_type=file.content_type,
+        description=description,
+        actor=principal.actor,
+        max_bytes=limit,
+    )
+    out = EvidenceOut.model_validate(item)
+    session.commit()
+    return out
+
+
+@router.get("/incidents/{number}/evidence/export")
+def export_evidence(
+    number: int, principal: Viewer, session: SessionDep, clock: ClockDep
+) -> Response:
+    incident = visible_incident(session, number, principal)
+    data = service.export(session, clock, incident, actor=principal.actor)
+    session.commit()
+    filename = f"{incident.ref}-evidence.zip"
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)
+def show_evidence(number: int, item_id: int, principal: Viewer, session: SessionDep) -> EvidenceOut:
+    incident = visible_incident(session, number, principal)
+    return EvidenceOut.model_validate(service.get_item(session, incident, item_id))
+
+
+@router.get("/incidents/{number}/evidence/{item_id}/content")
+def download_evidence(
+    number: int, item_id: int, principal: Viewer, session: SessionDep, clock: ClockDep
+) -> Response:
+    incident = visible_incident(session, number, principal)
+    item, data = service.download(session, clock, incident, item_id, actor=principal.actor)
+    session.commit()
+    return Response(
+        data,
+        media_type=item.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{item.id}-{item.name}"'.encode(
+                "latin-1", "replace"
+            ).decode("latin-1"),
+            "X-Evidence-SHA256": item.sha256,
+        },
+    )
+
+
+@router.delete("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)
+def remove_evidence(
+    number: int,
+    item_id: int,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    reason: Annotated[str, Query(min_length=1, max_length=2000)],
+) -> EvidenceOut:
+    incident = visible_incident(session, number, principal)
+    item = service.remove(
+        session,
+        clock,
+        incident,
+        item_id,
+        actor=principal.actor,
+        reason=reason,
+        is_admin=principal.allows("admin"),
+    )
+    out = EvidenceOut.model_validate(item)
+    session.commit()
+    return out

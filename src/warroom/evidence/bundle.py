@@ -1,0 +1,113 @@
+"""The export zip: items plus manifest.json with their sha256; and checking such a zip.
+
+This module needs no database, so `warroom evidence verify ZIP` runs anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warroom.evidence.models import EvidenceItem
+
+FORMAT = "warroom-evidence/1"
+MANIFEST = "manifest.json"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:80] or "item"
+
+
+def build_zip(
+    number: int,
+    title: str,
+    items: list[EvidenceItem],
+    now: datetime,
+    actor: str,
+) -> tuple[bytes, str]:
+    """The zip's bytes and the sha256 of its manifest."""
+    entries: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in items:
+            meta = {
+                "id": item.id,
+                "kind": item.kind,
+                "name": item.name,
+                "sha256": item.sha256,
+                "size": item.size,
+                "added_by": item.added_by,
+                "added_at": item.added_at.isoformat(),
+            }
+            if item.removed_at is not None:
+                meta.update(removed_at=item.removed_at.isoformat(), removed_by=item.removed_by)
+                removed.append(meta)
+                continue
+            path = f"items/{item.id:05d}-{_safe(item.name)}"
+            meta.update(
+                path=path,
+                content_type=item.content_type,
+                command=item.command,
+                description=item.description,
+            )
+            archive.writestr(path, item.content)
+            entries.append(meta)
+        manifest = {
+            "format": FORMAT,
+            "incident": {"number": number, "ref": f"INC-{number}", "title": title},
+            "exported_at": now.isoformat(),
+            "exported_by": actor,
+            "items": entries,
+            "removed": removed,
+        }
+        raw = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        archive.writestr(MANIFEST, raw)
+    return buffer.getvalue(), hashlib.sha256(raw).hexdigest()
+
+
+def verify_zip(path: Path) -> tuple[int, list[str]]:
+    """(items checked, problems); each problem names the bad item."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return 0, [f"{path}: not a readable zip ({exc})"]
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            return 0, [f"{path}: no {MANIFEST}"]
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+            items = list(manifest["items"])
+        except (ValueError, KeyError, TypeError) as exc:
+            return 0, [f"{MANIFEST} is not a warroom evidence manifest ({exc})"]
+        problems: list[str] = []
+        listed = set()
+        for entry in items:
+            label = f"item {entry.get('id')} ({entry.get('name')})"
+            where = str(entry.get("path", ""))
+            listed.add(where)
+            if where not in names:
+                problems.append(f"{label}: {where or 'its file'} is missing")
+                continue
+            data = archive.read(where)
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != entry.get("sha256"):
+                problems.append(
+                    f"{label}: sha256 is {digest}, the manifest says {entry.get('sha256')}"
+                )
+            elif len(data) != entry.get("size"):
+                problems.append(
+                    f"{label}: size is {len(data)}, the manifest says {entry.get('size')}"
+                )
+        for extra in sorted(names - listed - {MANIFEST}):
+            if not extra.endswith("/"):
+                problems.append(f"{extra}: not listed in the manifest")
+        return len(items), problems

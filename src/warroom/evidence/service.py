@@ -1,0 +1,178 @@
+"""Adding, listing, reading and removing evidence; every read of content is recorded."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.errors import Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
+from warroom.evidence.bundle import build_zip
+from warroom.evidence.models import KINDS, EvidenceItem
+from warroom.incidents.models import Incident
+
+TEXT = "text/plain; charset=utf-8"
+
+
+def _check(kind: str, name: str, content: bytes, max_bytes: int) -> None:
+    if kind not in KINDS:
+        raise Invalid(f"unknown evidence kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
+    if not name.strip() or len(name) > 300:
+        raise Invalid("name must be 1 to 300 characters", field="name")
+    if len(content) > max_bytes:
+        raise PayloadTooLarge(
+            f"evidence is {len(content)} bytes; the limit is {max_bytes}", field="content"
+        )
+    if kind == "link":
+        url = urlparse(content.decode("utf-8", "replace"))
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise Invalid("a link must be an http(s) URL", field="url")
+    if kind in ("text", "command") and not content.strip():
+        raise Invalid(f"{kind} evidence needs content", field="content")
+
+
+def add_evidence(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    kind: str,
+    name: str,
+    content: bytes,
+    actor: str,
+    max_bytes: int,
+    description: str = "",
+    content_type: str | None = None,
+    command: str | None = None,
+) -> EvidenceItem:
+    """Store one item with its sha256 and size; records evidence:item:added."""
+    _check(kind, name, content, max_bytes)
+    if kind == "command" and not (command or "").strip():
+        raise Invalid("command output needs the command that produced it", field="command")
+    item = EvidenceItem(
+        incident_id=incident.id,
+        kind=kind,
+        name=name.strip(),
+        description=description,
+        content_type=(content_type or "application/octet-stream") if kind == "file" else TEXT,
+        command=command if kind == "command" else None,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        added_by=actor,
+        added_at=clock.now(),
+    )
+    session.add(item)
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="evidence:item:added",
+        actor=actor,
+        payload={
+            "id": item.id,
+            "kind": kind,
+            "name": item.name,
+            "sha256": item.sha256,
+            "size": item.size,
+        },
+    )
+    return item
+
+
+def list_evidence(session: Session, incident: Incident) -> list[EvidenceItem]:
+    """Every item of an incident, removed ones included (as tombstones), oldest first."""
+    return list(
+        session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.incident_id == incident.id)
+            .order_by(EvidenceItem.id)
+        )
+    )
+
+
+def get_item(session: Session, incident: Incident, item_id: int) -> EvidenceItem:
+    """One item's metadata, or NotFound."""
+    item = session.get(EvidenceItem, item_id)
+    if item is None or item.incident_id != incident.id:
+        raise NotFound(f"no evidence item {item_id} on {incident.ref}", field="item_id")
+    return item
+
+
+def download(
+    session: Session, clock: Clock, incident: Incident, item_id: int, *, actor: str
+) -> tuple[EvidenceItem, bytes]:
+    """An item and its bytes; records evidence:item:downloaded."""
+    item = get_item(session, incident, item_id)
+    if item.removed_at is not None:
+        raise NotFound(f"evidence item {item_id} was removed", field="item_id")
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="evidence:item:downloaded",
+        actor=actor,
+        payload={"id": item.id, "name": item.name, "sha256": item.sha256},
+    )
+    return item, item.content
+
+
+def remove(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    item_id: int,
+    *,
+    actor: str,
+    reason: str,
+    is_admin: bool = False,
+) -> EvidenceItem:
+    """Tombstone an item (its adder or an admin); content stops being served, the row stays."""
+    item = get_item(session, incident, item_id)
+    if not is_admin and item.added_by != actor:
+        raise Forbidden("only the person who added evidence, or an admin, may remove it")
+    if item.removed_at is not None:
+        raise Conflict(f"evidence item {item_id} is already removed", field="item_id")
+    if not reason.strip():
+        raise Invalid("removing evidence needs a reason", field="reason")
+    item.removed_at, item.removed_by, item.removed_reason = clock.now(), actor, reason.strip()
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="evidence:item:removed",
+        actor=actor,
+        payload={"id": item.id, "name": item.name, "reason": item.removed_reason},
+    )
+    return item
+
+
+def export(session: Session, clock: Clock, incident: Incident, *, actor: str) -> bytes:
+    """A zip of the live items and a manifest of their hashes; records the download."""
+    items = list(
+        session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.incident_id == incident.id)
+            .options(undefer(EvidenceItem.content))
+            .order_by(EvidenceItem.id)
+        )
+    )
+    data, manifest_sha = build_zip(incident.number, incident.title, items, clock.now(), actor)
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="evidence:export:downloaded",
+        actor=actor,
+        payload={
+            "items": [i.id for i in items if i.removed_at is None],
+            "manifest_sha256": manifest_sha,
+        },
+    )
+    return data

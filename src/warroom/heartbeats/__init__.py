@@ -1,0 +1,1 @@
+"""Heartbeats: a dead man's switch for the monitoring that feeds warroom."""

@@ -1,0 +1,79 @@
+"""Heartbeat routes. A ping needs a responder token or the heartbeat's own key.
+
+    curl -X POST https://warroom.example.com/api/v1/heartbeats/NAME \
+         -H "Authorization: Bearer $RESPONDER_TOKEN"
+    curl -X POST "https://warroom.example.com/api/v1/heartbeats/NAME?key=$KEY"
+
+The key (derived from WARROOM_SECRET_KEY and the name) is shown to admins as `ping_url` by
+`GET /api/v1/heartbeats/NAME`; it can only ping that one heartbeat.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+
+from warroom.auth.service import authenticate
+from warroom.deps import ClockDep, SessionDep, SettingsDep, Viewer, bearer_token
+from warroom.errors import Forbidden, Unauthorized
+from warroom.heartbeats import service
+from warroom.heartbeats.schemas import HeartbeatOut
+
+router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
+
+
+@router.get("", response_model=list[HeartbeatOut])
+def list_heartbeats(principal: Viewer, session: SessionDep) -> list[HeartbeatOut]:
+    return [HeartbeatOut.of(h) for h in service.list_heartbeats(session)]
+
+
+@router.get("/{name}", response_model=HeartbeatOut)
+def get_heartbeat(
+    name: str, principal: Viewer, session: SessionDep, settings: SettingsDep
+) -> HeartbeatOut:
+    heartbeat = service.get_heartbeat(session, name)
+    url = None
+    if principal.allows("admin") and settings.secret_key:
+        key = service.ping_key(settings.secret_key, name)
+        url = f"{settings.public_url.rstrip('/')}{router.prefix}/{name}?key={key}"
+    return HeartbeatOut.of(heartbeat, url)
+
+
+@router.post("/{name}", response_model=HeartbeatOut)
+def ping(
+    name: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    key: Annotated[str | None, Query(description="the heartbeat's ping key")] = None,
+    x_warroom_key: Annotated[str | None, Header()] = None,
+) -> HeartbeatOut:
+    actor = _authorize(request, session, clock, settings.secret_key, name, key or x_warroom_key)
+    heartbeat = service.ping(session, clock, name, actor=actor)
+    session.commit()
+    return HeartbeatOut.of(heartbeat)
+
+
+def _authorize(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    secret_key: str,
+    name: str,
+    key: str | None,
+) -> str:
+    if key is not None:
+        if not service.key_matches(secret_key, name, key):
+            raise Unauthorized("wrong heartbeat key")
+        return f"heartbeat:{name}"
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("send 'Authorization: Bearer <token>' or the heartbeat's ?key=")
+    principal = authenticate(session, clock, token)
+    if principal is None:
+        raise Unauthorized("invalid or revoked token")
+    if not principal.allows("responder"):
+        raise Forbidden(f"pinging needs the responder role; your token has {principal.role}")
+    return principal.actor

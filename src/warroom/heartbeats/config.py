@@ -1,0 +1,104 @@
+"""The `heartbeats` config section.
+
+heartbeats:
+  - name: prometheus-watchdog     # POST /api/v1/heartbeats/prometheus-watchdog
+    interval: 1m                  # pings are expected this often
+    grace: 2m                     # extra slack before a miss counts
+    severity: SEV2
+    service: monitoring           # optional
+    title: Prometheus/Alertmanager stopped reporting
+    auto_resolve: false           # resolve the incident when pings come back
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.registry import Section, register
+from warroom.config.types import ConfigModel, Duration, Key
+from warroom.engine import service as engine
+from warroom.heartbeats import service
+from warroom.heartbeats.models import WAITING, Heartbeat
+
+
+class HeartbeatConfig(ConfigModel):
+    name: Key
+    interval: Duration
+    grace: Duration = timedelta(minutes=1)
+    severity: str = Field(min_length=1, max_length=32)
+    service: str | None = Field(default=None, max_length=64)
+    title: str = Field(default="", max_length=300)
+    auto_resolve: bool = False
+
+
+def check(doc: ConfigDocument, problems: Problems) -> None:
+    severities = doc.identities("severities")
+    services = doc.identities("services")
+    for index, item in doc.entries("heartbeats"):
+        assert isinstance(item, HeartbeatConfig)
+        if item.severity not in severities:
+            known = ", ".join(sorted(severities)) or "none defined"
+            message = f"unknown severity {item.severity!r} (known: {known})"
+            problems.add("heartbeats", index, "severity", message)
+        if item.service is not None and item.service not in services:
+            problems.add("heartbeats", index, "service", f"unknown service {item.service!r}")
+
+
+def _values(item: HeartbeatConfig) -> dict[str, object]:
+    return {
+        "title": item.title or f"Heartbeat {item.name} missed",
+        "severity": item.severity,
+        "service": item.service,
+        "interval_s": int(item.interval.total_seconds()),
+        "grace_s": int(item.grace.total_seconds()),
+        "auto_resolve": item.auto_resolve,
+        "active": True,
+    }
+
+
+def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    now = clock.now()
+    rows = {h.name: h for h in service.list_heartbeats(session, include_inactive=True)}
+    for item in cast("list[HeartbeatConfig]", doc.items("heartbeats")):
+        values = _values(item)
+        row = rows.get(item.name)
+        old = None if row is None else {k: getattr(row, k) for k in values}
+        if not plan.compare("heartbeat", item.name, old, values):
+            continue
+        if row is None or not row.active:
+            # A new (or re-activated) heartbeat is watched from now on.
+            row = row or Heartbeat(name=item.name, created_at=now)
+            row.state, row.watch_from, row.last_seen_at = WAITING, now, None
+            row.incident_id = row.down_since = None
+            session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = now
+        session.flush()
+        service.reschedule_check(session, clock, row)
+    keep = doc.identities("heartbeats")
+    for name, row in sorted(rows.items()):
+        if name not in keep and row.active:
+            row.active = False
+            row.updated_at = now
+            engine.cancel(session, dedup_key=service.check_key(name), clock=clock)
+            plan.delete("heartbeat", name)
+
+
+register(
+    Section(
+        "heartbeats",
+        HeartbeatConfig,
+        identity="name",
+        check=check,
+        apply=apply,
+        order=80,
+        description="Dead man's switches: pings expected every interval, else an incident",
+    )
+)

@@ -1,0 +1,202 @@
+"""Heartbeats (dead man's switch): the watched thing pings; silence opens an incident.
+
+- `ping(session, clock, name)` records a ping (the API route and, for Alertmanager's
+  always-firing `Watchdog` alert, intake call it). A ping after a miss records
+  `heartbeat:heartbeat:recovered` on the incident the miss opened, and resolves it when the
+  heartbeat has `auto_resolve: true`.
+- A `heartbeat.check` job (one pending per heartbeat) fires at last ping + interval + grace
+  (or activation + interval + grace before the first ping). If a newer ping moved the deadline,
+  it re-schedules itself; otherwise the heartbeat is `down` and an incident opens through
+  `warroom.incidents.service.open_incident(..., source="heartbeat")`.
+- Heartbeats come from the `heartbeats` config section (see `warroom.heartbeats.config`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.engine import service as engine
+from warroom.errors import NotFound
+from warroom.heartbeats.models import DOWN, UP, WAITING, Heartbeat
+
+CHECK_KIND = "heartbeat.check"
+ACTOR = "warroom:heartbeat"
+
+
+def check_key(name: str) -> str:
+    """The dedup key of a heartbeat's pending check job."""
+    return f"heartbeat:{name}"
+
+
+def list_heartbeats(session: Session, *, include_inactive: bool = False) -> list[Heartbeat]:
+    """Configured heartbeats by name."""
+    query = select(Heartbeat).order_by(Heartbeat.name)
+    if not include_inactive:
+        query = query.where(Heartbeat.active.is_(True))
+    return list(session.scalars(query))
+
+
+def find(session: Session, name: str) -> Heartbeat | None:
+    """The active heartbeat with this name, or None."""
+    return session.scalar(select(Heartbeat).where(Heartbeat.name == name, Heartbeat.active))
+
+
+def get_heartbeat(session: Session, name: str) -> Heartbeat:
+    """The active heartbeat with this name, or NotFound."""
+    heartbeat = find(session, name)
+    if heartbeat is None:
+        raise NotFound(f"no heartbeat {name!r} is configured", field="name")
+    return heartbeat
+
+
+def deadline(heartbeat: Heartbeat) -> datetime:
+    """When the heartbeat counts as missed if no ping comes first."""
+    since = heartbeat.last_seen_at or heartbeat.watch_from
+    return since + timedelta(seconds=heartbeat.interval_s + heartbeat.grace_s)
+
+
+def schedule_check(session: Session, clock: Clock, heartbeat: Heartbeat) -> None:
+    """Make sure a check job is pending (an earlier one re-schedules itself when it fires)."""
+    engine.enqueue(
+        session,
+        clock,
+        CHECK_KIND,
+        {"name": heartbeat.name},
+        run_at=deadline(heartbeat),
+        dedup_key=check_key(heartbeat.name),
+    )
+
+
+def reschedule_check(session: Session, clock: Clock, heartbeat: Heartbeat) -> None:
+    """Replace the pending check (after the interval or grace changed)."""
+    engine.cancel(session, dedup_key=check_key(heartbeat.name), clock=clock)
+    schedule_check(session, clock, heartbeat)
+
+
+def ping(session: Session, clock: Clock, name: str, *, actor: str = ACTOR) -> Heartbeat:
+    """Record a ping of heartbeat `name`; after a miss, note the recovery on its incident."""
+    heartbeat = get_heartbeat(session, name)
+    now = clock.now()
+    was_down = heartbeat.state == DOWN
+    heartbeat.last_seen_at = now
+    heartbeat.state = UP
+    heartbeat.updated_at = now
+    if was_down:
+        _recovered(session, clock, heartbeat, actor)
+    schedule_check(session, clock, heartbeat)
+    return heartbeat
+
+
+def _recovered(session: Session, clock: Clock, heartbeat: Heartbeat, actor: str) -> None:
+    incident_id, down_since = heartbeat.incident_id, heartbeat.down_since
+    heartbeat.down_since = None
+    heartbeat.incident_id = None
+    if incident_id is None:
+        return
+    from warroom.audit import service as timeline
+    from warroom.incidents import service as incidents
+
+    payload: dict[str, Any] = {
+        "heartbeat": heartbeat.name,
+        "down_since": down_since.isoformat() if down_since else None,
+        "auto_resolve": heartbeat.auto_resolve,
+    }
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident_id,
+        kind="heartbeat:heartbeat:recovered",
+        actor=actor,
+        payload=payload,
+    )
+    if heartbeat.auto_resolve:
+        incident = incidents.get_incident_by_id(session, incident_id)
+        if incident.status in ("triggered", "acknowledged", "mitigated"):
+            incidents.resolve(
+                session, clock, incident, actor=actor, note=f"heartbeat {heartbeat.name} is back"
+            )
+
+
+def check(session: Session, clock: Clock, name: str) -> Heartbeat | None:
+    """Run a due check: re-schedule if a ping came in time, else mark down and open an incident."""
+    heartbeat = find(session, name)
+    if heartbeat is None or heartbeat.state == DOWN:
+        return heartbeat
+    now = clock.now()
+    due = deadline(heartbeat)
+    if now < due:
+        schedule_check(session, clock, heartbeat)
+        return heartbeat
+    heartbeat.state = DOWN
+    heartbeat.down_since = now
+    heartbeat.updated_at = now
+    heartbeat.incident_id = _open_incident(session, clock, heartbeat, due)
+    return heartbeat
+
+
+def _open_incident(session: Session, clock: Clock, heartbeat: Heartbeat, due: datetime) -> int:
+    from warroom.audit import service as timeline
+    from warroom.incidents import service as incidents
+
+    group = f"heartbeat:{heartbeat.name}"
+    incident = incidents.find_open_by_dedup_group(session, group)
+    if incident is None:
+        incident = incidents.open_incident(
+            session,
+            clock,
+            actor=ACTOR,
+            title=heartbeat.title,
+            severity=heartbeat.severity,
+            services=[heartbeat.service] if heartbeat.service else [],
+            summary=_summary(heartbeat),
+            source="heartbeat",
+            dedup_group=group,
+        )
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="heartbeat:heartbeat:missed",
+        actor=ACTOR,
+        payload={
+            "heartbeat": heartbeat.name,
+            "last_seen_at": heartbeat.last_seen_at.isoformat() if heartbeat.last_seen_at else None,
+            "deadline": due.isoformat(),
+            "interval_s": heartbeat.interval_s,
+            "grace_s": heartbeat.grace_s,
+        },
+    )
+    return incident.id
+
+
+def _summary(heartbeat: Heartbeat) -> str:
+    seen = heartbeat.last_seen_at.isoformat() if heartbeat.last_seen_at else "never"
+    return (
+        f"Heartbeat {heartbeat.name!r} expected a ping every {heartbeat.interval_s}s "
+        f"(grace {heartbeat.grace_s}s); last ping: {seen}. The monitoring that should ping "
+        "may be down: alerts from it may not be reaching warroom."
+    )
+
+
+def ping_key(secret_key: str, name: str) -> str:
+    """The per-heartbeat key that lets a monitor ping without an API token."""
+    return hmac.new(secret_key.encode(), f"heartbeat:{name}".encode(), hashlib.sha256).hexdigest()[
+        :40
+    ]
+
+
+def key_matches(secret_key: str, name: str, key: str) -> bool:
+    """Whether `key` is the ping key of heartbeat `name` (never without a secret)."""
+    return bool(secret_key) and hmac.compare_digest(ping_key(secret_key, name), key)
+
+
+def status_value(heartbeat: Heartbeat) -> int:
+    """1 up, 0 down, -1 waiting for a first ping (for /metrics)."""
+    return {UP: 1, DOWN: 0, WAITING: -1}.get(heartbeat.state, -1)

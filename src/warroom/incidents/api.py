@@ -1,0 +1,263 @@
+"""Routes for incidents: create, list, show, lifecycle, severity, roles, notes, timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from warroom.audit import service as timeline
+from warroom.deps import ClockDep, Responder, SessionDep, Viewer
+from warroom.incidents import service
+from warroom.incidents.access import visible_incident
+from warroom.incidents.api_work import router as work_router
+from warroom.incidents.catalog import severities
+from warroom.incidents.present import incident_detail, incident_out
+from warroom.incidents.schemas import (
+    EventOut,
+    EventPage,
+    IncidentCreate,
+    IncidentDetail,
+    IncidentPage,
+    IncidentPatch,
+    NoteIn,
+    RoleAssign,
+    RoleOut,
+    SeverityChange,
+    StarIn,
+    TransitionIn,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+
+def _detail(session: SessionDep, clock: ClockDep, incident: service.Incident) -> IncidentDetail:
+    severity = severities(session).get(incident.severity)
+    return incident_detail(session, incident, severity, clock.now())
+
+
+@router.post("/incidents", response_model=IncidentDetail, status_code=201)
+def create_incident(
+    body: IncidentCreate, principal: Responder, session: SessionDep, clock: ClockDep
+) -> IncidentDetail:
+    incident = service.open_incident(
+        session,
+        clock,
+        actor=principal.actor,
+        title=body.title,
+        severity=body.severity,
+        services=body.services,
+        summary=body.summary,
+        impact=body.impact.model_dump() if body.impact else None,
+        drill=body.drill,
+        private=body.private,
+        tags=body.tags,
+        dedup_group=body.dedup_group,
+        source="api",
+    )
+    out = _detail(session, clock, incident)
+    session.commit()
+    return out
+
+
+@router.get("/incidents", response_model=IncidentPage)
+def list_incidents(
+    principal: Viewer,
+    session: SessionDep,
+    clock: ClockDep,
+    status: Annotated[list[str] | None, Query()] = None,
+    severity: Annotated[list[str] | None, Query()] = None,
+    service_key: Annotated[str | None, Query(alias="service")] = None,
+    since: datetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
+    drills: bool = True,
+) -> IncidentPage:
+    if since is not None and since.tzinfo is None:
+        from warroom.clock import utc
+
+        since = utc(since)
+    rows, next_cursor = service.list_incidents(
+        session,
+        status=status,
+        severity=severity,
+        service=service_key,
+        since=since,
+        cursor=cursor,
+        limit=limit,
+        viewer=None if principal.allows("admin") else principal.email,
+        include_drills=drills,
+    )
+    known = severities(session)
+    now = clock.now()
+    items = [incident_out(i, known.get(i.severity), now) for i in rows]
+    return IncidentPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/incidents/{number}", response_model=IncidentDetail)
+def show_incident(
+    number: int, principal: Viewer, session: SessionDep, clock: ClockDep
+) -> IncidentDetail:
+    return _detail(session, clock, visible_incident(session, number, principal))
+
+
+@router.patch("/incidents/{number}", response_model=IncidentDetail)
+def update_incident(
+    number: int, body: IncidentPatch, principal: Responder, session: SessionDep, clock: ClockDep
+) -> IncidentDetail:
+    incident = visible_incident(session, number, principal)
+    service.update_details(
+        session,
+        clock,
+        incident,
+        actor=principal.actor,
+        title=body.title,
+        summary=body.summary,
+        impact=body.impact.model_dump() if body.impact else None,
+        tags=body.tags,
+    )
+    out = _detail(session, clock, incident)
+    session.commit()
+    return out
+
+
+def _transition_route(action: str) -> None:
+    move = {
+        "ack": service.acknowledge,
+        "mitigate": service.mitigate,
+        "resolve": service.resolve,
+        "close": service.close,
+        "reopen": service.reopen,
+    }[action]
+
+    def route(
+        number: int,
+        principal: Responder,
+        session: SessionDep,
+        clock: ClockDep,
+        body: TransitionIn | None = None,
+    ) -> IncidentDetail:
+        incident = visible_incident(session, number, principal)
+        move(session, clock, incident, actor=principal.actor, note=body.note if body else "")
+        out = _detail(session, clock, incident)
+        session.commit()
+        return out
+
+    route.__name__ = f"{action}_incident"
+    router.post(f"/incidents/{{number}}/{action}", response_model=IncidentDetail)(route)
+
+
+for _action in ("ack", "mitigate", "resolve", "close", "reopen"):
+    _transition_route(_action)
+
+
+@router.post("/incidents/{number}/severity", response_model=IncidentDetail)
+def change_severity(
+    number: int, body: SeverityChange, principal: Responder, session: SessionDep, clock: ClockDep
+) -> IncidentDetail:
+    incident = visible_incident(session, number, principal)
+    service.change_severity(
+        session, clock, incident, severity=body.severity, reason=body.reason, actor=principal.actor
+    )
+    out = _detail(session, clock, incident)
+    session.commit()
+    return out
+
+
+@router.get("/incidents/{number}/roles", response_model=list[RoleOut])
+def list_roles(number: int, principal: Viewer, session: SessionDep) -> list[RoleOut]:
+    incident = visible_incident(session, number, principal)
+    return [RoleOut.model_validate(r) for r in service.current_roles(session, incident)]
+
+
+@router.post("/incidents/{number}/roles", response_model=list[RoleOut])
+def assign_role(
+    number: int, body: RoleAssign, principal: Responder, session: SessionDep, clock: ClockDep
+) -> list[RoleOut]:
+    incident = visible_incident(session, number, principal)
+    service.assign_role(
+        session, clock, incident, role=body.role, user_email=body.user_email, actor=principal.actor
+    )
+    out = [RoleOut.model_validate(r) for r in service.current_roles(session, incident)]
+    session.commit()
+    return out
+
+
+@router.delete("/incidents/{number}/roles/{role}/{user_email}", response_model=list[RoleOut])
+def unassign_role(
+    number: int,
+    role: str,
+    user_email: str,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+) -> list[RoleOut]:
+    incident = visible_incident(session, number, principal)
+    service.unassign_role(
+        session, clock, incident, role=role, user_email=user_email, actor=principal.actor
+    )
+    out = [RoleOut.model_validate(r) for r in service.current_roles(session, incident)]
+    session.commit()
+    return out
+
+
+@router.post("/incidents/{number}/notes", response_model=EventOut, status_code=201)
+def add_note(
+    number: int, body: NoteIn, principal: Responder, session: SessionDep, clock: ClockDep
+) -> EventOut:
+    incident = visible_incident(session, number, principal)
+    event = service.add_note(session, clock, incident, text=body.text, actor=principal.actor)
+    out = EventOut.model_validate(event)
+    session.commit()
+    return out
+
+
+@router.get("/incidents/{number}/timeline", response_model=EventPage)
+def read_timeline(
+    number: int,
+    principal: Viewer,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=timeline.MAX_PAGE)] = 50,
+    starred: bool | None = None,
+    kind: str | None = Query(default=None, description="Only kinds starting with this"),
+    newest_first: bool = False,
+) -> EventPage:
+    incident = visible_incident(session, number, principal)
+    rows, next_cursor = timeline.timeline_page(
+        session,
+        incident_id=incident.id,
+        cursor=cursor,
+        limit=limit,
+        starred=starred,
+        kind_prefix=kind,
+        newest_first=newest_first,
+    )
+    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=next_cursor)
+
+
+@router.post("/incidents/{number}/timeline/{seq}/star", response_model=EventOut)
+def star_event(
+    number: int,
+    seq: int,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    body: StarIn | None = None,
+) -> EventOut:
+    incident = visible_incident(session, number, principal)
+    event = timeline.star_event(
+        session,
+        clock,
+        incident_id=incident.id,
+        seq=seq,
+        starred=body.starred if body else True,
+        actor=principal.actor,
+    )
+    out = EventOut.model_validate(event)
+    session.commit()
+    return out
+
+
+router.include_router(work_router)

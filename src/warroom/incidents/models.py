@@ -1,0 +1,138 @@
+"""Incidents and what hangs off them: services, roles, hypotheses, tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from warroom.db import Base
+
+
+class Counter(Base):
+    """Named counters handed out under a row lock (incident numbers)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # Keyset listing: newest first, optionally narrowed by status or severity.
+        Index("ix_incidents_status_id", "status", "id"),
+        Index("ix_incidents_severity_id", "severity", "id"),
+        Index("ix_incidents_opened_at_id", "opened_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # The Severity.key; kept as text so that a config change never orphans history.
+    severity: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="triggered")
+    impact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    drill: Mapped[bool] = mapped_column(default=False)
+    private: Mapped[bool] = mapped_column(default=False)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(64), default="manual")
+    dedup_group: Mapped[str | None] = mapped_column(String(200), index=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(320))
+    mitigated_at: Mapped[datetime | None]
+    mitigated_by: Mapped[str | None] = mapped_column(String(320))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(320))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(320))
+    reopened_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]
+    # Bases of the update cadence: opened_at until a note or a status update is recorded.
+    last_internal_update_at: Mapped[datetime]
+    last_external_update_at: Mapped[datetime]
+
+    # Head of this incident's timeline hash chain, updated with every appended event.
+    last_event_seq: Mapped[int] = mapped_column(default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    services: Mapped[list[IncidentService]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentService.service_key"
+    )
+
+    @property
+    def service_keys(self) -> list[str]:
+        return [s.service_key for s in self.services]
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.number}"
+
+
+class IncidentService(Base):
+    __tablename__ = "incident_services"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "service_key"),
+        Index("ix_incident_services_service_key_incident_id", "service_key", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    service_key: Mapped[str] = mapped_column(String(64))
+
+
+class IncidentRole(Base):
+    """Who holds which role; ended_at marks a handover or unassignment (history is kept)."""
+
+    __tablename__ = "incident_roles"
+    __table_args__ = (Index("ix_incident_roles_user_email", "user_email", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(40))
+    user_email: Mapped[str] = mapped_column(String(320))
+    assigned_at: Mapped[datetime]
+    assigned_by: Mapped[str] = mapped_column(String(320))
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class Hypothesis(Base):
+    __tablename__ = "hypotheses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="investigating")
+    owner: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime]
+
+
+class Task(Base):
+    __tablename__ = "incident_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(320))
+    done: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))

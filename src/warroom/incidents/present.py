@@ -1,0 +1,96 @@
+"""The API representation of an incident, with the due times derived from its severity.
+
+Due times: acknowledge, respond and resolve targets count from `opened_at` (a severity change
+re-bases them on the new severity's targets, still from `opened_at`). "Respond" is met by
+mitigation. The next internal update is due `internal_update_every_s` after the last note or
+internal status update (`comms:update:*`), or after opening; the next external update likewise
+after the last external status update. Update reminders stop once the incident is resolved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from warroom.catalog.models import Severity
+from warroom.incidents import lifecycle, roles
+from warroom.incidents.models import Incident
+from warroom.incidents.schemas import DueTimes, IncidentDetail, IncidentOut, RoleOut
+
+
+def _after(start: datetime, seconds: int | None) -> datetime | None:
+    return None if seconds is None else start + timedelta(seconds=seconds)
+
+
+def _late(due: datetime | None, now: datetime, pending: bool) -> bool:
+    return pending and due is not None and now > due
+
+
+def due_times(incident: Incident, severity: Severity | None, now: datetime) -> DueTimes:
+    """When the next targets fall due and whether they are already missed."""
+    active = incident.status in lifecycle.OPEN_STATUSES
+    opened = incident.opened_at
+    ack_by = _after(opened, severity.ack_within_s) if severity else None
+    respond_by = _after(opened, severity.respond_within_s) if severity else None
+    resolve_by = _after(opened, severity.resolve_within_s) if severity else None
+    internal = external = None
+    if severity and active:
+        internal = _after(incident.last_internal_update_at, severity.internal_update_every_s)
+        external = _after(incident.last_external_update_at, severity.external_update_every_s)
+    return DueTimes(
+        acknowledge_by=ack_by,
+        acknowledge_overdue=_late(ack_by, now, active and incident.acknowledged_at is None),
+        respond_by=respond_by,
+        respond_overdue=_late(respond_by, now, active and incident.mitigated_at is None),
+        resolve_by=resolve_by,
+        resolve_overdue=_late(resolve_by, now, active),
+        next_internal_update_by=internal,
+        internal_update_overdue=_late(internal, now, active),
+        next_external_update_by=external,
+        external_update_overdue=_late(external, now, active),
+    )
+
+
+def incident_out(incident: Incident, severity: Severity | None, now: datetime) -> IncidentOut:
+    """The list representation."""
+    return IncidentOut(
+        id=incident.id,
+        number=incident.number,
+        ref=incident.ref,
+        title=incident.title,
+        summary=incident.summary,
+        severity=incident.severity,
+        status=incident.status,
+        services=incident.service_keys,
+        impact=incident.impact,
+        drill=incident.drill,
+        private=incident.private,
+        tags=list(incident.tags),
+        source=incident.source,
+        dedup_group=incident.dedup_group,
+        created_by=incident.created_by,
+        opened_at=incident.opened_at,
+        acknowledged_at=incident.acknowledged_at,
+        acknowledged_by=incident.acknowledged_by,
+        mitigated_at=incident.mitigated_at,
+        mitigated_by=incident.mitigated_by,
+        resolved_at=incident.resolved_at,
+        resolved_by=incident.resolved_by,
+        closed_at=incident.closed_at,
+        closed_by=incident.closed_by,
+        reopened_at=incident.reopened_at,
+        reopen_count=incident.reopen_count,
+        updated_at=incident.updated_at,
+        allowed_actions=lifecycle.allowed_actions(incident.status),
+        due=due_times(incident, severity, now),
+    )
+
+
+def incident_detail(
+    session: Session, incident: Incident, severity: Severity | None, now: datetime
+) -> IncidentDetail:
+    """The single-incident representation: the list one plus current roles."""
+    base = incident_out(incident, severity, now)
+    held = [RoleOut.model_validate(r) for r in roles.current_roles(session, incident)]
+    return IncidentDetail(**base.model_dump(), roles=held)

@@ -1,0 +1,438 @@
+"""Incidents: open, find, list, move through the lifecycle, change severity, take notes.
+
+Roles, hypotheses and tasks live in `roles.py` and `work.py`; they are re-exported here so
+that other domains only ever import `warroom.incidents.service`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.audit.pagination import decode_cursor, encode_cursor
+from warroom.clock import Clock
+from warroom.errors import Conflict, Invalid, NotFound
+from warroom.events import DomainEvent, subscribe
+from warroom.incidents import lifecycle
+from warroom.incidents.catalog import require_services, require_severity, severities
+from warroom.incidents.locking import lock
+from warroom.incidents.models import Counter, Incident, IncidentRole, IncidentService
+from warroom.incidents.roles import (
+    ROLES,
+    assign_role,
+    can_read,
+    current_roles,
+    is_member,
+    unassign_role,
+)
+from warroom.incidents.schemas import Impact
+from warroom.incidents.work import (
+    add_hypothesis,
+    add_task,
+    list_hypotheses,
+    list_tasks,
+    update_hypothesis,
+    update_task,
+)
+
+__all__ = [
+    "ROLES",
+    "acknowledge",
+    "add_hypothesis",
+    "add_note",
+    "add_task",
+    "assign_role",
+    "can_read",
+    "change_severity",
+    "close",
+    "current_roles",
+    "find_open_by_dedup_group",
+    "get_incident",
+    "get_incident_by_id",
+    "is_member",
+    "list_hypotheses",
+    "list_incidents",
+    "list_tasks",
+    "lock",
+    "mitigate",
+    "open_incident",
+    "reopen",
+    "resolve",
+    "unassign_role",
+    "update_details",
+    "update_hypothesis",
+    "update_task",
+]
+
+MAX_PAGE = 200
+
+
+def _impact(impact: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        return Impact.model_validate(impact or {}).model_dump()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        field = f"impact.{where}" if where else "impact"
+        raise Invalid(f"{field}: {first['msg']}", field=field) from None
+
+
+def _tags(tags: list[str] | None) -> list[str]:
+    clean: list[str] = []
+    for tag in tags or []:
+        if not isinstance(tag, str) or not tag.strip() or len(tag) > 64:
+            raise Invalid(f"tag {tag!r} must be 1 to 64 characters", field="tags")
+        if tag.strip() not in clean:
+            clean.append(tag.strip())
+    return clean
+
+
+def next_number(session: Session) -> int:
+    """The next incident number; the counter row's lock makes concurrent openers queue."""
+    for _ in range(2):
+        stmt = (
+            update(Counter)
+            .where(Counter.name == "incident")
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+            .execution_options(synchronize_session=False)
+        )
+        value = session.execute(stmt).scalar_one_or_none()
+        if value is not None:
+            return int(value)
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            seed: Any = pg_insert(Counter).values(name="incident", value=0)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+            seed = lite_insert(Counter).values(name="incident", value=0)
+        session.execute(seed.on_conflict_do_nothing())
+    raise RuntimeError("could not allocate an incident number")  # pragma: no cover
+
+
+def open_incident(
+    session: Session,
+    clock: Clock,
+    *,
+    actor: str,
+    title: str,
+    severity: str,
+    services: list[str] | None = None,
+    summary: str = "",
+    impact: dict[str, Any] | None = None,
+    drill: bool = False,
+    private: bool = False,
+    tags: list[str] | None = None,
+    source: str = "manual",
+    dedup_group: str | None = None,
+) -> Incident:
+    """Open an incident and record incident:incident:opened."""
+    title = (title or "").strip()
+    if not title or len(title) > 300:
+        raise Invalid("title must be 1 to 300 characters", field="title")
+    require_severity(session, severity)
+    service_keys = require_services(session, list(services or []))
+    now = clock.now()
+    incident = Incident(
+        number=next_number(session),
+        title=title,
+        summary=summary or "",
+        severity=severity,
+        status="triggered",
+        impact=_impact(impact),
+        drill=drill,
+        private=private,
+        tags=_tags(tags),
+        source=source,
+        dedup_group=dedup_group,
+        created_by=actor,
+        opened_at=now,
+        updated_at=now,
+        last_internal_update_at=now,
+        last_external_update_at=now,
+        services=[IncidentService(service_key=k) for k in service_keys],
+    )
+    session.add(incident)
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="incident:incident:opened",
+        actor=actor,
+        payload={
+            "number": incident.number,
+            "title": title,
+            "severity": severity,
+            "services": service_keys,
+            "source": source,
+            "drill": drill,
+            "private": private,
+            "dedup_group": dedup_group,
+        },
+    )
+    return incident
+
+
+def get_incident(session: Session, number: int) -> Incident:
+    """The incident with this number, or NotFound."""
+    incident = session.scalar(select(Incident).where(Incident.number == number))
+    if incident is None:
+        raise NotFound(f"no incident INC-{number}", field="number")
+    return incident
+
+
+def get_incident_by_id(session: Session, incident_id: int) -> Incident:
+    """The incident with this database id (as carried by DomainEvent), or NotFound."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident with id {incident_id}", field="incident_id")
+    return incident
+
+
+def find_open_by_dedup_group(session: Session, dedup_group: str) -> Incident | None:
+    """The newest incident of this dedup group that is not resolved or closed."""
+    return session.scalar(
+        select(Incident)
+        .where(
+            Incident.dedup_group == dedup_group,
+            Incident.status.in_(lifecycle.OPEN_STATUSES),
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
+
+
+def list_incidents(
+    session: Session,
+    *,
+    status: list[str] | None = None,
+    severity: list[str] | None = None,
+    service: str | None = None,
+    since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    viewer: str | None = None,
+    include_drills: bool = True,
+) -> tuple[list[Incident], str | None]:
+    """A page of incidents, newest first (keyset on id); viewer=None sees private ones too."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    for value in status or []:
+        if value not in lifecycle.STATUSES:
+            raise Invalid(
+                f"unknown status {value!r}; one of {', '.join(lifecycle.STATUSES)}",
+                field="status",
+            )
+    query = select(Incident)
+    if status:
+        query = query.where(Incident.status.in_(status))
+    if severity:
+        query = query.where(Incident.severity.in_(severity))
+    if service:
+        query = query.where(
+            Incident.id.in_(
+                select(IncidentService.incident_id).where(IncidentService.service_key == service)
+            )
+        )
+    if since is not None:
+        query = query.where(Incident.opened_at >= since)
+    if not include_drills:
+        query = query.where(Incident.drill.is_(False))
+    if viewer is not None:
+        member = exists().where(
+            IncidentRole.incident_id == Incident.id,
+            IncidentRole.user_email == viewer,
+            IncidentRole.ended_at.is_(None),
+        )
+        query = query.where(or_(Incident.private.is_(False), Incident.created_by == viewer, member))
+    if cursor:
+        query = query.where(Incident.id < decode_cursor(cursor, "id")["id"])
+    rows = list(session.scalars(query.order_by(Incident.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(id=rows[-1].id) if more and rows else None)
+
+
+def _transition(
+    session: Session, clock: Clock, incident: Incident, action: str, actor: str, note: str
+) -> Incident:
+    lock(session, clock, incident)
+    step = lifecycle.check(incident.status, action, incident.ref)
+    now = clock.now()
+    before = incident.status
+    if action == "reopen":
+        incident.reopened_at, incident.reopen_count = now, incident.reopen_count + 1
+        incident.mitigated_at = incident.mitigated_by = None
+        incident.resolved_at = incident.resolved_by = None
+    else:
+        setattr(incident, f"{step.target}_at", now)
+        setattr(incident, f"{step.target}_by", actor)
+    incident.status = step.target
+    incident.updated_at = now
+    session.flush()
+    payload: dict[str, Any] = {"from": before, "to": step.target}
+    if note:
+        payload["note"] = note
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind=f"incident:status:{step.event}",
+        actor=actor,
+        payload=payload,
+    )
+    return incident
+
+
+def acknowledge(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> Incident:
+    """triggered → acknowledged."""
+    return _transition(session, clock, incident, "ack", actor, note)
+
+
+def mitigate(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> Incident:
+    """triggered/acknowledged → mitigated (the bleeding has stopped)."""
+    return _transition(session, clock, incident, "mitigate", actor, note)
+
+
+def resolve(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> Incident:
+    """triggered/acknowledged/mitigated → resolved."""
+    return _transition(session, clock, incident, "resolve", actor, note)
+
+
+def close(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> Incident:
+    """resolved → closed (final)."""
+    return _transition(session, clock, incident, "close", actor, note)
+
+
+def reopen(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> Incident:
+    """resolved → acknowledged again."""
+    return _transition(session, clock, incident, "reopen", actor, note)
+
+
+def change_severity(
+    session: Session, clock: Clock, incident: Incident, *, severity: str, reason: str, actor: str
+) -> Incident:
+    """Raise or lower the severity with a reason; records incident:severity:raised|lowered."""
+    new = require_severity(session, severity)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("a severity change needs a reason", field="reason")
+    lock(session, clock, incident)
+    if incident.severity == severity:
+        raise Conflict(f"{incident.ref} is already {severity}", field="severity")
+    old = severities(session).get(incident.severity)
+    # Lower rank is more severe; an unknown old severity counts as the least severe.
+    raised = old is None or new.rank < old.rank
+    before = incident.severity
+    incident.severity = severity
+    incident.updated_at = clock.now()
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind=f"incident:severity:{'raised' if raised else 'lowered'}",
+        actor=actor,
+        payload={"from": before, "to": severity, "reason": reason},
+    )
+    return incident
+
+
+def add_note(
+    session: Session, clock: Clock, incident: Incident, *, text: str, actor: str
+) -> timeline.TimelineEvent:
+    """Add a note to the timeline; it also counts as an internal update for the cadence."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("a note needs text", field="text")
+    if len(text) > 10000:
+        raise Invalid("a note is at most 10000 characters", field="text")
+    lock(session, clock, incident)
+    incident.last_internal_update_at = clock.now()
+    session.flush()
+    return timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="incident:note:added",
+        actor=actor,
+        payload={"text": text},
+    )
+
+
+def update_details(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    actor: str,
+    title: str | None = None,
+    summary: str | None = None,
+    impact: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+) -> Incident:
+    """Change title, summary, impact or tags; records incident:details:updated with the diff."""
+    changes: dict[str, Any] = {}
+    lock(session, clock, incident)
+    if title is not None:
+        title = title.strip()
+        if not title or len(title) > 300:
+            raise Invalid("title must be 1 to 300 characters", field="title")
+        changes["title"] = title
+    if summary is not None:
+        changes["summary"] = summary
+    if impact is not None:
+        changes["impact"] = _impact(impact)
+    if tags is not None:
+        changes["tags"] = _tags(tags)
+    changed = {k: v for k, v in changes.items() if getattr(incident, k) != v}
+    if not changed:
+        return incident
+    for key, value in changed.items():
+        setattr(incident, key, value)
+    incident.updated_at = clock.now()
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="incident:details:updated",
+        actor=actor,
+        payload={"changed": changed},
+    )
+    return incident
+
+
+def _on_status_update(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A comms status update resets the cadence clock of its audience."""
+    if event.incident_id is None:
+        return
+    external = event.payload.get("audience") == "external" or event.kind.endswith("external")
+    column = "last_external_update_at" if external else "last_internal_update_at"
+    session.execute(
+        update(Incident)
+        .where(Incident.id == event.incident_id)
+        .values({column: clock.now()})
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+subscribe("comms:update:*", _on_status_update)

@@ -1,0 +1,191 @@
+"""Hypotheses and tasks: what responders think is going on, and what they are doing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.errors import Invalid, NotFound
+from warroom.incidents.models import Hypothesis, Incident, Task
+
+HYPOTHESIS_STATUSES = ("investigating", "ruled_out", "confirmed", "unlikely")
+
+
+def _text(value: str | None, field: str = "text") -> str:
+    value = (value or "").strip()
+    if not value or len(value) > 5000:
+        raise Invalid(f"{field} must be 1 to 5000 characters", field=field)
+    return value
+
+
+def _status(value: str) -> str:
+    if value not in HYPOTHESIS_STATUSES:
+        raise Invalid(
+            f"unknown hypothesis status {value!r}; one of {', '.join(HYPOTHESIS_STATUSES)}",
+            field="status",
+        )
+    return value
+
+
+def add_hypothesis(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    text: str,
+    actor: str,
+    owner: str | None = None,
+    status: str = "investigating",
+) -> Hypothesis:
+    """Add a hypothesis; records incident:hypothesis:added."""
+    now = clock.now()
+    item = Hypothesis(
+        incident_id=incident.id,
+        text=_text(text),
+        status=_status(status),
+        owner=owner or None,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+    )
+    session.add(item)
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="incident:hypothesis:added",
+        actor=actor,
+        payload={"id": item.id, "text": item.text, "status": item.status, "owner": item.owner},
+    )
+    return item
+
+
+def _hypothesis(session: Session, incident: Incident, hypothesis_id: int) -> Hypothesis:
+    item = session.get(Hypothesis, hypothesis_id)
+    if item is None or item.incident_id != incident.id:
+        raise NotFound(f"no hypothesis {hypothesis_id} on {incident.ref}", field="hypothesis_id")
+    return item
+
+
+def update_hypothesis(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    hypothesis_id: int,
+    *,
+    actor: str,
+    status: str | None = None,
+    text: str | None = None,
+    owner: str | None = None,
+) -> Hypothesis:
+    """Change a hypothesis' status, text or owner; records incident:hypothesis:updated."""
+    item = _hypothesis(session, incident, hypothesis_id)
+    wanted: dict[str, Any] = {}
+    if status is not None:
+        wanted["status"] = _status(status)
+    if text is not None:
+        wanted["text"] = _text(text)
+    if owner is not None:
+        wanted["owner"] = owner or None
+    changes = {k: [getattr(item, k), v] for k, v in wanted.items() if getattr(item, k) != v}
+    if not changes:
+        return item
+    for key, (_, value) in changes.items():
+        setattr(item, key, value)
+    item.updated_at = clock.now()
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="incident:hypothesis:updated",
+        actor=actor,
+        payload={"id": item.id, "text": item.text, "status": item.status, "changes": changes},
+    )
+    return item
+
+
+def list_hypotheses(session: Session, incident: Incident) -> list[Hypothesis]:
+    """Every hypothesis of an incident, oldest first."""
+    return list(
+        session.scalars(
+            select(Hypothesis).where(Hypothesis.incident_id == incident.id).order_by(Hypothesis.id)
+        )
+    )
+
+
+def add_task(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    text: str,
+    actor: str,
+    assignee: str | None = None,
+) -> Task:
+    """Add a checklist item; records incident:task:added."""
+    item = Task(
+        incident_id=incident.id,
+        text=_text(text),
+        assignee=assignee or None,
+        created_at=clock.now(),
+        created_by=actor,
+    )
+    session.add(item)
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="incident:task:added",
+        actor=actor,
+        payload={"id": item.id, "text": item.text, "assignee": item.assignee},
+    )
+    return item
+
+
+def update_task(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    task_id: int,
+    *,
+    actor: str,
+    done: bool | None = None,
+    assignee: str | None = None,
+) -> Task:
+    """Mark a task done or not done, or (re)assign it; each change is recorded."""
+    item = session.get(Task, task_id)
+    if item is None or item.incident_id != incident.id:
+        raise NotFound(f"no task {task_id} on {incident.ref}", field="task_id")
+    events: list[tuple[str, dict[str, Any]]] = []
+    if assignee is not None and (assignee or None) != item.assignee:
+        item.assignee = assignee or None
+        events.append(("assigned", {"id": item.id, "text": item.text, "assignee": item.assignee}))
+    if done is not None and done != item.done:
+        item.done = done
+        item.done_at, item.done_by = (clock.now(), actor) if done else (None, None)
+        events.append(("done" if done else "reopened", {"id": item.id, "text": item.text}))
+    session.flush()
+    for action, payload in events:
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind=f"incident:task:{action}",
+            actor=actor,
+            payload=payload,
+        )
+    return item
+
+
+def list_tasks(session: Session, incident: Incident) -> list[Task]:
+    """Every task of an incident, oldest first."""
+    return list(
+        session.scalars(select(Task).where(Task.incident_id == incident.id).order_by(Task.id))
+    )

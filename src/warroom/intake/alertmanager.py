@@ -1,0 +1,90 @@
+"""Prometheus Alertmanager webhook payload, version "4" (wire-formats §1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warroom.errors import Invalid
+from warroom.intake.schemas import (
+    Batch,
+    NormalisedAlert,
+    label_fingerprint,
+    obj,
+    parse_time,
+    string_map,
+    text_field,
+)
+
+STATUSES = ("firing", "resolved")
+MAX_ALERTS = 10_000
+
+
+def parse_alert(item: Any, where: str) -> NormalisedAlert:
+    """One element of `alerts[]`, shared by Alertmanager and Grafana."""
+    alert = obj(item, where)
+    status = alert.get("status")
+    if status not in STATUSES:
+        raise Invalid(f"{where}.status must be 'firing' or 'resolved'", field=f"{where}.status")
+    labels = string_map(alert.get("labels"), f"{where}.labels")
+    if not labels:
+        raise Invalid(f"{where}.labels must not be empty", field=f"{where}.labels")
+    annotations = string_map(alert.get("annotations"), f"{where}.annotations", required=False)
+    starts_at = parse_time(alert.get("startsAt"), f"{where}.startsAt")
+    ends_at = parse_time(alert.get("endsAt"), f"{where}.endsAt", required=False)
+    generator = text_field(alert.get("generatorURL"), f"{where}.generatorURL", required=False)
+    fingerprint = text_field(alert.get("fingerprint"), f"{where}.fingerprint", required=False)
+    if len(fingerprint) > 512:
+        raise Invalid(f"{where}.fingerprint is too long", field=f"{where}.fingerprint")
+    links = [{"href": generator, "text": "Source"}] if generator else []
+    for key, text in (
+        ("runbook_url", "Runbook"),
+        ("dashboardURL", "Dashboard"),
+        ("panelURL", "Panel"),
+        ("silenceURL", "Silence"),
+    ):
+        href = annotations.get(key) if key == "runbook_url" else alert.get(key)
+        if isinstance(href, str) and href:
+            links.append({"href": href, "text": text})
+    summary = (
+        annotations.get("summary")
+        or annotations.get("description")
+        or labels.get("alertname")
+        or fingerprint
+    )
+    return NormalisedAlert(
+        fingerprint=fingerprint or label_fingerprint(labels),
+        status=status,
+        labels=labels,
+        annotations=annotations,
+        summary=summary[:1024],
+        severity_hint=labels.get("severity"),
+        starts_at=starts_at,
+        ends_at=ends_at if status == "resolved" else None,
+        links=links,
+        raw=alert,
+        sender_start=True,
+    )
+
+
+def parse_alerts(body: dict[str, Any]) -> list[NormalisedAlert]:
+    items = body.get("alerts")
+    if not isinstance(items, list):
+        raise Invalid("alerts must be an array", field="alerts")
+    if not items:
+        raise Invalid("alerts must not be empty", field="alerts")
+    if len(items) > MAX_ALERTS:
+        raise Invalid(f"alerts holds more than {MAX_ALERTS} alerts", field="alerts")
+    return [parse_alert(item, f"alerts[{i}]") for i, item in enumerate(items)]
+
+
+def parse(body: dict[str, Any]) -> Batch:
+    """Validate and normalise an Alertmanager v4 webhook body."""
+    if body.get("version") != "4":
+        raise Invalid('version must be "4" (Alertmanager) or "1" (Grafana)', field="version")
+    group_key = body.get("groupKey")
+    if group_key is not None and not isinstance(group_key, str):
+        raise Invalid("groupKey must be a string", field="groupKey")
+    for key in ("groupLabels", "commonLabels", "commonAnnotations"):
+        if key in body:
+            obj(body[key], key)
+    return Batch(source="alertmanager", alerts=parse_alerts(body), group_key=group_key)

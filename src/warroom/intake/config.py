@@ -1,0 +1,301 @@
+"""Intake's config sections: integrations, routes, maintenance_windows, inhibit.
+
+integrations:
+  - {key: prom, type: alertmanager, secret_file: secrets/prom.token}
+routes:
+  - key: checkout
+    matchers: ['service="checkout"']
+    service: checkout
+    severity: {label: severity, map: {critical: SEV1, warning: SEV3}, default: SEV3}
+    group_by: [alertname]
+  - {key: default, severity: SEV3}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_serializer, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.registry import Section, register, registered
+from warroom.config.types import ConfigModel, Key
+from warroom.intake.models import Integration
+from warroom.intake.routing import MatcherError, parse_matcher
+from warroom.intake.suppression import parse_hhmm
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ALL_DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TYPES = ("alertmanager", "grafana", "pagerduty", "opsgenie", "generic")
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _matchers(values: list[str]) -> list[str]:
+    for value in values:
+        try:
+            parse_matcher(value)
+        except MatcherError as exc:
+            raise ValueError(str(exc)) from None
+    return values
+
+
+class IntegrationConfig(ConfigModel):
+    key: Key
+    type: Literal["alertmanager", "grafana", "pagerduty", "opsgenie", "generic"]
+    secret: SecretStr = Field(description="bearer token, basic password, routing key or GenieKey")
+    hmac_secret: SecretStr | None = None
+    hmac_header: str = "X-Grafana-Alerting-Signature"
+    timestamp_header: str | None = None
+
+    @field_validator("secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("a secret needs at least 16 characters")
+        return value
+
+    @field_serializer("secret", "hmac_secret")
+    def _hide(self, value: SecretStr | None) -> str | None:
+        # The stored document keeps a digest only: changes show up in plans, secrets do not.
+        return None if value is None else "sha256:" + secret_hash(value.get_secret_value())
+
+
+class SeverityMapping(ConfigModel):
+    label: str = "severity"
+    map: dict[str, str] = {}
+    default: str | None = None
+
+
+class Inhibit(ConfigModel):
+    severity: str
+
+
+class RouteConfig(ConfigModel):
+    key: Key
+    matchers: list[str] = []
+    integrations: list[str] = []
+    service: str | None = None
+    service_label: str | None = None
+    severity: str | SeverityMapping | None = None
+    group_by: list[str] = ["alertname"]
+    runbooks: list[str] = []
+    open_incident: bool = True
+    continue_: bool = Field(False, alias="continue")
+    inhibit: Inhibit | None = None
+
+    @field_validator("matchers")
+    @classmethod
+    def _check_matchers(cls, value: list[str]) -> list[str]:
+        return _matchers(value)
+
+
+class Weekly(ConfigModel):
+    days: list[Day] = Field(default_factory=lambda: list(ALL_DAYS))
+    from_: str = Field(alias="from")
+    to: str
+    time_zone: str = "UTC"
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        parse_hhmm(value)
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class MaintenanceWindowConfig(ConfigModel):
+    key: Key
+    service: str
+    matchers: list[str] = []
+    start: datetime | None = None
+    end: datetime | None = None
+    weekly: Weekly | None = None
+    comment: str = ""
+
+    @field_validator("matchers")
+    @classmethod
+    def _check_matchers(cls, value: list[str]) -> list[str]:
+        return _matchers(value)
+
+    @model_validator(mode="after")
+    def _when(self) -> MaintenanceWindowConfig:
+        if self.weekly is None and (self.start is None or self.end is None):
+            raise ValueError("give start and end, or weekly")
+        for value in (self.start, self.end):
+            if value is not None and value.tzinfo is None:
+                raise ValueError("start and end need a time zone offset (e.g. 2026-12-01T22:00Z)")
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class InhibitConfig(ConfigModel):
+    service: str
+    severity: str
+
+
+def _unknown(kind: str, value: str, known: set[str]) -> str:
+    return f"unknown {kind} {value!r} (known: {', '.join(sorted(known)) or 'none'})"
+
+
+def _check_severity(
+    doc: ConfigDocument, problems: Problems, key: str, i: Any, field: Any, value: str | None
+) -> None:
+    levels = doc.identities("severities")
+    if value is not None and value not in levels:
+        problems.add(key, i, field, _unknown("severity", value, levels))
+
+
+def check_routes(doc: ConfigDocument, problems: Problems) -> None:
+    services, integrations = doc.identities("services"), doc.identities("integrations")
+    entries = doc.entries("routes")
+    for n, (index, route) in enumerate(entries):
+        assert isinstance(route, RouteConfig)
+        if route.service is not None and route.service not in services:
+            problems.add("routes", index, "service", _unknown("service", route.service, services))
+        for name in route.integrations:
+            if name not in integrations:
+                problems.add(
+                    "routes", index, "integrations", _unknown("integration", name, integrations)
+                )
+        sev = route.severity
+        if isinstance(sev, str):
+            _check_severity(doc, problems, "routes", index, "severity", sev)
+        elif sev is not None:
+            for label_value, level in sev.map.items():
+                _check_severity(
+                    doc, problems, "routes", index, ("severity", "map", label_value), level
+                )
+            _check_severity(doc, problems, "routes", index, ("severity", "default"), sev.default)
+        if route.inhibit is not None:
+            _check_severity(
+                doc, problems, "routes", index, ("inhibit", "severity"), route.inhibit.severity
+            )
+        if registered("runbooks"):
+            known = doc.identities("runbooks")
+            for name in route.runbooks:
+                if name not in known:
+                    problems.add("routes", index, "runbooks", _unknown("runbook", name, known))
+        catch_all = not route.matchers and not route.integrations and not route.continue_
+        if catch_all and n < len(entries) - 1:
+            problems.add(
+                "routes",
+                index,
+                None,
+                "a route without matchers catches every alert; "
+                "routes after it can never match (put the default route last)",
+            )
+
+
+def check_windows(doc: ConfigDocument, problems: Problems) -> None:
+    services = doc.identities("services")
+    for index, window in doc.entries("maintenance_windows"):
+        assert isinstance(window, MaintenanceWindowConfig)
+        if window.service not in services:
+            problems.add(
+                "maintenance_windows",
+                index,
+                "service",
+                _unknown("service", window.service, services),
+            )
+
+
+def check_inhibit(doc: ConfigDocument, problems: Problems) -> None:
+    services = doc.identities("services")
+    for index, rule in doc.entries("inhibit"):
+        assert isinstance(rule, InhibitConfig)
+        if rule.service not in services:
+            problems.add("inhibit", index, "service", _unknown("service", rule.service, services))
+        _check_severity(doc, problems, "inhibit", index, "severity", rule.severity)
+
+
+def _values(item: IntegrationConfig) -> dict[str, Any]:
+    return {
+        "type": item.type,
+        "secret_hash": secret_hash(item.secret.get_secret_value()),
+        "hmac_secret": item.hmac_secret.get_secret_value() if item.hmac_secret else None,
+        "hmac_header": item.hmac_header if item.hmac_secret else None,
+        "timestamp_header": item.timestamp_header,
+        "active": True,
+    }
+
+
+def apply_integrations(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    rows = {row.key: row for row in session.scalars(select(Integration))}
+    wanted: set[str] = set()
+    for item in doc.items("integrations"):
+        assert isinstance(item, IntegrationConfig)
+        wanted.add(item.key)
+        new = _values(item)
+        row = rows.get(item.key)
+        old = None if row is None else {k: getattr(row, k) for k in new}
+        shown_old = None if old is None else {**old, "hmac_secret": _mask(old["hmac_secret"])}
+        shown_new = {**new, "hmac_secret": _mask(new["hmac_secret"])}
+        if not plan.compare("integration", item.key, shown_old, shown_new) and old == new:
+            continue
+        if row is None:
+            row = Integration(key=item.key, updated_at=clock.now(), **new)
+            session.add(row)
+        else:
+            for name, value in new.items():
+                setattr(row, name, value)
+            row.updated_at = clock.now()
+    for key, row in rows.items():
+        if key not in wanted and row.active:
+            plan.delete("integration", key)
+            row.active = False
+            row.updated_at = clock.now()
+    session.flush()
+
+
+def _mask(value: str | None) -> str | None:
+    return None if value is None else "sha256:" + secret_hash(value)[:12]
+
+
+register(
+    Section(
+        "integrations",
+        IntegrationConfig,
+        apply=apply_integrations,
+        order=70,
+        description="Inbound alert integrations: type and secret",
+    )
+)
+register(Section("routes", RouteConfig, check=check_routes, order=75, description="Alert routes"))
+register(
+    Section(
+        "maintenance_windows",
+        MaintenanceWindowConfig,
+        check=check_windows,
+        order=76,
+        description="Per-service maintenance windows (alerts stored as suppressed)",
+    )
+)
+register(
+    Section(
+        "inhibit",
+        InhibitConfig,
+        identity="service",
+        check=check_inhibit,
+        order=77,
+        description="While an incident of this severity or worse is open, new alerts join it",
+    )
+)

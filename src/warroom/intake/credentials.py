@@ -1,0 +1,69 @@
+"""Who is sending: an integration recognised by its secret (hashed, compared in constant time),
+Grafana's HMAC signature, or, for the generic endpoint, a user API token."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+
+from starlette.datastructures import Headers
+
+from warroom.intake import grafana
+from warroom.intake.state import IntakeConfig, IntegrationInfo
+
+log = logging.getLogger("warroom.intake")
+
+
+def by_secret(cfg: IntakeConfig, secret: str, types: tuple[str, ...]) -> IntegrationInfo | None:
+    """The integration whose secret this is (and whose type fits the endpoint), or None."""
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    found = cfg.by_hash.get(digest)
+    # The dict lookup is keyed by a hash of the secret, so its timing says nothing useful;
+    # the final comparison is constant-time all the same.
+    if found is None or not hmac.compare_digest(found.secret_hash, digest):
+        return None
+    return found if found.type in types else None
+
+
+def presented_secret(headers: Headers, scheme: str = "bearer") -> str | None:
+    """The credential of `Authorization: Bearer X`, `GenieKey X` or the password of Basic."""
+    header = headers.get("authorization", "")
+    kind, _, value = header.partition(" ")
+    kind, value = kind.lower(), value.strip()
+    if not value:
+        return None
+    if kind == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return value if kind == scheme else None
+
+
+def by_signature(cfg: IntakeConfig, headers: Headers, body: bytes) -> IntegrationInfo | None:
+    """A Grafana integration whose HMAC secret signed this body."""
+    for info in cfg.by_key.values():
+        if info.type != "grafana" or not info.hmac_secret or not info.hmac_header:
+            continue
+        signature = headers.get(info.hmac_header)
+        if not signature:
+            continue
+        stamp = headers.get(info.timestamp_header) if info.timestamp_header else None
+        if grafana.signature_ok(info.hmac_secret, body, signature, stamp):
+            return info
+    return None
+
+
+def rejected(endpoint: str, client: str, secret: str | None) -> None:
+    """Log a refused credential loudly, naming at most a short digest of it, never the key."""
+    hint = hashlib.sha256(secret.encode()).hexdigest()[:8] if secret else "none"
+    log.warning(
+        "intake: %s refused a request from %s: unknown credential (sha256 prefix %s)",
+        endpoint,
+        client,
+        hint,
+    )

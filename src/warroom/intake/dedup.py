@@ -1,0 +1,210 @@
+"""Dedup: one open alert per (integration, fingerprint), written with few round trips.
+
+Reads the open alerts of a batch with one query, bumps repeats with one UPDATE, resolves with
+one executemany, and inserts new alerts in bulk with ON CONFLICT DO NOTHING on the partial unique
+index, so that a concurrent writer who inserted the same alert first turns ours into a repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, and_, bindparam, func, select, text, update
+from sqlalchemy.orm import Session
+
+from warroom.intake.models import FIRING, RESOLVED, Alert
+from warroom.intake.schemas import NormalisedAlert
+
+T = TypeVar("T")
+CHUNK = 400
+ALERTS: Table = Alert.__table__  # type: ignore[assignment]
+C = ALERTS.c
+
+
+def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class OpenRow:
+    id: int
+    incident_id: int | None
+    service: str | None
+
+
+@dataclass
+class Outcome:
+    """What dedup did with a batch; `new` alerts still need routing and grouping."""
+
+    repeats: int = 0
+    new: list[NormalisedAlert] = field(default_factory=list)
+    resolved: list[tuple[NormalisedAlert, OpenRow]] = field(default_factory=list)
+    acknowledged: list[tuple[NormalisedAlert, OpenRow]] = field(default_factory=list)
+    ignored: int = 0
+
+
+def unique_by_fingerprint(alerts: Iterable[NormalisedAlert]) -> list[NormalisedAlert]:
+    """The last occurrence of each fingerprint wins (a batch is a snapshot)."""
+    seen: dict[str, NormalisedAlert] = {}
+    for alert in alerts:
+        seen.pop(alert.fingerprint, None)
+        seen[alert.fingerprint] = alert
+    return list(seen.values())
+
+
+def open_alerts(session: Session, integration: str, fingerprints: list[str]) -> dict[str, OpenRow]:
+    found: dict[str, OpenRow] = {}
+    for part in chunks(fingerprints):
+        rows = session.execute(
+            select(C.id, C.fingerprint, C.incident_id, C.service).where(
+                C.integration == integration, C.resolved_at.is_(None), C.fingerprint.in_(part)
+            )
+        )
+        for row in rows:
+            found[row.fingerprint] = OpenRow(row.id, row.incident_id, row.service)
+    return found
+
+
+def stale_replays(
+    session: Session, integration: str, candidates: list[NormalisedAlert]
+) -> set[tuple[str, datetime]]:
+    """(fingerprint, starts_at) of already-resolved alerts: a late re-send must not reopen them."""
+    keyed = [a for a in candidates if a.sender_start and a.starts_at is not None]
+    if not keyed:
+        return set()
+    out: set[tuple[str, datetime]] = set()
+    for part in chunks(keyed):
+        rows = session.execute(
+            select(C.fingerprint, C.starts_at).where(
+                C.integration == integration,
+                C.resolved_at.is_not(None),
+                C.fingerprint.in_([a.fingerprint for a in part]),
+                C.starts_at.in_({a.starts_at for a in part}),
+            )
+        )
+        out.update((r.fingerprint, r.starts_at) for r in rows)
+    return out
+
+
+def bump(session: Session, ids: list[int], now: datetime) -> None:
+    for part in chunks(ids):
+        session.execute(
+            update(ALERTS).where(C.id.in_(part)).values(count=C.count + 1, last_seen_at=now)
+        )
+
+
+def bump_fingerprints(session: Session, integration: str, fps: list[str], now: datetime) -> None:
+    for part in chunks(fps):
+        session.execute(
+            update(ALERTS)
+            .where(C.integration == integration, C.resolved_at.is_(None), C.fingerprint.in_(part))
+            .values(count=C.count + 1, last_seen_at=now)
+        )
+
+
+def classify(
+    session: Session, integration: str, alerts: list[NormalisedAlert], now: datetime
+) -> Outcome:
+    """Sort a batch into repeats (bumped here), new, resolved, acknowledged and ignored."""
+    alerts = unique_by_fingerprint(alerts)
+    existing = open_alerts(session, integration, [a.fingerprint for a in alerts])
+    out = Outcome()
+    repeat_ids: list[int] = []
+    candidates: list[NormalisedAlert] = []
+    for alert in alerts:
+        row = existing.get(alert.fingerprint)
+        if alert.status == FIRING:
+            if row is not None:
+                repeat_ids.append(row.id)
+            else:
+                candidates.append(alert)
+        elif row is None:
+            out.ignored += 1  # resolve/ack of nothing open: PagerDuty drops these too
+        elif alert.status == RESOLVED:
+            out.resolved.append((alert, row))
+        else:
+            out.acknowledged.append((alert, row))
+    stale = stale_replays(session, integration, candidates)
+    for alert in candidates:
+        if alert.starts_at is not None and (alert.fingerprint, alert.starts_at) in stale:
+            out.ignored += 1
+        else:
+            out.new.append(alert)
+    bump(session, repeat_ids, now)
+    out.repeats = len(repeat_ids)
+    return out
+
+
+def resolve_rows(
+    session: Session, items: list[tuple[NormalisedAlert, OpenRow]], now: datetime
+) -> int:
+    if not items:
+        return 0
+    params = [{"_id": row.id, "_ends": alert.ends_at or now} for alert, row in items]
+    stmt = (
+        update(ALERTS)
+        .where(and_(C.id == bindparam("_id"), C.resolved_at.is_(None)))
+        .values(status=RESOLVED, resolved_at=now, last_seen_at=now, ends_at=bindparam("_ends"))
+    )
+    result = session.execute(stmt, params, execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", len(params)) or 0)
+
+
+def acknowledge_rows(session: Session, ids: list[int], now: datetime) -> None:
+    for part in chunks(ids):
+        session.execute(
+            update(ALERTS)
+            .where(C.id.in_(part), C.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, last_seen_at=now)
+        )
+
+
+def _insert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+    return lite_insert
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new open alerts; returns fingerprint -> id of those actually inserted."""
+    insert = _insert(session.get_bind().dialect.name)
+    inserted: dict[str, int] = {}
+    for part in chunks(rows, 200):
+        stmt = (
+            insert(ALERTS)
+            .values(part)
+            .on_conflict_do_nothing(
+                index_elements=["integration", "fingerprint"],
+                index_where=text("resolved_at IS NULL"),
+            )
+            .returning(C.id, C.fingerprint)
+        )
+        for row in session.execute(stmt):
+            inserted[row.fingerprint] = row.id
+    return inserted
+
+
+def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
+    """incident id -> number of its alerts still open."""
+    if not incident_ids:
+        return {}
+    rows = session.execute(
+        select(C.incident_id, func.count())
+        .where(C.incident_id.in_(incident_ids), C.resolved_at.is_(None))
+        .group_by(C.incident_id)
+    )
+    counts = {int(r[0]): int(r[1]) for r in rows}
+    return {i: counts.get(i, 0) for i in incident_ids}
+
+
+def link_incident(session: Session, ids: list[int], incident_id: int) -> None:
+    for part in chunks(ids):
+        session.execute(update(ALERTS).where(C.id.in_(part)).values(incident_id=incident_id))

@@ -1,0 +1,189 @@
+"""Alerts and incidents: a new alert joins the open incident of its group (or, by inhibition,
+of its service), otherwise it opens one; resolutions are told to the timeline."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.errors import WarroomError
+from warroom.incidents import service as incidents
+from warroom.intake import dedup
+from warroom.intake.routing import Decision
+from warroom.intake.schemas import NormalisedAlert
+from warroom.intake.state import IntakeConfig
+
+log = logging.getLogger("warroom.intake")
+OPEN = ("triggered", "acknowledged", "mitigated")
+
+
+@dataclass
+class Group:
+    key: str
+    decision: Decision
+    alerts: list[tuple[NormalisedAlert, int]] = field(default_factory=list)  # (alert, row id)
+
+
+def dedup_group(key: str) -> str:
+    """The incident's dedup_group for a routing group (bounded length, stable)."""
+    return key if len(key) <= 120 else "intake:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _serialise(session: Session, key: str) -> None:
+    # Two requests opening the same group at once must not open two incidents.
+    if session.get_bind().dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
+
+
+def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) -> dict[str, Any]:
+    return {
+        "integration": integration,
+        "alerts": [
+            {"id": row_id, "fingerprint": a.fingerprint, "summary": a.summary[:200]}
+            for a, row_id in alerts[:50]
+        ],
+        "count": len(alerts),
+    }
+
+
+def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
+    if not decision.inhibit_severity or not decision.service:
+        return None
+    limit = cfg.severity_rank(decision.inhibit_severity)
+    found, _ = incidents.list_incidents(
+        session, status=list(OPEN), service=decision.service, limit=50
+    )
+    for incident in found:
+        rank = cfg.severity_rank(incident.severity)
+        if limit is None or (rank is not None and rank <= limit):
+            return incident
+    return None
+
+
+def place(
+    session: Session, clock: Clock, cfg: IntakeConfig, integration: str, source: str, group: Group
+) -> tuple[int, int] | None:
+    """Attach a group's new alerts to an incident (joining or opening one): (id, number)."""
+    key = dedup_group(group.key)
+    _serialise(session, key)
+    actor = f"intake:{integration}"
+    payload = _alert_payload(group.alerts, integration)
+    incident = incidents.find_open_by_dedup_group(session, key)
+    reason = "group"
+    if incident is None:
+        incident = _inhibiting(session, cfg, group.decision)
+        reason = "inhibit"
+    if incident is None:
+        first = group.alerts[0][0]
+        try:
+            with session.begin_nested():
+                incident = incidents.open_incident(
+                    session,
+                    clock,
+                    actor=actor,
+                    title=(first.summary or first.labels.get("alertname") or "Alert")[:300],
+                    severity=group.decision.severity,
+                    services=[group.decision.service] if group.decision.service else [],
+                    summary=str(first.annotations.get("description") or "")[:5000],
+                    source=source,
+                    dedup_group=key,
+                )
+        except WarroomError as exc:
+            # The alert is stored either way; a config gap must not lose it.
+            log.error("intake: could not open an incident for group %s: %s", key, exc.message)
+            return None
+        kind = "intake:alert:fired"
+        payload.update(route=group.decision.route, runbooks=group.decision.runbooks)
+    else:
+        kind = "intake:alert:grouped"
+        payload["reason"] = reason
+    dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident.id)
+    timeline.record(
+        session, clock, incident_id=incident.id, kind=kind, actor=actor, payload=payload
+    )
+    return int(incident.id), int(incident.number)
+
+
+def on_resolved(
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    integration: str,
+    resolved: list[tuple[NormalisedAlert, dedup.OpenRow]],
+) -> None:
+    """Tell each incident which of its alerts resolved; all resolved → say so, maybe resolve."""
+    by_incident: dict[int, list[tuple[NormalisedAlert, int]]] = {}
+    services: dict[int, set[str]] = {}
+    for alert, row in resolved:
+        if row.incident_id is not None:
+            by_incident.setdefault(row.incident_id, []).append((alert, row.id))
+            if row.service:
+                services.setdefault(row.incident_id, set()).add(row.service)
+    if not by_incident:
+        return
+    remaining = dedup.open_counts(session, set(by_incident))
+    actor = f"intake:{integration}"
+    for incident_id, alerts in by_incident.items():
+        payload = _alert_payload(alerts, integration)
+        payload["still_open"] = remaining[incident_id]
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident_id,
+            kind="intake:alert:resolved",
+            actor=actor,
+            payload=payload,
+        )
+        if remaining[incident_id]:
+            continue
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident_id,
+            kind="intake:incident:all_alerts_resolved",
+            actor=actor,
+            payload={},
+        )
+        if services.get(incident_id, set()) & cfg.auto_resolve:
+            incident = incidents.get_incident_by_id(session, incident_id)
+            if incident.status in OPEN:
+                incidents.resolve(
+                    session,
+                    clock,
+                    incident,
+                    actor=actor,
+                    note="every alert resolved (auto_resolve)",
+                )
+
+
+def on_acknowledged(
+    session: Session,
+    clock: Clock,
+    integration: str,
+    acked: list[tuple[NormalisedAlert, dedup.OpenRow]],
+) -> None:
+    """A sender acknowledged alerts (PagerDuty, Opsgenie): acknowledge their incidents."""
+    actor = f"intake:{integration}"
+    for incident_id in sorted({r.incident_id for _, r in acked if r.incident_id is not None}):
+        incident = incidents.get_incident_by_id(session, incident_id)
+        alerts = [(a, r.id) for a, r in acked if r.incident_id == incident_id]
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident_id,
+            kind="intake:alert:acknowledged",
+            actor=actor,
+            payload=_alert_payload(alerts, integration),
+        )
+        if incident.status == "triggered":
+            incidents.acknowledge(
+                session, clock, incident, actor=actor, note="acknowledged by sender"
+            )

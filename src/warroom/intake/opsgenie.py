@@ -1,0 +1,90 @@
+"""Opsgenie Alert API: create, close, acknowledge (wire-formats §4)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from warroom.errors import Invalid
+from warroom.intake.schemas import Batch, NormalisedAlert, obj, text_field
+
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+IDENTIFIER_TYPES = ("id", "alias", "tiny")
+
+
+def _string_list(value: Any, where: str, max_items: int, max_len: int) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > max_items:
+        raise Invalid(f"{where} must be an array of at most {max_items} strings", field=where)
+    for i, item in enumerate(value):
+        text_field(item, f"{where}[{i}]", max_len=max_len)
+    return value
+
+
+def parse_create(body: Any) -> Batch:
+    """Validate and normalise `POST /v2/alerts`."""
+    data = obj(body, "body")
+    message = text_field(data.get("message"), "message", max_len=130)
+    alias = text_field(data.get("alias"), "alias", required=False, max_len=512)
+    description = text_field(data.get("description"), "description", required=False, max_len=15000)
+    entity = text_field(data.get("entity"), "entity", required=False, max_len=512)
+    source = text_field(data.get("source"), "source", required=False, max_len=1024)
+    priority = data.get("priority", "P3")
+    if priority not in PRIORITIES:
+        raise Invalid("priority must be one of P1, P2, P3, P4, P5", field="priority")
+    tags = _string_list(data.get("tags"), "tags", 20, 50)
+    _string_list(data.get("actions"), "actions", 10, 1000)
+    details = obj(data.get("details"), "details", required=False)
+    for key, value in details.items():
+        if not isinstance(value, str):
+            raise Invalid(f"details.{key} must be a string", field=f"details.{key}")
+    for key in ("responders", "visibleTo"):
+        if key in data and not isinstance(data[key], list):
+            raise Invalid(f"{key} must be an array", field=key)
+    labels = {**details, "priority": priority}
+    if entity:
+        labels.setdefault("entity", entity)
+    annotations: dict[str, Any] = {"description": description} if description else {}
+    if tags:
+        annotations["tags"] = tags
+    fingerprint = alias or hashlib.sha256(message.encode()).hexdigest()
+    links = (
+        [{"href": source, "text": "Source"}] if source.startswith(("http://", "https://")) else []
+    )
+    alert = NormalisedAlert(
+        fingerprint=fingerprint,
+        status="firing",
+        labels=labels,
+        annotations=annotations,
+        summary=message,
+        severity_hint=priority,
+        links=links,
+        raw=data,
+    )
+    return Batch(source="opsgenie", alerts=[alert], group_key=alias or None)
+
+
+def parse_action(identifier: str, identifier_type: str, body: Any, status: str) -> Batch:
+    """`POST /v2/alerts/{identifier}/close|acknowledge`; the body is optional."""
+    if identifier_type not in IDENTIFIER_TYPES:
+        raise Invalid("identifierType must be id, alias or tiny", field="identifierType")
+    data = obj(body, "body", required=False)
+    for key in ("user", "source"):
+        text_field(data.get(key), key, required=False, max_len=1024)
+    text_field(data.get("note"), "note", required=False, max_len=25000)
+    alert = NormalisedAlert(fingerprint=identifier, status=status, labels={}, raw=data)
+    return Batch(source="opsgenie", alerts=[alert], group_key=identifier)
+
+
+def accepted(request_id: str, took: float) -> dict[str, Any]:
+    return {"result": "Request will be processed", "took": round(took, 3), "requestId": request_id}
+
+
+def error_body(
+    message: str, request_id: str, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"message": message, "took": 0.0, "requestId": request_id}
+    if errors:
+        body["errors"] = errors
+    return body

@@ -1,0 +1,95 @@
+"""PagerDuty Events API v2 (`POST /v2/enqueue`, wire-formats §2)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from warroom.errors import Invalid
+from warroom.intake.schemas import Batch, NormalisedAlert, obj, parse_time, text_field
+
+EVENT_ACTIONS = {"trigger": "firing", "acknowledge": "acknowledged", "resolve": "resolved"}
+SEVERITIES = ("critical", "error", "warning", "info")
+
+
+def routing_key(body: Any) -> str:
+    """The integration key carried in the body (PagerDuty has no auth header)."""
+    if not isinstance(body, dict):
+        raise Invalid("the event must be a JSON object", field="body")
+    return text_field(body.get("routing_key"), "routing_key", max_len=512)
+
+
+def _links(body: dict[str, Any]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for kind in ("links", "images"):
+        items = body.get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise Invalid(f"{kind} must be an array", field=kind)
+        for i, item in enumerate(items):
+            link = obj(item, f"{kind}[{i}]")
+            key = "href" if kind == "links" else "src"
+            href = text_field(link.get(key), f"{kind}[{i}].{key}")
+            text = link.get("text") or link.get("alt") or ""
+            out.append({"href": href, "text": str(text)})
+    if isinstance(body.get("client_url"), str) and body["client_url"]:
+        out.append({"href": body["client_url"], "text": str(body.get("client") or "Source")})
+    return out
+
+
+def _payload(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    payload = obj(body.get("payload"), "payload")
+    text_field(payload.get("summary"), "payload.summary", max_len=1024)
+    source = text_field(payload.get("source"), "payload.source", max_len=1024)
+    severity = payload.get("severity")
+    if severity not in SEVERITIES:
+        raise Invalid(
+            "payload.severity must be one of critical, error, warning, info",
+            field="payload.severity",
+        )
+    details = payload.get("custom_details")
+    if details is not None and not isinstance(details, dict):
+        raise Invalid("payload.custom_details must be an object", field="payload.custom_details")
+    labels = {"source": source, "severity": severity}
+    for key in ("component", "group", "class"):
+        value = payload.get(key)
+        if value is not None:
+            labels[key] = text_field(value, f"payload.{key}", required=False, max_len=1024)
+    return payload, labels
+
+
+def parse(body: Any) -> Batch:
+    """Validate and normalise one PagerDuty event."""
+    if not isinstance(body, dict):
+        raise Invalid("the event must be a JSON object", field="body")
+    action = body.get("event_action")
+    if action not in EVENT_ACTIONS:
+        raise Invalid(
+            "event_action must be one of trigger, acknowledge, resolve", field="event_action"
+        )
+    dedup_key = text_field(
+        body.get("dedup_key"), "dedup_key", required=action != "trigger", max_len=255
+    )
+    payload: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    if action == "trigger" or body.get("payload") is not None:
+        payload, labels = _payload(body)
+    starts_at = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
+    details = payload.get("custom_details") or {}
+    alert = NormalisedAlert(
+        fingerprint=dedup_key or str(uuid.uuid4()),
+        status=EVENT_ACTIONS[action],
+        labels=labels,
+        annotations={"custom_details": details} if details else {},
+        summary=str(payload.get("summary") or ""),
+        severity_hint=labels.get("severity"),
+        starts_at=starts_at,
+        links=_links(body),
+        raw=body,
+    )
+    return Batch(source="pagerduty", alerts=[alert], group_key=dedup_key or None)
+
+
+def error_body(message: str, errors: list[str]) -> dict[str, Any]:
+    return {"status": "invalid event", "message": message, "errors": errors}

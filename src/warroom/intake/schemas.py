@@ -1,0 +1,180 @@
+"""The normalised alert every wire format becomes, and the checks the parsers share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from warroom.errors import Invalid
+
+ACTIONS = ("firing", "resolved", "acknowledged")
+
+
+@dataclass
+class NormalisedAlert:
+    """One alert as intake understands it, whatever wire format it came in."""
+
+    fingerprint: str
+    status: str  # firing | resolved | acknowledged (PagerDuty/Opsgenie acknowledge)
+    labels: dict[str, str]
+    annotations: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    severity_hint: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    # True when starts_at comes from the sender (Alertmanager), so a replayed notification of an
+    # already-resolved alert can be recognised by (fingerprint, starts_at).
+    sender_start: bool = False
+
+
+@dataclass
+class Batch:
+    """What one request carried: its alerts plus the group identity the sender gave."""
+
+    source: str  # alertmanager | grafana | pagerduty | opsgenie | generic
+    alerts: list[NormalisedAlert]
+    group_key: str | None = None
+    test: bool = False
+
+
+_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(Z|z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def parse_time(value: Any, where: str, *, required: bool = True) -> datetime | None:
+    """RFC 3339 with 0-9 fractional digits and any offset; Go's zero time means "none"."""
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"{where} is required (an RFC 3339 time)", field=where)
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{where} must be an RFC 3339 time string", field=where)
+    m = _TIME.match(value)
+    if m is None:
+        raise Invalid(f"{where}: {value[:40]!r} is not an RFC 3339 time", field=where)
+    year, month, day, hour, minute, second, frac, zone = m.groups()
+    if year == "0001":
+        return None
+    if zone in ("Z", "z"):
+        tz: timezone = UTC
+    else:
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    micro = int((frac or "0").ljust(6, "0")[:6])
+    try:
+        when = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
+        )
+    except ValueError as exc:
+        raise Invalid(f"{where}: {value[:40]!r} is not a valid time ({exc})", field=where) from None
+    return when.astimezone(UTC)
+
+
+def obj(value: Any, where: str, *, required: bool = True) -> dict[str, Any]:
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(f"{where} must be a JSON object", field=where)
+    return value
+
+
+def string_map(value: Any, where: str, *, required: bool = True) -> dict[str, str]:
+    """An object whose values are all strings (labels, annotations)."""
+    mapping = obj(value, where, required=required)
+    for k, v in mapping.items():
+        if not isinstance(v, str):
+            raise Invalid(f"{where}.{k} must be a string", field=f"{where}.{k}")
+    return mapping
+
+
+def text_field(value: Any, where: str, *, required: bool = True, max_len: int | None = None) -> str:
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"{where} is required", field=where)
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{where} must be a string", field=where)
+    if max_len is not None and len(value) > max_len:
+        raise Invalid(f"{where} is longer than {max_len} characters", field=where)
+    return value
+
+
+# FNV-1a 64 over sorted labels, each name and value followed by 0xff: Alertmanager's fingerprint.
+_FNV_OFFSET = 14695981039346656037
+_FNV_PRIME = 1099511628211
+_MASK = (1 << 64) - 1
+
+
+def label_fingerprint(labels: dict[str, str]) -> str:
+    """The fingerprint Prometheus and Alertmanager compute for this label set."""
+    h = _FNV_OFFSET
+    for name in sorted(labels):
+        for part in (name, labels[name]):
+            for byte in part.encode():
+                h = ((h ^ byte) * _FNV_PRIME) & _MASK
+            h = ((h ^ 0xFF) * _FNV_PRIME) & _MASK
+    return f"{h:016x}"
+
+
+# ---- API shapes -------------------------------------------------------------------------
+
+
+class AlertOut(BaseModel):
+    id: int
+    integration: str
+    fingerprint: str
+    status: str
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    summary: str
+    severity_hint: str | None
+    severity: str | None
+    service: str | None
+    route: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    acknowledged_at: datetime | None
+    count: int
+    links: list[Any]
+    incident_id: int | None
+    suppressed_by: str | None
+    group_key: str | None
+
+    model_config = {"from_attributes": True}
+
+
+class SilenceIn(BaseModel):
+    matchers: list[str] = Field(min_length=1)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    duration: str | None = Field(default=None, description="e.g. 2h, 30m (instead of ends_at)")
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class SilenceOut(BaseModel):
+    id: int
+    matchers: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    author: str
+    comment: str
+    created_at: datetime
+    expired_at: datetime | None
+    state: str
+
+
+class RouteTestIn(BaseModel):
+    labels: dict[str, str]
+    integration: str | None = None

@@ -1,0 +1,313 @@
+"""Intake logic: store a parsed batch (dedup, routing, suppression, grouping), list alerts,
+manage silences, explain routing. Nothing here commits or calls out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.config.types import parse_duration
+from warroom.errors import Invalid, NotFound
+from warroom.intake import dedup, grouping
+from warroom.intake.models import FIRING, Alert, Silence
+from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
+from warroom.intake.schemas import Batch, NormalisedAlert
+from warroom.intake.state import IntakeConfig
+from warroom.intake.suppression import ActiveSilence, suppressed_by
+
+
+@dataclass
+class IngestResult:
+    """Counts of what a request changed, returned to generic callers and used by the bench."""
+
+    received: int = 0
+    created: int = 0
+    repeated: int = 0
+    resolved: int = 0
+    acknowledged: int = 0
+    ignored: int = 0
+    suppressed: int = 0
+    incidents: list[int] = field(default_factory=list)  # numbers of incidents opened or joined
+    alert_ids: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:
+    """Silences in force now, compiled."""
+    rows = session.execute(
+        select(Silence.id, Silence.matchers).where(
+            Silence.expired_at.is_(None), Silence.starts_at <= now, Silence.ends_at > now
+        )
+    )
+    return [ActiveSilence(r.id, [parse_matcher(m) for m in r.matchers]) for r in rows]
+
+
+def _row(integration: str, a: NormalisedAlert, d: Decision, now: datetime) -> dict[str, Any]:
+    return {
+        "integration": integration,
+        "fingerprint": a.fingerprint,
+        "status": FIRING,
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "summary": a.summary,
+        "severity_hint": (a.severity_hint or "")[:64] or None,
+        "starts_at": a.starts_at or now,
+        "ends_at": None,
+        "links": a.links,
+        "raw": a.raw,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "resolved_at": None,
+        "acknowledged_at": None,
+        "count": 1,
+        "route": d.route,
+        "service": d.service,
+        "severity": d.severity,
+        "group_key": None,
+        "incident_id": None,
+        "suppressed_by": None,
+    }
+
+
+def ingest(
+    session: Session, clock: Clock, cfg: IntakeConfig, integration: str, batch: Batch
+) -> IngestResult:
+    """Store a batch: bump repeats, resolve, acknowledge, insert new alerts, group them."""
+    now = clock.now()
+    result = IngestResult(received=len(batch.alerts))
+    out = dedup.classify(session, integration, batch.alerts, now)
+    result.repeated, result.ignored = out.repeats, out.ignored
+    if out.new:
+        _store_new(session, clock, cfg, integration, batch, out.new, result, now)
+    if out.resolved:
+        result.resolved = dedup.resolve_rows(session, out.resolved, now)
+        grouping.on_resolved(session, clock, cfg, integration, out.resolved)
+    if out.acknowledged:
+        dedup.acknowledge_rows(session, [r.id for _, r in out.acknowledged], now)
+        result.acknowledged = len(out.acknowledged)
+        grouping.on_acknowledged(session, clock, integration, out.acknowledged)
+    return result
+
+
+def _store_new(
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    integration: str,
+    batch: Batch,
+    new: list[NormalisedAlert],
+    result: IngestResult,
+    now: datetime,
+) -> None:
+    silences = active_silences(session, now)
+    rows, plans = [], {}
+    for alert in new:
+        decision = cfg.router.decide(integration, alert.labels, alert.severity_hint)
+        row = _row(integration, alert, decision, now)
+        seen = alert.labels
+        if decision.service and "service" not in seen:
+            seen = {**seen, "service": decision.service}
+        row["suppressed_by"] = suppressed_by(decision.service, seen, now, silences, cfg.windows)
+        if row["suppressed_by"] is None and decision.open_incident and not batch.test:
+            row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]
+        rows.append(row)
+        plans[alert.fingerprint] = (alert, decision, row)
+    inserted = dedup.insert_new(session, rows)
+    lost_race = [fp for fp in plans if fp not in inserted]
+    dedup.bump_fingerprints(session, integration, lost_race, now)
+    result.created, result.repeated = len(inserted), result.repeated + len(lost_race)
+    result.alert_ids = list(inserted.values())
+    groups: dict[str, grouping.Group] = {}
+    for fp, row_id in inserted.items():
+        alert, decision, row = plans[fp]
+        if row["suppressed_by"]:
+            result.suppressed += 1
+        elif row["group_key"]:
+            group = groups.setdefault(row["group_key"], grouping.Group(row["group_key"], decision))
+            group.alerts.append((alert, row_id))
+    for key in sorted(groups):
+        placed = grouping.place(session, clock, cfg, integration, batch.source, groups[key])
+        if placed is not None and placed[1] not in result.incidents:
+            result.incidents.append(placed[1])
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def list_alerts(
+    session: Session,
+    *,
+    status: str | None = None,
+    integration: str | None = None,
+    service: str | None = None,
+    incident_id: int | None = None,
+    suppressed: bool | None = None,
+    fingerprint: str | None = None,
+    label: list[str] | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[Alert]:
+    """Alerts newest first, filtered; label filters are matchers (service="x")."""
+    if not 1 <= limit <= 1000:
+        raise Invalid("limit must be between 1 and 1000", field="limit")
+    query = select(Alert)
+    if status == "open":
+        query = query.where(Alert.resolved_at.is_(None))
+    elif status in ("firing", "resolved"):
+        query = query.where(Alert.status == status)
+    elif status is not None:
+        raise Invalid("status must be open, firing or resolved", field="status")
+    for column, value in (
+        (Alert.integration, integration),
+        (Alert.service, service),
+        (Alert.incident_id, incident_id),
+        (Alert.fingerprint, fingerprint),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if suppressed is not None:
+        cond = Alert.suppressed_by.is_not(None) if suppressed else Alert.suppressed_by.is_(None)
+        query = query.where(cond)
+    if before_id is not None:
+        query = query.where(Alert.id < before_id)
+    matchers = []
+    for text in label or []:
+        try:
+            matchers.append(parse_matcher(text))
+        except MatcherError as exc:
+            raise Invalid(str(exc), field="label") from None
+    query = query.order_by(Alert.id.desc())
+    if not matchers:
+        return list(session.scalars(query.limit(limit)))
+    out: list[Alert] = []
+    for alert in session.scalars(query.limit(limit * 20)):
+        if all(m.matches(alert.labels) for m in matchers):
+            out.append(alert)
+            if len(out) == limit:
+                break
+    return out
+
+
+def get_alert(session: Session, alert_id: int) -> Alert:
+    """One alert by id, or NotFound."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}", field="alert_id")
+    return alert
+
+
+def fingerprint_of(session: Session, integration: str, alert_id: str) -> str | None:
+    """The fingerprint of an alert given by its warroom id (Opsgenie identifierType=id)."""
+    if not alert_id.isdigit():
+        return None
+    return session.scalar(
+        select(Alert.fingerprint).where(Alert.id == int(alert_id), Alert.integration == integration)
+    )
+
+
+# ---- silences -----------------------------------------------------------------------------
+
+
+def silence_state(silence: Silence, now: datetime) -> str:
+    if silence.expired_at is not None or silence.ends_at <= now:
+        return "expired"
+    return "active" if silence.starts_at <= now else "pending"
+
+
+def add_silence(
+    session: Session,
+    clock: Clock,
+    *,
+    matchers: list[str],
+    author: str,
+    comment: str,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    duration: str | None = None,
+) -> Silence:
+    """Create a silence; give ends_at or a duration."""
+    parsed = []
+    for i, text in enumerate(matchers):
+        try:
+            parsed.append(str(parse_matcher(text)))
+        except MatcherError as exc:
+            raise Invalid(str(exc), field=f"matchers[{i}]") from None
+    if not parsed:
+        raise Invalid("a silence needs at least one matcher", field="matchers")
+    now = clock.now()
+    start = starts_at or now
+    if start.tzinfo is None:
+        raise Invalid("starts_at needs a time zone offset", field="starts_at")
+    if duration is not None:
+        try:
+            end = start + parse_duration(duration)
+        except ValueError as exc:
+            raise Invalid(str(exc), field="duration") from None
+    elif ends_at is not None:
+        if ends_at.tzinfo is None:
+            raise Invalid("ends_at needs a time zone offset", field="ends_at")
+        end = ends_at
+    else:
+        raise Invalid("give ends_at or duration", field="ends_at")
+    if end <= start or end <= now:
+        raise Invalid("ends_at must be after starts_at and in the future", field="ends_at")
+    if not comment.strip():
+        raise Invalid("a silence needs a comment saying why", field="comment")
+    silence = Silence(
+        matchers=parsed,
+        starts_at=start,
+        ends_at=end,
+        author=author,
+        comment=comment.strip(),
+        created_at=now,
+    )
+    session.add(silence)
+    session.flush()
+    return silence
+
+
+def list_silences(
+    session: Session, clock: Clock, *, include_expired: bool = False
+) -> list[Silence]:
+    """Silences, newest first; expired ones only when asked."""
+    query = select(Silence).order_by(Silence.id.desc())
+    if not include_expired:
+        query = query.where(Silence.expired_at.is_(None), Silence.ends_at > clock.now())
+    return list(session.scalars(query.limit(1000)))
+
+
+def expire_silence(session: Session, clock: Clock, silence_id: int) -> Silence:
+    """End a silence now."""
+    silence = session.get(Silence, silence_id)
+    if silence is None:
+        raise NotFound(f"no silence {silence_id}", field="silence_id")
+    if silence.expired_at is None:
+        silence.expired_at = clock.now()
+    return silence
+
+
+def explain_route(
+    session: Session, clock: Clock, cfg: IntakeConfig, labels: dict[str, str], integration: str = ""
+) -> dict[str, Any]:
+    """Which route(s) an alert with these labels takes, and whether it would be suppressed."""
+    decision = cfg.router.decide(integration, labels, labels.get("severity"))
+    now = clock.now()
+    seen = {**labels}
+    if decision.service and "service" not in seen:
+        seen["service"] = decision.service
+    why = suppressed_by(decision.service, seen, now, active_silences(session, now), cfg.windows)
+    return {
+        **decision.to_json(),
+        "suppressed_by": why,
+        "group_key": group_key(decision, labels, "-"),
+    }
+
+
+DEFAULT_SILENCE = timedelta(hours=2)

@@ -1,0 +1,1 @@
+"""Notification outbox and delivery through Apprise."""

@@ -1,0 +1,42 @@
+"""Notification API shapes; URLs are always shown redacted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from warroom.notify.models import Message
+from warroom.notify.senders import redact
+
+
+class MessageOut(BaseModel):
+    id: int
+    target: str
+    scheme: str
+    title: str
+    incident_id: int | None
+    user_id: int | None
+    purpose: str
+    state: str
+    attempts: int
+    provider_answer: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            id=message.id,
+            target=redact(message.url),
+            scheme=message.scheme,
+            title=message.title,
+            incident_id=message.incident_id,
+            user_id=message.user_id,
+            purpose=message.purpose,
+            state=message.state,
+            attempts=message.attempts,
+            provider_answer=message.provider_answer,
+            created_at=message.created_at,
+            sent_at=message.sent_at,
+        )

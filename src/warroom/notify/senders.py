@@ -1,0 +1,182 @@
+"""Senders: what actually delivers a message. Apprise for everything, httpx for plain webhooks.
+
+`Sender` is the interface; `DefaultSender` routes plain http(s):// webhooks to
+`WebhookSender` and every other URL to `AppriseSender`; `FakeSender` is the in-memory one for
+unit tests. Webhook deliveries carry the message's idempotency key as an `Idempotency-Key`
+header (for Apprise's json://, form:// and xml:// through its `+Header=value` URL arguments).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import quote
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - ")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    url: str
+    title: str
+    body: str
+    idempotency_key: str
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    answer: str
+    # False when trying again cannot help (a 4xx from a webhook, an unusable URL).
+    retryable: bool = True
+
+
+class Sender(Protocol):
+    def send(self, message: Outgoing) -> SendResult: ...
+
+
+def scheme_of(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def is_plain_webhook(url: str) -> bool:
+    return scheme_of(url) in ("http", "https")
+
+
+def is_supported(url: str) -> bool:
+    """True for plain http(s) webhooks and for URLs Apprise can load."""
+    if is_plain_webhook(url):
+        return True
+    if not scheme_of(url):
+        return False
+    import apprise
+
+    return apprise.Apprise.instantiate(url) is not None
+
+
+def redact(url: str) -> str:
+    """The URL with secrets masked, for logs, timelines and API output."""
+    if is_plain_webhook(url):
+        head, _, rest = url.partition("://")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+        return f"{head}://{host}/…"
+    try:
+        import apprise
+
+        plugin = apprise.Apprise.instantiate(url)
+        if plugin is not None:
+            return str(plugin.url(privacy=True))
+    except Exception:  # a bad URL is shown by scheme only
+        pass
+    return f"{scheme_of(url) or '?'}://…"
+
+
+def with_idempotency_header(url: str, key: str) -> str:
+    """Add `+Idempotency-Key=key` to Apprise webhook URLs (json://, form://, xml://)."""
+    if scheme_of(url) not in WEBHOOK_SCHEMES or f"+{IDEMPOTENCY_HEADER}=" in url:
+        return url
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}+{IDEMPOTENCY_HEADER}={quote(key, safe='')}"
+
+
+class AppriseSender:
+    """Delivers through Apprise; the provider's answer is Apprise's log of the attempt."""
+
+    def send(self, message: Outgoing) -> SendResult:
+        import apprise
+
+        url = with_idempotency_header(message.url, message.idempotency_key)
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            return SendResult(False, f"Apprise cannot load {redact(url)}", retryable=False)
+        with apprise.LogCapture(level=logging.INFO) as logs:
+            ok = bool(notifier.notify(title=message.title, body=message.body))
+        return SendResult(ok, _clean_log(logs.getvalue()) or ("sent" if ok else "failed"))
+
+
+def _clean_log(text: str) -> str:
+    lines = [_TIMESTAMP.sub("", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)[-2000:]
+
+
+class WebhookSender:
+    """POSTs JSON to a plain http(s) URL; answer is the status line and the start of the body."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+
+    def send(self, message: Outgoing) -> SendResult:
+        import httpx
+
+        document = {
+            "title": message.title,
+            "body": message.body,
+            "message_id": message.message_id,
+            "idempotency_key": message.idempotency_key,
+        }
+        headers = {IDEMPOTENCY_HEADER: message.idempotency_key, "User-Agent": "warroom"}
+        try:
+            response = httpx.post(message.url, json=document, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            return SendResult(False, f"{type(exc).__name__}: {exc}")
+        answer = f"HTTP {response.status_code} {response.reason_phrase}: {response.text[:1000]}"
+        if response.is_success:
+            return SendResult(True, answer)
+        retryable = response.status_code >= 500 or response.status_code in (408, 425, 429)
+        return SendResult(False, answer, retryable=retryable)
+
+
+class DefaultSender:
+    """Plain http(s) webhooks through WebhookSender, everything else through Apprise."""
+
+    def __init__(self) -> None:
+        self.webhook = WebhookSender()
+        self.apprise = AppriseSender()
+
+    def send(self, message: Outgoing) -> SendResult:
+        if is_plain_webhook(message.url):
+            return self.webhook.send(message)
+        return self.apprise.send(message)
+
+
+@dataclass
+class FakeSender:
+    """In-memory sender for unit tests: records messages; URLs in `failing` fail."""
+
+    failing: set[str] = field(default_factory=set)
+    permanent: set[str] = field(default_factory=set)
+    sent: list[Outgoing] = field(default_factory=list)
+    attempts: list[Outgoing] = field(default_factory=list)
+
+    def send(self, message: Outgoing) -> SendResult:
+        self.attempts.append(message)
+        if message.url in self.permanent:
+            return SendResult(False, "fake: rejected", retryable=False)
+        if message.url in self.failing:
+            return SendResult(False, "fake: unavailable")
+        self.sent.append(message)
+        return SendResult(True, "fake: accepted")
+
+    def urls(self) -> list[str]:
+        return [m.url for m in self.sent]
+
+
+_sender: Sender | None = None
+
+
+def get_sender() -> Sender:
+    global _sender
+    if _sender is None:
+        _sender = DefaultSender()
+    return _sender
+
+
+def set_sender(sender: Sender | None) -> None:
+    """Replace the process's sender (tests); None restores the default."""
+    global _sender
+    _sender = sender

@@ -1,0 +1,129 @@
+"""The notification outbox: queue a message now, deliver it from a job after commit.
+
+    from warroom.notify import service as notify
+
+    msg = notify.queue_message(
+        session, clock,
+        url="mailto://smtp.example.com/alice@example.com?from=warroom@example.com",
+        title="[SEV1] checkout down", body="...ack: https://...",
+        incident_id=7, user_id=3, idempotency_key="page:7:1:alice:email", purpose="page",
+    )
+
+- The row (state `queued`) and a `notify.deliver` job are written in the caller's transaction;
+  nothing is sent unless it commits, and delivery starts as soon as it does.
+- `idempotency_key` is unique: queueing the same key again returns the existing message, so a
+  repeated escalation job does not page twice. It is also sent to webhooks as the
+  `Idempotency-Key` header, so a receiver can drop the rare duplicate after a crash.
+- Each message is its own job: a failing contact method retries with back-off (up to
+  `max_attempts`, then `failed`) without holding up any other message.
+- Sent and failed deliveries land on the incident timeline as `paging:notification:sent` and
+  `paging:notification:failed` (actor `engine`), with the URL redacted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.engine import service as engine
+from warroom.errors import Invalid, NotFound
+from warroom.notify.models import MESSAGE_STATES, QUEUED, Message
+from warroom.notify.senders import is_supported, scheme_of
+
+DELIVER_KIND = "notify.deliver"
+
+
+def queue_message(
+    session: Session,
+    clock: Clock,
+    *,
+    url: str,
+    title: str,
+    body: str,
+    incident_id: int | None,
+    user_id: int | None,
+    idempotency_key: str,
+    purpose: str,
+    max_attempts: int = 8,
+) -> Message:
+    """Queue one message to one contact URL; delivery runs as a job after commit."""
+    if not idempotency_key or len(idempotency_key) > 300:
+        raise Invalid("idempotency_key must be 1-300 characters", field="idempotency_key")
+    existing = session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing
+    url = url.strip()
+    if not is_supported(url):
+        raise Invalid(
+            f"not a notification URL warroom can send to: {scheme_of(url) or url[:20]!r}"
+            " (use an Apprise URL such as mailto://, json://, ntfy://, or an http(s) webhook)",
+            field="url",
+        )
+    if not purpose or len(purpose) > 64:
+        raise Invalid("purpose must be 1-64 characters", field="purpose")
+    now = clock.now()
+    message = Message(
+        url=url,
+        scheme=scheme_of(url),
+        title=title,
+        body=body,
+        incident_id=incident_id,
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        purpose=purpose,
+        state=QUEUED,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    job = engine.enqueue(
+        session,
+        clock,
+        DELIVER_KIND,
+        {"message_id": message.id},
+        dedup_key=f"notify:{message.id}",
+        incident_id=incident_id,
+        max_attempts=max_attempts,
+    )
+    message.job_id = job.id
+    return message
+
+
+def get_message(session: Session, message_id: int) -> Message:
+    """One message by id, or NotFound."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFound(f"no notification {message_id}", field="message_id")
+    return message
+
+
+def list_messages(
+    session: Session,
+    *,
+    incident_id: int | None = None,
+    user_id: int | None = None,
+    state: str | None = None,
+    limit: int = 100,
+) -> list[Message]:
+    """Messages, newest first, filtered by incident, user and state."""
+    query = select(Message)
+    if state is not None:
+        if state not in MESSAGE_STATES:
+            raise Invalid(f"unknown state {state!r}", field="state")
+        query = query.where(Message.state == state)
+    if incident_id is not None:
+        query = query.where(Message.incident_id == incident_id)
+    if user_id is not None:
+        query = query.where(Message.user_id == user_id)
+    return list(session.scalars(query.order_by(Message.id.desc()).limit(max(1, min(limit, 1000)))))
+
+
+def counts_by_state(session: Session) -> dict[tuple[str, str], int]:
+    """Messages counted by (scheme, state), for /metrics."""
+    rows = session.execute(
+        select(Message.scheme, Message.state, func.count()).group_by(Message.scheme, Message.state)
+    )
+    return {(scheme, state): int(n) for scheme, state, n in rows}

@@ -1,0 +1,317 @@
+"""Config sections of paging: `schedules`, `escalation_policies`, and people's contact methods.
+
+Users belong to the catalog's `users` section; it passes `contact_methods` and
+`notification_rules` through untouched, and this module validates them (in the `schedules`
+check) and writes them into paging's tables (in the `schedules` apply, which runs after users).
+
+    schedules:
+      - key: atlas-primary
+        name: Atlas primary on-call
+        time_zone: Europe/Berlin
+        layers:
+          - name: weekly
+            participants: [jane@atlas.test, john@atlas.test]
+            shift: weekly            # hourly | daily | weekly | custom
+            length: 1                # hours/days/weeks per shift (custom: shift_length: 36h)
+            start: "2026-01-05"      # first hand-off day, at `handoff` in the time zone
+            handoff: "09:00"
+            restrictions: [{days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00"}]
+    escalation_policies:
+      - key: atlas-p0
+        repeat: 1
+        levels:
+          - notify: [schedule:atlas-primary]
+            escalate_after: 15m
+          - notify: [user:lead@atlas.test]
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.registry import Section, register
+from warroom.config.targets import check_targets
+from warroom.config.types import ConfigModel, Duration, Email, Key, Target, parse_duration
+from warroom.paging import peopleconfig
+from warroom.paging.handoff import plan_all
+from warroom.paging.models import EscalationPolicy, Schedule
+from warroom.paging.people import new_feed_token
+from warroom.paging.rotations import local_instant, parse_restriction, parse_time
+
+
+def _zone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+        ) from None
+    return value
+
+
+class RestrictionConfig(ConfigModel):
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    start: str
+    end: str
+
+    @model_validator(mode="after")
+    def _valid(self) -> RestrictionConfig:
+        parse_restriction(self.days, self.start, self.end)
+        return self
+
+
+class LayerConfig(ConfigModel):
+    name: str = Field(min_length=1, max_length=100)
+    participants: list[Email] = Field(min_length=1)
+    shift: Literal["hourly", "daily", "weekly", "custom"] = "weekly"
+    length: int = Field(default=1, ge=1, le=1000)
+    shift_length: Duration | None = None
+    start: str
+    handoff: str = "09:00"
+    time_zone: str | None = None
+    priority: int | None = None
+    restrictions: list[RestrictionConfig] = []
+    end: str | None = None
+
+    _tz = field_validator("time_zone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("handoff")
+    @classmethod
+    def _handoff(cls, value: str) -> str:
+        parse_time(value)
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _when(cls, value: str | None) -> str | None:
+        if value is not None:
+            _parse_when(value)
+        return value
+
+    @model_validator(mode="after")
+    def _custom(self) -> LayerConfig:
+        if self.shift == "custom" and self.shift_length is None:
+            raise ValueError("a custom shift needs shift_length (e.g. 36h)")
+        if self.shift != "custom" and self.shift_length is not None:
+            raise ValueError("shift_length is only for shift: custom; use length")
+        return self
+
+
+class ScheduleConfig(ConfigModel):
+    key: Key
+    name: str = Field(default="", max_length=200)
+    description: str = ""
+    time_zone: str = "UTC"
+    team: str | None = None
+    handoff_notify: bool = True
+    layers: list[LayerConfig] = Field(min_length=1)
+
+    _tz = field_validator("time_zone")(classmethod(lambda cls, v: _zone(v)))
+
+
+class LevelConfig(ConfigModel):
+    notify: list[Target] = Field(min_length=1)
+    escalate_after: Duration | None = None
+
+
+class EscalationPolicyConfig(ConfigModel):
+    key: Key
+    name: str = Field(default="", max_length=200)
+    description: str = ""
+    repeat: int = Field(default=0, ge=0, le=20)
+    levels: list[LevelConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _delays(self) -> EscalationPolicyConfig:
+        for n, level in enumerate(self.levels):
+            last = n == len(self.levels) - 1
+            if level.escalate_after is None and (not last or self.repeat):
+                raise ValueError(
+                    f"levels[{n}] needs escalate_after (the wait before the next level)"
+                )
+        return self
+
+
+def _parse_when(value: str) -> date | datetime:
+    try:
+        return (
+            datetime.fromisoformat(value)
+            if "T" in value or " " in value
+            else date.fromisoformat(value)
+        )
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a date (2026-01-05) or time (2026-01-05T09:00)"
+        ) from None
+
+
+def layer_data(layer: LayerConfig, schedule_tz: str, index: int) -> dict[str, Any]:
+    """A layer as stored: the rotation's start as an aware instant, lengths in units."""
+    tz_name = layer.time_zone or schedule_tz
+    tz = ZoneInfo(tz_name)
+    when = _parse_when(layer.start)
+    if isinstance(when, datetime):
+        start = when if when.tzinfo else when.replace(tzinfo=tz)
+    else:
+        start = local_instant(when, parse_time(layer.handoff), tz)
+    end = None
+    if layer.end:
+        parsed_end = _parse_when(layer.end)
+        end = (
+            (parsed_end if parsed_end.tzinfo else parsed_end.replace(tzinfo=tz))
+            if isinstance(parsed_end, datetime)
+            else local_instant(parsed_end, parse_time(layer.handoff), tz)
+        )
+    length = int(layer.shift_length.total_seconds()) if layer.shift_length else layer.length
+    return {
+        "name": layer.name,
+        "priority": index if layer.priority is None else layer.priority,
+        "participants": list(layer.participants),
+        "shift": layer.shift,
+        "length": length,
+        "start": start.isoformat(),
+        "time_zone": tz_name,
+        "restrictions": [r.model_dump() for r in layer.restrictions],
+        "end": end.isoformat() if end else None,
+    }
+
+
+def check_schedules(doc: ConfigDocument, problems: Problems) -> None:
+    users = {u.lower() for u in doc.identities("users")}
+    teams = doc.identities("teams")
+    for index, item in doc.entries("schedules"):
+        schedule = cast(ScheduleConfig, item)
+        if schedule.team is not None and schedule.team not in teams:
+            problems.add("schedules", index, "team", f"unknown team {schedule.team!r}")
+        names = [layer.name for layer in schedule.layers]
+        if len(set(names)) != len(names):
+            problems.add("schedules", index, "layers", "layer names must be distinct")
+        for n, layer in enumerate(schedule.layers):
+            for m, email in enumerate(layer.participants):
+                if email not in users:
+                    problems.add(
+                        "schedules",
+                        index,
+                        ("layers", n, "participants", m),
+                        f"no user {email!r} in users",
+                    )
+    peopleconfig.check_people(doc, problems)
+
+
+def check_policies(doc: ConfigDocument, problems: Problems) -> None:
+    for index, item in doc.entries("escalation_policies"):
+        policy = cast(EscalationPolicyConfig, item)
+        for n, level in enumerate(policy.levels):
+            check_targets(
+                doc, problems, "escalation_policies", index, ("levels", n, "notify"), level.notify
+            )
+            for m, target in enumerate(level.notify):
+                if target.startswith("policy:"):
+                    problems.add(
+                        "escalation_policies",
+                        index,
+                        ("levels", n, "notify", m),
+                        "a policy cannot page another policy; name users, schedules or teams",
+                    )
+
+
+def apply_schedules(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    peopleconfig.apply_people(session, clock, doc, plan)
+    rows = {s.key: s for s in session.scalars(select(Schedule))}
+    wanted = cast("list[ScheduleConfig]", doc.items("schedules"))
+    for item in wanted:
+        values = {
+            "name": item.name or item.key,
+            "description": item.description,
+            "time_zone": item.time_zone,
+            "team_key": item.team,
+            "handoff_notify": item.handoff_notify,
+            "layers": [layer_data(layer, item.time_zone, n) for n, layer in enumerate(item.layers)],
+            "active": True,
+        }
+        row = rows.get(item.key)
+        old = None if row is None else {k: getattr(row, k) for k in values}
+        if plan.compare("schedule", item.key, old, values):
+            if row is None:
+                row = Schedule(key=item.key, feed_token=new_feed_token())
+                session.add(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+    keep = {s.key for s in wanted}
+    for key, row in sorted(rows.items()):
+        if row.active and key not in keep:
+            row.active = False
+            plan.delete("schedule", key, "kept for history, deactivated")
+    session.flush()
+    plan_all(session, clock)
+
+
+def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    rows = {p.key: p for p in session.scalars(select(EscalationPolicy))}
+    wanted = cast("list[EscalationPolicyConfig]", doc.items("escalation_policies"))
+    for item in wanted:
+        values = {
+            "name": item.name or item.key,
+            "description": item.description,
+            "repeat": item.repeat,
+            "levels": [
+                {
+                    "targets": list(level.notify),
+                    "delay_s": int(level.escalate_after.total_seconds())
+                    if level.escalate_after
+                    else 0,
+                }
+                for level in item.levels
+            ],
+            "active": True,
+        }
+        row = rows.get(item.key)
+        old = None if row is None else {k: getattr(row, k) for k in values}
+        if plan.compare("escalation_policy", item.key, old, values):
+            if row is None:
+                row = EscalationPolicy(key=item.key)
+                session.add(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+    keep = {p.key for p in wanted}
+    for key, row in sorted(rows.items()):
+        if row.active and key not in keep:
+            row.active = False
+            plan.delete("escalation_policy", key, "kept for history, deactivated")
+    session.flush()
+
+
+# Re-exported for callers that validate a duration the way config does.
+__all__ = ["ValidationError", "parse_duration", "timedelta"]
+
+register(
+    Section(
+        "schedules",
+        ScheduleConfig,
+        check=check_schedules,
+        apply=apply_schedules,
+        order=50,
+        description="On-call schedules (rotations, layers, restrictions); also applies users' "
+        "contact methods and notification rules",
+    )
+)
+register(
+    Section(
+        "escalation_policies",
+        EscalationPolicyConfig,
+        check=check_policies,
+        apply=apply_policies,
+        order=55,
+        description="Escalation policies: ordered levels of targets with a delay, repeated",
+    )
+)

@@ -1,0 +1,35 @@
+"""Job handlers of the paging domain; importing this module also subscribes to incident events."""
+
+from __future__ import annotations
+
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.paging import handoff, runtime
+from warroom.paging.models import ContactMethod, Page
+from warroom.paging.pager import NOTIFY_KIND, deliver, still_matters
+from warroom.paging.people import Rule
+
+
+@handler(runtime.ESCALATE_KIND)
+def escalate(ctx: JobContext, job: Job) -> None:
+    runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload)
+
+
+@handler(runtime.UNRESOLVED_KIND)
+def unresolved(ctx: JobContext, job: Job) -> None:
+    runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload)
+
+
+@handler(NOTIFY_KIND)
+def notify_later(ctx: JobContext, job: Job) -> None:
+    """A later notification rule of a page: send it if the page still matters."""
+    row = ctx.session.get(Page, int(job.payload["page_id"]))
+    contact = ctx.session.get(ContactMethod, int(job.payload["contact_method_id"]))
+    if row is None or contact is None or not still_matters(ctx.session, row):
+        return
+    deliver(ctx.session, ctx.clock, row, Rule(contact, 0), int(job.payload["rule"]))
+
+
+@handler(handoff.HANDOFF_KIND)
+def on_call_handoff(ctx: JobContext, job: Job) -> None:
+    handoff.run_handoff(ctx.session, ctx.clock, ctx.settings, int(job.payload["schedule_id"]))

@@ -1,0 +1,198 @@
+"""Paging people for an incident: who, through which contact methods, with which message.
+
+A page is one person paged for one reason. Their notification rules turn it into messages:
+rules due at once are queued in the notify outbox right away, later ones become
+`paging.notify` jobs that check, when they fire, whether the page still matters (an
+acknowledged incident stops escalation pages; a resolved one stops every page).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.auth.models import User
+from warroom.clock import Clock
+from warroom.engine import service as engine
+from warroom.errors import Invalid
+from warroom.incidents.models import Incident
+from warroom.paging import links
+from warroom.paging.models import ContactMethod, IncidentEscalation, Page
+from warroom.paging.people import Rule, resolve_targets, rules_for
+from warroom.settings import Settings
+
+NOTIFY_KIND = "paging.notify"
+ACTOR = "warroom:paging"
+REASONS = ("escalation", "unresolved", "manual")
+# The Apprise mailto:// URL (server, sender, mode) that e-mail contact methods go through.
+DEFAULT_SMTP_URL = "mailto://localhost:25?from=warroom@localhost&mode=insecure"
+log = logging.getLogger("warroom.paging")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Page `targets` for `reason`; `context` is the first paragraph of the message."""
+
+    targets: list[str]
+    reason: str
+    context: str
+    generation: int = 0
+    key: str = ""
+    actor: str = ACTOR
+
+
+def contact_url(contact: ContactMethod) -> str:
+    """The Apprise URL of a contact method; e-mail goes through WARROOM_SMTP_URL."""
+    if contact.kind != "email":
+        return contact.address
+    base = os.environ.get("WARROOM_SMTP_URL", DEFAULT_SMTP_URL)
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}to={contact.address}"
+
+
+def compose(
+    settings: Settings, clock: Clock, incident: Incident, user: User | None, context: str
+) -> tuple[str, str]:
+    """Title and body of a page, with signed ack and resolve links for this person."""
+    title = f"[{incident.severity}] {incident.ref}: {incident.title}"
+    base = settings.public_url.rstrip("/")
+    lines = [context, ""]
+    lines.append(f"{incident.ref} · severity {incident.severity} · status {incident.status}")
+    if incident.service_keys:
+        lines.append("Services: " + ", ".join(incident.service_keys))
+    if incident.summary:
+        lines += ["", incident.summary]
+    lines.append("")
+    if settings.secret_key:
+        for purpose, label in (("ack", "Acknowledge"), ("resolve", "Resolve")):
+            token = links.make_token(
+                settings.secret_key,
+                purpose=purpose,
+                incident_number=incident.number,
+                user_id=user.id if user else None,
+                now=clock.now(),
+            )
+            lines.append(f"{label}: {links.link_url(base, token)}")
+    lines.append(f"Open: {base}/incidents/{incident.number}")
+    lines.append(f"CLI: warroom incident ack {incident.number}")
+    return title, "\n".join(lines)
+
+
+def page(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    incident: Incident,
+    request: PageRequest,
+) -> list[Page]:
+    """Page every person the targets mean now; returns the pages made."""
+    now = clock.now()
+    made: list[Page] = []
+    for target, user in resolve_targets(session, request.targets, now):
+        title, body = compose(settings, clock, incident, user, request.context)
+        row = Page(
+            incident_id=incident.id,
+            user_id=user.id,
+            reason=request.reason,
+            generation=request.generation,
+            target=target,
+            title=title,
+            body=body,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        made.append(row)
+        rules = rules_for(session, user)
+        for n, rule in enumerate(rules):
+            if rule.after_s <= 0:
+                deliver(session, clock, row, rule, n)
+            else:
+                engine.enqueue(
+                    session,
+                    clock,
+                    NOTIFY_KIND,
+                    {"page_id": row.id, "contact_method_id": rule.contact.id, "rule": n},
+                    run_at=now + timedelta(seconds=rule.after_s),
+                    dedup_key=f"{NOTIFY_KIND}:{row.id}:{n}",
+                    incident_id=incident.id,
+                )
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="paging:page:queued",
+            actor=request.actor,
+            payload={
+                "user": user.email,
+                "target": target,
+                "reason": request.reason,
+                "rules": [{"contact": r.contact.name, "after_s": r.after_s} for r in rules],
+                "page_id": row.id,
+            },
+        )
+    return made
+
+
+def deliver(session: Session, clock: Clock, row: Page, rule: Rule, n: int) -> Any:
+    """Queue one message of a page in the notify outbox (idempotent per page and rule).
+
+    A contact method the outbox refuses is recorded and skipped: it must not stop the
+    person's other contact methods, nor roll back the escalation step.
+    """
+    from warroom.notify import service as notify
+
+    try:
+        with session.begin_nested():
+            return notify.queue_message(
+                session,
+                clock,
+                url=contact_url(rule.contact),
+                title=row.title,
+                body=row.body,
+                incident_id=row.incident_id,
+                user_id=row.user_id,
+                idempotency_key=f"page:{row.id}:{n}",
+                purpose=f"page:{row.reason}",
+            )
+    except Invalid as exc:
+        log.warning("page %s: contact %s refused: %s", row.id, rule.contact.name, exc.message)
+        timeline.record(
+            session,
+            clock,
+            incident_id=row.incident_id,
+            kind="paging:page:unsendable",
+            actor=ACTOR,
+            payload={"page_id": row.id, "contact": rule.contact.name, "error": exc.message},
+        )
+        return None
+
+
+def still_matters(session: Session, row: Page) -> bool:
+    """Whether a page's later notifications should still go out."""
+    incident = session.get(Incident, row.incident_id)
+    if incident is None or incident.status in ("resolved", "closed"):
+        return False
+    if row.reason != "escalation":
+        return True
+    state = session.get(IncidentEscalation, _state_id(session, row.incident_id))
+    return (
+        state is not None
+        and state.generation == row.generation
+        and state.state == "escalating"
+        and incident.status == "triggered"
+    )
+
+
+def _state_id(session: Session, incident_id: int) -> int | None:
+    from sqlalchemy import select
+
+    return session.scalar(
+        select(IncidentEscalation.id).where(IncidentEscalation.incident_id == incident_id)
+    )

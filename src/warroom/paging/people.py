@@ -1,0 +1,173 @@
+"""People as paging sees them: contact methods, notification rules, and who a target means."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import User
+from warroom.catalog.models import Team, TeamMember
+from warroom.errors import Invalid
+from warroom.paging import schedules as pure
+from warroom.paging.escalation import parse_target
+from warroom.paging.models import (
+    ContactMethod,
+    EscalationPolicy,
+    NotificationRule,
+    Schedule,
+    ScheduleOverride,
+    UserFeed,
+)
+from warroom.paging.rotations import Rotation, parse_restriction
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Notify `user` through `contact` `after_s` seconds after the page."""
+
+    contact: ContactMethod
+    after_s: int
+
+
+def rules_for(session: Session, user: User) -> list[Rule]:
+    """A person's notification rules; without rules, every contact method at once."""
+    rows = session.execute(
+        select(NotificationRule, ContactMethod)
+        .join(ContactMethod, NotificationRule.contact_method_id == ContactMethod.id)
+        .where(NotificationRule.user_id == user.id)
+        .order_by(NotificationRule.after_s, NotificationRule.id)
+    ).all()
+    if rows:
+        return [Rule(contact, rule.after_s) for rule, contact in rows]
+    methods = session.scalars(
+        select(ContactMethod).where(ContactMethod.user_id == user.id).order_by(ContactMethod.id)
+    )
+    return [Rule(m, 0) for m in methods]
+
+
+def users_by_email(session: Session, emails: list[str]) -> dict[str, User]:
+    wanted = sorted({e.lower() for e in emails})
+    if not wanted:
+        return {}
+    return {u.email: u for u in session.scalars(select(User).where(User.email.in_(wanted)))}
+
+
+def schedule_row(session: Session, key: str) -> Schedule | None:
+    return session.scalar(select(Schedule).where(Schedule.key == key, Schedule.active.is_(True)))
+
+
+def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> pure.Schedule:
+    """The pure schedule of a row (layers as stored by config) with its overrides."""
+    layers = []
+    for data in row.layers:
+        rotation = Rotation(
+            participants=tuple(data["participants"]),
+            start=datetime.fromisoformat(data["start"]),
+            shift=data["shift"],
+            length=int(data["length"]),
+            time_zone=data.get("time_zone") or row.time_zone,
+        )
+        restrictions = tuple(
+            parse_restriction(r["days"], r["start"], r["end"]) for r in data.get("restrictions", [])
+        )
+        end = datetime.fromisoformat(data["end"]) if data.get("end") else None
+        layers.append(
+            pure.Layer(data["name"], rotation, int(data.get("priority", 0)), restrictions, end)
+        )
+    found = row.overrides if overrides is None else overrides
+    return pure.Schedule(
+        row.key,
+        tuple(layers),
+        tuple(
+            pure.Override(o.user_email, o.start_at, o.end_at, o.replaces_email, o.id) for o in found
+        ),
+        row.time_zone,
+        row.name,
+    )
+
+
+def resolve_target(session: Session, target: str, when: datetime) -> list[str]:
+    """The e-mails a target means at `when`: a user, a schedule's on-call, a team's people."""
+    try:
+        kind, name = parse_target(target)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="targets") from exc
+    if kind == "user":
+        return [name.lower()]
+    if kind == "schedule":
+        row = schedule_row(session, name)
+        if row is None:
+            return []
+        user = pure.on_call_at(to_pure(row), when).user
+        return [user] if user else []
+    if kind == "policy":
+        policy = session.scalar(select(EscalationPolicy).where(EscalationPolicy.key == name))
+        if policy is None or not policy.levels:
+            return []
+        found: list[str] = []
+        for inner in policy.levels[0].get("targets", []):
+            if not inner.startswith("policy:"):
+                found += resolve_target(session, inner, when)
+        return found
+    return team_on_call(session, name, when)
+
+
+def team_on_call(session: Session, key: str, when: datetime) -> list[str]:
+    """A team target: whoever is on call in the team's schedules, else every member."""
+    on_call: list[str] = []
+    for row in session.scalars(
+        select(Schedule).where(Schedule.team_key == key, Schedule.active.is_(True))
+    ):
+        user = pure.on_call_at(to_pure(row), when).user
+        if user:
+            on_call.append(user)
+    if on_call:
+        return on_call
+    return list(
+        session.scalars(
+            select(User.email)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(Team.key == key, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def resolve_targets(session: Session, targets: list[str], when: datetime) -> list[tuple[str, User]]:
+    """(target, user) for every active person the targets mean, each person once."""
+    pairs: list[tuple[str, str]] = []
+    for target in targets:
+        pairs += [(target, email) for email in resolve_target(session, target, when)]
+    users = users_by_email(session, [email for _, email in pairs])
+    seen: set[int] = set()
+    result: list[tuple[str, User]] = []
+    for target, email in pairs:
+        user = users.get(email.lower())
+        if user is not None and user.active and user.id not in seen:
+            seen.add(user.id)
+            result.append((target, user))
+    return result
+
+
+def user_feed_token(session: Session, user: User) -> str:
+    """The secret token of a person's iCalendar feed, made on first use."""
+    feed = session.scalar(select(UserFeed).where(UserFeed.user_id == user.id))
+    if feed is None:
+        feed = UserFeed(user_id=user.id, feed_token=new_feed_token())
+        session.add(feed)
+        session.flush()
+    return feed.feed_token
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

@@ -1,0 +1,165 @@
+"""Users' `contact_methods` and `notification_rules` from config: checked and applied here.
+
+    users:
+      - email: jane@atlas.test
+        name: Jane
+        contact_methods:
+          - {name: push, url: "ntfy://ntfy.example.com/jane-pages"}
+          - {name: email, email: jane@atlas.test}
+          - {name: phone, url: "json://pager-gateway.example.com/call"}
+        notification_rules:
+          - {contact: push, after: 0s}
+          - {contact: email, after: 2m}
+          - {contact: phone, after: 5m}
+
+A user without contact methods is reached by e-mail at their address; without notification
+rules, every contact method is notified at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pydantic import ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import User
+from warroom.clock import Clock
+from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.types import ConfigModel, Email, Key, parse_duration
+from warroom.paging.models import ContactMethod, NotificationRule
+
+
+class ContactMethodConfig(ConfigModel):
+    name: Key
+    email: Email | None = None
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from warroom.notify.senders import is_supported
+
+        if not is_supported(value):
+            raise ValueError(f"{value!r} is not an Apprise URL or http(s) webhook")
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> ContactMethodConfig:
+        if (self.email is None) == (self.url is None):
+            raise ValueError("give exactly one of email or url")
+        return self
+
+
+class NotificationRuleConfig(ConfigModel):
+    contact: str
+    after: int = 0
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def _after(cls, value: Any) -> int:
+        if isinstance(value, int) or value in ("0", "0s", "immediately"):
+            return int(value) if isinstance(value, int) else 0
+        return int(parse_duration(value).total_seconds())
+
+
+def _validated(
+    problems: Problems, index: int | None, field: str, raw: list[dict[str, Any]], model: type[Any]
+) -> list[Any]:
+    good = []
+    for n, item in enumerate(raw):
+        try:
+            good.append(model.model_validate(item))
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
+                problems.add("users", index, (field, n, *loc), str(error["msg"]))
+    return good
+
+
+def check_people(doc: ConfigDocument, problems: Problems) -> None:
+    """Contact methods must be well-formed and named once; rules must name one of them."""
+    for index, user in doc.entries("users"):
+        raw_methods = cast("list[dict[str, Any]]", getattr(user, "contact_methods", []))
+        raw_rules = cast("list[dict[str, Any]]", getattr(user, "notification_rules", []))
+        methods = _validated(problems, index, "contact_methods", raw_methods, ContactMethodConfig)
+        names = [m.name for m in methods]
+        if len(set(names)) != len(names):
+            problems.add("users", index, "contact_methods", "contact method names must be distinct")
+        known = set(names) or {"email"}
+        rules = _validated(problems, index, "notification_rules", raw_rules, NotificationRuleConfig)
+        for n, rule in enumerate(rules):
+            if rule.contact not in known:
+                listed = ", ".join(sorted(known))
+                problems.add(
+                    "users",
+                    index,
+                    ("notification_rules", n, "contact"),
+                    f"{rule.contact!r} is not one of this user's contact methods ({listed})",
+                )
+
+
+def _wanted(user: Any) -> tuple[list[ContactMethodConfig], list[NotificationRuleConfig]]:
+    methods = [ContactMethodConfig.model_validate(m) for m in user.contact_methods]
+    if not methods:
+        methods = [ContactMethodConfig(name="email", email=user.email)]
+    rules = [NotificationRuleConfig.model_validate(r) for r in user.notification_rules]
+    return methods, rules
+
+
+def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    """Replace each configured user's contact methods and rules when they changed."""
+    for user in doc.items("users"):
+        email = str(getattr(user, "email", ""))
+        row = session.scalar(select(User).where(User.email == email))
+        if row is None:
+            continue
+        methods, rules = _wanted(user)
+        new = {
+            "contact_methods": sorted(f"{m.name}={m.email or m.url}" for m in methods),
+            "notification_rules": [f"{r.contact}@{r.after}s" for r in rules],
+        }
+        existing = list(
+            session.scalars(select(ContactMethod).where(ContactMethod.user_id == row.id))
+        )
+        by_id = {m.id: m.name for m in existing}
+        old_rules = session.scalars(
+            select(NotificationRule)
+            .where(NotificationRule.user_id == row.id)
+            .order_by(NotificationRule.id)
+        ).all()
+        old = {
+            "contact_methods": sorted(f"{m.name}={m.address}" for m in existing),
+            "notification_rules": [
+                f"{by_id.get(r.contact_method_id)}@{r.after_s}s" for r in old_rules
+            ],
+        }
+        if old == new:
+            continue
+        plan.compare("contact_methods", email, old if existing else None, new)
+        for rule in old_rules:
+            session.delete(rule)
+        for method in existing:
+            session.delete(method)
+        session.flush()
+        made = {}
+        for m in methods:
+            cm = ContactMethod(
+                user_id=row.id,
+                name=m.name,
+                kind="email" if m.email else "apprise",
+                address=m.email or m.url or "",
+            )
+            session.add(cm)
+            made[m.name] = cm
+        session.flush()
+        for r in rules:
+            session.add(
+                NotificationRule(
+                    user_id=row.id, contact_method_id=made[r.contact].id, after_s=r.after
+                )
+            )
+    session.flush()

@@ -1,0 +1,234 @@
+"""Paging through the HTTP API and the CLI: on-call, overrides, feeds, escalation, page links."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.integration.paging.world import ORG, apply, sender, worker
+from warroom.clock import FakeClock
+from warroom.db import Database
+from warroom.incidents import service as incidents
+from warroom.settings import Settings
+
+__all__ = ["sender"]
+
+
+def oncall(cli: Any, *args: str) -> list[dict[str, Any]]:
+    result = cli("oncall", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_oncall_now_and_next(cli: Any, db: Database, clock: FakeClock) -> None:
+    apply(db, clock)
+    [row] = oncall(cli)
+    assert row["schedule"] == "atlas-primary"
+    assert row["now"]["user"] == "oncall1@atlas.test"
+    assert row["now"]["start"].startswith("2026-01-01T09:00:00")
+    assert row["now"]["end"].startswith("2026-01-02T09:00:00")
+    assert row["next"]["user"] == "oncall2@atlas.test"
+    [later] = oncall(cli, "--schedule", "atlas-primary", "--at", "2026-01-02T10:00:00+00:00")
+    assert later["now"]["user"] == "oncall2@atlas.test"
+    table = cli("oncall")
+    assert table.exit_code == 0 and "On call" in table.output
+
+
+def test_oncall_unknown_schedule(cli: Any, db: Database, clock: FakeClock) -> None:
+    apply(db, clock)
+    result = cli("oncall", "--schedule", "nope")
+    assert result.exit_code == 1
+    assert "no schedule 'nope'" in result.output
+
+
+def test_override_add_list_remove(cli: Any, db: Database, clock: FakeClock) -> None:
+    apply(db, clock)
+    added = cli(
+        "override", "add", "--schedule", "atlas-primary", "--user", "cto@atlas.test",
+        "--replaces", "oncall1@atlas.test", "--start", "2026-01-01T12:00:00+00:00",
+        "--end", "2026-01-01T14:00:00+00:00", "--reason", "dentist", "--json",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    override = json.loads(added.output)
+    [row] = oncall(cli)
+    assert row["now"]["user"] == "cto@atlas.test"
+    assert row["now"]["end"].startswith("2026-01-01T14:00:00")
+    assert row["next"]["user"] == "oncall1@atlas.test"
+    listed = json.loads(cli("override", "list", "-s", "atlas-primary", "--json").output)
+    assert [o["id"] for o in listed] == [override["id"]]
+    removed = cli("override", "remove", str(override["id"]), "--schedule", "atlas-primary")
+    assert removed.exit_code == 0, removed.output
+    assert oncall(cli)[0]["now"]["user"] == "oncall1@atlas.test"
+    assert json.loads(cli("override", "list", "-s", "atlas-primary", "--json").output) == []
+
+
+def test_override_bad_input_names_the_field(
+    client: TestClient, admin_headers: dict[str, str], db: Database, clock: FakeClock
+) -> None:
+    apply(db, clock)
+    url = "/api/v1/schedules/atlas-primary/overrides"
+    base = {"user": "cto@atlas.test", "start": "2026-01-01T12:00:00Z", "end": "2026-01-01T14:00:00Z"}
+    cases = [
+        ({**base, "user": "ghost@atlas.test"}, "user"),
+        ({**base, "replaces": "ghost@atlas.test"}, "replaces"),
+        ({**base, "end": "2026-01-01T11:00:00Z"}, "end"),
+        ({**base, "start": "2026-01-01T12:00:00"}, "start"),  # no time zone
+        ({**base, "end": "not a time"}, "end"),
+    ]
+    for body, field in cases:
+        response = client.post(url, json=body, headers=admin_headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"]["field"] == field
+    listed = client.get(url, headers=admin_headers, params={"past": True}).json()
+    assert listed == []
+
+
+def test_ical_feeds(
+    client: TestClient, admin_headers: dict[str, str], make_token: Any, db: Database,
+    clock: FakeClock, settings: Settings,
+) -> None:  # fmt: skip
+    apply(db, clock)
+    feed = client.get("/api/v1/schedules/atlas-primary/feed", headers=admin_headers).json()
+    path = feed["url"].removeprefix(settings.public_url)
+    assert path.startswith("/ical/schedules/") and path.endswith(".ics")
+    response = client.get(path)  # no credential: the secret URL is the credential
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    text = response.text
+    assert text.startswith("BEGIN:VCALENDAR\r\n")
+    assert "DTSTART:20260101T090000Z\r\nDTEND:20260102T090000Z\r\n" in text
+    assert "SUMMARY:On call: oncall1@atlas.test\r\n" in text
+    # the rotation starts on 1 January: 90 daily shifts ahead plus the running one
+    assert text.count("BEGIN:VEVENT") == 91
+    token = make_token("responder", email="oncall2@atlas.test")
+    mine = client.get("/api/v1/me/feed", headers={"Authorization": f"Bearer {token}"}).json()
+    personal = client.get(mine["url"].removeprefix(settings.public_url)).text
+    assert "SUMMARY:On call: Atlas primary" in personal
+    assert "DTSTART:20260102T090000Z" in personal and "DTSTART:20260101T090000Z" not in personal
+    assert client.get("/ical/schedules/forged.ics").status_code == 404
+    assert client.get("/ical/users/forged.ics").status_code == 404
+
+
+def _open(db: Database, clock: FakeClock, severity: str = "P0") -> int:
+    with db.session() as session:
+        incident = incidents.open_incident(
+            session, clock, actor="am", title="API down", severity=severity, services=["api"]
+        )
+        return incident.number
+
+
+CHECKLIST = {
+    "summary": "Merkle validation failing, proofs down",
+    "actions_taken": "integrity check passed; rollback did not help",
+    "why": "30 min threshold reached, root cause unclear",
+    "need": "help diagnosing Merkle tree validation",
+}
+
+
+def test_manual_escalation_needs_the_checklist(
+    client: TestClient, admin_headers: dict[str, str], db: Database, clock: FakeClock,
+    settings: Settings, sender: Any,
+) -> None:  # fmt: skip
+    apply(db, clock)
+    number = _open(db, clock)
+    worker(db, clock, settings).run_once()
+    sender.sent.clear()
+    url = f"/api/v1/incidents/{number}/escalate"
+    for missing in ("summary", "actions_taken", "why", "need"):
+        body = {"to": ["user:cto@atlas.test"], **CHECKLIST, missing: " "}
+        response = client.post(url, json=body, headers=admin_headers)
+        assert response.status_code == 422
+        assert response.json()["error"]["field"] == missing
+    response = client.post(url, json={"to": ["team:nope"], **CHECKLIST}, headers=admin_headers)
+    assert (response.status_code, response.json()["error"]["field"]) == (422, "to")
+    assert client.get(f"/api/v1/incidents/{number}/pages", headers=admin_headers).json()[1:] == []
+    response = client.post(
+        url, json={"to": ["user:cto@atlas.test"], **CHECKLIST}, headers=admin_headers
+    )
+    assert response.status_code == 201, response.text
+    assert [p["reason"] for p in response.json()] == ["manual"]
+    worker(db, clock, settings).run_once()
+    [message] = sender.sent
+    assert message.url.endswith("/cto-push")
+    assert "Escalating because: 30 min threshold reached" in message.body
+    assert "Needed: help diagnosing" in message.body
+    assert "Actions taken: integrity check passed" in message.body
+
+
+def test_escalate_cli(cli: Any, db: Database, clock: FakeClock) -> None:
+    apply(db, clock)
+    number = _open(db, clock)
+    result = cli(
+        "escalate", str(number), "--to", "user:lead@atlas.test", "--to", "user:cto@atlas.test",
+        "--summary", "s", "--actions", "a", "--why", "w", "--need", "n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 person(s) paged" in result.output
+    prompted = cli("escalate", str(number), "--to", "user:cto@atlas.test", input="s\na\nw\nn\n")
+    assert prompted.exit_code == 0, prompted.output
+
+
+def _link(body: str, label: str) -> str:
+    match = re.search(rf"^{label}: (\S+)$", body, re.M)
+    assert match, body
+    return match.group(1)
+
+
+def test_page_links_confirm_then_act_once(
+    client: TestClient, db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    apply(db, clock)
+    number = _open(db, clock)
+    worker(db, clock, settings).run_once()
+    [page] = sender.sent
+    ack = _link(page.body, "Acknowledge").removeprefix(settings.public_url)
+    resolve = _link(page.body, "Resolve").removeprefix(settings.public_url)
+    # a link previewer's GET changes nothing
+    shown = client.get(ack)
+    assert shown.status_code == 200 and '<form method="post">' in shown.text
+    with db.session() as session:
+        assert incidents.get_incident(session, number).status == "triggered"
+    done = client.post(ack)
+    assert done.status_code == 200 and "acknowledged" in done.text
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        assert (incident.status, incident.acknowledged_by) == ("acknowledged", "oncall1@atlas.test")
+    again = client.post(ack)
+    assert again.status_code == 410 and "already been used" in again.text
+    assert client.get(ack).status_code == 410
+    forged = ack[:-3] + ("xyz" if not ack.endswith("xyz") else "abc")
+    assert client.post(forged).status_code == 410
+    clock.advance(hours=25)
+    expired = client.post(resolve)
+    assert expired.status_code == 410 and "expired" in expired.text
+    with db.session() as session:
+        assert incidents.get_incident(session, number).status == "acknowledged"
+
+
+def test_handoff_notifies_the_incoming_person(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    from warroom.audit import service as timeline
+
+    apply(db, clock, ORG.replace("handoff_notify: false", "handoff_notify: true"))
+    run = worker(db, clock, settings)
+    run.run_once()
+    assert sender.sent == []  # nothing is due before the next hand-off
+    clock.set(clock.now().replace(day=2, hour=9, minute=0))
+    run.run_once()
+    [message] = sender.sent
+    assert message.url.endswith("/oncall2-push")
+    assert message.title == "On call now: Atlas primary"
+    clock.advance(timedelta(days=1))
+    run.run_once()
+    assert [m.url.rsplit("/", 1)[-1] for m in sender.sent] == ["oncall2-push", "oncall1-push"]
+    with db.session() as session:
+        events, _ = timeline.timeline_page(session, incident_id=None, kind_prefix="paging:oncall")
+        assert [(e.payload["from"], e.payload["to"]) for e in events] == [
+            (None, "oncall2@atlas.test"),
+            ("oncall2@atlas.test", "oncall1@atlas.test"),
+        ]
