@@ -83,7 +83,9 @@ def _heads(session: Session, incident_id: int | None) -> dict[int, tuple[int | N
     query = select(Incident.id, Incident.number, Incident.last_event_seq, Incident.last_event_hash)
     if incident_id is not None:
         query = query.where(Incident.id == incident_id)
-    heads = {row[0]: (row[1], row[2], row[3]) for row in session.execute(query)}
+    heads: dict[int, tuple[int | None, int, str]] = {
+        row[0]: (row[1], row[2], row[3]) for row in session.execute(query)
+    }
     if incident_id is None:
         found = session.get(ChainHead, GLOBAL_CHAIN)
         if found is not None:

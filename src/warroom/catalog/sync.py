@@ -16,6 +16,7 @@ from warroom.auth import service as auth_service
 from warroom.catalog.models import Service, Severity, Team, TeamMember
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan
+from warroom.config.types import format_duration
 
 if TYPE_CHECKING:
     from warroom.catalog.config import ServiceConfig, SeverityConfig, TeamConfig, UserConfig
@@ -59,17 +60,46 @@ def _set(row: Any, values: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
+def _duration(seconds: int | None) -> str | None:
+    return None if seconds is None else format_duration(timedelta(seconds=seconds))
+
+
+def severity_view(row: Severity) -> dict[str, Any]:
+    """A stored severity in the words of the config file, for the plan."""
+    return {
+        "name": row.name,
+        "rank": row.rank,
+        "definition": row.definition,
+        "examples": list(row.examples),
+        "acknowledge_within": _duration(row.ack_within_s),
+        "respond_within": _duration(row.respond_within_s),
+        "resolve_within": _duration(row.resolve_within_s),
+        "internal_update_every": _duration(row.internal_update_every_s),
+        "external_update_every": _duration(row.external_update_every_s),
+        "postmortem": {
+            "required": row.postmortem_required,
+            "due_within": _duration(row.postmortem_due_s),
+        },
+        "page": row.page,
+        "escalate_while_unresolved": [
+            {"after": _duration(step["after_s"]), "notify": list(step["targets"])}
+            for step in row.unresolved_escalation
+        ],
+        "active": row.active,
+    }
+
+
 def apply_severities(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
     rows = {r.key: r for r in session.scalars(select(Severity))}
     for rank, item in enumerate(cast("list[SeverityConfig]", doc.items("severities"))):
-        values = severity_values(item, rank)
+        shown = item.model_dump(mode="json", exclude={"key"}) | {"rank": rank, "active": True}
         row = rows.get(item.key)
-        old = None if row is None else _row_values(row, list(values))
-        if plan.compare("severity", item.key, old, values):
+        old = None if row is None else severity_view(row)
+        if plan.compare("severity", item.key, old, shown):
             if row is None:
                 row = Severity(key=item.key)
                 session.add(row)
-            _set(row, values)
+            _set(row, severity_values(item, rank))
     _deactivate(rows, doc.identities("severities"), "severity", plan)
 
 

@@ -83,6 +83,8 @@ def _matrix(config: Path | None) -> tuple[dict[str, Any], Any]:
 def _ask(question: dict[str, Any]) -> str:
     choices = [*question["answers"], UNSURE]
     text = f"{question['text']} [{'/'.join(choices)}]"
+    if question.get("help"):
+        typer.echo(question["help"])
     while True:
         value = str(typer.prompt(text, default=UNSURE, show_default=True)).strip()
         if value in choices:

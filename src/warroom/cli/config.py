@@ -42,9 +42,13 @@ def apply(
 ) -> None:
     """Apply a config directory to the database at WARROOM_DATABASE_URL in one transaction."""
     from warroom.config.service import apply_directory
+    from warroom.errors import WarroomError
     from warroom.settings import Settings
 
-    result = apply_directory(Settings().database_url, directory, actor, dry_run=dry_run)
+    try:
+        result = apply_directory(Settings().database_url, directory, actor, dry_run=dry_run)
+    except WarroomError as exc:
+        fail(f"{exc.message}; nothing was applied")
     if result.problems:
         for line in result.problems:
             typer.echo(line)

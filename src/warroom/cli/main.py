@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from warroom.cli import alerts as alerts_cli
 from warroom.cli import audit as audit_cli
 from warroom.cli import classify as classify_cli
 from warroom.cli import config as config_cli
@@ -40,6 +41,9 @@ app.command("oncall")(paging_cli.oncall)
 app.add_typer(paging_cli.override_app, name="override")
 app.command("escalate")(paging_cli.escalate)
 app.add_typer(paging_cli.schedule_app, name="schedule")
+app.command("alerts")(alerts_cli.list_alerts)
+app.add_typer(alerts_cli.silence_app, name="silence")
+app.add_typer(alerts_cli.route_app, name="route")
 
 
 def run() -> None:

@@ -193,7 +193,8 @@ class Problems:
         self._items.append(Problem(file, line, message))
 
     def __iter__(self) -> Iterator[str]:
-        return (str(p) for p in sorted(set(self._items), key=lambda p: (p.file, p.line)))
+        unique = dict.fromkeys(self._items)  # keeps the order problems were found in
+        return (str(p) for p in sorted(unique, key=lambda p: (p.file, p.line)))
 
     def __bool__(self) -> bool:
         return bool(self._items)
@@ -220,7 +221,7 @@ class PlanEntry:
 
     def line(self) -> str:
         sign = {"create": "+", "update": "~", "delete": "-"}[self.action]
-        text = f"{sign} {self.action} {self.kind} {self.identity}"
+        text = f"{sign} {self.action} {self.kind}" + (f" {self.identity}" if self.identity else "")
         if self.action == "update" and self.changes:
             text += ": " + "; ".join(
                 f"{name}: {_short(old)} -> {_short(new)}"

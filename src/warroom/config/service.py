@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, SystemClock
@@ -67,6 +67,7 @@ def apply_document(
     On a dry run the writes still happen in the session (that is how the plan is computed);
     the caller must roll the session back instead of committing.
     """
+    _lock(session)
     previous = current_document(session)
     plan = Plan()
     for section in sections().values():
@@ -167,6 +168,15 @@ def current_section(session: Session, key: str) -> Any:
     return current_document(session).get(key)
 
 
+# Several instances may start with `serve --config` at once; on PostgreSQL they take turns.
+_APPLY_LOCK = 0x77_61_72_72_6F_6F_6D  # "warroom"
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPLY_LOCK})
+
+
 def _latest(session: Session) -> tuple[int, str] | None:
     row = session.execute(
         select(ConfigRevision.id, ConfigRevision.digest).order_by(ConfigRevision.id.desc()).limit(1)
@@ -180,9 +190,9 @@ def _plan_stored_only(section: Section, before: Any, doc: ConfigDocument, plan: 
     if not section.many:
         after = doc.raw().get(section.key) if doc.get(section.key) is not None else None
         if after is None and before is not None:
-            plan.delete(kind, section.key)
+            plan.delete(kind, "")
         elif after is not None:
-            plan.compare(kind, section.key, before, after)
+            plan.compare(kind, "", before, after)
         return
     ident = section.identity
     old = {str(i.get(ident)): i for i in before or [] if isinstance(i, dict)}

@@ -19,6 +19,9 @@ class EngineOptions(BaseSettings):
     # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
+    # PostgreSQL: the worker's own transactions skip the wait for the WAL flush (see
+    # Worker._connection for why a crash cannot lose a page that way). Requests are unaffected.
+    async_commit: bool = True
     # Finished (done/cancelled) jobs are deleted after this many days; failed ones are kept.
     keep_done_days: float = 7.0
 

@@ -12,6 +12,8 @@ Contract for handlers:
   fail at once without retrying; any other exception retries with exponential back-off and
   jitter until `job.max_attempts` is spent, then the job is `failed` (and visible).
 - `ctx.enqueue(kind, payload, ...)` schedules follow-up jobs in the same transaction.
+- `@handler("kind", batch=True)` for handlers that only touch the database (no outbound
+  call, no commit): the worker runs a claimed batch of them in one transaction.
 
 A module that defines handlers adds itself to HANDLER_MODULES (one line) so that every worker
 process imports it before it claims work.
@@ -90,11 +92,19 @@ class JobContext:
 Handler = Callable[[JobContext, "Job"], None]
 
 _handlers: dict[str, Handler] = {}
+_batchable: set[str] = set()
 _loaded = False
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register fn as the handler of jobs of this kind."""
+def handler(kind: str, *, batch: bool = False) -> Callable[[Handler], Handler]:
+    """Register fn as the handler of jobs of this kind.
+
+    batch=True declares that the handler only reads and writes the database through
+    `ctx.session` (no outbound call, no commit). The worker may then run several such jobs
+    in one transaction with one commit (much cheaper for floods of timers). If any of them
+    raises, that transaction is rolled back and each job is run again on its own, so such a
+    handler must be safe to run, be rolled back, and run again.
+    """
 
     def register(fn: Handler) -> Handler:
         existing = _handlers.get(kind)
@@ -103,9 +113,18 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
             if qualname != f"{fn.__module__}.{fn.__qualname__}":
                 raise ValueError(f"job kind {kind!r} already has a handler ({qualname})")
         _handlers[kind] = fn
+        if batch:
+            _batchable.add(kind)
+        else:
+            _batchable.discard(kind)
         return fn
 
     return register
+
+
+def batchable(kind: str) -> bool:
+    """Whether jobs of this kind may share a transaction (see `handler(batch=True)`)."""
+    return kind in _batchable
 
 
 def load_handlers() -> None:

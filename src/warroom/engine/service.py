@@ -43,6 +43,7 @@ __all__ = [
     "cancel",
     "claim",
     "complete",
+    "complete_many",
     "enqueue",
     "get_job",
     "list_jobs",
@@ -165,27 +166,20 @@ def claim(
         .with_for_update(skip_locked=True)
         .cte("candidates")
     )
-    ids = list(
-        session.scalars(
-            update(Job)
-            .where(Job.id == candidates.c.id, _due(now))
-            .values(
-                state=RUNNING,
-                locked_by=worker,
-                lease_until=now + lease,
-                attempts=Job.attempts + 1,
-                updated_at=now,
-            )
-            .returning(Job.id)
-            .execution_options(synchronize_session=False)
+    claimed = session.scalars(
+        update(Job)
+        .where(Job.id == candidates.c.id, _due(now))
+        .values(
+            state=RUNNING,
+            locked_by=worker,
+            lease_until=now + lease,
+            attempts=Job.attempts + 1,
+            updated_at=now,
         )
+        .returning(Job)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if not ids:
-        return []
-    jobs = session.scalars(
-        select(Job).where(Job.id.in_(ids)).execution_options(populate_existing=True)
-    )
-    return sorted(jobs, key=lambda j: (j.run_at, j.id))
+    return sorted(claimed, key=lambda j: (j.run_at, j.id))
 
 
 def _mine(job_id: int, worker: str) -> Any:
@@ -202,6 +196,19 @@ def complete(session: Session, clock: Clock, job_id: int, worker: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def complete_many(session: Session, clock: Clock, job_ids: list[int], worker: str) -> set[int]:
+    """Mark several jobs done; returns the ids `worker` still held (and so completed)."""
+    now = clock.now()
+    done = session.scalars(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.state == RUNNING, Job.locked_by == worker)
+        .values(state=DONE, finished_at=now, updated_at=now, locked_by=None, lease_until=None)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(done)
 
 
 def release(session: Session, clock: Clock, job_id: int, worker: str) -> bool:
@@ -273,9 +280,14 @@ def record_failure(
 
 def next_due(session: Session) -> datetime | None:
     """When the next job becomes claimable: the earliest pending run_at or running lease end."""
-    pending = session.scalar(select(func.min(Job.run_at)).where(Job.state == PENDING))
-    leased = session.scalar(select(func.min(Job.lease_until)).where(Job.state == RUNNING))
-    times = [utc(t) for t in (pending, leased) if t is not None]
+    pending = (
+        select(Job.run_at).where(Job.state == PENDING).order_by(Job.run_at).limit(1)
+    ).scalar_subquery()
+    leased = (
+        select(Job.lease_until).where(Job.state == RUNNING).order_by(Job.lease_until).limit(1)
+    ).scalar_subquery()
+    row = session.execute(select(pending, leased)).one()
+    times = [utc(t) for t in row if t is not None]
     return min(times) if times else None
 
 

@@ -19,7 +19,11 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+
+from sqlalchemy import Connection
 
 from warroom.clock import Clock
 from warroom.db import Database
@@ -63,28 +67,49 @@ class Worker:
     def run_once(self, *, max_jobs: int = 1_000_000) -> int:
         """Claim and run every job due now (including follow-ups due now); returns the count."""
         ran = 0
-        while ran < max_jobs and not self.stop_event.is_set():
-            with self.db.session() as session:
-                jobs = service.claim(
-                    session,
-                    self.clock,
-                    self.name,
-                    limit=min(self.options.batch, max_jobs - ran),
-                    lease=self.lease,
-                )
-            if not jobs:
-                break
-            for index, job in enumerate(jobs):
-                if self.stop_event.is_set():
-                    self._release(jobs[index:])
-                    return ran
-                self.run_job(job)
-                ran += 1
+        with self._connection() as conn:
+            while ran < max_jobs and not self.stop_event.is_set():
+                with self.db.sessions(bind=conn) as session:
+                    jobs = service.claim(
+                        session,
+                        self.clock,
+                        self.name,
+                        limit=min(self.options.batch, max_jobs - ran),
+                        lease=self.lease,
+                    )
+                    session.commit()
+                if not jobs:
+                    break
+                for index, job in enumerate(jobs):
+                    if self.stop_event.is_set():
+                        self._release(jobs[index:])
+                        return ran
+                    self.run_job(job, conn)
+                    ran += 1
         return ran
 
-    def run_job(self, job: Job) -> None:
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """One connection for a whole pass: no pool check-out (and pre-ping) per job."""
+        with self.db.engine.connect() as conn:
+            relaxed = conn.dialect.name == "postgresql" and self.options.async_commit
+            if relaxed:
+                # Safe for the engine's own transactions: losing the last few commits in a
+                # PostgreSQL crash only means those jobs run again (at least once), and a
+                # handler's writes are lost together with its job's completion.
+                conn.exec_driver_sql("SET synchronous_commit TO off")
+                conn.commit()
+            try:
+                yield conn
+            finally:
+                if relaxed and not conn.invalidated:
+                    conn.rollback()
+                    conn.exec_driver_sql("RESET synchronous_commit")
+                    conn.commit()
+
+    def run_job(self, job: Job, conn: Connection | None = None) -> None:
         """Run one claimed job: handler and completion commit together; failures retry."""
-        session = self.db.sessions()
+        session = self.db.sessions(bind=conn) if conn is not None else self.db.sessions()
         ctx = JobContext(
             session=session, clock=self.clock, settings=self.settings, worker=self.name
         )

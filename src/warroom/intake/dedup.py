@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, bindparam, func, select, text, update
@@ -19,6 +19,7 @@ from warroom.intake.models import FIRING, RESOLVED, Alert
 from warroom.intake.schemas import NormalisedAlert
 
 T = TypeVar("T")
+_NEVER = datetime(1, 1, 2, tzinfo=UTC)
 CHUNK = 400
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 C = ALERTS.c
@@ -56,50 +57,60 @@ def unique_by_fingerprint(alerts: Iterable[NormalisedAlert]) -> list[NormalisedA
     return list(seen.values())
 
 
-def open_alerts(session: Session, integration: str, fingerprints: list[str]) -> dict[str, OpenRow]:
+_OPEN_OR_SEEN = select(
+    C.id, C.fingerprint, C.incident_id, C.service, C.starts_at, C.resolved_at
+).where(
+    C.integration == bindparam("integration"),
+    C.fingerprint.in_(bindparam("fps", expanding=True)),
+    C.resolved_at.is_(None) | C.starts_at.in_(bindparam("starts", expanding=True)),
+)
+
+
+def lookup(
+    session: Session, integration: str, alerts: list[NormalisedAlert]
+) -> tuple[dict[str, OpenRow], set[tuple[str, datetime]]]:
+    """One query: the open alerts of a batch, and (fingerprint, starts_at) of resolved ones.
+
+    The second set recognises a late re-send of an already-resolved alert (Alertmanager HA
+    peers, retries), which must not open a new alert.
+    """
     found: dict[str, OpenRow] = {}
-    for part in chunks(fingerprints):
-        rows = session.execute(
-            select(C.id, C.fingerprint, C.incident_id, C.service).where(
-                C.integration == integration, C.resolved_at.is_(None), C.fingerprint.in_(part)
-            )
+    seen: set[tuple[str, datetime]] = set()
+    conn = session.connection()
+    for part in chunks(alerts):
+        starts = list({a.starts_at for a in part if a.sender_start and a.starts_at})
+        rows = conn.execute(
+            _OPEN_OR_SEEN,
+            {
+                "integration": integration,
+                "fps": [a.fingerprint for a in part],
+                "starts": starts or [_NEVER],
+            },
         )
         for row in rows:
-            found[row.fingerprint] = OpenRow(row.id, row.incident_id, row.service)
-    return found
+            if row.resolved_at is None:
+                found[row.fingerprint] = OpenRow(row.id, row.incident_id, row.service)
+            elif row.starts_at is not None:
+                seen.add((row.fingerprint, row.starts_at))
+    return found, seen
 
 
-def stale_replays(
-    session: Session, integration: str, candidates: list[NormalisedAlert]
-) -> set[tuple[str, datetime]]:
-    """(fingerprint, starts_at) of already-resolved alerts: a late re-send must not reopen them."""
-    keyed = [a for a in candidates if a.sender_start and a.starts_at is not None]
-    if not keyed:
-        return set()
-    out: set[tuple[str, datetime]] = set()
-    for part in chunks(keyed):
-        rows = session.execute(
-            select(C.fingerprint, C.starts_at).where(
-                C.integration == integration,
-                C.resolved_at.is_not(None),
-                C.fingerprint.in_([a.fingerprint for a in part]),
-                C.starts_at.in_({a.starts_at for a in part}),
-            )
-        )
-        out.update((r.fingerprint, r.starts_at) for r in rows)
-    return out
+_BUMP = (
+    update(ALERTS)
+    .where(C.id.in_(bindparam("ids", expanding=True)))
+    .values(count=C.count + 1, last_seen_at=bindparam("now"))
+)
 
 
 def bump(session: Session, ids: list[int], now: datetime) -> None:
+    conn = session.connection()
     for part in chunks(ids):
-        session.execute(
-            update(ALERTS).where(C.id.in_(part)).values(count=C.count + 1, last_seen_at=now)
-        )
+        conn.execute(_BUMP, {"ids": part, "now": now})
 
 
 def bump_fingerprints(session: Session, integration: str, fps: list[str], now: datetime) -> None:
     for part in chunks(fps):
-        session.execute(
+        session.connection().execute(
             update(ALERTS)
             .where(C.integration == integration, C.resolved_at.is_(None), C.fingerprint.in_(part))
             .values(count=C.count + 1, last_seen_at=now)
@@ -111,7 +122,7 @@ def classify(
 ) -> Outcome:
     """Sort a batch into repeats (bumped here), new, resolved, acknowledged and ignored."""
     alerts = unique_by_fingerprint(alerts)
-    existing = open_alerts(session, integration, [a.fingerprint for a in alerts])
+    existing, stale = lookup(session, integration, alerts)
     out = Outcome()
     repeat_ids: list[int] = []
     candidates: list[NormalisedAlert] = []
@@ -123,12 +134,14 @@ def classify(
             else:
                 candidates.append(alert)
         elif row is None:
-            out.ignored += 1  # resolve/ack of nothing open: PagerDuty drops these too
+            if alert.status == RESOLVED and alert.sender_start and alert.starts_at is not None:
+                candidates.append(alert)  # first seen already resolved: keep it, as resolved
+            else:
+                out.ignored += 1  # resolve/ack of nothing open: PagerDuty drops these too
         elif alert.status == RESOLVED:
             out.resolved.append((alert, row))
         else:
             out.acknowledged.append((alert, row))
-    stale = stale_replays(session, integration, candidates)
     for alert in candidates:
         if alert.starts_at is not None and (alert.fingerprint, alert.starts_at) in stale:
             out.ignored += 1
@@ -150,13 +163,13 @@ def resolve_rows(
         .where(and_(C.id == bindparam("_id"), C.resolved_at.is_(None)))
         .values(status=RESOLVED, resolved_at=now, last_seen_at=now, ends_at=bindparam("_ends"))
     )
-    result = session.execute(stmt, params, execution_options={"synchronize_session": False})
+    result = session.connection().execute(stmt, params)
     return int(getattr(result, "rowcount", len(params)) or 0)
 
 
 def acknowledge_rows(session: Session, ids: list[int], now: datetime) -> None:
     for part in chunks(ids):
-        session.execute(
+        session.connection().execute(
             update(ALERTS)
             .where(C.id.in_(part), C.acknowledged_at.is_(None))
             .values(acknowledged_at=now, last_seen_at=now)
@@ -187,7 +200,7 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
             )
             .returning(C.id, C.fingerprint)
         )
-        for row in session.execute(stmt):
+        for row in session.connection().execute(stmt):
             inserted[row.fingerprint] = row.id
     return inserted
 
@@ -196,7 +209,7 @@ def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
     """incident id -> number of its alerts still open."""
     if not incident_ids:
         return {}
-    rows = session.execute(
+    rows = session.connection().execute(
         select(C.incident_id, func.count())
         .where(C.incident_id.in_(incident_ids), C.resolved_at.is_(None))
         .group_by(C.incident_id)
@@ -207,4 +220,6 @@ def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
 
 def link_incident(session: Session, ids: list[int], incident_id: int) -> None:
     for part in chunks(ids):
-        session.execute(update(ALERTS).where(C.id.in_(part)).values(incident_id=incident_id))
+        session.connection().execute(
+            update(ALERTS).where(C.id.in_(part)).values(incident_id=incident_id)
+        )

@@ -14,7 +14,7 @@ from warroom.clock import Clock
 from warroom.config.types import parse_duration
 from warroom.errors import Invalid, NotFound
 from warroom.intake import dedup, grouping
-from warroom.intake.models import FIRING, Alert, Silence
+from warroom.intake.models import FIRING, RESOLVED, Alert, Silence
 from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
 from warroom.intake.schemas import Batch, NormalisedAlert
 from warroom.intake.state import IntakeConfig
@@ -50,21 +50,22 @@ def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:
 
 
 def _row(integration: str, a: NormalisedAlert, d: Decision, now: datetime) -> dict[str, Any]:
+    resolved = a.status == RESOLVED
     return {
         "integration": integration,
         "fingerprint": a.fingerprint,
-        "status": FIRING,
+        "status": RESOLVED if resolved else FIRING,
         "labels": a.labels,
         "annotations": a.annotations,
         "summary": a.summary,
         "severity_hint": (a.severity_hint or "")[:64] or None,
         "starts_at": a.starts_at or now,
-        "ends_at": None,
+        "ends_at": (a.ends_at or now) if resolved else None,
         "links": a.links,
         "raw": a.raw,
         "first_seen_at": now,
         "last_seen_at": now,
-        "resolved_at": None,
+        "resolved_at": now if resolved else None,
         "acknowledged_at": None,
         "count": 1,
         "route": d.route,
@@ -115,7 +116,8 @@ def _store_new(
         if decision.service and "service" not in seen:
             seen = {**seen, "service": decision.service}
         row["suppressed_by"] = suppressed_by(decision.service, seen, now, silences, cfg.windows)
-        if row["suppressed_by"] is None and decision.open_incident and not batch.test:
+        opens = decision.open_incident and not batch.test and alert.status == FIRING
+        if row["suppressed_by"] is None and opens:
             row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]
         rows.append(row)
         plans[alert.fingerprint] = (alert, decision, row)

@@ -18,6 +18,8 @@ def parse_hhmm(text: str) -> time:
         raise ValueError(f"{text!r} is not a time of day like 22:30")
     if text == "24:00":
         return time.max
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ValueError(f"{text!r} is not a time of day between 00:00 and 24:00")
     return time(int(hours), int(minutes))
 
 

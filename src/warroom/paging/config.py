@@ -27,11 +27,11 @@ check) and writes them into paging's tables (in the `schedules` apply, which run
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.registry import Section, register
 from warroom.config.targets import check_targets
-from warroom.config.types import ConfigModel, Duration, Email, Key, Target, parse_duration
+from warroom.config.types import ConfigModel, Duration, Email, Key, Target
 from warroom.paging import peopleconfig
 from warroom.paging.handoff import plan_all
 from warroom.paging.models import EscalationPolicy, Schedule
@@ -83,7 +83,10 @@ class LayerConfig(ConfigModel):
     restrictions: list[RestrictionConfig] = []
     end: str | None = None
 
-    _tz = field_validator("time_zone")(classmethod(lambda cls, v: _zone(v)))
+    @field_validator("time_zone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return _zone(value)
 
     @field_validator("handoff")
     @classmethod
@@ -116,7 +119,10 @@ class ScheduleConfig(ConfigModel):
     handoff_notify: bool = True
     layers: list[LayerConfig] = Field(min_length=1)
 
-    _tz = field_validator("time_zone")(classmethod(lambda cls, v: _zone(v)))
+    @field_validator("time_zone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return _zone(value)
 
 
 class LevelConfig(ConfigModel):
@@ -290,9 +296,6 @@ def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
             plan.delete("escalation_policy", key, "kept for history, deactivated")
     session.flush()
 
-
-# Re-exported for callers that validate a duration the way config does.
-__all__ = ["ValidationError", "parse_duration", "timedelta"]
 
 register(
     Section(

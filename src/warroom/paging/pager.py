@@ -94,7 +94,18 @@ def page(
     """Page every person the targets mean now; returns the pages made."""
     now = clock.now()
     made: list[Page] = []
-    for target, user in resolve_targets(session, request.targets, now):
+    people = resolve_targets(session, request.targets, now)
+    if not people:
+        # A schedule with nobody on call (or an inactive user) must not fail silently.
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="paging:page:nobody",
+            actor=request.actor,
+            payload={"targets": list(request.targets), "reason": request.reason},
+        )
+    for target, user in people:
         title, body = compose(settings, clock, incident, user, request.context)
         row = Page(
             incident_id=incident.id,

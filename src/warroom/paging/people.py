@@ -35,7 +35,8 @@ class Rule:
 
 
 def rules_for(session: Session, user: User) -> list[Rule]:
-    """A person's notification rules; without rules, every contact method at once."""
+    """A person's notification rules; without rules, every contact method at once; without
+    contact methods (a user made outside config), an e-mail to their address."""
     rows = session.execute(
         select(NotificationRule, ContactMethod)
         .join(ContactMethod, NotificationRule.contact_method_id == ContactMethod.id)
@@ -47,7 +48,11 @@ def rules_for(session: Session, user: User) -> list[Rule]:
     methods = session.scalars(
         select(ContactMethod).where(ContactMethod.user_id == user.id).order_by(ContactMethod.id)
     )
-    return [Rule(m, 0) for m in methods]
+    found = [Rule(m, 0) for m in methods]
+    if not found:
+        fallback = ContactMethod(user_id=user.id, name="email", kind="email", address=user.email)
+        found = [Rule(fallback, 0)]
+    return found
 
 
 def users_by_email(session: Session, emails: list[str]) -> dict[str, User]:

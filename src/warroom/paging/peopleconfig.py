@@ -142,6 +142,7 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
         plan.compare("contact_methods", email, old if existing else None, new)
         for rule in old_rules:
             session.delete(rule)
+        session.flush()  # rules first: they point at the methods
         for method in existing:
             session.delete(method)
         session.flush()

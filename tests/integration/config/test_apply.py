@@ -114,7 +114,7 @@ def test_changes_update_and_removals_deactivate(
     )
     result = _apply(db, clock, changed)
     assert _lines(result.plan) == [
-        "~ update severity SEV1: ack_within_s: 900 -> 600",
+        '~ update severity SEV1: acknowledge_within: "15m" -> "10m"',
         "- delete severity SEV2 (deactivated; kept for history)",
         '~ update user ann@example.com: name: "Ann" -> "Ann Admin"',
         "- delete user bob@example.com (deactivated; kept for history)",
@@ -184,3 +184,27 @@ def test_current_document_follows_new_revisions(
     _apply(db, clock, EXAMPLES / "exchange")
     with db.session() as session:
         assert service.current_document(session)["severities"][0]["key"] == "P0"
+
+
+def test_sections_without_tables_are_planned_against_the_last_revision(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    matrix = """\
+        severity_matrix:
+          questions:
+            - {key: scope, text: "Scope?", answers: [total, partial]}
+          rules:
+            - {when: {scope: total}, severity: SEV1}
+          default: SEV2
+        """
+    first = _apply(db, clock, write(tmp_path / "a", {"matrix.yaml": matrix}))
+    assert "+ create severity_matrix" in _lines(first.plan)
+    changed = _apply(
+        db, clock, write(tmp_path / "b", {"matrix.yaml": matrix.replace("SEV2", "SEV1")})
+    )
+    assert _lines(changed.plan) == ['~ update severity_matrix: default: "SEV2" -> "SEV1"']
+    assert changed.revision_id is not None
+    removed = _apply(db, clock, write(tmp_path / "c", {}))
+    assert _lines(removed.plan) == ["- delete severity_matrix"]
+    with db.session() as session:
+        assert "severity_matrix" not in service.current_document(session)

@@ -93,5 +93,5 @@ def test_classify_offline_with_a_config_directory(cli: Cli) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "P2  (rule 6: Performance degraded, user-facing)"
-    missing = cli("classify", "--config", str(EXAMPLES / "oracle"), "--no-prompt")
+    missing = cli("classify", "--config", str(EXAMPLES / "exchange"), "--no-prompt")
     assert missing.exit_code == 1 and "has no severity_matrix section" in missing.output

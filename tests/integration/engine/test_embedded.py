@@ -54,7 +54,7 @@ def test_commit_wakes_a_sleeping_worker_in_process(db: Database, settings: Setti
         assert worker.sleeping.wait(10)  # first pass done; now asleep for up to 60 s
         job_id = _enqueue(db)
         assert SEEN_EVENT.wait(10), "the commit did not wake the worker"
-        assert SEEN == [job_id]
+        assert [job_id] == SEEN
     finally:
         worker.stop()
         thread.join(5)
@@ -76,7 +76,7 @@ def test_serve_runs_an_embedded_worker(db: Database, serving: TestClient) -> Non
     assert serving.app.state.engine_worker is not None  # type: ignore[attr-defined]
     job_id = _enqueue(db)
     assert SEEN_EVENT.wait(10)
-    assert SEEN == [job_id]
+    assert [job_id] == SEEN
 
 
 def test_no_engine_means_no_embedded_worker(

@@ -99,8 +99,6 @@ def test_three_workers_one_killed_every_page_delivered(
     assert _sent(pg_db) == pages
     with pg_db.session() as session:
         states = Counter(session.scalars(select(Job.state).where(Job.kind == "notify.deliver")))
-        taken_over = session.scalar(
-            select(func.count()).select_from(Job).where(Job.attempts > 1)
-        )
+        taken_over = session.scalar(select(func.count()).select_from(Job).where(Job.attempts > 1))
     assert states == {DONE: pages}
     print(f"jobs taken over after the kill: {taken_over}")

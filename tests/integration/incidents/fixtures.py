@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 
 import pytest
 from sqlalchemy.orm import Session
 
 from tests.factories import seed_catalog
 from warroom import events
+from warroom.audit import service as audit_service
+from warroom.clock import Clock
 from warroom.db import Database
 
-MINE = ("warroom.incidents", "warroom.audit", "warroom.evidence")
+MINE = ("warroom.incidents", "warroom.audit", "warroom.evidence", "tests.")
 
 
 @pytest.fixture
@@ -39,17 +42,17 @@ def all_domains() -> None:
 
 
 @pytest.fixture(autouse=True)
-def only_our_subscribers(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Exact timelines in these tests: other domains' subscribers are set aside unless the
-    test asks for `all_domains`."""
+def only_our_subscribers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exact timelines in these tests: other domains' subscribers (paging, intake...) are not
+    called unless the test asks for `all_domains`."""
     if "all_domains" in request.fixturenames:
-        yield
         return
-    saved = list(events._subscribers)
-    events._subscribers[:] = [
-        (p, h) for p, h in saved if getattr(h, "__module__", "").startswith(MINE)
-    ]
-    try:
-        yield
-    finally:
-        events._subscribers[:] = saved
+
+    def publish(session: Session, clock: Clock, event: events.DomainEvent) -> None:
+        for pattern, handler in list(events._subscribers):
+            if getattr(handler, "__module__", "").startswith(MINE) and fnmatchcase(
+                event.kind, pattern
+            ):
+                handler(session, clock, event)
+
+    monkeypatch.setattr(audit_service, "publish", publish)

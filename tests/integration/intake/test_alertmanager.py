@@ -157,3 +157,35 @@ def test_auto_resolve_service_resolves_the_incident(
     with configured.session() as session:
         incident = incidents.get_incident(session, number)
         assert incident.status == "resolved" and incident.severity == "SEV1"
+
+
+def test_overload_answers_503_and_writes_nothing(
+    client: TestClient, configured: Database, counts: Counts
+) -> None:
+    """Alertmanager retries 5xx but not 429, so shedding load must answer 503."""
+    before = counts()
+    gate = client.app.state.intake_gate  # type: ignore[attr-defined]
+    gate.limit = 0
+    r = client.post(URL, json=AM_FIRING, headers=am_headers())
+    assert r.status_code == 503 and r.json()["error"]["code"] == "overloaded"
+    assert client.post("/v2/enqueue", json={"routing_key": "x"}).status_code in (400, 503)
+    assert counts() == before
+    gate.limit = 64
+    assert client.post(URL, json=AM_FIRING, headers=am_headers()).status_code == 202
+
+
+def test_database_failure_is_503_never_2xx(
+    client: TestClient, configured: Database, counts: Counts, monkeypatch: object
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from warroom.intake import service as intake_service
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    before = counts()
+    monkeypatch.setattr(intake_service, "ingest", broken)  # type: ignore[attr-defined]
+    r = client.post(URL, json=AM_FIRING, headers=am_headers())
+    assert r.status_code == 503
+    assert counts() == before

@@ -72,6 +72,15 @@ TIMELINES: dict[str, list[Row]] = {
         ("59m", "", set()),
         ("60m", "", {"cto-push"}),
     ],
+    "reopening restarts the unresolved ladder from the reopen": [
+        ("0m", "open P0", {"oncall1-push"}),
+        ("1m", "ack", set()),
+        ("2m", "resolve", set()),
+        ("10m", "reopen", set()),
+        ("30m", "", set()),
+        ("40m", "", {"lead-push"}),
+        ("70m", "", {"cto-push"}),
+    ],
     "the next day the other person is on call": [
         ("1300m", "open P0", {"oncall2-push"}),  # 2026-01-02 09:40 UTC: oncall2's shift
         ("1305m", "", {"lead-push"}),
@@ -96,6 +105,8 @@ def act(db: Database, clock: FakeClock, action: str, state: dict[str, Any]) -> N
             incidents.acknowledge(session, clock, incident, actor="oncall1@atlas.test")
         elif verb == "resolve":
             incidents.resolve(session, clock, incident, actor="oncall1@atlas.test")
+        elif verb == "reopen":
+            incidents.reopen(session, clock, incident, actor="lead@atlas.test")
         elif verb == "severity":
             incidents.change_severity(
                 session, clock, incident, severity=arg, reason="test", actor="lead@atlas.test"

@@ -71,7 +71,11 @@ def test_override_bad_input_names_the_field(
 ) -> None:
     apply(db, clock)
     url = "/api/v1/schedules/atlas-primary/overrides"
-    base = {"user": "cto@atlas.test", "start": "2026-01-01T12:00:00Z", "end": "2026-01-01T14:00:00Z"}
+    base = {
+        "user": "cto@atlas.test",
+        "start": "2026-01-01T12:00:00Z",
+        "end": "2026-01-01T14:00:00Z",
+    }
     cases = [
         ({**base, "user": "ghost@atlas.test"}, "user"),
         ({**base, "replaces": "ghost@atlas.test"}, "replaces"),
@@ -232,3 +236,69 @@ def test_handoff_notifies_the_incoming_person(
             (None, "oncall2@atlas.test"),
             ("oncall2@atlas.test", "oncall1@atlas.test"),
         ]
+
+
+BERLIN_ORG = ORG.replace("time_zone: UTC\n    team", "time_zone: Europe/Berlin\n    team").replace(
+    "handoff_notify: false", "handoff_notify: true"
+)
+
+
+def test_handoff_jobs_follow_berlin_wall_clock_across_dst(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    apply(db, clock, BERLIN_ORG)
+    run = worker(db, clock, settings)
+    fired = []
+    # Step an hour at a time through the spring change; hand-offs must land at 09:00 Berlin.
+    for _ in range(24 * 4):
+        clock.advance(hours=1)
+        before = len(sender.sent)
+        run.run_once()
+        if len(sender.sent) > before:
+            fired.append(clock.now())
+    assert fired == [
+        datetime(2026, 3, 28, 8, 0, tzinfo=UTC),  # 09:00 CET
+        datetime(2026, 3, 29, 7, 0, tzinfo=UTC),  # 09:00 CEST, the clocks went forward
+        datetime(2026, 3, 30, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 31, 7, 0, tzinfo=UTC),
+    ]
+
+
+def test_nobody_on_call_is_recorded_not_silent(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    from warroom.audit import service as timeline
+
+    ended = ORG.replace('handoff: "09:00"', 'handoff: "09:00"\n        end: "2026-01-01T10:00"')
+    apply(db, clock, ended)
+    number = _open(db, clock)
+    worker(db, clock, settings).run_once()
+    assert sender.sent == []
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        [event] = timeline.events_since(
+            session, incident_id=incident.id, kinds=["paging:page:nobody"]
+        )
+        assert event.payload["targets"] == ["schedule:atlas-primary"]
+
+
+def test_schedule_cli(cli: Any, db: Database, clock: FakeClock) -> None:
+    apply(db, clock)
+    listed = json.loads(cli("schedule", "list", "--json").output)
+    assert [s["key"] for s in listed] == ["atlas-primary"]
+    shifts = cli(
+        "schedule", "shifts", "atlas-primary", "--json",
+        "--start", "2026-01-01T00:00:00+00:00", "--end", "2026-01-03T00:00:00+00:00",
+    )  # fmt: skip
+    assert [(s["user"], s["start"][:13]) for s in json.loads(shifts.output)] == [
+        (None, "2026-01-01T00"),
+        ("oncall1@atlas.test", "2026-01-01T09"),
+        ("oncall2@atlas.test", "2026-01-02T09"),
+    ]
+    feed = cli("schedule", "feed", "atlas-primary")
+    assert feed.exit_code == 0 and "/ical/schedules/" in feed.output
+    bad = cli("schedule", "shifts", "atlas-primary", "--start", "yesterday-ish")
+    assert bad.exit_code == 1

@@ -12,6 +12,7 @@ from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.notify import senders
+from warroom.paging import service as paging_service  # noqa: F401  (subscribes to events)
 from warroom.settings import Settings
 
 HOOK = "json://127.0.0.1:9"

@@ -67,3 +67,18 @@ def test_atlas_pack_escalation_ladder() -> None:
     assert levels["P0"]["respond_within"] == "15m"
     assert levels["P1"]["internal_update_every"] == "2h"
     assert len(raw["severity_matrix"]["rules"]) >= 7
+
+
+def test_oracle_matrix_defaults_conservatively() -> None:
+    from warroom.catalog.config import SeverityMatrix
+    from warroom.catalog.matrix import classify
+
+    raw = _doc("oracle")
+    matrix = SeverityMatrix.model_validate(raw["severity_matrix"])
+    order = [s["key"] for s in raw["severities"]]
+    assert classify(matrix, order, {}).severity == "SEV0"
+    calm = {"unsafe_output": "no", "compromise": "no", "publishing": "unaffected"}
+    assert classify(matrix, order, {**calm, "customer_facing": "no"}).severity == "SEV3"
+    assert classify(matrix, order, {**calm, "customer_facing": "yes"}).severity == "SEV2"
+    assert classify(matrix, order, {**calm, "publishing": "many_markets"}).severity == "SEV1"
+    assert classify(matrix, order, {**calm, "compromise": "unsure"}).severity == "SEV0"

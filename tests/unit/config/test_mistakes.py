@@ -256,3 +256,30 @@ def test_problems_from_several_files_come_in_file_order(tmp_path: Path) -> None:
 def test_missing_directory_is_one_problem(tmp_path: Path) -> None:
     _, problems = load_directory(tmp_path / "nowhere")
     assert list(problems) == [f"{tmp_path}/nowhere: no such config directory or file"]
+
+
+def test_unknown_nested_field_suggests_the_right_one(tmp_path: Path) -> None:
+    directory = write(
+        tmp_path / "cfg",
+        {
+            "severities.yaml": """\
+                severities:
+                  - key: SEV1
+                    name: High
+                    postmortem:
+                      requird: true
+                    escalate_while_unresolved:
+                      - aftr: 1h
+                        notify: [team:sre]
+                """
+        },
+    )
+    _, problems = load_directory(directory)
+    assert list(problems) == [
+        f"{directory}/severities.yaml:5: severities[SEV1].postmortem.requird: unknown field; "
+        "did you mean 'required'?",
+        f"{directory}/severities.yaml:7: severities[SEV1].escalate_while_unresolved[0].after: "
+        "required field is missing",
+        f"{directory}/severities.yaml:7: severities[SEV1].escalate_while_unresolved[0].aftr: "
+        "unknown field; did you mean 'after'?",
+    ]

@@ -171,5 +171,7 @@ def test_config_errors_name_the_line(db: Database, clock: FakeClock) -> None:
     problems = apply(db, clock, bad)
     assert any("heartbeats.yaml:6" in p and "SEV9" in p for p in problems), problems
     assert any("heartbeats.yaml:7" in p and "nope" in p for p in problems), problems
-    problems = apply(db, clock, "heartbeats:\n  - name: x\n    interval: soon\n    severity: SEV1\n")
+    problems = apply(
+        db, clock, "heartbeats:\n  - name: x\n    interval: soon\n    severity: SEV1\n"
+    )
     assert any("heartbeats.yaml:3" in p and "interval" in p for p in problems), problems

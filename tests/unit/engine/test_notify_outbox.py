@@ -195,8 +195,13 @@ def test_redaction_and_idempotency_header() -> None:
     assert senders.redact("https://hooks.example.com/secret/path?token=x") == (
         "https://hooks.example.com/…"
     )
-    assert senders.with_idempotency_header("json://h/x", "a b") == "json://h/x?+Idempotency-Key=a%20b"
-    assert senders.with_idempotency_header("form://h/x?a=1", "k") == "form://h/x?a=1&+Idempotency-Key=k"
+    assert (
+        senders.with_idempotency_header("json://h/x", "a b") == "json://h/x?+Idempotency-Key=a%20b"
+    )
+    assert (
+        senders.with_idempotency_header("form://h/x?a=1", "k")
+        == "form://h/x?a=1&+Idempotency-Key=k"
+    )
     assert senders.with_idempotency_header("ntfy://topic", "k") == "ntfy://topic"
 
 

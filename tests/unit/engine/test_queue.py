@@ -102,7 +102,9 @@ def test_a_future_job_waits_for_its_time(db: Database, clock: FakeClock, worker:
 
 def test_jobs_run_in_due_order(db: Database, clock: FakeClock, worker: Worker) -> None:
     for n, minutes in ((1, 3), (2, 1), (3, 2)):
-        _enqueue(db, clock, "test.record", {"n": n}, run_at=clock.now() + timedelta(minutes=minutes))
+        _enqueue(
+            db, clock, "test.record", {"n": n}, run_at=clock.now() + timedelta(minutes=minutes)
+        )
     clock.advance(minutes=3)
     assert worker.run_once() == 3
     assert [p["n"] for _, p in RAN] == [2, 3, 1]
@@ -113,7 +115,7 @@ def test_follow_ups_due_now_run_in_the_same_pass(
 ) -> None:
     first = _enqueue(db, clock, "test.chain", {})
     assert worker.run_once() == 2
-    assert RAN == [("test.chain", {}), ("test.record", {"after": first})]
+    assert [("test.chain", {}), ("test.record", {"after": first})] == RAN
 
 
 def test_a_failing_handler_leaves_no_writes_behind(
@@ -241,7 +243,9 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
     assert len(draws) > 1  # jitter spreads retries of jobs that failed together
 
 
-def test_dead_workers_lease_is_taken_over(db: Database, clock: FakeClock, settings: Settings) -> None:
+def test_dead_workers_lease_is_taken_over(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
     job_id = _enqueue(db, clock, "test.record", {"n": 1})
     lease = timedelta(seconds=OPTIONS.lease_seconds)
     with db.session() as session:  # worker "dead" claims the job, then is killed

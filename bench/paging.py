@@ -1,0 +1,335 @@
+"""Paging benchmark: JSON lines on stdout, progress on stderr (see ../shared/bench-format.md).
+
+    python bench/paging.py [--quick] [--parts 2,3] [--db postgresql|sqlite]
+
+(1) alert-to-page latency: from the Alertmanager-format POST to the local webhook receiver
+    getting the page (page_latency_p50_ms, page_latency_p99_ms).
+(2) escalation timers: 100,000 jobs due over 60 s, run by one worker process; how late each
+    started after its run_at (timer_lateness_p50_ms, timer_lateness_p99_ms) and the worker's
+    peak RSS (timer_peak_rss_mb).
+(3) three `warroom worker` processes on PostgreSQL deliver pages to a local HTTP receiver;
+    one is SIGKILLed mid-run (lost_pages, duplicate_pages).
+
+Servers are started on 127.0.0.1 and stopped at the end; PostgreSQL databases are created
+fresh (from WARROOM_BENCH_PG_URL, default postgres@127.0.0.1:5432) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+PG_ADMIN_URL = os.environ.get(
+    "WARROOM_BENCH_PG_URL",
+    os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+)
+TIMER_KIND = "bench.timer"
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[paging] {message}\n")
+    sys.stderr.flush()
+
+
+def emit(metric: str, value: float, unit: str, **context: Any) -> None:
+    line = {"bench": "paging", "metric": metric, "value": round(value, 3), "unit": unit}
+    line.update(context)
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# -- databases ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    """A new, migrated database URL; dropped (or deleted) afterwards."""
+    from warroom.migrate import upgrade
+
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            upgrade(url)
+            yield url
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"warroom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# -- a local webhook receiver -------------------------------------------------------------------
+
+
+class Receiver:
+    """Counts POSTs by Idempotency-Key and notes when each arrived."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.keys: list[str] = []
+        self.arrivals: dict[str, float] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                key = self.headers.get("Idempotency-Key", "")
+                with receiver.lock:
+                    receiver.keys.append(key)
+                    receiver.arrivals.setdefault(key, time.time())
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def distinct(self) -> int:
+        with self.lock:
+            return len(set(self.keys))
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+# -- (2) escalation timers ----------------------------------------------------------------------
+
+
+def _timer_worker(url: str, stop_at: float, results: Any) -> None:
+    """Child process: one engine worker whose handler notes each timer's lateness."""
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+    from warroom.engine.options import EngineOptions
+    from warroom.engine.registry import JobContext, handler
+    from warroom.engine.worker import Worker
+    from warroom.settings import Settings
+
+    lateness: list[float] = []
+
+    @handler(TIMER_KIND)
+    def timer(ctx: JobContext, job: Any) -> None:
+        lateness.append(time.time() - job.run_at.timestamp())
+
+    db = Database(url)
+    worker = Worker(db, SystemClock(), Settings(database_url=url), "bench-timers",
+                    options=EngineOptions(poll_seconds=1.0))  # fmt: skip
+    stop = threading.Event()
+    threading.Timer(max(0.0, stop_at - time.time()), stop.set).start()
+    worker.run_forever(stop)
+    db.dispose()
+    with open("/proc/self/status") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM:"))
+    results.put({"lateness": lateness, "peak_rss_kb": int(hwm.split()[1])})
+
+
+def _insert_timers(url: str, count: int, start: datetime, window: float) -> None:
+    from sqlalchemy import insert
+
+    from warroom.db import Database
+    from warroom.engine.models import Job
+
+    db = Database(url)
+    now = datetime.now(UTC)
+    step = window / count
+    rows = [
+        {
+            "kind": TIMER_KIND,
+            "payload": {"incident_id": n % 500, "level": 2},
+            "state": "pending",
+            "run_at": start + timedelta(seconds=n * step),
+            "attempts": 0,
+            "max_attempts": 10,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(count)
+    ]
+    with db.engine.begin() as conn:
+        for chunk in range(0, count, 5000):
+            conn.execute(insert(Job), rows[chunk : chunk + 5000])
+    db.dispose()
+
+
+def part_timers(db_kind: str, quick: bool) -> None:
+    count, window = (10_000, 10.0) if quick else (100_000, 60.0)
+    with fresh_database(db_kind) as url:
+        lead = 3.0 + count / 25_000  # time to insert before the first timer is due
+        start = datetime.now(UTC) + timedelta(seconds=lead)
+        ctx = multiprocessing.get_context("spawn")
+        results = ctx.Queue()
+        stop_at = start.timestamp() + window + 3.0
+        child = ctx.Process(target=_timer_worker, args=(url, stop_at, results))
+        child.start()
+        t0 = time.monotonic()
+        _insert_timers(url, count, start, window)
+        slack = start.timestamp() - time.time()
+        log(f"timers: {count} inserted in {time.monotonic() - t0:.1f}s ({slack:.1f}s to spare)")
+        outcome = results.get(timeout=window + lead + 120)
+        child.join(30)
+    lateness_ms = [x * 1000 for x in outcome["lateness"]]
+    ran = len(lateness_ms)
+    log(f"timers: {ran}/{count} ran; max lateness {max(lateness_ms, default=0):.0f} ms")
+    context = {"db": db_kind, "timers": count, "window_s": window, "ran": ran, "workers": 1}
+    emit("timer_lateness_p50_ms", percentile(lateness_ms, 50), "ms", **context)
+    emit("timer_lateness_p99_ms", percentile(lateness_ms, 99), "ms", **context)
+    emit("timer_peak_rss_mb", outcome["peak_rss_kb"] / 1024, "MB", **context)
+
+
+# -- (3) three workers, one SIGKILLed -----------------------------------------------------------
+
+
+def _start_worker(url: str, name: str, logdir: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_ENGINE_BATCH="10")
+    env.pop("WARROOM_ENGINE", None)
+    out = (logdir / f"{name}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "warroom.cli.main", "worker", "--name", name, "--lease", "5"],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+def _queue_pages(url: str, address: str, count: int) -> None:
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+    from warroom.notify import service as notify
+
+    db = Database(url)
+    clock = SystemClock()
+    with db.session() as session:
+        for n in range(count):
+            notify.queue_message(
+                session, clock, url=f"json://{address}/page", title=f"page {n}",
+                body="Acknowledge: http://127.0.0.1/l/x", incident_id=None, user_id=None,
+                idempotency_key=f"bench:{n}", purpose="page",
+            )  # fmt: skip
+    db.dispose()
+
+
+def _sent(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from warroom.db import Database
+    from warroom.notify.models import SENT, Message
+
+    db = Database(url)
+    with db.session() as session:
+        n = session.scalar(select(func.count()).select_from(Message).where(Message.state == SENT))
+    db.dispose()
+    return int(n or 0)
+
+
+def part_kill(quick: bool) -> None:
+    pages = 300 if quick else 2000
+    with fresh_database("postgresql") as url, tempfile.TemporaryDirectory() as tmp:
+        with Receiver(delay=0.005) as receiver:
+            procs = [_start_worker(url, f"w{n}", Path(tmp)) for n in range(3)]
+            logs = [Path(tmp) / f"w{n}.log" for n in range(3)]
+            ready = wait_until(
+                lambda: all("listening on" in p.read_text(errors="replace") for p in logs), 30
+            )
+            if not ready:
+                log("workers did not start:\n" + logs[0].read_text(errors="replace")[-2000:])
+            _queue_pages(url, receiver.address, pages)
+            wait_until(lambda: receiver.distinct() >= pages // 3, 60, 0.01)
+            procs[0].send_signal(signal.SIGKILL)
+            killed_after = receiver.distinct()
+            done = wait_until(lambda: _sent(url) >= pages, 120, 0.2)
+            keys = list(receiver.keys)
+            for proc in procs[1:]:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                proc.wait(30)
+    counts = Counter(k for k in keys if k.startswith("bench:"))
+    lost = pages - len(counts)
+    duplicates = sum(n - 1 for n in counts.values())
+    log(f"kill: {pages} pages, SIGKILL after {killed_after}; all sent: {done}; lost {lost}")
+    context = {"db": "postgresql", "pages": pages, "workers": 3, "killed_after": killed_after}
+    emit("lost_pages", lost, "pages", **context)
+    emit("duplicate_pages", duplicates, "pages", **context)
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "1": lambda args: __import__("paging_latency").part_latency(args.db, args.quick),
+    "2": lambda args: part_timers(args.db, args.quick),
+    "3": lambda args: part_kill(args.quick),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a shortened run (under 45 s)")
+    parser.add_argument("--parts", default=",".join(sorted(PARTS)), help="e.g. 2,3")
+    parser.add_argument("--db", default="postgresql", choices=("postgresql", "sqlite"),
+                        help="database for the timer part (part 3 needs PostgreSQL)")  # fmt: skip
+    args = parser.parse_args()
+    for part in args.parts.split(","):
+        if part.strip() not in PARTS:
+            log(f"part {part} is not available (have {', '.join(sorted(PARTS))})")
+            continue
+        started = time.monotonic()
+        PARTS[part.strip()](args)
+        log(f"part {part} took {time.monotonic() - started:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
