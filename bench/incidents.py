@@ -11,7 +11,9 @@ With 100,000 incidents (one service each, one `opened` event each) and one incid
 - timeline_p50_ms / timeline_p99_ms: GET /api/v1/incidents/N/timeline, 50 a page, at random
   positions of the 10,000-event timeline (opaque cursors as the API hands them out).
 
-Latency is measured at the client, per request, over a kept-alive connection. Fixtures are
+Latency is measured at the client, per request, over a kept-alive connection. Each line also
+carries floor_me_p50_ms / floor_me_p99_ms: GET /api/v1/me measured in the same loop, i.e. what
+authentication and the framework cost before any incident work (context on a shared machine). Fixtures are
 bulk-inserted into the real, migrated tables (with correct hash chains). `--quick` uses 20,000
 incidents, 10,000 events and fewer requests. PostgreSQL databases are created fresh (from
 WARROOM_BENCH_PG_URL, default postgres@127.0.0.1:5432) and dropped afterwards.
@@ -230,16 +232,19 @@ def load_fixtures(url: str, count: int, big_events: int) -> tuple[int, str]:
             conn.execute(insert(TimelineEvent.__table__), events[chunk : chunk + 5000])
         conn.execute(insert(Counter.__table__), [{"name": "incident", "value": count}])
         if db.dialect == "postgresql":
-            for table in ("incidents", "incident_services", "timeline_events"):
+            for table, column in (
+                ("incidents", "id"),
+                ("incidents", "number"),
+                ("incident_services", "id"),
+                ("timeline_events", "id"),
+            ):
                 conn.execute(
                     text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"
+                        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                        f"(SELECT max({column}) FROM {table}))"
                     )
                 )
-            conn.execute(text("ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
+        conn.execute(text("ANALYZE"))
     db.dispose()
     log(f"loaded {count} incidents, {len(events)} events in {time.perf_counter() - started:.1f}s")
     return big, token
@@ -306,7 +311,7 @@ def measure(base: str, token: str, big: int, requests: int) -> dict[str, list[fl
         {"service": SERVICES[3]},
         {"since": "2025-11-01T00:00:00Z", "severity": ["SEV0", "SEV1"]},
     ]
-    timings: dict[str, list[float]] = {"list": [], "timeline": []}
+    timings: dict[str, list[float]] = {"list": [], "timeline": [], "me": []}
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
         total = requests + requests // 10  # the first tenth warms up and is not counted
@@ -336,6 +341,11 @@ def measure(base: str, token: str, big: int, requests: int) -> dict[str, list[fl
             assert len(response.json()["items"]) == 50
             if i >= requests // 10:
                 timings["timeline"].append(elapsed)
+            # The floor: an authenticated request that does no incident work at all.
+            started = time.perf_counter()
+            http.get("/api/v1/me").raise_for_status()
+            if i >= requests // 10:
+                timings["me"].append((time.perf_counter() - started) * 1000)
     return timings
 
 
@@ -344,8 +354,11 @@ def run(kind: str, count: int, big_events: int, requests: int) -> None:
         big, token = load_fixtures(url, count, big_events)
         with server(url) as base:
             timings = measure(base, token, big, requests)
+    floor = timings["me"]
     context = {
         "db": kind,
+        "floor_me_p50_ms": round(percentile(floor, 50), 3),
+        "floor_me_p99_ms": round(percentile(floor, 99), 3),
         "incidents": count,
         "timeline_events": big_events,
         "requests": requests,
@@ -362,7 +375,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    count, big_events, requests = (20_000, 10_000, 300) if args.quick else (100_000, 10_000, 2000)
+    count, big_events, requests = (20_000, 10_000, 250) if args.quick else (100_000, 10_000, 2000)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     for kind in kinds:
         log(f"{kind}: {count} incidents, {big_events} events on one, {requests} requests each")

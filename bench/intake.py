@@ -293,7 +293,7 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def warroom_server(url: str, tmp: Path) -> Iterator[int]:
+def warroom_server(url: str, tmp: Path, workers: int = 1) -> Iterator[int]:
     config = tmp / "config"
     config.mkdir(exist_ok=True)
     (config / "intake.yaml").write_text(CONFIG)
@@ -301,9 +301,9 @@ def warroom_server(url: str, tmp: Path) -> Iterator[int]:
     env = {**os.environ, "WARROOM_DATABASE_URL": url, "WARROOM_LOG_LEVEL": "warning"}
     exe = str(Path(sys.executable).with_name("warroom"))
     cmd = [exe, "serve", "--config", str(config), "--port", str(port), "--no-engine"]
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "serve.log", "w")
-    )
+    cmd += ["--workers", str(workers)]
+    with (tmp / "serve.log").open("w") as errors:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     try:
         wait_http(port, "/healthz")
         yield port
@@ -334,7 +334,8 @@ def alertmanager_server(tmp: Path) -> Iterator[int | None]:
         "--cluster.listen-address=",
         "--log.level=warn",
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(tmp / "am.log", "w"))
+    with (tmp / "am.log").open("w") as errors:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors)
     try:
         wait_http(port, "/-/ready")
         yield port
@@ -363,7 +364,9 @@ def count_lost(url: str, firing: set[Any], resolved: set[Any]) -> int:
     return lost
 
 
-def bench_warroom(kind: str, senders: int, seconds: float) -> dict[str, Any] | None:
+def bench_warroom(
+    kind: str, senders: int, seconds: float, workers: int = 1
+) -> dict[str, Any] | None:
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmpdir:
         tmp = Path(tmpdir)
         try:
@@ -373,7 +376,7 @@ def bench_warroom(kind: str, senders: int, seconds: float) -> dict[str, Any] | N
             log(f"{kind}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
             return None
         try:
-            with warroom_server(url, tmp) as port:
+            with warroom_server(url, tmp, workers) as port:
                 log(f"{kind}: warroom serve on :{port}, {senders} senders for {seconds:.0f}s")
                 result = run_senders(
                     port, "/api/v1/intake/alertmanager", senders, seconds, "warroom"
@@ -402,6 +405,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=1, help="warroom serve --workers")
     args = parser.parse_args()
     seconds = args.seconds or (8.0 if args.quick else 30.0)
     am_seconds = min(seconds, 6.0) if args.quick else seconds
@@ -410,11 +414,16 @@ def main() -> None:
     if am_rate is not None:
         log(f"alertmanager: {am_rate:.0f} alerts/s")
     for kind in kinds:
-        result = bench_warroom(kind, args.senders, seconds)
+        result = bench_warroom(kind, args.senders, seconds, args.workers)
         if result is None:
             continue
         rate = result["alerts"] / result["seconds"]
-        ctx = {"db": kind, "senders": args.senders, "alerts_per_request": GROUP_SIZE}
+        ctx = {
+            "db": kind,
+            "senders": args.senders,
+            "alerts_per_request": GROUP_SIZE,
+            "workers": args.workers,
+        }
         log(
             f"{kind}: {result['requests']} requests, {result['failed']} non-2xx, "
             f"{rate:.0f} alerts/s, lost {result['lost']}"

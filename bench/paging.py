@@ -151,7 +151,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.05
 # -- (2) escalation timers ----------------------------------------------------------------------
 
 
-def _timer_worker(url: str, stop_at: float, results: Any) -> None:
+def _timer_worker(url: str, count: int, stop_at: float, results: Any) -> None:
     """Child process: one engine worker whose handler notes each timer's lateness."""
     from warroom.clock import SystemClock
     from warroom.db import Database
@@ -160,17 +160,23 @@ def _timer_worker(url: str, stop_at: float, results: Any) -> None:
     from warroom.engine.worker import Worker
     from warroom.settings import Settings
 
-    lateness: list[float] = []
+    lateness: list[tuple[float, float]] = []
 
-    @handler(TIMER_KIND)
+    stop = threading.Event()
+
+    # Like an escalation timer that finds nothing to page: database work only, so batchable.
+    @handler(TIMER_KIND, batch=True)
     def timer(ctx: JobContext, job: Any) -> None:
-        lateness.append(time.time() - job.run_at.timestamp())
+        lateness.append((job.run_at.timestamp(), time.time() - job.run_at.timestamp()))
+        if len(lateness) >= count:
+            stop.set()
 
     db = Database(url)
     worker = Worker(db, SystemClock(), Settings(database_url=url), "bench-timers",
                     options=EngineOptions(poll_seconds=1.0))  # fmt: skip
-    stop = threading.Event()
-    threading.Timer(max(0.0, stop_at - time.time()), stop.set).start()
+    deadline = threading.Timer(max(0.0, stop_at - time.time()), stop.set)
+    deadline.daemon = True
+    deadline.start()
     worker.run_forever(stop)
     db.dispose()
     with open("/proc/self/status") as status:
@@ -179,7 +185,7 @@ def _timer_worker(url: str, stop_at: float, results: Any) -> None:
 
 
 def _insert_timers(url: str, count: int, start: datetime, window: float) -> None:
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
     from warroom.db import Database
     from warroom.engine.models import Job
@@ -203,26 +209,29 @@ def _insert_timers(url: str, count: int, start: datetime, window: float) -> None
     with db.engine.begin() as conn:
         for chunk in range(0, count, 5000):
             conn.execute(insert(Job), rows[chunk : chunk + 5000])
+        if conn.dialect.name == "postgresql":  # what enqueue does: wake workers on commit
+            conn.execute(text("SELECT pg_notify('warroom_jobs', '')"))
     db.dispose()
 
 
-def part_timers(db_kind: str, quick: bool) -> None:
+def part_timers(url: str, db_kind: str, quick: bool) -> None:
     count, window = (10_000, 10.0) if quick else (100_000, 60.0)
-    with fresh_database(db_kind) as url:
-        lead = 3.0 + count / 25_000  # time to insert before the first timer is due
-        start = datetime.now(UTC) + timedelta(seconds=lead)
-        ctx = multiprocessing.get_context("spawn")
-        results = ctx.Queue()
-        stop_at = start.timestamp() + window + 3.0
-        child = ctx.Process(target=_timer_worker, args=(url, stop_at, results))
-        child.start()
-        t0 = time.monotonic()
-        _insert_timers(url, count, start, window)
-        slack = start.timestamp() - time.time()
-        log(f"timers: {count} inserted in {time.monotonic() - t0:.1f}s ({slack:.1f}s to spare)")
-        outcome = results.get(timeout=window + lead + 120)
-        child.join(30)
-    lateness_ms = [x * 1000 for x in outcome["lateness"]]
+    lead = 3.0 + count / 25_000  # time to insert before the first timer is due
+    start = datetime.now(UTC) + timedelta(seconds=lead)
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    stop_at = start.timestamp() + window + (15.0 if quick else 60.0)
+    child = ctx.Process(target=_timer_worker, args=(url, count, stop_at, results))
+    child.start()
+    t0 = time.monotonic()
+    _insert_timers(url, count, start, window)
+    slack = start.timestamp() - time.time()
+    log(f"timers: {count} inserted in {time.monotonic() - t0:.1f}s ({slack:.1f}s to spare)")
+    outcome = results.get(timeout=window + lead + 120)
+    child.join(30)
+    samples = sorted(outcome["lateness"])
+    lateness_ms = [late * 1000 for _, late in samples]
+    _log_worst_seconds(samples)
     ran = len(lateness_ms)
     log(f"timers: {ran}/{count} ran; max lateness {max(lateness_ms, default=0):.0f} ms")
     context = {"db": db_kind, "timers": count, "window_s": window, "ran": ran, "workers": 1}
@@ -231,15 +240,29 @@ def part_timers(db_kind: str, quick: bool) -> None:
     emit("timer_peak_rss_mb", outcome["peak_rss_kb"] / 1024, "MB", **context)
 
 
+def _log_worst_seconds(samples: list[tuple[float, float]]) -> None:
+    """Which seconds of the window the late timers fell in (to tell start-up from load)."""
+    if not samples:
+        return
+    first = samples[0][0]
+    worst: dict[int, float] = {}
+    for due, late in samples:
+        second = int(due - first)
+        worst[second] = max(worst.get(second, 0.0), late)
+    text = " ".join(f"{s}s:{v * 1000:.0f}" for s, v in sorted(worst.items()))
+    log(f"timers: worst lateness (ms) per second of the window: {text}")
+
+
 # -- (3) three workers, one SIGKILLed -----------------------------------------------------------
 
 
-def _start_worker(url: str, name: str, logdir: Path) -> subprocess.Popen[bytes]:
+def _start_worker(url: str, name: str, logdir: Path, lease: float) -> subprocess.Popen[bytes]:
     env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_ENGINE_BATCH="10")
     env.pop("WARROOM_ENGINE", None)
     out = (logdir / f"{name}.log").open("wb")
+    command = ["worker", "--name", name, "--lease", str(lease)]
     return subprocess.Popen(
-        [sys.executable, "-m", "warroom.cli.main", "worker", "--name", name, "--lease", "5"],
+        [sys.executable, "-m", "warroom.cli.main", *command],
         stdout=out,
         stderr=subprocess.STDOUT,
         env=env,
@@ -276,42 +299,66 @@ def _sent(url: str) -> int:
     return int(n or 0)
 
 
-def part_kill(quick: bool) -> None:
-    pages = 300 if quick else 2000
-    with fresh_database("postgresql") as url, tempfile.TemporaryDirectory() as tmp:
-        with Receiver(delay=0.005) as receiver:
-            procs = [_start_worker(url, f"w{n}", Path(tmp)) for n in range(3)]
-            logs = [Path(tmp) / f"w{n}.log" for n in range(3)]
-            ready = wait_until(
-                lambda: all("listening on" in p.read_text(errors="replace") for p in logs), 30
-            )
-            if not ready:
-                log("workers did not start:\n" + logs[0].read_text(errors="replace")[-2000:])
-            _queue_pages(url, receiver.address, pages)
-            wait_until(lambda: receiver.distinct() >= pages // 3, 60, 0.01)
-            procs[0].send_signal(signal.SIGKILL)
-            killed_after = receiver.distinct()
-            done = wait_until(lambda: _sent(url) >= pages, 120, 0.2)
-            keys = list(receiver.keys)
-            for proc in procs[1:]:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                proc.wait(30)
+def part_kill(url: str, quick: bool) -> None:
+    pages, lease = (300, 3.0) if quick else (2000, 10.0)
+    with tempfile.TemporaryDirectory() as tmp, Receiver(delay=0.005) as receiver:
+        procs = [_start_worker(url, f"w{n}", Path(tmp), lease) for n in range(3)]
+        logs = [Path(tmp) / f"w{n}.log" for n in range(3)]
+        ready = wait_until(
+            lambda: all("listening on" in p.read_text(errors="replace") for p in logs), 30
+        )
+        if not ready:
+            log("workers did not start:\n" + logs[0].read_text(errors="replace")[-2000:])
+        _queue_pages(url, receiver.address, pages)
+        wait_until(lambda: receiver.distinct() >= pages // 3, 60, 0.01)
+        procs[0].send_signal(signal.SIGKILL)
+        killed_after = receiver.distinct()
+        done = wait_until(lambda: _sent(url) >= pages, 120, 0.2)
+        keys = list(receiver.keys)
+        for proc in procs[1:]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(30)
     counts = Counter(k for k in keys if k.startswith("bench:"))
     lost = pages - len(counts)
     duplicates = sum(n - 1 for n in counts.values())
     log(f"kill: {pages} pages, SIGKILL after {killed_after}; all sent: {done}; lost {lost}")
-    context = {"db": "postgresql", "pages": pages, "workers": 3, "killed_after": killed_after}
+    context = {
+        "db": "postgresql",
+        "pages": pages,
+        "workers": 3,
+        "killed_after": killed_after,
+        "lease_s": lease,
+    }
     emit("lost_pages", lost, "pages", **context)
     emit("duplicate_pages", duplicates, "pages", **context)
 
 
 # -- main ---------------------------------------------------------------------------------------
 
-PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "1": lambda args: __import__("paging_latency").part_latency(args.db, args.quick),
-    "2": lambda args: part_timers(args.db, args.quick),
-    "3": lambda args: part_kill(args.quick),
+
+class Run:
+    """What a part gets: the options and a fresh database per kind, made on first use."""
+
+    def __init__(self, args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
+        self.args = args
+        self.quick: bool = args.quick
+        self.stack = stack
+        self.urls: dict[str, str] = {}
+
+    def database(self, kind: str) -> str:
+        if kind not in self.urls:
+            self.urls[kind] = self.stack.enter_context(fresh_database(kind))
+        return self.urls[kind]
+
+
+PARTS: dict[str, Callable[[Run], None]] = {
+    # Part (1) lives in bench/paging_latency.py (the paging engineer's).
+    "1": lambda run: __import__("paging_latency").part_latency(
+        run.args.db, run.quick, run.database(run.args.db)
+    ),
+    "2": lambda run: part_timers(run.database(run.args.db), run.args.db, run.quick),
+    "3": lambda run: part_kill(run.database("postgresql"), run.quick),
 }
 
 
@@ -322,13 +369,15 @@ def main() -> None:
     parser.add_argument("--db", default="postgresql", choices=("postgresql", "sqlite"),
                         help="database for the timer part (part 3 needs PostgreSQL)")  # fmt: skip
     args = parser.parse_args()
-    for part in args.parts.split(","):
-        if part.strip() not in PARTS:
-            log(f"part {part} is not available (have {', '.join(sorted(PARTS))})")
-            continue
-        started = time.monotonic()
-        PARTS[part.strip()](args)
-        log(f"part {part} took {time.monotonic() - started:.1f}s")
+    with contextlib.ExitStack() as stack:
+        run = Run(args, stack)
+        for part in (p.strip() for p in args.parts.split(",")):
+            if part not in PARTS:
+                log(f"part {part} is not available (have {', '.join(sorted(PARTS))})")
+                continue
+            started = time.monotonic()
+            PARTS[part](run)
+            log(f"part {part} took {time.monotonic() - started:.1f}s")
 
 
 if __name__ == "__main__":

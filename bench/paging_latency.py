@@ -208,13 +208,13 @@ def serve(url: str, pack: Path, port: int, workdir: Path) -> Iterator[None]:
         out.close()
 
 
-def measure(db_kind: str, quick: bool) -> tuple[list[float], int]:
+def measure(db_kind: str, quick: bool, url: str | None = None) -> tuple[list[float], int]:
     """Latencies (ms) of `count` alert-to-page paths, and how many pages never came."""
     import httpx
 
     count = 100 if quick else 500
     with (
-        database(db_kind) as url,
+        contextlib.nullcontext(url) if url else database(db_kind) as url,
         tempfile.TemporaryDirectory() as tmp,
         PageReceiver() as receiver,
     ):
@@ -248,9 +248,9 @@ def measure(db_kind: str, quick: bool) -> tuple[list[float], int]:
     return latencies, missing
 
 
-def part_latency(db_kind: str, quick: bool) -> None:
-    """Run part (1) and print its figures."""
-    latencies, missing = measure(db_kind, quick)
+def part_latency(db_kind: str, quick: bool, url: str | None = None) -> None:
+    """Run part (1) and print its figures (on a fresh database, or on `url` if given)."""
+    latencies, missing = measure(db_kind, quick, url)
     context = {"db": db_kind, "incidents": len(latencies) + missing, "missing_pages": missing}
     log(
         f"{len(latencies)} pages: p50 {percentile(latencies, 50):.1f} ms, "

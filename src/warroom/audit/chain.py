@@ -28,8 +28,12 @@ def _tame(value: Any) -> Any:
     # back as an int; store them as ints so the hash survives the round trip.
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1e15:
         return int(value)
+    if isinstance(value, float) and value == 0.0:
+        return 0.0  # JSONB has no negative zero
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "\ufffd")  # JSONB cannot hold NUL characters
     if isinstance(value, dict):
-        return {str(k): _tame(v) for k, v in value.items()}
+        return {_tame(str(k)): _tame(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_tame(v) for v in value]
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from warroom.audit.chain import event_hash, normalise_payload
@@ -139,6 +139,31 @@ def _set_head_hash(session: Session, chain: int, digest: str) -> None:
         )
 
 
+def _page_query(
+    incident_id: int | None,
+    cursor: str | None,
+    limit: int,
+    starred: bool | None,
+    kind_prefix: str | None,
+    newest_first: bool,
+    base: Select[Any],
+) -> Select[Any]:
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    query = base.where(TimelineEvent.chain == chain_of(incident_id))
+    if cursor:
+        after = decode_cursor(cursor, "seq")["seq"]
+        query = query.where(
+            TimelineEvent.seq < after if newest_first else TimelineEvent.seq > after
+        )
+    if starred is not None:
+        query = query.where(TimelineEvent.starred.is_(starred))
+    if kind_prefix:
+        query = query.where(TimelineEvent.kind.startswith(kind_prefix, autoescape=True))
+    order = TimelineEvent.seq.desc() if newest_first else TimelineEvent.seq.asc()
+    return query.order_by(order).limit(limit + 1)
+
+
 def timeline_page(
     session: Session,
     *,
@@ -150,20 +175,29 @@ def timeline_page(
     newest_first: bool = False,
 ) -> tuple[list[TimelineEvent], str | None]:
     """One page of a timeline in seq order (keyset on seq) and the cursor of the next page."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-    query = select(TimelineEvent).where(TimelineEvent.chain == chain_of(incident_id))
-    if cursor:
-        after = decode_cursor(cursor, "seq")["seq"]
-        query = query.where(
-            TimelineEvent.seq < after if newest_first else TimelineEvent.seq > after
-        )
-    if starred is not None:
-        query = query.where(TimelineEvent.starred.is_(starred))
-    if kind_prefix:
-        query = query.where(TimelineEvent.kind.startswith(kind_prefix, autoescape=True))
-    order = TimelineEvent.seq.desc() if newest_first else TimelineEvent.seq.asc()
-    rows = list(session.scalars(query.order_by(order).limit(limit + 1)))
+    query = _page_query(
+        incident_id, cursor, limit, starred, kind_prefix, newest_first, select(TimelineEvent)
+    )
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(seq=rows[-1].seq) if more and rows else None)
+
+
+def timeline_rows(
+    session: Session,
+    *,
+    incident_id: int | None,
+    cursor: str | None = None,
+    limit: int = 50,
+    starred: bool | None = None,
+    kind_prefix: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[Any], str | None]:
+    """Like timeline_page, as plain rows (the API's fast path, no ORM objects)."""
+    base = select(*TimelineEvent.__table__.c)
+    query = _page_query(incident_id, cursor, limit, starred, kind_prefix, newest_first, base)
+    rows = list(session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(seq=rows[-1].seq) if more and rows else None)

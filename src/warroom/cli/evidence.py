@@ -101,9 +101,14 @@ def get(
     out: Path = typer.Option(None, "--out", "-o", help="Write here instead of stdout"),
 ) -> None:
     """Download one item's content (the download is logged on the timeline)."""
+    path = f"/api/v1/incidents/{number}/evidence/{item_id}/content"
     with api_errors():
-        data = _api().get(f"/api/v1/incidents/{number}/evidence/{item_id}/content")
-    raw = data if isinstance(data, bytes) else str(data).encode()
+        api = _api()
+        # The raw bytes, whatever their type (the client would decode JSON content).
+        response = api.http.get(path)
+        if response.status_code >= 400:
+            api.get(path)  # raises ApiError with the server's message
+        raw = response.content
     if out is None:
         sys.stdout.buffer.write(raw)
     else:

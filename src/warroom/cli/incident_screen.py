@@ -66,9 +66,12 @@ def render(data: dict[str, Any]) -> None:
     impact = inc.get("impact") or {}
     if impact.get("scope") or impact.get("customer_facing") is not None:
         facing = {True: "customer-facing", False: "internal", None: "impact unknown"}
+        scope = f"; {escape(impact['scope'])}" if impact.get("scope") else ""
+        affected = ", ".join(impact.get("affected") or [])
         out.print(
             f"impact: {facing[impact.get('customer_facing')]}, data loss "
-            f"{impact.get('data_loss', 'unknown')}; {escape(impact.get('scope') or '')}"
+            f"{impact.get('data_loss', 'unknown')}{scope}"
+            + (f"; affected: {escape(affected)}" if affected else "")
         )
     if inc.get("summary"):
         out.print(escape(inc["summary"]))
@@ -81,13 +84,7 @@ def render(data: dict[str, Any]) -> None:
     for held in inc["roles"]:
         out.print(f"  {held['role']:<22} {held['user_email']}")
     _work(out, data)
-    out.print("[bold]Last events[/]")
-    for event in data["events"]:
-        star = "★" if event["starred"] else " "
-        out.print(
-            f" {star}#{event['seq']:<5} {fmt_time(event['occurred_at'])}  {event['actor']:<24} "
-            f"{event['kind']}  {escape(describe(event))}"
-        )
+    _events(out, data["events"])
     actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
     out.print(f"[bold]Next[/]: {actions}")
 
@@ -110,3 +107,24 @@ def _work(out: Any, data: dict[str, Any]) -> None:
         box = "[green]✓[/]" if t["done"] else "☐"
         who = f" @{t['assignee']}" if t.get("assignee") else ""
         out.print(f"  {t['id']:>4} {box} {escape(t['text'])}{who}")
+
+
+def _events(out: Any, events: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Last events", title_justify="left", box=None, show_header=False)
+    table.add_column("#", no_wrap=True, min_width=4)
+    table.add_column("When", no_wrap=True, min_width=8)
+    table.add_column("Who", overflow="ellipsis", no_wrap=True, max_width=24)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("What", overflow="fold", ratio=1)
+    for event in events:
+        star = "★" if event["starred"] else " "
+        table.add_row(
+            f"{star}{event['seq']}",
+            fmt_time(event["occurred_at"])[11:19],  # the time of day; the date is above
+            event["actor"],
+            event["kind"],
+            describe(event),
+        )
+    out.print(table)

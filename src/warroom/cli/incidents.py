@@ -109,6 +109,8 @@ def show(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
 
 
 def _move(action: str, past: str) -> None:
+    """Register `warroom incident <action> N [--note ...]`."""
+
     def command(
         number: int = typer.Argument(...),
         note: str = typer.Option("", "--note", "-m", help="Why, for the timeline"),
@@ -119,7 +121,7 @@ def _move(action: str, past: str) -> None:
         if as_json:
             print_json(result)
         else:
-            typer.echo(f"{result['ref']} {past}: now {result['status']}")
+            typer.echo(f"{result['ref']} is now {result['status']}")
 
     command.__doc__ = f"Mark an incident {past}."
     incident_app.command(action)(command)

@@ -9,6 +9,7 @@ from warroom.cli import alerts as alerts_cli
 from warroom.cli import audit as audit_cli
 from warroom.cli import classify as classify_cli
 from warroom.cli import config as config_cli
+from warroom.cli import engine as engine_cli
 from warroom.cli import evidence as evidence_cli
 from warroom.cli import incident_work as incident_work_cli
 from warroom.cli import incidents as incidents_cli
@@ -29,6 +30,9 @@ app.add_typer(local.token_app, name="token")
 app.command("bootstrap")(local.bootstrap)
 app.command("serve")(local.serve)
 app.command("worker")(worker.worker)
+app.add_typer(engine_cli.jobs_app, name="jobs")
+app.add_typer(engine_cli.heartbeat_app, name="heartbeat")
+app.add_typer(engine_cli.notifications_app, name="notifications")
 app.add_typer(config_cli.app, name="config")
 app.command("classify")(classify_cli.classify)
 app.add_typer(incidents_cli.incident_app, name="incident")

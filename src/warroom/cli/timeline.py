@@ -13,6 +13,9 @@ def describe(event: dict[str, Any]) -> str:
     """A one-line human summary of an event's payload."""
     p = event.get("payload") or {}
     kind = event.get("kind", "")
+    if kind == "incident:hypothesis:updated" and "status" in (p.get("changes") or {}):
+        before, after = p["changes"]["status"]
+        return f"{p.get('text')}: {before} → {after}"
     if "text" in p and ("note" in kind or "hypothesis" in kind or "task" in kind):
         extra = f" [{p['status']}]" if "status" in p else ""
         return f"{p['text']}{extra}"
@@ -24,11 +27,13 @@ def describe(event: dict[str, Any]) -> str:
         return line
     if kind == "incident:incident:opened":
         return f"{p.get('severity')} {p.get('title', '')} [{p.get('source')}]"
+    if kind.startswith("incident:event:"):
+        return f"#{p.get('seq')} {p.get('event_kind', '')}"
     if "user_email" in p:
         return f"{p.get('role')}: {p['user_email']}"
     if "name" in p:
         return f"{p['name']}" + (f" sha256={p['sha256'][:12]}…" if p.get("sha256") else "")
-    return ", ".join(f"{k}={v}" for k, v in p.items())[:120]
+    return ", ".join(f"{k}={v}" for k, v in p.items())
 
 
 def timeline(

@@ -24,7 +24,7 @@ def schedule_prune(session: Session, clock: Clock) -> Job:
     )
 
 
-@handler(PRUNE_KIND)
+@handler(PRUNE_KIND, batch=True)
 def prune(ctx: JobContext, job: Job) -> None:
     keep = timedelta(days=EngineOptions().keep_done_days)
     service.prune(ctx.session, ctx.clock, older_than=keep)

@@ -14,8 +14,12 @@ class EngineOptions(BaseSettings):
     poll_seconds: float = 5.0
     # A claimed job stays with its worker this long; after that any worker may take it over.
     lease_seconds: float = 60.0
-    # Jobs claimed per round trip.
-    batch: int = 50
+    # Jobs claimed per round trip: jobs run one transaction each (deliveries; a small batch
+    # lets other workers share a flood), and `batch=True` jobs that share transactions.
+    batch: int = 20
+    batch_max: int = 200
+    # A shared transaction commits after this long, so its effects are not held back.
+    batch_seconds: float = 0.1
     # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0

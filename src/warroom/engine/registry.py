@@ -127,6 +127,11 @@ def batchable(kind: str) -> bool:
     return kind in _batchable
 
 
+def batchable_kinds() -> frozenset[str]:
+    load_handlers()
+    return frozenset(_batchable)
+
+
 def load_handlers() -> None:
     """Import every module in HANDLER_MODULES (once)."""
     global _loaded

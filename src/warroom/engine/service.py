@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,15 +153,27 @@ def _due(now: datetime) -> Any:
 
 
 def claim(
-    session: Session, clock: Clock, worker: str, *, limit: int = 50, lease: timedelta
+    session: Session,
+    clock: Clock,
+    worker: str,
+    *,
+    limit: int = 50,
+    lease: timedelta,
+    kinds: Collection[str] | None = None,
+    exclude_kinds: Collection[str] | None = None,
 ) -> list[Job]:
     """Lease up to `limit` due jobs (and jobs whose lease ran out) to `worker`, oldest first."""
     now = clock.now()
+    conditions = [_due(now)]
+    if kinds is not None:
+        conditions.append(Job.kind.in_(list(kinds)))
+    if exclude_kinds:
+        conditions.append(Job.kind.not_in(list(exclude_kinds)))
     # A CTE is evaluated once; as an IN (subquery) PostgreSQL may re-run the locking
     # subquery per row and hand out more than `limit` jobs.
     candidates = (
         select(Job.id)
-        .where(_due(now))
+        .where(*conditions)
         .order_by(Job.run_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -209,6 +222,20 @@ def complete_many(session: Session, clock: Clock, job_ids: list[int], worker: st
         .execution_options(synchronize_session=False)
     )
     return set(done)
+
+
+def extend_leases(
+    session: Session, clock: Clock, job_ids: list[int], worker: str, lease: timedelta
+) -> datetime:
+    """Push the lease of jobs `worker` holds to now + lease (a batch that takes long)."""
+    until = clock.now() + lease
+    session.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.state == RUNNING, Job.locked_by == worker)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return until
 
 
 def release(session: Session, clock: Clock, job_id: int, worker: str) -> bool:

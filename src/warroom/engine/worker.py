@@ -21,7 +21,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -30,7 +30,14 @@ from warroom.db import Database
 from warroom.engine import service, wake
 from warroom.engine.models import Job
 from warroom.engine.options import EngineOptions
-from warroom.engine.registry import JobContext, PermanentFailure, Retry, get_handler
+from warroom.engine.registry import (
+    JobContext,
+    PermanentFailure,
+    Retry,
+    batchable_kinds,
+    get_handler,
+    load_handlers,
+)
 from warroom.settings import Settings
 
 log = logging.getLogger("warroom.engine")
@@ -61,32 +68,115 @@ class Worker:
         self.stop_event = threading.Event()
         # Set while run_forever sleeps (tests wait on it to know the worker is idle).
         self.sleeping = threading.Event()
+        # When the next job becomes due, as seen at the end of the last pass.
+        self.next_due_at: datetime | None = None
 
     # -- one pass ---------------------------------------------------------------------------
 
     def run_once(self, *, max_jobs: int = 1_000_000) -> int:
         """Claim and run every job due now (including follow-ups due now); returns the count."""
         ran = 0
+        shared = batchable_kinds()
         with self._connection() as conn:
             while ran < max_jobs and not self.stop_event.is_set():
-                with self.db.sessions(bind=conn) as session:
-                    jobs = service.claim(
-                        session,
-                        self.clock,
-                        self.name,
-                        limit=min(self.options.batch, max_jobs - ran),
-                        lease=self.lease,
-                    )
-                    session.commit()
-                if not jobs:
+                claimed = 0
+                if shared:
+                    group = self._claim(conn, min(self.options.batch_max, max_jobs - ran), shared)
+                    claimed += len(group)
+                    ran += self._run_shared(group, conn)
+                if ran < max_jobs and not self.stop_event.is_set():
+                    singles = self._claim(conn, min(self.options.batch, max_jobs - ran), None)
+                    claimed += len(singles)
+                    ran += self._run_singles(singles, conn)
+                if not claimed:
                     break
-                for index, job in enumerate(jobs):
-                    if self.stop_event.is_set():
-                        self._release(jobs[index:])
-                        return ran
-                    self.run_job(job, conn)
-                    ran += 1
+            with self.db.sessions(bind=conn) as session:
+                self.next_due_at = service.next_due(session)
         return ran
+
+    def _claim(self, conn: Connection, limit: int, shared: frozenset[str] | None) -> list[Job]:
+        """Claim batch=True jobs (shared given) or every other kind (shared None)."""
+        with self.db.sessions(bind=conn) as session:
+            jobs = service.claim(
+                session,
+                self.clock,
+                self.name,
+                limit=limit,
+                lease=self.lease,
+                kinds=shared,
+                exclude_kinds=batchable_kinds() if shared is None else None,
+            )
+            session.commit()
+        return jobs
+
+    def _run_singles(self, jobs: list[Job], conn: Connection) -> int:
+        for index, job in enumerate(jobs):
+            if self.stop_event.is_set():
+                self._release(jobs[index:])
+                return index
+            self._keep_leases(jobs[index:], conn)
+            self.run_job(job, conn)
+        return len(jobs)
+
+    def _run_shared(self, jobs: list[Job], conn: Connection) -> int:
+        """Run batch=True jobs, several per transaction; returns how many ran."""
+        ran = 0
+        while ran < len(jobs):
+            if self.stop_event.is_set():
+                self._release(jobs[ran:])
+                break
+            self._keep_leases(jobs[ran:], conn)
+            ran += self._run_chunk(jobs[ran:], conn)
+        return ran
+
+    def _keep_leases(self, jobs: list[Job], conn: Connection) -> None:
+        """Renew the leases of claimed jobs still waiting their turn once half is used up."""
+        lease_until = jobs[0].lease_until
+        if lease_until is None or lease_until - self.clock.now() > self.lease / 2:
+            return
+        with self.db.sessions(bind=conn) as session:
+            ids = [j.id for j in jobs]
+            until = service.extend_leases(session, self.clock, ids, self.name, self.lease)
+            session.commit()
+        for job in jobs:
+            job.lease_until = until
+
+    def _run_chunk(self, jobs: list[Job], conn: Connection) -> int:
+        """Run jobs in one transaction until `batch_seconds` pass; returns how many it took.
+
+        If any handler raises, nothing of the chunk is kept and each of its jobs runs again
+        in its own transaction (so the failure is recorded against that job alone).
+        """
+        if jobs[0].attempts > jobs[0].max_attempts:
+            self.run_job(jobs[0], conn)  # fails it, on its own
+            return 1
+        session = self.db.sessions(bind=conn)
+        ctx = JobContext(
+            session=session, clock=self.clock, settings=self.settings, worker=self.name
+        )
+        budget = time.monotonic() + self.options.batch_seconds
+        chunk: list[Job] = []
+        try:
+            for job in jobs:
+                if job.attempts > job.max_attempts or (chunk and time.monotonic() > budget):
+                    break
+                chunk.append(job)
+                handler = get_handler(job.kind)
+                if handler is None:
+                    raise LookupError(f"no handler for job kind {job.kind!r}")
+                handler(ctx, job)
+            ids = [j.id for j in chunk]
+            if service.complete_many(session, self.clock, ids, self.name) != set(ids):
+                raise RuntimeError("a lease ran out during the batch")
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            log.info("batch of %s jobs rolled back (%s); running them one by one", len(chunk), exc)
+            for job in chunk:
+                self.run_job(job, conn)
+        finally:
+            session.close()
+        return len(chunk)
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -173,10 +263,12 @@ class Worker:
 
     # -- forever ----------------------------------------------------------------------------
 
-    def seconds_until_due(self) -> float:
+    def seconds_until_due(self, *, fresh: bool = True) -> float:
         """How long to sleep: until the next job is due, at most the poll interval."""
-        with self.db.session() as session:
-            when = service.next_due(session)
+        if fresh:
+            with self.db.session() as session:
+                self.next_due_at = service.next_due(session)
+        when = self.next_due_at
         poll = self.options.poll_seconds
         if when is None:
             return poll
@@ -191,6 +283,7 @@ class Worker:
         if self.db.dialect == "postgresql":
             listener = wake.PgListener(self.db.url, event.set, self.stop_event)
             listener.start()
+        load_handlers()  # import handler modules now, not inside the first job's latency
         log.info("worker %s started (poll every %ss)", self.name, self.options.poll_seconds)
         self._schedule_maintenance()
         try:
@@ -198,7 +291,7 @@ class Worker:
                 event.clear()
                 try:
                     self.run_once()
-                    timeout = self.seconds_until_due()
+                    timeout = self.seconds_until_due(fresh=False)
                 except Exception:
                     log.exception("worker %s: engine pass failed; retrying", self.name)
                     timeout = min(self.options.poll_seconds, 2.0)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import PayloadTooLarge
 from warroom.evidence import service
+from warroom.evidence.bundle import safe_name
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
 from warroom.incidents.access import visible_incident
 
@@ -113,9 +114,7 @@ def download_evidence(
         data,
         media_type=item.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{item.id}-{item.name}"'.encode(
-                "latin-1", "replace"
-            ).decode("latin-1"),
+            "Content-Disposition": f'attachment; filename="{item.id}-{safe_name(item.name)}"',
             "X-Evidence-SHA256": item.sha256,
         },
     )

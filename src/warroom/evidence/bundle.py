@@ -21,7 +21,8 @@ FORMAT = "warroom-evidence/1"
 MANIFEST = "manifest.json"
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
+    """A name safe for a zip path or a Content-Disposition header."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:80] or "item"
 
 
@@ -51,7 +52,7 @@ def build_zip(
                 meta.update(removed_at=item.removed_at.isoformat(), removed_by=item.removed_by)
                 removed.append(meta)
                 continue
-            path = f"items/{item.id:05d}-{_safe(item.name)}"
+            path = f"items/{item.id:05d}-{safe_name(item.name)}"
             meta.update(
                 path=path,
                 content_type=item.content_type,

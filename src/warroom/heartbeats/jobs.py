@@ -8,6 +8,6 @@ from warroom.heartbeats import service
 from warroom.heartbeats.service import CHECK_KIND
 
 
-@handler(CHECK_KIND)
+@handler(CHECK_KIND, batch=True)
 def check_heartbeat(ctx: JobContext, job: Job) -> None:
     service.check(ctx.session, ctx.clock, str(job.payload["name"]))

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from warroom.audit import service as timeline
+from warroom.clock import utc
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.incidents import service
 from warroom.incidents.access import visible_incident
 from warroom.incidents.api_work import router as work_router
 from warroom.incidents.catalog import severities
+from warroom.incidents.listing import list_rows
+from warroom.incidents.models import Incident
 from warroom.incidents.present import incident_detail, incident_out
 from warroom.incidents.schemas import (
     EventOut,
@@ -32,7 +36,11 @@ from warroom.incidents.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 
-def _detail(session: SessionDep, clock: ClockDep, incident: service.Incident) -> IncidentDetail:
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _detail(session: SessionDep, clock: ClockDep, incident: Incident) -> IncidentDetail:
     severity = severities(session).get(incident.severity)
     return incident_detail(session, incident, severity, clock.now())
 
@@ -73,17 +81,13 @@ def list_incidents(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
     drills: bool = True,
-) -> IncidentPage:
-    if since is not None and since.tzinfo is None:
-        from warroom.clock import utc
-
-        since = utc(since)
-    rows, next_cursor = service.list_incidents(
+) -> Response:
+    rows, services, next_cursor = list_rows(
         session,
         status=status,
         severity=severity,
         service=service_key,
-        since=since,
+        since=utc(since) if since is not None else None,
         cursor=cursor,
         limit=limit,
         viewer=None if principal.allows("admin") else principal.email,
@@ -91,8 +95,9 @@ def list_incidents(
     )
     known = severities(session)
     now = clock.now()
-    items = [incident_out(i, known.get(i.severity), now) for i in rows]
-    return IncidentPage(items=items, next_cursor=next_cursor)
+    items = [incident_out(r, known.get(r.severity), now, services.get(r.id, [])) for r in rows]
+    # Serialised here, once: the hot listing skips FastAPI's second validation pass.
+    return _json(IncidentPage(items=items, next_cursor=next_cursor))
 
 
 @router.get("/incidents/{number}", response_model=IncidentDetail)
@@ -223,9 +228,9 @@ def read_timeline(
     starred: bool | None = None,
     kind: str | None = Query(default=None, description="Only kinds starting with this"),
     newest_first: bool = False,
-) -> EventPage:
+) -> Response:
     incident = visible_incident(session, number, principal)
-    rows, next_cursor = timeline.timeline_page(
+    rows, next_cursor = timeline.timeline_rows(
         session,
         incident_id=incident.id,
         cursor=cursor,
@@ -234,7 +239,8 @@ def read_timeline(
         kind_prefix=kind,
         newest_first=newest_first,
     )
-    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=next_cursor)
+    items = [EventOut.model_construct(**r._mapping) for r in rows]
+    return _json(EventPage(items=items, next_cursor=next_cursor))
 
 
 @router.post("/incidents/{number}/timeline/{seq}/star", response_model=EventOut)

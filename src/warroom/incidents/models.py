@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Identity, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db import Base
 
 
 class Counter(Base):
-    """Named counters handed out under a row lock (incident numbers)."""
+    """Named counters handed out under a row lock (incident numbers on SQLite)."""
 
     __tablename__ = "counters"
 
@@ -30,7 +30,10 @@ class Incident(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
+    # PostgreSQL hands numbers out from the column's identity sequence (no lock held until
+    # commit, so openers never queue or deadlock; a rolled-back open leaves a gap). SQLite,
+    # whose writers are serialised anyway, takes them from the `counters` row.
+    number: Mapped[int] = mapped_column(Identity(), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     # The Severity.key; kept as text so that a config change never orphans history.
@@ -65,7 +68,7 @@ class Incident(Base):
     last_event_hash: Mapped[str] = mapped_column(String(64), default="")
 
     services: Mapped[list[IncidentService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentService.service_key"
+        cascade="all, delete-orphan", order_by="IncidentService.service_key"
     )
 
     @property

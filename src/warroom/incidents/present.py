@@ -10,6 +10,7 @@ after the last external status update. Update reminders stop once the incident i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ def _late(due: datetime | None, now: datetime, pending: bool) -> bool:
     return pending and due is not None and now > due
 
 
-def due_times(incident: Incident, severity: Severity | None, now: datetime) -> DueTimes:
+def due_times(incident: Any, severity: Severity | None, now: datetime) -> DueTimes:
     """When the next targets fall due and whether they are already missed."""
     active = incident.status in lifecycle.OPEN_STATUSES
     opened = incident.opened_at
@@ -38,7 +39,8 @@ def due_times(incident: Incident, severity: Severity | None, now: datetime) -> D
     if severity and active:
         internal = _after(incident.last_internal_update_at, severity.internal_update_every_s)
         external = _after(incident.last_external_update_at, severity.external_update_every_s)
-    return DueTimes(
+    # model_construct: every value comes from the database or is computed here, already typed.
+    return DueTimes.model_construct(
         acknowledge_by=ack_by,
         acknowledge_overdue=_late(ack_by, now, active and incident.acknowledged_at is None),
         respond_by=respond_by,
@@ -52,17 +54,19 @@ def due_times(incident: Incident, severity: Severity | None, now: datetime) -> D
     )
 
 
-def incident_out(incident: Incident, severity: Severity | None, now: datetime) -> IncidentOut:
-    """The list representation."""
-    return IncidentOut(
+def incident_out(
+    incident: Any, severity: Severity | None, now: datetime, services: list[str] | None = None
+) -> IncidentOut:
+    """The list representation, from an Incident or a plain row of the incidents table."""
+    return IncidentOut.model_construct(
         id=incident.id,
         number=incident.number,
-        ref=incident.ref,
+        ref=f"INC-{incident.number}",
         title=incident.title,
         summary=incident.summary,
         severity=incident.severity,
         status=incident.status,
-        services=incident.service_keys,
+        services=incident.service_keys if services is None else services,
         impact=incident.impact,
         drill=incident.drill,
         private=incident.private,

@@ -6,22 +6,21 @@ that other domains only ever import `warroom.incidents.service`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
-from warroom.audit.pagination import decode_cursor, encode_cursor
 from warroom.clock import Clock
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.events import DomainEvent, subscribe
 from warroom.incidents import lifecycle
 from warroom.incidents.catalog import require_services, require_severity, severities
+from warroom.incidents.listing import MAX_PAGE, list_incidents
 from warroom.incidents.locking import lock
-from warroom.incidents.models import Counter, Incident, IncidentRole, IncidentService
+from warroom.incidents.models import Counter, Incident, IncidentService
 from warroom.incidents.roles import (
     ROLES,
     assign_role,
@@ -41,6 +40,7 @@ from warroom.incidents.work import (
 )
 
 __all__ = [
+    "MAX_PAGE",
     "ROLES",
     "acknowledge",
     "add_hypothesis",
@@ -69,8 +69,6 @@ __all__ = [
     "update_task",
 ]
 
-MAX_PAGE = 200
-
 
 def _impact(impact: dict[str, Any] | None) -> dict[str, Any]:
     try:
@@ -93,28 +91,22 @@ def _tags(tags: list[str] | None) -> list[str]:
 
 
 def next_number(session: Session) -> int:
-    """The next incident number; the counter row's lock makes concurrent openers queue."""
-    for _ in range(2):
-        stmt = (
-            update(Counter)
-            .where(Counter.name == "incident")
-            .values(value=Counter.value + 1)
-            .returning(Counter.value)
-            .execution_options(synchronize_session=False)
-        )
-        value = session.execute(stmt).scalar_one_or_none()
-        if value is not None:
-            return int(value)
-        if session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
+    """The next incident number: unique and increasing, also under concurrent openers."""
+    if session.get_bind().dialect.name == "postgresql":
+        nextval = text("SELECT nextval(pg_get_serial_sequence('incidents', 'number'))")
+        return int(session.execute(nextval).scalar_one())
+    from sqlalchemy.dialects.sqlite import insert as lite_insert
 
-            seed: Any = pg_insert(Counter).values(name="incident", value=0)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as lite_insert
-
-            seed = lite_insert(Counter).values(name="incident", value=0)
-        session.execute(seed.on_conflict_do_nothing())
-    raise RuntimeError("could not allocate an incident number")  # pragma: no cover
+    # SQLite: the UPDATE takes the database write lock before reading the counter.
+    session.execute(lite_insert(Counter).values(name="incident", value=0).on_conflict_do_nothing())
+    stmt = (
+        update(Counter)
+        .where(Counter.name == "incident")
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def open_incident(
@@ -208,57 +200,6 @@ def find_open_by_dedup_group(session: Session, dedup_group: str) -> Incident | N
         .order_by(Incident.id.desc())
         .limit(1)
     )
-
-
-def list_incidents(
-    session: Session,
-    *,
-    status: list[str] | None = None,
-    severity: list[str] | None = None,
-    service: str | None = None,
-    since: datetime | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-    viewer: str | None = None,
-    include_drills: bool = True,
-) -> tuple[list[Incident], str | None]:
-    """A page of incidents, newest first (keyset on id); viewer=None sees private ones too."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-    for value in status or []:
-        if value not in lifecycle.STATUSES:
-            raise Invalid(
-                f"unknown status {value!r}; one of {', '.join(lifecycle.STATUSES)}",
-                field="status",
-            )
-    query = select(Incident)
-    if status:
-        query = query.where(Incident.status.in_(status))
-    if severity:
-        query = query.where(Incident.severity.in_(severity))
-    if service:
-        query = query.where(
-            Incident.id.in_(
-                select(IncidentService.incident_id).where(IncidentService.service_key == service)
-            )
-        )
-    if since is not None:
-        query = query.where(Incident.opened_at >= since)
-    if not include_drills:
-        query = query.where(Incident.drill.is_(False))
-    if viewer is not None:
-        member = exists().where(
-            IncidentRole.incident_id == Incident.id,
-            IncidentRole.user_email == viewer,
-            IncidentRole.ended_at.is_(None),
-        )
-        query = query.where(or_(Incident.private.is_(False), Incident.created_by == viewer, member))
-    if cursor:
-        query = query.where(Incident.id < decode_cursor(cursor, "id")["id"])
-    rows = list(session.scalars(query.order_by(Incident.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(id=rows[-1].id) if more and rows else None)
 
 
 def _transition(

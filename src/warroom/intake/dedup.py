@@ -187,22 +187,24 @@ def _insert(dialect: str) -> Any:
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new open alerts; returns fingerprint -> id of those actually inserted."""
+    """Insert new alerts; returns fingerprint -> id of those actually inserted.
+
+    One compiled statement, executed as "insertmanyvalues" batches; an open alert that a
+    concurrent request inserted first is skipped by ON CONFLICT on the partial unique index.
+    """
+    if not rows:
+        return {}
     insert = _insert(session.get_bind().dialect.name)
-    inserted: dict[str, int] = {}
-    for part in chunks(rows, 200):
-        stmt = (
-            insert(ALERTS)
-            .values(part)
-            .on_conflict_do_nothing(
-                index_elements=["integration", "fingerprint"],
-                index_where=text("resolved_at IS NULL"),
-            )
-            .returning(C.id, C.fingerprint)
+    stmt = (
+        insert(ALERTS)
+        .on_conflict_do_nothing(
+            index_elements=["integration", "fingerprint"],
+            index_where=text("resolved_at IS NULL"),
         )
-        for row in session.connection().execute(stmt):
-            inserted[row.fingerprint] = row.id
-    return inserted
+        .returning(C.id, C.fingerprint)
+    )
+    result = session.connection().execute(stmt, rows)
+    return {row.fingerprint: row.id for row in result}
 
 
 def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
@@ -223,3 +225,17 @@ def link_incident(session: Session, ids: list[int], incident_id: int) -> None:
         session.connection().execute(
             update(ALERTS).where(C.id.in_(part)).values(incident_id=incident_id)
         )
+
+
+_GROUP_INCIDENT = (
+    select(C.incident_id)
+    .where(C.group_key == bindparam("key"), C.incident_id.is_not(None))
+    .order_by(C.id.desc())
+    .limit(1)
+)
+
+
+def last_incident_of_group(session: Session, key: str) -> int | None:
+    """The incident the newest alert of a routing group joined, if any."""
+    value = session.connection().execute(_GROUP_INCIDENT, {"key": key}).scalar()
+    return None if value is None else int(value)

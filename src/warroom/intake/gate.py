@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from warroom.clock import Clock
 from warroom.db import Database
-from warroom.errors import Invalid, Overloaded, PayloadTooLarge, WarroomError
+from warroom.errors import Overloaded, PayloadTooLarge, WarroomError
 from warroom.intake import state
 from warroom.intake.state import IntakeConfig
 
@@ -123,7 +123,3 @@ def gate_of(app: FastAPI) -> Gate:
     if gate is None:
         gate = app.state.intake_gate = Gate()
     return gate
-
-
-def raise_invalid(where: str, message: str) -> None:
-    raise Invalid(message, field=where)

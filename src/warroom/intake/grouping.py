@@ -54,6 +54,16 @@ def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) 
     }
 
 
+def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> Any:
+    # Fast path: the incident the group's newest alert joined, if it is still open.
+    last = dedup.last_incident_of_group(session, group_key)
+    if last is not None:
+        incident = incidents.get_incident_by_id(session, last)
+        if incident.status in OPEN:
+            return incident
+    return incidents.find_open_by_dedup_group(session, dedup_key)
+
+
 def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
     if not decision.inhibit_severity or not decision.service:
         return None
@@ -76,7 +86,7 @@ def place(
     _serialise(session, key)
     actor = f"intake:{integration}"
     payload = _alert_payload(group.alerts, integration)
-    incident = incidents.find_open_by_dedup_group(session, key)
+    incident = _open_incident_of(session, group.key, key)
     reason = "group"
     if incident is None:
         incident = _inhibiting(session, cfg, group.decision)

@@ -35,6 +35,7 @@ class Alert(Base):
         ),
         Index("ix_alerts_integration_fingerprint", "integration", "fingerprint", "starts_at"),
         Index("ix_alerts_incident", "incident_id"),
+        Index("ix_alerts_group_key", "group_key", "id"),
         Index("ix_alerts_last_seen", "last_seen_at"),
     )
 

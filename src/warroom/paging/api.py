@@ -11,15 +11,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from warroom.clock import utc
-from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
+from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents.access import visible_incident
 from warroom.paging import links, service
 from warroom.paging.models import EscalationPolicy
-from warroom.paging.people import user_feed_token
+from warroom.paging.people import new_feed_token, user_feed_token
 from warroom.paging.schedules import Shift
 from warroom.paging.schemas import (
     EscalateIn,
+    EscalationStateOut,
     FeedOut,
     OnCallOut,
     OverrideIn,
@@ -126,6 +127,15 @@ def schedule_feed_url(key: str, _: Viewer, session: SessionDep, settings: Settin
     return FeedOut(url=f"{settings.public_url.rstrip('/')}/ical/schedules/{row.feed_token}.ics")
 
 
+@router.post(f"{API}/schedules/{{key}}/feed/rotate", response_model=FeedOut)
+def rotate_schedule_feed(key: str, _: Admin, session: SessionDep, settings: SettingsDep) -> FeedOut:
+    """A new secret URL; the old one stops working (e.g. after it leaked)."""
+    row = service.get_schedule(session, key)
+    row.feed_token = new_feed_token()
+    session.commit()
+    return FeedOut(url=f"{settings.public_url.rstrip('/')}/ical/schedules/{row.feed_token}.ics")
+
+
 @router.get(f"{API}/me/feed", response_model=FeedOut)
 def my_feed_url(principal: Viewer, session: SessionDep, settings: SettingsDep) -> FeedOut:
     from warroom.auth.models import User
@@ -184,6 +194,12 @@ def escalate(
     out = [PageOut.model_validate(p) for p in pages]
     session.commit()
     return out
+
+
+@router.get(f"{API}/incidents/{{number}}/escalation", response_model=EscalationStateOut)
+def show_escalation(number: int, principal: Viewer, session: SessionDep) -> EscalationStateOut:
+    visible_incident(session, number, principal)
+    return EscalationStateOut.model_validate(service.escalation_of(session, number))
 
 
 @router.get(f"{API}/incidents/{{number}}/pages", response_model=list[PageOut])

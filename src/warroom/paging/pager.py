@@ -120,20 +120,7 @@ def page(
         session.add(row)
         session.flush()
         made.append(row)
-        rules = rules_for(session, user)
-        for n, rule in enumerate(rules):
-            if rule.after_s <= 0:
-                deliver(session, clock, row, rule, n)
-            else:
-                engine.enqueue(
-                    session,
-                    clock,
-                    NOTIFY_KIND,
-                    {"page_id": row.id, "contact_method_id": rule.contact.id, "rule": n},
-                    run_at=now + timedelta(seconds=rule.after_s),
-                    dedup_key=f"{NOTIFY_KIND}:{row.id}:{n}",
-                    incident_id=incident.id,
-                )
+        rules = _notify_by_rules(session, clock, row, user)
         timeline.record(
             session,
             clock,
@@ -149,6 +136,25 @@ def page(
             },
         )
     return made
+
+
+def _notify_by_rules(session: Session, clock: Clock, row: Page, user: User) -> list[Rule]:
+    """Queue the rules due now; later rules become jobs that check the page still matters."""
+    rules = rules_for(session, user)
+    for n, rule in enumerate(rules):
+        if rule.after_s <= 0:
+            deliver(session, clock, row, rule, n)
+            continue
+        engine.enqueue(
+            session,
+            clock,
+            NOTIFY_KIND,
+            {"page_id": row.id, "contact_method_id": rule.contact.id, "rule": n},
+            run_at=row.created_at + timedelta(seconds=rule.after_s),
+            dedup_key=f"{NOTIFY_KIND}:{row.id}:{n}",
+            incident_id=row.incident_id,
+        )
+    return rules
 
 
 def deliver(session: Session, clock: Clock, row: Page, rule: Rule, n: int) -> Any:

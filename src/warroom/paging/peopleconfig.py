@@ -146,21 +146,28 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
         for method in existing:
             session.delete(method)
         session.flush()
-        made = {}
-        for m in methods:
-            cm = ContactMethod(
-                user_id=row.id,
-                name=m.name,
-                kind="email" if m.email else "apprise",
-                address=m.email or m.url or "",
-            )
-            session.add(cm)
-            made[m.name] = cm
-        session.flush()
-        for r in rules:
-            session.add(
-                NotificationRule(
-                    user_id=row.id, contact_method_id=made[r.contact].id, after_s=r.after
-                )
-            )
+        _write(session, row.id, methods, rules)
     session.flush()
+
+
+def _write(
+    session: Session,
+    user_id: int,
+    methods: list[ContactMethodConfig],
+    rules: list[NotificationRuleConfig],
+) -> None:
+    made = {}
+    for m in methods:
+        cm = ContactMethod(
+            user_id=user_id,
+            name=m.name,
+            kind="email" if m.email else "apprise",
+            address=m.email or m.url or "",
+        )
+        session.add(cm)
+        made[m.name] = cm
+    session.flush()
+    for r in rules:
+        session.add(
+            NotificationRule(user_id=user_id, contact_method_id=made[r.contact].id, after_s=r.after)
+        )

@@ -250,19 +250,25 @@ def run_escalation(
         incident,
         PageRequest(list(step.targets), "escalation", context, state.generation),
     )
+    _after_level(session, clock, state, policy, step)
+
+
+def _after_level(
+    session: Session, clock: Clock, state: IncidentEscalation, policy: Policy, step: Step
+) -> None:
     following = next_step(policy, step)
-    if following is None:
-        state.state = "exhausted"
-        timeline.record(
-            session,
-            clock,
-            incident_id=incident.id,
-            kind="paging:escalation:exhausted",
-            actor=ACTOR,
-            payload={"policy": policy.key, "repeat": policy.repeat},
-        )
-    else:
+    if following is not None:
         _queue_level(session, clock, state, following)
+        return
+    state.state = "exhausted"
+    timeline.record(
+        session,
+        clock,
+        incident_id=state.incident_id,
+        kind="paging:escalation:exhausted",
+        actor=ACTOR,
+        payload={"policy": policy.key, "repeat": policy.repeat},
+    )
 
 
 def run_unresolved(

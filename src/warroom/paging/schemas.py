@@ -92,6 +92,24 @@ class EscalateIn(BaseModel):
     need: str = Field(min_length=1, max_length=2000)
 
 
+class EscalationStateOut(BaseModel):
+    """An incident's escalation: the policy snapshotted when it opened and where it stands."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    policy_key: str | None
+    policy: dict[str, Any]
+    state: str
+    level: int
+    round: int
+    generation: int
+    ladder_severity: str
+    ladder: list[Any]
+    ladder_fired: list[Any]
+    started_at: datetime
+    updated_at: datetime
+
+
 class PageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -19,9 +19,16 @@ from warroom.clock import Clock
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.paging import handoff, ical, links, runtime  # noqa: F401  (runtime subscribes)
+from warroom.paging import handoff, ical, links, runtime  # runtime subscribes on import
 from warroom.paging import schedules as pure
-from warroom.paging.models import LinkUse, Page, Schedule, ScheduleOverride, UserFeed
+from warroom.paging.models import (
+    IncidentEscalation,
+    LinkUse,
+    Page,
+    Schedule,
+    ScheduleOverride,
+    UserFeed,
+)
 from warroom.paging.pager import PageRequest, page
 from warroom.paging.people import resolve_targets, to_pure, users_by_email
 from warroom.settings import Settings
@@ -286,6 +293,15 @@ def use_link(
         return f"{incident.ref} was already {incident.status}", incident
     incidents.resolve(session, clock, incident, actor=actor, note="resolved from a page link")
     return f"{incident.ref} resolved", incident
+
+
+def escalation_of(session: Session, number: int) -> IncidentEscalation:
+    """The escalation state of an incident, or NotFound when paging never saw it open."""
+    incident = incidents.get_incident(session, number)
+    state = runtime.state_of(session, incident.id)
+    if state is None:
+        raise NotFound(f"{incident.ref} has no escalation", field="number")
+    return state
 
 
 def pages_of(session: Session, number: int) -> list[Page]:

@@ -164,3 +164,31 @@ def test_timeline_pages(session: Session, clock: FakeClock) -> None:
     assert seen == list(range(1, 11))
     newest, _ = timeline.timeline_page(session, incident_id=incident.id, limit=3, newest_first=True)
     assert [e.seq for e in newest] == [10, 9, 8]
+
+
+def test_awkward_payloads_survive_the_round_trip(db: Database, clock: FakeClock) -> None:
+    """JSONB reorders keys and rewrites numbers; the hash must still verify."""
+    payload = {
+        "z": 0.1,
+        "a": 'é☃ "quoted" \\ back',
+        "nested": {"b": [1, 2.5, None, True], "a": {}},
+        "big": 1e20,
+        "tiny": 1e-7,
+        "neg": -0.0,
+        "when": clock.now(),
+    }
+    with db.session() as session:
+        seed_catalog(session)
+        incident = make_incident(session, clock)
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="test:payload:odd",
+            actor="a",
+            payload=payload,
+        )
+        timeline.record(
+            session, clock, incident_id=None, kind="test:payload:odd", actor="a", payload=payload
+        )
+    assert _report(db)["ok"] is True

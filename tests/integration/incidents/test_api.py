@@ -265,3 +265,30 @@ def test_with_every_domain_subscribed_the_chain_verifies(
         )
     report = client.get("/api/v1/audit/verify", headers=admin_headers).json()
     assert report["ok"] is True, report
+
+
+def test_patch_details_and_private_actions(
+    seeded: Database, client: TestClient, responder_headers: H, make_token: MakeToken
+) -> None:
+    created = _open(client, responder_headers, private=True)
+    assert created["private"] is True
+    patched = client.patch(
+        "/api/v1/incidents/1",
+        json={
+            "title": "Signer keys",
+            "impact": {"customer_facing": True, "data_loss": "no"},
+            "tags": ["security"],
+        },
+        headers=responder_headers,
+    )
+    assert patched.status_code == 200
+    assert patched.json()["title"] == "Signer keys" and patched.json()["tags"] == ["security"]
+    assert patched.json()["impact"]["customer_facing"] is True
+    outsider = {"Authorization": f"Bearer {make_token('responder', email='o@example.com')}"}
+    assert client.post("/api/v1/incidents/1/ack", headers=outsider).status_code == 403
+    assert client.get("/api/v1/incidents/1/timeline", headers=outsider).status_code == 403
+    assert client.get("/api/v1/incidents", headers=outsider).json()["items"] == []
+    timeline = client.get(
+        "/api/v1/incidents/1/timeline?kind=incident:details", headers=responder_headers
+    ).json()["items"]
+    assert timeline[0]["payload"]["changed"]["title"] == "Signer keys"

@@ -69,8 +69,13 @@ def test_lifecycle_and_listing(seeded: Database, cli: Cli) -> None:
 
 
 def test_show_screen_has_what_3am_needs(
-    seeded: Database, cli: Cli, clock: FakeClock, make_token: MakeToken
+    seeded: Database,
+    cli: Cli,
+    clock: FakeClock,
+    make_token: MakeToken,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     make_token("responder", email="jane@example.com")
     _ok(cli("incident", "open", "--title", "Merkle failure", "--severity", "SEV0"))
     _ok(cli("incident", "role", "1", "incident_commander", "jane@example.com"))
@@ -140,10 +145,16 @@ def test_evidence_round_trip(seeded: Database, cli: Cli, tmp_path: Path) -> None
     out = tmp_path / "got.log"
     _ok(cli("evidence", "get", "1", "2", "--out", str(out)))
     assert out.read_bytes() == b"trace id 42\n"
+    doc = tmp_path / "config.json"
+    doc.write_bytes(b'{"M0_PUBLISH_ENABLED": "false"}')
+    added = json.loads(_ok(cli("evidence", "add", "1", "--file", str(doc), "--json")))
+    copy = tmp_path / "copy.json"
+    _ok(cli("evidence", "get", "1", str(added["id"]), "--out", str(copy)))
+    assert copy.read_bytes() == doc.read_bytes()
     _ok(cli("evidence", "remove", "1", "3", "--reason", "wrong link"))
     archive = tmp_path / "e.zip"
     _ok(cli("evidence", "export", "1", "--out", str(archive)))
-    assert "OK: 3 item(s)" in _ok(cli("evidence", "verify", str(archive)))
+    assert "OK: 4 item(s)" in _ok(cli("evidence", "verify", str(archive)))
     bad = tmp_path / "bad.zip"
     import zipfile
 

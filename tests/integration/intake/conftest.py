@@ -70,7 +70,7 @@ routes:
 maintenance_windows:
   - key: nightly
     service: api-gateway
-    weekly: {{days: [mon, tue, wed, thu, fri, sat, sun], from: "01:00", to: "03:00", time_zone: UTC}}
+    weekly: {{from: "01:00", to: "03:00", time_zone: UTC}}
 """
 
 
@@ -128,7 +128,8 @@ AM_FIRING: dict[str, Any] = json.loads(
       "labels": {"alertname": "HighErrorRate", "instance": "10.42.3.17:8080", "job": "checkout-api",
                  "service": "checkout", "severity": "critical", "team": "payments"},
       "annotations": {"summary": "checkout 5xx ratio is 7.3%",
-                      "description": "More than 5% of requests to checkout fail on 10.42.3.17:8080.",
+                      "description":
+                        "More than 5% of requests to checkout fail on 10.42.3.17:8080.",
                       "runbook_url": "https://runbooks.example.com/checkout/high-error-rate"},
       "startsAt": "2026-11-22T09:14:05.321Z",
       "endsAt": "0001-01-01T00:00:00Z",

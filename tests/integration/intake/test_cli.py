@@ -30,8 +30,9 @@ def test_alerts_command_lists_with_filters(
 def test_silence_add_list_expire(
     cli: Callable[..., Any], client: TestClient, configured: Database
 ) -> None:
-    result = cli("silence", "add", "-m", 'service="checkout"', "-c", "deploy", "--duration", "1h",
-                 "--json")
+    result = cli(
+        "silence", "add", "-m", 'service="checkout"', "-c", "deploy", "--duration", "1h", "--json"
+    )
     assert result.exit_code == 0, result.output
     silence = json.loads(result.output)
     r = client.post("/api/v1/intake/alertmanager", json=AM_FIRING, headers=am_headers())
@@ -45,8 +46,15 @@ def test_silence_add_list_expire(
 
 
 def test_route_test_against_the_api(cli: Callable[..., Any], configured: Database) -> None:
-    result = cli("route", "test", "--labels", "service=checkout,severity=critical",
-                 "--labels", "alertname=X", "--json")
+    result = cli(
+        "route",
+        "test",
+        "--labels",
+        "service=checkout,severity=critical",
+        "--labels",
+        "alertname=X",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["route"] == "checkout" and out["severity"] == "SEV1"
@@ -56,8 +64,9 @@ def test_route_test_against_the_api(cli: Callable[..., Any], configured: Databas
 
 def test_route_test_offline(cli: Callable[..., Any], tmp_path: Path, db: Database) -> None:
     (tmp_path / "intake.yaml").write_text(CONFIG)
-    result = cli("route", "test", "--config", str(tmp_path), "--labels", "cluster=orders-db-1",
-                 "--json")
+    result = cli(
+        "route", "test", "--config", str(tmp_path), "--labels", "cluster=orders-db-1", "--json"
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["routes"] == ["orders-db"] and out["service"] == "orders-db"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.integration.intake.conftest import AM_FIRING, CONFIG, apply_config, am_headers
+from tests.integration.intake.conftest import AM_FIRING, CONFIG, am_headers, apply_config
 from warroom.clock import FakeClock
 from warroom.config import service as config_service
 from warroom.db import Database
@@ -91,8 +91,13 @@ def test_apply_stores_hashed_secrets_and_deactivates_removed(
         assert len(rows["prom"].secret_hash) == 64
         revision = config_service.current_document(session)
         assert "prom-secret" not in str(revision)
-    assert client.post("/api/v1/intake/alertmanager", json=AM_FIRING, headers=am_headers()).status_code == 202
-    without = CONFIG.replace('  - {key: prom, type: alertmanager, secret: "prom-secret-0123456789"}\n', "")
+    assert (
+        client.post("/api/v1/intake/alertmanager", json=AM_FIRING, headers=am_headers()).status_code
+        == 202
+    )
+    without = CONFIG.replace(
+        '  - {key: prom, type: alertmanager, secret: "prom-secret-0123456789"}\n', ""
+    )
     apply_config(db, clock, without)
     r = client.post("/api/v1/intake/alertmanager", json=AM_FIRING, headers=am_headers())
     assert r.status_code == 401

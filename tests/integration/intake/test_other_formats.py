@@ -197,6 +197,6 @@ def test_generic_with_integration_key_and_viewer_refused(
     r = client.post("/api/v1/intake/generic", json=body, headers=viewer_headers)
     assert r.status_code == 403
     resolve = {"title": "A", "dedup_key": "a", "status": "resolved"}
-    assert client.post("/api/v1/intake/generic", json=resolve, headers=headers).json()[
-        "resolved"
-    ] == 1
+    assert (
+        client.post("/api/v1/intake/generic", json=resolve, headers=headers).json()["resolved"] == 1
+    )

@@ -45,7 +45,9 @@ def test_silence_suppresses_then_expires(
     assert client.get("/api/v1/silences", headers=responder_headers).json() == []
     assert len(client.get("/api/v1/silences?all=true", headers=responder_headers).json()) == 1
     # A new alert after expiry pages again.
-    r = client.post(AM, json=one_alert({"alertname": "Other", "service": "checkout"}), headers=am_headers())
+    r = client.post(
+        AM, json=one_alert({"alertname": "Other", "service": "checkout"}), headers=am_headers()
+    )
     assert r.json()["suppressed"] == 0 and len(r.json()["incidents"]) == 1
 
 
@@ -59,7 +61,10 @@ def test_silence_by_time_on_fake_clock(
         "ends_at": (start + timedelta(minutes=30)).isoformat(),
         "comment": "disk swap",
     }
-    assert client.post("/api/v1/silences", json=body, headers=responder_headers).json()["state"] == "pending"
+    assert (
+        client.post("/api/v1/silences", json=body, headers=responder_headers).json()["state"]
+        == "pending"
+    )
     labels = {"alertname": "DiskFull", "service": "checkout"}
     assert client.post(AM, json=one_alert(labels), headers=am_headers()).json()["suppressed"] == 0
     clock.advance(minutes=15)
@@ -71,15 +76,22 @@ def test_silence_by_time_on_fake_clock(
 
 
 def test_silence_input_errors(
-    client: TestClient, configured: Database, responder_headers: dict[str, str], viewer_headers: dict[str, str]
+    client: TestClient,
+    configured: Database,
+    responder_headers: dict[str, str],
+    viewer_headers: dict[str, str],
 ) -> None:
     bad = {"matchers": ['service=~"("'], "duration": "1h", "comment": "x"}
     r = client.post("/api/v1/silences", json=bad, headers=responder_headers)
     assert r.status_code == 422 and r.json()["error"]["field"] == "matchers[0]"
-    r = client.post("/api/v1/silences", json={"matchers": ["a=b"], "comment": "x"}, headers=responder_headers)
+    r = client.post(
+        "/api/v1/silences", json={"matchers": ["a=b"], "comment": "x"}, headers=responder_headers
+    )
     assert r.status_code == 422 and r.json()["error"]["field"] == "ends_at"
     r = client.post(
-        "/api/v1/silences", json={"matchers": ["a=b"], "duration": "1h", "comment": "x"}, headers=viewer_headers
+        "/api/v1/silences",
+        json={"matchers": ["a=b"], "duration": "1h", "comment": "x"},
+        headers=viewer_headers,
     )
     assert r.status_code == 403
 
@@ -132,7 +144,9 @@ def test_route_without_incident_and_resolved_incident_gets_new_one(
     assert r.json()["created"] == 1 and r.json()["incidents"] == []
     number = client.post(AM, json=AM_FIRING, headers=am_headers()).json()["incidents"][0]
     with configured.session() as session:
-        incidents.resolve(session, FakeClock(), incidents.get_incident(session, number), actor="x@y.z")
+        incidents.resolve(
+            session, FakeClock(), incidents.get_incident(session, number), actor="x@y.z"
+        )
     again = one_alert({**AM_FIRING["alerts"][0]["labels"], "instance": "new:1"})
     r = client.post(AM, json=again, headers=am_headers())
     assert r.json()["incidents"] and r.json()["incidents"][0] != number

@@ -115,19 +115,78 @@ def act(db: Database, clock: FakeClock, action: str, state: dict[str, Any]) -> N
             raise AssertionError(action)
 
 
-@pytest.mark.parametrize("name", list(TIMELINES))
-def test_timeline(
-    name: str, db: Database, clock: FakeClock, settings: Settings, sender: Any
+def play(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any, org: str, rows: list[Row]
 ) -> None:
-    apply(db, clock, ORG)
+    apply(db, clock, org)
     start = clock.now()
     run = worker(db, clock, settings)
     state: dict[str, Any] = {}
     seen = 0
-    for at, action, expected in TIMELINES[name]:
+    for at, action, expected in rows:
         clock.set(start + minutes(at))
         act(db, clock, action, state)
         run.run_once()
         got = who([m.url for m in sender.sent[seen:]])
         seen = len(sender.sent)
-        assert got == sorted(expected), f"{name}: at t={at} ({action or 'no action'})"
+        assert got == sorted(expected), f"at t={at} ({action or 'no action'})"
+
+
+@pytest.mark.parametrize("name", list(TIMELINES))
+def test_timeline(
+    name: str, db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    play(db, clock, settings, sender, ORG, TIMELINES[name])
+
+
+# The policy once more after its last level, and a team as a target (its schedule's on-call).
+REPEATING = ORG.replace(
+    "  - key: atlas\n    levels:", "  - key: atlas\n    repeat: 1\n    levels:"
+).replace("notify: [schedule:atlas-primary]", "notify: [team:sre]")
+
+
+def test_repeat_and_team_target(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    assert "repeat: 1" in REPEATING and "team:sre" in REPEATING
+    rows: list[Row] = [
+        ("0m", "open P2", {"oncall1-push"}),  # team:sre -> whoever is on call in its schedule
+        ("2m", "", {"oncall1-mail"}),
+        ("5m", "", {"lead-push"}),
+        ("15m", "", {"oncall1-push"}),  # round 2
+        ("17m", "", {"oncall1-mail"}),
+        ("20m", "", {"lead-push"}),
+        ("30m", "", set()),  # exhausted after the repeat; P2 has no unresolved ladder
+        ("90m", "", set()),
+    ]
+    play(db, clock, settings, sender, REPEATING, rows)
+
+
+def test_a_stale_timer_is_harmless(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    """A level-2 timer that escaped cancellation (say, claimed just before the ack) fires
+    after the acknowledgement: its generation is old, so it pages nobody."""
+    from warroom.engine import service as engine
+    from warroom.engine.models import Job
+    from warroom.paging.runtime import ESCALATE_KIND
+
+    apply(db, clock, ORG)
+    run = worker(db, clock, settings)
+    state: dict[str, Any] = {}
+    act(db, clock, "open P0", state)
+    run.run_once()
+    with db.session() as session:
+        incident_id = incidents.get_incident(session, state["number"]).id
+    stale = {"incident_id": incident_id, "generation": 1, "level": 1, "round": 0, "at_s": 300}
+    clock.advance(minutes=1)
+    act(db, clock, "ack", state)
+    with db.session() as session:
+        job = engine.enqueue(session, clock, ESCALATE_KIND, stale, incident_id=incident_id)
+        job_id = job.id
+    clock.advance(minutes=5)
+    sent_before = len(sender.sent)
+    run.run_once()
+    assert len(sender.sent) == sent_before
+    with db.session() as session:
+        assert session.get(Job, job_id).state == "done"  # type: ignore[union-attr]

@@ -113,6 +113,9 @@ def test_ical_feeds(
     personal = client.get(mine["url"].removeprefix(settings.public_url)).text
     assert "SUMMARY:On call: Atlas primary" in personal
     assert "DTSTART:20260102T090000Z" in personal and "DTSTART:20260101T090000Z" not in personal
+    rotated = client.post("/api/v1/schedules/atlas-primary/feed/rotate", headers=admin_headers)
+    assert client.get(path).status_code == 404  # the old secret URL stops working
+    assert client.get(rotated.json()["url"].removeprefix(settings.public_url)).status_code == 200
     assert client.get("/ical/schedules/forged.ics").status_code == 404
     assert client.get("/ical/users/forged.ics").status_code == 404
 
@@ -302,3 +305,61 @@ def test_schedule_cli(cli: Any, db: Database, clock: FakeClock) -> None:
     assert feed.exit_code == 0 and "/ical/schedules/" in feed.output
     bad = cli("schedule", "shifts", "atlas-primary", "--start", "yesterday-ish")
     assert bad.exit_code == 1
+
+
+def test_an_override_takes_the_page(
+    client: TestClient, admin_headers: dict[str, str], db: Database, clock: FakeClock,
+    settings: Settings, sender: Any,
+) -> None:  # fmt: skip
+    apply(db, clock)
+    body = {
+        "user": "cto@atlas.test",
+        "start": "2026-01-01T11:00:00Z",
+        "end": "2026-01-01T13:00:00Z",
+    }
+    response = client.post(
+        "/api/v1/schedules/atlas-primary/overrides", json=body, headers=admin_headers
+    )
+    assert response.status_code == 201, response.text
+    _open(db, clock)
+    worker(db, clock, settings).run_once()
+    assert [m.url.rsplit("/", 1)[-1] for m in sender.sent] == ["cto-push"]
+
+
+def test_a_user_without_contact_methods_is_emailed(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any,
+    monkeypatch: Any, make_token: Any,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("WARROOM_SMTP_URL", "mailto://smtp.test:2525?from=warroom@atlas.test")
+    apply(db, clock)
+    make_token("responder", email="newbie@atlas.test")  # a user made outside config
+    number = _open(db, clock)
+    with db.session() as session:
+        from warroom.paging import service as paging
+
+        paging.escalate(
+            session, clock, settings, number=number, to=["user:newbie@atlas.test"],
+            checklist={k: "x" for k in ("summary", "actions_taken", "why", "need")}, actor="t",
+        )  # fmt: skip
+    worker(db, clock, settings).run_once()
+    urls = [m.url for m in sender.sent]
+    assert "mailto://smtp.test:2525?from=warroom@atlas.test&to=newbie@atlas.test" in urls
+
+
+def test_escalation_state_api(
+    client: TestClient, admin_headers: dict[str, str], db: Database, clock: FakeClock,
+    settings: Settings, sender: Any,
+) -> None:  # fmt: skip
+    apply(db, clock)
+    number = _open(db, clock)
+    worker(db, clock, settings).run_once()
+    state = client.get(f"/api/v1/incidents/{number}/escalation", headers=admin_headers).json()
+    assert (state["policy_key"], state["state"], state["level"]) == ("atlas", "escalating", 0)
+    assert [lv["delay_s"] for lv in state["policy"]["levels"]] == [300, 600]
+    assert [r["after_s"] for r in state["ladder"]] == [1800, 3600]
+    client.post(f"/api/v1/incidents/{number}/ack", headers=admin_headers)
+    state = client.get(f"/api/v1/incidents/{number}/escalation", headers=admin_headers).json()
+    assert (state["state"], state["generation"]) == ("acknowledged", 2)
+    pages = client.get(f"/api/v1/incidents/{number}/pages", headers=admin_headers).json()
+    assert [(p["reason"], p["target"]) for p in pages] == [("escalation", "schedule:atlas-primary")]
+    assert client.get("/api/v1/incidents/999/escalation", headers=admin_headers).status_code == 404

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -57,6 +58,32 @@ def chain(ctx: JobContext, job: Job) -> None:
         raise RuntimeError("after the follow-up")
 
 
+@handler("test.batch_write", batch=True)
+def batch_write(ctx: JobContext, job: Job) -> None:
+    """Writes a follow-up far in the future; fails when asked to."""
+    RAN.append((job.kind, dict(job.payload)))
+    ctx.enqueue(
+        "test.record", {"from": job.payload["n"]}, run_at=ctx.clock.now() + timedelta(days=1)
+    )
+    if job.payload.get("fail"):
+        raise RuntimeError("batch member fails")
+
+
+STOLEN: list[int] = []
+
+
+@handler("test.slow")
+def slow(ctx: JobContext, job: Job) -> None:
+    """Takes 40 s of (fake) time; meanwhile another worker tries to claim."""
+    assert isinstance(ctx.clock, FakeClock)
+    ctx.clock.advance(seconds=40)
+    with Session(ctx.session.get_bind()) as other:
+        stolen = service.claim(other, ctx.clock, "thief", limit=10, lease=timedelta(minutes=1))
+        STOLEN.extend(j.id for j in stolen)
+        other.rollback()
+    RAN.append((job.kind, dict(job.payload)))
+
+
 OPTIONS = EngineOptions(lease_seconds=60, backoff_base_seconds=10, backoff_max_seconds=600)
 
 
@@ -64,6 +91,7 @@ OPTIONS = EngineOptions(lease_seconds=60, backoff_base_seconds=10, backoff_max_s
 def _reset() -> None:
     RAN.clear()
     FAIL_TIMES.clear()
+    STOLEN.clear()
 
 
 @pytest.fixture
@@ -348,3 +376,40 @@ def test_claims_skip_rows_locked_by_another_worker(db: Database, clock: FakeCloc
     assert {j.id for j in mine}.isdisjoint({j.id for j in theirs})
     assert {j.id for j in mine} | {j.id for j in theirs} == ids
     assert {j.state for j in [*mine, *theirs]} == {RUNNING}
+
+
+def _follow_ups(db: Database) -> list[int]:
+    with db.session() as session:
+        jobs = session.scalars(select(Job).where(Job.kind == "test.record"))
+        return sorted(j.payload["from"] for j in jobs)
+
+
+def test_batchable_jobs_share_one_transaction(
+    db: Database, clock: FakeClock, worker: Worker
+) -> None:
+    ids = [_enqueue(db, clock, "test.batch_write", {"n": n}) for n in range(5)]
+    assert worker.run_once() == 5
+    assert len(RAN) == 5
+    assert _follow_ups(db) == [0, 1, 2, 3, 4]
+    assert {_job(db, i).state for i in ids} == {DONE}
+
+
+def test_a_failure_in_a_batch_reruns_each_job_alone(
+    db: Database, clock: FakeClock, worker: Worker
+) -> None:
+    ids = [_enqueue(db, clock, "test.batch_write", {"n": n, "fail": n == 2}) for n in range(4)]
+    assert worker.run_once() == 4
+    assert _follow_ups(db) == [0, 1, 3]  # the rolled-back batch left nothing behind
+    assert [_job(db, i).state for i in ids] == [DONE, DONE, PENDING, DONE]
+    assert "batch member fails" in (_job(db, ids[2]).last_error or "")
+
+
+def test_leases_of_a_long_batch_are_renewed(
+    sqlite_db: Database, clock: FakeClock, tmp_path: Any
+) -> None:
+    settings = Settings(database_url=sqlite_db.url, data_dir=tmp_path)
+    ids = [_enqueue(sqlite_db, clock, "test.slow", {"n": n}) for n in range(4)]
+    worker = Worker(sqlite_db, clock, settings, "slowpoke", options=OPTIONS)
+    assert worker.run_once() == 4  # 160 s of work on 60 s leases
+    assert STOLEN == []
+    assert [(_job(sqlite_db, i).state, _job(sqlite_db, i).attempts) for i in ids] == [(DONE, 1)] * 4

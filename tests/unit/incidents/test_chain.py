@@ -58,6 +58,7 @@ def test_payload_is_normalised_to_plain_json() -> None:
     payload = normalise_payload({"at": WHEN, "tags": ("a", "b"), "big": 1e20, "x": 1.5})
     assert payload == {"at": WHEN.isoformat(), "tags": ["a", "b"], "big": 10**20, "x": 1.5}
     assert normalise_payload(None) == {}
+    assert normalise_payload({"n\x00": "a\x00b", "z": -0.0}) == {"n\ufffd": "a\ufffdb", "z": 0.0}
 
 
 def test_cursor_round_trip_and_garbage() -> None:

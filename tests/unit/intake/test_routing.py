@@ -145,7 +145,12 @@ def test_weekly_window_crossing_midnight_in_a_time_zone() -> None:
         {
             "key": "night",
             "service": "web",
-            "weekly": {"days": ["mon"], "from": "22:00", "to": "02:00", "time_zone": "Europe/Berlin"},
+            "weekly": {
+                "days": ["mon"],
+                "from": "22:00",
+                "to": "02:00",
+                "time_zone": "Europe/Berlin",
+            },
         }
     )
     # Monday 2026-11-23 22:30 Berlin = 21:30 UTC; Tuesday 01:30 Berlin = 00:30 UTC.

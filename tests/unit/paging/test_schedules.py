@@ -209,3 +209,77 @@ def test_now_and_next() -> None:
 def test_empty_schedule_has_nobody() -> None:
     current, following = now_and_next(Schedule("x"), at("2026-01-05T10:30"))
     assert current.user is None and following is None
+
+
+def test_business_hours_edges_follow_dst() -> None:
+    day = shifts(
+        business_hours_schedule(), at("2026-03-30T00:00", BERLIN), at("2026-03-31T00:00", BERLIN)
+    )
+    assert [(s.start.astimezone(BERLIN).hour, s.user) for s in day] == [
+        (0, "ops"),
+        (9, "dev1"),
+        (17, "ops"),
+    ]
+    assert day[1].start == at("2026-03-30T07:00")  # 09:00 CEST is 07:00 UTC
+
+
+def test_weekly_rotation_across_fall_back_in_new_york() -> None:
+    rotation = Rotation(
+        ("ana", "ben"), at("2026-10-26T09:00", NEW_YORK), "weekly", 1, "America/New_York"
+    )
+    # the week holding the change (1 November) is one hour longer
+    assert rotation.shift_start(1) - rotation.shift_start(0) == timedelta(days=7, hours=1)
+    assert rotation.on_call(at("2026-11-02T08:59", NEW_YORK)) == "ana"
+    assert rotation.on_call(at("2026-11-02T09:00", NEW_YORK)) == "ben"
+
+
+def test_shifts_agree_with_on_call_at_everywhere() -> None:
+    import itertools
+    import random
+
+    base = business_hours_schedule()
+    nights = Layer(
+        "nights",
+        Rotation(("owl",), at("2026-02-01T00:00", BERLIN), "hourly", 5),
+        20,
+        (parse_restriction(["sat", "sun"], "22:00", "06:00"),),
+    )
+    cover = Override("sub", at("2026-03-28T12:00", BERLIN), at("2026-03-29T12:00", BERLIN))
+    schedule = Schedule(
+        base.key,
+        (*base.layers, nights),
+        (cover,),
+        "Europe/Berlin",
+    )
+    start, end = at("2026-03-20T00:00", BERLIN), at("2026-04-05T00:00", BERLIN)
+    table = shifts(schedule, start, end)
+    assert table[0].start == start and table[-1].end == end
+    for left, right in itertools.pairwise(table):
+        assert left.end == right.start and left.user != right.user
+    rng = random.Random(5)
+    for _ in range(2000):
+        when = start + timedelta(seconds=rng.randrange(int((end - start).total_seconds())))
+        [shift] = [s for s in table if s.start <= when < s.end]
+        assert shift.user == on_call_at(schedule, when).user, when
+
+
+def test_now_and_next_with_an_override() -> None:
+    base = business_hours_schedule()
+    schedule = Schedule(
+        base.key,
+        base.layers,
+        (
+            Override(
+                "sub", at("2026-01-05T10:00", BERLIN), at("2026-01-05T12:00", BERLIN), "dev1", 1
+            ),
+        ),
+        "Europe/Berlin",
+    )
+    current, following = now_and_next(schedule, at("2026-01-05T09:30", BERLIN))
+    assert (current.user, current.end) == ("dev1", at("2026-01-05T10:00", BERLIN))
+    assert following is not None
+    assert (following.user, following.end, following.override_id) == (
+        "sub",
+        at("2026-01-05T12:00", BERLIN),
+        1,
+    )

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
     )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_alerts_group_key", ["group_key", "id"], unique=False)
         batch_op.create_index("ix_alerts_incident", ["incident_id"], unique=False)
         batch_op.create_index(
             "ix_alerts_integration_fingerprint",
@@ -105,7 +106,7 @@ def upgrade() -> None:
     op.create_table(
         "incidents",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), sa.Identity(always=False), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("severity", sa.String(length=32), nullable=False),
@@ -795,6 +796,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_alerts_last_seen")
         batch_op.drop_index("ix_alerts_integration_fingerprint")
         batch_op.drop_index("ix_alerts_incident")
+        batch_op.drop_index("ix_alerts_group_key")
 
     op.drop_table("alerts")
     # ### end Alembic commands ###

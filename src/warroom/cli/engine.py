@@ -1,0 +1,141 @@
+"""`warroom jobs ...`, `warroom heartbeat ...`, `warroom notifications ...` (over the API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, fmt_time, print_json, print_table
+
+jobs_app = typer.Typer(help="The engine's durable jobs", no_args_is_help=True)
+heartbeat_app = typer.Typer(help="Heartbeats (dead man's switches)", no_args_is_help=True)
+notifications_app = typer.Typer(help="Notifications sent (the outbox)", no_args_is_help=True)
+
+
+def _client() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+@jobs_app.command("status")
+def jobs_status(as_json: bool = JsonOption) -> None:
+    """Engine lag and the queue by kind and state."""
+    with api_errors():
+        status = _client().get("/api/v1/engine/status")
+    if as_json:
+        print_json(status)
+        return
+    typer.echo(f"engine lag: {status['lag_seconds']:.1f}s")
+    rows = [{"kind": kind, **states} for kind, states in sorted(status["jobs"].items())]
+    states = ["pending", "running", "done", "failed", "cancelled"]
+    print_table(rows, [("kind", "Kind"), *[(s, s.capitalize()) for s in states]])
+
+
+@jobs_app.command("list")
+def jobs_list(
+    state: str = typer.Option(None, help="pending, running, done, failed, cancelled"),
+    kind: str = typer.Option(None, help="Kind prefix, e.g. notify."),
+    limit: int = typer.Option(50),
+    as_json: bool = JsonOption,
+) -> None:
+    """Jobs, newest first (admin)."""
+    params: dict[str, Any] = {"limit": limit}
+    if state:
+        params["state"] = state
+    if kind:
+        params["kind"] = kind
+    with api_errors():
+        jobs = _client().get("/api/v1/engine/jobs", params=params)
+    if as_json:
+        print_json(jobs)
+        return
+    columns = [
+        ("id", "Id"),
+        ("kind", "Kind"),
+        ("state", "State"),
+        ("run_at", "Run at"),
+        ("attempts", "Attempts"),
+        ("last_error", "Last error"),
+    ]
+    for job in jobs:
+        job["last_error"] = (job.get("last_error") or "").splitlines()[0:1]
+        job["last_error"] = job["last_error"][0][:60] if job["last_error"] else "-"
+    print_table(jobs, columns, formatters={"run_at": fmt_time})
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: int) -> None:
+    """Queue a failed or cancelled job again (admin)."""
+    with api_errors():
+        job = _client().post(f"/api/v1/engine/jobs/{job_id}/retry")
+    typer.echo(f"job {job['id']} ({job['kind']}) is pending again")
+
+
+@heartbeat_app.command("list")
+def heartbeat_list(as_json: bool = JsonOption) -> None:
+    """Configured heartbeats and whether they are up."""
+    with api_errors():
+        beats = _client().get("/api/v1/heartbeats")
+    if as_json:
+        print_json(beats)
+        return
+    columns = [
+        ("name", "Name"),
+        ("state", "State"),
+        ("last_seen_at", "Last ping"),
+        ("deadline", "Missed after"),
+        ("severity", "Severity"),
+    ]
+    formatters: dict[str, Callable[[Any], str]] = {"last_seen_at": fmt_time, "deadline": fmt_time}
+    print_table(beats, columns, formatters=formatters)
+
+
+@heartbeat_app.command("ping")
+def heartbeat_ping(name: str) -> None:
+    """Ping a heartbeat (what a cron job or monitor does)."""
+    with api_errors():
+        beat = _client().post(f"/api/v1/heartbeats/{name}")
+    typer.echo(f"{beat['name']}: {beat['state']}, next ping due by {fmt_time(beat['deadline'])}")
+
+
+@heartbeat_app.command("url")
+def heartbeat_url(name: str) -> None:
+    """Print the URL a monitor can POST to without a token (admin)."""
+    with api_errors():
+        beat = _client().get(f"/api/v1/heartbeats/{name}")
+    if not beat.get("ping_url"):
+        typer.echo("no ping URL: it needs an admin token and WARROOM_SECRET_KEY", err=True)
+        raise typer.Exit(1)
+    typer.echo(beat["ping_url"])
+
+
+@notifications_app.command("list")
+def notifications_list(
+    incident_id: int = typer.Option(None, "--incident-id"),
+    state: str = typer.Option(None, help="queued, sending, sent, failed"),
+    limit: int = typer.Option(50),
+    as_json: bool = JsonOption,
+) -> None:
+    """Notifications, newest first, with the provider's answer."""
+    params: dict[str, Any] = {"limit": limit}
+    if incident_id is not None:
+        params["incident_id"] = incident_id
+    if state:
+        params["state"] = state
+    with api_errors():
+        messages = _client().get("/api/v1/notifications", params=params)
+    if as_json:
+        print_json(messages)
+        return
+    columns = [
+        ("id", "Id"),
+        ("created_at", "Queued"),
+        ("purpose", "Purpose"),
+        ("target", "To"),
+        ("state", "State"),
+        ("attempts", "Attempts"),
+    ]
+    print_table(messages, columns, formatters={"created_at": fmt_time})
