@@ -13,10 +13,11 @@ With 100,000 incidents (one service each, one `opened` event each) and one incid
 
 Latency is measured at the client, per request, over a kept-alive connection. Each line also
 carries floor_me_p50_ms / floor_me_p99_ms: GET /api/v1/me measured in the same loop, i.e. what
-authentication and the framework cost before any incident work (context on a shared machine). Fixtures are
-bulk-inserted into the real, migrated tables (with correct hash chains). `--quick` uses 20,000
-incidents, 10,000 events and fewer requests. PostgreSQL databases are created fresh (from
-WARROOM_BENCH_PG_URL, default postgres@127.0.0.1:5432) and dropped afterwards.
+authentication and the framework cost before any incident work (context on a shared machine).
+Fixtures are bulk-inserted into the real, migrated tables (with correct hash chains).
+`--quick` uses 20,000 incidents, 10,000 events and fewer requests. PostgreSQL databases are
+created fresh (from WARROOM_BENCH_PG_URL, default postgres@127.0.0.1:5432) and dropped
+afterwards.
 """
 
 from __future__ import annotations

@@ -111,6 +111,8 @@ def wait_http(port: int, path: str, deadline_s: float = 60) -> None:
 class Group:
     """One Alertmanager group whose snapshot evolves: repeats, one resolve, one replacement."""
 
+    change_rate = CHANGE_RATE
+
     def __init__(self, sender: int, index: int) -> None:
         self.sender, self.index, self.serial = sender, index, 0
         self.service = "checkout" if index % 2 else "search"
@@ -136,7 +138,7 @@ class Group:
         """The group's next snapshot, as (alerts, their statuses)."""
         if self.resolving is not None:
             self.members[self.resolving] = self._new()  # the resolved one is gone; a new one fires
-        self.resolving = rng.randrange(GROUP_SIZE) if rng.random() < CHANGE_RATE else None
+        self.resolving = rng.randrange(GROUP_SIZE) if rng.random() < self.change_rate else None
         statuses = [
             "resolved" if i == self.resolving else "firing" for i in range(len(self.members))
         ]
@@ -406,7 +408,14 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--workers", type=int, default=1, help="warroom serve --workers")
+    parser.add_argument(
+        "--change-rate",
+        type=float,
+        default=CHANGE_RATE,
+        help="share of payloads in which one alert resolves (0 = unchanged re-sends only)",
+    )
     args = parser.parse_args()
+    Group.change_rate = args.change_rate
     seconds = args.seconds or (8.0 if args.quick else 30.0)
     am_seconds = min(seconds, 6.0) if args.quick else seconds
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
@@ -423,6 +432,7 @@ def main() -> None:
             "senders": args.senders,
             "alerts_per_request": GROUP_SIZE,
             "workers": args.workers,
+            "change_rate": args.change_rate,
         }
         log(
             f"{kind}: {result['requests']} requests, {result['failed']} non-2xx, "

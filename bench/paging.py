@@ -40,6 +40,7 @@ PG_ADMIN_URL = os.environ.get(
     os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
 )
 TIMER_KIND = "bench.timer"
+KILL_PREFIX = "bench-kill:"
 
 
 def log(message: str) -> None:
@@ -281,12 +282,13 @@ def _queue_pages(url: str, address: str, count: int) -> None:
             notify.queue_message(
                 session, clock, url=f"json://{address}/page", title=f"page {n}",
                 body="Acknowledge: http://127.0.0.1/l/x", incident_id=None, user_id=None,
-                idempotency_key=f"bench:{n}", purpose="page",
+                idempotency_key=f"{KILL_PREFIX}{n}", purpose="page",
             )  # fmt: skip
     db.dispose()
 
 
 def _sent(url: str) -> int:
+    """Pages of this part in state sent (other parts may share the database)."""
     from sqlalchemy import func, select
 
     from warroom.db import Database
@@ -294,7 +296,11 @@ def _sent(url: str) -> int:
 
     db = Database(url)
     with db.session() as session:
-        n = session.scalar(select(func.count()).select_from(Message).where(Message.state == SENT))
+        n = session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.state == SENT, Message.idempotency_key.startswith(KILL_PREFIX))
+        )
     db.dispose()
     return int(n or 0)
 
@@ -319,7 +325,7 @@ def part_kill(url: str, quick: bool) -> None:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(30)
-    counts = Counter(k for k in keys if k.startswith("bench:"))
+    counts = Counter(k for k in keys if k.startswith(KILL_PREFIX))
     lost = pages - len(counts)
     duplicates = sum(n - 1 for n in counts.values())
     log(f"kill: {pages} pages, SIGKILL after {killed_after}; all sent: {done}; lost {lost}")

@@ -8,9 +8,9 @@ from warroom.engine import models as engine_models  # noqa: F401
 from warroom.evidence import models as evidence_models  # noqa: F401
 from warroom.heartbeats import models as heartbeat_models  # noqa: F401
 from warroom.incidents import models as incident_models  # noqa: F401
+from warroom.intake import models as intake_models  # noqa: F401
 from warroom.notify import models as notify_models  # noqa: F401
 from warroom.paging import models as paging_models  # noqa: F401
 from warroom.db import Base
-from warroom.intake import models as intake_models  # noqa: F401
 
 metadata = Base.metadata

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from warroom.audit.chain import event_hash
 from warroom.audit.models import GLOBAL_CHAIN, ChainHead, TimelineEvent
+from warroom.evidence.integrity import check_items
 from warroom.incidents.models import Incident
 
 
@@ -32,10 +34,12 @@ class Report:
     chains: int = 0
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
+    evidence_items: int = 0
+    evidence_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.evidence_problems
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +47,8 @@ class Report:
             "chains": self.chains,
             "events": self.events,
             "problems": [p.as_dict() for p in self.problems],
+            "evidence_items": self.evidence_items,
+            "evidence_problems": self.evidence_problems,
         }
 
 
@@ -61,21 +67,32 @@ COLUMNS = (
 
 
 def verify(session: Session, *, incident_id: int | None = None) -> Report:
-    """Check every chain (or one incident's); the report lists the first problem per chain."""
+    """Check every chain (or one incident's) and the evidence; the first problem per chain."""
     heads = _heads(session, incident_id)
+    query = select(*COLUMNS).order_by(TimelineEvent.chain, TimelineEvent.seq)
+    if incident_id is not None:
+        query = query.where(TimelineEvent.chain == incident_id)
+    rows = session.execute(query.execution_options(yield_per=5000))
     report = Report()
-    for chain, (number, head_seq, head_hash) in sorted(heads.items()):
-        rows = session.execute(
-            select(*COLUMNS)
-            .where(TimelineEvent.chain == chain)
-            .order_by(TimelineEvent.seq)
-            .execution_options(yield_per=2000)
-        )
+    seen: set[int] = set()
+    # One pass over every event, in (chain, seq) order, one chain at a time.
+    for chain, events in groupby(rows, key=lambda row: int(row.chain)):
+        seen.add(chain)
+        number, head_seq, head_hash = heads.get(chain, (None, 0, ""))
         report.chains += 1
-        problem, count = _check_chain(chain, number, rows, head_seq, head_hash)
+        problem, count = _check_chain(chain, number, events, head_seq, head_hash)
         report.events += count
         if problem is not None:
             report.problems.append(problem)
+    for chain in sorted(set(heads) - seen):
+        # A chain whose head says it has events, but none is left.
+        number, head_seq, head_hash = heads[chain]
+        report.chains += 1
+        problem, _ = _check_chain(chain, number, [], head_seq, head_hash)
+        if problem is not None:
+            report.problems.append(problem)
+    report.problems.sort(key=lambda p: p.chain)
+    report.evidence_items, report.evidence_problems = check_items(session, incident_id=incident_id)
     return report
 
 
@@ -90,12 +107,6 @@ def _heads(session: Session, incident_id: int | None) -> dict[int, tuple[int | N
         found = session.get(ChainHead, GLOBAL_CHAIN)
         if found is not None:
             heads[GLOBAL_CHAIN] = (None, found.last_seq, found.last_hash)
-        # Events whose chain has no head at all (an incident row deleted) are problems too.
-        orphan = session.scalars(
-            select(TimelineEvent.chain).distinct().where(TimelineEvent.chain.not_in(list(heads)))
-        ).all()
-        for chain in orphan:
-            heads[chain] = (None, 0, "")
     return heads
 
 

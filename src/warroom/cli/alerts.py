@@ -57,7 +57,7 @@ def list_alerts(
         return
     for row in rows:
         row["where"] = row.get("suppressed_by") or (
-            f"incident {row['incident_id']}" if row.get("incident_id") else "-"
+            f"INC-{row['incident_number']}" if row.get("incident_number") else "-"
         )
     print_table(
         rows,
@@ -172,7 +172,7 @@ def route_test(
     if as_json:
         print_json(result)
         return
-    typer.echo(f"routes:   {' -> '.join(result['routes']) or '(none: built-in default)'}")
+    typer.echo(f"{'routes:':<15}{' -> '.join(result['routes']) or '(none: built-in default)'}")
     for key in ("service", "severity", "group_by", "runbooks", "open_incident", "suppressed_by"):
         if key in result:
-            typer.echo(f"{key + ':':<10}{result[key]}")
+            typer.echo(f"{key + ':':<15}{result[key]}")

@@ -14,7 +14,8 @@ def verify(
     incident: int = typer.Option(None, "--incident", help="Only this incident (number)"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Exit 1 and name the first edited, deleted or reordered event of each broken chain."""
+    """Exit 1 naming the first edited, deleted or reordered event of each broken chain, and
+    any evidence whose bytes or hash changed."""
     from warroom.audit.verify import verify as run_verify
     from warroom.db import Database
     from warroom.errors import WarroomError
@@ -34,7 +35,12 @@ def verify(
         print_json(report.as_dict())
     for problem in report.problems:
         typer.echo(f"TAMPERED: {problem.message}", err=True)
+    for message in report.evidence_problems:
+        typer.echo(f"TAMPERED: {message}", err=True)
     if not report.ok:
         raise typer.Exit(1)
     if not as_json:
-        typer.echo(f"OK: {report.events} event(s) in {report.chains} chain(s) verify")
+        typer.echo(
+            f"OK: {report.events} event(s) in {report.chains} chain(s) and "
+            f"{report.evidence_items} evidence item(s) verify"
+        )

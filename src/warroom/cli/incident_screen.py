@@ -63,6 +63,8 @@ def render(data: dict[str, Any]) -> None:
     )
     if inc["services"]:
         out.print(f"services: {', '.join(inc['services'])}")
+    if inc.get("tags"):
+        out.print(f"tags: {escape(', '.join(inc['tags']))}")
     impact = inc.get("impact") or {}
     if impact.get("scope") or impact.get("customer_facing") is not None:
         facing = {True: "customer-facing", False: "internal", None: "impact unknown"}

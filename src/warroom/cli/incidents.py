@@ -27,6 +27,9 @@ def open_incident(
     private: bool = typer.Option(False, "--private", help="Only members and admins see it"),
     drill: bool = typer.Option(False, "--drill", help="A practice incident"),
     customer_facing: bool = typer.Option(None, "--customer-facing/--internal-only"),
+    data_loss: str = typer.Option(None, "--data-loss", help="yes, no or unknown"),
+    scope: str = typer.Option(None, "--scope", help="What is affected, in words"),
+    affected: list[str] = typer.Option([], "--affected", help="Affected users or markets"),
     as_json: bool = JsonOption,
 ) -> None:
     """Open an incident and print its number."""
@@ -38,9 +41,16 @@ def open_incident(
         "tags": tag,
         "private": private,
         "drill": drill,
+        "source": "cli",
     }
-    if customer_facing is not None:
-        body["impact"] = {"customer_facing": customer_facing}
+    impact = {
+        "customer_facing": customer_facing,
+        "data_loss": data_loss,
+        "scope": scope,
+        "affected": affected or None,
+    }
+    if any(v is not None for v in impact.values()):
+        body["impact"] = {k: v for k, v in impact.items() if v is not None}
     with api_errors():
         created = _api().post("/api/v1/incidents", json=body)
     if as_json:

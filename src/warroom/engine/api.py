@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 
 from warroom.clock import FakeClock
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
@@ -21,12 +21,13 @@ router = APIRouter(prefix="/api/v1/engine", tags=["engine"])
 
 
 @router.get("/status", response_model=EngineStatus)
-def status(_: Viewer, session: SessionDep, clock: ClockDep) -> EngineStatus:
+def status(request: Request, _: Viewer, session: SessionDep, clock: ClockDep) -> EngineStatus:
     counts, lag = service.queue_stats(session, clock)
     jobs: dict[str, dict[str, int]] = {}
     for (kind, state), n in counts.items():
         jobs.setdefault(kind, {})[state] = n
-    return EngineStatus(enabled_in_this_process=engine_enabled(), lag_seconds=lag, jobs=jobs)
+    embedded = getattr(request.app.state, "engine_worker", None) is not None
+    return EngineStatus(embedded_worker=embedded, lag_seconds=lag, jobs=jobs)
 
 
 @router.get("/jobs", response_model=list[JobOut])

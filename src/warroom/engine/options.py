@@ -23,6 +23,8 @@ class EngineOptions(BaseSettings):
     # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
+    # Log a warning (at most once a minute) when a job starts later than this after its time.
+    behind_warning_seconds: float = 30.0
     # PostgreSQL: the worker's own transactions skip the wait for the WAL flush (see
     # Worker._connection for why a crash cannot lose a page that way). Requests are unaffected.
     async_commit: bool = True

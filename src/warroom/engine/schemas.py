@@ -28,6 +28,7 @@ class JobOut(BaseModel):
 
 
 class EngineStatus(BaseModel):
-    enabled_in_this_process: bool
+    # Whether this API process runs the engine itself (not with `serve --no-engine`).
+    embedded_worker: bool
     lag_seconds: float
     jobs: dict[str, dict[str, int]]

@@ -376,12 +376,23 @@ def prune(session: Session, clock: Clock, *, older_than: timedelta) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def queue_stats(session: Session, clock: Clock) -> tuple[dict[tuple[str, str], int], float]:
-    """Jobs counted by (kind, state), and the engine lag in seconds (0 when nothing is late)."""
+ACTIVE_STATES = (PENDING, RUNNING, FAILED)
+
+
+def queue_stats(
+    session: Session, clock: Clock, *, states: Collection[str] = ACTIVE_STATES
+) -> tuple[dict[tuple[str, str], int], float]:
+    """Jobs counted by (kind, state), and the engine lag in seconds (0 when nothing is late).
+
+    By default only pending, running and failed jobs are counted: done and cancelled ones
+    pile up until pruned, and counting them would make every scrape scan them.
+    """
     counts = {
         (kind, state): int(n)
         for kind, state, n in session.execute(
-            select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state)
+            select(Job.kind, Job.state, func.count())
+            .where(Job.state.in_(list(states)))
+            .group_by(Job.kind, Job.state)
         )
     }
     now = clock.now()

@@ -70,6 +70,7 @@ class Worker:
         self.sleeping = threading.Event()
         # When the next job becomes due, as seen at the end of the last pass.
         self.next_due_at: datetime | None = None
+        self._quiet_until = 0.0
 
     # -- one pass ---------------------------------------------------------------------------
 
@@ -107,7 +108,17 @@ class Worker:
                 exclude_kinds=batchable_kinds() if shared is None else None,
             )
             session.commit()
+        if jobs:
+            self._warn_if_behind(jobs[0])
         return jobs
+
+    def _warn_if_behind(self, oldest: Job) -> None:
+        late = (self.clock.now() - oldest.run_at).total_seconds()
+        if late > self.options.behind_warning_seconds and time.monotonic() > self._quiet_until:
+            self._quiet_until = time.monotonic() + 60
+            log.warning(
+                "engine is behind: a %s job started %.0fs after it was due", oldest.kind, late
+            )
 
     def _run_singles(self, jobs: list[Job], conn: Connection) -> int:
         for index, job in enumerate(jobs):

@@ -1,7 +1,8 @@
 """Heartbeats (dead man's switch): the watched thing pings; silence opens an incident.
 
-- `ping(session, clock, name)` records a ping (the API route and, for Alertmanager's
-  always-firing `Watchdog` alert, intake call it). A ping after a miss records
+- `ping(session, clock, name)` records a ping (the API route calls it);
+  `ping_if_configured(...)` is the same but returns None for an unknown name (for intake, on
+  Alertmanager's always-firing `Watchdog` alert). A ping after a miss records
   `heartbeat:heartbeat:recovered` on the incident the miss opened, and resolves it when the
   heartbeat has `auto_resolve: true`.
 - A `heartbeat.check` job (one pending per heartbeat) fires at last ping + interval + grace
@@ -92,6 +93,19 @@ def ping(session: Session, clock: Clock, name: str, *, actor: str = ACTOR) -> He
         _recovered(session, clock, heartbeat, actor)
     schedule_check(session, clock, heartbeat)
     return heartbeat
+
+
+def ping_if_configured(
+    session: Session, clock: Clock, name: str, *, actor: str = ACTOR
+) -> Heartbeat | None:
+    """Ping heartbeat `name` if it is configured; None (and nothing written) if not.
+
+    For intake: when Alertmanager's always-firing `Watchdog` alert arrives, call this with
+    the heartbeat name the integration maps it to, so a silent Alertmanager opens an incident.
+    """
+    if find(session, name) is None:
+        return None
+    return ping(session, clock, name, actor=actor)
 
 
 def _recovered(session: Session, clock: Clock, heartbeat: Heartbeat, actor: str) -> None:

@@ -62,7 +62,7 @@ def create_incident(
         private=body.private,
         tags=body.tags,
         dedup_group=body.dedup_group,
-        source="api",
+        source=body.source,
     )
     out = _detail(session, clock, incident)
     session.commit()
@@ -239,7 +239,7 @@ def read_timeline(
         kind_prefix=kind,
         newest_first=newest_first,
     )
-    items = [EventOut.model_construct(**r._mapping) for r in rows]
+    items = [EventOut.model_validate(r) for r in rows]
     return _json(EventPage(items=items, next_cursor=next_cursor))
 
 

@@ -39,8 +39,7 @@ def due_times(incident: Any, severity: Severity | None, now: datetime) -> DueTim
     if severity and active:
         internal = _after(incident.last_internal_update_at, severity.internal_update_every_s)
         external = _after(incident.last_external_update_at, severity.external_update_every_s)
-    # model_construct: every value comes from the database or is computed here, already typed.
-    return DueTimes.model_construct(
+    return DueTimes(
         acknowledge_by=ack_by,
         acknowledge_overdue=_late(ack_by, now, active and incident.acknowledged_at is None),
         respond_by=respond_by,
@@ -58,7 +57,7 @@ def incident_out(
     incident: Any, severity: Severity | None, now: datetime, services: list[str] | None = None
 ) -> IncidentOut:
     """The list representation, from an Incident or a plain row of the incidents table."""
-    return IncidentOut.model_construct(
+    return IncidentOut(
         id=incident.id,
         number=incident.number,
         ref=f"INC-{incident.number}",

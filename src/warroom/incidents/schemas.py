@@ -40,6 +40,7 @@ class IncidentCreate(BaseModel):
     private: bool = False
     tags: list[str] = Field(default_factory=list)
     dedup_group: str | None = Field(default=None, max_length=200)
+    source: str = Field(default="api", max_length=64, pattern=r"^[a-z0-9_.:-]+$")
 
 
 class IncidentPatch(BaseModel):

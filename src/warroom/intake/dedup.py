@@ -35,6 +35,7 @@ class OpenRow:
     id: int
     incident_id: int | None
     service: str | None
+    starts_at: datetime | None = None
 
 
 @dataclass
@@ -89,7 +90,9 @@ def lookup(
         )
         for row in rows:
             if row.resolved_at is None:
-                found[row.fingerprint] = OpenRow(row.id, row.incident_id, row.service)
+                found[row.fingerprint] = OpenRow(
+                    row.id, row.incident_id, row.service, row.starts_at
+                )
             elif row.starts_at is not None:
                 seen.add((row.fingerprint, row.starts_at))
     return found, seen
@@ -117,6 +120,15 @@ def bump_fingerprints(session: Session, integration: str, fps: list[str], now: d
         )
 
 
+def _older(alert: NormalisedAlert, row: OpenRow) -> bool:
+    return (
+        alert.sender_start
+        and alert.starts_at is not None
+        and row.starts_at is not None
+        and alert.starts_at < row.starts_at
+    )
+
+
 def classify(
     session: Session, integration: str, alerts: list[NormalisedAlert], now: datetime
 ) -> Outcome:
@@ -139,7 +151,10 @@ def classify(
             else:
                 out.ignored += 1  # resolve/ack of nothing open: PagerDuty drops these too
         elif alert.status == RESOLVED:
-            out.resolved.append((alert, row))
+            if _older(alert, row):
+                out.ignored += 1  # a late "resolved" of an earlier firing of this alert
+            else:
+                out.resolved.append((alert, row))
         else:
             out.acknowledged.append((alert, row))
     for alert in candidates:
@@ -147,7 +162,7 @@ def classify(
             out.ignored += 1
         else:
             out.new.append(alert)
-    bump(session, repeat_ids, now)
+    bump(session, sorted(repeat_ids), now)
     out.repeats = len(repeat_ids)
     return out
 
@@ -157,7 +172,9 @@ def resolve_rows(
 ) -> int:
     if not items:
         return 0
-    params = [{"_id": row.id, "_ends": alert.ends_at or now} for alert, row in items]
+    # Rows in id order everywhere, so that concurrent transactions lock them in the same order.
+    ordered = sorted(items, key=lambda item: item[1].id)
+    params = [{"_id": row.id, "_ends": alert.ends_at or now} for alert, row in ordered]
     stmt = (
         update(ALERTS)
         .where(and_(C.id == bindparam("_id"), C.resolved_at.is_(None)))
@@ -220,10 +237,12 @@ def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
     return {i: counts.get(i, 0) for i in incident_ids}
 
 
-def link_incident(session: Session, ids: list[int], incident_id: int) -> None:
+def link_incident(session: Session, ids: list[int], incident_id: int, number: int) -> None:
     for part in chunks(ids):
         session.connection().execute(
-            update(ALERTS).where(C.id.in_(part)).values(incident_id=incident_id)
+            update(ALERTS)
+            .where(C.id.in_(part))
+            .values(incident_id=incident_id, incident_number=number)
         )
 
 

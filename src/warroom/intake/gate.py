@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from warroom.clock import Clock
 from warroom.db import Database
-from warroom.errors import Overloaded, PayloadTooLarge, WarroomError
+from warroom.errors import Invalid, Overloaded, PayloadTooLarge, WarroomError
 from warroom.intake import state
 from warroom.intake.state import IntakeConfig
 
@@ -56,9 +56,15 @@ def parse_json(body: bytes) -> Any:
     if not body.strip():
         raise BadBody("the body is empty; send a JSON object", field="body")
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadBody(f"the body is not valid JSON: {exc}", field="body") from None
+    except RecursionError:
+        raise BadBody("the body is nested too deeply", field="body") from None
+    # PostgreSQL cannot store NUL in text or JSONB; refuse it here rather than fail later.
+    if b"\\u0000" in body:
+        raise Invalid("the body must not contain NUL characters (\\u0000)", field="body")
+    return data
 
 
 def _write_lock(db: Database) -> AbstractContextManager[Any]:

@@ -115,7 +115,9 @@ def place(
     else:
         kind = "intake:alert:grouped"
         payload["reason"] = reason
-    dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident.id)
+    dedup.link_incident(
+        session, [row_id for _, row_id in group.alerts], incident.id, incident.number
+    )
     timeline.record(
         session, clock, incident_id=incident.id, kind=kind, actor=actor, payload=payload
     )

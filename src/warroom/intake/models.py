@@ -63,6 +63,7 @@ class Alert(Base):
     group_key: Mapped[str | None] = mapped_column(String(1024))
     # Set when the alert joined or opened an incident (the incidents domain owns that table).
     incident_id: Mapped[int | None]
+    incident_number: Mapped[int | None]
     # "silence:<id>" or "maintenance:<service>/<window>" when stored but kept from paging.
     suppressed_by: Mapped[str | None] = mapped_column(String(200))
 

@@ -149,6 +149,7 @@ class AlertOut(BaseModel):
     count: int
     links: list[Any]
     incident_id: int | None
+    incident_number: int | None
     suppressed_by: str | None
     group_key: str | None
 

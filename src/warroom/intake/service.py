@@ -73,6 +73,7 @@ def _row(integration: str, a: NormalisedAlert, d: Decision, now: datetime) -> di
         "severity": d.severity,
         "group_key": None,
         "incident_id": None,
+        "incident_number": None,
         "suppressed_by": None,
     }
 

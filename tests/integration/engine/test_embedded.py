@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,8 +72,12 @@ def serving(
         yield client
 
 
-def test_serve_runs_an_embedded_worker(db: Database, serving: TestClient) -> None:
-    assert serving.app.state.engine_worker is not None  # type: ignore[attr-defined]
+def test_serve_runs_an_embedded_worker(
+    db: Database, serving: TestClient, make_token: Callable[..., str]
+) -> None:
+    headers = {"Authorization": f"Bearer {make_token('viewer')}"}
+    status = serving.get("/api/v1/engine/status", headers=headers).json()
+    assert status["embedded_worker"] is True
     job_id = _enqueue(db)
     assert SEEN_EVENT.wait(10)
     assert [job_id] == SEEN

@@ -35,10 +35,29 @@ def test_quick_start_open_prints_number(seeded: Database, cli: Cli) -> None:
             "SEV1",
             "--service",
             "database",
+            "--data-loss",
+            "no",
+            "--scope",
+            "EU markets",
+            "--affected",
+            "m1",
+            "--customer-facing",
+            "--tag",
+            "db",
             "--json",
         )
     )
-    assert json.loads(out)["number"] == 2
+    created = json.loads(out)
+    assert created["number"] == 2 and created["tags"] == ["db"]
+    assert created["impact"] == {
+        "customer_facing": True,
+        "data_loss": "no",
+        "scope": "EU markets",
+        "affected": ["m1"],
+    }
+    screen = _ok(cli("incident", "show", "2"))
+    assert "customer-facing, data loss no; EU markets; affected: m1" in screen
+    assert "tags: db" in screen
 
 
 def test_open_with_unknown_severity_names_the_field(seeded: Database, cli: Cli) -> None:

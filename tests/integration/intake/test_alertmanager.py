@@ -46,6 +46,7 @@ def test_firing_opens_one_incident_with_route_service_and_severity(
     assert first.ends_at is None and first.starts_at.isoformat().startswith("2026-11-22T09:14:05")
     assert first.links[0]["href"].startswith("http://prometheus.example.internal:9090/graph")
     assert first.raw["fingerprint"] == "875de8422d4f4968"
+    assert first.incident_number == body["incidents"][0]
     assert alerts[0].incident_id == alerts[1].incident_id is not None
     with configured.session() as session:
         incident = incidents.get_incident(session, body["incidents"][0])
@@ -189,3 +190,21 @@ def test_database_failure_is_503_never_2xx(
     r = client.post(URL, json=AM_FIRING, headers=am_headers())
     assert r.status_code == 503
     assert counts() == before
+
+
+def test_a_late_resolve_of_an_earlier_firing_does_not_close_the_new_one(
+    client: TestClient, configured: Database
+) -> None:
+    body = copy.deepcopy(AM_FIRING)
+    body["alerts"] = [body["alerts"][0]]
+    client.post(URL, json=body, headers=am_headers())
+    resolved = copy.deepcopy(body)
+    resolved["alerts"][0].update(status="resolved", endsAt="2026-11-22T09:20:00Z")
+    client.post(URL, json=resolved, headers=am_headers())
+    refired = copy.deepcopy(body)
+    refired["alerts"][0]["startsAt"] = "2026-11-22T09:30:00Z"
+    assert client.post(URL, json=refired, headers=am_headers()).json()["created"] == 1
+    # The first "resolved" arrives again (HA peer, retry): the new firing stays open.
+    r = client.post(URL, json=resolved, headers=am_headers())
+    assert r.json()["resolved"] == 0 and r.json()["ignored"] == 1
+    assert [a.status for a in alerts_in(configured)] == ["resolved", "firing"]

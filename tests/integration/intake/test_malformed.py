@@ -252,6 +252,15 @@ CASES: list[tuple[str, str, dict[str, str], Any, int, str]] = [
         422,
         "alerts[1].title",
     ),
+    ("gen-nul-character", GENU, GENH, {"title": "a\u0000b"}, 422, "body"),
+    (
+        "gen-deep-nesting",
+        GENU,
+        GENH,
+        b'{"title": ' + b"[" * 100000 + b"]" * 100000 + b"}",
+        400,
+        "body",
+    ),
     ("gen-empty-batch", GENU, GENH, {"alerts": []}, 422, "alerts"),
 ]
 

@@ -200,3 +200,33 @@ def test_generic_with_integration_key_and_viewer_refused(
     assert (
         client.post("/api/v1/intake/generic", json=resolve, headers=headers).json()["resolved"] == 1
     )
+
+
+def test_grafana_put_and_alert_by_id(
+    client: TestClient, configured: Database, viewer_headers: dict[str, str]
+) -> None:
+    r = client.put(AM, json=GRAFANA, headers={"Authorization": f"Bearer {GRAFANA_SECRET}"})
+    assert r.status_code == 202
+    (alert,) = alerts_in(configured)
+    got = client.get(f"/api/v1/alerts/{alert.id}", headers=viewer_headers).json()
+    assert got["fingerprint"] == "3d5a9c1e7b20f488" and got["incident_number"] is not None
+    missing = client.get("/api/v1/alerts/999999", headers=viewer_headers)
+    assert missing.status_code == 404
+    assert client.get("/api/v1/alerts").status_code == 401
+
+
+def test_credentials_of_the_wrong_type_are_refused(
+    client: TestClient, configured: Database, counts: Counts
+) -> None:
+    before = counts()
+    # The PagerDuty key is not an Alertmanager credential, and vice versa.
+    from tests.integration.intake.conftest import AM_SECRET, PD_KEY
+
+    r = client.post(AM, json=GRAFANA, headers={"Authorization": f"Bearer {PD_KEY}"})
+    assert r.status_code == 401
+    assert (
+        client.post("/v2/enqueue", json={**PD_TRIGGER, "routing_key": AM_SECRET}).status_code == 401
+    )
+    r = client.post(AM, json=GRAFANA, headers={"Authorization": "Basic !!notbase64"})
+    assert r.status_code == 401
+    assert counts() == before

@@ -175,3 +175,11 @@ def test_config_errors_name_the_line(db: Database, clock: FakeClock) -> None:
         db, clock, "heartbeats:\n  - name: x\n    interval: soon\n    severity: SEV1\n"
     )
     assert any("heartbeats.yaml:3" in p and "interval" in p for p in problems), problems
+
+
+def test_ping_if_configured_ignores_unknown_names(db: Database, clock: FakeClock) -> None:
+    apply(db, clock, WATCHDOG.format(auto="false"))
+    with db.session() as session:
+        assert service.ping_if_configured(session, clock, "nope") is None
+        beat_ = service.ping_if_configured(session, clock, "watchdog", actor="intake:watchdog")
+        assert beat_ is not None and beat_.state == UP

@@ -413,3 +413,31 @@ def test_leases_of_a_long_batch_are_renewed(
     assert worker.run_once() == 4  # 160 s of work on 60 s leases
     assert STOLEN == []
     assert [(_job(sqlite_db, i).state, _job(sqlite_db, i).attempts) for i in ids] == [(DONE, 1)] * 4
+
+
+def test_prune_deletes_old_finished_jobs_and_keeps_failures(
+    db: Database, clock: FakeClock, worker: Worker
+) -> None:
+    FAIL_TIMES["x"] = 99
+    done = _enqueue(db, clock, "test.record", {})
+    failed = _enqueue(db, clock, "test.flaky", {"name": "x"}, max_attempts=1)
+    worker.run_once()
+    clock.advance(days=8)
+    recent = _enqueue(db, clock, "test.record", {})
+    worker.run_once()
+    with db.session() as session:
+        assert service.prune(session, clock, older_than=timedelta(days=7)) == 1
+        left = set(session.scalars(select(Job.id)))
+    assert done not in left
+    assert {failed, recent} <= left
+
+
+def test_stats_count_active_states_only(db: Database, clock: FakeClock, worker: Worker) -> None:
+    _enqueue(db, clock, "test.record", {})
+    worker.run_once()
+    _enqueue(db, clock, "test.record", {}, run_at=clock.now() + timedelta(hours=1))
+    with db.session() as session:
+        counts, lag = service.queue_stats(session, clock)
+        everything, _ = service.queue_stats(session, clock, states=(PENDING, DONE))
+    assert (counts, lag) == ({("test.record", PENDING): 1}, 0.0)
+    assert everything == {("test.record", PENDING): 1, ("test.record", DONE): 1}

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=32), nullable=True),
         sa.Column("group_key", sa.String(length=1024), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("incident_number", sa.Integer(), nullable=True),
         sa.Column("suppressed_by", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
     )
