@@ -216,7 +216,7 @@ def _insert_timers(url: str, count: int, start: datetime, window: float) -> None
 
 
 def part_timers(url: str, db_kind: str, quick: bool) -> None:
-    count, window = (10_000, 10.0) if quick else (100_000, 60.0)
+    count, window = (6_000, 6.0) if quick else (100_000, 60.0)
     lead = 3.0 + count / 25_000  # time to insert before the first timer is due
     start = datetime.now(UTC) + timedelta(seconds=lead)
     ctx = multiprocessing.get_context("spawn")
@@ -306,7 +306,8 @@ def _sent(url: str) -> int:
 
 
 def part_kill(url: str, quick: bool) -> None:
-    pages, lease = (300, 3.0) if quick else (2000, 10.0)
+    pages, lease = (200, 2.0) if quick else (2000, 10.0)
+    began = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, Receiver(delay=0.005) as receiver:
         procs = [_start_worker(url, f"w{n}", Path(tmp), lease) for n in range(3)]
         logs = [Path(tmp) / f"w{n}.log" for n in range(3)]
@@ -315,11 +316,13 @@ def part_kill(url: str, quick: bool) -> None:
         )
         if not ready:
             log("workers did not start:\n" + logs[0].read_text(errors="replace")[-2000:])
+        log(f"kill: 3 workers listening after {time.monotonic() - began:.1f}s")
         _queue_pages(url, receiver.address, pages)
         wait_until(lambda: receiver.distinct() >= pages // 3, 60, 0.01)
         procs[0].send_signal(signal.SIGKILL)
         killed_after = receiver.distinct()
         done = wait_until(lambda: _sent(url) >= pages, 120, 0.2)
+        log(f"kill: all delivered after {time.monotonic() - began:.1f}s")
         keys = list(receiver.keys)
         for proc in procs[1:]:
             proc.send_signal(signal.SIGTERM)

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
-from warroom.clock import utc
+from warroom.clock import Clock, utc
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.incidents import service
 from warroom.incidents.access import visible_incident
@@ -40,7 +41,7 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _detail(session: SessionDep, clock: ClockDep, incident: Incident) -> IncidentDetail:
+def _detail(session: Session, clock: Clock, incident: Incident) -> IncidentDetail:
     severity = severities(session).get(incident.severity)
     return incident_detail(session, incident, severity, clock.now())
 

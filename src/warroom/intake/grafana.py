@@ -14,8 +14,8 @@ SIGNATURE_HEADER = "x-grafana-alerting-signature"
 
 
 def is_grafana(body: dict[str, Any]) -> bool:
-    """Grafana says version "1" and carries orgId or state; Alertmanager says "4"."""
-    return body.get("version") == "1" and ("orgId" in body or "state" in body)
+    """Grafana says version "1" (and carries orgId and state); Alertmanager says "4"."""
+    return body.get("version") == "1"
 
 
 def parse(body: dict[str, Any]) -> Batch:

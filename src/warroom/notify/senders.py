@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -109,6 +109,15 @@ class WebhookSender:
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
+        self._client: Any = None
+
+    def client(self) -> Any:
+        # One client for the process: a new one per page costs ~25 ms (TLS context set-up).
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.timeout)
+        return self._client
 
     def send(self, message: Outgoing) -> SendResult:
         import httpx
@@ -121,7 +130,7 @@ class WebhookSender:
         }
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key, "User-Agent": "warroom"}
         try:
-            response = httpx.post(message.url, json=document, headers=headers, timeout=self.timeout)
+            response = self.client().post(message.url, json=document, headers=headers)
         except httpx.HTTPError as exc:
             return SendResult(False, f"{type(exc).__name__}: {exc}")
         answer = f"HTTP {response.status_code} {response.reason_phrase}: {response.text[:1000]}"

@@ -196,3 +196,19 @@ def _rewrite(source: Path, target: Path, change: Any) -> None:
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for info in old.infolist():
             new.writestr(info.filename, change(info.filename, old.read(info.filename)))
+
+
+def test_metadata_route_and_removal_needs_reason(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    _incident(client, responder_headers)
+    client.post(BASE, json={"kind": "text", "name": "n", "content": "c"}, headers=responder_headers)
+    shown = client.get(f"{BASE}/1", headers=responder_headers)
+    assert shown.status_code == 200 and "content" not in shown.json()
+    assert client.get(f"{BASE}/9", headers=responder_headers).status_code == 404
+    no_reason = client.delete(f"{BASE}/1", headers=responder_headers)
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["field"] == "reason"
+    unknown = client.post(
+        BASE, json={"kind": "video", "name": "n", "content": "c"}, headers=responder_headers
+    )
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "kind"

@@ -292,3 +292,35 @@ def test_patch_details_and_private_actions(
         "/api/v1/incidents/1/timeline?kind=incident:details", headers=responder_headers
     ).json()["items"]
     assert timeline[0]["payload"]["changed"]["title"] == "Signer keys"
+
+
+def test_edges_answer_4xx_naming_the_field(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    _open(client, responder_headers)
+    get, post = client.get, client.post
+    assert get("/api/v1/incidents?limit=0", headers=responder_headers).status_code == 422
+    bad = get("/api/v1/incidents/1/timeline?limit=501", headers=responder_headers)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "limit"
+    gone = client.delete(
+        "/api/v1/incidents/1/roles/scribe/nobody@example.com", headers=responder_headers
+    )
+    assert gone.status_code == 404 and gone.json()["error"]["field"] == "user_email"
+    same = post(
+        "/api/v1/incidents/1/severity",
+        json={"severity": "SEV1", "reason": "x"},
+        headers=responder_headers,
+    )
+    assert same.status_code == 409
+    missing = post("/api/v1/incidents/1/timeline/99/star", headers=responder_headers)
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "seq"
+    assert (
+        post("/api/v1/incidents/1/notes", json={"text": ""}, headers=responder_headers).status_code
+        == 422
+    )
+    assert (
+        client.patch(
+            "/api/v1/incidents/1/tasks/7", json={"done": True}, headers=responder_headers
+        ).status_code
+        == 404
+    )
