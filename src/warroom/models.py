@@ -4,6 +4,7 @@ from warroom.audit import models as audit_models  # noqa: F401
 from warroom.auth import models as auth_models  # noqa: F401
 from warroom.catalog import models as catalog_models  # noqa: F401
 from warroom.config import models as config_models  # noqa: F401
+from warroom.db import Base
 from warroom.engine import models as engine_models  # noqa: F401
 from warroom.evidence import models as evidence_models  # noqa: F401
 from warroom.heartbeats import models as heartbeat_models  # noqa: F401
@@ -11,6 +12,5 @@ from warroom.incidents import models as incident_models  # noqa: F401
 from warroom.intake import models as intake_models  # noqa: F401
 from warroom.notify import models as notify_models  # noqa: F401
 from warroom.paging import models as paging_models  # noqa: F401
-from warroom.db import Base
 
 metadata = Base.metadata

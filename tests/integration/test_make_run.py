@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -25,21 +26,27 @@ def free_port() -> int:
 
 def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
     port = free_port()
-    env = dict(os.environ, WARROOM_DATABASE_URL=f"sqlite:///{tmp_path}/warroom.db",
-               XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    env = dict(
+        os.environ,
+        WARROOM_DATABASE_URL=f"sqlite:///{tmp_path}/warroom.db",
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+    )
     env.pop("WARROOM_TOKEN", None)
     log = open(tmp_path / "run.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(["make", "-s", "run", f"PORT={port}", f"VENV={Path(sys.prefix)}"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "-s", "run", f"PORT={port}", f"VENV={Path(sys.prefix)}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         healthy = False
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 healthy = httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
-            except httpx.TransportError:
-                pass
             if healthy:
                 break
             time.sleep(0.2)  # waiting for a real server process to come up
@@ -50,10 +57,20 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
         assert token, output
         assert "warroom incident open" in output
         quick = subprocess.run(
-            [str(Path(sys.prefix) / "bin" / "warroom"), "incident", "open",
-             "--title", "Test incident", "--severity", "SEV3"],
+            [
+                str(Path(sys.prefix) / "bin" / "warroom"),
+                "incident",
+                "open",
+                "--title",
+                "Test incident",
+                "--severity",
+                "SEV3",
+            ],
             env=dict(env, WARROOM_URL=f"http://127.0.0.1:{port}", WARROOM_TOKEN=token.group(1)),
-            capture_output=True, text=True, timeout=30)
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert quick.returncode == 0, quick.stderr
         assert "INC-1" in quick.stdout
     finally:

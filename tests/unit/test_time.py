@@ -31,8 +31,9 @@ def test_aware_times_round_trip_as_utc(db: Database) -> None:
 
 def test_naive_times_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive"), db.session() as session:
-        session.add(User(email="n@example.com", name="N", role="viewer",
-                         created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        session.add(
+            User(email="n@example.com", name="N", role="viewer", created_at=datetime(2026, 1, 1))
+        )
 
 
 @pytest.mark.parametrize(
@@ -44,8 +45,9 @@ def test_naive_times_are_refused(db: Database) -> None:
         ("Asia/Kolkata", "2026-07-01 17:30:00 IST"),
     ],
 )
-def test_cli_shows_times_in_the_readers_zone(monkeypatch: pytest.MonkeyPatch, zone: str,
-                                             expected: str) -> None:
+def test_cli_shows_times_in_the_readers_zone(
+    monkeypatch: pytest.MonkeyPatch, zone: str, expected: str
+) -> None:
     monkeypatch.setenv("WARROOM_TZ", zone)
     assert fmt_time("2026-07-01T12:00:00Z") == expected
 

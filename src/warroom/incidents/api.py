@@ -10,12 +10,12 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
+from warroom.catalog.service import severities_by_key as severities
 from warroom.clock import Clock, utc
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.incidents import service
 from warroom.incidents.access import visible_incident
 from warroom.incidents.api_work import router as work_router
-from warroom.incidents.catalog import severities
 from warroom.incidents.listing import list_rows
 from warroom.incidents.models import Incident
 from warroom.incidents.present import incident_detail, incident_out

@@ -13,11 +13,12 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
+from warroom.catalog.service import require_services, require_severity
+from warroom.catalog.service import severities_by_key as severities
 from warroom.clock import Clock
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.events import DomainEvent, subscribe
 from warroom.incidents import lifecycle
-from warroom.incidents.catalog import require_services, require_severity, severities
 from warroom.incidents.listing import MAX_PAGE, list_incidents
 from warroom.incidents.locking import lock
 from warroom.incidents.models import Counter, Incident, IncidentService

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_incident, make_user
 from warroom.audit.models import TimelineEvent
+from warroom.catalog.service import severities_by_key as severities
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.events import DomainEvent, subscribe, unsubscribe
 from warroom.incidents import service
-from warroom.incidents.catalog import severities
 from warroom.incidents.models import Incident
 from warroom.incidents.present import due_times
 
