@@ -102,3 +102,33 @@ def test_three_workers_one_killed_every_page_delivered(
         taken_over = session.scalar(select(func.count()).select_from(Job).where(Job.attempts > 1))
     assert states == {DONE: pages}
     print(f"jobs taken over after the kill: {taken_over}")
+
+
+@pytest.mark.postgresql
+def test_listener_reconnects_after_losing_its_connection(
+    fresh_pg: str, pg_db: Database, start_worker: StartWorker
+) -> None:
+    from sqlalchemy import text
+
+    with http_receiver() as receiver:
+        worker = start_worker(fresh_pg, "relisten", "--poll", "60")
+        worker.wait_for("listening on warroom_jobs")
+        with pg_db.engine.begin() as conn:  # what a database restart or a proxy timeout does
+            killed = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            ).scalar()
+        assert killed == 1
+        deadline = time.monotonic() + 15
+        while worker.output().count("listening on warroom_jobs") < 2:
+            assert time.monotonic() < deadline, worker.output()[-2000:]
+            time.sleep(0.05)
+        _queue_pages(pg_db, receiver.url, 1, "again")
+        deadline = time.monotonic() + 10  # far below the 60 s poll interval
+        while not receiver.keys() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert receiver.keys() == ["again:0"]
+        assert "LISTEN warroom_jobs lost" in worker.output()
+        assert worker.terminate() == 0
