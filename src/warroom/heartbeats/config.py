@@ -8,6 +8,7 @@ heartbeats:
     service: monitoring           # optional
     title: Prometheus/Alertmanager stopped reporting
     auto_resolve: false           # resolve the incident when pings come back
+    alertname: Watchdog           # optional: an always-firing alert of this name pings too
 """
 
 from __future__ import annotations
@@ -35,11 +36,15 @@ class HeartbeatConfig(ConfigModel):
     service: str | None = Field(default=None, max_length=64)
     title: str = Field(default="", max_length=300)
     auto_resolve: bool = False
+    # An always-firing alert (Alertmanager's `Watchdog`) arriving through intake pings this
+    # heartbeat; when the monitoring pipeline dies, the pings stop and the miss opens an incident.
+    alertname: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 def check(doc: ConfigDocument, problems: Problems) -> None:
     severities = doc.identities("severities")
     services = doc.identities("services")
+    watchdogs: dict[str, str] = {}
     for index, item in doc.entries("heartbeats"):
         assert isinstance(item, HeartbeatConfig)
         if item.severity not in severities:
@@ -48,6 +53,16 @@ def check(doc: ConfigDocument, problems: Problems) -> None:
             problems.add("heartbeats", index, "severity", message)
         if item.service is not None and item.service not in services:
             problems.add("heartbeats", index, "service", f"unknown service {item.service!r}")
+        if item.alertname is not None:
+            if item.alertname in watchdogs:
+                problems.add(
+                    "heartbeats",
+                    index,
+                    "alertname",
+                    f"alertname {item.alertname!r} already pings heartbeat "
+                    f"{watchdogs[item.alertname]!r}",
+                )
+            watchdogs[item.alertname] = item.name
 
 
 def _values(item: HeartbeatConfig) -> dict[str, object]:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
@@ -37,6 +37,15 @@ class IngestResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def count(self, integration: str) -> None:
+        """Add this request's outcome to the process's /metrics counters."""
+        from warroom.metrics import ALERTS_RECEIVED
+
+        for status in ("created", "repeated", "resolved", "acknowledged", "ignored", "suppressed"):
+            value = getattr(self, status)
+            if value:
+                ALERTS_RECEIVED.labels(integration=integration, status=status).inc(value)
 
 
 def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:
@@ -84,6 +93,8 @@ def ingest(
     """Store a batch: bump repeats, resolve, acknowledge, insert new alerts, group them."""
     now = clock.now()
     result = IngestResult(received=len(batch.alerts))
+    if cfg.watchdogs:
+        _ping_watchdogs(session, clock, cfg, integration, batch)
     out = dedup.classify(session, integration, batch.alerts, now)
     result.repeated, result.ignored = out.repeats, out.ignored
     if out.new:
@@ -95,7 +106,24 @@ def ingest(
         dedup.acknowledge_rows(session, [r.id for _, r in out.acknowledged], now)
         result.acknowledged = len(out.acknowledged)
         grouping.on_acknowledged(session, clock, integration, out.acknowledged)
+    # Counted only once the caller commits: a rolled-back request received nothing.
+    event.listen(session, "after_commit", lambda _s: result.count(integration), once=True)
     return result
+
+
+def _ping_watchdogs(
+    session: Session, clock: Clock, cfg: IntakeConfig, integration: str, batch: Batch
+) -> None:
+    """Every delivery of a firing Watchdog alert is a heartbeat ping."""
+    from warroom.heartbeats import service as heartbeats
+
+    pinged = {
+        cfg.watchdogs[a.labels["alertname"]]
+        for a in batch.alerts
+        if a.status == FIRING and a.labels.get("alertname") in cfg.watchdogs
+    }
+    for name in sorted(pinged):
+        heartbeats.ping_if_configured(session, clock, name, actor=f"intake:{integration}")
 
 
 def _store_new(
@@ -117,6 +145,9 @@ def _store_new(
         if decision.service and "service" not in seen:
             seen = {**seen, "service": decision.service}
         row["suppressed_by"] = suppressed_by(decision.service, seen, now, silences, cfg.windows)
+        watchdog = cfg.watchdogs.get(alert.labels.get("alertname", ""))
+        if watchdog is not None:
+            row["suppressed_by"] = f"heartbeat:{watchdog}"
         opens = decision.open_incident and not batch.test and alert.status == FIRING
         if row["suppressed_by"] is None and opens:
             row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]

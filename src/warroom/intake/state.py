@@ -36,6 +36,8 @@ class IntakeConfig:
     by_hash: dict[str, IntegrationInfo] = field(default_factory=dict)
     by_key: dict[str, IntegrationInfo] = field(default_factory=dict)
     auto_resolve: set[str] = field(default_factory=set)
+    # alertname -> heartbeat name, for always-firing Watchdog alerts (heartbeats section).
+    watchdogs: dict[str, str] = field(default_factory=dict)
 
     def severity_rank(self, key: str) -> int | None:
         ranks = self.router.severities
@@ -74,6 +76,9 @@ def compile_document(doc: dict[str, Any], integrations: list[Integration]) -> In
         by_hash={i.secret_hash: i for i in infos},
         by_key={i.key: i for i in infos},
         auto_resolve={s["key"] for s in services or [] if s.get("auto_resolve")},
+        watchdogs={
+            h["alertname"]: h["name"] for h in doc.get("heartbeats") or [] if h.get("alertname")
+        },
     )
 
 
