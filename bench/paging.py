@@ -221,7 +221,7 @@ def part_timers(url: str, db_kind: str, quick: bool) -> None:
     start = datetime.now(UTC) + timedelta(seconds=lead)
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    stop_at = start.timestamp() + window + (15.0 if quick else 60.0)
+    stop_at = start.timestamp() + window + (8.0 if quick else 60.0)
     child = ctx.Process(target=_timer_worker, args=(url, count, stop_at, results))
     child.start()
     t0 = time.monotonic()

@@ -89,6 +89,17 @@ def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
 
 
 @pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    """PostgreSQL only, for behaviour SQLite does not have (row locks, SKIP LOCKED)."""
+    database = Database(pg_url, pool_size=5, max_overflow=5)
+    try:
+        yield database
+    finally:
+        _truncate_all(database)
+        database.dispose()
+
+
+@pytest.fixture
 def sqlite_db(tmp_path: Any) -> Iterator[Database]:
     """SQLite only, for tests of logic that does not depend on the database."""
     database = Database(f"sqlite:///{tmp_path}/warroom.db")

@@ -357,9 +357,9 @@ def test_bad_input_is_refused(db: Database, clock: FakeClock) -> None:
         assert err.value.field == "max_attempts"
 
 
-def test_claims_skip_rows_locked_by_another_worker(db: Database, clock: FakeClock) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has a single writer")
+def test_claims_skip_rows_locked_by_another_worker(pg_db: Database, clock: FakeClock) -> None:
+    # SKIP LOCKED is PostgreSQL's; SQLite has a single writer and needs no such test.
+    db = pg_db
     ids = {_enqueue(db, clock, "test.record", {"n": n}) for n in range(6)}
     lease = timedelta(minutes=1)
     first = db.sessions()
