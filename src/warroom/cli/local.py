@@ -174,3 +174,36 @@ def _redact(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
+
+
+def login(
+    url: str = typer.Option(..., "--url", help="Where warroom serves"),
+    token: str = typer.Option(
+        ...,
+        "--token",
+        prompt=True,
+        hide_input=True,
+        help="An API token (prompted for when not given)",
+    ),
+) -> None:
+    """Check a token against the server and keep URL and token in the user's config file."""
+    import json
+
+    import httpx
+
+    from warroom.cli.client import ApiClient, ApiError, config_path
+
+    api = ApiClient(
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    )
+    try:
+        me = api.get("/api/v1/me")
+    except ApiError as exc:
+        fail(f"login failed: {exc.message}")
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The token is a secret: the file is readable by its owner only.
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps({"url": url, "token": token}, indent=2) + "\n")
+    typer.echo(f"logged in to {url} as {me['email']} ({me['role']}); saved to {path}")
