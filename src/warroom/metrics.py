@@ -26,13 +26,13 @@ import hmac
 from fastapi import APIRouter, Request, Response
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session
 
 from warroom.auth.service import authenticate
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep, bearer_token
 from warroom.errors import Forbidden, Unauthorized
+from warroom.settings import Settings
 
 ALERTS_RECEIVED = Counter(
     "warroom_alerts_received",
@@ -44,12 +44,6 @@ NOTIFICATION_ATTEMPTS = Counter(
     "Delivery attempts made by this process's workers, by URL scheme and result",
     ["scheme", "result"],
 )
-
-
-class MetricsOptions(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WARROOM_", extra="ignore")
-
-    metrics_token: str = ""
 
 
 router = APIRouter(tags=["health"])
@@ -66,9 +60,9 @@ def _authorize(request: Request, session: Session, clock: Clock) -> None:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("missing credential: send 'Authorization: Bearer <token>'")
-    static = getattr(request.app.state.settings, "metrics_token", "") or (
-        MetricsOptions().metrics_token
-    )
+    # The app's settings, else the environment now (a token set after the app was built).
+    settings: Settings = request.app.state.settings
+    static = settings.metrics_token or Settings().metrics_token
     if static and hmac.compare_digest(static.encode(), token.encode()):
         return
     principal = authenticate(session, clock, token)

@@ -9,7 +9,6 @@ acknowledged incident stops escalation pages; a resolved one stops every page).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,8 +29,6 @@ from warroom.settings import Settings
 NOTIFY_KIND = "paging.notify"
 ACTOR = "warroom:paging"
 REASONS = ("escalation", "unresolved", "manual")
-# The Apprise mailto:// URL (server, sender, mode) that e-mail contact methods go through.
-DEFAULT_SMTP_URL = "mailto://localhost:25?from=warroom@localhost&mode=insecure"
 log = logging.getLogger("warroom.paging")
 
 
@@ -47,11 +44,11 @@ class PageRequest:
     actor: str = ACTOR
 
 
-def contact_url(contact: ContactMethod) -> str:
-    """The Apprise URL of a contact method; e-mail goes through WARROOM_SMTP_URL."""
+def contact_url(contact: ContactMethod, smtp_url: str | None = None) -> str:
+    """The Apprise URL of a contact method; e-mail goes through `smtp_url` (WARROOM_SMTP_URL)."""
     if contact.kind != "email":
         return contact.address
-    base = os.environ.get("WARROOM_SMTP_URL", DEFAULT_SMTP_URL)
+    base = smtp_url if smtp_url is not None else Settings().smtp_url
     joiner = "&" if "?" in base else "?"
     return f"{base}{joiner}to={contact.address}"
 
