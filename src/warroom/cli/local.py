@@ -107,6 +107,9 @@ def bootstrap(
         typer.echo("")
         typer.echo(f"  export WARROOM_URL={url}")
         typer.echo(f"  export WARROOM_TOKEN={plaintext}")
+        typer.echo("")
+        typer.echo("or log the CLI in once (kept in your user config, readable by you only):")
+        typer.echo(f"  .venv/bin/warroom login --url {url} --token {plaintext}")
     else:
         typer.echo(f"An admin token already exists for {admin_email}. Lost it? Run:")
         typer.echo(
