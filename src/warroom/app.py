@@ -24,11 +24,11 @@ log = logging.getLogger("warroom")
 
 # Each domain contributes one router; a domain adds its module here.
 ROUTERS = [
+    "warroom.intake.api",  # first: routes are matched in order, and intake is the hot path
     "warroom.auth.api",
     "warroom.config.api",
     "warroom.catalog.api",
     "warroom.incidents.api",
-    "warroom.intake.api",
     "warroom.evidence.api",
     "warroom.audit.api",
     "warroom.engine.api",

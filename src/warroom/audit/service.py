@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from warroom.audit.chain import event_hash, normalise_payload
 from warroom.audit.models import GLOBAL_CHAIN, ChainHead, TimelineEvent
@@ -54,49 +54,71 @@ def record(
         payload=body,
         prev_hash=prev_hash,
     )
-    event = TimelineEvent(
-        chain=chain,
-        seq=seq,
-        incident_id=incident_id,
-        kind=kind,
-        actor=actor,
-        occurred_at=occurred_at,
-        payload=body,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
+    values = {
+        "chain": chain,
+        "seq": seq,
+        "incident_id": incident_id,
+        "kind": kind,
+        "actor": actor,
+        "occurred_at": occurred_at,
+        "payload": body,
+        "prev_hash": prev_hash,
+        "hash": digest,
+        "starred": False,
+    }
+    # A Core INSERT (cheaper than a flush); the returned event is then attached to the session
+    # as the persistent object of that row, without a second INSERT.
+    event_id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+    event = TimelineEvent(id=event_id, **values)
+    make_transient_to_detached(event)
     session.add(event)
-    session.flush()
     _set_head_hash(session, chain, digest)
     publish(session, clock, DomainEvent(kind, incident_id, actor, body, event.id))
     return event
 
 
+# Built once: every append runs these, and building a statement costs more than running it.
+_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
+_HEADS: Table = ChainHead.__table__  # type: ignore[assignment]
+_EVENTS: Table = TimelineEvent.__table__  # type: ignore[assignment]
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_BUMP_INCIDENT_HEAD = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("_chain"))
+    .values(last_event_seq=_INCIDENTS.c.last_event_seq + 1)
+    .returning(_INCIDENTS.c.last_event_seq, _INCIDENTS.c.last_event_hash)
+)
+_BUMP_GLOBAL_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("_chain"))
+    .values(last_seq=_HEADS.c.last_seq + 1)
+    .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
+)
+_SET_INCIDENT_HASH = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("_chain"))
+    .values(last_event_hash=bindparam("_digest"))
+)
+_SET_GLOBAL_HASH = (
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("_chain"))
+    .values(last_hash=bindparam("_digest"))
+)
+
+
 def _advance_head(session: Session, chain: int) -> tuple[int, str]:
     # An UPDATE, not a SELECT: it takes the row lock on PostgreSQL and the write lock on
     # SQLite before the head is read, so concurrent appends to one chain serialise.
+    session.flush()  # pending changes first, as an ORM statement's autoflush would
+    conn = session.connection()
     if chain != GLOBAL_CHAIN:
-        stmt = (
-            update(Incident)
-            .where(Incident.id == chain)
-            .values(last_event_seq=Incident.last_event_seq + 1)
-            .returning(Incident.last_event_seq, Incident.last_event_hash)
-            .execution_options(synchronize_session=False)
-        )
-        row = session.execute(stmt).one_or_none()
+        row = conn.execute(_BUMP_INCIDENT_HEAD, {"_chain": chain}).one_or_none()
         if row is None:
             raise NotFound(f"no incident with id {chain}", field="incident_id")
         _expire_head(session, chain)
         return int(row[0]), str(row[1])
     for _ in range(2):
-        head = (
-            update(ChainHead)
-            .where(ChainHead.chain == chain)
-            .values(last_seq=ChainHead.last_seq + 1)
-            .returning(ChainHead.last_seq, ChainHead.last_hash)
-            .execution_options(synchronize_session=False)
-        )
-        found = session.execute(head).one_or_none()
+        found = conn.execute(_BUMP_GLOBAL_HEAD, {"_chain": chain}).one_or_none()
         if found is not None:
             return int(found[0]), str(found[1])
         _insert_head(session, chain)
@@ -122,21 +144,12 @@ def _expire_head(session: Session, chain: int) -> None:
 
 
 def _set_head_hash(session: Session, chain: int, digest: str) -> None:
+    params = {"_chain": chain, "_digest": digest}
     if chain != GLOBAL_CHAIN:
-        session.execute(
-            update(Incident)
-            .where(Incident.id == chain)
-            .values(last_event_hash=digest)
-            .execution_options(synchronize_session=False)
-        )
+        session.connection().execute(_SET_INCIDENT_HASH, params)
         _expire_head(session, chain)
     else:
-        session.execute(
-            update(ChainHead)
-            .where(ChainHead.chain == chain)
-            .values(last_hash=digest)
-            .execution_options(synchronize_session=False)
-        )
+        session.connection().execute(_SET_GLOBAL_HASH, params)
 
 
 def _page_query(

@@ -177,10 +177,17 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPLY_LOCK})
 
 
+# Built once: current_document runs on every intake request, and building a statement costs
+# more than running this one.
+_LATEST = (
+    select(ConfigRevision.__table__.c.id, ConfigRevision.__table__.c.digest)
+    .order_by(ConfigRevision.__table__.c.id.desc())
+    .limit(1)
+)
+
+
 def _latest(session: Session) -> tuple[int, str] | None:
-    row = session.execute(
-        select(ConfigRevision.id, ConfigRevision.digest).order_by(ConfigRevision.id.desc()).limit(1)
-    ).first()
+    row = session.connection().execute(_LATEST).first()
     return None if row is None else (row[0], row[1])
 
 

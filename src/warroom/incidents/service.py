@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -56,6 +56,7 @@ __all__ = [
     "get_incident",
     "get_incident_by_id",
     "is_member",
+    "is_open",
     "list_hypotheses",
     "list_incidents",
     "list_tasks",
@@ -188,6 +189,22 @@ def get_incident_by_id(session: Session, incident_id: int) -> Incident:
     if incident is None:
         raise NotFound(f"no incident with id {incident_id}", field="incident_id")
     return incident
+
+
+_NUMBER_IF_OPEN = select(Incident.__table__.c.number).where(
+    Incident.__table__.c.id == bindparam("_id"),
+    Incident.__table__.c.status.in_(lifecycle.OPEN_STATUSES),
+)
+
+
+def is_open(session: Session, incident_id: int) -> int | None:
+    """The number of this incident if it is open (not resolved or closed), else None.
+
+    A light read for hot paths (alert intake) that need no Incident object.
+    """
+    session.flush()  # an Incident changed in this session counts, as with an ORM query
+    number = session.connection().execute(_NUMBER_IF_OPEN, {"_id": incident_id}).scalar()
+    return None if number is None else int(number)
 
 
 def find_open_by_dedup_group(session: Session, dedup_group: str) -> Incident | None:

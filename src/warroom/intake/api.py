@@ -30,7 +30,6 @@ from warroom.intake.schemas import Batch
 from warroom.intake.state import IntakeConfig
 
 router = APIRouter(tags=["intake"])
-router.include_router(api_alerts.router)
 
 WEBHOOK_TYPES = ("alertmanager", "grafana")
 
@@ -238,6 +237,10 @@ async def opsgenie_update(request: Request, identifier: str, part: str) -> JSONR
     return await _opsgenie(
         request, lambda data: opsgenie.parse_action(identifier, "alias", data, "update")
     )
+
+
+# Included last: the intake endpoints above are matched first, as they are the busiest routes.
+router.include_router(api_alerts.router)
 
 
 def setup(app: FastAPI) -> None:

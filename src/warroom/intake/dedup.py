@@ -1,8 +1,9 @@
 """Dedup: one open alert per (integration, fingerprint), written with few round trips.
 
-Reads the open alerts of a batch with one query, bumps repeats with one UPDATE, resolves with
-one executemany, and inserts new alerts in bulk with ON CONFLICT DO NOTHING on the partial unique
-index, so that a concurrent writer who inserted the same alert first turns ours into a repeat.
+Bumps the repeats of a batch with one UPDATE ... RETURNING (for an unchanged snapshot re-send
+that is all), reads the open alerts of the rest with one query, resolves with one executemany,
+and inserts new alerts in bulk with ON CONFLICT DO NOTHING on the partial unique index, so that
+a concurrent writer who inserted the same alert first turns ours into a repeat.
 """
 
 from __future__ import annotations
@@ -111,13 +112,29 @@ def bump(session: Session, ids: list[int], now: datetime) -> None:
         conn.execute(_BUMP, {"ids": part, "now": now})
 
 
-def bump_fingerprints(session: Session, integration: str, fps: list[str], now: datetime) -> None:
+_BUMP_OPEN = (
+    update(ALERTS)
+    .where(
+        C.integration == bindparam("_integration"),
+        C.resolved_at.is_(None),
+        C.fingerprint.in_(bindparam("_fps", expanding=True)),
+    )
+    .values(count=C.count + 1, last_seen_at=bindparam("_now"))
+    .returning(C.fingerprint)
+)
+
+
+def bump_fingerprints(
+    session: Session, integration: str, fps: list[str], now: datetime
+) -> set[str]:
+    """Count a repeat on the open alerts with these fingerprints; the fingerprints found."""
+    found: set[str] = set()
     for part in chunks(fps):
-        session.connection().execute(
-            update(ALERTS)
-            .where(C.integration == integration, C.resolved_at.is_(None), C.fingerprint.in_(part))
-            .values(count=C.count + 1, last_seen_at=now)
+        rows = session.connection().execute(
+            _BUMP_OPEN, {"_integration": integration, "_fps": part, "_now": now}
         )
+        found.update(fp for (fp,) in rows)
+    return found
 
 
 def _older(alert: NormalisedAlert, row: OpenRow) -> bool:
@@ -134,11 +151,15 @@ def classify(
 ) -> Outcome:
     """Sort a batch into repeats (bumped here), new, resolved, acknowledged and ignored."""
     alerts = unique_by_fingerprint(alerts)
-    existing, stale = lookup(session, integration, alerts)
+    # Firing alerts that are open already are repeats: bumped at once, by fingerprint.
+    firing = [a.fingerprint for a in alerts if a.status == FIRING]
+    bumped = bump_fingerprints(session, integration, firing, now) if firing else set()
+    rest = [a for a in alerts if a.fingerprint not in bumped]
+    existing, stale = lookup(session, integration, rest) if rest else ({}, set())
     out = Outcome()
-    repeat_ids: list[int] = []
+    repeat_ids: list[int] = []  # opened by a concurrent writer since the bump
     candidates: list[NormalisedAlert] = []
-    for alert in alerts:
+    for alert in rest:
         row = existing.get(alert.fingerprint)
         if alert.status == FIRING:
             if row is not None:
@@ -163,8 +184,20 @@ def classify(
         else:
             out.new.append(alert)
     bump(session, sorted(repeat_ids), now)
-    out.repeats = len(repeat_ids)
+    out.repeats = len(bumped) + len(repeat_ids)
     return out
+
+
+_RESOLVE = (
+    update(ALERTS)
+    .where(and_(C.id == bindparam("_id"), C.resolved_at.is_(None)))
+    .values(
+        status=RESOLVED,
+        resolved_at=bindparam("_now"),
+        last_seen_at=bindparam("_now"),
+        ends_at=bindparam("_ends"),
+    )
+)
 
 
 def resolve_rows(
@@ -174,33 +207,43 @@ def resolve_rows(
         return 0
     # Rows in id order everywhere, so that concurrent transactions lock them in the same order.
     ordered = sorted(items, key=lambda item: item[1].id)
-    params = [{"_id": row.id, "_ends": alert.ends_at or now} for alert, row in ordered]
-    stmt = (
-        update(ALERTS)
-        .where(and_(C.id == bindparam("_id"), C.resolved_at.is_(None)))
-        .values(status=RESOLVED, resolved_at=now, last_seen_at=now, ends_at=bindparam("_ends"))
-    )
-    result = session.connection().execute(stmt, params)
+    params = [{"_id": row.id, "_ends": alert.ends_at or now, "_now": now} for alert, row in ordered]
+    result = session.connection().execute(_RESOLVE, params)
     return int(getattr(result, "rowcount", len(params)) or 0)
+
+
+_ACKNOWLEDGE = (
+    update(ALERTS)
+    .where(C.id.in_(bindparam("ids", expanding=True)), C.acknowledged_at.is_(None))
+    .values(acknowledged_at=bindparam("now"), last_seen_at=bindparam("now"))
+)
 
 
 def acknowledge_rows(session: Session, ids: list[int], now: datetime) -> None:
     for part in chunks(ids):
-        session.connection().execute(
-            update(ALERTS)
-            .where(C.id.in_(part), C.acknowledged_at.is_(None))
-            .values(acknowledged_at=now, last_seen_at=now)
+        session.connection().execute(_ACKNOWLEDGE, {"ids": part, "now": now})
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, fingerprint; built once per dialect."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        stmt = _INSERTS[dialect] = (
+            insert(ALERTS)
+            .on_conflict_do_nothing(
+                index_elements=["integration", "fingerprint"],
+                index_where=text("resolved_at IS NULL"),
+            )
+            .returning(C.id, C.fingerprint)
         )
-
-
-def _insert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as lite_insert
-
-    return lite_insert
+    return stmt
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -211,38 +254,38 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """
     if not rows:
         return {}
-    insert = _insert(session.get_bind().dialect.name)
-    stmt = (
-        insert(ALERTS)
-        .on_conflict_do_nothing(
-            index_elements=["integration", "fingerprint"],
-            index_where=text("resolved_at IS NULL"),
-        )
-        .returning(C.id, C.fingerprint)
-    )
+    stmt = _insert_statement(session.get_bind().dialect.name)
     result = session.connection().execute(stmt, rows)
     return {row.fingerprint: row.id for row in result}
+
+
+_OPEN_COUNTS = (
+    select(C.incident_id, func.count())
+    .where(C.incident_id.in_(bindparam("ids", expanding=True)), C.resolved_at.is_(None))
+    .group_by(C.incident_id)
+)
 
 
 def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
     """incident id -> number of its alerts still open."""
     if not incident_ids:
         return {}
-    rows = session.connection().execute(
-        select(C.incident_id, func.count())
-        .where(C.incident_id.in_(incident_ids), C.resolved_at.is_(None))
-        .group_by(C.incident_id)
-    )
+    rows = session.connection().execute(_OPEN_COUNTS, {"ids": sorted(incident_ids)})
     counts = {int(r[0]): int(r[1]) for r in rows}
     return {i: counts.get(i, 0) for i in incident_ids}
+
+
+_LINK = (
+    update(ALERTS)
+    .where(C.id.in_(bindparam("ids", expanding=True)))
+    .values(incident_id=bindparam("_incident_id"), incident_number=bindparam("_number"))
+)
 
 
 def link_incident(session: Session, ids: list[int], incident_id: int, number: int) -> None:
     for part in chunks(ids):
         session.connection().execute(
-            update(ALERTS)
-            .where(C.id.in_(part))
-            .values(incident_id=incident_id, incident_number=number)
+            _LINK, {"ids": part, "_incident_id": incident_id, "_number": number}
         )
 
 

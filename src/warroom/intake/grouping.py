@@ -54,14 +54,16 @@ def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) 
     }
 
 
-def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> Any:
+def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> tuple[int, int] | None:
+    """(id, number) of the open incident this group joins, if any."""
     # Fast path: the incident the group's newest alert joined, if it is still open.
     last = dedup.last_incident_of_group(session, group_key)
     if last is not None:
-        incident = incidents.get_incident_by_id(session, last)
-        if incident.status in OPEN:
-            return incident
-    return incidents.find_open_by_dedup_group(session, dedup_key)
+        number = incidents.is_open(session, last)
+        if number is not None:
+            return last, number
+    incident = incidents.find_open_by_dedup_group(session, dedup_key)
+    return None if incident is None else (incident.id, incident.number)
 
 
 def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
@@ -86,12 +88,13 @@ def place(
     _serialise(session, key)
     actor = f"intake:{integration}"
     payload = _alert_payload(group.alerts, integration)
-    incident = _open_incident_of(session, group.key, key)
+    found = _open_incident_of(session, group.key, key)
     reason = "group"
-    if incident is None:
-        incident = _inhibiting(session, cfg, group.decision)
+    if found is None:
+        inhibiting = _inhibiting(session, cfg, group.decision)
+        found = None if inhibiting is None else (inhibiting.id, inhibiting.number)
         reason = "inhibit"
-    if incident is None:
+    if found is None:
         first = group.alerts[0][0]
         try:
             with session.begin_nested():
@@ -110,18 +113,18 @@ def place(
             # The alert is stored either way; a config gap must not lose it.
             log.error("intake: could not open an incident for group %s: %s", key, exc.message)
             return None
+        found = (incident.id, incident.number)
         kind = "intake:alert:fired"
         payload.update(route=group.decision.route, runbooks=group.decision.runbooks)
     else:
         kind = "intake:alert:grouped"
         payload["reason"] = reason
-    dedup.link_incident(
-        session, [row_id for _, row_id in group.alerts], incident.id, incident.number
-    )
+    incident_id, number = int(found[0]), int(found[1])
+    dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident_id, number)
     timeline.record(
-        session, clock, incident_id=incident.id, kind=kind, actor=actor, payload=payload
+        session, clock, incident_id=incident_id, kind=kind, actor=actor, payload=payload
     )
-    return int(incident.id), int(incident.number)
+    return incident_id, number
 
 
 def on_resolved(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -63,20 +64,24 @@ def parse_time(value: Any, where: str, *, required: bool = True) -> datetime | N
     year, month, day, hour, minute, second, frac, zone = m.groups()
     if year == "0001":
         return None
-    if zone in ("Z", "z"):
-        tz: timezone = UTC
-    else:
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
     micro = int((frac or "0").ljust(6, "0")[:6])
     try:
         when = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, _zone(zone)
         )
     except ValueError as exc:
         raise Invalid(f"{where}: {value[:40]!r} is not a valid time ({exc})", field=where) from None
-    return when.astimezone(UTC)
+    return when if when.tzinfo is UTC else when.astimezone(UTC)
+
+
+@lru_cache(maxsize=256)
+def _zone(zone: str) -> timezone:
+    """The fixed offset of "Z", "+02:00" or "-0130" (senders repeat a few; built once each)."""
+    if zone in ("Z", "z"):
+        return UTC
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
 
 
 def obj(value: Any, where: str, *, required: bool = True) -> dict[str, Any]:

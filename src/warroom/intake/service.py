@@ -3,11 +3,11 @@ manage silences, explain routing. Nothing here commits or calls out."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, bindparam, event, select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
@@ -36,7 +36,7 @@ class IngestResult:
     alert_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**vars(self), "incidents": list(self.incidents), "alert_ids": list(self.alert_ids)}
 
     def count(self, integration: str) -> None:
         """Add this request's outcome to the process's /metrics counters."""
@@ -48,13 +48,18 @@ class IngestResult:
                 ALERTS_RECEIVED.labels(integration=integration, status=status).inc(value)
 
 
+_SILENCES: Table = Silence.__table__  # type: ignore[assignment]
+_ACTIVE_SILENCES = select(_SILENCES.c.id, _SILENCES.c.matchers).where(
+    _SILENCES.c.expired_at.is_(None),
+    _SILENCES.c.starts_at <= bindparam("now"),
+    _SILENCES.c.ends_at > bindparam("now"),
+)
+
+
 def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:
     """Silences in force now, compiled."""
-    rows = session.execute(
-        select(Silence.id, Silence.matchers).where(
-            Silence.expired_at.is_(None), Silence.starts_at <= now, Silence.ends_at > now
-        )
-    )
+    session.flush()  # a silence added in this session counts, as with an ORM query
+    rows = session.connection().execute(_ACTIVE_SILENCES, {"now": now})
     return [ActiveSilence(r.id, [parse_matcher(m) for m in r.matchers]) for r in rows]
 
 
