@@ -50,7 +50,9 @@ def _parse_later(fn: Any, *args: Any) -> tuple[Batch | None, WarroomError | None
         return None, exc
 
 
-@router.api_route("/api/v1/intake/alertmanager", methods=["POST", "PUT"], status_code=202)
+# Grafana's webhook contact point may be set to PUT; each method needs its own operation id.
+@router.put("/api/v1/intake/alertmanager", status_code=202, operation_id="intake_alertmanager_put")
+@router.post("/api/v1/intake/alertmanager", status_code=202, operation_id="intake_alertmanager")
 async def alertmanager_webhook(request: Request) -> JSONResponse:
     """Alertmanager v4 or Grafana v1 webhook, told apart by the body."""
     body = await read_body(request, _limit(request))
