@@ -17,8 +17,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/warroom.db"
     # Base URL people reach warroom at; used in links inside pages and e-mails.
     public_url: str = "http://127.0.0.1:8080"
-    # Secret for signed links (ack/resolve from a page) and heartbeat ping keys. Empty: pages
-    # carry no ack/resolve links and heartbeats have no ping URL.
+    # Secret for signed links (ack/resolve from a page) and heartbeat ping keys. Empty: `serve`
+    # and `worker` use the key kept in data_dir/secret_key, creating it on first start.
     secret_key: str = ""
     max_body_bytes: int = 1_048_576
     evidence_max_bytes: int = 10 * 1_048_576
@@ -34,3 +34,21 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """The configured secret key, or the one kept in data_dir (created on first use).
+
+    A single-host install then signs page links without any setup; a split deployment sets
+    WARROOM_SECRET_KEY on every process instead.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    import secrets
+
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()

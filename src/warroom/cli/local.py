@@ -159,6 +159,10 @@ def serve(
                 f"refusing to start: {config} has {len(problems)} problem(s); "
                 "the database was left untouched"
             )
+    from warroom.settings import Settings, ensure_secret_key
+
+    # uvicorn builds the app from the environment; pass the key on so page links are signed.
+    os.environ["WARROOM_SECRET_KEY"] = ensure_secret_key(Settings())
     if no_engine:
         os.environ["WARROOM_ENGINE"] = "off"
     uvicorn.run(

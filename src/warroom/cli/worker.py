@@ -24,9 +24,10 @@ def worker(
     from warroom.db import Database
     from warroom.engine.options import EngineOptions
     from warroom.engine.worker import Worker
-    from warroom.settings import Settings
+    from warroom.settings import Settings, ensure_secret_key
 
     settings = Settings()
+    settings.secret_key = ensure_secret_key(settings)
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
