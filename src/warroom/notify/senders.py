@@ -95,7 +95,12 @@ class AppriseSender:
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load {redact(url)}", retryable=False)
         with apprise.LogCapture(level=logging.INFO) as logs:
-            ok = bool(notifier.notify(title=message.title, body=message.body))
+            # Bodies are plain text: said so, e-mail keeps its line breaks (one link a line).
+            ok = bool(
+                notifier.notify(
+                    title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
+                )
+            )
         return SendResult(ok, _clean_log(logs.getvalue()) or ("sent" if ok else "failed"))
 
 

@@ -91,7 +91,8 @@ def test_email_arrives_at_a_real_smtp_server(
 ) -> None:
     with smtp_server() as box:
         url = f"mailto://127.0.0.1:{box.port}/alice@example.com?from=warroom@example.com"
-        msg_id = queue(db, clock, url, "page:3", body="Resolve: http://127.0.0.1/l/xyz")
+        body = "Acknowledge: http://127.0.0.1/l/abc\nResolve: http://127.0.0.1/l/xyz"
+        msg_id = queue(db, clock, url, "page:3", body=body)
         worker.run_once()
         _assert_one_mail(box)
     msg = get(db, msg_id)
@@ -104,8 +105,10 @@ def _assert_one_mail(box: Mailbox) -> None:
     assert mail["To"] == "alice@example.com"
     assert mail["Subject"] == "[SEV1] INC-1: checkout down"
     text = mail.get_payload(decode=True) if not mail.is_multipart() else None
-    body = text.decode() if isinstance(text, bytes) else str(mail)
+    body = (text.decode() if isinstance(text, bytes) else str(mail)).replace("\r\n", "\n")
     assert "http://127.0.0.1/l/xyz" in body
+    if "Acknowledge:" in body:  # each link stays on its own line in the plain-text mail
+        assert "Acknowledge: http://127.0.0.1/l/abc\nResolve: http://127.0.0.1/l/xyz" in body
 
 
 def test_failing_url_retries_then_fails_and_the_next_message_still_goes(
