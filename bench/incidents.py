@@ -24,23 +24,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import functools
 import os
 import random
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-PG_ADMIN_URL = os.environ.get(
-    "WARROOM_BENCH_PG_URL",
-    os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-)
+import benchlib
+from benchlib import fresh_database, percentile
+
+log = functools.partial(benchlib.log, "incidents")
+emit = functools.partial(benchlib.emit, "incidents")
+
 SEVERITIES = ["SEV0", "SEV1", "SEV2", "SEV3"]
 SERVICES = [f"svc-{i:02d}" for i in range(20)]
 # Most incidents of a year are closed; a few are live.
@@ -52,51 +50,6 @@ STATUSES = (
     + ["triggered"] * 3
 )
 START = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"[incidents] {message}\n")
-    sys.stderr.flush()
-
-
-def emit(metric: str, value: float, unit: str, **context: Any) -> None:
-    line = {"bench": "incidents", "metric": metric, "value": round(value, 3), "unit": unit}
-    line.update(context)
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-@contextlib.contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A new database migrated with the real migrations; dropped afterwards."""
-    from warroom.migrate import upgrade
-
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/bench.db"
-            upgrade(url)
-            yield url
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"warroom_bench_incidents_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _incident_rows(count: int, big: int) -> list[dict[str, Any]]:
@@ -251,53 +204,29 @@ def load_fixtures(url: str, count: int, big_events: int) -> tuple[int, str]:
     return big, token
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def server(url: str) -> Iterator[str]:
     """A real uvicorn serving warroom on 127.0.0.1, engine off."""
-    import httpx
-
-    port = free_port()
+    port = benchlib.free_port()
     env = dict(
         os.environ, WARROOM_DATABASE_URL=url, WARROOM_ENGINE="off", WARROOM_SECRET_KEY="bench"
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "warroom.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not come up")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "warroom.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with benchlib.server_process(command, port, env=env, timeout=30):
+        yield f"http://127.0.0.1:{port}"
 
 
 def measure(base: str, token: str, big: int, requests: int) -> dict[str, list[float]]:
@@ -351,7 +280,7 @@ def measure(base: str, token: str, big: int, requests: int) -> dict[str, list[fl
 
 
 def run(kind: str, count: int, big_events: int, requests: int) -> None:
-    with fresh_database(kind) as url:
+    with fresh_database(kind, "incidents") as url:
         big, token = load_fixtures(url, count, big_events)
         with server(url) as base:
             timings = measure(base, token, big, requests)

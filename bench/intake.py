@@ -30,29 +30,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
+import functools
 import json
 import multiprocessing as mp
-import os
 import random
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import benchlib
+from benchlib import free_port, fresh_database
+
 from warroom.intake.schemas import label_fingerprint
 
-PG_ADMIN_URL = os.environ.get(
-    "WARROOM_BENCH_PG_URL",
-    os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-)
+log = functools.partial(benchlib.log, "intake")
+emit = functools.partial(benchlib.emit, "intake")
+
 SECRET = "bench-secret-0123456789abcdef"
 GROUP_SIZE = 10
 # Share of payloads in which one alert of the group resolves (and a new one replaces it in the
@@ -80,36 +78,6 @@ routes:
     severity: {{map: {{critical: SEV1, warning: SEV3}}, default: SEV3}}
     group_by: [alertname, service]
 """
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"[intake] {message}\n")
-    sys.stderr.flush()
-
-
-def emit(metric: str, value: float, unit: str, **context: Any) -> None:
-    line = {"bench": "intake", "metric": metric, "value": round(value, 3), "unit": unit}
-    line.update(context)
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(port: int, path: str, deadline_s: float = 60) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status < 500:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path}")
 
 
 # ---- payloads -------------------------------------------------------------------------------
@@ -358,45 +326,14 @@ def run_senders(port: int, path: str, senders: int, seconds: float, target: str)
 
 
 @contextlib.contextmanager
-def database(kind: str, tmp: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp}/bench.db"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"warroom_bench_intake_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextlib.contextmanager
 def warroom_server(url: str, tmp: Path, workers: int = 1) -> Iterator[int]:
     config = tmp / "config"
     config.mkdir(exist_ok=True)
     (config / "intake.yaml").write_text(CONFIG)
     port = free_port()
-    env = {**os.environ, "WARROOM_DATABASE_URL": url, "WARROOM_LOG_LEVEL": "warning"}
-    exe = str(Path(sys.executable).with_name("warroom"))
-    cmd = [exe, "serve", "--config", str(config), "--port", str(port), "--no-engine"]
-    cmd += ["--workers", str(workers)]
-    with (tmp / "serve.log").open("w") as errors:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-    try:
-        wait_http(port, "/healthz")
+    args = ["--no-engine", "--workers", str(workers)]
+    with benchlib.warroom_serve(url, config, port, tmp / "serve.log", *args):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextlib.contextmanager
@@ -418,17 +355,8 @@ def alertmanager_server(tmp: Path) -> Iterator[int | None]:
         "--cluster.listen-address=",
         "--log.level=warn",
     ]
-    with (tmp / "am.log").open("w") as errors:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors)
-    try:
-        wait_http(port, "/-/ready")
+    with benchlib.server_process(cmd, port, log_path=tmp / "am.log", ready_path="/-/ready"):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def count_lost(url: str, firing: set[Any], resolved: set[Any]) -> int:
@@ -454,7 +382,7 @@ def bench_warroom(
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmpdir:
         tmp = Path(tmpdir)
         try:
-            ctx = database(kind, tmp)
+            ctx = fresh_database(kind, "intake", migrate=False)
             url = ctx.__enter__()
         except Exception as exc:  # PostgreSQL not reachable
             log(f"{kind}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")

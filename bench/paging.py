@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import functools
 import multiprocessing
 import os
 import signal
@@ -27,70 +27,21 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-PG_ADMIN_URL = os.environ.get(
-    "WARROOM_BENCH_PG_URL",
-    os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-)
+import benchlib
+from benchlib import fresh_database, percentile
+
+log = functools.partial(benchlib.log, "paging")
+emit = functools.partial(benchlib.emit, "paging")
+
 TIMER_KIND = "bench.timer"
 KILL_PREFIX = "bench-kill:"
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"[paging] {message}\n")
-    sys.stderr.flush()
-
-
-def emit(metric: str, value: float, unit: str, **context: Any) -> None:
-    line = {"bench": "paging", "metric": metric, "value": round(value, 3), "unit": unit}
-    line.update(context)
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-# -- databases ----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A new, migrated database URL; dropped (or deleted) afterwards."""
-    from warroom.migrate import upgrade
-
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/bench.db"
-            upgrade(url)
-            yield url
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"warroom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # -- a local webhook receiver -------------------------------------------------------------------
@@ -357,7 +308,7 @@ class Run:
 
     def database(self, kind: str) -> str:
         if kind not in self.urls:
-            self.urls[kind] = self.stack.enter_context(fresh_database(kind))
+            self.urls[kind] = self.stack.enter_context(fresh_database(kind, "paging"))
         return self.urls[kind]
 
 

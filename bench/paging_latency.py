@@ -15,50 +15,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import benchlib
+from benchlib import free_port, fresh_database, percentile
+
+log = functools.partial(benchlib.log, "paging:latency")
+emit = functools.partial(benchlib.emit, "paging")
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-alertmanager-secret-0123456789"
-PG_ADMIN_URL = os.environ.get(
-    "WARROOM_BENCH_PG_URL",
-    os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-)
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"[paging:latency] {message}\n")
-    sys.stderr.flush()
-
-
-def emit(metric: str, value: float, unit: str, **context: Any) -> None:
-    line = {"bench": "paging", "metric": metric, "value": round(value, 3), "unit": unit}
-    line.update(context)
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PageReceiver:
@@ -152,69 +127,13 @@ def alert(name: str) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.db"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"warroom_bench_lat_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextlib.contextmanager
-def serve(url: str, pack: Path, port: int, workdir: Path) -> Iterator[None]:
-    """`warroom serve` as a subprocess with the pack applied; stopped (SIGTERM) at the end."""
-    env = {
-        **os.environ,
-        "WARROOM_DATABASE_URL": url,
-        "WARROOM_SECRET_KEY": "bench-secret",
-        "WARROOM_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "WARROOM_DATA_DIR": str(workdir),
-        "WARROOM_LOG_LEVEL": "warning",
-    }
-    warroom = str(Path(sys.executable).parent / "warroom")
-    command = [warroom, "serve", "--config", str(pack), "--port", str(port)]
-    out = open(workdir / "serve.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None:
-                raise RuntimeError((workdir / "serve.log").read_text()[-3000:])
-            time.sleep(0.1)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        out.close()
-
-
 def measure(db_kind: str, quick: bool, url: str | None = None) -> tuple[list[float], int]:
     """Latencies (ms) of `count` alert-to-page paths, and how many pages never came."""
     import httpx
 
     count = 60 if quick else 500
     with (
-        contextlib.nullcontext(url) if url else database(db_kind) as url,
+        contextlib.nullcontext(url) if url else fresh_database(db_kind, "lat", False) as url,
         tempfile.TemporaryDirectory() as tmp,
         PageReceiver() as receiver,
     ):
@@ -222,7 +141,12 @@ def measure(db_kind: str, quick: bool, url: str | None = None) -> tuple[list[flo
         pack.mkdir()
         (pack / "bench.yaml").write_text(PACK.format(hook=receiver.url, secret=SECRET))
         port = free_port()
-        with serve(url, pack, port, Path(tmp)):
+        env = {
+            "WARROOM_SECRET_KEY": "bench-secret",
+            "WARROOM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "WARROOM_DATA_DIR": tmp,
+        }
+        with benchlib.warroom_serve(url, pack, port, Path(tmp) / "serve.log", **env):
             latencies: list[float] = []
             accepted: list[float] = []
             missing = 0

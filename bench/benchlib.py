@@ -1,0 +1,161 @@
+"""What the benchmarks in bench/ share (see ../shared/bench-format.md).
+
+The scripts run as `python bench/NAME.py`, so this module is imported as `benchlib`. It uses the
+standard library only at import time; warroom and SQLAlchemy are imported where needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+PG_ADMIN_URL = os.environ.get(
+    "WARROOM_BENCH_PG_URL",
+    os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+)
+WARROOM = str(Path(sys.executable).with_name("warroom"))
+
+
+def log(tag: str, message: str) -> None:
+    """Progress on standard error, as `[tag] message`."""
+    sys.stderr.write(f"[{tag}] {message}\n")
+    sys.stderr.flush()
+
+
+def emit(bench: str, metric: str, value: float, unit: str, **context: Any) -> None:
+    """One figure as a JSON line on standard output."""
+    line = {"bench": bench, "metric": metric, "value": round(value, 3), "unit": unit}
+    line.update(context)
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank q-th percentile (0-100); NaN for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, prefix: str, migrate: bool = True) -> Iterator[str]:
+    """A new database URL (SQLite in a temporary directory, or a new PostgreSQL database
+    created from PG_ADMIN_URL), migrated with the real migrations unless `migrate` is false;
+    deleted (dropped) afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"bench-{prefix}-") as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            if migrate:
+                _upgrade(url)
+            yield url
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"warroom_bench_{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        if migrate:
+            _upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _upgrade(url: str) -> None:
+    from warroom.migrate import upgrade
+
+    upgrade(url)
+
+
+def wait_http(
+    port: int,
+    path: str,
+    timeout: float = 60,
+    proc: subprocess.Popen[Any] | None = None,
+    log_path: Path | None = None,
+) -> None:
+    """Wait until GET 127.0.0.1:`port``path` answers below 500; fail early if `proc` exits."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                conn.request("GET", path)
+                if conn.getresponse().status < 500:
+                    return
+            finally:
+                conn.close()
+        if proc is not None and proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
+            raise RuntimeError(f"the server exited with {proc.returncode} before answering\n{tail}")
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path}")
+
+
+@contextlib.contextmanager
+def server_process(
+    command: list[str],
+    port: int,
+    *,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    ready_path: str = "/healthz",
+    timeout: float = 60,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server on 127.0.0.1:`port` until the context ends (SIGTERM, then SIGKILL after
+    20 s). Its output goes to `log_path` (or is inherited); waits for `ready_path` first."""
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(log_path.open("wb")) if log_path else None
+        proc = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT if out else None
+        )
+        try:
+            wait_http(port, ready_path, timeout, proc, log_path)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def warroom_serve(
+    url: str, config: Path, port: int, log_path: Path, *args: str, **env: str
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """`warroom serve --config CONFIG --port PORT ARGS...` on `url`, logging at warning level
+    (extra environment variables in `env`), its output in `log_path`; ready once /healthz is."""
+    command = [WARROOM, "serve", "--config", str(config), "--port", str(port), *args]
+    environment = {
+        **os.environ,
+        "WARROOM_DATABASE_URL": url,
+        "WARROOM_LOG_LEVEL": "warning",
+        **env,
+    }
+    return server_process(command, port, env=environment, log_path=log_path)
