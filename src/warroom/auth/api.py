@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from warroom.auth import service
 from warroom.auth.schemas import TokenCreate, TokenCreated, TokenOut, UserOut
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
-from warroom.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -33,16 +32,9 @@ def list_tokens(principal: Viewer, session: SessionDep) -> list[TokenOut]:
 def create_token(
     body: TokenCreate, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> TokenCreated:
-    email = body.user_email or principal.email
-    if email.lower() != principal.email and not principal.allows("admin"):
-        raise Forbidden("only admins may create tokens for other users", field="user_email")
-    user = service.get_user_by_email(session, email)
-    role = body.role or (principal.role if user.id == principal.user_id else user.role)
-    if user.id == principal.user_id and not principal.allows(role):
-        raise Forbidden(
-            f"your token has {principal.role}; it cannot mint a {role} token", field="role"
-        )
-    token, plaintext = service.create_token(session, clock, user, name=body.name, role=role)
+    token, plaintext = service.mint_token(
+        session, clock, principal, name=body.name, role=body.role, user_email=body.user_email
+    )
     session.commit()
     return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=plaintext)
 

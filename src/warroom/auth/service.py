@@ -114,11 +114,40 @@ def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
     )
 
 
+def mint_token(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    name: str,
+    role: str | None,
+    user_email: str | None,
+) -> tuple[ApiToken, str]:
+    """Mint a token on behalf of the caller; never wider than the caller's own token."""
+    email = (user_email or principal.email).lower()
+    if email != principal.email and not principal.allows("admin"):
+        raise Forbidden("only admin tokens may create tokens for other users", field="user_email")
+    user = get_user_by_email(session, email)
+    if not user.active:
+        raise Forbidden(f"{user.email} is deactivated", field="user_email")
+    role = role or min(principal.role, user.role, key=role_rank)
+    if not principal.allows(role):
+        raise Forbidden(
+            f"your token has {principal.role}; it cannot mint a {role} token", field="role"
+        )
+    return create_token(session, clock, user, name=name, role=role)
+
+
 def revoke_token(session: Session, clock: Clock, principal: Principal, token_id: int) -> ApiToken:
-    """Revoke a token; users may revoke their own, admins any."""
+    """Revoke a token: your own up to your token's scope (or the token itself); admins any."""
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != principal.user_id and not principal.allows("admin")):
         raise NotFound(f"no token {token_id}", field="token_id")
+    if token.id != principal.token_id and not principal.allows(token.role):
+        raise Forbidden(
+            f"your token has {principal.role}; it cannot revoke a {token.role} token",
+            field="token_id",
+        )
     if token.revoked_at is None:
         token.revoked_at = clock.now()
     return token
