@@ -35,10 +35,11 @@ system-deps: ## Install the Debian packages the end-to-end tests need (root only
 test: venv system-deps ## Install what the tests need and run every test
 	$(PY) -m pytest -q
 
-lint: venv ## ruff and mypy
+lint: venv ## ruff, mypy and the import contracts (no package cycles)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 BENCHES ?= incidents intake paging
 bench: venv ## Run every benchmark (JSON lines on stdout); BENCH_ARGS=--quick for a short run

@@ -14,11 +14,15 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 import warroom.models  # noqa: F401  (registers every table)
+from warroom import wiring
 from warroom.app import create_app
 from warroom.auth import service as auth_service
 from warroom.clock import FakeClock
 from warroom.db import Base, Database
 from warroom.settings import Settings
+
+# What the app factory and the worker do first: handlers, config sections, subscriptions.
+wiring.install()
 
 PG_ADMIN_URL = os.environ.get(
     "WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

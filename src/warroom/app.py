@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,29 +14,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from warroom import __version__
+from warroom import __version__, wiring
 from warroom.clock import Clock, SystemClock
 from warroom.db import Database
+from warroom.deps import RETRY_AFTER_SECONDS, RetryTransient
 from warroom.errors import WarroomError
 from warroom.settings import Settings
 
 log = logging.getLogger("warroom")
-
-# Each domain contributes one router; a domain adds its module here.
-ROUTERS = [
-    "warroom.intake.api",  # first: routes are matched in order, and intake is the hot path
-    "warroom.auth.api",
-    "warroom.config.api",
-    "warroom.catalog.api",
-    "warroom.incidents.api",
-    "warroom.evidence.api",
-    "warroom.audit.api",
-    "warroom.engine.api",
-    "warroom.notify.api",
-    "warroom.heartbeats.api",
-    "warroom.paging.api",
-    "warroom.metrics",
-]
 
 
 def create_app(
@@ -44,7 +29,7 @@ def create_app(
     *,
     db: Database | None = None,
     clock: Clock | None = None,
-    routers: list[str] | None = None,
+    routers: tuple[ModuleType, ...] | None = None,
 ) -> FastAPI:
     """Build the app; tests pass their own database and a FakeClock."""
     settings = settings or Settings()
@@ -81,12 +66,8 @@ def create_app(
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": database.dialect}
 
-    for name in routers if routers is not None else ROUTERS:
-        module = importlib.import_module(name)
-        app.include_router(module.router)
-        setup = getattr(module, "setup", None)
-        if setup is not None:
-            setup(app)
+    wiring.install()
+    wiring.include_routers(app, routers if routers is not None else wiring.ROUTERS)
     return app
 
 
@@ -112,9 +93,13 @@ def _field_of(loc: Any) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    # Transient database errors: the request runs again; what still fails is a JSON 4xx/5xx.
+    app.add_middleware(RetryTransient)
+
     @app.exception_handler(WarroomError)
     async def warroom_error(_: Request, exc: WarroomError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        busy = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status_code == 503 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=busy)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

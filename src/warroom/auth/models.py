@@ -8,8 +8,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db import Base
+from warroom.principal import ROLES
 
-ROLES = ("viewer", "responder", "admin")
+__all__ = ["ROLES", "ApiToken", "User"]
 
 
 class User(Base):

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from warroom.catalog import sync
 from warroom.config.document import ConfigDocument, Problems
-from warroom.config.registry import Section, register, registered
+from warroom.config.registry import Section, registered
 from warroom.config.targets import check_targets
 from warroom.config.types import ConfigModel, Duration, Email, Key, Target
 
@@ -209,7 +209,9 @@ def check_services(doc: ConfigDocument, problems: Problems) -> None:
             problems.add("services", index, "escalation_policy", message)
 
 
-register(
+# This domain's config sections; the composition root (warroom.wiring) registers them.
+SECTIONS: list[Section] = []
+SECTIONS.append(
     Section(
         "severities",
         SeverityConfig,
@@ -219,7 +221,7 @@ register(
         description="Severity levels, most severe first",
     )
 )
-register(
+SECTIONS.append(
     Section(
         "severity_matrix",
         SeverityMatrix,
@@ -229,7 +231,7 @@ register(
         description="Questions and rules that classify an incident into a severity",
     )
 )
-register(
+SECTIONS.append(
     Section(
         "users",
         UserConfig,
@@ -239,7 +241,7 @@ register(
         description="People",
     )
 )
-register(
+SECTIONS.append(
     Section(
         "teams",
         TeamConfig,
@@ -249,7 +251,7 @@ register(
         description="Teams",
     )
 )
-register(
+SECTIONS.append(
     Section(
         "services",
         ServiceConfig,

@@ -137,10 +137,12 @@ def silence_expire(silence_id: int) -> None:
 
 
 def _offline(config: Path, labels: dict[str, str], integration: str) -> dict[str, Any]:
+    from warroom import wiring
     from warroom.config import service as config_service
     from warroom.intake.routing import group_key
     from warroom.intake.state import compile_document
 
+    wiring.install()
     doc, problems = config_service.load_directory(config)
     if problems:
         for line in problems:

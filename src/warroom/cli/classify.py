@@ -66,8 +66,10 @@ def _matrix(config: Path | None) -> tuple[dict[str, Any], Any]:
 
         with api_errors():
             return client().get("/api/v1/severity-matrix"), None
+    from warroom import wiring
     from warroom.config.service import load_directory
 
+    wiring.install()
     doc, problems = load_directory(config)
     if problems:
         for line in problems:

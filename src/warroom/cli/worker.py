@@ -20,6 +20,7 @@ def worker(
     import signal
     import threading
 
+    from warroom import wiring
     from warroom.clock import SystemClock
     from warroom.db import Database
     from warroom.engine.options import EngineOptions
@@ -46,6 +47,7 @@ def worker(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    wiring.install()
     try:
         Worker(db, SystemClock(), settings, name, options=options).run_forever(stop)
     finally:

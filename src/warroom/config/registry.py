@@ -2,14 +2,14 @@
 
 A config directory holds YAML files; each file has top-level keys such as `severities:`,
 `services:` or `routes:`. Every key belongs to one registered Section, declared in the owning
-domain's `config.py` and listed in SECTION_MODULES. The config package loads the files, validates
+domain's `config.py` (its `SECTIONS` list) and registered by the composition root
+(`warroom.wiring.install`). The config package loads the files, validates
 every item with the section's pydantic model, runs each section's cross-reference check, then
 computes a plan and applies it, section by section in `order`, in one transaction.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,14 +21,6 @@ if TYPE_CHECKING:
 
     from warroom.clock import Clock
     from warroom.config.document import ConfigDocument, Plan, Problems
-
-# Domains that own config sections; a domain adds its module here.
-SECTION_MODULES = [
-    "warroom.catalog.config",
-    "warroom.intake.config",
-    "warroom.heartbeats.config",
-    "warroom.paging.config",
-]
 
 CheckFn = Callable[["ConfigDocument", "Problems"], None]
 ApplyFn = Callable[["Session", "Clock", "ConfigDocument", "Plan"], None]
@@ -60,6 +52,10 @@ _sections: dict[str, Section] = {}
 
 
 def register(section: Section) -> Section:
+    """Own the top-level key `section.key`; called by the composition root, idempotent."""
+    existing = _sections.get(section.key)
+    if existing is not None and existing is not section:
+        raise ValueError(f"config section {section.key!r} is registered twice")
     _sections[section.key] = section
     return section
 
@@ -70,7 +66,5 @@ def registered(key: str) -> bool:
 
 
 def sections() -> dict[str, Section]:
-    """Every registered section, importing the owning modules on first use."""
-    for name in SECTION_MODULES:
-        importlib.import_module(name)
+    """Every registered section, in apply order."""
     return dict(sorted(_sections.items(), key=lambda kv: (kv[1].order, kv[0])))

@@ -15,16 +15,17 @@ Contract for handlers:
 - `@handler("kind", batch=True)` for handlers that only touch the database (no outbound
   call, no commit): the worker runs a claimed batch of them in one transaction.
 
-A module that defines handlers adds itself to HANDLER_MODULES (one line) so that every worker
-process imports it before it claims work.
+`@handler` only marks a function; nothing is registered by importing a module. The
+composition root (`warroom.wiring.install`) hands each domain's handler module to
+`register_module`, in the app factory and in every worker process, before work is claimed.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,19 +35,20 @@ if TYPE_CHECKING:
     from warroom.engine.models import Job
     from warroom.settings import Settings
 
-# Modules whose import registers job handlers; a domain adds its module here.
-HANDLER_MODULES = [
-    "warroom.notify.delivery",
-    "warroom.heartbeats.jobs",
-    "warroom.engine.maintenance",
-    "warroom.paging.handlers",
-]
-
 
 class Retry(Exception):
     """Ask for another attempt after a given delay (still bounded by max_attempts)."""
 
     def __init__(self, message: str = "retry requested", *, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
+
+
+class Postpone(Exception):
+    """Not now, through no fault of the job (e.g. its destination is busy): back to pending
+    at now + after, and the attempt is not counted."""
+
+    def __init__(self, message: str = "postponed", *, after: timedelta) -> None:
         super().__init__(message)
         self.after = after
 
@@ -93,11 +95,10 @@ Handler = Callable[[JobContext, "Job"], None]
 
 _handlers: dict[str, Handler] = {}
 _batchable: set[str] = set()
-_loaded = False
 
 
 def handler(kind: str, *, batch: bool = False) -> Callable[[Handler], Handler]:
-    """Register fn as the handler of jobs of this kind.
+    """Mark fn as the handler of jobs of this kind (registered later by `register_module`).
 
     batch=True declares that the handler only reads and writes the database through
     `ctx.session` (no outbound call, no commit). The worker may then run several such jobs
@@ -106,20 +107,36 @@ def handler(kind: str, *, batch: bool = False) -> Callable[[Handler], Handler]:
     handler must be safe to run, be rolled back, and run again.
     """
 
-    def register(fn: Handler) -> Handler:
-        existing = _handlers.get(kind)
-        if existing is not None and existing is not fn:
-            qualname = f"{existing.__module__}.{existing.__qualname__}"
-            if qualname != f"{fn.__module__}.{fn.__qualname__}":
-                raise ValueError(f"job kind {kind!r} already has a handler ({qualname})")
-        _handlers[kind] = fn
-        if batch:
-            _batchable.add(kind)
-        else:
-            _batchable.discard(kind)
+    def mark(fn: Handler) -> Handler:
+        fn.job_kind = kind  # type: ignore[attr-defined]
+        fn.job_batch = batch  # type: ignore[attr-defined]
         return fn
 
-    return register
+    return mark
+
+
+def register(kind: str, fn: Handler, *, batch: bool = False) -> None:
+    """Make fn the handler of jobs of this kind (idempotent for the same function)."""
+    existing = _handlers.get(kind)
+    if existing is not None and existing is not fn:
+        qualname = f"{existing.__module__}.{existing.__qualname__}"
+        raise ValueError(f"job kind {kind!r} already has a handler ({qualname})")
+    _handlers[kind] = fn
+    if batch:
+        _batchable.add(kind)
+    else:
+        _batchable.discard(kind)
+
+
+def register_module(module: ModuleType) -> list[str]:
+    """Register every function of module marked with `@handler`; returns their kinds."""
+    found = []
+    for value in vars(module).values():
+        kind = getattr(value, "job_kind", None)
+        if callable(value) and isinstance(kind, str):
+            register(kind, value, batch=bool(getattr(value, "job_batch", False)))
+            found.append(kind)
+    return sorted(found)
 
 
 def batchable(kind: str) -> bool:
@@ -128,25 +145,12 @@ def batchable(kind: str) -> bool:
 
 
 def batchable_kinds() -> frozenset[str]:
-    load_handlers()
     return frozenset(_batchable)
 
 
-def load_handlers() -> None:
-    """Import every module in HANDLER_MODULES (once)."""
-    global _loaded
-    if _loaded:
-        return
-    for name in HANDLER_MODULES:
-        importlib.import_module(name)
-    _loaded = True
-
-
 def get_handler(kind: str) -> Handler | None:
-    load_handlers()
     return _handlers.get(kind)
 
 
 def kinds() -> list[str]:
-    load_handlers()
     return sorted(_handlers)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
-from warroom.config.registry import Section, register
+from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key
 from warroom.engine import service as engine
 from warroom.heartbeats import service
@@ -106,7 +106,9 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
             plan.delete("heartbeat", name)
 
 
-register(
+# This domain's config sections; the composition root (warroom.wiring) registers them.
+SECTIONS: list[Section] = []
+SECTIONS.append(
     Section(
         "heartbeats",
         HeartbeatConfig,

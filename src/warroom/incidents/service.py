@@ -17,10 +17,10 @@ from warroom.catalog.service import require_services, require_severity
 from warroom.catalog.service import severities_by_key as severities
 from warroom.clock import Clock
 from warroom.errors import Conflict, Invalid, NotFound
-from warroom.events import DomainEvent, subscribe
+from warroom.events import DomainEvent, Handler
 from warroom.incidents import lifecycle
 from warroom.incidents.listing import MAX_PAGE, list_incidents
-from warroom.incidents.locking import lock
+from warroom.incidents.locking import lock, lock_by_id
 from warroom.incidents.models import Counter, Incident, IncidentService
 from warroom.incidents.roles import (
     ROLES,
@@ -61,6 +61,7 @@ __all__ = [
     "list_incidents",
     "list_tasks",
     "lock",
+    "lock_by_id",
     "mitigate",
     "open_incident",
     "reopen",
@@ -394,4 +395,5 @@ def _on_status_update(session: Session, clock: Clock, event: DomainEvent) -> Non
     )
 
 
-subscribe("comms:update:*", _on_status_update)
+# Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (("comms:update:*", _on_status_update),)

@@ -6,7 +6,7 @@ import html
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -254,9 +254,3 @@ def link_act(
     session.commit()
     return _page(done, f"{incident.ref}: {incident.title}")
 
-
-def setup(app: FastAPI) -> None:
-    """Make sure paging reacts to incident events in this process (service subscribes)."""
-    from warroom.paging import runtime
-
-    runtime.install()

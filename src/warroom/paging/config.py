@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
-from warroom.config.registry import Section, register
+from warroom.config.registry import Section
 from warroom.config.targets import check_targets
 from warroom.config.types import ConfigModel, Duration, Email, Key, Target
 from warroom.paging import peopleconfig
@@ -136,6 +136,8 @@ class EscalationPolicyConfig(ConfigModel):
     description: str = ""
     repeat: int = Field(default=0, ge=0, le=20)
     levels: list[LevelConfig] = Field(min_length=1)
+    # Pages incidents whose services name no policy (or that have no service); one at most.
+    default: bool = False
 
     @model_validator(mode="after")
     def _delays(self) -> EscalationPolicyConfig:
@@ -297,7 +299,9 @@ def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
     session.flush()
 
 
-register(
+# This domain's config sections; the composition root (warroom.wiring) registers them.
+SECTIONS: list[Section] = []
+SECTIONS.append(
     Section(
         "schedules",
         ScheduleConfig,
@@ -308,7 +312,7 @@ register(
         "contact methods and notification rules",
     )
 )
-register(
+SECTIONS.append(
     Section(
         "escalation_policies",
         EscalationPolicyConfig,

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
-from warroom.catalog.models import Service, Severity
+from warroom.catalog.models import Severity
 from warroom.clock import Clock
 from warroom.engine import service as engine
-from warroom.events import DomainEvent, subscribe
+from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.paging import targeting
 from warroom.paging.escalation import Policy, Step, ladder, next_step, pending_rungs
 from warroom.paging.models import EscalationPolicy, IncidentEscalation
 from warroom.paging.pager import ACTOR, PageRequest, page
@@ -41,23 +42,8 @@ def state_of(
 
 
 def policy_for(session: Session, incident: Incident) -> EscalationPolicy | None:
-    """The escalation policy of the incident's first service that names one."""
-    if not incident.service_keys:
-        return None
-    names = session.scalars(
-        select(Service.escalation_policy)
-        .where(Service.key.in_(incident.service_keys), Service.escalation_policy.is_not(None))
-        .order_by(Service.key)
-    ).all()
-    for name in names:
-        found = session.scalar(
-            select(EscalationPolicy).where(
-                EscalationPolicy.key == name, EscalationPolicy.active.is_(True)
-            )
-        )
-        if found is not None:
-            return found
-    return None
+    """The escalation policy of the incident's first service that names one, else the default."""
+    return targeting.policy_for(session, incident)
 
 
 def _severity(session: Session, key: str) -> Severity | None:
@@ -91,6 +77,7 @@ def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
     if snapshot and snapshot.levels:
         _queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
     _plan_ladder(session, clock, incident, state, base=incident.opened_at)
+    targeting.check_paged(session, clock, incident, snapshot, pages)
     timeline.record(
         session,
         clock,
@@ -210,17 +197,20 @@ def on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
     base = incident.reopened_at or incident.opened_at
     _plan_ladder(session, clock, incident, state, base=base)
     state.updated_at = clock.now()
+    targeting.follow_severity(session, clock, incident, state)
 
 
 def run_escalation(
     session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]
 ) -> None:
     """A level is due: page its targets (if still current) and queue the next level."""
-    state = state_of(session, int(payload["incident_id"]), lock=True)
-    if state is None or state.generation != payload["generation"] or state.state != "escalating":
+    # Lock order: the incident row first (on SQLite: the write lock, before any read), then
+    # its escalation state; an acknowledgement takes them in the same order.
+    incident = incidents.lock_by_id(session, int(payload["incident_id"]))
+    if incident is None or incident.status != "triggered":
         return
-    incident = incidents.get_incident_by_id(session, state.incident_id)
-    if incident.status != "triggered":
+    state = state_of(session, incident.id, lock=True)
+    if state is None or state.generation != payload["generation"] or state.state != "escalating":
         return
     policy = Policy.from_snapshot(state.policy)
     level, round_ = int(payload["level"]), int(payload["round"])
@@ -275,10 +265,12 @@ def run_unresolved(
     session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]
 ) -> None:
     """A rung of the unresolved ladder is due: page its targets unless resolved meanwhile."""
-    state = state_of(session, int(payload["incident_id"]), lock=True)
+    incident = incidents.lock_by_id(session, int(payload["incident_id"]))  # lock order
+    if incident is None:
+        return
+    state = state_of(session, incident.id, lock=True)
     if state is None or state.ladder_generation != payload["generation"]:
         return
-    incident = incidents.get_incident_by_id(session, state.incident_id)
     rung_index = int(payload["rung"])
     if incident.status in ("resolved", "closed") or rung_index in state.ladder_fired:
         return
@@ -306,15 +298,13 @@ def run_unresolved(
     page(session, clock, settings, incident, PageRequest(list(rung.targets), "unresolved", context))
 
 
-def install() -> None:
-    """Subscribe to the incident events paging reacts to (idempotent)."""
-    subscribe("incident:incident:opened", on_opened)
-    subscribe("incident:status:acknowledged", on_acknowledged)
-    subscribe("incident:status:mitigated", on_acknowledged)
-    subscribe("incident:status:resolved", on_resolved)
-    subscribe("incident:status:closed", on_resolved)
-    subscribe("incident:status:reopened", on_reopened)
-    subscribe("incident:severity:*", on_severity)
-
-
-install()
+# The incident events paging reacts to; the composition root (warroom.wiring) subscribes them.
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
+    ("incident:incident:opened", on_opened),
+    ("incident:status:acknowledged", on_acknowledged),
+    ("incident:status:mitigated", on_acknowledged),
+    ("incident:status:resolved", on_resolved),
+    ("incident:status:closed", on_resolved),
+    ("incident:status:reopened", on_reopened),
+    ("incident:severity:*", on_severity),
+)

@@ -1,7 +1,7 @@
 """Paging: schedules, overrides, who is on call, feeds, manual escalation, action links.
 
 Other domains call paging through this module. Incident reactions (escalation timers) live in
-`runtime.py` and are subscribed when this module is imported.
+`runtime.py`; the composition root (`warroom.wiring`) subscribes them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from warroom.clock import Clock
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.paging import handoff, ical, links, runtime  # runtime subscribes on import
+from warroom.paging import handoff, ical, links, runtime
 from warroom.paging import schedules as pure
 from warroom.paging.models import (
     IncidentEscalation,
@@ -258,6 +258,7 @@ def check_link(
     used = session.scalar(select(LinkUse.id).where(LinkUse.nonce == claims.nonce))
     if used is not None:
         raise links.LinkError("this link has already been used")
+    links.check_holder(session, claims)
     return claims, incidents.get_incident(session, claims.incident_number)
 
 

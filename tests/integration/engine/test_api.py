@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -10,7 +12,7 @@ from warroom.config import service as config
 from warroom.db import Database
 from warroom.engine import service as engine
 from warroom.engine.models import FAILED, Job
-from warroom.engine.registry import JobContext, PermanentFailure, handler
+from warroom.engine.registry import JobContext, PermanentFailure, handler, register_module
 from warroom.engine.worker import Worker
 from warroom.heartbeats import service as heartbeats
 from warroom.metrics import ALERTS_RECEIVED
@@ -88,7 +90,8 @@ def test_metrics_need_a_credential(
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert client.get("/metrics", headers=viewer_headers).status_code == 200
-    monkeypatch.setenv("WARROOM_METRICS_TOKEN", "scrape-me")
+    # The app's injected settings carry the static scrape token (WARROOM_METRICS_TOKEN).
+    monkeypatch.setattr(client.app.state.settings, "metrics_token", "scrape-me")  # type: ignore[attr-defined]
     assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
 
 
@@ -151,3 +154,7 @@ def test_notifications_are_listed_with_redacted_urls(
     one = client.get(f"/api/v1/notifications/{listed[0]['id']}", headers=viewer_headers)
     assert one.status_code == 200
     assert client.get("/api/v1/notifications/999", headers=viewer_headers).status_code == 404
+
+
+# The test handlers above, registered as the composition root registers domain modules.
+register_module(sys.modules[__name__])

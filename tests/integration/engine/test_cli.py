@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from warroom.config import service as config
 from warroom.db import Database
 from warroom.engine import service as engine
 from warroom.engine.models import Job
-from warroom.engine.registry import JobContext, PermanentFailure, handler
+from warroom.engine.registry import JobContext, PermanentFailure, handler, register_module
 from warroom.engine.worker import Worker
 from warroom.notify import service as notify
 from warroom.settings import Settings
@@ -77,3 +78,7 @@ def test_notifications_list(cli: Cli, db: Database, clock: FakeClock) -> None:
     assert [(m["purpose"], m["state"]) for m in listed] == [("page", "queued")]
     table = cli("notifications", "list")
     assert table.exit_code == 0 and "s3cret" not in table.output
+
+
+# The test handlers above, registered as the composition root registers domain modules.
+register_module(sys.modules[__name__])

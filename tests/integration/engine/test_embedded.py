@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -14,7 +15,7 @@ from warroom.db import Database
 from warroom.engine import service
 from warroom.engine.models import DONE, Job
 from warroom.engine.options import EngineOptions
-from warroom.engine.registry import JobContext, handler
+from warroom.engine.registry import JobContext, handler, register_module
 from warroom.engine.worker import Worker
 from warroom.settings import Settings
 
@@ -93,3 +94,7 @@ def test_no_engine_means_no_embedded_worker(
         job_id = _enqueue(db)
     assert _state(db, job_id) == "pending"
     assert SEEN == []
+
+
+# The test handlers above, registered as the composition root registers domain modules.
+register_module(sys.modules[__name__])

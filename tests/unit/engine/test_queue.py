@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from warroom.db import Database
 from warroom.engine import service, wake
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, Job
 from warroom.engine.options import EngineOptions
-from warroom.engine.registry import JobContext, PermanentFailure, Retry, handler
+from warroom.engine.registry import JobContext, PermanentFailure, Retry, handler, register_module
 from warroom.engine.worker import Worker
 from warroom.errors import Invalid
 from warroom.settings import Settings
@@ -441,3 +442,7 @@ def test_stats_count_active_states_only(db: Database, clock: FakeClock, worker: 
         everything, _ = service.queue_stats(session, clock, states=(PENDING, DONE))
     assert (counts, lag) == ({("test.record", PENDING): 1}, 0.0)
     assert everything == {("test.record", PENDING): 1, ("test.record", DONE): 1}
+
+
+# The test handlers above, registered as the composition root registers domain modules.
+register_module(sys.modules[__name__])

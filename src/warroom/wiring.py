@@ -1,0 +1,110 @@
+"""The composition root: every connection between warroom's domains is made here, in one place.
+
+Domain modules only *declare* what they offer: an `api` module has a `router` (and maybe a
+`setup(app)` hook), a handler module marks its job handlers with `@handler`, a `config` module
+lists its `SECTIONS`, and a module that reacts to other domains' timeline events lists its
+`SUBSCRIPTIONS`. Importing a domain registers nothing. The app factory (`warroom.app`) and the
+worker process (`warroom.cli.worker`) call `install()`, and the app factory `include_routers()`,
+so reading this file tells what runs in a warroom process.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import ModuleType
+
+from fastapi import FastAPI
+
+from warroom import events, scrape
+from warroom.auth import api as auth_api
+from warroom.auth import service as auth_service
+from warroom.catalog import api as catalog_api
+from warroom.catalog import config as catalog_config
+from warroom.config import api as config_api
+from warroom.config import registry as config_registry
+from warroom.engine import api as engine_api
+from warroom.engine import maintenance as engine_maintenance
+from warroom.engine import registry as job_registry
+from warroom.evidence import api as evidence_api
+from warroom.heartbeats import api as heartbeats_api
+from warroom.heartbeats import config as heartbeats_config
+from warroom.heartbeats import jobs as heartbeats_jobs
+from warroom.incidents import api as incidents_api
+from warroom.incidents import service as incidents_service
+from warroom.intake import api as intake_api
+from warroom.intake import config as intake_config
+from warroom.notify import api as notify_api
+from warroom.notify import delivery as notify_delivery
+from warroom.paging import api as paging_api
+from warroom.paging import config as paging_config
+from warroom.paging import failover as paging_failover
+from warroom.paging import handlers as paging_handlers
+from warroom.paging import runtime as paging_runtime
+
+# HTTP routes, in match order: intake first, it is the hot path.
+ROUTERS: tuple[ModuleType, ...] = (
+    intake_api,
+    auth_api,
+    config_api,
+    catalog_api,
+    incidents_api,
+    evidence_api,
+    engine_api,
+    notify_api,
+    heartbeats_api,
+    paging_api,
+    scrape,
+)
+
+# Modules whose `@handler` functions run jobs on the engine.
+JOB_HANDLERS: tuple[ModuleType, ...] = (
+    notify_delivery,
+    heartbeats_jobs,
+    engine_maintenance,
+    paging_handlers,
+)
+
+# Modules that own top-level keys of the config files (their `SECTIONS`).
+CONFIG_SECTIONS: tuple[ModuleType, ...] = (
+    catalog_config,
+    intake_config,
+    heartbeats_config,
+    paging_config,
+)
+
+# Modules that react, inside the same transaction, to timeline events of other domains.
+SUBSCRIBERS: tuple[ModuleType, ...] = (
+    paging_runtime,
+    paging_failover,
+    incidents_service,
+)
+
+_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Register job handlers, config sections and event subscriptions (once per process)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        for module in JOB_HANDLERS:
+            job_registry.register_module(module)
+        for module in CONFIG_SECTIONS:
+            for section in module.SECTIONS:
+                config_registry.register(section)
+        for module in SUBSCRIBERS:
+            for pattern, handler in module.SUBSCRIPTIONS:
+                events.subscribe(pattern, handler)
+        _installed = True
+
+
+def include_routers(app: FastAPI, routers: tuple[ModuleType, ...] = ROUTERS) -> None:
+    """Mount each domain's routes and run its optional `setup(app)` hook."""
+    app.state.authenticate = auth_service.authenticate
+    for module in routers:
+        app.include_router(module.router)
+        setup = getattr(module, "setup", None)
+        if setup is not None:
+            setup(app)
