@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.auth.models import ROLES, ApiToken, User
+from warroom.auth.models import ApiToken, User
 from warroom.clock import Clock
-from warroom.errors import Forbidden, Invalid, NotFound
+from warroom.errors import Forbidden, NotFound
+from warroom.principal import Principal, role_rank
 
 TOKEN_PREFIX = "wr_"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling and with which effective role."""
-
-    user_id: int
-    email: str
-    role: str
-    token_id: int | None = None
-
-    def allows(self, role: str) -> bool:
-        return role_rank(self.role) >= role_rank(role)
-
-    @property
-    def actor(self) -> str:
-        return self.email
-
-
-def role_rank(role: str) -> int:
-    if role not in ROLES:
-        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role")
-    return ROLES.index(role)
 
 
 def hash_token(plaintext: str) -> str:
