@@ -27,6 +27,7 @@ from warroom.config.registry import Section, register, registered
 from warroom.config.types import ConfigModel, Key
 from warroom.intake.models import Integration
 from warroom.intake.routing import MatcherError, parse_matcher
+from warroom.intake.storm import StormGuardConfig
 from warroom.intake.suppression import parse_hhmm
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -54,6 +55,7 @@ class IntegrationConfig(ConfigModel):
     hmac_secret: SecretStr | None = None
     hmac_header: str = "X-Grafana-Alerting-Signature"
     timestamp_header: str | None = None
+    storm: StormGuardConfig | None = None
 
     @field_validator("secret")
     @classmethod

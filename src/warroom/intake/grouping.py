@@ -15,7 +15,7 @@ from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
-from warroom.intake import dedup
+from warroom.intake import dedup, storm
 from warroom.intake.routing import Decision
 from warroom.intake.schemas import NormalisedAlert
 from warroom.intake.state import IntakeConfig
@@ -81,7 +81,13 @@ def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
 
 
 def place(
-    session: Session, clock: Clock, cfg: IntakeConfig, integration: str, source: str, group: Group
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    integration: str,
+    source: str,
+    group: Group,
+    guard: storm.Guard | None = None,
 ) -> tuple[int, int] | None:
     """Attach a group's new alerts to an incident (joining or opening one): (id, number)."""
     key = dedup_group(group.key)
@@ -94,6 +100,8 @@ def place(
         inhibiting = _inhibiting(session, cfg, group.decision)
         found = None if inhibiting is None else (inhibiting.id, inhibiting.number)
         reason = "inhibit"
+    if found is None and guard is not None:
+        found, reason = guard.admit(group), "storm"
     if found is None:
         first = group.alerts[0][0]
         try:
@@ -114,8 +122,13 @@ def place(
             log.error("intake: could not open an incident for group %s: %s", key, exc.message)
             return None
         found = (incident.id, incident.number)
+        if guard is not None:
+            guard.opened()
         kind = "intake:alert:fired"
         payload.update(route=group.decision.route, runbooks=group.decision.runbooks)
+    elif reason == "storm" and guard is not None:
+        kind = storm.FOLDED
+        payload.update(guard.folded(group))
     else:
         kind = "intake:alert:grouped"
         payload["reason"] = reason

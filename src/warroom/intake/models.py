@@ -99,3 +99,24 @@ class Integration(Base):
     timestamp_header: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
+
+
+class StormState(Base):
+    """Per integration: how many incidents it opened in the current window, and its storm.
+
+    The row is locked by every request of the integration that places new alert groups, so
+    concurrent senders count opens correctly (see `warroom.intake.storm`).
+    """
+
+    __tablename__ = "intake_storms"
+
+    integration: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime | None]
+    opened_in_window: Mapped[int] = mapped_column(default=0)
+    # The storm in progress, if any: its incident and when it last absorbed a group.
+    incident_id: Mapped[int | None]
+    incident_number: Mapped[int | None]
+    started_at: Mapped[datetime | None]
+    last_folded_at: Mapped[datetime | None]
+    folded_groups: Mapped[int] = mapped_column(default=0)
+    folded_alerts: Mapped[int] = mapped_column(default=0)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.config.types import parse_duration
 from warroom.errors import Invalid, NotFound
-from warroom.intake import dedup, grouping
+from warroom.intake import dedup, grouping, storm
 from warroom.intake.models import FIRING, RESOLVED, Alert, Silence
 from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
 from warroom.intake.schemas import Batch, NormalisedAlert
@@ -171,8 +171,12 @@ def _store_new(
         elif row["group_key"]:
             group = groups.setdefault(row["group_key"], grouping.Group(row["group_key"], decision))
             group.alerts.append((alert, row_id))
+    # The storm row is locked before any group lock: one lock order for every request.
+    guard = (
+        storm.guard_for(session, clock, cfg.storms, integration, batch.source) if groups else None
+    )
     for key in sorted(groups):
-        placed = grouping.place(session, clock, cfg, integration, batch.source, groups[key])
+        placed = grouping.place(session, clock, cfg, integration, batch.source, groups[key], guard)
         if placed is not None and placed[1] not in result.incidents:
             result.incidents.append(placed[1])
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from warroom.config import service as config_service
 from warroom.intake.models import Integration
 from warroom.intake.routing import Router, compile_route
+from warroom.intake.storm import StormSettings, compile_settings
 from warroom.intake.suppression import CompiledWindow, compile_window
 
 
@@ -38,6 +39,8 @@ class IntakeConfig:
     auto_resolve: set[str] = field(default_factory=set)
     # alertname -> heartbeat name, for always-firing Watchdog alerts (heartbeats section).
     watchdogs: dict[str, str] = field(default_factory=dict)
+    # integration key -> storm guard settings (integrations not named get the defaults).
+    storms: dict[str, StormSettings] = field(default_factory=dict)
 
     def severity_rank(self, key: str) -> int | None:
         ranks = self.router.severities
@@ -79,6 +82,7 @@ def compile_document(doc: dict[str, Any], integrations: list[Integration]) -> In
         watchdogs={
             h["alertname"]: h["name"] for h in doc.get("heartbeats") or [] if h.get("alertname")
         },
+        storms=compile_settings(doc),
     )
 
 

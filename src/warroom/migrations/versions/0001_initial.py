@@ -145,6 +145,19 @@ def upgrade() -> None:
         batch_op.create_index("ix_incidents_status_id", ["status", "id"], unique=False)
 
     op.create_table(
+        "intake_storms",
+        sa.Column("integration", sa.String(length=64), nullable=False),
+        sa.Column("window_started_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_in_window", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("incident_number", sa.Integer(), nullable=True),
+        sa.Column("started_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_folded_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("folded_groups", sa.Integer(), nullable=False),
+        sa.Column("folded_alerts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("integration", name=op.f("pk_intake_storms")),
+    )
+    op.create_table(
         "integrations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -775,6 +788,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_integrations_secret_hash"))
 
     op.drop_table("integrations")
+    op.drop_table("intake_storms")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index("ix_incidents_status_id")
         batch_op.drop_index("ix_incidents_severity_id")

@@ -1,0 +1,244 @@
+"""Storm guard: a flood of new incidents from one integration folds into one storm incident.
+
+Each integration may open `threshold` incidents within `window`; the next group that would open
+one starts a storm instead: one incident (which pages like any other, so the on-call is paged
+once) that every further would-be incident of that integration joins, each fold recorded on its
+timeline. The storm ends once no group folded into it for `quiet` (or once it is no longer
+open); counting then starts afresh.
+
+Concurrency: a request that places new groups locks its integration's `intake_storms` row
+first, before any group lock (`grouping._serialise`), so the count is exact under concurrent
+senders and the lock order is always storm row, then group locks, then incidents.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.config.types import ConfigModel, Duration, format_duration
+from warroom.errors import WarroomError
+from warroom.incidents import service as incidents
+from warroom.intake.models import StormState
+
+log = logging.getLogger("warroom.intake")
+
+if TYPE_CHECKING:
+    from warroom.intake.grouping import Group
+
+STARTED = "intake:storm:started"
+FOLDED = "intake:storm:folded"
+ENDED = "intake:storm:ended"
+
+
+class StormGuardConfig(ConfigModel):
+    """An integration's `storm` settings (config file)."""
+
+    threshold: int = Field(20, ge=0, description="incidents per window before a storm; 0: off")
+    window: Duration = timedelta(minutes=1)
+    quiet: Duration = timedelta(minutes=10)
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class StormSettings:
+    threshold: int = 20
+    window: timedelta = timedelta(minutes=1)
+    quiet: timedelta = timedelta(minutes=10)
+    severity: str | None = None
+
+
+DEFAULT = StormSettings()
+
+
+def compile_settings(doc: dict[str, Any]) -> dict[str, StormSettings]:
+    """integration key -> storm settings, from the stored config document."""
+    out: dict[str, StormSettings] = {}
+    for item in doc.get("integrations") or []:
+        raw = item.get("storm")
+        if raw is None:
+            continue
+        parsed = StormGuardConfig.model_validate(raw)
+        out[item["key"]] = StormSettings(
+            parsed.threshold, parsed.window, parsed.quiet, parsed.severity
+        )
+    return out
+
+
+def _lock_row(session: Session, integration: str) -> StormState:
+    """The integration's storm row, created if need be, locked for this transaction."""
+    table: Any = StormState.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    session.execute(
+        insert(table).values(integration=integration, opened_in_window=0).on_conflict_do_nothing()
+    )
+    query = (
+        select(StormState)
+        .where(StormState.integration == integration)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one()
+
+
+class Guard:
+    """One request's view of its integration's storm state (the row stays locked)."""
+
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        settings: StormSettings,
+        integration: str,
+        source: str,
+    ) -> None:
+        self.session, self.clock, self.settings = session, clock, settings
+        self.integration, self.source = integration, source
+        self.actor = f"intake:{integration}"
+        self.state = _lock_row(session, integration)
+        self._end_if_over()
+
+    # ---- state ---------------------------------------------------------------------------
+
+    def _end_if_over(self) -> None:
+        state, now = self.state, self.clock.now()
+        if state.incident_id is None:
+            return
+        quiet_since = state.last_folded_at or state.started_at or now
+        still_open = incidents.is_open(self.session, state.incident_id) is not None
+        if still_open and now - quiet_since < self.settings.quiet:
+            return
+        timeline.record(
+            self.session,
+            self.clock,
+            incident_id=state.incident_id,
+            kind=ENDED,
+            actor=self.actor,
+            payload={
+                "integration": self.integration,
+                "started_at": state.started_at.isoformat() if state.started_at else None,
+                "folded_groups": state.folded_groups,
+                "folded_alerts": state.folded_alerts,
+                "reason": "quiet" if still_open else "incident closed",
+            },
+        )
+        state.incident_id = state.incident_number = None
+        state.started_at = state.last_folded_at = None
+        state.folded_groups = state.folded_alerts = 0
+        state.window_started_at, state.opened_in_window = None, 0
+
+    def _in_window(self) -> int:
+        state, now = self.state, self.clock.now()
+        start = state.window_started_at
+        if start is None or now - start >= self.settings.window:
+            state.window_started_at, state.opened_in_window = now, 0
+        return state.opened_in_window
+
+    # ---- decisions -----------------------------------------------------------------------
+
+    def admit(self, group: Group) -> tuple[int, int] | None:
+        """None: the group may open its own incident; else the storm incident it folds into."""
+        state = self.state
+        if state.incident_id is None:
+            if self.settings.threshold <= 0 or self._in_window() < self.settings.threshold:
+                return None
+            try:
+                with self.session.begin_nested():
+                    self._start(group)
+            except WarroomError as exc:
+                # A config gap (say an unknown storm severity) must not lose the alerts.
+                log.error("intake: could not open a storm incident: %s", exc.message)
+                return None
+        assert state.incident_id is not None and state.incident_number is not None
+        return state.incident_id, state.incident_number
+
+    def opened(self) -> None:
+        """Count an ordinary incident this integration just opened."""
+        self._in_window()
+        self.state.opened_in_window += 1
+
+    def folded(self, group: Group) -> dict[str, Any]:
+        """Count a group folded into the storm; the extra payload of its timeline event."""
+        state = self.state
+        state.last_folded_at = self.clock.now()
+        state.folded_groups += 1
+        state.folded_alerts += len(group.alerts)
+        return {"group_key": group.key[:300], "folded_groups": state.folded_groups}
+
+    def _start(self, group: Group) -> None:
+        state, now, settings = self.state, self.clock.now(), self.settings
+        decision = group.decision
+        window = format_duration(settings.window)
+        incident = incidents.open_incident(
+            self.session,
+            self.clock,
+            actor=self.actor,
+            title=f"Alert storm from {self.integration}: more than "
+            f"{settings.threshold} new incidents within {window}",
+            severity=settings.severity or decision.severity,
+            services=[decision.service] if decision.service else [],
+            summary=(
+                f"Integration {self.integration} opened {state.opened_in_window} incidents "
+                f"within {window}. Further alert groups join this incident (see its timeline "
+                f"and alerts) until none arrives for {format_duration(settings.quiet)}."
+            ),
+            source=self.source,
+            dedup_group=f"storm:{self.integration}:{now.isoformat()}"[:120],
+        )
+        state.incident_id, state.incident_number = incident.id, incident.number
+        state.started_at, state.last_folded_at = now, now
+        state.folded_groups = state.folded_alerts = 0
+        timeline.record(
+            self.session,
+            self.clock,
+            incident_id=incident.id,
+            kind=STARTED,
+            actor=self.actor,
+            payload={
+                "integration": self.integration,
+                "threshold": settings.threshold,
+                "window": window,
+                "quiet": format_duration(settings.quiet),
+                "opened_in_window": state.opened_in_window,
+            },
+        )
+
+
+def guard_for(
+    session: Session,
+    clock: Clock,
+    settings: dict[str, StormSettings],
+    integration: str,
+    source: str,
+) -> Guard | None:
+    """The storm guard for a request that places new groups (None when turned off)."""
+    chosen = settings.get(integration, DEFAULT)
+    if chosen.threshold <= 0:
+        return None
+    return Guard(session, clock, chosen, integration, source)
+
+
+def holding(session: Session, integration: str) -> dict[str, Any] | None:
+    """The integration's storm in progress, if any: incident, start, what it holds."""
+    state = session.get(StormState, integration)
+    if state is None or state.incident_id is None:
+        return None
+    return {
+        "incident_id": state.incident_id,
+        "incident_number": state.incident_number,
+        "started_at": state.started_at,
+        "folded_groups": state.folded_groups,
+        "folded_alerts": state.folded_alerts,
+    }
