@@ -18,6 +18,7 @@ from warroom import __version__, wiring
 from warroom.clock import Clock, SystemClock
 from warroom.db import Database
 from warroom.deps import RETRY_AFTER_SECONDS, RetryTransient
+from warroom.deps import RETRY_AFTER_SECONDS, RetryTransient
 from warroom.errors import WarroomError
 from warroom.settings import Settings
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from warroom.clock import utc
+
+T = TypeVar("T")
+log = logging.getLogger("warroom.db")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -117,3 +125,61 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# -- transient errors: the one retry rule of every unit of work ---------------------------------
+
+RETRY_ATTEMPTS = 4
+# SQLSTATEs worth another try: serialization failure, deadlock, lock timeout, the server going
+# away (admin shutdown, crash recovery, too many connections) and every connection exception.
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"}
+_TRANSIENT_SQLITE = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for database errors that another attempt of the same transaction can fix."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    if state in _TRANSIENT_SQLSTATES or state.startswith("08"):
+        return True
+    return any(text in str(exc.orig).lower() for text in _TRANSIENT_SQLITE)
+
+
+def describe(exc: BaseException) -> str:
+    """A database error in one line, without its SQL statement or parameters (for logs)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {first[0] if first else ''}"
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): short, growing, jittered."""
+    base: float = 0.05 * 2 ** (attempt - 1)
+    return base / 2 + random.uniform(0, base / 2)
+
+
+def retrying(
+    work: Callable[[], T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `work` (one whole transaction) again while it fails with a transient error.
+
+    `work` must open, commit and close its own session, so that each attempt starts afresh.
+    The last transient error is raised as is; callers answer it with 503 and Retry-After.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except Exception as exc:
+            if not is_transient(exc) or attempt == attempts:
+                raise
+            log.info("transient database error, attempt %s: %s", attempt, describe(exc))
+            sleep(backoff(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover

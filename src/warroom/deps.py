@@ -14,11 +14,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from warroom import db as db_module
+from warroom import db as db_module
 from warroom.clock import Clock
 from warroom.db import Database
 from warroom.errors import Forbidden, Unauthorized
 from warroom.principal import Principal
 from warroom.settings import Settings
+
+log = logging.getLogger("warroom")
 
 log = logging.getLogger("warroom")
 

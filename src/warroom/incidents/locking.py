@@ -1,12 +1,20 @@
-"""Serialising writers of one incident."""
+"""Serialising writers of one incident: the first lock of every incident path.
+
+Lock order (docs/dev/engine.md, "Lock order"): alert rows, then the incident row, then its
+escalation state, then jobs, pages and messages. Every function here takes the incident row
+with a write, so on SQLite it is also the moment the transaction takes the database write
+lock: nothing read after it can be changed by another writer before this one commits.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.incidents.models import Incident
+
+_TABLE: Table = Incident.__table__  # type: ignore[assignment]
 
 
 def lock(session: Session, clock: Clock, incident: Incident) -> Incident:
@@ -24,3 +32,20 @@ def lock(session: Session, clock: Clock, incident: Incident) -> Incident:
     )
     session.refresh(incident)
     return incident
+
+
+def lock_by_id(session: Session, incident_id: int) -> Incident | None:
+    """Lock the incident row without touching it and load it fresh; None if there is none.
+
+    For engine jobs and intake, which must not move `updated_at`: a no-op UPDATE takes the
+    same row lock as a transition (and the write lock on SQLite) before anything is read.
+    """
+    session.flush()
+    found = session.connection().execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == incident_id)
+        .values(reopen_count=_TABLE.c.reopen_count)
+    )
+    if not found.rowcount:
+        return None
+    return session.get(Incident, incident_id, populate_existing=True)

@@ -62,6 +62,7 @@ __all__ = [
     "list_tasks",
     "lock",
     "lock_by_id",
+    "lock_by_id",
     "mitigate",
     "open_incident",
     "reopen",

@@ -12,12 +12,13 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from warroom.clock import Clock
-from warroom.db import Database
+from warroom.db import Database, describe, is_transient, retrying
 from warroom.errors import Invalid, Overloaded, PayloadTooLarge, WarroomError
 from warroom.intake import state
 from warroom.intake.state import IntakeConfig
@@ -76,33 +77,36 @@ def _write_lock(db: Database) -> AbstractContextManager[Any]:
         return _locks.setdefault(db.url, threading.Lock())
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
-
-
 def unit_of_work(app: FastAPI, work: Callable[[Session, Clock, IntakeConfig], T]) -> T:
-    """Run `work` in one transaction and commit; 2xx only ever follows a commit."""
+    """Run `work` in one transaction and commit; 2xx only ever follows a commit.
+
+    Transient database errors run the transaction again (`warroom.db.retrying`); when they
+    persist the sender gets 503 with Retry-After. Any other database error is not transient
+    and is answered as such (warroom.deps.RetryTransient), never as "busy, retry".
+    """
     db: Database = app.state.db
     clock: Clock = app.state.clock
-    for attempt in range(ATTEMPTS):
+
+    def attempt() -> T:
         with _write_lock(db):
             session = db.sessions()
             try:
                 result = work(session, clock, state.current(session))
                 session.commit()
                 return result
-            except (OperationalError, DBAPIError) as exc:
-                session.rollback()
-                if not _retryable(exc) or attempt == ATTEMPTS - 1:
-                    log.error("intake: database error, answering 503: %s", exc)
-                    raise Overloaded("the database is busy; retry", field=None) from None
             except BaseException:
                 session.rollback()
                 raise
             finally:
                 session.close()
-    raise Overloaded("the database is busy; retry")  # pragma: no cover
+
+    try:
+        return retrying(attempt, attempts=ATTEMPTS)
+    except (DBAPIError, PoolTimeout) as exc:
+        if not is_transient(exc):
+            raise
+        log.error("intake: database busy after %s attempts: %s", ATTEMPTS, describe(exc))
+        raise Overloaded("the database is busy; retry", field=None) from None
 
 
 class Gate:

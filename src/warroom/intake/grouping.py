@@ -157,6 +157,11 @@ def on_resolved(
                 services.setdefault(row.incident_id, set()).add(row.service)
     if not by_incident:
         return
+    # Lock each incident (in id order) before counting its open alerts: of two requests that
+    # resolve an incident's last two alerts at once, the second then counts after the first
+    # committed, so exactly one of them sees none left (docs/dev/engine.md, "Lock order").
+    for incident_id in sorted(by_incident):
+        incidents.lock_by_id(session, incident_id)
     remaining = dedup.open_counts(session, set(by_incident))
     actor = f"intake:{integration}"
     for incident_id, alerts in by_incident.items():
