@@ -84,8 +84,6 @@ def _incident_rows(count: int, big: int) -> list[dict[str, Any]]:
                 "last_internal_update_at": opened,
                 "last_external_update_at": opened,
                 "reopen_count": 0,
-                "last_event_seq": 0,
-                "last_event_hash": "",
             }
         )
     return rows
@@ -131,7 +129,6 @@ def _event_rows(incidents: list[dict[str, Any]], big: int, big_events: int) -> l
                 }
             )
             prev = digest
-        inc["last_event_seq"], inc["last_event_hash"] = n, prev
     return events
 
 
@@ -141,7 +138,7 @@ def load_fixtures(url: str, count: int, big_events: int) -> tuple[int, str]:
     from tests.factories import make_user
 
     import warroom.models  # noqa: F401
-    from warroom.audit.models import TimelineEvent
+    from warroom.audit.models import ChainHead, TimelineEvent
     from warroom.auth import service as auth_service
     from warroom.catalog.models import Service, Severity
     from warroom.clock import SystemClock
@@ -184,6 +181,12 @@ def load_fixtures(url: str, count: int, big_events: int) -> tuple[int, str]:
             conn.execute(insert(IncidentService.__table__), links[chunk : chunk + 5000])
         for chunk in range(0, len(events), 5000):
             conn.execute(insert(TimelineEvent.__table__), events[chunk : chunk + 5000])
+        # Chain heads live in the audit domain's table: the last event of each chain.
+        heads = {e["chain"]: (e["seq"], e["hash"]) for e in events}
+        conn.execute(
+            insert(ChainHead.__table__),
+            [{"chain": c, "last_seq": s, "last_hash": h} for c, (s, h) in heads.items()],
+        )
         conn.execute(insert(Counter.__table__), [{"name": "incident", "value": count}])
         if db.dialect == "postgresql":
             for table, column in (

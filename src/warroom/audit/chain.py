@@ -75,3 +75,17 @@ def event_hash(
         "prev_hash": prev_hash,
     }
     return hashlib.sha256(canonical(doc)).hexdigest()
+
+
+def anchor_hash(
+    *, seq: int, chain: int, first_hash: str, anchored_at: datetime, prev_hash: str
+) -> str:
+    """sha256 hex of one anchor register entry, linked to the previous entry's hash."""
+    doc = {
+        "anchor": seq,
+        "chain": chain,
+        "first_hash": first_hash,
+        "anchored_at": utc(anchored_at).isoformat(),
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical(doc)).hexdigest()

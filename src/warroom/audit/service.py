@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from warroom.audit import heads
 from warroom.audit.chain import event_hash, normalise_payload
-from warroom.audit.models import GLOBAL_CHAIN, ChainHead, TimelineEvent
+from warroom.audit.models import GLOBAL_CHAIN, TimelineEvent
 from warroom.audit.pagination import decode_cursor, encode_cursor
 from warroom.clock import Clock
 from warroom.errors import Invalid, NotFound
 from warroom.events import DomainEvent, publish
-from warroom.incidents.models import Incident
 
 KIND = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 MAX_PAGE = 500
@@ -43,7 +43,7 @@ def record(
     body = normalise_payload(payload)
     chain = chain_of(incident_id)
     occurred_at = clock.now()
-    seq, prev_hash = _advance_head(session, chain)
+    seq, prev_hash, created = heads.advance(session, chain)
     digest = event_hash(
         chain=chain,
         seq=seq,
@@ -72,84 +72,20 @@ def record(
     event = TimelineEvent(id=event_id, **values)
     make_transient_to_detached(event)
     session.add(event)
-    _set_head_hash(session, chain, digest)
+    heads.set_hash(session, chain, digest)
+    if created:
+        heads.anchor(session, clock, chain, digest)
     publish(session, clock, DomainEvent(kind, incident_id, actor, body, event.id))
     return event
 
 
-# Built once: every append runs these, and building a statement costs more than running it.
-_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
-_HEADS: Table = ChainHead.__table__  # type: ignore[assignment]
 _EVENTS: Table = TimelineEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
-_BUMP_INCIDENT_HEAD = (
-    update(_INCIDENTS)
-    .where(_INCIDENTS.c.id == bindparam("_chain"))
-    .values(last_event_seq=_INCIDENTS.c.last_event_seq + 1)
-    .returning(_INCIDENTS.c.last_event_seq, _INCIDENTS.c.last_event_hash)
-)
-_BUMP_GLOBAL_HEAD = (
-    update(_HEADS)
-    .where(_HEADS.c.chain == bindparam("_chain"))
-    .values(last_seq=_HEADS.c.last_seq + 1)
-    .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
-)
-_SET_INCIDENT_HASH = (
-    update(_INCIDENTS)
-    .where(_INCIDENTS.c.id == bindparam("_chain"))
-    .values(last_event_hash=bindparam("_digest"))
-)
-_SET_GLOBAL_HASH = (
-    update(_HEADS)
-    .where(_HEADS.c.chain == bindparam("_chain"))
-    .values(last_hash=bindparam("_digest"))
-)
 
 
-def _advance_head(session: Session, chain: int) -> tuple[int, str]:
-    # An UPDATE, not a SELECT: it takes the row lock on PostgreSQL and the write lock on
-    # SQLite before the head is read, so concurrent appends to one chain serialise.
-    session.flush()  # pending changes first, as an ORM statement's autoflush would
-    conn = session.connection()
-    if chain != GLOBAL_CHAIN:
-        row = conn.execute(_BUMP_INCIDENT_HEAD, {"_chain": chain}).one_or_none()
-        if row is None:
-            raise NotFound(f"no incident with id {chain}", field="incident_id")
-        _expire_head(session, chain)
-        return int(row[0]), str(row[1])
-    for _ in range(2):
-        found = conn.execute(_BUMP_GLOBAL_HEAD, {"_chain": chain}).one_or_none()
-        if found is not None:
-            return int(found[0]), str(found[1])
-        _insert_head(session, chain)
-    raise RuntimeError("could not create the chain head")  # pragma: no cover
-
-
-def _insert_head(session: Session, chain: int) -> None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(ChainHead).values(chain=chain).on_conflict_do_nothing())
-    else:
-        from sqlalchemy.dialects.sqlite import insert as lite_insert
-
-        session.execute(lite_insert(ChainHead).values(chain=chain).on_conflict_do_nothing())
-
-
-def _expire_head(session: Session, chain: int) -> None:
-    cached = session.identity_map.get(Session.identity_key(Incident, chain))
-    if cached is not None:
-        session.expire(cached, ["last_event_seq", "last_event_hash"])
-
-
-def _set_head_hash(session: Session, chain: int, digest: str) -> None:
-    params = {"_chain": chain, "_digest": digest}
-    if chain != GLOBAL_CHAIN:
-        session.connection().execute(_SET_INCIDENT_HASH, params)
-        _expire_head(session, chain)
-    else:
-        session.connection().execute(_SET_GLOBAL_HASH, params)
+def chain_head(session: Session, *, incident_id: int | None) -> tuple[int, str]:
+    """(last seq, last hash) of a timeline; (0, "") before its first event."""
+    return heads.head_of(session, chain_of(incident_id))
 
 
 def _page_query(
@@ -267,3 +203,17 @@ def events_since(session: Session, *, incident_id: int, kinds: list[str]) -> lis
             .order_by(TimelineEvent.seq)
         )
     )
+
+
+def recorded(
+    session: Session, *, kinds: list[str], incident_id: int | None = None
+) -> list[tuple[int, int, str, dict[str, Any]]]:
+    """(chain, seq, kind, payload) of every event of these kinds (in one timeline if given)."""
+    query = select(
+        TimelineEvent.chain, TimelineEvent.seq, TimelineEvent.kind, TimelineEvent.payload
+    )
+    query = query.where(TimelineEvent.kind.in_(kinds))
+    if incident_id is not None:
+        query = query.where(TimelineEvent.chain == incident_id)
+    rows = session.execute(query.order_by(TimelineEvent.chain, TimelineEvent.seq))
+    return [(int(c), int(s), str(k), dict(p or {})) for c, s, k, p in rows]

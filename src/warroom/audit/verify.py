@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -11,16 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit.chain import event_hash
-from warroom.audit.models import GLOBAL_CHAIN, ChainHead, TimelineEvent
-from warroom.evidence.integrity import check_items
-from warroom.incidents.models import Incident
+from warroom.audit.models import ANCHOR_CHAIN, ChainHead, TimelineEvent
+
+# A further check run with the chains, e.g. the evidence locker's: given the session and the
+# incident id (None: everything), it answers (items checked, problems found).
+Check = Callable[[Session, int | None], tuple[int, list[str]]]
 
 
 @dataclass
 class Problem:
     chain: int
     incident_number: int | None
-    problem: str  # edited | deleted | reordered
+    problem: str  # edited | deleted | reordered | wiped | unanchored
     seq: int | None
     event_id: int | None
     message: str
@@ -34,22 +36,25 @@ class Report:
     chains: int = 0
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
-    evidence_items: int = 0
-    evidence_problems: list[str] = field(default_factory=list)
+    # Per further check (by name): how many items it checked and what it found.
+    checked: dict[str, int] = field(default_factory=dict)
+    findings: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.evidence_problems
+        return not self.problems and not any(self.findings.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "ok": self.ok,
             "chains": self.chains,
             "events": self.events,
             "problems": [p.as_dict() for p in self.problems],
-            "evidence_items": self.evidence_items,
-            "evidence_problems": self.evidence_problems,
         }
+        for name, count in self.checked.items():
+            doc[f"{name}_items"] = count
+            doc[f"{name}_problems"] = self.findings.get(name, [])
+        return doc
 
 
 COLUMNS = (
@@ -66,48 +71,62 @@ COLUMNS = (
 )
 
 
-def verify(session: Session, *, incident_id: int | None = None) -> Report:
-    """Check every chain (or one incident's) and the evidence; the first problem per chain."""
+def verify(
+    session: Session,
+    *,
+    incident_id: int | None = None,
+    numbers: Mapping[int, int] | None = None,
+    checks: Mapping[str, Check] | None = None,
+) -> Report:
+    """Check every chain (or one incident's), the anchor register and the further checks;
+    the first problem per chain. `numbers` maps incident ids to numbers for the messages."""
+    from warroom.audit.anchors import check_anchors
+
+    numbers = numbers or {}
     heads = _heads(session, incident_id)
     query = select(*COLUMNS).order_by(TimelineEvent.chain, TimelineEvent.seq)
     if incident_id is not None:
         query = query.where(TimelineEvent.chain == incident_id)
     rows = session.execute(query.execution_options(yield_per=5000))
     report = Report()
-    seen: set[int] = set()
+    firsts: dict[int, str] = {}
     # One pass over every event, in (chain, seq) order, one chain at a time.
     for chain, events in groupby(rows, key=lambda row: int(row.chain)):
-        seen.add(chain)
-        number, head_seq, head_hash = heads.get(chain, (None, 0, ""))
+        head_seq, head_hash = heads.get(chain, (0, ""))
         report.chains += 1
-        problem, count = _check_chain(chain, number, events, head_seq, head_hash)
+        problem, count, first = _check_chain(chain, numbers.get(chain), events, head_seq, head_hash)
+        firsts[chain] = first
         report.events += count
         if problem is not None:
             report.problems.append(problem)
-    for chain in sorted(set(heads) - seen):
+    for chain in sorted(set(heads) - set(firsts)):
         # A chain whose head says it has events, but none is left.
-        number, head_seq, head_hash = heads[chain]
+        head_seq, head_hash = heads[chain]
         report.chains += 1
-        problem, _ = _check_chain(chain, number, [], head_seq, head_hash)
+        problem, _, _ = _check_chain(chain, numbers.get(chain), [], head_seq, head_hash)
         if problem is not None:
             report.problems.append(problem)
+    report.problems += check_anchors(
+        session, incident_id=incident_id, firsts=firsts, heads=set(heads), numbers=numbers
+    )
     report.problems.sort(key=lambda p: p.chain)
-    report.evidence_items, report.evidence_problems = check_items(session, incident_id=incident_id)
+    for name, check in (checks or {}).items():
+        report.checked[name], report.findings[name] = check(session, incident_id)
     return report
 
 
-def _heads(session: Session, incident_id: int | None) -> dict[int, tuple[int | None, int, str]]:
-    query = select(Incident.id, Incident.number, Incident.last_event_seq, Incident.last_event_hash)
+def _heads(session: Session, incident_id: int | None) -> dict[int, tuple[int, str]]:
+    query = select(ChainHead.chain, ChainHead.last_seq, ChainHead.last_hash).where(
+        ChainHead.chain != ANCHOR_CHAIN
+    )
     if incident_id is not None:
-        query = query.where(Incident.id == incident_id)
-    heads: dict[int, tuple[int | None, int, str]] = {
-        row[0]: (row[1], row[2], row[3]) for row in session.execute(query)
-    }
-    if incident_id is None:
-        found = session.get(ChainHead, GLOBAL_CHAIN)
-        if found is not None:
-            heads[GLOBAL_CHAIN] = (None, found.last_seq, found.last_hash)
-    return heads
+        query = query.where(ChainHead.chain == incident_id)
+    return {int(row[0]): (int(row[1]), str(row[2])) for row in session.execute(query)}
+
+
+def where_of(chain: int, number: int | None) -> str:
+    """How a message names a chain: INC-n when its incident is known."""
+    return f"INC-{number}" if number is not None else f"chain {chain}"
 
 
 def _lookahead(rows: Iterable[Any]) -> Iterator[tuple[Any, Any | None]]:
@@ -122,8 +141,24 @@ def _lookahead(rows: Iterable[Any]) -> Iterator[tuple[Any, Any | None]]:
 
 def _check_chain(
     chain: int, number: int | None, rows: Iterable[Any], head_seq: int, head_hash: str
+) -> tuple[Problem | None, int, str]:
+    """(the first problem, events seen, the stored hash of event #1 or "")."""
+    first: list[str] = []
+
+    def watch(rows: Iterable[Any]) -> Iterator[Any]:
+        for row in rows:
+            if row.seq == 1 and not first:
+                first.append(str(row.hash))
+            yield row
+
+    problem, count = _walk(chain, number, watch(rows), head_seq, head_hash)
+    return problem, count, first[0] if first else ""
+
+
+def _walk(
+    chain: int, number: int | None, rows: Iterable[Any], head_seq: int, head_hash: str
 ) -> tuple[Problem | None, int]:
-    where = f"INC-{number}" if number is not None else f"chain {chain}"
+    where = where_of(chain, number)
 
     def problem(kind: str, row: Any | None, message: str) -> Problem:
         seq = row.seq if row is not None else None

@@ -16,17 +16,15 @@ def verify(
 ) -> None:
     """Exit 1 naming the first edited, deleted or reordered event of each broken chain, and
     any evidence whose bytes or hash changed."""
-    from warroom.audit.verify import verify as run_verify
     from warroom.db import Database
     from warroom.errors import WarroomError
-    from warroom.incidents.service import get_incident
+    from warroom.evidence.tamper import verify_all
     from warroom.settings import Settings
 
     db = Database(Settings().database_url)
     try:
         with db.session() as session:
-            incident_id = get_incident(session, incident).id if incident is not None else None
-            report = run_verify(session, incident_id=incident_id)
+            report = verify_all(session, incident_number=incident)
     except WarroomError as exc:
         fail(exc.message)
     finally:
@@ -35,12 +33,13 @@ def verify(
         print_json(report.as_dict())
     for problem in report.problems:
         typer.echo(f"TAMPERED: {problem.message}", err=True)
-    for message in report.evidence_problems:
-        typer.echo(f"TAMPERED: {message}", err=True)
+    for messages in report.findings.values():
+        for message in messages:
+            typer.echo(f"TAMPERED: {message}", err=True)
     if not report.ok:
         raise typer.Exit(1)
     if not as_json:
         typer.echo(
             f"OK: {report.events} event(s) in {report.chains} chain(s) and "
-            f"{report.evidence_items} evidence item(s) verify"
+            f"{report.checked.get('evidence', 0)} evidence item(s) verify"
         )

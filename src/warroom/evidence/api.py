@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
+from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import PayloadTooLarge
 from warroom.evidence import service
 from warroom.evidence.bundle import safe_name
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
+from warroom.evidence.tamper import verify_all
 from warroom.incidents.access import visible_incident
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
@@ -142,3 +143,10 @@ def remove_evidence(
     out = EvidenceOut.model_validate(item)
     session.commit()
     return out
+
+
+@router.get("/audit/verify", tags=["audit"])
+def verify_chains(_: Admin, session: SessionDep, incident: int | None = None) -> dict[str, Any]:
+    """Recompute every chain, its anchor and the evidence (or one incident's, by number);
+    ok=false names the first problem of each chain and every evidence problem."""
+    return verify_all(session, incident_number=incident).as_dict()

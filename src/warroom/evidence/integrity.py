@@ -1,50 +1,114 @@
-"""Checking stored evidence against its hashes and against the timeline that recorded it."""
+"""Checking stored evidence against its hashes and against the timeline that recorded it.
+
+The timeline (hash-chained) is the witness: every item was recorded by an
+`evidence:item:added` event carrying its id and sha256, and every removal by an
+`evidence:item:removed` event. So a row deleted, a tombstone cleared (a removed item revived),
+a tombstone set in SQL, or bytes swapped together with their hash all contradict the chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.audit.models import TimelineEvent
+from warroom.audit import service as timeline
 from warroom.evidence.models import EvidenceItem
 from warroom.incidents.models import Incident
 
+ADDED = "evidence:item:added"
+REMOVED = "evidence:item:removed"
 
-def check_items(session: Session, *, incident_id: int | None = None) -> tuple[int, list[str]]:
-    """(items checked, problems): bytes that no longer match their sha256, or a sha256 that no
-    longer matches the one recorded in the item's `evidence:item:added` event."""
-    recorded_query = select(TimelineEvent.payload).where(
-        TimelineEvent.kind == "evidence:item:added"
-    )
-    items_query = (
-        select(
-            EvidenceItem.id,
-            EvidenceItem.name,
-            EvidenceItem.sha256,
-            EvidenceItem.content,
-            Incident.number,
-        )
-        .join(Incident, Incident.id == EvidenceItem.incident_id)
-        .order_by(EvidenceItem.id)
-    )
+
+@dataclass
+class Witness:
+    """What the timeline says about one item."""
+
+    chain: int
+    added_seq: int
+    name: str
+    sha256: str | None
+    removed_seq: int | None = None
+
+
+def _witnesses(session: Session, incident_id: int | None) -> dict[int, Witness]:
+    found: dict[int, Witness] = {}
+    for chain, seq, kind, payload in timeline.recorded(
+        session, kinds=[ADDED, REMOVED], incident_id=incident_id
+    ):
+        item_id = payload.get("id")
+        if not isinstance(item_id, int):
+            continue
+        if kind == ADDED:
+            found[item_id] = Witness(chain, seq, str(payload.get("name")), payload.get("sha256"))
+        elif item_id in found:
+            found[item_id].removed_seq = seq
+    return found
+
+
+def incident_numbers(session: Session, incident_id: int | None) -> dict[int, int]:
+    """Incident id -> number (of one incident if given), for messages."""
+    query = select(Incident.id, Incident.number)
     if incident_id is not None:
-        recorded_query = recorded_query.where(TimelineEvent.chain == incident_id)
-        items_query = items_query.where(EvidenceItem.incident_id == incident_id)
-    recorded = {p.get("id"): p.get("sha256") for p in session.scalars(recorded_query)}
+        query = query.where(Incident.id == incident_id)
+    return {int(i): int(n) for i, n in session.execute(query)}
+
+
+def check_items(session: Session, incident_id: int | None = None) -> tuple[int, list[str]]:
+    """(items checked, problems): bytes or hashes that changed, and items whose row or
+    tombstone contradicts the timeline's `evidence:item:added` / `:removed` events."""
+    witnesses = _witnesses(session, incident_id)
+    numbers = incident_numbers(session, incident_id)
+    query = select(
+        EvidenceItem.id,
+        EvidenceItem.incident_id,
+        EvidenceItem.name,
+        EvidenceItem.sha256,
+        EvidenceItem.content,
+        EvidenceItem.removed_at,
+    ).order_by(EvidenceItem.id)
+    if incident_id is not None:
+        query = query.where(EvidenceItem.incident_id == incident_id)
     problems: list[str] = []
     count = 0
-    for item_id, name, sha, content, number in session.execute(
-        items_query.execution_options(yield_per=100)
+    for item_id, owner, name, sha, content, removed_at in session.execute(
+        query.execution_options(yield_per=100)
     ):
         count += 1
-        label = f"INC-{number}: evidence item {item_id} ({name})"
-        actual = hashlib.sha256(content).hexdigest()
-        if actual != sha:
-            problems.append(f"{label}: content hashes to {actual}, the item says {sha}")
-        elif recorded.get(item_id) != sha:
-            problems.append(
-                f"{label}: sha256 {sha} differs from the timeline's {recorded.get(item_id)}"
-            )
+        label = f"INC-{numbers.get(owner, '?')}: evidence item {item_id} ({name})"
+        problem = _check_row(label, owner, sha, content, removed_at, witnesses.pop(item_id, None))
+        if problem:
+            problems.append(problem)
+    for item_id, seen in sorted(witnesses.items()):
+        where = f"INC-{numbers[seen.chain]}" if seen.chain in numbers else f"chain {seen.chain}"
+        problems.append(
+            f"{where}: evidence item {item_id} ({seen.name}), recorded as added by event "
+            f"#{seen.added_seq}, is missing (its row was deleted)"
+        )
     return count, problems
+
+
+def _check_row(
+    label: str,
+    owner: int,
+    sha: str,
+    content: bytes,
+    removed_at: object,
+    seen: Witness | None,
+) -> str | None:
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != sha:
+        return f"{label}: content hashes to {actual}, the item says {sha}"
+    if seen is None or seen.chain != owner:
+        return f"{label}: no evidence:item:added event of its incident records it"
+    if seen.sha256 != sha:
+        return f"{label}: sha256 {sha} differs from the timeline's {seen.sha256}"
+    if seen.removed_seq is not None and removed_at is None:
+        return (
+            f"{label}: removed by event #{seen.removed_seq} but its tombstone was cleared (revived)"
+        )
+    if seen.removed_seq is None and removed_at is not None:
+        return f"{label}: marked removed, but no evidence:item:removed event records it"
+    return None

@@ -63,9 +63,8 @@ class Incident(Base):
     last_internal_update_at: Mapped[datetime]
     last_external_update_at: Mapped[datetime]
 
-    # Head of this incident's timeline hash chain, updated with every appended event.
-    last_event_seq: Mapped[int] = mapped_column(default=0)
-    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The head of this incident's timeline hash chain is kept by the audit domain
+    # (timeline_chain_heads, keyed by the incident's id): audit.service.chain_head.
 
     services: Mapped[list[IncidentService]] = relationship(
         cascade="all, delete-orphan", order_by="IncidentService.service_key"

@@ -12,6 +12,7 @@ from warroom.audit.verify import verify
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.errors import Invalid
+from warroom.evidence.integrity import incident_numbers
 from warroom.incidents import service
 
 
@@ -41,7 +42,8 @@ def _tamper(db: Database, sql: str, **params: object) -> None:
 
 def _report(db: Database, incident_id: int | None = None) -> dict[str, object]:
     with db.session() as session:
-        return verify(session, incident_id=incident_id).as_dict()
+        numbers = incident_numbers(session, None)
+        return verify(session, incident_id=incident_id, numbers=numbers).as_dict()
 
 
 def test_untouched_chains_verify(db: Database, clock: FakeClock) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from tests.factories import make_incident
-from warroom.audit.verify import verify
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.evidence import service
+from warroom.evidence.tamper import verify_all
 
 
 def _setup(seeded: Database, clock: FakeClock) -> list[int]:
@@ -31,9 +31,9 @@ def _setup(seeded: Database, clock: FakeClock) -> list[int]:
 
 def _problems(seeded: Database) -> list[str]:
     with seeded.session() as session:
-        report = verify(session)
-        assert report.evidence_items == 3
-        return report.evidence_problems
+        report = verify_all(session)
+        assert report.checked["evidence"] == 3
+        return report.findings["evidence"]
 
 
 def test_untouched_evidence_verifies(seeded: Database, clock: FakeClock) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_incident, make_user
 from warroom.audit.models import TimelineEvent
+from warroom.audit.service import chain_head
 from warroom.catalog.service import severities_by_key as severities
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -298,7 +299,7 @@ def test_failing_change_leaves_no_event(seeded: Database, clock: FakeClock) -> N
         incident = service.get_incident(session, number)
         assert incident.status == "triggered" and incident.acknowledged_at is None
         assert _kinds(session, incident) == ["incident:incident:opened"]
-        assert incident.last_event_seq == 1
+        assert chain_head(session, incident_id=incident.id)[0] == 1
 
 
 def test_list_filters_and_cursor(session: Session, clock: FakeClock) -> None:

@@ -133,8 +133,6 @@ def upgrade() -> None:
         sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_internal_update_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_external_update_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_event_seq", sa.Integer(), nullable=False),
-        sa.Column("last_event_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
         sa.UniqueConstraint("number", name=op.f("uq_incidents_number")),
     )
@@ -291,6 +289,17 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
         sa.UniqueConstraint("key", name=op.f("uq_teams_key")),
+    )
+    op.create_table(
+        "timeline_chain_anchors",
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("chain", sa.Integer(), nullable=False),
+        sa.Column("first_hash", sa.String(length=64), nullable=False),
+        sa.Column("anchored_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_timeline_chain_anchors")),
+        sa.UniqueConstraint("chain", name=op.f("uq_timeline_chain_anchors_chain")),
     )
     op.create_table(
         "timeline_chain_heads",
@@ -473,6 +482,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("provider_answer", sa.Text(), nullable=True),
         sa.Column("job_id", sa.Integer(), nullable=True),
+        sa.Column("page_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=64), nullable=True),
         sa.Column("recorded", sa.Boolean(), nullable=False),
         sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
@@ -490,6 +501,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_notify_messages_incident_id"), ["incident_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_notify_messages_page_id"), ["page_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notify_messages_state"), ["state"], unique=False)
         batch_op.create_index(batch_op.f("ix_notify_messages_user_id"), ["user_id"], unique=False)
 
@@ -735,6 +747,7 @@ def downgrade() -> None:
     with op.batch_alter_table("notify_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notify_messages_user_id"))
         batch_op.drop_index(batch_op.f("ix_notify_messages_state"))
+        batch_op.drop_index(batch_op.f("ix_notify_messages_page_id"))
         batch_op.drop_index(batch_op.f("ix_notify_messages_incident_id"))
 
     op.drop_table("notify_messages")
@@ -765,6 +778,7 @@ def downgrade() -> None:
     op.drop_table("api_tokens")
     op.drop_table("users")
     op.drop_table("timeline_chain_heads")
+    op.drop_table("timeline_chain_anchors")
     op.drop_table("teams")
     with op.batch_alter_table("silences", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_silences_ends_at"))

@@ -1,0 +1,104 @@
+"""Chain heads (last position and hash of every chain) and the anchor register.
+
+Heads are advanced with an UPDATE, not read with a SELECT: the UPDATE takes the row lock on
+PostgreSQL and the write lock on SQLite before the head is read, so concurrent appends to one
+chain serialise. A chain's first append creates its head and, for an incident chain, appends
+an entry to the anchor register naming the chain and its first event's hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from warroom.audit.chain import anchor_hash
+from warroom.audit.models import ANCHOR_CHAIN, GLOBAL_CHAIN, ChainAnchor, ChainHead
+from warroom.clock import Clock
+
+# Built once: every append runs these, and building a statement costs more than running it.
+_HEADS: Table = ChainHead.__table__  # type: ignore[assignment]
+_ANCHORS: Table = ChainAnchor.__table__  # type: ignore[assignment]
+_BUMP = (
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("_chain"))
+    .values(last_seq=_HEADS.c.last_seq + 1)
+    .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
+)
+_SET_HASH = (
+    update(_HEADS).where(_HEADS.c.chain == bindparam("_chain")).values(last_hash=bindparam("_h"))
+)
+_INSERT_ANCHOR = insert(_ANCHORS)
+
+
+def advance(session: Session, chain: int) -> tuple[int, str, bool]:
+    """(the next seq, the hash before it, whether this append created the chain)."""
+    session.flush()  # pending changes first, as an ORM statement's autoflush would
+    conn = session.connection()
+    found = conn.execute(_BUMP, {"_chain": chain}).one_or_none()
+    if found is not None:
+        return int(found[0]), str(found[1]), False
+    if _create(session, chain):
+        return 1, "", True
+    # Another transaction created it meanwhile; its row is committed now, so bump it.
+    found = conn.execute(_BUMP, {"_chain": chain}).one()
+    return int(found[0]), str(found[1]), False
+
+
+def _create(session: Session, chain: int) -> bool:
+    values = {"chain": chain, "last_seq": 1, "last_hash": ""}
+    stmt: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(_HEADS).values(values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+        stmt = lite_insert(_HEADS).values(values).on_conflict_do_nothing()
+    return session.connection().execute(stmt.returning(_HEADS.c.chain)).first() is not None
+
+
+def set_hash(session: Session, chain: int, digest: str) -> None:
+    """Record digest as the hash of the chain's newest event."""
+    session.connection().execute(_SET_HASH, {"_chain": chain, "_h": digest})
+
+
+def anchor(session: Session, clock: Clock, chain: int, first_hash: str) -> None:
+    """Append the birth of `chain` (its first event's hash) to the anchor register."""
+    if chain in (GLOBAL_CHAIN, ANCHOR_CHAIN):
+        return
+    seq, prev_hash, _ = advance(session, ANCHOR_CHAIN)
+    now = clock.now()
+    digest = anchor_hash(
+        seq=seq, chain=chain, first_hash=first_hash, anchored_at=now, prev_hash=prev_hash
+    )
+    session.connection().execute(
+        _INSERT_ANCHOR,
+        {
+            "seq": seq,
+            "chain": chain,
+            "first_hash": first_hash,
+            "anchored_at": now,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        },
+    )
+    set_hash(session, ANCHOR_CHAIN, digest)
+
+
+def head_of(session: Session, chain: int) -> tuple[int, str]:
+    """(last seq, last hash) of a chain; (0, "") before its first event."""
+    row = session.execute(
+        select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.chain == chain)
+    ).one_or_none()
+    return (0, "") if row is None else (int(row[0]), str(row[1]))
+
+
+def all_heads(session: Session) -> list[tuple[int, int, str]]:
+    """(chain, last seq, last hash) of every chain, the anchor register included."""
+    rows = session.execute(
+        select(ChainHead.chain, ChainHead.last_seq, ChainHead.last_hash).order_by(ChainHead.chain)
+    )
+    return [(int(c), int(s), str(h)) for c, s, h in rows]
