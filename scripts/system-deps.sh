@@ -10,12 +10,21 @@ if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "system-deps: installing ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-      || { echo "system-deps: could not install ${need[*]}" >&2; [ "${CI:-}" = true ] && exit 1; }
-    # The Debian packages start their own daemons; the tests start private instances instead.
-    for svc in prometheus prometheus-alertmanager prometheus-node-exporter; do
-      pkill -x "$svc" 2>/dev/null || true
-    done
+    # The packages would start their own daemons; the tests start private instances instead.
+    # A policy-rc.d that answers 101 tells Debian's maintainer scripts not to start any service,
+    # so nothing needs stopping afterwards (and nobody else's process is touched).
+    policy=/usr/sbin/policy-rc.d
+    made_policy=false
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && made_policy=true
+    fi
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    status=$?
+    [ "$made_policy" = true ] && rm -f "$policy"
+    if [ $status -ne 0 ]; then
+      echo "system-deps: could not install ${need[*]}" >&2
+      [ "${CI:-}" = true ] && exit 1
+    fi
   else
     echo "system-deps: missing ${need[*]} (not root: end-to-end tests will skip)" >&2
   fi
