@@ -65,7 +65,8 @@ def _authorize(
     key: str | None,
 ) -> str:
     if key is not None:
-        if not service.key_matches(secret_key, name, key):
+        # A key is hex: anything else (non-ASCII included) is simply the wrong key.
+        if not key.isascii() or not service.key_matches(secret_key, name, key):
             raise Unauthorized("wrong heartbeat key")
         return f"heartbeat:{name}"
     token = bearer_token(request)

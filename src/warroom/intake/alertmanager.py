@@ -8,14 +8,17 @@ from warroom.errors import Invalid
 from warroom.intake.schemas import (
     Batch,
     NormalisedAlert,
+    keep_web_links,
     label_fingerprint,
     obj,
     parse_time,
     string_map,
     text_field,
+    web_link,
 )
 
 STATUSES = ("firing", "resolved")
+_GRAFANA_LINKS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
 MAX_ALERTS = 10_000
 
 
@@ -35,16 +38,13 @@ def parse_alert(item: Any, where: str) -> NormalisedAlert:
     fingerprint = text_field(alert.get("fingerprint"), f"{where}.fingerprint", required=False)
     if len(fingerprint) > 512:
         raise Invalid(f"{where}.fingerprint is too long", field=f"{where}.fingerprint")
-    links = [{"href": generator, "text": "Source"}] if generator else []
-    for key, text in (
-        ("runbook_url", "Runbook"),
-        ("dashboardURL", "Dashboard"),
-        ("panelURL", "Panel"),
-        ("silenceURL", "Silence"),
-    ):
-        href = annotations.get(key) if key == "runbook_url" else alert.get(key)
-        if isinstance(href, str) and href:
-            links.append({"href": href, "text": text})
+    candidates: list[tuple[Any, str]] = [(generator, "Source")]
+    candidates += [(annotations.get("runbook_url"), "Runbook")]
+    candidates += [(alert.get(k), t) for k, t in _GRAFANA_LINKS]
+    annotations = dict(annotations)
+    links = keep_web_links(candidates, annotations)
+    if "runbook_url" in annotations and not web_link(annotations["runbook_url"]):
+        del annotations["runbook_url"]  # a javascript: runbook must not survive as text either
     summary = (
         annotations.get("summary")
         or annotations.get("description")

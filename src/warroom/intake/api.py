@@ -4,11 +4,10 @@ transaction and answers 2xx only after the commit."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -18,18 +17,20 @@ from warroom.errors import Forbidden, Unauthorized, WarroomError
 from warroom.intake import (
     alertmanager,
     api_alerts,
+    api_opsgenie,
+    changes,
     credentials,
     generic,
     grafana,
-    opsgenie,
     pagerduty,
     service,
 )
 from warroom.intake.gate import gate_of, parse_json, read_body
-from warroom.intake.schemas import Batch
+from warroom.intake.openapi_intake import generic_doc, pagerduty_doc, webhook_doc
 from warroom.intake.state import IntakeConfig
 
 router = APIRouter(tags=["intake"])
+T = TypeVar("T")
 
 WEBHOOK_TYPES = ("alertmanager", "grafana")
 
@@ -42,7 +43,7 @@ def _limit(request: Request) -> int:
     return int(request.app.state.settings.max_body_bytes)
 
 
-def _parse_later(fn: Any, *args: Any) -> tuple[Batch | None, WarroomError | None]:
+def _parse_later(fn: Callable[..., T], *args: Any) -> tuple[T | None, WarroomError | None]:
     """Parse now, but report a bad payload only after the credential was checked."""
     try:
         return fn(*args), None
@@ -51,8 +52,18 @@ def _parse_later(fn: Any, *args: Any) -> tuple[Batch | None, WarroomError | None
 
 
 # Grafana's webhook contact point may be set to PUT; each method needs its own operation id.
-@router.put("/api/v1/intake/alertmanager", status_code=202, operation_id="intake_alertmanager_put")
-@router.post("/api/v1/intake/alertmanager", status_code=202, operation_id="intake_alertmanager")
+@router.put(
+    "/api/v1/intake/alertmanager",
+    status_code=202,
+    operation_id="intake_alertmanager_put",
+    **webhook_doc(),
+)
+@router.post(
+    "/api/v1/intake/alertmanager",
+    status_code=202,
+    operation_id="intake_alertmanager",
+    **webhook_doc(),
+)
 async def alertmanager_webhook(request: Request) -> JSONResponse:
     """Alertmanager v4 or Grafana v1 webhook, told apart by the body."""
     body = await read_body(request, _limit(request))
@@ -61,25 +72,39 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
         raise WarroomError("the body must be a JSON object", field="body")
     parser = grafana.parse if grafana.is_grafana(data) else alertmanager.parse
     batch, problem = _parse_later(parser, data)
+    truncated, problem = _truncated(data, problem)
     headers, client = request.headers, _client(request)
 
     def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:
         secret = credentials.presented_secret(headers)
         info = credentials.by_secret(cfg, secret, WEBHOOK_TYPES) if secret else None
         if info is None:
-            info = credentials.by_signature(cfg, headers, body)
+            info = credentials.by_signature(cfg, headers, body, clock.now())
         if info is None:
             credentials.rejected("alertmanager webhook", client, secret)
             raise Unauthorized("unknown or missing credential for this integration")
         if problem is not None or batch is None:
             raise problem or WarroomError("invalid payload")
-        return service.ingest(session, clock, cfg, info.key, batch).to_json()
+        result = service.ingest(session, clock, cfg, info.key, batch)
+        if truncated:
+            numbers = result.incidents
+            changes.record_truncated(session, clock, info.key, numbers, truncated, batch.group_key)
+        return result.to_json()
 
     result = await gate_of(request.app).run(request.app, work)
     return JSONResponse({"status": "success", **result}, status_code=202)
 
 
-@router.post("/api/v1/intake/generic", status_code=202)
+def _truncated(
+    data: dict[str, Any], problem: WarroomError | None
+) -> tuple[int, WarroomError | None]:
+    try:
+        return changes.truncated_count(data), problem
+    except WarroomError as exc:
+        return 0, problem or exc
+
+
+@router.post("/api/v1/intake/generic", status_code=202, **generic_doc())
 async def generic_intake(request: Request) -> JSONResponse:
     """warroom's own alert JSON; a responder API token or a generic integration's secret."""
     body = await read_body(request, _limit(request))
@@ -122,7 +147,7 @@ def _pd_failure(exc: WarroomError) -> JSONResponse:
     return JSONResponse(pagerduty.error_body(message, [detail]), status_code=status)
 
 
-@router.post("/v2/enqueue", status_code=202)
+@router.post("/v2/enqueue", status_code=202, **pagerduty_doc())
 async def pagerduty_enqueue(request: Request) -> JSONResponse:
     """PagerDuty Events API v2: trigger, acknowledge, resolve; routing_key is the credential."""
     try:
@@ -154,94 +179,36 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
     )
 
 
-# ---- Opsgenie Alert API -----------------------------------------------------------------------
-
-
-async def _opsgenie(request: Request, build: Any) -> JSONResponse:
-    started = time.perf_counter()
-    request_id = str(uuid.uuid4())
-    client = _client(request)
-    headers = request.headers
+@router.post("/v2/change/enqueue", status_code=202, **pagerduty_doc(change=True))
+async def pagerduty_change(request: Request) -> JSONResponse:
+    """PagerDuty Change Events: shown on the timeline of the service's open incidents."""
     try:
         body = await read_body(request, _limit(request))
-        data = parse_json(body) if body.strip() else None
-        batch, problem = _parse_later(build, data)
+        data = parse_json(body)
+        key = pagerduty.routing_key(data)
+    except WarroomError as exc:
+        return _pd_failure(exc)
+    change, problem = _parse_later(changes.parse_change, data)
+    client = _client(request)
 
-        def work(session: Session, clock: Clock, cfg: IntakeConfig) -> None:
-            secret = credentials.presented_secret(headers, scheme="geniekey")
-            info = credentials.by_secret(cfg, secret, ("opsgenie",)) if secret else None
-            if info is None:
-                credentials.rejected("opsgenie", client, secret)
-                raise Unauthorized("Key format is not valid!")
-            if problem is not None or batch is None:
-                raise problem or WarroomError("invalid request")
-            status = batch.alerts[0].status
-            if status == "update":
-                return  # message/description edits: nothing to store
-            if status != "firing":
-                _resolve_identifier(session, info.key, request, batch)
-            service.ingest(session, clock, cfg, info.key, batch)
+    def work(session: Session, clock: Clock, cfg: IntakeConfig) -> None:
+        info = credentials.by_secret(cfg, key, ("pagerduty",))
+        if info is None:
+            credentials.rejected("pagerduty change", client, key)
+            raise Unauthorized("unknown routing_key", field="routing_key")
+        if problem is not None or change is None:
+            raise problem or WarroomError("invalid change event")
+        changes.record_change(session, clock, info.key, change)
 
+    try:
         await gate_of(request.app).run(request.app, work)
     except WarroomError as exc:
-        errors = {exc.field: exc.message} if exc.field else None
-        message = (
-            "Request body is not processable. Please check the errors."
-            if exc.status_code == 422
-            else exc.message
-        )
-        return JSONResponse(
-            opsgenie.error_body(message, request_id, errors), status_code=exc.status_code
-        )
-    return JSONResponse(
-        opsgenie.accepted(request_id, time.perf_counter() - started), status_code=202
-    )
-
-
-def _resolve_identifier(session: Session, integration: str, request: Request, batch: Batch) -> None:
-    # identifierType=id (the default) names warroom's alert id; tiny ids are the same number.
-    if request.query_params.get("identifierType", "id") in ("id", "tiny"):
-        alert = batch.alerts[0]
-        found = service.fingerprint_of(session, integration, alert.fingerprint)
-        alert.fingerprint = found or alert.fingerprint
-
-
-@router.post("/v2/alerts", status_code=202)
-async def opsgenie_create(request: Request) -> JSONResponse:
-    """Opsgenie: create an alert (an open alert with the same alias is only counted)."""
-    return await _opsgenie(request, opsgenie.parse_create)
-
-
-@router.post("/v2/alerts/{identifier}/close", status_code=202)
-async def opsgenie_close(
-    request: Request, identifier: str, identifierType: str = Query("id")
-) -> JSONResponse:
-    """Opsgenie: close the alert named by id or alias."""
-    return await _opsgenie(
-        request, lambda data: opsgenie.parse_action(identifier, identifierType, data, "resolved")
-    )
-
-
-@router.post("/v2/alerts/{identifier}/acknowledge", status_code=202)
-async def opsgenie_acknowledge(
-    request: Request, identifier: str, identifierType: str = Query("id")
-) -> JSONResponse:
-    """Opsgenie: acknowledge the alert named by id or alias."""
-    return await _opsgenie(
-        request,
-        lambda data: opsgenie.parse_action(identifier, identifierType, data, "acknowledged"),
-    )
-
-
-@router.put("/v2/alerts/{identifier}/{part}", status_code=202)
-async def opsgenie_update(request: Request, identifier: str, part: str) -> JSONResponse:
-    """Opsgenie `update_alerts` (message, description): accepted; the alert keeps its text."""
-    return await _opsgenie(
-        request, lambda data: opsgenie.parse_action(identifier, "alias", data, "update")
-    )
+        return _pd_failure(exc)
+    return JSONResponse({"status": "success", "message": "Change event processed"}, status_code=202)
 
 
 # Included last: the intake endpoints above are matched first, as they are the busiest routes.
+router.include_router(api_opsgenie.router)
 router.include_router(api_alerts.router)
 
 

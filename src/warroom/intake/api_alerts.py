@@ -11,8 +11,9 @@ from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.intake import service, state
 from warroom.intake.models import Silence
 from warroom.intake.schemas import AlertOut, RouteTestIn, SilenceIn, SilenceOut
+from warroom.openapi import API_ERRORS, IdPath, OptionalIdQuery
 
-router = APIRouter(prefix="/api/v1", tags=["alerts"])
+router = APIRouter(prefix="/api/v1", tags=["alerts"], responses=API_ERRORS)
 
 
 @router.get("/alerts", response_model=list[AlertOut])
@@ -22,12 +23,12 @@ def list_alerts(
     status: str | None = Query(None, description="open, firing or resolved"),
     integration: str | None = None,
     service_key: str | None = Query(None, alias="service"),
-    incident_id: int | None = None,
+    incident_id: OptionalIdQuery = None,
     suppressed: bool | None = None,
     fingerprint: str | None = None,
     label: list[str] | None = Query(None, description='matchers such as service="checkout"'),
-    limit: int = 100,
-    before_id: int | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    before_id: OptionalIdQuery = None,
 ) -> Any:
     """Alerts, newest first, with filters."""
     return service.list_alerts(
@@ -45,7 +46,7 @@ def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
-def get_alert(alert_id: int, session: SessionDep, _: Viewer) -> Any:
+def get_alert(alert_id: IdPath, session: SessionDep, _: Viewer) -> Any:
     return service.get_alert(session, alert_id)
 
 
@@ -90,7 +91,7 @@ def list_silences(session: SessionDep, clock: ClockDep, _: Viewer, all: bool = F
 
 
 @router.post("/silences/{silence_id}/expire", response_model=SilenceOut)
-def expire_silence(silence_id: int, session: SessionDep, clock: ClockDep, _: Responder) -> Any:
+def expire_silence(silence_id: IdPath, session: SessionDep, clock: ClockDep, _: Responder) -> Any:
     """End a silence now."""
     silence = service.expire_silence(session, clock, silence_id)
     session.commit()

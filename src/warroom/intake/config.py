@@ -14,7 +14,7 @@ routes:
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_serializer, field_validator, model_validator
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.registry import Section, register, registered
-from warroom.config.types import ConfigModel, Key
+from warroom.config.types import ConfigModel, Duration, Key
 from warroom.intake.models import Integration
 from warroom.intake.routing import MatcherError, parse_matcher
 from warroom.intake.storm import StormGuardConfig
@@ -55,6 +55,8 @@ class IntegrationConfig(ConfigModel):
     hmac_secret: SecretStr | None = None
     hmac_header: str = "X-Grafana-Alerting-Signature"
     timestamp_header: str | None = None
+    # With timestamp_header: how old a signed Grafana request may be (replays are refused).
+    timestamp_max_age: Duration = timedelta(minutes=5)
     storm: StormGuardConfig | None = None
 
     @field_validator("secret")

@@ -8,9 +8,11 @@ import binascii
 import hashlib
 import hmac
 import logging
+from datetime import datetime
 
 from starlette.datastructures import Headers
 
+from warroom.errors import Unauthorized
 from warroom.intake import grafana
 from warroom.intake.state import IntakeConfig, IntegrationInfo
 
@@ -44,8 +46,11 @@ def presented_secret(headers: Headers, scheme: str = "bearer") -> str | None:
     return value if kind == scheme else None
 
 
-def by_signature(cfg: IntakeConfig, headers: Headers, body: bytes) -> IntegrationInfo | None:
-    """A Grafana integration whose HMAC secret signed this body."""
+def by_signature(
+    cfg: IntakeConfig, headers: Headers, body: bytes, now: datetime
+) -> IntegrationInfo | None:
+    """A Grafana integration whose HMAC secret signed this body (and, if it configures a
+    timestamp header, signed a timestamp that is present and fresh)."""
     for info in cfg.by_key.values():
         if info.type != "grafana" or not info.hmac_secret or not info.hmac_header:
             continue
@@ -53,9 +58,26 @@ def by_signature(cfg: IntakeConfig, headers: Headers, body: bytes) -> Integratio
         if not signature:
             continue
         stamp = headers.get(info.timestamp_header) if info.timestamp_header else None
+        if info.timestamp_header and not stamp:
+            continue  # configured: a signature without its timestamp is no signature
         if grafana.signature_ok(info.hmac_secret, body, signature, stamp):
+            if stamp is not None:
+                _check_fresh(info, stamp, now)
             return info
     return None
+
+
+def _check_fresh(info: IntegrationInfo, stamp: str, now: datetime) -> None:
+    """Grafana's timestamp header carries Unix seconds; an old one is a replay."""
+    header = info.timestamp_header
+    if not (stamp.isascii() and stamp.strip().isdigit()) or len(stamp) > 12:
+        raise Unauthorized(f"{header} must be Unix seconds", field=header)
+    age = abs(now.timestamp() - int(stamp))
+    if age > info.timestamp_max_age:
+        raise Unauthorized(
+            f"{header} is {int(age)} s away from now (at most {int(info.timestamp_max_age)} s)",
+            field=header,
+        )
 
 
 def rejected(endpoint: str, client: str, secret: str | None) -> None:

@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from warroom.clock import Clock
 from warroom.db import Database, describe, is_transient, retrying
-from warroom.errors import Invalid, Overloaded, PayloadTooLarge, WarroomError
+from warroom.errors import Overloaded, PayloadTooLarge, WarroomError
 from warroom.intake import state
+from warroom.intake.schemas import check_text
 from warroom.intake.state import IntakeConfig
 
 T = TypeVar("T")
@@ -62,9 +63,7 @@ def parse_json(body: bytes) -> Any:
         raise BadBody(f"the body is not valid JSON: {exc}", field="body") from None
     except RecursionError:
         raise BadBody("the body is nested too deeply", field="body") from None
-    # PostgreSQL cannot store NUL in text or JSONB; refuse it here rather than fail later.
-    if b"\\u0000" in body:
-        raise Invalid("the body must not contain NUL characters (\\u0000)", field="body")
+    check_text(body, data)  # NUL and lone surrogates: 422 naming the field, not a 500 later
     return data
 
 

@@ -20,6 +20,7 @@ from warroom.intake.schemas import (
     parse_time,
     string_map,
     text_field,
+    web_link,
 )
 
 STATUSES = ("firing", "resolved", "acknowledged")
@@ -47,7 +48,7 @@ def _links(value: Any, where: str) -> list[dict[str, str]]:
     for i, item in enumerate(value):
         link = obj(item, f"{where}[{i}]")
         href = text_field(link.get("href"), f"{where}[{i}].href", max_len=2048)
-        if not href.startswith(("http://", "https://")):
+        if not web_link(href):
             raise Invalid(f"{where}[{i}].href must be an http(s) URL", field=f"{where}[{i}].href")
         out.append({"href": href, "text": text_field(link.get("text"), "text", required=False)})
     return out

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from warroom.errors import Invalid
-from warroom.intake.schemas import Batch, NormalisedAlert, obj, text_field
+from warroom.intake.schemas import Batch, NormalisedAlert, obj, text_field, web_link
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 IDENTIFIER_TYPES = ("id", "alias", "tiny")
@@ -49,9 +50,8 @@ def parse_create(body: Any) -> Batch:
     if tags:
         annotations["tags"] = tags
     fingerprint = alias or hashlib.sha256(message.encode()).hexdigest()
-    links = (
-        [{"href": source, "text": "Source"}] if source.startswith(("http://", "https://")) else []
-    )
+    # Opsgenie's source is often a host name or an IP: only an http(s) URL becomes a link.
+    links = [{"href": source, "text": "Source"}] if web_link(source) else []
     alert = NormalisedAlert(
         fingerprint=fingerprint,
         status="firing",
@@ -68,7 +68,7 @@ def parse_create(body: Any) -> Batch:
 def parse_action(identifier: str, identifier_type: str, body: Any, status: str) -> Batch:
     """`POST /v2/alerts/{identifier}/close|acknowledge`; the body is optional."""
     if identifier_type not in IDENTIFIER_TYPES:
-        raise Invalid("identifierType must be id, alias or tiny", field="identifierType")
+        raise bad_identifier_type()
     data = obj(body, "body", required=False)
     for key in ("user", "source"):
         text_field(data.get(key), key, required=False, max_len=1024)
@@ -88,3 +88,49 @@ def error_body(
     if errors:
         body["errors"] = errors
     return body
+
+
+def bad_identifier_type() -> Invalid:
+    return Invalid("identifierType must be id, alias or tiny", field="identifierType")
+
+
+def parse_note(identifier: str, identifier_type: str, body: Any) -> Batch:
+    """`POST /v2/alerts/{identifier}/notes`: a note is required, user and source optional."""
+    batch = parse_action(identifier, identifier_type, body, "update")
+    text_field(batch.alerts[0].raw.get("note"), "note", max_len=25000)
+    return batch
+
+
+def _stamp(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat().replace("+00:00", "Z")
+
+
+def alert_view(alert: Any, integration: str) -> dict[str, Any]:
+    """An alert in the shape of Opsgenie's `GET /v2/alerts/{identifier}` data."""
+    raw = alert.raw or {}
+    tags = alert.annotations.get("tags") if isinstance(alert.annotations, dict) else None
+    details = {k: v for k, v in alert.labels.items() if k not in ("priority", "entity")}
+    return {
+        "id": str(alert.id),
+        "tinyId": str(alert.id),
+        "alias": alert.fingerprint,
+        "message": alert.summary,
+        "status": "closed" if alert.resolved_at is not None else "open",
+        "acknowledged": alert.acknowledged_at is not None,
+        "isSeen": alert.acknowledged_at is not None,
+        "tags": tags if isinstance(tags, list) else [],
+        "snoozed": False,
+        "count": alert.count,
+        "lastOccurredAt": _stamp(alert.last_seen_at),
+        "createdAt": _stamp(alert.first_seen_at),
+        "updatedAt": _stamp(alert.last_seen_at),
+        "source": str(raw.get("source") or ""),
+        "owner": "",
+        "priority": alert.labels.get("priority", "P3"),
+        "responders": [],
+        "integration": {"id": integration, "name": integration, "type": "API"},
+        "actions": [a for a in raw.get("actions") or [] if isinstance(a, str)],
+        "entity": str(raw.get("entity") or ""),
+        "description": str(alert.annotations.get("description") or ""),
+        "details": details,
+    }

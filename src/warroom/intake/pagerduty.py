@@ -6,7 +6,14 @@ import uuid
 from typing import Any
 
 from warroom.errors import Invalid
-from warroom.intake.schemas import Batch, NormalisedAlert, obj, parse_time, text_field
+from warroom.intake.schemas import (
+    Batch,
+    NormalisedAlert,
+    keep_web_links,
+    obj,
+    parse_time,
+    text_field,
+)
 
 EVENT_ACTIONS = {"trigger": "firing", "acknowledge": "acknowledged", "resolve": "resolved"}
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -19,8 +26,8 @@ def routing_key(body: Any) -> str:
     return text_field(body.get("routing_key"), "routing_key", max_len=512)
 
 
-def _links(body: dict[str, Any]) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
+def _links(body: dict[str, Any], annotations: dict[str, Any]) -> list[dict[str, str]]:
+    candidates: list[tuple[Any, str]] = []
     for kind in ("links", "images"):
         items = body.get(kind)
         if items is None:
@@ -30,12 +37,12 @@ def _links(body: dict[str, Any]) -> list[dict[str, str]]:
         for i, item in enumerate(items):
             link = obj(item, f"{kind}[{i}]")
             key = "href" if kind == "links" else "src"
-            href = text_field(link.get(key), f"{kind}[{i}].{key}")
+            href = text_field(link.get(key), f"{kind}[{i}].{key}", max_len=4096)
             text = link.get("text") or link.get("alt") or ""
-            out.append({"href": href, "text": str(text)})
+            candidates.append((href, str(text)))
     if isinstance(body.get("client_url"), str) and body["client_url"]:
-        out.append({"href": body["client_url"], "text": str(body.get("client") or "Source")})
-    return out
+        candidates.append((body["client_url"], str(body.get("client") or "Source")))
+    return keep_web_links(candidates, annotations)
 
 
 def _payload(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -77,15 +84,17 @@ def parse(body: Any) -> Batch:
         payload, labels = _payload(body)
     starts_at = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
     details = payload.get("custom_details") or {}
+    annotations: dict[str, Any] = {"custom_details": details} if details else {}
+    links = _links(body, annotations)
     alert = NormalisedAlert(
         fingerprint=dedup_key or str(uuid.uuid4()),
         status=EVENT_ACTIONS[action],
         labels=labels,
-        annotations={"custom_details": details} if details else {},
+        annotations=annotations,
         summary=str(payload.get("summary") or ""),
         severity_hint=labels.get("severity"),
         starts_at=starts_at,
-        links=_links(body),
+        links=links,
         raw=body,
     )
     return Batch(source="pagerduty", alerts=[alert], group_key=dedup_key or None)

@@ -113,6 +113,81 @@ def text_field(value: Any, where: str, *, required: bool = True, max_len: int | 
     return value
 
 
+# A JSON escape \u0000 preceded by an even number of backslashes is a real NUL character; the
+# text "\\u0000" (an escaped backslash, then u0000) is not.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]", re.ASCII)
+
+
+def check_text(body: bytes, data: Any) -> None:
+    """Refuse what no database can store: NUL characters and lone UTF-16 surrogates."""
+    # PostgreSQL cannot store NUL in text or JSONB; refuse it here rather than fail later.
+    if b"\\u0000" in body and _NUL_ESCAPE.search(body):
+        raise Invalid("the body must not contain NUL characters (\\u0000)", field="body")
+    if _SURROGATE_ESCAPE.search(body):
+        where = _lone_surrogate(data, "body")
+        if where is not None:
+            raise Invalid(f"{where} holds a lone UTF-16 surrogate (\\ud800-\\udfff)", field=where)
+
+
+def _lone_surrogate(value: Any, where: str) -> str | None:
+    """The path of the first string (key or value) that is not valid Unicode, or None."""
+    if isinstance(value, str):
+        return None if _encodable(value) else where
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _lone_surrogate(item, f"{where}[{i}]")
+            if found:
+                return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = where if where != "body" else ""
+            name = f"{path}.{key}" if path else str(key)
+            if not _encodable(key):
+                return path or "body"
+            found = _lone_surrogate(item, name)
+            if found:
+                return found
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+LINKS_DROPPED = "warroom_links_dropped"
+
+
+def web_link(href: Any) -> bool:
+    """True for an absolute http(s) URL: the only links kept from senders (never javascript:)."""
+    if not isinstance(href, str) or len(href) > 4096:
+        return False
+    scheme, sep, rest = href.strip().partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and bool(rest) and href == href.strip()
+
+
+def keep_web_links(
+    candidates: list[tuple[Any, str]], annotations: dict[str, Any]
+) -> list[dict[str, str]]:
+    """The (href, text) pairs that are http(s) links; names the others in the annotations."""
+    kept: list[dict[str, str]] = []
+    dropped: list[str] = []
+    for href, text in candidates:
+        if href is None or href == "":
+            continue
+        if web_link(href):
+            kept.append({"href": href, "text": text})
+        else:
+            dropped.append(text or "link")
+    if dropped:
+        annotations[LINKS_DROPPED] = ", ".join(dropped)
+    return kept
+
+
 # FNV-1a 64 over sorted labels, each name and value followed by 0xff: Alertmanager's fingerprint.
 _FNV_OFFSET = 14695981039346656037
 _FNV_PRIME = 1099511628211

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.config import service as config_service
+from warroom.config.types import parse_duration
 from warroom.intake.models import Integration
 from warroom.intake.routing import Router, compile_route
 from warroom.intake.storm import StormSettings, compile_settings
@@ -28,6 +29,7 @@ class IntegrationInfo:
     hmac_secret: str | None = None
     hmac_header: str | None = None
     timestamp_header: str | None = None
+    timestamp_max_age: float = 300.0  # seconds
 
 
 @dataclass
@@ -61,6 +63,11 @@ def compile_document(doc: dict[str, Any], integrations: list[Integration]) -> In
         severities=None if severities is None else {s["key"]: i for i, s in enumerate(severities)},
         inhibit={r["service"]: r["severity"] for r in doc.get("inhibit") or []},
     )
+    max_ages = {
+        i["key"]: parse_duration(i["timestamp_max_age"]).total_seconds()
+        for i in doc.get("integrations") or []
+        if i.get("timestamp_max_age")
+    }
     infos = [
         IntegrationInfo(
             key=row.key,
@@ -69,6 +76,7 @@ def compile_document(doc: dict[str, Any], integrations: list[Integration]) -> In
             hmac_secret=row.hmac_secret,
             hmac_header=(row.hmac_header or "").lower() or None,
             timestamp_header=(row.timestamp_header or "").lower() or None,
+            timestamp_max_age=max_ages.get(row.key, 300.0),
         )
         for row in integrations
         if row.active

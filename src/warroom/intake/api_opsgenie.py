@@ -1,0 +1,282 @@
+"""Opsgenie Alert API endpoints (wire-formats §4): create, close, acknowledge, message and
+description updates, add note, get alert and request status, all under `GenieKey` auth.
+
+Opsgenie processes writes asynchronously and hands back a `requestId` to poll. warroom has
+already stored the request when it answers, so the request id itself carries what the status
+call reports (the action and the alert id): nothing has to be kept for it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.errors import NotFound, Unauthorized, WarroomError
+from warroom.intake import credentials, opsgenie, service
+from warroom.intake.gate import gate_of, parse_json, read_body
+from warroom.intake.models import Alert
+from warroom.intake.openapi_intake import opsgenie_doc
+from warroom.intake.schemas import Batch
+from warroom.intake.state import IntakeConfig, IntegrationInfo
+
+router = APIRouter(tags=["intake"])
+
+# The action code kept in a request id, and what Opsgenie's status call says for each.
+ACTIONS = {
+    1: ("Create", "Created alert"),
+    2: ("Close", "Closed alert"),
+    3: ("Acknowledge", "Acknowledged alert"),
+    4: ("AddNote", "Added note"),
+    5: ("Update", "Updated alert"),
+}
+CODES = {name: code for code, (name, _) in ACTIONS.items()}
+MAX_ID = 2**63 - 1
+_REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+Work = Callable[[Session, Clock, IntakeConfig], int]
+
+
+def request_id(action: str, alert_id: int) -> str:
+    """A UUID-shaped id: 15 random hex digits, the action code, then the alert id."""
+    digits = secrets.token_hex(8)[:15] + f"{CODES[action]:x}" + f"{alert_id:016x}"
+    return str(uuid.UUID(digits))
+
+
+def decode_request_id(text: str) -> tuple[str, int] | None:
+    """(action, alert id) from a request id made by `request_id`, or None."""
+    if not _REQUEST_ID.match(text):
+        return None
+    digits = text.replace("-", "")
+    code, alert_id = int(digits[15], 16), int(digits[16:], 16)
+    if code not in ACTIONS or not 0 < alert_id <= MAX_ID:
+        return None
+    return ACTIONS[code][0], alert_id
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _integration(cfg: IntakeConfig, headers: Headers, client: str) -> IntegrationInfo:
+    secret = credentials.presented_secret(headers, scheme="geniekey")
+    info = credentials.by_secret(cfg, secret, ("opsgenie",)) if secret else None
+    if info is None:
+        credentials.rejected("opsgenie", client, secret)
+        # What Opsgenie answers for a well-formed key it does not know.
+        raise Unauthorized("Could not authenticate")
+    return info
+
+
+def find_alert(session: Session, integration: str, identifier: str, kind: str) -> Alert | None:
+    """The newest alert of this integration named by warroom id (id, tiny) or by alias."""
+    if kind == "alias":
+        rows = service.list_alerts(
+            session, integration=integration, fingerprint=identifier, limit=1
+        )
+        return rows[0] if rows else None
+    if not (identifier.isascii() and identifier.isdigit()) or not 0 < int(identifier) <= MAX_ID:
+        return None
+    try:
+        alert = service.get_alert(session, int(identifier))
+    except NotFound:
+        return None
+    return alert if alert.integration == integration else None
+
+
+def _error(exc: WarroomError) -> JSONResponse:
+    errors = {exc.field: exc.message} if exc.field else None
+    message = (
+        "Request body is not processable. Please check the errors."
+        if exc.status_code == 422
+        else exc.message
+    )
+    body = opsgenie.error_body(message, str(uuid.uuid4()), errors)
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+async def _run(request: Request, action: str, build: Callable[[Any], Batch]) -> JSONResponse:
+    """Read, authenticate, parse and store one Opsgenie write; 202 with a request id."""
+    started = time.perf_counter()
+    client, headers = _client(request), request.headers
+    kind = request.query_params.get("identifierType", "id")
+    try:
+        body = await read_body(request, int(request.app.state.settings.max_body_bytes))
+        data = parse_json(body) if body.strip() else None
+        try:
+            batch, problem = build(data), None
+        except WarroomError as exc:
+            batch, problem = None, exc
+
+        def work(session: Session, clock: Clock, cfg: IntakeConfig) -> int:
+            info = _integration(cfg, headers, client)
+            if problem is not None or batch is None:
+                raise problem or WarroomError("invalid request")
+            return _store(session, clock, cfg, info, batch, action, kind)
+
+        alert_id = await gate_of(request.app).run(request.app, work)
+    except WarroomError as exc:
+        return _error(exc)
+    took = time.perf_counter() - started
+    return JSONResponse(opsgenie.accepted(request_id(action, alert_id), took), status_code=202)
+
+
+def _store(
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    info: IntegrationInfo,
+    batch: Batch,
+    action: str,
+    kind: str,
+) -> int:
+    alert = batch.alerts[0]
+    if action != "Create":
+        found = find_alert(session, info.key, alert.fingerprint, kind)
+        if action == "Update":  # message/description edits: the alert keeps its text
+            return found.id if found is not None else 0
+        if action == "AddNote":
+            if found is None:
+                raise NotFound(f"Alert with {kind} [{alert.fingerprint[:64]}] does not exist")
+            _add_note(session, clock, info.key, found, alert.raw)
+            return found.id
+        alert.fingerprint = found.fingerprint if found is not None else alert.fingerprint
+    service.ingest(session, clock, cfg, info.key, batch)
+    rows = service.list_alerts(
+        session, integration=info.key, fingerprint=alert.fingerprint, limit=1
+    )
+    return rows[0].id if rows else 0
+
+
+def _add_note(
+    session: Session, clock: Clock, integration: str, alert: Alert, body: dict[str, Any]
+) -> None:
+    payload = {
+        "alert_id": alert.id,
+        "fingerprint": alert.fingerprint,
+        "note": body.get("note") or "",
+        "user": body.get("user") or None,
+        "source": body.get("source") or None,
+    }
+    timeline.record(
+        session,
+        clock,
+        incident_id=alert.incident_id,
+        kind="intake:alert:noted",
+        actor=f"intake:{integration}",
+        payload=payload,
+    )
+
+
+@router.post("/v2/alerts", status_code=202, **opsgenie_doc("create"))
+async def opsgenie_create(request: Request) -> JSONResponse:
+    """Opsgenie: create an alert (an open alert with the same alias is only counted)."""
+    return await _run(request, "Create", opsgenie.parse_create)
+
+
+@router.get("/v2/alerts/requests/{requestId}", **opsgenie_doc("status"))
+async def opsgenie_request_status(request: Request, requestId: str) -> JSONResponse:
+    """Opsgenie: the outcome of an earlier write (warroom stores writes before answering)."""
+    client, headers = _client(request), request.headers
+
+    def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:
+        info = _integration(cfg, headers, client)
+        decoded = decode_request_id(requestId)
+        alert = find_alert(session, info.key, str(decoded[1]), "id") if decoded else None
+        if decoded is None or alert is None:
+            raise NotFound(f"Request with id [{requestId[:64]}] does not exist")
+        action, _ = decoded
+        return {
+            "action": action,
+            "processedAt": alert.last_seen_at.isoformat().replace("+00:00", "Z"),
+            "integrationId": info.key,
+            "isSuccess": True,
+            "status": ACTIONS[CODES[action]][1],
+            "alertId": str(alert.id),
+            "alias": alert.fingerprint,
+        }
+
+    try:
+        data = await gate_of(request.app).run(request.app, work)
+    except WarroomError as exc:
+        return _error(exc)
+    return JSONResponse({"data": data, "took": 0.001, "requestId": str(uuid.uuid4())})
+
+
+@router.get("/v2/alerts/{identifier}", **opsgenie_doc("get"))
+async def opsgenie_get_alert(
+    request: Request, identifier: str, identifierType: str = "id"
+) -> JSONResponse:
+    """Opsgenie: one alert by id, tiny id or alias."""
+    client, headers = _client(request), request.headers
+
+    def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:
+        info = _integration(cfg, headers, client)
+        if identifierType not in opsgenie.IDENTIFIER_TYPES:
+            raise opsgenie.bad_identifier_type()
+        alert = find_alert(session, info.key, identifier, identifierType)
+        if alert is None:
+            raise NotFound(f"Alert with {identifierType} [{identifier[:64]}] does not exist")
+        return opsgenie.alert_view(alert, info.key)
+
+    try:
+        data = await gate_of(request.app).run(request.app, work)
+    except WarroomError as exc:
+        return _error(exc)
+    return JSONResponse({"data": data, "took": 0.001, "requestId": str(uuid.uuid4())})
+
+
+@router.post("/v2/alerts/{identifier}/close", status_code=202, **opsgenie_doc("action"))
+async def opsgenie_close(
+    request: Request, identifier: str, identifierType: str = "id"
+) -> JSONResponse:
+    """Opsgenie: close the alert named by id or alias."""
+    return await _run(
+        request,
+        "Close",
+        lambda data: opsgenie.parse_action(identifier, identifierType, data, "resolved"),
+    )
+
+
+@router.post("/v2/alerts/{identifier}/acknowledge", status_code=202, **opsgenie_doc("action"))
+async def opsgenie_acknowledge(
+    request: Request, identifier: str, identifierType: str = "id"
+) -> JSONResponse:
+    """Opsgenie: acknowledge the alert named by id or alias."""
+    return await _run(
+        request,
+        "Acknowledge",
+        lambda data: opsgenie.parse_action(identifier, identifierType, data, "acknowledged"),
+    )
+
+
+@router.post("/v2/alerts/{identifier}/notes", status_code=202, **opsgenie_doc("note"))
+async def opsgenie_add_note(
+    request: Request, identifier: str, identifierType: str = "id"
+) -> JSONResponse:
+    """Opsgenie: add a note; it lands on the timeline of the alert's incident."""
+    return await _run(
+        request, "AddNote", lambda data: opsgenie.parse_note(identifier, identifierType, data)
+    )
+
+
+@router.put("/v2/alerts/{identifier}/{part}", status_code=202, **opsgenie_doc("update"))
+async def opsgenie_update(
+    request: Request, identifier: str, part: str, identifierType: str = "alias"
+) -> JSONResponse:
+    """Opsgenie `update_alerts` (message, description): accepted; the alert keeps its text."""
+    return await _run(
+        request,
+        "Update",
+        lambda data: opsgenie.parse_action(identifier, identifierType, data, "update"),
+    )

@@ -1,0 +1,130 @@
+"""What intake tells incidents besides alerts: PagerDuty Change Events (a deploy, a config
+change) on the timeline of the affected service's open incidents, and the alerts a sender left
+out of a webhook (`truncatedAlerts`). Nothing here commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.config import service as config_service
+from warroom.errors import Invalid
+from warroom.incidents import service as incidents
+from warroom.incidents.lifecycle import OPEN_STATUSES
+from warroom.intake.schemas import keep_web_links, obj, parse_time, text_field
+
+MAX_INCIDENTS = 50  # open incidents of one service told about one change
+
+
+@dataclass
+class ChangeEvent:
+    """One PagerDuty change event, validated."""
+
+    summary: str
+    source: str
+    timestamp: str | None
+    custom_details: dict[str, Any]
+    links: list[dict[str, str]] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_change(body: Any) -> ChangeEvent:
+    """Validate a `POST /v2/change/enqueue` body (routing_key is checked by the caller)."""
+    data = obj(body, "body")
+    payload = obj(data.get("payload"), "payload")
+    summary = text_field(payload.get("summary"), "payload.summary", max_len=1024)
+    source = text_field(payload.get("source"), "payload.source", required=False, max_len=1024)
+    when = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
+    details = obj(payload.get("custom_details"), "payload.custom_details", required=False)
+    links = data.get("links")
+    if links is not None and not isinstance(links, list):
+        raise Invalid("links must be an array", field="links")
+    candidates: list[tuple[Any, str]] = []
+    for i, item in enumerate(links or []):
+        link = obj(item, f"links[{i}]")
+        href = text_field(link.get("href"), f"links[{i}].href", max_len=4096)
+        text = text_field(link.get("text"), f"links[{i}].text", required=False, max_len=1024)
+        candidates.append((href, text))
+    notes: dict[str, Any] = {}
+    kept = keep_web_links(candidates, notes)
+    stamp = when.isoformat() if when else None
+    return ChangeEvent(summary, source, stamp, details, kept, notes)
+
+
+def service_of_change(session: Session, integration: str, change: ChangeEvent) -> str | None:
+    """The service a change belongs to: the integration's `service`, else a service key named
+    by custom_details.service or by the change's source."""
+    doc = config_service.current_document(session)
+    for item in doc.get("integrations") or []:
+        if item.get("key") == integration and item.get("service"):
+            return str(item["service"])
+    known = {str(s["key"]) for s in doc.get("services") or []}
+    for candidate in (change.custom_details.get("service"), change.source):
+        if isinstance(candidate, str) and candidate in known:
+            return candidate
+    return None
+
+
+def record_change(
+    session: Session, clock: Clock, integration: str, change: ChangeEvent
+) -> list[int]:
+    """Store the change on the global timeline and on every open incident of its service;
+    returns the numbers of the incidents told."""
+    service = service_of_change(session, integration, change)
+    payload: dict[str, Any] = {
+        "summary": change.summary,
+        "source": change.source,
+        "timestamp": change.timestamp,
+        "service": service,
+        "integration": integration,
+        "custom_details": change.custom_details,
+        "links": change.links,
+        **change.notes,
+    }
+    actor = f"intake:{integration}"
+    kind = "intake:change:received"
+    timeline.record(session, clock, incident_id=None, kind=kind, actor=actor, payload=payload)
+    if service is None:
+        return []
+    found, _ = incidents.list_incidents(
+        session, status=list(OPEN_STATUSES), service=service, limit=MAX_INCIDENTS
+    )
+    for incident in found:
+        timeline.record(
+            session, clock, incident_id=incident.id, kind=kind, actor=actor, payload=payload
+        )
+    return [incident.number for incident in found]
+
+
+def truncated_count(body: dict[str, Any]) -> int:
+    """`truncatedAlerts` of an Alertmanager or Grafana webhook (0 when absent)."""
+    value = body.get("truncatedAlerts", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise Invalid("truncatedAlerts must be a whole number >= 0", field="truncatedAlerts")
+    return value
+
+
+def record_truncated(
+    session: Session,
+    clock: Clock,
+    integration: str,
+    numbers: list[int],
+    truncated: int,
+    group_key: str | None,
+) -> None:
+    """Say on each incident the webhook touched that the sender left `truncated` alerts out."""
+    payload = {"truncated_alerts": truncated, "integration": integration, "group_key": group_key}
+    for number in numbers:
+        incident = incidents.get_incident(session, number)
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="intake:alerts:truncated",
+            actor=f"intake:{integration}",
+            payload=payload,
+        )
