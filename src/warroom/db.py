@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from warroom.clock import utc
+from warroom.settings import private_sqlite_files
 
 T = TypeVar("T")
 log = logging.getLogger("warroom.db")
@@ -86,7 +87,10 @@ def normalize_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
+    # Error messages and logs show statements without their values (secrets, personal data).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        private_sqlite_files(url)  # created 0600, not with the umask
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 10}, **kwargs
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,15 +41,92 @@ def ensure_secret_key(settings: Settings) -> str:
     """The configured secret key, or the one kept in data_dir (created on first use).
 
     A single-host install then signs page links without any setup; a split deployment sets
-    WARROOM_SECRET_KEY on every process instead.
+    WARROOM_SECRET_KEY on every process instead. Processes starting together agree on one key:
+    it is written whole to a private temporary file and linked into place only if no key is
+    there yet, so the first writer wins and a reader never sees a partial or empty key.
     """
     if settings.secret_key:
         return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):
+        key = _read_key(path)
+        if key:
+            return key
+        _create_key(path)
+    raise RuntimeError(f"{path} is empty or unreadable; remove it to have a new key made")
+
+
+def _read_key(path: Path) -> str:
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+    narrow_to_owner(path)
+    return key
+
+
+def _create_key(path: Path) -> None:
+    import fcntl
     import secrets
 
-    path = settings.data_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    # The lock only serialises replacing an empty key left by an older version; readers
+    # never take it, and a key once linked into place never changes.
+    with open(path.with_name(".secret_key.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _read_key(path):
+            return
+        path.unlink(missing_ok=True)  # an empty key (older versions could leave one)
+        temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(6)}")
+        write_private(temporary, secrets.token_urlsafe(48).encode())
+        try:
+            os.link(temporary, path)  # fails if another process put a key there first
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+
+
+PRIVATE_MODE = 0o600
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner may read or write (created 0600; narrowed if it existed)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_MODE)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def narrow_to_owner(path: Path) -> None:
+    """Remove group and other permissions from a file warroom keeps data or secrets in."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_MODE)
+    except OSError:
+        pass  # missing, or not ours to change: the database or the reader reports the problem
+
+
+def private_sqlite_files(url: str) -> None:
+    """Create an SQLite database file 0600 before SQLite does (it would use the umask).
+
+    SQLite gives the -wal and -shm files the mode of the database file, so they follow.
+    Files of an existing database are narrowed to 0600 too.
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    if parsed.query.get("mode") == "memory" or parsed.query.get("uri"):
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE))
+    except OSError:
+        return  # e.g. no such directory: SQLite reports it when it connects
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        narrow_to_owner(path.with_name(path.name + suffix))

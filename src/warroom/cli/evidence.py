@@ -112,7 +112,9 @@ def get(
     if out is None:
         sys.stdout.buffer.write(raw)
     else:
-        out.write_bytes(raw)
+        from warroom.settings import write_private
+
+        write_private(out, raw)  # evidence may hold secrets: readable by its owner only
 
 
 @evidence_app.command("remove")
@@ -136,7 +138,9 @@ def export(
     with api_errors():
         data = _api().get(f"/api/v1/incidents/{number}/evidence/export")
     target = out or Path(f"INC-{number}-evidence.zip")
-    target.write_bytes(data)
+    from warroom.settings import write_private
+
+    write_private(target, data)  # readable by its owner only, like the database it came from
     typer.echo(f"wrote {target}")
 
 

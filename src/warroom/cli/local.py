@@ -145,6 +145,7 @@ def serve(
     """Migrate the database, apply the config, and serve API, UI and engine."""
     import uvicorn
 
+    from warroom.auth.logredact import uvicorn_log_config
     from warroom.migrate import upgrade
 
     upgrade(_url())
@@ -172,6 +173,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=os.environ.get("WARROOM_LOG_LEVEL", "info"),
+        # Page-link, feed and heartbeat tokens in request lines are masked in the logs.
+        log_config=uvicorn_log_config(),
         proxy_headers=False,
     )
 

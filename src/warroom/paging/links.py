@@ -20,6 +20,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import User
+
 PURPOSES = ("ack", "resolve")
 DEFAULT_TTL = timedelta(hours=24)
 
@@ -96,6 +100,18 @@ def verify_token(secret: str, token: str, *, now: datetime) -> LinkClaims:
     if now >= claims.expires_at:
         raise LinkError("this link has expired; use the CLI or the web UI")
     return claims
+
+
+def check_holder(session: Session, claims: LinkClaims) -> None:
+    """LinkError unless the person the link was sent to still exists and is active.
+
+    A link acts in its holder's name, so deactivating a user voids every link they were sent.
+    """
+    if claims.user_id is None:
+        return
+    user = session.get(User, claims.user_id)
+    if user is None or not user.active:
+        raise LinkError("this link's holder is no longer active in warroom; it cannot be used")
 
 
 def link_url(public_url: str, token: str) -> str:

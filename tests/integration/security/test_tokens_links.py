@@ -1,0 +1,86 @@
+"""Page links act in their holder's name: deactivating the holder voids every link."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.factories import make_incident, make_user
+from warroom.clock import FakeClock
+from warroom.db import Database
+from warroom.incidents import service as incidents
+from warroom.paging import links
+from warroom.settings import Settings
+
+
+def _setup(db: Database, clock: FakeClock, settings: Settings) -> tuple[int, str, str]:
+    with db.session() as session:
+        user = make_user(session, clock, "oncall@example.com")
+        number = make_incident(session, clock).number
+        user_id = user.id
+
+    def link(purpose: str) -> str:
+        token = links.make_token(
+            settings.secret_key,
+            purpose=purpose,
+            incident_number=number,
+            user_id=user_id,
+            now=clock.now(),
+        )
+        return f"/p/{token}"
+
+    return number, link("ack"), link("resolve")
+
+
+def _deactivate(db: Database, email: str) -> None:
+    from warroom.auth import service as auth_service
+
+    with db.session() as session:
+        auth_service.get_user_by_email(session, email).active = False
+
+
+def _status(db: Database, number: int) -> str:
+    with db.session() as session:
+        return incidents.get_incident(session, number).status
+
+
+def test_links_of_a_deactivated_user_are_void(
+    client: TestClient, db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    number, ack, resolve = _setup(db, clock, settings)
+    assert client.get(ack).status_code == 200  # valid while the holder is active
+
+    _deactivate(db, "oncall@example.com")
+
+    for url in (ack, resolve):
+        shown = client.get(url)
+        assert shown.status_code == 410
+        assert "no longer active" in shown.text
+        assert "<form" not in shown.text
+        acted = client.post(url)
+        assert acted.status_code == 410
+        assert "no longer active" in acted.text
+    assert _status(db, number) == "triggered"
+
+
+def test_links_of_an_active_user_still_act(
+    client: TestClient, db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    number, ack, _ = _setup(db, clock, settings)
+    done = client.post(ack)
+    assert done.status_code == 200 and "acknowledged" in done.text
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        assert (incident.status, incident.acknowledged_by) == ("acknowledged", "oncall@example.com")
+
+
+def test_links_of_a_deleted_user_are_void(
+    client: TestClient, db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    from warroom.auth.models import User
+
+    number, ack, _ = _setup(db, clock, settings)
+    with db.session() as session:
+        user = session.query(User).filter_by(email="oncall@example.com").one()
+        session.delete(user)
+    assert client.post(ack).status_code == 410
+    assert _status(db, number) == "triggered"
