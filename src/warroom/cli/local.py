@@ -141,6 +141,8 @@ def serve(
         False, "--no-engine", help="Serve the API only; run `warroom worker` apart"
     ),
     workers: int = typer.Option(1, help="HTTP worker processes"),
+    ssl_certfile: Path = typer.Option(None, "--ssl-certfile", help="Serve HTTPS: PEM certificate"),
+    ssl_keyfile: Path = typer.Option(None, "--ssl-keyfile", help="Serve HTTPS: PEM private key"),
 ) -> None:
     """Migrate the database, apply the config, and serve API, UI and engine."""
     import uvicorn
@@ -176,6 +178,9 @@ def serve(
         # Page-link, feed and heartbeat tokens in request lines are masked in the logs.
         log_config=uvicorn_log_config(),
         proxy_headers=False,
+        # TLS for senders whose client libraries refuse http:// (the `pagerduty` library).
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
     )
 
 
