@@ -135,7 +135,13 @@ def notifications_list(
         ("created_at", "Queued"),
         ("purpose", "Purpose"),
         ("target", "To"),
+        ("channel", "Channel"),
         ("state", "State"),
         ("attempts", "Attempts"),
+        ("provider_answer", "Provider's answer"),
     ]
+    for message in messages:
+        message["channel"] = message.get("channel") or message["scheme"]
+        lines = (message.get("provider_answer") or "").strip().splitlines()
+        message["provider_answer"] = lines[-1][:80] if lines else "-"
     print_table(messages, columns, formatters={"created_at": fmt_time})

@@ -61,6 +61,8 @@ def render(data: dict[str, Any]) -> None:
         f"[{style}] {inc['status'].upper()} [/]  severity [bold]{inc['severity']}[/]  "
         f"opened {fmt_time(inc['opened_at'])} ({_ago(inc['opened_at'])}) by {inc['created_by']}"
     )
+    if inc.get("unpaged"):
+        out.print(f"[bold red reverse] NOBODY PAGED [/] [bold red]{escape(inc['unpaged'])}[/]")
     if inc["services"]:
         out.print(f"services: {', '.join(inc['services'])}")
     if inc.get("tags"):
@@ -85,10 +87,32 @@ def render(data: dict[str, Any]) -> None:
         out.print("  [red]nobody holds a role[/] — `warroom incident role N incident_commander ME`")
     for held in inc["roles"]:
         out.print(f"  {held['role']:<22} {held['user_email']}")
+    _pages(out, inc.get("pages") or [])
     _work(out, data)
     _events(out, data["events"])
     actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
     out.print(f"[bold]Next[/]: {actions}")
+
+
+PAGE_STYLE = {"sent": "green", "failed": "bold red", "queued": "yellow", "sending": "yellow"}
+
+
+def _pages(out: Any, pages: list[dict[str, Any]]) -> None:
+    """Each page's messages: who, through which channel, and what the provider answered."""
+    from rich.markup import escape
+
+    failed = sum(1 for p in pages if p["state"] == "failed")
+    out.print(f"[bold]Pages[/] ({len(pages)} messages, {failed} failed)")
+    for p in pages:
+        style = PAGE_STYLE.get(p["state"], "")
+        retrying = p["state"] == "queued" and p["attempts"] > 0
+        state = "RETRYING" if retrying else p["state"].upper()
+        answer = (p.get("provider_answer") or "").strip().splitlines()
+        said = f" — {escape(answer[-1][:100])}" if answer and p["state"] != "sent" else ""
+        out.print(
+            f"  {escape(p.get('person') or '?'):<28} {escape(p['channel']):<10} "
+            f"[{style}]{state:<8}[/] x{p['attempts']}{said}"
+        )
 
 
 def _work(out: Any, data: dict[str, Any]) -> None:

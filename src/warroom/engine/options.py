@@ -18,6 +18,10 @@ class EngineOptions(BaseSettings):
     # lets other workers share a flood), and `batch=True` jobs that share transactions.
     batch: int = 20
     batch_max: int = 200
+    # Jobs of these kinds (comma-separated) call out and run on a pool of `threads` threads,
+    # so that one slow destination does not hold up the rest while the worker keeps claiming.
+    concurrent_kinds: str = "notify.deliver"
+    threads: int = 16
     # A shared transaction commits after this long, so its effects are not held back.
     batch_seconds: float = 0.1
     # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
@@ -30,6 +34,9 @@ class EngineOptions(BaseSettings):
     async_commit: bool = True
     # Finished (done/cancelled) jobs are deleted after this many days; failed ones are kept.
     keep_done_days: float = 7.0
+
+    def pooled_kinds(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.concurrent_kinds.split(",") if k.strip())
 
 
 def engine_enabled() -> bool:

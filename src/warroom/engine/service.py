@@ -49,6 +49,7 @@ __all__ = [
     "get_job",
     "list_jobs",
     "next_due",
+    "postpone",
     "record_failure",
     "retry_job",
 ]
@@ -249,6 +250,27 @@ def release(session: Session, clock: Clock, job_id: int, worker: str) -> bool:
             lease_until=None,
             attempts=Job.attempts - 1,
             updated_at=clock.now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        request_wake(session)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def postpone(session: Session, clock: Clock, job_id: int, worker: str, *, after: timedelta) -> bool:
+    """Put a claimed job back to pending at now + after without counting the attempt."""
+    now = clock.now()
+    result = session.execute(
+        update(Job)
+        .where(_mine(job_id, worker))
+        .values(
+            state=PENDING,
+            locked_by=None,
+            lease_until=None,
+            attempts=Job.attempts - 1,
+            run_at=now + after,
+            updated_at=now,
         )
         .execution_options(synchronize_session=False)
     )

@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -28,19 +28,25 @@ from sqlalchemy import Connection
 from warroom.clock import Clock
 from warroom.db import Database
 from warroom.engine import service, wake
+from warroom.engine.concurrency import HandlerPool, LeaseKeeper
 from warroom.engine.models import Job
 from warroom.engine.options import EngineOptions
 from warroom.engine.registry import (
     JobContext,
     PermanentFailure,
+    Postpone,
     Retry,
     batchable_kinds,
     get_handler,
-    load_handlers,
 )
 from warroom.settings import Settings
 
 log = logging.getLogger("warroom.engine")
+
+# A handler may carry `handler.abandoned = fn(ctx, job)`: run (and committed) when its job is
+# given up because the worker was lost on its last attempt, so that the handler's own state is
+# not left half-way (delivery marks its message failed rather than `sending` for good).
+AbandonHook = Callable[[JobContext, Job], None]
 
 
 def default_name() -> str:
@@ -71,11 +77,19 @@ class Worker:
         # When the next job becomes due, as seen at the end of the last pass.
         self.next_due_at: datetime | None = None
         self._quiet_until = 0.0
+        self.leases = LeaseKeeper(db, clock, self.name, self.lease)
+        self.pooled = self.options.pooled_kinds()
+        self._wake: threading.Event = threading.Event()
+        self.pool = HandlerPool(self.options.threads, self._run_pooled, self._wake_up)
 
     # -- one pass ---------------------------------------------------------------------------
 
-    def run_once(self, *, max_jobs: int = 1_000_000) -> int:
-        """Claim and run every job due now (including follow-ups due now); returns the count."""
+    def run_once(self, *, max_jobs: int = 1_000_000, wait: bool = True) -> int:
+        """Claim and run every job due now (including follow-ups due now); returns the count.
+
+        Pooled kinds (deliveries) run on the pool. With `wait` (tests), the pass ends only
+        when they have finished; without (run_forever), it hands them over and returns.
+        """
         ran = 0
         shared = batchable_kinds()
         with self._connection() as conn:
@@ -85,18 +99,49 @@ class Worker:
                     group = self._claim(conn, min(self.options.batch_max, max_jobs - ran), shared)
                     claimed += len(group)
                     ran += self._run_shared(group, conn)
+                if self.pooled and ran < max_jobs and not self.stop_event.is_set():
+                    handed = self._hand_to_pool(conn, max_jobs - ran)
+                    claimed += handed
+                    ran += handed
                 if ran < max_jobs and not self.stop_event.is_set():
                     singles = self._claim(conn, min(self.options.batch, max_jobs - ran), None)
                     claimed += len(singles)
                     ran += self._run_singles(singles, conn)
                 if not claimed:
+                    if wait and self.pool.busy():
+                        self.pool.wait_for_one(timeout=1.0)  # its follow-ups may be due now
+                        continue
                     break
             with self.db.sessions(bind=conn) as session:
                 self.next_due_at = service.next_due(session)
         return ran
 
-    def _claim(self, conn: Connection, limit: int, shared: frozenset[str] | None) -> list[Job]:
-        """Claim batch=True jobs (shared given) or every other kind (shared None)."""
+    def _hand_to_pool(self, conn: Connection, limit: int) -> int:
+        free = min(self.pool.free(), limit)
+        if free <= 0:
+            return 0
+        jobs = self._claim(conn, free, None, kinds=self.pooled)
+        for job in jobs:
+            self.pool.submit(job)
+        return len(jobs)
+
+    def _run_pooled(self, job: Job) -> None:
+        self.run_job(job)
+
+    def _wake_up(self) -> None:
+        self._wake.set()
+
+    def _claim(
+        self,
+        conn: Connection,
+        limit: int,
+        shared: frozenset[str] | None,
+        *,
+        kinds: frozenset[str] | None = None,
+    ) -> list[Job]:
+        """Claim batch=True jobs (shared given), pooled `kinds`, or every other kind."""
+        wanted = shared if shared is not None else kinds
+        excluded = None if wanted is not None else batchable_kinds() | self.pooled
         with self.db.sessions(bind=conn) as session:
             jobs = service.claim(
                 session,
@@ -104,11 +149,12 @@ class Worker:
                 self.name,
                 limit=limit,
                 lease=self.lease,
-                kinds=shared,
-                exclude_kinds=batchable_kinds() if shared is None else None,
+                kinds=wanted,
+                exclude_kinds=excluded,
             )
             session.commit()
         if jobs:
+            self.leases.hold(jobs)
             self._warn_if_behind(jobs[0])
         return jobs
 
@@ -180,6 +226,8 @@ class Worker:
             if service.complete_many(session, self.clock, ids, self.name) != set(ids):
                 raise RuntimeError("a lease ran out during the batch")
             session.commit()
+            for job_id in ids:
+                self.leases.drop(job_id)
         except Exception as exc:
             session.rollback()
             log.info("batch of %s jobs rolled back (%s); running them one by one", len(chunk), exc)
@@ -216,9 +264,7 @@ class Worker:
         )
         try:
             if job.attempts > job.max_attempts:
-                raise PermanentFailure(
-                    f"its worker was lost on the last of {job.max_attempts} attempts"
-                )
+                self._abandon(ctx, job)
             handler = get_handler(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
@@ -228,11 +274,24 @@ class Worker:
             else:
                 session.rollback()
                 log.warning("job %s was taken over by another worker; result dropped", job.id)
+        except Postpone as exc:
+            session.rollback()
+            with self.db.session() as again:
+                service.postpone(again, self.clock, job.id, self.name, after=exc.after)
         except Exception as exc:
             session.rollback()
             self._failed(job, exc)
         finally:
             session.close()
+            self.leases.drop(job.id)
+
+    def _abandon(self, ctx: JobContext, job: Job) -> None:
+        """A job lost with its worker on its last attempt: let its kind clean up, then fail."""
+        hook: AbandonHook | None = getattr(get_handler(job.kind), "abandoned", None)
+        if hook is not None:
+            hook(ctx, job)
+            ctx.session.commit()
+        raise PermanentFailure(f"its worker was lost on the last of {job.max_attempts} attempts")
 
     def _failed(self, job: Job, exc: Exception) -> None:
         permanent = isinstance(exc, PermanentFailure)
@@ -271,6 +330,8 @@ class Worker:
         with self.db.session() as session:
             for job in jobs:
                 service.release(session, self.clock, job.id, self.name)
+        for job in jobs:
+            self.leases.drop(job.id)
 
     # -- forever ----------------------------------------------------------------------------
 
@@ -294,20 +355,25 @@ class Worker:
         if self.db.dialect == "postgresql":
             listener = wake.PgListener(self.db.url, event.set, self.stop_event)
             listener.start()
-        load_handlers()  # import handler modules now, not inside the first job's latency
         log.info("worker %s started (poll every %ss)", self.name, self.options.poll_seconds)
         self._schedule_maintenance()
+        self._wake = event  # a pooled job that finishes wakes the loop (a slot is free)
+        self.leases.start()
         try:
             while not self.stop_event.is_set():
                 event.clear()
                 try:
-                    self.run_once()
+                    self.run_once(wait=False)
                     timeout = self.seconds_until_due(fresh=False)
+                    if self.pool.free() <= 0:
+                        timeout = self.options.poll_seconds  # a finishing job wakes us
                 except Exception:
                     log.exception("worker %s: engine pass failed; retrying", self.name)
                     timeout = min(self.options.poll_seconds, 2.0)
                 self._sleep(event, timeout)
         finally:
+            self.pool.shutdown()  # the jobs in hand finish (their sends have timeouts)
+            self.leases.stop()
             wake.unsubscribe(event)
             if listener is not None:
                 listener.join(timeout=3)

@@ -18,6 +18,7 @@ from warroom.catalog.models import Severity
 from warroom.incidents import lifecycle, roles
 from warroom.incidents.models import Incident
 from warroom.incidents.schemas import DueTimes, IncidentDetail, IncidentOut, RoleOut
+from warroom.notify import service as notify
 
 
 def _after(start: datetime, seconds: int | None) -> datetime | None:
@@ -93,7 +94,23 @@ def incident_out(
 def incident_detail(
     session: Session, incident: Incident, severity: Severity | None, now: datetime
 ) -> IncidentDetail:
-    """The single-incident representation: the list one plus current roles."""
+    """The single-incident representation: the list one plus current roles and pages."""
     base = incident_out(incident, severity, now)
     held = [RoleOut.model_validate(r) for r in roles.current_roles(session, incident)]
-    return IncidentDetail(**base.model_dump(), roles=held)
+    return IncidentDetail(
+        **base.model_dump(),
+        roles=held,
+        unpaged=unpaged(session, incident),
+        pages=notify.page_deliveries(session, incident.id),
+    )
+
+
+def unpaged(session: Session, incident: Incident) -> str | None:
+    """Why a paging incident paged nobody (`paging:incident:unpaged`), until a page is queued."""
+    from warroom.audit import service as timeline
+
+    kinds = ["paging:incident:unpaged", "paging:page:queued"]
+    events = timeline.events_since(session, incident_id=incident.id, kinds=kinds)
+    if not events or events[-1].kind != kinds[0]:
+        return None
+    return str(events[-1].payload.get("message") or events[-1].payload.get("reason"))

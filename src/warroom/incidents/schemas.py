@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from warroom.notify.schemas import PageDelivery
+
 RoleName = Literal[
     "incident_commander",
     "scribe",
@@ -177,6 +179,10 @@ class IncidentOut(BaseModel):
 
 class IncidentDetail(IncidentOut):
     roles: list[RoleOut]
+    # Each page's messages: person, channel, state, attempts, the provider's answer.
+    pages: list[PageDelivery] = []
+    # Set when a paging severity ended with nobody to page (cleared by the next page queued).
+    unpaged: str | None = None
 
 
 class IncidentPage(BaseModel):

@@ -3,26 +3,43 @@
 The message is marked `sending` and committed before the outbound call, so no transaction is
 open while the provider is slow. A crash between the call and the final commit leaves the
 message `sending`; the job's lease runs out, another worker sends again (at least once; the
-idempotency key lets webhook receivers drop the duplicate).
+idempotency key lets webhook receivers drop the duplicate). The job keeps one spare attempt
+for that; if even the spare is lost, `abandoned` marks the message failed.
+
+Deliveries run on the worker's thread pool (see `warroom.engine.concurrency`), at most
+`DestinationSlots.limit` at once per destination host: a message to a busy host is postponed
+(its attempt not counted) rather than holding a thread, so a hanging host delays nobody else.
+
+Responders see failures where they look: the first failed attempt of a message is recorded on
+the incident timeline (`paging:notification:failing`, which also makes paging try the person's
+next contact method), the last as `paging:notification:failed`; each failed attempt counts in
+`warroom_notification_failures_total{channel}`.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.engine.models import Job
-from warroom.engine.registry import JobContext, PermanentFailure, handler
-from warroom.metrics import NOTIFICATION_ATTEMPTS
+from warroom.engine.registry import JobContext, PermanentFailure, Postpone, handler
+from warroom.metrics import NOTIFICATION_ATTEMPTS, NOTIFICATION_FAILURES
+from warroom.notify.destinations import SLOTS, destination_of
 from warroom.notify.models import FAILED, QUEUED, SENDING, SENT, Message
-from warroom.notify.senders import Outgoing, get_sender, redact
-from warroom.notify.service import DELIVER_KIND
+from warroom.notify.senders import Outgoing, SendResult, get_sender, redact
+from warroom.notify.service import DELIVER_KIND, channel_kind
 
 log = logging.getLogger("warroom.notify")
+# How long a message to a busy destination waits before it is tried again.
+BUSY_WAIT = timedelta(seconds=1)
+FAILING = "paging:notification:failing"
+SENT_EVENT = "paging:notification:sent"
+FAILED_EVENT = "paging:notification:failed"
 
 
 class DeliveryFailed(Exception):
@@ -38,21 +55,31 @@ def deliver(ctx: JobContext, job: Job) -> None:
     if message.state in (SENT, FAILED):
         _record_on_timeline(session, ctx.clock, message)  # only if a crash skipped it
         return
+    with SLOTS.take(message.url) as got:
+        if not got:
+            raise Postpone(f"{destination_of(message.url)} is busy", after=BUSY_WAIT)
+        outgoing = _start_attempt(session, ctx.clock, message)
+        session.commit()  # no transaction stays open during the outbound call
+        result = get_sender().send(outgoing)
+    _finish(ctx, job, message, result)
+
+
+def _start_attempt(session: Session, clock: Clock, message: Message) -> Outgoing:
     message.state = SENDING
     message.attempts += 1
-    message.updated_at = ctx.clock.now()
-    outgoing = Outgoing(
+    message.updated_at = clock.now()
+    return Outgoing(
         url=message.url,
         title=message.title,
         body=message.body,
         idempotency_key=message.idempotency_key,
         message_id=message.id,
     )
-    session.commit()  # no transaction stays open during the outbound call
 
-    result = get_sender().send(outgoing)
+
+def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> None:
+    session = ctx.session
     NOTIFICATION_ATTEMPTS.labels(scheme=message.scheme, result="ok" if result.ok else "error").inc()
-
     message.provider_answer = result.answer
     message.updated_at = ctx.clock.now()
     if result.ok:
@@ -61,27 +88,54 @@ def deliver(ctx: JobContext, job: Job) -> None:
         session.commit()  # sent is sent, even if the timeline write below fails
         _record_on_timeline(session, ctx.clock, message)
         return
-    last = not result.retryable or job.attempts >= job.max_attempts
+    NOTIFICATION_FAILURES.labels(channel=channel_kind(message.scheme)).inc()
+    # The job has one spare attempt for a worker lost mid-send (see queue_message).
+    budget = max(1, job.max_attempts - 1)
+    last = not result.retryable or message.attempts >= budget
     message.state = FAILED if last else QUEUED
-    session.commit()
+    if message.attempts == 1 and not last:
+        _record_on_timeline(session, ctx.clock, message, kind=FAILING)
     if last:
         _record_on_timeline(session, ctx.clock, message)
-        session.commit()
-        raise PermanentFailure(f"delivery to {redact(message.url)} failed: {result.answer}")
-    raise DeliveryFailed(f"delivery to {redact(message.url)} failed: {result.answer}")
+    session.commit()
+    text = f"delivery to {redact(message.url)} failed: {result.answer}"
+    if last:
+        raise PermanentFailure(text)
+    raise DeliveryFailed(text)
 
 
-def _record_on_timeline(session: Session, clock: Clock, message: Message) -> None:
-    if message.recorded or message.incident_id is None:
+def abandoned(ctx: JobContext, job: Job) -> None:
+    """The job was lost with its worker on its last attempt: the message failed, visibly."""
+    message = ctx.session.get(Message, int(job.payload["message_id"]), with_for_update=True)
+    if message is None or message.state in (SENT, FAILED):
+        return
+    message.state = FAILED
+    answer = message.provider_answer or ""
+    message.provider_answer = f"{answer}\nits worker was lost while sending".strip()
+    message.updated_at = ctx.clock.now()
+    _record_on_timeline(ctx.session, ctx.clock, message)
+
+
+deliver.abandoned = abandoned  # type: ignore[attr-defined]
+
+
+def _record_on_timeline(
+    session: Session, clock: Clock, message: Message, kind: str | None = None
+) -> None:
+    final = kind is None
+    if (final and message.recorded) or message.incident_id is None:
         return
     record = _audit_record()
     if record is None:
         return
-    kind = "paging:notification:sent" if message.state == SENT else "paging:notification:failed"
+    if kind is None:
+        kind = SENT_EVENT if message.state == SENT else FAILED_EVENT
     payload: dict[str, Any] = {
         "message_id": message.id,
         "purpose": message.purpose,
         "user_id": message.user_id,
+        "page_id": message.page_id,
+        "channel": message.channel,
         "target": redact(message.url),
         "attempts": message.attempts,
         "answer": (message.provider_answer or "")[:500],
@@ -89,7 +143,8 @@ def _record_on_timeline(session: Session, clock: Clock, message: Message) -> Non
     record(
         session, clock, incident_id=message.incident_id, kind=kind, actor="engine", payload=payload
     )
-    message.recorded = True
+    if final:
+        message.recorded = True
 
 
 def _audit_record() -> Any:

@@ -41,6 +41,10 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     provider_answer: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[int | None]
+    # The page this message belongs to (paging's failover finds the person's next contact
+    # method through it) and the contact method's name, shown to responders as the channel.
+    page_id: Mapped[int | None] = mapped_column(index=True)
+    channel: Mapped[str | None] = mapped_column(String(64))
     # Whether the sent/failed event is on the incident timeline yet.
     recorded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]

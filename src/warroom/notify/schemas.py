@@ -21,6 +21,8 @@ class MessageOut(BaseModel):
     state: str
     attempts: int
     provider_answer: str | None
+    page_id: int | None = None
+    channel: str | None = None
     created_at: datetime
     sent_at: datetime | None
 
@@ -37,6 +39,23 @@ class MessageOut(BaseModel):
             state=message.state,
             attempts=message.attempts,
             provider_answer=message.provider_answer,
+            page_id=message.page_id,
+            channel=message.channel,
             created_at=message.created_at,
             sent_at=message.sent_at,
         )
+
+
+class PageDelivery(BaseModel):
+    """One message of a page as responders see it: who, through what, and what happened."""
+
+    message_id: int
+    page_id: int | None
+    person: str | None
+    channel: str
+    target: str
+    purpose: str
+    state: str
+    attempts: int
+    provider_answer: str | None
+    updated_at: datetime

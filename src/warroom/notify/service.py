@@ -16,6 +16,9 @@
   `Idempotency-Key` header, so a receiver can drop the rare duplicate after a crash.
 - Each message is its own job: a failing contact method retries with back-off (up to
   `max_attempts`, then `failed`) without holding up any other message.
+- A message whose worker died mid-send stays `sending` only until the job's lease ends: the
+  job is claimed again and sends again (one spare attempt is kept for that); if even the spare
+  is lost, the worker's abandon hook marks the message failed, so none stays `sending`.
 - Sent and failed deliveries land on the incident timeline as `paging:notification:sent` and
   `paging:notification:failed` (actor `engine`), with the URL redacted.
 """
@@ -25,11 +28,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from warroom.auth.models import User
 from warroom.clock import Clock
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound
-from warroom.notify.models import MESSAGE_STATES, QUEUED, Message
-from warroom.notify.senders import is_supported, scheme_of
+from warroom.notify.models import FAILED, MESSAGE_STATES, QUEUED, Message
+from warroom.notify.schemas import PageDelivery
+from warroom.notify.senders import is_supported, redact, scheme_of
 
 DELIVER_KIND = "notify.deliver"
 
@@ -46,6 +51,8 @@ def queue_message(
     idempotency_key: str,
     purpose: str,
     max_attempts: int = 8,
+    page_id: int | None = None,
+    channel: str | None = None,
 ) -> Message:
     """Queue one message to one contact URL; delivery runs as a job after commit."""
     if not idempotency_key or len(idempotency_key) > 300:
@@ -72,6 +79,8 @@ def queue_message(
         user_id=user_id,
         idempotency_key=idempotency_key,
         purpose=purpose,
+        page_id=page_id,
+        channel=channel,
         state=QUEUED,
         attempts=0,
         created_at=now,
@@ -86,7 +95,9 @@ def queue_message(
         {"message_id": message.id},
         dedup_key=f"notify:{message.id}",
         incident_id=incident_id,
-        max_attempts=max_attempts,
+        # One spare attempt: if a worker dies mid-send on the last one, the message is sent
+        # again rather than left `sending` (delivery counts its own budget, see delivery.py).
+        max_attempts=max_attempts + 1,
     )
     message.job_id = job.id
     return message
@@ -127,3 +138,73 @@ def counts_by_state(session: Session) -> dict[tuple[str, str], int]:
         select(Message.scheme, Message.state, func.count()).group_by(Message.scheme, Message.state)
     )
     return {(scheme, state): int(n) for scheme, state, n in rows}
+
+
+def channel_of(message: Message) -> str:
+    """The channel a message went through: its contact method's name, else its kind of URL."""
+    return message.channel or channel_kind(message.scheme)
+
+
+def channel_kind(scheme: str) -> str:
+    """A bounded label for /metrics: email, webhook, or the Apprise scheme (ntfy, slack, ...)."""
+    if scheme in ("mailto", "mailtos"):
+        return "email"
+    if scheme in ("http", "https", "json", "jsons", "form", "forms", "xml", "xmls"):
+        return "webhook"
+    return scheme or "unknown"
+
+
+def page_deliveries(session: Session, incident_id: int, limit: int = 50) -> list[PageDelivery]:
+    """The messages of an incident's pages, oldest first: person, channel, state, answer."""
+    rows = session.execute(
+        select(Message, User.email)
+        .outerjoin(User, User.id == Message.user_id)
+        .where(Message.incident_id == incident_id, Message.purpose.startswith("page"))
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        PageDelivery(
+            message_id=m.id,
+            page_id=m.page_id,
+            person=email,
+            channel=channel_of(m),
+            target=redact(m.url),
+            purpose=m.purpose,
+            state=m.state,
+            attempts=m.attempts,
+            provider_answer=m.provider_answer,
+            updated_at=m.updated_at,
+        )
+        for m, email in reversed(rows)
+    ]
+
+
+def failures_by_channel(session: Session) -> dict[str, int]:
+    """Failed messages counted by channel kind (email, webhook, ntfy, ...), for /metrics."""
+    rows = session.execute(
+        select(Message.scheme, func.count()).where(Message.state == FAILED).group_by(Message.scheme)
+    )
+    counts: dict[str, int] = {}
+    for scheme, n in rows:
+        kind = channel_kind(scheme)
+        counts[kind] = counts.get(kind, 0) + int(n)
+    return counts
+
+
+def page_channels(session: Session, page_id: int) -> set[str]:
+    """The channels (contact method names) a page has been sent through so far."""
+    rows = session.scalars(
+        select(Message.channel).where(Message.page_id == page_id, Message.channel.is_not(None))
+    )
+    return {channel for channel in rows if channel}
+
+
+def page_states(session: Session, page_id: int) -> dict[str, str]:
+    """The state of a page's message on each channel it was sent through."""
+    rows = session.execute(
+        select(Message.channel, Message.state).where(
+            Message.page_id == page_id, Message.channel.is_not(None)
+        )
+    )
+    return {channel: state for channel, state in rows if channel}

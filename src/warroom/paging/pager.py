@@ -154,14 +154,19 @@ def _notify_by_rules(session: Session, clock: Clock, row: Page, user: User) -> l
     return rules
 
 
-def deliver(session: Session, clock: Clock, row: Page, rule: Rule, n: int) -> Any:
+def deliver(
+    session: Session, clock: Clock, row: Page, rule: Rule, n: int, *, key: str | None = None
+) -> Any:
     """Queue one message of a page in the notify outbox (idempotent per page and rule).
 
-    A contact method the outbox refuses is recorded and skipped: it must not stop the
-    person's other contact methods, nor roll back the escalation step.
+    A contact method the page already went to (a failover got there first) is not used
+    twice. A contact method the outbox refuses is recorded and skipped: it must not stop
+    the person's other contact methods, nor roll back the escalation step.
     """
     from warroom.notify import service as notify
 
+    if rule.contact.name in notify.page_channels(session, row.id):
+        return None
     try:
         with session.begin_nested():
             return notify.queue_message(
@@ -172,8 +177,10 @@ def deliver(session: Session, clock: Clock, row: Page, rule: Rule, n: int) -> An
                 body=row.body,
                 incident_id=row.incident_id,
                 user_id=row.user_id,
-                idempotency_key=f"page:{row.id}:{n}",
+                idempotency_key=key or f"page:{row.id}:{n}",
                 purpose=f"page:{row.reason}",
+                page_id=row.id,
+                channel=rule.contact.name,
             )
     except Invalid as exc:
         log.warning("page %s: contact %s refused: %s", row.id, rule.contact.name, exc.message)
@@ -199,7 +206,8 @@ def still_matters(session: Session, row: Page) -> bool:
     return (
         state is not None
         and state.generation == row.generation
-        and state.state == "escalating"
+        # "exhausted" only means no level is left to escalate to: nobody acknowledged yet.
+        and state.state in ("escalating", "exhausted")
         and incident.status == "triggered"
     )
 

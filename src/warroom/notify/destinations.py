@@ -1,0 +1,67 @@
+"""Bounded concurrency per destination: a slow or dead host holds a few threads, no more.
+
+A destination is the host (and port) a message goes to: the webhook's host, or the SMTP
+server for e-mail. `DestinationSlots.take(url)` gives a slot when fewer than `limit` sends to
+that host are under way in this process; otherwise delivery postpones the job (it goes back to
+the queue, its attempt not counted) instead of holding a pool thread waiting for the host.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from warroom.notify.senders import is_plain_webhook, scheme_of
+
+DEFAULT_LIMIT = 4
+
+
+def destination_of(url: str) -> str:
+    """The host[:port] a URL sends to ('scheme:' plus the host for Apprise services)."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        netloc = ""
+    host = netloc.rsplit("@", 1)[-1].lower()
+    if is_plain_webhook(url):
+        return host
+    return f"{scheme_of(url)}:{host}"
+
+
+class DestinationSlots:
+    """Counts sends under way per destination; at most `limit` at once for each."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        env = os.environ.get("WARROOM_NOTIFY_PER_DESTINATION")
+        self.limit = max(1, limit if limit is not None else int(env or DEFAULT_LIMIT))
+        self._lock = threading.Lock()
+        self._busy: dict[str, int] = {}
+
+    @contextmanager
+    def take(self, url: str) -> Iterator[bool]:
+        """Yields True with a slot held for the block, False (and no slot) when all are busy."""
+        key = destination_of(url)
+        with self._lock:
+            got = self._busy.get(key, 0) < self.limit
+            if got:
+                self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            yield got
+        finally:
+            if got:
+                with self._lock:
+                    left = self._busy[key] - 1
+                    if left:
+                        self._busy[key] = left
+                    else:
+                        del self._busy[key]
+
+    def busy(self, url: str) -> int:
+        with self._lock:
+            return self._busy.get(destination_of(url), 0)
+
+
+SLOTS = DestinationSlots()
