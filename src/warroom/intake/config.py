@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
-from warroom.config.registry import Section, register, registered
+from warroom.config.registry import Section, registered
 from warroom.config.types import ConfigModel, Duration, Key
+from warroom.intake.coverage import check_paging_coverage
 from warroom.intake.models import Integration
 from warroom.intake.routing import MatcherError, parse_matcher
 from warroom.intake.storm import StormGuardConfig
@@ -33,6 +34,8 @@ from warroom.intake.suppression import parse_hhmm
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TYPES = ("alertmanager", "grafana", "pagerduty", "opsgenie", "generic")
+# Alerts sent to the generic endpoint with a person's API token (not an integration secret).
+API_INTEGRATION = "api"
 
 
 def secret_hash(secret: str) -> str:
@@ -58,12 +61,16 @@ class IntegrationConfig(ConfigModel):
     # With timestamp_header: how old a signed Grafana request may be (replays are refused).
     timestamp_max_age: Duration = timedelta(minutes=5)
     storm: StormGuardConfig | None = None
+    # The service (and so the escalation policy) of alerts that carry no `service` label.
+    service: str | None = None
 
     @field_validator("secret")
     @classmethod
     def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("a secret needs at least 16 characters")
+        # Short secrets are what some senders use (am:s3cret, og-key-123): accepted, and
+        # `config check` warns "weak secret" (warroom.config.validate).
+        if not value.get_secret_value():
+            raise ValueError("a secret must not be empty")
         return value
 
     @field_serializer("secret", "hmac_secret")
@@ -170,6 +177,12 @@ def _check_severity(
 
 def check_routes(doc: ConfigDocument, problems: Problems) -> None:
     services, integrations = doc.identities("services"), doc.identities("integrations")
+    for index, item in doc.entries("integrations"):
+        service = getattr(item, "service", None)
+        if service is not None and service not in services:
+            problems.add("integrations", index, "service", _unknown("service", service, services))
+    integrations |= {API_INTEGRATION}
+    check_paging_coverage(doc, problems)
     entries = doc.entries("routes")
     for n, (index, route) in enumerate(entries):
         assert isinstance(route, RouteConfig)
@@ -274,7 +287,9 @@ def _mask(value: str | None) -> str | None:
     return None if value is None else "sha256:" + secret_hash(value)[:12]
 
 
-register(
+# This domain's config sections; the composition root (warroom.wiring) registers them.
+SECTIONS: list[Section] = []
+SECTIONS.append(
     Section(
         "integrations",
         IntegrationConfig,
@@ -283,8 +298,10 @@ register(
         description="Inbound alert integrations: type and secret",
     )
 )
-register(Section("routes", RouteConfig, check=check_routes, order=75, description="Alert routes"))
-register(
+SECTIONS.append(
+    Section("routes", RouteConfig, check=check_routes, order=75, description="Alert routes")
+)
+SECTIONS.append(
     Section(
         "maintenance_windows",
         MaintenanceWindowConfig,
@@ -293,7 +310,7 @@ register(
         description="Per-service maintenance windows (alerts stored as suppressed)",
     )
 )
-register(
+SECTIONS.append(
     Section(
         "inhibit",
         InhibitConfig,

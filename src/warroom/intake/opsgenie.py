@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from warroom.errors import Invalid
+from warroom.intake.matchable import TAG_PREFIX, tag_labels
 from warroom.intake.schemas import Batch, NormalisedAlert, obj, text_field, web_link
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
@@ -43,7 +44,7 @@ def parse_create(body: Any) -> Batch:
     for key in ("responders", "visibleTo"):
         if key in data and not isinstance(data[key], list):
             raise Invalid(f"{key} must be an array", field=key)
-    labels = {**details, "priority": priority}
+    labels = {**details, **tag_labels(tags), "priority": priority}  # see intake/matchable.py
     if entity:
         labels.setdefault("entity", entity)
     annotations: dict[str, Any] = {"description": description} if description else {}
@@ -109,7 +110,11 @@ def alert_view(alert: Any, integration: str) -> dict[str, Any]:
     """An alert in the shape of Opsgenie's `GET /v2/alerts/{identifier}` data."""
     raw = alert.raw or {}
     tags = alert.annotations.get("tags") if isinstance(alert.annotations, dict) else None
-    details = {k: v for k, v in alert.labels.items() if k not in ("priority", "entity")}
+    details = {
+        k: v
+        for k, v in alert.labels.items()
+        if k not in ("priority", "entity") and not k.startswith(TAG_PREFIX)
+    }
     return {
         "id": str(alert.id),
         "tinyId": str(alert.id),

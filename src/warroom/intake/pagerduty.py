@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from warroom.errors import Invalid
+from warroom.intake.matchable import detail_labels
 from warroom.intake.schemas import (
     Batch,
     NormalisedAlert,
@@ -84,6 +85,7 @@ def parse(body: Any) -> Batch:
         payload, labels = _payload(body)
     starts_at = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
     details = payload.get("custom_details") or {}
+    labels = {**detail_labels(details), **labels}  # details.<key>, see intake/matchable.py
     annotations: dict[str, Any] = {"custom_details": details} if details else {}
     links = _links(body, annotations)
     alert = NormalisedAlert(

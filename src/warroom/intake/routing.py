@@ -170,6 +170,15 @@ class Router:
     # service key -> severity: service-level inhibition.
     inhibit: dict[str, str] = field(default_factory=dict)
     revision: int = 0
+    # integration key -> the service of its alerts that carry no `service` label.
+    integration_services: dict[str, str] = field(default_factory=dict)
+
+    def with_integration_service(self, integration: str, labels: dict[str, str]) -> dict[str, str]:
+        """The labels routes match on: the integration's service fills a missing `service`."""
+        service = self.integration_services.get(integration)
+        if service is None or labels.get("service"):
+            return labels
+        return {**labels, "service": service}
 
     def known_severity(self, key: str | None) -> bool:
         if not key:
@@ -212,6 +221,8 @@ class Router:
             runbooks += [r for r in route.runbooks if r not in runbooks]
         if not taken and self.known_service(labels.get("service")):
             service = labels["service"]  # no routes at all: the alert's own service label
+        if service is None:
+            service = self.integration_services.get(integration)
         if service is not None and not self.known_service(service):
             service = None
         if severity is None and self.known_severity(hint):

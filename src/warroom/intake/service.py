@@ -19,6 +19,7 @@ from warroom.intake.routing import Decision, MatcherError, group_key, parse_matc
 from warroom.intake.schemas import Batch, NormalisedAlert
 from warroom.intake.state import IntakeConfig
 from warroom.intake.suppression import ActiveSilence, suppressed_by
+from warroom.redaction import scrub_payload
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _row(integration: str, a: NormalisedAlert, d: Decision, now: datetime) -> di
         "starts_at": a.starts_at or now,
         "ends_at": (a.ends_at or now) if resolved else None,
         "links": a.links,
-        "raw": a.raw,
+        "raw": scrub_payload(a.raw),  # a sender's credentials are never stored
         "first_seen_at": now,
         "last_seen_at": now,
         "resolved_at": now if resolved else None,
@@ -144,6 +145,7 @@ def _store_new(
     silences = active_silences(session, now)
     rows, plans = [], {}
     for alert in new:
+        alert.labels = cfg.router.with_integration_service(integration, alert.labels)
         decision = cfg.router.decide(integration, alert.labels, alert.severity_hint)
         row = _row(integration, alert, decision, now)
         seen = alert.labels

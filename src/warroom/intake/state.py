@@ -62,6 +62,9 @@ def compile_document(doc: dict[str, Any], integrations: list[Integration]) -> In
         services=None if services is None else {s["key"]: s for s in services},
         severities=None if severities is None else {s["key"]: i for i, s in enumerate(severities)},
         inhibit={r["service"]: r["severity"] for r in doc.get("inhibit") or []},
+        integration_services={
+            i["key"]: i["service"] for i in doc.get("integrations") or [] if i.get("service")
+        },
     )
     max_ages = {
         i["key"]: parse_duration(i["timestamp_max_age"]).total_seconds()

@@ -30,6 +30,14 @@ from warroom.settings import Settings
 
 ESCALATE_KIND = "paging.escalate"
 UNRESOLVED_KIND = "paging.unresolved"
+PLAN_KIND = "paging.plan"
+# The escalation state of an incident planned after a human already acted on it.
+_QUIET = {
+    "acknowledged": "acknowledged",
+    "mitigated": "acknowledged",
+    "resolved": "resolved",
+    "closed": "resolved",
+}
 
 
 def state_of(
@@ -50,11 +58,43 @@ def _severity(session: Session, key: str) -> Severity | None:
     return session.scalar(select(Severity).where(Severity.key == key))
 
 
-def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """Snapshot the policy, queue level 1 now and the unresolved ladder's timers."""
-    if event.incident_id is None or state_of(session, event.incident_id) is not None:
+def _enqueue_plan(session: Session, clock: Clock, event: DomainEvent, reason: str) -> None:
+    # Planning runs on the engine, not in the transaction that stores the alert: a paging
+    # failure is retried there (and visible as a failing job), never a rejected alert. The
+    # job is due at once and the engine wakes on this commit.
+    if event.incident_id is None:
         return
-    incident = incidents.get_incident_by_id(session, event.incident_id)
+    engine.enqueue(
+        session,
+        clock,
+        PLAN_KIND,
+        {"incident_id": event.incident_id, "reason": reason},
+        dedup_key=f"{PLAN_KIND}:{event.incident_id}:{reason}",
+        incident_id=event.incident_id,
+    )
+
+
+def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """Queue the paging plan of a new incident (a `paging.plan` job, due now)."""
+    _enqueue_plan(session, clock, event, "opened")
+
+
+def run_plan(session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]) -> None:
+    """The `paging.plan` job: plan a new incident, or follow a reopen or a severity change."""
+    incident = incidents.lock_by_id(session, int(payload["incident_id"]))  # lock order
+    if incident is None:
+        return
+    state = state_of(session, incident.id, lock=True)
+    if state is None:
+        _plan_new(session, clock, incident)
+    elif payload.get("reason") == "reopened":
+        _replan_reopened(session, clock, incident, state)
+    elif payload.get("reason") == "severity":
+        _replan_severity(session, clock, incident, state)
+
+
+def _plan_new(session: Session, clock: Clock, incident: Incident) -> None:
+    """Snapshot the policy, queue level 1 (if still triggered) and the unresolved ladder."""
     severity = _severity(session, incident.severity)
     row = policy_for(session, incident)
     pages = severity is None or severity.page
@@ -63,20 +103,25 @@ def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
         if row is not None and pages
         else None
     )
-    now = clock.now()
+    escalates = bool(snapshot and snapshot.levels) and incident.status == "triggered"
+    unresolved = incident.status not in ("resolved", "closed")
     state = IncidentEscalation(
         incident_id=incident.id,
         policy_key=snapshot.key if snapshot else None,
         policy=snapshot.snapshot() if snapshot else {},
-        state="escalating" if snapshot and snapshot.levels else "idle",
-        started_at=now,
-        updated_at=now,
+        state="escalating" if escalates else _QUIET.get(incident.status, "idle"),
+        # Counted from the opening (or reopening), not from when this job ran.
+        started_at=incident.reopened_at or incident.opened_at,
+        updated_at=clock.now(),
     )
     session.add(state)
     session.flush()
-    if snapshot and snapshot.levels:
+    if snapshot and escalates:
         _queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
-    _plan_ladder(session, clock, incident, state, base=incident.opened_at)
+    if unresolved:
+        _plan_ladder(
+            session, clock, incident, state, base=incident.reopened_at or incident.opened_at
+        )
     targeting.check_paged(session, clock, incident, snapshot, pages)
     timeline.record(
         session,
@@ -174,23 +219,32 @@ def on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
 
 
 def on_reopened(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """A reopened incident is unresolved again: restart the ladder from now."""
-    state = _stop(session, clock, event, ladder_too=True, why="acknowledged")
-    if state is None:
+    """A reopened incident is unresolved again: stop old timers now, restart the ladder on the
+    engine (`paging.plan`)."""
+    _stop(session, clock, event, ladder_too=True, why="acknowledged")
+    _enqueue_plan(session, clock, event, "reopened")
+
+
+def _replan_reopened(
+    session: Session, clock: Clock, incident: Incident, state: IncidentEscalation
+) -> None:
+    if incident.status in ("resolved", "closed"):
         return
-    incident = incidents.get_incident_by_id(session, state.incident_id)
     state.ladder_fired = []
     state.ladder_severity = ""
-    _plan_ladder(session, clock, incident, state, base=clock.now())
+    _plan_ladder(session, clock, incident, state, base=incident.reopened_at or clock.now())
 
 
 def on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """A new severity brings its own ladder, counted from when the incident became unresolved."""
-    if event.incident_id is None:
-        return
-    state = state_of(session, event.incident_id, lock=True)
-    incident = incidents.get_incident_by_id(session, event.incident_id)
-    if state is None or incident.status in ("resolved", "closed"):
+    """A new severity brings its own ladder: planned on the engine (`paging.plan`)."""
+    _enqueue_plan(session, clock, event, "severity")
+
+
+def _replan_severity(
+    session: Session, clock: Clock, incident: Incident, state: IncidentEscalation
+) -> None:
+    """The ladder of the current severity, counted from when the incident became unresolved."""
+    if incident.status in ("resolved", "closed"):
         return
     state.ladder_generation += 1
     engine.cancel(session, incident_id=incident.id, kind_prefix=UNRESOLVED_KIND, clock=clock)
