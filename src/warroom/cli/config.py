@@ -16,9 +16,13 @@ DirArg = typer.Argument(..., help="Config directory (every *.yaml / *.yml in it)
 @app.command("check")
 def check(directory: Path = DirArg) -> None:
     """Validate a config directory; print each problem as file:line: message (exit 1 if any)."""
+    from warroom import wiring
     from warroom.config.service import load_directory
 
+    wiring.install()
     doc, problems = load_directory(directory)
+    for warning in problems.warnings():
+        typer.echo(warning)
     if problems:
         for line in problems:
             typer.echo(line)
@@ -41,14 +45,18 @@ def apply(
     as_json: bool = JsonOption,
 ) -> None:
     """Apply a config directory to the database at WARROOM_DATABASE_URL in one transaction."""
+    from warroom import wiring
     from warroom.config.service import apply_directory
     from warroom.errors import WarroomError
     from warroom.settings import Settings
 
+    wiring.install()
     try:
         result = apply_directory(Settings().database_url, directory, actor, dry_run=dry_run)
     except WarroomError as exc:
         fail(f"{exc.message}; nothing was applied")
+    for warning in result.warnings:
+        typer.echo(warning, err=True)
     if result.problems:
         for line in result.problems:
             typer.echo(line)
@@ -60,6 +68,7 @@ def apply(
                 "revision_id": result.revision_id,
                 "digest": result.digest,
                 "plan": result.plan.to_json(),
+                "warnings": result.warnings,
             }
         )
         return

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from fastapi import APIRouter
 
 from warroom.config import service
@@ -17,27 +14,16 @@ from warroom.config.schemas import (
 )
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
 from warroom.errors import Invalid
+from warroom.redaction import mask_document
 
 router = APIRouter(prefix="/api/v1", tags=["config"])
-
-_SECRET = re.compile(r"secret|password|passwd|token|api_key|apikey|private_key|credential", re.I)
-
-
-def redact(value: Any, key: str = "") -> Any:
-    """The document with values of secret-looking fields masked."""
-    if isinstance(value, dict):
-        return {k: redact(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, key) for v in value]
-    if _SECRET.search(key) and isinstance(value, str) and value:
-        return "***"
-    return value
 
 
 @router.post("/config/apply", response_model=ApplyOut)
 def apply_config(
     body: ConfigUpload, principal: Admin, session: SessionDep, clock: ClockDep
 ) -> ApplyOut:
+    # Sent over the network: `${VAR}` and `X_file:` are refused (they would read the server).
     doc, problems = service.load_files(body.files, source="api")
     if problems:
         lines = problems.lines()
@@ -59,6 +45,7 @@ def apply_config(
         digest=result.digest,
         summary=result.plan.summary(),
         plan=[PlanEntryOut(**entry) for entry in result.plan.to_json()],
+        warnings=problems.warnings(),
     )
 
 
@@ -68,5 +55,5 @@ def current_config(_: Viewer, session: SessionDep) -> CurrentConfigOut:
     if revision is None:
         return CurrentConfigOut(revision=None, document={})
     return CurrentConfigOut(
-        revision=RevisionOut.model_validate(revision), document=redact(revision.document)
+        revision=RevisionOut.model_validate(revision), document=mask_document(revision.document)
     )

@@ -182,6 +182,10 @@ class Problems:
     def __init__(self, doc: ConfigDocument) -> None:
         self.doc = doc
         self._items: list[Problem] = []
+        # Values no message may repeat: secrets and whatever was read from files or variables.
+        self.hidden: set[str] = set()
+        # Accepted but worth fixing (a weak secret); they never make the document invalid.
+        self._warnings: list[Problem] = []
 
     def add(self, key: str, index: int | None, field: Field, message: str) -> None:
         """Report a problem about key[index].field; it is placed at that field's line."""
@@ -192,9 +196,25 @@ class Problems:
         """Report a problem at an explicit place (used by the loader)."""
         self._items.append(Problem(file, line, message))
 
+    def warn(self, key: str, index: int | None, field: Field, message: str) -> None:
+        """Note something accepted but worth fixing at key[index].field; not a problem."""
+        file, line = self.doc.locate(key, index, field) or (self.doc.source, 0)
+        label = self.doc.label(key, index, field)
+        self._warnings.append(Problem(file, line, f"warning: {label}: {message}"))
+
+    def warnings(self) -> list[str]:
+        """The warnings as "file:line: warning: message" lines in file order."""
+        from warroom.redaction import scrub_text
+
+        ordered = sorted(dict.fromkeys(self._warnings), key=lambda p: (p.file, p.line))
+        return [scrub_text(str(p), self.hidden) for p in ordered]
+
     def __iter__(self) -> Iterator[str]:
+        from warroom.redaction import scrub_text
+
         unique = dict.fromkeys(self._items)  # keeps the order problems were found in
-        return (str(p) for p in sorted(unique, key=lambda p: (p.file, p.line)))
+        ordered = sorted(unique, key=lambda p: (p.file, p.line))
+        return (scrub_text(str(p), self.hidden) for p in ordered)
 
     def __bool__(self) -> bool:
         return bool(self._items)
@@ -256,7 +276,11 @@ class Plan:
     def update(
         self, kind: str, identity: str, changes: dict[str, tuple[Any, Any]], note: str = ""
     ) -> None:
-        self.entries.append(PlanEntry("update", kind, identity, dict(changes), note))
+        """Record an update; secret values are masked (a plan shows that a secret changed)."""
+        from warroom.redaction import mask_change
+
+        shown = {k: (mask_change(o, k), mask_change(n, k)) for k, (o, n) in changes.items()}
+        self.entries.append(PlanEntry("update", kind, identity, shown, note))
 
     def delete(self, kind: str, identity: str, note: str = "") -> None:
         self.entries.append(PlanEntry("delete", kind, identity, note=note))

@@ -2,7 +2,11 @@
 
 Parsing goes through PyYAML's composer so each node keeps its mark; the values are then built
 by hand, which is where duplicate keys are caught, `${ENV_VAR}` is substituted in strings and
-`X_file: PATH` is replaced by `X: <contents of PATH>`. Booleans are YAML 1.2 style (only
+`X_file: PATH` is replaced by `X: <contents of PATH>`. Those references read the server's
+environment and files, so they resolve only for config read from a directory on the server
+(the CLI); config sent through the API is parsed with `references=False` and every reference is
+refused naming its field. Values read through a reference are remembered (`LoadedFile.hidden`)
+so that no problem message ever repeats them. Booleans are YAML 1.2 style (only
 true/false), so `yes`, `no`, `on` and `off` stay text, and dates stay text too.
 """
 
@@ -24,6 +28,14 @@ _TIME_TAG = "tag:yaml.org,2002:timestamp"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 SUFFIXES = (".yaml", ".yml")
+NO_FILES = (
+    "reading files is not allowed in config sent through the API; "
+    "apply the directory with `warroom config apply` on the server"
+)
+NO_ENV = (
+    "environment variables are not allowed in config sent through the API; "
+    "apply the directory with `warroom config apply` on the server"
+)
 
 
 class _Loader(yaml.SafeLoader):
@@ -66,6 +78,8 @@ class LoadedFile:
     lines: dict[Path_, int] = field(default_factory=dict)
     # Paths whose value could not be read (missing variable or file): already reported.
     failed: set[Path_] = field(default_factory=set)
+    # Texts read from the environment or from files: never repeated in a problem message.
+    hidden: set[str] = field(default_factory=set)
 
 
 def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
@@ -88,10 +102,13 @@ def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
 
 
 def parse(
-    source: SourceFile, env: Mapping[str, str] | None = None
+    source: SourceFile, env: Mapping[str, str] | None = None, *, references: bool = True
 ) -> tuple[LoadedFile, list[Issue]]:
-    """Parse one file; problems come back as issues with their line (the file may be partial)."""
-    builder = _Builder(source, os.environ if env is None else env)
+    """Parse one file; problems come back as issues with their line (the file may be partial).
+
+    With references=False (config sent over the network) `${VAR}` and `X_file:` are refused.
+    """
+    builder = _Builder(source, os.environ if env is None else env, references)
     loaded = LoadedFile(source.name, {})
     try:
         node = _Loader(source.text).get_single_node()
@@ -112,13 +129,16 @@ def parse(
     loaded.data = builder.build(node, ())
     loaded.lines = builder.lines
     loaded.failed = builder.failed
+    loaded.hidden = builder.hidden
     return loaded, builder.issues
 
 
 class _Builder:
-    def __init__(self, source: SourceFile, env: Mapping[str, str]) -> None:
+    def __init__(self, source: SourceFile, env: Mapping[str, str], references: bool) -> None:
         self.source = source
         self.env = env
+        self.references = references
+        self.hidden: set[str] = set()
         self.lines: dict[Path_, int] = {}
         self.issues: list[Issue] = []
         self.failed: set[Path_] = set()
@@ -167,15 +187,24 @@ class _Builder:
     def _read_secret(self, key: str, value: Any, line: int, path: Path_) -> Any:
         if not isinstance(value, str):
             return value
+        if not self.references:
+            self.issue(line, f"{_label((*path[:-1], key))}: {NO_FILES}")
+            self.failed.add(path)
+            return ""
         file = Path(value).expanduser()
         if not file.is_absolute() and self.source.base_dir is not None:
             file = self.source.base_dir / file
         try:
-            return file.read_text(encoding="utf-8").strip()
+            content = file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             self.issue(line, f"{key}: file {str(file)!r} does not exist")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.issue(line, f"{key}: cannot read {str(file)!r}: {exc}")
+        except UnicodeDecodeError:
+            self.issue(line, f"{key}: {str(file)!r} is not UTF-8 text")
+        except OSError as exc:
+            self.issue(line, f"{key}: cannot read {str(file)!r}: {exc.strerror or 'error'}")
+        else:
+            self.hidden.add(content)
+            return content
         self.failed.add(path)
         return ""
 
@@ -186,7 +215,12 @@ class _Builder:
             if match.group(0) == "$${":
                 return "${"
             name, default = match.group(1), match.group(2)
+            if not self.references:
+                self.issue(line, f"{_label(path)}: ${{{name}}}: {NO_ENV}")
+                self.failed.add(path)
+                return match.group(0)
             if name in self.env:
+                self.hidden.add(self.env[name])
                 return self.env[name]
             if default is not None:
                 return default
@@ -195,3 +229,11 @@ class _Builder:
             return match.group(0)
 
         return _ENV.sub(replace, text)
+
+
+def _label(path: Path_) -> str:
+    """("services", 0, "name") -> "services[0].name"."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "value"

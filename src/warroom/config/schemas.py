@@ -29,6 +29,9 @@ class ApplyOut(BaseModel):
     digest: str
     summary: str
     plan: list[PlanEntryOut]
+    warnings: list[str] = Field(
+        default_factory=list, description="Accepted but worth fixing, e.g. a weak secret"
+    )
 
 
 class RevisionOut(BaseModel):

@@ -21,6 +21,7 @@ from warroom.config.loader import SourceFile, read_directory
 from warroom.config.models import ConfigRevision
 from warroom.config.registry import Section, sections
 from warroom.config.validate import build_document
+from warroom.redaction import mask_document
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ApplyResult:
     digest: str = ""
     dry_run: bool = False
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_directory(
@@ -46,11 +48,19 @@ def load_directory(
 
 
 def load_files(
-    files: Mapping[str, str], source: str = "api", env: Mapping[str, str] | None = None
+    files: Mapping[str, str],
+    source: str = "api",
+    env: Mapping[str, str] | None = None,
+    *,
+    references: bool = False,
 ) -> tuple[ConfigDocument, Problems]:
-    """Load config from in-memory texts {file name: YAML text}, e.g. an API upload."""
+    """Load config from in-memory texts {file name: YAML text}, e.g. an API upload.
+
+    Such texts come from elsewhere, so `${VAR}` and `X_file:` are refused unless the caller
+    is on the server and says references=True.
+    """
     sources = [SourceFile(name, text) for name, text in sorted(files.items())]
-    return build_document(source, sources, env)
+    return build_document(source, sources, env, references=references)
 
 
 def check_directory(path: Path | str) -> list[str]:
@@ -85,7 +95,9 @@ def apply_document(
         source=doc.source[:500],
         applied_at=clock.now(),
         applied_by=actor,
-        document=doc.raw(),
+        # Contact URLs and secrets stay in their own tables; the stored document only says
+        # that they are set.
+        document=mask_document(doc.raw()),
     )
     session.add(revision)
     session.flush()
@@ -99,7 +111,9 @@ def apply_directory(
     """Check a directory and, when valid, apply it to the database at url in one transaction."""
     doc, problems = load_directory(path)
     if problems:
-        return ApplyResult(plan=Plan(), dry_run=dry_run, problems=problems.lines())
+        return ApplyResult(
+            plan=Plan(), dry_run=dry_run, problems=problems.lines(), warnings=problems.warnings()
+        )
     from warroom.db import Database
 
     db = Database(url)
@@ -120,6 +134,7 @@ def apply_directory(
             session.close()
     finally:
         db.dispose()
+    result.warnings = problems.warnings()
     return result
 
 
@@ -195,7 +210,7 @@ def _plan_stored_only(section: Section, before: Any, doc: ConfigDocument, plan: 
     """Plan a section that has no table of its own by diffing it with the stored document."""
     kind = section.key
     if not section.many:
-        after = doc.raw().get(section.key) if doc.get(section.key) is not None else None
+        after = mask_document(doc.raw().get(section.key)) if doc.get(section.key) else None
         if after is None and before is not None:
             plan.delete(kind, "")
         elif after is not None:
@@ -203,7 +218,8 @@ def _plan_stored_only(section: Section, before: Any, doc: ConfigDocument, plan: 
         return
     ident = section.identity
     old = {str(i.get(ident)): i for i in before or [] if isinstance(i, dict)}
-    new = {str(i[ident]): i for i in (m.model_dump(mode="json") for m in doc.items(section.key))}
+    dumped = (mask_document(m.model_dump(mode="json")) for m in doc.items(section.key))
+    new = {str(i[ident]): i for i in dumped}
     for name, item in new.items():
         plan.compare(kind, name, old.get(name), item)
     for name in old.keys() - new.keys():

@@ -6,29 +6,43 @@ import difflib
 from collections.abc import Mapping
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.loader import Issue, LoadedFile, SourceFile, parse
 from warroom.config.registry import Section, sections
+from warroom.redaction import is_secret_field, secret_values
+
+# Secrets shorter than this are accepted with a "weak secret" warning.
+WEAK_SECRET_LENGTH = 16
 
 
 def build_document(
-    source: str, files: list[SourceFile], env: Mapping[str, str] | None = None
+    source: str,
+    files: list[SourceFile],
+    env: Mapping[str, str] | None = None,
+    *,
+    references: bool = True,
 ) -> tuple[ConfigDocument, Problems]:
-    """Parse, validate and cross-check files; problems carry file:line."""
+    """Parse, validate and cross-check files; problems carry file:line and never a secret.
+
+    references=False refuses `${VAR}` and `X_file:` (config that did not come from the server).
+    """
     registry = sections()
     raw: dict[str, Any] = {}
     positions: dict[tuple[Any, ...], tuple[str, int]] = {}
     failed: set[tuple[Any, ...]] = set()
     issues: list[Issue] = []
+    hidden: set[str] = set()
     for source_file in files:
-        loaded, found = parse(source_file, env)
+        loaded, found = parse(source_file, env, references=references)
         issues.extend(found)
+        hidden |= loaded.hidden
         _merge(loaded, registry, raw, positions, failed, issues)
     identity_fields = {k: (s.identity if s.many else None) for k, s in registry.items()}
     doc = ConfigDocument(source, raw, positions, identity_fields)
     problems = Problems(doc)
+    problems.hidden = hidden | secret_values(raw)
     for issue in issues:
         problems.add_at(issue.file, issue.line, issue.message)
     for key, value in raw.items():
@@ -143,9 +157,21 @@ def _validate_item(
             if not any((*base, *loc)[: len(f)] == f for f in failed):
                 problems.add(section.key, index, loc, _message(section.model, error))
         return None
+    _warn_weak_secrets(problems, section, index, model)
     # An unreadable value (missing variable or file) makes the item invalid even if it parsed.
     base = (section.key,) if index is None else (section.key, index)
     return None if any(f[: len(base)] == base for f in failed) else model
+
+
+def _warn_weak_secrets(
+    problems: Problems, section: Section, index: int | None, model: BaseModel
+) -> None:
+    """Short secrets are accepted (some senders use nothing longer) but named in a warning."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr) and len(value.get_secret_value()) < WEAK_SECRET_LENGTH:
+            message = f"weak secret (shorter than {WEAK_SECRET_LENGTH} characters); accepted"
+            problems.warn(section.key, index, name, message)
 
 
 def _message(model: type[BaseModel], error: Any) -> str:
@@ -161,6 +187,9 @@ def _message(model: type[BaseModel], error: Any) -> str:
     if kind == "value_error":
         return message.removeprefix("Value error, ")
     value = error.get("input")
+    loc = [p for p in error["loc"] if isinstance(p, str)]
+    if loc and is_secret_field(loc[-1]):
+        return message
     if isinstance(value, str | int | float | bool) or value is None:
         message += f" (got {value!r})"
     return message

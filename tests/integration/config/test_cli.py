@@ -38,6 +38,7 @@ def test_config_apply_dry_run_apply_and_again(cli: Cli, local_db: Database) -> N
         "revision_id": None,
         "digest": json.loads(again.output)["digest"],
         "plan": [],
+        "warnings": [],
     }
     shown = cli("config", "show")
     assert "revision 1 applied" in shown.output and "severities: 4 item(s)" in shown.output

@@ -70,14 +70,14 @@ maintenance_windows:
     service: checkout
     start: 2026-12-01T22:00:00Z
 integrations:
-  - {key: short, type: alertmanager, secret: "short"}
+  - {key: short, type: alertmanager, secret: ""}
   - {key: odd, type: nagios, secret: "0123456789abcdefgh"}
 """)
     text = "\n".join(lines)
     assert "routes[catch-all]: a route without matchers" in text
     assert "maintenance_windows[w]" in text and "25:00" in text
     assert "maintenance_windows[w2]" in text and "start and end, or weekly" in text
-    assert "integrations[short].secret" in text and "16 characters" in text
+    assert "integrations[short].secret" in text and "must not be empty" in text
     assert "integrations[odd].type" in text
 
 

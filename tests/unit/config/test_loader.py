@@ -153,7 +153,7 @@ def test_plan_compare_and_print() -> None:
 
 
 def test_secret_looking_fields_are_masked_for_readers() -> None:
-    from warroom.config.api import redact
+    from warroom.redaction import mask_document as redact
 
     assert redact({"x": [{"api_key": "s3cret", "name": "n"}], "token": ""}) == {
         "x": [{"api_key": "***", "name": "n"}],

@@ -1,0 +1,126 @@
+"""Keep secrets out of everything warroom shows or stores for reading: answers, plans, problems.
+
+Three tools, one rule (a secret's value never leaves; that it is set may be shown):
+
+- `mask_document(value)`: a config document (or any JSON-like value) with the values of
+  secret-looking fields replaced by `MASK` and URLs that may carry credentials redacted; used
+  for the stored config revision, `GET /api/v1/config` and the plans of an apply.
+- `scrub_text(text, hidden)`: a message with the given values and URL passwords masked; used by
+  config problems so that no error repeats a file's or a variable's content.
+- `scrub_payload(raw)`: a sender's payload without its credentials (PagerDuty `routing_key`,
+  Opsgenie `apiKey`, tokens, passwords, credentials inside URLs) before it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+MASK = "***"
+
+# Field names whose values are secrets (payload and config keys are matched case-insensitively).
+_SECRET_FIELD = re.compile(
+    r"secret|password|passwd|token|api_?key|apikey|private_?key|credential|routing_?key"
+    r"|integration_?key|service_?key|authorization|^auth$|signature",
+    re.IGNORECASE,
+)
+# Config fields that hold a notification URL (its path or user info may be the secret).
+_URL_FIELD = re.compile(r"^(url|.*_url|webhook|.*_webhook)$", re.IGNORECASE)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"',;]+")
+# scheme://user:password@host -> scheme://user:***@host (also inside longer text).
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+@")
+# ?token=..., &apiKey=... inside URLs found in payloads.
+_QUERY_SECRET = re.compile(
+    r"([?&](?:[A-Za-z_]*(?:token|key|secret|password|passwd|sig|signature|auth)[A-Za-z_]*)=)"
+    r"[^&#\s\"']+",
+    re.IGNORECASE,
+)
+# Shortest value masked inside free text: shorter ones would blank ordinary words.
+_MIN_HIDDEN = 3
+
+
+def is_secret_field(name: str) -> bool:
+    """Whether a field of this name holds a secret."""
+    return bool(_SECRET_FIELD.search(name))
+
+
+def mask_url(url: str) -> str:
+    """A notification URL with its credentials masked (user info, tokens, webhook paths)."""
+    from warroom.notify.senders import redact
+
+    return redact(url)
+
+
+def mask_document(value: Any, key: str = "") -> Any:
+    """A JSON-like value with secret fields masked and notification URLs redacted."""
+    if isinstance(value, dict):
+        return {k: mask_document(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_document(v, key) for v in value]
+    if isinstance(value, str) and value:
+        if is_secret_field(key):
+            return MASK
+        if _URL_FIELD.match(key) and _URL.match(value):
+            return mask_url(value)
+        return _USERINFO.sub(rf"\g<1>{MASK}@", value)
+    return value
+
+
+def mask_change(value: Any, key: str = "") -> Any:
+    """A value shown in a plan: masked like a document, and every URL inside text redacted.
+
+    Plans show *that* something changed; a URL written as "chat=https://hooks.../T0/B0/XYZ" by
+    a section's plan would otherwise carry its secret path.
+    """
+    masked = mask_document(value, key)
+    if isinstance(masked, dict):
+        return {k: mask_change(v, str(k)) for k, v in masked.items()}
+    if isinstance(masked, list):
+        return [mask_change(v, key) for v in masked]
+    if isinstance(masked, str) and "://" in masked:
+        return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), masked)
+    return masked
+
+
+def scrub_text(text: str, hidden: Iterable[str] = ()) -> str:
+    """Text with every hidden value and every URL password replaced by the mask."""
+    # Each value also in its escaped form, as repr() shows it inside "(got '...')".
+    forms = {f for v in hidden if len(v) >= _MIN_HIDDEN for f in (v, repr(v)[1:-1])}
+    for value in sorted(forms, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return _USERINFO.sub(rf"\g<1>{MASK}@", text)
+
+
+def scrub_payload(value: Any, key: str = "") -> Any:
+    """A sender's payload with credentials removed: secret fields dropped, URLs cleaned."""
+    if isinstance(value, dict):
+        return {
+            k: scrub_payload(v, str(k))
+            for k, v in value.items()
+            if not (is_secret_field(str(k)) and isinstance(v, str | int | float | bool))
+        }
+    if isinstance(value, list):
+        return [scrub_payload(v, key) for v in value]
+    if isinstance(value, str) and "://" in value:
+        return _QUERY_SECRET.sub(rf"\g<1>{MASK}", _USERINFO.sub(rf"\g<1>{MASK}@", value))
+    return value
+
+
+def secret_values(value: Any, key: str = "") -> set[str]:
+    """Every string held by a secret field or a notification URL inside a JSON-like value."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found |= secret_values(v, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            found |= secret_values(v, key)
+    elif isinstance(value, str) and value and _holds_secret(key, value):
+        found.add(value)
+    return found
+
+
+def _holds_secret(key: str, value: str) -> bool:
+    return is_secret_field(key) or bool(_URL_FIELD.match(key) and _URL.match(value))
