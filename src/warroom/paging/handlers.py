@@ -15,6 +15,11 @@ def escalate(ctx: JobContext, job: Job) -> None:
     runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 
+@handler(runtime.PLAN_KIND)
+def plan(ctx: JobContext, job: Job) -> None:
+    runtime.run_plan(ctx.session, ctx.clock, ctx.settings, job.payload)
+
+
 @handler(runtime.UNRESOLVED_KIND)
 def unresolved(ctx: JobContext, job: Job) -> None:
     runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload)
