@@ -15,7 +15,7 @@ from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
-from warroom.intake import dedup, storm
+from warroom.intake import dedup, raising, storm
 from warroom.intake.routing import Decision
 from warroom.intake.schemas import NormalisedAlert
 from warroom.intake.state import IntakeConfig
@@ -137,6 +137,10 @@ def place(
     timeline.record(
         session, clock, incident_id=incident_id, kind=kind, actor=actor, payload=payload
     )
+    if kind == "intake:alert:grouped":
+        raising.raise_if_more_severe(
+            session, clock, cfg, incident_id, group.decision.severity, group.alerts, actor
+        )
     return incident_id, number
 
 
