@@ -19,6 +19,7 @@ from warroom.intake import (
     api_alerts,
     api_opsgenie,
     changes,
+    chunking,
     credentials,
     generic,
     grafana,
@@ -75,7 +76,7 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
     truncated, problem = _truncated(data, problem)
     headers, client = request.headers, _client(request)
 
-    def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:
+    def authorise(session: Session, clock: Clock, cfg: IntakeConfig) -> str:
         secret = credentials.presented_secret(headers)
         info = credentials.by_secret(cfg, secret, WEBHOOK_TYPES) if secret else None
         if info is None:
@@ -85,14 +86,16 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
             raise Unauthorized("unknown or missing credential for this integration")
         if problem is not None or batch is None:
             raise problem or WarroomError("invalid payload")
-        result = service.ingest(session, clock, cfg, info.key, batch)
-        if truncated:
-            numbers = result.incidents
-            changes.record_truncated(session, clock, info.key, numbers, truncated, batch.group_key)
-        return result.to_json()
+        return info.key
 
-    result = await gate_of(request.app).run(request.app, work)
-    return JSONResponse({"status": "success", **result}, status_code=202)
+    def finish(session: Session, clock: Clock, key: str, result: service.IngestResult) -> None:
+        if truncated and batch is not None:
+            numbers = result.incidents
+            changes.record_truncated(session, clock, key, numbers, truncated, batch.group_key)
+
+    # Large batches are stored in bounded transactions; the answer follows the last commit.
+    result = await chunking.ingest(request.app, authorise, batch, finish)
+    return JSONResponse({"status": "success", **result.to_json()}, status_code=202)
 
 
 def _truncated(
@@ -111,7 +114,7 @@ async def generic_intake(request: Request) -> JSONResponse:
     batch, problem = _parse_later(generic.parse, parse_json(body))
     headers, client = request.headers, _client(request)
 
-    def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:
+    def authorise(session: Session, clock: Clock, cfg: IntakeConfig) -> str:
         secret = credentials.presented_secret(headers)
         integration = None
         if secret and secret.startswith(TOKEN_PREFIX):
@@ -128,10 +131,10 @@ async def generic_intake(request: Request) -> JSONResponse:
             raise Unauthorized("unknown or missing credential: send 'Authorization: Bearer <key>'")
         if problem is not None or batch is None:
             raise problem or WarroomError("invalid payload")
-        return service.ingest(session, clock, cfg, integration, batch).to_json()
+        return integration
 
-    result = await gate_of(request.app).run(request.app, work)
-    return JSONResponse({"status": "accepted", **result}, status_code=202)
+    result = await chunking.ingest(request.app, authorise, batch)
+    return JSONResponse({"status": "accepted", **result.to_json()}, status_code=202)
 
 
 # ---- PagerDuty Events API v2 -----------------------------------------------------------------
