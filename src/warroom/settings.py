@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     smtp_url: str = DEFAULT_SMTP_URL
     # A static Bearer credential for GET /metrics, so a Prometheus scrape job needs no user.
     metrics_token: str | None = None
+    # Signed checkpoints of every audit chain head, written outside the database every this
+    # many seconds (0: only on demand) to each sink that is set: an appended file (keep it on
+    # another disk), a webhook URL (POSTed as JSON) and an e-mail address (via smtp_url).
+    audit_checkpoint_seconds: float = 3600.0
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_url: str | None = None
+    audit_checkpoint_email: str | None = None
 
 
 @lru_cache(maxsize=1)

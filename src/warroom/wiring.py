@@ -16,6 +16,7 @@ from types import ModuleType
 from fastapi import FastAPI
 
 from warroom import events, scrape
+from warroom.audit import jobs as audit_jobs
 from warroom.auth import api as auth_api
 from warroom.auth import service as auth_service
 from warroom.catalog import api as catalog_api
@@ -62,6 +63,7 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     heartbeats_jobs,
     engine_maintenance,
     paging_handlers,
+    audit_jobs,
 )
 
 # Modules that own top-level keys of the config files (their `SECTIONS`).

@@ -1,21 +1,51 @@
-"""`warroom audit verify`: recompute the timeline's hash chains, directly on the database."""
+"""`warroom audit verify|checkpoint`: the timeline's hash chains, directly on the database."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from warroom.cli.output import JsonOption, fail, print_json
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from warroom.audit.verify import Report
+
 audit_app = typer.Typer(help="The tamper-evident timeline", no_args_is_help=True)
+
+
+def _against_checkpoints(session: Session, report: Report, files: list[Path]) -> None:
+    from warroom.audit import checkpoint
+    from warroom.evidence.integrity import incident_numbers
+    from warroom.settings import Settings, ensure_secret_key
+
+    secret = ensure_secret_key(Settings())
+    numbers = incident_numbers(session, None)
+    for path in files:
+        try:
+            docs = checkpoint.load(path)
+        except (OSError, ValueError) as exc:
+            fail(str(exc))
+        for doc in docs:
+            report.problems += checkpoint.compare(session, doc, secret, numbers)
 
 
 @audit_app.command("verify")
 def verify(
     incident: int = typer.Option(None, "--incident", help="Only this incident (number)"),
+    checkpoints: list[Path] = typer.Option(
+        [],
+        "--checkpoint",
+        help="A checkpoint file (JSON, or JSON lines as the file sink writes them); repeatable",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Exit 1 naming the first edited, deleted or reordered event of each broken chain, and
-    any evidence whose bytes or hash changed."""
+    """Exit 1 naming the first edited, deleted or reordered event of each broken chain, a
+    wiped incident, evidence deleted, changed or revived, and with --checkpoint a chain cut
+    short or recomputed since that checkpoint, or a forged checkpoint."""
     from warroom.db import Database
     from warroom.errors import WarroomError
     from warroom.evidence.tamper import verify_all
@@ -25,6 +55,7 @@ def verify(
     try:
         with db.session() as session:
             report = verify_all(session, incident_number=incident)
+            _against_checkpoints(session, report, checkpoints)
     except WarroomError as exc:
         fail(exc.message)
     finally:
@@ -42,4 +73,42 @@ def verify(
         typer.echo(
             f"OK: {report.events} event(s) in {report.chains} chain(s) and "
             f"{report.checked.get('evidence', 0)} evidence item(s) verify"
+            + (f", against {len(checkpoints)} checkpoint file(s)" if checkpoints else "")
         )
+
+
+@audit_app.command("checkpoint")
+def write_checkpoint(
+    out: Path = typer.Option(None, "--out", help="Also append it to this file"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write a signed checkpoint of every chain head now, to the configured sinks
+    (WARROOM_AUDIT_CHECKPOINT_FILE / _URL / _EMAIL) and to --out."""
+    from warroom.audit import checkpoint, sinks
+    from warroom.clock import SystemClock
+    from warroom.db import Database
+    from warroom.settings import Settings, ensure_secret_key
+
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            doc = checkpoint.build(session, SystemClock(), ensure_secret_key(settings))
+    finally:
+        db.dispose()
+    if not out and not sinks.configured(settings):
+        fail("no checkpoint sink is set: pass --out FILE or set WARROOM_AUDIT_CHECKPOINT_FILE")
+    try:
+        if out:
+            sinks.append_file(out, doc)
+        sent = sinks.deliver(settings, doc)
+    except (OSError, sinks.SinkFailed) as exc:
+        fail(f"checkpoint not written: {exc}")
+    if as_json:
+        print_json(doc)
+        return
+    where = ([str(out)] if out else []) + sent
+    typer.echo(
+        f"checkpoint of {len(doc['heads'])} chain head(s) at {doc['written_at']} "
+        f"written to {', '.join(where)}"
+    )

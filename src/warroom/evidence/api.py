@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Query, Response, UploadFile
 
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import PayloadTooLarge
@@ -150,3 +150,15 @@ def verify_chains(_: Admin, session: SessionDep, incident: int | None = None) ->
     """Recompute every chain, its anchor and the evidence (or one incident's, by number);
     ok=false names the first problem of each chain and every evidence problem."""
     return verify_all(session, incident_number=incident).as_dict()
+
+
+def setup(app: FastAPI) -> None:
+    """On startup, make sure the periodic audit checkpoint is queued (when sinks are set)."""
+
+    def schedule_checkpoints(app: FastAPI) -> None:
+        from warroom.audit.jobs import schedule
+
+        with app.state.db.session() as session:
+            schedule(session, app.state.clock, app.state.settings)
+
+    app.state.startup_hooks.append(schedule_checkpoints)
