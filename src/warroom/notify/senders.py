@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -17,6 +18,8 @@ from urllib.parse import quote
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - ")
+# httpx logs each request's full URL at INFO, and a webhook's path is often its secret.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -112,17 +115,24 @@ def _clean_log(text: str) -> str:
 class WebhookSender:
     """POSTs JSON to a plain http(s) URL; answer is the status line and the start of the body."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0) -> None:
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self._client: Any = None
+        self._lock = threading.Lock()
 
     def client(self) -> Any:
-        # One client for the process: a new one per page costs ~25 ms (TLS context set-up).
+        # One client for the process (shared by the delivery threads): a new one per page
+        # costs ~25 ms (TLS context set-up). Short timeouts: a dead host fails fast and the
+        # message retries with back-off, off the hot path.
         import httpx
 
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout)
-        return self._client
+        with self._lock:
+            if self._client is None:
+                timeout = httpx.Timeout(self.timeout, connect=self.connect_timeout)
+                limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+                self._client = httpx.Client(timeout=timeout, limits=limits)
+            return self._client
 
     def send(self, message: Outgoing) -> SendResult:
         import httpx
