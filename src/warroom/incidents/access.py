@@ -1,13 +1,24 @@
-"""Route helpers: load an incident by number and check the caller may see it."""
+"""Route helpers: who may see which incident, so private incidents leave no trace.
+
+`visible_incident` guards every route under /incidents/{number}. Routes that list things
+belonging to incidents (notifications, alerts) drop the rows of `hidden_incident_ids`, and
+answer a single such row as if it did not exist.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from warroom.auth.service import Principal
 from warroom.errors import Forbidden
 from warroom.incidents import service
-from warroom.incidents.models import Incident
+from warroom.incidents.models import Incident, IncidentRole
+from warroom.principal import Principal
+
+T = TypeVar("T")
 
 
 def visible_incident(session: Session, number: int, principal: Principal) -> Incident:
@@ -18,3 +29,37 @@ def visible_incident(session: Session, number: int, principal: Principal) -> Inc
             f"{incident.ref} is private: only its members and admins may see it", field="number"
         )
     return incident
+
+
+def hidden_incident_ids(session: Session, principal: Principal) -> frozenset[int]:
+    """Ids of the private incidents the caller is no member of (none for admins)."""
+    if principal.allows("admin"):
+        return frozenset()
+    email = principal.email.lower()
+    member = exists().where(
+        IncidentRole.incident_id == Incident.id,
+        IncidentRole.user_email == email,
+        IncidentRole.ended_at.is_(None),
+    )
+    query = select(Incident.id).where(
+        Incident.private.is_(True), func.lower(Incident.created_by) != email, ~member
+    )
+    return frozenset(session.scalars(query))
+
+
+def drop_hidden(
+    session: Session,
+    principal: Principal,
+    rows: Iterable[T],
+    incident_id: Callable[[T], int | None],
+) -> list[T]:
+    """The rows that belong to no incident or to one the caller may see."""
+    hidden = hidden_incident_ids(session, principal)
+    return [row for row in rows if incident_id(row) not in hidden]
+
+
+def may_see_incident_id(session: Session, principal: Principal, incident_id: int | None) -> bool:
+    """False when incident_id is a private incident the caller is no member of."""
+    if incident_id is None or principal.allows("admin"):
+        return True
+    return incident_id not in hidden_incident_ids(session, principal)

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
+from warroom.errors import NotFound
+from warroom.incidents.access import drop_hidden, may_see_incident_id
 from warroom.intake import service, state
 from warroom.intake.models import Silence
 from warroom.intake.schemas import AlertOut, RouteTestIn, SilenceIn, SilenceOut
@@ -19,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["alerts"], responses=API_ERRORS)
 @router.get("/alerts", response_model=list[AlertOut])
 def list_alerts(
     session: SessionDep,
-    _: Viewer,
+    principal: Viewer,
     status: str | None = Query(None, description="open, firing or resolved"),
     integration: str | None = None,
     service_key: str | None = Query(None, alias="service"),
@@ -31,7 +33,7 @@ def list_alerts(
     before_id: OptionalIdQuery = None,
 ) -> Any:
     """Alerts, newest first, with filters."""
-    return service.list_alerts(
+    alerts = service.list_alerts(
         session,
         status=status,
         integration=integration,
@@ -43,11 +45,16 @@ def list_alerts(
         limit=limit,
         before_id=before_id,
     )
+    # Alerts of private incidents the caller is no member of are not shown at all.
+    return drop_hidden(session, principal, alerts, lambda a: a.incident_id)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
-def get_alert(alert_id: IdPath, session: SessionDep, _: Viewer) -> Any:
-    return service.get_alert(session, alert_id)
+def get_alert(alert_id: IdPath, session: SessionDep, principal: Viewer) -> Any:
+    alert = service.get_alert(session, alert_id)
+    if not may_see_incident_id(session, principal, alert.incident_id):
+        raise NotFound(f"no alert {alert_id}", field="alert_id")
+    return alert
 
 
 def _silence_out(silence: Silence, now: datetime) -> SilenceOut:

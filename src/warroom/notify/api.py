@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from warroom.deps import SessionDep, Viewer
+from warroom.errors import NotFound
+from warroom.incidents.access import drop_hidden, may_see_incident_id
 from warroom.notify import service
 from warroom.notify.schemas import MessageOut
 
@@ -13,7 +15,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 @router.get("", response_model=list[MessageOut])
 def list_messages(
-    _: Viewer,
+    principal: Viewer,
     session: SessionDep,
     incident_id: int | None = None,
     user_id: int | None = None,
@@ -23,9 +25,14 @@ def list_messages(
     messages = service.list_messages(
         session, incident_id=incident_id, user_id=user_id, state=state, limit=limit
     )
-    return [MessageOut.of(m) for m in messages]
+    # Messages about private incidents the caller is no member of are not shown at all.
+    visible = drop_hidden(session, principal, messages, lambda m: m.incident_id)
+    return [MessageOut.of(m) for m in visible]
 
 
 @router.get("/{message_id}", response_model=MessageOut)
-def get_message(message_id: int, _: Viewer, session: SessionDep) -> MessageOut:
-    return MessageOut.of(service.get_message(session, message_id))
+def get_message(message_id: int, principal: Viewer, session: SessionDep) -> MessageOut:
+    message = service.get_message(session, message_id)
+    if not may_see_incident_id(session, principal, message.incident_id):
+        raise NotFound(f"no notification {message_id}", field="message_id")
+    return MessageOut.of(message)

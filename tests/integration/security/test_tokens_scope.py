@@ -40,7 +40,7 @@ def test_viewer_token_of_admin_cannot_revoke_admin_token(
     assert answer.json()["error"]["field"] == "token_id"
     assert client.get("/api/v1/me", headers=_bearer(admin)).json()["role"] == "admin"
     with db.session() as session:
-        assert session.get(ApiToken, admin_id).revoked_at is None  # type: ignore[union-attr]
+        assert session.get(ApiToken, admin_id).revoked_at is None
 
 
 def test_viewer_token_may_revoke_itself_and_same_scope(
