@@ -14,14 +14,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from warroom import db as db_module
-from warroom import db as db_module
 from warroom.clock import Clock
 from warroom.db import Database
 from warroom.errors import Forbidden, Unauthorized
 from warroom.principal import Principal
 from warroom.settings import Settings
-
-log = logging.getLogger("warroom")
 
 log = logging.getLogger("warroom")
 
@@ -142,6 +139,13 @@ class RetryTransient:
                     raise
                 transient = db_module.is_transient(exc)
                 if transient and attempt < self.attempts:
+                    log.info(
+                        "%s %s: transient database error, retrying (attempt %s): %s",
+                        scope.get("method"),
+                        scope.get("path"),
+                        attempt,
+                        db_module.describe(exc),
+                    )
                     await anyio.sleep(db_module.backoff(attempt))
                     continue
                 await _database_error(exc, transient, scope, send)
@@ -180,7 +184,7 @@ async def _database_error(exc: Exception, transient: bool, scope: Scope, send: S
         log.error("%s: database error: %s", route, db_module.describe(exc))
     body = {"error": {"code": code, "message": message, "field": None}}
     response = JSONResponse(body, status_code=status, headers=headers)
-    await response({}, _no_receive, send)
+    await response(scope, _no_receive, send)
 
 
 async def _no_receive() -> Message:

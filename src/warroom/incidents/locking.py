@@ -42,9 +42,7 @@ def lock_by_id(session: Session, incident_id: int) -> Incident | None:
     """
     session.flush()
     found = session.connection().execute(
-        update(_TABLE)
-        .where(_TABLE.c.id == incident_id)
-        .values(reopen_count=_TABLE.c.reopen_count)
+        update(_TABLE).where(_TABLE.c.id == incident_id).values(reopen_count=_TABLE.c.reopen_count)
     )
     if not found.rowcount:
         return None
