@@ -37,6 +37,7 @@ from warroom.intake import config as intake_config
 from warroom.notify import api as notify_api
 from warroom.notify import delivery as notify_delivery
 from warroom.paging import api as paging_api
+from warroom.paging import api_reach as paging_reach_api
 from warroom.paging import config as paging_config
 from warroom.paging import failover as paging_failover
 from warroom.paging import handlers as paging_handlers
@@ -54,6 +55,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     notify_api,
     heartbeats_api,
     paging_api,
+    paging_reach_api,
     scrape,
 )
 

@@ -12,6 +12,7 @@ from warroom.cli.output import JsonOption, api_errors, fmt_time, print_json, pri
 jobs_app = typer.Typer(help="The engine's durable jobs", no_args_is_help=True)
 heartbeat_app = typer.Typer(help="Heartbeats (dead man's switches)", no_args_is_help=True)
 notifications_app = typer.Typer(help="Notifications sent (the outbox)", no_args_is_help=True)
+notify_app = typer.Typer(help="Check that people can be reached", no_args_is_help=True)
 
 
 def _client() -> Any:
@@ -145,3 +146,38 @@ def notifications_list(
         lines = (message.get("provider_answer") or "").strip().splitlines()
         message["provider_answer"] = lines[-1][:80] if lines else "-"
     print_table(messages, columns, formatters={"created_at": fmt_time})
+
+
+@notify_app.command("test")
+def notify_test(
+    user: str = typer.Argument(..., help="The person's e-mail"),
+    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for the outcomes"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Send a test page through each of a person's contact methods and report each result."""
+    import time
+
+    with api_errors():
+        api = _client()
+        messages = api.post("/api/v1/notifications/test", json={"user": user})
+        deadline = time.monotonic() + wait
+        while any(m["state"] in ("queued", "sending") for m in messages):
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+            messages = [api.get(f"/api/v1/notifications/{m['id']}") for m in messages]
+    if as_json:
+        print_json(messages)
+    else:
+        for m in messages:
+            lines = (m.get("provider_answer") or "").strip().splitlines()
+            m["answer"] = lines[-1][:100] if lines else "-"
+        columns = [
+            ("channel", "Channel"),
+            ("target", "To"),
+            ("state", "Result"),
+            ("answer", "Answer"),
+        ]
+        print_table(messages, columns)
+    if any(m["state"] != "sent" for m in messages):
+        raise typer.Exit(1)

@@ -45,9 +45,16 @@ def parse_when(text: str, option: str) -> str:
 def oncall(
     schedule: str = typer.Option(None, "--schedule", "-s", help="Only this schedule"),
     at: str = typer.Option(None, "--at", help="At this time instead of now (ISO, now, +2h)"),
+    check: bool = typer.Option(
+        False, "--check", help="List who is on call in the next --days with no working contact"
+    ),
+    days: int = typer.Option(7, "--days", help="With --check: how many days ahead"),
     json_out: bool = JsonOption,
 ) -> None:
     """Who is on call now (or --at TIME), until when, and who is next."""
+    if check:
+        oncall_check(days, json_out)
+        return
     params: dict[str, Any] = {}
     if schedule:
         params["schedule"] = schedule
@@ -217,3 +224,19 @@ def schedule_feed(
     with api_errors():
         found = client().get(f"/api/v1/schedules/{key}/feed" if key else "/api/v1/me/feed")
     typer.echo(found["url"])
+
+
+def oncall_check(days: int, json_out: bool) -> None:
+    """Everyone on call in the next `days` days who cannot be reached; exit 1 if anyone."""
+    with api_errors():
+        rows = client().get("/api/v1/oncall/check", params={"days": days})
+    if json_out:
+        print_json(rows)
+    elif rows:
+        for row in rows:
+            row["schedules"] = ", ".join(row["schedules"])
+        print_table(rows, [("user", "On call"), ("schedules", "Schedules"), ("reason", "Why")])
+    else:
+        typer.echo(f"everyone on call in the next {days} days has a working contact method")
+    if rows:
+        raise typer.Exit(1)

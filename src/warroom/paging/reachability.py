@@ -1,0 +1,119 @@
+"""Can the people on call be reached? Test pages, and a check of the coming week.
+
+- `send_test_pages`: one test message through each of a person's contact methods (queued in
+  the outbox like any page; the engine delivers them, the caller reads each outcome).
+- `unreachable_on_call`: everyone on call in the next days (any schedule) who has no working
+  contact method: none configured, or the last message to each of them failed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import User
+from warroom.clock import Clock
+from warroom.errors import Invalid, NotFound
+from warroom.notify import service as notify
+from warroom.notify.models import Message
+from warroom.paging import schedules as pure
+from warroom.paging.failover import contact_methods
+from warroom.paging.models import ContactMethod, Schedule
+from warroom.paging.pager import contact_url
+from warroom.paging.people import rules_for, to_pure
+from warroom.settings import Settings
+
+TEST_PURPOSE = "test"
+
+
+def send_test_pages(
+    session: Session, clock: Clock, settings: Settings, email: str
+) -> list[Message]:
+    """Queue a test message through each contact method of the person with this e-mail."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise NotFound(f"no active user {email!r}", field="user")
+    stamp = f"{clock.now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"  # every test is new
+    messages = []
+    for rule in rules_for(session, user):
+        method = rule.contact
+        messages.append(
+            notify.queue_message(
+                session,
+                clock,
+                url=contact_url(method, settings.smtp_url),
+                title="warroom test page",
+                body=f"A test page to {user.email} through '{method.name}'. Nothing to do.",
+                incident_id=None,
+                user_id=user.id,
+                idempotency_key=f"test:{user.id}:{method.name}:{stamp}",
+                purpose=TEST_PURPOSE,
+                channel=method.name,
+                max_attempts=1,
+            )
+        )
+    return messages
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    user: str
+    schedules: list[str]
+    reason: str
+
+
+def on_call_between(session: Session, clock: Clock, days: int) -> dict[str, list[str]]:
+    """E-mail -> the schedules on which that person is on call from now for `days` days."""
+    start = clock.now()
+    end = start + timedelta(days=days)
+    found: dict[str, list[str]] = {}
+    rows = session.scalars(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.key))
+    for row in rows:
+        for shift in pure.shifts(to_pure(row), start, end):
+            if shift.user and row.key not in found.setdefault(shift.user, []):
+                found[shift.user].append(row.key)
+    return found
+
+
+def unreachable_on_call(session: Session, clock: Clock, days: int = 7) -> list[Unreachable]:
+    """Everyone on call in the next `days` days who has no working contact method."""
+    if not 1 <= days <= 90:
+        raise Invalid("days must be 1-90", field="days")
+    result = []
+    for email, keys in sorted(on_call_between(session, clock, days).items()):
+        user = session.scalar(select(User).where(User.email == email))
+        reason = _why_unreachable(session, user)
+        if reason:
+            result.append(Unreachable(email, keys, reason))
+    return result
+
+
+def _why_unreachable(session: Session, user: User | None) -> str | None:
+    if user is None or not user.active:
+        return "no active user with this e-mail"
+    methods = contact_methods(session, user.id)
+    if not methods:
+        return "no contact method configured"
+    last = _last_states(session, user.id, methods)
+    if len(last) == len(methods) and all(state == "failed" for state in last.values()):
+        return "the last message to each contact method failed"
+    return None
+
+
+def _last_states(session: Session, user_id: int, methods: list[ContactMethod]) -> dict[str, str]:
+    """The state of the last finished message on each of the person's channels."""
+    names = [m.name for m in methods]
+    rows = session.execute(
+        select(Message.channel, Message.state)
+        .where(
+            Message.user_id == user_id,
+            Message.channel.in_(names),
+            Message.state.in_(("sent", "failed")),
+        )
+        .order_by(Message.id)
+    )
+    return {channel: state for channel, state in rows if channel}
