@@ -210,7 +210,8 @@ def _plan_stored_only(section: Section, before: Any, doc: ConfigDocument, plan: 
     """Plan a section that has no table of its own by diffing it with the stored document."""
     kind = section.key
     if not section.many:
-        after = mask_document(doc.raw().get(section.key)) if doc.get(section.key) else None
+        present = doc.get(section.key) is not None
+        after = mask_document(doc.raw().get(section.key)) if present else None
         if after is None and before is not None:
             plan.delete(kind, "")
         elif after is not None:
