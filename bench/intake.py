@@ -2,28 +2,25 @@
 
     python bench/intake.py [--quick] [--db sqlite|postgresql|both] [--senders N] [--seconds S]
 
-Starts a real `warroom serve` (one process, `--no-engine`, SQLite file or a fresh PostgreSQL
-database) with a config holding one Alertmanager integration and a few routes, then runs several
-concurrent sender processes, each posting Alertmanager v4 webhook payloads of 10 alerts over a
-kept-alive connection for the whole duration. Each payload is a group snapshot of 10 alerts
-(fingerprints computed as Alertmanager does): a group's first payload is 10 new alerts (it opens
-an incident); afterwards, in CHANGE_RATE (20 %) of payloads one alert is resolved and is replaced
-by a new alert in the group's next payload (which joins the group's incident); everything else
-is an unchanged re-send (repeats).
+Starts a real `warroom serve` (one process with its embedded engine, on a SQLite file or a
+fresh PostgreSQL database) with a config of people, a schedule, escalation policies and services
+that name them, and a local webhook receiver (127.0.0.1) as everybody's contact method. Several
+concurrent sender processes post Alertmanager v4 webhook payloads of 10 alerts over a
+kept-alive connection. Each payload is a group snapshot; the mix, per payload in steady state:
+NEW_SHARE (20 %) of the alerts are new (they replace the ones resolved in the group's previous
+payload), as many resolve, the rest are repeats. Now and then a group ends (all its alerts
+resolve) and a new group takes its place, opening an incident whose paging plan, escalation and
+page delivery run on the engine while intake goes on.
 
-The load generator shares the machine's CPUs with the server, so it is kept cheap: each sender
-speaks plain HTTP/1.1 over a raw keep-alive socket (the request head is serialised once; a
-response is read by its Content-Length or chunks, status checked) instead of http.client, and a
-member's JSON while firing is serialised once when the alert is created (a resolved alert is
-serialised when it is sent, with endsAt = now). The bodies are the same JSON as before; every
-request is still a full HTTP request to the real server, answered after the commit.
-
-Figures (per database): alerts_per_s (alerts in 2xx-answered payloads / wall time),
-request_p50_ms / request_p99_ms (client-side latency of every request), lost_alerts (alerts
-answered 2xx but not stored as sent: a firing alert missing, or a resolved alert still open),
-alertmanager_alerts_per_s (the same senders and payloads, converted to the API v2 shape, posted
-to a private `prometheus-alertmanager` on 127.0.0.1 `/api/v2/alerts`, measured once per run) and
-ratio_vs_alertmanager.
+Figures (per database): alerts_per_s (alerts in 2xx-answered payloads / measured wall time from
+the common start to the last sender's last answer), request_p50_ms / request_p99_ms (client-side
+latency of every request, failures included), lost_alerts (alerts answered 2xx but not stored as
+sent: a firing alert missing, or a resolved alert still open), alertmanager_alerts_per_s (the
+same senders and payloads, in the API v2 shape, posted to a private `prometheus-alertmanager` on
+127.0.0.1 `/api/v2/alerts` in the same run) and ratio_vs_alertmanager. Also
+page_under_intake_p50_ms / page_under_intake_p99_ms (from the first POST of a new group to its
+page reaching the receiver, every incident counted; one never paged by the end counts as the
+whole wait) and unpaged_incidents.
 """
 
 from __future__ import annotations
@@ -34,17 +31,20 @@ import functools
 import json
 import multiprocessing as mp
 import random
+import re
 import shutil
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import free_port, fresh_database
+from benchlib import free_port, fresh_database, percentile
 
 from warroom.intake.schemas import label_fingerprint
 
@@ -53,20 +53,43 @@ emit = functools.partial(benchlib.emit, "intake")
 
 SECRET = "bench-secret-0123456789abcdef"
 GROUP_SIZE = 10
-# Share of payloads in which one alert of the group resolves (and a new one replaces it in the
-# group's next payload); the rest are unchanged snapshot re-sends (repeats).
-CHANGE_RATE = 0.2
+# Share of a payload's alerts that are new (replacing as many resolved in the previous one).
+NEW_SHARE = 0.2
+# Chance, per payload, that a group ends (all its alerts resolve) and a new group replaces it.
+GROUP_TURNOVER = 0.004
 GROUPS_PER_SENDER = 25
-CONFIG = f"""
+PAGE_WAIT_SECONDS = 20.0  # after the senders stop, how long pages may still arrive
+
+
+def config(hook: str) -> str:
+    """People, a schedule, policies and services with them; every page goes to `hook`."""
+    return f"""
 severities:
   - {{key: SEV1, name: Critical}}
   - {{key: SEV2, name: Major}}
   - {{key: SEV3, name: Minor}}
+users:
+  - email: primary@bench.test
+    name: Primary
+    contact_methods: [{{name: hook, url: "{hook}/primary"}}]
+  - email: lead@bench.test
+    name: Lead
+    contact_methods: [{{name: hook, url: "{hook}/lead"}}]
+schedules:
+  - key: oncall
+    layers:
+      - {{name: all, participants: [primary@bench.test], shift: weekly, start: "2025-12-29"}}
+escalation_policies:
+  - key: standard
+    levels:
+      - {{notify: [schedule:oncall], escalate_after: 5m}}
+      - {{notify: [user:lead@bench.test]}}
 services:
-  - {{key: checkout, name: Checkout}}
-  - {{key: search, name: Search}}
+  - {{key: checkout, name: Checkout, escalation_policy: standard}}
+  - {{key: search, name: Search, escalation_policy: standard}}
 integrations:
-  - {{key: prom, type: alertmanager, secret: "{SECRET}"}}
+  # Above the initial burst of groups, so each incident is paged (not folded into a storm).
+  - {{key: prom, type: alertmanager, secret: "{SECRET}", storm: {{threshold: 1000}}}}
 routes:
   - key: checkout
     matchers: ['service="checkout"']
@@ -84,20 +107,27 @@ routes:
 
 
 class Group:
-    """One Alertmanager group whose snapshot evolves: repeats, one resolve, one replacement."""
+    """One Alertmanager group whose snapshot evolves: repeats, resolutions and new alerts; now
+    and then the group ends and a new one (a new incident) takes its place."""
 
-    change_rate = CHANGE_RATE
+    new_share = NEW_SHARE
+    turnover = GROUP_TURNOVER
 
     def __init__(self, sender: int, index: int) -> None:
-        self.sender, self.index, self.serial = sender, index, 0
+        self.sender, self.index, self.serial, self.generation = sender, index, 0, 0
         self.service = "checkout" if index % 2 else "search"
         self.members = [self._new() for _ in range(GROUP_SIZE)]
-        self.resolving: int | None = None
+        self.resolving: list[int] = []
+        self.ending, self.fresh = False, True
+
+    @property
+    def alertname(self) -> str:
+        return f"Bench{self.sender}x{self.index}g{self.generation}"
 
     def _new(self) -> dict[str, Any]:
         self.serial += 1
         labels = {
-            "alertname": f"Bench{self.sender}x{self.index}",
+            "alertname": self.alertname,
             "instance": f"10.{self.sender}.{self.index}.{self.serial}:9100",
             "job": "bench",
             "service": self.service,
@@ -113,22 +143,30 @@ class Group:
         member["am_firing"] = json.dumps(am_alert(member, "firing", ""))
         return member
 
-    def next_payload(self, rng: random.Random) -> tuple[list[dict[str, Any]], list[str]]:
-        """The group's next snapshot, as (alerts, their statuses)."""
-        if self.resolving is not None:
-            self.members[self.resolving] = self._new()  # the resolved one is gone; a new one fires
-        self.resolving = rng.randrange(GROUP_SIZE) if rng.random() < self.change_rate else None
-        statuses = [
-            "resolved" if i == self.resolving else "firing" for i in range(len(self.members))
-        ]
-        return self.members, statuses
+    def next_payload(self, rng: random.Random) -> tuple[list[dict[str, Any]], list[str], bool]:
+        """The group's next snapshot: (alerts, their statuses, whether it opens a new group)."""
+        opens, self.fresh = self.fresh, False
+        if self.ending:  # the previous payload resolved the whole group: a new one starts
+            self.generation += 1
+            self.members = [self._new() for _ in range(GROUP_SIZE)]
+            self.resolving, self.ending, opens = [], False, True
+        for i in self.resolving:
+            self.members[i] = self._new()  # the resolved ones are gone; new ones fire
+        if rng.random() < self.turnover:
+            self.ending, self.resolving = True, list(range(GROUP_SIZE))
+        else:
+            changes = round(self.new_share * GROUP_SIZE)
+            self.resolving = rng.sample(range(GROUP_SIZE), changes) if changes else []
+        gone = set(self.resolving)
+        statuses = ["resolved" if i in gone else "firing" for i in range(len(self.members))]
+        return self.members, statuses, opens
 
 
 def webhook_alert(m: dict[str, Any], status: str, now: str) -> dict[str, Any]:
     return {
         "status": status,
         "labels": m["labels"],
-        "annotations": {"summary": f"{m['labels']['instance']} is unhappy"},
+        "annotations": {"summary": f"{m['labels']['alertname']} on {m['labels']['instance']}"},
         "startsAt": m["startsAt"],
         "endsAt": now if status == "resolved" else "0001-01-01T00:00:00Z",
         "generatorURL": "http://prometheus.bench:9090/graph?g0.expr=up",
@@ -139,7 +177,7 @@ def webhook_alert(m: dict[str, Any], status: str, now: str) -> dict[str, Any]:
 def am_alert(m: dict[str, Any], status: str, now: str) -> dict[str, Any]:
     return {
         "labels": m["labels"],
-        "annotations": {"summary": f"{m['labels']['instance']} is unhappy"},
+        "annotations": {"summary": f"{m['labels']['alertname']} on {m['labels']['instance']}"},
         "startsAt": m["startsAt"],
         **({"endsAt": now} if status == "resolved" else {}),
         "generatorURL": "http://prometheus.bench:9090/graph?g0.expr=up",
@@ -256,6 +294,7 @@ def sender(
     conn = Http11(port, path, headers)
     latencies: list[float] = []
     ok_alerts = failed = 0
+    opened: dict[str, float] = {}  # alertname of a new group -> when its first payload left
     firing_ok: set[tuple[str, str]] = set()
     resolved_ok: set[tuple[str, str]] = set()
     while time.time() < start_at:
@@ -265,7 +304,9 @@ def sender(
     while time.perf_counter() < end:
         group = groups[turn % len(groups)]
         turn += 1
-        members, statuses = group.next_payload(rng)
+        members, statuses, opens = group.next_payload(rng)
+        if opens:
+            opened[group.alertname] = time.time()
         body = (
             webhook_body(group, members, statuses)
             if target == "warroom"
@@ -292,6 +333,8 @@ def sender(
             "failed": failed,
             "firing": sorted(firing_ok),
             "resolved": sorted(resolved_ok),
+            "opened": opened,
+            "ended": time.time(),
         }
     )
 
@@ -318,21 +361,60 @@ def run_senders(port: int, path: str, senders: int, seconds: float, target: str)
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0.0,
         "firing": {tuple(x) for p in parts for x in p["firing"]},
         "resolved": {tuple(x) for p in parts for x in p["resolved"]},
-        "seconds": seconds,
+        "opened": {name: at for p in parts for name, at in p["opened"].items()},
+        # Measured: from the common start to the last answer of the slowest sender.
+        "seconds": max(p["ended"] for p in parts) - start_at,
     }
 
 
 # ---- servers --------------------------------------------------------------------------------
 
 
+class Receiver:
+    """A local webhook receiver: when the first page of each group's incident arrived."""
+
+    def __init__(self) -> None:
+        self.first_page: dict[str, float] = {}
+        self.pages = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                at = time.time()
+                found = PAGE_TITLE.search(body.decode("utf-8", "replace"))
+                receiver.pages += 1
+                if found:
+                    receiver.first_page.setdefault(found.group(0), at)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+PAGE_TITLE = re.compile(r"Bench\d+x\d+g\d+")
+
+
 @contextlib.contextmanager
-def warroom_server(url: str, tmp: Path, workers: int = 1) -> Iterator[int]:
-    config = tmp / "config"
-    config.mkdir(exist_ok=True)
-    (config / "intake.yaml").write_text(CONFIG)
+def warroom_server(url: str, tmp: Path, hook: str, workers: int = 1) -> Iterator[int]:
+    """`warroom serve` with its embedded engine: paging runs while intake is measured."""
+    config_dir = tmp / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "intake.yaml").write_text(config(hook))
     port = free_port()
-    args = ["--no-engine", "--workers", str(workers)]
-    with benchlib.warroom_serve(url, config, port, tmp / "serve.log", *args):
+    args = ["--workers", str(workers)]
+    with benchlib.warroom_serve(url, config_dir, port, tmp / "serve.log", *args):
         yield port
 
 
@@ -388,15 +470,32 @@ def bench_warroom(
             log(f"{kind}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
             return None
         try:
-            with warroom_server(url, tmp, workers) as port:
+            receiver = Receiver()
+            with warroom_server(url, tmp, receiver.url, workers) as port:
                 log(f"{kind}: warroom serve on :{port}, {senders} senders for {seconds:.0f}s")
                 result = run_senders(
                     port, "/api/v1/intake/alertmanager", senders, seconds, "warroom"
                 )
+                result.update(wait_for_pages(receiver, result["opened"]))
+            receiver.close()
             result["lost"] = count_lost(url, result["firing"], result["resolved"])
             return result
         finally:
             ctx.__exit__(None, None, None)
+
+
+def wait_for_pages(receiver: Receiver, opened: dict[str, float]) -> dict[str, Any]:
+    """Alert-to-page of every group opened; one never paged counts as the whole wait."""
+    deadline = time.time() + PAGE_WAIT_SECONDS
+    while time.time() < deadline and not set(opened) <= set(receiver.first_page):
+        time.sleep(0.2)
+    end = time.time()
+    waits = [(receiver.first_page.get(name, end) - at) * 1000 for name, at in opened.items()]
+    return {
+        "page_ms": waits,
+        "unpaged": sum(1 for name in opened if name not in receiver.first_page),
+        "pages": receiver.pages,
+    }
 
 
 def bench_alertmanager(senders: int, seconds: float) -> float | None:
@@ -408,7 +507,7 @@ def bench_alertmanager(senders: int, seconds: float) -> float | None:
             return None
         log(f"alertmanager on :{port}, {senders} senders for {seconds:.0f}s")
         result = run_senders(port, "/api/v2/alerts", senders, seconds, "alertmanager")
-        return float(result["alerts"]) / seconds
+        return float(result["alerts"]) / result["seconds"]
 
 
 def main() -> None:
@@ -419,13 +518,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--workers", type=int, default=1, help="warroom serve --workers")
     parser.add_argument(
-        "--change-rate",
+        "--new-share",
         type=float,
-        default=CHANGE_RATE,
-        help="share of payloads in which one alert resolves (0 = unchanged re-sends only)",
+        default=NEW_SHARE,
+        help="share of a payload's alerts that are new (as many resolve); 0: re-sends only",
     )
     args = parser.parse_args()
-    Group.change_rate = args.change_rate
+    Group.new_share = args.new_share
     seconds = args.seconds or (8.0 if args.quick else 30.0)
     am_seconds = min(seconds, 6.0) if args.quick else seconds
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
@@ -442,7 +541,8 @@ def main() -> None:
             "senders": args.senders,
             "alerts_per_request": GROUP_SIZE,
             "workers": args.workers,
-            "change_rate": args.change_rate,
+            "new_share": args.new_share,
+            "incidents_opened": len(result["opened"]),
         }
         log(
             f"{kind}: {result['requests']} requests, {result['failed']} non-2xx, "
@@ -452,6 +552,10 @@ def main() -> None:
         emit("request_p50_ms", result["p50"], "ms", **ctx)
         emit("request_p99_ms", result["p99"], "ms", **ctx)
         emit("lost_alerts", result["lost"], "alerts", **ctx)
+        waits = result["page_ms"]
+        emit("page_under_intake_p50_ms", percentile(waits, 50), "ms", **ctx)
+        emit("page_under_intake_p99_ms", percentile(waits, 99), "ms", **ctx)
+        emit("unpaged_incidents", result["unpaged"], "incidents", **ctx, pages=result["pages"])
         if am_rate:
             emit("alertmanager_alerts_per_s", am_rate, "1/s", **ctx, measured="once per run")
             emit("ratio_vs_alertmanager", rate / am_rate, "ratio", **ctx)
