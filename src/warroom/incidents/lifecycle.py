@@ -40,6 +40,10 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 
+# Not a responder's action (so never offered in allowed_actions): an alert that fires again
+# soon after a manual resolve puts the incident back to triggered, as nobody works it yet.
+REFIRE = Transition("refire", "triggered", ("resolved",), "reopened")
+
 
 def allowed_actions(status: str) -> list[str]:
     """The actions that may be taken from status, in lifecycle order."""
@@ -48,7 +52,7 @@ def allowed_actions(status: str) -> list[str]:
 
 def check(status: str, action: str, ref: str = "the incident") -> Transition:
     """The transition for action from status, or Conflict naming the allowed ones."""
-    transition = TRANSITIONS[action]
+    transition = REFIRE if action == REFIRE.action else TRANSITIONS[action]
     if status not in transition.sources:
         allowed = allowed_actions(status)
         listed = ", ".join(allowed) if allowed else "none (closed is final)"

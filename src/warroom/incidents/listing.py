@@ -17,6 +17,12 @@ from warroom.incidents.models import Incident, IncidentRole, IncidentService
 MAX_PAGE = 200
 
 
+def status_of(incident_id: Any) -> Any:
+    """A SQL expression: the status of the incident whose id is `incident_id` (a column of
+    another domain's table), so that domain's UPDATE ... RETURNING learns it in the same trip."""
+    return select(Incident.status).where(Incident.id == incident_id).scalar_subquery()
+
+
 def _query(
     base: Select[Any],
     *,

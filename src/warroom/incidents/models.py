@@ -58,6 +58,8 @@ class Incident(Base):
     closed_by: Mapped[str | None] = mapped_column(String(320))
     reopened_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # The incident this one follows: its alert fired again after it was resolved by hand.
+    previous_number: Mapped[int | None]
     updated_at: Mapped[datetime]
     # Bases of the update cadence: opened_at until a note or a status update is recorded.
     last_internal_update_at: Mapped[datetime]

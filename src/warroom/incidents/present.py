@@ -85,6 +85,7 @@ def incident_out(
         closed_by=incident.closed_by,
         reopened_at=incident.reopened_at,
         reopen_count=incident.reopen_count,
+        previous_number=incident.previous_number,
         updated_at=incident.updated_at,
         allowed_actions=lifecycle.allowed_actions(incident.status),
         due=due_times(incident, severity, now),

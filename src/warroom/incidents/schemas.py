@@ -172,6 +172,8 @@ class IncidentOut(BaseModel):
     closed_by: str | None
     reopened_at: datetime | None
     reopen_count: int
+    # The incident this one follows (its alert fired again after a manual resolve).
+    previous_number: int | None = None
     updated_at: datetime
     allowed_actions: list[str]
     due: DueTimes

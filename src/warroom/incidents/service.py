@@ -19,7 +19,7 @@ from warroom.clock import Clock
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import lifecycle
-from warroom.incidents.listing import MAX_PAGE, list_incidents
+from warroom.incidents.listing import MAX_PAGE, list_incidents, status_of
 from warroom.incidents.locking import lock, lock_by_id
 from warroom.incidents.models import Counter, Incident, IncidentService
 from warroom.incidents.roles import (
@@ -62,11 +62,12 @@ __all__ = [
     "list_tasks",
     "lock",
     "lock_by_id",
-    "lock_by_id",
     "mitigate",
     "open_incident",
+    "refire",
     "reopen",
     "resolve",
+    "status_of",
     "unassign_role",
     "update_details",
     "update_hypothesis",
@@ -128,6 +129,7 @@ def open_incident(
     tags: list[str] | None = None,
     source: str = "manual",
     dedup_group: str | None = None,
+    previous_number: int | None = None,
 ) -> Incident:
     """Open an incident and record incident:incident:opened."""
     title = (title or "").strip()
@@ -148,6 +150,7 @@ def open_incident(
         tags=_tags(tags),
         source=source,
         dedup_group=dedup_group,
+        previous_number=previous_number,
         created_by=actor,
         opened_at=now,
         updated_at=now,
@@ -172,6 +175,7 @@ def open_incident(
             "drill": drill,
             "private": private,
             "dedup_group": dedup_group,
+            "previous_number": previous_number,
         },
     )
     return incident
@@ -229,7 +233,7 @@ def _transition(
     step = lifecycle.check(incident.status, action, incident.ref)
     now = clock.now()
     before = incident.status
-    if action == "reopen":
+    if step.event == "reopened":
         incident.reopened_at, incident.reopen_count = now, incident.reopen_count + 1
         incident.mitigated_at = incident.mitigated_by = None
         incident.resolved_at = incident.resolved_by = None
@@ -286,6 +290,13 @@ def reopen(
 ) -> Incident:
     """resolved → acknowledged again."""
     return _transition(session, clock, incident, "reopen", actor, note)
+
+
+def refire(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> Incident:
+    """resolved → triggered again: its alert fired again soon after a manual resolve."""
+    return _transition(session, clock, incident, "refire", actor, note)
 
 
 def change_severity(

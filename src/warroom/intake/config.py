@@ -101,6 +101,8 @@ class RouteConfig(ConfigModel):
     open_incident: bool = True
     continue_: bool = Field(False, alias="continue")
     inhibit: Inhibit | None = None
+    # Off (None): an alert firing again after a manual resolve always opens a new incident.
+    reopen_within: Duration | None = None
 
     @field_validator("matchers")
     @classmethod

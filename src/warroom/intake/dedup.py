@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
+from warroom.incidents import service as incidents
 from warroom.intake.models import FIRING, RESOLVED, Alert
 from warroom.intake.schemas import NormalisedAlert
 
@@ -40,6 +41,15 @@ class OpenRow:
 
 
 @dataclass
+class Refiring:
+    """An open alert that fired again while its incident is resolved or closed (by hand)."""
+
+    id: int
+    incident_id: int
+    incident_status: str
+
+
+@dataclass
 class Outcome:
     """What dedup did with a batch; `new` alerts still need routing and grouping."""
 
@@ -48,6 +58,8 @@ class Outcome:
     resolved: list[tuple[NormalisedAlert, OpenRow]] = field(default_factory=list)
     acknowledged: list[tuple[NormalisedAlert, OpenRow]] = field(default_factory=list)
     ignored: int = 0
+    # Repeats whose incident is no longer open: they go to warroom.intake.refire.
+    refiring: list[tuple[NormalisedAlert, Refiring]] = field(default_factory=list)
 
 
 def unique_by_fingerprint(alerts: Iterable[NormalisedAlert]) -> list[NormalisedAlert]:
@@ -120,20 +132,26 @@ _BUMP_OPEN = (
         C.fingerprint.in_(bindparam("_fps", expanding=True)),
     )
     .values(count=C.count + 1, last_seen_at=bindparam("_now"))
-    .returning(C.fingerprint)
+    # The incident's status rides along (one index lookup per row, no extra round trip), so
+    # that only repeats whose incident was resolved by hand take the refire path.
+    .returning(C.fingerprint, C.id, C.incident_id, incidents.status_of(C.incident_id))
 )
+_NOT_OPEN = ("resolved", "closed")
 
 
 def bump_fingerprints(
     session: Session, integration: str, fps: list[str], now: datetime
-) -> set[str]:
-    """Count a repeat on the open alerts with these fingerprints; the fingerprints found."""
-    found: set[str] = set()
+) -> dict[str, Refiring | None]:
+    """Count a repeat on the open alerts with these fingerprints: fingerprint -> None, or
+    what refire needs when the alert's incident is no longer open."""
+    found: dict[str, Refiring | None] = {}
     for part in chunks(fps):
         rows = session.connection().execute(
             _BUMP_OPEN, {"_integration": integration, "_fps": part, "_now": now}
         )
-        found.update(fp for (fp,) in rows)
+        for fp, row_id, incident_id, status in rows:
+            refiring = status in _NOT_OPEN and incident_id is not None
+            found[fp] = Refiring(row_id, incident_id, status) if refiring else None
     return found
 
 
@@ -153,10 +171,14 @@ def classify(
     alerts = unique_by_fingerprint(alerts)
     # Firing alerts that are open already are repeats: bumped at once, by fingerprint.
     firing = [a.fingerprint for a in alerts if a.status == FIRING]
-    bumped = bump_fingerprints(session, integration, firing, now) if firing else set()
+    bumped = bump_fingerprints(session, integration, firing, now) if firing else {}
     rest = [a for a in alerts if a.fingerprint not in bumped]
     existing, stale = lookup(session, integration, rest) if rest else ({}, set())
     out = Outcome()
+    for alert in alerts:
+        refiring = bumped.get(alert.fingerprint)
+        if refiring is not None:
+            out.refiring.append((alert, refiring))
     repeat_ids: list[int] = []  # opened by a concurrent writer since the bump
     candidates: list[NormalisedAlert] = []
     for alert in rest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,10 @@ class Group:
     key: str
     decision: Decision
     alerts: list[tuple[NormalisedAlert, int]] = field(default_factory=list)  # (alert, row id)
+    # Alerts that fired again after their incident was resolved by hand (warroom.intake.refire):
+    # the number of that incident, and how to reopen it while the route's window allows.
+    previous_number: int | None = None
+    reopen: Callable[[], tuple[int, int] | None] | None = None
 
 
 def dedup_group(key: str) -> str:
@@ -66,6 +71,11 @@ def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> tuple
     return None if incident is None else (incident.id, incident.number)
 
 
+def has_open_incident(session: Session, key: str) -> bool:
+    """Whether a routing group's alerts would join an open incident (no lock taken)."""
+    return _open_incident_of(session, key, dedup_group(key)) is not None
+
+
 def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
     if not decision.inhibit_severity or not decision.service:
         return None
@@ -96,6 +106,8 @@ def place(
     payload = _alert_payload(group.alerts, integration)
     found = _open_incident_of(session, group.key, key)
     reason = "group"
+    if found is None and group.reopen is not None:
+        found, reason = group.reopen(), "reopened"
     if found is None:
         inhibiting = _inhibiting(session, cfg, group.decision)
         found = None if inhibiting is None else (inhibiting.id, inhibiting.number)
@@ -116,6 +128,7 @@ def place(
                     summary=str(first.annotations.get("description") or "")[:5000],
                     source=source,
                     dedup_group=key,
+                    previous_number=group.previous_number,
                 )
         except WarroomError as exc:
             # The alert is stored either way; a config gap must not lose it.

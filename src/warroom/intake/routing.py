@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+from warroom.config.types import parse_duration
 
 MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_:.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
 FALLBACK_SEVERITY = "SEV3"
@@ -89,6 +92,8 @@ class CompiledRoute:
     open_incident: bool = True
     cont: bool = False
     inhibit_severity: str | None = None
+    # An alert firing again this soon after a manual resolve reopens the incident (refire).
+    reopen_within: timedelta | None = None
 
     def applies(self, integration: str, labels: dict[str, str]) -> bool:
         if self.integrations and integration not in self.integrations:
@@ -116,6 +121,7 @@ class Decision:
     runbooks: list[str]
     open_incident: bool
     inhibit_severity: str | None
+    reopen_within: timedelta | None = None
 
     @property
     def route(self) -> str | None:
@@ -149,6 +155,8 @@ def compile_route(spec: dict[str, Any]) -> CompiledRoute:
         cont=bool(spec.get("continue", spec.get("continue_", False))),
         inhibit_severity=(spec.get("inhibit") or {}).get("severity"),
     )
+    if spec.get("reopen_within"):
+        route.reopen_within = parse_duration(spec["reopen_within"])
     if isinstance(severity, str):
         route.severity = severity
     elif isinstance(severity, dict):
@@ -239,6 +247,7 @@ class Router:
             runbooks=runbooks,
             open_incident=open_incident,
             inhibit_severity=inhibit,
+            reopen_within=taken[0].reopen_within if taken else None,
         )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.config.types import parse_duration
 from warroom.errors import Invalid, NotFound
-from warroom.intake import dedup, grouping, storm
+from warroom.intake import dedup, grouping, refire, storm
 from warroom.intake.models import FIRING, RESOLVED, Alert, Silence
 from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
 from warroom.intake.schemas import Batch, NormalisedAlert
@@ -105,6 +105,13 @@ def ingest(
     result.repeated, result.ignored = out.repeats, out.ignored
     if out.new:
         _store_new(session, clock, cfg, integration, batch, out.new, result, now)
+    if out.refiring:  # repeats whose incident was resolved by hand: placed again
+        silences = active_silences(session, now)
+        for number in refire.place_again(
+            session, clock, cfg, integration, batch, out.refiring, silences
+        ):
+            if number not in result.incidents:
+                result.incidents.append(number)
     if out.resolved:
         result.resolved = dedup.resolve_rows(session, out.resolved, now)
         grouping.on_resolved(session, clock, cfg, integration, out.resolved)
@@ -173,9 +180,11 @@ def _store_new(
         elif row["group_key"]:
             group = groups.setdefault(row["group_key"], grouping.Group(row["group_key"], decision))
             group.alerts.append((alert, row_id))
-    # The storm row is locked before any group lock: one lock order for every request.
+    # The storm row is locked before any group lock (one lock order), and only by requests
+    # that may open an incident: alerts joining open incidents never wait for it.
+    opening = any(not grouping.has_open_incident(session, key) for key in groups)
     guard = (
-        storm.guard_for(session, clock, cfg.storms, integration, batch.source) if groups else None
+        storm.guard_for(session, clock, cfg.storms, integration, batch.source) if opening else None
     )
     for key in sorted(groups):
         placed = grouping.place(session, clock, cfg, integration, batch.source, groups[key], guard)

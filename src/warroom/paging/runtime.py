@@ -233,6 +233,13 @@ def _replan_reopened(
     state.ladder_fired = []
     state.ladder_severity = ""
     _plan_ladder(session, clock, incident, state, base=incident.reopened_at or clock.now())
+    policy = Policy.from_snapshot(state.policy) if state.policy_key else None
+    if incident.status == "triggered" and policy is not None and policy.levels:
+        # Reopened by an alert that fired again (intake's refire): nobody works it, so it
+        # pages from level 1 as a new incident would, counted from the reopening.
+        state.state, state.level, state.round = "escalating", 0, 0
+        state.started_at = incident.reopened_at or clock.now()
+        _queue_level(session, clock, state, Step(0, 0, 0, policy.levels[0].targets))
 
 
 def on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:

@@ -130,6 +130,7 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.String(length=320), nullable=True),
         sa.Column("reopened_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
+        sa.Column("previous_number", sa.Integer(), nullable=True),
         sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_internal_update_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_external_update_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
