@@ -6,9 +6,10 @@ once) that every further would-be incident of that integration joins, each fold 
 timeline. The storm ends once no group folded into it for `quiet` (or once it is no longer
 open); counting then starts afresh.
 
-Concurrency: a request that places new groups locks its integration's `intake_storms` row
-first, before any group lock (`grouping._serialise`), so the count is exact under concurrent
-senders and the lock order is always storm row, then group locks, then incidents.
+Concurrency: a request with a group that has no open incident to join locks its
+integration's `intake_storms` row first, before any group lock (`grouping._serialise`), so the
+count is exact under concurrent senders and the lock order is always storm row, then group
+locks, then incidents. Requests whose alerts only join open incidents never take it.
 """
 
 from __future__ import annotations
