@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +15,7 @@ from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
-from warroom.intake import dedup, raising, storm
+from warroom.intake import dedup, raising, refire, storm
 from warroom.intake.routing import Decision
 from warroom.intake.schemas import NormalisedAlert
 from warroom.intake.state import IntakeConfig
@@ -30,10 +29,9 @@ class Group:
     key: str
     decision: Decision
     alerts: list[tuple[NormalisedAlert, int]] = field(default_factory=list)  # (alert, row id)
-    # Alerts that fired again after their incident was resolved by hand (warroom.intake.refire):
-    # the number of that incident, and how to reopen it while the route's window allows.
-    previous_number: int | None = None
-    reopen: Callable[[], tuple[int, int] | None] | None = None
+    # (id, number) of the incident these alerts fired again after, resolved by hand while
+    # they still fired (warroom.intake.refire).
+    previous: tuple[int, int] | None = None
 
 
 def dedup_group(key: str) -> str:
@@ -106,8 +104,8 @@ def place(
     payload = _alert_payload(group.alerts, integration)
     found = _open_incident_of(session, group.key, key)
     reason = "group"
-    if found is None and group.reopen is not None:
-        found, reason = group.reopen(), "reopened"
+    if found is None:
+        found, reason = refire.reopen_or_follow(session, clock, group, actor), "reopened"
     if found is None:
         inhibiting = _inhibiting(session, cfg, group.decision)
         found = None if inhibiting is None else (inhibiting.id, inhibiting.number)
@@ -128,7 +126,7 @@ def place(
                     summary=str(first.annotations.get("description") or "")[:5000],
                     source=source,
                     dedup_group=key,
-                    previous_number=group.previous_number,
+                    previous_number=group.previous[1] if group.previous else None,
                 )
         except WarroomError as exc:
             # The alert is stored either way; a config gap must not lose it.
@@ -150,6 +148,8 @@ def place(
     timeline.record(
         session, clock, incident_id=incident_id, kind=kind, actor=actor, payload=payload
     )
+    if group.previous is not None:
+        refire.record(session, clock, group, (incident_id, number), actor)
     if kind == "intake:alert:grouped":
         raising.raise_if_more_severe(
             session, clock, cfg, incident_id, group.decision.severity, group.alerts, actor

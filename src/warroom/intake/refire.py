@@ -1,23 +1,26 @@
-"""Re-firing after a manual resolve: a repeat of an alert whose incident was resolved (or
-closed) by hand while the alert still fired must make noise again, not be absorbed.
+"""Re-firing after a manual resolve: an alert that fires again after its incident was resolved
+(or closed) by hand while the alert still fired must make noise again, not be absorbed.
 
-Dedup learns the incident's status in the same UPDATE ... RETURNING that counts the repeat,
-so only such repeats come here. Each is routed afresh and takes the placement of new alerts
-(`grouping.place`: its group's open incident, inhibition, the storm guard, else a new
-incident). Before a new incident opens, the route's `reopen_within` is asked: an incident
-resolved less than that long ago is reopened instead (back to `triggered`, so paging starts
-again from level 1). A new incident names the one it follows (`previous_number`), and
-`intake:incident:refired` is recorded on both.
+Two ways in. A repeat: dedup learns the incident's status in the same UPDATE ... RETURNING
+that counts the repeat, so only such repeats come to `place_again`, which routes them afresh
+and gives them the placement of new alerts (`grouping.place`: the group's open incident, a
+reopen, inhibition, the storm guard, else a new incident). A new alert of the same group:
+`place` finds no open incident and asks `reopen_or_follow`, which recognises the group's last
+incident as resolved by hand while some of its alerts still fire.
 
-Concurrency: the alert row is taken off its old incident with a compare-and-set, so of two
-requests carrying the same repeat only one places it; the other counts a plain repeat.
+Either way the route's `reopen_within` decides: an incident resolved less than that long ago
+is reopened (back to `triggered`, so paging starts again from level 1); otherwise a new
+incident opens naming the one it follows (`previous_number`). `intake:incident:refired` is
+recorded on both.
+
+Concurrency: a repeating alert row is taken off its old incident with a compare-and-set, so
+of two requests carrying the same repeat only one places it; the other counts a plain repeat.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
@@ -25,12 +28,15 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.incidents import service as incidents
-from warroom.intake import dedup, grouping, storm
+from warroom.intake import dedup, storm
 from warroom.intake.dedup import Refiring
 from warroom.intake.routing import group_key
 from warroom.intake.schemas import Batch, NormalisedAlert
 from warroom.intake.state import IntakeConfig
 from warroom.intake.suppression import ActiveSilence, suppressed_by
+
+if TYPE_CHECKING:
+    from warroom.intake.grouping import Group
 
 REFIRED = "intake:incident:refired"
 C = dedup.C
@@ -49,24 +55,41 @@ def _detach(session: Session, refiring: Refiring, key: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def _reopener(
-    session: Session, clock: Clock, incident_id: int, window: timedelta | None, actor: str
-) -> Callable[[], tuple[int, int] | None] | None:
-    """What `place` calls before opening a new incident: reopen the previous one, if recent."""
-    if window is None:
+def _resolved_while_firing(session: Session, key: str) -> tuple[int, int] | None:
+    """(id, number) of the group's last incident if it is no longer open yet still holds open
+    alerts: resolved (or closed) by hand while they fired."""
+    last = dedup.last_incident_of_group(session, key)
+    if last is None or not dedup.open_counts(session, {last})[last]:
         return None
+    if incidents.is_open(session, last) is not None:
+        return None
+    return last, incidents.get_incident_by_id(session, last).number
 
-    def reopen() -> tuple[int, int] | None:
-        incident = incidents.lock_by_id(session, incident_id)
-        if incident is None or incident.status != "resolved" or incident.resolved_at is None:
-            return None  # closed is final; anything else was reopened meanwhile
-        if clock.now() - incident.resolved_at > window:
-            return None
-        note = "its alert fired again within the route's reopen_within"
-        incidents.refire(session, clock, incident, actor=actor, note=note)
-        return incident.id, incident.number
 
-    return reopen
+def _reopen(
+    session: Session, clock: Clock, incident_id: int, window: timedelta, actor: str
+) -> tuple[int, int] | None:
+    incident = incidents.lock_by_id(session, incident_id)
+    if incident is None or incident.status != "resolved" or incident.resolved_at is None:
+        return None  # closed is final; anything else was reopened meanwhile
+    if clock.now() - incident.resolved_at > window:
+        return None
+    note = "its alert fired again within the route's reopen_within"
+    incidents.refire(session, clock, incident, actor=actor, note=note)
+    return incident.id, incident.number
+
+
+def reopen_or_follow(
+    session: Session, clock: Clock, group: Group, actor: str
+) -> tuple[int, int] | None:
+    """For `place`, when the group has no open incident: the incident these alerts fired again
+    after, reopened if the route's window allows; sets `group.previous` when there is one."""
+    if group.previous is None:
+        group.previous = _resolved_while_firing(session, group.key)
+    window = group.decision.reopen_within
+    if group.previous is None or window is None:
+        return None
+    return _reopen(session, clock, group.previous[0], window, actor)
 
 
 def _routed(
@@ -99,6 +122,8 @@ def place_again(
     silences: list[ActiveSilence],
 ) -> list[int]:
     """Place repeats whose incident was resolved by hand; the numbers of incidents they joined."""
+    from warroom.intake import grouping  # grouping calls this module while placing
+
     if batch.test:
         return []
     groups: dict[str, grouping.Group] = {}
@@ -112,34 +137,24 @@ def place_again(
         previous[key] = max(previous.get(key, 0), item.incident_id)
     if not groups:
         return []
-    actor = f"intake:{integration}"
     # The storm row before any group lock, as for new alerts.
     guard = storm.guard_for(session, clock, cfg.storms, integration, batch.source)
     numbers: list[int] = []
     for key in sorted(groups):
         group = groups[key]
-        before = incidents.get_incident_by_id(session, previous[key])
-        group.previous_number = before.number
-        window = group.decision.reopen_within
-        group.reopen = _reopener(session, clock, before.id, window, actor)
+        group.previous = previous[key], incidents.get_incident_by_id(session, previous[key]).number
         placed = grouping.place(session, clock, cfg, integration, batch.source, group, guard)
-        if placed is None:
-            continue
-        _record(session, clock, (before.id, before.number), placed, group, actor)
-        if placed[1] not in numbers:
+        if placed is not None and placed[1] not in numbers:
             numbers.append(placed[1])
     return numbers
 
 
-def _record(
-    session: Session,
-    clock: Clock,
-    before: tuple[int, int],
-    placed: tuple[int, int],
-    group: grouping.Group,
-    actor: str,
+def record(
+    session: Session, clock: Clock, group: Group, placed: tuple[int, int], actor: str
 ) -> None:
     """`intake:incident:refired` on the previous incident and on the one the alerts joined."""
+    assert group.previous is not None
+    before = group.previous
     alerts = [
         {"id": row_id, "fingerprint": a.fingerprint, "summary": a.summary[:200]}
         for a, row_id in group.alerts[:50]

@@ -223,3 +223,32 @@ def test_pagerduty_and_opsgenie_repeats_take_the_same_path(
     with db.session() as session:
         assert incidents.get_incident(session, second).previous_number == first
     assert _refired(db, second)[0]["previous_number"] == first
+
+
+@pytest.mark.parametrize("reopening", [False, True], ids=["new", "reopen"])
+def test_new_alert_of_the_group_after_a_manual_resolve_follows_it(
+    client: TestClient,
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    sender: Any,
+    admin_headers: dict[str, str],
+    reopening: bool,
+) -> None:
+    apply(db, clock, REOPENING if reopening else org(default=True))
+    worker = Worker(db, clock, settings, "t")
+    (first,) = _fire(client, "lag-1")
+    worker.run_once()
+    _resolve(client, admin_headers, first)
+    clock.advance(minutes=10)
+    (placed,) = _fire(client, "lag-2")  # another alert of the group; lag-1 still fires
+    worker.run_once()
+    assert _pages(db, placed) == (2 if reopening else 1)
+    (event,) = _refired(db, placed)
+    assert event["previous_number"] == first and event["reopened"] is reopening
+    assert [a["fingerprint"] for a in event["alerts"]] == ["lag-2"]
+    with db.session() as session:
+        incident = incidents.get_incident(session, placed)
+        assert incident.status == "triggered"
+        assert (placed == first) is reopening
+        assert incident.previous_number == (None if reopening else first)
