@@ -1,17 +1,26 @@
-"""What the OpenAPI document says about errors: one error body model and the `responses=`
-entries routers declare, so every status code a route can answer is listed with its shape."""
+"""What the OpenAPI document says about inputs and errors: the bounded id types every route
+uses, one error body model and the `responses=` entries routers declare, so every status code a
+route can answer is listed with its shape; and the guard that keeps text no database can store
+(lone UTF-16 surrogates) out of the JSON bodies of the API routes."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import BaseModel
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The largest value a BIGINT column (and SQLite's INTEGER) holds: larger ids are a 422.
-MAX_ID = 2**63 - 1
+# Row ids are INTEGER columns (int4 on PostgreSQL): a larger id names nothing and is a 422
+# naming the parameter, never a database error. Jobs have BIGINT ids.
+MAX_ID = 2**31 - 1
+MAX_BIG_ID = 2**63 - 1
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
+BigIdPath = Annotated[int, Path(ge=1, le=MAX_BIG_ID, description="a job id")]
 OptionalIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
@@ -49,3 +58,96 @@ def responses(*codes: int, model: type[BaseModel] = ErrorBody) -> dict[int | str
 
 # What any route behind a token can answer.
 API_ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 503)
+
+
+# ---- lone surrogates in JSON bodies --------------------------------------------------------
+
+# A JSON escape of a UTF-16 surrogate (\ud800-\udfff); bodies without one are passed on unread.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_GUARDED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SCAN_LIMIT = 16 * 1024 * 1024
+
+
+def lone_surrogate_field(value: Any, where: str = "") -> str | None:
+    """The dotted name of the first string (or key) holding a lone surrogate, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where or "body"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            found = lone_surrogate_field(key, name) or lone_surrogate_field(item, name)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = lone_surrogate_field(item, f"{where}[{i}]" if where else f"[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _guarded(scope: Scope) -> bool:
+    if scope["type"] != "http" or scope.get("method") not in _GUARDED_METHODS:
+        return False
+    path = str(scope.get("path", ""))
+    # Intake parses its own bodies (and answers in each sender's shape).
+    if not path.startswith("/api/v1/") or path.startswith("/api/v1/intake/"):
+        return False
+    headers = dict(scope.get("headers") or [])
+    return b"json" in headers.get(b"content-type", b"").lower()
+
+
+class RefuseLoneSurrogates:
+    """ASGI middleware: a JSON body whose text holds a lone surrogate is a 422 naming the field
+    (no database, and no JSON answer, can hold such text), before any route runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _guarded(scope):
+            await self.app(scope, receive, send)
+            return
+        read: list[Message] = []
+        body = b""
+        while len(body) <= _SCAN_LIMIT:
+            message = await receive()
+            read.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        field = _field_in(body) if _SURROGATE_ESCAPE.search(body) else None
+        if field is not None:
+            problem = {
+                "code": "invalid",
+                "message": f"{field}: holds a lone UTF-16 surrogate (\\ud800-\\udfff)",
+                "field": field,
+            }
+            await JSONResponse({"error": problem}, status_code=422)(scope, receive, send)
+            return
+        await self.app(scope, _replay(read, receive), send)
+
+
+def _field_in(body: bytes) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route answers that itself
+    return lone_surrogate_field(data)
+
+
+def _replay(read: list[Message], receive: Receive) -> Receive:
+    pending = list(read)
+
+    async def replaying() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replaying

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from warroom.auth import service
 from warroom.auth.schemas import TokenCreate, TokenCreated, TokenOut, UserOut
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
+from warroom.openapi import API_ERRORS, IdPath
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=API_ERRORS)
 
 
 @router.get("/me", response_model=UserOut)
@@ -41,7 +42,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(
-    token_id: int, principal: Viewer, session: SessionDep, clock: ClockDep
+    token_id: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> TokenOut:
     token = service.revoke_token(session, clock, principal, token_id)
     session.commit()

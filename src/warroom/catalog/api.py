@@ -16,8 +16,9 @@ from warroom.catalog.schemas import (
     TeamOut,
 )
 from warroom.deps import SessionDep, Viewer
+from warroom.openapi import API_ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=API_ERRORS)
 
 
 @router.get("/severities", response_model=list[SeverityOut])

@@ -14,9 +14,10 @@ from warroom.config.schemas import (
 )
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
 from warroom.errors import Invalid
+from warroom.openapi import API_ERRORS
 from warroom.redaction import mask_document
 
-router = APIRouter(prefix="/api/v1", tags=["config"])
+router = APIRouter(prefix="/api/v1", tags=["config"], responses=API_ERRORS)
 
 
 @router.post("/config/apply", response_model=ApplyOut)

@@ -16,8 +16,9 @@ from warroom.deps import Admin, ClockDep, SessionDep, Viewer
 from warroom.engine import service
 from warroom.engine.options import engine_enabled
 from warroom.engine.schemas import EngineStatus, JobOut
+from warroom.openapi import API_ERRORS, BigIdPath, OptionalIdQuery
 
-router = APIRouter(prefix="/api/v1/engine", tags=["engine"])
+router = APIRouter(prefix="/api/v1/engine", tags=["engine"], responses=API_ERRORS)
 
 
 @router.get("/status", response_model=EngineStatus)
@@ -36,7 +37,7 @@ def list_jobs(
     session: SessionDep,
     state: str | None = None,
     kind: str | None = Query(None, description="kind prefix, e.g. 'paging.'"),
-    incident_id: int | None = None,
+    incident_id: OptionalIdQuery = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[JobOut]:
     jobs = service.list_jobs(session, state=state, kind=kind, incident_id=incident_id, limit=limit)
@@ -44,12 +45,12 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, _: Admin, session: SessionDep) -> JobOut:
+def get_job(job_id: BigIdPath, _: Admin, session: SessionDep) -> JobOut:
     return JobOut.model_validate(service.get_job(session, job_id))
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobOut)
-def retry_job(job_id: int, _: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
+def retry_job(job_id: BigIdPath, _: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
     job = service.retry_job(session, clock, job_id)
     session.commit()
     return JobOut.model_validate(job)

@@ -13,19 +13,20 @@ from warroom.evidence.bundle import safe_name
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
 from warroom.evidence.tamper import verify_all
 from warroom.incidents.access import visible_incident
+from warroom.openapi import API_ERRORS, IdPath, OptionalIdQuery
 
-router = APIRouter(prefix="/api/v1", tags=["evidence"])
+router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 
 
 @router.get("/incidents/{number}/evidence", response_model=list[EvidenceOut])
-def list_evidence(number: int, principal: Viewer, session: SessionDep) -> list[EvidenceOut]:
+def list_evidence(number: IdPath, principal: Viewer, session: SessionDep) -> list[EvidenceOut]:
     incident = visible_incident(session, number, principal)
     return [EvidenceOut.model_validate(i) for i in service.list_evidence(session, incident)]
 
 
 @router.post("/incidents/{number}/evidence", response_model=EvidenceOut, status_code=201)
 def add_evidence(
-    number: int,
+    number: IdPath,
     body: EvidenceIn,
     principal: Responder,
     session: SessionDep,
@@ -52,7 +53,7 @@ def add_evidence(
 
 @router.post("/incidents/{number}/evidence/files", response_model=EvidenceOut, status_code=201)
 def upload_file(
-    number: int,
+    number: IdPath,
     principal: Responder,
     session: SessionDep,
     clock: ClockDep,
@@ -85,7 +86,7 @@ def upload_file(
 
 @router.get("/incidents/{number}/evidence/export")
 def export_evidence(
-    number: int, principal: Viewer, session: SessionDep, clock: ClockDep
+    number: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> Response:
     incident = visible_incident(session, number, principal)
     data = service.export(session, clock, incident, actor=principal.actor)
@@ -99,14 +100,16 @@ def export_evidence(
 
 
 @router.get("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)
-def show_evidence(number: int, item_id: int, principal: Viewer, session: SessionDep) -> EvidenceOut:
+def show_evidence(
+    number: IdPath, item_id: IdPath, principal: Viewer, session: SessionDep
+) -> EvidenceOut:
     incident = visible_incident(session, number, principal)
     return EvidenceOut.model_validate(service.get_item(session, incident, item_id))
 
 
 @router.get("/incidents/{number}/evidence/{item_id}/content")
 def download_evidence(
-    number: int, item_id: int, principal: Viewer, session: SessionDep, clock: ClockDep
+    number: IdPath, item_id: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> Response:
     incident = visible_incident(session, number, principal)
     item, data = service.download(session, clock, incident, item_id, actor=principal.actor)
@@ -123,8 +126,8 @@ def download_evidence(
 
 @router.delete("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)
 def remove_evidence(
-    number: int,
-    item_id: int,
+    number: IdPath,
+    item_id: IdPath,
     principal: Responder,
     session: SessionDep,
     clock: ClockDep,
@@ -146,7 +149,9 @@ def remove_evidence(
 
 
 @router.get("/audit/verify", tags=["audit"])
-def verify_chains(_: Admin, session: SessionDep, incident: int | None = None) -> dict[str, Any]:
+def verify_chains(
+    _: Admin, session: SessionDep, incident: OptionalIdQuery = None
+) -> dict[str, Any]:
     """Recompute every chain, its anchor and the evidence (or one incident's, by number);
     ok=false names the first problem of each chain and every evidence problem."""
     return verify_all(session, incident_number=incident).as_dict()

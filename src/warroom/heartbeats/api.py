@@ -19,8 +19,9 @@ from warroom.deps import ClockDep, SessionDep, SettingsDep, Viewer, bearer_token
 from warroom.errors import Forbidden, Unauthorized
 from warroom.heartbeats import service
 from warroom.heartbeats.schemas import HeartbeatOut
+from warroom.openapi import API_ERRORS
 
-router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
+router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"], responses=API_ERRORS)
 
 
 @router.get("", response_model=list[HeartbeatOut])

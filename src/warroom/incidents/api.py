@@ -33,8 +33,9 @@ from warroom.incidents.schemas import (
     StarIn,
     TransitionIn,
 )
+from warroom.openapi import API_ERRORS, IdPath
 
-router = APIRouter(prefix="/api/v1", tags=["incidents"])
+router = APIRouter(prefix="/api/v1", tags=["incidents"], responses=API_ERRORS)
 
 
 def _json(model: BaseModel) -> Response:
@@ -103,14 +104,14 @@ def list_incidents(
 
 @router.get("/incidents/{number}", response_model=IncidentDetail)
 def show_incident(
-    number: int, principal: Viewer, session: SessionDep, clock: ClockDep
+    number: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> IncidentDetail:
     return _detail(session, clock, visible_incident(session, number, principal))
 
 
 @router.patch("/incidents/{number}", response_model=IncidentDetail)
 def update_incident(
-    number: int, body: IncidentPatch, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IdPath, body: IncidentPatch, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> IncidentDetail:
     incident = visible_incident(session, number, principal)
     service.update_details(
@@ -138,7 +139,7 @@ def _transition_route(action: str) -> None:
     }[action]
 
     def route(
-        number: int,
+        number: IdPath,
         principal: Responder,
         session: SessionDep,
         clock: ClockDep,
@@ -160,7 +161,7 @@ for _action in ("ack", "mitigate", "resolve", "close", "reopen"):
 
 @router.post("/incidents/{number}/severity", response_model=IncidentDetail)
 def change_severity(
-    number: int, body: SeverityChange, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IdPath, body: SeverityChange, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> IncidentDetail:
     incident = visible_incident(session, number, principal)
     service.change_severity(
@@ -172,14 +173,14 @@ def change_severity(
 
 
 @router.get("/incidents/{number}/roles", response_model=list[RoleOut])
-def list_roles(number: int, principal: Viewer, session: SessionDep) -> list[RoleOut]:
+def list_roles(number: IdPath, principal: Viewer, session: SessionDep) -> list[RoleOut]:
     incident = visible_incident(session, number, principal)
     return [RoleOut.model_validate(r) for r in service.current_roles(session, incident)]
 
 
 @router.post("/incidents/{number}/roles", response_model=list[RoleOut])
 def assign_role(
-    number: int, body: RoleAssign, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IdPath, body: RoleAssign, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> list[RoleOut]:
     incident = visible_incident(session, number, principal)
     service.assign_role(
@@ -192,7 +193,7 @@ def assign_role(
 
 @router.delete("/incidents/{number}/roles/{role}/{user_email}", response_model=list[RoleOut])
 def unassign_role(
-    number: int,
+    number: IdPath,
     role: str,
     user_email: str,
     principal: Responder,
@@ -210,7 +211,7 @@ def unassign_role(
 
 @router.post("/incidents/{number}/notes", response_model=EventOut, status_code=201)
 def add_note(
-    number: int, body: NoteIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IdPath, body: NoteIn, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> EventOut:
     incident = visible_incident(session, number, principal)
     event = service.add_note(session, clock, incident, text=body.text, actor=principal.actor)
@@ -221,7 +222,7 @@ def add_note(
 
 @router.get("/incidents/{number}/timeline", response_model=EventPage)
 def read_timeline(
-    number: int,
+    number: IdPath,
     principal: Viewer,
     session: SessionDep,
     cursor: str | None = None,
@@ -246,8 +247,8 @@ def read_timeline(
 
 @router.post("/incidents/{number}/timeline/{seq}/star", response_model=EventOut)
 def star_event(
-    number: int,
-    seq: int,
+    number: IdPath,
+    seq: IdPath,
     principal: Responder,
     session: SessionDep,
     clock: ClockDep,

@@ -15,19 +15,20 @@ from warroom.incidents.schemas import (
     TaskOut,
     TaskPatch,
 )
+from warroom.openapi import IdPath
 
 router = APIRouter()
 
 
 @router.get("/incidents/{number}/hypotheses", response_model=list[HypothesisOut])
-def list_hypotheses(number: int, principal: Viewer, session: SessionDep) -> list[HypothesisOut]:
+def list_hypotheses(number: IdPath, principal: Viewer, session: SessionDep) -> list[HypothesisOut]:
     incident = visible_incident(session, number, principal)
     return [HypothesisOut.model_validate(h) for h in service.list_hypotheses(session, incident)]
 
 
 @router.post("/incidents/{number}/hypotheses", response_model=HypothesisOut, status_code=201)
 def add_hypothesis(
-    number: int, body: HypothesisIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IdPath, body: HypothesisIn, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> HypothesisOut:
     incident = visible_incident(session, number, principal)
     item = service.add_hypothesis(
@@ -46,8 +47,8 @@ def add_hypothesis(
 
 @router.patch("/incidents/{number}/hypotheses/{hypothesis_id}", response_model=HypothesisOut)
 def update_hypothesis(
-    number: int,
-    hypothesis_id: int,
+    number: IdPath,
+    hypothesis_id: IdPath,
     body: HypothesisPatch,
     principal: Responder,
     session: SessionDep,
@@ -70,14 +71,14 @@ def update_hypothesis(
 
 
 @router.get("/incidents/{number}/tasks", response_model=list[TaskOut])
-def list_tasks(number: int, principal: Viewer, session: SessionDep) -> list[TaskOut]:
+def list_tasks(number: IdPath, principal: Viewer, session: SessionDep) -> list[TaskOut]:
     incident = visible_incident(session, number, principal)
     return [TaskOut.model_validate(t) for t in service.list_tasks(session, incident)]
 
 
 @router.post("/incidents/{number}/tasks", response_model=TaskOut, status_code=201)
 def add_task(
-    number: int, body: TaskIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IdPath, body: TaskIn, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> TaskOut:
     incident = visible_incident(session, number, principal)
     item = service.add_task(
@@ -90,8 +91,8 @@ def add_task(
 
 @router.patch("/incidents/{number}/tasks/{task_id}", response_model=TaskOut)
 def update_task(
-    number: int,
-    task_id: int,
+    number: IdPath,
+    task_id: IdPath,
     body: TaskPatch,
     principal: Responder,
     session: SessionDep,

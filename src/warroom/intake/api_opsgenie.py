@@ -29,6 +29,7 @@ from warroom.intake.models import Alert
 from warroom.intake.openapi_intake import opsgenie_doc
 from warroom.intake.schemas import Batch
 from warroom.intake.state import IntakeConfig, IntegrationInfo
+from warroom.openapi import MAX_ID
 
 router = APIRouter(tags=["intake"])
 
@@ -41,7 +42,6 @@ ACTIONS = {
     5: ("Update", "Updated alert"),
 }
 CODES = {name: code for code, (name, _) in ACTIONS.items()}
-MAX_ID = 2**63 - 1
 _REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 Work = Callable[[Session, Clock, IntakeConfig], int]

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from warroom.openapi import responses
+from warroom.openapi import MAX_BIG_ID, ErrorBody, responses
 
 
 class _Open(BaseModel):
@@ -30,7 +30,7 @@ class AlertmanagerWebhook(_Open):
 
     version: Literal["4", "1"]
     groupKey: str = ""
-    truncatedAlerts: int = Field(0, ge=0)
+    truncatedAlerts: int = Field(0, ge=0, le=MAX_BIG_ID)
     status: str = "firing"
     receiver: str = ""
     groupLabels: dict[str, str] = {}
@@ -171,9 +171,10 @@ def _doc(
     answer: type[BaseModel],
     codes: tuple[int, ...],
     required: bool = True,
+    error: type[BaseModel] = ErrorBody,
 ) -> dict[str, Any]:
     out: dict[int | str, dict[str, Any]] = {ok: {"model": answer, "description": "Accepted"}}
-    out.update(responses(*codes, model=answer))
+    out.update(responses(*codes, model=error))
     return {**_body(body, required), "responses": out}
 
 
@@ -190,7 +191,11 @@ def generic_doc() -> dict[str, Any]:
 
 def pagerduty_doc(change: bool = False) -> dict[str, Any]:
     return _doc(
-        PagerDutyChange if change else PagerDutyEvent, 202, PagerDutyAnswer, (400, 401, 413, 503)
+        PagerDutyChange if change else PagerDutyEvent,
+        202,
+        PagerDutyAnswer,
+        (400, 401, 413, 503),
+        error=PagerDutyAnswer,
     )
 
 
@@ -206,4 +211,5 @@ _OPSGENIE: dict[str, tuple[type[BaseModel] | None, int, bool]] = {
 
 def opsgenie_doc(kind: str) -> dict[str, Any]:
     body, ok, required = _OPSGENIE[kind]
-    return _doc(body, ok, OpsgenieAnswer, (400, 401, 404, 413, 422, 503), required)
+    codes = (400, 401, 404, 413, 422, 503)
+    return _doc(body, ok, OpsgenieAnswer, codes, required, error=OpsgenieAnswer)

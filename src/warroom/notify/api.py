@@ -9,16 +9,17 @@ from warroom.errors import NotFound
 from warroom.incidents.access import drop_hidden, may_see_incident_id
 from warroom.notify import service
 from warroom.notify.schemas import MessageOut
+from warroom.openapi import API_ERRORS, IdPath, OptionalIdQuery
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"], responses=API_ERRORS)
 
 
 @router.get("", response_model=list[MessageOut])
 def list_messages(
     principal: Viewer,
     session: SessionDep,
-    incident_id: int | None = None,
-    user_id: int | None = None,
+    incident_id: OptionalIdQuery = None,
+    user_id: OptionalIdQuery = None,
     state: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[MessageOut]:
@@ -31,7 +32,7 @@ def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageOut)
-def get_message(message_id: int, principal: Viewer, session: SessionDep) -> MessageOut:
+def get_message(message_id: IdPath, principal: Viewer, session: SessionDep) -> MessageOut:
     message = service.get_message(session, message_id)
     if not may_see_incident_id(session, principal, message.incident_id):
         raise NotFound(f"no notification {message_id}", field="message_id")

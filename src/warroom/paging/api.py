@@ -14,6 +14,7 @@ from warroom.clock import utc
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents.access import visible_incident
+from warroom.openapi import API_ERRORS, IdPath
 from warroom.paging import links, service
 from warroom.paging.models import EscalationPolicy
 from warroom.paging.people import new_feed_token, user_feed_token
@@ -31,7 +32,7 @@ from warroom.paging.schemas import (
     ShiftOut,
 )
 
-router = APIRouter(tags=["paging"])
+router = APIRouter(tags=["paging"], responses=API_ERRORS)
 API = "/api/v1"
 
 
@@ -111,7 +112,7 @@ def add_override(
 
 @router.delete(f"{API}/schedules/{{key}}/overrides/{{override_id}}", response_model=OverrideOut)
 def remove_override(
-    key: str, override_id: int, principal: Responder, session: SessionDep, clock: ClockDep
+    key: str, override_id: IdPath, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> OverrideOut:
     row = service.remove_override(
         session, clock, schedule=key, override_id=override_id, actor=principal.actor
@@ -174,7 +175,7 @@ def list_policies(_: Viewer, session: SessionDep) -> list[PolicyOut]:
 
 @router.post(f"{API}/incidents/{{number}}/escalate", response_model=list[PageOut], status_code=201)
 def escalate(
-    number: int,
+    number: IdPath,
     body: EscalateIn,
     principal: Responder,
     session: SessionDep,
@@ -197,13 +198,13 @@ def escalate(
 
 
 @router.get(f"{API}/incidents/{{number}}/escalation", response_model=EscalationStateOut)
-def show_escalation(number: int, principal: Viewer, session: SessionDep) -> EscalationStateOut:
+def show_escalation(number: IdPath, principal: Viewer, session: SessionDep) -> EscalationStateOut:
     visible_incident(session, number, principal)
     return EscalationStateOut.model_validate(service.escalation_of(session, number))
 
 
 @router.get(f"{API}/incidents/{{number}}/pages", response_model=list[PageOut])
-def list_pages(number: int, principal: Viewer, session: SessionDep) -> list[PageOut]:
+def list_pages(number: IdPath, principal: Viewer, session: SessionDep) -> list[PageOut]:
     visible_incident(session, number, principal)
     return [PageOut.model_validate(p) for p in service.pages_of(session, number)]
 

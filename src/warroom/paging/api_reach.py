@@ -7,9 +7,10 @@ from pydantic import BaseModel
 
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.notify.schemas import MessageOut
+from warroom.openapi import API_ERRORS
 from warroom.paging import reachability
 
-router = APIRouter(prefix="/api/v1", tags=["paging"])
+router = APIRouter(prefix="/api/v1", tags=["paging"], responses=API_ERRORS)
 
 
 class TestPageIn(BaseModel):
