@@ -152,7 +152,7 @@ class Group:
             self.resolving, self.ending, opens = [], False, True
         for i in self.resolving:
             self.members[i] = self._new()  # the resolved ones are gone; new ones fire
-        if rng.random() < self.turnover:
+        if not opens and rng.random() < self.turnover:  # a new group fires before it ends
             self.ending, self.resolving = True, list(range(GROUP_SIZE))
         else:
             changes = round(self.new_share * GROUP_SIZE)
