@@ -159,3 +159,13 @@ def warroom_serve(
         **env,
     }
     return server_process(command, port, env=environment, log_path=log_path)
+
+
+def wait_for_log(path: Path, text: str, timeout: float) -> bool:
+    """Wait until `text` appears in the file at `path` (a process saying it is ready)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return True
+        time.sleep(0.1)
+    return False

@@ -4,11 +4,15 @@
 
 (1) alert-to-page latency: from the Alertmanager-format POST to the local webhook receiver
     getting the page (page_latency_p50_ms, page_latency_p99_ms).
-(2) escalation timers: 100,000 jobs due over 60 s, run by one worker process; how late each
-    started after its run_at (timer_lateness_p50_ms, timer_lateness_p99_ms) and the worker's
-    peak RSS (timer_peak_rss_mb).
+(2) escalation timers with the real `paging.escalate` / `paging.unresolved` handlers on
+    incidents with a policy and a ladder, 100,000 pending; how late each due timer ran
+    (timer_lateness_p50_ms, timer_lateness_p99_ms, timers that never ran counted and reported)
+    and the worker's peak RSS (timer_peak_rss_mb). See bench/paging_timers.py.
 (3) three `warroom worker` processes on PostgreSQL deliver pages to a local HTTP receiver;
     one is SIGKILLed mid-run (lost_pages, duplicate_pages).
+(4) a burst of 1,000 incidents opened within a second through the real intake API, alert to
+    page received (burst_page_p99_ms, burst_pages_per_s), and the same burst while one
+    destination hangs (hol_page_p99_ms). See bench/paging_burst.py.
 
 Servers are started on 127.0.0.1 and stopped at the end; PostgreSQL databases are created
 fresh (from WARROOM_BENCH_PG_URL, default postgres@127.0.0.1:5432) and dropped afterwards.
@@ -19,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -29,18 +32,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import fresh_database, percentile
+from benchlib import fresh_database
 
 log = functools.partial(benchlib.log, "paging")
 emit = functools.partial(benchlib.emit, "paging")
 
-TIMER_KIND = "bench.timer"
 KILL_PREFIX = "bench-kill:"
 
 
@@ -98,111 +99,6 @@ def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.05
             return True
         time.sleep(step)
     return condition()
-
-
-# -- (2) escalation timers ----------------------------------------------------------------------
-
-
-def _timer_worker(url: str, count: int, stop_at: float, results: Any) -> None:
-    """Child process: one engine worker whose handler notes each timer's lateness."""
-    from warroom.clock import SystemClock
-    from warroom.db import Database
-    from warroom.engine.options import EngineOptions
-    from warroom.engine.registry import JobContext, handler
-    from warroom.engine.worker import Worker
-    from warroom.settings import Settings
-
-    lateness: list[tuple[float, float]] = []
-
-    stop = threading.Event()
-
-    # Like an escalation timer that finds nothing to page: database work only, so batchable.
-    @handler(TIMER_KIND, batch=True)
-    def timer(ctx: JobContext, job: Any) -> None:
-        lateness.append((job.run_at.timestamp(), time.time() - job.run_at.timestamp()))
-        if len(lateness) >= count:
-            stop.set()
-
-    db = Database(url)
-    worker = Worker(db, SystemClock(), Settings(database_url=url), "bench-timers",
-                    options=EngineOptions(poll_seconds=1.0))  # fmt: skip
-    deadline = threading.Timer(max(0.0, stop_at - time.time()), stop.set)
-    deadline.daemon = True
-    deadline.start()
-    worker.run_forever(stop)
-    db.dispose()
-    with open("/proc/self/status") as status:
-        hwm = next(line for line in status if line.startswith("VmHWM:"))
-    results.put({"lateness": lateness, "peak_rss_kb": int(hwm.split()[1])})
-
-
-def _insert_timers(url: str, count: int, start: datetime, window: float) -> None:
-    from sqlalchemy import insert, text
-
-    from warroom.db import Database
-    from warroom.engine.models import Job
-
-    db = Database(url)
-    now = datetime.now(UTC)
-    step = window / count
-    rows = [
-        {
-            "kind": TIMER_KIND,
-            "payload": {"incident_id": n % 500, "level": 2},
-            "state": "pending",
-            "run_at": start + timedelta(seconds=n * step),
-            "attempts": 0,
-            "max_attempts": 10,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n in range(count)
-    ]
-    with db.engine.begin() as conn:
-        for chunk in range(0, count, 5000):
-            conn.execute(insert(Job), rows[chunk : chunk + 5000])
-        if conn.dialect.name == "postgresql":  # what enqueue does: wake workers on commit
-            conn.execute(text("SELECT pg_notify('warroom_jobs', '')"))
-    db.dispose()
-
-
-def part_timers(url: str, db_kind: str, quick: bool) -> None:
-    count, window = (6_000, 6.0) if quick else (100_000, 60.0)
-    lead = 3.0 + count / 25_000  # time to insert before the first timer is due
-    start = datetime.now(UTC) + timedelta(seconds=lead)
-    ctx = multiprocessing.get_context("spawn")
-    results = ctx.Queue()
-    stop_at = start.timestamp() + window + (8.0 if quick else 60.0)
-    child = ctx.Process(target=_timer_worker, args=(url, count, stop_at, results))
-    child.start()
-    t0 = time.monotonic()
-    _insert_timers(url, count, start, window)
-    slack = start.timestamp() - time.time()
-    log(f"timers: {count} inserted in {time.monotonic() - t0:.1f}s ({slack:.1f}s to spare)")
-    outcome = results.get(timeout=window + lead + 120)
-    child.join(30)
-    samples = sorted(outcome["lateness"])
-    lateness_ms = [late * 1000 for _, late in samples]
-    _log_worst_seconds(samples)
-    ran = len(lateness_ms)
-    log(f"timers: {ran}/{count} ran; max lateness {max(lateness_ms, default=0):.0f} ms")
-    context = {"db": db_kind, "timers": count, "window_s": window, "ran": ran, "workers": 1}
-    emit("timer_lateness_p50_ms", percentile(lateness_ms, 50), "ms", **context)
-    emit("timer_lateness_p99_ms", percentile(lateness_ms, 99), "ms", **context)
-    emit("timer_peak_rss_mb", outcome["peak_rss_kb"] / 1024, "MB", **context)
-
-
-def _log_worst_seconds(samples: list[tuple[float, float]]) -> None:
-    """Which seconds of the window the late timers fell in (to tell start-up from load)."""
-    if not samples:
-        return
-    first = samples[0][0]
-    worst: dict[int, float] = {}
-    for due, late in samples:
-        second = int(due - first)
-        worst[second] = max(worst.get(second, 0.0), late)
-    text = " ".join(f"{s}s:{v * 1000:.0f}" for s, v in sorted(worst.items()))
-    log(f"timers: worst lateness (ms) per second of the window: {text}")
 
 
 # -- (3) three workers, one SIGKILLed -----------------------------------------------------------
@@ -306,10 +202,11 @@ class Run:
         self.stack = stack
         self.urls: dict[str, str] = {}
 
-    def database(self, kind: str) -> str:
-        if kind not in self.urls:
-            self.urls[kind] = self.stack.enter_context(fresh_database(kind, "paging"))
-        return self.urls[kind]
+    def database(self, kind: str, tag: str = "") -> str:
+        """A fresh database of this kind (one per tag), dropped when the run ends."""
+        if kind + tag not in self.urls:
+            self.urls[kind + tag] = self.stack.enter_context(fresh_database(kind, "paging"))
+        return self.urls[kind + tag]
 
 
 PARTS: dict[str, Callable[[Run], None]] = {
@@ -317,8 +214,16 @@ PARTS: dict[str, Callable[[Run], None]] = {
     "1": lambda run: __import__("paging_latency").part_latency(
         run.args.db, run.quick, run.database(run.args.db)
     ),
-    "2": lambda run: part_timers(run.database(run.args.db), run.args.db, run.quick),
+    "2": lambda run: __import__("paging_timers").part_timers(
+        run.database(run.args.db, "timers"), run.args.db, run.quick
+    ),
     "3": lambda run: part_kill(run.database("postgresql"), run.quick),
+    "4": lambda run: __import__("paging_burst").part_burst(
+        run.database(run.args.db, "burst"),
+        run.args.db,
+        run.quick,
+        run.database(run.args.db, "hol"),
+    ),
 }
 
 

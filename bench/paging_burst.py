@@ -1,0 +1,188 @@
+"""Paging benchmark part (4): a burst of 1,000 incidents opened within one second.
+
+A real `warroom serve` (embedded engine) on 127.0.0.1; 1,000 Alertmanager-format alerts
+(200 with --quick), each opening its own incident, are POSTed by 16 concurrent senders within
+about one second. Each incident pages the on-call, whose webhook is a local HTTP receiver;
+alert-to-page is from just before the POST to the page's arrival (burst_page_p99_ms), and
+burst_pages_per_s is pages received over the time from the first POST to the last page.
+
+Head-of-line blocking (hol_page_p99_ms): the same burst while every incident also pages a
+second person whose webhook never answers (until the run ends). Only the working person's
+pages are measured; the hanging destination must delay none of them.
+
+Every expected page counts: one that never arrived is reported (missing_pages) and counted in
+the percentile at the time waited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import benchlib
+from benchlib import free_port, percentile
+from paging_latency import SECRET, PageReceiver, alert
+
+log = functools.partial(benchlib.log, "paging:burst")
+emit = functools.partial(benchlib.emit, "paging")
+SENDERS = 16
+
+PACK = """\
+severities:
+  - {{key: P0, name: Critical, page: true}}
+users:
+  - email: oncall@bench.test
+    name: On-call
+    contact_methods: [{{name: hook, url: "{hook}"}}]
+  - email: stuck@bench.test
+    name: Stuck
+    contact_methods: [{{name: hook, url: "{stuck}"}}]
+schedules:
+  - key: primary
+    layers:
+      - {{name: all, participants: [oncall@bench.test], shift: weekly, start: "2025-01-06"}}
+escalation_policies:
+  - key: bench
+    levels: [{{notify: [{targets}]}}]
+services:
+  - {{key: api, name: API, escalation_policy: bench}}
+integrations:
+  # The storm guard would fold the burst into one incident; here every incident must page.
+  - {{key: am, type: alertmanager, secret: "{secret}", storm: {{threshold: 0}}}}
+routes:
+  - {{key: all, service: api, severity: P0, group_by: [alertname]}}
+"""
+
+
+class Hang:
+    """A webhook that takes requests and never answers until closed."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.hits = 0
+        hang = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                hang.hits += 1
+                hang.release.wait(600)
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stuck"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def send_burst(endpoint: str, names: list[str], starts: dict[str, float]) -> float:
+    """POST one alert per name from SENDERS threads, paced over one second; returns the span."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    began = time.perf_counter()
+    pace = 1.0 / len(names)
+
+    def sender(mine: list[tuple[int, str]]) -> None:
+        with httpx.Client(timeout=30) as http:
+            for index, name in mine:
+                delay = began + index * pace - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                starts[name] = time.perf_counter()
+                http.post(endpoint, json=alert(name), headers=headers).raise_for_status()
+
+    shares = [list(enumerate(names))[k::SENDERS] for k in range(SENDERS)]
+    threads = [threading.Thread(target=sender, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
+def run_burst(url: str, count: int, hanging: bool) -> tuple[list[float], int, float, float]:
+    """Latencies (ms, missing counted at the wait), missing, send span, pages per second."""
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        receiver = stack.enter_context(PageReceiver())
+        hang = Hang()
+        stack.callback(hang.close)
+        targets = "schedule:primary, user:stuck@bench.test" if hanging else "schedule:primary"
+        pack = Path(tmp) / "pack"
+        pack.mkdir()
+        text = PACK.format(hook=receiver.url, stuck=hang.url, targets=targets, secret=SECRET)
+        (pack / "bench.yaml").write_text(text)
+        port = free_port()
+        env = {
+            "WARROOM_SECRET_KEY": "bench-secret",
+            "WARROOM_DATA_DIR": tmp,
+            "WARROOM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        }
+        stack.enter_context(benchlib.warroom_serve(url, pack, port, Path(tmp) / "serve.log", **env))
+        endpoint = f"http://127.0.0.1:{port}/api/v1/intake/alertmanager"
+        warm = [f"bench-warm-{n}-{uuid.uuid4().hex[:4]}" for n in range(5)]
+        send_burst(endpoint, warm, {})
+        for name in warm:
+            receiver.wait_for(name, 30)
+        names = [f"bench-{n:05d}-{uuid.uuid4().hex[:6]}" for n in range(count)]
+        starts: dict[str, float] = {}
+        span = send_burst(endpoint, names, starts)
+        wait_until = time.perf_counter() + 60
+        latencies, missing, last = [], 0, 0.0
+        for name in names:
+            arrived = receiver.wait_for(name, max(0.0, wait_until - time.perf_counter()))
+            if arrived is None:
+                missing += 1
+                arrived = time.perf_counter()
+            last = max(last, arrived)
+            latencies.append((arrived - starts[name]) * 1000)
+        first = min(starts.values())
+        rate = (count - missing) / max(1e-6, last - first)
+        log(f"{'hol' if hanging else 'burst'}: stuck destination took {hang.hits} requests")
+        return latencies, missing, span, rate
+
+
+def part_burst(url: str, db_kind: str, quick: bool, hol_url: str) -> None:
+    count = 200 if quick else 1000
+    latencies, missing, span, rate = run_burst(url, count, hanging=False)
+    context = {
+        "db": db_kind,
+        "incidents": count,
+        "storm_guard": "off",
+        "sent_within_s": round(span, 3),
+        "missing_pages": missing,
+    }
+    log(
+        f"burst: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f} ms, "
+        f"p99 {percentile(latencies, 99):.0f} ms, {rate:.0f} pages/s, missing {missing}"
+    )
+    emit("burst_page_p99_ms", percentile(latencies, 99), "ms", **context)
+    emit("burst_pages_per_s", rate, "1/s", **context)
+    latencies, missing, span, rate = run_burst(hol_url, count, hanging=True)
+    context = {
+        "db": db_kind,
+        "incidents": count,
+        "storm_guard": "off",
+        "sent_within_s": round(span, 3),
+        "missing_pages": missing,
+        "hanging_destinations": 1,
+    }
+    log(
+        f"hol: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f} ms, "
+        f"p99 {percentile(latencies, 99):.0f} ms, missing {missing}"
+    )
+    emit("hol_page_p99_ms", percentile(latencies, 99), "ms", **context)
