@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import subprocess
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,8 @@ from paging_latency import SECRET, PageReceiver, alert
 log = functools.partial(benchlib.log, "paging:burst")
 emit = functools.partial(benchlib.emit, "paging")
 SENDERS = 16
+ENGINES = 2  # `warroom worker` processes on PostgreSQL (one per core)
+API_PROCESSES = 1  # `serve --workers`: more HTTP processes only add contention on 2 cores
 
 PACK = """\
 severities:
@@ -114,7 +119,30 @@ def send_burst(endpoint: str, names: list[str], starts: dict[str, float]) -> flo
     return time.perf_counter() - began
 
 
-def run_burst(url: str, count: int, hanging: bool) -> tuple[list[float], int, float, float]:
+@contextlib.contextmanager
+def worker_process(url: str, tmp: Path, name: str, env: dict[str, str]) -> Iterator[None]:
+    environment = {**os.environ, **env, "WARROOM_DATABASE_URL": url, "WARROOM_LOG_LEVEL": "info"}
+    log_path = tmp / f"{name}.log"
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(
+            [benchlib.WARROOM, "worker", "--name", name], env=environment, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            benchlib.wait_for_log(log_path, "started", 30)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def run_burst(
+    url: str, count: int, hanging: bool, engines: int = 0
+) -> tuple[list[float], int, float, float]:
     """Latencies (ms, missing counted at the wait), missing, send span, pages per second."""
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
@@ -132,7 +160,12 @@ def run_burst(url: str, count: int, hanging: bool) -> tuple[list[float], int, fl
             "WARROOM_DATA_DIR": tmp,
             "WARROOM_PUBLIC_URL": f"http://127.0.0.1:{port}",
         }
-        stack.enter_context(benchlib.warroom_serve(url, pack, port, Path(tmp) / "serve.log", **env))
+        serve_args = ["--no-engine", "--workers", str(API_PROCESSES)] if engines else []
+        stack.enter_context(
+            benchlib.warroom_serve(url, pack, port, Path(tmp) / "serve.log", *serve_args, **env)
+        )
+        for n in range(engines):  # the split deployment: API apart, `warroom worker` processes
+            stack.enter_context(worker_process(url, Path(tmp), f"burst-w{n}", env))
         endpoint = f"http://127.0.0.1:{port}/api/v1/intake/alertmanager"
         warm = [f"bench-warm-{n}-{uuid.uuid4().hex[:4]}" for n in range(5)]
         send_burst(endpoint, warm, {})
@@ -157,32 +190,25 @@ def run_burst(url: str, count: int, hanging: bool) -> tuple[list[float], int, fl
 
 
 def part_burst(url: str, db_kind: str, quick: bool, hol_url: str) -> None:
+    """Burst and head-of-line runs. On PostgreSQL the engine is the split deployment (the API
+    with --no-engine and ENGINES `warroom worker` processes); on SQLite `serve`'s embedded one."""
     count = 200 if quick else 1000
-    latencies, missing, span, rate = run_burst(url, count, hanging=False)
-    context = {
-        "db": db_kind,
-        "incidents": count,
-        "storm_guard": "off",
-        "sent_within_s": round(span, 3),
-        "missing_pages": missing,
-    }
-    log(
-        f"burst: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f} ms, "
-        f"p99 {percentile(latencies, 99):.0f} ms, {rate:.0f} pages/s, missing {missing}"
-    )
-    emit("burst_page_p99_ms", percentile(latencies, 99), "ms", **context)
-    emit("burst_pages_per_s", rate, "1/s", **context)
-    latencies, missing, span, rate = run_burst(hol_url, count, hanging=True)
-    context = {
-        "db": db_kind,
-        "incidents": count,
-        "storm_guard": "off",
-        "sent_within_s": round(span, 3),
-        "missing_pages": missing,
-        "hanging_destinations": 1,
-    }
-    log(
-        f"hol: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f} ms, "
-        f"p99 {percentile(latencies, 99):.0f} ms, missing {missing}"
-    )
-    emit("hol_page_p99_ms", percentile(latencies, 99), "ms", **context)
+    engines = ENGINES if db_kind == "postgresql" else 0
+    for metric, hanging, target in (("burst", False, url), ("hol", True, hol_url)):
+        latencies, missing, span, rate = run_burst(target, count, hanging, engines)
+        context = {
+            "db": db_kind,
+            "incidents": count,
+            "engine": f"{engines} workers" if engines else "embedded",
+            "storm_guard": "off",
+            "sent_within_s": round(span, 3),
+            "missing_pages": missing,
+            "hanging_destinations": int(hanging),
+        }
+        log(
+            f"{metric}: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f}"
+            f" ms, p99 {percentile(latencies, 99):.0f} ms, {rate:.0f} pages/s, missing {missing}"
+        )
+        emit(f"{metric}_page_p99_ms", percentile(latencies, 99), "ms", **context)
+        if not hanging:
+            emit("burst_pages_per_s", rate, "1/s", **context)
