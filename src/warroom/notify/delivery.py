@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -35,8 +36,9 @@ from warroom.notify.senders import Outgoing, SendResult, get_sender, redact
 from warroom.notify.service import DELIVER_KIND, channel_kind
 
 log = logging.getLogger("warroom.notify")
-# How long a message to a busy destination waits before it is tried again.
-BUSY_WAIT = timedelta(seconds=1)
+# How long a message to a busy destination waits before it is tried again (spread, so that
+# many messages to one slow host do not all come back at the same moment).
+BUSY_WAIT_S = (1.0, 5.0)
 FAILING = "paging:notification:failing"
 SENT_EVENT = "paging:notification:sent"
 FAILED_EVENT = "paging:notification:failed"
@@ -57,7 +59,8 @@ def deliver(ctx: JobContext, job: Job) -> None:
         return
     with SLOTS.take(message.url) as got:
         if not got:
-            raise Postpone(f"{destination_of(message.url)} is busy", after=BUSY_WAIT)
+            wait = timedelta(seconds=random.uniform(*BUSY_WAIT_S))
+            raise Postpone(f"{destination_of(message.url)} is busy", after=wait)
         outgoing = _start_attempt(session, ctx.clock, message)
         session.commit()  # no transaction stays open during the outbound call
         result = get_sender().send(outgoing)
