@@ -192,12 +192,13 @@ def failures_by_channel(session: Session) -> dict[str, int]:
     return counts
 
 
-def page_channels(session: Session, page_id: int) -> set[str]:
-    """The channels (contact method names) a page has been sent through so far."""
-    rows = session.scalars(
-        select(Message.channel).where(Message.page_id == page_id, Message.channel.is_not(None))
-    )
-    return {channel for channel in rows if channel}
+def page_channels(session: Session, page_id: int, *, key_prefix: str | None = None) -> set[str]:
+    """The channels (contact method names) a page has been sent through so far (only by
+    messages whose idempotency key starts with `key_prefix`, if given)."""
+    query = select(Message.channel).where(Message.page_id == page_id, Message.channel.is_not(None))
+    if key_prefix is not None:
+        query = query.where(Message.idempotency_key.startswith(key_prefix, autoescape=True))
+    return {channel for channel in session.scalars(query) if channel}
 
 
 def page_states(session: Session, page_id: int) -> dict[str, str]:

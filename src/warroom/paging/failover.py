@@ -18,7 +18,7 @@ from warroom.clock import Clock
 from warroom.events import DomainEvent, Handler
 from warroom.notify import service as notify
 from warroom.paging.models import ContactMethod, Page
-from warroom.paging.pager import ACTOR, deliver, still_matters
+from warroom.paging.pager import ACTOR, deliver, failover_key, still_matters
 from warroom.paging.people import Rule
 
 
@@ -70,7 +70,7 @@ def on_delivery_failed(session: Session, clock: Clock, event: DomainEvent) -> No
                      "answer": event.payload.get("answer", "")},
         )  # fmt: skip
         return
-    deliver(session, clock, row, Rule(method, 0), 0, key=f"page:{row.id}:failover:{method.name}")
+    deliver(session, clock, row, Rule(method, 0), 0, key=failover_key(row, method.name))
     timeline.record(
         session, clock, incident_id=row.incident_id, kind="paging:page:failover", actor=ACTOR,
         payload={"page_id": row.id, "user": who, "from": failed, "to": method.name,

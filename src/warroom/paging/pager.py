@@ -159,13 +159,15 @@ def deliver(
 ) -> Any:
     """Queue one message of a page in the notify outbox (idempotent per page and rule).
 
-    A contact method the page already went to (a failover got there first) is not used
-    twice. A contact method the outbox refuses is recorded and skipped: it must not stop
-    the person's other contact methods, nor roll back the escalation step.
+    A contact method a failover already paged through is not used again by a later rule.
+    A contact method the outbox refuses is recorded and skipped: it must not stop the
+    person's other contact methods, nor roll back the escalation step.
     """
     from warroom.notify import service as notify
 
-    if rule.contact.name in notify.page_channels(session, row.id):
+    if key is None and rule.contact.name in notify.page_channels(
+        session, row.id, key_prefix=failover_key(row, "")
+    ):
         return None
     try:
         with session.begin_nested():
@@ -193,6 +195,11 @@ def deliver(
             payload={"page_id": row.id, "contact": rule.contact.name, "error": exc.message},
         )
         return None
+
+
+def failover_key(row: Page, channel: str) -> str:
+    """The idempotency key of a page's failover message to one contact method."""
+    return f"page:{row.id}:failover:{channel}"
 
 
 def still_matters(session: Session, row: Page) -> bool:

@@ -28,8 +28,9 @@ def receiver() -> Iterator[HttpReceiver]:
         yield r
 
 
-def org(hook: str, second: bool = True) -> str:
+def org(hook: str, second: bool = True, later: str = "") -> str:
     fallback = f'\n      - {{name: webhook, url: "{hook}/oncall1"}}' if second else ""
+    rule = f"\n      - {{contact: webhook, after: {later}}}" if later else ""
     return f"""\
 severities:
   - key: P0
@@ -40,7 +41,7 @@ users:
     contact_methods:
       - {{name: email, email: oncall1@atlas.test}}{fallback}
     notification_rules:
-      - {{contact: email, after: 0s}}
+      - {{contact: email, after: 0s}}{rule}
 schedules:
   - key: primary
     layers:
@@ -135,3 +136,16 @@ def test_nobody_reachable_is_said_loudly_and_pages_show_state_and_answer(
     metrics = client.get("/metrics", headers=admin_headers).text
     assert 'warroom_notifications_failed{channel="email"} 1.0' in metrics
     assert 'warroom_notification_failures_total{channel="email"}' in metrics
+
+
+def test_a_later_rule_does_not_page_again_through_the_failover_method(
+    db: Database, clock: FakeClock, settings: Settings, receiver: HttpReceiver, dead_smtp: None
+) -> None:
+    apply(db, clock, org(f"http://{receiver.url}/hook", later="2m"))
+    open_p0(db, clock)
+    worker = Worker(db, clock, settings, "w1")
+    worker.run_once()
+    assert [r.path for r in receiver.requests] == ["/hook/oncall1"]  # the failover
+    clock.advance(minutes=3)
+    worker.run_once()  # the webhook rule is due: the page already went that way
+    assert [r.path for r in receiver.requests] == ["/hook/oncall1"]
