@@ -60,31 +60,33 @@ def responses(*codes: int, model: type[BaseModel] = ErrorBody) -> dict[int | str
 API_ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 503)
 
 
-# ---- lone surrogates in JSON bodies --------------------------------------------------------
+# ---- NUL and lone surrogates in JSON bodies ---------------------------------------------
 
-# A JSON escape of a UTF-16 surrogate (\ud800-\udfff); bodies without one are passed on unread.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# A JSON escape of a UTF-16 surrogate (\ud800-\udfff) or of NUL: bodies without one are passed
+# on unparsed (the parsed text then decides: an escaped backslash before `u0000` is plain text).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 _GUARDED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SCAN_LIMIT = 16 * 1024 * 1024
 
 
-def lone_surrogate_field(value: Any, where: str = "") -> str | None:
-    """The dotted name of the first string (or key) holding a lone surrogate, or None."""
+def unstorable_field(value: Any, where: str = "") -> str | None:
+    """The dotted name of the first string (or key) holding a NUL character or a lone
+    surrogate (text no database stores), or None."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return where or "body"
-        return None
+        return (where or "body") if "\x00" in value else None
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{where}.{key}" if where else str(key)
-            found = lone_surrogate_field(key, name) or lone_surrogate_field(item, name)
+            found = unstorable_field(key, name) or unstorable_field(item, name)
             if found:
                 return found
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            found = lone_surrogate_field(item, f"{where}[{i}]" if where else f"[{i}]")
+            found = unstorable_field(item, f"{where}[{i}]" if where else f"[{i}]")
             if found:
                 return found
     return None
@@ -102,8 +104,9 @@ def _guarded(scope: Scope) -> bool:
 
 
 class RefuseLoneSurrogates:
-    """ASGI middleware: a JSON body whose text holds a lone surrogate is a 422 naming the field
-    (no database, and no JSON answer, can hold such text), before any route runs."""
+    """ASGI middleware: a JSON body whose text holds a lone surrogate or a NUL character is a
+    422 naming the field (no database, and no JSON answer, can hold such text), before any
+    route runs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -122,11 +125,12 @@ class RefuseLoneSurrogates:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        field = _field_in(body) if _SURROGATE_ESCAPE.search(body) else None
+        field = _field_in(body) if _SUSPECT_ESCAPE.search(body) else None
         if field is not None:
             problem = {
                 "code": "invalid",
-                "message": f"{field}: holds a lone UTF-16 surrogate (\\ud800-\\udfff)",
+                "message": f"{field}: holds a NUL character or a lone UTF-16 surrogate"
+                " (\\u0000, \\ud800-\\udfff), which cannot be stored",
                 "field": field,
             }
             await JSONResponse({"error": problem}, status_code=422)(scope, receive, send)
@@ -139,7 +143,7 @@ def _field_in(body: bytes) -> str | None:
         data = json.loads(body)
     except ValueError:
         return None  # not JSON: the route answers that itself
-    return lone_surrogate_field(data)
+    return unstorable_field(data)
 
 
 def _replay(read: list[Message], receive: Receive) -> Receive:

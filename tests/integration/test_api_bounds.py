@@ -93,9 +93,9 @@ RAW = '{"title": "checkout %s down", "severity": "SEV2", "tags": ["x"]}'
 
 @pytest.mark.parametrize(
     ("escape", "field"),
-    [("\\ud800", "title"), ("\\udfff", "title"), ("\\ud83d", "title")],
+    [("\\ud800", "title"), ("\\udfff", "title"), ("\\ud83d", "title"), ("\\u0000", "title")],
 )
-def test_lone_surrogates_in_json_bodies_are_a_422_naming_the_field(
+def test_unstorable_text_in_json_bodies_is_a_422_naming_the_field(
     client: TestClient, admin_headers: dict[str, str], db: Database, escape: str, field: str
 ) -> None:
     headers = {**admin_headers, "Content-Type": "application/json"}
@@ -125,10 +125,10 @@ def test_paired_surrogates_and_escaped_text_still_pass(
     apply_config(db, clock)
     headers = {**admin_headers, "Content-Type": "application/json"}
     # An emoji as a surrogate pair, and the literal text backslash-u-d-8-0-0.
-    body = '{"title": "checkout \\ud83d\\ude00 and \\\\ud800", "severity": "SEV2"}'
+    body = '{"title": "checkout \\ud83d\\ude00 and \\\\ud800 \\\\u0000", "severity": "SEV2"}'
     answer = client.post("/api/v1/incidents", content=body, headers=headers)
     assert answer.status_code == 201, answer.text
-    assert answer.json()["title"] == "checkout \U0001f600 and \\ud800"
+    assert answer.json()["title"] == "checkout \U0001f600 and \\ud800 \\u0000"
     assert incidents_in(db) == 1
 
 

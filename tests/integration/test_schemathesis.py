@@ -26,7 +26,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.integration.intake.conftest import AM_SECRET, GENERIC_SECRET, GENIE_KEY, apply_config
+from tests.integration.intake.conftest import (
+    AM_SECRET,
+    GENERIC_SECRET,
+    GENIE_KEY,
+    PD_KEY,
+    apply_config,
+)
 
 CHECKS = [
     not_a_server_error,
@@ -34,7 +40,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
+EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 12}
 
 
 @pytest.fixture
@@ -51,6 +57,15 @@ def admin(app: FastAPI, db: Any, clock: Any, admin_headers: dict[str, str]) -> d
     return admin_headers
 
 
+@pytest.fixture
+def spare_token(app: FastAPI, admin: dict[str, str]) -> int:
+    """A token the fuzzer may revoke (revoking the admin's own would end the run early)."""
+    with TestClient(app) as client:
+        created = client.post("/api/v1/tokens", json={"name": "spare"}, headers=admin)
+        assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
 def credentials(path: str, admin: dict[str, str]) -> dict[str, str]:
     """The credential a real caller of this operation sends."""
     if path.startswith("/v2/alerts"):
@@ -62,10 +77,16 @@ def credentials(path: str, admin: dict[str, str]) -> dict[str, str]:
     return dict(admin)
 
 
-def fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None:
+def fuzz(
+    operation: Any,
+    mode: GenerationMode,
+    headers: dict[str, str],
+    statuses: set[int],
+    pinned: dict[str, Any] | None = None,
+) -> None:
     """Run bounded examples of one operation; raises the first failure found."""
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=pinned))
     @settings(
         max_examples=EXAMPLES[mode],
         deadline=None,
@@ -75,22 +96,42 @@ def fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        case.call_and_validate(headers={**(case.headers or {}), **headers}, checks=CHECKS)
+        if case.path.startswith("/v2/") and "enqueue" in case.path and isinstance(case.body, dict):
+            case.body["routing_key"] = PD_KEY  # PagerDuty's credential is in the body
+        answer = case.call_and_validate(headers={**(case.headers or {}), **headers}, checks=CHECKS)
+        statuses.add(answer.status_code)
 
     run()
 
 
-def test_every_operation_answers_as_documented(app: FastAPI, admin: dict[str, str]) -> None:
+def pinnings(operation: Any, mode: GenerationMode, spare_token: int) -> list[dict[str, Any]]:
+    """The path parameters fixed for each pass over an operation ({} = all generated)."""
+    if "{token_id}" in operation.path:
+        return [{"token_id": spare_token}]
+    if "{number}" in operation.path and mode is GenerationMode.POSITIVE:
+        return [{}, {"number": 1}]  # again on the seeded incident: the work behind the 404
+    return [{}]
+
+
+def test_every_operation_answers_as_documented(
+    app: FastAPI, admin: dict[str, str], spare_token: int
+) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures: list[str] = []
+    answered: dict[str, set[int]] = {}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 60
-    for operation in operations:
-        for mode in EXAMPLES:
+    for operation, mode in ((op, mode) for op in operations for mode in EXAMPLES):
+        statuses = answered.setdefault(operation.label, set())
+        headers = credentials(operation.path, admin)
+        for pinned in pinnings(operation, mode, spare_token):
             try:
-                fuzz(operation, mode, credentials(operation.path, admin))
+                fuzz(operation, mode, headers, statuses, pinned or None)
             except Unsatisfiable:
                 pass  # no invalid request exists for an operation without inputs
             except (Exception, BaseExceptionGroup) as exc:  # all failures reported together
                 failures.append(f"{operation.label} ({mode.value}): {exc}")
     assert not failures, "\n\n".join(failures)
+    # The credentials and the seeded incident let generated requests reach the services.
+    succeeded = sorted(label for label, codes in answered.items() if any(c < 300 for c in codes))
+    assert len(succeeded) >= 45, (len(succeeded), succeeded)

@@ -84,7 +84,11 @@ def upload_file(
     return out
 
 
-@router.get("/incidents/{number}/evidence/export")
+@router.get(
+    "/incidents/{number}/evidence/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "A ZIP bundle"}},
+)
 def export_evidence(
     number: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -107,7 +111,11 @@ def show_evidence(
     return EvidenceOut.model_validate(service.get_item(session, incident, item_id))
 
 
-@router.get("/incidents/{number}/evidence/{item_id}/content")
+@router.get(
+    "/incidents/{number}/evidence/{item_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"*/*": {}}, "description": "The item, as uploaded"}},
+)
 def download_evidence(
     number: IdPath, item_id: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> Response:
