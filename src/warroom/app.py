@@ -19,7 +19,7 @@ from warroom.clock import Clock, SystemClock
 from warroom.db import Database
 from warroom.deps import RETRY_AFTER_SECONDS, RetryTransient
 from warroom.errors import WarroomError
-from warroom.openapi import RefuseLoneSurrogates
+from warroom.openapi import RefuseUnstorableText
 from warroom.settings import Settings
 
 log = logging.getLogger("warroom")
@@ -96,8 +96,8 @@ def _field_of(loc: Any) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     # Transient database errors: the request runs again; what still fails is a JSON 4xx/5xx.
     app.add_middleware(RetryTransient)
-    # JSON text no database can store (a lone UTF-16 surrogate) is a 422 naming the field.
-    app.add_middleware(RefuseLoneSurrogates)
+    # Text no database can store (NUL, a lone UTF-16 surrogate) is a 422 naming the field.
+    app.add_middleware(RefuseUnstorableText)
 
     @app.exception_handler(WarroomError)
     async def warroom_error(_: Request, exc: WarroomError) -> JSONResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import Path, Query
 from pydantic import BaseModel
@@ -92,26 +93,60 @@ def unstorable_field(value: Any, where: str = "") -> str | None:
     return None
 
 
+def _api(scope: Scope) -> bool:
+    return scope["type"] == "http" and str(scope.get("path", "")).startswith("/api/v1/")
+
+
 def _guarded(scope: Scope) -> bool:
-    if scope["type"] != "http" or scope.get("method") not in _GUARDED_METHODS:
+    """A JSON body of the API that is not intake's (intake parses its own, answering in each
+    sender's shape)."""
+    if scope.get("method") not in _GUARDED_METHODS:
         return False
-    path = str(scope.get("path", ""))
-    # Intake parses its own bodies (and answers in each sender's shape).
-    if not path.startswith("/api/v1/") or path.startswith("/api/v1/intake/"):
+    if str(scope.get("path", "")).startswith("/api/v1/intake/"):
         return False
     headers = dict(scope.get("headers") or [])
     return b"json" in headers.get(b"content-type", b"").lower()
 
 
-class RefuseLoneSurrogates:
-    """ASGI middleware: a JSON body whose text holds a lone surrogate or a NUL character is a
-    422 naming the field (no database, and no JSON answer, can hold such text), before any
-    route runs."""
+def _nul_in_url(scope: Scope) -> str | None:
+    """The query parameter (or `path`) whose text holds a NUL character, or None."""
+    if "\x00" in str(scope.get("path", "")):
+        return "path"
+    query = scope.get("query_string", b"")
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
+async def _refuse(field: str, scope: Scope, receive: Receive, send: Send) -> None:
+    problem = {
+        "code": "invalid",
+        "message": f"{field} holds a NUL character or a lone UTF-16 surrogate"
+        " (\\u0000, \\ud800-\\udfff), which cannot be stored",
+        "field": field,
+    }
+    await JSONResponse({"error": problem}, status_code=422)(scope, receive, send)
+
+
+class RefuseUnstorableText:
+    """ASGI middleware for the `/api/v1` routes: a JSON body whose text holds a lone surrogate
+    or a NUL character, or a query parameter or path holding a NUL, is a 422 naming the field
+    (no database, and no JSON answer, can hold such text), before any route runs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _api(scope):
+            await self.app(scope, receive, send)
+            return
+        in_url = _nul_in_url(scope)
+        if in_url is not None:
+            await _refuse(in_url, scope, receive, send)
+            return
         if not _guarded(scope):
             await self.app(scope, receive, send)
             return
@@ -127,13 +162,7 @@ class RefuseLoneSurrogates:
                 break
         field = _field_in(body) if _SUSPECT_ESCAPE.search(body) else None
         if field is not None:
-            problem = {
-                "code": "invalid",
-                "message": f"{field}: holds a NUL character or a lone UTF-16 surrogate"
-                " (\\u0000, \\ud800-\\udfff), which cannot be stored",
-                "field": field,
-            }
-            await JSONResponse({"error": problem}, status_code=422)(scope, receive, send)
+            await _refuse(field, scope, receive, send)
             return
         await self.app(scope, _replay(read, receive), send)
 

@@ -139,3 +139,25 @@ def test_every_api_operation_documents_its_error_answers(app: FastAPI) -> None:
         for method, operation in operations.items():
             listed = set(operation["responses"])
             assert {"401", "413", "422", "503"} <= listed, (method, path, sorted(listed))
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/alerts?fingerprint=%00", "fingerprint"),
+        ("/api/v1/alerts?limit=5&service=a%00b", "service"),
+        ("/api/v1/incidents?severity=SEV1&severity=%00", "severity"),
+        ("/api/v1/engine/jobs?kind=paging.%00", "kind"),
+        ("/api/v1/heartbeats/db%00backup", "path"),
+        ("/api/v1/schedules/primary%00", "path"),
+    ],
+)
+def test_nul_in_a_query_or_path_is_a_422_naming_it(
+    client: TestClient, admin_headers: dict[str, str], url: str, field: str
+) -> None:
+    answer = client.get(url, headers=admin_headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["field"] == field
+    # The same URL without the NUL is answered by the route itself.
+    clean = client.get(url.replace("%00", ""), headers=admin_headers)
+    assert clean.status_code in (200, 404), clean.text
