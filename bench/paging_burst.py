@@ -192,7 +192,7 @@ def run_burst(
 def part_burst(url: str, db_kind: str, quick: bool, hol_url: str) -> None:
     """Burst and head-of-line runs. On PostgreSQL the engine is the split deployment (the API
     with --no-engine and ENGINES `warroom worker` processes); on SQLite `serve`'s embedded one."""
-    count = 200 if quick else 1000
+    count = 100 if quick else 1000
     engines = ENGINES if db_kind == "postgresql" else 0
     for metric, hanging, target in (("burst", False, url), ("hol", True, hol_url)):
         latencies, missing, span, rate = run_burst(target, count, hanging, engines)

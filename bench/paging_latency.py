@@ -96,7 +96,8 @@ escalation_policies:
 services:
   - {{key: api, name: API, escalation_policy: bench}}
 integrations:
-  - {{key: am, type: alertmanager, secret: "{secret}"}}
+  # Storm guard off: each alert must open (and page for) its own incident.
+  - {{key: am, type: alertmanager, secret: "{secret}", storm: {{threshold: 0}}}}
 routes:
   - {{key: all, service: api, severity: P0, group_by: [alertname]}}
 """

@@ -194,7 +194,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def part_timers(url: str, db_kind: str, quick: bool) -> None:
-    incidents, total, window = (300, 6_000, 6.0) if quick else (3_000, 100_000, 60.0)
+    incidents, total, window = (150, 6_000, 4.0) if quick else (3_000, 100_000, 60.0)
     with PageReceiver() as receiver, tempfile.TemporaryDirectory() as tmp:
         hook = receiver.url.rsplit("/", 1)[0]
         t0 = time.monotonic()
@@ -205,7 +205,7 @@ def part_timers(url: str, db_kind: str, quick: bool) -> None:
         start = datetime.now(UTC) + timedelta(seconds=2.0 + total / 40_000)
         ids = schedule(url, total, start, window)
         log(f"{len(ids)} real timers due over {window:.0f}s; {total} pending in all")
-        deadline = start.timestamp() + window + (10.0 if quick else 60.0)
+        deadline = start.timestamp() + window + (5.0 if quick else 60.0)
         while time.time() < deadline:
             time.sleep(0.5)
             if time.time() > start.timestamp() + window and _remaining(url, ids) == 0:
