@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.integration.intake.conftest import apply_config
+from tests.integration.intake.conftest import GENIE_KEY, apply_config
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.incidents.models import Incident
@@ -161,3 +161,21 @@ def test_nul_in_a_query_or_path_is_a_422_naming_it(
     # The same URL without the NUL is answered by the route itself.
     clean = client.get(url.replace("%00", ""), headers=admin_headers)
     assert clean.status_code in (200, 404), clean.text
+
+
+def test_opsgenie_ids_past_the_column_are_a_404_in_opsgenies_shape(
+    client: TestClient, db: Database, clock: FakeClock
+) -> None:
+    from warroom.intake.api_opsgenie import request_id
+
+    apply_config(db, clock)
+    headers = {"Authorization": f"GenieKey {GENIE_KEY}"}
+    for huge in (MAX_ID + 1, 2**40, MAX_BIG_ID):
+        got = client.get(f"/v2/alerts/{huge}", headers=headers)
+        assert got.status_code == 404, got.text
+        assert "does not exist" in got.json()["message"]
+        status = client.get(f"/v2/alerts/requests/{request_id('Close', huge)}", headers=headers)
+        assert status.status_code == 404, status.text
+        noted = client.post(f"/v2/alerts/{huge}/notes", json={"note": "n"}, headers=headers)
+        assert noted.status_code == 404, noted.text
+    assert incidents_in(db) == 0
