@@ -15,6 +15,7 @@ from warroom.cli import incident_work as incident_work_cli
 from warroom.cli import incidents as incidents_cli
 from warroom.cli import local, worker
 from warroom.cli import paging as paging_cli
+from warroom.cli import simulate as simulate_cli
 from warroom.cli import timeline as timeline_cli
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.add_typer(engine_cli.notifications_app, name="notifications")
 app.add_typer(engine_cli.notify_app, name="notify")
 app.add_typer(config_cli.app, name="config")
 app.command("classify")(classify_cli.classify)
+app.command("simulate")(simulate_cli.simulate)
 app.add_typer(incidents_cli.incident_app, name="incident")
 app.add_typer(incident_work_cli.hypothesis_app, name="hypothesis")
 app.add_typer(incident_work_cli.task_app, name="task")

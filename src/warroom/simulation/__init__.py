@@ -1,0 +1,1 @@
+"""Play an incident on a fake clock through the real paging code: `warroom simulate`."""
