@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +70,114 @@ def test_atlas_pack_escalation_ladder() -> None:
     assert len(raw["severity_matrix"]["rules"]) >= 7
 
 
-def test_oracle_matrix_defaults_conservatively() -> None:
+def _classifier(pack: str) -> Callable[[dict[str, str]], str]:
     from warroom.catalog.config import SeverityMatrix
     from warroom.catalog.matrix import classify
 
-    raw = _doc("oracle")
+    raw = _doc(pack)
     matrix = SeverityMatrix.model_validate(raw["severity_matrix"])
     order = [s["key"] for s in raw["severities"]]
-    assert classify(matrix, order, {}).severity == "SEV0"
+    return lambda answers: classify(matrix, order, answers).severity
+
+
+def test_oracle_matrix_defaults_conservatively() -> None:
+    level = _classifier("oracle")
+    assert level({}) == "SEV0"
     calm = {"unsafe_output": "no", "compromise": "no", "publishing": "unaffected"}
-    assert classify(matrix, order, {**calm, "customer_facing": "no"}).severity == "SEV3"
-    assert classify(matrix, order, {**calm, "customer_facing": "yes"}).severity == "SEV2"
-    assert classify(matrix, order, {**calm, "publishing": "many_markets"}).severity == "SEV1"
-    assert classify(matrix, order, {**calm, "compromise": "unsure"}).severity == "SEV0"
+    minor = {**calm, "problem": "warning_or_near_miss"}
+    assert level({**minor, "customer_facing": "no"}) == "SEV3"
+    assert level({**minor, "customer_facing": "yes"}) == "SEV2"
+    assert level({**calm, "publishing": "many_markets"}) == "SEV1"
+    assert level({**calm, "compromise": "unsure"}) == "SEV0"
+    # Unsure what else is seen: the worst of the other impacts (invalid bundles: SEV1).
+    assert level({**calm, "customer_facing": "no"}) == "SEV1"
+
+
+@pytest.mark.parametrize(
+    ("problem", "customer_facing", "severity"),
+    [
+        ("database_outage", "yes", "SEV1"),  # "database outage affecting serving" (SEV1)
+        ("drift_anomaly", "no", "SEV2"),  # "drift/correlation anomalies without confirmed ..."
+        ("core_data_corruption", "no", "SEV1"),  # "major data source corruption ... core markets"
+        ("invalid_bundles", "no", "SEV1"),  # "repeated invalid bundles or commit/reveal failures"
+        ("connector_outage", "no", "SEV2"),  # "individual connector outage"
+        ("latency_or_errors", "yes", "SEV2"),  # "elevated latency and intermittent failures"
+    ],
+)
+def test_oracle_matrix_rows_follow_the_document(
+    problem: str, customer_facing: str, severity: str
+) -> None:
+    calm = {"unsafe_output": "no", "compromise": "no", "publishing": "unaffected"}
+    level = _classifier("oracle")
+    assert level({**calm, "problem": problem, "customer_facing": customer_facing}) == severity
+
+
+def test_atlas_matrix_can_answer_p3_and_escalates_when_unsure() -> None:
+    level = _classifier("atlas")
+    internal = {"impact": "internal_only", "user_facing": "no", "data_loss_risk": "no"}
+    assert level({**internal, "functionality_lost": "no"}) == "P3"
+    assert level({**internal, "functionality_lost": "yes"}) == "P2"
+    assert level({**internal, "functionality_lost": "unsure"}) == "P2"  # "escalate to higher"
+    assert level({"impact": "partial_outage", "user_facing": "yes", "data_loss_risk": "no"}) == "P1"
+    assert level({"impact": "total_outage"}) == "P0"
+
+
+def _policies(pack: str) -> dict[str, dict[str, Any]]:
+    return {p["key"]: p for p in _doc(pack)["escalation_policies"]}
+
+
+def _targets(policy: dict[str, Any]) -> list[str]:
+    return [t for level in policy["levels"] for t in level["notify"]]
+
+
+def test_oracle_sev0_pages_the_core_team_and_only_sev0_escalates_to_executives() -> None:
+    raw = _doc("oracle")
+    severities = {s["key"]: s for s in raw["severities"]}
+    policies = _policies("oracle")
+    assert severities["SEV0"]["escalation_policy"] == "oracle-sev0"
+    assert all(severities[k].get("escalation_policy") is None for k in ("SEV1", "SEV2", "SEV3"))
+    assert all(not s.get("escalation_policy") for s in raw["services"])
+    assert all(not s.get("escalation_policies") for s in raw["services"])
+    assert policies["oracle-sev0"]["levels"][0]["notify"] == ["members:core"]
+    assert "user:cto@oracle.example" in _targets(policies["oracle-sev0"])
+    default = [p for p in policies.values() if p.get("default")]
+    assert [p["key"] for p in default] == ["oracle-core"]
+    assert not any("cto" in t or "security" in t for t in _targets(policies["oracle-core"]))
+
+
+def test_oracle_routes_the_six_primary_alerts_from_alertmanager() -> None:
+    raw = _doc("oracle")
+    assert {"key": "prometheus", "type": "alertmanager"}.items() <= raw["integrations"][0].items()
+    by_alert = {
+        m.split("=")[1].strip('"'): r
+        for r in raw["routes"]
+        for m in r.get("matchers", [])
+        if m.startswith("alertname=")
+    }
+    assert set(by_alert) == {
+        "publish_miss_rate", "signer_threshold_miss_count", "invalid_bundle_count",
+        "api_5xx_rate", "watermark_lag_ms", "divergence_block_events",
+    }  # fmt: skip
+    assert all(r["integrations"] == ["prometheus"] for r in by_alert.values())
+    assert by_alert["publish_miss_rate"]["severity"] == "SEV1"
+
+
+def test_exchange_last_level_pages_the_whole_team_and_alerts_come_from_alertmanager() -> None:
+    raw = _doc("exchange")
+    for policy in _policies("exchange").values():
+        assert policy["levels"][-1]["notify"] == ["members:trading-core"]
+        assert "channel:incident-active" in policy["levels"][0]["notify"]
+    assert [i["type"] for i in raw["integrations"]] == ["alertmanager"]
+    names = {u["name"] for u in raw["users"]}
+    assert {"Incident Commander", "Operations Lead", "Communications Lead"} <= names
+
+
+def test_atlas_db_expert_is_a_specialist_not_in_the_rotation() -> None:
+    raw = _doc("atlas")
+    (schedule,) = raw["schedules"]
+    participants = [p for layer in schedule["layers"] for p in layer["participants"]]
+    assert "db-expert@atlas.example" not in participants
+    policies = _policies("atlas")
+    assert policies["db-specialist"]["levels"][0]["notify"] == ["user:db-expert@atlas.example"]
+    for key in ("atlas-oncall", "atlas-p0"):
+        assert _targets(policies[key]) == ["oncall:sre", "channel:incident-response"]
