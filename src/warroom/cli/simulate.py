@@ -111,7 +111,7 @@ def _labels(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            fail(f"--labels {pair!r}: write KEY=VALUE, e.g. --labels severity=critical")
+            fail(f"--labels: {pair!r} is not KEY=VALUE, e.g. --labels severity=critical")
         out[key.strip()] = value.strip()
     return out
 

@@ -63,7 +63,8 @@ def _step(event: Any) -> str | None:
         label = f"level {payload.get('level')}"
         return label + (f" (repeat {payload['round']})" if payload.get("round") else "")
     if event.kind == "paging:escalation:unresolved":
-        return f"unresolved {duration(payload.get('after_s', 0))}"
+        after = payload.get("after_s", 0)
+        return f"unresolved {duration(after)}" if after else "unresolved at once"
     return None
 
 
@@ -73,6 +74,7 @@ class _Reader:
         self.zone = zone
         self.rows: list[PageRow] = []
         self.pages: dict[int, dict[str, Any]] = {}
+        self.messages: dict[int, dict[str, Any]] = {}
         self.warnings: list[str] = []
 
     def row(self, kind: str, at: datetime, who: str, **fields: str) -> None:
@@ -87,13 +89,7 @@ class _Reader:
             step = _step(event) or step
             payload = event.payload
             if event.kind == "paging:page:queued":
-                who = payload.get("user") or f"channel:{payload.get('channel')}"
-                page_step = step if payload.get("reason") != "manual" else "manual"
-                self.pages[int(payload.get("page_id") or 0)] = {
-                    **payload,
-                    "who": who,
-                    "step": page_step,
-                }
+                self._queued(payload, step)
             elif event.kind == "paging:page:nobody":
                 targets = ", ".join(payload.get("targets") or [])
                 self.row(
@@ -109,18 +105,30 @@ class _Reader:
             elif event.kind in ACTIONS:
                 self.row("action", event.occurred_at, event.actor, step=ACTIONS[event.kind])
 
+    def _queued(self, payload: dict[str, Any], step: str) -> None:
+        who = payload.get("user") or f"channel:{payload.get('channel')}"
+        page = {
+            **payload,
+            "who": who,
+            "step": step if payload.get("reason") != "manual" else "manual",
+        }
+        if payload.get("page_id") is not None:  # a person's page: messages name it
+            self.pages[int(payload["page_id"])] = page
+        if payload.get("message_id") is not None:  # a channel's page is one message
+            self.messages[int(payload["message_id"])] = page
+
     def read_messages(self, messages: list[Any]) -> None:
         from warroom.notify import service as notify
 
         for message in messages:
-            page = self.pages.get(message.page_id or 0, {})
+            page = self.messages.get(message.id) or self.pages.get(message.page_id or 0, {})
             why = str(page.get("target") or message.purpose)
             rule = _rule_of(message.idempotency_key, page.get("rules") or [])
             if rule:
                 why += f", {rule}"
             name, kind = notify.channel_of(message), notify.channel_kind(message.scheme)
-            contact = name if name == kind else f"{name} ({kind})"
             who = str(page.get("who") or message.purpose)
+            contact = kind if name in (kind, who) else f"{name} ({kind})"
             self.row(
                 "page",
                 message.created_at,
