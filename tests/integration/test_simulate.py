@@ -203,3 +203,13 @@ def test_pack_top_severity_unacknowledged_for_six_hours(pack: str) -> None:
     assert {d.target: d.outcome for d in result.due}["acknowledge"] in ("missed", "none")
     assert result.status == "triggered" and result.start.tzinfo is not None
     assert result.start.astimezone(UTC) == datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_nobody_on_call_is_shown(tmp_path: Path) -> None:
+    # The rotation starts a year later: at the start nobody is on call on atlas-primary.
+    (tmp_path / "org.yaml").write_text(ORG.replace('start: "2026-01-01"', 'start: "2027-01-01"'))
+    result = play(tmp_path, severity="P0", service="api", hours=1)
+    nobody = [r for r in result.rows if r.kind == "nobody"]
+    assert nobody and nobody[0].minute == 0 and nobody[0].step == "level 1"
+    assert "schedule:atlas-primary" in nobody[0].why
+    assert (5.0, "lead@atlas.test", "push (webhook)", "level 2") in pages(result)
