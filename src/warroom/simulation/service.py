@@ -93,10 +93,13 @@ def _run(doc: ConfigDocument, scenario: Scenario, tmp: Path) -> SimulationResult
             config_service.apply_document(session, clock, doc, actor=ACTOR)
             _quiet(session, clock)
         play = _Play(db, clock, Worker(db, clock, settings, "simulation"), scenario, 0)
-        with db.session() as session:
-            checks.check_scenario(session, scenario)
-            play.number, play.route = _open(session, clock, scenario)
-        _play(play)
+        try:
+            with db.session() as session:
+                checks.check_scenario(session, scenario)
+                play.number, play.route = _open(session, clock, scenario)
+            _play(play)
+        finally:
+            play.worker.pool.shutdown()  # the delivery threads end with the playback
         with db.session() as session:
             return playback.result(session, clock, scenario, play.number, play.route)
     finally:
