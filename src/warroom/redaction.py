@@ -47,10 +47,20 @@ def is_secret_field(name: str) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """A notification URL with its credentials masked (user info, tokens, webhook paths)."""
+    """A notification URL with its credentials masked (user info, tokens, webhook paths).
+
+    Only the scheme and host are kept: Apprise's privacy form still shows the path of json://,
+    ntfy:// or a chat webhook, which is often the secret itself (a channel's or a person's URL).
+    """
     from warroom.notify.senders import redact
 
-    return redact(url)
+    shown = redact(url)
+    scheme, sep, rest = shown.partition("://")
+    host, cut, _path = rest.partition("/")
+    host, query, _ = host.partition("?")
+    if not sep or not (cut or query):
+        return shown
+    return f"{scheme}://{host}/…"
 
 
 def mask_document(value: Any, key: str = "") -> Any:

@@ -12,7 +12,7 @@ from warroom.catalog import sync
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.registry import Section, registered
 from warroom.config.targets import check_targets
-from warroom.config.types import ConfigModel, Duration, Email, Key, Target
+from warroom.config.types import ConfigModel, Delay, Duration, Email, Key, Target
 
 UNSURE = "unsure"
 SeverityKey = Annotated[
@@ -36,9 +36,9 @@ class Postmortem(ConfigModel):
 
 
 class EscalationStep(ConfigModel):
-    """After `after` unresolved, notify every target."""
+    """After `after` unresolved (`0s`: as the incident opens), notify every target."""
 
-    after: Duration
+    after: Delay
     notify: list[Target] = Field(min_length=1)
 
 
@@ -57,6 +57,8 @@ class SeverityConfig(ConfigModel):
     postmortem: Postmortem = Postmortem()
     page: bool = True
     escalate_while_unresolved: list[EscalationStep] = []
+    # The ack escalation policy for this severity when the incident's services name none.
+    escalation_policy: str | None = Field(default=None, max_length=64)
 
     @field_validator("escalate_while_unresolved")
     @classmethod
@@ -135,6 +137,9 @@ class TeamConfig(ConfigModel):
     description: str = ""
     members: list[Email] = []
     leads: list[Email] = []
+    # The schedule whose on-call `oncall:KEY` pages; the team's channels.
+    schedule: str | None = Field(default=None, max_length=64)
+    channels: list[Key] = []
 
 
 class ServiceConfig(ConfigModel):
@@ -143,8 +148,40 @@ class ServiceConfig(ConfigModel):
     description: str = ""
     team: str | None = None
     escalation_policy: str | None = Field(default=None, max_length=64)
+    # Per severity, winning over `escalation_policy`: {SEV0: key, ...}
+    escalation_policies: dict[SeverityKey, Key] = {}
+    channels: list[Key] = []
     auto_resolve: bool = False
     tags: list[str] = []
+
+
+_SINGULAR = {
+    "schedules": "schedule",
+    "channels": "channel",
+    "escalation_policies": "escalation policy",
+}
+
+
+def _check_names(
+    doc: ConfigDocument,
+    problems: Problems,
+    where: tuple[str, int | None, tuple[str | int, ...]],
+    section: str,
+    names: str | list[str] | None,
+) -> None:
+    """The name (or each name of a list) must be an item of `section`, once it is registered."""
+    if names is None or not registered(section):
+        return
+    known = doc.identities(section)
+    key, index, field = where
+    listed = (
+        [(field, names)]
+        if isinstance(names, str)
+        else [((*field, n), name) for n, name in enumerate(names)]
+    )
+    for at, name in listed:
+        if name not in known:
+            problems.add(key, index, at, f"unknown {_SINGULAR[section]} {name!r}")
 
 
 def check_severities(doc: ConfigDocument, problems: Problems) -> None:
@@ -153,6 +190,8 @@ def check_severities(doc: ConfigDocument, problems: Problems) -> None:
         for step_no, step in enumerate(item.escalate_while_unresolved):
             field = ("escalate_while_unresolved", step_no, "notify")
             check_targets(doc, problems, "severities", index, field, step.notify)
+        where = ("severities", index, ("escalation_policy",))
+        _check_names(doc, problems, where, "escalation_policies", item.escalation_policy)
 
 
 def check_matrix(doc: ConfigDocument, problems: Problems) -> None:
@@ -189,6 +228,8 @@ def check_teams(doc: ConfigDocument, problems: Problems) -> None:
             for n, email in enumerate(getattr(item, field)):
                 if email not in users:
                     problems.add("teams", index, (field, n), f"no user {email!r} in users")
+        _check_names(doc, problems, ("teams", index, ("schedule",)), "schedules", item.schedule)
+        _check_names(doc, problems, ("teams", index, ("channels",)), "channels", item.channels)
 
 
 def check_services(doc: ConfigDocument, problems: Problems) -> None:
@@ -207,6 +248,23 @@ def check_services(doc: ConfigDocument, problems: Problems) -> None:
         ):
             message = f"unknown escalation policy {policy!r}"
             problems.add("services", index, "escalation_policy", message)
+        _check_by_severity(doc, problems, index, item)
+        _check_names(doc, problems, ("services", index, ("channels",)), "channels", item.channels)
+
+
+def _check_by_severity(
+    doc: ConfigDocument, problems: Problems, index: int | None, item: ServiceConfig
+) -> None:
+    """`escalation_policies` maps known severities to known policies."""
+    severities = doc.identities("severities")
+    for severity, policy in item.escalation_policies.items():
+        field = ("escalation_policies", severity)
+        if severity not in severities:
+            known = ", ".join(sorted(severities)) or "none defined"
+            problems.add(
+                "services", index, field, f"unknown severity {severity!r} (known: {known})"
+            )
+        _check_names(doc, problems, ("services", index, field), "escalation_policies", policy)
 
 
 # This domain's config sections; the composition root (warroom.wiring) registers them.

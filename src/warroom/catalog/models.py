@@ -32,6 +32,8 @@ class Severity(Base):
     page: Mapped[bool] = mapped_column(default=True)
     # "Escalate while unresolved" ladder: [{"after_s": 1800, "targets": ["user:cto@x"]}, ...]
     unresolved_escalation: Mapped[list[Any]] = mapped_column(default=list)
+    # The ack escalation policy of incidents of this severity whose services name none for it.
+    escalation_policy: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -42,6 +44,9 @@ class Team(Base):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The schedule whose on-call `oncall:TEAM` means; the team's channel keys.
+    schedule_key: Mapped[str | None] = mapped_column(String(64))
+    channels: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
 
     members: Mapped[list[TeamMember]] = relationship(
@@ -71,6 +76,9 @@ class Service(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     # Filled by the paging issue; a name, resolved when an incident opens.
     escalation_policy: Mapped[str | None] = mapped_column(String(64))
+    # Per severity, winning over `escalation_policy`: {"SEV0": "policy-key", ...}
+    escalation_policies: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channels: Mapped[list[Any]] = mapped_column(default=list)
     # When every alert of an incident resolves, resolve the incident too (default: people do).
     auto_resolve: Mapped[bool] = mapped_column(default=False)
     tags: Mapped[list[Any]] = mapped_column(default=list)

@@ -47,6 +47,7 @@ def severity_values(item: SeverityConfig, rank: int) -> dict[str, Any]:
             {"after_s": _seconds(step.after), "targets": list(step.notify)}
             for step in item.escalate_while_unresolved
         ],
+        "escalation_policy": item.escalation_policy,
         "active": True,
     }
 
@@ -85,6 +86,7 @@ def severity_view(row: Severity) -> dict[str, Any]:
             {"after": _duration(step["after_s"]), "notify": list(step["targets"])}
             for step in row.unresolved_escalation
         ],
+        "escalation_policy": row.escalation_policy,
         "active": row.active,
     }
 
@@ -145,6 +147,8 @@ def apply_teams(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan)
         values = {
             "name": item.name,
             "description": item.description,
+            "schedule_key": item.schedule,
+            "channels": list(item.channels),
             "active": True,
             "members": sorted(f"{e} ({r})" for e, r in wanted.items()),
         }
@@ -153,7 +157,8 @@ def apply_teams(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan)
         if row is not None:
             by_id = {u.id: u.email for u in users.values()}
             current = sorted(f"{by_id.get(m.user_id)} ({m.role})" for m in row.members)
-            old = _row_values(row, ["name", "description", "active"]) | {"members": current}
+            fields = ["name", "description", "schedule_key", "channels", "active"]
+            old = _row_values(row, fields) | {"members": current}
         if not plan.compare("team", item.key, old, values):
             continue
         if row is None:
@@ -186,6 +191,8 @@ def apply_services(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
             "description": item.description,
             "team": item.team,
             "escalation_policy": item.escalation_policy,
+            "escalation_policies": dict(item.escalation_policies),
+            "channels": list(item.channels),
             "auto_resolve": item.auto_resolve,
             "tags": list(item.tags),
             "active": True,

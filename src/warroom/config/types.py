@@ -3,8 +3,10 @@
 Every section model should subclass `ConfigModel` (unknown fields are errors that name the
 field). Durations are written "90s", "15m", "4h", "1d", "1w" or combined ("2h30m") and validate
 to `timedelta`; they serialise back to the canonical text, so the stored document stays
-readable. Targets name who gets notified: "user:EMAIL", "team:KEY", "schedule:KEY",
-"policy:KEY" — their syntax is checked here, their existence by `warroom.config.targets`.
+readable. `Delay` is a duration that may be zero ("0s": at once), for ladder rungs.
+Targets name who gets notified: "user:EMAIL", "schedule:KEY", "oncall:TEAM", "members:TEAM",
+"channel:KEY", "policy:KEY" and the old "team:TEAM" (the team's on-call) — their syntax is
+checked here, their existence by `warroom.config.targets`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)
 _UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 DURATION_HINT = "a duration like 90s, 15m, 4h, 1d or 2h30m"
 
-TARGET_KINDS = ("user", "team", "schedule", "policy")
+TARGET_KINDS = ("user", "team", "schedule", "policy", "oncall", "members", "channel")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KEY = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -32,7 +34,17 @@ class ConfigModel(BaseModel):
 
 def parse_duration(value: Any) -> timedelta:
     """Parse "90s", "15m", "4h", "1d", "1w", "2h30m" into a positive timedelta."""
+    found = parse_delay(value)
+    if found <= timedelta(0):
+        raise ValueError(f"{value!r}: a duration must be longer than zero")
+    return found
+
+
+def parse_delay(value: Any) -> timedelta:
+    """Like `parse_duration`, but "0s" (at once) is allowed."""
     if isinstance(value, timedelta):
+        if value < timedelta(0):
+            raise ValueError(f"{value!r}: a delay cannot be negative")
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected {DURATION_HINT}, got {value!r}")
@@ -40,8 +52,6 @@ def parse_duration(value: Any) -> timedelta:
     if not value.strip() or match is None:
         raise ValueError(f"{value!r} is not {DURATION_HINT}")
     seconds = sum(int(n) * mult for n, (_, mult) in zip(match.groups(), _UNITS, strict=True) if n)
-    if seconds <= 0:
-        raise ValueError(f"{value!r}: a duration must be longer than zero")
     return timedelta(seconds=seconds)
 
 
@@ -88,6 +98,12 @@ def _email(value: Any) -> str:
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+# A wait that may be zero: a ladder rung with `after: 0s` fires when the incident opens.
+Delay = Annotated[
+    timedelta,
+    BeforeValidator(parse_delay),
     PlainSerializer(format_duration, return_type=str),
 ]
 Target = Annotated[str, BeforeValidator(_target)]

@@ -40,7 +40,7 @@ from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.registry import Section
 from warroom.config.targets import check_targets
 from warroom.config.types import ConfigModel, Duration, Email, Key, Target
-from warroom.paging import peopleconfig
+from warroom.paging import channels, peopleconfig
 from warroom.paging.handoff import plan_all
 from warroom.paging.models import EscalationPolicy, Schedule
 from warroom.paging.people import new_feed_token
@@ -229,7 +229,8 @@ def check_policies(doc: ConfigDocument, problems: Problems) -> None:
                         "escalation_policies",
                         index,
                         ("levels", n, "notify", m),
-                        "a policy cannot page another policy; name users, schedules or teams",
+                        "a policy cannot page another policy; name users, schedules, teams "
+                        "or channels",
                     )
 
 
@@ -300,7 +301,7 @@ def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
 
 
 # This domain's config sections; the composition root (warroom.wiring) registers them.
-SECTIONS: list[Section] = []
+SECTIONS: list[Section] = [channels.SECTION]
 SECTIONS.append(
     Section(
         "schedules",

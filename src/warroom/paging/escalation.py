@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-TARGET_KINDS = ("user", "schedule", "team")
+TARGET_KINDS = ("user", "schedule", "team", "oncall", "members", "channel", "policy")
 
 
 @dataclass(frozen=True)
@@ -112,4 +112,7 @@ def parse_target(target: str) -> tuple[str, str]:
         return kind, name
     if not sep and target:
         return ("user", target) if "@" in target else ("schedule", target)
-    raise ValueError(f"target {target!r} must be user:EMAIL, schedule:KEY or team:KEY")
+    raise ValueError(
+        f"target {target!r} must be user:EMAIL, schedule:KEY, oncall:TEAM, members:TEAM "
+        "or channel:KEY"
+    )

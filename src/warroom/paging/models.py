@@ -104,6 +104,20 @@ class EscalationPolicy(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class Channel(Base):
+    """A named place to page that is not a person: a chat room, a mailing list, a webhook."""
+
+    __tablename__ = "paging_channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # An Apprise URL, mailto:// or a webhook: a secret, masked wherever it is shown.
+    url: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 class IncidentEscalation(Base):
     """An incident's paging state: the policy snapshot and the generations that guard timers.
 

@@ -22,6 +22,7 @@ from warroom.engine import service as engine
 from warroom.errors import Invalid
 from warroom.incidents.models import Incident
 from warroom.paging import links
+from warroom.paging.channels import page_channel, resolve_channels
 from warroom.paging.models import ContactMethod, IncidentEscalation, Page
 from warroom.paging.people import Rule, resolve_targets, rules_for
 from warroom.settings import Settings
@@ -34,7 +35,10 @@ log = logging.getLogger("warroom.paging")
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Page `targets` for `reason`; `context` is the first paragraph of the message."""
+    """Page `targets` for `reason`; `context` is the first paragraph of the message.
+
+    `key` names the step (a level of a round, a rung) so that a channel is paged once per step.
+    """
 
     targets: list[str]
     reason: str
@@ -88,11 +92,12 @@ def page(
     incident: Incident,
     request: PageRequest,
 ) -> list[Page]:
-    """Page every person the targets mean now; returns the pages made."""
+    """Page every person and channel the targets mean now; returns the people's pages."""
     now = clock.now()
     made: list[Page] = []
     people = resolve_targets(session, request.targets, now)
-    if not people:
+    channels = resolve_channels(session, request.targets)
+    if not people and not channels:
         # A schedule with nobody on call (or an inactive user) must not fail silently.
         timeline.record(
             session,
@@ -131,6 +136,17 @@ def page(
                 "rules": [{"contact": r.contact.name, "after_s": r.after_s} for r in rules],
                 "page_id": row.id,
             },
+        )
+    for _, channel in channels:
+        page_channel(
+            session,
+            clock,
+            incident,
+            channel,
+            compose(settings, clock, incident, None, request.context),
+            reason=request.reason,
+            actor=request.actor,
+            step=request.key or now.isoformat(),
         )
     return made
 

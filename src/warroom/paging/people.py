@@ -96,8 +96,17 @@ def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> p
     )
 
 
+def on_call(row: Schedule, when: datetime) -> list[str]:
+    """Who is on call on a schedule at `when` (nobody: an empty list)."""
+    user = pure.on_call_at(to_pure(row), when).user
+    return [user] if user else []
+
+
 def resolve_target(session: Session, target: str, when: datetime) -> list[str]:
-    """The e-mails a target means at `when`: a user, a schedule's on-call, a team's people."""
+    """The e-mails a target means at `when`: a user, an on-call, a team's members.
+
+    `channel:` targets mean no person (see `warroom.paging.channels`).
+    """
     try:
         kind, name = parse_target(target)
     except ValueError as exc:
@@ -106,10 +115,11 @@ def resolve_target(session: Session, target: str, when: datetime) -> list[str]:
         return [name.lower()]
     if kind == "schedule":
         row = schedule_row(session, name)
-        if row is None:
-            return []
-        user = pure.on_call_at(to_pure(row), when).user
-        return [user] if user else []
+        return [] if row is None else on_call(row, when)
+    if kind == "members":
+        return team_members(session, name)
+    if kind == "channel":
+        return []
     if kind == "policy":
         policy = session.scalar(select(EscalationPolicy).where(EscalationPolicy.key == name))
         if policy is None or not policy.levels:
@@ -122,23 +132,37 @@ def resolve_target(session: Session, target: str, when: datetime) -> list[str]:
     return team_on_call(session, name, when)
 
 
+def team_schedules(session: Session, key: str) -> list[Schedule]:
+    """The schedule a team names (`teams[].schedule`), else the schedules that name the team."""
+    named = session.scalar(select(Team.schedule_key).where(Team.key == key))
+    if named:
+        row = schedule_row(session, named)
+        return [] if row is None else [row]
+    return list(
+        session.scalars(
+            select(Schedule)
+            .where(Schedule.team_key == key, Schedule.active.is_(True))
+            .order_by(Schedule.key)
+        )
+    )
+
+
 def team_on_call(session: Session, key: str, when: datetime) -> list[str]:
-    """A team target: whoever is on call in the team's schedules, else every member."""
-    on_call: list[str] = []
-    for row in session.scalars(
-        select(Schedule).where(Schedule.team_key == key, Schedule.active.is_(True))
-    ):
-        user = pure.on_call_at(to_pure(row), when).user
-        if user:
-            on_call.append(user)
-    if on_call:
-        return on_call
+    """`oncall:TEAM` (and the old `team:TEAM`): whoever is on call on the team's schedule."""
+    found: list[str] = []
+    for row in team_schedules(session, key):
+        found += [e for e in on_call(row, when) if e not in found]
+    return found
+
+
+def team_members(session: Session, key: str) -> list[str]:
+    """`members:TEAM`: every active member and lead of an active team."""
     return list(
         session.scalars(
             select(User.email)
             .join(TeamMember, TeamMember.user_id == User.id)
             .join(Team, Team.id == TeamMember.team_id)
-            .where(Team.key == key, User.active.is_(True))
+            .where(Team.key == key, Team.active.is_(True), User.active.is_(True))
             .order_by(User.email)
         )
     )

@@ -299,7 +299,13 @@ def run_escalation(
         clock,
         settings,
         incident,
-        PageRequest(list(step.targets), "escalation", context, state.generation),
+        PageRequest(
+            list(step.targets),
+            "escalation",
+            context,
+            state.generation,
+            key=f"{state.generation}:{round_}:{level}",
+        ),
     )
     _after_level(session, clock, state, policy, step)
 
@@ -339,7 +345,6 @@ def run_unresolved(
     if rung is None:
         return
     state.ladder_fired = [*state.ladder_fired, rung_index]
-    minutes = rung.after_s // 60
     timeline.record(
         session,
         clock,
@@ -352,11 +357,28 @@ def run_unresolved(
             "targets": list(rung.targets),
         },
     )
-    context = (
-        f"{incident.ref} ({incident.severity}) has been unresolved for {minutes} minutes; "
+    request = PageRequest(
+        list(rung.targets),
+        "unresolved",
+        unresolved_context(incident, rung.after_s),
+        key=f"rung:{state.ladder_generation}:{rung_index}",
+    )
+    page(session, clock, settings, incident, request)
+
+
+def unresolved_context(incident: Incident, after_s: int) -> str:
+    """The first paragraph of a ladder page; a rung at 0s pages as the incident opens."""
+    if after_s <= 0:
+        return (
+            f"{incident.ref} ({incident.severity}) has opened; the severity's process pages "
+            "you at once."
+        )
+    minutes = after_s // 60
+    span = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else f"{after_s} seconds"
+    return (
+        f"{incident.ref} ({incident.severity}) has been unresolved for {span}; "
         "you are being escalated to as the severity's process requires."
     )
-    page(session, clock, settings, incident, PageRequest(list(rung.targets), "unresolved", context))
 
 
 # The incident events paging reacts to; the composition root (warroom.wiring) subscribes them.

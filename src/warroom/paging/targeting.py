@@ -1,7 +1,9 @@
 """Who an incident pages, and saying so loudly when the answer is nobody.
 
-An incident pages the escalation policy of its first service that names one; when none does
-(or it has no service at all) the policy marked `default: true` in `escalation_policies`.
+An incident pages the escalation policy its first service names for the incident's severity
+(`services[].escalation_policies: {SEV0: key}`) or for every severity
+(`services[].escalation_policy`); when no service names one (or it has no service at all) the
+severity's `escalation_policy`, and last the policy marked `default: true`.
 When a severity that pages still ends with nobody to page — no policy, or a policy whose
 levels mean no active person right now — the incident records `paging:incident:unpaged`
 with the reason, `/metrics` counts `warroom_incidents_unpaged_total{reason}`, and the incident
@@ -16,10 +18,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
-from warroom.catalog.models import Service
+from warroom.catalog.models import Service, Severity
 from warroom.clock import Clock
 from warroom.config import service as config_service
 from warroom.incidents.models import Incident
+from warroom.paging.channels import resolve_channels
 from warroom.paging.escalation import Policy
 from warroom.paging.models import EscalationPolicy
 from warroom.paging.people import resolve_targets
@@ -45,20 +48,36 @@ def _active(session: Session, key: str) -> EscalationPolicy | None:
     )
 
 
-def policy_for(session: Session, incident: Incident) -> EscalationPolicy | None:
-    """The policy of the incident's first service that names one, else the default policy."""
+def policy_names(session: Session, incident: Incident) -> list[str]:
+    """The policy keys that may page this incident, most specific first.
+
+    For each of its services (in key order): the service's policy for the incident's severity
+    (`escalation_policies`), then its policy for every severity (`escalation_policy`); then
+    the severity's own `escalation_policy`; then the default policy.
+    """
+    names: list[str] = []
     if incident.service_keys:
-        names = session.scalars(
-            select(Service.escalation_policy)
-            .where(Service.key.in_(incident.service_keys), Service.escalation_policy.is_not(None))
+        services = session.execute(
+            select(Service.escalation_policies, Service.escalation_policy)
+            .where(Service.key.in_(incident.service_keys))
             .order_by(Service.key)
         ).all()
-        for name in names:
-            found = _active(session, name) if name else None
-            if found is not None:
-                return found
-    key = default_policy_key(session)
-    return None if key is None else _active(session, key)
+        for by_severity, every in services:
+            names += [n for n in ((by_severity or {}).get(incident.severity), every) if n]
+    fallback = session.scalar(
+        select(Severity.escalation_policy).where(Severity.key == incident.severity)
+    )
+    default = default_policy_key(session)
+    return [*names, *(n for n in (fallback, default) if n)]
+
+
+def policy_for(session: Session, incident: Incident) -> EscalationPolicy | None:
+    """The first active policy of `policy_names` (None: nothing pages this incident)."""
+    for name in policy_names(session, incident):
+        found = _active(session, str(name))
+        if found is not None:
+            return found
+    return None
 
 
 def unpaged_reason(session: Session, clock: Clock, snapshot: Policy | None) -> str | None:
@@ -66,7 +85,9 @@ def unpaged_reason(session: Session, clock: Clock, snapshot: Policy | None) -> s
     if snapshot is None or not snapshot.levels:
         return NO_POLICY
     targets = [t for level in snapshot.levels for t in level.targets]
-    if not resolve_targets(session, targets, clock.now()):
+    if not resolve_targets(session, targets, clock.now()) and not resolve_channels(
+        session, targets
+    ):
         return NOBODY
     return None
 
@@ -76,9 +97,10 @@ def report_unpaged(
 ) -> None:
     """Record that a paged incident pages nobody: timeline event and /metrics counter."""
     message = (
-        "no escalation policy: the incident's services name none and no policy is default"
+        "no escalation policy: neither the incident's services nor its severity name one, "
+        "and no policy is default"
         if reason == NO_POLICY
-        else f"escalation policy {policy!r} resolves to no active person right now"
+        else f"escalation policy {policy!r} resolves to no active person or channel right now"
     )
     timeline.record(
         session,

@@ -52,7 +52,7 @@ def test_edits_are_planned_and_removed_schedules_deactivated(
     without = (
         edited.split("schedules:")[0]
         + "escalation_policies:"
-        + edited.split("escalation_policies:")[1].replace("schedule:atlas-primary", "team:sre")
+        + edited.split("escalation_policies:")[1].replace("schedule:atlas-primary", "members:sre")
     )
     lines = apply(db, clock, without)
     assert "- delete schedule atlas-primary (kept for history, deactivated)" in lines

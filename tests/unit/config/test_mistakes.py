@@ -146,7 +146,7 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         [
             "severities.yaml:8: severities[SEV1].escalate_while_unresolved[0].notify[1]: "
             "'pager:duty': unknown target kind 'pager'; expected one of user, "
-            "team, schedule, policy"
+            "team, schedule, policy, oncall, members, channel"
         ],
     ),
     "target naming an unknown user": (

@@ -206,6 +206,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "paging_channels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_paging_channels")),
+        sa.UniqueConstraint("key", name=op.f("uq_paging_channels_key")),
+    )
+    op.create_table(
         "paging_escalation_policies",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -262,6 +273,7 @@ def upgrade() -> None:
         sa.Column("postmortem_due_s", sa.Integer(), nullable=True),
         sa.Column("page", sa.Boolean(), nullable=False),
         sa.Column("unresolved_escalation", warroom.db.JSONDoc(), nullable=False),
+        sa.Column("escalation_policy", sa.String(length=64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_severities")),
         sa.UniqueConstraint("key", name=op.f("uq_severities_key")),
@@ -287,6 +299,8 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("schedule_key", sa.String(length=64), nullable=True),
+        sa.Column("channels", warroom.db.JSONDoc(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
         sa.UniqueConstraint("key", name=op.f("uq_teams_key")),
@@ -630,6 +644,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("escalation_policy", sa.String(length=64), nullable=True),
+        sa.Column("escalation_policies", warroom.db.JSONDoc(), nullable=False),
+        sa.Column("channels", warroom.db.JSONDoc(), nullable=False),
         sa.Column("auto_resolve", sa.Boolean(), nullable=False),
         sa.Column("tags", warroom.db.JSONDoc(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -789,6 +805,7 @@ def downgrade() -> None:
     op.drop_table("paging_schedules")
     op.drop_table("paging_link_uses")
     op.drop_table("paging_escalation_policies")
+    op.drop_table("paging_channels")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_jobs_pending_dedup_key",
