@@ -166,7 +166,7 @@ def role(
     number: int = typer.Argument(...),
     name: str = typer.Argument(
         ...,
-        help="incident_commander, scribe, communications_lead, "
+        help="incident_commander, scribe, communications_lead, operations_lead, "
         "on_call_engineer or subject_matter_expert",
     ),
     email: str = typer.Argument(..., help="Who"),

@@ -16,11 +16,12 @@ ROLES = (
     "incident_commander",
     "scribe",
     "communications_lead",
+    "operations_lead",
     "on_call_engineer",
     "subject_matter_expert",
 )
 # Roles one person holds at a time: assigning someone else is a handover.
-SINGLE_HOLDER = ("incident_commander", "scribe", "communications_lead")
+SINGLE_HOLDER = ("incident_commander", "scribe", "communications_lead", "operations_lead")
 
 
 def current_roles(session: Session, incident: Incident) -> list[IncidentRole]:

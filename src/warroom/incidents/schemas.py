@@ -13,6 +13,7 @@ RoleName = Literal[
     "incident_commander",
     "scribe",
     "communications_lead",
+    "operations_lead",
     "on_call_engineer",
     "subject_matter_expert",
 ]
