@@ -219,10 +219,7 @@ PARTS: dict[str, Callable[[Run], None]] = {
     ),
     "3": lambda run: part_kill(run.database("postgresql"), run.quick),
     "4": lambda run: __import__("paging_burst").part_burst(
-        run.database(run.args.db, "burst"),
-        run.args.db,
-        run.quick,
-        run.database(run.args.db, "hol"),
+        run.database(run.args.db, "burst"), run.args.db, run.quick
     ),
 }
 

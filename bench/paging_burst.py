@@ -1,17 +1,20 @@
 """Paging benchmark part (4): a burst of 1,000 incidents opened within one second.
 
-A real `warroom serve` (embedded engine) on 127.0.0.1; 1,000 Alertmanager-format alerts
-(200 with --quick), each opening its own incident, are POSTed by 16 concurrent senders within
-about one second. Each incident pages the on-call, whose webhook is a local HTTP receiver;
-alert-to-page is from just before the POST to the page's arrival (burst_page_p99_ms), and
-burst_pages_per_s is pages received over the time from the first POST to the last page.
+warroom runs on 127.0.0.1 as it is deployed: on SQLite `warroom serve` with its embedded
+engine, on PostgreSQL `serve --no-engine` with two `warroom worker` processes. 1,000
+Alertmanager-format alerts (100 with --quick), each opening its own incident, are POSTed by
+16 concurrent senders paced over one second. Each incident pages the on-call, whose webhook is
+a local HTTP receiver; alert-to-page is from just before the POST to the page's arrival
+(burst_page_p99_ms), and burst_pages_per_s is pages received over the time from the first
+POST to the last page.
 
-Head-of-line blocking (hol_page_p99_ms): the same burst while every incident also pages a
-second person whose webhook never answers (until the run ends). Only the working person's
-pages are measured; the hanging destination must delay none of them.
+Head-of-line blocking (hol_page_p99_ms): then the same burst on the same warroom, routed (label
+lane="hol") to a service whose policy also pages a second person whose webhook never answers
+until the run ends. Only the working person's pages are measured: the hanging destination
+must delay none of them.
 
 Every expected page counts: one that never arrived is reported (missing_pages) and counted in
-the percentile at the time waited.
+the percentile at the time waited. The storm guard is off: each incident must page.
 """
 
 from __future__ import annotations
@@ -55,13 +58,17 @@ schedules:
       - {{name: all, participants: [oncall@bench.test], shift: weekly, start: "2025-01-06"}}
 escalation_policies:
   - key: bench
-    levels: [{{notify: [{targets}]}}]
+    levels: [{{notify: [schedule:primary]}}]
+  - key: bench-hol
+    levels: [{{notify: [schedule:primary, user:stuck@bench.test]}}]
 services:
   - {{key: api, name: API, escalation_policy: bench}}
+  - {{key: api-hol, name: API (with a hanging second person), escalation_policy: bench-hol}}
 integrations:
   # The storm guard would fold the burst into one incident; here every incident must page.
   - {{key: am, type: alertmanager, secret: "{secret}", storm: {{threshold: 0}}}}
 routes:
+  - {{key: hol, matchers: ['lane="hol"'], service: api-hol, severity: P0, group_by: [alertname]}}
   - {{key: all, service: api, severity: P0, group_by: [alertname]}}
 """
 
@@ -93,7 +100,15 @@ class Hang:
         self.server.server_close()
 
 
-def send_burst(endpoint: str, names: list[str], starts: dict[str, float]) -> float:
+def lane_alert(name: str, lane: str) -> dict[str, Any]:
+    """An Alertmanager webhook for one alert, labelled with its lane (burst or hol)."""
+    document = alert(name)
+    document["commonLabels"]["lane"] = lane
+    document["alerts"][0]["labels"] = {**document["alerts"][0]["labels"], "lane": lane}
+    return document
+
+
+def send_burst(endpoint: str, names: list[str], starts: dict[str, float], lane: str) -> float:
     """POST one alert per name from SENDERS threads, paced over one second; returns the span."""
     import httpx
 
@@ -108,7 +123,7 @@ def send_burst(endpoint: str, names: list[str], starts: dict[str, float]) -> flo
                 if delay > 0:
                     time.sleep(delay)
                 starts[name] = time.perf_counter()
-                http.post(endpoint, json=alert(name), headers=headers).raise_for_status()
+                http.post(endpoint, json=lane_alert(name, lane), headers=headers).raise_for_status()
 
     shares = [list(enumerate(names))[k::SENDERS] for k in range(SENDERS)]
     threads = [threading.Thread(target=sender, args=(share,)) for share in shares]
@@ -140,19 +155,14 @@ def worker_process(url: str, tmp: Path, name: str, env: dict[str, str]) -> Itera
                 proc.wait()
 
 
-def run_burst(
-    url: str, count: int, hanging: bool, engines: int = 0
-) -> tuple[list[float], int, float, float]:
-    """Latencies (ms, missing counted at the wait), missing, send span, pages per second."""
+@contextlib.contextmanager
+def warroom_under_test(url: str, receiver: PageReceiver, hang: Hang, engines: int) -> Iterator[str]:
+    """`warroom serve` (and `warroom worker`s) on the bench pack; yields the intake endpoint."""
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        receiver = stack.enter_context(PageReceiver())
-        hang = Hang()
-        stack.callback(hang.close)
-        targets = "schedule:primary, user:stuck@bench.test" if hanging else "schedule:primary"
         pack = Path(tmp) / "pack"
         pack.mkdir()
-        text = PACK.format(hook=receiver.url, stuck=hang.url, targets=targets, secret=SECRET)
+        text = PACK.format(hook=receiver.url, stuck=hang.url, secret=SECRET)
         (pack / "bench.yaml").write_text(text)
         port = free_port()
         env = {
@@ -166,49 +176,73 @@ def run_burst(
         )
         for n in range(engines):  # the split deployment: API apart, `warroom worker` processes
             stack.enter_context(worker_process(url, Path(tmp), f"burst-w{n}", env))
-        endpoint = f"http://127.0.0.1:{port}/api/v1/intake/alertmanager"
-        warm = [f"bench-warm-{n}-{uuid.uuid4().hex[:4]}" for n in range(5)]
-        send_burst(endpoint, warm, {})
-        for name in warm:
-            receiver.wait_for(name, 30)
-        names = [f"bench-{n:05d}-{uuid.uuid4().hex[:6]}" for n in range(count)]
-        starts: dict[str, float] = {}
-        span = send_burst(endpoint, names, starts)
-        wait_until = time.perf_counter() + 60
-        latencies, missing, last = [], 0, 0.0
-        for name in names:
-            arrived = receiver.wait_for(name, max(0.0, wait_until - time.perf_counter()))
-            if arrived is None:
-                missing += 1
-                arrived = time.perf_counter()
-            last = max(last, arrived)
-            latencies.append((arrived - starts[name]) * 1000)
-        first = min(starts.values())
-        rate = (count - missing) / max(1e-6, last - first)
-        log(f"{'hol' if hanging else 'burst'}: stuck destination took {hang.hits} requests")
-        return latencies, missing, span, rate
+        yield f"http://127.0.0.1:{port}/api/v1/intake/alertmanager"
 
 
-def part_burst(url: str, db_kind: str, quick: bool, hol_url: str) -> None:
-    """Burst and head-of-line runs. On PostgreSQL the engine is the split deployment (the API
-    with --no-engine and ENGINES `warroom worker` processes); on SQLite `serve`'s embedded one."""
+def run_burst(
+    endpoint: str, receiver: PageReceiver, count: int, lane: str
+) -> tuple[list[float], int, float, float]:
+    """Latencies (ms, missing counted at the wait), missing, send span, pages per second."""
+    names = [f"bench-{lane}-{n:05d}-{uuid.uuid4().hex[:6]}" for n in range(count)]
+    starts: dict[str, float] = {}
+    span = send_burst(endpoint, names, starts, lane)
+    wait_until = time.perf_counter() + 60
+    latencies, missing, last = [], 0, 0.0
+    for name in names:
+        arrived = receiver.wait_for(name, max(0.0, wait_until - time.perf_counter()))
+        if arrived is None:
+            missing += 1
+            arrived = time.perf_counter()
+        last = max(last, arrived)
+        latencies.append((arrived - starts[name]) * 1000)
+    rate = (count - missing) / max(1e-6, last - min(starts.values()))
+    return latencies, missing, span, rate
+
+
+def part_burst(url: str, db_kind: str, quick: bool) -> None:
+    """The burst, then the same burst with a hanging destination, on one running warroom. On
+    PostgreSQL the engine is the split deployment (the API with --no-engine and ENGINES
+    `warroom worker` processes); on SQLite `serve`'s embedded one."""
     count = 100 if quick else 1000
     engines = ENGINES if db_kind == "postgresql" else 0
-    for metric, hanging, target in (("burst", False, url), ("hol", True, hol_url)):
-        latencies, missing, span, rate = run_burst(target, count, hanging, engines)
-        context = {
-            "db": db_kind,
-            "incidents": count,
-            "engine": f"{engines} workers" if engines else "embedded",
-            "storm_guard": "off",
-            "sent_within_s": round(span, 3),
-            "missing_pages": missing,
-            "hanging_destinations": int(hanging),
-        }
-        log(
-            f"{metric}: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f}"
-            f" ms, p99 {percentile(latencies, 99):.0f} ms, {rate:.0f} pages/s, missing {missing}"
-        )
-        emit(f"{metric}_page_p99_ms", percentile(latencies, 99), "ms", **context)
-        if not hanging:
-            emit("burst_pages_per_s", rate, "1/s", **context)
+    hang = Hang()
+    try:
+        with PageReceiver() as receiver, warroom_under_test(url, receiver, hang, engines) as api:
+            warm = [f"bench-warm-{n}-{uuid.uuid4().hex[:4]}" for n in range(5)]
+            send_burst(api, warm, {}, "burst")
+            for name in warm:
+                receiver.wait_for(name, 30)
+            for metric, lane in (("burst", "burst"), ("hol", "hol")):
+                latencies, missing, span, rate = run_burst(api, receiver, count, lane)
+                _report(metric, db_kind, count, engines, span, missing, rate, latencies)
+            log(f"the hanging destination took {hang.hits} requests")
+    finally:
+        hang.close()
+
+
+def _report(
+    metric: str,
+    db_kind: str,
+    count: int,
+    engines: int,
+    span: float,
+    missing: int,
+    rate: float,
+    latencies: list[float],
+) -> None:
+    context = {
+        "db": db_kind,
+        "incidents": count,
+        "engine": f"{engines} workers" if engines else "embedded",
+        "storm_guard": "off",
+        "sent_within_s": round(span, 3),
+        "missing_pages": missing,
+        "hanging_destinations": int(metric == "hol"),
+    }
+    log(
+        f"{metric}: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f}"
+        f" ms, p99 {percentile(latencies, 99):.0f} ms, {rate:.0f} pages/s, missing {missing}"
+    )
+    emit(f"{metric}_page_p99_ms", percentile(latencies, 99), "ms", **context)
+    if metric == "burst":
+        emit("burst_pages_per_s", rate, "1/s", **context)
