@@ -32,8 +32,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HORIZON = 300  # minutes played: past atlas's 4-hour P1 rung
 
 # (minute, who, step): who is an e-mail or "#channel"; step is "level N" (of the escalation
-# policy, "repeat K" for its K-th repeat) or "unresolved <after>" (a rung of the severity's
-# escalate_while_unresolved ladder).
+# policy, "repeat K" for its K-th repeat), "unresolved <after>" (a rung of the severity's
+# escalate_while_unresolved ladder) or "manual" (`warroom escalate`).
 Row = tuple[int, str, str]
 # severity -> scenario -> rows; scenarios: "never" (nobody acknowledges), ("ack", N) and
 # ("resolve", M) minutes after the incident opened.
@@ -221,6 +221,8 @@ def _played(db: Database, number: int, start: datetime) -> list[Row]:
             if event.kind == "paging:escalation:triggered":
                 step = f"level {payload['level']}"
                 step += f" repeat {payload['round']}" if payload.get("round") else ""
+            elif event.kind == "paging:escalation:manual":
+                step = "manual"
             elif event.kind == "paging:escalation:unresolved":
                 step = f"unresolved {_duration(int(payload['after_s']))}"
             elif event.kind == "paging:page:queued":
@@ -286,3 +288,33 @@ def test_pack_pages_as_its_document_says(
         assert got[key] == expected[key], f"{pack} {key}"
     # What was queued on the timeline also went out: one message per person page and channel.
     assert len(sender.sent) == sum(len(rows) for rows in expected.values())
+
+
+def test_atlas_db_expert_is_paged_only_by_a_specialist_escalation(
+    db: Database, clock: FakeClock, settings: Settings, sender: senders.FakeSender
+) -> None:
+    """l.383-386 "Database Expert (Specialist) ... Escalation threshold: Database corruption":
+    never paged by the P0 plan (table above), paged when a person escalates to the policy."""
+    from warroom.paging import service as paging
+
+    start = PACKS["atlas"][2]
+    clock.set(start)
+    doc, problems = config_service.load_directory(EXAMPLES / "atlas")
+    assert not problems, problems.lines()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="playback")
+    number = _open(db, clock, "persistence-db", "P0")
+    worker = Worker(db, clock, settings, "playback")
+    worker.run_once()
+    clock.set(start + timedelta(minutes=10))
+    checklist = {"summary": "s", "actions_taken": "a", "why": "corruption", "need": "DB help"}
+    with db.session() as session:
+        paging.escalate(
+            session, clock, settings, number=number, to=["policy:db-specialist"],
+            checklist=checklist, actor="oncall@atlas.example",
+        )  # fmt: skip
+    worker.run_once()
+    rows = _played(db, number, start)
+    assert [r for r in rows if r[1] == "db-expert@atlas.example"] == [
+        (10, "db-expert@atlas.example", "manual")
+    ]
