@@ -1,8 +1,9 @@
-"""`warroom config check|apply|show`: config as code from a directory of YAML files."""
+"""`warroom config check|plan|apply|show`: config as code from a directory of YAML files."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -37,43 +38,106 @@ def check(directory: Path = DirArg) -> None:
     typer.echo(f"{directory}: ok ({summary}; digest {doc.digest[:12]})")
 
 
-@app.command("apply")
-def apply(
-    directory: Path = DirArg,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, write nothing"),
-    actor: str = typer.Option("cli", "--actor", help="Recorded as who applied the revision"),
-    as_json: bool = JsonOption,
-) -> None:
-    """Apply a config directory to the database at WARROOM_DATABASE_URL in one transaction."""
+ForceOption = typer.Option(
+    False, "--force", help="Apply even if it deactivates you or the last active admin"
+)
+ActorOption = typer.Option(
+    "cli", "--actor", help="Recorded as who applied; an e-mail also names the applying user"
+)
+
+
+def _run(directory: Path, actor: str, *, dry_run: bool, force: bool = False) -> Any:
+    """Check and apply (or plan) a directory on WARROOM_DATABASE_URL; one line on failure."""
+    import os
+
+    from sqlalchemy.exc import SQLAlchemyError
+
     from warroom import wiring
+    from warroom.cli.client import load_cli_config
     from warroom.config.service import apply_directory
     from warroom.errors import WarroomError
+    from warroom.migrate import upgrade
     from warroom.settings import Settings
 
     wiring.install()
+    applier = actor.lower() if "@" in actor else None
+    token = os.environ.get("WARROOM_TOKEN") or load_cli_config().get("token")
+    url = Settings().database_url
+    done = "nothing was written" if dry_run else "nothing was applied"
     try:
-        result = apply_directory(Settings().database_url, directory, actor, dry_run=dry_run)
+        result = apply_directory(
+            url,
+            directory,
+            actor,
+            dry_run=dry_run,
+            applier=applier,
+            token=token,
+            force=force,
+            upgrade=upgrade,
+        )
     except WarroomError as exc:
-        fail(f"{exc.message}; nothing was applied")
+        fail(f"{exc.message}; {done}")
+    except SQLAlchemyError as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown"])[0]
+        fail(f"database error: {reason}; {done} (is the database migrated? `warroom db upgrade`)")
     for warning in result.warnings:
         typer.echo(warning, err=True)
     if result.problems:
         for line in result.problems:
             typer.echo(line)
-        fail(f"{len(result.problems)} problem(s) in {directory}; nothing was applied")
-    if as_json:
-        print_json(
-            {
-                "dry_run": dry_run,
-                "revision_id": result.revision_id,
-                "digest": result.digest,
-                "plan": result.plan.to_json(),
-                "warnings": result.warnings,
-            }
-        )
-        return
-    for line in result.plan.lines():
+        fail(f"{len(result.problems)} problem(s) in {directory}; {done}")
+    if result.migrated:
+        typer.echo(result.migrated, err=True)
+    return result
+
+
+def _as_json(result: Any, dry_run: bool) -> dict[str, Any]:
+    return {
+        "dry_run": dry_run,
+        "revision_id": result.revision_id,
+        "digest": result.digest,
+        "plan": result.plan.to_json(),
+        "warnings": result.warnings,
+    }
+
+
+def _print_plan(result: Any) -> None:
+    for line in result.plan.detail():
         typer.echo(line)
+    for lockout in result.lockouts:
+        typer.echo(f"warning: {lockout}; `config apply` refuses it without --force")
+
+
+@app.command("plan")
+def plan(
+    directory: Path = DirArg,
+    actor: str = ActorOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show what applying a directory would change, field by field; writes nothing."""
+    result = _run(directory, actor, dry_run=True)
+    if as_json:
+        shown = _as_json(result, True)
+        print_json(shown | {"summary": result.plan.summary(), "lockouts": result.lockouts})
+        return
+    _print_plan(result)
+    typer.echo(f"plan: {result.plan.summary()}; nothing was written")
+
+
+@app.command("apply")
+def apply(
+    directory: Path = DirArg,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, write nothing"),
+    actor: str = ActorOption,
+    force: bool = ForceOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply a config directory to the database at WARROOM_DATABASE_URL in one transaction."""
+    result = _run(directory, actor, dry_run=dry_run, force=force)
+    if as_json:
+        print_json(_as_json(result, dry_run))
+        return
+    _print_plan(result)
     if dry_run:
         typer.echo(f"dry run: {result.plan.summary()}; nothing was written")
     elif result.revision_id is None:

@@ -34,7 +34,13 @@ def apply_config(
             details={"problems": lines},
         )
     result = service.apply_document(
-        session, clock, doc, actor=principal.actor, dry_run=body.dry_run
+        session,
+        clock,
+        doc,
+        actor=principal.actor,
+        dry_run=body.dry_run,
+        applier=principal.email,
+        force=body.force,
     )
     if body.dry_run:
         session.rollback()
@@ -47,6 +53,7 @@ def apply_config(
         summary=result.plan.summary(),
         plan=[PlanEntryOut(**entry) for entry in result.plan.to_json()],
         warnings=problems.warnings(),
+        lockouts=result.lockouts,
     )
 
 

@@ -29,10 +29,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
+
+# The plan lives in its own module; sections import it from here.
+from warroom.config.plan import Action as Action
+from warroom.config.plan import Plan as Plan
+from warroom.config.plan import PlanEntry as PlanEntry
 
 Field = str | Sequence[str | int] | None
 
@@ -224,102 +229,3 @@ class Problems:
 
     def lines(self) -> list[str]:
         return list(self)
-
-
-Action = Literal["create", "update", "delete"]
-
-
-@dataclass
-class PlanEntry:
-    """One object to create, update or delete; `changes` maps field -> (old, new)."""
-
-    action: Action
-    kind: str
-    identity: str
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    note: str = ""
-
-    def line(self) -> str:
-        sign = {"create": "+", "update": "~", "delete": "-"}[self.action]
-        text = f"{sign} {self.action} {self.kind}" + (f" {self.identity}" if self.identity else "")
-        if self.action == "update" and self.changes:
-            text += ": " + "; ".join(
-                f"{name}: {_short(old)} -> {_short(new)}"
-                for name, (old, new) in self.changes.items()
-            )
-        return text + (f" ({self.note})" if self.note else "")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "kind": self.kind,
-            "identity": self.identity,
-            "changes": {k: {"old": o, "new": n} for k, (o, n) in self.changes.items()},
-            "note": self.note,
-        }
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str, sort_keys=True)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-class Plan:
-    """What an apply changes, object by object; `bool(plan)` is False when nothing changes."""
-
-    def __init__(self) -> None:
-        self.entries: list[PlanEntry] = []
-
-    def create(self, kind: str, identity: str, note: str = "") -> None:
-        self.entries.append(PlanEntry("create", kind, identity, note=note))
-
-    def update(
-        self, kind: str, identity: str, changes: dict[str, tuple[Any, Any]], note: str = ""
-    ) -> None:
-        """Record an update; secret values are masked (a plan shows that a secret changed)."""
-        from warroom.redaction import mask_change
-
-        shown = {k: (mask_change(o, k), mask_change(n, k)) for k, (o, n) in changes.items()}
-        self.entries.append(PlanEntry("update", kind, identity, shown, note))
-
-    def delete(self, kind: str, identity: str, note: str = "") -> None:
-        self.entries.append(PlanEntry("delete", kind, identity, note=note))
-
-    def compare(
-        self, kind: str, identity: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]
-    ) -> bool:
-        """Record a create (old is None) or an update of the fields that differ; True if any."""
-        if old is None:
-            self.create(kind, identity)
-            return True
-        changes = {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
-        if changes:
-            self.update(kind, identity, changes)
-        return bool(changes)
-
-    def __bool__(self) -> bool:
-        return bool(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __iter__(self) -> Iterator[PlanEntry]:
-        return iter(self.entries)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            a: sum(1 for e in self.entries if e.action == a) for a in ("create", "update", "delete")
-        }
-
-    def summary(self) -> str:
-        c = self.counts()
-        return f"{c['create']} to create, {c['update']} to update, {c['delete']} to delete"
-
-    def lines(self) -> list[str]:
-        return [e.line() for e in self.entries]
-
-    def to_json(self) -> list[dict[str, Any]]:
-        return [e.to_json() for e in self.entries]
-
-    def __str__(self) -> str:
-        return "\n".join([*self.lines(), self.summary()])

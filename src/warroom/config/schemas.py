@@ -13,6 +13,10 @@ class ConfigUpload(BaseModel):
         min_length=1, description="File name -> YAML text, as the files of a config directory"
     )
     dry_run: bool = False
+    force: bool = Field(
+        default=False,
+        description="Apply even if it deactivates the caller or the last active admin",
+    )
 
 
 class PlanEntryOut(BaseModel):
@@ -31,6 +35,11 @@ class ApplyOut(BaseModel):
     plan: list[PlanEntryOut]
     warnings: list[str] = Field(
         default_factory=list, description="Accepted but worth fixing, e.g. a weak secret"
+    )
+    lockouts: list[str] = Field(
+        default_factory=list,
+        description="What the change does to who can run warroom (deactivating the caller "
+        "or the last active admin); an apply refuses them with 409 unless `force` is set",
     )
 
 

@@ -7,7 +7,7 @@ Other domains read their sections at runtime with `current_document(session)[key
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from warroom.auth import service as auth_service
 from warroom.clock import Clock, SystemClock
+from warroom.config import guard
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.loader import SourceFile, read_directory
 from warroom.config.models import ConfigRevision
 from warroom.config.registry import Section, sections
 from warroom.config.validate import build_document
+from warroom.errors import Conflict, Invalid
 from warroom.redaction import mask_document
 
 
@@ -34,6 +37,10 @@ class ApplyResult:
     dry_run: bool = False
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What the apply would do to who can run warroom (see `warroom.config.guard.lockouts`).
+    lockouts: list[str] = field(default_factory=list)
+    # Set when the apply migrated the database first (one line saying so).
+    migrated: str = ""
 
 
 def load_directory(
@@ -70,15 +77,25 @@ def check_directory(path: Path | str) -> list[str]:
 
 
 def apply_document(
-    session: Session, clock: Clock, doc: ConfigDocument, *, actor: str, dry_run: bool = False
+    session: Session,
+    clock: Clock,
+    doc: ConfigDocument,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    applier: str | None = None,
+    force: bool = False,
 ) -> ApplyResult:
     """Write a valid document section by section and store a revision if anything changed.
 
     On a dry run the writes still happen in the session (that is how the plan is computed);
-    the caller must roll the session back instead of committing.
+    the caller must roll the session back instead of committing. A change that would
+    deactivate `applier` (the e-mail of the user applying it) or the last active admin is
+    listed in `lockouts` and refused with Conflict (field "force") unless force=True.
     """
     _lock(session)
     previous = current_document(session)
+    admins_before = guard.active_admins(session)
     plan = Plan()
     for section in sections().values():
         if section.apply is not None:
@@ -87,6 +104,12 @@ def apply_document(
             _plan_stored_only(section, previous.get(section.key), doc, plan)
     session.flush()
     result = ApplyResult(plan=plan, digest=doc.digest, dry_run=dry_run)
+    result.lockouts = guard.lockouts(session, plan, admins_before, applier)
+    if result.lockouts and not dry_run and not force:
+        raise Conflict(
+            "refused: " + "; ".join(result.lockouts) + " (apply with force to do it anyway)",
+            field="force",
+        )
     latest = _latest(session)
     if dry_run or (not plan and latest is not None and latest[1] == result.digest):
         return result
@@ -106,22 +129,70 @@ def apply_document(
 
 
 def apply_directory(
-    url: str, path: Path | str, actor: str, *, dry_run: bool = False, clock: Clock | None = None
+    url: str,
+    path: Path | str,
+    actor: str,
+    *,
+    dry_run: bool = False,
+    clock: Clock | None = None,
+    applier: str | None = None,
+    token: str | None = None,
+    force: bool = False,
+    upgrade: Callable[[str], None] | None = None,
 ) -> ApplyResult:
-    """Check a directory and, when valid, apply it to the database at url in one transaction."""
+    """Check a directory and, when valid, apply it to the database at url in one transaction.
+
+    A database that is not migrated is migrated first with `upgrade` (`warroom.migrate.upgrade`,
+    passed in by the entry point); without it, or on a dry run, it is refused with Invalid and
+    nothing is created. `applier` is who applies (an e-mail), else the user of
+    `token` (the CLI's own token) if this database knows it.
+    """
     doc, problems = load_directory(path)
     if problems:
         return ApplyResult(
             plan=Plan(), dry_run=dry_run, problems=problems.lines(), warnings=problems.warnings()
         )
+    with guard.new_sqlite_file(url):
+        migrated = _migrate_if_needed(url, None if dry_run else upgrade)
+        result = _apply_to_url(
+            url, doc, actor, dry_run, clock or SystemClock(), applier, token, force
+        )
+    result.migrated = migrated
+    result.warnings = problems.warnings()
+    return result
+
+
+def _migrate_if_needed(url: str, upgrade: Callable[[str], None] | None) -> str:
+    gap = guard.schema_gap(url)
+    if gap is None:
+        return ""
+    if upgrade is None:
+        raise Invalid(gap, field="database")
+    upgrade(url)
+    return "migrated the database to the current schema first (as `warroom db upgrade` does)"
+
+
+def _apply_to_url(
+    url: str,
+    doc: ConfigDocument,
+    actor: str,
+    dry_run: bool,
+    clock: Clock,
+    applier: str | None,
+    token: str | None,
+    force: bool,
+) -> ApplyResult:
     from warroom.db import Database
 
     db = Database(url)
     try:
         session = db.sessions()
         try:
+            if applier is None and token:
+                principal = auth_service.authenticate(session, clock, token)
+                applier = principal.email if principal is not None else None
             result = apply_document(
-                session, clock or SystemClock(), doc, actor=actor, dry_run=dry_run
+                session, clock, doc, actor=actor, dry_run=dry_run, applier=applier, force=force
             )
             if dry_run:
                 session.rollback()
@@ -134,7 +205,6 @@ def apply_directory(
             session.close()
     finally:
         db.dispose()
-    result.warnings = problems.warnings()
     return result
 
 

@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
@@ -27,9 +35,30 @@ _KEY = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
 class ConfigModel(BaseModel):
-    """Base of every config model: unknown fields are errors, names are exact."""
+    """Base of every config model: unknown fields are errors, names are exact.
+
+    Booleans are only `true` or `false`: pydantic would also take "no", "off", "0", 0 or the
+    text 'false' (the YAML loader already keeps YAML 1.1's yes/no/on/off as text).
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        strict = field is not None and _is_bool(field.annotation)
+        if strict and value is not None and not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+
+
+def _is_bool(annotation: Any) -> bool:
+    """bool, or bool | None."""
+    if annotation is bool:
+        return True
+    args = get_args(annotation)
+    return bool(args) and bool in args and all(a in (bool, type(None)) for a in args)
 
 
 def parse_duration(value: Any) -> timedelta:

@@ -139,7 +139,9 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
         }
         if old == new:
             continue
-        plan.compare("contact_methods", email, old if existing else None, new)
+        # A user who names no contact method gets the default e-mail one: not a change to show.
+        if existing or getattr(user, "contact_methods", None):
+            plan.compare("contact_methods", email, old if existing else None, new)
         for rule in old_rules:
             session.delete(rule)
         session.flush()  # rules first: they point at the methods

@@ -30,10 +30,7 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     ),
     "wrong type": (
         {"severities.yaml": "severities:\n  - key: SEV1\n    name: High\n    page: maybe\n"},
-        [
-            "severities.yaml:4: severities[SEV1].page: Input should be a valid boolean, "
-            "unable to interpret input (got 'maybe')"
-        ],
+        ["severities.yaml:4: severities[SEV1].page: expected true or false, got 'maybe'"],
     ),
     "bad duration": (
         {
