@@ -24,7 +24,9 @@ def matrix() -> SeverityMatrix:
     return found
 
 
-# | Impact | User-Facing? | Data Loss Risk? | Severity |  — every row of the runbook's table.
+# | Impact | User-Facing? | Data Loss Risk? | Severity |  — every row of the runbook's table;
+# its last row ("P2/P3") is split by the pack's functionality_lost question (P2 "Limited
+# functionality loss", P3 "Minor issue, no user impact"), answered "yes" for the other rows.
 ATLAS_ROWS = [
     ("total_outage", "yes", "yes", "P0", "Total outage, user-facing, data loss risk"),
     ("total_outage", "yes", "no", "P0", "Total outage, user-facing"),
@@ -32,7 +34,8 @@ ATLAS_ROWS = [
     ("partial_outage", "yes", "no", "P1", "Partial outage, user-facing"),
     ("single_feature", "yes", "no", "P1", "Single feature, user-facing"),
     ("performance_degraded", "yes", "no", "P2", "Performance degraded, user-facing"),
-    ("internal_only", "no", "no", "P2", "Internal only (P2/P3 in the runbook; the higher applies)"),
+    ("internal_only", "no", "no", "P2", "Internal only, functionality lost (P2)"),
+    ("internal_only", "no", "no", "P3", "Internal only, minor issue (P3)"),
 ]
 
 
@@ -41,6 +44,7 @@ def test_every_row_of_the_atlas_matrix(
     matrix: SeverityMatrix, impact: str, user_facing: str, data_loss: str, level: str, rule: str
 ) -> None:
     answers = {"impact": impact, "user_facing": user_facing, "data_loss_risk": data_loss}
+    answers["functionality_lost"] = "no" if level == "P3" else "yes"
     result = classify(matrix, ORDER, answers)
     assert result.severity == level
     assert result.rule_name == rule
@@ -50,14 +54,17 @@ def test_every_row_of_the_atlas_matrix(
 
 def test_yes_no_may_come_as_booleans(matrix: SeverityMatrix) -> None:
     result = classify(
-        matrix, ORDER, {"impact": "partial_outage", "user_facing": True, "data_loss_risk": False}
-    )
+        matrix,
+        ORDER,
+        {"impact": "partial_outage", "user_facing": True, "data_loss_risk": False,
+         "functionality_lost": True},
+    )  # fmt: skip
     assert result.severity == "P1"
 
 
 def test_unsure_data_loss_escalates_to_the_higher_level(matrix: SeverityMatrix) -> None:
     answers = {"impact": "partial_outage", "user_facing": "yes", "data_loss_risk": "unsure"}
-    result = classify(matrix, ORDER, answers)
+    result = classify(matrix, ORDER, {**answers, "functionality_lost": "yes"})
     assert result.severity == "P0"
     assert result.candidates == ["P0", "P1"]
     assert result.assumed == {"data_loss_risk": "yes"}
@@ -66,7 +73,7 @@ def test_unsure_data_loss_escalates_to_the_higher_level(matrix: SeverityMatrix) 
 
 def test_unsure_impact_considers_every_impact(matrix: SeverityMatrix) -> None:
     answers = {"impact": "unsure", "user_facing": "yes", "data_loss_risk": "no"}
-    result = classify(matrix, ORDER, answers)
+    result = classify(matrix, ORDER, {**answers, "functionality_lost": "yes"})
     assert result.severity == "P0"
     assert result.candidates == ["P0", "P1", "P2"]
     assert result.assumed == {"impact": "total_outage"}
@@ -74,7 +81,7 @@ def test_unsure_impact_considers_every_impact(matrix: SeverityMatrix) -> None:
 
 def test_unanswered_questions_count_as_unsure(matrix: SeverityMatrix) -> None:
     result = classify(matrix, ORDER, {"impact": "performance_degraded", "user_facing": "yes"})
-    assert result.unsure == ["data_loss_risk"]
+    assert result.unsure == ["data_loss_risk", "functionality_lost"]
     assert result.severity == "P0"  # data loss in progress would make it P0
     assert result.rule_name == "Data loss risk (P0 definition)"
     assert result.candidates == ["P0", "P2"]
@@ -101,7 +108,7 @@ def test_data_loss_outside_the_table_is_p0(matrix: SeverityMatrix) -> None:
 def test_all_unsure_is_the_most_severe(matrix: SeverityMatrix) -> None:
     result = classify(matrix, ORDER, {})
     assert result.severity == "P0"
-    assert result.unsure == ["impact", "user_facing", "data_loss_risk"]
+    assert result.unsure == ["impact", "user_facing", "data_loss_risk", "functionality_lost"]
 
 
 @pytest.mark.parametrize(
