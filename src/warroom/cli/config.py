@@ -167,3 +167,32 @@ def show(as_json: bool = JsonOption) -> None:
     for key, value in data["document"].items():
         size = f"{len(value)} item(s)" if isinstance(value, list) else "set"
         typer.echo(f"  {key}: {size}")
+
+
+def apply_on_start(directory: Path) -> None:
+    """`serve --config DIR`: apply it (never past a problem or a refusal), log the revision."""
+    from warroom import wiring
+    from warroom.config.service import apply_directory
+    from warroom.errors import WarroomError
+    from warroom.settings import Settings
+
+    wiring.install()
+    try:
+        result = apply_directory(Settings().database_url, directory, "serve")
+    except WarroomError as exc:
+        fail(f"refusing to start: {exc.message}; the database was left untouched")
+    for line in result.problems:
+        typer.echo(line, err=True)
+    if result.problems:
+        fail(
+            f"refusing to start: {directory} has {len(result.problems)} problem(s); "
+            "the database was left untouched"
+        )
+    if result.running is not None:
+        number, digest = result.running
+        done = "applied" if result.revision_id is not None else "unchanged, running"
+        typer.echo(
+            f"config: {done} revision {number} (digest {digest[:12]}) from {directory}: "
+            f"{result.plan.summary()}",
+            err=True,
+        )

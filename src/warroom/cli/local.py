@@ -152,16 +152,10 @@ def serve(
 
     upgrade(_url())
     if config is not None:
-        from warroom.config.service import apply_directory_to_url
+        from warroom.cli.config import apply_on_start
 
-        problems = apply_directory_to_url(_url(), config, actor="serve")
-        if problems:
-            for line in problems:
-                typer.echo(line, err=True)
-            fail(
-                f"refusing to start: {config} has {len(problems)} problem(s); "
-                "the database was left untouched"
-            )
+        # Problems or a refusal end here (exit 1, nothing applied); else logs the revision.
+        apply_on_start(config)
     from warroom.settings import Settings, ensure_secret_key
 
     # uvicorn builds the app from the environment; pass the key on so page links are signed.

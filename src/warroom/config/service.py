@@ -41,6 +41,8 @@ class ApplyResult:
     lockouts: list[str] = field(default_factory=list)
     # Set when the apply migrated the database first (one line saying so).
     migrated: str = ""
+    # The revision the database runs after this apply (new or unchanged), and its digest.
+    running: tuple[int, str] | None = None
 
 
 def load_directory(
@@ -112,6 +114,7 @@ def apply_document(
         )
     latest = _latest(session)
     if dry_run or (not plan and latest is not None and latest[1] == result.digest):
+        result.running = latest
         return result
     revision = ConfigRevision(
         digest=result.digest,
@@ -125,6 +128,7 @@ def apply_document(
     session.add(revision)
     session.flush()
     result.revision_id = revision.id
+    result.running = (revision.id, revision.digest)
     return result
 
 

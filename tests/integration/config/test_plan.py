@@ -336,3 +336,29 @@ def test_true_and_false_are_booleans(tmp_path: Path) -> None:
     assert not problems, problems.lines()
     assert doc.raw()["services"][0]["auto_resolve"] is True
     assert doc.raw()["severities"][0]["postmortem"]["required"] is True
+
+
+def test_serve_logs_the_revision_it_applied(
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from warroom.cli.config import apply_on_start
+
+    monkeypatch.setenv("WARROOM_DATABASE_URL", db.url)
+    first = _first(tmp_path)
+    apply_on_start(first)
+    with db.session() as session:
+        revision = service.current_revision(session)
+        assert revision is not None
+        number, digest = revision.id, revision.digest
+    assert capsys.readouterr().err.splitlines() == [
+        f"config: applied revision {number} (digest {digest[:12]}) from {first}: "
+        "7 to create, 0 to update, 0 to delete"
+    ]
+    apply_on_start(first)
+    assert capsys.readouterr().err.splitlines() == [
+        f"config: unchanged, running revision {number} (digest {digest[:12]}) from {first}: "
+        "0 to create, 0 to update, 0 to delete"
+    ]
