@@ -17,7 +17,7 @@ help: ## Show this help
 $(VENV)/.installed: requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.lock
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e . || $(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip install -q --no-deps -e .  # isolated build: the venv's setuptools has no bdist_wheel
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install warroom with its pinned dependencies
