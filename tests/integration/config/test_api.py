@@ -97,7 +97,9 @@ def test_classify_over_the_api(
     assert client.post("/api/v1/classify", json={}, headers=viewer_headers).status_code == 404
     _apply(client, admin_headers, "atlas")
     matrix = client.get("/api/v1/severity-matrix", headers=viewer_headers).json()
-    assert [q["key"] for q in matrix["questions"]] == ["impact", "user_facing", "data_loss_risk"]
+    assert [q["key"] for q in matrix["questions"]] == [
+        "impact", "user_facing", "data_loss_risk", "functionality_lost"
+    ]  # fmt: skip
     answers = {"impact": "single_feature", "user_facing": "yes", "data_loss_risk": "no"}
     result = client.post("/api/v1/classify", json={"answers": answers}, headers=viewer_headers)
     assert result.status_code == 200

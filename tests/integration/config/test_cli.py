@@ -63,11 +63,12 @@ def test_config_check_and_apply_refuse_a_bad_directory(
 def test_classify_with_flags_prompts_and_json(cli: Cli, local_db: Database) -> None:
     assert cli("config", "apply", str(EXAMPLES / "atlas")).exit_code == 0
     flags = cli(
-        "classify", "-a", "impact=total_outage", "-a", "user_facing=yes", "-a", "data_loss_risk=no"
-    )
+        "classify", "-a", "impact=total_outage", "-a", "user_facing=yes", "-a", "data_loss_risk=no",
+        "-a", "functionality_lost=yes",
+    )  # fmt: skip
     assert flags.exit_code == 0, flags.output
     assert flags.output.splitlines()[0] == "P0  (rule 2: Total outage, user-facing)"
-    asked = cli("classify", input="partial_outage\nyes\nunsure\n")
+    asked = cli("classify", input="partial_outage\nyes\nunsure\nyes\n")
     assert asked.exit_code == 0, asked.output
     assert "P0  (rule 3: Partial outage, user-facing, data loss risk)" in asked.output
     assert "data_loss_risk = unsure (assumed yes)" in asked.output
