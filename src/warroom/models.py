@@ -3,6 +3,7 @@
 from warroom.audit import models as audit_models  # noqa: F401
 from warroom.auth import models as auth_models  # noqa: F401
 from warroom.catalog import models as catalog_models  # noqa: F401
+from warroom.comms import models as comms_models  # noqa: F401
 from warroom.config import models as config_models  # noqa: F401
 from warroom.db import Base
 from warroom.engine import models as engine_models  # noqa: F401

@@ -16,11 +16,17 @@ from types import ModuleType
 from fastapi import FastAPI
 
 from warroom import events, scrape
+from warroom.actions import api as actions_api
+from warroom.actions import config as actions_config
+from warroom.actions import guard as actions_guard
+from warroom.actions import jobs as actions_jobs
 from warroom.audit import jobs as audit_jobs
 from warroom.auth import api as auth_api
 from warroom.auth import service as auth_service
 from warroom.catalog import api as catalog_api
 from warroom.catalog import config as catalog_config
+from warroom.comms import cadence as comms_cadence
+from warroom.comms import config as comms_config
 from warroom.config import api as config_api
 from warroom.config import registry as config_registry
 from warroom.engine import api as engine_api
@@ -42,6 +48,14 @@ from warroom.paging import config as paging_config
 from warroom.paging import failover as paging_failover
 from warroom.paging import handlers as paging_handlers
 from warroom.paging import runtime as paging_runtime
+from warroom.statuspage import api as statuspage_api
+from warroom.statuspage import config as statuspage_config
+from warroom.statuspage import jobs as statuspage_jobs
+from warroom.statuspage import public as statuspage_public
+from warroom.statuspage import service as statuspage_service
+from warroom.runbooks import api as runbooks_api
+from warroom.runbooks import config as runbooks_config
+from warroom.runbooks import reactions as runbooks_reactions
 
 # HTTP routes, in match order: intake first, it is the hot path.
 ROUTERS: tuple[ModuleType, ...] = (
@@ -56,6 +70,10 @@ ROUTERS: tuple[ModuleType, ...] = (
     heartbeats_api,
     paging_api,
     paging_reach_api,
+    statuspage_public,
+    statuspage_api,
+    runbooks_api,
+    actions_api,
     scrape,
 )
 
@@ -66,6 +84,10 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     engine_maintenance,
     paging_handlers,
     audit_jobs,
+    statuspage_jobs,
+    runbooks_reactions,
+    actions_jobs,
+    comms_cadence,
 )
 
 # Modules that own top-level keys of the config files (their `SECTIONS`).
@@ -74,6 +96,10 @@ CONFIG_SECTIONS: tuple[ModuleType, ...] = (
     intake_config,
     heartbeats_config,
     paging_config,
+    statuspage_config,
+    runbooks_config,
+    actions_config,
+    comms_config,
 )
 
 # Modules that react, inside the same transaction, to timeline events of other domains.
@@ -81,6 +107,10 @@ SUBSCRIBERS: tuple[ModuleType, ...] = (
     paging_runtime,
     paging_failover,
     incidents_service,
+    statuspage_service,
+    runbooks_reactions,
+    actions_guard,
+    comms_cadence,
 )
 
 _lock = threading.Lock()

@@ -10,7 +10,7 @@ from warroom.cli.timeline import describe
 
 DUE = (
     ("acknowledge", "acknowledge_by", "acknowledge_overdue", "acknowledged_at"),
-    ("respond (mitigate)", "respond_by", "respond_overdue", "mitigated_at"),
+    ("respond (start work)", "respond_by", "respond_overdue", "responded_at"),
     ("resolve", "resolve_by", "resolve_overdue", "resolved_at"),
     ("internal update", "next_internal_update_by", "internal_update_overdue", None),
     ("external update", "next_external_update_by", "external_update_overdue", None),

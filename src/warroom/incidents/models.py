@@ -50,6 +50,9 @@ class Incident(Base):
     opened_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(320))
+    # When someone started working it (meets respond_within): the first note, status update,
+    # mitigation or resolution. Acknowledging alone is not a response.
+    responded_at: Mapped[datetime | None]
     mitigated_at: Mapped[datetime | None]
     mitigated_by: Mapped[str | None] = mapped_column(String(320))
     resolved_at: Mapped[datetime | None]

@@ -1,10 +1,12 @@
 """The API representation of an incident, with the due times derived from its severity.
 
 Due times: acknowledge, respond and resolve targets count from `opened_at` (a severity change
-re-bases them on the new severity's targets, still from `opened_at`). "Respond" is met by
-mitigation. The next internal update is due `internal_update_every_s` after the last note or
-internal status update (`comms:update:*`), or after opening; the next external update likewise
-after the last external status update. Update reminders stop once the incident is resolved.
+re-bases them on the new severity's targets, still from `opened_at`). Each is met by its own
+moment: acknowledge by `acknowledged_at`, respond ("start working", the reference processes'
+response time) by `responded_at` (the first note, status update, mitigation or resolution),
+resolve by `resolved_at`. The next internal update is due `internal_update_every_s` after
+the last note or internal status update (`comms:update:*`), or after opening; the next external
+update likewise after the last external status update. Update reminders stop once resolved.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def due_times(incident: Any, severity: Severity | None, now: datetime) -> DueTim
         acknowledge_by=ack_by,
         acknowledge_overdue=_late(ack_by, now, active and incident.acknowledged_at is None),
         respond_by=respond_by,
-        respond_overdue=_late(respond_by, now, active and incident.mitigated_at is None),
+        respond_overdue=_late(respond_by, now, active and incident.responded_at is None),
         resolve_by=resolve_by,
         resolve_overdue=_late(resolve_by, now, active),
         next_internal_update_by=internal,
@@ -77,6 +79,7 @@ def incident_out(
         opened_at=incident.opened_at,
         acknowledged_at=incident.acknowledged_at,
         acknowledged_by=incident.acknowledged_by,
+        responded_at=incident.responded_at,
         mitigated_at=incident.mitigated_at,
         mitigated_by=incident.mitigated_by,
         resolved_at=incident.resolved_at,

@@ -102,7 +102,10 @@ class StarIn(BaseModel):
 class DueTimes(BaseModel):
     acknowledge_by: datetime | None
     acknowledge_overdue: bool
-    respond_by: datetime | None
+    respond_by: datetime | None = Field(
+        description="When someone must have started working it (respond_within): met by "
+        "`responded_at`, the first note, status update, mitigation or resolution"
+    )
     respond_overdue: bool
     resolve_by: datetime | None
     resolve_overdue: bool
@@ -165,6 +168,9 @@ class IncidentOut(BaseModel):
     opened_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    responded_at: datetime | None = Field(
+        default=None, description="When someone started working it (meets respond_within)"
+    )
     mitigated_at: datetime | None
     mitigated_by: str | None
     resolved_at: datetime | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -240,6 +240,8 @@ def _transition(
     else:
         setattr(incident, f"{step.target}_at", now)
         setattr(incident, f"{step.target}_by", actor)
+        if step.target in ("mitigated", "resolved") and incident.responded_at is None:
+            incident.responded_at = now
     incident.status = step.target
     incident.updated_at = now
     session.flush()
@@ -339,6 +341,7 @@ def add_note(
         raise Invalid("a note is at most 10000 characters", field="text")
     lock(session, clock, incident)
     incident.last_internal_update_at = clock.now()
+    incident.responded_at = incident.responded_at or incident.last_internal_update_at
     session.flush()
     return timeline.record(
         session,
@@ -399,10 +402,11 @@ def _on_status_update(session: Session, clock: Clock, event: DomainEvent) -> Non
         return
     external = event.payload.get("audience") == "external" or event.kind.endswith("external")
     column = "last_external_update_at" if external else "last_internal_update_at"
+    now = clock.now()
     session.execute(
         update(Incident)
         .where(Incident.id == event.incident_id)
-        .values({column: clock.now()})
+        .values({column: now, "responded_at": func.coalesce(Incident.responded_at, now)})
         .execution_options(synchronize_session="fetch")
     )
 

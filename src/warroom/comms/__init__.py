@@ -1,0 +1,1 @@
+"""Communications: templated status updates on a cadence, reminders, the incident brief."""

@@ -1,0 +1,298 @@
+"""The update cadence on the engine: reminders before an update is due, overdue, escalation.
+
+Each open incident has one `UpdateCadence` row per audience (internal, external) whose severity
+sets a cadence (`internal_update_every` / `external_update_every`; the first update may be due
+sooner: `comms.first_update_within`). Planning a due time moves the row's generation and queues
+two jobs: `comms.remind` (`comms.reminder_before` ahead) and `comms.overdue` (at due time),
+which queues `comms.escalate` (`comms.escalate_overdue_after` later). A job of an older
+generation, or of a resolved incident, does nothing; posting an update or resolving cancels
+the pending ones. Every job locks the incident row first (the engine's lock order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.catalog import service as catalog
+from warroom.clock import Clock
+from warroom.comms import reach
+from warroom.comms.config import CommsConfig, comms_settings, template_set
+from warroom.comms.models import AUDIENCES, EXTERNAL, INTERNAL, UpdateCadence
+from warroom.comms.templates import context_of, when
+from warroom.engine import service as engine
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.events import DomainEvent, Handler
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+
+ACTOR = "warroom:comms"
+KINDS = ("comms.remind", "comms.overdue", "comms.escalate")
+CLOSED = ("resolved", "closed")
+
+
+def every(session: Session, incident: Incident, audience: str) -> timedelta | None:
+    """The severity's cadence for an audience (None: no cadence)."""
+    severity = catalog.severities_by_key(session).get(incident.severity)
+    if severity is None:
+        return None
+    seconds = (
+        severity.internal_update_every_s
+        if audience == INTERNAL
+        else severity.external_update_every_s
+    )
+    return timedelta(seconds=seconds) if seconds else None
+
+
+def row_of(session: Session, incident_id: int, audience: str) -> UpdateCadence | None:
+    """The cadence row of one audience of an incident."""
+    return session.get(UpdateCadence, (incident_id, audience))
+
+
+def rows_of(session: Session, incident_id: int) -> list[UpdateCadence]:
+    """Both audiences' cadence rows (those that exist), internal first."""
+    rows = session.scalars(select(UpdateCadence).where(UpdateCadence.incident_id == incident_id))
+    return sorted(rows, key=lambda r: AUDIENCES.index(r.audience))
+
+
+def _key(kind: str, row: UpdateCadence) -> str:
+    return f"{kind}:{row.incident_id}:{row.audience}:{row.generation}"
+
+
+def _cancel(session: Session, clock: Clock, row: UpdateCadence) -> None:
+    for kind in KINDS:
+        engine.cancel(session, dedup_key=_key(kind, row), clock=clock)
+
+
+def plan(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    audience: str,
+    due_at: datetime | None,
+    options: CommsConfig,
+) -> UpdateCadence:
+    """Set the next due time of one audience (None: none) and queue its reminder and check."""
+    row = row_of(session, incident.id, audience)
+    if row is None:
+        row = UpdateCadence(incident_id=incident.id, audience=audience, generation=0)
+        session.add(row)
+    else:
+        _cancel(session, clock, row)
+    row.generation += 1
+    row.due_at, row.overdue_since, row.reminded_at, row.escalated_at = due_at, None, None, None
+    session.flush()
+    if due_at is None:
+        return row
+    payload = {"incident_id": incident.id, "audience": audience, "generation": row.generation}
+    remind_at = max(clock.now(), due_at - options.reminder_before)
+    for kind, run_at in (("comms.remind", remind_at), ("comms.overdue", due_at)):
+        engine.enqueue(
+            session,
+            clock,
+            kind,
+            payload,
+            run_at=run_at,
+            dedup_key=_key(kind, row),
+            incident_id=incident.id,
+        )
+    return row
+
+
+def plan_first(session: Session, clock: Clock, incident: Incident) -> None:
+    """Plan the first update of each audience: `first_update_within`, else the cadence."""
+    options = comms_settings(session)
+    first = options.first_update_within.get(incident.severity)
+    for audience in AUDIENCES:
+        cadence = every(session, incident, audience)
+        wait = min(w for w in (first, cadence) if w is not None) if (first or cadence) else None
+        plan(
+            session,
+            clock,
+            incident,
+            audience,
+            None if wait is None else clock.now() + wait,
+            options,
+        )
+
+
+def stop(session: Session, clock: Clock, incident_id: int) -> None:
+    """No more updates are due: cancel pending reminders, checks and escalations."""
+    for row in rows_of(session, incident_id):
+        _cancel(session, clock, row)
+        row.due_at = None
+        row.generation += 1
+    session.flush()
+
+
+def _current(ctx: JobContext, job: Job) -> tuple[Incident, UpdateCadence] | None:
+    """The incident (locked first) and cadence row of a job, if the job still matters."""
+    incident = incidents.lock_by_id(ctx.session, int(job.payload["incident_id"]))
+    if incident is None or incident.status in CLOSED:
+        return None
+    row = row_of(ctx.session, incident.id, str(job.payload["audience"]))
+    if row is None or row.generation != int(job.payload["generation"]) or row.due_at is None:
+        return None
+    return incident, row
+
+
+def _message(
+    session: Session, incident: Incident, row: UpdateCadence, phrase: str
+) -> tuple[str, str]:
+    title = f"[{incident.severity}] {incident.ref}: {row.audience} update {phrase}"
+    ctx = context_of(
+        ref=incident.ref,
+        number=incident.number,
+        title=incident.title,
+        severity=incident.severity,
+        status=incident.status,
+        audience=row.audience,
+        when=phrase,
+        due_time=when(row.due_at),
+        status_word="investigating",
+    )
+    return title, template_set(session).render("reminder", ctx)
+
+
+@handler("comms.remind")
+def remind(ctx: JobContext, job: Job) -> None:
+    """Send the reminder of a coming update to the communications lead (or stand-ins)."""
+    found = _current(ctx, job)
+    if found is None:
+        return
+    incident, row = found
+    session, clock = ctx.session, ctx.clock
+    left = max(0, int((row.due_at - clock.now()).total_seconds() // 60)) if row.due_at else 0
+    targets = reach.reminder_targets(session, incident, clock.now())
+    to = reach.send(
+        session,
+        clock,
+        ctx.settings.smtp_url,
+        incident,
+        targets,
+        _message(session, incident, row, f"due in {left} minutes"),
+        key=_key("comms.remind", row),
+        purpose="comms:reminder",
+    )
+    row.reminded_at = clock.now()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="comms:cadence:reminded" if to else "comms:cadence:nobody",
+        actor=ACTOR,
+        payload={
+            "audience": row.audience,
+            "due_at": _iso(row.due_at),
+            "to": to,
+            "targets": targets,
+        },
+    )
+
+
+@handler("comms.overdue")
+def overdue(ctx: JobContext, job: Job) -> None:
+    """The update did not come in time: mark it overdue, count it late, plan the escalation."""
+    found = _current(ctx, job)
+    if found is None or found[1].overdue_since is not None:
+        return
+    incident, row = found
+    session, clock = ctx.session, ctx.clock
+    row.overdue_since = clock.now()
+    row.late += 1
+    options = comms_settings(session)
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="comms:cadence:overdue",
+        actor=ACTOR,
+        payload={"audience": row.audience, "due_at": row.due_at},
+    )
+    ctx.enqueue(
+        "comms.escalate",
+        dict(job.payload),
+        run_at=clock.now() + options.escalate_overdue_after,
+        dedup_key=_key("comms.escalate", row),
+        incident_id=incident.id,
+    )
+
+
+@handler("comms.escalate")
+def escalate(ctx: JobContext, job: Job) -> None:
+    """An update still overdue: page the commander and the severity's escalation targets."""
+    found = _current(ctx, job)
+    if found is None or found[1].escalated_at is not None:
+        return
+    incident, row = found
+    session, clock = ctx.session, ctx.clock
+    targets = reach.escalation_targets(session, incident, comms_settings(session))
+    late = int((clock.now() - row.due_at).total_seconds() // 60) if row.due_at else 0
+    to = reach.send(
+        session,
+        clock,
+        ctx.settings.smtp_url,
+        incident,
+        targets,
+        _message(session, incident, row, f"overdue by {late} minutes"),
+        key=_key("comms.escalate", row),
+        purpose="comms:escalation",
+    )
+    row.escalated_at = clock.now()
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="comms:cadence:escalated",
+        actor=ACTOR,
+        payload={
+            "audience": row.audience,
+            "due_at": _iso(row.due_at),
+            "to": to,
+            "targets": targets,
+        },
+    )
+
+
+def _on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
+    if event.incident_id is not None:
+        plan_first(session, clock, incidents.get_incident_by_id(session, event.incident_id))
+
+
+def _on_reopened(session: Session, clock: Clock, event: DomainEvent) -> None:
+    if event.incident_id is None:
+        return
+    incident = incidents.get_incident_by_id(session, event.incident_id)
+    options = comms_settings(session)
+    for audience in (INTERNAL, EXTERNAL):
+        wait = every(session, incident, audience)
+        plan(
+            session,
+            clock,
+            incident,
+            audience,
+            None if wait is None else clock.now() + wait,
+            options,
+        )
+
+
+def _on_closed(session: Session, clock: Clock, event: DomainEvent) -> None:
+    if event.incident_id is not None:
+        stop(session, clock, event.incident_id)
+
+
+# Reactions to other domains' events; the composition root (warroom.wiring) subscribes them.
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
+    ("incident:incident:opened", _on_opened),
+    ("incident:status:reopened", _on_reopened),
+    ("incident:status:resolved", _on_closed),
+    ("incident:status:closed", _on_closed),
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

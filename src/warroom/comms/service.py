@@ -1,0 +1,219 @@
+"""Status updates: post one (internal text to the incident's channels, public text for the
+status page), list them, read the public ones, and the cadence record of an incident.
+
+Other domains (the status page) read public updates only through `public_updates` and
+`latest_public_update`: they never see internal text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.comms import cadence, reach
+from warroom.comms.config import comms_settings, template_set
+from warroom.comms.models import EXTERNAL, INTERNAL, STATES, StatusUpdate, UpdateCadence
+from warroom.comms.templates import context_of, when
+from warroom.errors import Conflict, Invalid
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+
+MAX_TEXT = 10_000
+MAX_NEXT_UPDATE = timedelta(days=7)
+
+
+def public_updates(session: Session, incident_id: int) -> list[StatusUpdate]:
+    """The updates of an incident that carry public text, oldest first."""
+    return list(
+        session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.incident_id == incident_id, StatusUpdate.public_text.is_not(None))
+            .order_by(StatusUpdate.id)
+        )
+    )
+
+
+def latest_public_update(session: Session, incident_id: int) -> StatusUpdate | None:
+    """The newest update of an incident that carries public text, if any."""
+    return session.scalar(
+        select(StatusUpdate)
+        .where(StatusUpdate.incident_id == incident_id, StatusUpdate.public_text.is_not(None))
+        .order_by(StatusUpdate.id.desc())
+        .limit(1)
+    )
+
+
+def list_updates(session: Session, incident_id: int) -> list[StatusUpdate]:
+    """Every status update of an incident, oldest first."""
+    return list(
+        session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.incident_id == incident_id)
+            .order_by(StatusUpdate.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CadenceRecord:
+    """Where an incident's update cadence stands, per audience and overall."""
+
+    rows: list[UpdateCadence]
+    on_time: bool
+
+
+def cadence_record(session: Session, incident_id: int) -> CadenceRecord:
+    """The cadence rows of an incident and whether every update so far came on time."""
+    rows = cadence.rows_of(session, incident_id)
+    return CadenceRecord(rows, all(r.late == 0 for r in rows))
+
+
+def _text(value: str | None, field: str, *, required: bool) -> str | None:
+    if value is None or not value.strip():
+        if required:
+            raise Invalid(f"{field} text is required", field=field)
+        return None
+    if len(value) > MAX_TEXT:
+        raise Invalid(f"{field} text is longer than {MAX_TEXT} characters", field=field)
+    return value.strip()
+
+
+def _check(state: str, next_update: timedelta | None) -> None:
+    if state not in STATES:
+        raise Invalid(f"unknown state {state!r}; one of {', '.join(STATES)}", field="state")
+    if next_update is not None and not timedelta(0) < next_update <= MAX_NEXT_UPDATE:
+        raise Invalid("next update must be within 7 days", field="next_update")
+
+
+def post_update(
+    session: Session,
+    clock: Clock,
+    *,
+    number: int,
+    state: str,
+    internal: str,
+    public: str | None = None,
+    next_update: timedelta | None = None,
+    actor: str,
+) -> StatusUpdate:
+    """Post a status update: internal text to the incident's channels, public text stored for
+    the status page; both on the timeline; the cadence of each audience served re-planned."""
+    _check(state, next_update)
+    internal_text = _text(internal, "internal", required=True)
+    public_text = _text(public, "public", required=False)
+    incident = incidents.get_incident(session, number)
+    if incident.status in cadence.CLOSED and state != "resolved":
+        raise Conflict(f"{incident.ref} is {incident.status}", field="state")
+    incidents.lock(session, clock, incident)
+    now = clock.now()
+    audiences = [INTERNAL] + ([EXTERNAL] if public_text else [])
+    on_time = _settle(session, incident, audiences, now)
+    update = StatusUpdate(
+        incident_id=incident.id,
+        state=state,
+        internal_text=internal_text or "",
+        public_text=public_text,
+        next_update_at=None,
+        author=actor,
+        created_at=now,
+        on_time=on_time,
+    )
+    session.add(update)
+    session.flush()
+    _replan(session, clock, incident, update, audiences, next_update)
+    _announce(session, clock, incident, update)
+    return update
+
+
+def _settle(session: Session, incident: Incident, audiences: list[str], now: datetime) -> bool:
+    """Count the update for its audiences; False if one of them was already due."""
+    on_time = True
+    for audience in audiences:
+        row = cadence.row_of(session, incident.id, audience)
+        if row is None:
+            continue
+        row.updates += 1
+        late = row.due_at is not None and now > row.due_at
+        if late and row.overdue_since is None:
+            row.late += 1  # late before the overdue check ran
+        on_time = on_time and not late and row.overdue_since is None
+    return on_time
+
+
+def _replan(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    update: StatusUpdate,
+    audiences: list[str],
+    next_update: timedelta | None,
+) -> None:
+    options = comms_settings(session)
+    if incident.status in cadence.CLOSED:
+        return
+    for audience in audiences:
+        wait = next_update or cadence.every(session, incident, audience)
+        due = None if wait is None else clock.now() + wait
+        cadence.plan(session, clock, incident, audience, due, options)
+        if audience == INTERNAL or update.next_update_at is None:
+            update.next_update_at = due
+
+
+def _announce(session: Session, clock: Clock, incident: Incident, update: StatusUpdate) -> None:
+    """Send the internal text to the incident's channels; both texts on the timeline."""
+    options = comms_settings(session)
+    ctx = context_of(
+        ref=incident.ref,
+        number=incident.number,
+        title=incident.title,
+        summary=incident.summary,
+        severity=incident.severity,
+        status=incident.status,
+        state=update.state,
+        start_time=when(incident.opened_at),
+        affected_systems=incident.service_keys,
+        impact=str((incident.impact or {}).get("description") or ""),
+        next_update=when(update.next_update_at),
+        text=update.internal_text,
+        author=update.author,
+    )
+    title = f"[{incident.severity}] {incident.ref} update: {update.state}"
+    body = template_set(session).render("status_update", ctx)
+    targets = [f"channel:{k}" for k in reach.channel_keys(session, incident, options)]
+    reached = reach.send(
+        session,
+        clock,
+        "",
+        incident,
+        targets,
+        (title, body),
+        key=f"comms:update:{update.id}",
+        purpose="comms:update",
+    )
+    base = {"update_id": update.id, "state": update.state, "next_update_at": _iso(update)}
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="comms:update:internal",
+        actor=update.author,
+        payload={**base, "audience": INTERNAL, "text": update.internal_text, "channels": reached},
+    )
+    if update.public_text:
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="comms:update:external",
+            actor=update.author,
+            payload={**base, "audience": EXTERNAL, "text": update.public_text},
+        )
+
+
+def _iso(update: StatusUpdate) -> str | None:
+    return None if update.next_update_at is None else update.next_update_at.isoformat()
