@@ -1,0 +1,1 @@
+"""The public status page: components, published incidents, scheduled maintenance, subscribers."""

@@ -1,0 +1,116 @@
+"""Scheduled maintenance: announced by an admin, started and completed by engine jobs.
+
+Announcing queues the start and finish jobs at their times and tells subscribers; each of the
+jobs moves the window on and tells subscribers again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.engine import service as engine
+from warroom.errors import Invalid, NotFound
+from warroom.statuspage import subscribers
+from warroom.statuspage.models import Maintenance
+
+START_KIND = "statuspage.maintenance.start"
+FINISH_KIND = "statuspage.maintenance.finish"
+
+
+def announce(
+    session: Session,
+    clock: Clock,
+    *,
+    name: str,
+    body: str,
+    components: list[str],
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    actor: str,
+) -> Maintenance:
+    """Announce a maintenance window; subscribers hear of it now, at its start and its end."""
+    name = (name or "").strip()
+    if not name or len(name) > 300:
+        raise Invalid("a name of 1 to 300 characters is needed", field="name")
+    if scheduled_until <= scheduled_for:
+        raise Invalid("scheduled_until must be after scheduled_for", field="scheduled_until")
+    if scheduled_until <= clock.now():
+        raise Invalid("scheduled_until is in the past", field="scheduled_until")
+    now = clock.now()
+    window = Maintenance(
+        name=name,
+        body=(body or "").strip(),
+        components=list(dict.fromkeys(components)),
+        status="scheduled",
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+    )
+    session.add(window)
+    session.flush()
+    engine.enqueue(session, clock, START_KIND, {"id": window.id}, run_at=scheduled_for,
+                   dedup_key=f"statuspage:maintenance:{window.id}:start")  # fmt: skip
+    engine.enqueue(session, clock, FINISH_KIND, {"id": window.id}, run_at=scheduled_until,
+                   dedup_key=f"statuspage:maintenance:{window.id}:finish")  # fmt: skip
+    _tell(session, clock, window, "announced", f"Scheduled maintenance: {window.name}")
+    return window
+
+
+def _tell(session: Session, clock: Clock, window: Maintenance, step: str, subject: str) -> None:
+    when = f"{window.scheduled_for:%Y-%m-%d %H:%M} to {window.scheduled_until:%Y-%m-%d %H:%M} UTC"
+    body = f"{window.body}\n\n{when}".strip()
+    subscribers.announce(
+        session, clock, key=f"maintenance:{window.id}:{step}", subject=subject, body=body,
+        components=list(window.components),
+    )  # fmt: skip
+
+
+def start(session: Session, clock: Clock, maintenance_id: int) -> None:
+    """Move a scheduled window to in_progress (idempotent)."""
+    window = session.get(Maintenance, maintenance_id)
+    if window is None or window.status != "scheduled":
+        return
+    window.status, window.started_at, window.updated_at = "in_progress", clock.now(), clock.now()
+    session.flush()
+    _tell(session, clock, window, "started", f"Maintenance in progress: {window.name}")
+
+
+def finish(session: Session, clock: Clock, maintenance_id: int) -> None:
+    """Complete a window (idempotent); it stays in the page's history."""
+    window = session.get(Maintenance, maintenance_id)
+    if window is None or window.status == "completed":
+        return
+    window.status, window.completed_at, window.updated_at = "completed", clock.now(), clock.now()
+    window.started_at = window.started_at or window.scheduled_for
+    session.flush()
+    _tell(session, clock, window, "completed", f"Maintenance completed: {window.name}")
+
+
+def get(session: Session, maintenance_id: int) -> Maintenance:
+    """One maintenance window, or NotFound."""
+    window = session.get(Maintenance, maintenance_id)
+    if window is None:
+        raise NotFound(f"no maintenance {maintenance_id}", field="id")
+    return window
+
+
+def in_progress(session: Session) -> list[Maintenance]:
+    """Windows running now."""
+    query = select(Maintenance).where(Maintenance.status == "in_progress")
+    return list(session.scalars(query.order_by(Maintenance.scheduled_for)))
+
+
+def listing(session: Session, since: datetime | None = None) -> list[Maintenance]:
+    """Windows not yet completed, and completed ones since `since`, soonest first."""
+    query = select(Maintenance)
+    if since is not None:
+        query = query.where(
+            (Maintenance.status != "completed") | (Maintenance.scheduled_until >= since)
+        )
+    return list(session.scalars(query.order_by(Maintenance.scheduled_for)))

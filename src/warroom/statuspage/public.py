@@ -1,0 +1,146 @@
+"""The public status page: no login. HTML for people, Atom for readers, Statuspage v2 JSON.
+
+Only published incidents appear, with their public name, components and public update texts
+(see service.py); the subscriber routes act on signed tokens (see subscribers.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+
+from warroom.deps import ClockDep, SessionDep, SettingsDep
+from warroom.errors import NotFound
+from warroom.statuspage import maintenance, service, subscribers, view
+
+router = APIRouter(prefix="/status", tags=["status page"])
+JSON_CACHE = {"Cache-Control": "public, max-age=10"}
+
+
+@router.get("", response_class=HTMLResponse)
+def status_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> HTMLResponse:
+    page = view.build(session, clock, settings.public_url)
+    return HTMLResponse(page.html(), headers=JSON_CACHE)
+
+
+@router.get("/incidents/{status_id}", response_class=HTMLResponse)
+def incident_page(
+    status_id: int, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> HTMLResponse:
+    incident = service.public_incident(session, status_id)
+    cfg = service.page_config(session)
+    base = settings.public_url.rstrip("/")
+    return HTMLResponse(view.render("incident.html", title=cfg.title, base=base,
+                                    incident=incident))  # fmt: skip
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> HTMLResponse:
+    cfg = service.page_config(session)
+    since = clock.now() - timedelta(days=cfg.history_days)
+    windows = [m for m in maintenance.listing(session, since=since) if m.status == "completed"]
+    return HTMLResponse(view.render(
+        "history.html", title=cfg.title, base=settings.public_url.rstrip("/"),
+        days=cfg.history_days, incidents=service.history(session, clock), maintenances=windows,
+    ))  # fmt: skip
+
+
+@router.get("/feed.atom")
+def feed(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
+    cfg = service.page_config(session)
+    incidents = service.history(session, clock)[:50]
+    updated = max([i.updated_at for i in incidents], default=clock.now())
+    body = view.render("feed.atom", title=cfg.title, base=settings.public_url.rstrip("/"),
+                       incidents=incidents, updated=view.atom_time(updated),
+                       stamp=view.atom_time)  # fmt: skip
+    return Response(body, media_type="application/atom+xml")
+
+
+@router.get("/api/v2/summary.json")
+def summary(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+    return view.build(session, clock, settings.public_url).summary()
+
+
+@router.get("/api/v2/status.json")
+def status(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+    page = view.build(session, clock, settings.public_url)
+    indicator, description = page.indicator()
+    return {"page": page.page(), "status": {"indicator": indicator, "description": description}}
+
+
+@router.get("/api/v2/components.json")
+def components(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+    page = view.build(session, clock, settings.public_url)
+    return {"page": page.page(), "components": page.json_components()}
+
+
+@router.get("/api/v2/incidents.json")
+def incidents(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+    page = view.build(session, clock, settings.public_url)
+    return {"page": page.page(), "incidents": page.json_incidents(service.history(session, clock))}
+
+
+@router.get("/api/v2/incidents/unresolved.json")
+def unresolved(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+    page = view.build(session, clock, settings.public_url)
+    return {"page": page.page(), "incidents": page.json_incidents(page.open_incidents)}
+
+
+@router.get("/api/v2/scheduled-maintenances.json")
+def maintenances(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+    page = view.build(session, clock, settings.public_url)
+    return {"page": page.page(),
+            "scheduled_maintenances": page.json_maintenances(page.maintenances)}  # fmt: skip
+
+
+def _message(settings: Any, session: Any, text: str, action: str = "", button: str = "") -> str:
+    cfg = service.page_config(session)
+    return view.render("message.html", title=cfg.title, base=settings.public_url.rstrip("/"),
+                       message=text, action=action, button=button)  # fmt: skip
+
+
+@router.post("/subscribers", response_class=HTMLResponse)
+def subscribe(
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)],
+    components: Annotated[list[str] | None, Form()] = None,
+) -> HTMLResponse:
+    subscribers.subscribe_email(session, clock, settings, email, components or [])
+    session.commit()
+    text = "Check your mailbox: the subscription starts when you follow the confirm link."
+    return HTMLResponse(_message(settings, session, text), status_code=202)
+
+
+def _token_page(settings: Any, session: Any, action: str, token: str) -> HTMLResponse:
+    button = {"confirm": "Confirm my subscription", "unsubscribe": "Unsubscribe"}[action]
+    url = f"{settings.public_url.rstrip('/')}/status/subscribers/{action}/{token}"
+    text = "Mail scanners open links; press the button to go on."
+    return HTMLResponse(_message(settings, session, text, url, button))
+
+
+@router.get("/subscribers/{action}/{token}", response_class=HTMLResponse)
+def token_form(action: str, token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    if action not in ("confirm", "unsubscribe"):
+        raise NotFound("no such page", field="action")
+    return _token_page(settings, session, action, token)
+
+
+@router.post("/subscribers/{action}/{token}", response_class=HTMLResponse)
+def token_act(
+    action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> HTMLResponse:
+    if action == "confirm":
+        subscribers.confirm(session, clock, settings.secret_key, token)
+        text = "Subscription confirmed. You will hear about incidents and maintenance."
+    elif action == "unsubscribe":
+        subscribers.unsubscribe(session, clock, settings.secret_key, token)
+        text = "You are unsubscribed and will get no more messages."
+    else:
+        raise NotFound("no such page", field="action")
+    session.commit()
+    return HTMLResponse(_message(settings, session, text))

@@ -1,0 +1,187 @@
+"""Subscribers of the status page: e-mail (double opt-in, one-click unsubscribe) and webhooks.
+
+Confirm and unsubscribe links carry a signed token: `base64url(claims).base64url(hmac)`, an
+HMAC-SHA256 over the settings' secret key with a key of its own ("warroom-subscriber:"), so a
+page link can never pass as a subscriber link or the other way round. Messages go out through
+the notify outbox from the `statuspage.notify` job, one message per subscriber, each with an
+idempotency key, so a repeated job never sends twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.engine import service as engine
+from warroom.errors import Invalid, NotFound
+from warroom.notify import service as notify
+from warroom.settings import Settings
+from warroom.statuspage.models import Subscriber
+
+NOTIFY_KIND = "statuspage.notify"
+CONFIRM_TTL = timedelta(days=7)
+_EMAIL = re.compile(r"^[^@\s/?&]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+class TokenError(Exception):
+    """The subscriber token is malformed, forged, expired or for another action."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _sign(secret: str, body: str) -> str:
+    key = hashlib.sha256(("warroom-subscriber:" + secret).encode()).digest()
+    return _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+
+
+def make_token(secret: str, action: str, subscriber_id: int, expires: int | None = None) -> str:
+    """A signed token for confirming or cancelling one subscription."""
+    if not secret:
+        raise ValueError("subscriber links need a secret key")
+    claims = {"a": action, "s": subscriber_id, "e": expires}
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{body}.{_sign(secret, body)}"
+
+
+def read_token(secret: str, token: str, action: str, now: int) -> int:
+    """The subscriber id of a valid token for this action; TokenError otherwise."""
+    body, sep, signature = token.partition(".")
+    if not sep or not secret or not hmac.compare_digest(signature, _sign(secret, body)):
+        raise TokenError("this link is not valid")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        subscriber_id, expires = int(data["s"]), data.get("e")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TokenError("this link is not valid") from exc
+    if data.get("a") != action:
+        raise TokenError("this link is not valid")
+    if expires is not None and now >= int(expires):
+        raise TokenError("this link has expired; subscribe again")
+    return subscriber_id
+
+
+def _link(settings: Settings, action: str, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/status/subscribers/{action}/{token}"
+
+
+def _mail_url(settings: Settings, address: str) -> str:
+    joiner = "&" if "?" in settings.smtp_url else "?"
+    return f"{settings.smtp_url}{joiner}to={address}"
+
+
+def subscribe_email(
+    session: Session, clock: Clock, settings: Settings, email: str, components: list[str]
+) -> Subscriber:
+    """Record an unconfirmed e-mail subscriber and send the confirm link (double opt-in)."""
+    email = (email or "").strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise Invalid("a valid e-mail address is needed", field="email")
+    now = clock.now()
+    subscriber = Subscriber(kind="email", target=email, components=list(components),
+                            created_at=now)  # fmt: skip
+    session.add(subscriber)
+    session.flush()
+    expires = int((now + CONFIRM_TTL).timestamp())
+    token = make_token(settings.secret_key, "confirm", subscriber.id, expires)
+    notify.queue_message(
+        session, clock, url=_mail_url(settings, email), title="Confirm your status subscription",
+        body=f"Confirm that you want status updates: {_link(settings, 'confirm', token)}\n"
+        "If you did not ask for them, ignore this message.",
+        incident_id=None, user_id=None, idempotency_key=f"status:confirm:{subscriber.id}",
+        purpose="status_subscriber",
+    )  # fmt: skip
+    return subscriber
+
+
+def subscribe_webhook(
+    session: Session, clock: Clock, url: str, components: list[str]
+) -> Subscriber:
+    """A webhook subscriber (added by an admin, so confirmed at once)."""
+    url = (url or "").strip()
+    if not url.startswith(("http://", "https://")) or len(url) > 500:
+        raise Invalid("url must be an http(s) URL of at most 500 characters", field="url")
+    now = clock.now()
+    subscriber = Subscriber(kind="webhook", target=url, components=list(components),
+                            created_at=now, confirmed_at=now)  # fmt: skip
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def confirm(session: Session, clock: Clock, secret: str, token: str) -> Subscriber:
+    """Confirm an e-mail subscription from its link."""
+    now = clock.now()
+    subscriber = _by_token(session, secret, token, "confirm", int(now.timestamp()))
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = now
+    session.flush()
+    return subscriber
+
+
+def unsubscribe(session: Session, clock: Clock, secret: str, token: str) -> Subscriber:
+    """End a subscription from its one-click link (idempotent)."""
+    subscriber = _by_token(session, secret, token, "unsubscribe", int(clock.now().timestamp()))
+    if subscriber.unsubscribed_at is None:
+        subscriber.unsubscribed_at = clock.now()
+    session.flush()
+    return subscriber
+
+
+def _by_token(session: Session, secret: str, token: str, action: str, now: int) -> Subscriber:
+    try:
+        subscriber_id = read_token(secret, token, action, now)
+    except TokenError as exc:
+        raise NotFound(str(exc), field="token") from exc
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFound("this subscription no longer exists", field="token")
+    return subscriber
+
+
+def listing(session: Session) -> list[Subscriber]:
+    """Every subscriber, oldest first."""
+    return list(session.scalars(select(Subscriber).order_by(Subscriber.id)))
+
+
+def announce(
+    session: Session, clock: Clock, *, key: str, subject: str, body: str, components: list[str]
+) -> None:
+    """Tell subscribers of these components (after commit, on the engine)."""
+    payload = {"key": key, "subject": subject, "body": body, "components": components}
+    engine.enqueue(session, clock, NOTIFY_KIND, payload, dedup_key=f"statuspage:{key}")
+
+
+def fan_out(session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]) -> int:
+    """Queue one message per confirmed subscriber whose components are concerned."""
+    wanted = set(payload.get("components") or [])
+    query = select(Subscriber).where(
+        Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None)
+    )
+    sent = 0
+    for subscriber in session.scalars(query.order_by(Subscriber.id)):
+        if subscriber.components and wanted and not wanted & set(subscriber.components):
+            continue
+        body = str(payload["body"])
+        url = subscriber.target
+        if subscriber.kind == "email":
+            token = make_token(settings.secret_key, "unsubscribe", subscriber.id)
+            body += f"\n\nUnsubscribe: {_link(settings, 'unsubscribe', token)}"
+            url = _mail_url(settings, subscriber.target)
+        notify.queue_message(
+            session, clock, url=url, title=str(payload["subject"]), body=body,
+            incident_id=None, user_id=None, purpose="status_subscriber",
+            idempotency_key=f"status:{payload['key']}:{subscriber.id}",
+        )  # fmt: skip
+        sent += 1
+    return sent

@@ -1,0 +1,107 @@
+"""Everything one public page shows, gathered once per request, and its renderings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.statuspage import maintenance, service
+from warroom.statuspage import statuspage_json as sp
+from warroom.statuspage.config import StatusPageConfig
+from warroom.statuspage.models import Maintenance
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html", "atom"), default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(name: str, **context: Any) -> str:
+    """Render one of the page's templates (autoescaped)."""
+    return _ENV.get_template(name).render(**context)
+
+
+@dataclass
+class PageView:
+    cfg: StatusPageConfig
+    base: str
+    now: datetime
+    components: list[service.Component]
+    open_incidents: list[service.PublicIncident]
+    maintenances: list[Maintenance]
+
+    @property
+    def by_key(self) -> dict[str, service.Component]:
+        return {c.key: c for c in self.components}
+
+    def indicator(self) -> tuple[str, str]:
+        return service.page_indicator(self.components)
+
+    def page(self) -> dict[str, Any]:
+        stamps = [self.now - timedelta(days=3650)]
+        stamps += [c.updated_at for c in self.components if c.updated_at is not None]
+        stamps += [i.updated_at for i in self.open_incidents]
+        stamps += [m.updated_at for m in self.maintenances]
+        return sp.page(self.cfg.title, f"{self.base}/status", self.cfg.time_zone, max(stamps))
+
+    def json_components(self) -> list[dict[str, Any]]:
+        return sp.components(self.components, self._created())
+
+    def json_incidents(self, items: list[service.PublicIncident]) -> list[dict[str, Any]]:
+        return [sp.incident(i, self.by_key, self.base) for i in items]
+
+    def json_maintenances(self, windows: list[Maintenance]) -> list[dict[str, Any]]:
+        return [sp.maintenance(m, self.by_key, self.base) for m in windows]
+
+    def upcoming(self) -> list[Maintenance]:
+        return [m for m in self.maintenances if m.status != "completed"]
+
+    def _created(self) -> datetime:
+        # Components are the configured services: their first appearance is the config's.
+        return self.now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def summary(self) -> dict[str, Any]:
+        indicator, description = self.indicator()
+        return {
+            "page": self.page(),
+            "components": self.json_components(),
+            "incidents": self.json_incidents(self.open_incidents),
+            "scheduled_maintenances": self.json_maintenances(self.upcoming()),
+            "status": sp.status(indicator, description),
+        }
+
+    def html(self) -> str:
+        indicator, description = self.indicator()
+        groups: dict[str | None, list[service.Component]] = {}
+        for component in self.components:
+            groups.setdefault(component.group, []).append(component)
+        return render("index.html", title=self.cfg.title, base=self.base, indicator=indicator,
+                      description=description, open_incidents=self.open_incidents,
+                      maintenances=self.upcoming(), groups=list(groups.items()))  # fmt: skip
+
+
+def build(session: Session, clock: Clock, public_url: str) -> PageView:
+    """Gather the current page: components, unresolved incidents, maintenance windows."""
+    cfg = service.page_config(session)
+    now = clock.now()
+    unresolved = service.open_incidents(session)
+    return PageView(
+        cfg=cfg,
+        base=public_url.rstrip("/"),
+        now=now,
+        components=service.components(session, clock, unresolved),
+        open_incidents=unresolved,
+        maintenances=maintenance.listing(session, since=now - timedelta(days=cfg.history_days)),
+    )
+
+
+def atom_time(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
