@@ -153,6 +153,8 @@ class ServiceConfig(ConfigModel):
     channels: list[Key] = []
     auto_resolve: bool = False
     tags: list[str] = []
+    # Runbooks attached to this service's incidents as they open (keys of `runbooks`).
+    runbooks: list[Key] = []
 
 
 _SINGULAR = {

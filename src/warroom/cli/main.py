@@ -15,6 +15,7 @@ from warroom.cli import incident_work as incident_work_cli
 from warroom.cli import incidents as incidents_cli
 from warroom.cli import local, worker
 from warroom.cli import paging as paging_cli
+from warroom.cli import runbooks as runbooks_cli
 from warroom.cli import simulate as simulate_cli
 from warroom.cli import timeline as timeline_cli
 
@@ -52,6 +53,8 @@ app.add_typer(paging_cli.schedule_app, name="schedule")
 app.command("alerts")(alerts_cli.list_alerts)
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.route_app, name="route")
+app.add_typer(runbooks_cli.runbook_app, name="runbook")
+app.add_typer(runbooks_cli.step_app, name="step")
 
 
 def run() -> None:

@@ -67,6 +67,9 @@ routes:
   - key: default
     service_label: service
     severity: {{map: {{critical: SEV1, warning: SEV3}}, default: SEV3}}
+runbooks:
+  - key: checkout-errors
+    markdown: "# Checkout errors\n\n- Check the error rate"
 maintenance_windows:
   - key: nightly
     service: api-gateway

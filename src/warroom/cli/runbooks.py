@@ -1,0 +1,179 @@
+"""`warroom runbook import|list|show|attach` and `warroom step done|skip|block|todo|note`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from warroom.cli.output import IncidentArg, JsonOption, api_errors, fail, print_json, print_table
+
+runbook_app = typer.Typer(
+    help="Runbooks: import Markdown, list, show, attach", no_args_is_help=True
+)
+step_app = typer.Typer(help="Tick the steps of an incident's runbooks", no_args_is_help=True)
+
+
+def _client() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+@runbook_app.command("import")
+def import_runbook(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A Markdown document"),
+    out: Path = typer.Option(..., "--out", help="Directory to write the runbook(s) into"),
+    split: bool = typer.Option(False, "--split", help="One file per runbook/scenario inside"),
+) -> None:
+    """Parse a Markdown runbook and write it in warroom's runbook form (front matter + steps)."""
+    from warroom.runbooks.markdown import RunbookError, parse, render
+    from warroom.runbooks.split import split as split_doc
+
+    try:
+        doc = parse(file.read_text(encoding="utf-8"))
+    except (RunbookError, UnicodeDecodeError) as exc:
+        fail(f"{file}: {exc}")
+    out.mkdir(parents=True, exist_ok=True)
+    for piece in split_doc(doc) if split else [doc]:
+        target = out / f"{piece.id}.md"
+        target.write_text(render(piece), encoding="utf-8")
+        steps = list(piece.steps())
+        commands = sum(1 for s in steps if s.kind == "command")
+        typer.echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands)")
+
+
+@runbook_app.command("list")
+def list_runbooks(as_json: bool = JsonOption) -> None:
+    """The configured runbooks."""
+    with api_errors():
+        rows = _client().get("/api/v1/runbooks")
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        row["applies"] = ", ".join(row["named_by_services"] + row["services"] + row["severities"])
+    columns = [("key", "Key"), ("title", "Title"), ("steps", "Steps"), ("applies", "Services")]
+    print_table(rows, [*columns, ("version", "Version")])
+
+
+def _print_doc(doc: dict[str, Any]) -> None:
+    def nodes(items: list[dict[str, Any]], depth: int) -> None:
+        for node in items:
+            pad = "  " * depth
+            if node["kind"] == "step":
+                typer.echo(f"{pad}{node['number']:>3}. {node['text']}")
+            elif node["kind"] == "command":
+                typer.echo(f"{pad}{node['number']:>3}. $ {node['code'].rstrip()}")
+            nodes(node.get("children") or [], depth + 1)
+
+    for section in doc["sections"]:
+        if section["title"]:
+            kind = f"  [{section['kind']}]" if section.get("kind") else ""
+            typer.echo(f"\n{section['title']}{kind}")
+        nodes(section["nodes"], 0)
+
+
+@runbook_app.command("show")
+def show_runbook(key: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """A runbook's sections and numbered steps."""
+    with api_errors():
+        row = _client().get(f"/api/v1/runbooks/{key}")
+    if as_json:
+        print_json(row)
+        return
+    typer.echo(f"{row['key']}: {row['title']} (version {row['version']})")
+    _print_doc(row["document"])
+
+
+@runbook_app.command("attach")
+def attach(number: int = IncidentArg, key: str = typer.Argument(...)) -> None:
+    """Attach a runbook to an incident as a checklist."""
+    with api_errors():
+        run = _client().post(f"/api/v1/incidents/{number}/runbooks", json={"key": key})
+    typer.echo(f"INC-{number}: attached {run['runbook']} ({run['progress']['line']})")
+
+
+def _target(number: int, step: str) -> tuple[str, int]:
+    key, _, raw = step.rpartition(":")
+    if not raw.isdigit():
+        fail(f"{step!r} is not a step: give N or RUNBOOK:N")
+    if not key:
+        with api_errors():
+            runs = _client().get(f"/api/v1/incidents/{number}/runbooks", params={"steps": False})
+        keys = [r["runbook"] for r in runs["runs"]]
+        if len(keys) != 1:
+            fail(f"INC-{number} has {len(keys)} runbooks ({', '.join(keys)}): give RUNBOOK:N")
+        key = keys[0]
+    return key, int(raw)
+
+
+def _move(number: int, step: str, state: str, reason: str) -> None:
+    key, n = _target(number, step)
+    with api_errors():
+        run = _client().put(
+            f"/api/v1/incidents/{number}/runbooks/{key}/steps/{n}",
+            json={"state": state, "reason": reason},
+        )
+    typer.echo(f"INC-{number} {key} step {n}: {state} ({run['progress']['line']})")
+
+
+StepArg = typer.Argument(..., help="The step: N, or RUNBOOK:N when several are attached")
+
+
+@step_app.command("done")
+def done(number: int = IncidentArg, step: str = StepArg) -> None:
+    """Mark a step done."""
+    _move(number, step, "done", "")
+
+
+@step_app.command("skip")
+def skip(
+    number: int = IncidentArg,
+    step: str = StepArg,
+    reason: str = typer.Option(..., "--reason", "-r", help="Why it is skipped"),
+) -> None:
+    """Skip a step, with a reason."""
+    _move(number, step, "skipped", reason)
+
+
+@step_app.command("block")
+def block(
+    number: int = IncidentArg,
+    step: str = StepArg,
+    reason: str = typer.Option("", "--reason", "-r", help="What it waits for"),
+) -> None:
+    """Mark a step blocked."""
+    _move(number, step, "blocked", reason)
+
+
+@step_app.command("todo")
+def todo(number: int = IncidentArg, step: str = StepArg) -> None:
+    """Put a step back to todo."""
+    _move(number, step, "todo", "")
+
+
+@step_app.command("note")
+def note(number: int = IncidentArg, step: str = StepArg, text: str = typer.Argument(...)) -> None:
+    """Add a note to a step."""
+    key, n = _target(number, step)
+    with api_errors():
+        _client().post(
+            f"/api/v1/incidents/{number}/runbooks/{key}/steps/{n}/notes", json={"text": text}
+        )
+    typer.echo(f"INC-{number} {key} step {n}: noted")
+
+
+def print_progress(out: Any, runbooks: dict[str, Any] | None) -> None:
+    """The Runbooks block of `warroom incident show`: a line per runbook, then kept links."""
+    from rich.markup import escape
+
+    if not runbooks or not (runbooks["runs"] or runbooks["links"]):
+        return
+    out.print(f"[bold]Runbooks[/] ({len(runbooks['runs'])} attached)")
+    for run in runbooks["runs"]:
+        line = run["progress"]["line"]
+        out.print(f"  {escape(run['runbook'])}: {line}  {escape(run['title'])}")
+    for link in runbooks["links"]:
+        out.print(f"  link: {escape(link['url'])}")

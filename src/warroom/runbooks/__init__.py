@@ -1,0 +1,1 @@
+"""Runbooks: Markdown runbooks imported into config, attached to incidents as checklists."""

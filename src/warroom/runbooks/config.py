@@ -1,0 +1,115 @@
+"""The `runbooks` config section: Markdown runbooks named by routes and services.
+
+runbooks:
+  - key: db-failover
+    markdown_file: runbooks/db-failover.md   # read next to the YAML file (or `markdown:` inline)
+
+The Markdown (with optional front matter: id, title, services, severities, matchers) is parsed
+when the config is checked, so `config check` reports a runbook that cannot be read. Routes
+(`routes[].runbooks`) and services (`services[].runbooks`) must name known keys.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from pydantic import Field, PrivateAttr, model_validator
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.registry import Section, registered
+from warroom.config.types import ConfigModel, Key
+from warroom.runbooks import service
+from warroom.runbooks.document import RunbookDoc
+from warroom.runbooks.markdown import RunbookError, parse
+
+
+class RunbookConfig(ConfigModel):
+    key: Key
+    markdown: str = Field(min_length=1, max_length=1_000_000)
+    _doc: RunbookDoc | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _parse(self) -> RunbookConfig:
+        try:
+            self._doc = parse(self.markdown, default_id=self.key)
+        except RunbookError as exc:
+            raise ValueError(f"markdown: {exc}") from None
+        return self
+
+    @property
+    def doc(self) -> RunbookDoc:
+        """The parsed runbook; its id is the config key."""
+        assert self._doc is not None
+        return self._doc.model_copy(update={"id": self.key})
+
+
+def _service_runbooks(doc: ConfigDocument) -> dict[str, list[str]]:
+    """runbook key -> the services naming it (services[].runbooks)."""
+    named: dict[str, list[str]] = {}
+    for item in doc.items("services") if registered("services") else []:
+        for key in getattr(item, "runbooks", None) or []:
+            named.setdefault(key, []).append(str(getattr(item, "key", "")))
+    return named
+
+
+def check(doc: ConfigDocument, problems: Problems) -> None:
+    known = doc.identities("runbooks")
+    shown = ", ".join(sorted(known)) or "none defined"
+    for index, item in doc.entries("services") if registered("services") else []:
+        for n, key in enumerate(getattr(item, "runbooks", None) or []):
+            if key not in known:
+                problems.add(
+                    "services", index, ("runbooks", n), f"unknown runbook {key!r} (known: {shown})"
+                )
+    severities = doc.identities("severities")
+    services = doc.identities("services")
+    for index, entry in doc.entries("runbooks"):
+        assert isinstance(entry, RunbookConfig)
+        for name in entry.doc.severities:
+            if severities and name not in severities:
+                problems.add(
+                    "runbooks", index, "markdown", f"front matter names unknown severity {name!r}"
+                )
+        for name in entry.doc.services:
+            if services and name not in services:
+                problems.add(
+                    "runbooks", index, "markdown", f"front matter names unknown service {name!r}"
+                )
+
+
+def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    named = _service_runbooks(doc)
+    rows = service.runbooks_by_key(session)
+    for item in cast("list[RunbookConfig]", doc.items("runbooks")):
+        parsed = item.doc
+        services = sorted(named.get(item.key, []))
+        values = {
+            "title": parsed.title,
+            "version": parsed.version(),
+            "named_by_services": services,
+            "active": True,
+        }
+        row = rows.get(item.key)
+        old = None if row is None else {k: getattr(row, k) for k in values}
+        if plan.compare("runbook", item.key, old, values):
+            service.store_runbook(session, clock, parsed, services)
+    keep = doc.identities("runbooks")
+    for key, row in sorted(rows.items()):
+        if key not in keep and row.active:
+            service.retire_runbook(session, clock, row)
+            plan.delete("runbook", key)
+
+
+# This domain's config sections; the composition root (warroom.wiring) registers them.
+SECTIONS: list[Section] = [
+    Section(
+        "runbooks",
+        RunbookConfig,
+        check=check,
+        apply=apply,
+        order=90,
+        description="Markdown runbooks attached to incidents as checklists",
+    )
+]

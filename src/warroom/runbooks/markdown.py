@@ -1,0 +1,229 @@
+"""Markdown runbooks in and out, through markdown-it-py's token stream (no regex on Markdown).
+
+Headings become sections (tagged with a recognised kind when their words say so), list items
+become steps and nested lists nested steps, fenced (or indented) code becomes a command step
+attached to the step it follows, paragraphs are kept as text. Inline text stays Markdown, so
+emphasis and links survive. `render` writes a runbook back; `parse(render(doc)) == doc`.
+YAML front matter (between `---` lines at the very top) gives id, title, services, severities
+and matchers.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pydantic import ValidationError
+
+from warroom.runbooks.document import Node, RunbookDoc, Section, kind_of, number_steps
+
+_md = MarkdownIt("commonmark")
+_FRONT_FIELDS = ("id", "title", "services", "severities", "matchers")
+
+
+class RunbookError(ValueError):
+    """The Markdown cannot be a runbook (bad front matter, no title)."""
+
+
+def slug(text: str) -> str:
+    """A key from a title: "7.1 Data Source Outage" -> "data-source-outage"."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in text).split()
+    while words and words[0].isdigit():
+        words = words[1:]
+    return "-".join(words)[:64].strip("-") or "runbook"
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(front matter mapping, the Markdown after it)."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            try:
+                data = yaml.safe_load("\n".join(lines[1:end])) or {}
+            except yaml.YAMLError as exc:
+                raise RunbookError(f"front matter is not valid YAML: {exc}") from None
+            if not isinstance(data, dict):
+                raise RunbookError("front matter must be a mapping (id:, title:, ...)")
+            unknown = sorted(set(map(str, data)) - set(_FRONT_FIELDS))
+            if unknown:
+                raise RunbookError(f"unknown front matter field(s): {', '.join(unknown)}")
+            return data, "\n".join(lines[end + 1 :])
+    raise RunbookError("front matter starts with --- but never ends")
+
+
+class _Reader:
+    """Walks the flat token stream; `pos` is the next token."""
+
+    def __init__(self, tokens: list[Token], lines: list[str]) -> None:
+        self.tokens, self.lines, self.pos = tokens, lines, 0
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def blocks(self, close: str | None) -> list[Node]:
+        """Nodes until the closing token `close` (consumed) or a heading / the end."""
+        nodes: list[Node] = []
+        while (token := self.peek()) is not None:
+            if token.type == close:
+                self.take()
+                break
+            if close is None and token.type == "heading_open":
+                break
+            self.block(nodes)
+        return nodes
+
+    def block(self, nodes: list[Node]) -> None:
+        token = self.take()
+        kind = token.type
+        if kind in ("paragraph_open", "heading_open"):
+            text = self.take().content
+            self.take()  # the closing token
+            label = kind_of(text) if text.endswith(":") and "\n" not in text else None
+            nodes.append(Node(kind="text", text=text, label=label))
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            nodes.extend(self.items(kind.replace("_open", "_close"), kind == "ordered_list_open"))
+        elif kind in ("fence", "code_block"):
+            command = Node(kind="command", code=token.content, lang=token.info.strip())
+            last = _deepest_last_step(nodes)
+            (last.children if last is not None else nodes).append(command)
+        elif kind == "blockquote_open":
+            nodes.extend(self.blocks("blockquote_close"))
+        elif kind == "html_block":
+            nodes.append(Node(kind="text", text=token.content.rstrip("\n")))
+        # hr and anything else carries no text
+
+    def items(self, close: str, ordered: bool) -> list[Node]:
+        steps: list[Node] = []
+        while (token := self.take()).type != close:
+            if token.type != "list_item_open":
+                continue
+            inner = self.blocks("list_item_close")
+            texts = [n.text for n in inner if n.kind == "text"]
+            children = [n for n in inner if n.kind != "text"]
+            steps.append(
+                Node(kind="step", text="\n\n".join(texts), ordered=ordered, children=children)
+            )
+        return steps
+
+
+def _deepest_last_step(nodes: list[Node]) -> Node | None:
+    """The step a code block that follows `nodes` belongs to: the last step, deepest first."""
+    if not nodes or nodes[-1].kind != "step":
+        return None
+    node = nodes[-1]
+    while node.children and node.children[-1].kind == "step":
+        node = node.children[-1]
+    return node
+
+
+def _front(data: dict[str, Any], key: str) -> Any:
+    value = data.get(key)
+    if key in ("services", "severities") and isinstance(value, str):
+        return [value]
+    return value
+
+
+def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
+    """A runbook from Markdown (with optional front matter); RunbookError if it cannot be one."""
+    front, body = split_front_matter(text)
+    tokens = _md.parse(body)
+    reader = _Reader(tokens, body.splitlines())
+    title = str(front["title"]) if front.get("title") is not None else None
+    sections = [Section(nodes=reader.blocks(None))]
+    while (token := reader.peek()) is not None:
+        reader.take()
+        heading = reader.take().content
+        reader.take()
+        level = int(token.tag[1:])
+        nodes = reader.blocks(None)
+        if level == 1 and len(sections) == 1 and title in (None, heading):
+            title = heading
+            sections[0].nodes.extend(nodes)
+            continue
+        sections.append(Section(title=heading, level=level, kind=kind_of(heading), nodes=nodes))
+    if not sections[0].nodes:
+        sections = sections[1:]
+    title = title or next((s.title for s in sections if s.title), None)
+    if not title:
+        raise RunbookError("a runbook needs a title (front matter title: or a # heading)")
+    values = {k: _front(front, k) for k in _FRONT_FIELDS if front.get(k) is not None}
+    values.setdefault("id", default_id or slug(title))
+    values["id"], values["title"] = str(values["id"]), title
+    try:
+        doc = RunbookDoc.model_validate({**values, "sections": sections})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RunbookError(f"front matter {where}: {first['msg']}") from None
+    return number_steps(doc)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return textwrap.indent(text, prefix, lambda line: True).replace(prefix + "\n", "\n")
+
+
+def _fence(node: Node) -> str:
+    code = node.code if node.code.endswith("\n") or not node.code else node.code + "\n"
+    ticks = "```"
+    while ticks in code:
+        ticks += "`"
+    return f"{ticks}{node.lang}\n{code}{ticks}"
+
+
+def _render_nodes(nodes: list[Node]) -> list[str]:
+    """Blocks separated by blank lines; consecutive steps of one kind form one list."""
+    out: list[str] = []
+    previous: Node | None = None
+    counter = 0
+    for node in nodes:
+        if node.kind == "step":
+            same_list = previous is not None and previous.kind == "step"
+            same_list = same_list and previous is not None and previous.ordered == node.ordered
+            counter = counter + 1 if same_list else 1
+            marker = f"{counter}." if node.ordered else "-"
+            item = _render_item(node, marker)
+            if same_list:
+                out[-1] += "\n" + item
+            else:
+                out.append(item)
+        elif node.kind == "command":
+            out.append(_fence(node))
+        else:
+            out.append(node.text)
+        previous = node
+    return out
+
+
+def _render_item(node: Node, marker: str) -> str:
+    pad = " " * (len(marker) + 1)
+    parts = [node.text] if node.text else []
+    parts += _render_nodes(node.children)
+    body = "\n\n".join(parts)
+    if not body:
+        return marker
+    return marker + " " + _indent(body, pad)[len(pad) :]
+
+
+def render(doc: RunbookDoc) -> str:
+    """The runbook as Markdown with front matter; parsing it gives the same runbook."""
+    front: dict[str, Any] = {"id": doc.id, "title": doc.title}
+    for key in ("services", "severities", "matchers"):
+        if getattr(doc, key):
+            front[key] = getattr(doc, key)
+    head = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    blocks = [f"---\n{head}---", f"# {doc.title}"]
+    for section in doc.sections:
+        if section.title or section.level:
+            blocks.append(f"{'#' * section.level} {section.title}")
+        blocks += _render_nodes(section.nodes)
+    return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,87 @@
+"""Attach runbooks as incidents open: events queue a `runbooks.attach` job, the job attaches.
+
+The subscriptions only enqueue (in the transaction that stores the alert), so a runbook
+problem is a failing job, retried and visible in `warroom jobs list`, never a rejected alert.
+Alerts joining an open incident queue at most one pending job per incident (the dedup key),
+which keeps the runbook URLs they carry; a storm adds no more than that to the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.engine import service as engine
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.events import DomainEvent, Handler
+from warroom.intake import service as intake
+from warroom.runbooks import service
+
+ATTACH_KIND = "runbooks.attach"
+ACTOR = "engine"
+ALERTS_READ = 200  # the newest alerts of an incident whose labels and URLs count
+
+
+def _enqueue(
+    session: Session, clock: Clock, event: DomainEvent, what: str, payload: dict[str, Any]
+) -> None:
+    if event.incident_id is None:
+        return
+    engine.enqueue(
+        session,
+        clock,
+        ATTACH_KIND,
+        {"incident_id": event.incident_id, **payload},
+        dedup_key=f"{ATTACH_KIND}:{event.incident_id}:{what}",
+        incident_id=event.incident_id,
+    )
+
+
+def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A new incident: attach its services' and matching runbooks (on the engine)."""
+    _enqueue(session, clock, event, "opened", {"match": True})
+
+
+def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """Alerts opened an incident: their route's runbooks, label matches, runbook URLs."""
+    runbooks = [str(r) for r in event.payload.get("runbooks") or []]
+    _enqueue(session, clock, event, "fired", {"match": True, "runbooks": runbooks})
+
+
+def on_grouped(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """Alerts joined an open incident: keep the runbook URLs they carry."""
+    _enqueue(session, clock, event, "links", {"match": False})
+
+
+def run_attach(session: Session, clock: Clock, payload: dict[str, Any]) -> None:
+    """Attach what the incident calls for and keep its alerts' runbook URLs (idempotent)."""
+    incident_id = int(payload["incident_id"])
+    alerts = intake.list_alerts(session, incident_id=incident_id, limit=ALERTS_READ)[::-1]
+    if payload.get("match"):
+        service.attach_matching(
+            session,
+            clock,
+            incident_id,
+            route_runbooks=list(payload.get("runbooks") or []),
+            labels=[dict(a.labels or {}) for a in alerts],
+            actor=ACTOR,
+        )
+    for alert in alerts:
+        url = (alert.annotations or {}).get("runbook_url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            service.add_link(session, clock, incident_id, url, alert.id, ACTOR)
+
+
+@handler(ATTACH_KIND)
+def attach(ctx: JobContext, job: Job) -> None:
+    run_attach(ctx.session, ctx.clock, job.payload)
+
+
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
+    ("incident:incident:opened", on_opened),
+    ("intake:alert:fired", on_fired),
+    ("intake:alert:grouped", on_grouped),
+)
