@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from warroom.cli.output import JsonOption, fail, print_json
+from warroom.cli.output import IncidentOption, JsonOption, fail, print_json
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,7 +35,7 @@ def _against_checkpoints(session: Session, report: Report, files: list[Path]) ->
 
 @audit_app.command("verify")
 def verify(
-    incident: int = typer.Option(None, "--incident", help="Only this incident (number)"),
+    incident: int = IncidentOption,
     checkpoints: list[Path] = typer.Option(
         [],
         "--checkpoint",

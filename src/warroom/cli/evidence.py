@@ -8,7 +8,15 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    fail,
+    fmt_time,
+    print_json,
+    print_table,
+)
 
 evidence_app = typer.Typer(help="The evidence locker: append-only, hashed, access-controlled")
 
@@ -21,7 +29,7 @@ def _api() -> Any:
 
 @evidence_app.command("add")
 def add(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     text: str = typer.Option(None, "--text", help="Text evidence"),
     file: Path = typer.Option(None, "--file", exists=True, dir_okay=False, help="A file"),
     link: str = typer.Option(None, "--link", help="An http(s) link"),
@@ -68,7 +76,7 @@ def add(
 
 
 @evidence_app.command("list")
-def list_items(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+def list_items(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
     """List an incident's evidence (removed items show as tombstones)."""
     with api_errors():
         items = _api().get(f"/api/v1/incidents/{number}/evidence")
@@ -96,7 +104,7 @@ def list_items(number: int = typer.Argument(...), as_json: bool = JsonOption) ->
 
 @evidence_app.command("get")
 def get(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     item_id: int = typer.Argument(...),
     out: Path = typer.Option(None, "--out", "-o", help="Write here instead of stdout"),
 ) -> None:
@@ -119,7 +127,7 @@ def get(
 
 @evidence_app.command("remove")
 def remove(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     item_id: int = typer.Argument(...),
     reason: str = typer.Option(..., "--reason", "-r"),
 ) -> None:
@@ -131,7 +139,7 @@ def remove(
 
 @evidence_app.command("export")
 def export(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     out: Path = typer.Option(None, "--out", "-o", help="Default: INC-N-evidence.zip"),
 ) -> None:
     """Write a zip of the items and a manifest of their sha256 hashes."""

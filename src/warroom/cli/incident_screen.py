@@ -1,4 +1,10 @@
-"""The `warroom incident show` screen: status, due times, roles, hypotheses, tasks, events."""
+"""The `warroom incident show` screen: the whole picture of an incident at 80 columns.
+
+Status, severity, impact, due times (met / missed / pending), roles (unfilled ones flagged),
+the paging picture (who was paged, when, through what, delivered or failed, who acknowledged,
+the current level, the next escalation and the next rung of the unresolved ladder), linked
+alerts, evidence, hypotheses, tasks and the last events, each as a short sentence.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from warroom.cli.output import console, fmt_time
+from warroom.cli.runbooks import print_progress
 from warroom.cli.timeline import describe
 
 DUE = (
@@ -23,43 +30,96 @@ STATUS_STYLE = {
     "closed": "dim",
 }
 HYPOTHESIS_STYLE = {"investigating": "yellow", "confirmed": "bold red", "unlikely": "dim"}
+# Roles one person holds at a time; the screen says so when one is empty.
+KEY_ROLES = ("incident_commander", "scribe", "communications_lead", "operations_lead")
+DONE = ("resolved", "closed")
 
 
-def _ago(value: str) -> str:
-    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    minutes = int(abs((datetime.now(UTC) - when).total_seconds()) // 60)
-    text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-    return f"{text} ago" if when <= datetime.now(UTC) else f"in {text}"
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def _due_lines(incident: dict[str, Any]) -> list[str]:
+def _span(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    if minutes >= 48 * 60:
+        return f"{minutes // 1440}d{(minutes % 1440) // 60:02d}h"
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _ago(value: str, now: datetime) -> str:
+    when = _when(value) or now
+    text = _span((now - when).total_seconds())
+    return f"{text} ago" if when <= now else f"in {text}"
+
+
+def _at(value: str | None) -> str:
+    """A short local time: month-day hour:minute (the zone is named once, in the header)."""
+    return fmt_time(value)[5:16] if value else "-"
+
+
+def _target_line(label: str, due: str, done: str | None, now: datetime) -> str:
+    due_at = _when(due)
+    if done is not None:
+        late = ((_when(done) or now) - (due_at or now)).total_seconds()
+        if late <= 0:
+            return f"  {label:<20} [green]met[/] at {_at(done)} (due {_at(due)})"
+        return (
+            f"  {label:<20} [bold red]missed[/] by {_span(late)}: done {_at(done)}, due {_at(due)}"
+        )
+    if due_at is not None and now > due_at:
+        return f"  {label:<20} [bold red]OVERDUE[/] since {_at(due)} ({_ago(due, now)})"
+    return f"  {label:<20} by {_at(due)} ({_ago(due, now)})"
+
+
+def due_lines(incident: dict[str, Any], now: datetime) -> list[str]:
+    """Each target: met or missed once past, pending (by / OVERDUE) while the incident is open."""
     due = incident["due"]
+    closed = incident["status"] in DONE
     lines = []
-    for label, key, late, met in DUE:
+    for label, key, _late, met in DUE:
         if not due.get(key):
             continue
-        if met and incident.get(met):
-            state = f"[green]met[/] at {fmt_time(incident[met])}"
-        elif due.get(late):
-            state = f"[bold red]OVERDUE[/] since {fmt_time(due[key])} ({_ago(due[key])})"
-        else:
-            state = f"by {fmt_time(due[key])} ({_ago(due[key])})"
-        lines.append(f"  {label:<20} {state}")
+        done = incident.get(met) if met else None
+        if met == "responded_at" and met not in incident:
+            done = incident.get("mitigated_at")  # before "respond" had its own moment
+        if closed and met and not done:
+            done = incident.get("resolved_at")  # resolving ends every earlier target too
+        if closed and not met:
+            continue  # no update reminders after the incident is resolved
+        lines.append(_target_line(label, due[key], done, now))
     return lines or ["  (no targets for this severity)"]
 
 
-def render(data: dict[str, Any]) -> None:
-    """Print the screen with Rich."""
+def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -> None:
+    """Print the screen with Rich (`now` and `out` for tests: a fixed time, a fixed width)."""
+    now = now or datetime.now(UTC)
+    out = out or console()
+    inc = data["incident"]
+    _header(out, inc, now)
+    out.print("[bold]Due[/]")
+    for line in due_lines(inc, now):
+        out.print(line)
+    _roles(out, inc["roles"])
+    _paging(out, inc, data.get("escalation"), data.get("page_rows") or [], now)
+    _alerts_and_evidence(out, data.get("alerts") or [], data.get("evidence") or [])
+    _work(out, data)
+    print_progress(out, data.get("runbooks"))
+    _events(out, data["events"])
+    actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
+    out.print(f"[bold]Next[/]: {actions}")
+
+
+def _header(out: Any, inc: dict[str, Any], now: datetime) -> None:
     from rich.markup import escape
 
-    out = console()
-    inc = data["incident"]
     flags = "".join(f" [reverse] {f.upper()} [/]" for f in ("drill", "private") if inc.get(f))
     out.rule(f"[bold]{inc['ref']}[/]  {escape(inc['title'])}{flags}")
     style = STATUS_STYLE.get(inc["status"], "bold")
+    zone = fmt_time(inc["opened_at"]).rsplit(" ", 1)[-1]
     out.print(
         f"[{style}] {inc['status'].upper()} [/]  severity [bold]{inc['severity']}[/]  "
-        f"opened {fmt_time(inc['opened_at'])} ({_ago(inc['opened_at'])}) by {inc['created_by']}"
+        f"opened {_at(inc['opened_at'])} {zone} ({_ago(inc['opened_at'], now)}) "
+        f"by {escape(inc['created_by'])}"
     )
     if inc.get("unpaged"):
         out.print(f"[bold red reverse] NOBODY PAGED [/] [bold red]{escape(inc['unpaged'])}[/]")
@@ -79,40 +139,53 @@ def render(data: dict[str, Any]) -> None:
         )
     if inc.get("summary"):
         out.print(escape(inc["summary"]))
-    out.print("[bold]Due[/]")
-    for line in _due_lines(inc):
-        out.print(line)
-    out.print("[bold]Roles[/]")
-    if not inc["roles"]:
-        out.print("  [red]nobody holds a role[/] — `warroom incident role N incident_commander ME`")
-    for held in inc["roles"]:
-        out.print(f"  {held['role']:<22} {held['user_email']}")
-    _pages(out, inc.get("pages") or [])
-    _work(out, data)
-    _events(out, data["events"])
-    actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
-    out.print(f"[bold]Next[/]: {actions}")
 
 
-PAGE_STYLE = {"sent": "green", "failed": "bold red", "queued": "yellow", "sending": "yellow"}
-
-
-def _pages(out: Any, pages: list[dict[str, Any]]) -> None:
-    """Each page's messages: who, through which channel, and what the provider answered."""
+def _roles(out: Any, held: list[dict[str, Any]]) -> None:
     from rich.markup import escape
 
+    out.print("[bold]Roles[/]")
+    names = {r["role"] for r in held}
+    for holder in held:
+        out.print(f"  {holder['role']:<22} {escape(holder['user_email'])}")
+    for role in KEY_ROLES:
+        if role not in names:
+            out.print(f"  {role:<22} [bold red]UNFILLED[/]")
+    if "incident_commander" not in names:
+        out.print("  take command: `warroom incident role INC-N incident_commander YOU`")
+
+
+def _paging(
+    out: Any,
+    inc: dict[str, Any],
+    escalation: dict[str, Any] | None,
+    page_rows: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    from warroom.cli.incident_paging import escalation_lines, page_lines
+
+    pages = inc.get("pages") or []
     failed = sum(1 for p in pages if p["state"] == "failed")
     out.print(f"[bold]Pages[/] ({len(pages)} messages, {failed} failed)")
-    for p in pages:
-        style = PAGE_STYLE.get(p["state"], "")
-        retrying = p["state"] == "queued" and p["attempts"] > 0
-        state = "RETRYING" if retrying else p["state"].upper()
-        answer = (p.get("provider_answer") or "").strip().splitlines()
-        said = f" — {escape(answer[-1][:100])}" if answer and p["state"] != "sent" else ""
-        out.print(
-            f"  {escape(p.get('person') or '?'):<28} {escape(p['channel']):<10} "
-            f"[{style}]{state:<8}[/] x{p['attempts']}{said}"
-        )
+    for line in escalation_lines(inc, escalation, now):
+        out.print(line)
+    for line in page_lines(pages, page_rows):
+        out.print(line)
+
+
+def _alerts_and_evidence(
+    out: Any, alerts: list[dict[str, Any]], evidence: list[dict[str, Any]]
+) -> None:
+    from rich.markup import escape
+
+    firing = [a for a in alerts if a["status"] != "resolved"]
+    out.print(
+        f"[bold]Alerts[/]: {len(alerts)} linked, {len(firing)} firing, "
+        f"{len(alerts) - len(firing)} resolved   [bold]Evidence[/]: {len(evidence)} items"
+    )
+    for alert in firing[:3]:
+        summary = alert.get("summary") or alert.get("labels", {}).get("alertname") or "?"
+        out.print(f"  [red]firing[/] {escape(str(summary))[:68]}")
 
 
 def _work(out: Any, data: dict[str, Any]) -> None:
@@ -140,17 +213,12 @@ def _events(out: Any, events: list[dict[str, Any]]) -> None:
 
     table = Table(title="Last events", title_justify="left", box=None, show_header=False)
     table.add_column("#", no_wrap=True, min_width=4)
-    table.add_column("When", no_wrap=True, min_width=8)
-    table.add_column("Who", overflow="ellipsis", no_wrap=True, max_width=24)
-    table.add_column("Kind", no_wrap=True)
+    table.add_column("When", no_wrap=True)
+    table.add_column("Who", overflow="ellipsis", no_wrap=True, max_width=14)
     table.add_column("What", overflow="fold", ratio=1)
     for event in events:
         star = "★" if event["starred"] else " "
         table.add_row(
-            f"{star}{event['seq']}",
-            fmt_time(event["occurred_at"])[11:19],  # the time of day; the date is above
-            event["actor"],
-            event["kind"],
-            describe(event),
+            f"{star}{event['seq']}", _at(event["occurred_at"])[6:], event["actor"], describe(event)
         )
     out.print(table)

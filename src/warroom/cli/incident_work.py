@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, print_json, print_table
+from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json, print_table
 
 hypothesis_app = typer.Typer(help="Hypotheses: investigating, ruled_out, confirmed, unlikely")
 task_app = typer.Typer(help="Tasks: an incident's checklist")
@@ -20,7 +20,7 @@ def _api() -> Any:
 
 @hypothesis_app.command("add")
 def hypothesis_add(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     text: str = typer.Argument(...),
     owner: str = typer.Option(None, "--owner"),
     status: str = typer.Option("investigating", "--status"),
@@ -34,7 +34,7 @@ def hypothesis_add(
 
 @hypothesis_app.command("set")
 def hypothesis_set(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     hypothesis_id: int = typer.Argument(...),
     status: str = typer.Argument(..., help="investigating, ruled_out, confirmed or unlikely"),
     owner: str = typer.Option(None, "--owner"),
@@ -49,7 +49,7 @@ def hypothesis_set(
 
 
 @hypothesis_app.command("list")
-def hypothesis_list(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+def hypothesis_list(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
     """List an incident's hypotheses."""
     with api_errors():
         items = _api().get(f"/api/v1/incidents/{number}/hypotheses")
@@ -63,7 +63,7 @@ def hypothesis_list(number: int = typer.Argument(...), as_json: bool = JsonOptio
 
 @task_app.command("add")
 def task_add(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     text: str = typer.Argument(...),
     assignee: str = typer.Option(None, "--assignee", "-a"),
 ) -> None:
@@ -77,7 +77,7 @@ def task_add(
 
 @task_app.command("done")
 def task_done(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     task_id: int = typer.Argument(...),
     undo: bool = typer.Option(False, "--undo", help="Mark it not done"),
 ) -> None:
@@ -88,7 +88,7 @@ def task_done(
 
 
 @task_app.command("list")
-def task_list(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+def task_list(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
     """List an incident's tasks."""
     with api_errors():
         items = _api().get(f"/api/v1/incidents/{number}/tasks")

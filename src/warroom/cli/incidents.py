@@ -6,7 +6,14 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fmt_time, print_json, print_table
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    fmt_time,
+    print_json,
+    print_table,
+)
 
 incident_app = typer.Typer(help="Incidents: open, list, show, move through the lifecycle")
 
@@ -97,37 +104,60 @@ def list_incidents(
 
 
 @incident_app.command("show")
-def show(number: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+def show(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
     """Everything a responder joining at 3am needs, on one screen."""
     from warroom.cli.incident_screen import render
 
     with api_errors():
-        api = _api()
-        base = f"/api/v1/incidents/{number}"
-        data = {
-            "incident": api.get(base),
-            "hypotheses": api.get(f"{base}/hypotheses"),
-            "tasks": api.get(f"{base}/tasks"),
-            "events": api.get(f"{base}/timeline", params={"limit": 10, "newest_first": "true"})[
-                "items"
-            ][::-1],
-        }
+        data = screen_data(_api(), number)
     if as_json:
         print_json(data)
     else:
         render(data)
 
 
+def screen_data(api: Any, number: int) -> dict[str, Any]:
+    """What `incident show` needs, from the API (paging parts only where paging knows it)."""
+    from warroom.cli.client import ApiError
+
+    base = f"/api/v1/incidents/{number}"
+    incident = api.get(base)
+    try:
+        escalation = api.get(f"{base}/escalation")
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        escalation = None
+    events = api.get(f"{base}/timeline", params={"limit": 10, "newest_first": "true"})
+    return {
+        "incident": incident,
+        "escalation": escalation,
+        "page_rows": api.get(f"{base}/pages"),
+        "alerts": api.get("/api/v1/alerts", params={"incident_id": incident["id"]}),
+        "evidence": api.get(f"{base}/evidence"),
+        "hypotheses": api.get(f"{base}/hypotheses"),
+        "tasks": api.get(f"{base}/tasks"),
+        "runbooks": api.get(f"{base}/runbooks", params={"steps": "false"}),
+        "events": events["items"][::-1],
+    }
+
+
 def _move(action: str, past: str) -> None:
     """Register `warroom incident <action> N [--note ...]`."""
 
     def command(
-        number: int = typer.Argument(...),
+        number: int = IncidentArg,
         note: str = typer.Option("", "--note", "-m", help="Why, for the timeline"),
+        force: bool = typer.Option(
+            False, "--force", help="resolve: even with mitigations still active"
+        ),
         as_json: bool = JsonOption,
     ) -> None:
+        body: dict[str, object] = {"note": note}
+        if force:
+            body["force"] = True
         with api_errors():
-            result = _api().post(f"/api/v1/incidents/{number}/{action}", json={"note": note})
+            result = _api().post(f"/api/v1/incidents/{number}/{action}", json=body)
         if as_json:
             print_json(result)
         else:
@@ -149,7 +179,7 @@ for _action, _past in (
 
 @incident_app.command("severity")
 def severity(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     new: str = typer.Argument(..., help="The new severity key"),
     reason: str = typer.Option(..., "--reason", "-r"),
 ) -> None:
@@ -163,7 +193,7 @@ def severity(
 
 @incident_app.command("role")
 def role(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     name: str = typer.Argument(
         ...,
         help="incident_commander, scribe, communications_lead, operations_lead, "
@@ -185,7 +215,7 @@ def role(
 
 @incident_app.command("note")
 def note(
-    number: int = typer.Argument(...), text: str = typer.Argument(...), as_json: bool = JsonOption
+    number: int = IncidentArg, text: str = typer.Argument(...), as_json: bool = JsonOption
 ) -> None:
     """Add a note to the timeline."""
     with api_errors():
@@ -198,7 +228,7 @@ def note(
 
 @incident_app.command("star")
 def star(
-    number: int = typer.Argument(...),
+    number: int = IncidentArg,
     seq: int = typer.Argument(..., help="The event's # in the timeline"),
     off: bool = typer.Option(False, "--off", help="Unstar"),
 ) -> None:

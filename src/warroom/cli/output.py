@@ -13,6 +13,28 @@ from typing import Any, NoReturn
 import typer
 
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table")
+INCIDENT_HINT = "an incident number such as INC-42 or 42"
+
+
+def incident_number(value: str | int) -> int:
+    """'INC-42', 'inc-42' or '42' -> 42; anything else is a clear usage error."""
+    text = str(value).strip()
+    digits = text[4:] if text[:4].upper() == "INC-" else text
+    if not digits.isascii() or not digits.isdigit() or not 0 < int(digits) < 2**31:
+        raise typer.BadParameter(f"{text!r} is not {INCIDENT_HINT}")
+    return int(digits)
+
+
+IncidentArg = typer.Argument(
+    ..., metavar="INC-N", help=f"The incident: {INCIDENT_HINT}", parser=incident_number
+)
+IncidentOption = typer.Option(
+    None,
+    "--incident",
+    metavar="INC-N",
+    help=f"Only this incident: {INCIDENT_HINT}",
+    parser=incident_number,
+)
 
 
 def _tz() -> tzinfo | None:

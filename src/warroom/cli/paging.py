@@ -9,7 +9,15 @@ from typing import Any
 import typer
 
 from warroom.cli.client import client
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    fail,
+    fmt_time,
+    print_json,
+    print_table,
+)
 
 override_app = typer.Typer(
     help="Schedule overrides: who covers whom, from when to when", no_args_is_help=True
@@ -156,7 +164,7 @@ def override_remove(
 
 
 def escalate(
-    number: int = typer.Argument(..., help="Incident number"),
+    number: int = IncidentArg,
     to: list[str] = typer.Option(..., "--to", help="user:EMAIL, schedule:KEY or team:KEY"),
     summary: str = typer.Option(..., "--summary", prompt="Incident summary (1-2 sentences)"),
     actions: str = typer.Option(..., "--actions", prompt="Actions taken so far"),

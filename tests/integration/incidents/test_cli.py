@@ -121,8 +121,7 @@ def test_show_screen_has_what_3am_needs(
         "1 ruled out",
         "Check database integrity",
         "1 open of 2",
-        "incident:note:added",
-        "checking the DB",
+        "note: checking the DB",
         "ack, mitigate, resolve",
     ):
         assert expected in screen, expected
