@@ -25,6 +25,7 @@ from warroom.auth import api as auth_api
 from warroom.auth import service as auth_service
 from warroom.catalog import api as catalog_api
 from warroom.catalog import config as catalog_config
+from warroom.comms import api as comms_api
 from warroom.comms import cadence as comms_cadence
 from warroom.comms import config as comms_config
 from warroom.config import api as config_api
@@ -74,6 +75,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     statuspage_api,
     runbooks_api,
     actions_api,
+    comms_api,
     scrape,
 )
 

@@ -8,6 +8,7 @@ import typer
 from warroom.cli import alerts as alerts_cli
 from warroom.cli import audit as audit_cli
 from warroom.cli import classify as classify_cli
+from warroom.cli import comms as comms_cli
 from warroom.cli import config as config_cli
 from warroom.cli import engine as engine_cli
 from warroom.cli import evidence as evidence_cli
@@ -51,6 +52,8 @@ app.add_typer(paging_cli.override_app, name="override")
 app.command("escalate")(paging_cli.escalate)
 app.add_typer(paging_cli.schedule_app, name="schedule")
 app.command("alerts")(alerts_cli.list_alerts)
+app.command("update")(comms_cli.update)
+app.command("brief")(comms_cli.brief)
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.route_app, name="route")
 app.add_typer(runbooks_cli.runbook_app, name="runbook")

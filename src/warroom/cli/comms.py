@@ -1,0 +1,44 @@
+"""`warroom update N ...` (a status update) and `warroom brief N` (the incident brief)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json
+
+STATES = "investigating, identified, monitoring or resolved"
+
+
+def _api() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+def update(
+    number: int = IncidentArg,
+    state: str = typer.Option(..., "--state", help=STATES),
+    internal: str = typer.Option(..., "--internal", help="Text for the incident's channels"),
+    public: str = typer.Option(None, "--public", help="Text for the public status page"),
+    next_update: str = typer.Option(None, "--next-update", help="When the next update is due: 30m"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Post a status update: internal text to the incident's channels, public text to the page."""
+    body = {"state": state, "internal": internal, "public": public, "next_update": next_update}
+    with api_errors():
+        item = _api().post(f"/api/v1/incidents/{number}/updates", json=body)
+    if as_json:
+        print_json(item)
+        return
+    due = item["next_update_at"] or "no cadence"
+    audience = "internal and public" if item["public_text"] else "internal"
+    typer.echo(f"INC-{number}: {audience} update posted ({item['state']}); next update due {due}")
+
+
+def brief(number: int = IncidentArg) -> None:
+    """The incident brief: what a person joining the war room reads first (Markdown)."""
+    with api_errors():
+        text = _api().get(f"/api/v1/incidents/{number}/brief")
+    typer.echo(text.decode("utf-8") if isinstance(text, bytes) else str(text), nl=False)

@@ -1,0 +1,51 @@
+"""Routes: post and list an incident's status updates, and its brief."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from warroom.comms import brief, service
+from warroom.comms.schemas import CadenceOut, UpdateIn, UpdateOut, UpdatesOut
+from warroom.deps import ClockDep, Responder, SessionDep, Viewer
+from warroom.incidents.access import visible_incident
+from warroom.openapi import API_ERRORS, IdPath
+
+router = APIRouter(prefix="/api/v1", tags=["comms"], responses=API_ERRORS)
+
+
+@router.post("/incidents/{number}/updates", response_model=UpdateOut, status_code=201)
+def post_update(
+    number: IdPath, body: UpdateIn, principal: Responder, session: SessionDep, clock: ClockDep
+) -> UpdateOut:
+    visible_incident(session, number, principal)
+    update = service.post_update(
+        session,
+        clock,
+        number=number,
+        state=body.state,
+        internal=body.internal,
+        public=body.public,
+        next_update=body.next_update_delta(),
+        actor=principal.actor,
+    )
+    out = UpdateOut.model_validate(update)
+    session.commit()
+    return out
+
+
+@router.get("/incidents/{number}/updates", response_model=UpdatesOut)
+def list_updates(number: IdPath, principal: Viewer, session: SessionDep) -> UpdatesOut:
+    incident = visible_incident(session, number, principal)
+    record = service.cadence_record(session, incident.id)
+    return UpdatesOut(
+        updates=[UpdateOut.model_validate(u) for u in service.list_updates(session, incident.id)],
+        cadence=[CadenceOut.model_validate(r) for r in record.rows],
+        on_time=record.on_time,
+    )
+
+
+@router.get("/incidents/{number}/brief", response_class=PlainTextResponse)
+def get_brief(number: IdPath, principal: Viewer, session: SessionDep) -> PlainTextResponse:
+    incident = visible_incident(session, number, principal)
+    return PlainTextResponse(brief.render(session, incident), media_type="text/markdown")

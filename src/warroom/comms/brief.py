@@ -1,0 +1,89 @@
+"""The incident brief: one Markdown page a person joining the war room reads first."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.comms import service as comms
+from warroom.comms.templates import when
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+
+KEY_EVENTS = 15
+
+
+def _lines(items: list[str], empty: str) -> list[str]:
+    return [f"- {item}" for item in items] if items else [f"_{empty}_"]
+
+
+def _head(incident: Incident) -> list[str]:
+    return [
+        f"# {incident.ref}: {incident.title}",
+        "",
+        f"**Severity** {incident.severity} · **Status** {incident.status} · "
+        f"**Started** {when(incident.opened_at)}",
+        f"**Services** {', '.join(incident.service_keys) or 'none named'}",
+        "",
+        "## Summary",
+        incident.summary or "_No summary yet._",
+    ]
+
+
+def _impact(incident: Incident) -> list[str]:
+    impact = {k: v for k, v in (incident.impact or {}).items() if v not in (None, "", [], {})}
+    return _lines(
+        [f"{k.replace('_', ' ')}: {v}" for k, v in sorted(impact.items())], "Not assessed yet."
+    )
+
+
+def render(session: Session, incident: Incident) -> str:
+    """The brief of an incident as Markdown, built from its current state."""
+    roles = [
+        f"{r.role.replace('_', ' ')}: {r.user_email}"
+        for r in incidents.current_roles(session, incident)
+    ]
+    hypotheses = [
+        f"[{h.status}] {h.text}" + (f" ({h.owner})" if h.owner else "")
+        for h in incidents.list_hypotheses(session, incident)
+    ]
+    tasks = incidents.list_tasks(session, incident)
+    done = [f"{t.text} (done by {t.done_by})" for t in tasks if t.done]
+    todo = [t.text + (f" ({t.assignee})" if t.assignee else "") for t in tasks if not t.done]
+    updates = comms.list_updates(session, incident.id)[-3:]
+    record = comms.cadence_record(session, incident.id)
+    due = [f"{r.audience} update due {when(r.due_at)}" for r in record.rows if r.due_at]
+    recent = [
+        f"{when(u.created_at)} [{u.state}] {u.internal_text} ({u.author})"
+        for u in reversed(updates)
+    ]
+    events = timeline.last_events(session, incident_id=incident.id, count=KEY_EVENTS)
+    key = [
+        f"{when(e.occurred_at)} {e.kind} ({e.actor})" for e in sorted(events, key=lambda e: e.id)
+    ]
+    parts = [
+        *_head(incident),
+        "",
+        "## Impact",
+        *_impact(incident),
+        "",
+        "## Roles",
+        *_lines(roles, "Nobody holds a role yet."),
+        "",
+        "## Hypotheses",
+        *_lines(hypotheses, "None yet."),
+        "",
+        "## Actions and mitigations",
+        *_lines(done, "None done yet."),
+        "",
+        "## Next steps",
+        *_lines(todo + due, "None planned."),
+        "",
+        "## Last updates",
+        *_lines(recent, "No status update yet."),
+        f"Every update on time: {'yes' if record.on_time else 'no'}",
+        "",
+        "## Key timeline",
+        *_lines(key, "Nothing recorded."),
+    ]
+    return "\n".join(parts) + "\n"
