@@ -181,3 +181,31 @@ def test_atlas_db_expert_is_a_specialist_not_in_the_rotation() -> None:
     assert policies["db-specialist"]["levels"][0]["notify"] == ["user:db-expert@atlas.example"]
     for key in ("atlas-oncall", "atlas-p0"):
         assert _targets(policies[key]) == ["oncall:sre", "channel:incident-response"]
+
+
+@pytest.mark.parametrize(
+    ("alertname", "service", "severity"),
+    [
+        ("publish_miss_rate", "submitter", "SEV1"),  # 000 l.51 "significant publish degradation"
+        ("signer_threshold_miss_count", "signer-agents", "SEV1"),  # l.275-287 (7.5)
+        ("invalid_bundle_count", "submitter", "SEV1"),  # l.52 "repeated invalid bundles"
+        ("api_5xx_rate", "api-gateway", "SEV2"),  # l.64 "elevated latency and intermittent ..."
+        ("watermark_lag_ms", "ingestor", "SEV2"),  # l.65 "individual connector outage"
+        ("divergence_block_events", "aggregator", "SEV2"),  # l.66 "drift/correlation anomalies"
+    ],
+)
+def test_oracle_primary_alert_is_routed(alertname: str, service: str, severity: str) -> None:
+    import json
+
+    result = CliRunner().invoke(
+        app,
+        ["route", "test", "--config", str(EXAMPLES / "oracle"), "--integration", "prometheus",
+         "--labels", f"alertname={alertname}", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert (answer["service"], answer["severity"], answer["open_incident"]) == (
+        service,
+        severity,
+        True,
+    )
