@@ -1,5 +1,6 @@
 """Imports every domain's tables so that Base.metadata is complete (Alembic, create_all)."""
 
+from warroom.actions import models as action_models  # noqa: F401
 from warroom.audit import models as audit_models  # noqa: F401
 from warroom.auth import models as auth_models  # noqa: F401
 from warroom.catalog import models as catalog_models  # noqa: F401
@@ -13,7 +14,7 @@ from warroom.incidents import models as incident_models  # noqa: F401
 from warroom.intake import models as intake_models  # noqa: F401
 from warroom.notify import models as notify_models  # noqa: F401
 from warroom.paging import models as paging_models  # noqa: F401
-from warroom.runbooks import models as runbook_models  # noqa: F401
 from warroom.statuspage import models as statuspage_models  # noqa: F401
+from warroom.runbooks import models as runbook_models  # noqa: F401
 
 metadata = Base.metadata

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     max_body_bytes: int = 1_048_576
     evidence_max_bytes: int = 10 * 1_048_576
+    # Every action (mitigations, controls) may run; WARROOM_ACTIONS=off refuses them all.
+    actions: bool = True
     data_dir: Path = Path("./var")
     log_level: str = "info"
     # E-mail contact methods are sent through this Apprise mailto:// URL; the recipient is

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from warroom.cli import actions as actions_cli
 from warroom.cli import alerts as alerts_cli
 from warroom.cli import audit as audit_cli
 from warroom.cli import classify as classify_cli
@@ -46,6 +47,7 @@ app.add_typer(incident_work_cli.hypothesis_app, name="hypothesis")
 app.add_typer(incident_work_cli.task_app, name="task")
 app.command("timeline")(timeline_cli.timeline)
 app.add_typer(evidence_cli.evidence_app, name="evidence")
+app.add_typer(actions_cli.action_app, name="action")
 app.add_typer(audit_cli.audit_app, name="audit")
 app.command("oncall")(paging_cli.oncall)
 app.add_typer(paging_cli.override_app, name="override")

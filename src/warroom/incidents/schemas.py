@@ -57,6 +57,8 @@ class IncidentPatch(BaseModel):
 
 class TransitionIn(BaseModel):
     note: str = Field(default="", max_length=10000)
+    # Resolve only: resolve even though mitigations (action runs) are still active.
+    force: bool = False
 
 
 class SeverityChange(BaseModel):

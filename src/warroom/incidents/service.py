@@ -227,7 +227,13 @@ def find_open_by_dedup_group(session: Session, dedup_group: str) -> Incident | N
 
 
 def _transition(
-    session: Session, clock: Clock, incident: Incident, action: str, actor: str, note: str
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    action: str,
+    actor: str,
+    note: str,
+    extra: dict[str, Any] | None = None,
 ) -> Incident:
     lock(session, clock, incident)
     step = lifecycle.check(incident.status, action, incident.ref)
@@ -248,6 +254,7 @@ def _transition(
     payload: dict[str, Any] = {"from": before, "to": step.target}
     if note:
         payload["note"] = note
+    payload.update(extra or {})
     timeline.record(
         session,
         clock,
@@ -274,10 +281,21 @@ def mitigate(
 
 
 def resolve(
-    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    actor: str,
+    note: str = "",
+    force: bool | None = None,
 ) -> Incident:
-    """triggered/acknowledged/mitigated → resolved."""
-    return _transition(session, clock, incident, "resolve", actor, note)
+    """triggered/acknowledged/mitigated → resolved.
+
+    `force` (a person resolving: False unless they insist) goes into the event payload, where
+    subscribers may refuse the resolve (active mitigations); automatic resolves leave it None.
+    """
+    extra = None if force is None else {"force": force}
+    return _transition(session, clock, incident, "resolve", actor, note, extra)
 
 
 def close(

@@ -1,0 +1,1 @@
+"""Actions: declared, audited, reversible mitigations and controls run by the engine."""

@@ -1,0 +1,114 @@
+"""Action routes: list actions, request / approve / revert runs, list an incident's runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from warroom.actions import service
+from warroom.actions.models import ActionRun
+from warroom.actions.schemas import ActionOut, RunOut, RunRequest
+from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
+from warroom.errors import NotFound
+from warroom.incidents.access import may_see_incident_id, visible_incident
+from warroom.openapi import API_ERRORS, IdPath
+from warroom.principal import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["actions"], responses=API_ERRORS)
+
+
+def _out(run: ActionRun) -> RunOut:
+    return RunOut.of(run, service.public_view(run))
+
+
+def _visible_run(session: Session, run_id: int, principal: Principal) -> ActionRun:
+    run = service.get_run(session, run_id)
+    if not may_see_incident_id(session, principal, run.incident_id):
+        raise NotFound(f"no action run {run_id}", field="run")
+    return run
+
+
+@router.get("/actions", response_model=list[ActionOut])
+def list_actions(principal: Viewer, session: SessionDep) -> list[ActionOut]:
+    return [ActionOut.of(d) for d in service.list_definitions(session)]
+
+
+@router.post("/incidents/{number}/actions", response_model=RunOut, status_code=202)
+def request_run(
+    number: IdPath,
+    body: RunRequest,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RunOut:
+    incident = visible_incident(session, number, principal)
+    run = service.request_run(
+        session,
+        clock,
+        incident,
+        action=body.action,
+        params=dict(body.params),
+        actor=principal.actor,
+        switch=settings.actions,
+        dry_run=body.dry_run,
+    )
+    out = _out(run)
+    session.commit()
+    return out
+
+
+@router.get("/incidents/{number}/actions", response_model=list[RunOut])
+def incident_runs(
+    number: IdPath,
+    principal: Viewer,
+    session: SessionDep,
+    active: Annotated[bool, Query(description="Only active mitigations")] = False,
+) -> list[RunOut]:
+    incident = visible_incident(session, number, principal)
+    if active:
+        return [_out(r) for r in service.active_mitigations(session, incident.id)]
+    return [_out(r) for r in service.list_runs(session, incident.id)]
+
+
+@router.get("/actions/runs", response_model=list[RunOut])
+def list_runs(principal: Viewer, session: SessionDep) -> list[RunOut]:
+    runs = service.list_runs(session)
+    return [_out(r) for r in runs if may_see_incident_id(session, principal, r.incident_id)]
+
+
+@router.get("/actions/runs/{run_id}", response_model=RunOut)
+def get_run(run_id: IdPath, principal: Viewer, session: SessionDep) -> RunOut:
+    return _out(_visible_run(session, run_id, principal))
+
+
+@router.post("/actions/runs/{run_id}/approve", response_model=RunOut)
+def approve_run(
+    run_id: IdPath,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RunOut:
+    _visible_run(session, run_id, principal)
+    run = service.approve(session, clock, run_id, actor=principal.actor, switch=settings.actions)
+    out = _out(run)
+    session.commit()
+    return out
+
+
+@router.post("/actions/runs/{run_id}/revert", response_model=RunOut, status_code=202)
+def revert_run(
+    run_id: IdPath,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RunOut:
+    _visible_run(session, run_id, principal)
+    run = service.revert(session, clock, run_id, actor=principal.actor, switch=settings.actions)
+    out = _out(run)
+    session.commit()
+    return out

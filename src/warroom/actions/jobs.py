@@ -1,0 +1,127 @@
+"""The engine's side of actions: `actions.execute` runs a queued run, `actions.lapse` expires.
+
+A run is executed outside any transaction: the handler marks it running and commits, runs the
+command or request, then records the outcome (evidence with sha256, timeline) and commits with
+the job. A run found `running` again (its worker died mid-run) is marked interrupted rather
+than repeated: a mitigation must not run twice behind the responders' backs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from warroom.actions import runner, service
+from warroom.actions.models import (
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    REFUSED,
+    RUNNING,
+    SUCCEEDED,
+    TIMED_OUT,
+    ActionRun,
+)
+from warroom.actions.runner import Outcome
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.evidence import service as evidence
+from warroom.incidents import service as incidents
+
+
+@handler(service.LAPSE_KIND, batch=True)
+def lapse_run(ctx: JobContext, job: Job) -> None:
+    service.lapse(ctx.session, ctx.clock, int(job.payload["run_id"]))
+
+
+@handler(service.EXECUTE_KIND)
+def execute_run(ctx: JobContext, job: Job) -> None:
+    session, clock = ctx.session, ctx.clock
+    run = session.get(ActionRun, int(job.payload["run_id"]))
+    if run is None or run.state not in (QUEUED, RUNNING):
+        return
+    incidents.lock_by_id(session, run.incident_id)
+    session.refresh(run)
+    if run.state == RUNNING:
+        _finish(ctx, run, INTERRUPTED, error="its worker was lost while running; not repeated")
+        return
+    if not service.enabled(session, ctx.settings.actions):
+        _finish(ctx, run, REFUSED, error=service.SWITCHED_OFF)
+        return
+    run.state, run.started_at = RUNNING, clock.now()
+    session.commit()
+    outcome = _perform(run, service.output_limit(session))
+    incidents.lock_by_id(session, run.incident_id)
+    session.refresh(run)
+    state = SUCCEEDED if outcome.ok else TIMED_OUT if outcome.timed_out else FAILED
+    run.exit_code, run.duration_ms = outcome.exit_code, outcome.duration_ms
+    run.stdout_sha256 = hashlib.sha256(outcome.stdout).hexdigest()
+    run.stderr_sha256 = hashlib.sha256(outcome.stderr).hexdigest()
+    run.evidence_id = _store_evidence(ctx, run, outcome)
+    _finish(
+        ctx,
+        run,
+        state,
+        error=outcome.error,
+        exit_code=outcome.exit_code,
+        duration_ms=outcome.duration_ms,
+        evidence_id=run.evidence_id,
+        stdout_sha256=run.stdout_sha256,
+        stderr_sha256=run.stderr_sha256,
+    )
+    if state == SUCCEEDED:
+        service.undo_succeeded(session, clock, run)
+
+
+def _perform(run: ActionRun, limit: int) -> Outcome:
+    timeout = service.timeout_of(run.definition)
+    if "argv" in run.rendered:
+        return runner.command_runner().run(list(run.rendered["argv"]), timeout, limit)
+    return runner.http_runner().send(dict(run.rendered["request"]), timeout, limit)
+
+
+def _finish(ctx: JobContext, run: ActionRun, state: str, **extra: Any) -> None:
+    run.state, run.finished_at = state, ctx.clock.now()
+    run.error = extra.get("error")
+    ctx.session.flush()
+    service.record(ctx.session, ctx.clock, run, state, "engine", **extra)
+
+
+def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
+    command = _command_text(run)
+    lines = [
+        f"action: {run.action_key} (run {run.id})",
+        f"command: {command}",
+        f"exit code: {outcome.exit_code}",
+        f"duration: {outcome.duration_ms} ms",
+        f"stdout sha256: {hashlib.sha256(outcome.stdout).hexdigest()}",
+        f"stderr sha256: {hashlib.sha256(outcome.stderr).hexdigest()}",
+    ]
+    if outcome.error:
+        lines.append(f"error: {outcome.error}")
+    if outcome.truncated:
+        lines.append("output truncated to the configured output_limit")
+    body = "\n".join(lines).encode() + b"\n--- stdout ---\n" + outcome.stdout
+    body += b"\n--- stderr ---\n" + outcome.stderr
+    incident = incidents.get_incident_by_id(ctx.session, run.incident_id)
+    item = evidence.add_evidence(
+        ctx.session,
+        ctx.clock,
+        incident,
+        kind="command",
+        name=f"action {run.action_key} run {run.id}",
+        content=body[: ctx.settings.evidence_max_bytes],
+        actor="engine",
+        max_bytes=ctx.settings.evidence_max_bytes,
+        command=command,
+    )
+    return item.id
+
+
+def _command_text(run: ActionRun) -> str:
+    if "argv" in run.rendered:
+        import shlex
+
+        return shlex.join(run.rendered["argv"])
+    request = run.rendered["request"]
+    return f"{request['method']} {request['url']}"

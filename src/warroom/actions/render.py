@@ -1,0 +1,127 @@
+"""Parameter validation and template rendering for actions.
+
+Every template is rendered on its own with Jinja2's sandbox and StrictUndefined, so one argv
+template is exactly one argument: a parameter value holding `; rm -rf /`, `$(id)` or a
+newline is passed as text inside that one argument and never reaches a shell. Values that
+could still change a program's meaning (a leading `-` read as an option, control characters)
+are refused by validation before anything is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from warroom.errors import Invalid
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+def check_template(template: str) -> None:
+    """ValueError if a template does not parse (used by config validation)."""
+    try:
+        _ENV.parse(template)
+    except TemplateError as exc:
+        raise ValueError(f"template {template!r} does not parse: {exc}") from exc
+
+
+def render(template: str, context: dict[str, Any], *, field: str) -> str:
+    """One template rendered to one string; a missing name is Invalid naming `field`."""
+    try:
+        return _ENV.from_string(template).render(context)
+    except TemplateError as exc:
+        raise Invalid(f"{field}: template {template!r} failed: {exc}", field=field) from exc
+
+
+def validate_params(declared: list[dict[str, Any]], given: dict[str, Any]) -> dict[str, Any]:
+    """The given parameters checked against their declarations, defaults filled in."""
+    known = {p["name"]: p for p in declared}
+    for name in given:
+        if name not in known:
+            raise Invalid(
+                f"unknown parameter {name!r} (known: {', '.join(known) or 'none'})",
+                field=f"params.{name}",
+            )
+    values: dict[str, Any] = {}
+    for name, spec in known.items():
+        if name in given:
+            values[name] = _check_value(spec, given[name])
+        elif spec.get("default") is not None:
+            values[name] = spec["default"]
+        elif spec.get("required", True):
+            raise Invalid(f"parameter {name!r} is required", field=f"params.{name}")
+    return values
+
+
+def _check_value(spec: dict[str, Any], value: Any) -> Any:
+    field = f"params.{spec['name']}"
+    kind = spec.get("type", "string")
+    if kind == "integer":
+        return _check_integer(spec, value, field)
+    if not isinstance(value, str):
+        raise Invalid(f"{spec['name']} must be text", field=field)
+    if kind == "enum":
+        if value not in (spec.get("values") or []):
+            allowed = ", ".join(spec.get("values") or [])
+            raise Invalid(f"{spec['name']} must be one of {allowed}", field=field)
+        return value
+    if not value or len(value) > int(spec.get("max_length", 200)):
+        raise Invalid(
+            f"{spec['name']} must be 1 to {spec.get('max_length', 200)} characters", field=field
+        )
+    if _CONTROL.search(value):
+        raise Invalid(f"{spec['name']} must not contain control characters", field=field)
+    if value.startswith("-") and not spec.get("allow_leading_dash", False):
+        raise Invalid(
+            f"{spec['name']} must not start with '-' (it would be an option)", field=field
+        )
+    pattern = spec.get("pattern")
+    if pattern is not None and re.fullmatch(pattern, value) is None:
+        raise Invalid(f"{spec['name']} must match {pattern}", field=field)
+    return value
+
+
+def _check_integer(spec: dict[str, Any], value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise Invalid(f"{spec['name']} must be an integer", field=field)
+    if isinstance(value, str):
+        if _INTEGER.fullmatch(value) is None:
+            raise Invalid(f"{spec['name']} must be an integer", field=field)
+        value = int(value)
+    low, high = spec.get("min"), spec.get("max")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise Invalid(f"{spec['name']} must be between {low} and {high}", field=field)
+    return int(value)
+
+
+def render_command(
+    definition: dict[str, Any], context: dict[str, Any], *, dry_run: bool
+) -> list[str] | None:
+    """The argv to run; None for a dry run of an action without a dry_run variant."""
+    argv = list(definition["argv"])
+    if dry_run:
+        variant = definition.get("dry_run")
+        if variant is None:
+            return None
+        argv = list(variant.get("argv") or argv) + list(variant.get("append") or [])
+    return [render(t, context, field=f"argv[{n}]") for n, t in enumerate(argv)]
+
+
+def render_http(definition: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """The HTTP request to send: method, url, headers and body, each rendered."""
+    http = definition["http"]
+    body = http.get("body")
+    return {
+        "method": http.get("method", "POST"),
+        "url": render(http["url"], context, field="http.url"),
+        "headers": {
+            k: render(v, context, field=f"http.headers.{k}")
+            for k, v in (http.get("headers") or {}).items()
+        },
+        "body": None if body is None else render(body, context, field="http.body"),
+    }

@@ -1,0 +1,149 @@
+"""Running one rendered action: a command (argv, no shell) or an HTTP request.
+
+Both sit behind small interfaces (`CommandRunner`, `HttpRunner`) so unit tests can swap in
+fakes; integration tests use these real ones against a fake `kubectl` on PATH and a local
+HTTP receiver. The process gets warroom's environment minus every WARROOM_* variable (the
+database URL and secret key are not the command's business), runs in its own session so a
+timeout kills it and everything it started, and writes its output to temporary files of which
+only the first `limit` bytes are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+
+@dataclass
+class Outcome:
+    """What happened: exit code (HTTP status for http), output, duration, and why it failed."""
+
+    exit_code: int | None
+    stdout: bytes
+    stderr: bytes
+    duration_ms: int
+    timed_out: bool = False
+    truncated: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.timed_out and self.exit_code == 0
+
+
+class CommandRunner(Protocol):
+    def run(self, argv: list[str], timeout_s: float, limit: int) -> Outcome: ...
+
+
+class HttpRunner(Protocol):
+    def send(self, request: dict[str, Any], timeout_s: float, limit: int) -> Outcome: ...
+
+
+def _child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("WARROOM_")}
+
+
+def _read_capped(handle: IO[bytes], limit: int) -> tuple[bytes, bool]:
+    handle.seek(0)
+    data = handle.read(limit + 1)
+    return data[:limit], len(data) > limit
+
+
+class SubprocessRunner:
+    """The real command runner: `subprocess.Popen(argv, shell=False)` with a hard timeout."""
+
+    def run(self, argv: list[str], timeout_s: float, limit: int) -> Outcome:
+        started = time.monotonic()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            try:
+                process = subprocess.Popen(  # an argv list, never a shell
+                    argv,
+                    shell=False,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    env=_child_env(),
+                    start_new_session=True,
+                )
+            except (OSError, ValueError) as exc:
+                return Outcome(None, b"", b"", _ms(started), error=f"could not start: {exc}")
+            timed_out = False
+            try:
+                code: int | None = process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(process)
+                process.wait()
+                code = None
+            stdout, cut_out = _read_capped(out, limit)
+            stderr, cut_err = _read_capped(err, limit)
+        error = f"timed out after {timeout_s:g}s; killed" if timed_out else None
+        return Outcome(
+            code, stdout, stderr, _ms(started), timed_out, cut_out or cut_err, error=error
+        )
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+class HttpxRunner:
+    """The real HTTP runner: one request with httpx; a 2xx answer is success."""
+
+    def send(self, request: dict[str, Any], timeout_s: float, limit: int) -> Outcome:
+        import httpx
+
+        started = time.monotonic()
+        try:
+            with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
+                answer = client.request(
+                    request["method"],
+                    request["url"],
+                    headers=request.get("headers") or {},
+                    content=(request.get("body") or "").encode() or None,
+                )
+        except httpx.TimeoutException:
+            return Outcome(None, b"", b"", _ms(started), timed_out=True, error="timed out")
+        except httpx.HTTPError as exc:
+            return Outcome(None, b"", b"", _ms(started), error=f"request failed: {exc}")
+        body = answer.content
+        status = answer.status_code
+        error = None if 200 <= status < 300 else f"answered HTTP {status}"
+        return Outcome(
+            0 if error is None else status,
+            body[:limit],
+            b"",
+            _ms(started),
+            truncated=len(body) > limit,
+            error=error,
+        )
+
+
+_command_runner: CommandRunner = SubprocessRunner()
+_http_runner: HttpRunner = HttpxRunner()
+
+
+def command_runner() -> CommandRunner:
+    return _command_runner
+
+
+def http_runner() -> HttpRunner:
+    return _http_runner
+
+
+def set_runners(command: CommandRunner | None = None, http: HttpRunner | None = None) -> None:
+    """Swap the runners (unit tests); None restores the real one."""
+    global _command_runner, _http_runner
+    _command_runner = command or SubprocessRunner()
+    _http_runner = http or HttpxRunner()

@@ -1,0 +1,364 @@
+"""Requesting, approving, reverting and listing action runs; the engine executes them.
+
+A run is requested on an incident (`action:run:requested`), waits for a second person's
+approval when the incident's severity requires it (lapsing after `approval_expiry`), and is
+queued for the engine (`actions.execute`), which runs it outside any transaction and stores
+its output as evidence. Nothing here makes an outbound call or commits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from warroom.actions import render
+from warroom.actions.models import (
+    AWAITING_APPROVAL,
+    COUNTED,
+    LAPSED,
+    PREVIEWED,
+    QUEUED,
+    SUCCEEDED,
+    ActionDefinition,
+    ActionRun,
+)
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.config.service import current_section
+from warroom.config.types import parse_duration
+from warroom.engine import service as engine
+from warroom.errors import Conflict, Forbidden, NotFound
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+
+EXECUTE_KIND = "actions.execute"
+LAPSE_KIND = "actions.lapse"
+DEFAULT_EXPIRY = timedelta(hours=1)
+SWITCHED_OFF = "actions are switched off (WARROOM_ACTIONS=off or action_settings.enabled: false)"
+
+
+def action_settings(session: Session) -> dict[str, Any]:
+    """The applied `action_settings` section ({} when none is configured)."""
+    found = current_section(session, "action_settings")
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def enabled(session: Session, switch: bool) -> bool:
+    """Whether actions may run: the process setting and the config flag must both allow it."""
+    return switch and bool(action_settings(session).get("enabled", True))
+
+
+def output_limit(session: Session) -> int:
+    """Bytes of stdout and of stderr kept per run."""
+    return int(action_settings(session).get("output_limit") or 65536)
+
+
+def timeout_of(definition: dict[str, Any]) -> float:
+    """An action's timeout in seconds."""
+    return parse_duration(definition.get("timeout") or "30s").total_seconds()
+
+
+def _expiry(session: Session) -> timedelta:
+    value = action_settings(session).get("approval_expiry")
+    return DEFAULT_EXPIRY if value is None else parse_duration(value)
+
+
+def list_definitions(session: Session) -> list[ActionDefinition]:
+    """Every active action definition, by key."""
+    query = select(ActionDefinition).where(ActionDefinition.active.is_(True))
+    return list(session.scalars(query.order_by(ActionDefinition.key)))
+
+
+def get_definition(session: Session, key: str) -> ActionDefinition:
+    """One active action definition, or NotFound naming the field `action`."""
+    row = session.scalar(select(ActionDefinition).where(ActionDefinition.key == key))
+    if row is None or not row.active:
+        raise NotFound(f"no action {key!r}", field="action")
+    return row
+
+
+def get_run(session: Session, run_id: int) -> ActionRun:
+    """One run, or NotFound."""
+    run = session.get(ActionRun, run_id)
+    if run is None:
+        raise NotFound(f"no action run {run_id}", field="run")
+    return run
+
+
+def list_runs(session: Session, incident_id: int | None = None) -> list[ActionRun]:
+    """Runs, newest first, of one incident or of all."""
+    query = select(ActionRun).order_by(ActionRun.id.desc()).limit(500)
+    if incident_id is not None:
+        query = query.where(ActionRun.incident_id == incident_id)
+    return list(session.scalars(query))
+
+
+def active_mitigations(session: Session, incident_id: int) -> list[ActionRun]:
+    """Reversible runs that succeeded on this incident and are not reverted yet."""
+    query = select(ActionRun).where(
+        ActionRun.incident_id == incident_id,
+        ActionRun.state == SUCCEEDED,
+        ActionRun.dry_run.is_(False),
+        ActionRun.reversible.is_(True),
+        ActionRun.undo_of_id.is_(None),
+        ActionRun.reverted_at.is_(None),
+    )
+    return list(session.scalars(query.order_by(ActionRun.id)))
+
+
+def _context(incident: Incident, params: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+    incident_view = {"number": incident.number, "ref": incident.ref, "severity": incident.severity}
+    return {**params, "params": params, "incident": incident_view, "dry_run": dry_run}
+
+
+def _check_limits(
+    session: Session, clock: Clock, definition: dict[str, Any], key: str, incident_id: int
+) -> None:
+    limits = definition.get("limits") or {}
+    counted = select(func.count(ActionRun.id)).where(
+        ActionRun.action_key == key, ActionRun.dry_run.is_(False), ActionRun.state.in_(COUNTED)
+    )
+    per_incident = limits.get("per_incident")
+    if per_incident is not None:
+        used = session.scalar(counted.where(ActionRun.incident_id == incident_id)) or 0
+        if used >= per_incident:
+            raise Conflict(
+                f"{key} already ran {used} times on this incident (limit {per_incident})",
+                field="action",
+            )
+    per_day = limits.get("per_day")
+    if per_day is not None:
+        since = clock.now() - timedelta(days=1)
+        used = session.scalar(counted.where(ActionRun.requested_at > since)) or 0
+        if used >= per_day:
+            raise Conflict(
+                f"{key} already ran {used} times in the last 24 hours (limit {per_day})",
+                field="action",
+            )
+
+
+def _rendered(definition: dict[str, Any], context: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+    """The argv or HTTP request; `preview: true` when a dry run only shows what would run."""
+    if definition["kind"] == "command":
+        argv = render.render_command(definition, context, dry_run=dry_run)
+        if argv is None:
+            return {
+                "argv": render.render_command(definition, context, dry_run=False),
+                "preview": True,
+            }
+        return {"argv": argv}
+    request = render.render_http(definition, context)
+    return {"request": request, "preview": True} if dry_run else {"request": request}
+
+
+def public_view(run: ActionRun) -> dict[str, Any]:
+    """What the timeline and the API show of a rendered run: header values left out."""
+    rendered = dict(run.rendered)
+    request = rendered.get("request")
+    if isinstance(request, dict):
+        rendered["request"] = {**request, "headers": sorted(request.get("headers") or {})}
+    return rendered
+
+
+def request_run(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    action: str,
+    params: dict[str, Any],
+    actor: str,
+    switch: bool,
+    dry_run: bool = False,
+    undo_of: ActionRun | None = None,
+) -> ActionRun:
+    """Validate, render and record a run; queue it, or hold it for approval."""
+    if not enabled(session, switch):
+        raise Conflict(SWITCHED_OFF, field="action")
+    row = get_definition(session, action)
+    definition = dict(row.definition)
+    values = render.validate_params(definition.get("params") or [], params)
+    if undo_of is None and incident.status in ("resolved", "closed"):
+        raise Conflict(f"{incident.ref} is {incident.status}", field="incident")
+    incidents.lock_by_id(session, incident.id)
+    if not dry_run:
+        _check_limits(session, clock, definition, action, incident.id)
+    rendered = _rendered(definition, _context(incident, values, dry_run), dry_run)
+    needs_approval = not dry_run and incident.severity in (definition.get("approval") or [])
+    now = clock.now()
+    run = ActionRun(
+        incident_id=incident.id,
+        action_key=action,
+        title=row.title,
+        definition=definition,
+        params=values,
+        rendered=rendered,
+        dry_run=dry_run,
+        reversible=bool(definition.get("reversible", True)),
+        state=QUEUED,
+        needs_approval=needs_approval,
+        requested_by=actor,
+        requested_at=now,
+        undo_of_id=None if undo_of is None else undo_of.id,
+    )
+    if rendered.get("preview"):
+        run.state, run.finished_at = PREVIEWED, now
+    elif needs_approval:
+        run.state, run.expires_at = AWAITING_APPROVAL, now + _expiry(session)
+    session.add(run)
+    session.flush()
+    record(session, clock, run, "requested", actor, warning=_warning(run))
+    if run.state == QUEUED:
+        _queue(session, clock, run)
+    elif run.state == AWAITING_APPROVAL:
+        assert run.expires_at is not None
+        engine.enqueue(
+            session,
+            clock,
+            LAPSE_KIND,
+            {"run_id": run.id},
+            run_at=run.expires_at,
+            dedup_key=_lapse_key(run.id),
+            incident_id=incident.id,
+            max_attempts=3,
+        )
+    return run
+
+
+def _warning(run: ActionRun) -> str | None:
+    if run.reversible or run.undo_of_id is not None:
+        return None
+    return f"{run.action_key} is not reversible: there is no undo"
+
+
+def _lapse_key(run_id: int) -> str:
+    return f"action-lapse:{run_id}"
+
+
+def _queue(session: Session, clock: Clock, run: ActionRun) -> None:
+    # One attempt: a mitigation is never repeated behind the responders' backs.
+    engine.enqueue(
+        session,
+        clock,
+        EXECUTE_KIND,
+        {"run_id": run.id},
+        incident_id=run.incident_id,
+        max_attempts=1,
+    )
+
+
+def record(
+    session: Session, clock: Clock, run: ActionRun, what: str, actor: str, **extra: Any
+) -> None:
+    payload: dict[str, Any] = {
+        "run_id": run.id,
+        "action": run.action_key,
+        "params": run.params,
+        "dry_run": run.dry_run,
+        "state": run.state,
+        **public_view(run),
+    }
+    if run.undo_of_id is not None:
+        payload["undo_of"] = run.undo_of_id
+    payload.update({k: v for k, v in extra.items() if v is not None})
+    timeline.record(
+        session,
+        clock,
+        incident_id=run.incident_id,
+        kind=f"action:run:{what}",
+        actor=actor,
+        payload=payload,
+    )
+
+
+def approve(session: Session, clock: Clock, run_id: int, *, actor: str, switch: bool) -> ActionRun:
+    """A second person approves a held run, which is then queued for the engine."""
+    if not enabled(session, switch):
+        raise Conflict(SWITCHED_OFF, field="action")
+    run = get_run(session, run_id)
+    incidents.lock_by_id(session, run.incident_id)
+    session.refresh(run)
+    if run.state != AWAITING_APPROVAL:
+        raise Conflict(f"run {run.id} is {run.state}, not awaiting approval", field="run")
+    if actor.lower() == run.requested_by.lower():
+        raise Forbidden(
+            "two-person rule: the requester cannot approve their own run", field="approver"
+        )
+    assert run.expires_at is not None
+    if clock.now() >= run.expires_at:
+        lapse(session, clock, run.id)
+        raise Conflict(f"run {run.id} lapsed at {run.expires_at.isoformat()}", field="run")
+    run.state, run.approved_by, run.approved_at = QUEUED, actor, clock.now()
+    session.flush()
+    engine.cancel(session, dedup_key=_lapse_key(run.id), clock=clock)
+    record(session, clock, run, "approved", actor)
+    _queue(session, clock, run)
+    return run
+
+
+def lapse(session: Session, clock: Clock, run_id: int) -> bool:
+    """Mark a run still awaiting approval past its expiry as lapsed; True if it was."""
+    run = session.get(ActionRun, run_id)
+    if run is None or run.state != AWAITING_APPROVAL or run.expires_at is None:
+        return False
+    if clock.now() < run.expires_at:
+        return False
+    run.state, run.finished_at = LAPSED, clock.now()
+    session.flush()
+    record(session, clock, run, "lapsed", "engine")
+    return True
+
+
+def revert(session: Session, clock: Clock, run_id: int, *, actor: str, switch: bool) -> ActionRun:
+    """Request the undo action of a succeeded run, with its parameters mapped."""
+    run = get_run(session, run_id)
+    if run.state != SUCCEEDED or run.dry_run:
+        raise Conflict(
+            f"run {run.id} is {'a dry run' if run.dry_run else run.state}; "
+            "only a succeeded run can be reverted",
+            field="run",
+        )
+    if run.reverted_at is not None:
+        raise Conflict(f"run {run.id} is already reverted", field="run")
+    undo = run.definition.get("undo")
+    if not run.reversible or not undo:
+        raise Conflict(f"{run.action_key} is not reversible", field="run")
+    pending = session.scalar(
+        select(ActionRun.id).where(
+            ActionRun.undo_of_id == run.id,
+            ActionRun.state.in_((AWAITING_APPROVAL, QUEUED, "running")),
+        )
+    )
+    if pending is not None:
+        raise Conflict(f"run {run.id} is already being reverted by run {pending}", field="run")
+    incident = incidents.get_incident_by_id(session, run.incident_id)
+    context = _context(incident, dict(run.params), False)
+    mapped = {
+        name: render.render(template, context, field=f"undo.params.{name}")
+        for name, template in (undo.get("params") or {}).items()
+    }
+    return request_run(
+        session,
+        clock,
+        incident,
+        action=str(undo["action"]),
+        params=mapped,
+        actor=actor,
+        switch=switch,
+        undo_of=run,
+    )
+
+
+def undo_succeeded(session: Session, clock: Clock, undo_run: ActionRun) -> None:
+    """The run an undo run reverted is no longer an active mitigation."""
+    if undo_run.undo_of_id is None:
+        return
+    original = session.get(ActionRun, undo_run.undo_of_id)
+    if original is None or original.reverted_at is not None:
+        return
+    original.reverted_at, original.reverted_by_run_id = clock.now(), undo_run.id
+    session.flush()
+    record(session, clock, original, "reverted", undo_run.requested_by, undo_run=undo_run.id)

@@ -1,0 +1,145 @@
+"""`warroom action run|approve|revert|list|show|catalog`: mitigations run by the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+
+action_app = typer.Typer(help="Actions: audited, approved, reversible mitigations and controls")
+
+_COLUMNS = [
+    ("id", "Run"),
+    ("incident", "Incident"),
+    ("action", "Action"),
+    ("state", "State"),
+    ("requested_by", "Requested by"),
+    ("when", "Requested"),
+    ("note", "Note"),
+]
+
+
+def _api() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            fail(f"--param {pair!r}: write name=value")
+        found[name] = value
+    return found
+
+
+def _note(run: dict[str, Any]) -> str:
+    parts = []
+    if run.get("dry_run"):
+        parts.append("dry run")
+    if run.get("warning"):
+        parts.append(f"WARNING {run['warning']}")
+    if run.get("reverted_at"):
+        parts.append(f"reverted by run {run['reverted_by_run']}")
+    if run.get("undo_of"):
+        parts.append(f"reverts run {run['undo_of']}")
+    if run.get("exit_code") is not None:
+        parts.append(f"exit {run['exit_code']}")
+    if run.get("error"):
+        parts.append(str(run["error"]))
+    return "; ".join(parts)
+
+
+def describe(run: dict[str, Any]) -> str:
+    """One line for a run."""
+    note = _note(run)
+    return f"run {run['id']} {run['action']} {run['state']}" + (f" ({note})" if note else "")
+
+
+@action_app.command("run")
+def run_action(
+    action: str = typer.Argument(..., help="The action id (see `warroom action catalog`)"),
+    incident: int = typer.Option(..., "--incident", "-i", help="Incident number"),
+    param: list[str] = typer.Option([], "--param", "-p", help="name=value, repeatable"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Its dry-run variant, or a preview"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Request a run; the engine runs it (after a second person's approval if required)."""
+    body = {"action": action, "params": _params(param), "dry_run": dry_run}
+    with api_errors():
+        result = _api().post(f"/api/v1/incidents/{incident}/actions", json=body)
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(describe(result))
+    if result["state"] == "awaiting_approval":
+        typer.echo(
+            f"needs approval by someone else before {fmt_time(result['expires_at'])}: "
+            f"warroom action approve {result['id']}"
+        )
+
+
+@action_app.command("approve")
+def approve(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Approve someone else's run; it is then queued for the engine."""
+    with api_errors():
+        result = _api().post(f"/api/v1/actions/runs/{run}/approve")
+    print_json(result) if as_json else typer.echo(describe(result))
+
+
+@action_app.command("revert")
+def revert(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Run the undo action of a succeeded run, with its parameters mapped."""
+    with api_errors():
+        result = _api().post(f"/api/v1/actions/runs/{run}/revert")
+    print_json(result) if as_json else typer.echo(describe(result))
+
+
+@action_app.command("show")
+def show(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """One run: what it rendered, its state, exit code and evidence."""
+    with api_errors():
+        result = _api().get(f"/api/v1/actions/runs/{run}")
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(describe(result))
+    for key in ("rendered", "params", "evidence_id", "stdout_sha256", "stderr_sha256"):
+        typer.echo(f"  {key}: {result[key]}")
+
+
+@action_app.command("list")
+def list_runs(
+    incident: int = typer.Option(None, "--incident", "-i", help="Only this incident's runs"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Action runs, newest first."""
+    path = "/api/v1/actions/runs" if incident is None else f"/api/v1/incidents/{incident}/actions"
+    with api_errors():
+        runs = _api().get(path)
+    if as_json:
+        print_json(runs)
+        return
+    rows = [
+        {**r, "incident": r["incident_id"], "when": fmt_time(r["requested_at"]), "note": _note(r)}
+        for r in runs
+    ]
+    print_table(rows, _COLUMNS)
+
+
+@action_app.command("catalog")
+def catalog(as_json: bool = JsonOption) -> None:
+    """The configured actions, their parameters and whether they can be undone."""
+    with api_errors():
+        actions = _api().get("/api/v1/actions")
+    if as_json:
+        print_json(actions)
+        return
+    for a in actions:
+        undo = f"undo: {a['undo']}" if a["undo"] else "WARNING not reversible"
+        names = ", ".join(p["name"] for p in a["params"]) or "no parameters"
+        typer.echo(f"{a['id']} ({a['kind']}): {a['title']} [{names}; {undo}]")
