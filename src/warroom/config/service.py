@@ -109,7 +109,8 @@ def apply_document(
     result.lockouts = guard.lockouts(session, plan, admins_before, applier)
     if result.lockouts and not dry_run and not force:
         raise Conflict(
-            "refused: " + "; ".join(result.lockouts) + " (apply with force to do it anyway)",
+            "refused: " + "; ".join(result.lockouts) + " (to do it anyway: `config apply "
+            '--force`, or "force": true over the API)',
             field="force",
         )
     latest = _latest(session)
