@@ -213,6 +213,9 @@ def part_timers(url: str, db_kind: str, quick: bool) -> None:
         rss = peak_rss_mb(proc.pid)
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
+        if _remaining(url, ids):
+            tail = (Path(tmp) / "worker.log").read_text(errors="replace")[-3000:]
+            log(f"the worker left timers undone; its log ends:\n{tail}")
     samples, not_run = outcome(url, ids)
     lateness_ms = [late * 1000 for _, late in samples]
     by_kind = sorted({kind for kind, _ in samples})
