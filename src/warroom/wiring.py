@@ -28,6 +28,7 @@ from warroom.catalog import config as catalog_config
 from warroom.comms import api as comms_api
 from warroom.comms import cadence as comms_cadence
 from warroom.comms import config as comms_config
+from warroom.comms import paging_text as comms_paging_text
 from warroom.config import api as config_api
 from warroom.config import registry as config_registry
 from warroom.engine import api as engine_api
@@ -48,6 +49,7 @@ from warroom.paging import api_reach as paging_reach_api
 from warroom.paging import config as paging_config
 from warroom.paging import failover as paging_failover
 from warroom.paging import handlers as paging_handlers
+from warroom.paging import pager as paging_pager
 from warroom.paging import runtime as paging_runtime
 from warroom.statuspage import api as statuspage_api
 from warroom.statuspage import config as statuspage_config
@@ -133,6 +135,8 @@ def install() -> None:
         for module in SUBSCRIBERS:
             for pattern, handler in module.SUBSCRIPTIONS:
                 events.subscribe(pattern, handler)
+        # Pages read their text from the comms domain's `page` template.
+        paging_pager.PAGE_TEXT = comms_paging_text.page_text
         _installed = True
 
 

@@ -9,6 +9,7 @@ acknowledged incident stops escalation pages; a resolved one stops every page).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,19 +58,27 @@ def contact_url(contact: ContactMethod, smtp_url: str | None = None) -> str:
     return f"{base}{joiner}to={contact.address}"
 
 
+# The text of a page above its links: the comms domain's `page` template, set by the
+# composition root (warroom.wiring); None: a plain text.
+PAGE_TEXT: Callable[[Incident, str], str] | None = None
+
+
 def compose(
     settings: Settings, clock: Clock, incident: Incident, user: User | None, context: str
 ) -> tuple[str, str]:
     """Title and body of a page, with signed ack and resolve links for this person."""
     title = f"[{incident.severity}] {incident.ref}: {incident.title}"
     base = settings.public_url.rstrip("/")
-    lines = [context, ""]
-    lines.append(f"{incident.ref} · severity {incident.severity} · status {incident.status}")
-    if incident.service_keys:
-        lines.append("Services: " + ", ".join(incident.service_keys))
-    if incident.summary:
-        lines += ["", incident.summary]
-    lines.append("")
+    if PAGE_TEXT is not None:
+        lines = [PAGE_TEXT(incident, context).rstrip("\n"), ""]
+    else:
+        lines = [context, ""]
+        lines.append(f"{incident.ref} · severity {incident.severity} · status {incident.status}")
+        if incident.service_keys:
+            lines.append("Services: " + ", ".join(incident.service_keys))
+        if incident.summary:
+            lines += ["", incident.summary]
+        lines.append("")
     if settings.secret_key:
         for purpose, label in (("ack", "Acknowledge"), ("resolve", "Resolve")):
             token = links.make_token(
