@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
-from warroom.openapi import API_ERRORS
+from warroom.openapi import API_ERRORS, IncidentNumberPath
 from warroom.statuspage import maintenance, service, subscribers
 from warroom.statuspage.schemas import (
     ComponentStatusIn,
@@ -33,7 +33,9 @@ def publish(
 
 
 @router.delete("/incidents/{number}", status_code=204)
-def unpublish(number: int, principal: Responder, session: SessionDep, clock: ClockDep) -> None:
+def unpublish(
+    number: IncidentNumberPath, principal: Responder, session: SessionDep, clock: ClockDep
+) -> None:
     service.unpublish(session, clock, number, actor=principal.actor)
     session.commit()
 

@@ -7,13 +7,17 @@ Only published incidents appear, with their public name, components and public u
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep, SettingsDep
-from warroom.errors import NotFound
+from warroom.errors import Invalid, NotFound
+from warroom.settings import Settings
 from warroom.statuspage import maintenance, service, subscribers, view
 
 router = APIRouter(prefix="/status", tags=["status page"])
@@ -103,17 +107,30 @@ def _message(settings: Any, session: Any, text: str, action: str = "", button: s
 
 
 @router.post("/subscribers", response_class=HTMLResponse)
-def subscribe(
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    email: Annotated[str, Form(max_length=320)],
-    components: Annotated[list[str] | None, Form()] = None,
+async def subscribe(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
-    subscribers.subscribe_email(session, clock, settings, email, components or [])
-    session.commit()
+    """Subscribe an e-mail address (an HTML form post or JSON {email, components})."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        data: Any = await request.json()
+        data = data if isinstance(data, dict) else {}
+        email, wanted = data.get("email"), data.get("components")
+    else:
+        form = await request.form()
+        email, wanted = form.get("email"), form.getlist("components")
+    if not isinstance(email, str):
+        raise Invalid("an e-mail address is needed", field="email")
+    chosen = [str(c) for c in wanted] if isinstance(wanted, list) else []
+    await run_in_threadpool(_subscribe, session, clock, settings, email, chosen)
     text = "Check your mailbox: the subscription starts when you follow the confirm link."
     return HTMLResponse(_message(settings, session, text), status_code=202)
+
+
+def _subscribe(
+    session: Session, clock: Clock, settings: Settings, email: str, components: list[str]
+) -> None:
+    subscribers.subscribe_email(session, clock, settings, email, components)
+    session.commit()
 
 
 def _token_page(settings: Any, session: Any, action: str, token: str) -> HTMLResponse:
@@ -124,9 +141,15 @@ def _token_page(settings: Any, session: Any, action: str, token: str) -> HTMLRes
 
 
 @router.get("/subscribers/{action}/{token}", response_class=HTMLResponse)
-def token_form(action: str, token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def token_form(
+    action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> HTMLResponse:
     if action not in ("confirm", "unsubscribe"):
         raise NotFound("no such page", field="action")
+    try:
+        subscribers.read_token(settings.secret_key, token, action, int(clock.now().timestamp()))
+    except subscribers.TokenError as exc:
+        raise NotFound(str(exc), field="token") from exc
     return _token_page(settings, session, action, token)
 
 

@@ -1,19 +1,17 @@
-"""Public status updates of an incident, read from the comms domain when it is installed.
+"""Public status updates of an incident, read from the comms domain.
 
-The comms domain stores every status update with its public text; only that public text (and
-its state and time) is read here. Until comms exists the page shows the public message given
-when the incident was published, and nothing else.
+The comms domain stores every status update with its internal and public text; only the public
+text (with its state and time) is read here, never the internal one.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
-from typing import Any
 
 from sqlalchemy.orm import Session
+
+from warroom.comms import service as comms
 
 PUBLIC_STATES = ("investigating", "identified", "monitoring", "resolved")
 
@@ -26,42 +24,15 @@ class PublicUpdate:
     created_at: datetime
 
 
-def _comms() -> ModuleType | None:
-    try:
-        return importlib.import_module("warroom.comms.service")
-    except ImportError:
-        return None
-
-
-def _text(update: Any) -> str:
-    for name in ("public_text", "public", "public_body"):
-        value = getattr(update, name, None)
-        if isinstance(value, str):
-            return value.strip()
-    return ""
-
-
 def public_updates(session: Session, incident_id: int) -> list[PublicUpdate]:
     """The incident's status updates that carry public text, oldest first."""
-    comms = _comms()
-    reader = getattr(comms, "public_updates", None) if comms is not None else None
-    if reader is None:
-        return []
-    found: list[PublicUpdate] = []
-    for update in reader(session, incident_id):
-        body = _text(update)
-        if not body:
-            continue
-        state = str(getattr(update, "state", "") or "investigating")
-        created = getattr(update, "created_at", None) or getattr(update, "posted_at", None)
-        if not isinstance(created, datetime):
-            continue
-        found.append(
-            PublicUpdate(
-                id=f"u{getattr(update, 'id', len(found))}",
-                status=state if state in PUBLIC_STATES else "investigating",
-                body=body,
-                created_at=created,
-            )
+    return [
+        PublicUpdate(
+            id=f"u{update.id}",
+            status=update.state if update.state in PUBLIC_STATES else "investigating",
+            body=(update.public_text or "").strip(),
+            created_at=update.created_at,
         )
-    return sorted(found, key=lambda u: u.created_at)
+        for update in comms.public_updates(session, incident_id)
+        if (update.public_text or "").strip()
+    ]

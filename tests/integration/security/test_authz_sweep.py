@@ -57,6 +57,7 @@ class Declared:
 
 INTEGRATION = Declared("the integration's own secret (header, basic auth, HMAC or routing_key)")
 CAPABILITY = Declared("a signed capability token in the path")
+STATUS_PAGE = Declared("none: the public status page", public=True)
 SELF_AUTHENTICATED: dict[tuple[str, str], Declared] = {
     ("GET", "/healthz"): Declared("none: a health check", public=True),
     ("POST", "/api/v1/intake/alertmanager"): INTEGRATION,
@@ -77,6 +78,19 @@ SELF_AUTHENTICATED: dict[tuple[str, str], Declared] = {
     ("GET", "/p/{token}"): CAPABILITY,
     ("POST", "/p/{token}"): CAPABILITY,
     ("GET", "/metrics"): Declared("WARROOM_METRICS_TOKEN", "viewer"),
+    ("GET", "/status"): STATUS_PAGE,
+    ("GET", "/status/history"): STATUS_PAGE,
+    ("GET", "/status/feed.atom"): STATUS_PAGE,
+    ("GET", "/status/api/v2/summary.json"): STATUS_PAGE,
+    ("GET", "/status/api/v2/status.json"): STATUS_PAGE,
+    ("GET", "/status/api/v2/components.json"): STATUS_PAGE,
+    ("GET", "/status/api/v2/incidents.json"): STATUS_PAGE,
+    ("GET", "/status/api/v2/incidents/unresolved.json"): STATUS_PAGE,
+    ("GET", "/status/api/v2/scheduled-maintenances.json"): STATUS_PAGE,
+    ("GET", "/status/incidents/{status_id}"): Declared("none: a published incident's public id"),
+    ("POST", "/status/subscribers"): Declared("none: e-mail double opt-in", public=True),
+    ("GET", "/status/subscribers/{action}/{token}"): CAPABILITY,
+    ("POST", "/status/subscribers/{action}/{token}"): CAPABILITY,
 }
 REFUSED = {401, 403, 404, 410}
 # Well-formed payloads for the routes that read their credential or their body first, so that
@@ -93,6 +107,7 @@ BODIES: dict[str, object] = {
     "/v2/enqueue": {"routing_key": "R" * 32, "event_action": "trigger", "payload": _PD},
     "/v2/change/enqueue": {"routing_key": "R" * 32, "payload": {"summary": "Sweep"}},
     "/v2/alerts": {"message": "Sweep"},
+    "/status/subscribers": {"email": "sweep@example.com"},
 }  # fmt: skip
 
 

@@ -31,6 +31,10 @@ def _publish(client: TestClient, headers: dict[str, str], number: int, **body: A
     return answer.json()
 
 
+def _statuses(client: TestClient) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in client.get(f"{V2}/components.json").json()["components"]}
+
+
 def _assert_incident(item: dict[str, Any]) -> None:
     assert set(item) >= INCIDENT_FIELDS
     assert item["status"] in ("investigating", "identified", "monitoring", "resolved", "postmortem")
@@ -141,11 +145,11 @@ def test_admin_overrides_a_component_and_clears_it(
     assert client.put("/api/v1/status/components/nope", json=body,
                       headers=admin_headers).status_code == 404  # fmt: skip
     assert client.put(url, json=body, headers=admin_headers).status_code == 204
-    status = {c["id"]: c["status"] for c in client.get(f"{V2}/components.json").json()["components"]}
+    status = _statuses(client)
     assert status["db"] == "partial_outage"
     assert client.get(f"{V2}/status.json").json()["status"]["indicator"] == "major"
     assert client.put(url, json={"status": None}, headers=admin_headers).status_code == 204
-    status = {c["id"]: c["status"] for c in client.get(f"{V2}/components.json").json()["components"]}
+    status = _statuses(client)
     assert status["db"] == "operational"
 
 
