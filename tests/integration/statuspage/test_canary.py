@@ -5,17 +5,14 @@ published incident is looked for in every public route, the feed and every subsc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import MakeToken
-from tests.integration.notify.receivers import HttpReceiver, Mailbox, http_receiver, smtp_server
+from tests.integration.notify.receivers import HttpReceiver, Mailbox
+from tests.integration.statuspage.conftest import drain, mail_text
 from tests.integration.statuspage.page import CONFIG, apply
-from warroom.app import create_app
 from warroom.audit import service as timeline
 from warroom.auth import service as auth_service
 from warroom.clock import FakeClock
@@ -29,36 +26,6 @@ from warroom.statuspage import public
 
 CANARY = "zq-canary-7f3a"
 PUBLIC = ("Checkout is slow for some customers", "We found the cause", "Fixed for everyone")
-
-
-def _mail_body(mail: object) -> str:
-    text = str(mail).replace("=\r\n", "").replace("=\n", "").replace("\r\n", "\n")
-    return text
-
-
-@pytest.fixture
-def receivers() -> Iterator[tuple[Mailbox, HttpReceiver]]:
-    with smtp_server() as box, http_receiver() as hooks:
-        yield box, hooks
-
-
-@pytest.fixture
-def world(
-    db: Database, clock: FakeClock, tmp_path: Path, receivers: tuple[Mailbox, HttpReceiver]
-) -> Iterator[tuple[TestClient, Worker, Settings]]:
-    box, _ = receivers
-    smtp = f"mailto://127.0.0.1:{box.port}?from=status@corp.test&mode=insecure"
-    settings = Settings(database_url=db.url, secret_key="canary-secret", data_dir=tmp_path,
-                        smtp_url=smtp, public_url="http://status.test")  # fmt: skip
-    app = create_app(settings, db=db, clock=clock)
-    with TestClient(app) as client:
-        yield client, Worker(db, clock, settings, "canary"), settings
-
-
-def _drain(worker: Worker, clock: FakeClock) -> None:
-    for _ in range(4):
-        worker.run_once()
-        clock.advance(seconds=10)
 
 
 def _plant(db: Database, clock: FakeClock, client: TestClient, token: str) -> int:
@@ -75,7 +42,7 @@ def _plant(db: Database, clock: FakeClock, client: TestClient, token: str) -> in
         [incident] = incidents.list_incidents(session)[0]
         incidents.update_details(session, clock, incident, actor="ic@corp.test",
                                  summary=f"summary {CANARY}", tags=[CANARY],
-                                 impact={"scope": f"impact {CANARY}", "affected": [CANARY]})  # fmt: skip
+                                 impact={"scope": CANARY, "affected": [CANARY]})  # fmt: skip
         incidents.add_note(session, clock, incident, text=f"note {CANARY}", actor="ic@corp.test")
         incidents.add_hypothesis(session, clock, incident, text=f"hypothesis {CANARY}",
                                  actor="ic@corp.test")  # fmt: skip
@@ -94,9 +61,9 @@ def _subscribe(client: TestClient, box: Mailbox, worker: Worker, clock: FakeCloc
     """An e-mail subscriber through the double opt-in; the confirm link it followed."""
     answer = client.post("/status/subscribers", data={"email": "reader@example.com"})
     assert answer.status_code == 202
-    _drain(worker, clock)
+    drain(worker, clock)
     [mail] = box.messages
-    link = re.search(r"http://status\.test(/status/subscribers/confirm/\S+)", _mail_body(mail))
+    link = re.search(r"http://status\.test(/status/subscribers/confirm/\S+)", mail_text(mail))
     assert link is not None
     assert client.get(link.group(1)).status_code == 200  # a scanner's GET changes nothing
     assert client.post(link.group(1)).status_code == 200
@@ -126,11 +93,11 @@ def test_no_internal_field_reaches_a_public_surface(
             "message": PUBLIC[0]}  # fmt: skip
     assert client.post("/api/v1/status/incidents", json=body,
                        headers=admin_headers).status_code == 201  # fmt: skip
-    for state, public in (("identified", PUBLIC[1]), ("resolved", PUBLIC[2])):
+    for state, text in (("identified", PUBLIC[1]), ("resolved", PUBLIC[2])):
         clock.advance(minutes=10)
         with db.session() as session:
             comms.post_update(session, clock, number=number, state=state,
-                              internal=f"internal {CANARY}", public=public,
+                              internal=f"internal {CANARY}", public=text,
                               actor="ic@corp.test")  # fmt: skip
     with db.session() as session:
         incident = incidents.get_incident(session, number)
@@ -141,9 +108,9 @@ def test_no_internal_field_reaches_a_public_surface(
               "scheduled_until": (start + timedelta(hours=1)).isoformat()}  # fmt: skip
     assert client.post("/api/v1/status/maintenances", json=window,
                        headers=admin_headers).status_code == 201  # fmt: skip
-    _drain(worker, clock)
+    drain(worker, clock)
     clock.advance(hours=2, minutes=1)
-    _drain(worker, clock)
+    drain(worker, clock)
 
     surfaces = {path: client.get(path).text for path in _public_routes()}
     assert len(surfaces) == 10
@@ -151,7 +118,7 @@ def test_no_internal_field_reaches_a_public_surface(
     for text in PUBLIC:
         assert text in surfaces["/status/api/v2/incidents.json"]
         assert text in surfaces["/status/feed.atom"]
-    mails = [_mail_body(m) for m in box.messages]
+    mails = [mail_text(m) for m in box.messages]
     posts = [r.body.decode() for r in hooks.to("/status-hook")]
     # Subscribers heard of the publication, both public updates and the maintenance steps.
     assert sum(PUBLIC[0] in m for m in mails) == 1 and sum(PUBLIC[2] in p for p in posts) == 1
