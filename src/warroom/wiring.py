@@ -42,23 +42,23 @@ from warroom.incidents import api as incidents_api
 from warroom.incidents import service as incidents_service
 from warroom.intake import api as intake_api
 from warroom.intake import config as intake_config
-from warroom.notify import api as notify_api
 from warroom.notify import delivery as notify_delivery
 from warroom.paging import api as paging_api
+from warroom.paging import api_notifications as paging_api_notifications
 from warroom.paging import api_reach as paging_reach_api
 from warroom.paging import config as paging_config
 from warroom.paging import failover as paging_failover
 from warroom.paging import handlers as paging_handlers
 from warroom.paging import pager as paging_pager
 from warroom.paging import runtime as paging_runtime
+from warroom.runbooks import api as runbooks_api
+from warroom.runbooks import config as runbooks_config
+from warroom.runbooks import reactions as runbooks_reactions
 from warroom.statuspage import api as statuspage_api
 from warroom.statuspage import config as statuspage_config
 from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
-from warroom.runbooks import api as runbooks_api
-from warroom.runbooks import config as runbooks_config
-from warroom.runbooks import reactions as runbooks_reactions
 
 # HTTP routes, in match order: intake first, it is the hot path.
 ROUTERS: tuple[ModuleType, ...] = (
@@ -69,7 +69,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     incidents_api,
     evidence_api,
     engine_api,
-    notify_api,
+    paging_api_notifications,
     heartbeats_api,
     paging_api,
     paging_reach_api,

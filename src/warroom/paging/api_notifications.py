@@ -1,4 +1,8 @@
-"""Routes to see what was sent to whom: the notification outbox."""
+"""Routes to see what was sent to whom: the notification outbox, as people may see it.
+
+They live with paging, above both the outbox (`warroom.notify`) and incidents, because what a
+caller may see depends on incident privacy; the outbox itself knows nothing of incidents.
+"""
 
 from __future__ import annotations
 
