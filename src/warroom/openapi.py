@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +23,37 @@ MAX_BIG_ID = 2**63 - 1
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
 BigIdPath = Annotated[int, Path(ge=1, le=MAX_BIG_ID, description="a job id")]
+INCIDENT_NUMBER = re.compile(r"^(?:[Ii][Nn][Cc]-)?[0-9]{1,10}$")
+
+
+def _incident_number(value: Any) -> Any:
+    """'INC-42', 'inc-42' or '42' -> 42 (every output prints INC-42); the range is checked after."""
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if not INCIDENT_NUMBER.match(text):
+        raise PydanticCustomError(
+            "incident_number",
+            "'{value}' is not an incident number such as INC-42 or 42",
+            {"value": text},
+        )
+    return int(text[4:] if text[:4].upper() == "INC-" else text)
+
+
+# An incident's number in a path: documented as the string it is (the pattern accepts exactly
+# 1..999999999 with or without the INC- prefix, so every value it allows names a valid number).
+IncidentNumberPath = Annotated[
+    int,
+    BeforeValidator(_incident_number),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(?:[Ii][Nn][Cc]-)?[1-9][0-9]{0,8}$",
+            "examples": ["INC-42"],
+        }
+    ),
+    Path(ge=1, le=MAX_ID, description="an incident number: INC-42, inc-42 or 42"),
+]
 OptionalIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

@@ -13,20 +13,22 @@ from warroom.evidence.bundle import safe_name
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
 from warroom.evidence.tamper import verify_all
 from warroom.incidents.access import visible_incident
-from warroom.openapi import API_ERRORS, IdPath, OptionalIdQuery
+from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath, OptionalIdQuery
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 
 
 @router.get("/incidents/{number}/evidence", response_model=list[EvidenceOut])
-def list_evidence(number: IdPath, principal: Viewer, session: SessionDep) -> list[EvidenceOut]:
+def list_evidence(
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep
+) -> list[EvidenceOut]:
     incident = visible_incident(session, number, principal)
     return [EvidenceOut.model_validate(i) for i in service.list_evidence(session, incident)]
 
 
 @router.post("/incidents/{number}/evidence", response_model=EvidenceOut, status_code=201)
 def add_evidence(
-    number: IdPath,
+    number: IncidentNumberPath,
     body: EvidenceIn,
     principal: Responder,
     session: SessionDep,
@@ -53,7 +55,7 @@ def add_evidence(
 
 @router.post("/incidents/{number}/evidence/files", response_model=EvidenceOut, status_code=201)
 def upload_file(
-    number: IdPath,
+    number: IncidentNumberPath,
     principal: Responder,
     session: SessionDep,
     clock: ClockDep,
@@ -90,7 +92,7 @@ def upload_file(
     responses={200: {"content": {"application/zip": {}}, "description": "A ZIP bundle"}},
 )
 def export_evidence(
-    number: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> Response:
     incident = visible_incident(session, number, principal)
     data = service.export(session, clock, incident, actor=principal.actor)
@@ -105,7 +107,7 @@ def export_evidence(
 
 @router.get("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)
 def show_evidence(
-    number: IdPath, item_id: IdPath, principal: Viewer, session: SessionDep
+    number: IncidentNumberPath, item_id: IdPath, principal: Viewer, session: SessionDep
 ) -> EvidenceOut:
     incident = visible_incident(session, number, principal)
     return EvidenceOut.model_validate(service.get_item(session, incident, item_id))
@@ -117,7 +119,11 @@ def show_evidence(
     responses={200: {"content": {"*/*": {}}, "description": "The item, as uploaded"}},
 )
 def download_evidence(
-    number: IdPath, item_id: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    item_id: IdPath,
+    principal: Viewer,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> Response:
     incident = visible_incident(session, number, principal)
     item, data = service.download(session, clock, incident, item_id, actor=principal.actor)
@@ -134,7 +140,7 @@ def download_evidence(
 
 @router.delete("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)
 def remove_evidence(
-    number: IdPath,
+    number: IncidentNumberPath,
     item_id: IdPath,
     principal: Responder,
     session: SessionDep,

@@ -33,7 +33,7 @@ from warroom.incidents.schemas import (
     StarIn,
     TransitionIn,
 )
-from warroom.openapi import API_ERRORS, IdPath
+from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"], responses=API_ERRORS)
 
@@ -104,14 +104,18 @@ def list_incidents(
 
 @router.get("/incidents/{number}", response_model=IncidentDetail)
 def show_incident(
-    number: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> IncidentDetail:
     return _detail(session, clock, visible_incident(session, number, principal))
 
 
 @router.patch("/incidents/{number}", response_model=IncidentDetail)
 def update_incident(
-    number: IdPath, body: IncidentPatch, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: IncidentPatch,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> IncidentDetail:
     incident = visible_incident(session, number, principal)
     service.update_details(
@@ -139,14 +143,19 @@ def _transition_route(action: str) -> None:
     }[action]
 
     def route(
-        number: IdPath,
+        number: IncidentNumberPath,
         principal: Responder,
         session: SessionDep,
         clock: ClockDep,
         body: TransitionIn | None = None,
     ) -> IncidentDetail:
         incident = visible_incident(session, number, principal)
-        move(session, clock, incident, actor=principal.actor, note=body.note if body else "")
+        note = body.note if body else ""
+        if action == "resolve":
+            force = body.force if body else False
+            service.resolve(session, clock, incident, actor=principal.actor, note=note, force=force)
+        else:
+            move(session, clock, incident, actor=principal.actor, note=note)
         out = _detail(session, clock, incident)
         session.commit()
         return out
@@ -161,7 +170,11 @@ for _action in ("ack", "mitigate", "resolve", "close", "reopen"):
 
 @router.post("/incidents/{number}/severity", response_model=IncidentDetail)
 def change_severity(
-    number: IdPath, body: SeverityChange, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: SeverityChange,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> IncidentDetail:
     incident = visible_incident(session, number, principal)
     service.change_severity(
@@ -173,14 +186,18 @@ def change_severity(
 
 
 @router.get("/incidents/{number}/roles", response_model=list[RoleOut])
-def list_roles(number: IdPath, principal: Viewer, session: SessionDep) -> list[RoleOut]:
+def list_roles(number: IncidentNumberPath, principal: Viewer, session: SessionDep) -> list[RoleOut]:
     incident = visible_incident(session, number, principal)
     return [RoleOut.model_validate(r) for r in service.current_roles(session, incident)]
 
 
 @router.post("/incidents/{number}/roles", response_model=list[RoleOut])
 def assign_role(
-    number: IdPath, body: RoleAssign, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: RoleAssign,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> list[RoleOut]:
     incident = visible_incident(session, number, principal)
     service.assign_role(
@@ -193,7 +210,7 @@ def assign_role(
 
 @router.delete("/incidents/{number}/roles/{role}/{user_email}", response_model=list[RoleOut])
 def unassign_role(
-    number: IdPath,
+    number: IncidentNumberPath,
     role: str,
     user_email: str,
     principal: Responder,
@@ -211,7 +228,11 @@ def unassign_role(
 
 @router.post("/incidents/{number}/notes", response_model=EventOut, status_code=201)
 def add_note(
-    number: IdPath, body: NoteIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: NoteIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> EventOut:
     incident = visible_incident(session, number, principal)
     event = service.add_note(session, clock, incident, text=body.text, actor=principal.actor)
@@ -222,7 +243,7 @@ def add_note(
 
 @router.get("/incidents/{number}/timeline", response_model=EventPage)
 def read_timeline(
-    number: IdPath,
+    number: IncidentNumberPath,
     principal: Viewer,
     session: SessionDep,
     cursor: str | None = None,
@@ -247,7 +268,7 @@ def read_timeline(
 
 @router.post("/incidents/{number}/timeline/{seq}/star", response_model=EventOut)
 def star_event(
-    number: IdPath,
+    number: IncidentNumberPath,
     seq: IdPath,
     principal: Responder,
     session: SessionDep,

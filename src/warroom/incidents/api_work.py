@@ -15,20 +15,26 @@ from warroom.incidents.schemas import (
     TaskOut,
     TaskPatch,
 )
-from warroom.openapi import IdPath
+from warroom.openapi import IdPath, IncidentNumberPath
 
 router = APIRouter()
 
 
 @router.get("/incidents/{number}/hypotheses", response_model=list[HypothesisOut])
-def list_hypotheses(number: IdPath, principal: Viewer, session: SessionDep) -> list[HypothesisOut]:
+def list_hypotheses(
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep
+) -> list[HypothesisOut]:
     incident = visible_incident(session, number, principal)
     return [HypothesisOut.model_validate(h) for h in service.list_hypotheses(session, incident)]
 
 
 @router.post("/incidents/{number}/hypotheses", response_model=HypothesisOut, status_code=201)
 def add_hypothesis(
-    number: IdPath, body: HypothesisIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: HypothesisIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> HypothesisOut:
     incident = visible_incident(session, number, principal)
     item = service.add_hypothesis(
@@ -47,7 +53,7 @@ def add_hypothesis(
 
 @router.patch("/incidents/{number}/hypotheses/{hypothesis_id}", response_model=HypothesisOut)
 def update_hypothesis(
-    number: IdPath,
+    number: IncidentNumberPath,
     hypothesis_id: IdPath,
     body: HypothesisPatch,
     principal: Responder,
@@ -71,14 +77,18 @@ def update_hypothesis(
 
 
 @router.get("/incidents/{number}/tasks", response_model=list[TaskOut])
-def list_tasks(number: IdPath, principal: Viewer, session: SessionDep) -> list[TaskOut]:
+def list_tasks(number: IncidentNumberPath, principal: Viewer, session: SessionDep) -> list[TaskOut]:
     incident = visible_incident(session, number, principal)
     return [TaskOut.model_validate(t) for t in service.list_tasks(session, incident)]
 
 
 @router.post("/incidents/{number}/tasks", response_model=TaskOut, status_code=201)
 def add_task(
-    number: IdPath, body: TaskIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: TaskIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> TaskOut:
     incident = visible_incident(session, number, principal)
     item = service.add_task(
@@ -91,7 +101,7 @@ def add_task(
 
 @router.patch("/incidents/{number}/tasks/{task_id}", response_model=TaskOut)
 def update_task(
-    number: IdPath,
+    number: IncidentNumberPath,
     task_id: IdPath,
     body: TaskPatch,
     principal: Responder,

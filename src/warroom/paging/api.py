@@ -14,7 +14,7 @@ from warroom.clock import utc
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents.access import visible_incident
-from warroom.openapi import API_ERRORS, IdPath
+from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath
 from warroom.paging import links, service
 from warroom.paging.models import EscalationPolicy
 from warroom.paging.people import new_feed_token, user_feed_token
@@ -175,7 +175,7 @@ def list_policies(_: Viewer, session: SessionDep) -> list[PolicyOut]:
 
 @router.post(f"{API}/incidents/{{number}}/escalate", response_model=list[PageOut], status_code=201)
 def escalate(
-    number: IdPath,
+    number: IncidentNumberPath,
     body: EscalateIn,
     principal: Responder,
     session: SessionDep,
@@ -198,13 +198,15 @@ def escalate(
 
 
 @router.get(f"{API}/incidents/{{number}}/escalation", response_model=EscalationStateOut)
-def show_escalation(number: IdPath, principal: Viewer, session: SessionDep) -> EscalationStateOut:
+def show_escalation(
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep
+) -> EscalationStateOut:
     visible_incident(session, number, principal)
     return EscalationStateOut.model_validate(service.escalation_of(session, number))
 
 
 @router.get(f"{API}/incidents/{{number}}/pages", response_model=list[PageOut])
-def list_pages(number: IdPath, principal: Viewer, session: SessionDep) -> list[PageOut]:
+def list_pages(number: IncidentNumberPath, principal: Viewer, session: SessionDep) -> list[PageOut]:
     visible_incident(session, number, principal)
     return [PageOut.model_validate(p) for p in service.pages_of(session, number)]
 
@@ -254,4 +256,3 @@ def link_act(
         return _page("Link not usable", str(exc), status=410)
     session.commit()
     return _page(done, f"{incident.ref}: {incident.title}")
-

@@ -9,7 +9,7 @@ from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.errors import Forbidden
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.openapi import API_ERRORS, IdPath
+from warroom.openapi import API_ERRORS, IncidentNumberPath
 from warroom.principal import Principal
 from warroom.runbooks import checklist, present, service
 from warroom.runbooks.schemas import (
@@ -45,7 +45,7 @@ def show_runbook(key: str, _: Viewer, session: SessionDep) -> RunbookOut:
 
 @router.get("/incidents/{number}/runbooks", response_model=IncidentRunbooksOut)
 def incident_runbooks(
-    number: IdPath, principal: Viewer, session: SessionDep, steps: bool = True
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep, steps: bool = True
 ) -> IncidentRunbooksOut:
     incident = _incident(session, number, principal)
     return present.incident_runbooks(session, incident.id, steps=steps)
@@ -53,7 +53,11 @@ def incident_runbooks(
 
 @router.post("/incidents/{number}/runbooks", response_model=RunOut, status_code=201)
 def attach_runbook(
-    number: IdPath, body: AttachIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: AttachIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> RunOut:
     _incident(session, number, principal)
     run = service.attach(session, clock, number, body.key, principal.actor)
@@ -64,7 +68,7 @@ def attach_runbook(
 
 @router.put("/incidents/{number}/runbooks/{key}/steps/{step}", response_model=RunOut)
 def change_step(
-    number: IdPath,
+    number: IncidentNumberPath,
     key: str,
     step: int,
     body: StepIn,
@@ -83,7 +87,7 @@ def change_step(
 
 @router.post("/incidents/{number}/runbooks/{key}/steps/{step}/notes", response_model=RunOut)
 def note_step(
-    number: IdPath,
+    number: IncidentNumberPath,
     key: str,
     step: int,
     body: NoteIn,
