@@ -39,6 +39,9 @@ log = logging.getLogger("warroom.notify")
 # How long a message to a busy destination waits before it is tried again (spread, so that
 # many messages to one slow host do not all come back at the same moment).
 BUSY_WAIT_S = (1.0, 5.0)
+# How long a delivery waits for a free slot before it postpones: enough for a fast host's
+# sends to finish, short enough that a hanging host holds pool threads only briefly.
+SLOT_WAIT_S = 0.5
 FAILING = "paging:notification:failing"
 SENT_EVENT = "paging:notification:sent"
 FAILED_EVENT = "paging:notification:failed"
@@ -57,7 +60,7 @@ def deliver(ctx: JobContext, job: Job) -> None:
     if message.state in (SENT, FAILED):
         _record_on_timeline(session, ctx.clock, message)  # only if a crash skipped it
         return
-    with SLOTS.take(message.url) as got:
+    with SLOTS.take(message.url, wait=SLOT_WAIT_S) as got:
         if not got:
             wait = timedelta(seconds=random.uniform(*BUSY_WAIT_S))
             raise Postpone(f"{destination_of(message.url)} is busy", after=wait)

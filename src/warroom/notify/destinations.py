@@ -37,15 +37,16 @@ class DestinationSlots:
     def __init__(self, limit: int | None = None) -> None:
         env = os.environ.get("WARROOM_NOTIFY_PER_DESTINATION")
         self.limit = max(1, limit if limit is not None else int(env or DEFAULT_LIMIT))
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._busy: dict[str, int] = {}
 
     @contextmanager
-    def take(self, url: str) -> Iterator[bool]:
-        """Yields True with a slot held for the block, False (and no slot) when all are busy."""
+    def take(self, url: str, wait: float = 0.0) -> Iterator[bool]:
+        """Yields True with a slot held for the block, False (and no slot) when all stay busy
+        for `wait` seconds (a fast host frees a slot within moments; a hanging one does not)."""
         key = destination_of(url)
         with self._lock:
-            got = self._busy.get(key, 0) < self.limit
+            got = self._lock.wait_for(lambda: self._busy.get(key, 0) < self.limit, wait)
             if got:
                 self._busy[key] = self._busy.get(key, 0) + 1
         try:
@@ -58,6 +59,7 @@ class DestinationSlots:
                         self._busy[key] = left
                     else:
                         del self._busy[key]
+                    self._lock.notify_all()
 
     def busy(self, url: str) -> int:
         with self._lock:
