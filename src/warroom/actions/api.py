@@ -12,6 +12,7 @@ from warroom.actions.models import ActionRun
 from warroom.actions.schemas import ActionOut, RunOut, RunRequest
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
+from warroom.incidents import service as incidents
 from warroom.incidents.access import may_see_incident_id, visible_incident
 from warroom.openapi import API_ERRORS, IdPath
 from warroom.principal import Principal
@@ -19,8 +20,9 @@ from warroom.principal import Principal
 router = APIRouter(prefix="/api/v1", tags=["actions"], responses=API_ERRORS)
 
 
-def _out(run: ActionRun) -> RunOut:
-    return RunOut.of(run, service.public_view(run))
+def _out(session: Session, run: ActionRun) -> RunOut:
+    number = incidents.get_incident_by_id(session, run.incident_id).number
+    return RunOut.of(run, service.public_view(run), number)
 
 
 def _visible_run(session: Session, run_id: int, principal: Principal) -> ActionRun:
@@ -55,7 +57,7 @@ def request_run(
         switch=settings.actions,
         dry_run=body.dry_run,
     )
-    out = _out(run)
+    out = _out(session, run)
     session.commit()
     return out
 
@@ -69,19 +71,21 @@ def incident_runs(
 ) -> list[RunOut]:
     incident = visible_incident(session, number, principal)
     if active:
-        return [_out(r) for r in service.active_mitigations(session, incident.id)]
-    return [_out(r) for r in service.list_runs(session, incident.id)]
+        return [_out(session, r) for r in service.active_mitigations(session, incident.id)]
+    return [_out(session, r) for r in service.list_runs(session, incident.id)]
 
 
 @router.get("/actions/runs", response_model=list[RunOut])
 def list_runs(principal: Viewer, session: SessionDep) -> list[RunOut]:
     runs = service.list_runs(session)
-    return [_out(r) for r in runs if may_see_incident_id(session, principal, r.incident_id)]
+    return [
+        _out(session, r) for r in runs if may_see_incident_id(session, principal, r.incident_id)
+    ]
 
 
 @router.get("/actions/runs/{run_id}", response_model=RunOut)
 def get_run(run_id: IdPath, principal: Viewer, session: SessionDep) -> RunOut:
-    return _out(_visible_run(session, run_id, principal))
+    return _out(session, _visible_run(session, run_id, principal))
 
 
 @router.post("/actions/runs/{run_id}/approve", response_model=RunOut)
@@ -94,7 +98,7 @@ def approve_run(
 ) -> RunOut:
     _visible_run(session, run_id, principal)
     run = service.approve(session, clock, run_id, actor=principal.actor, switch=settings.actions)
-    out = _out(run)
+    out = _out(session, run)
     session.commit()
     return out
 
@@ -109,6 +113,6 @@ def revert_run(
 ) -> RunOut:
     _visible_run(session, run_id, principal)
     run = service.revert(session, clock, run_id, actor=principal.actor, switch=settings.actions)
-    out = _out(run)
+    out = _out(session, run)
     session.commit()
     return out

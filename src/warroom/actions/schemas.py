@@ -51,6 +51,7 @@ class ActionOut(BaseModel):
 class RunOut(BaseModel):
     id: int
     incident_id: int
+    incident: int  # its number (INC-n)
     action: str
     title: str
     state: str
@@ -78,10 +79,11 @@ class RunOut(BaseModel):
     warning: str | None
 
     @classmethod
-    def of(cls, run: ActionRun, rendered: dict[str, Any]) -> RunOut:
+    def of(cls, run: ActionRun, rendered: dict[str, Any], number: int) -> RunOut:
         return cls(
             id=run.id,
             incident_id=run.incident_id,
+            incident=number,
             action=run.action_key,
             title=run.title,
             state=run.state,

@@ -6,19 +6,9 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json
 
 action_app = typer.Typer(help="Actions: audited, approved, reversible mitigations and controls")
-
-_COLUMNS = [
-    ("id", "Run"),
-    ("incident", "Incident"),
-    ("action", "Action"),
-    ("state", "State"),
-    ("requested_by", "Requested by"),
-    ("when", "Requested"),
-    ("note", "Note"),
-]
 
 
 def _api() -> Any:
@@ -124,11 +114,11 @@ def list_runs(
     if as_json:
         print_json(runs)
         return
-    rows = [
-        {**r, "incident": r["incident_id"], "when": fmt_time(r["requested_at"]), "note": _note(r)}
-        for r in runs
-    ]
-    print_table(rows, _COLUMNS)
+    if not runs:
+        typer.echo("no action runs")
+    for r in runs:
+        when = fmt_time(r["requested_at"])
+        typer.echo(f"{when}  INC-{r['incident']}  {describe(r)}  by {r['requested_by']}")
 
 
 @action_app.command("catalog")
@@ -143,3 +133,19 @@ def catalog(as_json: bool = JsonOption) -> None:
         undo = f"undo: {a['undo']}" if a["undo"] else "WARNING not reversible"
         names = ", ".join(p["name"] for p in a["params"]) or "no parameters"
         typer.echo(f"{a['id']} ({a['kind']}): {a['title']} [{names}; {undo}]")
+
+
+def print_mitigations(out: Any, runs: list[dict[str, Any]] | None) -> None:
+    """The active-mitigations block of `warroom incident show`: one line each."""
+    from rich.markup import escape
+
+    if not runs:
+        return
+    out.print(f"[bold]Active mitigations[/] ({len(runs)}; resolving needs --force)")
+    for run in runs:
+        params = " ".join(f"{k}={v}" for k, v in run["params"].items())
+        line = f"run {run['id']} {run['action']} {params}".rstrip()
+        out.print(
+            f"  {escape(line)}  by {escape(run['requested_by'])}"
+            f"  (undo: warroom action revert {run['id']})"
+        )

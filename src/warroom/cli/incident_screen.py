@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from warroom.cli.actions import print_mitigations
 from warroom.cli.output import console, fmt_time
 from warroom.cli.runbooks import print_progress
 from warroom.cli.timeline import describe
@@ -104,6 +105,7 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     _alerts_and_evidence(out, data.get("alerts") or [], data.get("evidence") or [])
     _work(out, data)
     print_progress(out, data.get("runbooks"))
+    print_mitigations(out, data.get("mitigations"))
     _events(out, data["events"])
     actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
     out.print(f"[bold]Next[/]: {actions}")

@@ -138,6 +138,7 @@ def screen_data(api: Any, number: int) -> dict[str, Any]:
         "hypotheses": api.get(f"{base}/hypotheses"),
         "tasks": api.get(f"{base}/tasks"),
         "runbooks": api.get(f"{base}/runbooks", params={"steps": "false"}),
+        "mitigations": api.get(f"{base}/actions", params={"active": "true"}),
         "events": events["items"][::-1],
     }
 
