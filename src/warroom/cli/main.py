@@ -19,6 +19,7 @@ from warroom.cli import local, worker
 from warroom.cli import paging as paging_cli
 from warroom.cli import runbooks as runbooks_cli
 from warroom.cli import simulate as simulate_cli
+from warroom.cli import status as status_cli
 from warroom.cli import timeline as timeline_cli
 
 app = typer.Typer(
@@ -60,6 +61,7 @@ app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.route_app, name="route")
 app.add_typer(runbooks_cli.runbook_app, name="runbook")
 app.add_typer(runbooks_cli.step_app, name="step")
+app.add_typer(status_cli.status_app, name="status")
 
 
 def run() -> None:

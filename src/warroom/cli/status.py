@@ -1,0 +1,119 @@
+"""`warroom status ...`: the public status page (publish, components, maintenance, subscribers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from warroom.cli.output import JsonOption, api_errors, print_json, print_table
+
+status_app = typer.Typer(help="The public status page", no_args_is_help=True)
+component_app = typer.Typer(help="Status page components", no_args_is_help=True)
+status_app.add_typer(component_app, name="component")
+
+
+def _client() -> Any:
+    from warroom.cli.client import client
+
+    return client()
+
+
+@status_app.command("publish")
+def publish(
+    number: int = typer.Argument(..., help="The incident number"),
+    name: str = typer.Option(..., "--name", help="The public title"),
+    component: list[str] = typer.Option([], "--component", help="An affected component"),
+    message: str = typer.Option("", help="The first public text"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show an incident on the public page (only its public name, components and texts)."""
+    body = {"number": number, "name": name, "components": component, "message": message}
+    with api_errors():
+        out = _client().post("/api/v1/status/incidents", json=body)
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(f"published INC-{number} as {out['url']}")
+
+
+@status_app.command("unpublish")
+def unpublish(number: int = typer.Argument(..., help="The incident number")) -> None:
+    """Take an incident off the public page."""
+    with api_errors():
+        _client().delete(f"/api/v1/status/incidents/{number}")
+    typer.echo(f"INC-{number} is no longer on the status page")
+
+
+@component_app.command("list")
+def component_list(as_json: bool = JsonOption) -> None:
+    """Components and their current status."""
+    with api_errors():
+        items = _client().get("/api/v1/status/components")
+    if as_json:
+        print_json(items)
+        return
+    columns = [("key", "Key"), ("name", "Name"), ("group", "Group"), ("status", "Status")]
+    print_table(items, columns)
+
+
+@component_app.command("set")
+def component_set(
+    key: str = typer.Argument(..., help="The component (service key)"),
+    status: str = typer.Argument(
+        ..., help="operational, degraded_performance, partial_outage, major_outage, "
+        "under_maintenance, or auto (back to the derived status)"
+    ),
+) -> None:  # fmt: skip
+    """Override a component's status (admin)."""
+    value = None if status == "auto" else status
+    with api_errors():
+        _client().put(f"/api/v1/status/components/{key}", json={"status": value})
+    typer.echo(f"{key}: {status}")
+
+
+@status_app.command("maintenance")
+def maintenance(
+    name: str = typer.Option(..., "--name"),
+    start: str = typer.Option(..., "--start", help="ISO 8601 with offset, e.g. 2026-05-01T22:00Z"),
+    end: str = typer.Option(..., "--end", help="ISO 8601 with offset"),
+    component: list[str] = typer.Option([], "--component"),
+    body: str = typer.Option("", "--body", help="What subscribers are told"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Announce a maintenance window; subscribers hear of it now, at its start and its end."""
+    payload = {"name": name, "body": body, "components": component,
+               "scheduled_for": start, "scheduled_until": end}  # fmt: skip
+    with api_errors():
+        out = _client().post("/api/v1/status/maintenances", json=payload)
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(
+        f"maintenance {out['id']} scheduled ({out['scheduled_for']} to {out['scheduled_until']})"
+    )
+
+
+@status_app.command("subscribers")
+def subscribers(as_json: bool = JsonOption) -> None:
+    """Subscribers of the page (admin; addresses are not shown)."""
+    with api_errors():
+        items = _client().get("/api/v1/status/subscribers")
+    if as_json:
+        print_json(items)
+        return
+    columns = [("id", "Id"), ("kind", "Kind"), ("confirmed", "Confirmed"), ("active", "Active")]
+    print_table(items, columns)
+
+
+@status_app.command("webhook")
+def webhook(
+    url: str = typer.Argument(..., help="An http(s) URL"),
+    component: list[str] = typer.Option([], "--component"),
+) -> None:
+    """Add a webhook subscriber (admin)."""
+    with api_errors():
+        out = _client().post(
+            "/api/v1/status/subscribers", json={"url": url, "components": component}
+        )
+    typer.echo(f"webhook subscriber {out['id']} added")
