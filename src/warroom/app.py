@@ -51,7 +51,7 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs is served by warroom.web with packaged assets (offline)
         redoc_url=None,
     )
     app.state.settings = settings

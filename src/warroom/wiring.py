@@ -59,6 +59,7 @@ from warroom.statuspage import config as statuspage_config
 from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
+from warroom.web import api as web_api
 
 # HTTP routes, in match order: intake first, it is the hot path.
 ROUTERS: tuple[ModuleType, ...] = (
@@ -79,6 +80,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     actions_api,
     comms_api,
     scrape,
+    web_api,
 )
 
 # Modules whose `@handler` functions run jobs on the engine.

@@ -1,0 +1,42 @@
+"""`/` is a page a person can use; `/docs` works offline from packaged Swagger UI (issue 10)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+
+def test_the_home_page_says_where_to_go(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for link in ('href="/docs"', 'href="/healthz"', 'href="/openapi.json"', 'href="/status"'):
+        assert link in page.text, link
+    assert "warroom login" in page.text and "WARROOM_TOKEN" in page.text
+
+
+def test_docs_load_nothing_from_outside(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert not re.search(r"(src|href)=\"https?://", page.text)  # no CDN
+    assets = re.findall(r"(?:src|href)=\"(/docs/assets/[^\"]+)\"", page.text)
+    assert set(assets) == {
+        "/docs/assets/swagger-ui.css",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/favicon-32x32.png",
+    }
+    for path in assets:
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert len(answer.content) > 100
+    script = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert b"SwaggerUIBundle" in script.content
+    assert '"/openapi.json"' in page.text
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.")
+
+
+def test_only_the_listed_assets_are_served(client: TestClient) -> None:
+    for name in ("index.html", "..%2Fswagger-ui.css", "swagger-ui.js.map"):
+        assert client.get(f"/docs/assets/{name}").status_code == 404, name
