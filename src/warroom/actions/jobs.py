@@ -31,17 +31,19 @@ from warroom.incidents import service as incidents
 
 @handler(service.LAPSE_KIND, batch=True)
 def lapse_run(ctx: JobContext, job: Job) -> None:
+    if job.incident_id is not None:
+        incidents.lock_by_id(ctx.session, job.incident_id)  # the lock order: incident first
     service.lapse(ctx.session, ctx.clock, int(job.payload["run_id"]))
 
 
 @handler(service.EXECUTE_KIND)
 def execute_run(ctx: JobContext, job: Job) -> None:
     session, clock = ctx.session, ctx.clock
+    if job.incident_id is not None:
+        incidents.lock_by_id(session, job.incident_id)  # first statement: the write lock
     run = session.get(ActionRun, int(job.payload["run_id"]))
     if run is None or run.state not in (QUEUED, RUNNING):
         return
-    incidents.lock_by_id(session, run.incident_id)
-    session.refresh(run)
     if run.state == RUNNING:
         _finish(ctx, run, INTERRUPTED, error="its worker was lost while running; not repeated")
         return
@@ -71,6 +73,16 @@ def execute_run(ctx: JobContext, job: Job) -> None:
     )
     if state == SUCCEEDED:
         service.undo_succeeded(session, clock, run)
+
+
+def _abandoned(ctx: JobContext, job: Job) -> None:
+    """Its worker was lost on the last attempt: the run must not stay `running` for good."""
+    run = ctx.session.get(ActionRun, int(job.payload["run_id"]))
+    if run is not None and run.state in (QUEUED, RUNNING):
+        _finish(ctx, run, INTERRUPTED, error="its worker was lost while running; not repeated")
+
+
+execute_run.abandoned = _abandoned  # type: ignore[attr-defined]
 
 
 def _perform(run: ActionRun, limit: int) -> Outcome:

@@ -211,6 +211,12 @@ def request_run(
     session.add(run)
     session.flush()
     record(session, clock, run, "requested", actor, warning=_warning(run))
+    _schedule(session, clock, run)
+    return run
+
+
+def _schedule(session: Session, clock: Clock, run: ActionRun) -> None:
+    """Queue a run for the engine, or set the job that lapses it when approval does not come."""
     if run.state == QUEUED:
         _queue(session, clock, run)
     elif run.state == AWAITING_APPROVAL:
@@ -222,10 +228,9 @@ def request_run(
             {"run_id": run.id},
             run_at=run.expires_at,
             dedup_key=_lapse_key(run.id),
-            incident_id=incident.id,
+            incident_id=run.incident_id,
             max_attempts=3,
         )
-    return run
 
 
 def _warning(run: ActionRun) -> str | None:
@@ -239,14 +244,15 @@ def _lapse_key(run_id: int) -> str:
 
 
 def _queue(session: Session, clock: Clock, run: ActionRun) -> None:
-    # One attempt: a mitigation is never repeated behind the responders' backs.
+    # Never repeated behind the responders' backs: the second attempt exists only to mark a run
+    # whose worker was lost (or whose recording failed) `interrupted`.
     engine.enqueue(
         session,
         clock,
         EXECUTE_KIND,
         {"run_id": run.id},
         incident_id=run.incident_id,
-        max_attempts=1,
+        max_attempts=2,
     )
 
 

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.actions.conftest import H, Kubectl, Open, request
+from warroom.actions.models import ActionRun
 from warroom.clock import FakeClock
+from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.settings import Settings
 
@@ -258,3 +260,22 @@ def test_resolve_with_active_mitigations_needs_force(
     assert incident["status"] != "resolved"
     forced = client.post(f"/api/v1/incidents/{number}/resolve", json={"force": True}, headers=alice)
     assert forced.status_code == 200 and forced.json()["status"] == "resolved"
+
+
+def test_a_run_whose_worker_was_lost_is_interrupted_not_repeated(
+    kubectl: Kubectl,
+    worker: Worker,
+    client: TestClient,
+    alice: H,
+    open_incident: Open,
+    configured: Database,
+) -> None:
+    number = open_incident()
+    run = request(client, alice, number, "replicas", count="1").json()
+    with configured.session() as session:  # as if a worker marked it running, then died
+        session.get(ActionRun, run["id"]).state = "running"  # type: ignore[union-attr]
+    worker.run_once()
+    assert kubectl.calls() == []
+    done = _run(client, alice, run["id"])
+    assert done["state"] == "interrupted" and "not repeated" in str(done["error"])
+    assert "action:run:interrupted" in _kinds(client, alice, number)
