@@ -49,6 +49,7 @@ from warroom.paging import api_reach as paging_reach_api
 from warroom.paging import config as paging_config
 from warroom.paging import failover as paging_failover
 from warroom.paging import handlers as paging_handlers
+from warroom.paging import notice as paging_notice
 from warroom.paging import pager as paging_pager
 from warroom.paging import runtime as paging_runtime
 from warroom.runbooks import api as runbooks_api
@@ -112,6 +113,7 @@ CONFIG_SECTIONS: tuple[ModuleType, ...] = (
 SUBSCRIBERS: tuple[ModuleType, ...] = (
     paging_runtime,
     paging_failover,
+    paging_notice,
     incidents_service,
     statuspage_service,
     runbooks_reactions,

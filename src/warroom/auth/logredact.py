@@ -55,4 +55,6 @@ def uvicorn_log_config() -> dict[str, Any]:
     }
     for handler in config["handlers"].values():
         handler.setdefault("filters", []).append("redact_capabilities")
+    # warroom's own lines (where pages go, undelivered pages, the engine) beside uvicorn's.
+    config["loggers"]["warroom"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config

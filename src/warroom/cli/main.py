@@ -16,6 +16,7 @@ from warroom.cli import evidence as evidence_cli
 from warroom.cli import incident_work as incident_work_cli
 from warroom.cli import incidents as incidents_cli
 from warroom.cli import local, worker
+from warroom.cli import outbox as outbox_cli
 from warroom.cli import paging as paging_cli
 from warroom.cli import runbooks as runbooks_cli
 from warroom.cli import simulate as simulate_cli
@@ -40,6 +41,7 @@ app.add_typer(engine_cli.jobs_app, name="jobs")
 app.add_typer(engine_cli.heartbeat_app, name="heartbeat")
 app.add_typer(engine_cli.notifications_app, name="notifications")
 app.add_typer(engine_cli.notify_app, name="notify")
+app.add_typer(outbox_cli.outbox_app, name="outbox")
 app.add_typer(config_cli.app, name="config")
 app.command("classify")(classify_cli.classify)
 app.command("simulate")(simulate_cli.simulate)

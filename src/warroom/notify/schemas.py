@@ -46,6 +46,16 @@ class MessageOut(BaseModel):
         )
 
 
+class MessageText(MessageOut):
+    """A message as its recipient reads it (the outbox): the listing fields, title and body."""
+
+    body: str
+
+    @classmethod
+    def of_text(cls, message: Message) -> MessageText:
+        return cls(**MessageOut.of(message).model_dump(), body=message.body)
+
+
 class PageDelivery(BaseModel):
     """One message of a page as responders see it: who, through what, and what happened."""
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from warroom.deps import SessionDep, Viewer
+from warroom.deps import Responder, SessionDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents.access import drop_hidden, may_see_incident_id
 from warroom.notify import service
-from warroom.notify.schemas import MessageOut
+from warroom.notify.schemas import MessageOut, MessageText
 from warroom.openapi import API_ERRORS, IdPath, OptionalIdQuery
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"], responses=API_ERRORS)
@@ -41,3 +41,13 @@ def get_message(message_id: IdPath, principal: Viewer, session: SessionDep) -> M
     if not may_see_incident_id(session, principal, message.incident_id):
         raise NotFound(f"no notification {message_id}", field="message_id")
     return MessageOut.of(message)
+
+
+@router.get("/{message_id}/text", response_model=MessageText)
+def read_message(message_id: IdPath, principal: Responder, session: SessionDep) -> MessageText:
+    """The outbox: a message's text as sent (or as it would have been), e.g. when no SMTP
+    server took it. Responders only: a page's text carries its one-click acknowledge link."""
+    message = service.get_message(session, message_id)
+    if not may_see_incident_id(session, principal, message.incident_id):
+        raise NotFound(f"no notification {message_id}", field="message_id")
+    return MessageText.of_text(message)

@@ -7,16 +7,18 @@ the few files the page loads are served, by name, from that package's directory.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from warroom import __version__
 from warroom.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("warroom.pages")
 
 ASSETS = {
     "swagger-ui-bundle.js": "text/javascript",
@@ -98,3 +100,21 @@ def home(request: Request) -> HTMLResponse:
     except NoMatchFound:
         status_page = False
     return HTMLResponse(home_page(status_page))
+
+
+def where_pages_go(smtp_url: str) -> str:
+    """The start-up line: e-mail pages' server, and where a page nobody took can be read."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(smtp_url)
+    where = f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
+    return (
+        f"pages by e-mail go through {where} (WARROOM_SMTP_URL); a page no "
+        "provider takes is logged here and kept in the outbox: `warroom outbox list`, "
+        "`warroom outbox show ID`"
+    )
+
+
+def setup(app: FastAPI) -> None:
+    """Say at start-up where pages go (the newcomer's first question when none arrives)."""
+    app.state.startup_hooks.append(lambda a: log.info(where_pages_go(a.state.settings.smtp_url)))
