@@ -115,7 +115,7 @@ def components(
     found = _configured_components(session, cfg)
     by_key = {c.key: c for c in found}
     for incident in unresolved if unresolved is not None else open_incidents(session):
-        status = incident_component_status(session, cfg, incident)
+        status = incident_component_status(incident)
         for key in incident.components:
             if key in by_key:
                 by_key[key].status = _worse(by_key[key].status, status)
@@ -132,9 +132,7 @@ def components(
     return found
 
 
-def incident_component_status(
-    session: Session, cfg: StatusPageConfig, incident: PublicIncident
-) -> str:
+def incident_component_status(incident: PublicIncident) -> str:
     """What an unresolved public incident does to its components."""
     return {
         "critical": "major_outage",
