@@ -62,7 +62,10 @@ def deliver(ctx: JobContext, job: Job) -> None:
         return
     with SLOTS.take(message.url, wait=SLOT_WAIT_S) as got:
         if not got:
-            wait = timedelta(seconds=random.uniform(*BUSY_WAIT_S))
+            # The longer the host has been stuck, the longer its messages wait (at most a
+            # minute): fewer fruitless claims while it hangs.
+            stalled = min(60.0, SLOTS.stalled_for(message.url))
+            wait = timedelta(seconds=random.uniform(*BUSY_WAIT_S) + stalled)
             raise Postpone(f"{destination_of(message.url)} is busy", after=wait)
         outgoing = _start_attempt(session, ctx.clock, message)
         session.commit()  # no transaction stays open during the outbound call

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -39,6 +40,8 @@ class DestinationSlots:
         self.limit = max(1, limit if limit is not None else int(env or DEFAULT_LIMIT))
         self._lock = threading.Condition()
         self._busy: dict[str, int] = {}
+        # When each destination last freed a slot (monotonic seconds): how long it is stuck.
+        self._freed: dict[str, float] = {}
 
     @contextmanager
     def take(self, url: str, wait: float = 0.0) -> Iterator[bool]:
@@ -54,12 +57,22 @@ class DestinationSlots:
         finally:
             if got:
                 with self._lock:
+                    self._freed[key] = time.monotonic()
                     left = self._busy[key] - 1
                     if left:
                         self._busy[key] = left
                     else:
                         del self._busy[key]
                     self._lock.notify_all()
+
+    def stalled_for(self, url: str) -> float:
+        """Seconds since the destination last finished a send, while all its slots are busy
+        (0 when a slot is free): a hanging host's messages wait longer before trying again."""
+        key = destination_of(url)
+        with self._lock:
+            if self._busy.get(key, 0) < self.limit:
+                return 0.0
+            return max(0.0, time.monotonic() - self._freed.get(key, time.monotonic()))
 
     def busy(self, url: str) -> int:
         with self._lock:
