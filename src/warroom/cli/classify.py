@@ -44,7 +44,9 @@ def classify(
                 answers[key] = _ask(question)
     result = _classify(answers, offline)
     if as_json:
-        print_json(result)
+        # Rules numbered from 1, as the text prints them and the config file reads.
+        rule = result.get("rule")
+        print_json({**result, "rule": None if rule is None else rule + 1})
         return
     _print(result, questions)
 

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+NO_TOKEN = (
+    "not logged in: no API token. Run `warroom login --url URL` (it keeps URL and token in "
+    "your config file) or set WARROOM_TOKEN (and WARROOM_URL); `make run` prints both"
+)
 
 
 class ApiError(Exception):
@@ -51,6 +55,8 @@ class ApiClient:
             response = self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise ApiError(0, f"cannot reach warroom at {self.http.base_url}: {exc}") from exc
+        if response.status_code == 401 and "authorization" not in self.http.headers:
+            raise ApiError(401, NO_TOKEN)
         if response.status_code >= 400:
             try:
                 body = response.json()

@@ -73,11 +73,12 @@ def oncall(
     if json_out:
         print_json(rows)
         return
+    reference = datetime.fromisoformat(params.get("at") or datetime.now(UTC).isoformat())
     table = [
         {
             "schedule": r["schedule"],
             "now": r["now"]["user"] or "(nobody)",
-            "until": fmt_time(r["now"]["end"]),
+            "until": shift_end(r, reference),
             "next": (r["next"] or {}).get("user") or "-",
             "next_from": fmt_time((r["next"] or {}).get("start")),
         }
@@ -93,6 +94,19 @@ def oncall(
             ("next_from", "From"),
         ],
     )
+
+
+# How far the server looks for the next hand-off (paging.schedules.now_and_next's horizon).
+LOOK_AHEAD = timedelta(days=90)
+
+
+def shift_end(row: dict[str, Any], reference: datetime) -> str:
+    """When the current shift ends, or that no hand-off is in sight: a shift that only stops at
+    the end of the server's look-ahead window has no known end."""
+    end = datetime.fromisoformat(row["now"]["end"].replace("Z", "+00:00"))
+    if row["next"] is None and end >= reference + LOOK_AHEAD - timedelta(days=1):
+        return f"no hand-off in the next {LOOK_AHEAD.days} days"
+    return fmt_time(row["now"]["end"])
 
 
 @override_app.command("add")

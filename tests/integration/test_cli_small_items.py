@@ -1,0 +1,80 @@
+"""The issue 10 "smaller" items of the CLI: the no-token error says what to do, `oncall` does
+not present the end of its look-ahead window as a hand-off, `classify --json` numbers rules
+from 1 as the text does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tests.integration.paging.world import apply
+from warroom.cli import client as cli_client
+from warroom.cli.main import app as cli_app
+from warroom.clock import FakeClock
+from warroom.db import Database
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+SCHEDULES = """\
+users:
+  - {email: solo@atlas.test, name: Solo}
+  - {email: ana@atlas.test, name: Ana}
+  - {email: bo@atlas.test, name: Bo}
+schedules:
+  - key: solo
+    layers:
+      - {name: all, participants: [solo@atlas.test], shift: weekly, start: "2025-12-29"}
+  - key: pair
+    layers:
+      - name: daily
+        participants: [ana@atlas.test, bo@atlas.test]
+        shift: daily
+        start: "2025-12-29"
+        handoff: "09:00"
+"""
+
+
+def test_without_a_token_the_error_names_warroom_token_and_login(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.headers.pop("Authorization", None)
+    monkeypatch.setattr(cli_client, "client_factory", lambda: cli_client.ApiClient(client))
+    result = CliRunner().invoke(cli_app, ["incident", "list"])
+    assert result.exit_code == 1
+    assert "WARROOM_TOKEN" in result.output and "warroom login" in result.output
+
+
+def test_oncall_says_when_no_hand_off_is_in_sight(
+    db: Database, clock: FakeClock, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("WARROOM_TZ", "UTC")
+    apply(db, clock, SCHEDULES)
+    at = clock.now().isoformat()
+    shown = cli("oncall", "--at", at)
+    assert shown.exit_code == 0, shown.output
+    [solo] = [line for line in shown.output.splitlines() if "solo@atlas.test" in line]
+    assert "no hand-off in the next 90 days" in solo
+    [pair] = [line for line in shown.output.splitlines() if line.strip().startswith("│ pair")]
+    assert "09:00:00 UTC" in pair and "no hand-off" not in pair  # a real hand-off time
+
+
+def test_classify_json_numbers_rules_as_the_text_does(cli: Callable[..., Any]) -> None:
+    answers = ["-a", "impact=total_outage", "-a", "user_facing=yes", "-a", "data_loss_risk=no"]
+    answers += ["-a", "functionality_lost=yes"]
+    config = ["--config", str(EXAMPLES / "atlas")]
+    text = cli("classify", *config, *answers)
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[0] == "P0  (rule 2: Total outage, user-facing)"
+    data = json.loads(cli("classify", *config, "--json", *answers).output)
+    assert (data["severity"], data["rule"], data["rule_name"]) == (
+        "P0",
+        2,
+        "Total outage, user-facing",
+    )
