@@ -23,5 +23,6 @@ def test_slots_are_per_destination_and_freed_after_the_send() -> None:
 
 
 def test_destination_is_the_host_without_credentials() -> None:
-    assert destination_of("https://user:secret@Hooks.Example.com:8443/p") == "hooks.example.com:8443"
+    url = "https://user:secret@Hooks.Example.com:8443/p"
+    assert destination_of(url) == "hooks.example.com:8443"
     assert destination_of("mailto://smtp.example.com:587?to=a@b.c") == "mailto:smtp.example.com:587"
