@@ -14,7 +14,7 @@ from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.access import may_see_incident_id, visible_incident
-from warroom.openapi import API_ERRORS, IdPath
+from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath
 from warroom.principal import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["actions"], responses=API_ERRORS)
@@ -39,7 +39,7 @@ def list_actions(principal: Viewer, session: SessionDep) -> list[ActionOut]:
 
 @router.post("/incidents/{number}/actions", response_model=RunOut, status_code=202)
 def request_run(
-    number: IdPath,
+    number: IncidentNumberPath,
     body: RunRequest,
     principal: Responder,
     session: SessionDep,
@@ -64,7 +64,7 @@ def request_run(
 
 @router.get("/incidents/{number}/actions", response_model=list[RunOut])
 def incident_runs(
-    number: IdPath,
+    number: IncidentNumberPath,
     principal: Viewer,
     session: SessionDep,
     active: Annotated[bool, Query(description="Only active mitigations")] = False,

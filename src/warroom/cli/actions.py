@@ -6,7 +6,16 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json
+from warroom.cli.output import (
+    INCIDENT_HINT,
+    IncidentOption,
+    JsonOption,
+    api_errors,
+    fail,
+    fmt_time,
+    incident_number,
+    print_json,
+)
 
 action_app = typer.Typer(help="Actions: audited, approved, reversible mitigations and controls")
 
@@ -53,7 +62,9 @@ def describe(run: dict[str, Any]) -> str:
 @action_app.command("run")
 def run_action(
     action: str = typer.Argument(..., help="The action id (see `warroom action catalog`)"),
-    incident: int = typer.Option(..., "--incident", "-i", help="Incident number"),
+    incident: int = typer.Option(
+        ..., "--incident", "-i", metavar="INC-N", help=INCIDENT_HINT, parser=incident_number
+    ),
     param: list[str] = typer.Option([], "--param", "-p", help="name=value, repeatable"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Its dry-run variant, or a preview"),
     as_json: bool = JsonOption,
@@ -104,7 +115,7 @@ def show(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
 
 @action_app.command("list")
 def list_runs(
-    incident: int = typer.Option(None, "--incident", "-i", help="Only this incident's runs"),
+    incident: int = IncidentOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Action runs, newest first."""

@@ -20,7 +20,8 @@ def test_run_approve_list_show_and_resolve_with_force(
     cli: Callable[..., Any],
 ) -> None:
     number = open_incident("SEV0")
-    ran = cli("action", "run", "pause-market", "--incident", str(number), "-p", "market=EUR-USD")
+    ref = f"INC-{number}"
+    ran = cli("action", "run", "pause-market", "--incident", ref, "-p", "market=EUR-USD")
     assert ran.exit_code == 0, ran.output
     assert "run 1 pause-market awaiting_approval" in ran.output
     assert "warroom action approve 1" in ran.output
@@ -29,7 +30,7 @@ def test_run_approve_list_show_and_resolve_with_force(
     assert client.post("/api/v1/actions/runs/1/approve", headers=bob).status_code == 200
     worker.run_once()
     assert kubectl.calls() == [["annotate", "market/EUR-USD", "paused=true", "--reason=incident"]]
-    listed = cli("action", "list", "--incident", str(number))
+    listed = cli("action", "list", "--incident", f"inc-{number}")
     assert "INC-1" in listed.output and "run 1 pause-market succeeded" in listed.output
     shown = cli("incident", "show", str(number))
     assert "Active mitigations (1; resolving needs --force)" in shown.output
