@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.actions.conftest import H, Kubectl, Open, request
+from tests.integration.actions.conftest import ACTIONS_YAML, H, Kubectl, Open, apply_config, request
 from warroom.actions.models import ActionRun
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -279,3 +279,36 @@ def test_a_run_whose_worker_was_lost_is_interrupted_not_repeated(
     done = _run(client, alice, run["id"])
     assert done["state"] == "interrupted" and "not repeated" in str(done["error"])
     assert "action:run:interrupted" in _kinds(client, alice, number)
+
+
+def test_config_flag_off_refuses_and_irreversible_runs_warn_on_the_timeline(
+    kubectl: Kubectl,
+    worker: Worker,
+    client: TestClient,
+    alice: H,
+    open_incident: Open,
+    configured: Database,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> None:
+    number = open_incident()
+    run = request(client, alice, number, "replicas", count="1").json()
+    url = f"/api/v1/incidents/{number}/timeline?limit=100"
+    [requested] = [
+        e for e in client.get(url, headers=alice).json()["items"]
+        if e["kind"] == "action:run:requested"
+    ]  # fmt: skip
+    assert requested["payload"]["warning"] == "replicas is not reversible: there is no undo"
+    assert requested["payload"]["argv"] == [
+        "kubectl",
+        "scale",
+        "--replicas=1",
+        "deployment/publisher",
+    ]
+    switched_off = ACTIONS_YAML.replace("  enabled: true", "  enabled: false")
+    apply_config(configured, clock, tmp_path / "off", switched_off)
+    refused = request(client, alice, number, "replicas", count="1")
+    assert refused.status_code == 409 and refused.json()["error"]["field"] == "action"
+    worker.run_once()
+    assert kubectl.calls() == []
+    assert _run(client, alice, run["id"])["state"] == "refused"
