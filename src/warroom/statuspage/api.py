@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
+from warroom.incidents.access import visible_incident
 from warroom.openapi import API_ERRORS, IncidentNumberPath
 from warroom.statuspage import maintenance, service, subscribers
 from warroom.statuspage.schemas import (
@@ -25,6 +26,7 @@ def publish(
     body: PublishIn, principal: Responder, session: SessionDep, clock: ClockDep,
     settings: SettingsDep,
 ) -> PublishedOut:  # fmt: skip
+    visible_incident(session, body.number, principal)
     record = service.publish(session, clock, body.number, name=body.name,
                              components=body.components, message=body.message,
                              actor=principal.actor)  # fmt: skip
@@ -36,6 +38,7 @@ def publish(
 def unpublish(
     number: IncidentNumberPath, principal: Responder, session: SessionDep, clock: ClockDep
 ) -> None:
+    visible_incident(session, number, principal)
     service.unpublish(session, clock, number, actor=principal.actor)
     session.commit()
 
