@@ -183,7 +183,8 @@ def _alerts_and_evidence(
     firing = [a for a in alerts if a["status"] != "resolved"]
     out.print(
         f"[bold]Alerts[/]: {len(alerts)} linked, {len(firing)} firing, "
-        f"{len(alerts) - len(firing)} resolved   [bold]Evidence[/]: {len(evidence)} items"
+        f"{len(alerts) - len(firing)} resolved   [bold]Evidence[/]: {len(evidence)} "
+        + ("item" if len(evidence) == 1 else "items")
     )
     for alert in firing[:3]:
         summary = alert.get("summary") or alert.get("labels", {}).get("alertname") or "?"

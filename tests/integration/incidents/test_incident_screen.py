@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from rich.console import Console
 
 from tests.integration.notify.receivers import HttpReceiver, http_receiver
@@ -22,7 +23,6 @@ from warroom.cli.incident_screen import render
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.engine.worker import Worker
-from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.settings import Settings
 
@@ -82,15 +82,22 @@ def world(
     receiver: HttpReceiver,
     all_domains: None,
     monkeypatch: pytest.MonkeyPatch,
+    client: TestClient,
+    admin_headers: dict[str, str],
 ) -> tuple[int, Worker]:
-    """P0 INC-1 on API, opened by am, paged to level 2 (the lead's page failing), 7 min in."""
+    """P0 INC-1 on API opened by an alert, one evidence item, paged to level 2 (the lead's
+    page failing), 7 minutes in."""
     monkeypatch.setenv("WARROOM_TZ", "UTC")
     apply(db, clock, org(f"http://{receiver.url}/hook"))
-    with db.session() as session:
-        incident = incidents.open_incident(
-            session, clock, actor="am", title="Proofs failing", severity="P0", services=["api"]
-        )
-        number = incident.number
+    alert = {"title": "Proofs failing", "severity": "P0", "labels": {"service": "api"}}
+    taken = client.post("/api/v1/intake/generic", json=alert, headers=admin_headers)
+    assert taken.status_code == 202, taken.text
+    number = client.get("/api/v1/incidents", headers=admin_headers).json()["items"][0]["number"]
+    evidence = {"kind": "text", "name": "verifier log", "content": "502 from proof-store"}
+    added = client.post(
+        f"/api/v1/incidents/{number}/evidence", json=evidence, headers=admin_headers
+    )
+    assert added.status_code == 201, added.text
     worker = Worker(db, clock, settings, "w1")
     worker.run_once()
     clock.advance(minutes=5)
@@ -132,6 +139,7 @@ def test_a_triggered_incident_at_80_columns(
     assert "next rung: unresolved" in text and "user:cto@atlas.test" in text
     assert "DELIVERED" in text and ("RETRYING" in text or "FAILED" in text)
     assert "incident_commander     UNFILLED" in text
+    assert "Alerts: 1 linked, 1 firing, 0 resolved   Evidence: 1 item" in text
     assert "{'" not in text and "': " not in text  # no raw Python dicts among the events
 
 
