@@ -9,14 +9,18 @@ from warroom.comms import brief, service
 from warroom.comms.schemas import CadenceOut, UpdateIn, UpdateOut, UpdatesOut
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.incidents.access import visible_incident
-from warroom.openapi import API_ERRORS, IdPath
+from warroom.openapi import API_ERRORS, IncidentNumberPath
 
 router = APIRouter(prefix="/api/v1", tags=["comms"], responses=API_ERRORS)
 
 
 @router.post("/incidents/{number}/updates", response_model=UpdateOut, status_code=201)
 def post_update(
-    number: IdPath, body: UpdateIn, principal: Responder, session: SessionDep, clock: ClockDep
+    number: IncidentNumberPath,
+    body: UpdateIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> UpdateOut:
     visible_incident(session, number, principal)
     update = service.post_update(
@@ -35,7 +39,7 @@ def post_update(
 
 
 @router.get("/incidents/{number}/updates", response_model=UpdatesOut)
-def list_updates(number: IdPath, principal: Viewer, session: SessionDep) -> UpdatesOut:
+def list_updates(number: IncidentNumberPath, principal: Viewer, session: SessionDep) -> UpdatesOut:
     incident = visible_incident(session, number, principal)
     record = service.cadence_record(session, incident.id)
     return UpdatesOut(
@@ -46,6 +50,8 @@ def list_updates(number: IdPath, principal: Viewer, session: SessionDep) -> Upda
 
 
 @router.get("/incidents/{number}/brief", response_class=PlainTextResponse)
-def get_brief(number: IdPath, principal: Viewer, session: SessionDep) -> PlainTextResponse:
+def get_brief(
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep
+) -> PlainTextResponse:
     incident = visible_incident(session, number, principal)
     return PlainTextResponse(brief.render(session, incident), media_type="text/markdown")
