@@ -56,6 +56,8 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
         token = re.search(r"WARROOM_TOKEN=(wr_\S+)", output)
         assert token, output
         assert "warroom incident open" in output
+        # Where pages go, and how to read one no SMTP server took (issue 10).
+        assert "pages by e-mail go through" in output and "warroom outbox list" in output
         quick = subprocess.run(
             [
                 str(Path(sys.prefix) / "bin" / "warroom"),
