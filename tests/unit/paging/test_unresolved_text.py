@@ -3,6 +3,7 @@ no "unresolved for 0 minutes" or "1 minutes")."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,7 +26,7 @@ INCIDENT: Any = SimpleNamespace(ref="INC-3", severity="P0")
 def test_the_span_reads_as_written(after_s: int, said: str) -> None:
     text = unresolved_context(INCIDENT, after_s)
     assert said in text
-    assert "0 minutes" not in text and "1 minutes" not in text
+    assert not re.search(r"\b[01] minutes", text)
 
 
 def test_a_rung_at_once_says_it_pages_at_opening() -> None:
