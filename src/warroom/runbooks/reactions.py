@@ -51,8 +51,24 @@ def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
     _enqueue(session, clock, event, "fired", {"match": True, "runbooks": runbooks})
 
 
+def _is_link(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith(("http://", "https://"))
+
+
+def _carries_runbook_url(session: Session, payload: dict[str, Any]) -> bool:
+    """Whether any alert of a grouped event has a runbook URL (one query, no job otherwise)."""
+    listed = [a for a in payload.get("alerts") or [] if isinstance(a, dict)]
+    ids = [int(a["id"]) for a in listed if isinstance(a.get("id"), int)]
+    if not ids or len(ids) < int(payload.get("count") or 0):
+        return True  # the event names only some of its alerts: let the job read them all
+    found = intake.annotations_of(session, ids)
+    return any(_is_link(notes.get("runbook_url")) for notes in found.values())
+
+
 def on_grouped(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """Alerts joined an open incident: keep the runbook URLs they carry."""
+    """Alerts joined an open incident: keep the runbook URLs they carry (a job only if any)."""
+    if event.incident_id is None or not _carries_runbook_url(session, event.payload):
+        return
     _enqueue(session, clock, event, "links", {"match": False})
 
 
@@ -71,7 +87,7 @@ def run_attach(session: Session, clock: Clock, payload: dict[str, Any]) -> None:
         )
     for alert in alerts:
         url = (alert.annotations or {}).get("runbook_url")
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
+        if _is_link(url) and isinstance(url, str):
             service.add_link(session, clock, incident_id, url, alert.id, ACTOR)
 
 

@@ -1,0 +1,47 @@
+"""Alerts joining an open incident: a runbooks job only when they carry a runbook URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.integration.runbooks.test_checklist import _fire, _runbooks
+from warroom.clock import FakeClock
+from warroom.db import Database
+from warroom.engine.models import Job
+from warroom.engine.worker import Worker
+from warroom.settings import Settings
+
+Headers = dict[str, str]
+LABELS = {"alertname": "CheckoutErrors", "service": "checkout"}
+
+
+def _pending_links_jobs(db: Database) -> int:
+    with db.session() as session:
+        jobs = session.scalars(select(Job).where(Job.kind == "runbooks.attach"))
+        return sum(1 for j in jobs if j.state == "pending" and not j.payload.get("match"))
+
+
+def test_grouped_alerts_queue_a_links_job_only_when_they_carry_a_runbook_url(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    configured: Path,
+    client: TestClient,
+    viewer_headers: Headers,
+) -> None:
+    _fire(client, {**LABELS, "instance": "a"})
+    worker = Worker(db, clock, settings, "test")
+    worker.run_once()
+    assert _runbooks(client, viewer_headers, 1)["links"] == []
+    _fire(client, {**LABELS, "instance": "b"})  # joins INC-1, no runbook URL: nothing queued
+    assert _pending_links_jobs(db) == 0
+    _fire(client, {**LABELS, "instance": "c"}, "https://wiki/joined")
+    assert _pending_links_jobs(db) == 1
+    worker.run_once()
+    got = _runbooks(client, viewer_headers, 1)
+    assert [link["url"] for link in got["links"]] == ["https://wiki/joined"]
+    r = client.get("/api/v1/incidents/2", headers=viewer_headers)
+    assert r.status_code == 404  # every alert joined the one incident
