@@ -67,8 +67,12 @@ def test_the_openapi_document_says_what_is_accepted(client: TestClient) -> None:
     assert "INC-42" in param["description"]
 
 
-def test_the_cli_takes_inc_n_and_lowercase_everywhere(opened: int, cli: Callable[..., Any]) -> None:
+def test_the_cli_takes_inc_n_and_lowercase_everywhere(
+    opened: int, cli: Callable[..., Any], seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARROOM_DATABASE_URL", seeded.url)  # `audit verify` reads the database
     for args in (
+        ("audit", "verify", "--incident", f"INC-{opened}"),
         ("incident", "note", f"inc-{opened}", "first look"),
         ("task", "add", f"INC-{opened}", "check the cache"),
         ("hypothesis", "add", f"INC-{opened}", "cache stampede"),
