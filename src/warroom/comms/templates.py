@@ -141,8 +141,8 @@ def render_text(key: str, source: str, ctx: dict[str, Any]) -> str:
         raise TemplateProblem(key, _line_of(exc), exc.message or str(exc)) from None
     try:
         return template.render(ctx).strip() + "\n"
-    except TemplateError as exc:
-        raise TemplateProblem(key, _runtime_line(exc), str(exc)) from None
+    except Exception as exc:  # 1/0, "a" + 1, the sandbox's range limit: all template mistakes
+        raise TemplateProblem(key, _runtime_line(exc), str(exc) or type(exc).__name__) from None
 
 
 @dataclass(frozen=True)
