@@ -29,6 +29,15 @@ def _short(text: Any, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def _alerts(p: dict[str, Any]) -> str:
+    """Intake's events name their alerts in a list: the first one's summary, and how many more."""
+    named = [a.get("summary") for a in p.get("alerts") or [] if isinstance(a, dict)]
+    if not named or not named[0]:
+        return _short(_get(p, "summary", "alertname"))
+    more = int(p.get("count") or len(named)) - 1
+    return _short(named[0], 50) + (f" (+{more} more)" if more > 0 else "")
+
+
 # One sentence per kind of event; the fallback below covers kinds added later.
 SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "incident:incident:opened": lambda p: (
@@ -50,9 +59,9 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "incident:role:unassigned": lambda p: f"{_get(p, 'user_email')} no longer {_get(p, 'role')}",
     "incident:note:added": lambda p: f"note: {_short(p.get('text'))}",
     "incident:details:updated": lambda p: f"details changed: {_get(p, 'fields', 'changes')}",
-    "intake:alert:fired": lambda p: f"alert fired: {_short(_get(p, 'summary', 'alertname'))}",
-    "intake:alert:grouped": lambda p: f"alert joined: {_short(_get(p, 'summary', 'alertname'))}",
-    "intake:alert:resolved": lambda p: f"alert resolved: {_short(_get(p, 'summary', 'alertname'))}",
+    "intake:alert:fired": lambda p: f"alert fired: {_alerts(p)}",
+    "intake:alert:grouped": lambda p: f"alert joined: {_alerts(p)}",
+    "intake:alert:resolved": lambda p: f"alert resolved: {_alerts(p)}",
     "intake:incident:all_alerts_resolved": lambda p: "every linked alert has resolved",
     "paging:escalation:planned": lambda p: (
         f"paging by policy {_get(p, 'policy')} ({p.get('levels', 0)} levels)"
