@@ -8,7 +8,9 @@ lock: nothing read after it can be changed by another writer before this one com
 
 from __future__ import annotations
 
-from sqlalchemy import Table, update
+from collections.abc import Iterable
+
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
@@ -47,3 +49,17 @@ def lock_by_id(session: Session, incident_id: int) -> Incident | None:
     if not found.rowcount:
         return None
     return session.get(Incident, incident_id, populate_existing=True)
+
+
+_TAKE_ROW = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("_id")).values(reopen_count=_TABLE.c.reopen_count)
+)
+
+
+def lock_rows(session: Session, incident_ids: Iterable[int]) -> None:
+    """Lock these incident rows in id order as lock_by_id does, without loading them (for
+    callers that need only the lock, such as intake counting an incident's open alerts)."""
+    session.flush()
+    conn = session.connection()
+    for incident_id in sorted(set(incident_ids)):
+        conn.execute(_TAKE_ROW, {"_id": incident_id})

@@ -20,7 +20,7 @@ from warroom.errors import Conflict, Invalid, NotFound
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import lifecycle
 from warroom.incidents.listing import MAX_PAGE, list_incidents, status_of
-from warroom.incidents.locking import lock, lock_by_id
+from warroom.incidents.locking import lock, lock_by_id, lock_rows
 from warroom.incidents.models import Counter, Incident, IncidentService
 from warroom.incidents.roles import (
     ROLES,
@@ -62,11 +62,13 @@ __all__ = [
     "list_tasks",
     "lock",
     "lock_by_id",
+    "lock_rows",
     "mitigate",
     "open_incident",
     "refire",
     "reopen",
     "resolve",
+    "severity_of",
     "status_of",
     "unassign_role",
     "update_details",
@@ -211,6 +213,16 @@ def is_open(session: Session, incident_id: int) -> int | None:
     session.flush()  # an Incident changed in this session counts, as with an ORM query
     number = session.connection().execute(_NUMBER_IF_OPEN, {"_id": incident_id}).scalar()
     return None if number is None else int(number)
+
+
+_SEVERITY = select(Incident.__table__.c.severity).where(Incident.__table__.c.id == bindparam("_id"))
+
+
+def severity_of(session: Session, incident_id: int) -> str | None:
+    """The severity of this incident, None if there is none (a light read for intake)."""
+    session.flush()
+    value = session.connection().execute(_SEVERITY, {"_id": incident_id}).scalar()
+    return None if value is None else str(value)
 
 
 def find_open_by_dedup_group(session: Session, dedup_group: str) -> Incident | None:

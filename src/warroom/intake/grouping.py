@@ -69,9 +69,9 @@ def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> tuple
     return None if incident is None else (incident.id, incident.number)
 
 
-def has_open_incident(session: Session, key: str) -> bool:
-    """Whether a routing group's alerts would join an open incident (no lock taken)."""
-    return _open_incident_of(session, key, dedup_group(key)) is not None
+def open_incident_of(session: Session, key: str) -> tuple[int, int] | None:
+    """(id, number) of the open incident a routing group's alerts would join (no lock taken)."""
+    return _open_incident_of(session, key, dedup_group(key))
 
 
 def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
@@ -96,13 +96,18 @@ def place(
     source: str,
     group: Group,
     guard: storm.Guard | None = None,
+    joins: tuple[int, int] | None = None,
 ) -> tuple[int, int] | None:
-    """Attach a group's new alerts to an incident (joining or opening one): (id, number)."""
+    """Attach a group's new alerts to an incident (joining or opening one): (id, number).
+
+    `joins`: the open incident the caller already found for this group in this transaction;
+    without it the group is looked up here, after its lock.
+    """
     key = dedup_group(group.key)
     _serialise(session, key)
     actor = f"intake:{integration}"
     payload = _alert_payload(group.alerts, integration)
-    found = _open_incident_of(session, group.key, key)
+    found = joins if joins is not None else _open_incident_of(session, group.key, key)
     reason = "group"
     if found is None:
         found, reason = refire.reopen_or_follow(session, clock, group, actor), "reopened"
@@ -177,8 +182,7 @@ def on_resolved(
     # Lock each incident (in id order) before counting its open alerts: of two requests that
     # resolve an incident's last two alerts at once, the second then counts after the first
     # committed, so exactly one of them sees none left (docs/dev/engine.md, "Lock order").
-    for incident_id in sorted(by_incident):
-        incidents.lock_by_id(session, incident_id)
+    incidents.lock_rows(session, by_incident)
     remaining = dedup.open_counts(session, set(by_incident))
     actor = f"intake:{integration}"
     for incident_id, alerts in by_incident.items():

@@ -24,10 +24,11 @@ def raise_if_more_severe(
     actor: str,
 ) -> bool:
     """Raise the incident to `severity` when that is more severe; True when it was raised."""
-    incident = incidents.get_incident_by_id(session, incident_id)
-    new, old = cfg.severity_rank(severity), cfg.severity_rank(incident.severity)
-    if new is None or (old is not None and new >= old) or incident.severity == severity:
+    current = incidents.severity_of(session, incident_id)  # a light read: most never raise
+    new, old = cfg.severity_rank(severity), cfg.severity_rank(current or "")
+    if new is None or (old is not None and new >= old) or current == severity:
         return False
+    incident = incidents.get_incident_by_id(session, incident_id)
     first, row_id = alerts[0]
     name = first.summary or first.labels.get("alertname") or first.fingerprint
     timeline.record(

@@ -182,12 +182,16 @@ def _store_new(
             group.alerts.append((alert, row_id))
     # The storm row is locked before any group lock (one lock order), and only by requests
     # that may open an incident: alerts joining open incidents never wait for it.
-    opening = any(not grouping.has_open_incident(session, key) for key in groups)
+    # The open incident each group joins, read once: place() reuses it instead of reading again.
+    joins = {key: grouping.open_incident_of(session, key) for key in groups}
+    opening = any(found is None for found in joins.values())
     guard = (
         storm.guard_for(session, clock, cfg.storms, integration, batch.source) if opening else None
     )
     for key in sorted(groups):
-        placed = grouping.place(session, clock, cfg, integration, batch.source, groups[key], guard)
+        placed = grouping.place(
+            session, clock, cfg, integration, batch.source, groups[key], guard, joins[key]
+        )
         if placed is not None and placed[1] not in result.incidents:
             result.incidents.append(placed[1])
 
