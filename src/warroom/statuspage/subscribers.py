@@ -29,7 +29,10 @@ from warroom.statuspage.models import Subscriber
 
 NOTIFY_KIND = "statuspage.notify"
 CONFIRM_TTL = timedelta(days=7)
-_EMAIL = re.compile(r"^[^@\s/?&]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+# Letters, digits and . _ + - only: the address goes into an Apprise URL's `to=` list, which
+# is URL-decoded and split on commas, so `%40`, `%2C` or `,` would add a recipient the owner
+# of the address never confirmed (a public form: double opt-in would be bypassed).
+_EMAIL = re.compile(r"^[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
 class TokenError(Exception):
