@@ -91,6 +91,9 @@ SELF_AUTHENTICATED: dict[tuple[str, str], Declared] = {
     ("POST", "/status/subscribers"): Declared("none: e-mail double opt-in", public=True),
     ("GET", "/status/subscribers/{action}/{token}"): CAPABILITY,
     ("POST", "/status/subscribers/{action}/{token}"): CAPABILITY,
+    ("GET", "/"): Declared("none: the home page, links only", public=True),
+    ("GET", "/docs"): Declared("none: the API's documentation page", public=True),
+    ("GET", "/docs/assets/{name}"): Declared("none: the documentation page's assets (by name)"),
 }
 REFUSED = {401, 403, 404, 410}
 # Well-formed payloads for the routes that read their credential or their body first, so that
