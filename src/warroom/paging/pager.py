@@ -89,7 +89,8 @@ def compose(
                 now=clock.now(),
             )
             lines.append(f"{label}: {links.link_url(base, token)}")
-    lines.append(f"Open: {base}/incidents/{incident.number}")
+    # No web page per incident exists: the CLI's 3am screen is where the whole picture is.
+    lines.append(f"Show: warroom incident show {incident.ref}")
     lines.append(f"CLI: warroom incident ack {incident.number}")
     return title, "\n".join(lines)
 
