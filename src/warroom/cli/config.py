@@ -112,16 +112,46 @@ def _print_plan(result: Any) -> None:
 def plan(
     directory: Path = DirArg,
     actor: str = ActorOption,
+    simulate_severity: str = typer.Option(
+        None,
+        "--simulate",
+        metavar="SEVERITY",
+        help="Also play an incident of this severity through the config --before and after",
+    ),
+    before: Path = typer.Option(
+        None, "--before", help="The config directory as it is today, for --simulate"
+    ),
+    service: str = typer.Option(None, "--service", help="The simulated incident's service"),
+    hours: float = typer.Option(6.0, "--hours", help="How long to play, for --simulate"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Show what applying a directory would change, field by field; writes nothing."""
+    """Show what applying a directory would change, field by field; writes nothing.
+
+    With --simulate SEVERITY --before OLD_DIR, also play one unacknowledged incident through the
+    old and the new config on a fake clock and show who is paged when, side by side.
+    """
+    if simulate_severity is not None and before is None:
+        fail("--simulate needs --before DIR: the config directory as it is today")
     result = _run(directory, actor, dry_run=True)
     if as_json:
         shown = _as_json(result, True)
         print_json(shown | {"summary": result.plan.summary(), "lockouts": result.lockouts})
-        return
-    _print_plan(result)
-    typer.echo(f"plan: {result.plan.summary()}; nothing was written")
+    else:
+        _print_plan(result)
+        typer.echo(f"plan: {result.plan.summary()}; nothing was written")
+    if simulate_severity is not None and before is not None:
+        _simulate_both(before, directory, simulate_severity, service, hours, as_json)
+
+
+def _simulate_both(
+    before: Path, after: Path, severity: str, service: str | None, hours: float, as_json: bool
+) -> None:
+    """The same incident played through the old and the new config (see `warroom simulate`)."""
+    from warroom.cli.simulate import play_directory, show_runs
+
+    scenario = {"severity": severity, "service": service, "hours": hours}
+    old, new = play_directory(before, scenario), play_directory(after, scenario)
+    show_runs(old, new, as_json)
 
 
 @app.command("apply")

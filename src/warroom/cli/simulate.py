@@ -160,3 +160,15 @@ def _show(before: Any, after: Any, as_json: bool) -> None:
         render.print_result(after, console())
     else:
         render.print_comparison(before, after, console())
+
+
+def play_directory(directory: Path, fields: dict[str, Any]) -> Any:
+    """Play one scenario (Scenario fields; starts now, local time) through a config directory."""
+    zone = _zone(None)
+    scenario = _scenario(start=datetime.now(zone), **{k: v for k, v in fields.items() if v})
+    return _play(directory, scenario)
+
+
+def show_runs(before: Any, after: Any, as_json: bool) -> None:
+    """Print one run, or two side by side (`config plan --simulate` uses this)."""
+    _show(before, after, as_json)
