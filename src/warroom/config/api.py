@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from warroom.config import service
 from warroom.config.schemas import (
@@ -26,6 +30,7 @@ def apply_config(
 ) -> ApplyOut:
     # Sent over the network: `${VAR}` and `X_file:` are refused (they would read the server).
     doc, problems = service.load_files(body.files, source="api")
+    _refuse_new_commands(session, doc.raw())
     if problems:
         lines = problems.lines()
         raise Invalid(
@@ -55,6 +60,30 @@ def apply_config(
         warnings=problems.warnings(),
         lockouts=result.lockouts,
     )
+
+
+# Sections whose items make the server run a command or send a request. An admin token must
+# not be a remote shell: through the API the running items may be kept as they are or removed,
+# never added or changed; that takes config applied on the server (`warroom config apply DIR`).
+SERVER_ONLY = {"actions": "id"}
+
+
+def _refuse_new_commands(session: Session, raw: dict[str, Any]) -> None:
+    running = service.current_document(session)
+    for section, ident in SERVER_ONLY.items():
+        kept = [_canonical(item) for item in running.get(section) or []]
+        for item in raw.get(section) or []:
+            if isinstance(item, dict) and _canonical(mask_document(item)) not in kept:
+                raise Invalid(
+                    f"{section}[{item.get(ident)}]: actions run commands and requests on the "
+                    "server, so they are added or changed only by config applied there "
+                    "(`warroom config apply DIR`); through the API they can be kept or removed",
+                    field="files",
+                )
+
+
+def _canonical(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 @router.get("/config", response_model=CurrentConfigOut)
