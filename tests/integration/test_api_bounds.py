@@ -20,17 +20,24 @@ from warroom.incidents.models import Incident
 from warroom.openapi import MAX_BIG_ID, MAX_ID
 
 TOO_BIG = [2**63, 2**64 + 7, MAX_ID + 1]
+# An incident number in a path (INC-42, inc-42 or 42) is documented as a string of this shape.
+NUMBER_PATTERN = r"^(?:[Ii][Nn][Cc]-)?[1-9][0-9]{0,8}$"
+
+
+def incident_number(param: dict[str, Any]) -> bool:
+    return bool(param["in"] == "path" and param["name"] == "number")
 
 
 def integer_parameters(app: FastAPI) -> list[tuple[str, str, str, str]]:
-    """(method, path, where, name) of every integer path or query parameter of the API."""
+    """(method, path, where, name) of every integer path or query parameter of the API, and of
+    every incident number in a path."""
     found = []
     for path, operations in app.openapi()["paths"].items():
         for method, operation in operations.items():
             for param in operation.get("parameters", []):
                 schema = param["schema"]
                 types = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
-                if "integer" in types and param["name"] != "limit":
+                if ("integer" in types and param["name"] != "limit") or incident_number(param):
                     found.append((method.upper(), path, param["in"], param["name"]))
     return found
 
@@ -45,7 +52,11 @@ def test_every_integer_parameter_is_bounded_in_the_document(app: FastAPI) -> Non
     assert len(params) > 40
     for method, path, _where, name in params:
         op = app.openapi()["paths"][path][method.lower()]
-        schema = next(p["schema"] for p in op["parameters"] if p["name"] == name)
+        param = next(p for p in op["parameters"] if p["name"] == name)
+        schema = param["schema"]
+        if incident_number(param):
+            assert schema == {**schema, "type": "string", "pattern": NUMBER_PATTERN}, (path, name)
+            continue
         bounded = [schema, *schema.get("anyOf", [])]
         integer = next(s for s in bounded if s.get("type") == "integer")
         assert integer.get("minimum") == 1, (method, path, name)
@@ -60,9 +71,12 @@ def test_ids_past_the_column_answer_422_naming_the_parameter(
     for method, path, where, name in integer_parameters(app):
         op = app.openapi()["paths"][path][method.lower()]
         limit = next(p["schema"] for p in op["parameters"] if p["name"] == name)
-        maximum = (
-            limit.get("maximum") or next(s for s in limit["anyOf"] if "maximum" in s)["maximum"]
-        )
+        if "pattern" in limit:  # an incident number: INC-n, n at most MAX_ID
+            maximum = MAX_ID
+        else:
+            maximum = (
+                limit.get("maximum") or next(s for s in limit["anyOf"] if "maximum" in s)["maximum"]
+            )
         if value <= maximum:
             continue
         if where == "path":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from warroom.comms import brief, service
 from warroom.comms.schemas import CadenceOut, UpdateIn, UpdateOut, UpdatesOut
@@ -49,7 +49,11 @@ def list_updates(number: IncidentNumberPath, principal: Viewer, session: Session
     )
 
 
-@router.get("/incidents/{number}/brief", response_class=PlainTextResponse)
+BRIEF = {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "Markdown"}
+
+
+# response_class=Response: the 200 is Markdown, the errors are the JSON bodies of API_ERRORS.
+@router.get("/incidents/{number}/brief", response_class=Response, responses={200: BRIEF})
 def get_brief(
     number: IncidentNumberPath, principal: Viewer, session: SessionDep
 ) -> PlainTextResponse:

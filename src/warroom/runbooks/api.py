@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from sqlalchemy.orm import Session
 
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.errors import Forbidden
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.openapi import API_ERRORS, IncidentNumberPath
+from warroom.openapi import API_ERRORS, MAX_ID, IncidentNumberPath
 from warroom.principal import Principal
 from warroom.runbooks import checklist, present, service
 from warroom.runbooks.schemas import (
@@ -22,6 +24,7 @@ from warroom.runbooks.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["runbooks"], responses=API_ERRORS)
+StepPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a step number (1, 2, ...)")]
 
 
 def _incident(session: Session, number: int, principal: Principal) -> Incident:
@@ -70,7 +73,7 @@ def attach_runbook(
 def change_step(
     number: IncidentNumberPath,
     key: str,
-    step: int,
+    step: StepPath,
     body: StepIn,
     principal: Responder,
     session: SessionDep,
@@ -89,7 +92,7 @@ def change_step(
 def note_step(
     number: IncidentNumberPath,
     key: str,
-    step: int,
+    step: StepPath,
     body: NoteIn,
     principal: Responder,
     session: SessionDep,

@@ -6,33 +6,64 @@ Only published incidents appear, with their public name, components and public u
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep, SettingsDep
-from warroom.errors import Invalid, NotFound
+from warroom.errors import Invalid, NotFound, WarroomError
+from warroom.openapi import IdPath, responses, unstorable_field
 from warroom.settings import Settings
 from warroom.statuspage import maintenance, service, subscribers, view
 
-router = APIRouter(prefix="/status", tags=["status page"])
+router = APIRouter(prefix="/status", tags=["status page"], responses=responses(503))
 JSON_CACHE = {"Cache-Control": "public, max-age=10"}
 
 
-@router.get("", response_class=HTMLResponse)
+def page(description: str, *errors: int, code: int = 200) -> dict[str, Any]:
+    """Route arguments of a page: an HTML answer, its errors documented as the JSON they are
+    (with `response_class=Response`, FastAPI lists error models under application/json)."""
+    html = {code: {"description": description, "content": {"text/html": {"schema": {}}}}}
+    return {"response_class": Response, "responses": {**html, **responses(*errors)}}
+
+
+class SubscribeIn(BaseModel):
+    """The subscribe form, posted as a form or as JSON."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: str = Field(max_length=320, description="the address that gets the confirm link")
+    components: list[Annotated[str, Field(max_length=200)]] = Field(default=[], max_length=200)
+
+
+SUBSCRIBE_SCHEMA = SubscribeIn.model_json_schema()
+SUBSCRIBE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": SUBSCRIBE_SCHEMA},
+            "application/x-www-form-urlencoded": {"schema": SUBSCRIBE_SCHEMA},
+        },
+    }
+}
+
+
+@router.get("", **page("The status page"))
 def status_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> HTMLResponse:
     page = view.build(session, clock, settings.public_url)
     return HTMLResponse(page.html(), headers=JSON_CACHE)
 
 
-@router.get("/incidents/{status_id}", response_class=HTMLResponse)
+@router.get("/incidents/{status_id}", **page("A published incident", 404, 422))
 def incident_page(
-    status_id: int, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    status_id: IdPath, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
     incident = service.public_incident(session, status_id)
     cfg = service.page_config(session)
@@ -41,7 +72,7 @@ def incident_page(
                                     incident=incident))  # fmt: skip
 
 
-@router.get("/history", response_class=HTMLResponse)
+@router.get("/history", **page("Incidents and maintenance of the last days"))
 def history_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> HTMLResponse:
     cfg = service.page_config(session)
     since = clock.now() - timedelta(days=cfg.history_days)
@@ -52,7 +83,10 @@ def history_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) ->
     ))  # fmt: skip
 
 
-@router.get("/feed.atom")
+ATOM = {"content": {"application/atom+xml": {"schema": {}}}, "description": "An Atom feed"}
+
+
+@router.get("/feed.atom", response_class=Response, responses={200: ATOM})
 def feed(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
     cfg = service.page_config(session)
     incidents = service.history(session, clock)[:50]
@@ -106,24 +140,41 @@ def _message(settings: Any, session: Any, text: str, action: str = "", button: s
                        message=text, action=action, button=button)  # fmt: skip
 
 
-@router.post("/subscribers", response_class=HTMLResponse)
+@router.post(
+    "/subscribers", openapi_extra=SUBSCRIBE_BODY, **page("Mail sent", 400, 413, 422, code=202)
+)
 async def subscribe(
     request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Subscribe an e-mail address (an HTML form post or JSON {email, components})."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        data: Any = await request.json()
+        try:
+            data: Any = json.loads(await request.body())
+        except ValueError as exc:
+            raise WarroomError("the body is not JSON", field="body") from exc
         data = data if isinstance(data, dict) else {}
-        email, wanted = data.get("email"), data.get("components")
     else:
         form = await request.form()
-        email, wanted = form.get("email"), form.getlist("components")
-    if not isinstance(email, str):
-        raise Invalid("an e-mail address is needed", field="email")
-    chosen = [str(c) for c in wanted] if isinstance(wanted, list) else []
-    await run_in_threadpool(_subscribe, session, clock, settings, email, chosen)
+        data = {"email": form.get("email"), "components": form.getlist("components")}
+    wanted = _subscription(data)
+    await run_in_threadpool(_subscribe, session, clock, settings, wanted.email, wanted.components)
     text = "Check your mailbox: the subscription starts when you follow the confirm link."
     return HTMLResponse(_message(settings, session, text), status_code=202)
+
+
+def _subscription(data: dict[str, Any]) -> SubscribeIn:
+    """The form's fields, checked: a 422 naming the first wrong one."""
+    if not isinstance(data.get("email"), str):
+        raise Invalid("an e-mail address is needed", field="email")
+    try:
+        wanted = SubscribeIn.model_validate(data)
+    except ValidationError as exc:
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "body"
+        raise Invalid(f"{field}: {exc.errors()[0]['msg']}", field=field) from exc
+    unstorable = unstorable_field(wanted.model_dump())
+    if unstorable:
+        raise Invalid(f"{unstorable} holds text that cannot be stored", field=unstorable)
+    return wanted
 
 
 def _subscribe(
@@ -140,7 +191,7 @@ def _token_page(settings: Any, session: Any, action: str, token: str) -> HTMLRes
     return HTMLResponse(_message(settings, session, text, url, button))
 
 
-@router.get("/subscribers/{action}/{token}", response_class=HTMLResponse)
+@router.get("/subscribers/{action}/{token}", **page("A button to go on", 404, 422))
 def token_form(
     action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
@@ -153,7 +204,7 @@ def token_form(
     return _token_page(settings, session, action, token)
 
 
-@router.post("/subscribers/{action}/{token}", response_class=HTMLResponse)
+@router.post("/subscribers/{action}/{token}", **page("Done", 404, 409, 422))
 def token_act(
     action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
