@@ -60,11 +60,13 @@ def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) 
 def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> tuple[int, int] | None:
     """(id, number) of the open incident this group joins, if any."""
     # Fast path: the incident the group's newest alert joined, if it is still open.
-    last = dedup.last_incident_of_group(session, group_key)
-    if last is not None:
-        number = incidents.is_open(session, last)
+    last = dedup.group_incident(session, group_key)
+    if last is not None and last.status in OPEN:
+        number = last.number
+        if number is None:  # not named on the alert row: ask the incident
+            number = incidents.is_open(session, last.id)
         if number is not None:
-            return last, number
+            return last.id, number
     incident = incidents.find_open_by_dedup_group(session, dedup_key)
     return None if incident is None else (incident.id, incident.number)
 

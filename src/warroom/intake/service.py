@@ -168,6 +168,9 @@ def _store_new(
         rows.append(row)
         plans[alert.fingerprint] = (alert, decision, row)
     inserted = dedup.insert_new(session, rows)
+    session.info.setdefault(_STORED, {}).update(
+        (row_id, plans[fp][2]["annotations"]) for fp, row_id in inserted.items()
+    )
     lost_race = [fp for fp in plans if fp not in inserted]
     dedup.bump_fingerprints(session, integration, lost_race, now)
     result.created, result.repeated = len(inserted), result.repeated + len(lost_race)
@@ -266,12 +269,19 @@ _ANNOTATIONS = select(Alert.__table__.c.id, Alert.__table__.c.annotations).where
 )
 
 
+_STORED = "warroom.intake.annotations"  # session.info: id -> annotations, of rows stored now
+
+
 def annotations_of(session: Session, alert_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """alert id -> its annotations, for these alerts (one light query, no Alert objects)."""
-    if not alert_ids:
-        return {}
-    rows = session.connection().execute(_ANNOTATIONS, {"ids": sorted(set(alert_ids))})
-    return {int(r.id): dict(r.annotations or {}) for r in rows}
+    """alert id -> its annotations, for these alerts (those this session just inserted from
+    memory, the others with one light query, no Alert objects)."""
+    stored: dict[int, dict[str, Any]] = session.info.get(_STORED, {})
+    found = {i: dict(stored[i]) for i in alert_ids if i in stored}
+    missing = sorted(set(alert_ids) - set(found))
+    if missing:
+        rows = session.connection().execute(_ANNOTATIONS, {"ids": missing})
+        found.update((int(r.id), dict(r.annotations or {})) for r in rows)
+    return found
 
 
 def fingerprint_of(session: Session, integration: str, alert_id: str) -> str | None:

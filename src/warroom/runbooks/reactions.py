@@ -26,7 +26,12 @@ ALERTS_READ = 200  # the newest alerts of an incident whose labels and URLs coun
 
 
 def _enqueue(
-    session: Session, clock: Clock, event: DomainEvent, what: str, payload: dict[str, Any]
+    session: Session,
+    clock: Clock,
+    event: DomainEvent,
+    what: str,
+    payload: dict[str, Any],
+    new_key: bool = False,
 ) -> None:
     if event.incident_id is None:
         return
@@ -37,18 +42,24 @@ def _enqueue(
         {"incident_id": event.incident_id, **payload},
         dedup_key=f"{ATTACH_KIND}:{event.incident_id}:{what}",
         incident_id=event.incident_id,
+        new_key=new_key,
     )
+
+
+# The incident of an `opened` or `fired` event was inserted by this very transaction, so no
+# pending job can hold its key yet: enqueue skips the look-up (new_key).
 
 
 def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
     """A new incident: attach its services' and matching runbooks (on the engine)."""
-    _enqueue(session, clock, event, "opened", {"match": True})
+    _enqueue(session, clock, event, "opened", {"match": True}, new_key=True)
 
 
 def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
     """Alerts opened an incident: their route's runbooks, label matches, runbook URLs."""
     runbooks = [str(r) for r in event.payload.get("runbooks") or []]
-    _enqueue(session, clock, event, "fired", {"match": True, "runbooks": runbooks})
+    payload = {"match": True, "runbooks": runbooks}
+    _enqueue(session, clock, event, "fired", payload, new_key=True)
 
 
 def _is_link(url: Any) -> bool:
