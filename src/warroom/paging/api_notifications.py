@@ -6,6 +6,8 @@ caller may see depends on incident privacy; the outbox itself knows nothing of i
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Query
 
 from warroom.deps import Responder, SessionDep, Viewer
@@ -50,4 +52,12 @@ def read_message(message_id: IdPath, principal: Responder, session: SessionDep) 
     message = service.get_message(session, message_id)
     if not may_see_incident_id(session, principal, message.incident_id):
         raise NotFound(f"no notification {message_id}", field="message_id")
-    return MessageText.of_text(message)
+    text = MessageText.of_text(message)
+    if principal.allows("admin") or principal.user_id == message.user_id:
+        return text
+    # One-click links act in their recipient's name: another responder sees only where they were.
+    hidden = _ONE_CLICK.sub(r"\1… (a personal link: only its recipient sees it)", text.body)
+    return text.model_copy(update={"body": hidden})
+
+
+_ONE_CLICK = re.compile(r"(/p/|/status/subscribers/(?:confirm|unsubscribe)/)[A-Za-z0-9_.~-]+")
