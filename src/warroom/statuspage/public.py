@@ -169,7 +169,8 @@ def _subscription(data: dict[str, Any]) -> SubscribeIn:
     try:
         wanted = SubscribeIn.model_validate(data)
     except ValidationError as exc:
-        field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "body"
+        loc = exc.errors()[0]["loc"]
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:] or "body"
         raise Invalid(f"{field}: {exc.errors()[0]['msg']}", field=field) from exc
     unstorable = unstorable_field(wanted.model_dump())
     if unstorable:
