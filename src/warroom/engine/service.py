@@ -80,10 +80,15 @@ def enqueue(
     dedup_key: str | None = None,
     incident_id: int | None = None,
     max_attempts: int = 10,
+    new_key: bool = False,
 ) -> Job:
-    """Insert a job in the caller's transaction; workers wake when it commits."""
+    """Insert a job in the caller's transaction; workers wake when it commits.
+
+    `new_key`: the dedup key names a row this transaction has just inserted, so no pending
+    job can hold it yet: the look-up is skipped (the unique index still guards the insert).
+    """
     _check_enqueue_args(kind, payload, max_attempts)
-    if dedup_key is not None:
+    if dedup_key is not None and not new_key:
         existing = _pending_by_key(session, dedup_key)
         if existing is not None:
             return existing

@@ -176,7 +176,12 @@ class Worker:
         return len(jobs)
 
     def _run_shared(self, jobs: list[Job], conn: Connection) -> int:
-        """Run batch=True jobs, several per transaction; returns how many ran."""
+        """Run batch=True jobs, several per transaction; returns how many ran.
+
+        A shared transaction may lock several incidents: it takes them by id (the lock order
+        of docs/dev/engine.md), and one incident's jobs in the order they were queued.
+        """
+        jobs = sorted(jobs, key=lambda j: (j.incident_id or 0, j.id))
         ran = 0
         while ran < len(jobs):
             if self.stop_event.is_set():

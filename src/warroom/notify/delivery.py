@@ -60,7 +60,10 @@ def deliver(ctx: JobContext, job: Job) -> None:
     if message.state in (SENT, FAILED):
         _record_on_timeline(session, ctx.clock, message)  # only if a crash skipped it
         return
-    with SLOTS.take(message.url, wait=SLOT_WAIT_S) as got:
+    # A host stuck for longer than the wait frees no slot within it: postpone at once
+    # rather than hold a pool thread that a message to a working host could use.
+    wait_s = 0.0 if SLOTS.stalled_for(message.url) > SLOT_WAIT_S else SLOT_WAIT_S
+    with SLOTS.take(message.url, wait=wait_s) as got:
         if not got:
             # The longer the host has been stuck, the longer its messages wait (at most a
             # minute): fewer fruitless claims while it hangs.

@@ -98,6 +98,7 @@ def queue_message(
         # One spare attempt: if a worker dies mid-send on the last one, the message is sent
         # again rather than left `sending` (delivery counts its own budget, see delivery.py).
         max_attempts=max_attempts + 1,
+        new_key=True,  # the message row was inserted just above
     )
     message.job_id = job.id
     return message

@@ -1,4 +1,9 @@
-"""Job handlers of the paging domain; importing this module also subscribes to incident events."""
+"""Job handlers of the paging domain (registered by the composition root, warroom.wiring).
+
+Planning, escalation levels, ladder rungs and later notification rules only write the
+database (pages, outbox messages, jobs, timeline): they make no outbound call, so they are
+`batch=True` and a burst of them shares transactions (deliveries are `notify.deliver` jobs).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +15,22 @@ from warroom.paging.pager import NOTIFY_KIND, deliver, still_matters
 from warroom.paging.people import Rule
 
 
-@handler(runtime.ESCALATE_KIND)
+@handler(runtime.ESCALATE_KIND, batch=True)
 def escalate(ctx: JobContext, job: Job) -> None:
     runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 
-@handler(runtime.PLAN_KIND)
+@handler(runtime.PLAN_KIND, batch=True)
 def plan(ctx: JobContext, job: Job) -> None:
     runtime.run_plan(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 
-@handler(runtime.UNRESOLVED_KIND)
+@handler(runtime.UNRESOLVED_KIND, batch=True)
 def unresolved(ctx: JobContext, job: Job) -> None:
     runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 
-@handler(NOTIFY_KIND)
+@handler(NOTIFY_KIND, batch=True)
 def notify_later(ctx: JobContext, job: Job) -> None:
     """A later notification rule of a page: send it if the page still matters."""
     row = ctx.session.get(Page, int(job.payload["page_id"]))

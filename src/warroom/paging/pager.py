@@ -166,7 +166,7 @@ def _notify_by_rules(session: Session, clock: Clock, row: Page, user: User) -> l
     rules = rules_for(session, user)
     for n, rule in enumerate(rules):
         if rule.after_s <= 0:
-            deliver(session, clock, row, rule, n)
+            deliver(session, clock, row, rule, n, fresh=True)
             continue
         engine.enqueue(
             session,
@@ -181,35 +181,46 @@ def _notify_by_rules(session: Session, clock: Clock, row: Page, user: User) -> l
 
 
 def deliver(
-    session: Session, clock: Clock, row: Page, rule: Rule, n: int, *, key: str | None = None
+    session: Session,
+    clock: Clock,
+    row: Page,
+    rule: Rule,
+    n: int,
+    *,
+    key: str | None = None,
+    fresh: bool = False,
 ) -> Any:
     """Queue one message of a page in the notify outbox (idempotent per page and rule).
 
-    A contact method a failover already paged through is not used again by a later rule.
+    A contact method a failover already paged through is not used again by a later rule
+    (`fresh`: the page was made in this transaction, so no failover can have used one yet).
     A contact method the outbox refuses is recorded and skipped: it must not stop the
-    person's other contact methods, nor roll back the escalation step.
+    person's other contact methods, nor roll back the escalation step (the outbox refuses
+    a URL before it writes anything, so nothing needs undoing).
     """
     from warroom.notify import service as notify
 
-    if key is None and rule.contact.name in notify.page_channels(
-        session, row.id, key_prefix=failover_key(row, "")
+    if (
+        key is None
+        and not fresh
+        and rule.contact.name
+        in notify.page_channels(session, row.id, key_prefix=failover_key(row, ""))
     ):
         return None
     try:
-        with session.begin_nested():
-            return notify.queue_message(
-                session,
-                clock,
-                url=contact_url(rule.contact),
-                title=row.title,
-                body=row.body,
-                incident_id=row.incident_id,
-                user_id=row.user_id,
-                idempotency_key=key or f"page:{row.id}:{n}",
-                purpose=f"page:{row.reason}",
-                page_id=row.id,
-                channel=rule.contact.name,
-            )
+        return notify.queue_message(
+            session,
+            clock,
+            url=contact_url(rule.contact),
+            title=row.title,
+            body=row.body,
+            incident_id=row.incident_id,
+            user_id=row.user_id,
+            idempotency_key=key or f"page:{row.id}:{n}",
+            purpose=f"page:{row.reason}",
+            page_id=row.id,
+            channel=rule.contact.name,
+        )
     except Invalid as exc:
         log.warning("page %s: contact %s refused: %s", row.id, rule.contact.name, exc.message)
         timeline.record(

@@ -86,15 +86,19 @@ def run_plan(session: Session, clock: Clock, settings: Settings, payload: dict[s
         return
     state = state_of(session, incident.id, lock=True)
     if state is None:
-        _plan_new(session, clock, incident)
+        _plan_new(session, clock, settings, incident)
     elif payload.get("reason") == "reopened":
         _replan_reopened(session, clock, incident, state)
     elif payload.get("reason") == "severity":
         _replan_severity(session, clock, incident, state)
 
 
-def _plan_new(session: Session, clock: Clock, incident: Incident) -> None:
-    """Snapshot the policy, queue level 1 (if still triggered) and the unresolved ladder."""
+def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Incident) -> None:
+    """Snapshot the policy, page level 1 (if still triggered) and plan the unresolved ladder.
+
+    Level 1 is due as the incident opens, so it is paged here, in the planning job's own
+    transaction (under the same locks), rather than by a second `paging.escalate` job.
+    """
     severity = _severity(session, incident.severity)
     row = policy_for(session, incident)
     pages = severity is None or severity.page
@@ -116,13 +120,10 @@ def _plan_new(session: Session, clock: Clock, incident: Incident) -> None:
     )
     session.add(state)
     session.flush()
-    if snapshot and escalates:
-        _queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
     if unresolved:
         _plan_ladder(
             session, clock, incident, state, base=incident.reopened_at or incident.opened_at
         )
-    targeting.check_paged(session, clock, incident, snapshot, pages)
     timeline.record(
         session,
         clock,
@@ -135,6 +136,27 @@ def _plan_new(session: Session, clock: Clock, incident: Incident) -> None:
             "unresolved_ladder": state.ladder,
         },
     )
+    reached = False
+    if snapshot and escalates:
+        reached = _first_level(session, clock, settings, incident, state, snapshot)
+    if not reached:
+        targeting.check_paged(session, clock, incident, snapshot, pages)
+
+
+def _first_level(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    incident: Incident,
+    state: IncidentEscalation,
+    policy: Policy,
+) -> bool:
+    """Page level 1 now, or queue it; True when it paged somebody."""
+    step = Step(0, 0, 0, policy.levels[0].targets)
+    if state.started_at + timedelta(seconds=step.at_s) > clock.now():
+        _queue_level(session, clock, state, step)
+        return False
+    return _escalate_step(session, clock, settings, incident, state, policy, step)
 
 
 def _queue_level(session: Session, clock: Clock, state: IncidentEscalation, step: Step) -> None:
@@ -276,6 +298,20 @@ def run_escalation(
     policy = Policy.from_snapshot(state.policy)
     level, round_ = int(payload["level"]), int(payload["round"])
     step = Step(int(payload["at_s"]), level, round_, policy.levels[level].targets)
+    _escalate_step(session, clock, settings, incident, state, policy, step)
+
+
+def _escalate_step(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    incident: Incident,
+    state: IncidentEscalation,
+    policy: Policy,
+    step: Step,
+) -> bool:
+    """Page one level of a round and queue what follows; True when it paged somebody."""
+    level, round_ = step.level, step.round
     state.level, state.round, state.updated_at = level, round_, clock.now()
     timeline.record(
         session,
@@ -294,20 +330,16 @@ def run_escalation(
         f"{incident.ref} needs an acknowledgement: level {level + 1} of escalation policy "
         f"{policy.key!r}" + (f" (repeat {round_})" if round_ else "") + "."
     )
-    page(
-        session,
-        clock,
-        settings,
-        incident,
-        PageRequest(
-            list(step.targets),
-            "escalation",
-            context,
-            state.generation,
-            key=f"{state.generation}:{round_}:{level}",
-        ),
+    request = PageRequest(
+        list(step.targets),
+        "escalation",
+        context,
+        state.generation,
+        key=f"{state.generation}:{round_}:{level}",
     )
+    made = page(session, clock, settings, incident, request)
     _after_level(session, clock, state, policy, step)
+    return bool(made)
 
 
 def _after_level(
