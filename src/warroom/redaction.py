@@ -13,6 +13,7 @@ Three tools, one rule (a secret's value never leaves; that it is set may be show
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -41,8 +42,9 @@ _QUERY_SECRET = re.compile(
 _MIN_HIDDEN = 3
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_field(name: str) -> bool:
-    """Whether a field of this name holds a secret."""
+    """Whether a field of this name holds a secret (names repeat: the answer is cached)."""
     return bool(_SECRET_FIELD.search(name))
 
 
@@ -114,7 +116,17 @@ def scrub_payload(value: Any, key: str = "") -> Any:
     if isinstance(value, list):
         return [scrub_payload(v, key) for v in value]
     if isinstance(value, str) and "://" in value:
-        return _QUERY_SECRET.sub(rf"\g<1>{MASK}", _USERINFO.sub(rf"\g<1>{MASK}@", value))
+        return _scrub_url_text(value)
+    return value
+
+
+def _scrub_url_text(value: str) -> str:
+    # Each pattern needs a character most URLs lack ('@' for user info, '?' or '&' for a
+    # query): the regular expressions run only where they could match.
+    if "@" in value:
+        value = _USERINFO.sub(rf"\g<1>{MASK}@", value)
+    if "?" in value or "&" in value:
+        value = _QUERY_SECRET.sub(rf"\g<1>{MASK}", value)
     return value
 
 
