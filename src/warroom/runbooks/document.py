@@ -58,7 +58,8 @@ class Section(BaseModel):
 
 
 class RunbookDoc(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
+    # A key as config spells keys: it also names the file `runbook import` writes.
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = Field(min_length=1, max_length=300)
     services: list[str] = []
     severities: list[str] = []
