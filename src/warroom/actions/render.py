@@ -34,7 +34,7 @@ def render(template: str, context: dict[str, Any], *, field: str) -> str:
     """One template rendered to one string; a missing name is Invalid naming `field`."""
     try:
         return _ENV.from_string(template).render(context)
-    except TemplateError as exc:
+    except Exception as exc:  # a missing name, or 1/0, "a" + 1, the sandbox's range limit
         raise Invalid(f"{field}: template {template!r} failed: {exc}", field=field) from exc
 
 
