@@ -153,7 +153,7 @@ def _sent(url: str) -> int:
 
 
 def part_kill(url: str, quick: bool) -> None:
-    pages, lease = (200, 2.0) if quick else (2000, 10.0)
+    pages, lease = (60, 2.0) if quick else (2000, 10.0)
     began = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, Receiver(delay=0.005) as receiver:
         procs = [_start_worker(url, f"w{n}", Path(tmp), lease) for n in range(3)]

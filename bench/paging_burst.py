@@ -2,7 +2,7 @@
 
 warroom runs on 127.0.0.1 as it is deployed: on SQLite `warroom serve` with its embedded
 engine, on PostgreSQL `serve --no-engine` with two `warroom worker` processes. 1,000
-Alertmanager-format alerts (100 with --quick), each opening its own incident, are POSTed by
+Alertmanager-format alerts (30 with --quick), each opening its own incident, are POSTed by
 16 concurrent senders paced over one second. Each incident pages the on-call, whose webhook is
 a local HTTP receiver; alert-to-page is from just before the POST to the page's arrival
 (burst_page_p99_ms), and burst_pages_per_s is pages received over the time from the first
@@ -203,7 +203,7 @@ def part_burst(url: str, db_kind: str, quick: bool) -> None:
     """The burst, then the same burst with a hanging destination, on one running warroom. On
     PostgreSQL the engine is the split deployment (the API with --no-engine and ENGINES
     `warroom worker` processes); on SQLite `serve`'s embedded one."""
-    count = 100 if quick else 1000
+    count = 30 if quick else 1000
     engines = ENGINES if db_kind == "postgresql" else 0
     hang = Hang()
     try:

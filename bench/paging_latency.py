@@ -5,7 +5,7 @@
 
 A real `warroom serve` (embedded engine) runs on 127.0.0.1 with a config pack whose only
 on-call person has a plain webhook contact method pointing at a local HTTP receiver. For each
-of 500 incidents (60 with --quick), one Alertmanager-format webhook is POSTed with a fresh
+of 500 incidents (20 with --quick), one Alertmanager-format webhook is POSTed with a fresh
 alertname (so each opens its own incident) and the clock runs until the receiver gets the page
 for that alert: intake -> incident -> escalation level 1 job -> notification job -> webhook.
 Alerts are sent one after another, so each figure is one page's full path on an idle system.
@@ -132,7 +132,7 @@ def measure(db_kind: str, quick: bool, url: str | None = None) -> tuple[list[flo
     """Latencies (ms) of `count` alert-to-page paths, and how many pages never came."""
     import httpx
 
-    count = 60 if quick else 500
+    count = 20 if quick else 500
     with (
         contextlib.nullcontext(url) if url else fresh_database(db_kind, "lat", False) as url,
         tempfile.TemporaryDirectory() as tmp,

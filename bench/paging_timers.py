@@ -5,7 +5,7 @@ policy (two levels) and an unresolved ladder; the real `paging.plan` jobs plan t
 pages the on-call (delivered to a local HTTP receiver). Then the pending `paging.escalate`
 (level 2) and `paging.unresolved` (ladder rung) timers of those incidents are spread over the
 measurement window, and the queue is filled with further pending escalation timers due later,
-up to 100,000 pending (6,000 with --quick). A real `warroom worker` process runs them: each due
+up to 100,000 pending (2,000 with --quick). A real `warroom worker` process runs them: each due
 timer locks its incident, checks the escalation state, records on the timeline, pages the
 level-2 person (a message, a delivery job, an HTTP POST).
 
@@ -194,7 +194,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def part_timers(url: str, db_kind: str, quick: bool) -> None:
-    incidents, total, window = (150, 6_000, 4.0) if quick else (3_000, 100_000, 60.0)
+    incidents, total, window = (40, 2_000, 2.0) if quick else (3_000, 100_000, 60.0)
     with PageReceiver() as receiver, tempfile.TemporaryDirectory() as tmp:
         hook = receiver.url.rsplit("/", 1)[0]
         t0 = time.monotonic()
@@ -205,7 +205,7 @@ def part_timers(url: str, db_kind: str, quick: bool) -> None:
         start = datetime.now(UTC) + timedelta(seconds=2.0 + total / 40_000)
         ids = schedule(url, total, start, window)
         log(f"{len(ids)} real timers due over {window:.0f}s; {total} pending in all")
-        deadline = start.timestamp() + window + (5.0 if quick else 60.0)
+        deadline = start.timestamp() + window + (4.0 if quick else 60.0)
         while time.time() < deadline:
             time.sleep(0.5)
             if time.time() > start.timestamp() + window and _remaining(url, ids) == 0:

@@ -1,0 +1,104 @@
+"""The paging burst path does less per incident (issue 8): the `paging.plan` job pages
+level 1 itself, and paging's jobs share transactions (batch=True), taken by incident id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.integration.paging.world import ORG, apply, sender, worker
+from warroom.audit.models import TimelineEvent
+from warroom.clock import FakeClock
+from warroom.db import Database
+from warroom.engine import registry
+from warroom.engine import service as engine
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, batchable, handler, register
+from warroom.incidents import service as incidents
+from warroom.notify.models import Message
+from warroom.paging import runtime
+from warroom.paging.models import Page
+from warroom.settings import Settings
+
+__all__ = ["sender"]
+
+
+def _open(db: Database, clock: FakeClock, title: str = "API down") -> int:
+    with db.session() as session:
+        incident = incidents.open_incident(
+            session, clock, title=title, severity="P0", services=["api"], actor="test"
+        )
+        session.flush()
+        return incident.id
+
+
+def test_the_plan_job_pages_level_one_without_an_escalate_job(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    apply(db, clock, ORG)
+    incident_id = _open(db, clock)
+    assert worker(db, clock, settings).run_once() >= 2  # the plan, the delivery
+    with db.session() as session:
+        jobs = session.scalars(select(Job).where(Job.incident_id == incident_id)).all()
+        escalations = [j for j in jobs if j.kind == runtime.ESCALATE_KIND]
+        # Only level 2 is queued (due in 5 minutes); level 1 was paged by the plan job.
+        assert [(j.payload["level"], j.state) for j in escalations] == [(1, "pending")]
+        plan = next(j for j in jobs if j.kind == runtime.PLAN_KIND)
+        assert plan.state == "done"
+        pages = session.scalars(select(Page).where(Page.incident_id == incident_id)).all()
+        assert [(p.reason, p.target) for p in pages] == [("escalation", "schedule:atlas-primary")]
+        kinds = session.scalars(
+            select(TimelineEvent.kind)
+            .where(TimelineEvent.incident_id == incident_id)
+            .where(TimelineEvent.kind.startswith("paging:"))
+            .order_by(TimelineEvent.seq)
+        ).all()
+        assert kinds[:3] == [
+            "paging:escalation:planned",
+            "paging:escalation:triggered",
+            "paging:page:queued",
+        ]
+        assert "paging:incident:unpaged" not in kinds
+        messages = session.scalars(select(Message).where(Message.incident_id == incident_id))
+        assert [m.state for m in messages] == ["sent"]
+    assert [m.url.rsplit("/", 1)[-1] for m in sender.sent] == ["oncall1-push"]
+
+
+def test_paging_jobs_share_transactions() -> None:
+    from warroom.paging import handlers
+
+    assert handlers.plan.job_batch and handlers.escalate.job_batch  # type: ignore[attr-defined]
+    assert handlers.unresolved.job_batch and handlers.notify_later.job_batch  # type: ignore[attr-defined]
+    for kind in (runtime.PLAN_KIND, runtime.ESCALATE_KIND, runtime.UNRESOLVED_KIND):
+        assert batchable(kind)
+
+
+SEEN: list[int] = []
+
+
+@handler("test.burst.order", batch=True)
+def _note_order(ctx: JobContext, job: Job) -> None:
+    SEEN.append(int(job.payload["n"]))
+
+
+def test_a_shared_transaction_takes_its_incidents_by_id(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    """Jobs queued for incidents 30, 10, 20 (in that order) run for 10, 20, 30: two shared
+    transactions can then only wait for each other, never deadlock (docs/dev/engine.md)."""
+    register("test.burst.order", _note_order, batch=True)
+    SEEN.clear()
+    try:
+        with db.session() as session:
+            for n, incident_id in enumerate((30, 10, 20, 10)):
+                engine.enqueue(
+                    session, clock, "test.burst.order", {"n": n}, incident_id=incident_id
+                )
+        assert worker(db, clock, settings).run_once() == 4
+    finally:
+        registry._handlers.pop("test.burst.order", None)
+        registry._batchable.discard("test.burst.order")
+    # Incident 10's two jobs in the order they were queued (1 before 3), then 20, then 30.
+    assert SEEN == [1, 3, 2, 0]
