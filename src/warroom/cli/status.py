@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, print_json, print_table
+from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json, print_table
 
 status_app = typer.Typer(help="The public status page", no_args_is_help=True)
 component_app = typer.Typer(help="Status page components", no_args_is_help=True)
@@ -21,7 +21,7 @@ def _client() -> Any:
 
 @status_app.command("publish")
 def publish(
-    number: int = typer.Argument(..., help="The incident number"),
+    number: int = IncidentArg,
     name: str = typer.Option(..., "--name", help="The public title"),
     component: list[str] = typer.Option([], "--component", help="An affected component"),
     message: str = typer.Option("", help="The first public text"),
@@ -38,7 +38,7 @@ def publish(
 
 
 @status_app.command("unpublish")
-def unpublish(number: int = typer.Argument(..., help="The incident number")) -> None:
+def unpublish(number: int = IncidentArg) -> None:
     """Take an incident off the public page."""
     with api_errors():
         _client().delete(f"/api/v1/status/incidents/{number}")
