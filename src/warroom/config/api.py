@@ -73,7 +73,12 @@ def _refuse_new_commands(session: Session, raw: dict[str, Any]) -> None:
     for section, ident in SERVER_ONLY.items():
         kept = [_canonical(item) for item in running.get(section) or []]
         for item in raw.get(section) or []:
-            if isinstance(item, dict) and _canonical(mask_document(item)) not in kept:
+            if not isinstance(item, dict):
+                continue
+            # The running document is stored masked (URL paths, header values): an item with
+            # masked parts cannot be proven unchanged, so it too needs the server's config.
+            masked = _canonical(mask_document(item))
+            if masked != _canonical(item) or masked not in kept:
                 raise Invalid(
                     f"{section}[{item.get(ident)}]: actions run commands and requests on the "
                     "server, so they are added or changed only by config applied there "

@@ -70,3 +70,26 @@ def test_actions_applied_on_the_server_may_be_kept_or_removed_but_not_changed(
     assert _actions(client, admin_headers) == ["note-it"]
     assert _upload(client, admin_headers, BASE) == 200
     assert _actions(client, admin_headers) == []
+
+
+HALT = """\
+actions:
+  - id: halt
+    title: Halt trading
+    kind: http
+    http: {method: POST, url: "https://admin.exchange.test/trading/halt"}
+    reversible: false
+"""
+
+
+def test_an_http_action_cannot_be_redirected_behind_its_masked_url(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    # GET /config shows the URL as https://admin.exchange.test/… so "kept as it is" cannot be
+    # checked: a new path on the same host would pass for the running action.
+    apply(db, clock, BASE + HALT)
+    moved = HALT.replace("/trading/halt", "/accounts/delete-all")
+    assert _upload(client, admin_headers, BASE + moved) == 422
+    assert _upload(client, admin_headers, BASE + HALT) == 422
+    assert _upload(client, admin_headers, BASE) == 200
+    assert _actions(client, admin_headers) == []
