@@ -12,6 +12,7 @@ API and `warroom incident show` carry the reason until a page is queued.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event, select
@@ -55,7 +56,12 @@ def policy_names(session: Session, incident: Incident) -> list[str]:
     (`escalation_policies`), then its policy for every severity (`escalation_policy`); then
     the severity's own `escalation_policy`; then the default policy.
     """
-    names: list[str] = []
+    return list(_candidate_names(session, incident))
+
+
+def _candidate_names(session: Session, incident: Incident) -> Iterator[str]:
+    # A generator: `policy_for` stops at the first active one, so the fallbacks (and the
+    # config document the default is read from) are only looked up when they are needed.
     if incident.service_keys:
         services = session.execute(
             select(Service.escalation_policies, Service.escalation_policy)
@@ -63,18 +69,21 @@ def policy_names(session: Session, incident: Incident) -> list[str]:
             .order_by(Service.key)
         ).all()
         for by_severity, every in services:
-            names += [n for n in ((by_severity or {}).get(incident.severity), every) if n]
+            yield from (str(n) for n in ((by_severity or {}).get(incident.severity), every) if n)
     fallback = session.scalar(
         select(Severity.escalation_policy).where(Severity.key == incident.severity)
     )
+    if fallback:
+        yield str(fallback)
     default = default_policy_key(session)
-    return [*names, *(n for n in (fallback, default) if n)]
+    if default:
+        yield default
 
 
 def policy_for(session: Session, incident: Incident) -> EscalationPolicy | None:
     """The first active policy of `policy_names` (None: nothing pages this incident)."""
-    for name in policy_names(session, incident):
-        found = _active(session, str(name))
+    for name in _candidate_names(session, incident):
+        found = _active(session, name)
         if found is not None:
             return found
     return None
