@@ -4,7 +4,7 @@ Each pack is applied as shipped (examples/<pack>/), one of its document's alerts
 the real Alertmanager intake API, the engine worker attaches the runbooks on the fake clock, and
 the incident's checklist holds the document's steps and commands.
 Documents: /work/shared/reference/seeds/000_b3c9b32ab165c1d5.txt (oracle),
-002_01e152e679e932ca.txt (exchange).
+002_01e152e679e932ca.txt (exchange), 004_61eb39e2ba419efa.txt (atlas).
 """
 
 from __future__ import annotations
@@ -183,3 +183,34 @@ def test_exchange_critical_matching_engine_alert_is_p0_with_the_halt_trading_lif
     # a P1 of another service gets no lifecycle: it is the matching engine's P0 checklist
     assert _incident(client, viewer_headers, "INC-2")["severity"] == "P1"
     assert _runs(client, viewer_headers, "INC-2") == {}
+
+
+def test_atlas_critical_alert_attaches_the_p1_actions_and_the_response_protocol(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    client: TestClient,
+    viewer_headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ATLAS_PROMETHEUS_TOKEN", TOKEN)
+    worker = _played(db, clock, settings, "atlas")
+    labels = {"alertname": "ProofValidationFailing", "service": "proof-validation"}
+    _fire(client, labels | {"severity": "critical"})
+    _fire(client, {"alertname": "SnapshotSlow", "service": "ipfs-snapshots", "severity": "info"})
+    _drain(worker)
+    assert _incident(client, viewer_headers, "INC-1")["severity"] == "P1"
+    runs = _runs(client, viewer_headers, "INC-1")
+    assert runs.keys() == {
+        "p1-high-degraded-service",
+        "shadow-atlas-incident-response-runbook",
+        "step-4-initial-mitigation-15-60-minutes",
+    }
+    actions = _texts(runs["p1-high-degraded-service"], "step")
+    assert "Escalate if not resolved in 4 hours" in actions
+    assert len(_texts(runs["shadow-atlas-incident-response-runbook"], "command")) == 12
+    (quick_wins,) = _texts(runs["step-4-initial-mitigation-15-60-minutes"], "command")
+    assert "PRAGMA integrity_check;" in quick_wins
+    # a P3 gets its own required actions only
+    assert _incident(client, viewer_headers, "INC-2")["severity"] == "P3"
+    assert _runs(client, viewer_headers, "INC-2").keys() == {"p3-low-minor-issue"}
