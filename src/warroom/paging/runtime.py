@@ -71,6 +71,8 @@ def _enqueue_plan(session: Session, clock: Clock, event: DomainEvent, reason: st
         {"incident_id": event.incident_id, "reason": reason},
         dedup_key=f"{PLAN_KIND}:{event.incident_id}:{reason}",
         incident_id=event.incident_id,
+        # A new incident has no jobs yet: no look-up in the transaction that stores the alert.
+        new_key=reason == "opened",
     )
 
 
