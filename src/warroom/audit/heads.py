@@ -19,6 +19,7 @@ from warroom.clock import Clock
 
 # Built once: every append runs these, and building a statement costs more than running it.
 _HEADS: Table = ChainHead.__table__  # type: ignore[assignment]
+HEADS = _HEADS  # for audit.service's one-statement append on PostgreSQL
 _ANCHORS: Table = ChainAnchor.__table__  # type: ignore[assignment]
 _BUMP = (
     update(_HEADS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, Table, insert, select
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from warroom.audit import heads
@@ -68,11 +68,10 @@ def record(
     }
     # A Core INSERT (cheaper than a flush); the returned event is then attached to the session
     # as the persistent object of that row, without a second INSERT.
-    event_id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+    event_id = _append(session, values)
     event = TimelineEvent(id=event_id, **values)
     make_transient_to_detached(event)
     session.add(event)
-    heads.set_hash(session, chain, digest)
     if created:
         heads.anchor(session, clock, chain, digest)
     publish(session, clock, DomainEvent(kind, incident_id, actor, body, event.id))
@@ -81,6 +80,43 @@ def record(
 
 _EVENTS: Table = TimelineEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_COLUMNS = [
+    "chain",
+    "seq",
+    "incident_id",
+    "kind",
+    "actor",
+    "occurred_at",
+    "payload",
+    "prev_hash",
+    "hash",
+    "starred",
+]
+# PostgreSQL: the event row and its chain head's new hash in one statement (one round trip).
+_NEW_EVENT = (
+    insert(_EVENTS)
+    .values({name: bindparam(f"_e_{name}") for name in _COLUMNS})
+    .returning(_EVENTS.c.id)
+    .cte("new_event")
+)
+_INSERT_EVENT_SET_HASH = (
+    update(heads.HEADS)
+    .where(heads.HEADS.c.chain == bindparam("_chain"))
+    .values(last_hash=bindparam("_e_hash"))
+    .returning(select(_NEW_EVENT.c.id).scalar_subquery())
+)
+
+
+def _append(session: Session, values: dict[str, Any]) -> int:
+    """Insert the event row and record its hash as its chain's head; the event's id."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        params = {f"_e_{name}": value for name, value in values.items()}
+        params["_chain"] = values["chain"]
+        return int(conn.execute(_INSERT_EVENT_SET_HASH, params).scalar_one())
+    event_id = int(conn.execute(_INSERT_EVENT, values).scalar_one())
+    heads.set_hash(session, int(values["chain"]), str(values["hash"]))
+    return event_id
 
 
 def chain_head(session: Session, *, incident_id: int | None) -> tuple[int, str]:

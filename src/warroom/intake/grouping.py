@@ -102,11 +102,13 @@ def place(
 ) -> tuple[int, int] | None:
     """Attach a group's new alerts to an incident (joining or opening one): (id, number).
 
-    `joins`: the open incident the caller already found for this group in this transaction;
-    without it the group is looked up here, after its lock.
+    `joins`: the open incident the caller found for this group in this transaction and
+    stored the group's alerts linked to; without it the group is looked up here, after its
+    lock, and its alerts are linked to the incident they join.
     """
     key = dedup_group(group.key)
-    _serialise(session, key)
+    if joins is None:  # it may open an incident: one request at a time per group
+        _serialise(session, key)
     actor = f"intake:{integration}"
     payload = _alert_payload(group.alerts, integration)
     found = joins if joins is not None else _open_incident_of(session, group.key, key)
@@ -151,7 +153,8 @@ def place(
         kind = "intake:alert:grouped"
         payload["reason"] = reason
     incident_id, number = int(found[0]), int(found[1])
-    dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident_id, number)
+    if joins is None:
+        dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident_id, number)
     timeline.record(
         session, clock, incident_id=incident_id, kind=kind, actor=actor, payload=payload
     )

@@ -167,6 +167,7 @@ def _store_new(
             row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]
         rows.append(row)
         plans[alert.fingerprint] = (alert, decision, row)
+    joins = _join_open_incidents(session, rows)
     inserted = dedup.insert_new(session, rows)
     session.info.setdefault(_STORED, {}).update(
         (row_id, plans[fp][2]["annotations"]) for fp, row_id in inserted.items()
@@ -185,9 +186,7 @@ def _store_new(
             group.alerts.append((alert, row_id))
     # The storm row is locked before any group lock (one lock order), and only by requests
     # that may open an incident: alerts joining open incidents never wait for it.
-    # The open incident each group joins, read once: place() reuses it instead of reading again.
-    joins = {key: grouping.open_incident_of(session, key) for key in groups}
-    opening = any(found is None for found in joins.values())
+    opening = any(joins[key] is None for key in groups)
     guard = (
         storm.guard_for(session, clock, cfg.storms, integration, batch.source) if opening else None
     )
@@ -197,6 +196,20 @@ def _store_new(
         )
         if placed is not None and placed[1] not in result.incidents:
             result.incidents.append(placed[1])
+
+
+def _join_open_incidents(
+    session: Session, rows: list[dict[str, Any]]
+) -> dict[str, tuple[int, int] | None]:
+    """The open incident each routing group of these rows joins, read once per group; rows
+    of a group that joins one are inserted already linked to it (place() links no more)."""
+    keys = sorted({row["group_key"] for row in rows if row["group_key"]})
+    joins = {key: grouping.open_incident_of(session, key) for key in keys}
+    for row in rows:
+        found = joins.get(row["group_key"]) if row["group_key"] else None
+        if found is not None:
+            row["incident_id"], row["incident_number"] = found
+    return joins
 
 
 # ---- reading ------------------------------------------------------------------------------
