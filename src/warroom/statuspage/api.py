@@ -80,6 +80,7 @@ def list_subscribers(principal: Admin, session: SessionDep) -> list[SubscriberOu
 def add_webhook(
     body: WebhookIn, principal: Admin, session: SessionDep, clock: ClockDep
 ) -> SubscriberOut:
+    service.check_components(session, body.components)
     subscriber = subscribers.subscribe_webhook(session, clock, body.url, body.components)
     session.commit()
     return SubscriberOut.of(subscriber)

@@ -181,6 +181,7 @@ def _subscription(data: dict[str, Any]) -> SubscribeIn:
 def _subscribe(
     session: Session, clock: Clock, settings: Settings, email: str, components: list[str]
 ) -> None:
+    service.check_components(session, components)
     subscribers.subscribe_email(session, clock, settings, email, components)
     session.commit()
 

@@ -132,6 +132,14 @@ def components(
     return found
 
 
+def check_components(session: Session, components: list[str]) -> None:
+    """Invalid naming the first key that is no component of the page (subscribers, webhooks)."""
+    known = {c.key for c in _configured_components(session, page_config(session))}
+    for n, key in enumerate(components):
+        if key not in known:
+            raise Invalid(f"unknown status page component {key!r}", field=f"components[{n}]")
+
+
 def incident_component_status(incident: PublicIncident) -> str:
     """What an unresolved public incident does to its components."""
     return {
