@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.integration.statuspage.page import apply
+from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.openapi import MAX_ID
 from warroom.statuspage.models import Subscriber
@@ -54,7 +56,10 @@ def test_too_many_components_are_refused(client: TestClient, db: Database) -> No
     assert subscribers_in(db) == 0
 
 
-def test_a_good_json_subscription_is_accepted(client: TestClient, db: Database) -> None:
+def test_a_good_json_subscription_is_accepted(
+    client: TestClient, db: Database, clock: FakeClock
+) -> None:
+    apply(db, clock)  # components named by a subscription must exist
     wanted = {"email": "r@example.com", "components": ["api"]}
     answer = client.post("/status/subscribers", json=wanted)
     assert answer.status_code == 202, answer.text

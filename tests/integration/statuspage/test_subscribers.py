@@ -71,12 +71,12 @@ def test_webhook_subscribers_hear_only_of_their_components(
 ) -> None:  # fmt: skip
     client, worker, _ = world
     _, hooks = receivers
+    apply(db, clock)  # components named by a subscription must exist
     hook = {"url": f"http://{hooks.url}/web-only", "components": ["web"]}
     assert client.post("/api/v1/status/subscribers", json=hook,
                        headers=responder_headers).status_code == 403  # fmt: skip
     assert client.post("/api/v1/status/subscribers", json=hook,
                        headers=admin_headers).status_code == 201  # fmt: skip
-    apply(db, clock)
     _publish(client, admin_headers, open_incident(db, clock), "API trouble", ["api"])
     drain(worker, clock)
     assert hooks.to("/web-only") == []
