@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,12 +12,22 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def _files(pack: str) -> dict[str, str]:
-    """The pack as a client would upload it: `${VAR:-default}` resolved on the client's side
-    (the API refuses references, which would read the server's environment)."""
-    return {
-        p.name: re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}", r"\1", p.read_text())
-        for p in sorted((EXAMPLES / pack).glob("*.yaml"))
-    }
+    """The pack as a client would upload it: `${VAR:-default}` and `X_file: path` resolved on the
+    client's side (the API refuses references, which would read the server's files and
+    environment); a file's content goes inline as a JSON string, which is valid YAML."""
+    root = EXAMPLES / pack
+
+    def inline(match: re.Match[str]) -> str:
+        # Inline text is read for `${VAR}` references; `$${` keeps a literal `${` (shell
+        # variables in a runbook's commands).
+        content = (root / match.group(3)).read_text().replace("${", "$${")
+        return f"{match.group(1)}{match.group(2)}: {json.dumps(content)}"
+
+    out = {}
+    for path in sorted(root.glob("*.yaml")):
+        text = re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}", r"\1", path.read_text())
+        out[path.name] = re.sub(r"(?m)^(\s*)(\w+)_file: (\S+)$", inline, text)
+    return out
 
 
 def _apply(client: TestClient, headers: dict[str, str], pack: str = "atlas") -> dict:  # type: ignore[type-arg]
