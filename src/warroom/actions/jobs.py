@@ -50,6 +50,8 @@ def execute_run(ctx: JobContext, job: Job) -> None:
     if not service.enabled(session, ctx.settings.actions):
         _finish(ctx, run, REFUSED, error=service.SWITCHED_OFF)
         return
+    if service.hold_for_approval(session, clock, run):
+        return
     run.state, run.started_at = RUNNING, clock.now()
     session.commit()
     outcome = _perform(run, service.output_limit(session))

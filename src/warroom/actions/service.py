@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.actions import render
+from warroom.actions.approval import requires_approval
 from warroom.actions.models import (
     AWAITING_APPROVAL,
     COUNTED,
@@ -187,7 +188,7 @@ def request_run(
     if not dry_run:
         _check_limits(session, clock, definition, action, incident.id)
     rendered = _rendered(definition, _context(incident, values, dry_run), dry_run)
-    needs_approval = not dry_run and incident.severity in (definition.get("approval") or [])
+    needs_approval = not dry_run and requires_approval(session, definition, incident)
     now = clock.now()
     run = ActionRun(
         incident_id=incident.id,
@@ -231,6 +232,21 @@ def _schedule(session: Session, clock: Clock, run: ActionRun) -> None:
             incident_id=run.incident_id,
             max_attempts=3,
         )
+
+
+def hold_for_approval(session: Session, clock: Clock, run: ActionRun) -> bool:
+    """Before executing an unapproved run: hold it if its incident now requires approval."""
+    if run.dry_run or run.approved_by is not None:
+        return False
+    incident = incidents.get_incident_by_id(session, run.incident_id)
+    if not requires_approval(session, run.definition, incident):
+        return False
+    run.state, run.needs_approval = AWAITING_APPROVAL, True
+    run.expires_at = clock.now() + _expiry(session)
+    session.flush()
+    record(session, clock, run, "held", "engine", severity=incident.severity)
+    _schedule(session, clock, run)
+    return True
 
 
 def _warning(run: ActionRun) -> str | None:
