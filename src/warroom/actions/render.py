@@ -9,15 +9,34 @@ are refused by validation before anything is rendered.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from warroom.errors import Invalid
 
+
+def _json_escaped(value: Any) -> Any:
+    """A JSON body's `{{ x }}`: text escaped as the inside of a JSON string, never raw JSON."""
+    if isinstance(value, Markup):  # `| tojson` already produced a complete JSON value
+        return value
+    if isinstance(value, str):
+        return json.dumps(value)[1:-1]
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value))[1:-1]
+
+
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# For JSON bodies: every value is JSON-escaped, so a parameter holding `", "admin": true`
+# stays text inside its string and cannot add fields.
+_JSON_ENV = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, finalize=_json_escaped
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
@@ -30,10 +49,12 @@ def check_template(template: str) -> None:
         raise ValueError(f"template {template!r} does not parse: {exc}") from exc
 
 
-def render(template: str, context: dict[str, Any], *, field: str) -> str:
+def render(
+    template: str, context: dict[str, Any], *, field: str, env: SandboxedEnvironment = _ENV
+) -> str:
     """One template rendered to one string; a missing name is Invalid naming `field`."""
     try:
-        return _ENV.from_string(template).render(context)
+        return env.from_string(template).render(context)
     except Exception as exc:  # a missing name, or 1/0, "a" + 1, the sandbox's range limit
         raise Invalid(f"{field}: template {template!r} failed: {exc}", field=field) from exc
 
@@ -123,5 +144,29 @@ def render_http(definition: dict[str, Any], context: dict[str, Any]) -> dict[str
             k: render(v, context, field=f"http.headers.{k}")
             for k, v in (http.get("headers") or {}).items()
         },
-        "body": None if body is None else render(body, context, field="http.body"),
+        "body": None if body is None else _render_body(http, body, context),
     }
+
+
+def is_json_body(http: dict[str, Any], body: str) -> bool:
+    """A JSON body: its Content-Type says JSON, or the template itself parses as JSON."""
+    for name, value in (http.get("headers") or {}).items():
+        if name.lower() == "content-type":
+            return "json" in str(value).lower()
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
+def _render_body(http: dict[str, Any], body: str, context: dict[str, Any]) -> str:
+    if not is_json_body(http, body):
+        return render(body, context, field="http.body")
+    text = render(body, context, field="http.body", env=_JSON_ENV)
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        problem = f"http.body: the rendered body is not JSON: {exc}"
+        raise Invalid(problem, field="http.body") from exc
+    return text
