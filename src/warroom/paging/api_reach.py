@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
@@ -25,11 +26,26 @@ class UnreachableOut(BaseModel):
 
 @router.post("/notifications/test", response_model=list[MessageOut], status_code=202)
 def send_test_pages(
-    body: TestPageIn, _: Responder, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> list[MessageOut]:
+    body: TestPageIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> list[MessageOut] | JSONResponse:
     """Queue a test page through each of a person's contact methods (read each outcome with
-    GET /api/v1/notifications/{id})."""
-    messages = reachability.send_test_pages(session, clock, settings, body.user)
+    GET /api/v1/notifications/{id}). Yourself, or anyone as an admin; 429 when repeated."""
+    try:
+        messages = reachability.send_test_pages(
+            session,
+            clock,
+            settings,
+            body.user,
+            caller=principal.email,
+            admin=principal.allows("admin"),
+        )
+    except reachability.TooSoon as exc:
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse(exc.to_dict(), status_code=429, headers=headers)
     session.commit()
     return [MessageOut.of(m) for m in messages]
 

@@ -8,16 +8,17 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.auth.models import User
 from warroom.clock import Clock
-from warroom.errors import Invalid, NotFound
+from warroom.errors import Forbidden, Invalid, NotFound, WarroomError
 from warroom.notify import service as notify
 from warroom.notify.models import Message
 from warroom.paging import schedules as pure
@@ -28,15 +29,41 @@ from warroom.paging.people import rules_for, to_pure
 from warroom.settings import Settings
 
 TEST_PURPOSE = "test"
+# One round of test pages per person per interval: testing is not a way to pester someone.
+TEST_INTERVAL = timedelta(minutes=1)
+
+
+class TooSoon(WarroomError):
+    """A 429: this person was sent test pages a moment ago; `retry_after` in seconds."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, field: str, retry_after: int) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
 
 
 def send_test_pages(
-    session: Session, clock: Clock, settings: Settings, email: str
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    email: str,
+    *,
+    caller: str,
+    admin: bool,
 ) -> list[Message]:
-    """Queue a test message through each contact method of the person with this e-mail."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    """Queue a test message through each contact method of the person with this e-mail.
+
+    Only that person or an admin may test someone's contact methods, once per TEST_INTERVAL.
+    """
+    wanted = email.strip().lower()
+    if not admin and wanted != caller.strip().lower():
+        raise Forbidden("only the person themself or an admin may send test pages", field="user")
+    user = session.scalar(select(User).where(User.email == wanted))
     if user is None or not user.active:
         raise NotFound(f"no active user {email!r}", field="user")
+    _check_interval(session, clock, user)
     stamp = f"{clock.now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"  # every test is new
     messages = []
     for rule in rules_for(session, user):
@@ -57,6 +84,23 @@ def send_test_pages(
             )
         )
     return messages
+
+
+def _check_interval(session: Session, clock: Clock, user: User) -> None:
+    last = session.scalar(
+        select(func.max(Message.created_at)).where(
+            Message.user_id == user.id, Message.purpose == TEST_PURPOSE
+        )
+    )
+    if last is None:
+        return
+    wait = (last + TEST_INTERVAL - clock.now()).total_seconds()
+    if wait > 0:
+        raise TooSoon(
+            f"{user.email} was sent test pages less than {TEST_INTERVAL} ago",
+            field="user",
+            retry_after=max(1, math.ceil(wait)),
+        )
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ def test_oncall_check_lists_who_cannot_be_reached(
     assert rows["oncall1@atlas.test"]["schedules"] == ["primary"]
 
     receiver.status["/hook"] = 200  # a working method again: reachable
+    clock.advance(minutes=1)  # test pages to one person are rate-limited
     cli("notify", "test", "oncall1@atlas.test", "--wait", "30")
     third = cli("oncall", "--check", "--json")
     assert [r["user"] for r in json.loads(third.output)] == ["quiet@atlas.test"]
