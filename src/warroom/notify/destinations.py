@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from warroom.notify.senders import is_plain_webhook, scheme_of
 
 DEFAULT_LIMIT = 4
+# A send that takes longer than this (seconds) is no sign that the destination is working.
+QUICK_S = 2.0
 
 
 def destination_of(url: str) -> str:
@@ -40,8 +42,12 @@ class DestinationSlots:
         self.limit = max(1, limit if limit is not None else int(env or DEFAULT_LIMIT))
         self._lock = threading.Condition()
         self._busy: dict[str, int] = {}
-        # When each destination last freed a slot (monotonic seconds): how long it is stuck.
-        self._freed: dict[str, float] = {}
+        # When each destination last made progress (monotonic seconds): a send that finished
+        # within QUICK_S, or the start of a busy spell. A send that only ended by timing out
+        # is no progress, so a hanging host counts as stuck ever longer (see `stalled_for`).
+        self._progress: dict[str, float] = {}
+        # Destinations whose last send ended slowly: a new busy spell is no progress either.
+        self._slow: set[str] = set()
 
     @contextmanager
     def take(self, url: str, wait: float = 0.0) -> Iterator[bool]:
@@ -51,13 +57,20 @@ class DestinationSlots:
         with self._lock:
             got = self._lock.wait_for(lambda: self._busy.get(key, 0) < self.limit, wait)
             if got:
+                if not self._busy.get(key) and key not in self._slow:
+                    self._progress[key] = time.monotonic()
                 self._busy[key] = self._busy.get(key, 0) + 1
+        began = time.monotonic()
         try:
             yield got
         finally:
             if got:
                 with self._lock:
-                    self._freed[key] = time.monotonic()
+                    if time.monotonic() - began < QUICK_S:
+                        self._progress[key] = time.monotonic()
+                        self._slow.discard(key)
+                    else:
+                        self._slow.add(key)
                     left = self._busy[key] - 1
                     if left:
                         self._busy[key] = left
@@ -66,13 +79,14 @@ class DestinationSlots:
                     self._lock.notify_all()
 
     def stalled_for(self, url: str) -> float:
-        """Seconds since the destination last finished a send, while all its slots are busy
-        (0 when a slot is free): a hanging host's messages wait longer before trying again."""
+        """Seconds since the destination last made progress, while all its slots are busy
+        (0 when a slot is free): a hanging host's messages wait longer before trying again,
+        and sends that end by timing out do not reset the count."""
         key = destination_of(url)
         with self._lock:
             if self._busy.get(key, 0) < self.limit:
                 return 0.0
-            return max(0.0, time.monotonic() - self._freed.get(key, time.monotonic()))
+            return max(0.0, time.monotonic() - self._progress.get(key, time.monotonic()))
 
     def busy(self, url: str) -> int:
         with self._lock:
