@@ -23,18 +23,35 @@ def update(
     internal: str = typer.Option(..., "--internal", help="Text for the incident's channels"),
     public: str = typer.Option(None, "--public", help="Text for the public status page"),
     next_update: str = typer.Option(None, "--next-update", help="When the next update is due: 30m"),
+    force: bool = typer.Option(
+        False, "--force", help="--state resolved: resolve even with mitigations still active"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Post a status update: internal text to the incident's channels, public text to the page."""
-    body = {"state": state, "internal": internal, "public": public, "next_update": next_update}
+    body: dict[str, Any] = {
+        "state": state,
+        "internal": internal,
+        "public": public,
+        "next_update": next_update,
+    }
+    if force:
+        body["force"] = True
     with api_errors():
         item = _api().post(f"/api/v1/incidents/{number}/updates", json=body)
     if as_json:
         print_json(item)
         return
-    due = item["next_update_at"] or "no cadence"
     audience = "internal and public" if item["public_text"] else "internal"
-    typer.echo(f"INC-{number}: {audience} update posted ({item['state']}); next update due {due}")
+    if item["state"] == "resolved":
+        after = "incident resolved; no next update planned"
+    else:
+        after = f"next update due {item['next_update_at'] or 'no cadence'}"
+    typer.echo(f"INC-{number}: {audience} update posted ({item['state']}); {after}")
+    reached = item.get("reached") or []
+    typer.echo(f"reached {len(reached)} channel(s)/people: {', '.join(reached) or 'nobody'}")
+    if item.get("warning"):
+        typer.secho(f"WARNING: {item['warning']}", fg="red", bold=True, err=True)
 
 
 def brief(number: int = IncidentArg) -> None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 
 from warroom.comms import brief, service
+from warroom.comms.models import StatusUpdate
 from warroom.comms.schemas import CadenceOut, UpdateIn, UpdateOut, UpdatesOut
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.incidents.access import visible_incident
@@ -32,8 +33,10 @@ def post_update(
         public=body.public,
         next_update=body.next_update_delta(),
         actor=principal.actor,
+        force=body.force,
     )
     out = UpdateOut.model_validate(update)
+    out.warning = service.unreached_warning(update)
     session.commit()
     return out
 
@@ -43,10 +46,16 @@ def list_updates(number: IncidentNumberPath, principal: Viewer, session: Session
     incident = visible_incident(session, number, principal)
     record = service.cadence_record(session, incident.id)
     return UpdatesOut(
-        updates=[UpdateOut.model_validate(u) for u in service.list_updates(session, incident.id)],
+        updates=[_out(u) for u in service.list_updates(session, incident.id)],
         cadence=[CadenceOut.model_validate(r) for r in record.rows],
         on_time=record.on_time,
     )
+
+
+def _out(update: StatusUpdate) -> UpdateOut:
+    out = UpdateOut.model_validate(update)
+    out.warning = service.unreached_warning(update)
+    return out
 
 
 BRIEF = {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "Markdown"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,8 @@ class StatusUpdate(Base):
     created_at: Mapped[datetime]
     # Whether this update came before the due time of the audiences it served.
     on_time: Mapped[bool] = mapped_column(default=True)
+    # Whom the internal text reached: e-mails of people and `channel:KEY` (empty: nobody).
+    reached: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class UpdateCadence(Base):

@@ -20,6 +20,9 @@ class UpdateIn(BaseModel):
     public: str | None = Field(default=None, max_length=10_000)
     # "30m", "1h": when the next update is due (default: the severity's cadence).
     next_update: str | None = Field(default=None, max_length=20)
+    # A `resolved` update resolves the incident; `force` resolves it even with mitigations
+    # still active (as `warroom incident resolve --force`).
+    force: bool = False
 
     @field_validator("next_update")
     @classmethod
@@ -43,6 +46,10 @@ class UpdateOut(BaseModel):
     author: str
     created_at: datetime
     on_time: bool
+    # Whom the internal text reached (e-mails and `channel:KEY`); empty: nobody.
+    reached: list[str]
+    # Set when the internal text reached nobody (also recorded on the timeline).
+    warning: str | None = None
 
 
 class CadenceOut(BaseModel):

@@ -7,6 +7,7 @@ Other domains (the status page) read public updates only through `public_updates
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from warroom.errors import Conflict, Invalid
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 
+log = logging.getLogger("warroom.comms")
 MAX_TEXT = 10_000
 MAX_NEXT_UPDATE = timedelta(days=7)
 
@@ -100,9 +102,14 @@ def post_update(
     public: str | None = None,
     next_update: timedelta | None = None,
     actor: str,
+    force: bool = False,
 ) -> StatusUpdate:
     """Post a status update: internal text to the incident's channels, public text stored for
-    the status page; both on the timeline; the cadence of each audience served re-planned."""
+    the status page; both on the timeline; the cadence of each audience served re-planned.
+
+    A `resolved` update of an open incident resolves it through the incidents service (the
+    mitigations guard applies: `force` as for `warroom incident resolve --force`); no next
+    update is planned after it."""
     _check(state, next_update)
     internal_text = _text(internal, "internal", required=True)
     public_text = _text(public, "public", required=False)
@@ -110,6 +117,10 @@ def post_update(
     if incident.status in cadence.CLOSED and state != "resolved":
         raise Conflict(f"{incident.ref} is {incident.status}", field="state")
     incidents.lock(session, clock, incident)
+    if state == "resolved" and incident.status not in cadence.CLOSED:
+        incidents.resolve(
+            session, clock, incident, actor=actor, note="resolved by a status update", force=force
+        )
     now = clock.now()
     audiences = [INTERNAL] + ([EXTERNAL] if public_text else [])
     on_time = _settle(session, incident, audiences, now)
@@ -185,7 +196,7 @@ def _announce(session: Session, clock: Clock, incident: Incident, update: Status
     title = f"[{incident.severity}] {incident.ref} update: {update.state}"
     body = template_set(session).render("status_update", ctx)
     targets = [f"channel:{k}" for k in reach.channel_keys(session, incident, options)]
-    reached = reach.send(
+    update.reached = reached = reach.send(
         session,
         clock,
         "",
@@ -204,6 +215,8 @@ def _announce(session: Session, clock: Clock, incident: Incident, update: Status
         actor=update.author,
         payload={**base, "audience": INTERNAL, "text": update.internal_text, "channels": reached},
     )
+    if not reached:
+        _warn_unreached(session, clock, incident, update)
     if update.public_text:
         timeline.record(
             session,
@@ -213,6 +226,31 @@ def _announce(session: Session, clock: Clock, incident: Incident, update: Status
             actor=update.author,
             payload={**base, "audience": EXTERNAL, "text": update.public_text},
         )
+
+
+UNREACHED = (
+    "this internal update reached nobody: the incident has no channels (its severity's, its "
+    "services' or their teams') that could be sent to"
+)
+
+
+def unreached_warning(update: StatusUpdate) -> str | None:
+    """The warning shown when an update's internal text reached nobody, else None."""
+    return None if update.reached else UNREACHED
+
+
+def _warn_unreached(
+    session: Session, clock: Clock, incident: Incident, update: StatusUpdate
+) -> None:
+    log.warning("%s: update %s reached nobody", incident.ref, update.id)
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="comms:reach:nobody",
+        actor=update.author,
+        payload={"update_id": update.id, "warning": UNREACHED},
+    )
 
 
 def _iso(update: StatusUpdate) -> str | None:

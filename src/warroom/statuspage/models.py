@@ -17,7 +17,11 @@ from warroom.db import Base
 
 class PublishedIncident(Base):
     __tablename__ = "status_incidents"
-    __table_args__ = (Index("ix_status_incidents_published_at", "published_at"),)
+    # AUTOINCREMENT on SQLite: a public id is never handed out again after an unpublish.
+    __table_args__ = (
+        Index("ix_status_incidents_published_at", "published_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(
@@ -49,7 +53,10 @@ class ComponentOverride(Base):
 
 class Maintenance(Base):
     __tablename__ = "status_maintenances"
-    __table_args__ = (Index("ix_status_maintenances_scheduled_for", "scheduled_for"),)
+    __table_args__ = (
+        Index("ix_status_maintenances_scheduled_for", "scheduled_for"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))

@@ -149,12 +149,16 @@ def incident_component_status(incident: PublicIncident) -> str:
     }.get(incident.impact, "degraded_performance")
 
 
-def page_indicator(comps: list[Component]) -> tuple[str, str]:
-    """Statuspage's overall (indicator, description) from the component statuses."""
+def page_indicator(
+    comps: list[Component], unresolved: list[PublicIncident] | None = None
+) -> tuple[str, str]:
+    """Statuspage's overall (indicator, description): the worst of the component statuses and
+    the impact of every unresolved published incident (one without components counts too)."""
     worst = "none"
-    for component in comps:
-        impact = IMPACT_OF.get(component.status, "none")
-        if _INDICATOR_RANK[impact] > _INDICATOR_RANK[worst]:
+    impacts = [IMPACT_OF.get(c.status, "none") for c in comps]
+    impacts += [i.impact for i in unresolved or [] if i.status != "resolved"]
+    for impact in impacts:
+        if _INDICATOR_RANK.get(impact, 0) > _INDICATOR_RANK[worst]:
             worst = impact
     return worst, INDICATOR_TEXT[worst]
 

@@ -43,7 +43,7 @@ class PageView:
         return {c.key: c for c in self.components}
 
     def indicator(self) -> tuple[str, str]:
-        return service.page_indicator(self.components)
+        return service.page_indicator(self.components, self.open_incidents)
 
     def page(self) -> dict[str, Any]:
         stamps = [self.now - timedelta(days=3650)]

@@ -96,12 +96,13 @@ def test_no_internal_field_reaches_a_public_surface(
     for state, text in (("identified", PUBLIC[1]), ("resolved", PUBLIC[2])):
         clock.advance(minutes=10)
         with db.session() as session:
+            if state == "resolved":  # resolved first, with an internal note
+                incident = incidents.get_incident(session, number)
+                incidents.resolve(session, clock, incident, actor="ic@corp.test",
+                                  note=f"fix {CANARY}")  # fmt: skip
             comms.post_update(session, clock, number=number, state=state,
                               internal=f"internal {CANARY}", public=text,
                               actor="ic@corp.test")  # fmt: skip
-    with db.session() as session:
-        incident = incidents.get_incident(session, number)
-        incidents.resolve(session, clock, incident, actor="ic@corp.test", note=f"fix {CANARY}")
     start = clock.now() + timedelta(hours=1)
     window = {"name": "Database upgrade", "body": "Read-only for a minute", "components": [],
               "scheduled_for": start.isoformat(),

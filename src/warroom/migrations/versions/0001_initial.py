@@ -341,6 +341,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_maintenances")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("status_maintenances", schema=None) as batch_op:
         batch_op.create_index(
@@ -504,6 +505,7 @@ def upgrade() -> None:
         sa.Column("author", sa.String(length=320), nullable=False),
         sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("on_time", sa.Boolean(), nullable=False),
+        sa.Column("reached", warroom.db.JSONDoc(), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -877,6 +879,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_incidents")),
         sa.UniqueConstraint("incident_id", name=op.f("uq_status_incidents_incident_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("status_incidents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_status_incidents_open"), ["open"], unique=False)

@@ -1,0 +1,64 @@
+"""The page's banner and incident state follow the published incidents; public ids are unique."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.integration.statuspage.page import apply, open_incident
+from warroom.clock import FakeClock
+from warroom.db import Database
+
+V2 = "/status/api/v2"
+
+
+def _publish(client: TestClient, headers: dict[str, str], number: int, **extra: object) -> int:
+    body = {"number": number, "name": "Checkout errors", "components": []} | extra
+    answer = client.post("/api/v1/status/incidents", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["id"])
+
+
+def test_banner_reflects_an_incident_published_without_components(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    apply(db, clock)
+    number = open_incident(db, clock, severity="SEV0")
+    _publish(client, admin_headers, number)
+    status = client.get(f"{V2}/status.json").json()["status"]
+    assert status == {"indicator": "critical", "description": "Major System Outage"}
+    assert client.get(f"{V2}/summary.json").json()["status"]["indicator"] == "critical"
+    html = client.get("/status").text
+    assert "All Systems Operational" not in html and "Major System Outage" in html
+    minor = open_incident(db, clock, severity="SEV3", services=["web"])
+    _publish(client, admin_headers, minor, name="Slow pages")
+    assert client.get(f"{V2}/status.json").json()["status"]["indicator"] == "critical"
+
+
+def test_resolved_update_shows_resolved_on_the_page(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    apply(db, clock)
+    number = open_incident(db, clock, severity="SEV1")
+    status_id = _publish(client, admin_headers, number, components=["api"])
+    body = {"state": "resolved", "internal": "Rolled back", "public": "Fixed."}
+    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=admin_headers)
+    assert answer.status_code == 201, answer.text
+    item = client.get(f"{V2}/incidents.json").json()["incidents"][0]
+    assert (item["id"], item["status"]) == (str(status_id), "resolved")
+    assert item["incident_updates"][0]["status"] == "resolved"
+    assert client.get(f"{V2}/incidents/unresolved.json").json()["incidents"] == []
+    assert client.get(f"{V2}/status.json").json()["status"]["indicator"] == "none"
+
+
+def test_public_ids_are_not_reused_after_unpublish(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    apply(db, clock)
+    first = open_incident(db, clock)
+    old_id = _publish(client, admin_headers, first)
+    gone = client.delete(f"/api/v1/status/incidents/{first}", headers=admin_headers)
+    assert gone.status_code in (200, 204), gone.text
+    second = open_incident(db, clock, title="another")
+    new_id = _publish(client, admin_headers, second, name="Login errors")
+    assert new_id != old_id
+    assert client.get(f"/status/incidents/{old_id}").status_code == 404
