@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.auth.models import User
 from warroom.clock import Clock
+from warroom.engine import service as engine
 from warroom.events import DomainEvent, Handler
 from warroom.notify import service as notify
 from warroom.paging.models import ContactMethod, Page
-from warroom.paging.pager import ACTOR, deliver, failover_key, still_matters
-from warroom.paging.people import Rule
+from warroom.paging.pager import ACTOR, NOTIFY_KIND, failover_key, still_matters
 
 
 def contact_methods(session: Session, user_id: int) -> list[ContactMethod]:
@@ -70,7 +70,10 @@ def on_delivery_failed(session: Session, clock: Clock, event: DomainEvent) -> No
                      "answer": event.payload.get("answer", "")},
         )  # fmt: skip
         return
-    deliver(session, clock, row, Rule(method, 0), 0, key=failover_key(row, method.name))
+    # Queued by the engine, due now: the job has the settings (the SMTP URL) to address it.
+    key = failover_key(row, method.name)
+    payload = {"page_id": row.id, "contact_method_id": method.id, "rule": 0, "key": key}
+    engine.enqueue(session, clock, NOTIFY_KIND, payload, dedup_key=key, incident_id=row.incident_id)
     timeline.record(
         session, clock, incident_id=row.incident_id, kind="paging:page:failover", actor=ACTOR,
         payload={"page_id": row.id, "user": who, "from": failed, "to": method.name,

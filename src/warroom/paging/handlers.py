@@ -37,7 +37,9 @@ def notify_later(ctx: JobContext, job: Job) -> None:
     contact = ctx.session.get(ContactMethod, int(job.payload["contact_method_id"]))
     if row is None or contact is None or not still_matters(ctx.session, row):
         return
-    deliver(ctx.session, ctx.clock, row, Rule(contact, 0), int(job.payload["rule"]))
+    rule, key = Rule(contact, 0), job.payload.get("key")  # key: a failover's message
+    smtp_url = ctx.settings.smtp_url
+    deliver(ctx.session, ctx.clock, row, rule, int(job.payload["rule"]), smtp_url=smtp_url, key=key)
 
 
 @handler(handoff.HANDOFF_KIND)

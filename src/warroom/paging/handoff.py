@@ -86,7 +86,7 @@ def run_handoff(session: Session, clock: Clock, settings: Settings, schedule_id:
                 notify.queue_message(
                     session,
                     clock,
-                    url=contact_url(rule.contact),
+                    url=contact_url(rule.contact, settings.smtp_url),
                     title=f"On call now: {row.name or row.key}",
                     body=body,
                     incident_id=None,

@@ -49,13 +49,12 @@ class PageRequest:
     actor: str = ACTOR
 
 
-def contact_url(contact: ContactMethod, smtp_url: str | None = None) -> str:
+def contact_url(contact: ContactMethod, smtp_url: str) -> str:
     """The Apprise URL of a contact method; e-mail goes through `smtp_url` (WARROOM_SMTP_URL)."""
     if contact.kind != "email":
         return contact.address
-    base = smtp_url if smtp_url is not None else Settings().smtp_url
-    joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}to={contact.address}"
+    joiner = "&" if "?" in smtp_url else "?"
+    return f"{smtp_url}{joiner}to={contact.address}"
 
 
 # The text of a page above its links: the comms domain's `page` template, set by the
@@ -132,7 +131,7 @@ def page(
         session.add(row)
         session.flush()
         made.append(row)
-        rules = _notify_by_rules(session, clock, row, user)
+        rules = _notify_by_rules(session, clock, row, user, settings.smtp_url)
         timeline.record(
             session,
             clock,
@@ -161,12 +160,14 @@ def page(
     return made
 
 
-def _notify_by_rules(session: Session, clock: Clock, row: Page, user: User) -> list[Rule]:
+def _notify_by_rules(
+    session: Session, clock: Clock, row: Page, user: User, smtp_url: str
+) -> list[Rule]:
     """Queue the rules due now; later rules become jobs that check the page still matters."""
     rules = rules_for(session, user)
     for n, rule in enumerate(rules):
         if rule.after_s <= 0:
-            deliver(session, clock, row, rule, n, fresh=True)
+            deliver(session, clock, row, rule, n, smtp_url=smtp_url, fresh=True)
             continue
         engine.enqueue(
             session,
@@ -187,6 +188,7 @@ def deliver(
     rule: Rule,
     n: int,
     *,
+    smtp_url: str,
     key: str | None = None,
     fresh: bool = False,
 ) -> Any:
@@ -211,7 +213,7 @@ def deliver(
         return notify.queue_message(
             session,
             clock,
-            url=contact_url(rule.contact),
+            url=contact_url(rule.contact, smtp_url),
             title=row.title,
             body=row.body,
             incident_id=row.incident_id,

@@ -64,9 +64,9 @@ def open_p0(db: Database, clock: FakeClock) -> tuple[int, int]:
 
 
 @pytest.fixture
-def dead_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
+def dead_smtp(settings: Settings) -> None:
     # Nothing listens there: every e-mail fails, as with the default mailto://localhost:25.
-    monkeypatch.setenv("WARROOM_SMTP_URL", f"mailto://127.0.0.1:{free_port()}?from=w@atlas.test")
+    settings.smtp_url = f"mailto://127.0.0.1:{free_port()}?from=w@atlas.test"
 
 
 def kinds(db: Database, incident_id: int) -> list[str]:
