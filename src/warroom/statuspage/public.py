@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.openapi import IdPath, responses, unstorable_field
 from warroom.settings import Settings
 from warroom.statuspage import maintenance, service, subscribers, view
+from warroom.statuspage.ratelimit import ClientLimiter
 
 router = APIRouter(prefix="/status", tags=["status page"], responses=responses(503))
 JSON_CACHE = {"Cache-Control": "public, max-age=10"}
@@ -140,13 +141,38 @@ def _message(settings: Any, session: Any, text: str, action: str = "", button: s
                        message=text, action=action, button=button)  # fmt: skip
 
 
-@router.post(
-    "/subscribers", openapi_extra=SUBSCRIBE_BODY, **page("Mail sent", 400, 413, 422, code=202)
-)
+SUBSCRIBE_PAGE = page("Mail sent", 400, 413, 422, 429, code=202)
+SUBSCRIBE_PAGE["responses"][429] = {
+    **SUBSCRIBE_PAGE["responses"][429],
+    "headers": {
+        "Retry-After": {
+            "description": "seconds until this client may subscribe again",
+            "schema": {"type": "integer"},
+        }
+    },
+}
+
+
+def _limiter(request: Request) -> ClientLimiter:
+    state = request.app.state
+    if getattr(state, "subscribe_limiter", None) is None:
+        state.subscribe_limiter = ClientLimiter()
+    limiter: ClientLimiter = state.subscribe_limiter
+    return limiter
+
+
+@router.post("/subscribers", openapi_extra=SUBSCRIBE_BODY, **SUBSCRIBE_PAGE)
 async def subscribe(
     request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> HTMLResponse:
-    """Subscribe an e-mail address (an HTML form post or JSON {email, components})."""
+) -> Response:
+    """Subscribe an e-mail address (an HTML form post or JSON {email, components}); at most
+    SUBSCRIBE_LIMIT posts per client address in SUBSCRIBE_WINDOW (429 with Retry-After)."""
+    client = request.client.host if request.client else "unknown"
+    wait = _limiter(request).hit(client, clock.now())
+    if wait is not None:
+        error = WarroomError("too many subscribe requests; retry later", code="rate_limited")
+        headers = {"Retry-After": str(wait)}
+        return JSONResponse(error.to_dict(), status_code=429, headers=headers)
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data: Any = json.loads(await request.body())

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,8 @@ from warroom.statuspage.models import Subscriber
 
 NOTIFY_KIND = "statuspage.notify"
 CONFIRM_TTL = timedelta(days=7)
+# A pending (unconfirmed) subscription of an address is not stored or mailed again within this.
+RESEND_AFTER = timedelta(minutes=10)
 # Letters, digits and . _ + - only: the address goes into an Apprise URL's `to=` list, which
 # is URL-decoded and split on commas, so `%40`, `%2C` or `,` would add a recipient the owner
 # of the address never confirmed (a public form: double opt-in would be bypassed).
@@ -86,11 +88,15 @@ def _mail_url(settings: Settings, address: str) -> str:
 def subscribe_email(
     session: Session, clock: Clock, settings: Settings, email: str, components: list[str]
 ) -> Subscriber:
-    """Record an unconfirmed e-mail subscriber and send the confirm link (double opt-in)."""
+    """Record an unconfirmed e-mail subscriber and send the confirm link (double opt-in); an
+    address with a pending subscription of the last RESEND_AFTER gets that one, not a new mail."""
     email = (email or "").strip().lower()
     if len(email) > 320 or not _EMAIL.match(email):
         raise Invalid("a valid e-mail address is needed", field="email")
     now = clock.now()
+    pending = _pending(session, email, now)
+    if pending is not None:
+        return pending  # its confirm mail went out a moment ago: not mailed again
     subscriber = Subscriber(kind="email", target=email, components=list(components),
                             created_at=now)  # fmt: skip
     session.add(subscriber)
@@ -105,6 +111,22 @@ def subscribe_email(
         purpose="status_subscriber",
     )  # fmt: skip
     return subscriber
+
+
+def _pending(session: Session, email: str, now: datetime) -> Subscriber | None:
+    """An unconfirmed subscription of this address created within RESEND_AFTER, if any."""
+    return session.scalar(
+        select(Subscriber)
+        .where(
+            Subscriber.kind == "email",
+            Subscriber.target == email,
+            Subscriber.confirmed_at.is_(None),
+            Subscriber.unsubscribed_at.is_(None),
+            Subscriber.created_at > now - RESEND_AFTER,
+        )
+        .order_by(Subscriber.id.desc())
+        .limit(1)
+    )
 
 
 def subscribe_webhook(
