@@ -157,6 +157,11 @@ def _roles(out: Any, held: list[dict[str, Any]]) -> None:
         out.print("  take command: `warroom incident role INC-N incident_commander YOU`")
 
 
+def pages_summary(count: int, failed: int) -> str:
+    """`1 message, 0 failed` / `2 messages, 1 failed`."""
+    return f"{count} message{'' if count == 1 else 's'}, {failed} failed"
+
+
 def _paging(
     out: Any,
     inc: dict[str, Any],
@@ -168,7 +173,7 @@ def _paging(
 
     pages = inc.get("pages") or []
     failed = sum(1 for p in pages if p["state"] == "failed")
-    out.print(f"[bold]Pages[/] ({len(pages)} messages, {failed} failed)")
+    out.print(f"[bold]Pages[/] ({pages_summary(len(pages), failed)})")
     for line in escalation_lines(inc, escalation, now):
         out.print(line)
     for line in page_lines(pages, page_rows):

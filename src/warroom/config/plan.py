@@ -12,6 +12,7 @@ or a webhook URL changed, never the value.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -86,6 +87,44 @@ def shown(name: str, value: Any) -> str:
     return text if len(text) <= _DETAIL else text[: _DETAIL - 3] + "..."
 
 
+# Stored field names a section compares under, and the config's own names a reviewer wrote:
+# seconds fields are shown as durations under the config's name (`levels[0].escalate_after`).
+_CONFIG_NAMES = {
+    "delay_s": "escalate_after",
+    "after_s": "after",
+    "interval_s": "interval",
+    "grace_s": "grace",
+}
+_RE_TARGETS = re.compile(r"(levels\[\d+\]|escalate_while_unresolved\[\d+\])\.targets\b")
+
+
+def config_name(name: str) -> str:
+    """A field path as the config spells it: `levels[1].delay_s` -> `levels[1].escalate_after`."""
+    parts = name.split(".")
+    parts[-1] = _CONFIG_NAMES.get(parts[-1], parts[-1])
+    return _RE_TARGETS.sub(r"\1.notify", ".".join(parts))
+
+
+def config_value(name: str, value: Any) -> Any:
+    """A seconds leaf as a duration ("10m"); records and other values keep their shape."""
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf in _CONFIG_NAMES and isinstance(value, int) and not isinstance(value, bool):
+        from datetime import timedelta
+
+        from warroom.config.types import format_duration
+
+        return format_duration(timedelta(seconds=value))
+    if isinstance(value, Mapping):
+        step = bool({"delay_s", "after_s"} & set(value))  # a level or rung: targets is notify
+        return {
+            "notify" if step and k == "targets" else _CONFIG_NAMES.get(k, k): config_value(k, v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [config_value(name, v) if isinstance(v, Mapping) else v for v in value]
+    return value
+
+
 def leaf_changes(name: str, old: Any, new: Any) -> dict[str, tuple[Any, Any]]:
     """The changed leaves under one field: mappings by key, lists of mappings by position."""
     if old == new:
@@ -121,7 +160,10 @@ class Plan:
         """Record a create; its fields (masked) go into the JSON plan as changes from None."""
         from warroom.redaction import mask_change
 
-        changes = {k: (None, mask_change(v, k)) for k, v in (fields or {}).items()}
+        changes = {
+            config_name(k): (None, config_value(k, mask_change(v, k)))
+            for k, v in (fields or {}).items()
+        }
         self.entries.append(PlanEntry("create", kind, identity, changes, note))
 
     def update(
@@ -135,7 +177,10 @@ class Plan:
             before, after = mask_change(old, name), mask_change(new, name)
             # A secret changed behind the same mask still shows as a change of its field.
             leaves |= leaf_changes(name, before, after) or {name: (before, after)}
-        self.entries.append(PlanEntry("update", kind, identity, leaves, note))
+        shown_leaves = {
+            config_name(k): (config_value(k, o), config_value(k, n)) for k, (o, n) in leaves.items()
+        }
+        self.entries.append(PlanEntry("update", kind, identity, shown_leaves, note))
 
     def delete(self, kind: str, identity: str, note: str = "") -> None:
         self.entries.append(PlanEntry("delete", kind, identity, note=note))
