@@ -7,6 +7,9 @@ from typing import Any
 from warroom.simulation.schemas import DueRow, PageRow, SimulationResult
 
 PAGE_COLUMNS = ("+min", "time", "who", "contact", "step", "why")
+# Below this many columns the "why" column would fold into shreds: each page's why goes on
+# its own line(s) under the page instead.
+NARROW = 110
 
 
 def offset(minute: float) -> str:
@@ -60,6 +63,35 @@ def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Any:
     return table
 
 
+def narrow_page_lines(rows: list[list[str]], width: int) -> list[str] | None:
+    """Who is paged when in `width` columns: one line per page, its why wrapped below it.
+
+    None when even the line without the why does not fit (the table folds it then).
+    """
+    import textwrap
+
+    head = list(PAGE_COLUMNS[:5])
+    widths = [max(len(cells[i]) for cells in [head, *rows]) for i in range(5)]
+
+    def line(cells: list[str]) -> str:
+        return " " + "  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip()
+
+    if sum(widths) + 2 * 4 + 1 > width:
+        return None
+    indent = " " * (widths[0] + 3)
+    lines = [line(head), " " + "─" * (sum(widths) + 2 * 4)]
+    for cells in rows:
+        lines.append(line(cells[:5]))
+        if cells[5] not in ("", "-"):
+            lines += textwrap.wrap(
+                f"why: {cells[5]}",
+                width=width,
+                initial_indent=indent,
+                subsequent_indent=indent + "     ",
+            )
+    return lines
+
+
 def print_result(result: SimulationResult, console: Any) -> None:
     """Print one simulation: heading, who is paged when, due times."""
     for line in heading(result):
@@ -67,7 +99,15 @@ def print_result(result: SimulationResult, console: Any) -> None:
     pages = [page_cells(r) for r in result.rows]
     if not pages:
         pages = [["-", "-", "nobody is paged", "-", "-", "-"]]
-    console.print(_table("Who is paged when", PAGE_COLUMNS, pages))
+    narrow = narrow_page_lines(pages, console.width) if console.width < NARROW else None
+    if narrow is None:
+        console.print(_table("Who is paged when", PAGE_COLUMNS, pages))
+    else:
+        console.print("[italic]Who is paged when[/]")
+        console.print()
+        for line in narrow:
+            console.print(line, highlight=False, markup=False)
+        console.print()
     dues = [due_cells(r) for r in result.due]
     console.print(_table("Due times", ("target", "due", "done", "outcome"), dues))
 
