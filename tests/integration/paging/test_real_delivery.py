@@ -144,9 +144,8 @@ def test_ack_link_in_the_email_stops_escalation(
 ) -> None:
     smtp_port, mails = smtp
     http_port, hits = receiver
-    monkeypatch.setenv(
-        "WARROOM_SMTP_URL", f"mailto://127.0.0.1:{smtp_port}?from=warroom@atlas.test&mode=insecure"
-    )
+    # Paging addresses e-mail with the settings it is given (the worker's), not the environment.
+    served.smtp_url = f"mailto://127.0.0.1:{smtp_port}?from=warroom@atlas.test&mode=insecure"
     senders.set_sender(None)  # the real Apprise and webhook senders
     apply(db, clock, org(smtp_port, http_port))
     with db.session() as session:
