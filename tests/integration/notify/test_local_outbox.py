@@ -45,10 +45,10 @@ services:
 
 
 @pytest.fixture
-def dead_smtp(monkeypatch: pytest.MonkeyPatch) -> int:
+def dead_smtp(settings: Settings) -> int:
     """Nothing listens where e-mail goes; the real senders."""
     port = free_port()
-    monkeypatch.setenv("WARROOM_SMTP_URL", f"mailto://127.0.0.1:{port}?from=w@atlas.test")
+    settings.smtp_url = f"mailto://127.0.0.1:{port}?from=w@atlas.test"  # paging uses these
     senders.set_sender(None)
     return port
 

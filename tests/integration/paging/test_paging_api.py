@@ -330,7 +330,7 @@ def test_a_user_without_contact_methods_is_emailed(
     db: Database, clock: FakeClock, settings: Settings, sender: Any,
     monkeypatch: Any, make_token: Any,
 ) -> None:  # fmt: skip
-    monkeypatch.setenv("WARROOM_SMTP_URL", "mailto://smtp.test:2525?from=warroom@atlas.test")
+    settings.smtp_url = "mailto://smtp.test:2525?from=warroom@atlas.test"  # paging uses these
     apply(db, clock)
     make_token("responder", email="newbie@atlas.test")  # a user made outside config
     number = _open(db, clock)
