@@ -25,6 +25,7 @@ from warroom.auth import api as auth_api
 from warroom.auth import service as auth_service
 from warroom.catalog import api as catalog_api
 from warroom.catalog import config as catalog_config
+from warroom.comms import announce as comms_announce
 from warroom.comms import api as comms_api
 from warroom.comms import cadence as comms_cadence
 from warroom.comms import config as comms_config
@@ -95,6 +96,7 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     runbooks_reactions,
     actions_jobs,
     comms_cadence,
+    comms_announce,
 )
 
 # Modules that own top-level keys of the config files (their `SECTIONS`).
@@ -119,6 +121,7 @@ SUBSCRIBERS: tuple[ModuleType, ...] = (
     runbooks_reactions,
     actions_guard,
     comms_cadence,
+    comms_announce,
 )
 
 _lock = threading.Lock()
@@ -141,6 +144,7 @@ def install() -> None:
                 events.subscribe(pattern, handler)
         # Pages read their text from the comms domain's `page` template.
         paging_pager.PAGE_TEXT = comms_paging_text.page_text
+        paging_pager.ESCALATION_TEXT = comms_paging_text.escalation_text
         _installed = True
 
 

@@ -50,6 +50,29 @@ def latest_public_update(session: Session, incident_id: int) -> StatusUpdate | N
     )
 
 
+def rendered_public_updates(session: Session, incident_id: int) -> list[tuple[StatusUpdate, str]]:
+    """The public updates of an incident, each with its text as the `public_update` template
+    renders it for the status page and its subscribers (from public fields only: the state,
+    the public text and, for the newest, when the next public update is due)."""
+    found = public_updates(session, incident_id)
+    if not found:
+        return []
+    templates = template_set(session)
+    row = cadence.row_of(session, incident_id, EXTERNAL)
+    due = row.due_at if row is not None else None
+    out: list[tuple[StatusUpdate, str]] = []
+    for n, update in enumerate(found):
+        last = n == len(found) - 1 and update.state != "resolved"
+        ctx = context_of(
+            state=update.state,
+            status_word=update.state,
+            text=update.public_text or "",
+            next_update=when(due) if last else "",
+        )
+        out.append((update, templates.render("public_update", ctx).strip()))
+    return out
+
+
 def list_updates(session: Session, incident_id: int) -> list[StatusUpdate]:
     """Every status update of an incident, oldest first."""
     return list(

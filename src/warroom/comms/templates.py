@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 KEYS = (
@@ -132,11 +132,16 @@ def _runtime_line(exc: BaseException) -> int:
     return line
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """A template text compiled once (the status page renders one per public update)."""
+    return environment().from_string(source)
+
+
 def render_text(key: str, source: str, ctx: dict[str, Any]) -> str:
     """Render one template text; a problem raises TemplateProblem with the line."""
-    env = environment()
     try:
-        template = env.from_string(source)
+        template = _compiled(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(key, _line_of(exc), exc.message or str(exc)) from None
     try:

@@ -60,15 +60,31 @@ def contact_url(contact: ContactMethod, smtp_url: str) -> str:
 # The text of a page above its links: the comms domain's `page` template, set by the
 # composition root (warroom.wiring); None: a plain text.
 PAGE_TEXT: Callable[[Incident, str], str] | None = None
+# The text of an escalation page (a level past the first, or a repeat): the comms domain's
+# `escalation` template, set by the composition root; None: as PAGE_TEXT.
+ESCALATION_TEXT: Callable[[Incident, str], str] | None = None
+
+
+def escalates(request: PageRequest) -> bool:
+    """Whether a page escalates: an escalation policy's level or round past the first
+    (its key is `generation:round:level`)."""
+    return request.reason == "escalation" and not request.key.endswith(":0:0")
 
 
 def compose(
-    settings: Settings, clock: Clock, incident: Incident, user: User | None, context: str
+    settings: Settings,
+    clock: Clock,
+    incident: Incident,
+    user: User | None,
+    context: str,
+    escalation: bool = False,
 ) -> tuple[str, str]:
     """Title and body of a page, with signed ack and resolve links for this person."""
     title = f"[{incident.severity}] {incident.ref}: {incident.title}"
     base = settings.public_url.rstrip("/")
-    if PAGE_TEXT is not None:
+    if escalation and ESCALATION_TEXT is not None:
+        lines = [ESCALATION_TEXT(incident, context).rstrip("\n"), ""]
+    elif PAGE_TEXT is not None:
         lines = [PAGE_TEXT(incident, context).rstrip("\n"), ""]
     else:
         lines = [context, ""]
@@ -117,7 +133,7 @@ def page(
             payload={"targets": list(request.targets), "reason": request.reason},
         )
     for target, user in people:
-        title, body = compose(settings, clock, incident, user, request.context)
+        title, body = compose(settings, clock, incident, user, request.context, escalates(request))
         row = Page(
             incident_id=incident.id,
             user_id=user.id,
@@ -152,7 +168,7 @@ def page(
             clock,
             incident,
             channel,
-            compose(settings, clock, incident, None, request.context),
+            compose(settings, clock, incident, None, request.context, escalates(request)),
             reason=request.reason,
             actor=request.actor,
             step=request.key or now.isoformat(),

@@ -25,14 +25,15 @@ class PublicUpdate:
 
 
 def public_updates(session: Session, incident_id: int) -> list[PublicUpdate]:
-    """The incident's status updates that carry public text, oldest first."""
+    """The incident's status updates that carry public text, oldest first; each body is the
+    comms domain's `public_update` template rendered from public fields only."""
     return [
         PublicUpdate(
             id=f"u{update.id}",
             status=update.state if update.state in PUBLIC_STATES else "investigating",
-            body=(update.public_text or "").strip(),
+            body=body,
             created_at=update.created_at,
         )
-        for update in comms.public_updates(session, incident_id)
-        if (update.public_text or "").strip()
+        for update, body in comms.rendered_public_updates(session, incident_id)
+        if body
     ]

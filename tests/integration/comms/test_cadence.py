@@ -146,11 +146,11 @@ def test_first_update_within_applies_to_its_severity_only(
     apply(db, clock, org(receiver.url))
     number = open_p0(db, clock, severity="P2")
     step(worker, clock, 15)
-    assert kinds(db, number) == []  # P2: internal every 1h, no first update sooner
+    assert kinds(db, number, "comms:cadence") == []  # P2: every 1h, no first update sooner
     step(worker, clock, 40)
     assert len(reached(receiver, "oncall")) == 1
     step(worker, clock, 5)
-    assert kinds(db, number) == ["comms:cadence:reminded", "comms:cadence:overdue"]
+    assert kinds(db, number, "comms:cadence") == ["comms:cadence:reminded", "comms:cadence:overdue"]
 
 
 def test_resolving_cancels_reminders(
@@ -185,7 +185,7 @@ def test_internal_update_reaches_team_and_severity_channels(
     [severity] = reached(receiver, "p0-room")
     assert "Bad deploy SECRET-1" in team["message"] and team == severity
     assert "update: identified" in team["title"]
-    assert kinds(db, number) == ["comms:update:internal"]
+    assert kinds(db, number, "comms:update") == ["comms:update:internal"]
     with db.session() as session:
         incident = incidents.get_incident(session, number)
         assert comms.public_updates(session, incident.id) == []

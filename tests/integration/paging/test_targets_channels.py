@@ -102,7 +102,8 @@ def test_members_pages_every_member(
 ) -> None:
     apply(db, clock, org())
     opened(db, clock, settings, "SEV1", "web")
-    assert paged(sender) == ["a1", "a2", "lead"]
+    # room: web's channel, which gets the incident's initial notification (comms), not a page
+    assert paged(sender) == ["a1", "a2", "lead", "room"]
 
 
 def test_oncall_and_schedule_page_the_on_call_only(

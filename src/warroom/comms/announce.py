@@ -1,0 +1,92 @@
+"""The initial and the resolution notification of an incident, to its internal channels.
+
+Every incident gets both, whatever its severity: channels are opted into explicitly (the
+severity's, the services' and their teams'); one without any sends nothing and leaves the
+timeline alone (a sent notification is recorded as `comms:initial:sent` /
+`comms:resolution:sent` with the channels reached). They are sent by an engine job queued
+by the incident's event, never in the transaction that opened or resolved it (the alert
+intake stays short).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.clock import Clock
+from warroom.comms import reach
+from warroom.comms.config import comms_settings, template_set
+from warroom.comms.templates import context_of, when
+from warroom.engine import service as engine
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.events import DomainEvent, Handler
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+
+KIND = "comms.announce"
+ACTOR = "warroom:comms"
+TITLES = {"initial": "declared", "resolution": "resolved"}
+
+
+def _context(incident: Incident) -> dict[str, object]:
+    impact = incident.impact or {}
+    return context_of(
+        ref=incident.ref,
+        number=incident.number,
+        title=incident.title,
+        summary=incident.summary,
+        severity=incident.severity,
+        status=incident.status,
+        start_time=when(incident.opened_at),
+        resolved_time=when(incident.resolved_at),
+        affected_systems=incident.service_keys,
+        impact=str(impact.get("description") or ""),
+        root_cause=str(impact.get("root_cause") or ""),
+        prevention=str(impact.get("prevention") or ""),
+    )
+
+
+@handler(KIND)
+def announce(ctx: JobContext, job: Job) -> None:
+    """Send the `initial` or `resolution` template to the incident's internal channels."""
+    template = str(job.payload["template"])
+    incident = incidents.get_incident_by_id(ctx.session, int(job.payload["incident_id"]))
+    if template == "initial" and incident.status in ("resolved", "closed"):
+        return  # resolved before the job ran: the resolution notification tells it all
+    session, clock = ctx.session, ctx.clock
+    keys = reach.channel_keys(session, incident, comms_settings(session))
+    title = f"[{incident.severity}] {incident.ref} {TITLES[template]}: {incident.title}"
+    body = template_set(session).render(template, _context(incident))
+    reached = reach.send(
+        session, clock, "", incident, [f"channel:{k}" for k in keys], (title, body),
+        key=f"comms:{template}:{job.id}", purpose=f"comms:{template}",
+    )  # fmt: skip
+    if not reached:
+        return  # no channel configured for it: nothing to say on the incident's timeline
+    timeline.record(
+        session, clock, incident_id=incident.id, kind=f"comms:{template}:sent",
+        actor=ACTOR, payload={"template": template, "channels": reached},
+    )  # fmt: skip
+
+
+def _queue(session: Session, clock: Clock, event: DomainEvent, template: str) -> None:
+    if event.incident_id is None:
+        return
+    payload = {"incident_id": event.incident_id, "template": template}
+    engine.enqueue(session, clock, KIND, payload, incident_id=event.incident_id)
+
+
+def _on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
+    _queue(session, clock, event, "initial")
+
+
+def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
+    _queue(session, clock, event, "resolution")
+
+
+# Reactions to the incidents domain's events; the composition root (warroom.wiring) subscribes.
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
+    ("incident:incident:opened", _on_opened),
+    ("incident:status:resolved", _on_resolved),
+)
