@@ -97,7 +97,7 @@ def settings(db: Database, tmp_path: Any) -> Settings:
         database_url=db.url,
         secret_key=f"key-{CANARY}",
         data_dir=tmp_path,
-        smtp_url=f"smtp://warroom:{CANARY}@127.0.0.1:9",
+        smtp_url=f"mailto://warroom:{CANARY}@127.0.0.1:9?from=warroom@example.com",
         metrics_token=f"metrics-{CANARY}",
     )
 
