@@ -7,6 +7,7 @@ need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)  # TLS certificates for the sender tests
+[ -x /usr/bin/chromium ] || need+=(chromium)  # the web UI's browser tests (Playwright drives it)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "system-deps: installing ${need[*]}" >&2
