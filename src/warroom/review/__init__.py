@@ -1,0 +1,1 @@
+"""The post-incident review: postmortems, action items, analytics and drills."""
