@@ -53,6 +53,8 @@ from warroom.paging import handlers as paging_handlers
 from warroom.paging import notice as paging_notice
 from warroom.paging import pager as paging_pager
 from warroom.paging import runtime as paging_runtime
+from warroom.review.analytics import api as analytics_api
+from warroom.review.analytics import config as analytics_config
 from warroom.runbooks import api as runbooks_api
 from warroom.runbooks import config as runbooks_config
 from warroom.runbooks import reactions as runbooks_reactions
@@ -81,6 +83,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     runbooks_api,
     actions_api,
     comms_api,
+    analytics_api,
     scrape,
     web_api,
 )
@@ -109,6 +112,7 @@ CONFIG_SECTIONS: tuple[ModuleType, ...] = (
     runbooks_config,
     actions_config,
     comms_config,
+    analytics_config,
 )
 
 # Modules that react, inside the same transaction, to timeline events of other domains.

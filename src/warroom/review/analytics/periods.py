@@ -1,0 +1,115 @@
+"""The reporting window and the SQL that measures time on both databases.
+
+A window is `[since, until)`; `since` and `until` are either an age ("30d", "12h", counted back
+from now) or an ISO 8601 date or time ("2026-03-01", "2026-03-01T09:00:00Z"; no zone means
+UTC). Incidents belong to the window they were opened in, pages to the one they were sent in.
+Period buckets (day, week from Monday, month) are UTC calendar periods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, cast, extract, func, literal_column
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from warroom.clock import Clock
+from warroom.config.types import parse_duration
+from warroom.errors import Invalid
+
+BUCKETS = ("day", "week", "month")
+# Constants are written into the SQL, not bound: a GROUP BY must repeat the selected expression
+# exactly, and PostgreSQL tells two bound parameters apart even when their values are equal.
+QUARTER_HOUR = 900
+WHEN_HINT = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01"
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+    bucket: str
+
+
+def parse_when(value: str, now: datetime, field: str) -> datetime:
+    """'30d' (that long before now) or an ISO date/time (UTC when it names no zone)."""
+    text = value.strip()
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{field}: {value!r} is not {WHEN_HINT}", field=field) from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def window(
+    clock: Clock, since: str = "30d", until: str | None = None, bucket: str | None = None
+) -> Window:
+    """The window asked for; a 422 naming the field when it is not one."""
+    now = clock.now()
+    start = parse_when(since, now, "since")
+    end = now if until is None or not until.strip() else parse_when(until, now, "until")
+    if end <= start:
+        raise Invalid(
+            f"until ({end.isoformat()}) must be after since ({start.isoformat()})",
+            field="until",
+        )
+    if end - start > timedelta(days=3660):
+        raise Invalid("the window may span at most ten years", field="since")
+    if bucket is not None and bucket not in BUCKETS:
+        raise Invalid(f"bucket must be one of {', '.join(BUCKETS)}", field="bucket")
+    return Window(start, end, bucket or default_bucket(end - start))
+
+
+def default_bucket(span: timedelta) -> str:
+    """Days for a month or less, weeks up to half a year, months beyond."""
+    if span <= timedelta(days=31):
+        return "day"
+    return "week" if span <= timedelta(days=183) else "month"
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def seconds_between(name: str, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """later - earlier in seconds (NULL when either is NULL)."""
+    if name == "postgresql":
+        return extract("epoch", later - earlier)
+    # SQLite keeps times as text; julianday reads it (fractions of a second included).
+    return (func.julianday(later) - func.julianday(earlier)) * _sql("86400.0")
+
+
+def bucket_of(name: str, column: Any, bucket: str) -> ColumnElement[Any]:
+    """The first day of the UTC day/week/month of column, as text YYYY-MM-DD."""
+    if name == "postgresql":
+        start = func.date_trunc(_sql(f"'{bucket}'"), func.timezone(_sql("'UTC'"), column))
+        return func.to_char(start, _sql("'YYYY-MM-DD'"))
+    if bucket == "day":
+        return func.strftime(_sql("'%Y-%m-%d'"), column)
+    if bucket == "week":
+        # 'weekday 0' moves on to Sunday (a Sunday stays), six days back is that week's Monday.
+        return func.date(column, _sql("'weekday 0'"), _sql("'-6 days'"))
+    return func.strftime(_sql("'%Y-%m-01'"), column)
+
+
+def quarter_hour_of(name: str, column: Any) -> ColumnElement[Any]:
+    """The number of the UTC quarter hour since the epoch that column falls in."""
+    if name == "postgresql":
+        return cast(func.floor(extract("epoch", column) / _sql(str(QUARTER_HOUR))), BigInteger)
+    seconds = cast(func.strftime(_sql("'%s'"), column), Integer)
+    return seconds.op("/")(_sql(str(QUARTER_HOUR)))
+
+
+def _sql(text: str) -> ColumnElement[Any]:
+    return literal_column(text)
+
+
+def quarter_hour_start(number: int) -> datetime:
+    return datetime.fromtimestamp(number * QUARTER_HOUR, UTC)

@@ -1,0 +1,303 @@
+"""The aggregate queries behind the figures: each one round trip, whatever the incident count.
+
+The database does the arithmetic (durations, means, medians, counts per group); Python only
+shapes the few rows that come back. Drills are kept apart by grouping on `incidents.drill`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from warroom.auth.models import User
+from warroom.catalog.models import Severity
+from warroom.comms.models import UpdateCadence
+from warroom.db import UTCDateTime
+from warroom.incidents.models import Incident, IncidentService
+from warroom.paging.models import Page
+from warroom.review.analytics.periods import (
+    Window,
+    bucket_of,
+    dialect,
+    quarter_hour_of,
+    seconds_between,
+)
+
+METRICS = ("mtta", "mttm", "mttr")
+
+
+@dataclass(frozen=True)
+class Filters:
+    severity: str | None = None
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class TimeRow:
+    dim: str  # all, severity, service or period
+    key: str
+    drill: bool
+    metric: str
+    count: int
+    mean: float
+    median: float
+
+
+def _text(value: str) -> ColumnElement[Any]:
+    return literal_column("'" + value.replace("'", "''") + "'")
+
+
+def _narrowed(filters: Filters) -> list[ColumnElement[bool]]:
+    """Incidents of the severity and the service asked for (when asked)."""
+    clauses: list[ColumnElement[bool]] = []
+    if filters.severity is not None:
+        clauses.append(Incident.severity == filters.severity)
+    if filters.service is not None:
+        named = aliased(IncidentService)  # apart from the by-service join of `counts`
+        clauses.append(
+            exists()
+            .where(named.incident_id == Incident.id, named.service_key == filters.service)
+            .correlate(Incident)
+        )
+    return clauses
+
+
+def _scope(window: Window, filters: Filters) -> list[ColumnElement[bool]]:
+    """Incidents opened in the window, narrowed by severity and service."""
+    opened = [Incident.opened_at >= window.since, Incident.opened_at < window.until]
+    return opened + _narrowed(filters)
+
+
+def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
+    """Mean and median time to acknowledge, mitigate and resolve, per group, in one query.
+
+    Mitigation is `mitigated_at`, or the resolution for an incident resolved without being
+    marked mitigated first (its impact ended then at the latest).
+    """
+    name = dialect(session)
+    facts = (
+        select(
+            Incident.id,
+            Incident.severity,
+            Incident.drill,
+            bucket_of(name, Incident.opened_at, window.bucket).label("period"),
+            seconds_between(name, Incident.acknowledged_at, Incident.opened_at).label("mtta"),
+            seconds_between(
+                name, func.coalesce(Incident.mitigated_at, Incident.resolved_at), Incident.opened_at
+            ).label("mttm"),
+            seconds_between(name, Incident.resolved_at, Incident.opened_at).label("mttr"),
+        )
+        .where(*_scope(window, filters))
+        .cte("facts")
+    )
+    per_service = (
+        select(facts, IncidentService.service_key)
+        .join(IncidentService, IncidentService.incident_id == facts.c.id)
+        .cte("per_service")
+    )
+    parts = []
+    for metric in METRICS:
+        for dim, source, key in (
+            ("all", facts, _text("")),
+            ("severity", facts, facts.c.severity),
+            ("period", facts, facts.c.period),
+            ("service", per_service, per_service.c.service_key),
+        ):
+            value = source.c[metric]
+            parts.append(
+                select(
+                    _text(dim).label("dim"),
+                    key.label("key"),
+                    source.c.drill.label("drill"),
+                    _text(metric).label("metric"),
+                    value.label("v"),
+                ).where(value.is_not(None))
+            )
+    long = union_all(*parts).subquery("long")
+    group = [long.c.dim, long.c.key, long.c.drill, long.c.metric]
+    ranked = select(
+        *group,
+        long.c.v,
+        func.row_number().over(partition_by=group, order_by=long.c.v).label("rn"),
+        func.count().over(partition_by=group).label("n"),
+    ).subquery("ranked")
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    stmt = select(
+        ranked.c.dim,
+        ranked.c.key,
+        ranked.c.drill,
+        ranked.c.metric,
+        func.count(),
+        func.avg(ranked.c.v),
+        func.avg(case((middle, ranked.c.v))),
+    ).group_by(ranked.c.dim, ranked.c.key, ranked.c.drill, ranked.c.metric)
+    return [
+        TimeRow(d, k, bool(dr), m, int(n), float(mean), float(median))
+        for d, k, dr, m, n, mean, median in session.execute(stmt)
+    ]
+
+
+def counts(
+    session: Session, window: Window, filters: Filters
+) -> list[tuple[str, str, bool, str, int]]:
+    """Incidents per (period, severity) and per (period, service): (dim, key, drill, period, n)."""
+    name = dialect(session)
+    period = bucket_of(name, Incident.opened_at, window.bucket).label("period")
+    by_severity = (
+        select(
+            _text("severity").label("dim"),
+            Incident.severity.label("key"),
+            Incident.drill,
+            period,
+            func.count().label("n"),
+        )
+        .where(*_scope(window, filters))
+        .group_by(Incident.severity, Incident.drill, period)
+    )
+    by_service = (
+        select(
+            _text("service").label("dim"),
+            IncidentService.service_key.label("key"),
+            Incident.drill,
+            period,
+            func.count().label("n"),
+        )
+        .join(IncidentService, IncidentService.incident_id == Incident.id)
+        .where(*_scope(window, filters))
+        .group_by(IncidentService.service_key, Incident.drill, period)
+    )
+    rows = session.execute(union_all(by_severity, by_service))
+    return [(d, k, bool(dr), p, int(n)) for d, k, dr, p, n in rows]
+
+
+@dataclass(frozen=True)
+class SlaRow:
+    severity: str
+    drill: bool
+    incidents: int
+    # met and missed, in pairs: acknowledged, resolved, updates on cadence
+    tallies: tuple[int, int, int, int, int, int]
+    mtta: float | None
+    mttr: float | None
+
+
+def _tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def sla(session: Session, now: datetime, window: Window, filters: Filters) -> list[SlaRow]:
+    """Per severity: targets met and missed (ack, resolve, update cadence) and mean times.
+
+    A target counts once it has passed or been met: an incident not acknowledged yet whose ack
+    target has not run out is pending, counted in neither. One never acknowledged misses the
+    target once more time than the target went by before it was resolved (or until now).
+    """
+    name = dialect(session)
+    at_now = bindparam("now", now, type_=UTCDateTime())
+    tta = seconds_between(name, Incident.acknowledged_at, Incident.opened_at)
+    ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
+    unacked_for = seconds_between(
+        name, func.coalesce(Incident.resolved_at, at_now), Incident.opened_at
+    )
+    open_for = seconds_between(name, at_now, Incident.opened_at)
+    ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
+    late = (
+        select(UpdateCadence.incident_id, func.sum(UpdateCadence.late).label("late"))
+        .group_by(UpdateCadence.incident_id)
+        .subquery("late")
+    )
+    cadenced = and_(
+        late.c.incident_id.is_not(None),
+        or_(
+            Severity.internal_update_every_s.is_not(None),
+            Severity.external_update_every_s.is_not(None),
+        ),
+    )
+    stmt = (
+        select(
+            Incident.severity,
+            Incident.drill,
+            func.count(),
+            _tally(and_(ack_s.is_not(None), tta <= ack_s)),
+            _tally(
+                and_(
+                    ack_s.is_not(None),
+                    or_(tta > ack_s, and_(Incident.acknowledged_at.is_(None), unacked_for > ack_s)),
+                )
+            ),
+            _tally(and_(resolve_s.is_not(None), ttr <= resolve_s)),
+            _tally(
+                and_(
+                    resolve_s.is_not(None),
+                    or_(
+                        ttr > resolve_s, and_(Incident.resolved_at.is_(None), open_for > resolve_s)
+                    ),
+                )
+            ),
+            _tally(and_(cadenced, late.c.late == 0)),
+            _tally(and_(cadenced, late.c.late > 0)),
+            func.avg(tta),
+            func.avg(ttr),
+        )
+        .select_from(Incident)
+        .outerjoin(Severity, Severity.key == Incident.severity)
+        .outerjoin(late, late.c.incident_id == Incident.id)
+        .where(*_scope(window, filters))
+        .group_by(Incident.severity, Incident.drill)
+    )
+    out = []
+    for sev, dr, n, t1, t2, t3, t4, t5, t6, a, r in session.execute(stmt):
+        tallies = (
+            int(t1 or 0),
+            int(t2 or 0),
+            int(t3 or 0),
+            int(t4 or 0),
+            int(t5 or 0),
+            int(t6 or 0),
+        )
+        mtta, mttr = (None if a is None else float(a)), (None if r is None else float(r))
+        out.append(SlaRow(sev, bool(dr), int(n), tallies, mtta, mttr))
+    return out
+
+
+@dataclass(frozen=True)
+class PageRow:
+    email: str
+    name: str
+    time_zone: str
+    drill: bool
+    quarter_hour: int
+    pages: int
+
+
+def pages(session: Session, window: Window, filters: Filters) -> list[PageRow]:
+    """Pages sent in the window per person and UTC quarter hour (placed in local time later)."""
+    name = dialect(session)
+    quarter = quarter_hour_of(name, Page.created_at).label("q")
+    stmt = (
+        select(User.email, User.name, User.time_zone, Incident.drill, quarter, func.count())
+        .select_from(Page)
+        .join(User, User.id == Page.user_id)
+        .join(Incident, Incident.id == Page.incident_id)
+        .where(Page.created_at >= window.since, Page.created_at < window.until)
+        .where(*_narrowed(filters))
+        .group_by(User.email, User.name, User.time_zone, Incident.drill, quarter)
+    )
+    return [
+        PageRow(e, n, tz, bool(dr), int(q), int(c)) for e, n, tz, dr, q, c in session.execute(stmt)
+    ]

@@ -1,0 +1,164 @@
+"""The analytics report: response times, targets met, incident counts, on-call load, drills.
+
+Production figures leave drills out; drills get the same figures in their own section. The
+report costs a fixed number of aggregate queries (times, counts, SLA, pages, and the config
+read for working hours), however many incidents the window holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.review.analytics import queries
+from warroom.review.analytics.config import DAYS, WorkingHours, analytics_settings
+from warroom.review.analytics.periods import Window, quarter_hour_start
+from warroom.review.analytics.queries import Filters, PageRow, SlaRow, TimeRow
+from warroom.review.analytics.schemas import (
+    AnalyticsReport,
+    Compliance,
+    DrillFigures,
+    IncidentCounts,
+    OncallLoad,
+    PeriodCount,
+    PersonLoad,
+    ResponseTimes,
+    SlaFigures,
+    Times,
+    TimesBreakdown,
+)
+
+ALL = "all"
+
+
+def report(session: Session, clock: Clock, window: Window, filters: Filters) -> AnalyticsReport:
+    """Every figure of the window, drills apart."""
+    time_rows = queries.times(session, window, filters)
+    count_rows = queries.counts(session, window, filters)
+    sla_rows = queries.sla(session, clock.now(), window, filters)
+    page_rows = queries.pages(session, window, filters)
+    options = analytics_settings(session)
+    hours = options.hours()
+    drill_pages = sum(r.pages for r in page_rows if r.drill)
+    return AnalyticsReport(
+        since=window.since,
+        until=window.until,
+        bucket=window.bucket,
+        severity=filters.severity,
+        service=filters.service,
+        incidents=incident_counts(count_rows, drill=False),
+        times=breakdown(time_rows, drill=False),
+        sla=compliance(sla_rows, drill=False),
+        oncall=oncall_load([r for r in page_rows if not r.drill], hours, options.working_days),
+        drills=DrillFigures(
+            incidents=incident_counts(count_rows, drill=True),
+            times=breakdown(time_rows, drill=True),
+            sla=compliance(sla_rows, drill=True),
+            pages=drill_pages,
+        ),
+    )
+
+
+def breakdown(rows: Iterable[TimeRow], *, drill: bool) -> TimesBreakdown:
+    """Time rows of one kind (production or drill) arranged by dimension."""
+    out = TimesBreakdown()
+    groups: dict[str, dict[str, ResponseTimes]] = {
+        "severity": out.by_severity,
+        "service": out.by_service,
+        "period": out.by_period,
+    }
+    for row in rows:
+        if row.drill != drill:
+            continue
+        if row.dim == "all":
+            target = out.overall
+        else:
+            target = groups[row.dim].setdefault(row.key, ResponseTimes())
+        setattr(
+            target, row.metric, Times(count=row.count, mean_s=_r(row.mean), median_s=_r(row.median))
+        )
+    out.by_period = dict(sorted(out.by_period.items()))
+    return out
+
+
+def incident_counts(
+    rows: Iterable[tuple[str, str, bool, str, int]], *, drill: bool
+) -> IncidentCounts:
+    """Incidents per severity and service, in total and per period."""
+    out = IncidentCounts()
+    for dim, key, is_drill, period, n in sorted(rows, key=lambda r: (r[3], r[1])):
+        if is_drill != drill:
+            continue
+        point = PeriodCount(period=period, key=key, count=n)
+        if dim == "severity":
+            out.total += n
+            out.by_severity[key] = out.by_severity.get(key, 0) + n
+            out.severity_over_time.append(point)
+        else:
+            out.by_service[key] = out.by_service.get(key, 0) + n
+            out.service_over_time.append(point)
+    return out
+
+
+def _ratio(met: int, missed: int) -> Compliance:
+    total = met + missed
+    return Compliance(met=met, missed=missed, ratio=None if total == 0 else round(met / total, 4))
+
+
+def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
+    """Targets met per severity and over all severities ('all')."""
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
+    for row in rows:
+        if row.drill != drill:
+            continue
+        values = row.tallies
+        for key in (row.severity, ALL):
+            sums[key] = [a + b for a, b in zip(sums[key], values, strict=True)]
+    return {
+        key: SlaFigures(
+            acknowledged=_ratio(v[0], v[1]),
+            resolved=_ratio(v[2], v[3]),
+            updates=_ratio(v[4], v[5]),
+        )
+        for key, v in sorted(sums.items(), key=lambda kv: (kv[0] == ALL, kv[0]))
+    }
+
+
+def oncall_load(rows: Iterable[PageRow], hours: WorkingHours, days: list[str]) -> OncallLoad:
+    """Pages per person, and how many fell outside working hours in the person's time zone."""
+    people: dict[str, PersonLoad] = {}
+    for row in rows:
+        person = people.get(row.email)
+        if person is None:
+            person = PersonLoad(
+                email=row.email, name=row.name, time_zone=row.time_zone, pages=0, outside_hours=0
+            )
+            people[row.email] = person
+        person.pages += row.pages
+        if not _working(row.quarter_hour, row.time_zone, hours):
+            person.outside_hours += row.pages
+    ordered = sorted(people.values(), key=lambda p: (-p.pages, p.email))
+    return OncallLoad(
+        working_hours=hours.text,
+        working_days=[d for d in DAYS if d in days],
+        pages=sum(p.pages for p in ordered),
+        outside_hours=sum(p.outside_hours for p in ordered),
+        people=ordered,
+    )
+
+
+def _working(quarter_hour: int, time_zone: str, hours: WorkingHours) -> bool:
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = quarter_hour_start(quarter_hour).astimezone(zone)
+    return hours.covers(local.weekday(), local.hour * 60 + local.minute)
+
+
+def _r(value: float) -> float:
+    return round(value, 3)
