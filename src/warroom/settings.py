@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path | None = None
     audit_checkpoint_url: str | None = None
     audit_checkpoint_email: str | None = None
+    # Web UI sign-in: a session ends after this long without a request, and in any case this
+    # long after sign-in; failed sign-ins per account and per client address in a window.
+    session_idle_seconds: float = 8 * 3600.0
+    session_max_seconds: float = 7 * 86400.0
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: float = 900.0
+    invite_valid_seconds: float = 7 * 86400.0
 
 
 @lru_cache(maxsize=1)

@@ -64,6 +64,8 @@ from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
+from warroom.web import dashboard as web_dashboard
+from warroom.web import pages_auth as web_pages_auth
 
 # HTTP routes, in match order: intake first, it is the hot path.
 ROUTERS: tuple[ModuleType, ...] = (
@@ -85,6 +87,8 @@ ROUTERS: tuple[ModuleType, ...] = (
     comms_api,
     analytics_api,
     scrape,
+    web_pages_auth,
+    web_dashboard,
     web_api,
 )
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from warroom.db import Base
 from warroom.principal import ROLES
 
-__all__ = ["ROLES", "ApiToken", "User"]
+__all__ = ["ROLES", "ApiToken", "Invite", "LoginFailure", "User", "WebSession"]
 
 
 class User(Base):
@@ -25,6 +25,8 @@ class User(Base):
     # True when the user comes from config files: `config apply` may update or deactivate it.
     managed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # argon2id hash for the web UI; None: the person cannot sign in with a password (yet).
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -45,3 +47,44 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Invite(Base):
+    """A one-time link that lets a person set their password (and signs them in)."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed sign-in, counted per account (`email:<address>`) and per client (`ip:<addr>`)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -1,4 +1,4 @@
-"""`/` (a home page a person can use) and `/docs` (Swagger UI served by warroom itself).
+"""`/docs` (Swagger UI served by warroom itself); `/` is the dashboard (warroom.web.dashboard).
 
 Swagger UI comes from the `swagger-ui-bundle-v2` distribution (Swagger UI 5, which renders the
 OpenAPI 3.1 document FastAPI writes), so `/docs` works on a machine without internet. Only
@@ -8,13 +8,11 @@ the few files the page loads are served, by name, from that package's directory.
 from __future__ import annotations
 
 import logging
-from html import escape
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
-from warroom import __version__
 from warroom.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
@@ -64,42 +62,6 @@ def docs_asset(name: str) -> FileResponse:
         media_type=ASSETS[name],
         headers={"Cache-Control": "public, max-age=86400"},
     )
-
-
-def home_page(status_page: bool) -> str:
-    """The page `/` answers: what warroom is, where to go, how to log in from the CLI."""
-    status = '<li><a href="/status">/status</a>: the public status page</li>' if status_page else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>warroom</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;
-line-height:1.5}}code,pre{{background:#f3f3f3;padding:.1rem .3rem}}</style></head><body>
-<h1>warroom {escape(__version__)}</h1>
-<p>Self-hosted incident response: alerts in, the right person paged, the incident worked
-and recorded. There is no web UI yet: use the CLI or the API.</p>
-<ul>
-<li><a href="/docs">/docs</a>: the API, to read and try (OpenAPI at
-<a href="/openapi.json">/openapi.json</a>)</li>
-{status}
-<li><a href="/healthz">/healthz</a>: is this server and its database up</li>
-</ul>
-<h2>From the command line</h2>
-<pre>warroom login --url URL_OF_THIS_SERVER   # or set WARROOM_URL and WARROOM_TOKEN
-warroom incident list
-warroom incident show INC-1
-warroom outbox list                      # the pages a local run could not deliver</pre>
-</body></html>
-"""
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    from starlette.routing import NoMatchFound
-
-    try:
-        status_page = request.app.url_path_for("status_page") == "/status"
-    except NoMatchFound:
-        status_page = False
-    return HTMLResponse(home_page(status_page))
 
 
 def where_pages_go(smtp_url: str) -> str:

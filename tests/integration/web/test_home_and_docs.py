@@ -1,4 +1,4 @@
-"""`/` is a page a person can use; `/docs` works offline from packaged Swagger UI (issue 10)."""
+"""`/` sends a stranger to sign in (issue 13); `/docs` works offline (issue 10)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import re
 from fastapi.testclient import TestClient
 
 
-def test_the_home_page_says_where_to_go(client: TestClient) -> None:
-    page = client.get("/")
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
-    for link in ('href="/docs"', 'href="/healthz"', 'href="/openapi.json"', 'href="/status"'):
-        assert link in page.text, link
-    assert "warroom login" in page.text and "WARROOM_TOKEN" in page.text
+def test_the_home_page_sends_a_stranger_to_sign_in(client: TestClient) -> None:
+    page = client.get("/", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login"
+    login = client.get("/")
+    assert login.headers["content-type"].startswith("text/html")
+    assert 'action="/login"' in login.text and 'name="password"' in login.text
+    assert "warroom user invite" in login.text  # how to get a password
 
 
 def test_docs_load_nothing_from_outside(client: TestClient) -> None:

@@ -218,6 +218,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failures_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_key"), ["key"], unique=False)
+
+    op.create_table(
         "paging_channels",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -402,6 +413,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("managed", sa.Boolean(), nullable=False),
         sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -644,6 +656,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_incident_tasks_incident_id"), ["incident_id"], unique=False
         )
+
+    op.create_table(
+        "invites",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_invites_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invites")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_invites_token_hash")),
+    )
+    with op.batch_alter_table("invites", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invites_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "notify_messages",
@@ -935,6 +965,26 @@ def upgrade() -> None:
         batch_op.create_index("ix_timeline_events_kind", ["kind"], unique=False)
 
     op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_web_sessions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
+    )
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "paging_notification_rules",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -991,6 +1041,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_paging_notification_rules_user_id"))
 
     op.drop_table("paging_notification_rules")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
+
+    op.drop_table("web_sessions")
     with op.batch_alter_table("timeline_events", schema=None) as batch_op:
         batch_op.drop_index("ix_timeline_events_kind")
 
@@ -1034,6 +1088,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notify_messages_incident_id"))
 
     op.drop_table("notify_messages")
+    with op.batch_alter_table("invites", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invites_user_id"))
+
+    op.drop_table("invites")
     with op.batch_alter_table("incident_tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_tasks_incident_id"))
 
@@ -1094,6 +1152,11 @@ def downgrade() -> None:
     op.drop_table("paging_link_uses")
     op.drop_table("paging_escalation_policies")
     op.drop_table("paging_channels")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_key"))
+        batch_op.drop_index(batch_op.f("ix_login_failures_at"))
+
+    op.drop_table("login_failures")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_jobs_pending_dedup_key",

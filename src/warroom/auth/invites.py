@@ -1,0 +1,106 @@
+"""One-time invite links: an admin invites a person, who sets a password and is signed in.
+
+The link is PUBLIC_URL/invite/<token>; the token carries 256 random bits and only its SHA-256
+is stored. It works once, until it expires; a newer invite for the same person replaces older
+ones.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import Invite, User
+from warroom.auth.passwords import check_strength
+from warroom.auth.service import ensure_user, hash_token
+from warroom.auth.sessions import set_password, start_session
+from warroom.clock import Clock
+from warroom.errors import Forbidden, Invalid, NotFound
+from warroom.principal import Principal, role_rank
+
+INVITE_PATH = "/invite/"
+
+
+def invite_link(public_url: str, token: str) -> str:
+    return public_url.rstrip("/") + INVITE_PATH + token
+
+
+def create_invite(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    email: str,
+    name: str | None,
+    role: str | None,
+    valid_seconds: float,
+) -> tuple[User, Invite, str]:
+    """Invite a person (created if new); returns the user, the invite and its token (admin)."""
+    if not principal.allows("admin"):
+        raise Forbidden("only admins may invite people")
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise Invalid(f"{email!r} is not an e-mail address", field="email")
+    if role is not None:
+        role_rank(role)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = ensure_user(
+            session, clock, email=email, name=name or email.split("@")[0], role=role or "viewer"
+        )
+    elif not user.active:
+        raise Forbidden(f"{email} is deactivated; reactivate them first", field="email")
+    elif role is not None and role != user.role:
+        user.role = role
+    now = clock.now()
+    session.execute(
+        update(Invite)
+        .where(Invite.user_id == user.id, Invite.used_at.is_(None))
+        .values(used_at=now)  # an older link stops working
+    )
+    token = secrets.token_urlsafe(32)
+    invite = Invite(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        created_by=principal.email,
+        created_at=now,
+        expires_at=now + timedelta(seconds=valid_seconds),
+    )
+    session.add(invite)
+    session.flush()
+    return user, invite, token
+
+
+def open_invite(session: Session, clock: Clock, token: str) -> Invite:
+    """The invite behind a link, if it can still be used; NotFound otherwise (one message)."""
+    invite = session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    if (
+        invite is None
+        or invite.used_at is not None
+        or invite.expires_at <= clock.now()
+        or not invite.user.active
+    ):
+        raise NotFound(
+            "this invite link is unknown, used or expired; ask an admin for a new one",
+            field="token",
+        )
+    return invite
+
+
+def accept_invite(session: Session, clock: Clock, token: str, password: str) -> tuple[User, str]:
+    """Use an invite: set the password, spend the link; returns the user and a session cookie."""
+    invite = open_invite(session, clock, token)
+    check_strength(password)
+    # A conditional update, so that two requests racing with one link cannot both use it.
+    spent = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
+    if not getattr(spent, "rowcount", 0):
+        raise NotFound("this invite link was just used", field="token")
+    set_password(session, clock, invite.user, password)
+    return invite.user, start_session(session, clock, invite.user)

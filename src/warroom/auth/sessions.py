@@ -1,0 +1,178 @@
+"""Web UI sign-in: password check with rate limits, and server-side sessions.
+
+A session's cookie holds 256 random bits; the table keeps only their SHA-256 (like API
+tokens). A session ends on logout, after `session_idle_seconds` without a request, at the
+latest `session_max_seconds` after sign-in, and at once when its person is deactivated (checked
+on every request). A session never authenticates the JSON API: that takes a Bearer token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import LoginFailure, User, WebSession
+from warroom.auth.passwords import hash_password, needs_rehash, verify_password
+from warroom.auth.service import hash_token
+from warroom.clock import Clock
+from warroom.errors import Unauthorized, WarroomError
+from warroom.principal import Principal
+
+GENERIC_FAILURE = "wrong e-mail or password"
+# last_seen_at is written at most this often, so that reading a page rarely writes.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle_seconds: float = 8 * 3600.0
+    max_seconds: float = 7 * 86400.0
+    failures_per_account: int = 5
+    failures_per_address: int = 20
+    window_seconds: float = 900.0
+
+
+class TooManyAttempts(WarroomError):
+    status_code = 429
+    code = "rate_limited"
+
+
+def start_session(session: Session, clock: Clock, user: User) -> str:
+    """Open a session for user; returns the cookie value (never stored)."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        WebSession(user_id=user.id, token_hash=hash_token(token), created_at=now, last_seen_at=now)
+    )
+    session.flush()
+    return token
+
+
+def session_principal(
+    session: Session, clock: Clock, token: str, limits: SessionLimits
+) -> Principal | None:
+    """The person signed in with this cookie value, or None (unknown, ended, expired, inactive)."""
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == hash_token(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = clock.now()
+    expired = now - row.last_seen_at > timedelta(seconds=limits.idle_seconds) or (
+        now - row.created_at > timedelta(seconds=limits.max_seconds)
+    )
+    if expired or not row.user.active:
+        row.ended_at = now
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+    return Principal(user_id=row.user.id, email=row.user.email, role=row.user.role)
+
+
+def end_session(session: Session, clock: Clock, token: str) -> None:
+    """Log out: the session's cookie value stops working."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.token_hash == hash_token(token), WebSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
+
+
+def end_sessions_of(session: Session, clock: Clock, user_id: int) -> int:
+    """End every open session of a person (deactivation, password change); returns how many."""
+    result = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _keys(email: str, address: str | None) -> list[tuple[str, str]]:
+    keys = [("account", f"email:{email.strip().lower()}")]
+    if address:
+        keys.append(("address", f"ip:{address}"))
+    return keys
+
+
+def _check_limits(
+    session: Session, clock: Clock, email: str, address: str | None, limits: SessionLimits
+) -> None:
+    since = clock.now() - timedelta(seconds=limits.window_seconds)
+    caps = {"account": limits.failures_per_account, "address": limits.failures_per_address}
+    for kind, key in _keys(email, address):
+        count = session.scalar(
+            select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since)
+        )
+        if (count or 0) >= caps[kind]:
+            minutes = max(1, round(limits.window_seconds / 60))
+            raise TooManyAttempts(
+                f"too many failed sign-ins from this {kind}; try again in {minutes} minutes",
+                field="email",
+            )
+
+
+def record_failure(session: Session, clock: Clock, email: str, address: str | None) -> None:
+    """Count a failed sign-in against the account and the client address."""
+    now = clock.now()
+    for _, key in _keys(email, address):
+        session.add(LoginFailure(key=key, at=now))
+    session.flush()
+
+
+def sign_in(
+    session: Session,
+    clock: Clock,
+    *,
+    email: str,
+    password: str,
+    address: str | None,
+    limits: SessionLimits,
+) -> tuple[User, str]:
+    """Check the password; returns the user and a new session's cookie value.
+
+    Raises TooManyAttempts when the account or the address is over its limit (even with the
+    right password), else Unauthorized with the same message whether or not the account exists.
+    The caller commits in both cases, so that failures are counted.
+    """
+    _check_limits(session, clock, email, address, limits)
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    stored = user.password_hash if user is not None else None
+    if not verify_password(stored, password) or user is None or not user.active:
+        record_failure(session, clock, email, address)
+        raise Unauthorized(GENERIC_FAILURE, field="email")
+    if stored is not None and needs_rehash(stored):
+        user.password_hash = hash_password(password)
+    session.execute(delete(LoginFailure).where(LoginFailure.key == _keys(email, None)[0][1]))
+    return user, start_session(session, clock, user)
+
+
+def set_password(session: Session, clock: Clock, user: User, password: str) -> None:
+    """Set a person's password; their other sessions end."""
+    user.password_hash = hash_password(password)
+    end_sessions_of(session, clock, user.id)
+
+
+def prune(session: Session, clock: Clock, limits: SessionLimits) -> None:
+    """Delete old failures and sessions that can no longer be used."""
+    now = clock.now()
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=limits.window_seconds))
+    )
+    session.execute(
+        delete(WebSession).where(
+            WebSession.created_at < now - timedelta(seconds=limits.max_seconds)
+        )
+    )
+
+
+def require_session(
+    session: Session, clock: Clock, token: str | None, limits: SessionLimits
+) -> Principal:
+    """Like session_principal, raising Unauthorized instead of returning None."""
+    principal = session_principal(session, clock, token, limits) if token else None
+    if principal is None:
+        raise Unauthorized("not signed in")
+    return principal

@@ -1,0 +1,65 @@
+"""Headers of every web UI response, and the cookies the request asked for.
+
+UI pages get a Content-Security-Policy that allows only warroom's own scripts and styles
+(no inline script), may not be framed, and send the referrer only to warroom itself. The
+JSON API and the public status page keep their own headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from warroom.web.csrf import pending_cookies
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    b"content-security-policy": CSP.encode(),
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"same-origin",
+    b"x-content-type-options": b"nosniff",
+}
+UI_PREFIXES = ("/ui/", "/login", "/logout", "/invite/")
+
+
+def is_ui_path(path: str) -> bool:
+    return path == "/" or path.startswith(UI_PREFIXES)
+
+
+class UiHeaders:
+    """ASGI middleware: security headers and pending cookies on UI responses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_ui_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in HEADERS
+                ]
+                headers += list(HEADERS.items())
+                cached = any(k.lower() == b"cache-control" for k, _ in headers)
+                if not cached and not scope.get("path", "").startswith("/ui/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                for cookie in pending_cookies(state):
+                    headers.append((b"set-cookie", cookie.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,83 @@
+// warroom web UI: countdowns, local times, live updates (Server-Sent Events). No inline script
+// anywhere (the Content-Security-Policy forbids it); pages opt in through data- attributes:
+//   <time data-deadline="ISO">      ticks "in 4 min" / "3 min late" every second
+//   <time class="local" datetime>   shown in the browser's time zone
+//   <div data-live="/ui/events" data-live-event="incidents" data-live-fragment="/ui/dashboard/fragment">
+//       on each event, the element's content is replaced by the fragment URL's HTML
+//   document "warroom:timeline" events: other scripts (the incident page) listen for them.
+(function () {
+  "use strict";
+
+  function span(seconds) {
+    seconds = Math.abs(Math.floor(seconds));
+    if (seconds < 60) return seconds + " s";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min";
+    if (seconds < 86400) {
+      var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+      return m ? h + " h " + m + " min" : h + " h";
+    }
+    return Math.floor(seconds / 86400) + " d";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-deadline]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-deadline"));
+      if (isNaN(due)) return;
+      var left = (due - now) / 1000;
+      el.textContent = left >= 0 ? "in " + span(left) : span(left) + " late";
+      el.classList.toggle("late", left < 0);
+    });
+  }
+
+  function localTimes(root) {
+    root.querySelectorAll("time.local[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d.getTime())) return;
+      el.title = el.textContent;
+      el.textContent = d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
+
+  function refresh(el) {
+    var url = el.getAttribute("data-live-fragment");
+    if (!url) return;
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        el.innerHTML = html;
+        localTimes(el);
+        tick();
+      })
+      .catch(function () { /* the next event retries */ });
+  }
+
+  function live(el) {
+    if (!window.EventSource) return;
+    var source = new EventSource(el.getAttribute("data-live"));
+    var name = el.getAttribute("data-live-event") || "incidents";
+    var status = document.getElementById(el.getAttribute("data-live-status") || "live-status");
+    source.addEventListener(name, function (event) {
+      if (name === "timeline") {
+        document.dispatchEvent(new CustomEvent("warroom:timeline", { detail: JSON.parse(event.data) }));
+      } else {
+        refresh(el);
+      }
+    });
+    source.addEventListener("open", function () { if (status) status.textContent = "live"; });
+    source.addEventListener("error", function () { if (status) status.textContent = "reconnecting…"; });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    tick();
+    setInterval(tick, 1000);
+    document.querySelectorAll("[data-live]").forEach(live);
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  });
+})();
