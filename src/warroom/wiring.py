@@ -55,6 +55,9 @@ from warroom.paging import pager as paging_pager
 from warroom.paging import runtime as paging_runtime
 from warroom.review.analytics import api as analytics_api
 from warroom.review.analytics import config as analytics_config
+from warroom.review.drills import api as drills_api
+from warroom.review.drills import config as drills_config
+from warroom.review.drills import jobs as drills_jobs
 from warroom.runbooks import api as runbooks_api
 from warroom.runbooks import config as runbooks_config
 from warroom.runbooks import reactions as runbooks_reactions
@@ -85,6 +88,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     runbooks_api,
     actions_api,
     comms_api,
+    drills_api,
     analytics_api,
     scrape,
     web_pages_auth,
@@ -104,6 +108,7 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     actions_jobs,
     comms_cadence,
     comms_announce,
+    drills_jobs,
 )
 
 # Modules that own top-level keys of the config files (their `SECTIONS`).
@@ -116,6 +121,7 @@ CONFIG_SECTIONS: tuple[ModuleType, ...] = (
     runbooks_config,
     actions_config,
     comms_config,
+    drills_config,
     analytics_config,
 )
 

@@ -11,6 +11,7 @@ from warroom.cli import audit as audit_cli
 from warroom.cli import classify as classify_cli
 from warroom.cli import comms as comms_cli
 from warroom.cli import config as config_cli
+from warroom.cli import drills as drills_cli
 from warroom.cli import engine as engine_cli
 from warroom.cli import evidence as evidence_cli
 from warroom.cli import incident_work as incident_work_cli
@@ -64,6 +65,7 @@ app.add_typer(alerts_cli.route_app, name="route")
 app.add_typer(runbooks_cli.runbook_app, name="runbook")
 app.add_typer(runbooks_cli.step_app, name="step")
 app.add_typer(status_cli.status_app, name="status")
+app.add_typer(drills_cli.drill_app, name="drill")
 
 
 def run() -> None:

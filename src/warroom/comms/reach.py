@@ -92,6 +92,8 @@ def send(
     """Queue `message` to every person (their contact methods due at once) and channel the
     targets mean; returns who was reached (e-mails and `channel:KEY`)."""
     title, body = message
+    if incident.drill:  # internal messages about a practice incident say so first
+        title, body = f"DRILL {title}", f"DRILL - practice incident, not a real one.\n\n{body}"
     reached: list[str] = []
     for _, user in resolve_targets(session, targets, clock.now()):
         rules = rules_for(session, user)

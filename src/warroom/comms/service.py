@@ -27,6 +27,10 @@ from warroom.incidents.models import Incident
 log = logging.getLogger("warroom.comms")
 MAX_TEXT = 10_000
 MAX_NEXT_UPDATE = timedelta(days=7)
+DRILL_PUBLIC = (
+    "this incident is a drill: its updates stay internal (a drill never reaches the public "
+    "status page); post it without public text"
+)
 
 
 def public_updates(session: Session, incident_id: int) -> list[StatusUpdate]:
@@ -137,6 +141,8 @@ def post_update(
     internal_text = _text(internal, "internal", required=True)
     public_text = _text(public, "public", required=False)
     incident = incidents.get_incident(session, number)
+    if incident.drill and public_text:
+        raise Invalid(DRILL_PUBLIC, field="public")
     if incident.status in cadence.CLOSED and state != "resolved":
         raise Conflict(f"{incident.ref} is {incident.status}", field="state")
     incidents.lock(session, clock, incident)

@@ -137,6 +137,8 @@ def open_incident(
     title = (title or "").strip()
     if not title or len(title) > 300:
         raise Invalid("title must be 1 to 300 characters", field="title")
+    if drill and not title.upper().startswith("DRILL"):
+        title = f"DRILL: {title}"[:300]  # a practice incident says so wherever its title shows
     require_severity(session, severity)
     service_keys = require_services(session, list(services or []))
     now = clock.now()
@@ -401,6 +403,8 @@ def update_details(
         title = title.strip()
         if not title or len(title) > 300:
             raise Invalid("title must be 1 to 300 characters", field="title")
+        if incident.drill and not title.upper().startswith("DRILL"):
+            title = f"DRILL: {title}"[:300]
         changes["title"] = title
     if summary is not None:
         changes["summary"] = summary

@@ -113,6 +113,8 @@ def place(
     payload = _alert_payload(group.alerts, integration)
     found = joins if joins is not None else _open_incident_of(session, group.key, key)
     reason = "group"
+    if found is None and group.key.startswith("drill:"):
+        return None  # a drill's alert joins its open drill incident only, never a real one
     if found is None:
         found, reason = refire.reopen_or_follow(session, clock, group, actor), "reopened"
     if found is None:

@@ -42,6 +42,9 @@ class Batch:
     alerts: list[NormalisedAlert]
     group_key: str | None = None
     test: bool = False
+    # A drill's synthetic alerts (warroom.review.drills): the group key of the drill incident
+    # they join ("drill:..."); they never join, open or inhibit a real incident.
+    drill: str | None = None
 
 
 _TIME = re.compile(

@@ -165,6 +165,8 @@ def _store_new(
         opens = decision.open_incident and not batch.test and alert.status == FIRING
         if row["suppressed_by"] is None and opens:
             row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]
+        if batch.drill and alert.status == FIRING:  # joins its drill incident, whatever routes say
+            row["suppressed_by"], row["group_key"] = None, batch.drill
         rows.append(row)
         plans[alert.fingerprint] = (alert, decision, row)
     joins = _join_open_incidents(session, rows)

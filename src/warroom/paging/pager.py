@@ -31,6 +31,8 @@ from warroom.settings import Settings
 NOTIFY_KIND = "paging.notify"
 ACTOR = "warroom:paging"
 REASONS = ("escalation", "unresolved", "manual")
+# The first line of every page of a drill: nobody must mistake a practice page for a real one.
+DRILL_NOTICE = "DRILL - this is a practice incident, not a real one."
 log = logging.getLogger("warroom.paging")
 
 
@@ -94,6 +96,8 @@ def compose(
         if incident.summary:
             lines += ["", incident.summary]
         lines.append("")
+    if incident.drill:  # every page of a practice incident says so first (subject and body)
+        title, lines = f"DRILL {title}", [DRILL_NOTICE, "", *lines]
     if settings.secret_key:
         for purpose, label in (("ack", "Acknowledge"), ("resolve", "Resolve")):
             token = links.make_token(

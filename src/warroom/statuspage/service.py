@@ -197,6 +197,9 @@ def publish(
 ) -> PublishedIncident:
     """Show an incident on the public page under a public name, affecting these components."""
     incident = incidents.get_incident(session, number)
+    if incident.drill:
+        raise Invalid(f"{incident.ref} is a drill: a drill is never shown on the public status "
+                      "page", field="number")  # fmt: skip
     name = (name or "").strip()
     if not name or len(name) > 300:
         raise Invalid("a public name of 1 to 300 characters is needed", field="name")

@@ -532,6 +532,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "drills",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("schedule", sa.String(length=64), nullable=False),
+        sa.Column("occurrence", sa.String(length=200), nullable=True),
+        sa.Column("severity", sa.String(length=32), nullable=False),
+        sa.Column("service", sa.String(length=64), nullable=True),
+        sa.Column("participants", warroom.db.JSONDoc(), nullable=False),
+        sa.Column("scenario", warroom.db.JSONDoc(), nullable=False),
+        sa.Column("steps_done", warroom.db.JSONDoc(), nullable=False),
+        sa.Column("started_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_by", sa.String(length=320), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_drills_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_drills")),
+        sa.UniqueConstraint("incident_id", name=op.f("uq_drills_incident_id")),
+        sa.UniqueConstraint("key", name=op.f("uq_drills_key")),
+        sa.UniqueConstraint("occurrence", name=op.f("uq_drills_occurrence")),
+    )
+    op.create_table(
         "evidence_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -1113,6 +1138,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evidence_items_incident_id"))
 
     op.drop_table("evidence_items")
+    op.drop_table("drills")
     with op.batch_alter_table("comms_status_updates", schema=None) as batch_op:
         batch_op.drop_index("ix_comms_status_updates_incident_id_id")
 

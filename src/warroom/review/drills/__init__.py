@@ -1,0 +1,1 @@
+"""Drills: practice incidents marked DRILL everywhere, scripted by scenarios, run on schedule."""

@@ -1,0 +1,70 @@
+"""Drill routes: start one (responders), list them and report their response figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from warroom.config.types import parse_duration
+from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
+from warroom.errors import Invalid
+from warroom.incidents import service as incidents
+from warroom.openapi import API_ERRORS
+from warroom.review.drills import report, service
+from warroom.review.drills.scenario import ScenarioError, parse_scenario
+from warroom.review.drills.schemas import DrillOut, DrillReportOut, DrillStart
+
+router = APIRouter(prefix="/api/v1/drills", tags=["drills"], responses=API_ERRORS)
+
+
+@router.post("", response_model=DrillOut, status_code=201)
+def start_drill(
+    body: DrillStart,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> DrillOut:
+    scenario = None
+    if body.scenario is not None:
+        try:
+            scenario = parse_scenario(body.scenario, body.scenario_name)
+        except ScenarioError as exc:
+            message = "the scenario cannot run:\n" + "\n".join(exc.problems)
+            raise Invalid(message, field="scenario", details={"problems": exc.problems}) from None
+    drill = service.start_drill(
+        session,
+        clock,
+        settings,
+        severity=body.severity,
+        service=body.service,
+        title=body.title,
+        participants=body.participants,
+        scenario=scenario,
+        actor=principal.actor,
+    )
+    out = DrillOut.of(drill, incidents.get_incident_by_id(session, drill.incident_id))
+    session.commit()
+    return out
+
+
+@router.get("", response_model=list[DrillOut])
+def list_drills(
+    _: Viewer, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[DrillOut]:
+    return [DrillOut.of(d, i) for d, i in service.list_drills(session, limit)]
+
+
+@router.get("/report", response_model=DrillReportOut)
+def drill_report(
+    _: Viewer,
+    session: SessionDep,
+    clock: ClockDep,
+    since: Annotated[str, Query(max_length=20, description="how far back: 90d, 12w, 24h")] = "90d",
+) -> DrillReportOut:
+    try:
+        span = parse_duration(since)
+    except ValueError as exc:
+        raise Invalid(f"since: {exc}", field="since") from None
+    return DrillReportOut.of(report.drill_report(session, clock, span))

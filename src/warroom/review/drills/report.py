@@ -1,0 +1,75 @@
+"""Response figures of drills: time to acknowledge, mitigate and resolve, per drill and on
+average. Every drill incident counts (started by `warroom drill start`, by a schedule, or
+opened with `warroom incident open --drill`); production figures never include them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import mean
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.incidents.models import Incident
+from warroom.review.drills.models import Drill
+
+FIGURES = ("ack", "mitigate", "resolve")
+
+
+@dataclass
+class DrillFigures:
+    number: int
+    title: str
+    severity: str
+    schedule: str
+    status: str
+    opened_at: datetime
+    seconds: dict[str, float | None]
+
+
+@dataclass
+class DrillReport:
+    since: datetime
+    drills: list[DrillFigures] = field(default_factory=list)
+    # Mean seconds over the drills that reached each point (None: none did).
+    average: dict[str, float | None] = field(default_factory=dict)
+    reached: dict[str, int] = field(default_factory=dict)
+
+
+def _seconds(start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else max(0.0, (end - start).total_seconds())
+
+
+def drill_report(session: Session, clock: Clock, since: timedelta) -> DrillReport:
+    """The drills opened in the last `since`, oldest first, with their response times."""
+    start = clock.now() - since
+    query = (
+        select(Incident, Drill.schedule)
+        .outerjoin(Drill, Drill.incident_id == Incident.id)
+        .where(Incident.drill.is_(True), Incident.opened_at >= start)
+        .order_by(Incident.opened_at, Incident.id)
+    )
+    report = DrillReport(since=start)
+    for incident, schedule in session.execute(query).all():
+        ends = (incident.acknowledged_at, incident.mitigated_at, incident.resolved_at)
+        report.drills.append(
+            DrillFigures(
+                number=incident.number,
+                title=incident.title,
+                severity=incident.severity,
+                schedule=schedule or "",
+                status=incident.status,
+                opened_at=incident.opened_at,
+                seconds={
+                    name: _seconds(incident.opened_at, end)
+                    for name, end in zip(FIGURES, ends, strict=True)
+                },
+            )
+        )
+    for name in FIGURES:
+        values = [v for d in report.drills if (v := d.seconds[name]) is not None]
+        report.reached[name] = len(values)
+        report.average[name] = mean(values) if values else None
+    return report
