@@ -14,6 +14,7 @@ from warroom.incidents import models as incident_models  # noqa: F401
 from warroom.intake import models as intake_models  # noqa: F401
 from warroom.notify import models as notify_models  # noqa: F401
 from warroom.paging import models as paging_models  # noqa: F401
+from warroom.review.action_items import models as action_item_models  # noqa: F401
 from warroom.review.drills import models as drill_models  # noqa: F401
 from warroom.runbooks import models as runbook_models  # noqa: F401
 from warroom.statuspage import models as statuspage_models  # noqa: F401

@@ -53,6 +53,9 @@ from warroom.paging import handlers as paging_handlers
 from warroom.paging import notice as paging_notice
 from warroom.paging import pager as paging_pager
 from warroom.paging import runtime as paging_runtime
+from warroom.review.action_items import api as action_items_api
+from warroom.review.action_items import config as action_items_config
+from warroom.review.action_items import jobs as action_items_jobs
 from warroom.review.analytics import api as analytics_api
 from warroom.review.analytics import config as analytics_config
 from warroom.review.drills import api as drills_api
@@ -90,6 +93,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     comms_api,
     drills_api,
     analytics_api,
+    action_items_api,
     scrape,
     web_pages_auth,
     web_dashboard,
@@ -109,6 +113,7 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     comms_cadence,
     comms_announce,
     drills_jobs,
+    action_items_jobs,
 )
 
 # Modules that own top-level keys of the config files (their `SECTIONS`).
@@ -123,6 +128,7 @@ CONFIG_SECTIONS: tuple[ModuleType, ...] = (
     comms_config,
     drills_config,
     analytics_config,
+    action_items_config,
 )
 
 # Modules that react, inside the same transaction, to timeline events of other domains.

@@ -280,6 +280,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_paging_schedules_key")),
     )
     op.create_table(
+        "review_action_item_trackers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_action_item_trackers")),
+    )
+    op.create_table(
         "runbooks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -855,6 +862,86 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", name=op.f("uq_paging_user_feeds_user_id")),
     )
     op.create_table(
+        "postmortems",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("author", sa.String(length=320), nullable=True),
+        sa.Column("due_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("markdown", sa.Text(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=320), nullable=True),
+        sa.Column("submitted_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_by", sa.String(length=320), nullable=True),
+        sa.Column("overdue_since", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_postmortems_incident_id_incidents"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_postmortems")),
+        sa.UniqueConstraint("incident_id", name=op.f("uq_postmortems_incident_id")),
+    )
+    with op.batch_alter_table("postmortems", schema=None) as batch_op:
+        batch_op.create_index("ix_postmortems_state_due_at", ["state", "due_at"], unique=False)
+
+    op.create_table(
+        "review_action_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("postmortem_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("owner", sa.String(length=320), nullable=False),
+        sa.Column("impact", sa.String(length=8), nullable=False),
+        sa.Column("effort", sa.String(length=8), nullable=False),
+        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column("horizon", sa.String(length=64), nullable=False),
+        sa.Column("due_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("reminded_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_since", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("export_state", sa.String(length=16), nullable=True),
+        sa.Column("export_attempts", sa.Integer(), nullable=False),
+        sa.Column("export_status_code", sa.Integer(), nullable=True),
+        sa.Column("export_ref", sa.String(length=300), nullable=True),
+        sa.Column("export_url", sa.Text(), nullable=True),
+        sa.Column("export_error", sa.Text(), nullable=True),
+        sa.Column("exported_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_review_action_items_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_review_action_items_owner_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_action_items")),
+    )
+    with op.batch_alter_table("review_action_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_review_action_items_incident_id"), ["incident_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_review_action_items_owner_id"), ["owner_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_review_action_items_status_due", ["status", "due_at"], unique=False
+        )
+
+    op.create_table(
         "runbook_links",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -1035,6 +1122,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "postmortem_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("postmortem_id", sa.Integer(), nullable=False),
+        sa.Column("reviewer", sa.String(length=320), nullable=False),
+        sa.Column("approved_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("withdrawn_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["postmortem_id"],
+            ["postmortems.id"],
+            name=op.f("fk_postmortem_reviews_postmortem_id_postmortems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_postmortem_reviews")),
+    )
+    with op.batch_alter_table("postmortem_reviews", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_postmortem_reviews_postmortem_id"), ["postmortem_id"], unique=False
+        )
+
+    op.create_table(
         "runbook_step_states",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
@@ -1062,6 +1170,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_runbook_step_states_run_id"))
 
     op.drop_table("runbook_step_states")
+    with op.batch_alter_table("postmortem_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_postmortem_reviews_postmortem_id"))
+
+    op.drop_table("postmortem_reviews")
     with op.batch_alter_table("paging_notification_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_paging_notification_rules_user_id"))
 
@@ -1092,6 +1204,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_runbook_links_incident_id"))
 
     op.drop_table("runbook_links")
+    with op.batch_alter_table("review_action_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_review_action_items_status_due")
+        batch_op.drop_index(batch_op.f("ix_review_action_items_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_review_action_items_incident_id"))
+
+    op.drop_table("review_action_items")
+    with op.batch_alter_table("postmortems", schema=None) as batch_op:
+        batch_op.drop_index("ix_postmortems_state_due_at")
+
+    op.drop_table("postmortems")
     op.drop_table("paging_user_feeds")
     with op.batch_alter_table("paging_schedule_overrides", schema=None) as batch_op:
         batch_op.drop_index("ix_paging_schedule_overrides_schedule_end")
@@ -1174,6 +1296,7 @@ def downgrade() -> None:
     op.drop_table("silences")
     op.drop_table("severities")
     op.drop_table("runbooks")
+    op.drop_table("review_action_item_trackers")
     op.drop_table("paging_schedules")
     op.drop_table("paging_link_uses")
     op.drop_table("paging_escalation_policies")

@@ -1,0 +1,134 @@
+"""Action item routes: add to an incident, list (overdue, by owner/incident/status), change,
+export to the issue tracker. Items of a private incident are shown to its members only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from warroom.deps import ClockDep, Responder, SessionDep, Viewer
+from warroom.errors import Invalid, NotFound
+from warroom.incidents import service as incidents
+from warroom.incidents.access import hidden_incident_ids, may_see_incident_id, visible_incident
+from warroom.openapi import API_ERRORS, INCIDENT_NUMBER, IdPath, IncidentNumberPath
+from warroom.principal import Principal
+from warroom.review.action_items import export, service
+from warroom.review.action_items.config import options
+from warroom.review.action_items.models import ActionItem
+from warroom.review.action_items.schemas import ActionItemIn, ActionItemOut, ActionItemPatch, Status
+
+router = APIRouter(prefix="/api/v1", tags=["action items"], responses=API_ERRORS)
+
+
+def out(session: Session, item: ActionItem, now: object) -> ActionItemOut:
+    """The API view of an item (its incident's number, whether it is overdue now)."""
+    number = incidents.get_incident_by_id(session, item.incident_id).number
+    return ActionItemOut.of(item, number, service.is_overdue(item, now))  # type: ignore[arg-type]
+
+
+def _visible(session: Session, item_id: int, principal: Principal) -> ActionItem:
+    item = service.get(session, item_id)
+    if not may_see_incident_id(session, principal, item.incident_id):
+        raise NotFound(f"no action item {item_id}", field="id")
+    return item
+
+
+@router.get("/action-items", response_model=list[ActionItemOut])
+def list_action_items(
+    principal: Viewer,
+    session: SessionDep,
+    clock: ClockDep,
+    overdue: Annotated[bool, Query(description="only items past their due date")] = False,
+    owner: Annotated[str | None, Query(max_length=320, description="owner's e-mail")] = None,
+    incident: Annotated[
+        str | None, Query(max_length=20, description="an incident number: INC-42 or 42")
+    ] = None,
+    status: Status | None = None,
+) -> list[ActionItemOut]:
+    incident_id = None
+    if incident is not None:
+        if not INCIDENT_NUMBER.match(incident):
+            message = f"{incident!r} is not an incident number such as INC-42"
+            raise Invalid(message, field="incident")
+        number = int(incident[4:] if incident[:4].upper() == "INC-" else incident)
+        incident_id = visible_incident(session, number, principal).id
+    items = service.list_items(
+        session,
+        clock.now(),
+        overdue=overdue,
+        owner=owner,
+        incident_id=incident_id,
+        status=status,
+        hidden=hidden_incident_ids(session, principal),
+    )
+    return [out(session, item, clock.now()) for item in items]
+
+
+@router.post("/incidents/{number}/action-items", response_model=ActionItemOut, status_code=201)
+def add_action_item(
+    number: IncidentNumberPath,
+    body: ActionItemIn,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ActionItemOut:
+    incident = visible_incident(session, number, principal)
+    item = service.create(
+        session,
+        clock,
+        incident,
+        title=body.title,
+        owner=body.owner,
+        impact=body.impact,
+        effort=body.effort,
+        due=body.due,
+        description=body.description,
+        export=body.export,
+        actor=principal.actor,
+    )
+    result = out(session, item, clock.now())
+    session.commit()
+    return result
+
+
+@router.get("/incidents/{number}/action-items", response_model=list[ActionItemOut])
+def incident_action_items(
+    number: IncidentNumberPath, principal: Viewer, session: SessionDep, clock: ClockDep
+) -> list[ActionItemOut]:
+    incident = visible_incident(session, number, principal)
+    return [out(session, i, clock.now()) for i in service.list_for_incident(session, incident.id)]
+
+
+@router.get("/action-items/{item_id}", response_model=ActionItemOut)
+def get_action_item(
+    item_id: IdPath, principal: Viewer, session: SessionDep, clock: ClockDep
+) -> ActionItemOut:
+    return out(session, _visible(session, item_id, principal), clock.now())
+
+
+@router.patch("/action-items/{item_id}", response_model=ActionItemOut)
+def update_action_item(
+    item_id: IdPath,
+    body: ActionItemPatch,
+    principal: Responder,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ActionItemOut:
+    item = _visible(session, item_id, principal)
+    service.update(session, clock, item, body.changes(), actor=principal.actor)
+    result = out(session, item, clock.now())
+    session.commit()
+    return result
+
+
+@router.post("/action-items/{item_id}/export", response_model=ActionItemOut, status_code=202)
+def export_action_item(
+    item_id: IdPath, principal: Responder, session: SessionDep, clock: ClockDep
+) -> ActionItemOut:
+    item = _visible(session, item_id, principal)
+    export.request(session, clock, item, options(session), principal.actor)
+    result = out(session, item, clock.now())
+    session.commit()
+    return result

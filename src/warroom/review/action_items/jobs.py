@@ -1,0 +1,104 @@
+"""Engine handlers of action items: remind the owner, flag overdue, export to the tracker."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from warroom.comms import reach
+from warroom.comms.templates import render_text, when
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+from warroom.review.action_items import export, service
+from warroom.review.action_items.models import ACTIVE, ActionItem
+from warroom.review.action_items.schedule import EXPORT, OVERDUE, REMIND
+
+ACTOR = "warroom:action_items"
+
+
+def _current(ctx: JobContext, job: Job) -> tuple[Incident, ActionItem] | None:
+    """The incident (locked first) and the item of a job, if the job still matters."""
+    item = ctx.session.get(ActionItem, int(job.payload["action_item"]))
+    if item is None:
+        return None
+    incident = incidents.lock_by_id(ctx.session, item.incident_id)
+    ctx.session.refresh(item)
+    if incident is None or item.generation != int(job.payload["generation"]):
+        return None
+    if item.status not in ACTIVE or item.due_at is None:
+        return None
+    return incident, item
+
+
+def message(incident: Incident, item: ActionItem, template: str, phrase: str) -> tuple[str, str]:
+    """The title and body (from the template) of a reminder or overdue notice."""
+    source = resources.files("warroom.review.action_items").joinpath(f"templates/{template}.j2")
+    ctx = {
+        "id": item.id,
+        "title": item.title,
+        "priority": item.priority,
+        "horizon": item.horizon,
+        "owner": item.owner,
+        "status": item.status.replace("_", " "),
+        "due_time": when(item.due_at),
+        "when": phrase,
+        "ref": incident.ref,
+        "incident_title": incident.title,
+    }
+    title = f"[{item.priority}] action item {item.id} from {incident.ref} {phrase}"
+    return title, render_text(f"action_item_{template}", source.read_text("utf-8"), ctx)
+
+
+def _notify(ctx: JobContext, incident: Incident, item: ActionItem, template: str) -> list[str]:
+    left = item.due_at - ctx.clock.now() if item.due_at else None
+    days = max(0, int(left.total_seconds() // 86400)) if left else 0
+    phrase = "overdue" if template == "overdue" else f"due in {days} days" if days else "due today"
+    return reach.send(
+        ctx.session,
+        ctx.clock,
+        ctx.settings.smtp_url,
+        incident,
+        [f"user:{item.owner}"],
+        message(incident, item, template, phrase),
+        key=f"action_item:{item.id}:{item.generation}:{template}",
+        purpose=f"review:action_item:{template}",
+    )
+
+
+@handler(REMIND)
+def remind(ctx: JobContext, job: Job) -> None:
+    """Remind the owner that the item is due soon."""
+    found = _current(ctx, job)
+    if found is None:
+        return
+    incident, item = found
+    to = _notify(ctx, incident, item, "reminder")
+    item.reminded_at = ctx.clock.now()
+    service.record(
+        ctx.session, ctx.clock, item, "reminded", ACTOR, owner=item.owner, to=to,
+        due_at=item.due_at.isoformat() if item.due_at else None,
+    )  # fmt: skip
+
+
+@handler(OVERDUE)
+def overdue(ctx: JobContext, job: Job) -> None:
+    """Flag the item overdue and tell its owner."""
+    found = _current(ctx, job)
+    if found is None:
+        return
+    incident, item = found
+    if item.due_at is not None and item.due_at > ctx.clock.now():
+        return  # re-planned for later meanwhile (its own job will come)
+    item.overdue_since = ctx.clock.now()
+    to = _notify(ctx, incident, item, "overdue")
+    service.record(
+        ctx.session, ctx.clock, item, "overdue", ACTOR, owner=item.owner, to=to,
+        due_at=item.due_at.isoformat() if item.due_at else None,
+    )  # fmt: skip
+
+
+@handler(EXPORT)
+def export_item(ctx: JobContext, job: Job) -> None:
+    """POST the item to the tracker's webhook; the answer is recorded, failures retried."""
+    export.run(ctx, job)
