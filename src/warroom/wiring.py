@@ -71,7 +71,12 @@ from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
 from warroom.web import dashboard as web_dashboard
+from warroom.web import forms_incident as web_forms_incident
+from warroom.web import forms_incident_actions as web_forms_incident_actions
+from warroom.web import forms_incident_comms as web_forms_incident_comms
+from warroom.web import forms_incident_work as web_forms_incident_work
 from warroom.web import pages_auth as web_pages_auth
+from warroom.web import pages_incidents as web_pages_incidents
 
 # HTTP routes, in match order: intake first, it is the hot path.
 ROUTERS: tuple[ModuleType, ...] = (
@@ -97,6 +102,11 @@ ROUTERS: tuple[ModuleType, ...] = (
     scrape,
     web_pages_auth,
     web_dashboard,
+    web_pages_incidents,
+    web_forms_incident,
+    web_forms_incident_work,
+    web_forms_incident_actions,
+    web_forms_incident_comms,
     web_api,
 )
 

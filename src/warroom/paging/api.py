@@ -211,11 +211,12 @@ def list_pages(number: IncidentNumberPath, principal: Viewer, session: SessionDe
     return [PageOut.model_validate(p) for p in service.pages_of(session, number)]
 
 
-PAGE = """<!doctype html><html><head><meta charset="utf-8">
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}
-button{{font-size:1.3rem;padding:.8rem 1.6rem;width:100%}}</style></head>
+button,a.open{{display:block;box-sizing:border-box;font-size:1.3rem;padding:.8rem 1.6rem;width:100%;
+text-align:center;margin-top:1rem;min-height:3rem}}</style></head>
 <body><h1>{title}</h1><p>{text}</p>{form}</body></html>"""
 LABELS = {"ack": "Acknowledge", "resolve": "Resolve"}
 
@@ -255,4 +256,6 @@ def link_act(
         session.rollback()
         return _page("Link not usable", str(exc), status=410)
     session.commit()
-    return _page(done, f"{incident.ref}: {incident.title}")
+    # The second tap: the incident page (which asks to sign in first if needed).
+    link = f'<a class="open" href="/ui/incidents/{incident.number}">Open the incident</a>'
+    return _page(done, f"{incident.ref}: {incident.title}", link)

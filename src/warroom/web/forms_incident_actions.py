@@ -1,0 +1,112 @@
+"""The incident page's forms for actions (mitigations): request, approve, revert.
+
+The two-person rule, the limits and the on/off switch are the actions service's: a refused
+request or approval shows its message. The engine runs queued runs; the page shows their state.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from warroom.actions import service as actions
+from warroom.deps import ClockDep, SessionDep, SettingsDep
+from warroom.errors import NotFound
+from warroom.incidents.models import Incident
+from warroom.openapi import IdPath, IncidentNumberPath
+from warroom.web.deps import CsrfForm, UiResponder
+from warroom.web.forms_incident import act, checked, field
+
+router = APIRouter(include_in_schema=False)
+PARAM = "param_"
+
+
+def params_of(form: FormData) -> dict[str, str | int]:
+    """The `param_<name>` fields given (blank ones left out, so their defaults apply)."""
+    return {
+        key[len(PARAM) :]: field(form, key)
+        for key in form
+        if key.startswith(PARAM) and field(form, key)
+    }
+
+
+def _state_words(state: str) -> str:
+    return state.replace("_", " ")
+
+
+@router.post("/ui/incidents/{number}/actions")
+def request_action(
+    request: Request,
+    number: IncidentNumberPath,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RedirectResponse:
+    """Request a run of an action (or its dry run); it may wait for a second person."""
+
+    def change(incident: Incident) -> str:
+        run = actions.request_run(
+            session,
+            clock,
+            incident,
+            action=field(form, "action"),
+            params=params_of(form),
+            actor=me.actor,
+            switch=settings.actions,
+            dry_run=checked(form, "dry_run"),
+        )
+        return f"run {run.id} of {run.action_key}: {_state_words(run.state)}"
+
+    return act(request, session, number, me, "actions", change)
+
+
+def _run_of(incident: Incident, session: SessionDep, run_id: int) -> None:
+    """NotFound unless the run belongs to this incident (the page only links its own)."""
+    run = actions.get_run(session, run_id)
+    if run.incident_id != incident.id:
+        raise NotFound(f"no action run {run_id} on {incident.ref}", field="run")
+
+
+@router.post("/ui/incidents/{number}/actions/{run_id}/approve")
+def approve_action(
+    request: Request,
+    number: IncidentNumberPath,
+    run_id: IdPath,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RedirectResponse:
+    """Approve someone else's held run; it is then queued for the engine."""
+
+    def change(incident: Incident) -> str:
+        _run_of(incident, session, run_id)
+        run = actions.approve(session, clock, run_id, actor=me.actor, switch=settings.actions)
+        return f"run {run.id} of {run.action_key} approved: {_state_words(run.state)}"
+
+    return act(request, session, number, me, "actions", change)
+
+
+@router.post("/ui/incidents/{number}/actions/{run_id}/revert")
+def revert_action(
+    request: Request,
+    number: IncidentNumberPath,
+    run_id: IdPath,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RedirectResponse:
+    """Request the undo of a succeeded run (which may itself need approval)."""
+
+    def change(incident: Incident) -> str:
+        _run_of(incident, session, run_id)
+        undo = actions.revert(session, clock, run_id, actor=me.actor, switch=settings.actions)
+        return f"revert of run {run_id} requested as run {undo.id}: {_state_words(undo.state)}"
+
+    return act(request, session, number, me, "actions", change)

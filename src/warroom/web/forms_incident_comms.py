@@ -1,0 +1,189 @@
+"""The incident page's forms for what goes out and comes in: status updates and evidence.
+
+The status-update composer posts here with one of two buttons: "Preview" renders the page
+again with the texts as the `status_update` (internal) and `public_update` (public) templates
+in force would send them, changing nothing; "Post" posts through the comms service. Evidence
+files are uploaded as multipart forms, within the evidence service's size limit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from warroom.clock import Clock
+from warroom.comms import service as comms
+from warroom.comms.config import template_set
+from warroom.comms.models import STATES
+from warroom.comms.templates import TemplateProblem, context_of, when
+from warroom.config.types import parse_duration
+from warroom.deps import ClockDep, SessionDep, SettingsDep
+from warroom.errors import Invalid, PayloadTooLarge, WarroomError
+from warroom.evidence import service as evidence
+from warroom.incidents.access import visible_incident
+from warroom.incidents.models import Incident
+from warroom.openapi import IncidentNumberPath
+from warroom.principal import Principal
+from warroom.settings import Settings
+from warroom.web.deps import CsrfForm, UiResponder, flash
+from warroom.web.forms_incident import act, checked, field
+from warroom.web.pages_incidents import refused
+from warroom.web.pages_incidents_view import incident_page
+from warroom.web.render import render
+
+router = APIRouter(include_in_schema=False)
+DRAFT_FIELDS = ("state", "internal", "public", "next_update", "force")
+
+
+def _next_update(text: str) -> timedelta | None:
+    if not text:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise Invalid(f"next update: {exc}", field="next_update") from None
+
+
+def preview_texts(
+    session: Session, clock: Clock, incident: Incident, form: FormData, author: str
+) -> dict[str, Any]:
+    """The internal and public messages this draft would send (nothing is stored)."""
+    state = field(form, "state")
+    if state not in STATES:
+        raise Invalid(f"unknown state {state!r}; one of {', '.join(STATES)}", field="state")
+    wait = _next_update(field(form, "next_update"))
+    due = when(clock.now() + wait) if wait else ""
+    templates = template_set(session)
+    internal = templates.render(
+        "status_update",
+        context_of(
+            ref=incident.ref,
+            number=incident.number,
+            title=incident.title,
+            summary=incident.summary,
+            severity=incident.severity,
+            status=incident.status,
+            state=state,
+            start_time=when(incident.opened_at),
+            affected_systems=incident.service_keys,
+            impact=str((incident.impact or {}).get("description") or ""),
+            next_update=due,
+            text=field(form, "internal"),
+            author=author,
+        ),
+    )
+    public = field(form, "public")
+    public_text = None
+    if public:
+        ctx = context_of(state=state, status_word=state, text=public, next_update=due)
+        public_text = templates.render("public_update", ctx)
+    return {"internal": internal, "public": public_text}
+
+
+def _draft(form: FormData) -> dict[str, str]:
+    return {name: field(form, name) for name in DRAFT_FIELDS}
+
+
+def _preview_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    number: int,
+    me: Principal,
+    form: FormData,
+) -> Response:
+    try:
+        incident = visible_incident(session, number, me)
+    except WarroomError as exc:
+        return refused(request, exc)
+    context = incident_page(session, incident, me, settings, clock.now())
+    context["draft"] = _draft(form)
+    try:
+        context["preview"] = preview_texts(session, clock, incident, form, me.actor)
+    except (WarroomError, TemplateProblem) as exc:
+        context["preview"] = None
+        context["preview_error"] = getattr(exc, "message", str(exc))
+    return render(request, "incident.html", context)
+
+
+@router.post("/ui/incidents/{number}/updates", response_model=None)
+def post_update(
+    request: Request,
+    number: IncidentNumberPath,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> Response:
+    """Preview the draft, or post it: internal text to the channels, public to the status page."""
+    if field(form, "do") == "preview":
+        return _preview_page(request, session, clock, settings, number, me, form)
+
+    def change(incident: Incident) -> str:
+        update = comms.post_update(
+            session,
+            clock,
+            number=incident.number,
+            state=field(form, "state"),
+            internal=field(form, "internal"),
+            public=field(form, "public") or None,
+            next_update=_next_update(field(form, "next_update")),
+            actor=me.actor,
+            force=checked(form, "force"),
+        )
+        warning = comms.unreached_warning(update)
+        if warning:
+            flash(request, "info", f"update posted, but {warning}")
+        audiences = "internal and public" if update.public_text else "internal"
+        return f"{audiences} status update posted ({update.state})"
+
+    return act(request, session, number, me, "updates", change)
+
+
+def _upload(form: FormData, limit: int) -> tuple[UploadFile, bytes]:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Invalid("choose a file to upload", field="file")
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the file is larger than the limit of {limit} bytes", field="file")
+    return upload, data
+
+
+@router.post("/ui/incidents/{number}/evidence", response_class=HTMLResponse)
+def upload_evidence(
+    request: Request,
+    number: IncidentNumberPath,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> RedirectResponse:
+    """Add a file to the evidence locker (hashed, recorded on the timeline)."""
+
+    def change(incident: Incident) -> str:
+        limit = settings.evidence_max_bytes
+        upload, data = _upload(form, limit)
+        item = evidence.add_evidence(
+            session,
+            clock,
+            incident,
+            kind="file",
+            name=field(form, "name") or upload.filename or "upload",
+            content=data,
+            content_type=upload.content_type,
+            description=field(form, "description"),
+            actor=me.actor,
+            max_bytes=limit,
+        )
+        return f"evidence {item.name} added ({item.size} bytes)"
+
+    return act(request, session, number, me, "evidence", change)
