@@ -15,6 +15,9 @@ What it exposes:
 - `warroom_notifications{scheme,state}`: outbox messages by state (queued/sending/sent/failed).
 - `warroom_heartbeat_status{name}` (1 up, 0 down, -1 waiting) and
   `warroom_heartbeat_last_seen_timestamp_seconds{name}`.
+- The analytics headline over 30 days: `warroom_mtta_seconds{severity}`,
+  `warroom_mttr_seconds{severity}`, `warroom_sla_compliance_ratio{kind,severity}` and more
+  (`warroom.review.analytics.metrics`).
 - Process counters defined in `warroom.metrics`, e.g.
   `warroom_alerts_received_total{integration,status}`.
 """
@@ -35,6 +38,7 @@ from warroom.engine import service as engine
 from warroom.errors import Forbidden, Unauthorized
 from warroom.heartbeats import service as heartbeats
 from warroom.notify import service as notify
+from warroom.review.analytics.metrics import AnalyticsCollector
 from warroom.settings import Settings
 
 router = APIRouter(tags=["health"])
@@ -67,6 +71,7 @@ def _authorize(request: Request, session: Session, clock: Clock) -> None:
 def database_registry(session: Session, clock: Clock) -> CollectorRegistry:
     """Gauges read from the database at scrape time (shared by every process)."""
     registry = CollectorRegistry(auto_describe=True)
+    registry.register(AnalyticsCollector(session, clock))
     counts, lag = engine.queue_stats(session, clock)
     Gauge(
         "warroom_engine_lag_seconds",
