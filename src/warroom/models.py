@@ -16,6 +16,7 @@ from warroom.notify import models as notify_models  # noqa: F401
 from warroom.paging import models as paging_models  # noqa: F401
 from warroom.review.action_items import models as action_item_models  # noqa: F401
 from warroom.review.drills import models as drill_models  # noqa: F401
+from warroom.review.postmortems import models as postmortem_models  # noqa: F401
 from warroom.runbooks import models as runbook_models  # noqa: F401
 from warroom.statuspage import models as statuspage_models  # noqa: F401
 

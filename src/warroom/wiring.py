@@ -61,6 +61,10 @@ from warroom.review.analytics import config as analytics_config
 from warroom.review.drills import api as drills_api
 from warroom.review.drills import config as drills_config
 from warroom.review.drills import jobs as drills_jobs
+from warroom.review.postmortems import api as postmortems_api
+from warroom.review.postmortems import config as postmortems_config
+from warroom.review.postmortems import jobs as postmortems_jobs
+from warroom.review.postmortems import reactions as postmortems_reactions
 from warroom.runbooks import api as runbooks_api
 from warroom.runbooks import config as runbooks_config
 from warroom.runbooks import reactions as runbooks_reactions
@@ -97,6 +101,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     actions_api,
     comms_api,
     drills_api,
+    postmortems_api,
     analytics_api,
     action_items_api,
     scrape,
@@ -123,6 +128,7 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     comms_cadence,
     comms_announce,
     drills_jobs,
+    postmortems_jobs,
     action_items_jobs,
 )
 
@@ -137,6 +143,7 @@ CONFIG_SECTIONS: tuple[ModuleType, ...] = (
     actions_config,
     comms_config,
     drills_config,
+    postmortems_config,
     analytics_config,
     action_items_config,
 )
@@ -152,6 +159,7 @@ SUBSCRIBERS: tuple[ModuleType, ...] = (
     actions_guard,
     comms_cadence,
     comms_announce,
+    postmortems_reactions,
 )
 
 _lock = threading.Lock()

@@ -1,0 +1,1 @@
+"""Postmortems: drafted from the incident when it is resolved, reviewed, published."""

@@ -1,0 +1,116 @@
+"""Engine jobs of postmortems: remind the author before the due time, flag it overdue after.
+
+Reminders go to the author through the same path as the update-cadence reminders (the notify
+outbox, each message with an idempotency key); an author-less postmortem records
+`review:postmortem:nobody` instead. A job of an older plan, or of a published postmortem, does
+nothing.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from warroom.audit import service as timeline
+from warroom.clock import utc
+from warroom.comms import reach
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, handler
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+from warroom.review.postmortems import draft, render
+from warroom.review.postmortems.models import PUBLISHED, Postmortem
+from warroom.review.postmortems.reminders import OVERDUE, REMIND
+
+ACTOR = "warroom:review"
+POSTMORTEMS_OVERDUE = Counter(
+    "warroom_postmortems_overdue",
+    "Postmortems flagged overdue (not published by their due time) by this process's workers",
+)
+
+
+def _current(ctx: JobContext, job: Job) -> tuple[Incident, Postmortem] | None:
+    """The incident (locked first) and postmortem of a job, if the job still matters."""
+    pm = ctx.session.get(Postmortem, int(job.payload["postmortem_id"]))
+    if pm is None:
+        return None
+    incident = incidents.lock_by_id(ctx.session, pm.incident_id)
+    ctx.session.refresh(pm)
+    if incident is None or pm.state == PUBLISHED:
+        return None
+    if pm.generation != int(job.payload["generation"]) or pm.due_at is None:
+        return None
+    return incident, pm
+
+
+def _notify(ctx: JobContext, incident: Incident, pm: Postmortem, phrase: str, key: str) -> None:
+    text = render.render_text(
+        render.builtin("reminder"),
+        {
+            "ref": incident.ref,
+            "number": incident.number,
+            "title": incident.title,
+            "when": phrase,
+            "due": draft.when(pm.due_at),
+            "state": pm.state.replace("_", " "),
+        },
+    )
+    targets = [f"user:{pm.author}"] if pm.author else []
+    title = f"[{incident.severity}] {incident.ref}: postmortem {phrase}"
+    to = reach.send(
+        ctx.session,
+        ctx.clock,
+        ctx.settings.smtp_url,
+        incident,
+        targets,
+        (title, text),
+        key=key,
+        purpose="review:postmortem",
+    )
+    timeline.record(
+        ctx.session,
+        ctx.clock,
+        incident_id=incident.id,
+        kind="review:postmortem:reminded" if to else "review:postmortem:nobody",
+        actor=ACTOR,
+        payload={
+            "when": phrase,
+            "due_at": utc(pm.due_at).isoformat() if pm.due_at else None,
+            "to": to,
+            "author": pm.author,
+        },
+    )
+
+
+@handler(REMIND)
+def remind(ctx: JobContext, job: Job) -> None:
+    """Remind the author that the postmortem is due soon."""
+    found = _current(ctx, job)
+    if found is None:
+        return
+    incident, pm = found
+    left = draft.span(utc(pm.due_at) - ctx.clock.now()) if pm.due_at else ""
+    _notify(ctx, incident, pm, f"due in {left}", job.dedup_key or f"{REMIND}:{job.id}")
+
+
+@handler(OVERDUE)
+def overdue(ctx: JobContext, job: Job) -> None:
+    """The postmortem was not published in time: flag it overdue and tell the author."""
+    found = _current(ctx, job)
+    if found is None or found[1].overdue_since is not None:
+        return
+    incident, pm = found
+    pm.overdue_since = ctx.clock.now()
+    POSTMORTEMS_OVERDUE.inc()
+    timeline.record(
+        ctx.session,
+        ctx.clock,
+        incident_id=incident.id,
+        kind="review:postmortem:overdue",
+        actor=ACTOR,
+        payload={
+            "state": pm.state,
+            "due_at": utc(pm.due_at).isoformat() if pm.due_at else None,
+            "author": pm.author,
+        },
+    )
+    _notify(ctx, incident, pm, "overdue", job.dedup_key or f"{OVERDUE}:{job.id}")

@@ -1,0 +1,31 @@
+"""Reactions to incident events: resolved → the postmortem its severity requires; closing
+waits for that postmortem to be published. Both run inside the incident's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.events import DomainEvent, Handler
+from warroom.incidents import service as incidents
+from warroom.review.postmortems import service
+
+
+def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
+    if event.incident_id is None:
+        return
+    incident = incidents.get_incident_by_id(session, event.incident_id)
+    service.create_if_required(session, clock, incident, event.actor)
+
+
+def _hold_close(session: Session, clock: Clock, event: DomainEvent) -> None:
+    if event.incident_id is None:
+        return
+    service.refuse_close(session, incidents.get_incident_by_id(session, event.incident_id))
+
+
+# Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
+    ("incident:status:resolved", _on_resolved),
+    ("incident:status:closed", _hold_close),
+)

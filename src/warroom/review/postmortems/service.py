@@ -1,0 +1,328 @@
+"""Postmortems: created when a resolved incident's severity requires one, edited as Markdown,
+reviewed and published; draft → in_review → published (and back to draft from review).
+
+Every change is a `review:postmortem:*` event on the incident's timeline. Writers lock the
+incident row first (the engine's lock order) without moving its `updated_at`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.auth import service as auth_service
+from warroom.catalog import service as catalog
+from warroom.clock import Clock, utc
+from warroom.errors import Conflict, Invalid, NotFound
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
+from warroom.review.postmortems import draft, reminders, render
+from warroom.review.postmortems.config import postmortem_settings, template_for
+from warroom.review.postmortems.models import (
+    DRAFT,
+    IN_REVIEW,
+    PUBLISHED,
+    Postmortem,
+    PostmortemReview,
+)
+
+MAX_MARKDOWN = 200_000
+RESOLVED = ("resolved", "closed")
+
+
+def get_for_incident(session: Session, incident_id: int) -> Postmortem | None:
+    """The incident's postmortem, if it has one."""
+    return session.scalar(select(Postmortem).where(Postmortem.incident_id == incident_id))
+
+
+def require(session: Session, incident: Incident) -> Postmortem:
+    """The incident's postmortem, or NotFound naming the incident."""
+    pm = get_for_incident(session, incident.id)
+    if pm is None:
+        raise NotFound(f"{incident.ref} has no postmortem", field="number")
+    return pm
+
+
+def required_due(session: Session, incident: Incident) -> tuple[bool, timedelta | None]:
+    """Whether the incident's severity requires a postmortem, and within how long."""
+    severity = catalog.severities_by_key(session).get(incident.severity)
+    if severity is None or not severity.postmortem_required:
+        return False, None
+    if severity.postmortem_due_s:
+        return True, timedelta(seconds=severity.postmortem_due_s)
+    return True, postmortem_settings(session).default_due_within
+
+
+def default_author(session: Session, incident: Incident) -> str | None:
+    """The incident commander, else whoever resolved it (if a person), else nobody."""
+    for role in incidents.current_roles(session, incident):
+        if role.role == "incident_commander":
+            return role.user_email
+    if incident.resolved_by:
+        try:
+            return auth_service.get_user_by_email(session, incident.resolved_by).email
+        except NotFound:
+            return None  # resolved by warroom itself (alerts cleared) or a token
+    return None
+
+
+def _record(
+    session: Session, clock: Clock, pm: Postmortem, action: str, actor: str, **extra: object
+) -> None:
+    payload: dict[str, object] = {"state": pm.state, **extra}
+    timeline.record(
+        session,
+        clock,
+        incident_id=pm.incident_id,
+        kind=f"review:postmortem:{action}",
+        actor=actor,
+        payload=payload,
+    )
+
+
+def create(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, due_within: timedelta | None
+) -> Postmortem:
+    """The incident's postmortem, created now if it has none (idempotent)."""
+    existing = get_for_incident(session, incident.id)
+    if existing is not None:
+        return existing
+    if incident.status not in RESOLVED:
+        raise Conflict(f"{incident.ref} is {incident.status}: resolve it first", field="status")
+    now = clock.now()
+    base = utc(incident.resolved_at) if incident.resolved_at is not None else now
+    pm = Postmortem(
+        incident_id=incident.id,
+        state=DRAFT,
+        author=default_author(session, incident),
+        due_at=None if due_within is None else base + due_within,
+        created_at=now,
+        updated_at=now,
+        generation=0,
+    )
+    session.add(pm)
+    session.flush()
+    reminders.plan(session, clock, pm, postmortem_settings(session))
+    _record(session, clock, pm, "created", actor, author=pm.author, due_at=_iso(pm.due_at))
+    return pm
+
+
+def create_if_required(session: Session, clock: Clock, incident: Incident, actor: str) -> None:
+    """On resolve: create the postmortem its severity requires (once per incident)."""
+    required, due_within = required_due(session, incident)
+    if required and get_for_incident(session, incident.id) is None:
+        create(session, clock, incident, actor=actor, due_within=due_within)
+
+
+def markdown_of(session: Session, incident: Incident, pm: Postmortem) -> str:
+    """The saved Markdown, or (never saved yet) the draft generated from the incident now."""
+    if pm.markdown is not None:
+        return pm.markdown
+    ctx = draft.context(session, incident, author=pm.author, due_at=pm.due_at)
+    source = template_for(postmortem_settings(session), incident.severity)
+    return render.render_report(source, ctx)
+
+
+def _locked(session: Session, incident: Incident) -> Postmortem:
+    incidents.lock_by_id(session, incident.id)
+    return require(session, incident)
+
+
+def save(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    markdown: str,
+    version: int,
+    actor: str,
+) -> Postmortem:
+    """Store an edited version; refused (409) if someone saved since `version` was read."""
+    if not markdown.strip():
+        raise Invalid("a postmortem needs some text", field="markdown")
+    if len(markdown) > MAX_MARKDOWN:
+        raise Invalid(f"a postmortem is at most {MAX_MARKDOWN} characters", field="markdown")
+    pm = _locked(session, incident)
+    if pm.state == PUBLISHED:
+        raise Conflict(f"the postmortem of {incident.ref} is published: it is final", field="state")
+    if version != pm.version:
+        who = f" by {pm.updated_by}" if pm.updated_by else ""
+        raise Conflict(
+            f"the postmortem of {incident.ref} changed since you read it (you edited version "
+            f"{version}; version {pm.version} was saved{who}): reload it and apply your edit again",
+            field="version",
+            details={"version": pm.version},
+        )
+    pm.markdown = markdown
+    pm.version += 1
+    pm.updated_at, pm.updated_by = clock.now(), actor
+    session.flush()
+    _record(session, clock, pm, "edited", actor, version=pm.version)
+    return pm
+
+
+def _expect(pm: Postmortem, incident: Incident, state: str, doing: str) -> None:
+    if pm.state != state:
+        raise Conflict(
+            f"cannot {doing} the postmortem of {incident.ref}: it is {pm.state.replace('_', ' ')}"
+            f" (only a postmortem {state.replace('_', ' ')} can be)",
+            field="state",
+            details={"state": pm.state},
+        )
+
+
+def reviews_of(session: Session, pm: Postmortem, *, current: bool = True) -> list[PostmortemReview]:
+    """Approvals of the postmortem, oldest first (current: those not withdrawn)."""
+    query = select(PostmortemReview).where(PostmortemReview.postmortem_id == pm.id)
+    if current:
+        query = query.where(PostmortemReview.withdrawn_at.is_(None))
+    return list(session.scalars(query.order_by(PostmortemReview.id)))
+
+
+def submit(session: Session, clock: Clock, incident: Incident, *, actor: str) -> Postmortem:
+    """draft → in_review (the generated draft is saved as it stands if never edited)."""
+    pm = _locked(session, incident)
+    _expect(pm, incident, DRAFT, "submit")
+    if pm.markdown is None:
+        pm.markdown = markdown_of(session, incident, pm)
+        pm.version += 1
+    pm.state, pm.submitted_at = IN_REVIEW, clock.now()
+    pm.updated_at, pm.updated_by = clock.now(), actor
+    session.flush()
+    _record(session, clock, pm, "submitted", actor)
+    return pm
+
+
+def approve(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, note: str = ""
+) -> PostmortemReview:
+    """A reviewer (not the author) approves the postmortem in review; once each."""
+    pm = _locked(session, incident)
+    _expect(pm, incident, IN_REVIEW, "approve")
+    if pm.author and pm.author.lower() == actor.lower():
+        raise Conflict("the author cannot approve their own postmortem", field="reviewer")
+    mine = next((r for r in reviews_of(session, pm) if r.reviewer == actor), None)
+    if mine is not None:
+        return mine
+    review = PostmortemReview(
+        postmortem_id=pm.id, reviewer=actor, approved_at=clock.now(), note=note
+    )
+    session.add(review)
+    session.flush()
+    _record(session, clock, pm, "approved", actor, note=note)
+    return review
+
+
+def return_to_draft(
+    session: Session, clock: Clock, incident: Incident, *, actor: str, reason: str
+) -> Postmortem:
+    """in_review → draft with a reason; the approvals given so far are withdrawn."""
+    if not reason.strip():
+        raise Invalid("say why it goes back to draft", field="reason")
+    pm = _locked(session, incident)
+    _expect(pm, incident, IN_REVIEW, "return to draft")
+    for review in reviews_of(session, pm):
+        review.withdrawn_at = clock.now()
+    pm.state, pm.updated_at, pm.updated_by = DRAFT, clock.now(), actor
+    session.flush()
+    _record(session, clock, pm, "returned", actor, reason=reason.strip())
+    return pm
+
+
+def publish(session: Session, clock: Clock, incident: Incident, *, actor: str) -> Postmortem:
+    """in_review → published, once it has the configured number of approvals; final."""
+    pm = _locked(session, incident)
+    _expect(pm, incident, IN_REVIEW, "publish")
+    options = postmortem_settings(session)
+    approvals = reviews_of(session, pm)
+    if len(approvals) < options.approvals:
+        raise Conflict(
+            f"the postmortem of {incident.ref} has {len(approvals)} approval(s); "
+            f"{options.approvals} needed before it is published",
+            field="approvals",
+        )
+    now = clock.now()
+    pm.state, pm.published_at, pm.published_by = PUBLISHED, now, actor
+    pm.updated_at, pm.updated_by = now, actor
+    reminders.cancel(session, clock, pm, options)
+    session.flush()
+    _record(session, clock, pm, "published", actor, reviewers=[r.reviewer for r in approvals])
+    return pm
+
+
+def assign(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    actor: str,
+    author: str | None = None,
+    due_at: datetime | None = None,
+) -> Postmortem:
+    """Change the author (a known user) or the due time; reminders are planned again."""
+    pm = _locked(session, incident)
+    if pm.state == PUBLISHED:
+        raise Conflict(f"the postmortem of {incident.ref} is published: it is final", field="state")
+    changed: dict[str, object] = {}
+    if author is not None:
+        try:
+            pm.author = auth_service.get_user_by_email(session, author).email
+        except NotFound:
+            raise Invalid(f"no user with email {author!r}", field="author") from None
+        changed["author"] = pm.author
+    if due_at is not None:
+        pm.due_at = utc(due_at)
+        changed["due_at"] = _iso(pm.due_at)
+    if not changed:
+        return pm
+    pm.updated_at, pm.updated_by = clock.now(), actor
+    reminders.plan(session, clock, pm, postmortem_settings(session))
+    _record(session, clock, pm, "assigned", actor, **changed)
+    return pm
+
+
+def is_overdue(pm: Postmortem, now: datetime) -> bool:
+    """Not published and past its due time."""
+    return pm.state != PUBLISHED and pm.due_at is not None and utc(pm.due_at) < now
+
+
+def list_postmortems(
+    session: Session, now: datetime, *, overdue: bool = False, state: str | None = None
+) -> list[tuple[Postmortem, Incident]]:
+    """Postmortems with their incidents, soonest due first (overdue: only those past due)."""
+    query = select(Postmortem, Incident).join(Incident, Incident.id == Postmortem.incident_id)
+    if state is not None:
+        query = query.where(Postmortem.state == state)
+    if overdue:
+        query = query.where(Postmortem.state != PUBLISHED, Postmortem.due_at < now)
+    query = query.order_by(Postmortem.due_at.is_(None), Postmortem.due_at, Postmortem.id)
+    return [(pm, inc) for pm, inc in session.execute(query.limit(1000))]
+
+
+def refuse_close(session: Session, incident: Incident) -> None:
+    """Conflict if the incident's severity requires a postmortem not yet published."""
+    required, _ = required_due(session, incident)
+    if not required:
+        return
+    pm = get_for_incident(session, incident.id)
+    if pm is not None and pm.state == PUBLISHED:
+        return
+    state = "none exists yet" if pm is None else f"it is {pm.state.replace('_', ' ')}"
+    raise Conflict(
+        f"{incident.ref} cannot be closed before its postmortem is published "
+        f"(severity {incident.severity} requires one; {state}): "
+        f"warroom postmortem show {incident.number}",
+        field="postmortem",
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else utc(value).isoformat()
+
+
+def find_for_incident(session: Session, incident_id: int) -> Postmortem | None:
+    """The incident's postmortem, if it has one (as the action items part looks it up)."""
+    return get_for_incident(session, incident_id)
