@@ -3,15 +3,18 @@
 Heads are advanced with an UPDATE, not read with a SELECT: the UPDATE takes the row lock on
 PostgreSQL and the write lock on SQLite before the head is read, so concurrent appends to one
 chain serialise. A chain's first append creates its head and, for an incident chain, appends
-an entry to the anchor register naming the chain and its first event's hash.
+an entry to the anchor register naming the chain and its first event's hash, just before the
+transaction commits (so the register's head is locked briefly, see `anchor_at_commit`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from warroom.audit.chain import anchor_hash
 from warroom.audit.models import ANCHOR_CHAIN, GLOBAL_CHAIN, ChainAnchor, ChainHead
@@ -66,12 +69,67 @@ def set_hash(session: Session, chain: int, digest: str) -> None:
     session.connection().execute(_SET_HASH, {"_chain": chain, "_h": digest})
 
 
+# session.info: chains born in the current transaction, anchored just before it commits.
+_BORN = "warroom.audit.born"
+
+
+@dataclass(frozen=True)
+class _Birth:
+    chain: int
+    first_hash: str
+    born_at: datetime
+    within: SessionTransaction | None  # the (sub)transaction that created the chain
+
+
+def anchor_at_commit(session: Session, clock: Clock, chain: int, first_hash: str) -> None:
+    """Anchor `chain` when the transaction commits, not now: the register's head row is then
+    locked for the last statements of the transaction only, so transactions that open
+    incidents do not wait for each other's whole work (only for each other's commit)."""
+    if chain in (GLOBAL_CHAIN, ANCHOR_CHAIN):
+        return
+    within = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_BORN, []).append(_Birth(chain, first_hash, clock.now(), within))
+
+
+@event.listens_for(Session, "before_commit")
+def _anchor_births(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its chains are anchored with the transaction around it
+    for birth in session.info.pop(_BORN, []):
+        _append_anchor(session, birth.chain, birth.first_hash, birth.born_at)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_births(session: Session, previous: SessionTransaction) -> None:
+    """Chains created inside a rolled-back (sub)transaction were never born."""
+    births = session.info.get(_BORN)
+    if births:
+        session.info[_BORN] = [b for b in births if not _inside(b.within, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_births(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without a commit: nothing was born either
+        session.info.pop(_BORN, None)
+
+
+def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while txn is not None:
+        if txn is outer:
+            return True
+        txn = txn.parent
+    return False
+
+
 def anchor(session: Session, clock: Clock, chain: int, first_hash: str) -> None:
     """Append the birth of `chain` (its first event's hash) to the anchor register."""
     if chain in (GLOBAL_CHAIN, ANCHOR_CHAIN):
         return
+    _append_anchor(session, chain, first_hash, clock.now())
+
+
+def _append_anchor(session: Session, chain: int, first_hash: str, now: datetime) -> None:
     seq, prev_hash, _ = advance(session, ANCHOR_CHAIN)
-    now = clock.now()
     digest = anchor_hash(
         seq=seq, chain=chain, first_hash=first_hash, anchored_at=now, prev_hash=prev_hash
     )

@@ -73,7 +73,7 @@ def record(
     make_transient_to_detached(event)
     session.add(event)
     if created:
-        heads.anchor(session, clock, chain, digest)
+        heads.anchor_at_commit(session, clock, chain, digest)
     publish(session, clock, DomainEvent(kind, incident_id, actor, body, event.id))
     return event
 

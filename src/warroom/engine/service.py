@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,21 @@ __all__ = [
     "record_failure",
     "retry_job",
 ]
+
+
+# session.info: the jobs queued with `new_key` by the current transaction, by dedup key.
+_NEW_KEYS = "warroom.engine.new_keys"
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_new_keys(session: Session) -> None:
+    if not session.in_nested_transaction():  # a released savepoint keeps its jobs
+        session.info.pop(_NEW_KEYS, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_new_keys_rolled_back(session: Session) -> None:
+    session.info.pop(_NEW_KEYS, None)
 
 
 def _pending_by_key(session: Session, dedup_key: str) -> Job | None:
@@ -85,7 +100,9 @@ def enqueue(
     """Insert a job in the caller's transaction; workers wake when it commits.
 
     `new_key`: the dedup key names a row this transaction has just inserted, so no pending
-    job can hold it yet: the look-up is skipped (the unique index still guards the insert).
+    job can hold it yet: the look-up and the savepoint are skipped (the unique index still
+    guards the insert), and the row is inserted at the session's next flush, together with
+    the other jobs queued meanwhile (one round trip): read `job.id` only after a flush.
     """
     _check_enqueue_args(kind, payload, max_attempts)
     if dedup_key is not None and not new_key:
@@ -105,7 +122,13 @@ def enqueue(
         created_at=now,
         updated_at=now,
     )
-    if dedup_key is None:
+    if new_key:
+        queued = session.info.setdefault(_NEW_KEYS, {})
+        if dedup_key in queued:  # queued twice by one transaction
+            return queued[dedup_key]
+        queued[dedup_key] = job
+        session.add(job)
+    elif dedup_key is None:
         session.add(job)
         session.flush()
     else:

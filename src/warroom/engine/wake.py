@@ -57,8 +57,15 @@ def request_wake(session: Session) -> None:
         session.info[_NOTIFIED] = True
 
 
+# SQLAlchemy dispatches after_commit/after_rollback for savepoints too. Releasing a savepoint
+# ends nothing: the NOTIFY already sent still counts (one per transaction, not one per savepoint).
+# Rolling one back may have dropped that NOTIFY, so the next enqueue sends it again.
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     session.info.pop(_NOTIFIED, None)
     if session.info.pop(_WAKE, False):
         fire()
@@ -67,7 +74,8 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_NOTIFIED, None)
-    session.info.pop(_WAKE, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_WAKE, None)
 
 
 def libpq_url(sqlalchemy_url: str) -> str:

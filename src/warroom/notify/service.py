@@ -100,6 +100,7 @@ def queue_message(
         max_attempts=max_attempts + 1,
         new_key=True,  # the message row was inserted just above
     )
+    session.flush()  # the job's id
     message.job_id = job.id
     return message
 
