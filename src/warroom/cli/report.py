@@ -1,0 +1,129 @@
+"""`warroom report`: the analytics of a period as tables, JSON or a standalone HTML file.
+
+warroom report --since 30d
+warroom report --since 2026-01-01 --until 2026-04-01 --json
+warroom report --since 90d --html report.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from warroom.cli.client import client
+from warroom.cli.output import JsonOption, api_errors, console, fail, print_json
+
+WHEN = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01"
+
+
+def report(
+    since: str = typer.Option("30d", "--since", help=f"Start: {WHEN}"),
+    until: str | None = typer.Option(None, "--until", help=f"End (default now): {WHEN}"),
+    service: str | None = typer.Option(None, "--service", help="Only this service"),
+    severity: str | None = typer.Option(None, "--severity", help="Only this severity"),
+    bucket: str | None = typer.Option(None, "--bucket", help="day, week or month"),
+    as_json: bool = JsonOption,
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a standalone HTML report with charts to this file"
+    ),
+) -> None:
+    """Response times, targets met, incidents and on-call load of a period (drills apart)."""
+    params = {"since": since, "until": until, "service": service, "severity": severity}
+    params["bucket"] = bucket
+    with api_errors():
+        data = client().get(
+            "/api/v1/analytics", params={k: v for k, v in params.items() if v is not None}
+        )
+    if as_json:
+        print_json(data)
+    else:
+        _print(data)
+    if html is not None:
+        _write_html(data, html)
+
+
+def _write_html(data: dict[str, Any], path: Path) -> None:
+    from warroom.review.analytics import report_html
+    from warroom.review.analytics.schemas import AnalyticsReport
+
+    try:
+        path.write_text(report_html.render(AnalyticsReport.model_validate(data)), "utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    typer.echo(f"wrote {path}", err=True)
+
+
+def _times_row(key: str, t: dict[str, Any]) -> list[str]:
+    from warroom.review.analytics.report_html import duration
+
+    cells = [key]
+    for metric in ("mtta", "mttm", "mttr"):
+        cells += [duration(t[metric]["mean_s"]), duration(t[metric]["median_s"])]
+    cells.append(str(t["mttr"]["count"]))
+    return cells
+
+
+def _print(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from warroom.review.analytics.report_html import percent
+
+    out = console()
+    incidents = data["incidents"]
+    out.print(
+        f"{data['since'][:16]} to {data['until'][:16]} UTC: {incidents['total']} incidents "
+        f"(drills apart: {data['drills']['incidents']['total']})"
+    )
+    times = Table(title="Response times")
+    for heading in (
+        "",
+        "MTTA mean",
+        "median",
+        "MTTM mean",
+        "median",
+        "MTTR mean",
+        "median",
+        "resolved",
+    ):
+        times.add_column(heading)
+    times.add_row(*_times_row("all", data["times"]["overall"]))
+    for key, t in data["times"]["by_severity"].items():
+        times.add_row(*_times_row(key, t))
+    out.print(times)
+    sla = Table(title="Targets met")
+    for heading in ("severity", "acknowledged", "resolved", "updates", "postmortem", "incidents"):
+        sla.add_column(heading)
+    for key, s in data["sla"].items():
+        cells = [key]
+        for kind in ("acknowledged", "resolved", "updates", "postmortem"):
+            c = s.get(kind)
+            cells.append(
+                "-" if not c else f"{percent(c['ratio'])} ({c['met']}/{c['met'] + c['missed']})"
+            )
+        cells.append(
+            str(incidents["by_severity"].get(key, incidents["total"] if key == "all" else 0))
+        )
+        sla.add_row(*cells)
+    out.print(sla)
+    _print_load(data, out)
+
+
+def _print_load(data: dict[str, Any], out: Any) -> None:
+    from rich.table import Table
+
+    oncall = data["oncall"]
+    out.print(
+        f"On-call load: {oncall['pages']} pages, {oncall['outside_hours']} outside working hours "
+        f"({oncall['working_hours']} {','.join(oncall['working_days'])}, each person's local time)"
+    )
+    people = Table(title="Pages per person")
+    for heading in ("person", "time zone", "pages", "outside hours"):
+        people.add_column(heading)
+    for p in oncall["people"]:
+        people.add_row(p["email"], p["time_zone"], str(p["pages"]), str(p["outside_hours"]))
+    out.print(people)
+    items = data.get("action_items")
+    if items:
+        out.print(f"Action items: {items['open']} open, {items['overdue']} overdue")

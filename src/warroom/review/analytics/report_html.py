@@ -1,0 +1,50 @@
+"""The standalone HTML report (`warroom report --html FILE`): figures and inline SVG charts.
+
+One file with its styles inline and nothing fetched: it can be mailed or attached to a review.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from warroom.review.analytics.charts import all_charts
+from warroom.review.analytics.schemas import AnalyticsReport
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def duration(seconds: float | None) -> str:
+    """1234.5 -> '20m 34s'; None -> "-"."""
+    if seconds is None:
+        return "-"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes and not days else []
+    parts += [f"{secs}s"] if secs and not days and not hours else []
+    return " ".join(parts) or "0s"
+
+
+def percent(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio * 100:.0f}%"
+
+
+_ENV.filters["duration"] = duration
+_ENV.filters["percent"] = percent
+
+
+def render(report: AnalyticsReport) -> str:
+    """The report as one HTML document."""
+    charts = {name: Markup(svg) for name, svg in all_charts(report).items()}
+    return _ENV.get_template("report.html").render(report=report, charts=charts)
