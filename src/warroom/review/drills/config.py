@@ -73,10 +73,10 @@ def check(doc: ConfigDocument, problems: Problems) -> None:
         check_targets(doc, problems, "drills", index, "participants", item.participants)
         if item.scenario is not None:
             try:
-                parse_scenario(item.scenario, f"drills[{index}].scenario")
+                parse_scenario(item.scenario)
             except ScenarioError as exc:
-                for line in exc.problems:
-                    problems.add("drills", index, "scenario", line)
+                for line, message in exc.items:
+                    problems.add("drills", index, "scenario", f"scenario line {line}: {message}")
 
 
 def due_key(name: str) -> str:

@@ -29,9 +29,10 @@ MAX_OFFSET = timedelta(days=7)
 class ScenarioError(ValueError):
     """A scenario that cannot run; `problems` are `file:line: message` lines."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, name: str, items: list[tuple[int, str]]) -> None:
+        self.items = items  # (line in the scenario text, message)
+        self.problems = [f"{name}:{line}: {message}" for line, message in items]
+        super().__init__("; ".join(self.problems))
 
 
 class Step(ConfigModel):
@@ -80,7 +81,7 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
     """The scenario in `text` (YAML), or ScenarioError naming each problem's line."""
     loaded, issues = parse(SourceFile(name, text), env={}, references=False)
     if issues:
-        raise ScenarioError([f"{i.file}:{i.line}: {i.message}" for i in issues])
+        raise ScenarioError(name, [(i.line, i.message) for i in issues])
     try:
         scenario = Scenario.model_validate(loaded.data)
     except ValidationError as exc:
@@ -88,13 +89,11 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
         for error in exc.errors():
             path = tuple(error["loc"])
             label = ".".join(str(p) for p in path) or "scenario"
-            problems.append(f"{name}:{_line(loaded.lines, path)}: {label}: {error['msg']}")
-        raise ScenarioError(problems) from None
+            problems.append((_line(loaded.lines, path), f"{label}: {error['msg']}"))
+        raise ScenarioError(name, problems) from None
     cross = _steps_problems(scenario)
     if cross:
-        raise ScenarioError(
-            [f"{name}:{_line(loaded.lines, path)}: {message}" for path, message in cross]
-        )
+        raise ScenarioError(name, [(_line(loaded.lines, path), message) for path, message in cross])
     return scenario
 
 
