@@ -5,6 +5,7 @@ fake notification sender on which the on-call person's push fails."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -139,7 +140,7 @@ def post(
 
 
 def shown(client: TestClient, number: int) -> str:
-    """The incident page after a form's redirect (with its flash messages)."""
+    """The incident page after a form's redirect (with its flash messages), entities decoded."""
     page = client.get(f"/ui/incidents/{number}")
     assert page.status_code == 200, page.text
-    return page.text
+    return html.unescape(page.text)
