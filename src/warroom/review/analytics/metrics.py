@@ -5,9 +5,10 @@
     warroom_sla_compliance_ratio{kind,severity}  targets met / counted (kind: acknowledged,
                                                  resolved, updates), severity "all" for all
     warroom_incidents_opened{severity}           incidents opened
+    warroom_action_items_open, warroom_action_items_overdue   as they stand now
 
-Drills are left out. The figures come from one aggregate query and are kept for a minute per
-database, so a scrape every 15 s costs one query a minute.
+Drills are left out. The figures come from two aggregate queries and are kept for a minute per
+database, so a scrape every 15 s costs two queries a minute.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.review.action_items import service as action_items
 from warroom.review.analytics import queries
 from warroom.review.analytics.periods import Window
 from warroom.review.analytics.service import ALL, compliance
 
 ROLLING = timedelta(days=30)
 FRESH_FOR = timedelta(seconds=60)
-KINDS = ("acknowledged", "resolved", "updates")
+KINDS = ("acknowledged", "resolved", "updates", "postmortem")
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Headline:
     incidents: dict[str, int] = field(default_factory=dict)
     # (kind, severity) -> ratio
     compliance: dict[tuple[str, str], float] = field(default_factory=dict)
+    action_items_open: int = 0
+    action_items_overdue: int = 0
 
 
 _cache: weakref.WeakKeyDictionary[Engine, tuple[datetime, Headline]] = weakref.WeakKeyDictionary()
@@ -75,6 +79,8 @@ def _compute(session: Session, now: datetime) -> Headline:
             ratio = getattr(figures, kind).ratio
             if ratio is not None:
                 out.compliance[(kind, severity)] = ratio
+    items = action_items.open_and_overdue_counts(session, now)
+    out.action_items_open, out.action_items_overdue = items["open"], items["overdue"]
     return out
 
 
@@ -110,12 +116,23 @@ def _families(figures: Headline) -> Iterator[GaugeMetricFamily]:
     yield opened
     ratio = GaugeMetricFamily(
         "warroom_sla_compliance_ratio",
-        f"Targets met / targets counted over 30 days (severity {ALL!r}: every severity)",
+        f"Targets met / targets counted over 30 days (kind: acknowledged, resolved, updates, "
+        f"postmortem; severity {ALL!r}: every severity)",
         labels=["kind", "severity"],
     )
     for (kind, severity), value in sorted(figures.compliance.items()):
         ratio.add_metric([kind, severity], value)
     yield ratio
+    yield GaugeMetricFamily(
+        "warroom_action_items_open",
+        "Action items still to do (open or in progress)",
+        value=figures.action_items_open,
+    )
+    yield GaugeMetricFamily(
+        "warroom_action_items_overdue",
+        "Action items still to do past their due date",
+        value=figures.action_items_overdue,
+    )
 
 
 def clear_cache() -> None:

@@ -1,8 +1,9 @@
 """The analytics report: response times, targets met, incident counts, on-call load, drills.
 
 Production figures leave drills out; drills get the same figures in their own section. The
-report costs a fixed number of aggregate queries (times, counts, SLA, pages, and the config
-read for working hours), however many incidents the window holds.
+report costs a fixed number of aggregate queries (times, counts, SLA with postmortems, pages,
+action items, and the config read for working hours), however many incidents the window holds.
+Action items are counted as they stand now (open, and overdue), not by window.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.review.action_items import service as action_items
 from warroom.review.analytics import queries
 from warroom.review.analytics.config import DAYS, WorkingHours, analytics_settings
 from warroom.review.analytics.periods import Window, quarter_hour_start
 from warroom.review.analytics.queries import Filters, PageRow, SlaRow, TimeRow
 from warroom.review.analytics.schemas import (
+    ActionItemCounts,
     AnalyticsReport,
     Compliance,
     DrillFigures,
@@ -44,6 +47,7 @@ def report(session: Session, clock: Clock, window: Window, filters: Filters) -> 
     options = analytics_settings(session)
     hours = options.hours()
     drill_pages = sum(r.pages for r in page_rows if r.drill)
+    items = action_items.open_and_overdue_counts(session, clock.now())
     return AnalyticsReport(
         since=window.since,
         until=window.until,
@@ -54,6 +58,7 @@ def report(session: Session, clock: Clock, window: Window, filters: Filters) -> 
         times=breakdown(time_rows, drill=False),
         sla=compliance(sla_rows, drill=False),
         oncall=oncall_load([r for r in page_rows if not r.drill], hours, options.working_days),
+        action_items=ActionItemCounts(open=items["open"], overdue=items["overdue"]),
         drills=DrillFigures(
             incidents=incident_counts(count_rows, drill=True),
             times=breakdown(time_rows, drill=True),
@@ -111,7 +116,7 @@ def _ratio(met: int, missed: int) -> Compliance:
 
 def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
     """Targets met per severity and over all severities ('all')."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     for row in rows:
         if row.drill != drill:
             continue
@@ -123,6 +128,7 @@ def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
             acknowledged=_ratio(v[0], v[1]),
             resolved=_ratio(v[2], v[3]),
             updates=_ratio(v[4], v[5]),
+            postmortem=_ratio(v[6], v[7]),
         )
         for key, v in sorted(sums.items(), key=lambda kv: (kv[0] == ALL, kv[0]))
     }

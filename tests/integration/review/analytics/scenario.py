@@ -9,6 +9,8 @@ Production (opened in March 2026, seconds after opening):
     F SEV2 submitter             03-05 14:00  never acknowledged, resolved 3600
 Drill: G SEV1 api-gateway 03-04 15:00 ack 120 resolved 600. Out of the window: H (02-20).
 Report time: 2026-04-01 00:00 UTC. SEV1 targets: ack 900 s, resolve 14400 s; SEV2: 14400, 86400.
+Postmortems: A published before due, B after, D unpublished past due, F not due yet.
+Action items: open (due 03-20), in progress (due 04-15), done (due 03-10).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from warroom.clock import FakeClock
 from warroom.comms.models import UpdateCadence
 from warroom.incidents import service as incidents
 from warroom.paging.models import Page
+from warroom.review.action_items.models import ActionItem
+from warroom.review.postmortems.models import Postmortem
 
 REPORT_AT = datetime(2026, 4, 1, tzinfo=UTC)
 ACTOR = "tester@example.com"
@@ -95,6 +99,8 @@ def build(session: Session, clock: FakeClock) -> dict[str, Any]:
     for letter, late in (("A", 0), ("B", 2), ("D", 0)):
         session.add(UpdateCadence(incident_id=made[letter].id, audience="internal", late=late))
     _pages(session, clock, made)
+    _postmortems(session, made)
+    _action_items(session, made)
     session.flush()
     clock.set(REPORT_AT)
     return made
@@ -126,5 +132,47 @@ def _pages(session: Session, clock: FakeClock, made: dict[str, Any]) -> None:
                 title="page",
                 body="page",
                 created_at=when,
+            )
+        )
+
+
+def _postmortems(session: Session, made: dict[str, Any]) -> None:
+    for letter, due, published in (
+        ("A", _at(4, 11), _at(3, 11)),
+        ("B", _at(5, 15), _at(7, 15)),
+        ("D", _at(6, 11), None),
+        ("F", _at(10, 15, month=4), None),
+    ):
+        session.add(
+            Postmortem(
+                incident_id=made[letter].id,
+                state="published" if published else "draft",
+                due_at=due,
+                published_at=published,
+                created_at=_at(1, 0),
+                updated_at=_at(1, 0),
+            )
+        )
+
+
+def _action_items(session: Session, made: dict[str, Any]) -> None:
+    owner = make_user(session, FakeClock(), "carol@example.com")
+    items = (("open", _at(20, 0)), ("in_progress", _at(15, 0, month=4)), ("done", _at(10, 0)))
+    for status, due in items:
+        session.add(
+            ActionItem(
+                incident_id=made["A"].id,
+                title="Fix it",
+                owner_id=owner.id,
+                owner=owner.email,
+                impact="high",
+                effort="low",
+                priority="P0",
+                horizon="this week",
+                due_at=due,
+                status=status,
+                created_by=ACTOR,
+                created_at=_at(3, 12),
+                updated_at=_at(3, 12),
             )
         )

@@ -102,6 +102,10 @@ def test_metrics_headline_over_thirty_days(
     assert gauges[("warroom_sla_compliance_ratio", ack)] == 0.6
     updates = (("kind", "updates"), ("severity", "SEV1"))
     assert gauges[("warroom_sla_compliance_ratio", updates)] == 0.5
+    postmortem = (("kind", "postmortem"), ("severity", "all"))
+    assert gauges[("warroom_sla_compliance_ratio", postmortem)] == 0.3333
+    assert gauges[("warroom_action_items_open", ())] == 2
+    assert gauges[("warroom_action_items_overdue", ())] == 1
 
 
 def test_metrics_are_cached_for_a_minute(
