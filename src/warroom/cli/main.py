@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from warroom.cli import action_items as action_items_cli
 from warroom.cli import actions as actions_cli
 from warroom.cli import alerts as alerts_cli
 from warroom.cli import audit as audit_cli
@@ -53,6 +54,7 @@ app.add_typer(incident_work_cli.task_app, name="task")
 app.command("timeline")(timeline_cli.timeline)
 app.add_typer(evidence_cli.evidence_app, name="evidence")
 app.add_typer(actions_cli.action_app, name="action")
+app.add_typer(action_items_cli.action_item_app, name="action-item")
 app.add_typer(audit_cli.audit_app, name="audit")
 app.command("oncall")(paging_cli.oncall)
 app.add_typer(paging_cli.override_app, name="override")

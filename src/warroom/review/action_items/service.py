@@ -235,8 +235,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def is_overdue(item: ActionItem, now: datetime) -> bool:
-    """Whether the item is still to do and past its due date."""
-    return item.status in ACTIVE and item.due_at is not None and item.due_at < now
+    """Whether the item is still to do and its due time has come."""
+    return item.status in ACTIVE and item.due_at is not None and item.due_at <= now
 
 
 def list_items(
@@ -256,7 +256,7 @@ def list_items(
             raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
         query = query.where(ActionItem.status == status)
     if overdue:
-        query = query.where(ActionItem.status.in_(ACTIVE), ActionItem.due_at < now)
+        query = query.where(ActionItem.status.in_(ACTIVE), ActionItem.due_at <= now)
     if owner is not None:
         query = query.where(ActionItem.owner == owner.strip().lower())
     if incident_id is not None:
@@ -285,7 +285,7 @@ def open_and_overdue_counts(
 
     `incident_ids` limits the count to those incidents (e.g. production ones, drills apart)."""
     still = ActionItem.status.in_(ACTIVE)
-    late = still & (ActionItem.due_at < now)
+    late = still & (ActionItem.due_at <= now)
     query = select(
         func.count().filter(still),
         func.count().filter(late),

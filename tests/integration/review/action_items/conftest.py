@@ -55,7 +55,11 @@ def receiver() -> Iterator[HttpReceiver]:
 @pytest.fixture
 def applied(db: Database, clock: FakeClock, receiver: HttpReceiver) -> Callable[[str], Any]:
     """applied(extra) applies the organisation (with `extra` YAML) and returns the result."""
-    return lambda extra="": apply(db, clock, org(receiver.url, extra))
+
+    def applied(extra: str = "") -> Any:
+        return apply(db, clock, org(receiver.url, extra))
+
+    return applied
 
 
 @pytest.fixture

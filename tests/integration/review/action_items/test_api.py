@@ -3,7 +3,9 @@ the timeline, bad input refused naming the field (nothing written), private inci
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -196,3 +198,29 @@ def test_read_functions_for_postmortems_and_analytics(
             "open": 0,
             "overdue": 0,
         }
+
+
+def test_a_configured_matrix_sets_priority_horizon_and_due_date(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    number: int,
+    clock: FakeClock,
+    applied: Callable[[str], Any],
+) -> None:
+    applied(
+        "action_items:\n  matrix:\n"
+        "    high_impact_low_effort: {priority: SEV-A, horizon: 48 hours, due_within: 2d}\n"
+        "    low_impact_high_effort: {priority: P4, horizon: next year, due_within: 365d}\n"
+    )
+    urgent = add(client, admin_headers, number)
+    assert (urgent["priority"], urgent["horizon"]) == ("SEV-A", "48 hours")
+    assert datetime.fromisoformat(urgent["due_at"]) == clock.now() + timedelta(days=2)
+    someday = add(client, admin_headers, number, impact="low", effort="high")
+    assert (someday["priority"], someday["horizon"]) == ("P4", "next year")
+    assert datetime.fromisoformat(someday["due_at"]) == clock.now() + timedelta(days=365)
+    kept = add(client, admin_headers, number, effort="high")
+    assert (kept["priority"], kept["horizon"]) == ("P1", "this month")
+    moved = client.patch(
+        f"/api/v1/action-items/{kept['id']}", json={"effort": "low"}, headers=admin_headers
+    ).json()
+    assert (moved["priority"], moved["horizon"]) == ("SEV-A", "48 hours")
