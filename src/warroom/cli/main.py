@@ -20,6 +20,7 @@ from warroom.cli import incidents as incidents_cli
 from warroom.cli import local, worker
 from warroom.cli import outbox as outbox_cli
 from warroom.cli import paging as paging_cli
+from warroom.cli import postmortems as postmortems_cli
 from warroom.cli import report as report_cli
 from warroom.cli import runbooks as runbooks_cli
 from warroom.cli import simulate as simulate_cli
@@ -70,6 +71,7 @@ app.add_typer(runbooks_cli.step_app, name="step")
 app.add_typer(status_cli.status_app, name="status")
 app.command("report")(report_cli.report)
 app.add_typer(drills_cli.drill_app, name="drill")
+app.add_typer(postmortems_cli.postmortem_app, name="postmortem")
 
 
 def run() -> None:
