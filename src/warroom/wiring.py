@@ -74,7 +74,9 @@ from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
+from warroom.web import api_invites as web_api_invites
 from warroom.web import dashboard as web_dashboard
+from warroom.web import events as web_events
 from warroom.web import forms_incident as web_forms_incident
 from warroom.web import forms_incident_actions as web_forms_incident_actions
 from warroom.web import forms_incident_comms as web_forms_incident_comms
@@ -105,8 +107,10 @@ ROUTERS: tuple[ModuleType, ...] = (
     analytics_api,
     action_items_api,
     scrape,
+    web_api_invites,
     web_pages_auth,
     web_dashboard,
+    web_events,
     web_pages_incidents,
     web_forms_incident,
     web_forms_incident_work,

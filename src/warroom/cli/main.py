@@ -26,6 +26,7 @@ from warroom.cli import runbooks as runbooks_cli
 from warroom.cli import simulate as simulate_cli
 from warroom.cli import status as status_cli
 from warroom.cli import timeline as timeline_cli
+from warroom.cli import users as users_cli
 
 app = typer.Typer(
     name="warroom",
@@ -69,6 +70,7 @@ app.add_typer(alerts_cli.route_app, name="route")
 app.add_typer(runbooks_cli.runbook_app, name="runbook")
 app.add_typer(runbooks_cli.step_app, name="step")
 app.add_typer(status_cli.status_app, name="status")
+app.add_typer(users_cli.user_app, name="user")
 app.command("report")(report_cli.report)
 app.add_typer(drills_cli.drill_app, name="drill")
 app.add_typer(postmortems_cli.postmortem_app, name="postmortem")

@@ -1,18 +1,124 @@
-"""`/`: the dashboard of a signed-in person, else a redirect to the login page."""
+"""`/`: the dashboard of a signed-in person (else a redirect to the login page).
+
+Open incidents grouped by severity (most severe first) with countdowns to their acknowledge,
+resolve and next-update targets (the due times the API and `incident show` compute), the
+pages sent to me lately, and who is on call now on every schedule. `/ui/dashboard/fragment`
+renders the live part again; warroom.js fetches it on each `incidents` event of /ui/events.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from dataclasses import dataclass
+from typing import Any
 
-from warroom.web.deps import OptionalUser
-from warroom.web.render import render
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from warroom.catalog import service as catalog
+from warroom.clock import Clock
+from warroom.deps import ClockDep, SessionDep
+from warroom.incidents import access, lifecycle, listing
+from warroom.incidents import service as incidents
+from warroom.incidents.present import due_times
+from warroom.incidents.schemas import DueTimes
+from warroom.notify import service as notify
+from warroom.paging import service as paging
+from warroom.principal import Principal
+from warroom.web.deps import OptionalUser, UiViewer
+from warroom.web.render import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
+MY_PAGES = 10
+
+
+@dataclass(frozen=True)
+class OpenIncident:
+    incident: Any
+    due: DueTimes
+
+
+@dataclass(frozen=True)
+class SeverityGroup:
+    key: str
+    name: str
+    rank: int
+    incidents: list[OpenIncident]
+
+
+def open_by_severity(session: Session, clock: Clock, me: Principal) -> list[SeverityGroup]:
+    """Open incidents the person may see, grouped by severity, most severe first."""
+    viewer = None if me.allows("admin") else me.email
+    rows, _ = listing.list_incidents(
+        session, status=list(lifecycle.OPEN_STATUSES), viewer=viewer, limit=listing.MAX_PAGE
+    )
+    severities = catalog.severities_by_key(session)
+    now = clock.now()
+    groups: dict[str, list[OpenIncident]] = {}
+    for incident in sorted(rows, key=lambda i: i.opened_at):
+        groups.setdefault(incident.severity, []).append(
+            OpenIncident(incident, due_times(incident, severities.get(incident.severity), now))
+        )
+    result = []
+    for key, items in groups.items():
+        severity = severities.get(key)
+        rank = severity.rank if severity is not None else 99
+        result.append(SeverityGroup(key, severity.name if severity else key, rank, items))
+    return sorted(result, key=lambda g: (g.rank, g.key))
+
+
+@dataclass(frozen=True)
+class MyPage:
+    title: str
+    channel: str
+    state: str
+    at: Any
+    number: int | None
+
+
+def my_pages(session: Session, me: Principal) -> list[MyPage]:
+    """The latest page messages sent to me (one per channel and page), newest first."""
+    messages = notify.list_messages(session, user_id=me.user_id, limit=MY_PAGES * 3)
+    pages = [m for m in messages if m.purpose.startswith("page")]
+    pages = access.drop_hidden(session, me, pages, lambda m: m.incident_id)[:MY_PAGES]
+    numbers = {
+        m.incident_id: incidents.get_incident_by_id(session, m.incident_id).number
+        for m in pages
+        if m.incident_id is not None
+    }
+    return [
+        MyPage(
+            m.title,
+            notify.channel_of(m),
+            m.state,
+            m.created_at,
+            numbers.get(m.incident_id) if m.incident_id is not None else None,
+        )
+        for m in pages
+    ]
+
+
+def dashboard_context(session: Session, clock: Clock, me: Principal) -> dict[str, Any]:
+    groups = open_by_severity(session, clock, me)
+    return {
+        "groups": groups,
+        "open_count": sum(len(g.incidents) for g in groups),
+        "my_pages": my_pages(session, me),
+        "on_call": paging.on_call(session, clock.now()),
+    }
 
 
 @router.get("/")
-def dashboard(request: Request, me: OptionalUser) -> Response:
+def dashboard(request: Request, me: OptionalUser, session: SessionDep, clock: ClockDep) -> Response:
     if me is None:
         return RedirectResponse("/login", status_code=303)
-    return render(request, "dashboard.html", {})
+    return render(request, "dashboard.html", dashboard_context(session, clock, me))
+
+
+@router.get("/ui/dashboard/fragment", response_class=HTMLResponse)
+def dashboard_fragment(
+    request: Request, me: UiViewer, session: SessionDep, clock: ClockDep
+) -> HTMLResponse:
+    """The live part of the dashboard, for warroom.js to swap in."""
+    context = dashboard_context(session, clock, me)
+    return HTMLResponse(render_fragment(request, "_dashboard_live.html", context))

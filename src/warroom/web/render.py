@@ -32,7 +32,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 templates = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
-    autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+    # Pages are escaped; plain-text e-mails (`*.txt`) are not HTML.
+    autoescape=select_autoescape(
+        ["html", "xml"], disabled_extensions=["txt"], default_for_string=True, default=True
+    ),
     trim_blocks=True,
     lstrip_blocks=True,
 )

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,7 +67,7 @@ def make_ui_user(db: Database, clock: FakeClock) -> MakeUser:
     return make
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD, next: str = "/") -> object:
+def sign_in(client: TestClient, email: str, password: str = PASSWORD, next: str = "/") -> Any:
     token = csrf_of(client.get("/login").text)
     return client.post(
         "/login",
@@ -80,7 +81,7 @@ def ui_login(make_ui_user: MakeUser) -> Callable[..., UiUser]:
     def login(client: TestClient, role: str = "responder", email: str | None = None) -> UiUser:
         user = make_ui_user(role, email)
         answer = sign_in(client, user.email)
-        assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
+        assert answer.status_code == 303, answer.text
         return user
 
     return login

@@ -1,0 +1,170 @@
+"""`/ui/events`: Server-Sent Events for live pages, polled from the database.
+
+The stream polls about once a second (`POLL_SECONDS`), so it works with several warroom
+processes and with both databases; nothing is pushed in-process. It ends when the session
+ends (sign-out, expiry, deactivation: a last `event: signed-out`).
+
+Without a query, the dashboard stream:
+
+    event: ready       id: <signature>   data: {}
+    event: incidents   id: <signature>   data: {"open": <number of open incidents visible>}
+
+`incidents` is sent whenever the open incidents the person may see (number, status,
+severity, title, update times) or the pages sent to them change; warroom.js then re-fetches
+the dashboard fragment. A reconnecting browser sends Last-Event-ID and gets `incidents` at
+once if anything changed while it was away.
+
+With `?incident=<number>` (a visible incident; private ones need membership), the timeline
+stream:
+
+    event: ready       id: <last seq>    data: {"incident": N, "last_seq": S}
+    event: timeline    id: <last seq>    data: {"incident": N, "last_seq": S, "events": [
+        {"seq": 7, "kind": "incident:note:added", "actor": "a@x", "occurred_at": "ISO"}, ...]}
+
+Events are those with seq > the client's Last-Event-ID (or `after=<seq>`, else the newest at
+connect), oldest first, at most `BATCH` per message. The incident page fetches their rendered
+HTML from its own fragment route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
+from sse_starlette import EventSourceResponse
+
+from warroom.audit import service as timeline
+from warroom.audit.pagination import encode_cursor
+from warroom.auth.sessions import SessionLimits, session_principal
+from warroom.clock import Clock
+from warroom.db import Database
+from warroom.incidents import access, lifecycle, listing
+from warroom.notify import service as notify
+from warroom.principal import Principal
+from warroom.web.csrf import SESSION_COOKIE
+from warroom.web.deps import UiViewer, limits
+
+router = APIRouter(include_in_schema=False)
+POLL_SECONDS = 1.0
+PING_SECONDS = 15.0
+BATCH = 50
+
+Poll = Callable[[Session], tuple[str, dict[str, Any]] | None]
+
+
+def _dashboard_state(me: Principal, session: Session) -> tuple[str, dict[str, Any]]:
+    viewer = None if me.allows("admin") else me.email
+    rows, _, _ = listing.list_rows(
+        session, status=list(lifecycle.OPEN_STATUSES), viewer=viewer, limit=listing.MAX_PAGE
+    )
+    digest = hashlib.sha256()
+    for r in sorted(rows, key=lambda r: r.id):
+        fields = (r.id, r.status, r.severity, r.title, r.updated_at, r.last_internal_update_at)
+        digest.update(repr((*fields, r.last_external_update_at)).encode())
+    for m in notify.list_messages(session, user_id=me.user_id, limit=5):
+        digest.update(repr((m.id, m.state)).encode())
+    return digest.hexdigest()[:16], {"open": len(rows)}
+
+
+def _newest_seq(session: Session, incident_id: int) -> int:
+    rows, _ = timeline.timeline_rows(session, incident_id=incident_id, limit=1, newest_first=True)
+    return int(rows[0].seq) if rows else 0
+
+
+def _timeline_after(
+    me: Principal, number: int, after: int, session: Session
+) -> tuple[str, dict[str, Any]]:
+    incident = access.visible_incident(session, number, me)
+    rows, _ = timeline.timeline_rows(
+        session, incident_id=incident.id, cursor=encode_cursor(seq=after), limit=BATCH
+    )
+    events = [
+        {"seq": r.seq, "kind": r.kind, "actor": r.actor, "occurred_at": r.occurred_at.isoformat()}
+        for r in rows
+    ]
+    last = events[-1]["seq"] if events else after
+    return str(last), {"incident": number, "last_seq": last, "events": events}
+
+
+def _read(db: Database, clock: Clock, token: str, lim: SessionLimits, poll: Poll) -> Any:
+    """One poll in its own short transaction; None when the session has ended."""
+    with db.sessions() as session:
+        try:
+            if session_principal(session, clock, token, lim) is None:
+                return None
+            return poll(session)
+        finally:
+            session.rollback()  # read only: the stream never extends or ends a session
+
+
+async def _dashboard(
+    request: Request, read: Callable[[Poll], Any], me: Principal
+) -> AsyncIterator[dict[str, Any]]:
+    known = request.headers.get("last-event-id")
+    first = True
+    while True:
+        state = await anyio.to_thread.run_sync(read, partial(_dashboard_state, me))
+        if state is None:
+            yield {"event": "signed-out", "data": "{}"}
+            return
+        signature, data = state
+        if first and (known is None or known == signature):
+            yield {"event": "ready", "id": signature, "data": "{}"}
+        elif signature != known:
+            yield {"event": "incidents", "id": signature, "data": json.dumps(data)}
+        known, first = signature, False
+        await anyio.sleep(POLL_SECONDS)
+
+
+async def _timeline(
+    request: Request, read: Callable[[Poll], Any], me: Principal, number: int, after: int
+) -> AsyncIterator[dict[str, Any]]:
+    yield {
+        "event": "ready",
+        "id": str(after),
+        "data": json.dumps({"incident": number, "last_seq": after}),
+    }
+    while True:
+        state = await anyio.to_thread.run_sync(read, partial(_timeline_after, me, number, after))
+        if state is None:
+            yield {"event": "signed-out", "data": "{}"}
+            return
+        last, data = state
+        if data["events"]:
+            yield {"event": "timeline", "id": last, "data": json.dumps(data)}
+            after = int(last)
+            continue  # more may be waiting beyond BATCH
+        await anyio.sleep(POLL_SECONDS)
+
+
+def _start(request: Request, me: Principal, number: int, after: int | None) -> int:
+    """Check the incident is visible and find where its stream starts."""
+    db: Database = request.app.state.db
+    with db.sessions() as session:
+        incident = access.visible_incident(session, number, me)
+        if after is not None:
+            return after
+        known = request.headers.get("last-event-id", "")
+        return int(known) if known.isdigit() else _newest_seq(session, incident.id)
+
+
+@router.get("/ui/events")
+def events(
+    request: Request,
+    me: UiViewer,
+    incident: int | None = Query(default=None, ge=1),
+    after: int | None = Query(default=None, ge=0),
+) -> EventSourceResponse:
+    """The live stream of the dashboard, or of one incident's timeline."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    read = partial(_read, request.app.state.db, request.app.state.clock, token, limits(request))
+    if incident is None:
+        return EventSourceResponse(_dashboard(request, read, me), ping=PING_SECONDS)
+    start = _start(request, me, incident, after)
+    return EventSourceResponse(_timeline(request, read, me, incident, start), ping=PING_SECONDS)
