@@ -62,6 +62,11 @@ def test_request_approve_by_another_run_and_revert(
     row = run_row(shown(client, number), run_id)
     assert "succeeded" in row and alice.email in row and bob.email in row and "exit 0" in row
 
+    post(client, number, "/status/resolve")
+    refusal = f"mitigations still active: run {run_id} pause-market; revert them or resolve"
+    assert refusal in shown(client, number)
+    assert world.incident(number).status == "triggered"
+
     post(bob_client, number, f"/actions/{run_id}/revert")
     assert runs(world, number)[1][:2] == ("unpause-market", "queued")
     world.work()
@@ -71,6 +76,8 @@ def test_request_approve_by_another_run_and_revert(
     assert f"/actions/{run_id}/revert" not in page
     post(bob_client, number, f"/actions/{run_id}/revert")
     assert f"run {run_id} is already reverted" in shown(bob_client, number)
+    post(client, number, "/status/resolve")
+    assert world.incident(number).status == "resolved"
 
 
 def test_viewer_cannot_request(world: World, client: TestClient, ui_login: Login) -> None:

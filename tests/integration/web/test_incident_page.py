@@ -90,7 +90,7 @@ def test_every_section_renders_from_the_services(
     assert "incident commander" in html and "lead@shop.test" in html
     # the timeline, wired to the live stream
     assert "Error rate at 40%" in html
-    assert f'data-live="/ui/events?incident={number}"' in html
+    assert f'data-live="/ui/events?incident={number}&amp;after=' in html
     assert "incident:note:added" in html
     # runbook checklist with its progress
     assert "Checkout errors" in html and "Check the error rate" in html and "1/2 done" in html
