@@ -93,13 +93,17 @@ def bootstrap(
     email: str = typer.Option("admin@warroom.local", help="First admin's e-mail"),
 ) -> None:
     """Create a first admin and token if no admin can log in yet; print how to start."""
-    from warroom.auth.bootstrap import ensure_admin_token
+    from warroom.auth.bootstrap import ensure_admin_invite, ensure_admin_token
     from warroom.clock import SystemClock
     from warroom.db import Database
+    from warroom.settings import Settings
 
     db = Database(_url())
     with db.session() as session:
         admin_email, plaintext = ensure_admin_token(session, SystemClock(), email)
+        invite = ensure_admin_invite(
+            session, SystemClock(), admin_email, Settings().invite_valid_seconds
+        )
     db.dispose()
     typer.echo("")
     if plaintext:
@@ -116,6 +120,12 @@ def bootstrap(
             f"  export WARROOM_TOKEN=$(.venv/bin/warroom token create --user {admin_email}"
             " --role admin)"
         )
+    typer.echo("")
+    if invite:
+        typer.echo(f"Web UI: open this one-time link to set {admin_email}'s password:")
+        typer.echo(f"  {url}/invite/{invite}")
+    else:
+        typer.echo(f"Web UI: sign in at {url}/login as {admin_email}")
     typer.echo("")
     typer.echo("Open a test incident with:")
     typer.echo('  .venv/bin/warroom incident open --title "Test incident" --severity SEV3')

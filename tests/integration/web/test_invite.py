@@ -111,3 +111,35 @@ def test_only_admins_invite(
         assert answer.status_code == 403
     bad = client.post("/api/v1/users/invite", json={"email": "x@example.com", "role": "root"})
     assert bad.status_code == 401  # no credential at all
+
+
+def test_bootstrap_prints_a_web_ui_invite_for_the_first_admin(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from warroom.auth import invites
+    from warroom.auth.models import User
+    from warroom.cli.main import app as cli_app
+    from warroom.clock import SystemClock
+    from warroom.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/boot.db"
+    upgrade(url)
+    monkeypatch.setenv("WARROOM_DATABASE_URL", url)
+    first = CliRunner().invoke(cli_app, ["bootstrap", "--url", "http://127.0.0.1:9999"])
+    assert first.exit_code == 0, first.output
+    found = re.search(r"http://127\.0\.0\.1:9999/invite/(\S+)", first.output)
+    assert found, first.output
+    database = Database(url)
+    try:
+        with database.session() as session:
+            user, _ = invites.accept_invite(session, SystemClock(), found.group(1), NEW_PASSWORD)
+            assert user.email == "admin@warroom.local" and user.role == "admin"
+        again = CliRunner().invoke(cli_app, ["bootstrap", "--url", "http://127.0.0.1:9999"])
+        assert "sign in at http://127.0.0.1:9999/login as admin@warroom.local" in again.output
+        assert "/invite/" not in again.output
+        with database.session() as session:
+            assert session.scalar(select(User.password_hash)) is not None
+    finally:
+        database.dispose()
