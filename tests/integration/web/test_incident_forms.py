@@ -239,3 +239,28 @@ def test_link_page_acknowledges_and_offers_the_incident(
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
     ui_login(client)
     assert "acknowledged" in shown(client, number)
+
+
+def test_private_incident_refuses_a_non_member(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open(private=True, title="Quiet one")
+    ui_login(client)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/ui/incidents").text)
+    assert token
+    answer = client.post(
+        f"/ui/incidents/{number}/notes",
+        data={"csrf_token": token.group(1), "text": "let me in"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"])
+    assert page.status_code == 403
+    assert f"INC-{number} is private: only its members and admins may see it" in page.text
+    assert "incident:note:added" not in kinds(world, number)
+
+
+def test_unknown_incident_is_a_404_page(world: World, client: TestClient, ui_login: Login) -> None:
+    ui_login(client, role="viewer")
+    page = client.get("/ui/incidents/4040")
+    assert page.status_code == 404 and "no incident INC-4040" in page.text
