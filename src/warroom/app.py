@@ -21,6 +21,7 @@ from warroom.deps import RETRY_AFTER_SECONDS, RetryTransient
 from warroom.errors import WarroomError
 from warroom.openapi import RefuseUnstorableText
 from warroom.settings import Settings
+from warroom.simulation import service as simulation_service
 
 log = logging.getLogger("warroom")
 
@@ -59,6 +60,8 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    # The web config page plays ladders through it (warroom.web must not import warroom.wiring).
+    app.state.simulation = simulation_service
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])

@@ -81,8 +81,13 @@ from warroom.web import forms_incident as web_forms_incident
 from warroom.web import forms_incident_actions as web_forms_incident_actions
 from warroom.web import forms_incident_comms as web_forms_incident_comms
 from warroom.web import forms_incident_work as web_forms_incident_work
+from warroom.web import pages_admin as web_pages_admin
+from warroom.web import pages_alerts as web_pages_alerts
 from warroom.web import pages_auth as web_pages_auth
+from warroom.web import pages_config as web_pages_config
 from warroom.web import pages_incidents as web_pages_incidents
+from warroom.web import pages_oncall as web_pages_oncall
+from warroom.web import pages_services as web_pages_services
 
 # HTTP routes, in match order: intake first, it is the hot path.
 ROUTERS: tuple[ModuleType, ...] = (
@@ -116,6 +121,11 @@ ROUTERS: tuple[ModuleType, ...] = (
     web_forms_incident_work,
     web_forms_incident_actions,
     web_forms_incident_comms,
+    web_pages_alerts,
+    web_pages_oncall,
+    web_pages_services,
+    web_pages_config,
+    web_pages_admin,
     web_api,
 )
 

@@ -22,6 +22,7 @@ from warroom.incidents.models import Incident
 from warroom.paging import handoff, ical, links, runtime
 from warroom.paging import schedules as pure
 from warroom.paging.models import (
+    EscalationPolicy,
     IncidentEscalation,
     LinkUse,
     Page,
@@ -311,3 +312,28 @@ def pages_of(session: Session, number: int) -> list[Page]:
     return list(
         session.scalars(select(Page).where(Page.incident_id == incident.id).order_by(Page.id))
     )
+
+
+# ---- read views for the web UI's on-call calendar ---------------------------------------
+
+
+def layer_shifts(
+    session: Session, key: str, start: datetime, end: datetime
+) -> list[tuple[str, list[pure.Shift]]]:
+    """Each layer of a schedule on its own (no other layer, no override), in config order."""
+    if end <= start or end - start > timedelta(days=366):
+        raise Invalid("end must be after start, at most 366 days later", field="end")
+    whole = to_pure(get_schedule(session, key))
+    alone = [pure.Schedule(whole.key, (layer,), (), whole.time_zone) for layer in whole.layers]
+    return [(s.layers[0].name, pure.shifts(s, start, end)) for s in alone]
+
+
+def list_policies(session: Session) -> list[EscalationPolicy]:
+    """Active escalation policies by key."""
+    query = select(EscalationPolicy).where(EscalationPolicy.active.is_(True))
+    return list(session.scalars(query.order_by(EscalationPolicy.key)))
+
+
+def paged_first(session: Session, targets: list[str], when: datetime) -> list[str]:
+    """The e-mails of the people a policy level's targets reach at `when`."""
+    return [user.email for _, user in resolve_targets(session, targets, when)]

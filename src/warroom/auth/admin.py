@@ -1,0 +1,89 @@
+"""An admin changes a person's role or deactivates (or reactivates) them.
+
+People written by the config files (`managed`) are changed in those files, not here: the next
+`config apply` would silently undo the change. Nobody changes their own role or deactivates
+themselves, and the last active admin stays an active admin, so warroom always has one.
+Deactivating a person ends their web sessions; their API tokens stop authenticating at once
+(`authenticate` checks that the user is active). Each change is a global timeline event.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as timeline
+from warroom.auth.models import User
+from warroom.auth.sessions import end_sessions_of
+from warroom.clock import Clock
+from warroom.errors import Conflict, Forbidden, NotFound
+from warroom.principal import Principal, role_rank
+
+
+def _target(session: Session, principal: Principal, user_id: int, field: str) -> User:
+    if not principal.allows("admin"):
+        raise Forbidden("only admins may change people", field=field)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="user_id")
+    if user.id == principal.user_id:
+        raise Conflict("you cannot change your own role or deactivate yourself", field=field)
+    if user.managed:
+        raise Conflict(
+            f"{user.email} comes from the config files; change them there (`config apply` "
+            "would undo a change made here)",
+            field=field,
+        )
+    return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    query = select(func.count(User.id)).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id
+    )
+    return int(session.scalar(query) or 0)
+
+
+def change_role(
+    session: Session, clock: Clock, principal: Principal, user_id: int, role: str
+) -> User:
+    """Give a person another role (admin only); records auth:user:role_changed."""
+    role_rank(role)
+    user = _target(session, principal, user_id, "role")
+    if user.role == role:
+        return user
+    if user.role == "admin" and user.active and _other_active_admins(session, user) == 0:
+        raise Conflict(f"{user.email} is the last active admin", field="role")
+    before, user.role = user.role, role
+    timeline.record(
+        session,
+        clock,
+        incident_id=None,
+        kind="auth:user:role_changed",
+        actor=principal.actor,
+        payload={"user": user.email, "from": before, "to": role},
+    )
+    return user
+
+
+def set_active(
+    session: Session, clock: Clock, principal: Principal, user_id: int, active: bool
+) -> User:
+    """Deactivate (ending their sessions) or reactivate a person (admin only)."""
+    user = _target(session, principal, user_id, "active")
+    if user.active == active:
+        return user
+    if not active and user.role == "admin" and _other_active_admins(session, user) == 0:
+        raise Conflict(f"{user.email} is the last active admin", field="active")
+    user.active = active
+    if not active:
+        end_sessions_of(session, clock, user.id)
+    timeline.record(
+        session,
+        clock,
+        incident_id=None,
+        kind="auth:user:" + ("reactivated" if active else "deactivated"),
+        actor=principal.actor,
+        payload={"user": user.email},
+    )
+    return user

@@ -1,0 +1,154 @@
+"""Alerts and silences: the alert list (firing/resolved, filters, the incident each one joined)
+and silences (list, create with matchers and a duration, expire), through the intake service
+with the API's rules: alerts of private incidents the person is no member of are not shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.deps import ClockDep, SessionDep
+from warroom.errors import Invalid, WarroomError
+from warroom.incidents.access import drop_hidden
+from warroom.intake import service as intake
+from warroom.principal import Principal
+from warroom.web import formkit
+from warroom.web.deps import CsrfForm, UiResponder, UiViewer, flash
+from warroom.web.formkit import person_zone, say
+from warroom.web.oncall_calendar import parse_local
+from warroom.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+STATUSES = ("open", "firing", "resolved")
+FILTERS = ("status", "service", "integration", "label", "before")
+SILENCE_FIELDS = ("matchers", "duration", "starts_at", "comment")
+
+
+def _filters(params: Any) -> dict[str, str]:
+    found = formkit.values(params, FILTERS)
+    if found["status"] not in (*STATUSES, "all"):
+        found["status"] = "open"
+    return found
+
+
+@router.get("/ui/alerts", response_class=HTMLResponse)
+def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response:
+    """Alerts newest first; filters by status, service, integration and a label matcher."""
+    shown = _filters(request.query_params)
+    error: str | None = None
+    alerts: list[Any] = []
+    try:
+        alerts = intake.list_alerts(
+            session,
+            status=None if shown["status"] == "all" else shown["status"],
+            service=shown["service"] or None,
+            integration=shown["integration"] or None,
+            label=[shown["label"]] if shown["label"] else None,
+            limit=PAGE_SIZE,
+            before_id=int(shown["before"]) if shown["before"].isdigit() else None,
+        )
+    except WarroomError as exc:
+        error = say(exc)
+    visible = drop_hidden(session, me, alerts, lambda a: a.incident_id)
+    more = len(alerts) == PAGE_SIZE and alerts
+    context = {
+        "alerts": visible,
+        "filters": shown,
+        "statuses": (*STATUSES, "all"),
+        "error": error,
+        "next_before": alerts[-1].id if more else None,
+        "tz": person_zone(session, me),
+    }
+    return render(request, "alerts.html", context, status_code=422 if error else 200)
+
+
+@router.get("/ui/silences", response_class=HTMLResponse)
+def silences_page(request: Request, me: UiViewer, session: SessionDep, clock: ClockDep) -> Response:
+    show_all = request.query_params.get("all") == "1"
+    return _silences(request, session, clock, me, show_all, {"duration": "2h"})
+
+
+def _silences(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    me: Principal,
+    show_all: bool,
+    form: dict[str, str],
+    error: WarroomError | None = None,
+) -> HTMLResponse:
+    now = clock.now()
+    rows = intake.list_silences(session, clock, include_expired=show_all)
+    context = {
+        "silences": [(s, intake.silence_state(s, now)) for s in rows],
+        "show_all": show_all,
+        "can_edit": me.allows("responder"),
+        "form": form,
+        "error": error,
+        "tz": person_zone(session, me),
+    }
+    return render(request, "silences.html", context, status_code=422 if error else 200)
+
+
+@router.post("/ui/silences", response_class=HTMLResponse)
+def add_silence(
+    request: Request, me: UiResponder, form: CsrfForm, session: SessionDep, clock: ClockDep
+) -> Response:
+    """Create a silence: one matcher per line, a duration (or an end), a comment saying why."""
+    values = formkit.values(form, SILENCE_FIELDS)
+    tz = person_zone(session, me)
+    try:
+        silence = intake.add_silence(
+            session,
+            clock,
+            matchers=[line.strip() for line in values["matchers"].splitlines() if line.strip()],
+            author=me.actor,
+            comment=values["comment"],
+            starts_at=_start(values["starts_at"], tz),
+            duration=formkit.required(values, "duration"),
+        )
+    except WarroomError as exc:
+        session.rollback()
+        return _silences(request, session, clock, me, False, values, error=exc)
+    session.commit()
+    end = silence.ends_at.astimezone(tz)
+    flash(request, "success", f"Silence {silence.id} created, until {end:%Y-%m-%d %H:%M} ({tz})")
+    return RedirectResponse("/ui/silences", status_code=303)
+
+
+def _start(text: str, tz: ZoneInfo) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return parse_local(text, tz)
+    except ValueError:
+        message = f"{text!r} is not a date and time like 2026-03-01T09:00"
+        raise Invalid(message, field="starts_at") from None
+
+
+@router.post("/ui/silences/{silence_id}/expire")
+def expire_silence(
+    request: Request,
+    silence_id: int,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """End a silence now."""
+    try:
+        intake.expire_silence(session, clock, silence_id)
+    except WarroomError as exc:
+        session.rollback()
+        flash(request, "error", say(exc))
+    else:
+        session.commit()
+        flash(request, "success", f"Silence {silence_id} expired")
+    return RedirectResponse("/ui/silences", status_code=303)

@@ -1,0 +1,241 @@
+"""On-call pages: the calendar of every schedule (layers, overrides, the final answer), who is on
+call now per schedule and per escalation policy, my next shift, and overrides added or removed
+from the calendar. Times are shown in the signed-in person's time zone (users.time_zone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from warroom.auth import service as auth_service
+from warroom.clock import Clock
+from warroom.deps import ClockDep, SessionDep
+from warroom.errors import Invalid, WarroomError
+from warroom.paging import service as paging
+from warroom.principal import Principal
+from warroom.web import formkit
+from warroom.web import oncall_calendar as cal
+from warroom.web.deps import CsrfForm, UiResponder, UiViewer, flash
+from warroom.web.formkit import person_zone, required, say
+from warroom.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/ui/oncall"
+# How far ahead "my next shift" looks.
+NEXT_SHIFT_HORIZON = timedelta(days=90)
+OVERRIDE_FIELDS = ("schedule", "user", "replaces", "start", "end", "reason")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the calendar URL asks for: week or month, around which day, which schedule."""
+
+    view: str
+    anchor: date
+    schedule: str
+
+    def query(self) -> str:
+        only = f"&schedule={self.schedule}" if self.schedule else ""
+        return f"view={self.view}&start={self.anchor.isoformat()}{only}"
+
+
+def _view(params: Any, today: date) -> View:
+    view = params.get("view") if params.get("view") in cal.VIEWS else "week"
+    anchor = cal.parse_anchor(params.get("start"), today)
+    return View(str(view), anchor, str(params.get("schedule") or "").strip())
+
+
+@router.get(PAGE, response_class=HTMLResponse)
+def oncall_page(request: Request, me: UiViewer, session: SessionDep, clock: ClockDep) -> Response:
+    tz = person_zone(session, me)
+    view = _view(request.query_params, clock.now().astimezone(tz).date())
+    prefill = {
+        "schedule": request.query_params.get("add_schedule", ""),
+        "start": request.query_params.get("add_start", ""),
+        "end": request.query_params.get("add_end", ""),
+    }
+    return _page(request, session, clock, me, tz, view, prefill)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    me: Principal,
+    tz: ZoneInfo,
+    view: View,
+    form: dict[str, str],
+    error: WarroomError | None = None,
+) -> HTMLResponse:
+    now = clock.now()
+    schedules = paging.list_schedules(session)
+    shown = [s for s in schedules if not view.schedule or s.key == view.schedule]
+    grid = cal.window(view.view, view.anchor, tz)
+    context = {
+        "tz": str(tz),
+        "view": view,
+        "grid": grid,
+        "weeks": cal.weeks(grid.days),
+        "day_links": [(d, f"{d}T00:00", f"{d + timedelta(days=1)}T00:00") for d in grid.days],
+        "today": now.astimezone(tz).date(),
+        "schedules": schedules,
+        "calendars": [_calendar(session, clock, row, grid, tz) for row in shown],
+        "on_call": [_now_row(o, tz) for o in paging.on_call(session, now)],
+        "policies": _policies_now(session, now),
+        "my_shift": _my_next_shift(session, me, now, tz),
+        "users": [u for u in auth_service.list_users(session) if u.active],
+        "can_edit": me.allows("responder"),
+        "form": form,
+        "error": error,
+    }
+    return render(request, "oncall.html", context, status_code=422 if error else 200)
+
+
+def _calendar(
+    session: Session, clock: Clock, row: Any, grid: cal.Window, tz: ZoneInfo
+) -> dict[str, Any]:
+    final = paging.shifts(session, row.key, grid.start, grid.end)
+    rows = [cal.Row("On call", "final", cal.cells(final, grid.days, tz))]
+    for name, layer in paging.layer_shifts(session, row.key, grid.start, grid.end):
+        rows.append(cal.Row(f"Layer {name}", "layer", cal.cells(layer, grid.days, tz)))
+    overrides = [
+        o
+        for o in paging.list_overrides(session, clock, row.key)
+        if o.start_at < grid.end or o.end_at > clock.now()
+    ]
+    return {"schedule": row, "rows": rows, "overrides": overrides, "zone": tz}
+
+
+def _now_row(found: paging.OnCallNow, tz: ZoneInfo) -> dict[str, Any]:
+    current, following = found.current, found.following
+    return {
+        "schedule": found.schedule,
+        "user": current.user,
+        "override": current.override_id is not None,
+        "until": current.end.astimezone(tz),
+        "next_user": following.user if following else None,
+        "next_start": following.start.astimezone(tz) if following else None,
+    }
+
+
+def _policies_now(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Per escalation policy: its first level's targets and whom they reach right now."""
+    out = []
+    for policy in paging.list_policies(session):
+        first = (policy.levels or [{}])[0]
+        targets = [str(t) for t in first.get("targets", [])]
+        out.append(
+            {
+                "policy": policy,
+                "targets": targets,
+                "people": paging.paged_first(session, targets, now),
+            }
+        )
+    return out
+
+
+def _my_next_shift(
+    session: Session, me: Principal, now: datetime, tz: ZoneInfo
+) -> dict[str, Any] | None:
+    """The signed-in person's current or next shift across every schedule (soonest first)."""
+    best: dict[str, Any] | None = None
+    for row in paging.list_schedules(session):
+        for shift in paging.shifts(session, row.key, now, now + NEXT_SHIFT_HORIZON):
+            if shift.user != me.email:
+                continue
+            if best is None or shift.start < best["start_utc"]:
+                best = {
+                    "schedule": row,
+                    "start_utc": shift.start,
+                    "start": shift.start.astimezone(tz),
+                    "end": shift.end.astimezone(tz),
+                    "now": shift.start <= now,
+                }
+            break
+    return best
+
+
+@router.post(f"{PAGE}/overrides", response_class=HTMLResponse)
+def add_override(
+    request: Request, me: UiResponder, form: CsrfForm, session: SessionDep, clock: ClockDep
+) -> Response:
+    """Add an override from the calendar's form; a refused one re-renders the form with why."""
+    tz = person_zone(session, me)
+    values = formkit.values(form, OVERRIDE_FIELDS)
+    view = _view(_view_params(form), clock.now().astimezone(tz).date())
+    try:
+        row = paging.add_override(
+            session,
+            clock,
+            schedule=required(values, "schedule"),
+            user=required(values, "user"),
+            start=_when(values, "start", tz),
+            end=_when(values, "end", tz),
+            replaces=values["replaces"] or None,
+            reason=values["reason"],
+            actor=me.actor,
+        )
+    except WarroomError as exc:
+        session.rollback()
+        return _page(request, session, clock, me, tz, view, values, error=exc)
+    start, end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
+    text = (
+        f"Override added: {row.user_email} covers {values['schedule']} "
+        f"from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({tz})"
+    )
+    session.commit()
+    flash(request, "success", text)
+    return RedirectResponse(f"{PAGE}?{view.query()}", status_code=303)
+
+
+@router.post(f"{PAGE}/overrides/{{override_id}}/remove")
+def remove_override(
+    request: Request,
+    override_id: int,
+    me: UiResponder,
+    form: CsrfForm,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """Remove an override (the schedule it belongs to comes with the form)."""
+    tz = person_zone(session, me)
+    view = _view(_view_params(form), clock.now().astimezone(tz).date())
+    try:
+        paging.remove_override(
+            session,
+            clock,
+            schedule=str(form.get("schedule") or ""),
+            override_id=override_id,
+            actor=me.actor,
+        )
+    except WarroomError as exc:
+        session.rollback()
+        flash(request, "error", say(exc))
+    else:
+        session.commit()
+        flash(request, "success", f"Override {override_id} removed")
+    return RedirectResponse(f"{PAGE}?{view.query()}", status_code=303)
+
+
+def _view_params(form: Any) -> dict[str, str]:
+    """The calendar a form was sent from (hidden fields view_*), to go back to it."""
+    return {
+        "view": str(form.get("view_view") or ""),
+        "start": str(form.get("view_start") or ""),
+        "schedule": str(form.get("view_schedule") or ""),
+    }
+
+
+def _when(values: dict[str, str], name: str, tz: ZoneInfo) -> datetime:
+    text = required(values, name)
+    try:
+        return cal.parse_local(text, tz)
+    except ValueError:
+        message = f"{name}: {text!r} is not a date and time like 2026-03-01T09:00"
+        raise Invalid(message, field=name) from None
