@@ -1,4 +1,5 @@
-"""The engine's own periodic job: delete old finished jobs so the queue stays small."""
+"""The engine's own periodic job: delete old finished jobs (and ended lane pauses) so the
+queue stays small."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
-from warroom.engine import service
+from warroom.engine import lanes, service
 from warroom.engine.models import Job
 from warroom.engine.options import EngineOptions
 from warroom.engine.registry import JobContext, handler
@@ -28,4 +29,5 @@ def schedule_prune(session: Session, clock: Clock) -> Job:
 def prune(ctx: JobContext, job: Job) -> None:
     keep = timedelta(days=EngineOptions().keep_done_days)
     service.prune(ctx.session, ctx.clock, older_than=keep)
+    lanes.prune(ctx.session, ctx.clock)
     schedule_prune(ctx.session, ctx.clock)

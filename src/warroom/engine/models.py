@@ -50,6 +50,9 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(default=10)
     dedup_key: Mapped[str | None] = mapped_column(String(300))
     incident_id: Mapped[int | None] = mapped_column(index=True)
+    # Jobs of one lane share a destination (deliveries: the host they send to); a paused
+    # lane's jobs are not claimed until its pause ends (see warroom.engine.lanes).
+    lane: Mapped[str | None] = mapped_column(String(200))
     locked_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -59,3 +62,15 @@ class Job(Base):
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.state} run_at={self.run_at.isoformat()}>"
+
+
+class LanePause(Base):
+    """A lane whose jobs wait: a stalled destination's deliveries stay unclaimed until `until`
+    instead of being claimed and postponed one by one (see warroom.engine.lanes)."""
+
+    __tablename__ = "engine_lane_pauses"
+
+    lane: Mapped[str] = mapped_column(String(200), primary_key=True)
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[datetime]

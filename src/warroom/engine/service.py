@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, SystemClock, utc
+from warroom.engine import lanes
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, STATES, Job
 from warroom.engine.wake import request_wake
 from warroom.errors import Invalid, NotFound
@@ -96,6 +97,7 @@ def enqueue(
     incident_id: int | None = None,
     max_attempts: int = 10,
     new_key: bool = False,
+    lane: str | None = None,
 ) -> Job:
     """Insert a job in the caller's transaction; workers wake when it commits.
 
@@ -119,6 +121,7 @@ def enqueue(
         max_attempts=max_attempts,
         dedup_key=dedup_key,
         incident_id=incident_id,
+        lane=lane,
         created_at=now,
         updated_at=now,
     )
@@ -191,9 +194,10 @@ def claim(
     kinds: Collection[str] | None = None,
     exclude_kinds: Collection[str] | None = None,
 ) -> list[Job]:
-    """Lease up to `limit` due jobs (and jobs whose lease ran out) to `worker`, oldest first."""
+    """Lease up to `limit` due jobs (and jobs whose lease ran out) to `worker`, oldest first;
+    jobs of a paused lane wait for the pause to end (warroom.engine.lanes)."""
     now = clock.now()
-    conditions = [_due(now)]
+    conditions = [_due(now), lanes.claimable(now)]
     if kinds is not None:
         conditions.append(Job.kind.in_(list(kinds)))
     if exclude_kinds:

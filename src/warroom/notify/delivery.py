@@ -8,7 +8,10 @@ for that; if even the spare is lost, `abandoned` marks the message failed.
 
 Deliveries run on the worker's thread pool (see `warroom.engine.concurrency`), at most
 `DestinationSlots.limit` at once per destination host: a message to a busy host is postponed
-(its attempt not counted) rather than holding a thread, so a hanging host delays nobody else.
+(its attempt not counted) rather than holding a thread, and the host's lane is paused (see
+`warroom.engine.lanes`): its other queued messages are not claimed until the pause ends (or the
+host answers quickly again), so a hanging host neither holds threads nor keeps the workers
+busy claiming its messages, and delays nobody else.
 
 Responders see failures where they look: the first failed attempt of a message is recorded on
 the incident timeline (`paging:notification:failing`, which also makes paging try the person's
@@ -21,16 +24,19 @@ from __future__ import annotations
 import importlib
 import logging
 import random
+import threading
+import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.engine import lanes
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, PermanentFailure, Postpone, handler
 from warroom.metrics import NOTIFICATION_ATTEMPTS, NOTIFICATION_FAILURES
-from warroom.notify.destinations import SLOTS, destination_of
+from warroom.notify.destinations import QUICK_S, SLOTS, destination_lane, destination_of
 from warroom.notify.models import FAILED, QUEUED, SENDING, SENT, Message
 from warroom.notify.senders import Outgoing, SendResult, get_sender, redact
 from warroom.notify.service import DELIVER_KIND, channel_kind
@@ -65,15 +71,45 @@ def deliver(ctx: JobContext, job: Job) -> None:
     wait_s = 0.0 if SLOTS.stalled_for(message.url) > SLOT_WAIT_S else SLOT_WAIT_S
     with SLOTS.take(message.url, wait=wait_s) as got:
         if not got:
-            # The longer the host has been stuck, the longer its messages wait (at most a
-            # minute): fewer fruitless claims while it hangs.
-            stalled = min(60.0, SLOTS.stalled_for(message.url))
-            wait = timedelta(seconds=random.uniform(*BUSY_WAIT_S) + stalled)
-            raise Postpone(f"{destination_of(message.url)} is busy", after=wait)
+            _pause_destination(ctx, message.url)
         outgoing = _start_attempt(session, ctx.clock, message)
         session.commit()  # no transaction stays open during the outbound call
+        began = time.monotonic()
         result = get_sender().send(outgoing)
+    if result.ok and time.monotonic() - began < QUICK_S:
+        _resume_destination(session, message.url)
     _finish(ctx, job, message, result)
+
+
+# Lanes this process paused, and until when: a quick answer from the host ends the pause
+# early (one DELETE, only while a pause of ours may be in force).
+_paused: dict[str, float] = {}
+_paused_lock = threading.Lock()
+
+
+def _pause_destination(ctx: JobContext, url: str) -> NoReturn:
+    """Every slot of the host stays busy: pause its lane (all its queued messages wait, none
+    is claimed meanwhile) and put this job back. The longer the host has been stuck, the
+    longer the pause (at most about a minute)."""
+    stalled = min(60.0, SLOTS.stalled_for(url))
+    wait = random.uniform(*BUSY_WAIT_S) + stalled
+    lane = destination_lane(url)
+    ctx.session.rollback()  # the message row's lock goes; this job changed nothing
+    lanes.pause(ctx.session, ctx.clock, lane, ctx.clock.now() + timedelta(seconds=wait),
+                reason=f"{destination_of(url)} is busy")  # fmt: skip
+    ctx.session.commit()
+    with _paused_lock:
+        _paused[lane] = time.monotonic() + wait
+    raise Postpone(f"{destination_of(url)} is busy", after=timedelta(seconds=wait))
+
+
+def _resume_destination(session: Session, url: str) -> None:
+    lane = destination_lane(url)
+    with _paused_lock:
+        until = _paused.pop(lane, None)
+    if until is not None and until > time.monotonic():
+        lanes.resume(session, lane)
+        session.commit()
 
 
 def _start_attempt(session: Session, clock: Clock, message: Message) -> Outgoing:

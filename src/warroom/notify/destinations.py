@@ -34,6 +34,11 @@ def destination_of(url: str) -> str:
     return f"{scheme_of(url)}:{host}"
 
 
+def destination_lane(url: str) -> str:
+    """The engine lane of deliveries to this URL's destination (see warroom.engine.lanes)."""
+    return f"notify:{destination_of(url)}"[:200]
+
+
 class DestinationSlots:
     """Counts sends under way per destination; at most `limit` at once for each."""
 

@@ -32,6 +32,7 @@ from warroom.auth.models import User
 from warroom.clock import Clock
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound
+from warroom.notify.destinations import destination_lane
 from warroom.notify.models import FAILED, MESSAGE_STATES, QUEUED, Message
 from warroom.notify.schemas import PageDelivery
 from warroom.notify.senders import is_supported, redact, scheme_of
@@ -99,6 +100,7 @@ def queue_message(
         # again rather than left `sending` (delivery counts its own budget, see delivery.py).
         max_attempts=max_attempts + 1,
         new_key=True,  # the message row was inserted just above
+        lane=destination_lane(url),  # a stalled host's messages wait together
     )
     session.flush()  # the job's id
     message.job_id = job.id

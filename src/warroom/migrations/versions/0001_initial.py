@@ -95,6 +95,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )
     op.create_table(
+        "engine_lane_pauses",
+        sa.Column("lane", sa.String(length=200), nullable=False),
+        sa.Column("until", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("updated_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("lane", name=op.f("pk_engine_lane_pauses")),
+    )
+    op.create_table(
         "heartbeats",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -198,6 +206,7 @@ def upgrade() -> None:
         sa.Column("max_attempts", sa.Integer(), nullable=False),
         sa.Column("dedup_key", sa.String(length=300), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("lane", sa.String(length=200), nullable=True),
         sa.Column("locked_by", sa.String(length=200), nullable=True),
         sa.Column("lease_until", warroom.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -1329,6 +1338,7 @@ def downgrade() -> None:
 
     op.drop_table("incidents")
     op.drop_table("heartbeats")
+    op.drop_table("engine_lane_pauses")
     op.drop_table("counters")
     with op.batch_alter_table("config_revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_config_revisions_digest"))
