@@ -87,6 +87,7 @@ from warroom.web import pages_auth as web_pages_auth
 from warroom.web import pages_config as web_pages_config
 from warroom.web import pages_incidents as web_pages_incidents
 from warroom.web import pages_oncall as web_pages_oncall
+from warroom.web import pages_postmortems as web_pages_postmortems
 from warroom.web import pages_services as web_pages_services
 
 # HTTP routes, in match order: intake first, it is the hot path.
@@ -126,6 +127,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     web_pages_services,
     web_pages_config,
     web_pages_admin,
+    web_pages_postmortems,
     web_api,
 )
 
