@@ -146,6 +146,7 @@ def sign_in(
     if stored is not None and needs_rehash(stored):
         user.password_hash = hash_password(password)
     session.execute(delete(LoginFailure).where(LoginFailure.key == _keys(email, None)[0][1]))
+    prune(session, clock, limits)  # sign-ins are rare enough to carry the clean-up
     return user, start_session(session, clock, user)
 
 

@@ -11,12 +11,16 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from warroom.auth import invites
+from warroom.auth.models import Invite, User
 from warroom.auth.schemas import Role
+from warroom.clock import Clock
 from warroom.deps import Admin, ClockDep, SessionDep, SettingsDep
 from warroom.notify import service as notify
 from warroom.openapi import API_ERRORS
+from warroom.settings import Settings
 from warroom.web.render import templates
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=API_ERRORS)
@@ -42,6 +46,33 @@ def _mail_url(smtp_url: str, address: str) -> str:
     return f"{smtp_url}{'&' if '?' in smtp_url else '?'}to={address}"
 
 
+def send_invite(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    user: User,
+    row: Invite,
+    link: str,
+    *,
+    inviter: str,
+) -> None:
+    """Queue the invite e-mail (an engine job, sent after the commit; also the admin page's)."""
+    text = templates.get_template("invite_email.txt").render(
+        user=user, link=link, expires_at=row.expires_at, inviter=inviter
+    )
+    notify.queue_message(
+        session,
+        clock,
+        url=_mail_url(settings.smtp_url, user.email),
+        title="Your warroom sign-in",
+        body=text,
+        incident_id=None,
+        user_id=user.id,
+        idempotency_key=f"invite:{row.id}",
+        purpose="invite",
+    )
+
+
 @router.post("/users/invite", response_model=InviteOut, status_code=201)
 def invite(
     body: InviteCreate,
@@ -61,20 +92,7 @@ def invite(
     )
     link = invites.invite_link(settings.public_url, token)
     if body.send:
-        text = templates.get_template("invite_email.txt").render(
-            user=user, link=link, expires_at=row.expires_at, inviter=principal.email
-        )
-        notify.queue_message(
-            session,
-            clock,
-            url=_mail_url(settings.smtp_url, user.email),
-            title="Your warroom sign-in",
-            body=text,
-            incident_id=None,
-            user_id=user.id,
-            idempotency_key=f"invite:{row.id}",
-            purpose="invite",
-        )
+        send_invite(session, clock, settings, user, row, link, inviter=principal.email)
     session.commit()
     return InviteOut(
         email=user.email,

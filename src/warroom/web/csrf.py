@@ -89,9 +89,16 @@ def _browser_id(request: Request) -> str:
     return str(value)
 
 
+def drop_session_cookie(request: Request) -> None:
+    """Delete the session cookie (signed out or expired); this request's forms no longer use it."""
+    _store(request)["ui_session_dropped"] = True
+    set_cookie(request, SESSION_COOKIE, None, None)
+
+
 def csrf_token(request: Request) -> str:
     """The token this browser's forms must carry."""
-    session = request.cookies.get(SESSION_COOKIE)
+    dropped = _store(request).get("ui_session_dropped")
+    session = None if dropped else request.cookies.get(SESSION_COOKIE)
     if session:
         return _sign(request, "csrf-session", session)
     return _sign(request, "csrf-browser", _browser_id(request))

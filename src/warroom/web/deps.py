@@ -19,7 +19,7 @@ from warroom.auth.sessions import SessionLimits, session_principal
 from warroom.deps import ClockDep, SessionDep
 from warroom.principal import Principal
 from warroom.settings import Settings
-from warroom.web.csrf import FIELD, SESSION_COOKIE, csrf_ok, flash, set_cookie
+from warroom.web.csrf import FIELD, SESSION_COOKIE, csrf_ok, drop_session_cookie, flash
 
 __all__ = [
     "CsrfForm",
@@ -69,7 +69,7 @@ def current_user(request: Request, session: SessionDep, clock: ClockDep) -> Prin
     principal = session_principal(session, clock, token, limits(request))
     session.commit()  # persists last_seen_at, or the end of an expired session
     if principal is None:
-        set_cookie(request, SESSION_COOKIE, None, None)
+        drop_session_cookie(request)
     request.state.principal = principal
     return principal
 

@@ -21,7 +21,7 @@ from warroom.auth import invites
 from warroom.auth.sessions import TooManyAttempts, end_session, sign_in
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import NotFound, Unauthorized, WarroomError
-from warroom.web.csrf import SESSION_COOKIE, flash, set_cookie
+from warroom.web.csrf import SESSION_COOKIE, drop_session_cookie, flash, set_cookie
 from warroom.web.deps import (
     CsrfForm,
     CsrfRefused,
@@ -90,7 +90,7 @@ def logout(request: Request, form: CsrfForm, session: SessionDep, clock: ClockDe
     if token:
         end_session(session, clock, token)
         session.commit()
-    set_cookie(request, SESSION_COOKIE, None, None)
+    drop_session_cookie(request)
     flash(request, "info", "You are signed out.")
     return RedirectResponse("/login", status_code=303)
 

@@ -185,13 +185,21 @@ def test_a_page_asks_for_sign_in_and_comes_back_after_it(
 def test_sessions_expire_when_idle_and_at_the_latest_after_the_maximum(
     client: TestClient, ui_login: Callable[..., Any], clock: FakeClock
 ) -> None:
-    ui_login(client, "viewer")
+    who = ui_login(client, "viewer")
     clock.advance(timedelta(hours=7, minutes=59))
     assert client.get("/", follow_redirects=False).status_code == 200  # use resets idleness
     clock.advance(timedelta(hours=7, minutes=59))
     assert client.get("/", follow_redirects=False).status_code == 200
+    stale = client.cookies.get("warroom_session") or ""
     clock.advance(timedelta(hours=8, seconds=1))
     assert client.get("/", follow_redirects=False).status_code == 303  # idle too long
+    # A browser that comes straight to the login form with the expired cookie can sign in.
+    with TestClient(client.app, cookies={"warroom_session": stale}) as browser:
+        form = browser.get("/login")
+        dropped = [c for c in form.headers.get_list("set-cookie") if "warroom_session" in c]
+        assert dropped and "Max-Age=0" in dropped[0]
+        data = {"email": who.email, "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+        assert browser.post("/login", data=data, follow_redirects=False).status_code == 303
 
     ui_login(client, "viewer")
     for _ in range(7 * 24 // 4 - 1):  # busy all week: a request every 4 hours
