@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from warroom.config.types import Target
 from warroom.incidents.models import Incident
 from warroom.review.drills.models import Drill
 from warroom.review.drills.report import DrillReport
@@ -17,7 +18,7 @@ class DrillStart(BaseModel):
     severity: str = Field(min_length=1, max_length=32)
     service: str | None = Field(default=None, min_length=1, max_length=64)
     title: str = Field(default="", max_length=280)
-    participants: list[str] = Field(
+    participants: list[Target] = Field(
         default_factory=list,
         max_length=50,
         description="Who takes part: targets such as oncall:core",

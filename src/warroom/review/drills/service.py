@@ -20,6 +20,7 @@ from warroom.intake import service as intake
 from warroom.intake import state as intake_state
 from warroom.intake.models import FIRING, RESOLVED
 from warroom.intake.schemas import Batch, NormalisedAlert
+from warroom.paging.channels import resolve_channels
 from warroom.paging.pager import PageRequest, page
 from warroom.paging.people import resolve_targets
 from warroom.review.drills.models import Drill
@@ -52,7 +53,7 @@ def start_drill(
     `strict`: participants who mean nobody are refused (a person starting a drill); a
     scheduled start goes ahead and the timeline says nobody was paged."""
     people = list(dict.fromkeys(participants or []))
-    if strict and people and not resolve_targets(session, people, clock.now()):
+    if strict and people and not _reachable(session, clock, people):
         raise Invalid(f"nobody to page for {', '.join(people)}", field="participants")
     key = f"drill:{secrets.token_hex(8)}"
     title = title.strip() or (scenario.title if scenario else "") or f"{severity} drill"
@@ -83,7 +84,6 @@ def start_drill(
     )
     session.add(drill)
     session.flush()
-    steps = drill.scenario.get("steps", [])
     timeline.record(
         session,
         clock,
@@ -94,19 +94,20 @@ def start_drill(
             "drill_id": drill.id,
             "schedule": schedule or None,
             "participants": people,
-            "steps": len(steps),
+            "steps": len(drill.scenario.get("steps", [])),
         },
     )
     if people:
         context = f"Drill {incident.ref}: you take part in this practice incident."
-        page(
-            session,
-            clock,
-            settings,
-            incident,
-            PageRequest(people, "manual", context, key="drill", actor=actor),
-        )
-    for at_s in sorted({int(s["at_s"]) for s in steps}):
+        request = PageRequest(people, "manual", context, key="drill", actor=actor)
+        page(session, clock, settings, incident, request)
+    _plan_steps(session, clock, drill, incident.id)
+    return drill
+
+
+def _plan_steps(session: Session, clock: Clock, drill: Drill, incident_id: int) -> None:
+    """One engine job per distinct offset; each plays whatever steps are due when it runs."""
+    for at_s in sorted({int(s["at_s"]) for s in drill.scenario.get("steps", [])}):
         engine.enqueue(
             session,
             clock,
@@ -114,9 +115,14 @@ def start_drill(
             {"drill_id": drill.id},
             run_at=drill.started_at + timedelta(seconds=at_s),
             dedup_key=f"{STEP_KIND}:{drill.id}:{at_s}",
-            incident_id=incident.id,
+            incident_id=incident_id,
         )
-    return drill
+
+
+def _reachable(session: Session, clock: Clock, targets: list[str]) -> bool:
+    return bool(
+        resolve_targets(session, targets, clock.now()) or resolve_channels(session, targets)
+    )
 
 
 def get_drill(session: Session, drill_id: int) -> Drill:
