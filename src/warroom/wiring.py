@@ -74,6 +74,7 @@ from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
+from warroom.web import pages_analytics as web_pages_analytics
 from warroom.web import api_invites as web_api_invites
 from warroom.web import dashboard as web_dashboard
 from warroom.web import events as web_events
@@ -128,6 +129,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     web_pages_config,
     web_pages_admin,
     web_pages_postmortems,
+    web_pages_analytics,
     web_api,
 )
 

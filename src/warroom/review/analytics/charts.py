@@ -24,6 +24,13 @@ STYLE = Style(
     foreground_subtle="#999999",
     colors=("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf"),
     font_family="system-ui, sans-serif",
+    # Large type: the charts are often shown at a third of their width.
+    title_font_size=24,
+    label_font_size=18,
+    major_label_font_size=18,
+    legend_font_size=20,
+    value_font_size=18,
+    tooltip_font_size=18,
 )
 
 
