@@ -56,6 +56,7 @@ from warroom.paging import runtime as paging_runtime
 from warroom.review.action_items import api as action_items_api
 from warroom.review.action_items import config as action_items_config
 from warroom.review.action_items import jobs as action_items_jobs
+from warroom.review.action_items import reactions as action_items_reactions
 from warroom.review.analytics import api as analytics_api
 from warroom.review.analytics import config as analytics_config
 from warroom.review.drills import api as drills_api
@@ -74,6 +75,7 @@ from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
+from warroom.web import pages_action_items as web_pages_action_items
 from warroom.web import pages_analytics as web_pages_analytics
 from warroom.web import api_invites as web_api_invites
 from warroom.web import dashboard as web_dashboard
@@ -130,6 +132,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     web_pages_admin,
     web_pages_postmortems,
     web_pages_analytics,
+    web_pages_action_items,
     web_api,
 )
 
@@ -178,6 +181,7 @@ SUBSCRIBERS: tuple[ModuleType, ...] = (
     comms_cadence,
     comms_announce,
     postmortems_reactions,
+    action_items_reactions,
 )
 
 _lock = threading.Lock()

@@ -138,7 +138,9 @@ def run(ctx: JobContext, job: Job) -> None:
 def _sent(ctx: JobContext, item: ActionItem, status: int, answer: Any) -> None:
     item.export_state, item.export_error = EXPORT_SENT, None
     item.export_ref = _found(answer, ID_FIELDS)
-    item.export_url = _found(answer, URL_FIELDS)
+    link = _found(answer, URL_FIELDS)
+    # Shown as a link in the web UI: only a web address (never javascript: or data:).
+    item.export_url = link if link and link.lower().startswith(("https://", "http://")) else None
     item.exported_at = ctx.clock.now()
     service.record(
         ctx.session, ctx.clock, item, "exported", ACTOR, status_code=status,

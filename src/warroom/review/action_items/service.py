@@ -68,15 +68,12 @@ def _default_due(opts: Options, item: ActionItem, now: datetime) -> datetime | N
     return None if cell.due_within is None else now + cell.due_within
 
 
-def _postmortem_of(session: Session, incident_id: int) -> int | None:
-    """The incident's postmortem id, when the postmortems part of the review has one."""
-    try:
-        from warroom.review.postmortems import service as postmortems
-    except ImportError:
-        return None
-    finder = getattr(postmortems, "find_for_incident", None)
-    found = finder(session, incident_id) if finder is not None else None
-    return getattr(found, "id", None)
+def postmortem_of(session: Session, incident_id: int) -> int | None:
+    """The id of the incident's postmortem, if it has one."""
+    from warroom.review.postmortems import service as postmortems
+
+    found = postmortems.find_for_incident(session, incident_id)
+    return None if found is None else found.id
 
 
 def create(
@@ -103,7 +100,7 @@ def create(
     opts, now = options(session), clock.now()
     item = ActionItem(
         incident_id=incident.id,
-        postmortem_id=_postmortem_of(session, incident.id),
+        postmortem_id=postmortem_of(session, incident.id),
         title=title.strip(),
         description=description,
         owner_id=owner_id,

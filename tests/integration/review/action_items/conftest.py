@@ -22,7 +22,7 @@ PEOPLE = ("ana", "bo", "cy")
 
 
 def org(hook: str, extra: str = "") -> str:
-    """Two severities, three people reached at `hook`/<name>, a service; plus `extra`."""
+    """Severities (P1 needs a postmortem), three people reached at `hook`/<name>, a service."""
     users = "".join(
         f"  - email: {p}@corp.test\n    name: {p}\n"
         f'    contact_methods: [{{name: push, url: "json://{hook}/{p}"}}]\n'
@@ -30,7 +30,7 @@ def org(hook: str, extra: str = "") -> str:
     )
     return f"""\
 severities:
-  - {{key: P1, name: High}}
+  - {{key: P1, name: High, postmortem: {{required: true, due_within: 48h}}}}
   - {{key: P3, name: Low}}
 users:
 {users}services:

@@ -224,3 +224,21 @@ def test_a_configured_matrix_sets_priority_horizon_and_due_date(
         f"/api/v1/action-items/{kept['id']}", json={"effort": "low"}, headers=admin_headers
     ).json()
     assert (moved["priority"], moved["horizon"]) == ("SEV-A", "48 hours")
+
+
+def test_items_link_to_the_incidents_postmortem(
+    client: TestClient, admin_headers: dict[str, str], number: int, db: Database, clock: FakeClock
+) -> None:
+    before = add(client, admin_headers, number, title="added while it burned")
+    assert before["postmortem_id"] is None
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.resolve(session, clock, incident, actor="admin@example.com", note="fixed")
+    after = add(client, admin_headers, number, title="added in the review")
+    listed = client.get(f"/api/v1/incidents/{number}/action-items", headers=admin_headers).json()
+    linked = {i["title"]: i["postmortem_id"] for i in listed}
+    assert after["postmortem_id"] is not None
+    assert linked == {
+        "added while it burned": after["postmortem_id"],
+        "added in the review": after["postmortem_id"],
+    }

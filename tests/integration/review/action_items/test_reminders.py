@@ -4,8 +4,8 @@ reaching the owner through the notification path (a real local HTTP receiver).""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
