@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from warroom.config.types import parse_duration
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import Invalid
 from warroom.incidents import service as incidents
 from warroom.openapi import API_ERRORS
+from warroom.review.analytics import service as analytics
+from warroom.review.analytics.periods import window
+from warroom.review.analytics.queries import Filters
 from warroom.review.drills import report, service
 from warroom.review.drills.scenario import ScenarioError, parse_scenario
 from warroom.review.drills.schemas import DrillOut, DrillReportOut, DrillStart
@@ -61,10 +63,12 @@ def drill_report(
     _: Viewer,
     session: SessionDep,
     clock: ClockDep,
-    since: Annotated[str, Query(max_length=20, description="how far back: 90d, 12w, 24h")] = "90d",
+    since: Annotated[
+        str, Query(max_length=20, description="how far back: 90d, 12w, 24h, or a date")
+    ] = "90d",
 ) -> DrillReportOut:
-    try:
-        span = parse_duration(since)
-    except ValueError as exc:
-        raise Invalid(f"since: {exc}", field="since") from None
-    return DrillReportOut.of(report.drill_report(session, clock, span))
+    span = window(clock, since)
+    figures = report.drill_report(session, span.since)
+    # The analytics report's drill section: means, medians and targets met per severity.
+    rehearsals = analytics.report(session, clock, span, Filters()).drills
+    return DrillReportOut.of(figures, rehearsals)

@@ -5,13 +5,12 @@ opened with `warroom incident open --drill`); production figures never include t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from statistics import mean
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.clock import Clock
 from warroom.incidents.models import Incident
 from warroom.review.drills.models import Drill
 
@@ -42,9 +41,8 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds())
 
 
-def drill_report(session: Session, clock: Clock, since: timedelta) -> DrillReport:
-    """The drills opened in the last `since`, oldest first, with their response times."""
-    start = clock.now() - since
+def drill_report(session: Session, start: datetime) -> DrillReport:
+    """The drills opened since `start`, oldest first, with their response times."""
     query = (
         select(Incident, Drill.schedule)
         .outerjoin(Drill, Drill.incident_id == Incident.id)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.config.types import Target
 from warroom.incidents.models import Incident
+from warroom.review.analytics.schemas import DrillFigures
 from warroom.review.drills.models import Drill
 from warroom.review.drills.report import DrillReport
 
@@ -95,9 +96,10 @@ class DrillReportOut(BaseModel):
     count: int
     drills: list[DrillFiguresOut]
     average: DrillAverages
+    analytics: DrillFigures = Field(description="The analytics report's drill section")
 
     @classmethod
-    def of(cls, report: DrillReport) -> DrillReportOut:
+    def of(cls, report: DrillReport, analytics: DrillFigures) -> DrillReportOut:
         rows = [
             DrillFiguresOut(
                 number=d.number,
@@ -121,4 +123,6 @@ class DrillReportOut(BaseModel):
             mitigated=report.reached["mitigate"],
             resolved=report.reached["resolve"],
         )
-        return cls(since=report.since, count=len(rows), drills=rows, average=average)
+        return cls(
+            since=report.since, count=len(rows), drills=rows, average=average, analytics=analytics
+        )

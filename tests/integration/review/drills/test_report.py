@@ -59,6 +59,12 @@ def test_drill_figures_per_drill_and_averaged(
         "time_to_ack_s": 180, "time_to_mitigate_s": 600, "time_to_resolve_s": 2400,
         "acknowledged": 2, "mitigated": 1, "resolved": 2,
     }  # fmt: skip
+    # The analytics report's drill section, from its own aggregate queries, agrees.
+    rehearsals = report["analytics"]
+    assert rehearsals["incidents"]["total"] == 3
+    overall = rehearsals["times"]["overall"]
+    assert overall["mtta"]["count"] == 2 and overall["mtta"]["mean_s"] == 180
+    assert overall["mttr"]["count"] == 2 and overall["mttr"]["mean_s"] == 2400
     everything = client.get("/api/v1/drills/report?since=90d", headers=viewer_headers).json()
     assert everything["count"] == 4
     bad = client.get("/api/v1/drills/report?since=soon", headers=viewer_headers)
