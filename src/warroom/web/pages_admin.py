@@ -19,6 +19,7 @@ from warroom.deps import ClockDep, SessionDep, SettingsDep
 from warroom.errors import Invalid, WarroomError
 from warroom.principal import ROLES, Principal
 from warroom.web import formkit
+from warroom.web.api_invites import send_invite
 from warroom.web.deps import CsrfForm, UiAdmin, flash
 from warroom.web.formkit import person_zone, say
 from warroom.web.render import render
@@ -56,7 +57,7 @@ def admin_page(request: Request, me: UiAdmin, session: SessionDep) -> Response:
 
 
 def _done(request: Request, text: str) -> RedirectResponse:
-    flash(request, "success", text)
+    flash(request, "ok", text)
     return RedirectResponse(PAGE, status_code=303)
 
 
@@ -110,10 +111,14 @@ def invite(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> Response:
-    """A one-time invite link for a person (created if new), shown once on the answer."""
-    values = formkit.values(form, ("email", "name", "role"))
+    """A one-time invite link for a person (created if new), shown once on the answer and
+    e-mailed when asked (the API's invite e-mail, a durable engine job)."""
+    values = formkit.values(form, ("email", "name", "role", "send"))
+    send = values["send"] == "1"
     try:
-        user, _, token = invites.create_invite(
+        if send and not settings.smtp_url:
+            raise Invalid("e-mail is not set up (WARROOM_SMTP_URL); copy the link", field="send")
+        user, row, token = invites.create_invite(
             session,
             clock,
             me,
@@ -126,9 +131,12 @@ def invite(
         session.rollback()
         extra = {"form": values, "invite_error": say(exc)}
         return _page(request, session, me, extra, status=exc.status_code)
-    session.commit()
     link = invites.invite_link(settings.public_url, token)
-    return _page(request, session, me, {"invited": {"user": user, "link": link}})
+    if send:
+        send_invite(session, clock, settings, user, row, link, inviter=me.email)
+    session.commit()
+    invited = {"user": user, "link": link, "sent": send}
+    return _page(request, session, me, {"invited": invited})
 
 
 @router.post(f"{PAGE}/tokens", response_class=HTMLResponse)

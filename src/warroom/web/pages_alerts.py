@@ -119,7 +119,7 @@ def add_silence(
         return _silences(request, session, clock, me, False, values, error=exc)
     session.commit()
     end = silence.ends_at.astimezone(tz)
-    flash(request, "success", f"Silence {silence.id} created, until {end:%Y-%m-%d %H:%M} ({tz})")
+    flash(request, "ok", f"Silence {silence.id} created, until {end:%Y-%m-%d %H:%M} ({tz})")
     return RedirectResponse("/ui/silences", status_code=303)
 
 
@@ -150,5 +150,5 @@ def expire_silence(
         flash(request, "error", say(exc))
     else:
         session.commit()
-        flash(request, "success", f"Silence {silence_id} expired")
+        flash(request, "ok", f"Silence {silence_id} expired")
     return RedirectResponse("/ui/silences", status_code=303)

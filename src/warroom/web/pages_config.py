@@ -157,7 +157,7 @@ def apply_config(
         flash(request, "info", "Nothing to change: the running config already matches")
     else:
         summary = result.plan.summary()
-        flash(request, "success", f"Applied revision {result.revision_id}: {summary}")
+        flash(request, "ok", f"Applied revision {result.revision_id}: {summary}")
     return RedirectResponse(PAGE, status_code=303)
 
 

@@ -18,6 +18,7 @@ from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import Invalid, WarroomError
 from warroom.paging import service as paging
+from warroom.paging.schedules import Shift
 from warroom.principal import Principal
 from warroom.web import formkit
 from warroom.web import oncall_calendar as cal
@@ -27,7 +28,8 @@ from warroom.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/ui/oncall"
-# How far ahead "my next shift" looks.
+# How far ahead "who is next" and "my next shift" look: two weeks first, further when needed.
+SHORT_HORIZON = timedelta(days=14)
 NEXT_SHIFT_HORIZON = timedelta(days=90)
 OVERRIDE_FIELDS = ("schedule", "user", "replaces", "start", "end", "reason")
 
@@ -77,6 +79,7 @@ def _page(
     schedules = paging.list_schedules(session)
     shown = [s for s in schedules if not view.schedule or s.key == view.schedule]
     grid = cal.window(view.view, view.anchor, tz)
+    ahead = {row.key: _ahead(session, row, now, me.email) for row in schedules}
     context = {
         "tz": str(tz),
         "view": view,
@@ -86,9 +89,9 @@ def _page(
         "today": now.astimezone(tz).date(),
         "schedules": schedules,
         "calendars": [_calendar(session, clock, row, grid, tz) for row in shown],
-        "on_call": [_now_row(o, tz) for o in paging.on_call(session, now)],
+        "on_call": [_now_row(row, ahead[row.key], tz) for row in schedules],
         "policies": _policies_now(session, now),
-        "my_shift": _my_next_shift(session, me, now, tz),
+        "my_shift": _my_next_shift(schedules, ahead, me, now, tz),
         "users": [u for u in auth_service.list_users(session) if u.active],
         "can_edit": me.allows("responder"),
         "form": form,
@@ -102,20 +105,35 @@ def _calendar(
 ) -> dict[str, Any]:
     final = paging.shifts(session, row.key, grid.start, grid.end)
     rows = [cal.Row("On call", "final", cal.cells(final, grid.days, tz))]
-    for name, layer in paging.layer_shifts(session, row.key, grid.start, grid.end):
-        rows.append(cal.Row(f"Layer {name}", "layer", cal.cells(layer, grid.days, tz)))
+    if grid.view == "week":  # the month grid names the layers only
+        for name, layer in paging.layer_shifts(session, row.key, grid.start, grid.end):
+            rows.append(cal.Row(f"Layer {name}", "layer", cal.cells(layer, grid.days, tz)))
+    layers = [str(layer.get("name", "")) for layer in row.layers]
     overrides = [
         o
         for o in paging.list_overrides(session, clock, row.key)
         if o.start_at < grid.end or o.end_at > clock.now()
     ]
-    return {"schedule": row, "rows": rows, "overrides": overrides, "zone": tz}
+    return {"schedule": row, "rows": rows, "layers": layers, "overrides": overrides, "zone": tz}
 
 
-def _now_row(found: paging.OnCallNow, tz: ZoneInfo) -> dict[str, Any]:
-    current, following = found.current, found.following
+def _ahead(session: Session, row: Any, now: datetime, email: str) -> list[Shift]:
+    """The schedule's shifts from now: two weeks, or up to NEXT_SHIFT_HORIZON when that
+    shows no hand-over, or when `email` takes part in the schedule and has no shift in it."""
+    shifts = paging.shifts(session, row.key, now, now + SHORT_HORIZON)
+    takes_part = any(email in (layer.get("participants") or []) for layer in row.layers) or any(
+        o.user_email == email for o in row.overrides
+    )
+    if len(shifts) < 2 or (takes_part and all(s.user != email for s in shifts)):
+        shifts = paging.shifts(session, row.key, now, now + NEXT_SHIFT_HORIZON)
+    return shifts
+
+
+def _now_row(row: Any, ahead: list[Shift], tz: ZoneInfo) -> dict[str, Any]:
+    current = ahead[0]
+    following = ahead[1] if len(ahead) > 1 else None
     return {
-        "schedule": found.schedule,
+        "schedule": row,
         "user": current.user,
         "override": current.override_id is not None,
         "until": current.end.astimezone(tz),
@@ -141,24 +159,23 @@ def _policies_now(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def _my_next_shift(
-    session: Session, me: Principal, now: datetime, tz: ZoneInfo
+    schedules: list[Any],
+    ahead: dict[str, list[Shift]],
+    me: Principal,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> dict[str, Any] | None:
     """The signed-in person's current or next shift across every schedule (soonest first)."""
-    best: dict[str, Any] | None = None
-    for row in paging.list_schedules(session):
-        for shift in paging.shifts(session, row.key, now, now + NEXT_SHIFT_HORIZON):
-            if shift.user != me.email:
-                continue
-            if best is None or shift.start < best["start_utc"]:
-                best = {
-                    "schedule": row,
-                    "start_utc": shift.start,
-                    "start": shift.start.astimezone(tz),
-                    "end": shift.end.astimezone(tz),
-                    "now": shift.start <= now,
-                }
-            break
-    return best
+    mine = [(shift, row) for row in schedules for shift in ahead[row.key] if shift.user == me.email]
+    if not mine:
+        return None
+    shift, row = min(mine, key=lambda found: found[0].start)
+    return {
+        "schedule": row,
+        "start": shift.start.astimezone(tz),
+        "end": shift.end.astimezone(tz),
+        "now": shift.start <= now,
+    }
 
 
 @router.post(f"{PAGE}/overrides", response_class=HTMLResponse)
@@ -190,7 +207,7 @@ def add_override(
         f"from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({tz})"
     )
     session.commit()
-    flash(request, "success", text)
+    flash(request, "ok", text)
     return RedirectResponse(f"{PAGE}?{view.query()}", status_code=303)
 
 
@@ -219,7 +236,7 @@ def remove_override(
         flash(request, "error", say(exc))
     else:
         session.commit()
-        flash(request, "success", f"Override {override_id} removed")
+        flash(request, "ok", f"Override {override_id} removed")
     return RedirectResponse(f"{PAGE}?{view.query()}", status_code=303)
 
 

@@ -15,8 +15,15 @@ from sqlalchemy import select
 from tests.integration.web.conftest import sign_in
 from warroom.auth.models import ApiToken, User
 from warroom.db import Database
+from warroom.notify.models import Message
 
 PAGE = "/ui/admin"
+
+
+def messages(db: Database) -> list[tuple[str, str]]:
+    with db.session() as session:
+        rows = session.execute(select(Message.purpose, Message.url)).all()
+        return [(str(r.purpose), str(r.url)) for r in rows]
 
 
 def user(db: Database, email: str) -> User:
@@ -165,10 +172,17 @@ def test_invite_link_is_shown_once_and_opens_the_invite_page(
     link = re.search(r'id="invite-url" type="text" readonly value="([^"]+)"', answer.text)
     assert link and "/invite/" in link.group(1)
     assert user(db, "new.person@example.com").role == "responder"
+    assert messages(db) == []  # not e-mailed unless asked
     path = "/invite/" + link.group(1).rsplit("/invite/", 1)[1]
     client.cookies.clear()
     assert client.get(path).status_code == 200
     ui_login(client, "admin")
     token = csrf(client, PAGE)
+    mailed = client.post(
+        f"{PAGE}/invites", data={"csrf_token": token, "email": "ann@example.com", "send": "1"}
+    )
+    assert mailed.status_code == 200 and "It is being e-mailed to ann@example.com" in mailed.text
+    [(purpose, address)] = messages(db)
+    assert purpose == "invite" and "to=ann@example.com" in address
     bad = client.post(f"{PAGE}/invites", data={"csrf_token": token, "email": "not-an-address"})
     assert bad.status_code == 422 and "is not an e-mail address" in html.unescape(bad.text)
