@@ -206,3 +206,26 @@ def test_a_bad_webhook_url_is_a_config_problem_that_does_not_repeat_it(url: str)
     lines = problems.lines()
     assert lines and any("action_items" in line and "webhook_url" in line for line in lines)
     assert all(SECRET not in line for line in lines)
+
+
+def test_only_a_web_address_from_the_tracker_is_kept_as_the_link(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    number: int,
+    worker: Worker,
+    tracker: Tracker,
+    applied: Callable[[str], Any],
+) -> None:
+    applied(export_config(tracker.url, automatic="true"))
+    tracker.answers = [(200, {"number": 981, "url": "javascript:alert(1)"}), (202, {})]
+    first = add(client, admin_headers, number, title="first")
+    run_due(worker)
+    second = add(client, admin_headers, number, title="second")
+    run_due(worker)
+    shown = [
+        client.get(f"/api/v1/action-items/{i['id']}", headers=admin_headers).json()["export"]
+        for i in (first, second)
+    ]
+    assert [(e["state"], e["status_code"]) for e in shown] == [("sent", 200), ("sent", 202)]
+    assert (shown[0]["ref"], shown[0]["url"]) == ("981", None)
+    assert (shown[1]["ref"], shown[1]["url"]) == (None, None)
