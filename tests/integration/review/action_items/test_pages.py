@@ -40,6 +40,7 @@ def test_add_on_an_incident_then_list_filter_and_overdue(
 ) -> None:
     ui_login(client, "responder")
     page = f"/ui/incidents/{number}/action-items"
+    assert f'href="{page}"' in client.get(f"/ui/incidents/{number}").text  # linked from it
     assert client.get(page).status_code == 200
     added = post(
         client, page, page, title="Alert on queue depth", owner="ana@corp.test",
