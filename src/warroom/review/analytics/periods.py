@@ -37,15 +37,18 @@ class Window:
 def parse_when(value: str, now: datetime, field: str) -> datetime:
     """'30d' (that long before now) or an ISO date/time (UTC when it names no zone)."""
     text = value.strip()
+    wrong = Invalid(f"{field}: {value!r} is not {WHEN_HINT}", field=field)
     try:
         return now - parse_duration(text)
     except ValueError:
         pass
+    except OverflowError:  # an age longer than any calendar holds
+        raise wrong from None
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{field}: {value!r} is not {WHEN_HINT}", field=field) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise wrong from None
 
 
 def window(

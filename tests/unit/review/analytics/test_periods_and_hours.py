@@ -46,6 +46,8 @@ def test_window_defaults_until_now_and_picks_the_bucket() -> None:
         ({"since": "1d", "until": "2d"}, "until"),
         ({"since": "5000d"}, "since"),  # more than ten years
         ({"since": "1d", "until": "2026-13-01"}, "until"),
+        ({"since": "99999999999999d"}, "since"),  # beyond what a date holds
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
     ],
 )
 def test_bad_windows(kwargs: dict[str, str], field: str) -> None:
