@@ -18,7 +18,7 @@ from warroom.auth.passwords import check_strength
 from warroom.auth.service import ensure_user, hash_token
 from warroom.auth.sessions import set_password, start_session
 from warroom.clock import Clock
-from warroom.errors import Forbidden, Invalid, NotFound
+from warroom.errors import Conflict, Forbidden, Invalid, NotFound
 from warroom.principal import Principal, role_rank
 
 INVITE_PATH = "/invite/"
@@ -54,7 +54,9 @@ def create_invite(
     elif not user.active:
         raise Forbidden(f"{email} is deactivated; reactivate them first", field="email")
     elif role is not None and role != user.role:
-        user.role = role
+        raise Conflict(
+            f"{email} is already a {user.role}; an invite does not change roles", field="role"
+        )
     now = clock.now()
     session.execute(
         update(Invite)

@@ -1,7 +1,8 @@
 """Capability tokens never reach the logs: a filter for uvicorn's access and error logs.
 
 Some credentials travel in the URL because the caller cannot send a header: page links
-(`/p/<token>`), calendar feeds (`/ical/users/<token>.ics`) and heartbeat pings (`?key=`).
+(`/p/<token>`), web UI invite links (`/invite/<token>`), calendar feeds
+(`/ical/users/<token>.ics`) and heartbeat pings (`?key=`).
 Whoever reads the access log must not be able to use them, so the request line is rewritten
 before it is formatted. `warroom serve` installs the filter through `uvicorn_log_config()`.
 """
@@ -16,7 +17,9 @@ from typing import Any
 MASK = "***"
 
 # Path segments that are themselves the credential.
-_PATH_TOKENS = re.compile(r"(/p/|/ical/(?:schedules|users)/)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)")
+_PATH_TOKENS = re.compile(
+    r"(/p/|/invite/|/ical/(?:schedules|users)/)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)"
+)
 # Query parameters that carry a credential (heartbeat keys, API keys some senders use).
 _QUERY_SECRETS = re.compile(
     r"([?&](?:key|token|api_?key|access_token|secret|password|signature|sig)=)[^&#\s\"]*",

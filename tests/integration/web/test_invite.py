@@ -143,3 +143,22 @@ def test_bootstrap_prints_a_web_ui_invite_for_the_first_admin(
             assert session.scalar(select(User.password_hash)) is not None
     finally:
         database.dispose()
+
+
+def test_invite_links_never_reach_the_access_log() -> None:
+    from warroom.auth.logredact import redact
+
+    line = '127.0.0.1:5 - "GET /invite/Zq3_kT-9xYw HTTP/1.1" 200'
+    assert redact(line) == '127.0.0.1:5 - "GET /invite/*** HTTP/1.1" 200'
+
+
+def test_an_invite_does_not_change_an_existing_persons_role(
+    client: TestClient, admin_headers: dict[str, str], make_token: Callable[..., str]
+) -> None:
+    make_token("viewer", email="known@example.com")
+    body = {"email": "known@example.com", "role": "admin"}
+    refused = client.post("/api/v1/users/invite", json=body, headers=admin_headers)
+    assert refused.status_code == 409 and refused.json()["error"]["field"] == "role"
+    body = {"email": "known@example.com"}
+    same = client.post("/api/v1/users/invite", json=body, headers=admin_headers)
+    assert same.status_code == 201 and same.json()["role"] == "viewer"
