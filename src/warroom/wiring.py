@@ -75,7 +75,6 @@ from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
-from warroom.web import api_invites as web_api_invites
 from warroom.web import pages_action_items as web_pages_action_items
 from warroom.web import pages_analytics as web_pages_analytics
 from warroom.web import api_invites as web_api_invites
