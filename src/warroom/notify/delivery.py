@@ -45,6 +45,11 @@ log = logging.getLogger("warroom.notify")
 # How long a message to a busy destination waits before it is tried again (spread, so that
 # many messages to one slow host do not all come back at the same moment).
 BUSY_WAIT_S = (1.0, 5.0)
+# A host whose slots are all busy but which answered within this long is working, only
+# busy: its message alone waits a moment (WORKING_WAIT_S). One that made no progress for
+# longer is stalled: its whole lane is paused.
+PAUSE_AFTER_S = QUICK_S
+WORKING_WAIT_S = (0.2, 1.0)
 # How long a delivery waits for a free slot before it postpones: enough for a fast host's
 # sends to finish, short enough that a hanging host holds pool threads only briefly.
 SLOT_WAIT_S = 0.5
@@ -88,10 +93,13 @@ _paused_lock = threading.Lock()
 
 
 def _pause_destination(ctx: JobContext, url: str) -> NoReturn:
-    """Every slot of the host stays busy: pause its lane (all its queued messages wait, none
-    is claimed meanwhile) and put this job back. The longer the host has been stuck, the
-    longer the pause (at most about a minute)."""
+    """Every slot of the host stays busy: put this job back and, if the host is stalled,
+    pause its lane (all its queued messages wait, none is claimed meanwhile). The longer the
+    host has been stuck, the longer the pause (at most about a minute)."""
     stalled = min(60.0, SLOTS.stalled_for(url))
+    if stalled < PAUSE_AFTER_S:  # busy but working: only this message waits, briefly
+        after = timedelta(seconds=random.uniform(*WORKING_WAIT_S))
+        raise Postpone(f"{destination_of(url)} is busy", after=after)
     wait = random.uniform(*BUSY_WAIT_S) + stalled
     lane = destination_lane(url)
     ctx.session.rollback()  # the message row's lock goes; this job changed nothing

@@ -15,7 +15,7 @@ from warroom.engine import lanes, service
 from warroom.engine.models import PENDING, Job
 from warroom.engine.options import EngineOptions
 from warroom.engine.worker import Worker
-from warroom.notify import senders
+from warroom.notify import delivery, senders
 from warroom.notify import service as notify
 from warroom.notify.destinations import SLOTS, destination_lane
 from warroom.notify.models import QUEUED, SENT, Message
@@ -97,8 +97,13 @@ def _never_claimed(db: Database, message: Message) -> bool:
 
 
 def test_a_busy_destination_pauses_its_lane_and_others_still_go(
-    db: Database, clock: FakeClock, settings: Settings, fake: FakeSender
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    fake: FakeSender,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(delivery, "PAUSE_AFTER_S", 0.0)  # its slots count as stalled at once
     worker = Worker(db, clock, settings, "w1", options=EngineOptions(concurrent_kinds=""))
     first = _queue(db, clock, STUCK, "k1")
     with ExitStack() as stack:  # every slot of the stuck host is taken (sends under way)
@@ -120,3 +125,30 @@ def test_a_busy_destination_pauses_its_lane_and_others_still_go(
     worker.run_once()  # the host has free slots again: both go out
     assert sorted(fake.urls()) == [GOOD, STUCK, STUCK]
     assert _state(db, first)[0] == SENT and _state(db, second)[0] == SENT
+
+
+def test_a_busy_but_working_destination_only_postpones_the_message(
+    db: Database, clock: FakeClock, settings: Settings, fake: FakeSender
+) -> None:
+    worker = Worker(db, clock, settings, "w1", options=EngineOptions(concurrent_kinds=""))
+    first = _queue(db, clock, STUCK, "k1")
+    with ExitStack() as stack:  # its slots just filled up: no sign yet that it is stuck
+        for _ in range(SLOTS.limit):
+            stack.enter_context(SLOTS.take(STUCK))
+        worker.run_once()
+    with db.session() as session:
+        assert lanes.paused_until(session, clock, destination_lane(STUCK)) is None
+        job = session.get(Job, _row_job(db, first))
+        assert job is not None and job.state == PENDING and job.attempts == 0
+        wait = (job.run_at - clock.now()).total_seconds()
+    assert delivery.WORKING_WAIT_S[0] <= wait <= delivery.WORKING_WAIT_S[1]
+    clock.advance(seconds=wait + 0.01)
+    worker.run_once()
+    assert fake.urls() == [STUCK]
+
+
+def _row_job(db: Database, message: Message) -> int:
+    with db.session() as session:
+        row = session.get(Message, message.id)
+        assert row is not None and row.job_id is not None
+        return row.job_id
