@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from warroom.actions import service as actions
@@ -63,7 +64,7 @@ def request_action(
     return act(request, session, number, me, "actions", change)
 
 
-def _run_of(incident: Incident, session: SessionDep, run_id: int) -> None:
+def _run_of(incident: Incident, session: Session, run_id: int) -> None:
     """NotFound unless the run belongs to this incident (the page only links its own)."""
     run = actions.get_run(session, run_id)
     if run.incident_id != incident.id:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -157,7 +157,7 @@ def _upload(form: FormData, limit: int) -> tuple[UploadFile, bytes]:
     return upload, data
 
 
-@router.post("/ui/incidents/{number}/evidence", response_class=HTMLResponse)
+@router.post("/ui/incidents/{number}/evidence")
 def upload_evidence(
     request: Request,
     number: IncidentNumberPath,
