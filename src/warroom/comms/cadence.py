@@ -83,6 +83,8 @@ def plan(
         session.add(row)
     else:
         _cancel(session, clock, row)
+    if incident.drill and audience == EXTERNAL:
+        due_at = None  # a drill has no public audience: no public update is ever due
     row.generation += 1
     row.due_at, row.overdue_since, row.reminded_at, row.escalated_at = due_at, None, None, None
     session.flush()

@@ -123,3 +123,19 @@ def test_the_cli_shows_drill_in_the_title(db: Database, clock: FakeClock, cli: A
     assert "DRILL: P2 drill" in shown.output
     listed = cli("drill", "list", "--json")
     assert [d["ref"] for d in json.loads(listed.output)] == ["INC-1"]
+
+
+def test_a_drill_has_no_public_update_cadence(
+    db: Database, clock: FakeClock, client: Any, admin_headers: dict[str, str]
+) -> None:
+    apply(db, clock, org("127.0.0.1:9"))
+    for drill in (False, True):
+        body = {"title": "Matching engine down", "severity": "P0", "drill": drill}
+        assert client.post("/api/v1/incidents", json=body, headers=admin_headers).status_code == 201
+    due = {}
+    with db.session() as session:
+        for number in (1, 2):
+            rows = comms.cadence_record(session, _incident_id(db, number)).rows
+            due[number] = {r.audience: r.due_at is not None for r in rows}
+    assert due[1] == {"internal": True, "external": True}  # a real P0: both audiences
+    assert due[2] == {"internal": True, "external": False}  # its drill: internal only

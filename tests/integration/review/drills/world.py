@@ -23,7 +23,7 @@ def org(hook: str, extra: str = "") -> str:
     """P0-P2, two people (e-mail + webhook), a team with a channel, a status page."""
     return f"""\
 severities:
-  - {{key: P0, name: Critical}}
+  - {{key: P0, name: Critical, internal_update_every: 30m, external_update_every: 1h}}
   - {{key: P1, name: High}}
   - {{key: P2, name: Medium, escalation_policy: core}}
 users:
