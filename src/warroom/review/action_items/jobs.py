@@ -50,10 +50,17 @@ def message(incident: Incident, item: ActionItem, template: str, phrase: str) ->
     return title, render_text(f"action_item_{template}", source.read_text("utf-8"), ctx)
 
 
+def phrase_of(left_s: float) -> str:
+    """How soon an item is due, in words ("due in 2 days", "due in 5 hours", "due now")."""
+    days, hours = int(left_s // 86400), int(left_s // 3600)
+    if days >= 1:
+        return f"due in {days} day{'s' if days > 1 else ''}"
+    return f"due in {hours} hour{'s' if hours > 1 else ''}" if hours >= 1 else "due now"
+
+
 def _notify(ctx: JobContext, incident: Incident, item: ActionItem, template: str) -> list[str]:
-    left = item.due_at - ctx.clock.now() if item.due_at else None
-    days = max(0, int(left.total_seconds() // 86400)) if left else 0
-    phrase = "overdue" if template == "overdue" else f"due in {days} days" if days else "due today"
+    left = (item.due_at - ctx.clock.now()).total_seconds() if item.due_at else 0.0
+    phrase = "overdue" if template == "overdue" else phrase_of(left)
     return reach.send(
         ctx.session,
         ctx.clock,

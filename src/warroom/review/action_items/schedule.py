@@ -6,6 +6,7 @@ the generation and re-plans, so a job planned before the change does nothing whe
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -48,14 +49,14 @@ def _queue(
     kind: str,
     item: ActionItem,
     payload: dict[str, int],
-    run_at: object,
+    run_at: datetime,
 ) -> None:
     engine.enqueue(
         session,
         clock,
         kind,
         payload,
-        run_at=run_at,  # type: ignore[arg-type]
+        run_at=run_at,
         dedup_key=key(kind, item.id),
         incident_id=item.incident_id,
     )

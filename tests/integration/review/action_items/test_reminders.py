@@ -126,4 +126,5 @@ def test_reminder_lead_time_is_configurable(
     step(worker, clock, days=6, hours=11)
     assert received(receiver, "ana") == []
     step(worker, clock, hours=1)
-    assert len(received(receiver, "ana")) == 1
+    reminders = received(receiver, "ana")
+    assert len(reminders) == 1 and "due in 12 hours" in reminders[0]["title"]

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from warroom.errors import Invalid
 from warroom.review.action_items.config import ActionItemsConfig, Matrix, check_webhook_url
+from warroom.review.action_items.jobs import phrase_of
 from warroom.review.action_items.schemas import ActionItemIn
 from warroom.review.action_items.service import due_moment
 
@@ -103,3 +104,17 @@ def test_webhook_urls_refused_without_repeating_them(url: str) -> None:
     with pytest.raises(ValueError) as refused:
         check_webhook_url(url)
     assert "SECRET" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("left_s", "said"),
+    [
+        (2 * 86400, "due in 2 days"),
+        (86400 + 5, "due in 1 day"),
+        (12 * 3600, "due in 12 hours"),
+        (3600, "due in 1 hour"),
+        (59 * 60, "due now"),
+    ],
+)
+def test_reminder_phrase(left_s: float, said: str) -> None:
+    assert phrase_of(left_s) == said
