@@ -1,5 +1,6 @@
-"""Reactions to incident events: resolved → the postmortem its severity requires; closing
-waits for that postmortem to be published. Both run inside the incident's transaction."""
+"""Reactions to incident events: resolved (or, once resolved, raised) → the postmortem its
+severity requires; closing waits for that postmortem to be published. All run inside the
+incident's transaction."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
     service.create_if_required(session, clock, incident, event.actor)
 
 
+def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A resolved incident raised to a severity that requires a postmortem gets one too."""
+    if event.incident_id is None:
+        return
+    incident = incidents.get_incident_by_id(session, event.incident_id)
+    if incident.status in service.RESOLVED:
+        service.create_if_required(session, clock, incident, event.actor)
+
+
 def _hold_close(session: Session, clock: Clock, event: DomainEvent) -> None:
     if event.incident_id is None:
         return
@@ -27,5 +37,6 @@ def _hold_close(session: Session, clock: Clock, event: DomainEvent) -> None:
 # Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:status:resolved", _on_resolved),
+    ("incident:severity:raised", _on_raised),
     ("incident:status:closed", _hold_close),
 )

@@ -310,11 +310,14 @@ def refuse_close(session: Session, incident: Incident) -> None:
     pm = get_for_incident(session, incident.id)
     if pm is not None and pm.state == PUBLISHED:
         return
-    state = "none exists yet" if pm is None else f"it is {pm.state.replace('_', ' ')}"
+    if pm is None:
+        state, hint = "none exists yet", f"warroom postmortem create {incident.number}"
+    else:
+        state = f"it is {pm.state.replace('_', ' ')}"
+        hint = f"warroom postmortem show {incident.number}"
     raise Conflict(
         f"{incident.ref} cannot be closed before its postmortem is published "
-        f"(severity {incident.severity} requires one; {state}): "
-        f"warroom postmortem show {incident.number}",
+        f"(severity {incident.severity} requires one; {state}): {hint}",
         field="postmortem",
     )
 

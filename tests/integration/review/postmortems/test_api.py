@@ -176,3 +176,29 @@ def test_create_by_hand_and_reassign(
     open_one = open_incident(db, clock, severity="P3")
     refused = client.post(f"/api/v1/incidents/{open_one}/postmortem", json={}, headers=ic)
     assert refused.status_code == 409
+
+
+def test_raised_after_resolve_gets_one_and_a_config_change_says_how_to_start_one(
+    db: Database, clock: FakeClock, client: TestClient, make_token: MakeToken
+) -> None:
+    number = resolved_p1(db, clock, severity="P3")
+    ic = headers(make_token, "ic@corp.test")
+    base = f"/api/v1/incidents/{number}"
+    raised = client.post(
+        f"{base}/severity", json={"severity": "P1", "reason": "worse than thought"}, headers=ic
+    )
+    assert raised.status_code == 200, raised.text
+    made = client.get(f"{base}/postmortem", headers=ic).json()
+    assert made["state"] == "draft" and made["author"] == "ic@corp.test"
+    # P3 starts to require postmortems after this one was resolved: none exists for it.
+    other = open_incident(db, clock, severity="P3")
+    act(db, clock, other, "resolve")
+    apply(
+        db,
+        clock,
+        org().replace("    name: Low\n", "    name: Low\n    postmortem: {required: true}\n"),
+    )
+    refused = post(client, f"/api/v1/incidents/{other}/close", ic)
+    assert refused.status_code == 409
+    message = refused.json()["error"]["message"]
+    assert f"none exists yet): warroom postmortem create {other}" in message
