@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.integration.intake.conftest import AM_FIRING, am_headers, am_partial, apply_config
 from warroom.clock import FakeClock
 from warroom.db import Database
+from warroom.incidents import service as incidents
 from warroom.intake.models import Silence
 
 URL = "/api/v1/intake/alertmanager"
@@ -157,3 +158,19 @@ def test_silence_forms_need_the_csrf_token(
     data = {"matchers": 'a="b"', "duration": "1h", "comment": "x", "csrf_token": "forged"}
     assert client.post("/ui/silences", data=data).status_code == 403
     assert _silences(db) == []
+
+
+def test_alerts_of_a_private_incident_are_shown_only_to_its_members_and_admins(
+    client: TestClient, db: Database, clock: FakeClock, ui_login: Callable[..., Any]
+) -> None:
+    apply_config(db, clock)
+    number = client.post(URL, json=AM_FIRING, headers=am_headers()).json()["incidents"][0]
+    with db.session() as session:
+        incidents.get_incident(session, number).private = True
+    ui_login(client, "viewer")
+    hidden = client.get("/ui/alerts", params={"status": "all"}).text
+    assert FIRST not in hidden and SECOND not in hidden and 'id="no-alerts"' in hidden
+    client.cookies.clear()
+    ui_login(client, "admin")
+    shown = client.get("/ui/alerts", params={"status": "all"}).text
+    assert FIRST in shown and SECOND in shown
