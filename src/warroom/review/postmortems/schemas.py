@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PostmortemState = Literal["draft", "in_review", "published"]
 
@@ -78,7 +78,20 @@ class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     author: str | None = Field(default=None, min_length=3, max_length=320)
-    due_at: datetime | None = None
+    due_at: datetime | None = Field(default=None, description="UTC when it names no zone")
+
+    @field_validator("due_at")
+    @classmethod
+    def _sane(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("must be a time between the years 2000 and 2999") from None
+        if not 2000 <= value.year <= 2999:
+            raise ValueError("must be a time between the years 2000 and 2999")
+        return value
 
 
 class CreateIn(BaseModel):

@@ -202,3 +202,17 @@ def test_raised_after_resolve_gets_one_and_a_config_change_says_how_to_start_one
     assert refused.status_code == 409
     message = refused.json()["error"]["message"]
     assert f"none exists yet): warroom postmortem create {other}" in message
+
+
+def test_a_due_time_out_of_range_is_refused_naming_the_field(
+    db: Database, clock: FakeClock, client: TestClient, make_token: MakeToken
+) -> None:
+    number = resolved_p1(db, clock)
+    ic = headers(make_token, "ic@corp.test")
+    path = f"/api/v1/incidents/{number}/postmortem"
+    for bad in ("0001-01-01T00:00:00+01:00", "1999-12-31T23:00:00Z", "not a time"):
+        answer = client.patch(path, json={"due_at": bad}, headers=ic)
+        assert answer.status_code == 422, (bad, answer.text)
+        assert "due_at" in answer.text
+    moved = client.patch(path, json={"due_at": "2026-01-05T10:00:00+02:00"}, headers=ic)
+    assert moved.status_code == 200 and moved.json()["due_at"].startswith("2026-01-05T08:00")
