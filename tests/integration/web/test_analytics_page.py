@@ -36,7 +36,7 @@ def test_figures_and_charts_for_a_viewer(client: TestClient, ui_login: Login, bu
     html = page.text
     assert 'id="incidents-total">6<' in html
     assert 'id="mtta">16m 15s<' in html  # 975 s
-    assert 'id="pages-outside">4<' in html
+    assert 'id="pages-outside">5<' in html
     assert 'id="items-overdue">1<' in html
     assert "1 drill, 1 page" in html
     charts = _charts(html)

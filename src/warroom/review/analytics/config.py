@@ -5,7 +5,6 @@ analytics:
   working_days: [mon, tue, wed, thu, fri]
 
 A page outside these hours (local time of the person paged) counts as an out-of-hours page.
-Times are on the quarter hour, as pages are counted in quarter-hour buckets.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from warroom.config.types import ConfigModel
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
-HOURS_HINT = "hours like 09:00-18:00 (start before end, minutes on the quarter hour)"
+HOURS_HINT = "hours like 09:00-18:00 (start before end)"
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def parse_hours(value: str) -> tuple[int, int]:
         raise ValueError(f"{value!r} is not {HOURS_HINT}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     start, end = h1 * 60 + m1, h2 * 60 + m2
-    if start >= end or end > 24 * 60 or start % 15 or end % 15:
+    if start >= end or end > 24 * 60:
         raise ValueError(f"{value!r} is not {HOURS_HINT}")
     return start, end
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, cast, extract, func, literal_column
+from sqlalchemy import extract, func, literal_column
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,7 +23,6 @@ from warroom.errors import Invalid
 BUCKETS = ("day", "week", "month")
 # Constants are written into the SQL, not bound: a GROUP BY must repeat the selected expression
 # exactly, and PostgreSQL tells two bound parameters apart even when their values are equal.
-QUARTER_HOUR = 900
 WHEN_HINT = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01"
 
 
@@ -102,17 +101,5 @@ def bucket_of(name: str, column: Any, bucket: str) -> ColumnElement[Any]:
     return func.strftime(_sql("'%Y-%m-01'"), column)
 
 
-def quarter_hour_of(name: str, column: Any) -> ColumnElement[Any]:
-    """The number of the UTC quarter hour since the epoch that column falls in."""
-    if name == "postgresql":
-        return cast(func.floor(extract("epoch", column) / _sql(str(QUARTER_HOUR))), BigInteger)
-    seconds = cast(func.strftime(_sql("'%s'"), column), Integer)
-    return seconds.op("/")(_sql(str(QUARTER_HOUR)))
-
-
 def _sql(text: str) -> ColumnElement[Any]:
     return literal_column(text)
-
-
-def quarter_hour_start(number: int) -> datetime:
-    return datetime.fromtimestamp(number * QUARTER_HOUR, UTC)

@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Float,
     and_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     literal_column,
@@ -24,17 +26,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from warroom.auth.models import User
 from warroom.catalog.models import Severity
 from warroom.comms.models import UpdateCadence
 from warroom.db import UTCDateTime
 from warroom.incidents.models import Incident, IncidentService
-from warroom.paging.models import Page
 from warroom.review.analytics.periods import (
     Window,
     bucket_of,
     dialect,
-    quarter_hour_of,
     seconds_between,
 )
 
@@ -43,6 +42,7 @@ from warroom.review.analytics.periods import (
 from warroom.review.postmortems.models import Postmortem
 
 METRICS = ("mtta", "mttm", "mttr")
+DIMENSIONS = ("all", "severity", "period", "service")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _text(value: str) -> ColumnElement[Any]:
     return literal_column("'" + value.replace("'", "''") + "'")
 
 
-def _narrowed(filters: Filters) -> list[ColumnElement[bool]]:
+def narrowed(filters: Filters) -> list[ColumnElement[bool]]:
     """Incidents of the severity and the service asked for (when asked)."""
     clauses: list[ColumnElement[bool]] = []
     if filters.severity is not None:
@@ -84,7 +84,7 @@ def _narrowed(filters: Filters) -> list[ColumnElement[bool]]:
 def _scope(window: Window, filters: Filters) -> list[ColumnElement[bool]]:
     """Incidents opened in the window, narrowed by severity and service."""
     opened = [Incident.opened_at >= window.since, Incident.opened_at < window.until]
-    return opened + _narrowed(filters)
+    return opened + narrowed(filters)
 
 
 def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
@@ -115,21 +115,23 @@ def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
         .cte("per_service")
     )
     parts = []
-    for metric in METRICS:
-        for dim, source, key in (
-            ("all", facts, _text("")),
-            ("severity", facts, facts.c.severity),
-            ("period", facts, facts.c.period),
-            ("service", per_service, per_service.c.service_key),
+    # Dimensions and metrics travel as small numbers and times as floats: the window sort
+    # below runs over every (dimension, metric, incident), and compares those cheaply.
+    for m, metric in enumerate(METRICS):
+        for d, source, key in (
+            (0, facts, _text("")),
+            (1, facts, facts.c.severity),
+            (2, facts, facts.c.period),
+            (3, per_service, per_service.c.service_key),
         ):
             value = source.c[metric]
             parts.append(
                 select(
-                    _text(dim).label("dim"),
+                    literal_column(str(d)).label("dim"),
                     key.label("key"),
                     source.c.drill.label("drill"),
-                    _text(metric).label("metric"),
-                    value.label("v"),
+                    literal_column(str(m)).label("metric"),
+                    cast(value, Float).label("v"),
                 ).where(value.is_not(None))
             )
     long = union_all(*parts).subquery("long")
@@ -151,7 +153,7 @@ def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
         func.avg(case((middle, ranked.c.v))),
     ).group_by(ranked.c.dim, ranked.c.key, ranked.c.drill, ranked.c.metric)
     return [
-        TimeRow(d, k, bool(dr), m, int(n), float(mean), float(median))
+        TimeRow(DIMENSIONS[d], k, bool(dr), METRICS[m], int(n), float(mean), float(median))
         for d, k, dr, m, n, mean, median in session.execute(stmt)
     ]
 
@@ -277,31 +279,3 @@ def sla(session: Session, now: datetime, window: Window, filters: Filters) -> li
         mtta, mttr = (None if a is None else float(a)), (None if r is None else float(r))
         out.append(SlaRow(sev, bool(dr), int(n), tallies, mtta, mttr))
     return out
-
-
-@dataclass(frozen=True)
-class PageRow:
-    email: str
-    name: str
-    time_zone: str
-    drill: bool
-    quarter_hour: int
-    pages: int
-
-
-def pages(session: Session, window: Window, filters: Filters) -> list[PageRow]:
-    """Pages sent in the window per person and UTC quarter hour (placed in local time later)."""
-    name = dialect(session)
-    quarter = quarter_hour_of(name, Page.created_at).label("q")
-    stmt = (
-        select(User.email, User.name, User.time_zone, Incident.drill, quarter, func.count())
-        .select_from(Page)
-        .join(User, User.id == Page.user_id)
-        .join(Incident, Incident.id == Page.incident_id)
-        .where(Page.created_at >= window.since, Page.created_at < window.until)
-        .where(*_narrowed(filters))
-        .group_by(User.email, User.name, User.time_zone, Incident.drill, quarter)
-    )
-    return [
-        PageRow(e, n, tz, bool(dr), int(q), int(c)) for e, n, tz, dr, q, c in session.execute(stmt)
-    ]

@@ -1,8 +1,9 @@
 """The analytics report: response times, targets met, incident counts, on-call load, drills.
 
 Production figures leave drills out; drills get the same figures in their own section. The
-report costs a fixed number of aggregate queries (times, counts, SLA with postmortems, pages,
-action items, and the config read for working hours), however many incidents the window holds.
+report costs a fixed number of aggregate queries (times, counts, SLA with postmortems, pages per
+person with the time zones they are in, action items, and the config read for working hours),
+however many incidents the window holds.
 Action items are counted as they stand now (open, and overdue), not by window.
 """
 
@@ -10,16 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.review.action_items import service as action_items
-from warroom.review.analytics import queries
+from warroom.review.analytics import oncall, queries
 from warroom.review.analytics.config import DAYS, WorkingHours, analytics_settings
-from warroom.review.analytics.periods import Window, quarter_hour_start
-from warroom.review.analytics.queries import Filters, PageRow, SlaRow, TimeRow
+from warroom.review.analytics.oncall import PersonPages
+from warroom.review.analytics.periods import Window
+from warroom.review.analytics.queries import Filters, SlaRow, TimeRow
 from warroom.review.analytics.schemas import (
     ActionItemCounts,
     AnalyticsReport,
@@ -43,9 +44,9 @@ def report(session: Session, clock: Clock, window: Window, filters: Filters) -> 
     time_rows = queries.times(session, window, filters)
     count_rows = queries.counts(session, window, filters)
     sla_rows = queries.sla(session, clock.now(), window, filters)
-    page_rows = queries.pages(session, window, filters)
     options = analytics_settings(session)
     hours = options.hours()
+    page_rows = oncall.load(session, window, filters, hours)
     drill_pages = sum(r.pages for r in page_rows if r.drill)
     items = action_items.open_and_overdue_counts(session, clock.now())
     return AnalyticsReport(
@@ -134,20 +135,19 @@ def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
     }
 
 
-def oncall_load(rows: Iterable[PageRow], hours: WorkingHours, days: list[str]) -> OncallLoad:
-    """Pages per person, and how many fell outside working hours in the person's time zone."""
-    people: dict[str, PersonLoad] = {}
-    for row in rows:
-        person = people.get(row.email)
-        if person is None:
-            person = PersonLoad(
-                email=row.email, name=row.name, time_zone=row.time_zone, pages=0, outside_hours=0
-            )
-            people[row.email] = person
-        person.pages += row.pages
-        if not _working(row.quarter_hour, row.time_zone, hours):
-            person.outside_hours += row.pages
-    ordered = sorted(people.values(), key=lambda p: (-p.pages, p.email))
+def oncall_load(rows: Iterable[PersonPages], hours: WorkingHours, days: list[str]) -> OncallLoad:
+    """Pages per person, most paged first, and the totals."""
+    people = [
+        PersonLoad(
+            email=r.email,
+            name=r.name,
+            time_zone=r.time_zone,
+            pages=r.pages,
+            outside_hours=r.outside_hours,
+        )
+        for r in rows
+    ]
+    ordered = sorted(people, key=lambda p: (-p.pages, p.email))
     return OncallLoad(
         working_hours=hours.text,
         working_days=[d for d in DAYS if d in days],
@@ -155,15 +155,6 @@ def oncall_load(rows: Iterable[PageRow], hours: WorkingHours, days: list[str]) -
         outside_hours=sum(p.outside_hours for p in ordered),
         people=ordered,
     )
-
-
-def _working(quarter_hour: int, time_zone: str, hours: WorkingHours) -> bool:
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = quarter_hour_start(quarter_hour).astimezone(zone)
-    return hours.covers(local.weekday(), local.hour * 60 + local.minute)
 
 
 def _r(value: float) -> float:

@@ -107,10 +107,13 @@ def build(session: Session, clock: FakeClock) -> dict[str, Any]:
 
 
 def _pages(session: Session, clock: FakeClock, made: dict[str, Any]) -> None:
-    """alice is in Berlin (CET, CEST from 29 March), bob in UTC; working hours 09-18 Mon-Fri."""
+    """alice is in Berlin (CET, CEST from 29 March), bob in UTC, dev in Kolkata (UTC+05:30);
+    working hours 09-18 Mon-Fri."""
     alice = make_user(session, clock, "alice@example.com")
     alice.time_zone = "Europe/Berlin"
     bob = make_user(session, clock, "bob@example.com")
+    dev = make_user(session, clock, "dev@example.com")
+    dev.time_zone = "Asia/Kolkata"
     sent = [
         (alice, "A", _at(2, 7, 30)),  # Mon 08:30 CET: outside
         (alice, "A", _at(2, 16, 45)),  # Mon 17:45 CET: inside
@@ -119,6 +122,8 @@ def _pages(session: Session, clock: FakeClock, made: dict[str, Any]) -> None:
         (alice, "C", _at(30, 16, 15)),  # Mon 18:15 CEST: outside
         (bob, "B", _at(2, 8, 59)),  # Mon 08:59 UTC: outside
         (bob, "B", _at(2, 9)),  # Mon 09:00 UTC: inside
+        (dev, "A", _at(2, 3, 29)),  # Mon 08:59 IST: outside
+        (dev, "A", _at(2, 3, 30)),  # Mon 09:00 IST: inside
         (bob, "G", _at(4, 15, 1)),  # a drill's page: not production load
         (bob, "H", _at(20, 10, month=2)),  # before the window
     ]

@@ -45,7 +45,7 @@ def test_api_figures_for_a_viewer(
     assert body["sla"]["SEV1"]["acknowledged"]["met"] == 2
     assert body["incidents"]["by_severity"] == {"SEV1": 3, "SEV2": 3}
     assert body["drills"]["incidents"]["total"] == 1
-    assert body["oncall"]["outside_hours"] == 4
+    assert body["oncall"]["outside_hours"] == 5
 
 
 def test_api_filters(client: TestClient, viewer_headers: dict[str, str], built: None) -> None:

@@ -126,8 +126,12 @@ def test_oncall_load_outside_working_hours_across_dst(
 ) -> None:
     load = _report(db, clock).oncall
     people = {p.email: (p.pages, p.outside_hours) for p in load.people}
-    assert people == {"alice@example.com": (5, 3), "bob@example.com": (2, 1)}
-    assert (load.pages, load.outside_hours) == (7, 4)
+    assert people == {
+        "alice@example.com": (5, 3),
+        "bob@example.com": (2, 1),
+        "dev@example.com": (2, 1),
+    }
+    assert (load.pages, load.outside_hours) == (9, 5)
     assert load.working_hours == "09:00-18:00"
 
 
@@ -179,3 +183,29 @@ def test_bad_windows_name_the_field(clock: FakeClock, kwargs: Any, field: str) -
     with pytest.raises(Invalid) as caught:
         window(clock, **kwargs)
     assert caught.value.field == field
+
+
+def test_working_hours_from_config(db: Database, clock: FakeClock, built: Any) -> None:
+    from warroom.config import service as config_service
+
+    text = 'analytics:\n  working_hours: "08:00-18:30"\n  working_days: [mon, tue, sat]\n'
+    doc, problems = config_service.load_files({"analytics.yaml": text})
+    assert not problems, problems.lines()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="test")
+        session.commit()
+    load = _report(db, clock).oncall
+    # alice: Mon 08:30 CET and Sat 11:00 are inside now, Mon 18:15 CEST too; bob's 08:59 UTC
+    # and dev's 08:59 IST as well: nothing is outside.
+    assert (load.pages, load.outside_hours, load.working_hours) == (9, 0, "08:00-18:30")
+    assert load.working_days == ["mon", "tue", "sat"]
+
+
+def test_bad_working_hours_are_a_config_problem() -> None:
+    from warroom.config import service as config_service
+
+    text = 'analytics:\n  working_hours: "18:00-09:00"\n  working_days: [monday]\n'
+    _, problems = config_service.load_files({"analytics.yaml": text})
+    lines = "\n".join(problems.lines())
+    assert "analytics.yaml:2" in lines and "working_hours" in lines
+    assert "analytics.yaml:3" in lines and "unknown day 'monday'" in lines

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from warroom.clock import FakeClock
 from warroom.errors import Invalid
 from warroom.review.analytics.config import AnalyticsConfig, parse_hours
+from warroom.review.analytics.oncall import offsets
 from warroom.review.analytics.periods import default_bucket, parse_when, window
 from warroom.review.analytics.report_html import duration, percent
 
@@ -57,13 +58,14 @@ def test_bad_windows(kwargs: dict[str, str], field: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "minutes"), [("09:00-18:00", (540, 1080)), ("07:45-24:00", (465, 1440))]
+    ("text", "minutes"),
+    [("09:00-18:00", (540, 1080)), ("07:45-24:00", (465, 1440)), ("08:10-16:50", (490, 1010))],
 )
 def test_hours(text: str, minutes: tuple[int, int]) -> None:
     assert parse_hours(text) == minutes
 
 
-@pytest.mark.parametrize("text", ["9-17", "18:00-09:00", "09:10-17:00", "09:00-25:00", "x"])
+@pytest.mark.parametrize("text", ["9-17", "18:00-09:00", "09:00-09:00", "09:00-25:00", "x"])
 def test_bad_hours(text: str) -> None:
     with pytest.raises(ValueError, match="is not hours like 09:00-18:00"):
         parse_hours(text)
@@ -94,3 +96,20 @@ def test_duration(seconds: float | None, text: str) -> None:
 
 def test_percent() -> None:
     assert (percent(None), percent(0.6667), percent(1.0)) == ("-", "67%", "100%")
+
+
+def test_offsets_across_daylight_saving_changes() -> None:
+    march = datetime(2026, 3, 1, tzinfo=UTC)
+    april = datetime(2026, 4, 1, tzinfo=UTC)
+    change = int(datetime(2026, 3, 29, 1, 0, tzinfo=UTC).timestamp())  # 02:00 CET -> 03:00 CEST
+    assert offsets("Europe/Berlin", march, april) == [
+        (change, 3600),
+        (int(april.timestamp()) + 1, 7200),
+    ]
+    year = offsets(
+        "America/New_York", datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    )
+    assert [offset for _, offset in year] == [-18000, -14400, -18000]
+    assert year[0][0] == int(datetime(2026, 3, 8, 7, 0, tzinfo=UTC).timestamp())
+    assert offsets("Asia/Kolkata", march, april) == [(int(april.timestamp()) + 1, 19800)]
+    assert offsets("Not/A_Zone", march, april) == [(int(april.timestamp()) + 1, 0)]
