@@ -1,0 +1,77 @@
+"""Every page at phone and desktop width, light and dark: a screenshot saved under
+var/screenshots/ and an axe-core check (run in the page) with no serious or critical
+violation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, SHOTS, Browse, Server
+
+PAGES = {
+    "login": None,
+    "dashboard": "/",
+    "incidents": "/ui/incidents",
+    "incident": "/ui/incidents/{number}",
+    "alerts": "/ui/alerts",
+    "silences": "/ui/silences",
+    "oncall": "/ui/oncall",
+    "services": "/ui/services",
+    "config": "/ui/config",
+    "admin": "/ui/admin",
+    "postmortems": "/ui/postmortems",
+    "analytics": "/ui/analytics",
+    "status": "/status",
+}
+BAD = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def looked_at(server: Server) -> int:
+    """An incident with something on every part of its page."""
+    number = server.open_incident("Website answers slowly", severity="SEV3")
+    server.api("POST", f"/api/v1/incidents/{number}/notes", {"text": "p99 at 4 s since 10:02"})
+    server.api("POST", f"/api/v1/incidents/{number}/runbooks", {"key": "api-errors"})
+    server.api("POST", f"/api/v1/incidents/{number}/ack", {"note": "looking"})
+    return number
+
+
+def serious(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation.get("impact") in BAD:
+            targets = [n["target"] for n in violation["nodes"]][:5]
+            found.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_screenshots_and_no_serious_accessibility_violation(
+    name: str, browse: Browse, server: Server, looked_at: int
+) -> None:
+    path = PAGES[name]
+    page = browse(None if path is None else "admin@b.test")
+    url = "/login" if path is None else path.format(number=looked_at)
+    problems: dict[str, list[str]] = {}
+    for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        for scheme in ("light", "dark"):
+            page.set_viewport_size(viewport)
+            page.emulate_media(color_scheme=scheme)
+            answer = page.goto(url)
+            assert answer is not None and answer.status == 200, (url, answer and answer.status)
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
+                scheme == "dark"
+            )
+            shot = SHOTS / server.kind / f"{name}-{width}-{scheme}.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 1000
+            found = serious(page)
+            if found:
+                problems[f"{width}/{scheme}"] = found
+    assert not problems, problems
