@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import Invalid
 from warroom.incidents import service as incidents
+from warroom.incidents.access import hidden_incident_ids
 from warroom.openapi import API_ERRORS
 from warroom.review.analytics import service as analytics
 from warroom.review.analytics.periods import window
@@ -60,7 +61,7 @@ def list_drills(
 
 @router.get("/report", response_model=DrillReportOut)
 def drill_report(
-    _: Viewer,
+    principal: Viewer,
     session: SessionDep,
     clock: ClockDep,
     since: Annotated[
@@ -68,7 +69,7 @@ def drill_report(
     ] = "90d",
 ) -> DrillReportOut:
     span = window(clock, since)
-    figures = report.drill_report(session, span.since)
+    figures = report.drill_report(session, span.since, hidden_incident_ids(session, principal))
     # The analytics report's drill section: means, medians and targets met per severity.
     rehearsals = analytics.report(session, clock, span, Filters()).drills
     return DrillReportOut.of(figures, rehearsals)

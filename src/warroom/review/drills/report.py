@@ -41,14 +41,19 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds())
 
 
-def drill_report(session: Session, start: datetime) -> DrillReport:
-    """The drills opened since `start`, oldest first, with their response times."""
+def drill_report(
+    session: Session, start: datetime, hidden: frozenset[int] = frozenset()
+) -> DrillReport:
+    """The drills opened since `start`, oldest first, with their response times; `hidden`
+    (private incidents the reader is no member of) are left out."""
     query = (
         select(Incident, Drill.schedule)
         .outerjoin(Drill, Drill.incident_id == Incident.id)
         .where(Incident.drill.is_(True), Incident.opened_at >= start)
         .order_by(Incident.opened_at, Incident.id)
     )
+    if hidden:
+        query = query.where(Incident.id.not_in(hidden))
     report = DrillReport(since=start)
     for incident, schedule in session.execute(query).all():
         ends = (incident.acknowledged_at, incident.mitigated_at, incident.resolved_at)
