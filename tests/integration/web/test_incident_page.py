@@ -100,6 +100,9 @@ def test_every_section_renders_from_the_services(
     # hypotheses, tasks, evidence with its download link
     assert "Bad deploy 1.4" in html and "Roll back 1.4" in html
     assert re.search(rf'href="/ui/incidents/{number}/evidence/\d+" download>errors.log', html)
+    # the way on to the post-incident review
+    assert f'href="/ui/postmortems/{number}"' in html
+    assert f'href="/ui/incidents/{number}/action-items"' in html
     # status updates and the brief
     assert "Looking at the deploy" in html and "Some payments fail" in html
     assert "## Roles" in html and "incident commander: lead@shop.test" in html
