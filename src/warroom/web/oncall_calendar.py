@@ -25,6 +25,7 @@ class Segment:
     override_id: int | None
     continued: bool  # began the day before
     continues: bool  # goes on into the next day
+    to_midnight: bool  # ends when the day ends (shown as 24:00)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def cells(shifts: list[Shift], days: list[date], tz: ZoneInfo) -> list[list[Segm
                     override_id=shift.override_id,
                     continued=shift.start < day_start,
                     continues=shift.end > day_end,
+                    to_midnight=shift.end >= day_end,
                 )
             )
         out.append(pieces)

@@ -174,6 +174,7 @@ def simulate_ladder(
     """Play one unacknowledged (or acknowledged after `ack_after`) incident of a severity and
     service through the running config on a fake clock: who would be paged when."""
     values = formkit.values(request.query_params, SIM_FIELDS)
+    values["hours"] = values["hours"] or "2"
     try:
         result = _simulate(request, session, clock, values)
     except WarroomError as exc:
@@ -197,7 +198,7 @@ def _simulate(request: Request, session: Session, clock: Clock, values: dict[str
         except ValueError as exc:
             raise Invalid(str(exc), field="ack_after") from None
     try:
-        hours = float(values["hours"] or "2")
+        hours = float(values["hours"])
     except ValueError:
         raise Invalid("hours must be a number such as 2 or 0.5", field="hours") from None
     if not 0 < hours <= 48:
