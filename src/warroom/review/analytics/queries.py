@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from warroom.catalog.models import Severity
 from warroom.comms.models import UpdateCadence
@@ -87,13 +88,8 @@ def _scope(window: Window, filters: Filters) -> list[ColumnElement[bool]]:
     return opened + narrowed(filters)
 
 
-def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
-    """Mean and median time to acknowledge, mitigate and resolve, per group, in one query.
-
-    Mitigation is `mitigated_at`, or the resolution for an incident resolved without being
-    marked mitigated first (its impact ended then at the latest).
-    """
-    name = dialect(session)
+def _facts(name: str, window: Window, filters: Filters) -> tuple[CTE, CTE]:
+    """Each incident's durations (and its period), and the same once per service it names."""
     facts = (
         select(
             Incident.id,
@@ -114,9 +110,15 @@ def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
         .join(IncidentService, IncidentService.incident_id == facts.c.id)
         .cte("per_service")
     )
+    return facts, per_service
+
+
+def _long_form(facts: CTE, per_service: CTE) -> Subquery:
+    """One row per (dimension, key, drill, metric, duration).
+
+    Dimensions and metrics travel as small numbers and durations as floats: the window sort
+    over these rows compares them cheaply."""
     parts = []
-    # Dimensions and metrics travel as small numbers and times as floats: the window sort
-    # below runs over every (dimension, metric, incident), and compares those cheaply.
     for m, metric in enumerate(METRICS):
         for d, source, key in (
             (0, facts, _text("")),
@@ -134,7 +136,17 @@ def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
                     cast(value, Float).label("v"),
                 ).where(value.is_not(None))
             )
-    long = union_all(*parts).subquery("long")
+    return union_all(*parts).subquery("long")
+
+
+def times(session: Session, window: Window, filters: Filters) -> list[TimeRow]:
+    """Mean and median time to acknowledge, mitigate and resolve, per group, in one query.
+
+    Mitigation is `mitigated_at`, or the resolution for an incident resolved without being
+    marked mitigated first (its impact ended then at the latest). The median is the middle
+    value (or the mean of the two middle values) by row number within each group.
+    """
+    long = _long_form(*_facts(dialect(session), window, filters))
     group = [long.c.dim, long.c.key, long.c.drill, long.c.metric]
     ranked = select(
         *group,
@@ -206,6 +218,48 @@ def _tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
+def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
+    """Met and missed tallies: acknowledged, resolved, updates on cadence, postmortem on time."""
+    tta = seconds_between(name, Incident.acknowledged_at, Incident.opened_at)
+    ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
+    unacked_for = seconds_between(
+        name, func.coalesce(Incident.resolved_at, at_now), Incident.opened_at
+    )
+    open_for = seconds_between(name, at_now, Incident.opened_at)
+    ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
+    late = _LATE.c.late
+    cadenced = and_(
+        _LATE.c.incident_id.is_not(None),
+        or_(
+            Severity.internal_update_every_s.is_not(None),
+            Severity.external_update_every_s.is_not(None),
+        ),
+    )
+    published, due = Postmortem.published_at, Postmortem.due_at
+    unacked_late = and_(Incident.acknowledged_at.is_(None), unacked_for > ack_s)
+    unresolved_late = and_(Incident.resolved_at.is_(None), open_for > resolve_s)
+    return [
+        _tally(and_(ack_s.is_not(None), tta <= ack_s)),
+        _tally(and_(ack_s.is_not(None), or_(tta > ack_s, unacked_late))),
+        _tally(and_(resolve_s.is_not(None), ttr <= resolve_s)),
+        _tally(and_(resolve_s.is_not(None), or_(ttr > resolve_s, unresolved_late))),
+        _tally(and_(cadenced, late == 0)),
+        _tally(and_(cadenced, late > 0)),
+        _tally(and_(published.is_not(None), or_(due.is_(None), published <= due))),
+        _tally(or_(published > due, and_(published.is_(None), due < at_now))),
+        func.avg(tta),
+        func.avg(ttr),
+    ]
+
+
+# Late status updates per incident (the comms cadence counts them per audience).
+_LATE = (
+    select(UpdateCadence.incident_id, func.sum(UpdateCadence.late).label("late"))
+    .group_by(UpdateCadence.incident_id)
+    .subquery("late")
+)
+
+
 def sla(session: Session, now: datetime, window: Window, filters: Filters) -> list[SlaRow]:
     """Per severity: targets met and missed (ack, resolve, update cadence) and mean times.
 
@@ -215,59 +269,12 @@ def sla(session: Session, now: datetime, window: Window, filters: Filters) -> li
     A postmortem is on time when published by its due time (late when published after it, or
     still unpublished past it); incidents without one are not counted.
     """
-    name = dialect(session)
     at_now = bindparam("now", now, type_=UTCDateTime())
-    tta = seconds_between(name, Incident.acknowledged_at, Incident.opened_at)
-    ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
-    unacked_for = seconds_between(
-        name, func.coalesce(Incident.resolved_at, at_now), Incident.opened_at
-    )
-    open_for = seconds_between(name, at_now, Incident.opened_at)
-    ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
-    late = (
-        select(UpdateCadence.incident_id, func.sum(UpdateCadence.late).label("late"))
-        .group_by(UpdateCadence.incident_id)
-        .subquery("late")
-    )
-    cadenced = and_(
-        late.c.incident_id.is_not(None),
-        or_(
-            Severity.internal_update_every_s.is_not(None),
-            Severity.external_update_every_s.is_not(None),
-        ),
-    )
-    published, due = Postmortem.published_at, Postmortem.due_at
     stmt = (
-        select(
-            Incident.severity,
-            Incident.drill,
-            func.count(),
-            _tally(and_(ack_s.is_not(None), tta <= ack_s)),
-            _tally(
-                and_(
-                    ack_s.is_not(None),
-                    or_(tta > ack_s, and_(Incident.acknowledged_at.is_(None), unacked_for > ack_s)),
-                )
-            ),
-            _tally(and_(resolve_s.is_not(None), ttr <= resolve_s)),
-            _tally(
-                and_(
-                    resolve_s.is_not(None),
-                    or_(
-                        ttr > resolve_s, and_(Incident.resolved_at.is_(None), open_for > resolve_s)
-                    ),
-                )
-            ),
-            _tally(and_(cadenced, late.c.late == 0)),
-            _tally(and_(cadenced, late.c.late > 0)),
-            _tally(and_(published.is_not(None), or_(due.is_(None), published <= due))),
-            _tally(or_(published > due, and_(published.is_(None), due < at_now))),
-            func.avg(tta),
-            func.avg(ttr),
-        )
+        select(Incident.severity, Incident.drill, func.count(), *_targets(dialect(session), at_now))
         .select_from(Incident)
         .outerjoin(Severity, Severity.key == Incident.severity)
-        .outerjoin(late, late.c.incident_id == Incident.id)
+        .outerjoin(_LATE, _LATE.c.incident_id == Incident.id)
         .outerjoin(Postmortem, Postmortem.incident_id == Incident.id)
         .where(*_scope(window, filters))
         .group_by(Incident.severity, Incident.drill)
