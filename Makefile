@@ -32,8 +32,10 @@ run: venv ## Serve API, web UI and engine on http://127.0.0.1:8080 with the exam
 system-deps: ## Install the Debian packages the end-to-end tests need (root only)
 	@bash scripts/system-deps.sh
 
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: venv system-deps ## Install what the tests need and run every test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15
 
 lint: venv ## ruff, mypy and the import contracts (no package cycles)
 	$(VENV)/bin/ruff check src tests bench
