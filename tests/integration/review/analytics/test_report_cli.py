@@ -64,3 +64,12 @@ def test_unwritable_html_path(cli: Any, built: None, tmp_path: Path) -> None:
     result = cli("report", "--html", str(tmp_path / "missing" / "r.html"))
     assert result.exit_code == 1
     assert "cannot write" in result.stderr
+
+
+def test_an_empty_period(cli: Any, tmp_path: Path) -> None:
+    result = cli("report", "--since", "7d", "--html", str(tmp_path / "empty.html"))
+    assert result.exit_code == 0, result.output
+    assert "0 incidents" in result.stdout
+    page = (tmp_path / "empty.html").read_text("utf-8")
+    assert "0 incidents opened" in page and "No drills in this period" in page
+    assert "<svg" not in page  # no chart of nothing
