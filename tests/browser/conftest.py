@@ -295,8 +295,10 @@ def browse(browser: Any, server: Server) -> Iterator[Browse]:
         context.close()
 
 
-def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
-    page.goto("/login")
+def sign_in(page: Any, email: str, password: str = PASSWORD, go: bool = True) -> None:
+    """Fill the login form (at /login, or the one the page is on when `go` is false)."""
+    if go:
+        page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
