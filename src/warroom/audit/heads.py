@@ -34,6 +34,24 @@ _SET_HASH = (
     update(_HEADS).where(_HEADS.c.chain == bindparam("_chain")).values(last_hash=bindparam("_h"))
 )
 _INSERT_ANCHOR = insert(_ANCHORS)
+# PostgreSQL: the anchor row and the register head's new hash in one statement.
+_NEW_ANCHOR = (
+    insert(_ANCHORS)
+    .values(
+        {
+            name: bindparam(f"_a_{name}")
+            for name in ("seq", "chain", "first_hash", "anchored_at", "prev_hash", "hash")
+        }
+    )
+    .returning(_ANCHORS.c.seq)
+    .cte("new_anchor")
+)
+_INSERT_ANCHOR_SET_HASH = (
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("_chain"))
+    .values(last_hash=bindparam("_a_hash"))
+    .returning(select(_NEW_ANCHOR.c.seq).scalar_subquery())
+)
 
 
 def advance(session: Session, chain: int) -> tuple[int, str, bool]:
@@ -133,17 +151,20 @@ def _append_anchor(session: Session, chain: int, first_hash: str, now: datetime)
     digest = anchor_hash(
         seq=seq, chain=chain, first_hash=first_hash, anchored_at=now, prev_hash=prev_hash
     )
-    session.connection().execute(
-        _INSERT_ANCHOR,
-        {
-            "seq": seq,
-            "chain": chain,
-            "first_hash": first_hash,
-            "anchored_at": now,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        },
-    )
+    values = {
+        "seq": seq,
+        "chain": chain,
+        "first_hash": first_hash,
+        "anchored_at": now,
+        "prev_hash": prev_hash,
+        "hash": digest,
+    }
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":  # the register's head row is locked: one round trip
+        params = {f"_a_{name}": value for name, value in values.items()}
+        conn.execute(_INSERT_ANCHOR_SET_HASH, {**params, "_chain": ANCHOR_CHAIN})
+        return
+    conn.execute(_INSERT_ANCHOR, values)
     set_hash(session, ANCHOR_CHAIN, digest)
 
 

@@ -47,7 +47,7 @@ def _context(incident: Incident) -> dict[str, object]:
     )
 
 
-@handler(KIND)
+@handler(KIND, batch=True)  # database only (messages are queued): several share a transaction
 def announce(ctx: JobContext, job: Job) -> None:
     """Send the `initial` or `resolution` template to the incident's internal channels."""
     template = str(job.payload["template"])
@@ -74,6 +74,12 @@ def _queue(session: Session, clock: Clock, event: DomainEvent, template: str) ->
     if event.incident_id is None:
         return
     payload = {"incident_id": event.incident_id, "template": template}
+    if template == "initial":  # the incident was opened by this transaction: a new key,
+        # so the job is inserted with the opening's other jobs (no look-up, one round trip)
+        key = f"{KIND}:{event.incident_id}:initial"
+        engine.enqueue(session, clock, KIND, payload, dedup_key=key,
+                       incident_id=event.incident_id, new_key=True)  # fmt: skip
+        return
     engine.enqueue(session, clock, KIND, payload, incident_id=event.incident_id)
 
 

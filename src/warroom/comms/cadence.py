@@ -12,6 +12,7 @@ the pending ones. Every job locks the incident row first (the engine's lock orde
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +38,10 @@ CLOSED = ("resolved", "closed")
 
 def every(session: Session, incident: Incident, audience: str) -> timedelta | None:
     """The severity's cadence for an audience (None: no cadence)."""
-    severity = catalog.severities_by_key(session).get(incident.severity)
+    return _every(catalog.severities_by_key(session).get(incident.severity), audience)
+
+
+def _every(severity: Any, audience: str) -> timedelta | None:
     if severity is None:
         return None
     seconds = (
@@ -75,9 +79,13 @@ def plan(
     audience: str,
     due_at: datetime | None,
     options: CommsConfig,
+    *,
+    new: bool = False,
 ) -> UpdateCadence:
-    """Set the next due time of one audience (None: none) and queue its reminder and check."""
-    row = row_of(session, incident.id, audience)
+    """Set the next due time of one audience (None: none) and queue its reminder and check.
+    `new`: the incident was opened by this transaction, so it has no row yet (no look-up;
+    the row is inserted at the next flush, with the opening's other rows)."""
+    row = None if new else row_of(session, incident.id, audience)
     if row is None:
         row = UpdateCadence(incident_id=incident.id, audience=audience, generation=0)
         session.add(row)
@@ -87,7 +95,8 @@ def plan(
         due_at = None  # a drill has no public audience: no public update is ever due
     row.generation += 1
     row.due_at, row.overdue_since, row.reminded_at, row.escalated_at = due_at, None, None, None
-    session.flush()
+    if not new:
+        session.flush()
     if due_at is None:
         return row
     payload = {"incident_id": incident.id, "audience": audience, "generation": row.generation}
@@ -105,12 +114,13 @@ def plan(
     return row
 
 
-def plan_first(session: Session, clock: Clock, incident: Incident) -> None:
+def plan_first(session: Session, clock: Clock, incident: Incident, *, new: bool = False) -> None:
     """Plan the first update of each audience: `first_update_within`, else the cadence."""
     options = comms_settings(session)
     first = options.first_update_within.get(incident.severity)
+    severity = catalog.severities_by_key(session).get(incident.severity)
     for audience in AUDIENCES:
-        cadence = every(session, incident, audience)
+        cadence = _every(severity, audience)
         wait = min(w for w in (first, cadence) if w is not None) if (first or cadence) else None
         plan(
             session,
@@ -119,6 +129,7 @@ def plan_first(session: Session, clock: Clock, incident: Incident) -> None:
             audience,
             None if wait is None else clock.now() + wait,
             options,
+            new=new,
         )
 
 
@@ -261,8 +272,9 @@ def escalate(ctx: JobContext, job: Job) -> None:
 
 
 def _on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
-    if event.incident_id is not None:
-        plan_first(session, clock, incidents.get_incident_by_id(session, event.incident_id))
+    if event.incident_id is not None:  # opened by this very transaction: no rows yet
+        incident = incidents.get_incident_by_id(session, event.incident_id)
+        plan_first(session, clock, incident, new=True)
 
 
 def _on_reopened(session: Session, clock: Clock, event: DomainEvent) -> None:

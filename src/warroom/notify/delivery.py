@@ -10,7 +10,7 @@ Deliveries run on the worker's thread pool (see `warroom.engine.concurrency`), a
 `DestinationSlots.limit` at once per destination host: a message to a busy host is postponed
 (its attempt not counted) rather than holding a thread, and the host's lane is paused (see
 `warroom.engine.lanes`): its other queued messages are not claimed until the pause ends (or the
-host answers quickly again), so a hanging host neither holds threads nor keeps the workers
+host answers again), so a hanging host neither holds threads nor keeps the workers
 busy claiming its messages, and delays nobody else.
 
 Responders see failures where they look: the first failed attempt of a message is recorded on
@@ -36,7 +36,7 @@ from warroom.engine import lanes
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, PermanentFailure, Postpone, handler
 from warroom.metrics import NOTIFICATION_ATTEMPTS, NOTIFICATION_FAILURES
-from warroom.notify.destinations import QUICK_S, SLOTS, destination_lane, destination_of
+from warroom.notify.destinations import SLOTS, destination_lane, destination_of
 from warroom.notify.models import FAILED, QUEUED, SENDING, SENT, Message
 from warroom.notify.senders import Outgoing, SendResult, get_sender, redact
 from warroom.notify.service import DELIVER_KIND, channel_kind
@@ -45,10 +45,10 @@ log = logging.getLogger("warroom.notify")
 # How long a message to a busy destination waits before it is tried again (spread, so that
 # many messages to one slow host do not all come back at the same moment).
 BUSY_WAIT_S = (1.0, 5.0)
-# A host whose slots are all busy but which answered within this long is working, only
-# busy: its message alone waits a moment (WORKING_WAIT_S). One that made no progress for
-# longer is stalled: its whole lane is paused.
-PAUSE_AFTER_S = QUICK_S
+# A host whose slots are all busy but which made progress within this long is working, only
+# busy: its message alone waits a moment (WORKING_WAIT_S). One that made none for longer is
+# stalled: its whole lane is paused, until the pause ends or one of its sends succeeds.
+PAUSE_AFTER_S = 5.0
 WORKING_WAIT_S = (0.2, 1.0)
 # How long a delivery waits for a free slot before it postpones: enough for a fast host's
 # sends to finish, short enough that a hanging host holds pool threads only briefly.
@@ -79,15 +79,14 @@ def deliver(ctx: JobContext, job: Job) -> None:
             _pause_destination(ctx, message.url)
         outgoing = _start_attempt(session, ctx.clock, message)
         session.commit()  # no transaction stays open during the outbound call
-        began = time.monotonic()
         result = get_sender().send(outgoing)
-    if result.ok and time.monotonic() - began < QUICK_S:
+    if result.ok:  # the host answers: a pause of ours ends now (its messages go again)
         _resume_destination(session, message.url)
     _finish(ctx, job, message, result)
 
 
-# Lanes this process paused, and until when: a quick answer from the host ends the pause
-# early (one DELETE, only while a pause of ours may be in force).
+# Lanes this process paused, and until when: an answer from the host ends the pause early
+# (one DELETE, only while a pause of ours may be in force).
 _paused: dict[str, float] = {}
 _paused_lock = threading.Lock()
 

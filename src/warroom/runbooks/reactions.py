@@ -32,10 +32,10 @@ def _enqueue(
     what: str,
     payload: dict[str, Any],
     new_key: bool = False,
-) -> None:
+) -> Job | None:
     if event.incident_id is None:
-        return
-    engine.enqueue(
+        return None
+    return engine.enqueue(
         session,
         clock,
         ATTACH_KIND,
@@ -59,7 +59,11 @@ def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
     """Alerts opened an incident: their route's runbooks, label matches, runbook URLs."""
     runbooks = [str(r) for r in event.payload.get("runbooks") or []]
     payload = {"match": True, "runbooks": runbooks}
-    _enqueue(session, clock, event, "fired", payload, new_key=True)
+    # The incident's `opened` job, queued by this transaction a moment ago, does this too:
+    # one job per new incident, carrying the route's runbooks.
+    job = _enqueue(session, clock, event, "opened", payload, new_key=True)
+    if job is not None and job.payload.get("runbooks") != runbooks:
+        job.payload = {**job.payload, **payload}
 
 
 def _is_link(url: Any) -> bool:
@@ -102,7 +106,7 @@ def run_attach(session: Session, clock: Clock, payload: dict[str, Any]) -> None:
             service.add_link(session, clock, incident_id, url, alert.id, ACTOR)
 
 
-@handler(ATTACH_KIND)
+@handler(ATTACH_KIND, batch=True)  # database only: several share a transaction
 def attach(ctx: JobContext, job: Job) -> None:
     run_attach(ctx.session, ctx.clock, job.payload)
 
