@@ -43,7 +43,7 @@ lint: venv ## ruff, mypy and the import contracts (no package cycles)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-BENCHES ?= incidents intake paging statuspage
+BENCHES ?= incidents intake paging statuspage webui
 bench: venv ## Run every benchmark (JSON lines on stdout); BENCH_ARGS=--quick for a short run
 	@for b in $(BENCHES); do $(PY) bench/$$b.py $(BENCH_ARGS) || exit 1; done
 
