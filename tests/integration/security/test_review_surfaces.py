@@ -209,6 +209,7 @@ def test_config_over_the_network_cannot_read_review_files(
     secret.write_text("SECRETFILE\n")
     sections = (
         f"postmortems:\n  template_file: {secret}\n",
+        f"postmortems:\n  templates:\n    P1_file: {secret}\n",
         "drills:\n  - {name: d, severity: P1, every: weekly, scenario_file: " + f"{secret}}}\n",
         f"action_items:\n  export:\n    webhook_url_file: {secret}\n",
     )

@@ -114,6 +114,23 @@ def test_form_posts_refuse_a_missing_or_forged_token_and_write_nothing(
     assert _row_counts(db) != after
 
 
+def test_a_session_cookie_opens_no_review_api(
+    client: TestClient, ui_login: Callable[..., Any]
+) -> None:
+    """The JSON API takes no cookie (so needs no CSRF token): a signed-in browser gets 401."""
+    ui_login(client, "admin")
+    assert client.get("/ui/postmortems").status_code == 200
+    for method, url, body in (
+        ("GET", "/api/v1/postmortems", None),
+        ("GET", "/api/v1/action-items", None),
+        ("GET", "/api/v1/analytics", None),
+        ("POST", "/api/v1/drills", {"severity": "SEV1"}),
+        ("POST", "/api/v1/users/invite", {"email": "x@example.com", "role": "admin"}),
+    ):
+        answer = client.request(method, url, json=body)
+        assert answer.status_code == 401, (method, url, answer.status_code)
+
+
 def test_only_admins_invite_and_an_invite_never_raises_a_role(
     client: TestClient,
     make_token: Callable[..., str],
