@@ -75,8 +75,6 @@ from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
-from warroom.web import pages_action_items as web_pages_action_items
-from warroom.web import pages_analytics as web_pages_analytics
 from warroom.web import api_invites as web_api_invites
 from warroom.web import dashboard as web_dashboard
 from warroom.web import events as web_events
@@ -84,8 +82,10 @@ from warroom.web import forms_incident as web_forms_incident
 from warroom.web import forms_incident_actions as web_forms_incident_actions
 from warroom.web import forms_incident_comms as web_forms_incident_comms
 from warroom.web import forms_incident_work as web_forms_incident_work
+from warroom.web import pages_action_items as web_pages_action_items
 from warroom.web import pages_admin as web_pages_admin
 from warroom.web import pages_alerts as web_pages_alerts
+from warroom.web import pages_analytics as web_pages_analytics
 from warroom.web import pages_auth as web_pages_auth
 from warroom.web import pages_config as web_pages_config
 from warroom.web import pages_incidents as web_pages_incidents
@@ -130,8 +130,8 @@ ROUTERS: tuple[ModuleType, ...] = (
     web_pages_services,
     web_pages_config,
     web_pages_admin,
-    web_pages_postmortems,
     web_pages_analytics,
+    web_pages_postmortems,
     web_pages_action_items,
     web_api,
 )
