@@ -38,8 +38,9 @@ def _incident_for(server: Server, alertname: str) -> dict[str, Any] | None:
 
 
 def _page_to(server: Server, ref: str) -> Message | None:
+    exact = re.compile(rf"\b{re.escape(ref)}\b")  # INC-1, not INC-12
     for message in list(server.mailbox.messages):
-        if ref in str(message["Subject"]) or ref in _text(message):
+        if exact.search(str(message["Subject"])) or exact.search(_text(message)):
             return message
     return None
 
