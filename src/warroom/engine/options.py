@@ -22,6 +22,9 @@ class EngineOptions(BaseSettings):
     # so that one slow destination does not hold up the rest while the worker keeps claiming.
     concurrent_kinds: str = "notify.deliver"
     threads: int = 16
+    # Kinds claimed before every other shared-transaction kind (comma-separated): under a
+    # flood, pages are planned and escalated before announcements and runbooks are attached.
+    urgent_kinds: str = "paging.plan,paging.escalate,paging.unresolved,paging.notify"
     # A shared transaction commits after this long, so its effects are not held back.
     batch_seconds: float = 0.1
     # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
@@ -34,6 +37,9 @@ class EngineOptions(BaseSettings):
     async_commit: bool = True
     # Finished (done/cancelled) jobs are deleted after this many days; failed ones are kept.
     keep_done_days: float = 7.0
+
+    def urgent(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.urgent_kinds.split(",") if k.strip())
 
     def pooled_kinds(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.concurrent_kinds.split(",") if k.strip())

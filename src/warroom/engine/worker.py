@@ -79,6 +79,7 @@ class Worker:
         self._quiet_until = 0.0
         self.leases = LeaseKeeper(db, clock, self.name, self.lease)
         self.pooled = self.options.pooled_kinds()
+        self.urgent = self.options.urgent()
         self._wake: threading.Event = threading.Event()
         self.pool = HandlerPool(self.options.threads, self._run_pooled, self._wake_up)
 
@@ -96,7 +97,7 @@ class Worker:
             while ran < max_jobs and not self.stop_event.is_set():
                 claimed = 0
                 if shared:
-                    group = self._claim(conn, min(self.options.batch_max, max_jobs - ran), shared)
+                    group = self._claim_shared(conn, min(self.options.batch_max, max_jobs - ran))
                     claimed += len(group)
                     ran += self._run_shared(group, conn)
                 if self.pooled and ran < max_jobs and not self.stop_event.is_set():
@@ -115,6 +116,15 @@ class Worker:
             with self.db.sessions(bind=conn) as session:
                 self.next_due_at = service.next_due(session)
         return ran
+
+    def _claim_shared(self, conn: Connection, limit: int) -> list[Job]:
+        """Batch=True jobs: the urgent kinds (paging) first; the others when none is due."""
+        shared = batchable_kinds()
+        urgent = shared & self.urgent
+        group = self._claim(conn, limit, urgent) if urgent else []
+        if not group:
+            group = self._claim(conn, limit, shared - urgent)
+        return group
 
     def _hand_to_pool(self, conn: Connection, limit: int) -> int:
         free = min(self.pool.free(), limit)
@@ -176,20 +186,23 @@ class Worker:
         return len(jobs)
 
     def _run_shared(self, jobs: list[Job], conn: Connection) -> int:
-        """Run batch=True jobs, several per transaction; returns how many ran.
+        """Run batch=True jobs, several per transaction, handing due deliveries to the pool
+        between transactions; returns how many ran or were handed over.
 
         A shared transaction may lock several incidents: it takes them by id (the lock order
         of docs/dev/engine.md), and one incident's jobs in the order they were queued.
         """
         jobs = sorted(jobs, key=lambda j: (j.incident_id or 0, j.id))
-        ran = 0
+        ran = handed = 0
         while ran < len(jobs):
             if self.stop_event.is_set():
                 self._release(jobs[ran:])
                 break
             self._keep_leases(jobs[ran:], conn)
             ran += self._run_chunk(jobs[ran:], conn)
-        return ran
+            if self.pooled:  # the pages just planned go out now, not after the whole group
+                handed += self._hand_to_pool(conn, 1_000_000)
+        return ran + handed
 
     def _keep_leases(self, jobs: list[Job], conn: Connection) -> None:
         """Renew the leases of claimed jobs still waiting their turn once half is used up."""
