@@ -36,6 +36,28 @@ def is_ui_path(path: str) -> bool:
     return path == "/" or path.startswith(UI_PREFIXES)
 
 
+def form_limit(scope: Scope) -> int | None:
+    """Bytes a UI form body may have (None: not a form post). Checked before the body is read,
+    since a multipart body is otherwise spooled whole: only /ui/ forms may carry a file."""
+    if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        return None
+    settings = scope["app"].state.settings
+    extra = settings.evidence_max_bytes if scope.get("path", "").startswith("/ui/") else 0
+    return int(settings.max_body_bytes) + int(extra)
+
+
+def _too_large(scope: Scope) -> tuple[int, bytes] | None:
+    limit = form_limit(scope)
+    if limit is None:
+        return None
+    declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+    if not declared.isdigit():
+        return 411, b"a form must be sent with its Content-Length"
+    if int(declared) > limit:
+        return 413, f"the form is larger than {limit} bytes".encode()
+    return None
+
+
 class UiHeaders:
     """ASGI middleware: security headers and pending cookies on UI responses."""
 
@@ -47,6 +69,13 @@ class UiHeaders:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        refused = _too_large(scope)
+        if refused is not None:
+            status, text = refused
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), *HEADERS.items()]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": text})
+            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

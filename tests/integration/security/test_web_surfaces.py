@@ -114,6 +114,32 @@ def test_form_posts_refuse_a_missing_or_forged_token_and_write_nothing(
     assert _row_counts(db) != after
 
 
+def test_form_bodies_are_bounded_before_they_are_read(
+    client: TestClient, ui_login: Callable[..., Any]
+) -> None:
+    """An anonymous sign-in form, or a signed-in form beyond the evidence limit, is refused
+    before its body is read (413): a multipart body would otherwise be spooled to disk whole."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    token = csrf_of(client.get("/login").text)
+    big = b"x" * (settings.max_body_bytes + 1)
+    answer = client.post(
+        "/login", data={"csrf_token": token}, files={"f": ("a.bin", big)}, follow_redirects=False
+    )
+    assert answer.status_code == 413
+    ui_login(client, "responder")
+    page_token = csrf_of(client.get("/ui/incidents").text)
+    huge = b"x" * (settings.max_body_bytes + settings.evidence_max_bytes + 1)
+    answer = client.post(
+        "/ui/incidents/1/evidence",
+        data={"csrf_token": page_token},
+        files={"file": ("a.bin", huge)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 413
+    # Ordinary forms are untouched.
+    assert client.post("/logout", data={"csrf_token": page_token}).status_code == 200
+
+
 def test_a_session_cookie_opens_no_review_api(
     client: TestClient, ui_login: Callable[..., Any]
 ) -> None:
