@@ -2,8 +2,8 @@
 
 Every route checks the role (`UiResponder`) and the CSRF token (`CsrfForm`), calls the same
 service function as the JSON API (with the same access rule, `visible_incident`), commits, and
-redirects back to the page (post/redirect/get). A refused change is rolled back and its domain
-message is flashed on the page instead.
+redirects back to the page (`warroom.web.forms.post_back`). A refused change is rolled back and
+its domain message is flashed on the page instead.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from warroom.deps import ClockDep, SessionDep
-from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
 from warroom.openapi import IncidentNumberPath
 from warroom.principal import Principal
-from warroom.web.deps import CsrfForm, UiResponder, flash
+from warroom.web.deps import CsrfForm, UiResponder
+from warroom.web.forms import checked, field, post_back
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,17 +34,6 @@ DONE = {
     "close": "closed",
     "reopen": "reopened",
 }
-
-
-def field(form: FormData, name: str) -> str:
-    """A text field of the form, stripped ("" when absent or a file)."""
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def checked(form: FormData, name: str) -> bool:
-    """Whether a checkbox was ticked."""
-    return field(form, name).lower() in ("1", "on", "true", "yes")
 
 
 def page_url(number: int, anchor: str = "") -> str:
@@ -61,16 +49,12 @@ def act(
     change: Callable[[Incident], str],
 ) -> RedirectResponse:
     """Run one change on a visible incident and commit it, or flash why it was refused."""
-    try:
-        incident = visible_incident(session, number, me)
-        done = change(incident)
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
-        flash(request, "error", exc.message)
-    else:
-        flash(request, "ok", done)
-    return RedirectResponse(page_url(number, anchor), status_code=303)
+    return post_back(
+        request,
+        session,
+        page_url(number, anchor),
+        lambda: change(visible_incident(session, number, me)),
+    )
 
 
 @router.post("/ui/incidents/{number}/status/{action}")

@@ -17,7 +17,8 @@ from warroom.errors import NotFound
 from warroom.incidents.models import Incident
 from warroom.openapi import IdPath, IncidentNumberPath
 from warroom.web.deps import CsrfForm, UiResponder
-from warroom.web.forms_incident import act, checked, field
+from warroom.web.forms import checked, field
+from warroom.web.forms_incident import act
 
 router = APIRouter(include_in_schema=False)
 PARAM = "param_"

@@ -31,7 +31,8 @@ from warroom.openapi import IncidentNumberPath
 from warroom.principal import Principal
 from warroom.settings import Settings
 from warroom.web.deps import CsrfForm, UiResponder, flash
-from warroom.web.forms_incident import act, checked, field
+from warroom.web.forms import checked, field
+from warroom.web.forms_incident import act
 from warroom.web.pages_incidents import refused
 from warroom.web.pages_incidents_view import incident_page
 from warroom.web.render import render

@@ -18,7 +18,8 @@ from warroom.openapi import MAX_ID, IdPath, IncidentNumberPath
 from warroom.runbooks import checklist
 from warroom.runbooks import service as runbooks
 from warroom.web.deps import CsrfForm, UiResponder
-from warroom.web.forms_incident import act, field
+from warroom.web.forms import field
+from warroom.web.forms_incident import act
 
 router = APIRouter(include_in_schema=False)
 StepPath = Annotated[int, Path(ge=1, le=MAX_ID)]

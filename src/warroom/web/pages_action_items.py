@@ -30,6 +30,7 @@ from warroom.review.action_items.schemas import parse_due
 from warroom.web.csrf import flash
 from warroom.web.deps import CsrfForm, UiResponder, UiViewer
 from warroom.web.formkit import say, values
+from warroom.web.forms import attempt, post_back
 from warroom.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -156,14 +157,13 @@ def edit_post(
 ) -> Response:
     item = _visible(session, item_id, me)
     found = values(form, FIELDS)
-    try:
-        service.update(session, clock, item, _changes(found), actor=me.actor)
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
+    refused = attempt(
+        session, lambda: service.update(session, clock, item, _changes(found), actor=me.actor)
+    )
+    if isinstance(refused, WarroomError):
         context = _item_context(session, _visible(session, item_id, me), me, clock.now())
-        context |= {"form": found, "error": say(exc)}
-        return render(request, "action_items_item.html", context, status_code=exc.status_code)
+        context |= {"form": found, "error": say(refused)}
+        return render(request, "action_items_item.html", context, status_code=refused.status_code)
     flash(request, "ok", f"action item {item_id} saved")
     return RedirectResponse(f"/ui/action-items/{item_id}", status_code=303)
 
@@ -180,15 +180,12 @@ def status_post(
     """A status button (start, done, won't do, reopen); a refusal is flashed."""
     item = _visible(session, item_id, me)
     status = values(form, ("status",))["status"]
-    try:
+
+    def change() -> str:
         service.update(session, clock, item, {"status": status}, actor=me.actor)
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
-        flash(request, "error", say(exc))
-    else:
-        flash(request, "ok", f"action item {item_id} is {status.replace('_', ' ')}")
-    return RedirectResponse(f"/ui/action-items/{item_id}", status_code=303)
+        return f"action item {item_id} is {status.replace('_', ' ')}"
+
+    return post_back(request, session, f"/ui/action-items/{item_id}", change, explain=say)
 
 
 @router.post("/ui/action-items/{item_id}/export")
@@ -201,15 +198,12 @@ def export_post(
     clock: ClockDep,
 ) -> RedirectResponse:
     item = _visible(session, item_id, me)
-    try:
+
+    def change() -> str:
         export.request(session, clock, item, options(session), me.actor)
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
-        flash(request, "error", say(exc))
-    else:
-        flash(request, "ok", f"action item {item_id} is queued for the issue tracker")
-    return RedirectResponse(f"/ui/action-items/{item_id}", status_code=303)
+        return f"action item {item_id} is queued for the issue tracker"
+
+    return post_back(request, session, f"/ui/action-items/{item_id}", change, explain=say)
 
 
 def _incident_context(
@@ -246,17 +240,19 @@ def add_post(
 ) -> Response:
     incident = visible_incident(session, number, me)
     found = values(form, FIELDS)
-    try:
-        item = service.create(
+
+    def create() -> ActionItem:
+        due = _due(found["due"])
+        return service.create(
             session, clock, incident, title=found["title"], owner=found["owner"],
-            impact=found["impact"], effort=found["effort"], due=_due(found["due"]),
+            impact=found["impact"], effort=found["effort"], due=due,
             description=found["description"], actor=me.actor,
         )  # fmt: skip
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
+
+    item = attempt(session, create)
+    if isinstance(item, WarroomError):
         context = _incident_context(session, number, me, clock.now())
-        context |= {"form": found, "error": say(exc)}
-        return render(request, "action_items_incident.html", context, status_code=exc.status_code)
+        context |= {"form": found, "error": say(item)}
+        return render(request, "action_items_incident.html", context, status_code=item.status_code)
     flash(request, "ok", f"action item {item.id} added: {item.priority}, {item.horizon}")
     return RedirectResponse(f"/ui/incidents/{number}/action-items", status_code=303)

@@ -26,7 +26,7 @@ from warroom.review.postmortems import service
 from warroom.review.postmortems.config import postmortem_settings
 from warroom.web.csrf import flash
 from warroom.web.deps import CsrfForm, UiResponder, UiViewer
-from warroom.web.forms_incident import field
+from warroom.web.forms import attempt, field, post_back
 from warroom.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -139,17 +139,16 @@ def edit_post(
     }
     if field(form, "op") != "save":
         return render(request, "postmortem_edit.html", context)
-    try:
-        service.save(
-            session, clock, incident, markdown=text, version=int(str(context["version"])),
-            actor=me.actor,
-        )  # fmt: skip
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
-        context["error"] = exc.message
-        status = getattr(exc, "status_code", 400)
-        return render(request, "postmortem_edit.html", context, status_code=status)
+    version = int(str(context["version"]))
+    refused = attempt(
+        session,
+        lambda: service.save(
+            session, clock, incident, markdown=text, version=version, actor=me.actor
+        ),
+    )
+    if isinstance(refused, WarroomError):
+        context["error"] = refused.message
+        return render(request, "postmortem_edit.html", context, status_code=refused.status_code)
     flash(request, "ok", f"{incident.ref} postmortem saved")
     return RedirectResponse(_url(number), status_code=303)
 
@@ -165,7 +164,8 @@ def step_post(
     clock: ClockDep,
 ) -> RedirectResponse:
     """Create, submit, approve, return (with a reason) or publish; refusals are flashed."""
-    try:
+
+    def change() -> str:
         incident = visible_incident(session, number, me)
         if step == "create":
             due = service.required_due(session, incident)[1]
@@ -181,13 +181,9 @@ def step_post(
             )
         else:
             service.publish(session, clock, incident, actor=me.actor)
-        session.commit()
-    except WarroomError as exc:
-        session.rollback()
-        flash(request, "error", exc.message)
-    else:
-        flash(request, "ok", f"INC-{number} postmortem {DONE[step]}")
-    return RedirectResponse(_url(number), status_code=303)
+        return f"INC-{number} postmortem {DONE[step]}"
+
+    return post_back(request, session, _url(number), change)
 
 
 @router.get("/ui/postmortems/{number}/export.{kind}")
