@@ -22,6 +22,7 @@ from warroom.catalog import service as catalog
 from warroom.clock import Clock
 from warroom.config import service as config_service
 from warroom.config.api import _refuse_new_commands as refuse_new_commands
+from warroom.config.service import ApplyResult
 from warroom.config.types import parse_delay
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import Invalid, WarroomError
@@ -105,23 +106,42 @@ def _load(session: Session, form: Any) -> tuple[Any, list[str], list[str]]:
     return doc, problems.lines(), problems.warnings()
 
 
-@router.post(f"{PAGE}/plan", response_class=HTMLResponse)
-def plan_config(
-    request: Request, me: UiAdmin, form: CsrfForm, session: SessionDep, clock: ClockDep
-) -> Response:
-    """The plan of the proposed files, or their problems; nothing is written."""
+def _apply(
+    request: Request,
+    session: Session,
+    me: Principal,
+    form: Any,
+    clock: Clock,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+) -> tuple[ApplyResult, list[str]] | HTMLResponse:
+    """Load the proposed files and apply them, giving the result and the warnings; or the page
+    again, rolled back, with their problems or the refusal."""
     try:
         doc, problems, warnings = _load(session, form)
         if problems:
             extra = {"problems": problems, "warnings": warnings}
             return _page(request, session, me, extra, status=422)
         result = config_service.apply_document(
-            session, clock, doc, actor=me.actor, dry_run=True, applier=me.email
+            session, clock, doc, actor=me.actor, applier=me.email, dry_run=dry_run, force=force
         )
     except WarroomError as exc:
         session.rollback()
         return _page(request, session, me, {"plan_error": say(exc)}, status=exc.status_code)
+    return result, warnings
+
+
+@router.post(f"{PAGE}/plan", response_class=HTMLResponse)
+def plan_config(
+    request: Request, me: UiAdmin, form: CsrfForm, session: SessionDep, clock: ClockDep
+) -> Response:
+    """The plan of the proposed files, or their problems; nothing is written."""
+    outcome = _apply(request, session, me, form, clock, dry_run=True)
+    if isinstance(outcome, Response):
+        return outcome
     session.rollback()  # a dry run writes in the session to compute the plan
+    result, warnings = outcome
     plan = {
         "lines": result.plan.detail(),
         "summary": result.plan.summary(),
@@ -136,23 +156,11 @@ def apply_config(
     request: Request, me: UiAdmin, form: CsrfForm, session: SessionDep, clock: ClockDep
 ) -> Response:
     """Apply the proposed files, as `POST /api/v1/config/apply` does (admins only)."""
-    try:
-        doc, problems, warnings = _load(session, form)
-        if problems:
-            extra = {"problems": problems, "warnings": warnings}
-            return _page(request, session, me, extra, status=422)
-        result = config_service.apply_document(
-            session,
-            clock,
-            doc,
-            actor=me.actor,
-            applier=me.email,
-            force=form.get("force") == "1",
-        )
-    except WarroomError as exc:
-        session.rollback()
-        return _page(request, session, me, {"plan_error": say(exc)}, status=exc.status_code)
+    outcome = _apply(request, session, me, form, clock, force=form.get("force") == "1")
+    if isinstance(outcome, Response):
+        return outcome
     session.commit()
+    result = outcome[0]
     if result.revision_id is None:
         flash(request, "info", "Nothing to change: the running config already matches")
     else:
