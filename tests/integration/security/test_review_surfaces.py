@@ -260,3 +260,47 @@ def test_markdown_export_carries_no_script_or_script_links(
     assert "<script" not in lowered and "<img src=x" not in lowered
     assert 'href="javascript' not in lowered and 'src="javascript' not in lowered
     assert 'href="data:' not in lowered
+
+
+def test_the_tracker_webhook_stays_an_admins_secret(
+    db: Database,
+    clock: FakeClock,
+    settings: Any,
+    client: TestClient,
+    world: World,
+    ui_login: Callable[..., Any],
+) -> None:
+    from tests.integration.notify.receivers import free_port
+    from warroom.engine.worker import Worker
+
+    secret = "tr4ckerS3cretPath"
+    hook = f"http://127.0.0.1:{free_port()}/hooks/{secret}?token={secret}"
+    section = f'action_items:\n  export:\n    webhook_url: "{hook}"\n    max_attempts: 1\n'
+    body = {"files": {"org.yaml": org() + section}}
+    refused = client.post("/api/v1/config/apply", json=body, headers=world.headers["responder"])
+    assert refused.status_code == 403
+    applied = client.post("/api/v1/config/apply", json=body, headers=world.headers["admin"])
+    assert applied.status_code == 200 and secret not in applied.text
+    public = _open(db, clock, "Public checkout")
+    added = client.post(
+        f"/api/v1/incidents/{public}/action-items",
+        json={"title": "Fix", "owner": MEMBER, "impact": "low", "effort": "low", "export": True},
+        headers=world.headers["responder"],
+    )
+    assert added.status_code == 201, added.text
+    worker = Worker(db, clock, settings, "tracker")
+    while worker.run_once():
+        pass
+    item = client.get(f"/api/v1/action-items/{added.json()['id']}", headers=world.headers["viewer"])
+    assert item.json()["export"]["state"] == "failed" and secret not in item.text
+    shown = client.get("/api/v1/config", headers=world.headers["admin"])
+    assert shown.status_code == 200 and secret not in shown.text
+    ui_login(client, "viewer")
+    page = client.get(f"/ui/action-items/{added.json()['id']}")
+    assert page.status_code == 200 and "failed" in page.text.lower() and secret not in page.text
+    timeline = client.get(f"/ui/incidents/{public}")
+    assert timeline.status_code == 200 and secret not in timeline.text
+    with TestClient(client.app) as admin_browser:
+        ui_login(admin_browser, "admin")
+        config_page = admin_browser.get("/ui/config")
+        assert config_page.status_code == 200 and secret not in config_page.text
