@@ -60,4 +60,7 @@ def read_message(message_id: IdPath, principal: Responder, session: SessionDep) 
     return text.model_copy(update={"body": hidden})
 
 
-_ONE_CLICK = re.compile(r"(/p/|/status/subscribers/(?:confirm|unsubscribe)/)[A-Za-z0-9_.~-]+")
+# An invite link sets its invitee's password: a credential as much as a page's ack link.
+_ONE_CLICK = re.compile(
+    r"(/p/|/invite/|/status/subscribers/(?:confirm|unsubscribe)/)[A-Za-z0-9_.~-]+"
+)

@@ -276,3 +276,31 @@ def test_evidence_uploads_keep_to_the_limit_and_download_safely(
         name = disposition.split("filename=", 1)[1].strip('"')
         assert "/" not in name and ".." not in name and '"' not in name and "\r" not in name
         assert download.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_e_mailed_invite_link_is_read_only_by_its_invitee_and_admins(
+    db: Database, clock: FakeClock, tmp_path: Any, make_token: Callable[..., str]
+) -> None:
+    """The outbox shows a message's text to responders; an invite's link is a credential (it
+    sets the invitee's password), so only the invitee and admins may read it there."""
+    settings = Settings(
+        database_url=db.url,
+        secret_key="test-secret",
+        data_dir=tmp_path,
+        smtp_url="mailto://127.0.0.1:9?from=warroom@example.com",
+    )
+    app = create_app(settings, db=db, clock=clock)
+    admin = {"Authorization": f"Bearer {make_token('admin')}"}
+    responder = {"Authorization": f"Bearer {make_token('responder')}"}
+    with TestClient(app) as client:
+        body = {"email": "new-admin@example.com", "role": "admin", "send": True}
+        made = client.post("/api/v1/users/invite", json=body, headers=admin)
+        assert made.status_code == 201, made.text
+        token = made.json()["link"].rsplit("/", 1)[1]
+        [message] = client.get("/api/v1/notifications", headers=responder).json()
+        url = f"/api/v1/notifications/{message['id']}/text"
+        assert token in client.get(url, headers=admin).json()["body"]
+        shown = client.get(url, headers=responder)
+        assert shown.status_code in (200, 404)
+        assert token not in shown.text
+        assert client.get(f"/invite/{token}").status_code == 200  # the link still works
