@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from warroom.clock import Clock
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.errors import Invalid, NotFound
 from warroom.incidents import service as incidents
@@ -26,6 +27,13 @@ def out(session: Session, item: ActionItem, now: object) -> ActionItemOut:
     """The API view of an item (its incident's number, whether it is overdue now)."""
     number = incidents.get_incident_by_id(session, item.incident_id).number
     return ActionItemOut.of(item, number, service.is_overdue(item, now))  # type: ignore[arg-type]
+
+
+def _saved(session: Session, item: ActionItem, clock: Clock) -> ActionItemOut:
+    """The answer to a change: the item as changed, built before the change is committed."""
+    result = out(session, item, clock.now())
+    session.commit()
+    return result
 
 
 def _visible(session: Session, item_id: int, principal: Principal) -> ActionItem:
@@ -88,9 +96,7 @@ def add_action_item(
         export=body.export,
         actor=principal.actor,
     )
-    result = out(session, item, clock.now())
-    session.commit()
-    return result
+    return _saved(session, item, clock)
 
 
 @router.get("/incidents/{number}/action-items", response_model=list[ActionItemOut])
@@ -118,9 +124,7 @@ def update_action_item(
 ) -> ActionItemOut:
     item = _visible(session, item_id, principal)
     service.update(session, clock, item, body.changes(), actor=principal.actor)
-    result = out(session, item, clock.now())
-    session.commit()
-    return result
+    return _saved(session, item, clock)
 
 
 @router.post("/action-items/{item_id}/export", response_model=ActionItemOut, status_code=202)
@@ -129,6 +133,4 @@ def export_action_item(
 ) -> ActionItemOut:
     item = _visible(session, item_id, principal)
     export.request(session, clock, item, options(session), principal.actor)
-    result = out(session, item, clock.now())
-    session.commit()
-    return result
+    return _saved(session, item, clock)

@@ -74,6 +74,14 @@ def detail(session: Session, clock: Clock, incident: Incident) -> PostmortemOut:
     )
 
 
+def _saved(session: Session, clock: Clock, incident: Incident) -> PostmortemOut:
+    """The answer to a change: the postmortem as changed, built before the change is committed
+    (so nothing is committed that cannot be shown)."""
+    out = detail(session, clock, incident)
+    session.commit()
+    return out
+
+
 @router.get("/postmortems", response_model=PostmortemList)
 def list_postmortems(
     principal: Viewer,
@@ -115,9 +123,7 @@ def create_postmortem(
         due_within = service.required_due(session, incident)[1]
         due_within = due_within or postmortem_settings(session).default_due_within
     service.create(session, clock, incident, actor=principal.actor, due_within=due_within)
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 @router.get(PATH, response_model=PostmortemOut)
@@ -144,9 +150,7 @@ def save_postmortem(
         version=body.version,
         actor=principal.actor,
     )
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 @router.patch(PATH, response_model=PostmortemOut)
@@ -161,9 +165,7 @@ def assign_postmortem(
     service.assign(
         session, clock, incident, actor=principal.actor, author=body.author, due_at=body.due_at
     )
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 @router.post(f"{PATH}/submit", response_model=PostmortemOut)
@@ -172,9 +174,7 @@ def submit_postmortem(
 ) -> PostmortemOut:
     incident = visible_incident(session, number, principal)
     service.submit(session, clock, incident, actor=principal.actor)
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 @router.post(f"{PATH}/approve", response_model=PostmortemOut)
@@ -187,9 +187,7 @@ def approve_postmortem(
 ) -> PostmortemOut:
     incident = visible_incident(session, number, principal)
     service.approve(session, clock, incident, actor=principal.actor, note=body.note)
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 @router.post(f"{PATH}/return", response_model=PostmortemOut)
@@ -202,9 +200,7 @@ def return_postmortem(
 ) -> PostmortemOut:
     incident = visible_incident(session, number, principal)
     service.return_to_draft(session, clock, incident, actor=principal.actor, reason=body.reason)
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 @router.post(f"{PATH}/publish", response_model=PostmortemOut)
@@ -213,9 +209,7 @@ def publish_postmortem(
 ) -> PostmortemOut:
     incident = visible_incident(session, number, principal)
     service.publish(session, clock, incident, actor=principal.actor)
-    out = detail(session, clock, incident)
-    session.commit()
-    return out
+    return _saved(session, clock, incident)
 
 
 EXPORT = {
