@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for hook in app.state.startup_hooks:
             hook(app)
+        if db is None:
+            # A serving process: what start-up built lives as long as the process, so keep it
+            # out of the collector's full passes (they showed as ~150 ms spikes on busy pages).
+            gc.collect()
+            gc.freeze()
         yield
         for hook in app.state.shutdown_hooks:
             hook(app)
