@@ -5,6 +5,8 @@ at once; each level's job queues the next. The severity's unresolved ladder gets
 rung. Every timer carries the generation it was planned under; acknowledging, resolving,
 reopening or changing severity bumps the generation (and cancels pending timers), so a timer
 that still fires finds a newer generation and does nothing.
+
+The escalation state row and the paging of the policy's levels are in `levels.py`.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.paging import targeting
-from warroom.paging.escalation import Policy, Step, ladder, next_step, pending_rungs
+from warroom.paging.escalation import Policy, Step, ladder, pending_rungs
+from warroom.paging.levels import ESCALATE_KIND as ESCALATE_KIND
+from warroom.paging.levels import first_level, queue_level, state_of
+from warroom.paging.levels import run_escalation as run_escalation
 from warroom.paging.models import EscalationPolicy, IncidentEscalation
 from warroom.paging.pager import ACTOR, PageRequest, page
 from warroom.settings import Settings
 
-ESCALATE_KIND = "paging.escalate"
 UNRESOLVED_KIND = "paging.unresolved"
 PLAN_KIND = "paging.plan"
 # The escalation state of an incident planned after a human already acted on it.
@@ -38,15 +42,6 @@ _QUIET = {
     "resolved": "resolved",
     "closed": "resolved",
 }
-
-
-def state_of(
-    session: Session, incident_id: int, *, lock: bool = False
-) -> IncidentEscalation | None:
-    query = select(IncidentEscalation).where(IncidentEscalation.incident_id == incident_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalar(query)
 
 
 def policy_for(session: Session, incident: Incident) -> EscalationPolicy | None:
@@ -140,44 +135,9 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
     )
     reached = False
     if snapshot and escalates:
-        reached = _first_level(session, clock, settings, incident, state, snapshot)
+        reached = first_level(session, clock, settings, incident, state, snapshot)
     if not reached:
         targeting.check_paged(session, clock, incident, snapshot, pages)
-
-
-def _first_level(
-    session: Session,
-    clock: Clock,
-    settings: Settings,
-    incident: Incident,
-    state: IncidentEscalation,
-    policy: Policy,
-) -> bool:
-    """Page level 1 now, or queue it; True when it paged somebody."""
-    step = Step(0, 0, 0, policy.levels[0].targets)
-    if state.started_at + timedelta(seconds=step.at_s) > clock.now():
-        _queue_level(session, clock, state, step)
-        return False
-    return _escalate_step(session, clock, settings, incident, state, policy, step)
-
-
-def _queue_level(session: Session, clock: Clock, state: IncidentEscalation, step: Step) -> None:
-    run_at = max(clock.now(), state.started_at + timedelta(seconds=step.at_s))
-    engine.enqueue(
-        session,
-        clock,
-        ESCALATE_KIND,
-        {
-            "incident_id": state.incident_id,
-            "generation": state.generation,
-            "level": step.level,
-            "round": step.round,
-            "at_s": step.at_s,
-        },
-        run_at=run_at,
-        dedup_key=f"{ESCALATE_KIND}:{state.incident_id}:{state.generation}:{step.round}:{step.level}",
-        incident_id=state.incident_id,
-    )
 
 
 def _plan_ladder(
@@ -263,7 +223,7 @@ def _replan_reopened(
         # pages from level 1 as a new incident would, counted from the reopening.
         state.state, state.level, state.round = "escalating", 0, 0
         state.started_at = incident.reopened_at or clock.now()
-        _queue_level(session, clock, state, Step(0, 0, 0, policy.levels[0].targets))
+        queue_level(session, clock, state, Step(0, 0, 0, policy.levels[0].targets))
 
 
 def on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
@@ -283,83 +243,6 @@ def _replan_severity(
     _plan_ladder(session, clock, incident, state, base=base)
     state.updated_at = clock.now()
     targeting.follow_severity(session, clock, incident, state)
-
-
-def run_escalation(
-    session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]
-) -> None:
-    """A level is due: page its targets (if still current) and queue the next level."""
-    # Lock order: the incident row first (on SQLite: the write lock, before any read), then
-    # its escalation state; an acknowledgement takes them in the same order.
-    incident = incidents.lock_by_id(session, int(payload["incident_id"]))
-    if incident is None or incident.status != "triggered":
-        return
-    state = state_of(session, incident.id, lock=True)
-    if state is None or state.generation != payload["generation"] or state.state != "escalating":
-        return
-    policy = Policy.from_snapshot(state.policy)
-    level, round_ = int(payload["level"]), int(payload["round"])
-    step = Step(int(payload["at_s"]), level, round_, policy.levels[level].targets)
-    _escalate_step(session, clock, settings, incident, state, policy, step)
-
-
-def _escalate_step(
-    session: Session,
-    clock: Clock,
-    settings: Settings,
-    incident: Incident,
-    state: IncidentEscalation,
-    policy: Policy,
-    step: Step,
-) -> bool:
-    """Page one level of a round and queue what follows; True when it paged somebody."""
-    level, round_ = step.level, step.round
-    state.level, state.round, state.updated_at = level, round_, clock.now()
-    timeline.record(
-        session,
-        clock,
-        incident_id=incident.id,
-        kind="paging:escalation:triggered",
-        actor=ACTOR,
-        payload={
-            "policy": policy.key,
-            "level": level + 1,
-            "round": round_,
-            "targets": list(step.targets),
-        },
-    )
-    context = (
-        f"{incident.ref} needs an acknowledgement: level {level + 1} of escalation policy "
-        f"{policy.key!r}" + (f" (repeat {round_})" if round_ else "") + "."
-    )
-    request = PageRequest(
-        list(step.targets),
-        "escalation",
-        context,
-        state.generation,
-        key=f"{state.generation}:{round_}:{level}",
-    )
-    made = page(session, clock, settings, incident, request)
-    _after_level(session, clock, state, policy, step)
-    return bool(made)
-
-
-def _after_level(
-    session: Session, clock: Clock, state: IncidentEscalation, policy: Policy, step: Step
-) -> None:
-    following = next_step(policy, step)
-    if following is not None:
-        _queue_level(session, clock, state, following)
-        return
-    state.state = "exhausted"
-    timeline.record(
-        session,
-        clock,
-        incident_id=state.incident_id,
-        kind="paging:escalation:exhausted",
-        actor=ACTOR,
-        payload={"policy": policy.key, "repeat": policy.repeat},
-    )
 
 
 def run_unresolved(

@@ -154,7 +154,7 @@ def follow_severity(session: Session, clock: Clock, incident: Incident, state: A
     left alone (the new severity's unresolved ladder is planned by the caller).
     """
     from warroom.catalog.models import Severity
-    from warroom.paging import runtime
+    from warroom.paging import levels
     from warroom.paging.escalation import Step
 
     if incident.status != "triggered" or state.state != "idle":
@@ -173,7 +173,7 @@ def follow_severity(session: Session, clock: Clock, incident: Incident, state: A
         state.policy_key, state.policy = snapshot.key, snapshot.snapshot()
         state.state, state.level, state.round = "escalating", 0, 0
         state.started_at = state.updated_at = clock.now()
-        runtime._queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
+        levels.queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
         timeline.record(
             session,
             clock,
