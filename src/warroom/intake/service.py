@@ -1,24 +1,30 @@
 """Intake logic: store a parsed batch (dedup, routing, suppression, grouping), list alerts,
-manage silences, explain routing. Nothing here commits or calls out."""
+explain routing; silences are managed in `silences.py` and re-exported here. Nothing here
+commits or calls out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
-from warroom.config.types import parse_duration
 from warroom.errors import Invalid, NotFound
 from warroom.intake import dedup, grouping, refire, storm
-from warroom.intake.models import FIRING, RESOLVED, Alert, Silence
+from warroom.intake.models import FIRING, RESOLVED, Alert
 from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
 from warroom.intake.schemas import Batch, NormalisedAlert
+from warroom.intake.silences import DEFAULT_SILENCE as DEFAULT_SILENCE
+from warroom.intake.silences import active_silences
+from warroom.intake.silences import add_silence as add_silence
+from warroom.intake.silences import expire_silence as expire_silence
+from warroom.intake.silences import list_silences as list_silences
+from warroom.intake.silences import silence_state as silence_state
 from warroom.intake.state import IntakeConfig
-from warroom.intake.suppression import ActiveSilence, suppressed_by
+from warroom.intake.suppression import suppressed_by
 from warroom.redaction import scrub_payload
 
 
@@ -47,21 +53,6 @@ class IngestResult:
             value = getattr(self, status)
             if value:
                 ALERTS_RECEIVED.labels(integration=integration, status=status).inc(value)
-
-
-_SILENCES: Table = Silence.__table__  # type: ignore[assignment]
-_ACTIVE_SILENCES = select(_SILENCES.c.id, _SILENCES.c.matchers).where(
-    _SILENCES.c.expired_at.is_(None),
-    _SILENCES.c.starts_at <= bindparam("now"),
-    _SILENCES.c.ends_at > bindparam("now"),
-)
-
-
-def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:
-    """Silences in force now, compiled."""
-    session.flush()  # a silence added in this session counts, as with an ORM query
-    rows = session.connection().execute(_ACTIVE_SILENCES, {"now": now})
-    return [ActiveSilence(r.id, [parse_matcher(m) for m in r.matchers]) for r in rows]
 
 
 def _row(integration: str, a: NormalisedAlert, d: Decision, now: datetime) -> dict[str, Any]:
@@ -308,87 +299,6 @@ def fingerprint_of(session: Session, integration: str, alert_id: str) -> str | N
     )
 
 
-# ---- silences -----------------------------------------------------------------------------
-
-
-def silence_state(silence: Silence, now: datetime) -> str:
-    if silence.expired_at is not None or silence.ends_at <= now:
-        return "expired"
-    return "active" if silence.starts_at <= now else "pending"
-
-
-def add_silence(
-    session: Session,
-    clock: Clock,
-    *,
-    matchers: list[str],
-    author: str,
-    comment: str,
-    starts_at: datetime | None = None,
-    ends_at: datetime | None = None,
-    duration: str | None = None,
-) -> Silence:
-    """Create a silence; give ends_at or a duration."""
-    parsed = []
-    for i, text in enumerate(matchers):
-        try:
-            parsed.append(str(parse_matcher(text)))
-        except MatcherError as exc:
-            raise Invalid(str(exc), field=f"matchers[{i}]") from None
-    if not parsed:
-        raise Invalid("a silence needs at least one matcher", field="matchers")
-    now = clock.now()
-    start = starts_at or now
-    if start.tzinfo is None:
-        raise Invalid("starts_at needs a time zone offset", field="starts_at")
-    if duration is not None:
-        try:
-            end = start + parse_duration(duration)
-        except ValueError as exc:
-            raise Invalid(str(exc), field="duration") from None
-    elif ends_at is not None:
-        if ends_at.tzinfo is None:
-            raise Invalid("ends_at needs a time zone offset", field="ends_at")
-        end = ends_at
-    else:
-        raise Invalid("give ends_at or duration", field="ends_at")
-    if end <= start or end <= now:
-        raise Invalid("ends_at must be after starts_at and in the future", field="ends_at")
-    if not comment.strip():
-        raise Invalid("a silence needs a comment saying why", field="comment")
-    silence = Silence(
-        matchers=parsed,
-        starts_at=start,
-        ends_at=end,
-        author=author,
-        comment=comment.strip(),
-        created_at=now,
-    )
-    session.add(silence)
-    session.flush()
-    return silence
-
-
-def list_silences(
-    session: Session, clock: Clock, *, include_expired: bool = False
-) -> list[Silence]:
-    """Silences, newest first; expired ones only when asked."""
-    query = select(Silence).order_by(Silence.id.desc())
-    if not include_expired:
-        query = query.where(Silence.expired_at.is_(None), Silence.ends_at > clock.now())
-    return list(session.scalars(query.limit(1000)))
-
-
-def expire_silence(session: Session, clock: Clock, silence_id: int) -> Silence:
-    """End a silence now."""
-    silence = session.get(Silence, silence_id)
-    if silence is None:
-        raise NotFound(f"no silence {silence_id}", field="silence_id")
-    if silence.expired_at is None:
-        silence.expired_at = clock.now()
-    return silence
-
-
 def explain_route(
     session: Session, clock: Clock, cfg: IntakeConfig, labels: dict[str, str], integration: str = ""
 ) -> dict[str, Any]:
@@ -404,6 +314,3 @@ def explain_route(
         "suppressed_by": why,
         "group_key": group_key(decision, labels, "-"),
     }
-
-
-DEFAULT_SILENCE = timedelta(hours=2)
