@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from warroom.actions import render
@@ -115,10 +115,33 @@ def _context(incident: Incident, params: dict[str, Any], dry_run: bool) -> dict[
     return {**params, "params": params, "incident": incident_view, "dry_run": dry_run}
 
 
+def _lock_definition(session: Session, key: str) -> None:
+    """Lock the action's definition row for this transaction: one limit check at a time.
+
+    Taken after the incident row (docs/dev/engine.md, "Lock order"). A no-op UPDATE, like
+    `incidents.lock_by_id`: the row lock on PostgreSQL, the write lock on SQLite.
+    """
+    session.flush()
+    session.execute(
+        update(ActionDefinition)
+        .where(ActionDefinition.key == key)
+        .values(active=ActionDefinition.active)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _check_limits(
     session: Session, clock: Clock, definition: dict[str, Any], key: str, incident_id: int
 ) -> None:
+    """Refuse a run over the action's limits; the caller holds the incident row.
+
+    Counted under the definition's row lock, so two requests for the last allowed run (on
+    one incident or, for per_day, on two) are serialised: the second counts the first's run.
+    """
     limits = definition.get("limits") or {}
+    if limits.get("per_incident") is None and limits.get("per_day") is None:
+        return
+    _lock_definition(session, key)
     counted = select(func.count(ActionRun.id)).where(
         ActionRun.action_key == key, ActionRun.dry_run.is_(False), ActionRun.state.in_(COUNTED)
     )

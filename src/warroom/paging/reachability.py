@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from warroom.auth.models import User
@@ -61,7 +61,7 @@ def send_test_pages(
     if not admin and wanted != caller.strip().lower():
         raise Forbidden("only the person themself or an admin may send test pages", field="user")
     user = session.scalar(select(User).where(User.email == wanted))
-    if user is None or not user.active:
+    if user is None or not _lock_user(session, user) or not user.active:
         raise NotFound(f"no active user {email!r}", field="user")
     _check_interval(session, clock, user)
     stamp = f"{clock.now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"  # every test is new
@@ -84,6 +84,26 @@ def send_test_pages(
             )
         )
     return messages
+
+
+def _lock_user(session: Session, user: User) -> bool:
+    """Lock the person's user row for this transaction and reload it; False if it is gone.
+
+    Taken before the last round is read, so of two simultaneous requests the second reads
+    the first's round and is refused. A no-op UPDATE, like `incidents.lock_by_id`: the row
+    lock on PostgreSQL, the write lock on SQLite (where a read alone would not take it).
+    """
+    session.flush()
+    found = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(active=User.active)
+        .execution_options(synchronize_session=False)
+    )
+    if not found.rowcount:  # type: ignore[attr-defined]
+        return False
+    session.refresh(user)
+    return True
 
 
 def _check_interval(session: Session, clock: Clock, user: User) -> None:
