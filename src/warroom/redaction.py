@@ -8,7 +8,12 @@ Three tools, one rule (a secret's value never leaves; that it is set may be show
 - `scrub_text(text, hidden)`: a message with the given values and URL passwords masked; used by
   config problems so that no error repeats a file's or a variable's content.
 - `scrub_payload(raw)`: a sender's payload without its credentials (PagerDuty `routing_key`,
-  Opsgenie `apiKey`, tokens, passwords, credentials inside URLs) before it is stored.
+  Opsgenie `apiKey`, tokens, passwords, credentials inside URLs or Authorization-style values)
+  before it is stored.
+- `mask_details(details)` / `scrub_value(text)`: what a sender's details, tags and descriptions
+  become in an alert's labels and annotations (shown to every viewer): a secret-named key keeps
+  its place with its value masked, and credentials inside text (URLs, `Bearer …`,
+  `password=…`) are masked.
 """
 
 from __future__ import annotations
@@ -36,6 +41,28 @@ _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+@")
 _QUERY_SECRET = re.compile(
     r"([?&](?:[A-Za-z_]*(?:token|key|secret|password|passwd|sig|signature|auth)[A-Za-z_]*)=)"
     r"[^&#\s\"']+",
+    re.IGNORECASE,
+)
+# Authorization-style values: a whole value "Bearer abc…" / "Basic dXNl…" (as a header is
+# written), or "Authorization: <scheme> <credential>" anywhere inside a longer text.
+_AUTH_VALUE = re.compile(
+    r"^(\s*(?:bearer|basic|digest|geniekey|apikey|negotiate|splunk|ssws)\s+)"
+    r"([A-Za-z0-9._~+/=:-]{8,})\s*$",
+    re.IGNORECASE,
+)
+_AUTH_IN_TEXT = re.compile(
+    r"(authorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z-]+\s+)?)[^\s\"',;]+", re.IGNORECASE
+)
+# name=value / name: value / "name": "value" pairs inside text whose name is a secret's
+# (a libpq DSN's password=..., a JSON fragment, a command line's --token=...).
+_SECRET_PAIR = re.compile(
+    r"((?:[A-Za-z0-9_-]*(?:secret|password|passwd|token|api_?key|apikey|credential|private_?key))"
+    r"[A-Za-z0-9_-]*[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s\"',;&]+)",
+    re.IGNORECASE,
+)
+_TEXT_HINT = re.compile(
+    r"://|authorization|secret|passw|token|api_?key|credential|private_?key"
+    r"|^\s*(?:bearer|basic|digest|geniekey|apikey|negotiate|splunk|ssws)\s",
     re.IGNORECASE,
 )
 # Shortest value masked inside free text: shorter ones would blank ordinary words.
@@ -115,8 +142,58 @@ def scrub_payload(value: Any, key: str = "") -> Any:
         }
     if isinstance(value, list):
         return [scrub_payload(v, key) for v in value]
-    if isinstance(value, str) and "://" in value:
-        return _scrub_url_text(value)
+    if isinstance(value, str):
+        return scrub_value(value)
+    return value
+
+
+def scrub_value(text: str) -> str:
+    """Free text (a detail's value, a tag, a description) with the credentials inside masked.
+
+    URL passwords and secret query parameters, Authorization-style values ("Bearer …",
+    "Authorization: Basic …") and name=value pairs whose name is a secret's.
+    """
+    if not _TEXT_HINT.search(text):  # most values: one cheap scan, nothing to mask
+        return text
+    if "://" in text:
+        text = _scrub_url_text(text)
+    whole = _AUTH_VALUE.match(text)
+    if whole and _credential_like(whole.group(2)):
+        return whole.group(1) + MASK
+    text = _AUTH_IN_TEXT.sub(rf"\g<1>{MASK}", text)
+    return _SECRET_PAIR.sub(lambda m: _masked_pair(m), text)
+
+
+def _credential_like(word: str) -> bool:
+    """A token rather than a word: "Basic functionality" is text, "Basic dXNlcjpw" is not."""
+    return any(c.isdigit() or c in "._~+/=:-" for c in word) or (
+        any(c.isupper() for c in word) and any(c.islower() for c in word)
+    )
+
+
+def _masked_pair(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if value.strip("\"'") == MASK:
+        return match.group(0)
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match.group(1)}{quote}{MASK}{quote}"
+
+
+def mask_details(value: Any, key: str = "") -> Any:
+    """Sender details as shown to readers: a secret key's value masked, credentials in text masked.
+
+    Unlike `scrub_payload` the key stays (that a password was sent is shown, as `***`), so
+    labels keep their names; a secret key's value is masked whatever its type (a nested object
+    or a list under `credentials` too). Booleans and nulls say nothing secret and stay.
+    """
+    if key and is_secret_field(key) and value not in (None, "") and not isinstance(value, bool):
+        return MASK
+    if isinstance(value, dict):
+        return {k: mask_details(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_details(v, key) for v in value]
+    if isinstance(value, str):
+        return scrub_value(value)
     return value
 
 

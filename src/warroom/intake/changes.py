@@ -16,6 +16,7 @@ from warroom.errors import Invalid
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import OPEN_STATUSES
 from warroom.intake.schemas import keep_web_links, obj, parse_time, text_field
+from warroom.redaction import mask_details, scrub_value
 
 MAX_INCIDENTS = 50  # open incidents of one service told about one change
 
@@ -40,6 +41,7 @@ def parse_change(body: Any) -> ChangeEvent:
     source = text_field(payload.get("source"), "payload.source", required=False, max_len=1024)
     when = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
     details = obj(payload.get("custom_details"), "payload.custom_details", required=False)
+    details = mask_details(details)  # shown on timelines: credentials masked
     links = data.get("links")
     if links is not None and not isinstance(links, list):
         raise Invalid("links must be an array", field="links")
@@ -48,7 +50,7 @@ def parse_change(body: Any) -> ChangeEvent:
         link = obj(item, f"links[{i}]")
         href = text_field(link.get("href"), f"links[{i}].href", max_len=4096)
         text = text_field(link.get("text"), f"links[{i}].text", required=False, max_len=1024)
-        candidates.append((href, text))
+        candidates.append((scrub_value(href), text))
     notes: dict[str, Any] = {}
     kept = keep_web_links(candidates, notes)
     stamp = when.isoformat() if when else None

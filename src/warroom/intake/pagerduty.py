@@ -15,6 +15,7 @@ from warroom.intake.schemas import (
     parse_time,
     text_field,
 )
+from warroom.redaction import mask_details, scrub_value
 
 EVENT_ACTIONS = {"trigger": "firing", "acknowledge": "acknowledged", "resolve": "resolved"}
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -40,9 +41,9 @@ def _links(body: dict[str, Any], annotations: dict[str, Any]) -> list[dict[str, 
             key = "href" if kind == "links" else "src"
             href = text_field(link.get(key), f"{kind}[{i}].{key}", max_len=4096)
             text = link.get("text") or link.get("alt") or ""
-            candidates.append((href, str(text)))
+            candidates.append((scrub_value(href), str(text)))
     if isinstance(body.get("client_url"), str) and body["client_url"]:
-        candidates.append((body["client_url"], str(body.get("client") or "Source")))
+        candidates.append((scrub_value(body["client_url"]), str(body.get("client") or "Source")))
     return keep_web_links(candidates, annotations)
 
 
@@ -59,11 +60,12 @@ def _payload(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     details = payload.get("custom_details")
     if details is not None and not isinstance(details, dict):
         raise Invalid("payload.custom_details must be an object", field="payload.custom_details")
-    labels = {"source": source, "severity": severity}
+    labels = {"source": scrub_value(source), "severity": severity}
     for key in ("component", "group", "class"):
         value = payload.get(key)
         if value is not None:
-            labels[key] = text_field(value, f"payload.{key}", required=False, max_len=1024)
+            text = text_field(value, f"payload.{key}", required=False, max_len=1024)
+            labels[key] = scrub_value(text)
     return payload, labels
 
 
@@ -84,7 +86,8 @@ def parse(body: Any) -> Batch:
     if action == "trigger" or body.get("payload") is not None:
         payload, labels = _payload(body)
     starts_at = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
-    details = payload.get("custom_details") or {}
+    # Shown to every viewer as labels and annotations: credentials masked (warroom.redaction).
+    details = mask_details(payload.get("custom_details") or {})
     labels = {**detail_labels(details), **labels}  # details.<key>, see intake/matchable.py
     annotations: dict[str, Any] = {"custom_details": details} if details else {}
     links = _links(body, annotations)
