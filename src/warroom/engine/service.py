@@ -15,31 +15,42 @@
 - `cancel` cancels pending jobs matching every given filter and returns how many.
 - Handlers are registered with `@warroom.engine.registry.handler("kind")`; see that module for
   the handler contract (at-least-once, idempotent, retries with back-off).
-- Claiming (used by `warroom.engine.worker.Worker`): `FOR UPDATE SKIP LOCKED` with a lease on
-  PostgreSQL; the same statement on SQLite, whose single writer makes it atomic. Jobs whose
-  lease ran out (their worker died) are claimed again by any worker.
+- Claiming and what follows it (used by `warroom.engine.worker.Worker`): claim, complete,
+  postpone, release, record_failure, backoff, next_due live in `warroom.engine.claims` and
+  are re-exported here. This module keeps enqueueing, cancelling, looking jobs up, retrying
+  failed ones, pruning and the queue's statistics.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, event, func, or_, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, SystemClock, utc
-from warroom.engine import lanes
+from warroom.engine.claims import (
+    FailureOutcome,
+    backoff,
+    claim,
+    complete,
+    complete_many,
+    extend_leases,
+    next_due,
+    postpone,
+    record_failure,
+    release,
+)
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, STATES, Job
 from warroom.engine.wake import request_wake
 from warroom.errors import Invalid, NotFound
 
 __all__ = [
+    "FailureOutcome",
     "Job",
     "backoff",
     "cancel",
@@ -47,11 +58,15 @@ __all__ = [
     "complete",
     "complete_many",
     "enqueue",
+    "extend_leases",
     "get_job",
     "list_jobs",
     "next_due",
     "postpone",
+    "prune",
+    "queue_stats",
     "record_failure",
+    "release",
     "retry_job",
 ]
 
@@ -175,201 +190,6 @@ def cancel(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _due(now: datetime) -> Any:
-    return or_(
-        and_(Job.state == PENDING, Job.run_at <= now),
-        and_(Job.state == RUNNING, Job.lease_until < now),
-    )
-
-
-def claim(
-    session: Session,
-    clock: Clock,
-    worker: str,
-    *,
-    limit: int = 50,
-    lease: timedelta,
-    kinds: Collection[str] | None = None,
-    exclude_kinds: Collection[str] | None = None,
-) -> list[Job]:
-    """Lease up to `limit` due jobs (and jobs whose lease ran out) to `worker`, oldest first;
-    jobs of a paused lane wait for the pause to end (warroom.engine.lanes)."""
-    now = clock.now()
-    conditions = [_due(now), lanes.claimable(now)]
-    if kinds is not None:
-        conditions.append(Job.kind.in_(list(kinds)))
-    if exclude_kinds:
-        conditions.append(Job.kind.not_in(list(exclude_kinds)))
-    # A CTE is evaluated once; as an IN (subquery) PostgreSQL may re-run the locking
-    # subquery per row and hand out more than `limit` jobs.
-    candidates = (
-        select(Job.id)
-        .where(*conditions)
-        .order_by(Job.run_at, Job.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("candidates")
-    )
-    claimed = session.scalars(
-        update(Job)
-        .where(Job.id == candidates.c.id, _due(now))
-        .values(
-            state=RUNNING,
-            locked_by=worker,
-            lease_until=now + lease,
-            attempts=Job.attempts + 1,
-            updated_at=now,
-        )
-        .returning(Job)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return sorted(claimed, key=lambda j: (j.run_at, j.id))
-
-
-def _mine(job_id: int, worker: str) -> Any:
-    return and_(Job.id == job_id, Job.state == RUNNING, Job.locked_by == worker)
-
-
-def complete(session: Session, clock: Clock, job_id: int, worker: str) -> bool:
-    """Mark a job done if `worker` still holds it; False means another worker took it over."""
-    now = clock.now()
-    result = session.execute(
-        update(Job)
-        .where(_mine(job_id, worker))
-        .values(state=DONE, finished_at=now, updated_at=now, locked_by=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def complete_many(session: Session, clock: Clock, job_ids: list[int], worker: str) -> set[int]:
-    """Mark several jobs done; returns the ids `worker` still held (and so completed)."""
-    now = clock.now()
-    done = session.scalars(
-        update(Job)
-        .where(Job.id.in_(job_ids), Job.state == RUNNING, Job.locked_by == worker)
-        .values(state=DONE, finished_at=now, updated_at=now, locked_by=None, lease_until=None)
-        .returning(Job.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(done)
-
-
-def extend_leases(
-    session: Session, clock: Clock, job_ids: list[int], worker: str, lease: timedelta
-) -> datetime:
-    """Push the lease of jobs `worker` holds to now + lease (a batch that takes long)."""
-    until = clock.now() + lease
-    session.execute(
-        update(Job)
-        .where(Job.id.in_(job_ids), Job.state == RUNNING, Job.locked_by == worker)
-        .values(lease_until=until)
-        .execution_options(synchronize_session=False)
-    )
-    return until
-
-
-def release(session: Session, clock: Clock, job_id: int, worker: str) -> bool:
-    """Give an unstarted claimed job back (graceful shutdown); its attempt is not counted."""
-    result = session.execute(
-        update(Job)
-        .where(_mine(job_id, worker))
-        .values(
-            state=PENDING,
-            locked_by=None,
-            lease_until=None,
-            attempts=Job.attempts - 1,
-            updated_at=clock.now(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount:  # type: ignore[attr-defined]
-        request_wake(session)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def postpone(session: Session, clock: Clock, job_id: int, worker: str, *, after: timedelta) -> bool:
-    """Put a claimed job back to pending at now + after without counting the attempt."""
-    now = clock.now()
-    result = session.execute(
-        update(Job)
-        .where(_mine(job_id, worker))
-        .values(
-            state=PENDING,
-            locked_by=None,
-            lease_until=None,
-            attempts=Job.attempts - 1,
-            run_at=now + after,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount:  # type: ignore[attr-defined]
-        request_wake(session)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def backoff(
-    attempt: int, *, base: float = 5.0, maximum: float = 3600.0, rng: random.Random | None = None
-) -> timedelta:
-    """Delay before the next attempt after `attempt` failures: exponential, with jitter.
-
-    The ceiling is base * 2**(attempt-1) capped at `maximum`; the delay is drawn uniformly
-    from its upper half, so retries of many jobs that failed together spread out.
-    """
-    ceiling = min(base * (2 ** max(attempt - 1, 0)), maximum)
-    draw = (rng or random).uniform(ceiling / 2, ceiling)
-    return timedelta(seconds=draw)
-
-
-@dataclass(frozen=True)
-class FailureOutcome:
-    state: str
-    run_at: datetime | None
-
-
-def record_failure(
-    session: Session,
-    clock: Clock,
-    job_id: int,
-    worker: str,
-    error: str,
-    *,
-    retry_after: timedelta | None,
-    permanent: bool = False,
-) -> FailureOutcome | None:
-    """After a failed attempt: back to pending at now + retry_after, or failed when spent."""
-    job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
-    if job is None or job.state != RUNNING or job.locked_by != worker:
-        return None  # taken over meanwhile; the new holder decides
-    now = clock.now()
-    job.last_error = error[:4000]
-    job.locked_by = None
-    job.lease_until = None
-    job.updated_at = now
-    if permanent or retry_after is None or job.attempts >= job.max_attempts:
-        job.state = FAILED
-        job.finished_at = now
-        return FailureOutcome(FAILED, None)
-    job.state = PENDING
-    job.run_at = now + retry_after
-    request_wake(session)  # so that workers recompute when to wake next
-    return FailureOutcome(PENDING, job.run_at)
-
-
-def next_due(session: Session) -> datetime | None:
-    """When the next job becomes claimable: the earliest pending run_at or running lease end."""
-    pending = (
-        select(Job.run_at).where(Job.state == PENDING).order_by(Job.run_at).limit(1)
-    ).scalar_subquery()
-    leased = (
-        select(Job.lease_until).where(Job.state == RUNNING).order_by(Job.lease_until).limit(1)
-    ).scalar_subquery()
-    row = session.execute(select(pending, leased)).one()
-    times = [utc(t) for t in row if t is not None]
-    return min(times) if times else None
 
 
 def get_job(session: Session, job_id: int) -> Job:

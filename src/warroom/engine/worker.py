@@ -8,6 +8,10 @@
 PostgreSQL NOTIFY), the moment the next job becomes due, and the poll interval (the safety net).
 `warroom serve` runs one embedded worker thread (see `warroom.engine.api.setup`);
 `warroom worker` runs one per process (split deployment on PostgreSQL).
+
+Three kinds of jobs: `batch=True` ones run several per transaction (`warroom.engine.batches`);
+pooled kinds (deliveries) run on the worker's thread pool (`warroom.engine.concurrency`); every
+other kind runs alone, one transaction each, on the worker's thread (`run_job`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlalchemy import Connection
 
 from warroom.clock import Clock
 from warroom.db import Database
-from warroom.engine import service, wake
+from warroom.engine import batches, service, wake
 from warroom.engine.concurrency import HandlerPool, LeaseKeeper
 from warroom.engine.models import Job
 from warroom.engine.options import EngineOptions
@@ -97,9 +101,10 @@ class Worker:
             while ran < max_jobs and not self.stop_event.is_set():
                 claimed = 0
                 if shared:
-                    group = self._claim_shared(conn, min(self.options.batch_max, max_jobs - ran))
+                    limit = min(self.options.batch_max, max_jobs - ran)
+                    group = batches.claim_shared(self, conn, limit)
                     claimed += len(group)
-                    ran += self._run_shared(group, conn)
+                    ran += batches.run_shared(self, group, conn)
                 if self.pooled and ran < max_jobs and not self.stop_event.is_set():
                     handed = self._hand_to_pool(conn, max_jobs - ran)
                     claimed += handed
@@ -116,15 +121,6 @@ class Worker:
             with self.db.sessions(bind=conn) as session:
                 self.next_due_at = service.next_due(session)
         return ran
-
-    def _claim_shared(self, conn: Connection, limit: int) -> list[Job]:
-        """Batch=True jobs: the urgent kinds (paging) first; the others when none is due."""
-        shared = batchable_kinds()
-        urgent = shared & self.urgent
-        group = self._claim(conn, limit, urgent) if urgent else []
-        if not group:
-            group = self._claim(conn, limit, shared - urgent)
-        return group
 
     def _hand_to_pool(self, conn: Connection, limit: int) -> int:
         free = min(self.pool.free(), limit)
@@ -181,79 +177,9 @@ class Worker:
             if self.stop_event.is_set():
                 self._release(jobs[index:])
                 return index
-            self._keep_leases(jobs[index:], conn)
+            batches.keep_leases(self, jobs[index:], conn)
             self.run_job(job, conn)
         return len(jobs)
-
-    def _run_shared(self, jobs: list[Job], conn: Connection) -> int:
-        """Run batch=True jobs, several per transaction, handing due deliveries to the pool
-        between transactions; returns how many ran or were handed over.
-
-        A shared transaction may lock several incidents: it takes them by id (the lock order
-        of docs/dev/engine.md), and one incident's jobs in the order they were queued.
-        """
-        jobs = sorted(jobs, key=lambda j: (j.incident_id or 0, j.id))
-        ran = handed = 0
-        while ran < len(jobs):
-            if self.stop_event.is_set():
-                self._release(jobs[ran:])
-                break
-            self._keep_leases(jobs[ran:], conn)
-            ran += self._run_chunk(jobs[ran:], conn)
-            if self.pooled:  # the pages just planned go out now, not after the whole group
-                handed += self._hand_to_pool(conn, 1_000_000)
-        return ran + handed
-
-    def _keep_leases(self, jobs: list[Job], conn: Connection) -> None:
-        """Renew the leases of claimed jobs still waiting their turn once half is used up."""
-        lease_until = jobs[0].lease_until
-        if lease_until is None or lease_until - self.clock.now() > self.lease / 2:
-            return
-        with self.db.sessions(bind=conn) as session:
-            ids = [j.id for j in jobs]
-            until = service.extend_leases(session, self.clock, ids, self.name, self.lease)
-            session.commit()
-        for job in jobs:
-            job.lease_until = until
-
-    def _run_chunk(self, jobs: list[Job], conn: Connection) -> int:
-        """Run jobs in one transaction until `batch_seconds` pass; returns how many it took.
-
-        If any handler raises, nothing of the chunk is kept and each of its jobs runs again
-        in its own transaction (so the failure is recorded against that job alone).
-        """
-        if jobs[0].attempts > jobs[0].max_attempts:
-            self.run_job(jobs[0], conn)  # fails it, on its own
-            return 1
-        session = self.db.sessions(bind=conn)
-        ctx = JobContext(
-            session=session, clock=self.clock, settings=self.settings, worker=self.name
-        )
-        budget = time.monotonic() + self.options.batch_seconds
-        chunk: list[Job] = []
-        try:
-            for job in jobs:
-                if job.attempts > job.max_attempts or (chunk and time.monotonic() > budget):
-                    break
-                chunk.append(job)
-                handler = get_handler(job.kind)
-                if handler is None:
-                    raise LookupError(f"no handler for job kind {job.kind!r}")
-                handler(ctx, job)
-            ids = [j.id for j in chunk]
-            if service.complete_many(session, self.clock, ids, self.name) != set(ids):
-                raise RuntimeError("a lease ran out during the batch")
-            session.commit()
-            for job_id in ids:
-                self.leases.drop(job_id)
-        except Exception as exc:
-            session.rollback()
-            log.info("batch of %s jobs rolled back (%s); running them one by one", len(chunk), exc)
-            for job in chunk:
-                self.run_job(job, conn)
-        finally:
-            session.close()
-        return len(chunk)
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:

@@ -1,0 +1,111 @@
+"""Batch running: `batch=True` jobs, several in one transaction, for `warroom.engine.worker`.
+
+A `@handler("kind", batch=True)` only touches the database through `ctx.session` (no outbound
+call, no commit). The worker claims up to `WARROOM_ENGINE_BATCH_MAX` of them at a time, the
+urgent kinds (paging) first, and runs them in shared transactions of at most
+`WARROOM_ENGINE_BATCH_SECONDS` each, with one commit that also marks them done. If one
+handler raises, the transaction is rolled back and each job of it runs again alone (so the
+failure is recorded against that job only). Between transactions the deliveries they queued
+are handed to the worker's pool, and the leases of jobs still waiting are renewed once half
+used up. These functions act on a `Worker` (its claims, pool and single-job path).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from warroom.engine import service
+from warroom.engine.models import Job
+from warroom.engine.registry import JobContext, batchable_kinds, get_handler
+
+if TYPE_CHECKING:
+    from warroom.engine.worker import Worker
+
+log = logging.getLogger("warroom.engine")
+
+
+def claim_shared(worker: Worker, conn: Connection, limit: int) -> list[Job]:
+    """Batch=True jobs: the urgent kinds (paging) first; the others when none is due."""
+    shared = batchable_kinds()
+    urgent = shared & worker.urgent
+    group = worker._claim(conn, limit, urgent) if urgent else []
+    if not group:
+        group = worker._claim(conn, limit, shared - urgent)
+    return group
+
+
+def run_shared(worker: Worker, jobs: list[Job], conn: Connection) -> int:
+    """Run batch=True jobs, several per transaction, handing due deliveries to the pool
+    between transactions; returns how many ran or were handed over.
+
+    A shared transaction may lock several incidents: it takes them by id (the lock order
+    of docs/dev/engine.md), and one incident's jobs in the order they were queued.
+    """
+    jobs = sorted(jobs, key=lambda j: (j.incident_id or 0, j.id))
+    ran = handed = 0
+    while ran < len(jobs):
+        if worker.stop_event.is_set():
+            worker._release(jobs[ran:])
+            break
+        keep_leases(worker, jobs[ran:], conn)
+        ran += run_chunk(worker, jobs[ran:], conn)
+        if worker.pooled:  # the pages just planned go out now, not after the whole group
+            handed += worker._hand_to_pool(conn, 1_000_000)
+    return ran + handed
+
+
+def keep_leases(worker: Worker, jobs: list[Job], conn: Connection) -> None:
+    """Renew the leases of claimed jobs still waiting their turn once half is used up."""
+    lease_until = jobs[0].lease_until
+    if lease_until is None or lease_until - worker.clock.now() > worker.lease / 2:
+        return
+    with worker.db.sessions(bind=conn) as session:
+        ids = [j.id for j in jobs]
+        until = service.extend_leases(session, worker.clock, ids, worker.name, worker.lease)
+        session.commit()
+    for job in jobs:
+        job.lease_until = until
+
+
+def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
+    """Run jobs in one transaction until `batch_seconds` pass; returns how many it took.
+
+    If any handler raises, nothing of the chunk is kept and each of its jobs runs again
+    in its own transaction (so the failure is recorded against that job alone).
+    """
+    if jobs[0].attempts > jobs[0].max_attempts:
+        worker.run_job(jobs[0], conn)  # fails it, on its own
+        return 1
+    session = worker.db.sessions(bind=conn)
+    ctx = JobContext(
+        session=session, clock=worker.clock, settings=worker.settings, worker=worker.name
+    )
+    budget = time.monotonic() + worker.options.batch_seconds
+    chunk: list[Job] = []
+    try:
+        for job in jobs:
+            if job.attempts > job.max_attempts or (chunk and time.monotonic() > budget):
+                break
+            chunk.append(job)
+            handler = get_handler(job.kind)
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            handler(ctx, job)
+        ids = [j.id for j in chunk]
+        if service.complete_many(session, worker.clock, ids, worker.name) != set(ids):
+            raise RuntimeError("a lease ran out during the batch")
+        session.commit()
+        for job_id in ids:
+            worker.leases.drop(job_id)
+    except Exception as exc:
+        session.rollback()
+        log.info("batch of %s jobs rolled back (%s); running them one by one", len(chunk), exc)
+        for job in chunk:
+            worker.run_job(job, conn)
+    finally:
+        session.close()
+    return len(chunk)
