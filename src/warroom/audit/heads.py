@@ -54,10 +54,15 @@ _INSERT_ANCHOR_SET_HASH = (
 )
 
 
-def advance(session: Session, chain: int) -> tuple[int, str, bool]:
-    """(the next seq, the hash before it, whether this append created the chain)."""
+def advance(session: Session, chain: int, new: bool = False) -> tuple[int, str, bool]:
+    """(the next seq, the hash before it, whether this append created the chain).
+
+    `new`: the caller just made what the chain is of (a new incident), so the chain is
+    created first, without a bump that would find no row."""
     session.flush()  # pending changes first, as an ORM statement's autoflush would
     conn = session.connection()
+    if new and _create(session, chain):
+        return 1, "", True
     found = conn.execute(_BUMP, {"_chain": chain}).one_or_none()
     if found is not None:
         return int(found[0]), str(found[1]), False

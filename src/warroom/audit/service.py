@@ -32,8 +32,11 @@ def record(
     kind: str,
     actor: str,
     payload: dict[str, Any] | None = None,
+    new_chain: bool = False,
 ) -> TimelineEvent:
-    """Append an event to its chain in the caller's transaction, then publish it."""
+    """Append an event to its chain in the caller's transaction, then publish it.
+
+    `new_chain`: the first event of an incident made in this transaction (saves a look-up)."""
     if not KIND.match(kind):
         raise Invalid(
             f"event kind {kind!r} must be source:subject:action in lower case", field="kind"
@@ -43,7 +46,7 @@ def record(
     body = normalise_payload(payload)
     chain = chain_of(incident_id)
     occurred_at = clock.now()
-    seq, prev_hash, created = heads.advance(session, chain)
+    seq, prev_hash, created = heads.advance(session, chain, new=new_chain)
     digest = event_hash(
         chain=chain,
         seq=seq,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom import memo
 from warroom.catalog.config import SeverityMatrix
 from warroom.catalog.matrix import Classification, classify
 from warroom.catalog.models import Service, Severity, Team
@@ -27,8 +28,12 @@ def list_severities(session: Session, *, include_inactive: bool = False) -> list
 
 
 def severities_by_key(session: Session) -> dict[str, Severity]:
-    """Every severity by key, inactive ones too (incidents opened earlier still name them)."""
-    return {s.key: s for s in session.scalars(select(Severity))}
+    """Every severity by key, inactive ones too (incidents opened earlier still name them).
+
+    Remembered for the transaction where it enabled that (`warroom.memo`)."""
+    return memo.remember(
+        session, "catalog.severities", lambda: {s.key: s for s in session.scalars(select(Severity))}
+    )
 
 
 def get_severity(session: Session, key: str) -> Severity:
@@ -41,8 +46,8 @@ def get_severity(session: Session, key: str) -> Severity:
 
 def require_severity(session: Session, key: str, field: str = "severity") -> Severity:
     """The active severity with this key, or Invalid naming the known ones."""
-    found = session.scalar(select(Severity).where(Severity.key == key, Severity.active.is_(True)))
-    if found is None:
+    found = severities_by_key(session).get(key)
+    if found is None or not found.active:
         known = [s.key for s in list_severities(session)]
         hint = ", ".join(known) if known else "none are configured"
         raise Invalid(f"unknown severity {key!r}; known: {hint}", field=field)
@@ -59,7 +64,8 @@ def list_services(session: Session, *, include_inactive: bool = False) -> list[S
 
 def get_service(session: Session, key: str) -> Service:
     """The service with this key (active or not), or NotFound."""
-    found = session.scalar(select(Service).where(Service.key == key))
+    query = select(Service).where(Service.key == key)
+    found = memo.remember(session, ("catalog.service", key), lambda: session.scalar(query))
     if found is None:
         raise NotFound(f"no service {key!r}", field="service")
     return found

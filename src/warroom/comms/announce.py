@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from warroom import memo
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.comms import reach
@@ -50,6 +51,7 @@ def _context(incident: Incident) -> dict[str, object]:
 @handler(KIND, batch=True)  # database only (messages are queued): several share a transaction
 def announce(ctx: JobContext, job: Job) -> None:
     """Send the `initial` or `resolution` template to the incident's internal channels."""
+    memo.enable(ctx.session)  # the jobs of a chunk share the configuration they read
     template = str(job.payload["template"])
     incident = incidents.get_incident_by_id(ctx.session, int(job.payload["incident_id"]))
     if template == "initial" and incident.status in ("resolved", "closed"):

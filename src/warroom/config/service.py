@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from warroom import memo
 from warroom.auth import service as auth_service
 from warroom.clock import Clock, SystemClock
 from warroom.config import guard
@@ -277,6 +278,10 @@ _LATEST = (
 
 
 def _latest(session: Session) -> tuple[int, str] | None:
+    return memo.remember(session, "config.latest", lambda: _read_latest(session))
+
+
+def _read_latest(session: Session) -> tuple[int, str] | None:
     row = session.connection().execute(_LATEST).first()
     return None if row is None else (row[0], row[1])
 

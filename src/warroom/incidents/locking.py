@@ -39,10 +39,20 @@ def lock(session: Session, clock: Clock, incident: Incident) -> Incident:
 def lock_by_id(session: Session, incident_id: int) -> Incident | None:
     """Lock the incident row without touching it and load it fresh; None if there is none.
 
-    For engine jobs and intake, which must not move `updated_at`: a no-op UPDATE takes the
-    same row lock as a transition (and the write lock on SQLite) before anything is read.
+    For engine jobs and intake, which must not move `updated_at`: on SQLite a no-op UPDATE
+    takes the write lock before anything is read; on PostgreSQL SELECT ... FOR NO KEY UPDATE
+    takes the row lock a transition's UPDATE takes.
     """
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # The same row lock as a no-op UPDATE (FOR NO KEY UPDATE: inserts of rows that refer
+        # to the incident are not held up), taken and loaded in one statement.
+        return session.get(
+            Incident,
+            incident_id,
+            populate_existing=True,
+            with_for_update={"key_share": True},
+        )
     found = session.connection().execute(
         update(_TABLE).where(_TABLE.c.id == incident_id).values(reopen_count=_TABLE.c.reopen_count)
     )

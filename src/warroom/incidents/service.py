@@ -179,6 +179,7 @@ def open_incident(
         incident_id=incident.id,
         kind="incident:incident:opened",
         actor=actor,
+        new_chain=True,
         payload={
             "number": incident.number,
             "title": title,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from warroom import memo
 from warroom.clock import Clock
 from warroom.db import Database, describe, is_transient, retrying
 from warroom.errors import Overloaded, PayloadTooLarge, WarroomError
@@ -90,6 +91,7 @@ def unit_of_work(app: FastAPI, work: Callable[[Session, Clock, IntakeConfig], T]
         with _write_lock(db):
             session = db.sessions()
             try:
+                memo.enable(session)  # intake writes no configuration: remember its reads
                 result = work(session, clock, state.current(session))
                 session.commit()
                 return result

@@ -57,8 +57,11 @@ def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) 
     }
 
 
-def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> tuple[int, int] | None:
-    """(id, number) of the open incident this group joins, if any."""
+def _open_incident_of(
+    session: Session, group_key: str, dedup_key: str
+) -> tuple[tuple[int, int] | None, bool]:
+    """(id, number) of the open incident this group joins, if any; and whether any alert of
+    the group ever joined an incident (if not, there is no earlier incident to fire again)."""
     # Fast path: the incident the group's newest alert joined, if it is still open.
     last = dedup.group_incident(session, group_key)
     if last is not None and last.status in OPEN:
@@ -66,14 +69,14 @@ def _open_incident_of(session: Session, group_key: str, dedup_key: str) -> tuple
         if number is None:  # not named on the alert row: ask the incident
             number = incidents.is_open(session, last.id)
         if number is not None:
-            return last.id, number
+            return (last.id, number), True
     incident = incidents.find_open_by_dedup_group(session, dedup_key)
-    return None if incident is None else (incident.id, incident.number)
+    return (None if incident is None else (incident.id, incident.number)), last is not None
 
 
 def open_incident_of(session: Session, key: str) -> tuple[int, int] | None:
     """(id, number) of the open incident a routing group's alerts would join (no lock taken)."""
-    return _open_incident_of(session, key, dedup_group(key))
+    return _open_incident_of(session, key, dedup_group(key))[0]
 
 
 def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
@@ -111,11 +114,13 @@ def place(
         _serialise(session, key)
     actor = f"intake:{integration}"
     payload = _alert_payload(group.alerts, integration)
-    found = joins if joins is not None else _open_incident_of(session, group.key, key)
+    found, joined_before = joins, True
+    if joins is None:
+        found, joined_before = _open_incident_of(session, group.key, key)
     reason = "group"
     if found is None and group.key.startswith("drill:"):
         return None  # a drill's alert joins its open drill incident only, never a real one
-    if found is None:
+    if found is None and (joined_before or group.previous is not None):
         found, reason = refire.reopen_or_follow(session, clock, group, actor), "reopened"
     if found is None:
         inhibiting = _inhibiting(session, cfg, group.decision)

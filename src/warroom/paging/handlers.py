@@ -7,6 +7,7 @@ database (pages, outbox messages, jobs, timeline): they make no outbound call, s
 
 from __future__ import annotations
 
+from warroom import memo
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
 from warroom.paging import handoff, runtime
@@ -17,16 +18,19 @@ from warroom.paging.people import Rule
 
 @handler(runtime.ESCALATE_KIND, batch=True)
 def escalate(ctx: JobContext, job: Job) -> None:
+    memo.enable(ctx.session)  # the jobs of a chunk share severities, policies, people
     runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 
 @handler(runtime.PLAN_KIND, batch=True)
 def plan(ctx: JobContext, job: Job) -> None:
+    memo.enable(ctx.session)
     runtime.run_plan(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 
 @handler(runtime.UNRESOLVED_KIND, batch=True)
 def unresolved(ctx: JobContext, job: Job) -> None:
+    memo.enable(ctx.session)
     runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload)
 
 

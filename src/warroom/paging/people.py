@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom import memo
 from warroom.auth.models import User
 from warroom.catalog.models import Team, TeamMember
 from warroom.errors import Invalid
@@ -37,6 +38,10 @@ class Rule:
 def rules_for(session: Session, user: User) -> list[Rule]:
     """A person's notification rules; without rules, every contact method at once; without
     contact methods (a user made outside config), an e-mail to their address."""
+    return memo.remember(session, ("paging.rules", user.id), lambda: _read_rules(session, user))
+
+
+def _read_rules(session: Session, user: User) -> list[Rule]:
     rows = session.execute(
         select(NotificationRule, ContactMethod)
         .join(ContactMethod, NotificationRule.contact_method_id == ContactMethod.id)
@@ -59,11 +64,17 @@ def users_by_email(session: Session, emails: list[str]) -> dict[str, User]:
     wanted = sorted({e.lower() for e in emails})
     if not wanted:
         return {}
-    return {u.email: u for u in session.scalars(select(User).where(User.email.in_(wanted)))}
+    query = select(User).where(User.email.in_(wanted))
+    return memo.remember(
+        session,
+        ("paging.users", tuple(wanted)),
+        lambda: {u.email: u for u in session.scalars(query)},
+    )
 
 
 def schedule_row(session: Session, key: str) -> Schedule | None:
-    return session.scalar(select(Schedule).where(Schedule.key == key, Schedule.active.is_(True)))
+    query = select(Schedule).where(Schedule.key == key, Schedule.active.is_(True))
+    return memo.remember(session, ("paging.schedule", key), lambda: session.scalar(query))
 
 
 def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> pure.Schedule:

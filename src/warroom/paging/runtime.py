@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
+from warroom.catalog import service as catalog
 from warroom.catalog.models import Severity
 from warroom.clock import Clock
 from warroom.engine import service as engine
@@ -50,7 +50,7 @@ def policy_for(session: Session, incident: Incident) -> EscalationPolicy | None:
 
 
 def _severity(session: Session, key: str) -> Severity | None:
-    return session.scalar(select(Severity).where(Severity.key == key))
+    return catalog.severities_by_key(session).get(key)
 
 
 def _enqueue_plan(session: Session, clock: Clock, event: DomainEvent, reason: str) -> None:
@@ -115,11 +115,19 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
         started_at=incident.reopened_at or incident.opened_at,
         updated_at=clock.now(),
     )
+    if unresolved:  # the ladder's fields go in with the row (_plan_ladder finds them set)
+        state.ladder = list(severity.unresolved_escalation or []) if severity is not None else []
+        state.ladder_severity, state.ladder_fired = incident.severity, []
     session.add(state)
     session.flush()
     if unresolved:
         _plan_ladder(
-            session, clock, incident, state, base=incident.reopened_at or incident.opened_at
+            session,
+            clock,
+            incident,
+            state,
+            base=incident.reopened_at or incident.opened_at,
+            severity=severity,
         )
     timeline.record(
         session,
@@ -141,9 +149,15 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
 
 
 def _plan_ladder(
-    session: Session, clock: Clock, incident: Incident, state: IncidentEscalation, *, base: datetime
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    state: IncidentEscalation,
+    *,
+    base: datetime,
+    severity: Severity | None = None,
 ) -> None:
-    severity = _severity(session, incident.severity)
+    severity = severity or _severity(session, incident.severity)
     rungs_raw = list(severity.unresolved_escalation or []) if severity is not None else []
     if state.ladder_severity != incident.severity:
         state.ladder_fired = []

@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from warroom import memo
 from warroom.audit import service as timeline
-from warroom.catalog.models import Service, Severity
+from warroom.catalog import service as catalog
+from warroom.catalog.models import Service
 from warroom.clock import Clock
 from warroom.config import service as config_service
 from warroom.incidents.models import Incident
@@ -42,11 +44,10 @@ def default_policy_key(session: Session) -> str | None:
 
 
 def _active(session: Session, key: str) -> EscalationPolicy | None:
-    return session.scalar(
-        select(EscalationPolicy).where(
-            EscalationPolicy.key == key, EscalationPolicy.active.is_(True)
-        )
+    query = select(EscalationPolicy).where(
+        EscalationPolicy.key == key, EscalationPolicy.active.is_(True)
     )
+    return memo.remember(session, ("paging.policy", key), lambda: session.scalar(query))
 
 
 def policy_names(session: Session, incident: Incident) -> list[str]:
@@ -62,17 +63,20 @@ def policy_names(session: Session, incident: Incident) -> list[str]:
 def _candidate_names(session: Session, incident: Incident) -> Iterator[str]:
     # A generator: `policy_for` stops at the first active one, so the fallbacks (and the
     # config document the default is read from) are only looked up when they are needed.
-    if incident.service_keys:
-        services = session.execute(
+    keys = tuple(incident.service_keys)
+    if keys:
+        query = (
             select(Service.escalation_policies, Service.escalation_policy)
-            .where(Service.key.in_(incident.service_keys))
+            .where(Service.key.in_(keys))
             .order_by(Service.key)
-        ).all()
+        )
+        services = memo.remember(
+            session, ("paging.service_policies", keys), lambda: session.execute(query).all()
+        )
         for by_severity, every in services:
             yield from (str(n) for n in ((by_severity or {}).get(incident.severity), every) if n)
-    fallback = session.scalar(
-        select(Severity.escalation_policy).where(Severity.key == incident.severity)
-    )
+    severity = catalog.severities_by_key(session).get(incident.severity)
+    fallback = severity.escalation_policy if severity is not None else None
     if fallback:
         yield str(fallback)
     default = default_policy_key(session)

@@ -62,7 +62,7 @@ def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
     # The incident's `opened` job, queued by this transaction a moment ago, does this too:
     # one job per new incident, carrying the route's runbooks.
     job = _enqueue(session, clock, event, "opened", payload, new_key=True)
-    if job is not None and job.payload.get("runbooks") != runbooks:
+    if job is not None and list(job.payload.get("runbooks") or []) != runbooks:
         job.payload = {**job.payload, **payload}
 
 
