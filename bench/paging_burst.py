@@ -30,7 +30,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -147,19 +148,26 @@ def send_burst(
 
 
 @contextlib.contextmanager
-def worker_processes(url: str, tmp: Path, names: list[str], env: dict[str, str]) -> Iterator[None]:
-    """`warroom worker` processes, started together (their start-ups overlap)."""
+def worker_processes(
+    url: str, tmp: Path, names: list[str], env: dict[str, str]
+) -> Iterator[Callable[[], None]]:
+    """`warroom worker` processes, started together (their start-ups overlap); yields a
+    function that waits until each says it has started (so that something else, the API,
+    can start meanwhile)."""
     environment = {**os.environ, **env, "WARROOM_DATABASE_URL": url, "WARROOM_LOG_LEVEL": "info"}
     procs: list[subprocess.Popen[bytes]] = []
+
+    def wait_started() -> None:
+        for name in names:
+            benchlib.wait_for_log(tmp / f"{name}.log", "started", 30)
+
     try:
         for name in names:
             command = [benchlib.WARROOM, "worker", "--name", name]
             with (tmp / f"{name}.log").open("wb") as out:
                 proc = subprocess.Popen(command, env=environment, stdout=out, stderr=out)
             procs.append(proc)
-        for name in names:
-            benchlib.wait_for_log(tmp / f"{name}.log", "started", 30)
-        yield
+        yield wait_started
     finally:
         for proc in procs:
             proc.terminate()
@@ -187,12 +195,15 @@ def warroom_under_test(url: str, receiver: PageReceiver, hang: Hang, engines: in
             "WARROOM_PUBLIC_URL": f"http://127.0.0.1:{port}",
         }
         serve_args = ["--no-engine", "--workers", str(API_PROCESSES)] if engines else []
+        # engines: the split deployment, the API apart and `warroom worker` processes
+        names = [f"burst-w{n}" for n in range(engines)]
+        wait_started = stack.enter_context(worker_processes(url, Path(tmp), names, env))
+        # The API starts while the workers do (start-ups overlap; nothing is sent before all
+        # are ready).
         stack.enter_context(
             benchlib.warroom_serve(url, pack, port, Path(tmp) / "serve.log", *serve_args, **env)
         )
-        if engines:  # the split deployment: API apart, `warroom worker` processes
-            names = [f"burst-w{n}" for n in range(engines)]
-            stack.enter_context(worker_processes(url, Path(tmp), names, env))
+        wait_started()
         yield f"http://127.0.0.1:{port}/api/v1/intake/alertmanager"
 
 
@@ -219,25 +230,54 @@ def run_burst(
     return latencies, from_due, missing, span, rate
 
 
-def part_burst(url: str, db_kind: str, quick: bool) -> None:
-    """The burst, then the same burst with a hanging destination, on one running warroom. On
-    PostgreSQL the engine is the split deployment (the API with --no-engine and ENGINES
-    `warroom worker` processes); on SQLite `serve`'s embedded one."""
-    count = 30 if quick else 1000
+@dataclass
+class Deployment:
+    """A running warroom under test (see `deployment`)."""
+
+    api: str  # the intake endpoint
+    receiver: PageReceiver
+    hang: Hang
+    engines: int  # `warroom worker` processes (0: serve's embedded engine)
+
+
+@contextlib.contextmanager
+def deployment(url: str, db_kind: str) -> Iterator[Deployment]:
+    """warroom as deployed, on the bench pack, ready. On PostgreSQL the engine is the split
+    deployment (the API with --no-engine and ENGINES `warroom worker` processes); on SQLite
+    `serve`'s embedded one."""
     engines = ENGINES if db_kind == "postgresql" else 0
     hang = Hang()
     try:
         with PageReceiver() as receiver, warroom_under_test(url, receiver, hang, engines) as api:
-            warm = [f"bench-warm-{n}-{uuid.uuid4().hex[:4]}" for n in range(5)]
-            send_burst(api, warm, {}, "burst")
-            for name in warm:
-                receiver.wait_for(name, 30)
-            for metric, lane in (("burst", "burst"), ("hol", "hol")):
-                latencies, from_due, missing, span, rate = run_burst(api, receiver, count, lane)
-                _report(metric, db_kind, count, engines, span, missing, rate, latencies, from_due)
-            log(f"the hanging destination took {hang.hits} requests")
+            try:
+                yield Deployment(api, receiver, hang, engines)
+            finally:
+                # Let the hanging sends end now, or each worker's stop would wait for them (a
+                # send times out after 10 s) before warroom could stop.
+                hang.release.set()
     finally:
         hang.close()
+
+
+def part_burst(url: str, db_kind: str, quick: bool) -> None:
+    """The burst, then the same burst with a hanging destination, on one running warroom."""
+    with deployment(url, db_kind) as running:
+        measure_burst(running, db_kind, quick)
+
+
+def measure_burst(running: Deployment, db_kind: str, quick: bool) -> None:
+    """Part (4)'s figures on a running warroom (bench/paging.py --quick starts it during
+    part (3))."""
+    count = 30 if quick else 1000
+    api, receiver, engines = running.api, running.receiver, running.engines
+    warm = [f"bench-warm-{n}-{uuid.uuid4().hex[:4]}" for n in range(5)]
+    send_burst(api, warm, {}, "burst")
+    for name in warm:
+        receiver.wait_for(name, 30)
+    for metric, lane in (("burst", "burst"), ("hol", "hol")):
+        latencies, from_due, missing, span, rate = run_burst(api, receiver, count, lane)
+        _report(metric, db_kind, count, engines, span, missing, rate, latencies, from_due)
+    log(f"the hanging destination took {running.hang.hits} requests")
 
 
 def _report(

@@ -16,6 +16,7 @@ lateness it had at the end, and reported in `timers_not_run`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -193,13 +195,39 @@ def peak_rss_mb(pid: int) -> float:
     return int(hwm.split()[1]) / 1024
 
 
+def sizes(quick: bool) -> tuple[int, int, float]:
+    """Incidents, timers pending in all, and the window (s) the real timers are due over."""
+    return (40, 2_000, 2.0) if quick else (3_000, 100_000, 60.0)
+
+
+@contextlib.contextmanager
+def prepared(url: Callable[[], str], quick: bool) -> Iterator[Callable[[], str]]:
+    """Part (2)'s set-up, nothing measured: a receiver for the pages (kept until the part
+    ends), then, when the yielded function is called, the database (`url()`), the pack,
+    the incidents, their plans and level-1 pages; that function returns the database's URL.
+    bench/paging.py --quick calls it while part (1)'s server starts."""
+    incidents = sizes(quick)[0]
+    with PageReceiver() as receiver:
+
+        def prepare_now() -> str:
+            database = url()
+            t0 = time.monotonic()
+            prepare(database, receiver.url.rsplit("/", 1)[0], incidents)
+            log(f"{incidents} incidents opened, planned and paged in {time.monotonic() - t0:.1f}s")
+            return database
+
+        yield prepare_now
+
+
 def part_timers(url: str, db_kind: str, quick: bool) -> None:
-    incidents, total, window = (40, 2_000, 2.0) if quick else (3_000, 100_000, 60.0)
-    with PageReceiver() as receiver, tempfile.TemporaryDirectory() as tmp:
-        hook = receiver.url.rsplit("/", 1)[0]
-        t0 = time.monotonic()
-        prepare(url, hook, incidents)
-        log(f"{incidents} incidents opened, planned and paged in {time.monotonic() - t0:.1f}s")
+    with prepared(lambda: url, quick) as prepare_now:
+        measure_timers(prepare_now(), db_kind, quick)
+
+
+def measure_timers(url: str, db_kind: str, quick: bool) -> None:
+    """On a prepared database: a real worker runs the timers; print the figures."""
+    incidents, total, window = sizes(quick)
+    with tempfile.TemporaryDirectory() as tmp:
         proc = start_worker(url, Path(tmp))
         benchlib.wait_for_log(Path(tmp) / "worker.log", "started", 30)
         start = datetime.now(UTC) + timedelta(seconds=2.0 + total / 40_000)
