@@ -205,9 +205,11 @@ def request_run(
     row = get_definition(session, action)
     definition = dict(row.definition)
     values = render.validate_params(definition.get("params") or [], params)
+    # Checked on the locked row, read fresh: a resolve that committed while this request
+    # waited for the lock is seen, so no run is requested on a resolved incident.
+    incident = incidents.lock_by_id(session, incident.id) or incident
     if undo_of is None and incident.status in ("resolved", "closed"):
         raise Conflict(f"{incident.ref} is {incident.status}", field="incident")
-    incidents.lock_by_id(session, incident.id)
     if not dry_run:
         _check_limits(session, clock, definition, action, incident.id)
     rendered = _rendered(definition, _context(incident, values, dry_run), dry_run)
