@@ -13,20 +13,17 @@ on its own kept-alive connection, request as fast as they can for a fixed time:
 
 Latency is measured at the client, per request; every request counts, and a non-200 answer is
 reported as `errors` on the line. `--quick` measures for a shorter time on SQLite and
-PostgreSQL (under 45 s in all), both servers started and loaded together beforehand.
+PostgreSQL (under 45 s in all).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import http.client
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -139,10 +136,7 @@ def hammer(port: int, path: str, seconds: float, threads: int) -> tuple[list[flo
     return latencies, errors[0]
 
 
-@contextlib.contextmanager
-def served(kind: str) -> Iterator[int]:
-    """A fresh `kind` database with the history loaded and `warroom serve` (engine off) on
-    it; yields the server's port."""
+def measure(kind: str, seconds: float, threads: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-statuspage-") as tmp:
         config = Path(tmp) / "config"
         config.mkdir()
@@ -154,24 +148,14 @@ def served(kind: str) -> Iterator[int]:
             with serve:
                 load(url)
                 log(f"{kind}: {INCIDENTS} published incidents loaded")
-                yield port
-
-
-def measure_on(kind: str, port: int, seconds: float, threads: int) -> None:
-    """Warm up, then hammer each path for `seconds`; print the figures."""
-    hammer(port, "/status/api/v2/summary.json", 0.5, 1)  # warm-up
-    for path, name in (("/status", "status_html"),
-                       ("/status/api/v2/summary.json", "summary_json")):  # fmt: skip
-        latencies, errors = hammer(port, path, seconds, threads)
-        context = {"db": kind, "requests": len(latencies), "errors": errors,
-                   "threads": threads, "incidents": INCIDENTS}  # fmt: skip
-        emit(f"{name}_rps", len(latencies) / seconds, "1/s", **context)
-        emit(f"{name}_p99_ms", percentile(latencies, 99), "ms", **context)
-
-
-def measure(kind: str, seconds: float, threads: int) -> None:
-    with served(kind) as port:
-        measure_on(kind, port, seconds, threads)
+                hammer(port, "/status/api/v2/summary.json", 0.5, 1)  # warm-up
+                for path, name in (("/status", "status_html"),
+                                   ("/status/api/v2/summary.json", "summary_json")):  # fmt: skip
+                    latencies, errors = hammer(port, path, seconds, threads)
+                    context = {"db": kind, "requests": len(latencies), "errors": errors,
+                               "threads": threads, "incidents": INCIDENTS}  # fmt: skip
+                    emit(f"{name}_rps", len(latencies) / seconds, "1/s", **context)
+                    emit(f"{name}_p99_ms", percentile(latencies, 99), "ms", **context)
 
 
 def main() -> None:
@@ -180,24 +164,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    if not args.quick:
-        for kind in kinds:
-            measure(kind, 20.0, 4)
-        return
-    # --quick: the servers start and load together, then are measured one at a time (the
-    # other one idles meanwhile: its engine is off and nothing calls it). What the threads
-    # use is imported first: two threads importing SQLAlchemy at once can break its import.
-    import sqlalchemy  # noqa: F401
-
-    import warroom.comms.models
-    import warroom.incidents.models
-    import warroom.migrate
-    import warroom.statuspage.models  # noqa: F401
-
-    with contextlib.ExitStack() as stack, ThreadPoolExecutor(len(kinds)) as starting:
-        ports = list(starting.map(lambda kind: stack.enter_context(served(kind)), kinds))
-        for kind, port in zip(kinds, ports, strict=True):
-            measure_on(kind, port, 4.0, 4)
+    for kind in kinds:
+        measure(kind, 4.0 if args.quick else 20.0, 4)
 
 
 if __name__ == "__main__":
