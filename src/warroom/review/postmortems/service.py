@@ -86,7 +86,13 @@ def _record(
 def create(
     session: Session, clock: Clock, incident: Incident, *, actor: str, due_within: timedelta | None
 ) -> Postmortem:
-    """The incident's postmortem, created now if it has none (idempotent)."""
+    """The incident's postmortem, created now if it has none (idempotent).
+
+    Looked for under the incident's row lock, on the fresh row: of two simultaneous creates
+    (or a create and the resolve that creates the required one) the second waits, then finds
+    the first's postmortem and returns it.
+    """
+    incident = incidents.lock_by_id(session, incident.id) or incident
     existing = get_for_incident(session, incident.id)
     if existing is not None:
         return existing
