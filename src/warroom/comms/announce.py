@@ -18,6 +18,7 @@ from warroom.clock import Clock
 from warroom.comms import reach
 from warroom.comms.config import comms_settings, template_set
 from warroom.comms.templates import context_of, when
+from warroom.config import service as config_service
 from warroom.engine import service as engine
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
@@ -75,6 +76,8 @@ def announce(ctx: JobContext, job: Job) -> None:
 def _queue(session: Session, clock: Clock, event: DomainEvent, template: str) -> None:
     if event.incident_id is None:
         return
+    if not config_service.current_document(session).get("channels"):
+        return  # no channel is configured: the announcement would reach nobody
     payload = {"incident_id": event.incident_id, "template": template}
     if template == "initial":  # the incident was opened by this transaction: a new key,
         # so the job is inserted with the opening's other jobs (no look-up, one round trip)
