@@ -21,9 +21,6 @@ same senders and payloads, in the API v2 shape, posted to a private `prometheus-
 page_under_intake_p50_ms / page_under_intake_p99_ms (from the first POST of a new group to its
 page reaching the receiver, every incident counted; one never paged by the end counts as the
 whole wait) and unpaged_incidents.
-
---quick measures for 8 s per database, and starts every database's warroom at once (then
-measures and stops them in turn; one waiting its turn is fresh and idle).
 """
 
 from __future__ import annotations
@@ -40,9 +37,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -463,21 +458,9 @@ def count_lost(url: str, firing: set[Any], resolved: set[Any]) -> int:
     return lost
 
 
-@dataclass
-class Started:
-    """A running `warroom serve` on a fresh database (see `started_warroom`)."""
-
-    url: str
-    port: int
-    receiver: Receiver
-    stop: Callable[[], None]  # stops the server, then the receiver (the database stays)
-
-
-@contextlib.contextmanager
-def started_warroom(kind: str, workers: int = 1) -> Iterator[Started | None]:
-    """A fresh `kind` database with `warroom serve` on it and a page receiver, or None when
-    the database cannot be made (PostgreSQL not reachable); the database is dropped at the
-    end."""
+def bench_warroom(
+    kind: str, senders: int, seconds: float, workers: int = 1
+) -> dict[str, Any] | None:
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmpdir:
         tmp = Path(tmpdir)
         try:
@@ -485,60 +468,20 @@ def started_warroom(kind: str, workers: int = 1) -> Iterator[Started | None]:
             url = ctx.__enter__()
         except Exception as exc:  # PostgreSQL not reachable
             log(f"{kind}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-            yield None
-            return
+            return None
         try:
-            with contextlib.ExitStack() as server:
-                receiver = Receiver()
-                server.callback(receiver.close)
-                port = server.enter_context(warroom_server(url, tmp, receiver.url, workers))
-                yield Started(url, port, receiver, server.close)
+            receiver = Receiver()
+            with warroom_server(url, tmp, receiver.url, workers) as port:
+                log(f"{kind}: warroom serve on :{port}, {senders} senders for {seconds:.0f}s")
+                result = run_senders(
+                    port, "/api/v1/intake/alertmanager", senders, seconds, "warroom"
+                )
+                result.update(wait_for_pages(receiver, result["opened"]))
+            receiver.close()
+            result["lost"] = count_lost(url, result["firing"], result["resolved"])
+            return result
         finally:
             ctx.__exit__(None, None, None)
-
-
-def measure_warroom(
-    kind: str, started: Started | None, senders: int, seconds: float
-) -> dict[str, Any] | None:
-    """Intake and paging on a started warroom, which is stopped before lost alerts are
-    counted."""
-    if started is None:
-        return None
-    log(f"{kind}: warroom serve on :{started.port}, {senders} senders for {seconds:.0f}s")
-    result = run_senders(started.port, "/api/v1/intake/alertmanager", senders, seconds, "warroom")
-    result.update(wait_for_pages(started.receiver, result["opened"]))
-    started.stop()
-    result["lost"] = count_lost(started.url, result["firing"], result["resolved"])
-    return result
-
-
-def bench_warroom(
-    kind: str, senders: int, seconds: float, workers: int = 1
-) -> dict[str, Any] | None:
-    with started_warroom(kind, workers) as started:
-        return measure_warroom(kind, started, senders, seconds)
-
-
-def bench_warroom_quick(
-    kinds: list[str], senders: int, seconds: float, workers: int
-) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """--quick: every database's warroom starts at once (start-ups overlap), then each is
-    measured and stopped in turn; a warroom waiting its turn is fresh and idle."""
-    import sqlalchemy  # noqa: F401  (two threads importing it at once can break its import)
-
-    stacks = {kind: contextlib.ExitStack() for kind in kinds}
-    try:
-        with ThreadPoolExecutor(len(kinds)) as starting:
-            started = dict(zip(kinds, starting.map(
-                lambda kind: stacks[kind].enter_context(started_warroom(kind, workers)), kinds
-            ), strict=True))  # fmt: skip
-        for kind in kinds:
-            with stacks[kind]:
-                result = measure_warroom(kind, started[kind], senders, seconds)
-            yield kind, result
-    finally:
-        for stack in stacks.values():
-            stack.close()
 
 
 def wait_for_pages(receiver: Receiver, opened: dict[str, float]) -> dict[str, Any]:
@@ -588,11 +531,8 @@ def main() -> None:
     am_rate = bench_alertmanager(args.senders, am_seconds)
     if am_rate is not None:
         log(f"alertmanager: {am_rate:.0f} alerts/s")
-    if args.quick:
-        runs = bench_warroom_quick(kinds, args.senders, seconds, args.workers)
-    else:
-        runs = ((k, bench_warroom(k, args.senders, seconds, args.workers)) for k in kinds)
-    for kind, result in runs:
+    for kind in kinds:
+        result = bench_warroom(kind, args.senders, seconds, args.workers)
         if result is None:
             continue
         rate = result["alerts"] / result["seconds"]
