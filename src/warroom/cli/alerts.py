@@ -7,7 +7,16 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+from warroom.cli.output import (
+    INCIDENT_HINT,
+    JsonOption,
+    api_errors,
+    fail,
+    fmt_time,
+    incident_number,
+    print_json,
+    print_table,
+)
 
 silence_app = typer.Typer(
     help="Silence alerts for a while (stored, but no incident, no page)", no_args_is_help=True
@@ -30,7 +39,17 @@ def list_alerts(
     status: str = typer.Option(None, help="open, firing or resolved"),
     service: str = typer.Option(None, help="Service key"),
     integration: str = typer.Option(None, help="Integration key"),
-    incident: int = typer.Option(None, "--incident-id", help="Incident database id"),
+    incident: int = typer.Option(
+        None,
+        "--incident",
+        "-i",
+        metavar="INC-N",
+        help=f"Only the alerts of this incident: {INCIDENT_HINT}",
+        parser=incident_number,
+    ),
+    incident_id: int = typer.Option(
+        None, "--incident-id", hidden=True, help="Deprecated: the incident's database id"
+    ),
     suppressed: bool = typer.Option(None, "--suppressed/--not-suppressed"),
     label: list[str] = typer.Option([], "--label", help='Matcher, e.g. severity=~"crit.*"'),
     limit: int = typer.Option(50, help="At most this many"),
@@ -39,11 +58,17 @@ def list_alerts(
     """List alerts, newest first."""
     from warroom.cli.client import client
 
+    if incident is not None and incident_id is not None:
+        fail("give --incident (a number such as INC-42), not also --incident-id")
+    if incident is not None:
+        # The API filters by the incident's database id: look it up from its number.
+        with api_errors():
+            incident_id = int(client().get(f"/api/v1/incidents/{incident}")["id"])
     params: dict[str, Any] = {
         "status": status,
         "service": service,
         "integration": integration,
-        "incident_id": incident,
+        "incident_id": incident_id,
         "suppressed": None if suppressed is None else str(suppressed).lower(),
         "label": label or None,
         "limit": limit,
