@@ -54,13 +54,20 @@ def queue_message(
     max_attempts: int = 8,
     page_id: int | None = None,
     channel: str | None = None,
+    new_key: bool = False,
 ) -> Message:
-    """Queue one message to one contact URL; delivery runs as a job after commit."""
+    """Queue one message to one contact URL; delivery runs as a job after commit.
+
+    Idempotent per key: a message already queued under it is returned instead. `new_key`:
+    the key names something this transaction made (a page just inserted), so no message
+    can hold it yet and the look-up is skipped."""
     if not idempotency_key or len(idempotency_key) > 300:
         raise Invalid("idempotency_key must be 1-300 characters", field="idempotency_key")
-    existing = session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
-    if existing is not None:
-        return existing
+    if not new_key:
+        query = select(Message).where(Message.idempotency_key == idempotency_key)
+        existing = session.scalar(query)
+        if existing is not None:
+            return existing
     url = url.strip()
     if not is_supported(url):
         raise Invalid(

@@ -242,6 +242,7 @@ def deliver(
             purpose=f"page:{row.reason}",
             page_id=row.id,
             channel=rule.contact.name,
+            new_key=fresh and key is None,  # a page of this transaction: no message has it yet
         )
     except Invalid as exc:
         log.warning("page %s: contact %s refused: %s", row.id, rule.contact.name, exc.message)
