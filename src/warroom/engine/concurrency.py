@@ -34,6 +34,7 @@ class HandlerPool:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Condition()
         self._busy = 0
+        self.finished = 0  # jobs it has run to the end, ever (a pass compares before/after)
 
     def free(self) -> int:
         with self._lock:
@@ -58,6 +59,7 @@ class HandlerPool:
         finally:
             with self._lock:
                 self._busy -= 1
+                self.finished += 1
                 self._lock.notify_all()
             self._on_done()
 

@@ -99,7 +99,7 @@ class Worker:
         shared = batchable_kinds()
         with self._connection() as conn:
             while ran < max_jobs and not self.stop_event.is_set():
-                claimed = 0
+                finished, claimed = self.pool.finished, 0
                 if shared:
                     limit = min(self.options.batch_max, max_jobs - ran)
                     group = batches.claim_shared(self, conn, limit)
@@ -117,6 +117,8 @@ class Worker:
                     if wait and self.pool.busy():
                         self.pool.wait_for_one(timeout=1.0)  # its follow-ups may be due now
                         continue
+                    if wait and self.pool.finished != finished:
+                        continue  # one ended after this round's claims: its follow-ups too
                     break
             with self.db.sessions(bind=conn) as session:
                 self.next_due_at = service.next_due(session)
