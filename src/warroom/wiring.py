@@ -62,6 +62,7 @@ from warroom.review.analytics import config as analytics_config
 from warroom.review.drills import api as drills_api
 from warroom.review.drills import config as drills_config
 from warroom.review.drills import jobs as drills_jobs
+from warroom.review.drills import reactions as drills_reactions
 from warroom.review.postmortems import api as postmortems_api
 from warroom.review.postmortems import config as postmortems_config
 from warroom.review.postmortems import jobs as postmortems_jobs
@@ -182,6 +183,7 @@ SUBSCRIBERS: tuple[ModuleType, ...] = (
     comms_announce,
     postmortems_reactions,
     action_items_reactions,
+    drills_reactions,
 )
 
 _lock = threading.Lock()

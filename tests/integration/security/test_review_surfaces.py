@@ -189,6 +189,7 @@ def test_a_drill_request_cannot_name_a_file_on_the_server(
     secret = tmp_path / "secret.yaml"
     secret.write_text("steps:\n  - {at: 0m, fire: leak, summary: SECRETFILE}\n")
     headers = world.headers["responder"]
+    before = client.get("/api/v1/drills", headers=world.headers["admin"]).json()
     by_key = {"severity": "P1", "scenario_file": str(secret)}
     refused = client.post("/api/v1/drills", json=by_key, headers=headers)
     assert refused.status_code == 422 and "scenario_file" in refused.text
@@ -199,7 +200,7 @@ def test_a_drill_request_cannot_name_a_file_on_the_server(
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "scenario"
     assert "SECRETFILE" not in refused.text
     drills = client.get("/api/v1/drills", headers=world.headers["admin"]).json()
-    assert drills == []
+    assert drills == before  # no drill started (the world's private drill incident is one)
 
 
 def test_config_over_the_network_cannot_read_review_files(

@@ -54,9 +54,11 @@ def start_drill(
 
 @router.get("", response_model=list[DrillOut])
 def list_drills(
-    _: Viewer, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    principal: Viewer, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[DrillOut]:
-    return [DrillOut.of(d, i) for d, i in service.list_drills(session, limit)]
+    # A drill opened with `incident open --drill --private` is shown to its members only.
+    hidden = hidden_incident_ids(session, principal)
+    return [DrillOut.of(d, i) for d, i in service.list_drills(session, limit, hidden)]
 
 
 @router.get("/report", response_model=DrillReportOut)

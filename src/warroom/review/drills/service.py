@@ -31,6 +31,8 @@ STEP_KIND = "review.drill.step"
 INTEGRATION = "drill"  # the intake integration name of every synthetic alert
 ACTOR = "warroom:drills"
 CLOSED = ("resolved", "closed")
+# Set on the session while `start_drill` opens its incident: the opened-drill reaction stands by.
+_STARTING = "warroom.review.drills.starting"
 
 
 def start_drill(
@@ -57,18 +59,22 @@ def start_drill(
         raise Invalid(f"nobody to page for {', '.join(people)}", field="participants")
     key = f"drill:{secrets.token_hex(8)}"
     title = title.strip() or (scenario.title if scenario else "") or f"{severity} drill"
-    incident = incidents.open_incident(
-        session,
-        clock,
-        actor=actor,
-        title=title,
-        severity=severity,
-        services=[service] if service else [],
-        drill=True,
-        source="drill",
-        dedup_group=key,
-        summary="A practice incident: respond as to a real one. Nothing is public.",
-    )
+    session.info[_STARTING] = True  # this drill's row is written below, not by the reaction
+    try:
+        incident = incidents.open_incident(
+            session,
+            clock,
+            actor=actor,
+            title=title,
+            severity=severity,
+            services=[service] if service else [],
+            drill=True,
+            source="drill",
+            dedup_group=key,
+            summary="A practice incident: respond as to a real one. Nothing is public.",
+        )
+    finally:
+        session.info.pop(_STARTING, None)
     drill = Drill(
         key=key,
         incident_id=incident.id,
@@ -82,26 +88,64 @@ def start_drill(
         started_at=clock.now(),
         started_by=actor,
     )
-    session.add(drill)
-    session.flush()
-    timeline.record(
-        session,
-        clock,
-        incident_id=incident.id,
-        kind="review:drill:started",
-        actor=actor,
-        payload={
-            "drill_id": drill.id,
-            "schedule": schedule or None,
-            "participants": people,
-            "steps": len(drill.scenario.get("steps", [])),
-        },
-    )
+    _record_started(session, clock, drill, actor)
     if people:
         context = f"Drill {incident.ref}: you take part in this practice incident."
         request = PageRequest(people, "manual", context, key="drill", actor=actor)
         page(session, clock, settings, incident, request)
     _plan_steps(session, clock, drill, incident.id)
+    return drill
+
+
+def _record_started(session: Session, clock: Clock, drill: Drill, actor: str) -> None:
+    session.add(drill)
+    session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=drill.incident_id,
+        kind="review:drill:started",
+        actor=actor,
+        payload={
+            "drill_id": drill.id,
+            "schedule": drill.schedule or None,
+            "participants": list(drill.participants),
+            "steps": len(drill.scenario.get("steps", [])),
+        },
+    )
+
+
+def record_opened(
+    session: Session,
+    clock: Clock,
+    incident_id: int,
+    *,
+    severity: str,
+    service: str | None,
+    actor: str,
+) -> Drill | None:
+    """A drill incident opened another way (`warroom incident open --drill`, the API's
+    `drill: true`) is a drill as if started by hand: its row (no participants, no scenario) and
+    `review:drill:started`, so it is listed and reported with the others. Once per incident;
+    nothing for the incident `start_drill` is opening (it writes its own)."""
+    if session.info.get(_STARTING):
+        return None
+    if session.scalar(select(Drill.id).where(Drill.incident_id == incident_id)) is not None:
+        return None
+    drill = Drill(
+        key=f"drill:{secrets.token_hex(8)}",
+        incident_id=incident_id,
+        schedule="",
+        occurrence=None,
+        severity=severity,
+        service=service,
+        participants=[],
+        scenario={},
+        steps_done=[],
+        started_at=clock.now(),
+        started_by=actor,
+    )
+    _record_started(session, clock, drill, actor)
     return drill
 
 
@@ -133,14 +177,19 @@ def get_drill(session: Session, drill_id: int) -> Drill:
     return drill
 
 
-def list_drills(session: Session, limit: int = 100) -> list[tuple[Drill, Incident]]:
-    """Drills newest first, each with its incident."""
+def list_drills(
+    session: Session, limit: int = 100, hidden: frozenset[int] = frozenset()
+) -> list[tuple[Drill, Incident]]:
+    """Drills newest first, each with its incident; `hidden` (private incidents the reader is
+    no member of) are left out."""
     query = (
         select(Drill, Incident)
         .join(Incident, Incident.id == Drill.incident_id)
         .order_by(Drill.id.desc())
         .limit(max(1, min(limit, 1000)))
     )
+    if hidden:
+        query = query.where(Incident.id.not_in(hidden))
     return [(d, i) for d, i in session.execute(query).all()]
 
 
