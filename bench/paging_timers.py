@@ -135,6 +135,9 @@ def schedule(url: str, total: int, start: datetime, window: float) -> list[int]:
             conn.execute(insert(Job), filler[chunk : chunk + 5000])
         if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE jobs"))
+            # What engine.enqueue does for every job it queues: wake the engines on commit, so
+            # the running worker plans its next pass from these timers, not at its next poll.
+            conn.execute(text("SELECT pg_notify('warroom_jobs', '')"))
     db.dispose()
     return ids
 
