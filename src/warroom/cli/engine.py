@@ -7,7 +7,16 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fmt_time, print_json, print_table
+from warroom.cli.output import (
+    INCIDENT_HINT,
+    JsonOption,
+    api_errors,
+    fail,
+    fmt_time,
+    incident_number,
+    print_json,
+    print_table,
+)
 
 jobs_app = typer.Typer(help="The engine's durable jobs", no_args_is_help=True)
 heartbeat_app = typer.Typer(help="Heartbeats (dead man's switches)", no_args_is_help=True)
@@ -115,12 +124,28 @@ def heartbeat_url(name: str) -> None:
 
 @notifications_app.command("list")
 def notifications_list(
-    incident_id: int = typer.Option(None, "--incident-id"),
+    incident: int = typer.Option(
+        None,
+        "--incident",
+        "-i",
+        metavar="INC-N",
+        help=f"Only the notifications of this incident: {INCIDENT_HINT}",
+        parser=incident_number,
+    ),
+    incident_id: int = typer.Option(
+        None, "--incident-id", hidden=True, help="Deprecated: the incident's database id"
+    ),
     state: str = typer.Option(None, help="queued, sending, sent, failed"),
     limit: int = typer.Option(50),
     as_json: bool = JsonOption,
 ) -> None:
     """Notifications, newest first, with the provider's answer."""
+    if incident is not None and incident_id is not None:
+        fail("give --incident (a number such as INC-42), not also --incident-id")
+    if incident is not None:
+        # The API filters by the incident's database id: look it up from its number.
+        with api_errors():
+            incident_id = int(_client().get(f"/api/v1/incidents/{incident}")["id"])
     params: dict[str, Any] = {"limit": limit}
     if incident_id is not None:
         params["incident_id"] = incident_id

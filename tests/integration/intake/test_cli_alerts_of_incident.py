@@ -84,3 +84,36 @@ def test_alerts_of_an_unknown_or_malformed_incident(
     malformed = cli("alerts", "--incident", "checkout")
     assert malformed.exit_code == 2
     assert "INC-42 or 42" in malformed.output
+
+
+def test_notifications_of_an_incident_named_by_number(
+    cli: Callable[..., Any],
+    client: TestClient,
+    configured: Database,
+    admin_headers: dict[str, str],
+    clock: Any,
+) -> None:
+    from warroom.notify import service as notify
+
+    _numbers_start_after(configured, FIRST_NUMBER - 1)
+    errors = _fire(client, "HighErrorRate", ("cccc000000000001", "cccc000000000002"))
+    latency = _fire(client, "HighLatency", ("dddd000000000001", "dddd000000000002"))
+    ids = {
+        n: int(client.get(f"/api/v1/incidents/{n}", headers=admin_headers).json()["id"])
+        for n in (errors, latency)
+    }
+    with configured.session() as session:
+        for number, incident_id in ids.items():
+            notify.queue_message(
+                session, clock, url="json://127.0.0.1:9/hook", title=f"INC-{number}", body="b",
+                incident_id=incident_id, user_id=None, idempotency_key=f"cli-test:{number}",
+                purpose="test",
+            )  # fmt: skip
+        session.commit()
+    listed = cli("notifications", "list", "--incident", f"INC-{errors}", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert {row["incident_id"] for row in json.loads(listed.output)} == {ids[errors]}
+    assert cli("notifications", "list", "--incident", "INC-999").exit_code != 0
+    old = cli("notifications", "list", "--incident-id", str(ids[latency]), "--json")
+    assert {row["incident_id"] for row in json.loads(old.output)} == {ids[latency]}
+    assert "--incident-id" not in cli("notifications", "list", "--help").output
