@@ -52,11 +52,15 @@ def _enqueue(
 
 def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
     """A new incident: attach its services' and matching runbooks (on the engine)."""
+    if not service.any_active(session):
+        return  # nothing could attach (route runbooks name active runbooks too)
     _enqueue(session, clock, event, "opened", {"match": True}, new_key=True)
 
 
 def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
     """Alerts opened an incident: their route's runbooks, label matches, runbook URLs."""
+    if not service.any_active(session) and not _carries_runbook_url(session, event.payload):
+        return  # no runbook to attach and no runbook URL to keep: no job
     runbooks = [str(r) for r in event.payload.get("runbooks") or []]
     payload = {"match": True, "runbooks": runbooks}
     # The incident's `opened` job, queued by this transaction a moment ago, does this too:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom import memo
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.errors import Conflict, NotFound
@@ -22,6 +23,12 @@ LINKED = "runbook:link:added"
 def runbooks_by_key(session: Session) -> dict[str, Runbook]:
     """Every stored runbook (active or retired) by key."""
     return {r.key: r for r in session.scalars(select(Runbook))}
+
+
+def any_active(session: Session) -> bool:
+    """Whether any runbook is active (remembered for a transaction that enabled it)."""
+    query = select(Runbook.id).where(Runbook.active).limit(1)
+    return memo.remember(session, "runbooks.any", lambda: session.scalar(query) is not None)
 
 
 def list_runbooks(session: Session) -> list[Runbook]:
