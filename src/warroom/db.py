@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
+import re
+import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -187,3 +190,95 @@ def retrying(
             log.info("transient database error, attempt %s: %s", attempt, describe(exc))
             sleep(backoff(attempt))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- what a database error may say where it is stored or shown -----------------------------------
+
+# PostgreSQL's SQLSTATE (exact, then its class) and SQLite's extended error name -> a fixed text.
+_SQLSTATE_TEXT = {
+    "23505": "a unique constraint was violated",
+    "23503": "a foreign key constraint was violated",
+    "23502": "a NOT NULL constraint was violated",
+    "23514": "a check constraint was violated",
+    "23P01": "an exclusion constraint was violated",
+    "40001": "a concurrent transaction conflicted (serialization failure)",
+    "40P01": "a deadlock was detected",
+    "55P03": "a lock was not available",
+    "57014": "the statement was cancelled (timeout)",
+}
+_SQLSTATE_CLASS_TEXT = {
+    "08": "the connection to the database failed",
+    "22": "a value is out of range or malformed",
+    "23": "an integrity constraint was violated",
+    "42": "the statement is invalid (syntax, an unknown name or a missing privilege)",
+    "53": "the database is out of resources",
+    "57": "the database cancelled the statement or is shutting down",
+}
+_SQLITE_TEXT = {
+    "SQLITE_CONSTRAINT_UNIQUE": _SQLSTATE_TEXT["23505"],
+    "SQLITE_CONSTRAINT_PRIMARYKEY": _SQLSTATE_TEXT["23505"],
+    "SQLITE_CONSTRAINT_FOREIGNKEY": _SQLSTATE_TEXT["23503"],
+    "SQLITE_CONSTRAINT_NOTNULL": _SQLSTATE_TEXT["23502"],
+    "SQLITE_CONSTRAINT_CHECK": _SQLSTATE_TEXT["23514"],
+    "SQLITE_BUSY": "the database is locked",
+    "SQLITE_LOCKED": "the database is locked",
+}
+# Schema names only ("uq_users_email", "users.email, users.name"); anything else is left out.
+_NAMES = re.compile(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?(, [A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?)*")
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """SQLAlchemy's statement errors and raw driver errors: their text may carry SQL and values."""
+    if isinstance(exc, StatementError | sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")  # imported (lazily) by the engine that raised it
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
+def _names(candidate: str | None) -> str:
+    if candidate and len(candidate) <= 200 and _NAMES.fullmatch(candidate):
+        return f" ({candidate})"
+    return ""
+
+
+def _postgresql_text(orig: BaseException, state: str) -> str:
+    exact = _SQLSTATE_TEXT.get(state)
+    text = exact or _SQLSTATE_CLASS_TEXT.get(state[:2]) or "a database error"
+    diag = getattr(orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name is None and state == "23502":
+        table, column = getattr(diag, "table_name", None), getattr(diag, "column_name", None)
+        name = f"{table}.{column}" if table and column else None
+    return f"{text}{_names(name)}" + ("" if exact else f" (SQLSTATE {state})")
+
+
+def _sqlite_text(orig: BaseException) -> str:
+    code = getattr(orig, "sqlite_errorname", None) or ""
+    text = _SQLITE_TEXT.get(code)
+    if text is None:
+        return f"a database error ({code})" if code else "a database error"
+    if code.startswith("SQLITE_CONSTRAINT"):  # "UNIQUE constraint failed: users.email"
+        return text + _names(str(orig).partition(": ")[2].strip())
+    return text
+
+
+def error_text(exc: BaseException) -> str:
+    """`Class: what went wrong` in one line, for a text that is stored or shown (a job's error).
+
+    A database error is named by its class and a fixed description, with the constraint or
+    column names at most: never the SQL statement, its parameters, PostgreSQL's DETAIL line
+    ("Key (email)=(...) already exists") or a message that quotes a value. Any other exception
+    keeps its own message.
+    """
+    if not is_database_error(exc):
+        return f"{type(exc).__name__}: {exc}"
+    orig = exc.orig if isinstance(exc, StatementError) else exc
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
+        text = f"a value could not be sent to the database ({type(orig).__name__})"
+    elif isinstance(orig, sqlite3.Error):
+        text = _sqlite_text(orig)
+    elif orig is not None and (state := getattr(orig, "sqlstate", None)):
+        text = _postgresql_text(orig, state)
+    else:
+        text = "a database error"
+    return f"{type(exc).__name__}: {text}"

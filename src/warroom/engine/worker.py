@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from warroom.clock import Clock
-from warroom.db import Database
+from warroom.db import Database, error_text, is_database_error
 from warroom.engine import batches, service, wake
 from warroom.engine.concurrency import HandlerPool, LeaseKeeper
 from warroom.engine.models import Job
@@ -46,6 +47,8 @@ from warroom.engine.registry import (
 from warroom.settings import Settings
 
 log = logging.getLogger("warroom.engine")
+# Frames of the database layers, left out of a failed job's error (`_where`).
+_DB_CODE = re.compile(r"[/\\](sqlalchemy|psycopg|psycopg_pool)[/\\]")
 
 # A handler may carry `handler.abandoned = fn(ctx, job)`: run (and committed) when its job is
 # given up because the worker was lost on its last attempt, so that the handler's own state is
@@ -249,9 +252,9 @@ class Worker:
                 base=self.options.backoff_base_seconds,
                 maximum=self.options.backoff_max_seconds,
             )
-        error = f"{type(exc).__name__}: {exc}"
+        error = error_text(exc)  # a database error: its class, never its SQL or values
         if not isinstance(exc, Retry | PermanentFailure):
-            error += "\n" + "".join(traceback.format_exception(exc)[-3:])
+            error += "\n" + _where(exc)
         with self.db.session() as session:
             outcome = service.record_failure(
                 session,
@@ -348,6 +351,15 @@ class Worker:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+
+def _where(exc: Exception) -> str:
+    """The end of the traceback; for a database error only the places outside the database
+    layers (the handler's line), without the exception's own text or source lines."""
+    if not is_database_error(exc):
+        return "".join(traceback.format_exception(exc)[-3:])
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _DB_CODE.search(f.filename)]
+    return "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n' for f in frames[-2:])
 
 
 class EmbeddedWorker:
