@@ -14,14 +14,20 @@ Three tools, one rule (a secret's value never leaves; that it is set may be show
   become in an alert's labels and annotations (shown to every viewer): a secret-named key keeps
   its place with its value masked, and credentials inside text (URLs, `Bearer …`,
   `password=…`) are masked.
+- `mask_labels` / `hidden_values` / `hide_known` / `scrub_known`: what an
+  Alertmanager, Grafana or generic alert's labels, summary and links become: a secret-named
+  label keeps its name with its value masked while ordinary labels stay as sent (routes and
+  fingerprints depend on them), and the values of secret-named labels and annotations are
+  masked wherever else the alert repeats them (a Grafana silence link names every label).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -67,6 +73,10 @@ _TEXT_HINT = re.compile(
 )
 # Shortest value masked inside free text: shorter ones would blank ordinary words.
 _MIN_HIDDEN = 3
+# Shortest value of a secret-named label or annotation looked for in an alert's other text
+# ("enabled" under `password_auth` is a word, not a secret: see `hidden_values`).
+_MIN_KNOWN = 6
+_LONG_KNOWN = 16
 
 
 @functools.lru_cache(maxsize=4096)
@@ -195,6 +205,49 @@ def mask_details(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
         return scrub_value(value)
     return value
+
+
+def mask_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """Labels as readers see them and routes match them: a secret-named label keeps its name
+    with the value masked; an ordinary label stays as sent, but for a password or a secret
+    query parameter inside a URL ("vault-token:8200" is a host, not a name:value pair)."""
+    return {
+        k: MASK if v and is_secret_field(k) else _scrub_url_text(v) if "://" in v else v
+        for k, v in labels.items()
+    }
+
+
+def hidden_values(*mappings: Mapping[str, str]) -> list[str]:
+    """The values of secret-named keys worth looking for in an alert's other text and links.
+
+    Long or token-like values only: a short word ("true", "enabled") stays readable elsewhere.
+    """
+    found = {
+        v
+        for mapping in mappings
+        for k, v in mapping.items()
+        if isinstance(v, str)
+        and is_secret_field(k)
+        and len(v) >= _MIN_KNOWN
+        and (len(v) >= _LONG_KNOWN or _credential_like(v))
+    }
+    return sorted(found, key=len, reverse=True)
+
+
+def hide_known(text: str, hidden: Iterable[str]) -> str:
+    """Text with each of the given values masked, as written or percent-encoded (in a URL)."""
+    for value in hidden:
+        if value in text:
+            text = text.replace(value, MASK)
+        for form in (quote(value, safe=""), quote_plus(value, safe="")):
+            if form != value and form in text:
+                text = text.replace(form, MASK)
+    return text
+
+
+def scrub_known(text: str, hidden: Iterable[str] = ()) -> str:
+    """`scrub_value(text)` that also masks the given values (see `hide_known`)."""
+    return scrub_value(hide_known(text, hidden))
 
 
 def _scrub_url_text(value: str) -> str:

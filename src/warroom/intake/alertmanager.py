@@ -16,6 +16,14 @@ from warroom.intake.schemas import (
     text_field,
     web_link,
 )
+from warroom.redaction import (
+    hidden_values,
+    hide_known,
+    mask_details,
+    mask_labels,
+    scrub_known,
+    scrub_value,
+)
 
 STATUSES = ("firing", "resolved")
 _GRAFANA_LINKS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
@@ -38,10 +46,16 @@ def parse_alert(item: Any, where: str) -> NormalisedAlert:
     fingerprint = text_field(alert.get("fingerprint"), f"{where}.fingerprint", required=False)
     if len(fingerprint) > 512:
         raise Invalid(f"{where}.fingerprint is too long", field=f"{where}.fingerprint")
+    # Shown to every viewer: credentials masked (warroom.redaction). The fingerprint is the
+    # labels' as sent, so an alert is deduplicated as it always was; ordinary labels stay.
+    identity = fingerprint or label_fingerprint(labels)
+    hidden = hidden_values(labels, annotations)
+    labels = mask_labels(labels)
+    annotations = mask_details({k: hide_known(v, hidden) for k, v in annotations.items()})
     candidates: list[tuple[Any, str]] = [(generator, "Source")]
     candidates += [(annotations.get("runbook_url"), "Runbook")]
     candidates += [(alert.get(k), t) for k, t in _GRAFANA_LINKS]
-    annotations = dict(annotations)
+    candidates = [(_scrubbed(href, hidden), text) for href, text in candidates]
     links = keep_web_links(candidates, annotations)
     if "runbook_url" in annotations and not web_link(annotations["runbook_url"]):
         del annotations["runbook_url"]  # a javascript: runbook must not survive as text either
@@ -52,7 +66,7 @@ def parse_alert(item: Any, where: str) -> NormalisedAlert:
         or fingerprint
     )
     return NormalisedAlert(
-        fingerprint=fingerprint or label_fingerprint(labels),
+        fingerprint=identity,
         status=status,
         labels=labels,
         annotations=annotations,
@@ -64,6 +78,11 @@ def parse_alert(item: Any, where: str) -> NormalisedAlert:
         raw=alert,
         sender_start=True,
     )
+
+
+def _scrubbed(href: Any, hidden: list[str]) -> Any:
+    """A link candidate with its credentials masked (non-strings are judged as they are)."""
+    return scrub_known(href, hidden) if isinstance(href, str) and href else href
 
 
 def parse_alerts(body: dict[str, Any]) -> list[NormalisedAlert]:
@@ -84,6 +103,8 @@ def parse(body: dict[str, Any]) -> Batch:
     group_key = body.get("groupKey")
     if group_key is not None and not isinstance(group_key, str):
         raise Invalid("groupKey must be a string", field="groupKey")
+    if group_key:  # only shown (a truncated webhook's timeline entry): may name a secret label
+        group_key = scrub_value(group_key)
     for key in ("groupLabels", "commonLabels", "commonAnnotations"):
         if key in body:
             obj(body[key], key)

@@ -22,6 +22,7 @@ from warroom.intake.schemas import (
     text_field,
     web_link,
 )
+from warroom.redaction import hidden_values, hide_known, mask_details, mask_labels, scrub_known
 
 STATUSES = ("firing", "resolved", "acknowledged")
 KNOWN = {
@@ -39,7 +40,7 @@ KNOWN = {
 MAX_ALERTS = 1000
 
 
-def _links(value: Any, where: str) -> list[dict[str, str]]:
+def _links(value: Any, where: str, hidden: list[str]) -> list[dict[str, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -50,7 +51,9 @@ def _links(value: Any, where: str) -> list[dict[str, str]]:
         href = text_field(link.get("href"), f"{where}[{i}].href", max_len=2048)
         if not web_link(href):
             raise Invalid(f"{where}[{i}].href must be an http(s) URL", field=f"{where}[{i}].href")
-        out.append({"href": href, "text": text_field(link.get("text"), "text", required=False)})
+        text = text_field(link.get("text"), "text", required=False)
+        # Shown to every viewer, as PagerDuty's links are: credentials masked.
+        out.append({"href": scrub_known(href, hidden), "text": scrub_known(text, hidden)})
     return out
 
 
@@ -73,20 +76,23 @@ def parse_one(item: Any, where: str) -> NormalisedAlert:
     if description:
         annotations = {**annotations, "description": description}
     dedup_key = text_field(data.get("dedup_key"), f"{prefix}dedup_key", required=False, max_len=512)
-    if not dedup_key:
+    if not dedup_key:  # from the labels and title as sent: dedup as before masking
         dedup_key = label_fingerprint({**labels, "__title__": title})
     starts_at = parse_time(data.get("starts_at"), f"{prefix}starts_at", required=False)
     ends_at = parse_time(data.get("ends_at"), f"{prefix}ends_at", required=False)
+    # Shown to every viewer: credentials masked (warroom.redaction); ordinary labels stay.
+    hidden = hidden_values(labels, annotations)
+    annotations = mask_details({k: hide_known(v, hidden) for k, v in annotations.items()})
     return NormalisedAlert(
         fingerprint=dedup_key,
         status=status,
-        labels=labels,
+        labels=mask_labels(labels),
         annotations=annotations,
-        summary=title,
+        summary=scrub_known(title, hidden),
         severity_hint=severity or labels.get("severity"),
         starts_at=starts_at,
         ends_at=ends_at,
-        links=_links(data.get("links"), f"{prefix}links"),
+        links=_links(data.get("links"), f"{prefix}links", hidden),
         raw=data,
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from warroom.errors import Invalid
 from warroom.intake.alertmanager import parse_alerts
 from warroom.intake.schemas import Batch
+from warroom.redaction import scrub_value
 
 SIGNATURE_HEADER = "x-grafana-alerting-signature"
 
@@ -25,6 +26,8 @@ def parse(body: dict[str, Any]) -> Batch:
     group_key = body.get("groupKey")
     if group_key is not None and not isinstance(group_key, str):
         raise Invalid("groupKey must be a string", field="groupKey")
+    if group_key:  # only shown (a truncated webhook's timeline entry): may name a secret label
+        group_key = scrub_value(group_key)
     alerts = parse_alerts(body)
     for alert in alerts:
         # Grafana hides __x__ labels from commonLabels; drop them per alert too.
