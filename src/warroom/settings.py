@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,11 +48,41 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     login_window_seconds: float = 900.0
     invite_valid_seconds: float = 7 * 86400.0
+    # Reverse proxies (comma-separated IP addresses or CIDR networks) whose X-Forwarded-For and
+    # X-Forwarded-Proto `warroom serve` honours; empty: none, every request is its peer's.
+    trusted_proxies: str = ""
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def trusted_proxy_list(value: str) -> list[str]:
+    """WARROOM_TRUSTED_PROXIES as a list of addresses and networks, each in its canonical form.
+
+    Raises ValueError naming the first item that is neither an IP address nor a CIDR network:
+    uvicorn would take such an item for a host name that no client address ever matches, and
+    silently trust nobody.
+    """
+    import ipaddress
+
+    trusted: list[str] = []
+    for raw in value.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        try:
+            parsed = ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)
+        except ValueError:
+            problem = "is not an IP address or CIDR network (such as 192.0.2.1 or 10.0.0.0/8)"
+            if "/" in item:
+                with suppress(ValueError):
+                    network = ipaddress.ip_network(item, strict=False)
+                    problem = f"has host bits set: did you mean {network}?"
+            raise ValueError(f"{item!r} {problem}") from None
+        trusted.append(str(parsed))
+    return trusted
 
 
 def ensure_secret_key(settings: Settings) -> str:

@@ -153,20 +153,35 @@ def serve(
     workers: int = typer.Option(1, help="HTTP worker processes"),
     ssl_certfile: Path = typer.Option(None, "--ssl-certfile", help="Serve HTTPS: PEM certificate"),
     ssl_keyfile: Path = typer.Option(None, "--ssl-keyfile", help="Serve HTTPS: PEM private key"),
+    trusted_proxies: str = typer.Option(
+        None,
+        "--trusted-proxies",
+        metavar="ADDRESSES",
+        help="Honour X-Forwarded-For/-Proto from these IP addresses or CIDR networks"
+        " (comma-separated; overrides WARROOM_TRUSTED_PROXIES; '' trusts none)",
+    ),
 ) -> None:
     """Migrate the database, apply the config, and serve API, UI and engine."""
     import uvicorn
 
     from warroom.auth.logredact import uvicorn_log_config
     from warroom.migrate import upgrade
+    from warroom.settings import Settings, ensure_secret_key, trusted_proxy_list
 
+    source = "--trusted-proxies" if trusted_proxies is not None else "WARROOM_TRUSTED_PROXIES"
+    try:
+        # Checked before anything is migrated or served: uvicorn ignores what it cannot parse.
+        proxies = trusted_proxy_list(
+            trusted_proxies if trusted_proxies is not None else Settings().trusted_proxies
+        )
+    except ValueError as exc:
+        fail(f"{source}: {exc}")
     upgrade(_url())
     if config is not None:
         from warroom.cli.config import apply_on_start
 
         # Problems or a refusal end here (exit 1, nothing applied); else logs the revision.
         apply_on_start(config)
-    from warroom.settings import Settings, ensure_secret_key
 
     # uvicorn builds the app from the environment; pass the key on so page links are signed.
     os.environ["WARROOM_SECRET_KEY"] = ensure_secret_key(Settings())
@@ -181,7 +196,10 @@ def serve(
         log_level=os.environ.get("WARROOM_LOG_LEVEL", "info"),
         # Page-link, feed and heartbeat tokens in request lines are masked in the logs.
         log_config=uvicorn_log_config(),
-        proxy_headers=False,
+        # Client address and scheme from X-Forwarded-For/-Proto, only for requests whose peer
+        # is a trusted proxy (uvicorn's ProxyHeadersMiddleware); with none, the peer's own.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         # TLS for senders whose client libraries refuse http:// (the `pagerduty` library).
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
