@@ -2,7 +2,11 @@
 
 Heads are advanced with an UPDATE, not read with a SELECT: the UPDATE takes the row lock on
 PostgreSQL and the write lock on SQLite before the head is read, so concurrent appends to one
-chain serialise. A chain's first append creates its head and, for an incident chain, appends
+chain serialise. Once a transaction holds a chain's head (it bumped or created it), the head
+stays locked until the transaction ends, so its further appends to that chain take the head
+from the session (`hold`) instead of bumping it again; each append writes the head's seq and
+hash. A rollback (of the transaction or of a savepoint, which releases what it locked)
+forgets every held head. A chain's first append creates its head and, for an incident chain, appends
 an entry to the anchor register naming the chain and its first event's hash, just before the
 transaction commits (so the register's head is locked briefly, see `anchor_at_commit`).
 """
@@ -31,7 +35,9 @@ _BUMP = (
     .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
 )
 _SET_HASH = (
-    update(_HEADS).where(_HEADS.c.chain == bindparam("_chain")).values(last_hash=bindparam("_h"))
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("_chain"))
+    .values(last_seq=bindparam("_s"), last_hash=bindparam("_h"))
 )
 _INSERT_ANCHOR = insert(_ANCHORS)
 # PostgreSQL: the anchor row and the register head's new hash in one statement.
@@ -49,7 +55,7 @@ _NEW_ANCHOR = (
 _INSERT_ANCHOR_SET_HASH = (
     update(_HEADS)
     .where(_HEADS.c.chain == bindparam("_chain"))
-    .values(last_hash=bindparam("_a_hash"))
+    .values(last_seq=bindparam("_a_seq"), last_hash=bindparam("_a_hash"))
     .returning(select(_NEW_ANCHOR.c.seq).scalar_subquery())
 )
 
@@ -60,6 +66,9 @@ def advance(session: Session, chain: int, new: bool = False) -> tuple[int, str, 
     `new`: the caller just made what the chain is of (a new incident), so the chain is
     created first, without a bump that would find no row."""
     session.flush()  # pending changes first, as an ORM statement's autoflush would
+    held = _held(session).get(chain)
+    if held is not None:
+        return held[0] + 1, held[1], False
     conn = session.connection()
     if new and _create(session, chain):
         return 1, "", True
@@ -87,9 +96,30 @@ def _create(session: Session, chain: int) -> bool:
     return session.connection().execute(stmt.returning(_HEADS.c.chain)).first() is not None
 
 
-def set_hash(session: Session, chain: int, digest: str) -> None:
-    """Record digest as the hash of the chain's newest event."""
-    session.connection().execute(_SET_HASH, {"_chain": chain, "_h": digest})
+def set_hash(session: Session, chain: int, seq: int, digest: str) -> None:
+    """Record seq and digest as the position and hash of the chain's newest event."""
+    session.connection().execute(_SET_HASH, {"_chain": chain, "_s": seq, "_h": digest})
+
+
+# session.info: (root transaction, {chain: (seq, hash)}) of the heads it holds locked.
+_HELD = "warroom.audit.held"
+
+
+def _held(session: Session) -> dict[int, tuple[int, str]]:
+    """The heads the session's current transaction holds (empty in a new transaction)."""
+    transaction = session.get_transaction()
+    current = session.info.get(_HELD)
+    if current is None or current[0] is not transaction:
+        current = (transaction, {})
+        session.info[_HELD] = current
+    held: dict[int, tuple[int, str]] = current[1]
+    return held
+
+
+def hold(session: Session, chain: int, seq: int, digest: str) -> None:
+    """After an append: the chain's head is (seq, digest) and locked until the transaction
+    ends, so the next append in it needs no bump."""
+    _held(session)[chain] = (seq, digest)
 
 
 # session.info: chains born in the current transaction, anchored just before it commits.
@@ -124,7 +154,9 @@ def _anchor_births(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_births(session: Session, previous: SessionTransaction) -> None:
-    """Chains created inside a rolled-back (sub)transaction were never born."""
+    """Chains created inside a rolled-back (sub)transaction were never born; what it appended
+    is gone and the locks it took are released, so no head is held any more."""
+    session.info.pop(_HELD, None)
     births = session.info.get(_BORN)
     if births:
         session.info[_BORN] = [b for b in births if not _inside(b.within, previous)]
@@ -168,9 +200,10 @@ def _append_anchor(session: Session, chain: int, first_hash: str, now: datetime)
     if conn.dialect.name == "postgresql":  # the register's head row is locked: one round trip
         params = {f"_a_{name}": value for name, value in values.items()}
         conn.execute(_INSERT_ANCHOR_SET_HASH, {**params, "_chain": ANCHOR_CHAIN})
-        return
-    conn.execute(_INSERT_ANCHOR, values)
-    set_hash(session, ANCHOR_CHAIN, digest)
+    else:
+        conn.execute(_INSERT_ANCHOR, values)
+        set_hash(session, ANCHOR_CHAIN, seq, digest)
+    hold(session, ANCHOR_CHAIN, seq, digest)
 
 
 def head_of(session: Session, chain: int) -> tuple[int, str]:

@@ -105,7 +105,7 @@ _NEW_EVENT = (
 _INSERT_EVENT_SET_HASH = (
     update(heads.HEADS)
     .where(heads.HEADS.c.chain == bindparam("_chain"))
-    .values(last_hash=bindparam("_e_hash"))
+    .values(last_seq=bindparam("_e_seq"), last_hash=bindparam("_e_hash"))
     .returning(select(_NEW_EVENT.c.id).scalar_subquery())
 )
 
@@ -116,9 +116,11 @@ def _append(session: Session, values: dict[str, Any]) -> int:
     if conn.dialect.name == "postgresql":
         params = {f"_e_{name}": value for name, value in values.items()}
         params["_chain"] = values["chain"]
-        return int(conn.execute(_INSERT_EVENT_SET_HASH, params).scalar_one())
-    event_id = int(conn.execute(_INSERT_EVENT, values).scalar_one())
-    heads.set_hash(session, int(values["chain"]), str(values["hash"]))
+        event_id = int(conn.execute(_INSERT_EVENT_SET_HASH, params).scalar_one())
+    else:
+        event_id = int(conn.execute(_INSERT_EVENT, values).scalar_one())
+        heads.set_hash(session, int(values["chain"]), int(values["seq"]), str(values["hash"]))
+    heads.hold(session, int(values["chain"]), int(values["seq"]), str(values["hash"]))
     return event_id
 
 

@@ -51,8 +51,9 @@ routes:
 
 # (opening, planning) per database: what was measured when the budgets were set, plus one
 # spare, so that only a real addition fails. Before the statements were trimmed (remembered
-# reads, one-statement incident locks on PostgreSQL) PostgreSQL took 34 and 35.
-BUDGETS = {"postgresql": (30, 28), "sqlite": (32, 32)}
+# reads, one-statement incident locks on PostgreSQL, a transaction's further appends to a
+# timeline it already holds taking the head from the session) PostgreSQL took 34 and 35.
+BUDGETS = {"postgresql": (29, 25), "sqlite": (31, 29)}
 
 
 @contextmanager
