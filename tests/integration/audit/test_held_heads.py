@@ -47,6 +47,14 @@ def _note(session: Any, clock: FakeClock, incident_id: int, text: str) -> int:
     return recorded.seq
 
 
+def _incident(db: Database, clock: FakeClock) -> int:
+    with db.session() as session:
+        seed_catalog(session)
+        incident_id = make_incident(session, clock).id
+        session.commit()
+    return incident_id
+
+
 def _clean(db: Database) -> None:
     with db.session() as session:
         report = verify(session).as_dict()
@@ -54,10 +62,7 @@ def _clean(db: Database) -> None:
 
 
 def test_one_bump_per_transaction_and_the_chain_verifies(db: Database, clock: FakeClock) -> None:
-    with db.session() as session:
-        seed_catalog(session)
-        incident_id = make_incident(session, clock).id
-        session.commit()
+    incident_id = _incident(db, clock)
     with db.session() as session, bumps(db) as seen:
         seqs = [_note(session, clock, incident_id, f"note {n}") for n in range(4)]
         session.commit()
@@ -75,10 +80,7 @@ def test_one_bump_per_transaction_and_the_chain_verifies(db: Database, clock: Fa
 
 
 def test_a_rolled_back_savepoint_forgets_the_held_head(db: Database, clock: FakeClock) -> None:
-    with db.session() as session:
-        seed_catalog(session)
-        incident_id = make_incident(session, clock).id
-        session.commit()
+    incident_id = _incident(db, clock)
     with db.session() as session, bumps(db) as seen:
         first = _note(session, clock, incident_id, "kept")
         nested = session.begin_nested()
