@@ -158,10 +158,9 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """A database error in one line, without its SQL statement or parameters (for logs)."""
-    orig = getattr(exc, "orig", None) or exc
-    first = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {first[0] if first else ''}"
+    """A database error in one line for logs: `error_text`'s class and fixed description,
+    never its SQL statement, parameters or a driver message that quotes a value."""
+    return error_text(exc)
 
 
 def backoff(attempt: int) -> float:

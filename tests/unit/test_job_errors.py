@@ -125,3 +125,13 @@ def test_other_exceptions_keep_their_message() -> None:
     assert error_text(LookupError("no handler for job kind 'x'")) == (
         "LookupError: no handler for job kind 'x'"
     )
+
+
+def test_the_log_line_of_a_database_error_quotes_no_value() -> None:
+    """`describe` (intake's and the API's log lines for database errors) gives the same safe
+    text: PostgreSQL's first line can quote the value itself ('invalid input syntax ...')."""
+    from warroom.db import describe
+
+    line = describe(_wrapped(DataError, FakePgError("22P02")))
+    assert line.startswith("DataError: ")
+    assert VALUE not in line and "INSERT" not in line and "DETAIL" not in line

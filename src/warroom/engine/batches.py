@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from warroom.db import error_text
 from warroom.engine import service
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, batchable_kinds, get_handler
@@ -103,7 +104,8 @@ def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
             worker.leases.drop(job_id)
     except Exception as exc:
         session.rollback()
-        log.info("batch of %s jobs rolled back (%s); running them one by one", len(chunk), exc)
+        why = error_text(exc)  # a database error's SQL and values stay out of the log
+        log.info("batch of %s jobs rolled back (%s); running them one by one", len(chunk), why)
         for job in chunk:
             worker.run_job(job, conn)
     finally:
