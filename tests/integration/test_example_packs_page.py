@@ -88,6 +88,11 @@ def test_pack_pages_on_call_for_readme_and_critical_alerts(
     )
     assert r.status_code == 202, r.text
     by_hand = r.json()["incidents"]
+    if pack == "oracle":  # the README: a hand-raised alert is SEV1 whatever it claims
+        incident = client.get(
+            f"/api/v1/incidents/{by_hand[0]}", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert incident["severity"] == "SEV1", incident
     critical = {
         "version": "4",
         "status": "firing",
