@@ -21,9 +21,9 @@ stream:
     event: timeline    id: <last seq>    data: {"incident": N, "last_seq": S, "events": [
         {"seq": 7, "kind": "incident:note:added", "actor": "a@x", "occurred_at": "ISO"}, ...]}
 
-Events are those with seq > the client's Last-Event-ID (or `after=<seq>`, else the newest at
-connect), oldest first, at most `BATCH` per message. The incident page fetches their rendered
-HTML from its own fragment route.
+Events are those with seq > the later of the client's Last-Event-ID and `after=<seq>` (else
+the newest at connect), oldest first, at most `BATCH` per message. The incident page fetches
+their rendered HTML from its own fragment route.
 """
 
 from __future__ import annotations
@@ -148,10 +148,11 @@ def _start(request: Request, me: Principal, number: int, after: int | None) -> i
     db: Database = request.app.state.db
     with db.sessions() as session:
         incident = access.visible_incident(session, number, me)
-        if after is not None:
-            return after
+        # A reconnecting browser repeats the page's URL (its `after=` from when the page was
+        # rendered) and sends Last-Event-ID, the newest it has heard of: start from the later.
         known = request.headers.get("last-event-id", "")
-        return int(known) if known.isdigit() else _newest_seq(session, incident.id)
+        starts = [int(v) for v in (known,) if v.isdigit()] + ([after] if after is not None else [])
+        return max(starts) if starts else _newest_seq(session, incident.id)
 
 
 @router.get("/ui/events")

@@ -98,6 +98,32 @@ def test_the_timeline_stream_sends_new_events(
     assert all(e["seq"] > ready["last_seq"] for e in data["events"])
 
 
+def test_a_reconnecting_timeline_stream_resumes_after_what_the_browser_heard(
+    client: TestClient, ui_login: Callable[..., Any], db: Database, clock: FakeClock
+) -> None:
+    """The browser reconnects to the page's URL (its stale `after=`) with Last-Event-ID: only
+    the events after the Last-Event-ID come, not again those it had already."""
+    with db.session() as session:
+        incident = make_incident(session, clock, title="Checkout down", severity="SEV1")
+        number = incident.number
+        for text in ("first", "second"):
+            incidents.add_note(session, clock, incident, actor="a@example.com", text=text)
+    ui_login(client, "viewer")
+    url = f"/ui/events?incident={number}&after=1"  # as rendered, before the two notes
+    with client.stream("GET", url) as answer:
+        heard = json.loads(_wait_for(_events(answer.iter_lines()), "timeline")["data"])
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.add_note(session, clock, incident, actor="a@example.com", text="third")
+    resumed = {"Last-Event-ID": str(heard["last_seq"])}
+    with client.stream("GET", url, headers=resumed) as answer:
+        stream = _events(answer.iter_lines())
+        assert json.loads(_wait_for(stream, "ready")["data"])["last_seq"] == heard["last_seq"]
+        data = json.loads(_wait_for(stream, "timeline")["data"])
+    assert all(e["seq"] > heard["last_seq"] for e in data["events"])
+    assert [e["kind"] for e in data["events"]] == ["incident:note:added"]
+
+
 def test_a_private_incident_stream_is_refused_to_non_members(
     client: TestClient, ui_login: Callable[..., Any], db: Database, clock: FakeClock
 ) -> None:
