@@ -19,6 +19,8 @@ Three tools, one rule (a secret's value never leaves; that it is set may be show
   label keeps its name with its value masked while ordinary labels stay as sent (routes and
   fingerprints depend on them), and the values of secret-named labels and annotations are
   masked wherever else the alert repeats them (a Grafana silence link names every label).
+  They also mask a PagerDuty summary, an Opsgenie message and a PagerDuty change event's
+  summary (an alert's summary is its incident's title) and the detail values they repeat.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from warroom.errors import Invalid
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import OPEN_STATUSES
 from warroom.intake.schemas import keep_web_links, obj, parse_time, text_field
-from warroom.redaction import mask_details, scrub_value
+from warroom.redaction import hidden_values, mask_details, scrub_known, scrub_value
 
 MAX_INCIDENTS = 50  # open incidents of one service told about one change
 
@@ -41,7 +41,12 @@ def parse_change(body: Any) -> ChangeEvent:
     source = text_field(payload.get("source"), "payload.source", required=False, max_len=1024)
     when = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
     details = obj(payload.get("custom_details"), "payload.custom_details", required=False)
-    details = mask_details(details)  # shown on timelines: credentials masked
+    # Shown on timelines: credentials masked, and a secret-named detail's value masked where
+    # the summary or a link repeats it. The source stays as sent here (it may name the service,
+    # see `service_of_change`) and is masked where it is recorded.
+    hidden = hidden_values(details)
+    details = mask_details(details)
+    summary = scrub_known(summary, hidden)
     links = data.get("links")
     if links is not None and not isinstance(links, list):
         raise Invalid("links must be an array", field="links")
@@ -50,7 +55,7 @@ def parse_change(body: Any) -> ChangeEvent:
         link = obj(item, f"links[{i}]")
         href = text_field(link.get("href"), f"links[{i}].href", max_len=4096)
         text = text_field(link.get("text"), f"links[{i}].text", required=False, max_len=1024)
-        candidates.append((scrub_value(href), text))
+        candidates.append((scrub_known(href, hidden), text))
     notes: dict[str, Any] = {}
     kept = keep_web_links(candidates, notes)
     stamp = when.isoformat() if when else None
@@ -79,7 +84,7 @@ def record_change(
     service = service_of_change(session, integration, change)
     payload: dict[str, Any] = {
         "summary": change.summary,
-        "source": change.source,
+        "source": scrub_value(change.source),
         "timestamp": change.timestamp,
         "service": service,
         "integration": integration,

@@ -9,7 +9,7 @@ from typing import Any
 from warroom.errors import Invalid
 from warroom.intake.matchable import TAG_PREFIX, tag_labels
 from warroom.intake.schemas import Batch, NormalisedAlert, obj, text_field, web_link
-from warroom.redaction import mask_details, scrub_value
+from warroom.redaction import hidden_values, mask_details, scrub_known, scrub_value
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 IDENTIFIER_TYPES = ("id", "alias", "tiny")
@@ -45,19 +45,24 @@ def parse_create(body: Any) -> Batch:
     for key in ("responders", "visibleTo"):
         if key in data and not isinstance(data[key], list):
             raise Invalid(f"{key} must be an array", field=key)
-    # Details, tags and the description are shown to every viewer: credentials masked.
+    # The alias, or the hash of the message as sent: the same alert deduplicates as before.
+    fingerprint = alias or hashlib.sha256(message.encode()).hexdigest()
+    # Details, tags, the description and the message (the alert's summary and its incident's
+    # title) are shown to every viewer: credentials masked, and a secret-named detail's value
+    # masked where the message or the description repeats it.
+    hidden = hidden_values(details)
     details = mask_details(details)
     tags = [scrub_value(tag) for tag in tags]
-    description = scrub_value(description) if description else description
+    description = scrub_known(description, hidden) if description else description
+    message = scrub_known(message, hidden)
     labels = {**details, **tag_labels(tags), "priority": priority}  # see intake/matchable.py
     if entity:
         labels.setdefault("entity", entity)
     annotations: dict[str, Any] = {"description": description} if description else {}
     if tags:
         annotations["tags"] = tags
-    fingerprint = alias or hashlib.sha256(message.encode()).hexdigest()
     # Opsgenie's source is often a host name or an IP: only an http(s) URL becomes a link.
-    links = [{"href": scrub_value(source), "text": "Source"}] if web_link(source) else []
+    links = [{"href": scrub_known(source, hidden), "text": "Source"}] if web_link(source) else []
     alert = NormalisedAlert(
         fingerprint=fingerprint,
         status="firing",

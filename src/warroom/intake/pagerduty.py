@@ -15,7 +15,7 @@ from warroom.intake.schemas import (
     parse_time,
     text_field,
 )
-from warroom.redaction import mask_details, scrub_value
+from warroom.redaction import hidden_values, mask_details, scrub_known, scrub_value
 
 EVENT_ACTIONS = {"trigger": "firing", "acknowledge": "acknowledged", "resolve": "resolved"}
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -28,7 +28,9 @@ def routing_key(body: Any) -> str:
     return text_field(body.get("routing_key"), "routing_key", max_len=512)
 
 
-def _links(body: dict[str, Any], annotations: dict[str, Any]) -> list[dict[str, str]]:
+def _links(
+    body: dict[str, Any], annotations: dict[str, Any], hidden: list[str]
+) -> list[dict[str, str]]:
     candidates: list[tuple[Any, str]] = []
     for kind in ("links", "images"):
         items = body.get(kind)
@@ -41,9 +43,10 @@ def _links(body: dict[str, Any], annotations: dict[str, Any]) -> list[dict[str, 
             key = "href" if kind == "links" else "src"
             href = text_field(link.get(key), f"{kind}[{i}].{key}", max_len=4096)
             text = link.get("text") or link.get("alt") or ""
-            candidates.append((scrub_value(href), str(text)))
+            candidates.append((scrub_known(href, hidden), str(text)))
     if isinstance(body.get("client_url"), str) and body["client_url"]:
-        candidates.append((scrub_value(body["client_url"]), str(body.get("client") or "Source")))
+        client = str(body.get("client") or "Source")
+        candidates.append((scrub_known(body["client_url"], hidden), client))
     return keep_web_links(candidates, annotations)
 
 
@@ -86,17 +89,22 @@ def parse(body: Any) -> Batch:
     if action == "trigger" or body.get("payload") is not None:
         payload, labels = _payload(body)
     starts_at = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
-    # Shown to every viewer as labels and annotations: credentials masked (warroom.redaction).
-    details = mask_details(payload.get("custom_details") or {})
+    # Shown to every viewer as labels, annotations, the summary (the incident's title) and
+    # links: credentials masked (warroom.redaction), and a secret-named detail's value masked
+    # where the summary or a link repeats it. The dedup_key is the event's as sent.
+    sent_details = payload.get("custom_details") or {}
+    hidden = hidden_values(sent_details)
+    details = mask_details(sent_details)
     labels = {**detail_labels(details), **labels}  # details.<key>, see intake/matchable.py
     annotations: dict[str, Any] = {"custom_details": details} if details else {}
-    links = _links(body, annotations)
+    links = _links(body, annotations, hidden)
+    summary = str(payload.get("summary") or "")
     alert = NormalisedAlert(
         fingerprint=dedup_key or str(uuid.uuid4()),
         status=EVENT_ACTIONS[action],
         labels=labels,
         annotations=annotations,
-        summary=str(payload.get("summary") or ""),
+        summary=scrub_known(summary, hidden) if summary else summary,
         severity_hint=labels.get("severity"),
         starts_at=starts_at,
         links=links,
