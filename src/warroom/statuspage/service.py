@@ -254,7 +254,7 @@ def unpublish(session: Session, clock: Clock, number: int, *, actor: str) -> Non
 def _public(session: Session, record: PublishedIncident) -> PublicIncident:
     incident = incidents.get_incident_by_id(session, record.incident_id)
     cfg = page_config(session)
-    updates = public_text.public_updates(session, incident.id)
+    updates = public_text.public_updates(session, incident.id, record.id)
     if record.message:
         first = public_text.PublicUpdate(
             f"p{record.id}", "investigating", record.message, record.published_at
@@ -320,7 +320,7 @@ def _on_public_update(session: Session, clock: Clock, event: DomainEvent) -> Non
     record = None if event.incident_id is None else is_published(session, event.incident_id)
     if record is None:
         return
-    latest = public_text.public_updates(session, record.incident_id)
+    latest = public_text.public_updates(session, record.incident_id, record.id)
     if not latest:
         return
     update = latest[-1]

@@ -24,16 +24,22 @@ class PublicUpdate:
     created_at: datetime
 
 
-def public_updates(session: Session, incident_id: int) -> list[PublicUpdate]:
+def public_updates(session: Session, incident_id: int, public_id: int) -> list[PublicUpdate]:
     """The incident's status updates that carry public text, oldest first; each body is the
-    comms domain's `public_update` template rendered from public fields only."""
+    comms domain's `public_update` template rendered from public fields only.
+
+    Ids are `{public_id}-{n}` (n counts the incident's public updates from 1), never the comms
+    row id: that sequence is shared by every update, internal ones of unpublished and private
+    incidents included, so its gaps would tell how busy they were."""
+    rendered = [
+        (u, body) for u, body in comms.rendered_public_updates(session, incident_id) if body
+    ]
     return [
         PublicUpdate(
-            id=f"u{update.id}",
+            id=f"{public_id}-{n}",
             status=update.state if update.state in PUBLIC_STATES else "investigating",
             body=body,
             created_at=update.created_at,
         )
-        for update, body in comms.rendered_public_updates(session, incident_id)
-        if body
+        for n, (update, body) in enumerate(rendered, 1)
     ]
