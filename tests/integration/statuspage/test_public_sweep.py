@@ -320,27 +320,36 @@ def test_every_public_route_is_swept() -> None:
     assert routes - {("HEAD", p) for _, p in routes} <= swept
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+def _check(client: TestClient, case: Case, planted: Planted) -> list[str]:
+    """What is wrong with one public route's answer (nothing: an empty list)."""
+    url = case.url.format(**planted.__dict__)
+    answer = client.request(case.method, url, data=case.body, json=case.json)
+    if answer.status_code != case.status:
+        return [f"{_id(case)}: {answer.status_code} (expected {case.status}) {answer.text[:200]}"]
+    headers = "\n".join(f"{k}: {v}" for k, v in answer.headers.multi_items())
+    wrong = [f"{_id(case)} shows {where}" for where in _leaks(answer.text)]
+    wrong += [f"{_id(case)} headers show {where}" for where in _leaks(headers)]
+    if case.method == "GET":  # HEAD answers as GET does, without a body
+        head = client.head(url)
+        head_headers = "\n".join(f"{k}: {v}" for k, v in head.headers.multi_items())
+        wrong += [f"HEAD {url} headers show {where}" for where in _leaks(head_headers)]
+    if case.shows:
+        wrong += [f"{_id(case)} lacks the published {t!r}" for t in PUBLIC if t not in answer.text]
+    return wrong
+
+
 def test_an_anonymous_caller_sees_nothing_internal(
-    case: Case, db: Database, clock: FakeClock, world: tuple[TestClient, Worker, Settings],
+    db: Database, clock: FakeClock, world: tuple[TestClient, Worker, Settings],
     make_token: MakeToken,
 ) -> None:  # fmt: skip
+    """Every case of CASES in turn, on one planted world (one set-up per database); every
+    route that is wrong is named."""
     client = world[0]
     planted = _plant(db, clock, world, make_token)
     client.headers.pop("Authorization", None)
     client.cookies.clear()
-    url = case.url.format(**planted.__dict__)
-    answer = client.request(case.method, url, data=case.body, json=case.json)
-    assert answer.status_code == case.status, answer.text
-    headers = "\n".join(f"{k}: {v}" for k, v in answer.headers.multi_items())
-    assert not _leaks(answer.text), f"{_id(case)} shows {_leaks(answer.text)}"
-    assert not _leaks(headers), f"{_id(case)} headers show {_leaks(headers)}"
-    if case.method == "GET":  # HEAD answers as GET does, without a body
-        head = client.head(url)
-        assert not _leaks("\n".join(f"{k}: {v}" for k, v in head.headers.multi_items()))
-    if case.shows:
-        for text in PUBLIC:
-            assert text in answer.text, f"{_id(case)} lacks the published {text!r}"
+    wrong = [problem for case in CASES for problem in _check(client, case, planted)]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_public_update_ids_count_nothing_internal(
