@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from warroom.audit.pagination import decode_cursor, encode_cursor
@@ -59,12 +59,15 @@ def _query(
     if not include_drills:
         query = query.where(Incident.drill.is_(False))
     if viewer is not None:
+        # E-mail addresses compare without case, as the access checks (incidents.access) do.
+        email = viewer.lower()
         member = exists().where(
             IncidentRole.incident_id == Incident.id,
-            IncidentRole.user_email == viewer,
+            func.lower(IncidentRole.user_email) == email,
             IncidentRole.ended_at.is_(None),
         )
-        query = query.where(or_(Incident.private.is_(False), Incident.created_by == viewer, member))
+        mine = func.lower(Incident.created_by) == email
+        query = query.where(or_(Incident.private.is_(False), mine, member))
     if cursor:
         query = query.where(Incident.id < decode_cursor(cursor, "id")["id"])
     return query.order_by(Incident.id.desc()).limit(limit + 1)

@@ -336,6 +336,29 @@ def test_private_hidden_from_non_members_in_listing(session: Session, clock: Fak
     assert len(service.list_incidents(session, viewer=None)[0]) == 2
 
 
+def test_private_listing_matches_the_viewer_without_case(
+    session: Session, clock: FakeClock
+) -> None:
+    """A creator or member whose address differs in case sees the private incident listed,
+    as the access checks let them read it."""
+    make_incident(session, clock, private=True, actor="Owner@Example.com")
+    member_of = make_incident(session, clock, private=True, actor="someone@example.com")
+    scribe = make_user(session, clock, "Scribe@Example.com")
+    service.assign_role(
+        session,
+        clock,
+        member_of,
+        role="scribe",
+        user_email=scribe.email,
+        actor="someone@example.com",
+    )
+    listed = service.list_incidents
+    assert [i.number for i in listed(session, viewer="owner@example.com")[0]] == [1]
+    assert [i.number for i in listed(session, viewer="OWNER@example.COM")[0]] == [1]
+    assert [i.number for i in listed(session, viewer="scribe@example.com")[0]] == [2]
+    assert listed(session, viewer="other@example.com")[0] == []
+
+
 def test_dedup_group_finds_open_incident(session: Session, clock: FakeClock) -> None:
     incident = make_incident(session, clock, dedup_group="svc:db")
     assert service.find_open_by_dedup_group(session, "svc:db") is incident
