@@ -35,6 +35,7 @@ from warroom.incidents.roles import (
     ROLES,
     assign_role,
     can_read,
+    carry_members,
     current_roles,
     is_member,
     unassign_role,
@@ -58,6 +59,7 @@ __all__ = [
     "add_task",
     "assign_role",
     "can_read",
+    "carry_members",
     "change_severity",
     "close",
     "current_roles",
@@ -141,8 +143,12 @@ def open_incident(
     source: str = "manual",
     dedup_group: str | None = None,
     previous_number: int | None = None,
+    created_by: str | None = None,
 ) -> Incident:
-    """Open an incident and record incident:incident:opened."""
+    """Open an incident and record incident:incident:opened.
+
+    `created_by`: whose incident it is, when not the actor's (a private incident's follow-up
+    stays its creator's, so that it stays visible to them)."""
     title = (title or "").strip()
     if not title or len(title) > 300:
         raise Invalid("title must be 1 to 300 characters", field="title")
@@ -164,7 +170,7 @@ def open_incident(
         source=source,
         dedup_group=dedup_group,
         previous_number=previous_number,
-        created_by=actor,
+        created_by=created_by or actor,
         opened_at=now,
         updated_at=now,
         last_internal_update_at=now,

@@ -130,6 +130,8 @@ def place(
         found, reason = guard.admit(group), "storm"
     if found is None:
         first = group.alerts[0][0]
+        # A private incident's alerts firing again open a private incident, its members' too.
+        private = refire.private_previous(session, group)
         try:
             with session.begin_nested():
                 incident = incidents.open_incident(
@@ -143,7 +145,11 @@ def place(
                     source=source,
                     dedup_group=key,
                     previous_number=group.previous[1] if group.previous else None,
+                    private=private is not None,
+                    created_by=private.created_by if private is not None else None,
                 )
+                if private is not None:
+                    incidents.carry_members(session, clock, private, incident, actor=actor)
         except WarroomError as exc:
             # The alert is stored either way; a config gap must not lose it.
             log.error("intake: could not open an incident for group %s: %s", key, exc.message)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
 from warroom.intake import dedup, storm
 from warroom.intake.dedup import Refiring
 from warroom.intake.routing import group_key
@@ -147,6 +148,16 @@ def place_again(
         if placed is not None and placed[1] not in numbers:
             numbers.append(placed[1])
     return numbers
+
+
+def private_previous(session: Session, group: Group) -> Incident | None:
+    """The private incident these alerts fired again after, if they did: the new incident
+    they open is private too, its creator's, with the same members (what the private one
+    held must not show to everyone)."""
+    if group.previous is None:
+        return None
+    previous = incidents.get_incident_by_id(session, group.previous[0])
+    return previous if previous.private else None
 
 
 def record(

@@ -252,3 +252,58 @@ def test_new_alert_of_the_group_after_a_manual_resolve_follows_it(
         assert incident.status == "triggered"
         assert (placed == first) is reopening
         assert incident.previous_number == (None if reopening else first)
+
+
+def test_a_private_incidents_alert_firing_again_opens_a_private_incident(
+    client: TestClient,
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    sender: Any,
+    admin_headers: dict[str, str],
+    make_token: Any,
+) -> None:
+    """What a private incident held (its alert's text) must not reach everyone through the
+    incident its alert opens when it fires again: that one is private too, its creator's,
+    with the same members, and it pages."""
+    apply(db, clock, org(default=True))
+    worker = Worker(db, clock, settings, "t")
+    owner = {"Authorization": f"Bearer {make_token('responder', email='owner@example.com')}"}
+    scribe = {"Authorization": f"Bearer {make_token('responder', email='scribe@example.com')}"}
+    outsider = {"Authorization": f"Bearer {make_token('responder', email='out@example.com')}"}
+    # The alert's routing group, learnt from a first incident that is then done with.
+    (scratch,) = _fire(client, "lag-0")
+    with db.session() as session:
+        group = incidents.get_incident(session, scratch).dedup_group
+    _resolve(client, admin_headers, scratch)
+    _fire(client, "lag-0", status="resolved")
+    created = client.post(
+        "/api/v1/incidents",
+        headers=owner,
+        json={"title": "Card data exposure", "severity": "SEV1", "private": True,
+              "dedup_group": group},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    private = created.json()["number"]
+    role = {"role": "scribe", "user_email": "scribe@example.com"}
+    assert client.post(f"/api/v1/incidents/{private}/roles", headers=owner, json=role).is_success
+    assert _fire(client, "lag-1") == [private]  # joins the private incident
+    _resolve(client, owner, private)
+    clock.advance(minutes=5)
+    (follow,) = _fire(client, "lag-1")  # still firing: a new incident
+    assert follow not in (scratch, private)
+    worker.run_once()
+    assert _pages(db, follow) == 1
+    with db.session() as session:
+        incident = incidents.get_incident(session, follow)
+        assert incident.private and incident.previous_number == private
+        assert incident.created_by == "owner@example.com"
+        holders = [(r.role, r.user_email) for r in incidents.current_roles(session, incident)]
+        assert holders == [("scribe", "scribe@example.com")]
+    for member in (owner, scribe, admin_headers):
+        assert client.get(f"/api/v1/incidents/{follow}", headers=member).status_code == 200
+        listed = client.get("/api/v1/incidents", headers=member).json()["items"]
+        assert follow in [i["number"] for i in listed]
+    assert client.get(f"/api/v1/incidents/{follow}", headers=outsider).status_code == 403
+    listed = client.get("/api/v1/incidents", headers=outsider).json()["items"]
+    assert [i["number"] for i in listed] == [scratch]
