@@ -183,7 +183,13 @@ async def subscribe(
         form = await request.form()
         data = {"email": form.get("email"), "components": form.getlist("components")}
     wanted = _subscription(data)
-    await run_in_threadpool(_subscribe, session, clock, settings, wanted.email, wanted.components)
+    try:
+        await run_in_threadpool(
+            _subscribe, session, clock, settings, wanted.email, wanted.components
+        )
+    except subscribers.TooManyPending as busy:
+        headers = {"Retry-After": str(busy.retry_after)}
+        return JSONResponse(busy.to_dict(), status_code=429, headers=headers)
     text = "Check your mailbox: the subscription starts when you follow the confirm link."
     return HTMLResponse(_message(settings, session, text), status_code=202)
 

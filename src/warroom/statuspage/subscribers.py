@@ -17,12 +17,12 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.engine import service as engine
-from warroom.errors import Invalid, NotFound
+from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.notify import service as notify
 from warroom.settings import Settings
 from warroom.statuspage.models import Subscriber
@@ -31,10 +31,24 @@ NOTIFY_KIND = "statuspage.notify"
 CONFIRM_TTL = timedelta(days=7)
 # A pending (unconfirmed) subscription of an address is not stored or mailed again within this.
 RESEND_AFTER = timedelta(minutes=10)
+# Confirm mails the public form sends per hour, whoever asks: the per-client limit
+# (statuspage.ratelimit) does not stop a flood from many addresses mailing strangers.
+CONFIRM_MAILS_PER_HOUR = 200
 # Letters, digits and . _ + - only: the address goes into an Apprise URL's `to=` list, which
 # is URL-decoded and split on commas, so `%40`, `%2C` or `,` would add a recipient the owner
 # of the address never confirmed (a public form: double opt-in would be bypassed).
 _EMAIL = re.compile(r"^[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
+class TooManyPending(WarroomError):
+    """The form has sent CONFIRM_MAILS_PER_HOUR confirm mails in the last hour."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many subscriptions wait for confirmation; retry later")
+        self.retry_after = retry_after
 
 
 class TokenError(Exception):
@@ -94,9 +108,11 @@ def subscribe_email(
     if len(email) > 320 or not _EMAIL.match(email):
         raise Invalid("a valid e-mail address is needed", field="email")
     now = clock.now()
+    _forget_expired(session, now)
     pending = _pending(session, email, now)
     if pending is not None:
         return pending  # its confirm mail went out a moment ago: not mailed again
+    _check_hourly_mails(session, now)
     subscriber = Subscriber(kind="email", target=email, components=list(components),
                             created_at=now)  # fmt: skip
     session.add(subscriber)
@@ -111,6 +127,29 @@ def subscribe_email(
         purpose="status_subscriber",
     )  # fmt: skip
     return subscriber
+
+
+def _forget_expired(session: Session, now: datetime) -> None:
+    """Unconfirmed subscriptions whose confirm link has expired can never start: deleted."""
+    session.execute(
+        delete(Subscriber).where(
+            Subscriber.confirmed_at.is_(None), Subscriber.created_at <= now - CONFIRM_TTL
+        )
+    )
+
+
+def _check_hourly_mails(session: Session, now: datetime) -> None:
+    """TooManyPending when the last hour's unconfirmed subscriptions reach the hourly cap."""
+    hour_ago = now - timedelta(hours=1)
+    recent = select(func.count(), func.min(Subscriber.created_at)).where(
+        Subscriber.kind == "email",
+        Subscriber.confirmed_at.is_(None),
+        Subscriber.created_at > hour_ago,
+    )
+    count, oldest = session.execute(recent).one()
+    if count >= CONFIRM_MAILS_PER_HOUR:
+        wait = (oldest - hour_ago).total_seconds() if oldest is not None else 3600
+        raise TooManyPending(max(1, int(wait) + 1))
 
 
 def _pending(session: Session, email: str, now: datetime) -> Subscriber | None:
