@@ -6,9 +6,10 @@
                                                  resolved, updates), severity "all" for all
     warroom_incidents_opened{severity}           incidents opened
     warroom_action_items_open, warroom_action_items_overdue   as they stand now
+    warroom_postmortems_overdue_now              unpublished postmortems past due, now
 
-Drills are left out. The figures come from two aggregate queries and are kept for a minute per
-database, so a scrape every 15 s costs two queries a minute.
+Drills are left out. The figures come from a few aggregate queries and are kept for a minute
+per database, so a scrape every 15 s costs those queries once a minute.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from warroom.review.action_items import service as action_items
 from warroom.review.analytics import queries
 from warroom.review.analytics.periods import Window
 from warroom.review.analytics.service import ALL, compliance
+from warroom.review.postmortems import service as postmortems
 
 ROLLING = timedelta(days=30)
 FRESH_FOR = timedelta(seconds=60)
@@ -44,6 +46,7 @@ class Headline:
     compliance: dict[tuple[str, str], float] = field(default_factory=dict)
     action_items_open: int = 0
     action_items_overdue: int = 0
+    postmortems_overdue: int = 0
 
 
 _cache: weakref.WeakKeyDictionary[Engine, tuple[datetime, Headline]] = weakref.WeakKeyDictionary()
@@ -81,6 +84,7 @@ def _compute(session: Session, now: datetime) -> Headline:
                 out.compliance[(kind, severity)] = ratio
     items = action_items.open_and_overdue_counts(session, now)
     out.action_items_open, out.action_items_overdue = items["open"], items["overdue"]
+    out.postmortems_overdue = postmortems.overdue_count(session, now)
     return out
 
 
@@ -132,6 +136,11 @@ def _families(figures: Headline) -> Iterator[GaugeMetricFamily]:
         "warroom_action_items_overdue",
         "Action items still to do past their due date",
         value=figures.action_items_overdue,
+    )
+    yield GaugeMetricFamily(
+        "warroom_postmortems_overdue_now",
+        "Postmortems not published past their due time (the same for every process)",
+        value=figures.postmortems_overdue,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -306,6 +306,17 @@ def list_postmortems(
         query = query.where(Postmortem.state != PUBLISHED, Postmortem.due_at < now)
     query = query.order_by(Postmortem.due_at.is_(None), Postmortem.due_at, Postmortem.id)
     return [(pm, inc) for pm, inc in session.execute(query.limit(1000))]
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    """Postmortems of real incidents (drills apart) not published and past their due time."""
+    query = (
+        select(func.count())
+        .select_from(Postmortem)
+        .join(Incident, Incident.id == Postmortem.incident_id)
+        .where(Postmortem.state != PUBLISHED, Postmortem.due_at < now, Incident.drill.is_(False))
+    )
+    return int(session.scalar(query) or 0)
 
 
 def refuse_close(session: Session, incident: Incident) -> None:

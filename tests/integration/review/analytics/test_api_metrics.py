@@ -106,6 +106,7 @@ def test_metrics_headline_over_thirty_days(
     assert gauges[("warroom_sla_compliance_ratio", postmortem)] == 0.3333
     assert gauges[("warroom_action_items_open", ())] == 2
     assert gauges[("warroom_action_items_overdue", ())] == 1
+    assert gauges[("warroom_postmortems_overdue_now", ())] == 1  # D; F is not due yet
 
 
 def test_metrics_are_cached_for_a_minute(
