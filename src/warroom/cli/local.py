@@ -143,6 +143,10 @@ def bootstrap(
     typer.echo("")
 
 
+# Seconds `serve` gives requests in flight once asked to stop (SIGTERM, Ctrl-C).
+GRACEFUL_SHUTDOWN_S = 5
+
+
 def serve(
     config: Path = typer.Option(None, "--config", help="Apply this config dir on start"),
     host: str = typer.Option("127.0.0.1"),
@@ -203,6 +207,10 @@ def serve(
         # TLS for senders whose client libraries refuse http:// (the `pagerduty` library).
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        # On SIGTERM, requests in flight get this long to finish; then the connections still
+        # open are closed. Without a bound, one idle keep-alive TLS connection (a sender's
+        # pooled one) held the stop until the client went away.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 
