@@ -135,12 +135,21 @@ def mask_change(value: Any, key: str = "") -> Any:
     return masked
 
 
+def _mask_forms(text: str, forms: Iterable[str]) -> str:
+    """Text with each of these strings masked, the longest first (a value containing another
+    is masked whole)."""
+    for form in sorted(set(forms), key=len, reverse=True):
+        if form and form in text:
+            text = text.replace(form, MASK)
+    return text
+
+
 def scrub_text(text: str, hidden: Iterable[str] = ()) -> str:
     """Text with every hidden value and every URL password replaced by the mask."""
     # Each value also in its escaped form, as repr() shows it inside "(got '...')".
-    forms = {f for v in hidden if len(v) >= _MIN_HIDDEN for f in (v, repr(v)[1:-1])}
-    for value in sorted(forms, key=len, reverse=True):
-        text = text.replace(value, MASK)
+    text = _mask_forms(
+        text, (f for v in hidden if len(v) >= _MIN_HIDDEN for f in (v, repr(v)[1:-1]))
+    )
     return _USERINFO.sub(rf"\g<1>{MASK}@", text)
 
 
@@ -238,13 +247,8 @@ def hidden_values(*mappings: Mapping[str, str]) -> list[str]:
 
 def hide_known(text: str, hidden: Iterable[str]) -> str:
     """Text with each of the given values masked, as written or percent-encoded (in a URL)."""
-    for value in hidden:
-        if value in text:
-            text = text.replace(value, MASK)
-        for form in (quote(value, safe=""), quote_plus(value, safe="")):
-            if form != value and form in text:
-                text = text.replace(form, MASK)
-    return text
+    encoded = (quote, quote_plus)
+    return _mask_forms(text, (f for v in hidden for f in (v, *(e(v, safe="") for e in encoded))))
 
 
 def scrub_known(text: str, hidden: Iterable[str] = ()) -> str:
