@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.document import Field as FieldPath
 from warroom.config.registry import Section, registered
 from warroom.config.types import ConfigModel, Duration, Key
 from warroom.intake.coverage import check_paging_coverage
@@ -30,6 +31,7 @@ from warroom.intake.models import Integration
 from warroom.intake.routing import MatcherError, parse_matcher
 from warroom.intake.storm import StormGuardConfig
 from warroom.intake.suppression import parse_hhmm
+from warroom.redaction import MASK, is_secret_field
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -213,6 +215,7 @@ def check_routes(doc: ConfigDocument, problems: Problems) -> None:
             for name in route.runbooks:
                 if name not in known:
                     problems.add("routes", index, "runbooks", _unknown("runbook", name, known))
+        _warn_masked_labels(problems, "routes", index, route)
         catch_all = not route.matchers and not route.integrations and not route.continue_
         if catch_all and n < len(entries) - 1:
             problems.add(
@@ -222,6 +225,27 @@ def check_routes(doc: ConfigDocument, problems: Problems) -> None:
                 "a route without matchers catches every alert; "
                 "routes after it can never match (put the default route last)",
             )
+
+
+def _warn_masked_labels(
+    problems: Problems, key: str, index: int | None, route: RouteConfig
+) -> None:
+    """Warn where a route names a label whose value intake masks (its name looks like a
+    secret's: warroom.redaction): matching, grouping or mapping on it sees only the mask."""
+    named: list[tuple[FieldPath, str]] = [
+        ("matchers", parse_matcher(text).name) for text in route.matchers
+    ]
+    named += [("group_by", name) for name in route.group_by if name != "..."]
+    if isinstance(route.severity, SeverityMapping):
+        named.append((("severity", "label"), route.severity.label))
+    for field, name in named:
+        if is_secret_field(name):
+            problems.warn(
+                key, index, field,
+                f"label {name!r} has a secret's name, so warroom masks its value ({MASK!r}) "
+                f"as the alert arrives: routes, groups and severities only ever see {MASK!r} "
+                "(give the label another name in the sender to use its value)",
+            )  # fmt: skip
 
 
 def check_windows(doc: ConfigDocument, problems: Problems) -> None:
