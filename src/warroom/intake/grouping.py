@@ -148,12 +148,12 @@ def place(
                     private=private is not None,
                     created_by=private.created_by if private is not None else None,
                 )
-                if private is not None:
-                    incidents.carry_members(session, clock, private, incident, actor=actor)
         except WarroomError as exc:
             # The alert is stored either way; a config gap must not lose it.
             log.error("intake: could not open an incident for group %s: %s", key, exc.message)
             return None
+        if private is not None:
+            refire.carry_members(session, clock, private, incident, actor)
         found = (incident.id, incident.number)
         if guard is not None:
             guard.opened()

@@ -19,6 +19,7 @@ of two requests carrying the same repeat only one places it; the other counts a 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.clock import Clock
+from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.intake import dedup, storm
@@ -39,6 +41,7 @@ from warroom.intake.suppression import ActiveSilence, suppressed_by
 if TYPE_CHECKING:
     from warroom.intake.grouping import Group
 
+log = logging.getLogger("warroom.intake")
 REFIRED = "intake:incident:refired"
 C = dedup.C
 
@@ -158,6 +161,19 @@ def private_previous(session: Session, group: Group) -> Incident | None:
         return None
     previous = incidents.get_incident_by_id(session, group.previous[0])
     return previous if previous.private else None
+
+
+def carry_members(
+    session: Session, clock: Clock, previous: Incident, incident: Incident, actor: str
+) -> None:
+    """The private incident's role holders get their roles on the incident that follows it;
+    if that fails, the incident stays open and paging (its creator's, private) all the same."""
+    try:
+        with session.begin_nested():
+            incidents.carry_members(session, clock, previous, incident, actor=actor)
+    except WarroomError as exc:
+        log.error("intake: could not carry %s's roles to %s: %s", previous.ref, incident.ref,
+                  exc.message)  # fmt: skip
 
 
 def record(
