@@ -1,26 +1,32 @@
 """The incident page's forms for the incident itself: lifecycle, severity, roles, notes.
 
-Every route checks the role (`UiResponder`) and the CSRF token (`CsrfForm`), calls the same
-service function as the JSON API (with the same access rule, `visible_incident`), commits, and
-redirects back to the page (`warroom.web.forms.post_back`). A refused change is rolled back and
-its domain message is flashed on the page instead.
+Every route of the incident page's forms (here and in `forms_incident_*`) takes an
+`IncidentFormDep`: the role (`UiResponder`) and then the CSRF token (`CsrfForm`) are checked
+before it runs. It calls the same service function as the JSON API (with the same access rule,
+`visible_incident`), commits, and redirects back to the page (`IncidentForm.act`, through
+`warroom.web.forms.post_back`). A refused change is rolled back and its domain message is
+flashed on the page instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
-from warroom.deps import ClockDep, SessionDep
+from warroom.clock import Clock
+from warroom.deps import ClockDep, SessionDep, SettingsDep
 from warroom.incidents import service as incidents
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
 from warroom.openapi import IncidentNumberPath
 from warroom.principal import Principal
+from warroom.settings import Settings
 from warroom.web.deps import CsrfForm, UiResponder
 from warroom.web.forms import checked, field, post_back
 
@@ -57,23 +63,60 @@ def act(
     )
 
 
-@router.post("/ui/incidents/{number}/status/{action}")
-def change_status(
+@dataclass
+class IncidentForm:
+    """What every form of the incident page is posted with, once the role and then the CSRF
+    token were checked: the request, the incident's number, who posts, the form's fields, a
+    session, the clock and the settings."""
+
+    request: Request
+    number: int
+    me: Principal
+    form: FormData
+    session: Session
+    clock: Clock
+    settings: Settings
+
+    def field(self, name: str) -> str:
+        return field(self.form, name)
+
+    def checked(self, name: str) -> bool:
+        return checked(self.form, name)
+
+    def act(self, anchor: str, change: Callable[[Incident], str]) -> RedirectResponse:
+        """`act` on this form's incident, back to the page at `anchor`."""
+        return act(self.request, self.session, self.number, self.me, anchor, change)
+
+
+def _incident_form(
     request: Request,
     number: IncidentNumberPath,
-    action: ActionPath,
     me: UiResponder,
     form: CsrfForm,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
+) -> IncidentForm:
+    return IncidentForm(request, number, me, form, session, clock, settings)
+
+
+IncidentFormDep = Annotated[IncidentForm, Depends(_incident_form)]
+
+
+@router.post("/ui/incidents/{number}/status/{action}")
+def change_status(
+    post: IncidentFormDep,
+    action: ActionPath,
 ) -> RedirectResponse:
     """Acknowledge, mitigate, resolve, close or reopen, as the lifecycle allows."""
-    note = field(form, "note")
+    note = post.field("note")
 
     def change(incident: Incident) -> str:
         if action == "resolve":
-            force = checked(form, "force")
-            incidents.resolve(session, clock, incident, actor=me.actor, note=note, force=force)
+            force = post.checked("force")
+            incidents.resolve(
+                post.session, post.clock, incident, actor=post.me.actor, note=note, force=force
+            )
         else:
             move = {
                 "ack": incidents.acknowledge,
@@ -81,99 +124,81 @@ def change_status(
                 "close": incidents.close,
                 "reopen": incidents.reopen,
             }[action]
-            move(session, clock, incident, actor=me.actor, note=note)
+            move(post.session, post.clock, incident, actor=post.me.actor, note=note)
         return f"{incident.ref} {DONE[action]}"
 
-    return act(request, session, number, me, "status", change)
+    return post.act("status", change)
 
 
 @router.post("/ui/incidents/{number}/severity")
 def change_severity(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
+    post: IncidentFormDep,
 ) -> RedirectResponse:
     """Raise or lower the severity, with the reason the service requires."""
 
     def change(incident: Incident) -> str:
-        severity = field(form, "severity")
+        severity = post.field("severity")
         incidents.change_severity(
-            session,
-            clock,
+            post.session,
+            post.clock,
             incident,
             severity=severity,
-            reason=field(form, "reason"),
-            actor=me.actor,
+            reason=post.field("reason"),
+            actor=post.me.actor,
         )
         return f"{incident.ref} is now {severity}"
 
-    return act(request, session, number, me, "status", change)
+    return post.act("status", change)
 
 
 @router.post("/ui/incidents/{number}/roles")
 def assign_role(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
+    post: IncidentFormDep,
 ) -> RedirectResponse:
     """Give someone a role; without an e-mail address, take it yourself."""
 
     def change(incident: Incident) -> str:
-        role = field(form, "role")
-        email = field(form, "user_email") or me.email
+        role = post.field("role")
+        email = post.field("user_email") or post.me.email
         held = incidents.assign_role(
-            session, clock, incident, role=role, user_email=email, actor=me.actor
+            post.session, post.clock, incident, role=role, user_email=email, actor=post.me.actor
         )
         return f"{held.user_email} is {role.replace('_', ' ')}"
 
-    return act(request, session, number, me, "roles", change)
+    return post.act("roles", change)
 
 
 @router.post("/ui/incidents/{number}/roles/release")
 def release_role(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
+    post: IncidentFormDep,
 ) -> RedirectResponse:
     """Take a role away from its holder."""
 
     def change(incident: Incident) -> str:
-        role = field(form, "role")
+        role = post.field("role")
         held = incidents.unassign_role(
-            session,
-            clock,
+            post.session,
+            post.clock,
             incident,
             role=role,
-            user_email=field(form, "user_email"),
-            actor=me.actor,
+            user_email=post.field("user_email"),
+            actor=post.me.actor,
         )
         return f"{held.user_email} is no longer {role.replace('_', ' ')}"
 
-    return act(request, session, number, me, "roles", change)
+    return post.act("roles", change)
 
 
 @router.post("/ui/incidents/{number}/notes")
 def add_note(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
+    post: IncidentFormDep,
 ) -> RedirectResponse:
     """Add a note to the timeline."""
 
     def change(incident: Incident) -> str:
-        incidents.add_note(session, clock, incident, text=field(form, "text"), actor=me.actor)
+        incidents.add_note(
+            post.session, post.clock, incident, text=post.field("text"), actor=post.me.actor
+        )
         return "note added"
 
-    return act(request, session, number, me, "timeline", change)
+    return post.act("timeline", change)

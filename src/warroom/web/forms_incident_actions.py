@@ -6,19 +6,17 @@ request or approval shows its message. The engine runs queued runs; the page sho
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from warroom.actions import service as actions
-from warroom.deps import ClockDep, SessionDep, SettingsDep
 from warroom.errors import NotFound
 from warroom.incidents.models import Incident
-from warroom.openapi import IdPath, IncidentNumberPath
-from warroom.web.deps import CsrfForm, UiResponder
-from warroom.web.forms import checked, field
-from warroom.web.forms_incident import act
+from warroom.openapi import IdPath
+from warroom.web.forms import field
+from warroom.web.forms_incident import IncidentFormDep
 
 router = APIRouter(include_in_schema=False)
 PARAM = "param_"
@@ -39,30 +37,24 @@ def _state_words(state: str) -> str:
 
 @router.post("/ui/incidents/{number}/actions")
 def request_action(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    post: IncidentFormDep,
 ) -> RedirectResponse:
     """Request a run of an action (or its dry run); it may wait for a second person."""
 
     def change(incident: Incident) -> str:
         run = actions.request_run(
-            session,
-            clock,
+            post.session,
+            post.clock,
             incident,
-            action=field(form, "action"),
-            params=params_of(form),
-            actor=me.actor,
-            switch=settings.actions,
-            dry_run=checked(form, "dry_run"),
+            action=post.field("action"),
+            params=params_of(post.form),
+            actor=post.me.actor,
+            switch=post.settings.actions,
+            dry_run=post.checked("dry_run"),
         )
         return f"run {run.id} of {run.action_key}: {_state_words(run.state)}"
 
-    return act(request, session, number, me, "actions", change)
+    return post.act("actions", change)
 
 
 def _run_of(incident: Incident, session: Session, run_id: int) -> None:
@@ -74,41 +66,33 @@ def _run_of(incident: Incident, session: Session, run_id: int) -> None:
 
 @router.post("/ui/incidents/{number}/actions/{run_id}/approve")
 def approve_action(
-    request: Request,
-    number: IncidentNumberPath,
+    post: IncidentFormDep,
     run_id: IdPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
 ) -> RedirectResponse:
     """Approve someone else's held run; it is then queued for the engine."""
 
     def change(incident: Incident) -> str:
-        _run_of(incident, session, run_id)
-        run = actions.approve(session, clock, run_id, actor=me.actor, switch=settings.actions)
+        _run_of(incident, post.session, run_id)
+        run = actions.approve(
+            post.session, post.clock, run_id, actor=post.me.actor, switch=post.settings.actions
+        )
         return f"run {run.id} of {run.action_key} approved: {_state_words(run.state)}"
 
-    return act(request, session, number, me, "actions", change)
+    return post.act("actions", change)
 
 
 @router.post("/ui/incidents/{number}/actions/{run_id}/revert")
 def revert_action(
-    request: Request,
-    number: IncidentNumberPath,
+    post: IncidentFormDep,
     run_id: IdPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
 ) -> RedirectResponse:
     """Request the undo of a succeeded run (which may itself need approval)."""
 
     def change(incident: Incident) -> str:
-        _run_of(incident, session, run_id)
-        undo = actions.revert(session, clock, run_id, actor=me.actor, switch=settings.actions)
+        _run_of(incident, post.session, run_id)
+        undo = actions.revert(
+            post.session, post.clock, run_id, actor=post.me.actor, switch=post.settings.actions
+        )
         return f"revert of run {run_id} requested as run {undo.id}: {_state_words(undo.state)}"
 
-    return act(request, session, number, me, "actions", change)
+    return post.act("actions", change)

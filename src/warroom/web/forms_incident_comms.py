@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
@@ -22,17 +22,13 @@ from warroom.comms.config import template_set
 from warroom.comms.models import STATES
 from warroom.comms.templates import TemplateProblem, context_of, when
 from warroom.config.types import parse_duration
-from warroom.deps import ClockDep, SessionDep, SettingsDep
 from warroom.errors import Invalid, PayloadTooLarge, WarroomError
 from warroom.evidence import service as evidence
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
-from warroom.openapi import IncidentNumberPath
-from warroom.principal import Principal
-from warroom.settings import Settings
-from warroom.web.deps import CsrfForm, UiResponder, flash
-from warroom.web.forms import checked, field
-from warroom.web.forms_incident import act
+from warroom.web.deps import flash
+from warroom.web.forms import field
+from warroom.web.forms_incident import IncidentForm, IncidentFormDep
 from warroom.web.pages_incidents import refused
 from warroom.web.pages_incidents_view import incident_page
 from warroom.web.render import render
@@ -90,62 +86,51 @@ def _draft(form: FormData) -> dict[str, str]:
     return {name: field(form, name) for name in DRAFT_FIELDS}
 
 
-def _preview_page(
-    request: Request,
-    session: Session,
-    clock: Clock,
-    settings: Settings,
-    number: int,
-    me: Principal,
-    form: FormData,
-) -> Response:
+def _preview_page(post: IncidentForm) -> Response:
+    """The incident page again, with the draft and what it would send (nothing stored)."""
     try:
-        incident = visible_incident(session, number, me)
+        incident = visible_incident(post.session, post.number, post.me)
     except WarroomError as exc:
-        return refused(request, exc)
-    context = incident_page(session, incident, me, settings, clock.now())
-    context["draft"] = _draft(form)
+        return refused(post.request, exc)
+    context = incident_page(post.session, incident, post.me, post.settings, post.clock.now())
+    context["draft"] = _draft(post.form)
     try:
-        context["preview"] = preview_texts(session, clock, incident, form, me.actor)
+        context["preview"] = preview_texts(
+            post.session, post.clock, incident, post.form, post.me.actor
+        )
     except (WarroomError, TemplateProblem) as exc:
         context["preview"] = None
         context["preview_error"] = getattr(exc, "message", str(exc))
-    return render(request, "incident.html", context)
+    return render(post.request, "incident.html", context)
 
 
 @router.post("/ui/incidents/{number}/updates", response_model=None)
 def post_update(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    post: IncidentFormDep,
 ) -> Response:
     """Preview the draft, or post it: internal text to the channels, public to the status page."""
-    if field(form, "do") == "preview":
-        return _preview_page(request, session, clock, settings, number, me, form)
+    if post.field("do") == "preview":
+        return _preview_page(post)
 
     def change(incident: Incident) -> str:
         update = comms.post_update(
-            session,
-            clock,
+            post.session,
+            post.clock,
             number=incident.number,
-            state=field(form, "state"),
-            internal=field(form, "internal"),
-            public=field(form, "public") or None,
-            next_update=_next_update(field(form, "next_update")),
-            actor=me.actor,
-            force=checked(form, "force"),
+            state=post.field("state"),
+            internal=post.field("internal"),
+            public=post.field("public") or None,
+            next_update=_next_update(post.field("next_update")),
+            actor=post.me.actor,
+            force=post.checked("force"),
         )
         warning = comms.unreached_warning(update)
         if warning:
-            flash(request, "info", f"update posted, but {warning}")
+            flash(post.request, "info", f"update posted, but {warning}")
         audiences = "internal and public" if update.public_text else "internal"
         return f"{audiences} status update posted ({update.state})"
 
-    return act(request, session, number, me, "updates", change)
+    return post.act("updates", change)
 
 
 def _upload(form: FormData, limit: int) -> tuple[UploadFile, bytes]:
@@ -160,31 +145,25 @@ def _upload(form: FormData, limit: int) -> tuple[UploadFile, bytes]:
 
 @router.post("/ui/incidents/{number}/evidence")
 def upload_evidence(
-    request: Request,
-    number: IncidentNumberPath,
-    me: UiResponder,
-    form: CsrfForm,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    post: IncidentFormDep,
 ) -> RedirectResponse:
     """Add a file to the evidence locker (hashed, recorded on the timeline)."""
 
     def change(incident: Incident) -> str:
-        limit = settings.evidence_max_bytes
-        upload, data = _upload(form, limit)
+        limit = post.settings.evidence_max_bytes
+        upload, data = _upload(post.form, limit)
         item = evidence.add_evidence(
-            session,
-            clock,
+            post.session,
+            post.clock,
             incident,
             kind="file",
-            name=field(form, "name") or upload.filename or "upload",
+            name=post.field("name") or upload.filename or "upload",
             content=data,
             content_type=upload.content_type,
-            description=field(form, "description"),
-            actor=me.actor,
+            description=post.field("description"),
+            actor=post.me.actor,
             max_bytes=limit,
         )
         return f"evidence {item.name} added ({item.size} bytes)"
 
-    return act(request, session, number, me, "evidence", change)
+    return post.act("evidence", change)
