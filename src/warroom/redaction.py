@@ -247,8 +247,8 @@ def hidden_values(*mappings: Mapping[str, str]) -> list[str]:
 
 def hide_known(text: str, hidden: Iterable[str]) -> str:
     """Text with each of the given values masked, as written or percent-encoded (in a URL)."""
-    encoded = (quote, quote_plus)
-    return _mask_forms(text, (f for v in hidden for f in (v, *(e(v, safe="") for e in encoded))))
+    forms = (f for v in hidden for f in (v, quote(v, safe=""), quote_plus(v, safe="")))
+    return _mask_forms(text, forms)
 
 
 def scrub_known(text: str, hidden: Iterable[str] = ()) -> str:

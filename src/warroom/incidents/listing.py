@@ -63,7 +63,7 @@ def _query(
         email = viewer.lower()
         member = exists().where(
             IncidentRole.incident_id == Incident.id,
-            func.lower(IncidentRole.user_email) == email,
+            IncidentRole.user_email == email,  # stored as the user's address, in lower case
             IncidentRole.ended_at.is_(None),
         )
         mine = func.lower(Incident.created_by) == email

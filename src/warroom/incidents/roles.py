@@ -85,18 +85,16 @@ def assign_role(
 
 def carry_members(
     session: Session, clock: Clock, source: Incident, target: Incident, *, actor: str
-) -> list[str]:
+) -> None:
     """Give `target` the roles `source`'s members hold now (a private incident's follow-up
-    is visible to the same people); returns the addresses no longer found as users."""
-    skipped = []
+    is visible to the same people); someone who is no user any more is left out."""
     for held in current_roles(session, source):
         try:
             assign_role(
                 session, clock, target, role=held.role, user_email=held.user_email, actor=actor
             )
         except Invalid:  # the person is no user any more: nothing to carry
-            skipped.append(held.user_email)
-    return skipped
+            continue
 
 
 def unassign_role(

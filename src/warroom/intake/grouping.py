@@ -153,7 +153,7 @@ def place(
             log.error("intake: could not open an incident for group %s: %s", key, exc.message)
             return None
         if private is not None:
-            refire.carry_members(session, clock, private, incident, actor)
+            refire.carry_roles(session, clock, private, incident, actor)
         found = (incident.id, incident.number)
         if guard is not None:
             guard.opened()

@@ -163,7 +163,7 @@ def private_previous(session: Session, group: Group) -> Incident | None:
     return previous if previous.private else None
 
 
-def carry_members(
+def carry_roles(
     session: Session, clock: Clock, previous: Incident, incident: Incident, actor: str
 ) -> None:
     """The private incident's role holders get their roles on the incident that follows it;

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -295,6 +295,11 @@ def is_overdue(pm: Postmortem, now: datetime) -> bool:
     return pm.state != PUBLISHED and pm.due_at is not None and utc(pm.due_at) < now
 
 
+def _overdue(now: datetime) -> list[ColumnElement[bool]]:
+    """Not published and past its due time (as `is_overdue`), in SQL."""
+    return [Postmortem.state != PUBLISHED, Postmortem.due_at < now]
+
+
 def list_postmortems(
     session: Session, now: datetime, *, overdue: bool = False, state: str | None = None
 ) -> list[tuple[Postmortem, Incident]]:
@@ -303,7 +308,7 @@ def list_postmortems(
     if state is not None:
         query = query.where(Postmortem.state == state)
     if overdue:
-        query = query.where(Postmortem.state != PUBLISHED, Postmortem.due_at < now)
+        query = query.where(*_overdue(now))
     query = query.order_by(Postmortem.due_at.is_(None), Postmortem.due_at, Postmortem.id)
     return [(pm, inc) for pm, inc in session.execute(query.limit(1000))]
 
@@ -314,7 +319,7 @@ def overdue_count(session: Session, now: datetime) -> int:
         select(func.count())
         .select_from(Postmortem)
         .join(Incident, Incident.id == Postmortem.incident_id)
-        .where(Postmortem.state != PUBLISHED, Postmortem.due_at < now, Incident.drill.is_(False))
+        .where(*_overdue(now), Incident.drill.is_(False))
     )
     return int(session.scalar(query) or 0)
 
