@@ -44,16 +44,20 @@ def test_edit_review_and_publish_a_postmortem(browse: Browse, server: Server) ->
     draft = editor.input_value()
     assert "## " in draft  # the generated draft, with its sections
     editor.fill(draft + f"\n\n## Root cause, in short\n\n**{ROOT_CAUSE}**.\n")
-    author.get_by_role("button", name="Preview").click()
+    author.get_by_role("button", name="Preview").click()  # a form post: the page reloads
     preview = author.locator("#pm-preview")
-    assert preview.locator("strong", has_text=ROOT_CAUSE).is_visible()  # rendered, not raw
+    rendered = preview.locator("strong", has_text=ROOT_CAUSE)
+    rendered.wait_for(state="visible")  # the reloaded page, not the one before the click
+    assert rendered.is_visible()  # rendered, not raw
     assert ROOT_CAUSE in author.get_by_label("Markdown", exact=False).input_value()
     author.get_by_role("button", name="Save").click()
     author.wait_for_url(f"**{page_url}")
+    author.locator("#postmortem-body strong", has_text=ROOT_CAUSE).wait_for(state="visible")
     assert author.locator("#postmortem-body strong", has_text=ROOT_CAUSE).is_visible()
 
     author.get_by_role("button", name="Send for review").click()
-    author.wait_for_url(f"**{page_url}")
+    author.wait_for_url(f"**{page_url}")  # the same address: wait for the new state too
+    author.locator("#pm-state", has_text="in review").wait_for()
     assert author.locator("#pm-state").inner_text() == "in review"
     assert author.get_by_role("button", name="Approve").count() == 0  # not their own
 
@@ -62,11 +66,13 @@ def test_edit_review_and_publish_a_postmortem(browse: Browse, server: Server) ->
     reviewer.get_by_label("Note").fill("clear and blameless")
     reviewer.get_by_role("button", name="Approve").click()
     reviewer.wait_for_url(f"**{page_url}")
+    reviewer.locator("#pm-reviews", has_text="rev@b.test approved").wait_for()
     assert "rev@b.test approved" in reviewer.locator("#pm-reviews").inner_text()
 
     author.reload()
     author.get_by_role("button", name="Publish").click()
     author.wait_for_url(f"**{page_url}")
+    author.locator("#pm-state", has_text="published").wait_for()
     assert author.locator("#pm-state").inner_text() == "published"
     assert author.get_by_role("link", name="Edit", exact=True).count() == 0
     stored = _postmortem(server, number)
