@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 import warroom.models  # noqa: F401  (registers every table)
 from warroom import wiring
-from warroom.app import create_app
+from warroom.app import assemble, bind
 from warroom.auth import service as auth_service
-from warroom.clock import FakeClock
+from warroom.clock import Clock, FakeClock
 from warroom.db import Base, Database
 from warroom.settings import Settings
 
@@ -122,9 +122,32 @@ def settings(db: Database, tmp_path: Any) -> Settings:
     return Settings(database_url=db.url, secret_key="test-secret", data_dir=tmp_path)
 
 
+# Assembled apps, bound again test after test: FastAPI prepares every route (~0.3 s) on an
+# app's first request, so each test process assembles as few apps as its tests use at once.
+_assembled: list[FastAPI] = []
+BindApp = Callable[[Settings, Database, Clock], FastAPI]
+
+
 @pytest.fixture
-def app(settings: Settings, db: Database, clock: FakeClock) -> FastAPI:
-    return create_app(settings, db=db, clock=clock)
+def bind_app() -> BindApp:
+    """bind_app(settings, db, clock) -> an app on them, distinct from every other app this
+    test bound; its routes are assembled already (tests must not add routes or middleware to
+    it: `create_app` builds one of their own for that)."""
+    taken = 0
+
+    def make(settings: Settings, db: Database, clock: Clock) -> FastAPI:
+        nonlocal taken
+        if taken == len(_assembled):
+            _assembled.append(assemble())
+        taken += 1
+        return bind(_assembled[taken - 1], settings, db=db, clock=clock)
+
+    return make
+
+
+@pytest.fixture
+def app(bind_app: BindApp, settings: Settings, db: Database, clock: FakeClock) -> FastAPI:
+    return bind_app(settings, db, clock)
 
 
 @pytest.fixture

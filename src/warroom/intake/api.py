@@ -26,7 +26,7 @@ from warroom.intake import (
     pagerduty,
     service,
 )
-from warroom.intake.gate import gate_of, parse_json, read_body
+from warroom.intake.gate import gate_of, new_gate, parse_json, read_body
 from warroom.intake.openapi_intake import generic_doc, pagerduty_doc, webhook_doc
 from warroom.intake.state import IntakeConfig
 
@@ -216,4 +216,5 @@ router.include_router(api_alerts.router)
 
 
 def setup(app: FastAPI) -> None:
-    gate_of(app)
+    # Each start of the app (each binding of it) begins with an empty gate.
+    app.state.startup_hooks.append(new_gate)

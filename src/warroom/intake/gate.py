@@ -129,6 +129,10 @@ class Gate:
             self.in_flight -= 1
 
 
+def new_gate(app: FastAPI) -> None:
+    app.state.intake_gate = Gate()
+
+
 def gate_of(app: FastAPI) -> Gate:
     gate: Gate | None = getattr(app.state, "intake_gate", None)
     if gate is None:

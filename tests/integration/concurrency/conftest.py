@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import BindApp
 from tests.integration.concurrency.world import apply
-from warroom.app import create_app
 from warroom.auth import service as auth_service
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -25,7 +25,9 @@ def fake_sender() -> Iterator[senders.FakeSender]:
     senders.set_sender(None)
 
 
-def _setup(db: Database, clock: FakeClock, tmp_path: Any) -> tuple[Settings, TestClient, str]:
+def _setup(
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any
+) -> tuple[Settings, TestClient, str]:
     settings = Settings(database_url=db.url, secret_key="test-secret", data_dir=tmp_path)
     apply(db, clock)
     with db.session() as session:
@@ -33,31 +35,43 @@ def _setup(db: Database, clock: FakeClock, tmp_path: Any) -> tuple[Settings, Tes
             session, clock, email="responder@race.test", name="Responder", role="responder"
         )
         _, token = auth_service.create_token(session, clock, user, name="race")
-    return settings, TestClient(create_app(settings, db=db, clock=clock)), token
+    return settings, TestClient(bind_app(settings, db, clock)), token
 
 
 @pytest.fixture
 def pg_world(
-    pg_db: Database, clock: FakeClock, tmp_path: Any, fake_sender: senders.FakeSender
+    bind_app: BindApp,
+    pg_db: Database,
+    clock: FakeClock,
+    tmp_path: Any,
+    fake_sender: senders.FakeSender,
 ) -> Iterator[tuple[Database, Settings, TestClient, str]]:
-    settings, client, token = _setup(pg_db, clock, tmp_path)
+    settings, client, token = _setup(bind_app, pg_db, clock, tmp_path)
     with client:
         yield pg_db, settings, client, token
 
 
 @pytest.fixture
 def lite_world(
-    sqlite_db: Database, clock: FakeClock, tmp_path: Any, fake_sender: senders.FakeSender
+    bind_app: BindApp,
+    sqlite_db: Database,
+    clock: FakeClock,
+    tmp_path: Any,
+    fake_sender: senders.FakeSender,
 ) -> Iterator[tuple[Database, Settings, TestClient, str]]:
-    settings, client, token = _setup(sqlite_db, clock, tmp_path)
+    settings, client, token = _setup(bind_app, sqlite_db, clock, tmp_path)
     with client:
         yield sqlite_db, settings, client, token
 
 
 @pytest.fixture
 def any_world(
-    db: Database, clock: FakeClock, tmp_path: Any, fake_sender: senders.FakeSender
+    bind_app: BindApp,
+    db: Database,
+    clock: FakeClock,
+    tmp_path: Any,
+    fake_sender: senders.FakeSender,
 ) -> Iterator[tuple[Database, Settings, TestClient, str]]:
-    settings, client, token = _setup(db, clock, tmp_path)
+    settings, client, token = _setup(bind_app, db, clock, tmp_path)
     with client:
         yield db, settings, client, token

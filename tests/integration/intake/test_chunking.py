@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.conftest import BindApp
 from tests.integration.intake.conftest import am_headers, apply_config
 from tests.integration.intake.test_storm import storm_config
-from warroom.app import create_app
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.errors import Overloaded
@@ -39,12 +39,14 @@ def request_of(count: int, prefix: str = "fp") -> dict[str, Any]:
 
 
 @pytest.fixture
-def big_client(db: Database, clock: FakeClock, tmp_path: Any) -> Iterator[TestClient]:
+def big_client(
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any
+) -> Iterator[TestClient]:
     settings = Settings(
         database_url=db.url, secret_key="test", data_dir=tmp_path, max_body_bytes=8_000_000
     )
     apply_config(db, clock, storm_config())
-    with TestClient(create_app(settings, db=db, clock=clock)) as test_client:
+    with TestClient(bind_app(settings, db, clock)) as test_client:
         yield test_client
     chunking.between_chunks.clear()
 

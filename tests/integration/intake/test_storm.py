@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.conftest import BindApp
 from tests.integration.intake.conftest import AM_SECRET, am_headers, apply_config
-from warroom.app import create_app
 from warroom.audit import service as timeline
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -68,11 +68,13 @@ def flood(count: int, prefix: str = "Flood") -> dict[str, Any]:
 
 
 @pytest.fixture
-def big_client(db: Database, clock: FakeClock, tmp_path: Any) -> Iterator[TestClient]:
+def big_client(
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any
+) -> Iterator[TestClient]:
     settings = Settings(
         database_url=db.url, secret_key="test", data_dir=tmp_path, max_body_bytes=8_000_000
     )
-    with TestClient(create_app(settings, db=db, clock=clock)) as test_client:
+    with TestClient(bind_app(settings, db, clock)) as test_client:
         yield test_client
 
 

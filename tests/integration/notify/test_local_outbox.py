@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import BindApp
 from tests.integration.notify.receivers import free_port
 from tests.integration.paging.world import apply
-from warroom.app import create_app
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.engine.worker import Worker
@@ -54,12 +54,16 @@ def dead_smtp(settings: Settings) -> int:
 
 
 def test_the_server_says_where_pages_go_at_start(
-    settings: Settings, db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    bind_app: BindApp,
+    settings: Settings,
+    db: Database,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     local = settings.model_copy(update={"smtp_url": "mailtos://me:hunter2@mail.test:587?from=a@b"})
     with (
         caplog.at_level(logging.INFO, logger="warroom.pages"),
-        TestClient(create_app(local, db=db, clock=clock)),
+        TestClient(bind_app(local, db, clock)),
     ):
         pass
     [line] = [r.getMessage() for r in caplog.records if r.name == "warroom.pages"]

@@ -20,8 +20,8 @@ import httpx
 import pytest
 import uvicorn
 
+from tests.conftest import BindApp
 from tests.integration.paging.world import apply, worker
-from warroom.app import create_app
 from warroom.audit import service as timeline
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -82,11 +82,13 @@ def receiver() -> Iterator[tuple[int, list[dict[str, Any]]]]:
 
 
 @pytest.fixture
-def served(db: Database, clock: FakeClock, settings: Settings) -> Iterator[Settings]:
+def served(
+    bind_app: BindApp, db: Database, clock: FakeClock, settings: Settings
+) -> Iterator[Settings]:
     """warroom itself on a real port (the FakeClock keeps the embedded engine off)."""
     port = free_port()
     live = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-    app = create_app(live, db=db, clock=clock)
+    app = bind_app(live, db, clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

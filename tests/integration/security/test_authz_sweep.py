@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from tests.conftest import BindApp
 from tests.factories import make_incident, make_user, seed_catalog
 from warroom import deps
 from warroom.app import create_app
@@ -368,9 +369,11 @@ def _expected_problem(op: Operation, role: str | None, status: int) -> str | Non
 
 
 @pytest.fixture
-def sweep(db: Database, clock: FakeClock, tmp_path: object) -> Iterator[tuple[TestClient, World]]:
+def sweep(
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: object
+) -> Iterator[tuple[TestClient, World]]:
     settings = Settings(database_url=db.url, secret_key="sweep-secret", data_dir=tmp_path)
-    app = create_app(settings, db=db, clock=clock)
+    app = bind_app(settings, db, clock)
     world = _build_world(db, clock)
     with TestClient(app) as client:
         yield client, world

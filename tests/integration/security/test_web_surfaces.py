@@ -17,10 +17,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.conftest import BindApp
 from tests.factories import seed_catalog
 from tests.integration.web.conftest import csrf, csrf_of, make_ui_user, ui_login
 from warroom import models  # noqa: F401  (every table in the metadata)
-from warroom.app import create_app
 from warroom.clock import FakeClock
 from warroom.db import Base, Database
 from warroom.evidence import service as evidence
@@ -233,12 +233,12 @@ def test_the_admin_page_mints_no_token_wider_than_its_person(
 
 
 def test_evidence_uploads_keep_to_the_limit_and_download_safely(
-    db: Database, clock: FakeClock, tmp_path: Any, ui_login: Callable[..., Any]
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any, ui_login: Callable[..., Any]
 ) -> None:
     settings = Settings(
         database_url=db.url, secret_key="test-secret", data_dir=tmp_path, evidence_max_bytes=100
     )
-    app = create_app(settings, db=db, clock=clock)
+    app = bind_app(settings, db, clock)
     with db.session() as session:
         seed_catalog(session)
         number = incidents.open_incident(
@@ -279,7 +279,7 @@ def test_evidence_uploads_keep_to_the_limit_and_download_safely(
 
 
 def test_an_e_mailed_invite_link_is_read_only_by_its_invitee_and_admins(
-    db: Database, clock: FakeClock, tmp_path: Any, make_token: Callable[..., str]
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any, make_token: Callable[..., str]
 ) -> None:
     """The outbox shows a message's text to responders; an invite's link is a credential (it
     sets the invitee's password), so only the invitee and admins may read it there."""
@@ -289,7 +289,7 @@ def test_an_e_mailed_invite_link_is_read_only_by_its_invitee_and_admins(
         data_dir=tmp_path,
         smtp_url="mailto://127.0.0.1:9?from=warroom@example.com",
     )
-    app = create_app(settings, db=db, clock=clock)
+    app = bind_app(settings, db, clock)
     admin = {"Authorization": f"Bearer {make_token('admin')}"}
     responder = {"Authorization": f"Bearer {make_token('responder')}"}
     with TestClient(app) as client:

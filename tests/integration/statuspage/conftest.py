@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import BindApp
 from tests.integration.notify.receivers import HttpReceiver, Mailbox, http_receiver, smtp_server
-from warroom.app import create_app
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.engine.worker import Worker
@@ -29,13 +29,17 @@ def receivers() -> Iterator[tuple[Mailbox, HttpReceiver]]:
 
 @pytest.fixture
 def world(
-    db: Database, clock: FakeClock, tmp_path: Path, receivers: tuple[Mailbox, HttpReceiver]
+    bind_app: BindApp,
+    db: Database,
+    clock: FakeClock,
+    tmp_path: Path,
+    receivers: tuple[Mailbox, HttpReceiver],
 ) -> Iterator[tuple[TestClient, Worker, Settings]]:
     box, _ = receivers
     smtp = f"mailto://127.0.0.1:{box.port}?from=status@corp.test&mode=insecure"
     settings = Settings(database_url=db.url, secret_key="canary-secret", data_dir=tmp_path,
                         smtp_url=smtp, public_url="http://status.test")  # fmt: skip
-    app = create_app(settings, db=db, clock=clock)
+    app = bind_app(settings, db, clock)
     with TestClient(app) as client:
         yield client, Worker(db, clock, settings, "statuspage-test"), settings
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.conftest import BindApp
 from tests.integration.web.conftest import PASSWORD, MakeUser, csrf_of, sign_in
-from warroom.app import create_app
 from warroom.auth import service as auth_service
 from warroom.auth.models import WebSession
 from warroom.clock import FakeClock
@@ -46,13 +46,13 @@ def test_a_right_password_signs_in_with_a_safe_cookie(
 
 
 def test_the_cookie_is_secure_when_warroom_is_served_over_https(
-    db: Database, clock: FakeClock, tmp_path: Any, make_ui_user: MakeUser
+    bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any, make_ui_user: MakeUser
 ) -> None:
     settings = Settings(
         database_url=db.url, secret_key="k", data_dir=tmp_path, public_url="https://wr.example"
     )
     user = make_ui_user("viewer")
-    app = create_app(settings, db=db, clock=clock)
+    app = bind_app(settings, db, clock)
     with TestClient(app, base_url="https://testserver") as https_client:
         answer = sign_in(https_client, user.email)
     assert answer.status_code == 303

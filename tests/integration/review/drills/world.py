@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import BindApp
 from tests.integration.notify.receivers import HttpReceiver, Mailbox, http_receiver, smtp_server
-from warroom.app import create_app
 from warroom.clock import FakeClock
 from warroom.config import service as config_service
 from warroom.db import Database
@@ -87,11 +87,11 @@ class World:
 
 
 @pytest.fixture
-def world(db: Database, clock: FakeClock, tmp_path: Path) -> Iterator[World]:
+def world(bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Path) -> Iterator[World]:
     with smtp_server() as box, http_receiver() as hooks:
         smtp = f"mailto://127.0.0.1:{box.port}?from=warroom@corp.test&mode=insecure"
         settings = Settings(database_url=db.url, secret_key="drill-secret", data_dir=tmp_path,
                             smtp_url=smtp, public_url="http://warroom.test")  # fmt: skip
-        app = create_app(settings, db=db, clock=clock)
+        app = bind_app(settings, db, clock)
         with TestClient(app) as client:
             yield World(client, Worker(db, clock, settings, "drills"), settings, box, hooks)
