@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,17 +72,48 @@ def pg_url() -> Iterator[str]:
 
 
 def _truncate_all(database: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Empty the database for the next test: TRUNCATE (fresh heap files, so rows come back in
+    insertion order) only the tables holding rows, since each table truncated costs ~8 ms of
+    file work and a test touches a few of ~55; then every sequence used starts again at 1 (a
+    rolled-back insert uses a number and leaves its table empty)."""
+    probe = " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+        for t in Base.metadata.sorted_tables
+    )
     with database.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        filled = [row[0] for row in conn.execute(text(probe))]
+        if filled:
+            names = ", ".join(f'"{name}"' for name in filled)
+            conn.execute(text(f"TRUNCATE {names} CASCADE"))
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false)"
+                " FROM pg_sequences WHERE last_value IS NOT NULL"
+            )
+        )
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the schema and no rows; tests start from a copy of it (creating the
+    ~55 tables takes ~40 ms a test)."""
+    template = tmp_path_factory.mktemp("schema") / "schema.db"
+    database = Database(f"sqlite:///{template}")
+    Base.metadata.create_all(database.engine)
+    database.dispose()
+    return template
+
+
+def _empty_sqlite(template: Path, tmp_path: Path) -> Database:
+    shutil.copyfile(template, tmp_path / "warroom.db")
+    return Database(f"sqlite:///{tmp_path}/warroom.db")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """An empty database with the current schema, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path}/warroom.db")
-        Base.metadata.create_all(database.engine)
+        database = _empty_sqlite(request.getfixturevalue("sqlite_schema"), tmp_path)
         yield database
         database.dispose()
     else:
@@ -104,10 +137,9 @@ def pg_db(pg_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Any) -> Iterator[Database]:
+def sqlite_db(sqlite_schema: Path, tmp_path: Path) -> Iterator[Database]:
     """SQLite only, for tests of logic that does not depend on the database."""
-    database = Database(f"sqlite:///{tmp_path}/warroom.db")
-    Base.metadata.create_all(database.engine)
+    database = _empty_sqlite(sqlite_schema, tmp_path)
     yield database
     database.dispose()
 

@@ -7,6 +7,7 @@ the csrf_token of its first form.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -52,6 +53,13 @@ def csrf() -> Callable[[TestClient, str], str]:
 MakeUser = Callable[..., UiUser]
 
 
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD's argon2id hash, made once per test process (a hash takes ~0.2 s, by design);
+    signing in still verifies it each time."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
 def make_ui_user(db: Database, clock: FakeClock) -> MakeUser:
     """A person with a password (not signed in)."""
@@ -60,7 +68,7 @@ def make_ui_user(db: Database, clock: FakeClock) -> MakeUser:
         email = email or f"{role}-{uuid.uuid4().hex[:6]}@example.com"
         with db.session() as session:
             user = auth_service.ensure_user(session, clock, email=email, name=name, role=role)
-            user.password_hash = hash_password(PASSWORD)
+            user.password_hash = _password_hash()
             session.flush()
             return UiUser(user.id, user.email, user.role)
 
