@@ -294,6 +294,46 @@ def _on_reopened(session: Session, clock: Clock, event: DomainEvent) -> None:
         )
 
 
+def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A more severe incident may owe its updates sooner: each audience's next update is due
+    no later than the new severity's cadence from now (its `first_update_within` if that
+    audience has had no update yet); an earlier due time stands. Lowering changes nothing
+    now: the update already due stays due, the next follows the new cadence."""
+    if event.incident_id is None:
+        return
+    incident = incidents.get_incident_by_id(session, event.incident_id)
+    if incident.status in CLOSED:
+        return
+    options = comms_settings(session)
+    severity = catalog.severities_by_key(session).get(incident.severity)
+    first = options.first_update_within.get(incident.severity)
+    for audience in AUDIENCES:
+        if incident.drill and audience == EXTERNAL:
+            continue  # a drill has no public audience
+        row = row_of(session, incident.id, audience)
+        cadence = _every(severity, audience)
+        waits = [w for w in (cadence, first if row is None or not row.updates else None) if w]
+        if not waits:
+            continue
+        due, was = clock.now() + min(waits), (row.due_at if row is not None else None)
+        if was is not None and was <= due:
+            continue
+        plan(session, clock, incident, audience, due, options)
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="comms:cadence:tightened",
+            actor=ACTOR,
+            payload={
+                "audience": audience,
+                "severity": incident.severity,
+                "due_at": _iso(due),
+                "was_due_at": _iso(was),
+            },
+        )
+
+
 def _on_closed(session: Session, clock: Clock, event: DomainEvent) -> None:
     if event.incident_id is not None:
         stop(session, clock, event.incident_id)
@@ -303,6 +343,7 @@ def _on_closed(session: Session, clock: Clock, event: DomainEvent) -> None:
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:incident:opened", _on_opened),
     ("incident:status:reopened", _on_reopened),
+    ("incident:severity:raised", _on_raised),
     ("incident:status:resolved", _on_closed),
     ("incident:status:closed", _on_closed),
 )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.integration.comms.org import apply, org
 from tests.integration.notify.receivers import HttpReceiver, http_receiver
@@ -190,3 +191,89 @@ def test_internal_update_reaches_team_and_severity_channels(
         incident = incidents.get_incident(session, number)
         assert comms.public_updates(session, incident.id) == []
         assert comms.latest_public_update(session, incident.id) is None
+
+
+def raise_to_p0(db: Database, clock: FakeClock, number: int) -> None:
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.change_severity(
+            session, clock, incident, severity="P0", reason="checkout is down", actor="test"
+        )
+
+
+def test_a_raised_severity_brings_the_next_updates_forward(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
+) -> None:
+    """P2 (internal update every hour, no public cadence) raised to P0 after 10 minutes: P0's
+    first update is due within 15 minutes, for both audiences, and the engine holds it."""
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock, severity="P2")
+    step(worker, clock, 10)
+    raise_to_p0(db, clock, number)
+    assert kinds(db, number, "comms:cadence:tightened") == ["comms:cadence:tightened"] * 2
+    step(worker, clock, 10)  # the reminder, 5 minutes before
+    assert len(reached(receiver, "oncall")) == 2
+    step(worker, clock, 5)
+    assert kinds(db, number, "comms:cadence:overdue") == ["comms:cadence:overdue"] * 2
+    assert on_time(db, number) is False
+
+
+def test_an_earlier_due_time_stands_and_a_lower_severity_postpones_nothing(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
+) -> None:
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock, severity="P2")
+    step(worker, clock, 50)  # P2's internal update is due in 10 minutes; P0 would give 15
+    raise_to_p0(db, clock, number)
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        (tightened,) = timeline.events_since(
+            session, incident_id=incident.id, kinds=["comms:cadence:tightened"]
+        )
+        assert tightened.payload["audience"] == "external"  # the internal one stands
+        assert tightened.payload["severity"] == "P0" and tightened.payload["was_due_at"] is None
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.change_severity(
+            session, clock, incident, severity="P2", reason="contained", actor="test"
+        )
+    step(worker, clock, 10)
+    assert kinds(db, number, "comms:cadence:overdue") == ["comms:cadence:overdue"]
+    step(worker, clock, 5)  # the public update P0 asked for stays due
+    assert kinds(db, number, "comms:cadence:overdue") == ["comms:cadence:overdue"] * 2
+
+
+def test_a_critical_alert_joining_a_warning_incident_brings_its_updates_forward(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver, client: TestClient
+) -> None:
+    """The user's path across domains: intake raises the severity, comms follows it."""
+    routes = f"""\
+integrations:
+  - {{key: prom, type: alertmanager, secret: "{SECRET}"}}
+routes:
+  - key: api
+    service: api
+    severity: {{label: severity, map: {{critical: P0, warning: P2}}, default: P2}}
+    group_by: [alertname]
+"""
+    apply(db, clock, org(receiver.url, routes))
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    warning = _am_alert("warning", "w1")
+    (number,) = client.post(AM, json=warning, headers=headers).json()["incidents"]
+    step(worker, clock, 20)
+    critical = _am_alert("critical", "c1")
+    assert client.post(AM, json=critical, headers=headers).json()["incidents"] == [number]
+    assert kinds(db, number, "comms:cadence:tightened") == ["comms:cadence:tightened"] * 2
+    step(worker, clock, 15)
+    assert kinds(db, number, "comms:cadence:overdue") == ["comms:cadence:overdue"] * 2
+
+
+SECRET = "prom-secret-0123456789"
+AM = "/api/v1/intake/alertmanager"
+
+
+def _am_alert(severity: str, fingerprint: str) -> dict[str, object]:
+    labels = {"alertname": "CheckoutErrors", "service": "api", "severity": severity}
+    alert = {"status": "firing", "labels": labels, "annotations": {}, "fingerprint": fingerprint,
+             "startsAt": "2026-01-01T11:59:00Z"}  # fmt: skip
+    return {"version": "4", "status": "firing", "receiver": "warroom", "alerts": [alert]}
