@@ -1,4 +1,5 @@
-"""The initial and the resolution notification of an incident, to its internal channels.
+"""The initial and the resolution notification of an incident, to its internal channels; when
+its severity is raised, the initial one to the new severity's channels that have not had it.
 
 Every incident gets both, whatever its severity: channels are opted into explicitly (the
 severity's, the services' and their teams'); one without any sends nothing and leaves the
@@ -28,7 +29,8 @@ from warroom.incidents.models import Incident
 
 KIND = "comms.announce"
 ACTOR = "warroom:comms"
-TITLES = {"initial": "declared", "resolution": "resolved"}
+TITLES = {"initial": "declared", "raised": "raised", "resolution": "resolved"}
+ANNOUNCED = ["comms:initial:sent", "comms:raised:sent"]
 
 
 def _context(incident: Incident) -> dict[str, object]:
@@ -51,16 +53,22 @@ def _context(incident: Incident) -> dict[str, object]:
 
 @handler(KIND, batch=True)  # database only (messages are queued): several share a transaction
 def announce(ctx: JobContext, job: Job) -> None:
-    """Send the `initial` or `resolution` template to the incident's internal channels."""
+    """Send the `initial` or `resolution` template to the incident's internal channels; on a
+    raised severity (`raised`), the `initial` one to the channels that have not had it (those
+    of the new severity)."""
     memo.enable(ctx.session)  # the jobs of a chunk share the configuration they read
     template = str(job.payload["template"])
     incident = incidents.get_incident_by_id(ctx.session, int(job.payload["incident_id"]))
-    if template == "initial" and incident.status in ("resolved", "closed"):
+    if template != "resolution" and incident.status in ("resolved", "closed"):
         return  # resolved before the job ran: the resolution notification tells it all
     session, clock = ctx.session, ctx.clock
     keys = reach.channel_keys(session, incident, comms_settings(session))
+    if template != "resolution":
+        keys = [k for k in keys if f"channel:{k}" not in _announced(session, incident)]
     title = f"[{incident.severity}] {incident.ref} {TITLES[template]}: {incident.title}"
-    body = template_set(session).render(template, _context(incident))
+    body = template_set(session).render(
+        "initial" if template == "raised" else template, _context(incident)
+    )
     reached = reach.send(
         session, clock, "", incident, [f"channel:{k}" for k in keys], (title, body),
         key=f"comms:{template}:{job.id}", purpose=f"comms:{template}",
@@ -71,6 +79,12 @@ def announce(ctx: JobContext, job: Job) -> None:
         session, clock, incident_id=incident.id, kind=f"comms:{template}:sent",
         actor=ACTOR, payload={"template": template, "channels": reached},
     )  # fmt: skip
+
+
+def _announced(session: Session, incident: Incident) -> set[str]:
+    """The channels (`channel:KEY`) that have had the incident's declaration."""
+    events = timeline.events_since(session, incident_id=incident.id, kinds=ANNOUNCED)
+    return {str(c) for e in events for c in (e.payload or {}).get("channels", [])}
 
 
 def _queue(session: Session, clock: Clock, event: DomainEvent, template: str) -> None:
@@ -92,6 +106,10 @@ def _on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
     _queue(session, clock, event, "initial")
 
 
+def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:
+    _queue(session, clock, event, "raised")
+
+
 def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
     _queue(session, clock, event, "resolution")
 
@@ -99,5 +117,6 @@ def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
 # Reactions to the incidents domain's events; the composition root (warroom.wiring) subscribes.
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:incident:opened", _on_opened),
+    ("incident:severity:raised", _on_raised),
     ("incident:status:resolved", _on_resolved),
 )

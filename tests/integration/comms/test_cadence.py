@@ -277,3 +277,34 @@ def _am_alert(severity: str, fingerprint: str) -> dict[str, object]:
     alert = {"status": "firing", "labels": labels, "annotations": {}, "fingerprint": fingerprint,
              "startsAt": "2026-01-01T11:59:00Z"}  # fmt: skip
     return {"version": "4", "status": "firing", "receiver": "warroom", "alerts": [alert]}
+
+
+def test_a_raised_severity_is_declared_to_the_new_severitys_channels_once(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
+) -> None:
+    """P2 on api: declared in #core (the team's room). Raised to P0: declared in #p0 (P0's
+    room), not again in #core; raised again after a lower severity, #p0 hears nothing new."""
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock, severity="P2")
+    step(worker, clock, 1)
+    assert [m["title"] for m in receiver_json(receiver, "core-room")] == [
+        f"[P2] INC-{number} declared: Checkout down"
+    ]
+    assert receiver_json(receiver, "p0-room") == []
+    raise_to_p0(db, clock, number)
+    step(worker, clock, 1)
+    [raised] = receiver_json(receiver, "p0-room")
+    assert raised["title"] == f"[P0] INC-{number} raised: Checkout down"
+    assert "Checkout down" in raised["message"]
+    assert len(receiver_json(receiver, "core-room")) == 1
+    assert kinds(db, number, "comms:raised") == ["comms:raised:sent"]
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.change_severity(session, clock, incident, severity="P2", reason="x", actor="t")
+    raise_to_p0(db, clock, number)
+    step(worker, clock, 1)
+    assert len(receiver_json(receiver, "p0-room")) == 1
+
+
+def receiver_json(receiver: HttpReceiver, name: str) -> list[dict[str, str]]:
+    return [json.loads(r.body) for r in receiver.to(f"/{name}")]
