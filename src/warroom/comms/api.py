@@ -10,6 +10,7 @@ from warroom.comms.models import StatusUpdate
 from warroom.comms.schemas import CadenceOut, UpdateIn, UpdateOut, UpdatesOut
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.incidents.access import visible_incident
+from warroom.incidents.models import Incident
 from warroom.openapi import API_ERRORS, IncidentNumberPath
 
 router = APIRouter(prefix="/api/v1", tags=["comms"], responses=API_ERRORS)
@@ -23,7 +24,7 @@ def post_update(
     session: SessionDep,
     clock: ClockDep,
 ) -> UpdateOut:
-    visible_incident(session, number, principal)
+    incident = visible_incident(session, number, principal)
     update = service.post_update(
         session,
         clock,
@@ -36,7 +37,7 @@ def post_update(
         force=body.force,
     )
     out = UpdateOut.model_validate(update)
-    out.warning = service.unreached_warning(update)
+    out.warning = service.unreached_warning(update, incident)
     session.commit()
     return out
 
@@ -46,15 +47,15 @@ def list_updates(number: IncidentNumberPath, principal: Viewer, session: Session
     incident = visible_incident(session, number, principal)
     record = service.cadence_record(session, incident.id)
     return UpdatesOut(
-        updates=[_out(u) for u in service.list_updates(session, incident.id)],
+        updates=[_out(u, incident) for u in service.list_updates(session, incident.id)],
         cadence=[CadenceOut.model_validate(r) for r in record.rows],
         on_time=record.on_time,
     )
 
 
-def _out(update: StatusUpdate) -> UpdateOut:
+def _out(update: StatusUpdate, incident: Incident) -> UpdateOut:
     out = UpdateOut.model_validate(update)
-    out.warning = service.unreached_warning(update)
+    out.warning = service.unreached_warning(update, incident)
     return out
 
 

@@ -28,7 +28,10 @@ REMINDER_ROLES = ("communications_lead", "incident_commander", "on_call_engineer
 
 
 def channel_keys(session: Session, incident: Incident, options: CommsConfig) -> list[str]:
-    """The incident's channels: its severity's, its services' and their teams' (each once)."""
+    """The incident's channels: its severity's, its services' and their teams' (each once).
+    None for a private incident: only its members may read of it, and a channel is not."""
+    if incident.private:
+        return []
     keys: list[str] = list(options.severity_channels.get(incident.severity, []))
     for key in incident.service_keys:
         try:

@@ -263,9 +263,17 @@ UNREACHED = (
 )
 
 
-def unreached_warning(update: StatusUpdate) -> str | None:
+UNREACHED_PRIVATE = (
+    "this internal update went to no channel: the incident is private, so only its members "
+    "read it (in warroom)"
+)
+
+
+def unreached_warning(update: StatusUpdate, incident: Incident) -> str | None:
     """The warning shown when an update's internal text reached nobody, else None."""
-    return None if update.reached else UNREACHED
+    if update.reached:
+        return None
+    return UNREACHED_PRIVATE if incident.private else UNREACHED
 
 
 def _warn_unreached(
@@ -278,7 +286,7 @@ def _warn_unreached(
         incident_id=incident.id,
         kind="comms:reach:nobody",
         actor=update.author,
-        payload={"update_id": update.id, "warning": UNREACHED},
+        payload={"update_id": update.id, "warning": unreached_warning(update, incident)},
     )
 
 

@@ -124,7 +124,7 @@ def post_update(
             actor=post.me.actor,
             force=post.checked("force"),
         )
-        warning = comms.unreached_warning(update)
+        warning = comms.unreached_warning(update, incident)
         if warning:
             flash(post.request, "info", f"update posted, but {warning}")
         audiences = "internal and public" if update.public_text else "internal"

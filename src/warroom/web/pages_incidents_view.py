@@ -152,7 +152,7 @@ def comms_section(session: Session, incident: Incident) -> dict[str, Any]:
     updates = list(reversed(comms.list_updates(session, incident.id)))
     return {
         "updates": updates,
-        "unreached": {u.id: comms.unreached_warning(u) for u in updates},
+        "unreached": {u.id: comms.unreached_warning(u, incident) for u in updates},
         "cadence": record.rows,
         "on_time": record.on_time,
         "states": UPDATE_STATES,

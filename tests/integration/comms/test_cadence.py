@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import MakeToken
 from tests.integration.comms.org import apply, org
 from tests.integration.notify.receivers import HttpReceiver, http_receiver
 from warroom.audit import service as timeline
@@ -308,3 +309,31 @@ def test_a_raised_severity_is_declared_to_the_new_severitys_channels_once(
 
 def receiver_json(receiver: HttpReceiver, name: str) -> list[dict[str, str]]:
     return [json.loads(r.body) for r in receiver.to(f"/{name}")]
+
+
+def test_no_channel_hears_of_a_private_incident(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver, client: TestClient,
+    make_token: MakeToken,
+) -> None:  # fmt: skip
+    """A private P0 on api: P0's room and the team's room get no declaration, no raise, no
+    update and no resolution; the update's answer says why it reached no channel."""
+    apply(db, clock, org(receiver.url))
+    token = make_token("responder", email="lead@corp.test")
+    with db.session() as session:
+        number = incidents.open_incident(
+            session, clock, actor="lead@corp.test", title="Leaked credentials",
+            severity="P2", services=["api"], private=True,
+        ).number  # fmt: skip
+    raise_to_p0(db, clock, number)
+    step(worker, clock, 1)
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"state": "identified", "internal": "rotating the keys"}
+    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["reached"] == [] and "private" in answer.json()["warning"]
+    body = {"state": "resolved", "internal": "keys rotated"}
+    assert client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=headers).is_success
+    step(worker, clock, 1)
+    for room in ("core-room", "p0-room"):
+        assert receiver_json(receiver, room) == [], room
+    assert kinds(db, number, "comms:initial") == kinds(db, number, "comms:raised") == []
