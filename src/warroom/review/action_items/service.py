@@ -120,7 +120,8 @@ def create(
     session.flush()
     record(session, clock, item, "created", actor, **snapshot(item))
     schedule.plan(session, clock, item, opts)
-    if export or (export is None and opts.automatic):
+    # A private incident's items leave only when a member asks (a tracker is read by others).
+    if export or (export is None and opts.automatic and not incident.private):
         from warroom.review.action_items import export as exporter
 
         exporter.request(session, clock, item, opts, actor)

@@ -23,6 +23,7 @@ from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.models import Job
 from warroom.engine.worker import Worker
+from warroom.incidents import service as incidents
 from warroom.review.action_items.schedule import EXPORT
 
 SECRET = "tr4cker-s3cret"
@@ -229,3 +230,28 @@ def test_only_a_web_address_from_the_tracker_is_kept_as_the_link(
     assert [(e["state"], e["status_code"]) for e in shown] == [("sent", 200), ("sent", 202)]
     assert (shown[0]["ref"], shown[0]["url"]) == ("981", None)
     assert (shown[1]["ref"], shown[1]["url"]) == (None, None)
+
+
+def test_automatic_export_leaves_a_private_incidents_items_until_asked(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+    worker: Worker,
+    tracker: Tracker,
+    applied: Callable[[str], Any],
+) -> None:
+    applied(export_config(tracker.url, automatic="true"))
+    with db.session() as session:
+        private = incidents.open_incident(
+            session, clock, actor="admin@example.com", title="Leaked credentials",
+            severity="P1", services=["api"], private=True,
+        ).number  # fmt: skip
+    item = add(client, admin_headers, private, title="rotate every key")
+    assert item["export"]["state"] is None
+    run_due(worker)
+    assert tracker.received == []
+    add(client, admin_headers, private, title="asked for", export=True)
+    run_due(worker)
+    [(_, body)] = tracker.received
+    assert body["title"] == "asked for" and body["incident"]["title"] == "Leaked credentials"
