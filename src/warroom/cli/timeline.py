@@ -49,8 +49,11 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "incident:status:resolved": lambda p: "resolved" + _why(p),
     "incident:status:closed": lambda p: "closed" + _why(p),
     "incident:status:reopened": lambda p: "reopened" + _why(p),
-    "incident:severity:changed": lambda p: (
-        f"severity {_get(p, 'from')} → {_get(p, 'to')}" + _why(p)
+    "incident:severity:raised": lambda p: (
+        f"severity raised {_get(p, 'from')} → {_get(p, 'to')}" + _why(p)
+    ),
+    "incident:severity:lowered": lambda p: (
+        f"severity lowered {_get(p, 'from')} → {_get(p, 'to')}" + _why(p)
     ),
     "incident:role:assigned": lambda p: f"{_get(p, 'user_email')} is {_get(p, 'role')}",
     "incident:role:handed_over": lambda p: (
@@ -92,6 +95,10 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "paging:notification:failed": lambda p: (
         f"{_get(p, 'channel')} page failed: {_short(_get(p, 'answer'), 40)}"
     ),
+    "comms:cadence:tightened": lambda p: (
+        f"{_get(p, 'audience')} update now due by {_get(p, 'due_at')} ({_get(p, 'severity')})"
+    ),
+    "comms:raised:sent": lambda p: f"raised severity declared in {_get(p, 'channels')}",
     "evidence:item:added": lambda p: f"evidence added: {_short(_get(p, 'name'))}",
     "evidence:item:removed": lambda p: f"evidence removed: {_short(_get(p, 'name'))}",
     "heartbeat:heartbeat:missed": lambda p: f"heartbeat {_get(p, 'name')} missed",

@@ -52,3 +52,22 @@ def test_several_alerts_are_named_by_the_first_and_a_count() -> None:
     assert describe({"kind": "intake:alert:resolved", "payload": payload}).startswith(
         "alert resolved: api 5xx"
     )
+
+
+def test_severity_changes_and_what_comms_did_about_them_read_as_sentences() -> None:
+    raised = {"from": "P2", "to": "P0", "reason": "checkout is down"}
+    assert describe({"kind": "incident:severity:raised", "payload": raised}) == (
+        "severity raised P2 → P0: checkout is down"
+    )
+    lowered = {"from": "P0", "to": "P2", "reason": "contained"}
+    assert describe({"kind": "incident:severity:lowered", "payload": lowered}) == (
+        "severity lowered P0 → P2: contained"
+    )
+    due = {"audience": "external", "severity": "P0", "due_at": "2026-01-01T12:25:00+00:00"}
+    assert describe({"kind": "comms:cadence:tightened", "payload": due}) == (
+        "external update now due by 2026-01-01T12:25:00+00:00 (P0)"
+    )
+    sent = {"template": "raised", "channels": ["channel:p0-room"]}
+    assert describe({"kind": "comms:raised:sent", "payload": sent}) == (
+        "raised severity declared in channel:p0-room"
+    )
