@@ -34,6 +34,7 @@ from warroom.incidents.models import Incident
 ACTOR = "warroom:comms"
 KINDS = ("comms.remind", "comms.overdue", "comms.escalate")
 CLOSED = ("resolved", "closed")
+PRIVATE_TITLE = "(a private incident)"
 
 
 def every(session: Session, incident: Incident, audience: str) -> timedelta | None:
@@ -160,7 +161,8 @@ def _message(
     ctx = context_of(
         ref=incident.ref,
         number=incident.number,
-        title=incident.title,
+        # Reminders and escalations may reach people who are not a private incident's members.
+        title=PRIVATE_TITLE if incident.private else incident.title,
         severity=incident.severity,
         status=incident.status,
         audience=row.audience,

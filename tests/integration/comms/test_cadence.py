@@ -337,3 +337,23 @@ def test_no_channel_hears_of_a_private_incident(
     for room in ("core-room", "p0-room"):
         assert receiver_json(receiver, room) == [], room
     assert kinds(db, number, "comms:initial") == kinds(db, number, "comms:raised") == []
+
+
+def test_reminders_of_a_private_incident_do_not_carry_its_title(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
+) -> None:
+    """A team's reminder template names the incident; for a private one the reminder (sent to
+    whoever is on call for its services, not necessarily a member) says only that it is one."""
+    template = 'templates:\n  reminder: "REMIND {{ ref }}: {{ title }}"\n'
+    apply(db, clock, org(receiver.url, template))
+    with db.session() as session:
+        private = incidents.open_incident(
+            session, clock, actor="lead@corp.test", title="Leaked credentials",
+            severity="P0", services=["api"], private=True,
+        ).number  # fmt: skip
+    public = open_p0(db, clock)
+    step(worker, clock, 10)
+    texts = [m["message"] for m in reached(receiver, "oncall")]
+    assert f"REMIND INC-{private}: (a private incident)" in texts
+    assert f"REMIND INC-{public}: Checkout down" in texts
+    assert not any("Leaked credentials" in t for t in texts)
