@@ -64,7 +64,8 @@ def announce(ctx: JobContext, job: Job) -> None:
     session, clock = ctx.session, ctx.clock
     keys = reach.channel_keys(session, incident, comms_settings(session))
     if template != "resolution":
-        keys = [k for k in keys if f"channel:{k}" not in _announced(session, incident)]
+        told = _announced(session, incident)
+        keys = [k for k in keys if f"channel:{k}" not in told]
     title = f"[{incident.severity}] {incident.ref} {TITLES[template]}: {incident.title}"
     body = template_set(session).render(
         "initial" if template == "raised" else template, _context(incident)
