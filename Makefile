@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CONFIG ?= examples/oracle
 export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
+# Links in pages, invites and feeds point at the port served (unless set otherwise).
+export WARROOM_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint bench system-deps db-check clean migration

@@ -75,6 +75,12 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
         )
         assert quick.returncode == 0, quick.stderr
         assert "INC-1" in quick.stdout
+        # Links warroom hands out (pages' Acknowledge, invites, calendar feeds) point at the
+        # port `make run` serves, not the default one.
+        headers = {"Authorization": f"Bearer {token.group(1)}"}
+        feed = httpx.get(f"http://127.0.0.1:{port}/api/v1/me/feed", headers=headers).json()["url"]
+        assert feed.startswith(f"http://127.0.0.1:{port}/ical/"), feed
+        assert httpx.get(feed).status_code == 200
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
