@@ -7,8 +7,6 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CONFIG ?= examples/oracle
 export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
-# Links in pages, invites and feeds point at the port served (unless set otherwise).
-export WARROOM_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint bench system-deps db-check clean migration
@@ -24,6 +22,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 venv: $(VENV)/.installed ## Create .venv and install warroom with its pinned dependencies
 
+# Links in pages, invites and feeds point at the port served (unless set otherwise); for this
+# target only, so that no other target (make test) passes it on to what it runs.
+run: export WARROOM_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: venv ## Serve API, web UI and engine on http://127.0.0.1:8080 with the example config
 	@mkdir -p var
 	@$(WARROOM) db upgrade
