@@ -134,6 +134,24 @@ class Database:
         self.engine.dispose()
 
 
+def write_first(session: Session) -> None:
+    """On SQLite, take the database write lock before this transaction reads anything.
+
+    pysqlite begins a transaction only at the first write, and a result left unread keeps a
+    read snapshot open: if another connection commits meanwhile, the first write fails at
+    once with "database is locked" (a stale snapshot cannot become a writer; the busy
+    timeout does not apply). `BEGIN IMMEDIATE` waits for the lock (busy timeout) instead.
+    For database-only transactions (engine batch jobs): never hold it across an outbound
+    call. On PostgreSQL it does nothing (row locks, taken by each path, do the work).
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    raw: Any = conn.connection.dbapi_connection
+    if not raw.in_transaction:  # a write of this transaction already holds the lock
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 # -- transient errors: the one retry rule of every unit of work ---------------------------------
 
 RETRY_ATTEMPTS = 4

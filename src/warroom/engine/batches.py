@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from warroom.db import error_text
+from warroom.db import error_text, write_first
 from warroom.engine import service
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, batchable_kinds, get_handler
@@ -88,6 +88,7 @@ def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
     budget = time.monotonic() + worker.options.batch_seconds
     chunk: list[Job] = []
     try:
+        write_first(session)  # SQLite: no handler's read can go stale before its write
         for job in jobs:
             if job.attempts > job.max_attempts or (chunk and time.monotonic() > budget):
                 break

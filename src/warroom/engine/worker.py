@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from warroom.clock import Clock
-from warroom.db import Database, error_text, is_database_error
+from warroom.db import Database, error_text, is_database_error, write_first
 from warroom.engine import batches, service, wake
 from warroom.engine.concurrency import HandlerPool, LeaseKeeper
 from warroom.engine.models import Job
@@ -217,6 +217,8 @@ class Worker:
             handler = get_handler(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
+            if job.kind in batchable_kinds():  # database only: as in a shared transaction
+                write_first(session)
             handler(ctx, job)
             if service.complete(session, self.clock, job.id, self.name):
                 session.commit()

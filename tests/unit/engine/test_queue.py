@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import sys
 from datetime import timedelta
 from typing import Any
@@ -70,6 +71,34 @@ def batch_write(ctx: JobContext, job: Job) -> None:
         raise RuntimeError("batch member fails")
 
 
+INTRUDER: list[str] = []
+
+
+@handler("test.read_then_write", batch=True)
+def read_then_write(ctx: JobContext, job: Job) -> None:
+    """Leaves a result unread (a read snapshot stays open on SQLite), lets another connection
+    try to commit a write at once, then writes."""
+    rows = ctx.session.execute(select(Job.id))  # two rows at least: one stays unread
+    assert rows.fetchone() is not None
+    url = ctx.session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite":
+        other = sqlite3.connect(url.database or "", timeout=0)
+        try:
+            other.execute(
+                "INSERT INTO engine_lane_pauses (lane, until, reason, updated_at) "
+                "VALUES (?, '2026-01-01 00:00:00', '', '2026-01-01 00:00:00')",
+                (f"intruder-{len(INTRUDER)}",),
+            )
+            other.commit()
+            INTRUDER.append("committed")
+        except sqlite3.OperationalError as exc:
+            INTRUDER.append(str(exc))
+        finally:
+            other.close()
+    later = ctx.clock.now() + timedelta(days=1)
+    ctx.enqueue("test.record", {"from": job.payload["n"]}, run_at=later)
+
+
 STOLEN: list[int] = []
 
 
@@ -93,6 +122,7 @@ def _reset() -> None:
     RAN.clear()
     FAIL_TIMES.clear()
     STOLEN.clear()
+    INTRUDER.clear()
 
 
 @pytest.fixture
@@ -403,6 +433,22 @@ def test_a_failure_in_a_batch_reruns_each_job_alone(
     assert _follow_ups(db) == [0, 1, 3]  # the rolled-back batch left nothing behind
     assert [_job(db, i).state for i in ids] == [DONE, DONE, PENDING, DONE]
     assert "batch member fails" in (_job(db, ids[2]).last_error or "")
+
+
+def test_a_batch_holds_sqlites_write_lock_before_it_reads(
+    db: Database, clock: FakeClock, worker: Worker
+) -> None:
+    """A database-only job takes SQLite's write lock before it reads: another writer waits
+    for the batch (here, with no busy timeout, it is refused), so a read left open cannot go
+    stale and fail the job's first write with "database is locked" (seen in CI: a
+    comms.announce job failed so, and ran only after its back-off)."""
+    ids = [_enqueue(db, clock, "test.read_then_write", {"n": n}) for n in range(2)]
+    assert worker.run_once() == 2
+    assert [_job(db, i).state for i in ids] == [DONE, DONE]
+    assert [_job(db, i).attempts for i in ids] == [1, 1]
+    assert _follow_ups(db) == [0, 1]
+    if db.dialect == "sqlite":
+        assert INTRUDER == ["database is locked"] * 2
 
 
 def test_leases_of_a_long_batch_are_renewed(
