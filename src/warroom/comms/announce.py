@@ -58,7 +58,11 @@ def announce(ctx: JobContext, job: Job) -> None:
     of the new severity)."""
     memo.enable(ctx.session)  # the jobs of a chunk share the configuration they read
     template = str(job.payload["template"])
-    incident = incidents.get_incident_by_id(ctx.session, int(job.payload["incident_id"]))
+    # The incident's lock first (docs/dev/engine.md): a declaration and a raise running at
+    # once on two workers take turns, and the second sees the rooms the first told.
+    incident = incidents.lock_by_id(ctx.session, int(job.payload["incident_id"]))
+    if incident is None:
+        return  # no such incident any more: nothing to tell
     if template != "resolution" and incident.status in ("resolved", "closed"):
         return  # resolved before the job ran: the resolution notification tells it all
     session, clock = ctx.session, ctx.clock
