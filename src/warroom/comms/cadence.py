@@ -282,18 +282,9 @@ def _on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
 def _on_reopened(session: Session, clock: Clock, event: DomainEvent) -> None:
     if event.incident_id is None:
         return
-    incident = incidents.get_incident_by_id(session, event.incident_id)
-    options = comms_settings(session)
-    for audience in (INTERNAL, EXTERNAL):
-        wait = every(session, incident, audience)
-        plan(
-            session,
-            clock,
-            incident,
-            audience,
-            None if wait is None else clock.now() + wait,
-            options,
-        )
+    # Back after everyone was told it was resolved: word is owed as soon as for a new incident
+    # (`first_update_within` when the severity has one), then on the cadence.
+    plan_first(session, clock, incidents.get_incident_by_id(session, event.incident_id))
 
 
 def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:

@@ -202,6 +202,30 @@ def raise_to_p0(db: Database, clock: FakeClock, number: int) -> None:
         )
 
 
+@pytest.mark.parametrize("move", ["reopen", "refire"])
+def test_a_reopened_incident_owes_its_first_update_as_soon_as_a_new_one(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver, move: str
+) -> None:
+    """P0 resolved, then back (reopened by hand, or its alert firing again): both audiences
+    owe word within P0's `first_update_within` (15m), not a whole cadence (30m, 1h), after
+    everyone was told it was resolved."""
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock)
+    with db.session() as session:
+        incidents.resolve(session, clock, incidents.get_incident(session, number), actor="test")
+    step(worker, clock, 60)
+    with db.session() as session:
+        back = getattr(incidents, move)
+        back(session, clock, incidents.get_incident(session, number), actor="test", note="again")
+    reopened_at = clock.now()
+    with db.session() as session:
+        record = comms.cadence_record(session, incidents.get_incident(session, number).id)
+        due = {row.audience: row.due_at for row in record.rows}
+    assert due == {a: reopened_at + timedelta(minutes=15) for a in ("internal", "external")}
+    step(worker, clock, 15)
+    assert kinds(db, number, "comms:cadence:overdue") == ["comms:cadence:overdue"] * 2
+
+
 def test_a_raised_severity_brings_the_next_updates_forward(
     db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
 ) -> None:
