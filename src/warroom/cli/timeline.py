@@ -99,6 +99,7 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{_get(p, 'audience')} update now due by {_get(p, 'due_at')} ({_get(p, 'severity')})"
     ),
     "comms:raised:sent": lambda p: f"raised severity declared in {_get(p, 'channels')}",
+    "comms:reopened:sent": lambda p: f"reopening declared in {_get(p, 'channels')}",
     "evidence:item:added": lambda p: f"evidence added: {_short(_get(p, 'name'))}",
     "evidence:item:removed": lambda p: f"evidence removed: {_short(_get(p, 'name'))}",
     "heartbeat:heartbeat:missed": lambda p: f"heartbeat {_get(p, 'name')} missed",

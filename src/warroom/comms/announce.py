@@ -1,5 +1,6 @@
 """The initial and the resolution notification of an incident, to its internal channels; when
-its severity is raised, the initial one to the new severity's channels that have not had it.
+its severity is raised, the initial one to the new severity's channels that have not had it;
+when it is reopened (by hand, or by its alert firing again), the initial one again, to all.
 
 Every incident gets both, whatever its severity: channels are opted into explicitly (the
 severity's, the services' and their teams'); one without any sends nothing and leaves the
@@ -29,8 +30,11 @@ from warroom.incidents.models import Incident
 
 KIND = "comms.announce"
 ACTOR = "warroom:comms"
-TITLES = {"initial": "declared", "raised": "raised", "resolution": "resolved"}
-ANNOUNCED = ["comms:initial:sent", "comms:raised:sent"]
+TITLES = {"initial": "declared", "raised": "raised", "reopened": "reopened",
+          "resolution": "resolved"}  # fmt: skip
+# Templates sent to the channels not yet told (the others go to all of them).
+TO_NEW_CHANNELS = ("initial", "raised")
+ANNOUNCED = [f"comms:{t}:sent" for t in (*TO_NEW_CHANNELS, "reopened")]
 
 
 def _context(incident: Incident) -> dict[str, object]:
@@ -55,7 +59,7 @@ def _context(incident: Incident) -> dict[str, object]:
 def announce(ctx: JobContext, job: Job) -> None:
     """Send the `initial` or `resolution` template to the incident's internal channels; on a
     raised severity (`raised`), the `initial` one to the channels that have not had it (those
-    of the new severity)."""
+    of the new severity); on a reopening (`reopened`), the `initial` one to all of them."""
     memo.enable(ctx.session)  # the jobs of a chunk share the configuration they read
     template = str(job.payload["template"])
     # The incident's lock first (docs/dev/engine.md): a declaration and a raise running at
@@ -67,12 +71,12 @@ def announce(ctx: JobContext, job: Job) -> None:
         return  # resolved before the job ran: the resolution notification tells it all
     session, clock = ctx.session, ctx.clock
     keys = reach.channel_keys(session, incident, comms_settings(session))
-    if template != "resolution":
+    if template in TO_NEW_CHANNELS:
         told = _announced(session, incident)
         keys = [k for k in keys if f"channel:{k}" not in told]
     title = f"[{incident.severity}] {incident.ref} {TITLES[template]}: {incident.title}"
     body = template_set(session).render(
-        "initial" if template == "raised" else template, _context(incident)
+        "resolution" if template == "resolution" else "initial", _context(incident)
     )
     reached = reach.send(
         session, clock, "", incident, [f"channel:{k}" for k in keys], (title, body),
@@ -115,6 +119,10 @@ def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:
     _queue(session, clock, event, "raised")
 
 
+def _on_reopened(session: Session, clock: Clock, event: DomainEvent) -> None:
+    _queue(session, clock, event, "reopened")
+
+
 def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
     _queue(session, clock, event, "resolution")
 
@@ -123,5 +131,6 @@ def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:incident:opened", _on_opened),
     ("incident:severity:raised", _on_raised),
+    ("incident:status:reopened", _on_reopened),
     ("incident:status:resolved", _on_resolved),
 )

@@ -331,6 +331,31 @@ def test_a_raised_severity_is_declared_to_the_new_severitys_channels_once(
     assert len(receiver_json(receiver, "p0-room")) == 1
 
 
+@pytest.mark.parametrize("move", ["reopen", "refire"])
+def test_a_reopened_incident_is_declared_again_to_its_rooms(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver, move: str
+) -> None:
+    """#core heard INC-n declared, then resolved: when it is back (reopened by hand, or its
+    alert firing again) #core hears so, not silence after "resolved"."""
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock, severity="P2")
+    step(worker, clock, 1)
+    with db.session() as session:
+        incidents.resolve(session, clock, incidents.get_incident(session, number), actor="test")
+    step(worker, clock, 1)
+    with db.session() as session:
+        back = getattr(incidents, move)
+        back(session, clock, incidents.get_incident(session, number), actor="test", note="again")
+    step(worker, clock, 1)
+    titles = [m["title"] for m in receiver_json(receiver, "core-room")]
+    assert titles == [
+        f"[P2] INC-{number} declared: Checkout down",
+        f"[P2] INC-{number} resolved: Checkout down",
+        f"[P2] INC-{number} reopened: Checkout down",
+    ]
+    assert kinds(db, number, "comms:reopened") == ["comms:reopened:sent"]
+
+
 def receiver_json(receiver: HttpReceiver, name: str) -> list[dict[str, str]]:
     return [json.loads(r.body) for r in receiver.to(f"/{name}")]
 

@@ -71,3 +71,7 @@ def test_severity_changes_and_what_comms_did_about_them_read_as_sentences() -> N
     assert describe({"kind": "comms:raised:sent", "payload": sent}) == (
         "raised severity declared in channel:p0-room"
     )
+    sent = {"template": "reopened", "channels": ["channel:core-room"]}
+    assert describe({"kind": "comms:reopened:sent", "payload": sent}) == (
+        "reopening declared in channel:core-room"
+    )
