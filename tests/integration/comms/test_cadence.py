@@ -202,6 +202,18 @@ def raise_to_p0(db: Database, clock: FakeClock, number: int) -> None:
         )
 
 
+def resolve_then_bring_back(
+    db: Database, clock: FakeClock, worker: Worker, number: int, move: str, *, after: float
+) -> None:
+    """Resolve by hand, run the engine `after` minutes, then `reopen` or `refire` it."""
+    with db.session() as session:
+        incidents.resolve(session, clock, incidents.get_incident(session, number), actor="test")
+    step(worker, clock, after)
+    with db.session() as session:
+        back = getattr(incidents, move)
+        back(session, clock, incidents.get_incident(session, number), actor="test", note="again")
+
+
 @pytest.mark.parametrize("move", ["reopen", "refire"])
 def test_a_reopened_incident_owes_its_first_update_as_soon_as_a_new_one(
     db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver, move: str
@@ -211,12 +223,7 @@ def test_a_reopened_incident_owes_its_first_update_as_soon_as_a_new_one(
     everyone was told it was resolved."""
     apply(db, clock, org(receiver.url))
     number = open_p0(db, clock)
-    with db.session() as session:
-        incidents.resolve(session, clock, incidents.get_incident(session, number), actor="test")
-    step(worker, clock, 60)
-    with db.session() as session:
-        back = getattr(incidents, move)
-        back(session, clock, incidents.get_incident(session, number), actor="test", note="again")
+    resolve_then_bring_back(db, clock, worker, number, move, after=60)
     reopened_at = clock.now()
     with db.session() as session:
         record = comms.cadence_record(session, incidents.get_incident(session, number).id)
@@ -340,12 +347,7 @@ def test_a_reopened_incident_is_declared_again_to_its_rooms(
     apply(db, clock, org(receiver.url))
     number = open_p0(db, clock, severity="P2")
     step(worker, clock, 1)
-    with db.session() as session:
-        incidents.resolve(session, clock, incidents.get_incident(session, number), actor="test")
-    step(worker, clock, 1)
-    with db.session() as session:
-        back = getattr(incidents, move)
-        back(session, clock, incidents.get_incident(session, number), actor="test", note="again")
+    resolve_then_bring_back(db, clock, worker, number, move, after=1)
     step(worker, clock, 1)
     titles = [m["title"] for m in receiver_json(receiver, "core-room")]
     assert titles == [
