@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
+from warroom.audit import sentences
 from warroom.web.csrf import FIELD, csrf_token, pop_flash
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -101,6 +103,8 @@ def severity_class(severity: object) -> str:
 
 
 templates.globals["csrf_field"] = csrf_field
+# The same sentence as the CLI's, with texts (notes, updates) whole.
+templates.globals["sentence"] = partial(sentences.describe, whole=True)
 templates.filters["ago"] = ago
 templates.filters["when"] = when
 templates.filters["deadline"] = deadline

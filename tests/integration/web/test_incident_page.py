@@ -236,3 +236,24 @@ def test_signed_in_only(world: World, client: TestClient) -> None:
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/login")
     assert f"/ui/incidents/{number}" in answer.headers["location"].replace("%2F", "/")
+
+
+def test_the_timeline_reads_as_the_cli_does_with_texts_whole(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """The web page and `warroom timeline` share their sentences (warroom.audit.sentences);
+    the page keeps a long note whole where a terminal column would cut it."""
+    number = world.open()
+    note = "Connection pool exhausted after the 14:05 deploy; rolling back api to 1.3 now"
+    with world.db.session() as session:
+        incident = incidents.get_incident(session, number)
+        event = incidents.add_note(session, world.clock, incident, text=note, actor="a@shop.test")
+        timeline.star_event(
+            session, world.clock, incident_id=incident.id, seq=event.seq, starred=True,
+            actor="a@shop.test",
+        )  # fmt: skip
+    ui_login(client, role="viewer")
+    html = client.get(f"/ui/incidents/{number}").text
+    what = re.findall(r'<span class="what">(.*?)</span>', html, re.DOTALL)
+    assert f"note: {note}" in what
+    assert f"event #{event.seq} starred" in what
