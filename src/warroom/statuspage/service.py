@@ -21,6 +21,7 @@ from warroom.config import service as config_service
 from warroom.errors import Invalid, NotFound
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
 from warroom.statuspage import maintenance as maintenance_service
 from warroom.statuspage import subscribers
 from warroom.statuspage import updates as public_text
@@ -264,6 +265,8 @@ def _public(session: Session, record: PublishedIncident) -> PublicIncident:
     status = updates[-1].status if updates else "investigating"
     if resolved:
         status = "resolved"
+    elif status == "resolved" and _reopened_since(incident, updates[-1].created_at):
+        status = "investigating"  # it is back: the public "resolved" no longer holds
     elif status == "resolved":
         status = "monitoring"
     monitoring_at = next((u.created_at for u in updates if u.status == "monitoring"), None)
@@ -304,6 +307,10 @@ def history(session: Session, clock: Clock, days: int | None = None) -> list[Pub
     days = days if days is not None else page_config(session).history_days
     since = clock.now() - timedelta(days=days)
     return [_public(session, r) for r in _records(session, since)]
+
+
+def _reopened_since(incident: Incident, said_at: datetime) -> bool:
+    return incident.reopened_at is not None and incident.reopened_at >= said_at
 
 
 def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:

@@ -62,3 +62,32 @@ def test_public_ids_are_not_reused_after_unpublish(
     new_id = _publish(client, admin_headers, second, name="Login errors")
     assert new_id != old_id
     assert client.get(f"/status/incidents/{old_id}").status_code == 404
+
+
+def test_a_reopened_incident_is_back_on_the_page_as_investigating(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """Resolved publicly, then back: the page shows it unresolved and under investigation
+    again (not "monitoring" under the old "Fixed."), until someone posts the next word."""
+    apply(db, clock)
+    number = open_incident(db, clock, severity="SEV1")
+    status_id = _publish(client, admin_headers, number, components=["api"])
+    body = {"state": "resolved", "internal": "Rolled back", "public": "Fixed."}
+    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=admin_headers)
+    assert answer.status_code == 201, answer.text
+    clock.advance(minutes=30)
+    back = client.post(f"/api/v1/incidents/{number}/reopen", json={"note": "errors again"},
+                       headers=admin_headers)  # fmt: skip
+    assert back.status_code == 200, back.text
+    [item] = client.get(f"{V2}/incidents/unresolved.json").json()["incidents"]
+    assert (item["id"], item["status"], item["resolved_at"]) == (
+        str(status_id),
+        "investigating",
+        None,
+    )
+    assert client.get(f"{V2}/status.json").json()["status"]["indicator"] != "none"
+    body = {"state": "monitoring", "internal": "Rolled back again", "public": "Watching it."}
+    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=admin_headers)
+    assert answer.status_code == 201, answer.text
+    item = client.get(f"{V2}/incidents.json").json()["incidents"][0]
+    assert item["status"] == "monitoring"
