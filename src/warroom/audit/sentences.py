@@ -361,10 +361,16 @@ def describe(kind: str, payload: dict[str, Any] | None, *, whole: bool = False) 
 def _describe(kind: str, p: dict[str, Any]) -> str:
     sentence = SENTENCES.get(kind)
     if sentence is not None:
-        return sentence(p)
-    if kind == "incident:hypothesis:updated" and "status" in (p.get("changes") or {}):
-        before, after = p["changes"]["status"]
-        return f"hypothesis {_short(p.get('text'))}: {_words(before)} → {_words(after)}"
+        try:
+            return sentence(p)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+            return _fallback(p)  # a payload of another shape (older, or hand-made) still reads
+    changes = p.get("changes")
+    if kind == "incident:hypothesis:updated" and isinstance(changes, dict):
+        status = changes.get("status")
+        if isinstance(status, list) and len(status) == 2:
+            before, after = status
+            return f"hypothesis {_short(p.get('text'))}: {_words(before)} → {_words(after)}"
     if kind == "incident:hypothesis:updated":
         return f"hypothesis changed: {_short(p.get('text'))}"
     return _fallback(p)

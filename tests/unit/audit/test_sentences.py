@@ -150,3 +150,46 @@ def test_texts_are_cut_for_a_terminal_and_whole_for_the_web() -> None:
 def test_a_kind_without_a_sentence_reads_as_plain_values() -> None:
     shown = describe("plugin:thing:happened", {"count": 2, "nested": {"a": 1}, "name": "x"})
     assert shown == "count 2; name x"
+
+
+KEYS = [
+    "alerts",
+    "count",
+    "changes",
+    "changed",
+    "to",
+    "from",
+    "text",
+    "status",
+    "reason",
+    "items",
+    "alert",
+    "channels",
+    "targets",
+    "level",
+    "state",
+    "dry_run",
+    "error",
+    "title",
+    "owner",
+    "steps",
+    "components",
+    "reviewers",
+    "heartbeat",
+    "assignee",
+    "note",
+    "reopened",
+]
+ODD = [5, -1, "x", "", [1], [[]], {"a": 1}, None, True, 1.5, [{"summary": 7}], [None]]
+
+
+@pytest.mark.parametrize("kind", sorted([*SENTENCES, "incident:hypothesis:updated", "a:b:c"]))
+def test_no_payload_makes_a_sentence_fail(kind: str) -> None:
+    """The incident page and the CLI show whatever an event holds: a payload of another shape
+    (an older version's, a hand-made one) reads as plain values, never an error."""
+    payloads: list[dict[str, object]] = [{}, {"alerts": [{"summary": "s"}], "count": "many"}]
+    payloads += [{key: value} for key in KEYS for value in ODD]
+    payloads += [{key: value for key in KEYS} for value in ODD]
+    for payload in payloads:
+        assert isinstance(describe(kind, payload), str), payload
+        assert isinstance(describe(kind, payload, whole=True), str), payload
