@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from warroom.actions import service as actions
+from warroom.audit import sentences
 from warroom.audit import service as timeline
 from warroom.audit.models import TimelineEvent
 from warroom.catalog import service as catalog
@@ -27,8 +28,6 @@ UNKNOWN = "_Unknown: to fill in._"
 # Events of the postmortem itself and of starring are no part of the incident's story.
 LEFT_OUT = ("review:", "incident:event:")
 MAX_EVENTS = 500
-# Payload fields that say in words what an event was, in order of preference.
-WORDS = ("text", "note", "reason", "title", "summary", "message", "warning")
 
 
 def when(value: datetime | None) -> str:
@@ -86,19 +85,8 @@ def response_times(incident: Incident, severity: Severity | None) -> list[dict[s
 
 
 def describe(kind: str, payload: dict[str, Any]) -> str:
-    """One line saying what a timeline event was."""
-    source, subject, action = kind.split(":")
-    if subject == "status" and "to" in payload:
-        head = f"status {payload.get('from')} → {payload['to']}"
-    elif subject == "severity" and "to" in payload:
-        head = f"severity {payload.get('from')} → {payload['to']}"
-    elif subject == "role":
-        who = payload.get("user_email") or f"{payload.get('from')} → {payload.get('to')}"
-        head = f"{str(payload.get('role', '')).replace('_', ' ')} {action.replace('_', ' ')}: {who}"
-    else:
-        head = f"{source} {subject} {action}".replace("_", " ")
-    words = next((str(payload[k]) for k in WORDS if payload.get(k)), "")
-    return f"{head}: {words}" if words else head
+    """One line saying what a timeline event was: the sentence every screen shows, texts whole."""
+    return sentences.describe(kind, payload, whole=True)
 
 
 def _row(event: TimelineEvent, start: datetime) -> dict[str, Any]:

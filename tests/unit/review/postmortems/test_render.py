@@ -62,9 +62,12 @@ def test_table_cells_and_spans() -> None:
     assert render.cell("a | b\nc") == "a \\| b c"
     assert span(None) == "" and span(timedelta(seconds=0)) == "0s"
     assert span(timedelta(days=1, minutes=5, seconds=3)) == "1d 5m 3s"
+    # The timeline's sentences, texts whole (a report has the room a terminal column has not).
+    note = "Provider timeouts since 11:58, first seen on the EU card gateway, then everywhere"
+    assert describe("incident:note:added", {"text": note}) == f"note: {note}"
     assert describe("incident:status:resolved", {"from": "mitigated", "to": "resolved"}) == (
-        "status mitigated → resolved"
+        "resolved"
     )
     assert describe("incident:role:assigned", {"role": "scribe", "user_email": "a@x"}) == (
-        "scribe assigned: a@x"
+        "a@x is scribe"
     )
