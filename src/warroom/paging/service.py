@@ -284,17 +284,29 @@ def use_link(
             session.flush()
     except IntegrityError as exc:
         raise links.LinkError("this link has already been used") from exc
-    if claims.purpose == "ack":
+    said = _act_on_link(session, clock, incident, claims.purpose, actor)
+    if incident.private and user is not None and not incidents.is_member(session, incident, actor):
+        # Paged for a private incident and answering: they work it, so they may read it.
+        incidents.assign_role(
+            session, clock, incident, role="on_call_engineer", user_email=actor, actor=actor
+        )
+    return said, incident
+
+
+def _act_on_link(
+    session: Session, clock: Clock, incident: Incident, purpose: str, actor: str
+) -> str:
+    if purpose == "ack":
         if incident.status != "triggered":
-            return f"{incident.ref} was already {incident.status}", incident
+            return f"{incident.ref} was already {incident.status}"
         incidents.acknowledge(
             session, clock, incident, actor=actor, note="acknowledged from a page link"
         )
-        return f"{incident.ref} acknowledged", incident
+        return f"{incident.ref} acknowledged"
     if incident.status in ("resolved", "closed"):
-        return f"{incident.ref} was already {incident.status}", incident
+        return f"{incident.ref} was already {incident.status}"
     incidents.resolve(session, clock, incident, actor=actor, note="resolved from a page link")
-    return f"{incident.ref} resolved", incident
+    return f"{incident.ref} resolved"
 
 
 def escalation_of(session: Session, number: int) -> IncidentEscalation:
