@@ -108,7 +108,8 @@ def compose(
                 now=clock.now(),
             )
             lines.append(f"{label}: {links.link_url(base, token)}")
-    # No web page per incident exists: the CLI's 3am screen is where the whole picture is.
+    # The whole picture: the web UI's incident page (after signing in), or the CLI's 3am screen.
+    lines.append(f"Open: {base}/ui/incidents/{incident.number}")
     lines.append(f"Show: warroom incident show {incident.ref}")
     lines.append(f"CLI: warroom incident ack {incident.number}")
     return title, "\n".join(lines)

@@ -41,3 +41,7 @@ def test_every_link_in_a_page_answers(
         answer = client.get(url[len(base) :])
         assert answer.status_code == 200, f"{url}: {answer.status_code}"
     assert "warroom incident show INC-1" in text
+    assert f"Open: {base}/ui/incidents/1" in text  # the web UI's page, after signing in
+    opened = client.get("/ui/incidents/1", follow_redirects=False)
+    assert opened.status_code == 303 and "/login" in opened.headers["location"]
+    assert "/ui/incidents/1" in opened.headers["location"].replace("%2F", "/")
