@@ -37,9 +37,10 @@ TO_NEW_CHANNELS = ("initial", "raised")
 ANNOUNCED = [f"comms:{t}:sent" for t in (*TO_NEW_CHANNELS, "reopened")]
 
 
-def _context(incident: Incident) -> dict[str, object]:
+def _context(incident: Incident, public_url: str) -> dict[str, object]:
     impact = incident.impact or {}
     return context_of(
+        url=incident.page_url(public_url),
         ref=incident.ref,
         number=incident.number,
         title=incident.title,
@@ -76,7 +77,8 @@ def announce(ctx: JobContext, job: Job) -> None:
         keys = [k for k in keys if f"channel:{k}" not in told]
     title = f"[{incident.severity}] {incident.ref} {TITLES[template]}: {incident.title}"
     body = template_set(session).render(
-        "resolution" if template == "resolution" else "initial", _context(incident)
+        "resolution" if template == "resolution" else "initial",
+        _context(incident, ctx.settings.public_url),
     )
     reached = reach.send(
         session, clock, "", incident, [f"channel:{k}" for k in keys], (title, body),

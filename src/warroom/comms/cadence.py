@@ -155,10 +155,11 @@ def _current(ctx: JobContext, job: Job) -> tuple[Incident, UpdateCadence] | None
 
 
 def _message(
-    session: Session, incident: Incident, row: UpdateCadence, phrase: str
+    ctx: JobContext, incident: Incident, row: UpdateCadence, phrase: str
 ) -> tuple[str, str]:
+    session = ctx.session
     title = f"[{incident.severity}] {incident.ref}: {row.audience} update {phrase}"
-    ctx = context_of(
+    values = context_of(
         ref=incident.ref,
         number=incident.number,
         # Reminders and escalations may reach people who are not a private incident's members.
@@ -169,8 +170,9 @@ def _message(
         when=phrase,
         due_time=when(row.due_at),
         status_word="investigating",
+        url=incident.page_url(ctx.settings.public_url),
     )
-    return title, template_set(session).render("reminder", ctx)
+    return title, template_set(session).render("reminder", values)
 
 
 @handler("comms.remind")
@@ -189,7 +191,7 @@ def remind(ctx: JobContext, job: Job) -> None:
         ctx.settings.smtp_url,
         incident,
         targets,
-        _message(session, incident, row, f"due in {left} minutes"),
+        _message(ctx, incident, row, f"due in {left} minutes"),
         key=_key("comms.remind", row),
         purpose="comms:reminder",
     )
@@ -253,7 +255,7 @@ def escalate(ctx: JobContext, job: Job) -> None:
         ctx.settings.smtp_url,
         incident,
         targets,
-        _message(session, incident, row, f"overdue by {late} minutes"),
+        _message(ctx, incident, row, f"overdue by {late} minutes"),
         key=_key("comms.escalate", row),
         purpose="comms:escalation",
     )

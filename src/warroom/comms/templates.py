@@ -50,6 +50,7 @@ FIELDS = (
     "when",
     "due_time",
     "status_word",
+    "url",
 )
 
 
@@ -109,6 +110,7 @@ def sample_context() -> dict[str, Any]:
         root_cause="An expired certificate at the provider",
         prevention="Certificate expiry alerts",
         text="We found the cause and are rolling out a fix.",
+        url="https://warroom.example.com/ui/incidents/42",
         author="comms@example.test",
         context="INC-42 has opened.",
         audience="internal",

@@ -83,6 +83,10 @@ class Incident(Base):
     def ref(self) -> str:
         return f"INC-{self.number}"
 
+    def page_url(self, public_url: str) -> str:
+        """The web UI's page of this incident (its readers sign in first)."""
+        return f"{public_url.rstrip('/')}/ui/incidents/{self.number}"
+
 
 class IncidentService(Base):
     __tablename__ = "incident_services"

@@ -109,7 +109,7 @@ def compose(
             )
             lines.append(f"{label}: {links.link_url(base, token)}")
     # The whole picture: the web UI's incident page (after signing in), or the CLI's 3am screen.
-    lines.append(f"Open: {base}/ui/incidents/{incident.number}")
+    lines.append(f"Open: {incident.page_url(base)}")
     lines.append(f"Show: warroom incident show {incident.ref}")
     lines.append(f"CLI: warroom incident ack {incident.number}")
     return title, "\n".join(lines)

@@ -83,6 +83,7 @@ def test_reminder_before_due_then_overdue_then_escalation(
     step(worker, clock, 1)
     [reminder, _] = reached(receiver, "oncall")  # both audiences' first updates are due at 15m
     assert "due in 5 minutes" in reminder["title"]
+    assert f"Open: http://127.0.0.1:8080/ui/incidents/{number}" in reminder["message"]
     assert f"warroom update {number}" in reminder["message"]
     assert "comms:cadence:overdue" not in kinds(db, number)
     step(worker, clock, 5)
@@ -328,6 +329,7 @@ def test_a_raised_severity_is_declared_to_the_new_severitys_channels_once(
     [raised] = receiver_json(receiver, "p0-room")
     assert raised["title"] == f"[P0] INC-{number} raised: Checkout down"
     assert "Checkout down" in raised["message"]
+    assert f"Details: http://127.0.0.1:8080/ui/incidents/{number}" in raised["message"]
     assert len(receiver_json(receiver, "core-room")) == 1
     assert kinds(db, number, "comms:raised") == ["comms:raised:sent"]
     with db.session() as session:

@@ -25,10 +25,10 @@ TWO_LEVELS = (
 )
 OVERRIDES = """\
 templates:
-  initial: "INITIAL {{ ref }} [{{ severity }}] {{ affected_systems | join(',') }}"
+  initial: "INITIAL {{ ref }} [{{ severity }}] {{ affected_systems | join(',') }} {{ url }}"
   resolution: "RESOLVED {{ ref }} at {{ resolved_time }}"
   escalation: "ESCALATED {{ ref }}: {{ context }}"
-  public_update: "PUBLIC {{ state }}: {{ text }}"
+  public_update: "PUBLIC {{ state }}: {{ text }}{{ url }}"
 """
 
 
@@ -72,7 +72,8 @@ def test_initial_and_resolution_go_to_the_channels_from_the_templates(
     worker = Worker(db, clock, settings, "t")
     _run(worker, clock)
     for room in ("/p0-room", "/core-room"):
-        assert any(b.startswith("INITIAL INC-1 [P0] api") for b in _to(fake, room)), _to(fake, room)
+        initial = "INITIAL INC-1 [P0] api http://127.0.0.1:8080/ui/incidents/1"
+        assert any(b.startswith(initial) for b in _to(fake, room)), _to(fake, room)
     with db.session() as session:
         incident = incidents.get_incident(session, number)
         incidents.resolve(session, clock, incident, actor="t")
