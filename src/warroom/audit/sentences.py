@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 Sentence = Callable[[dict[str, Any]], str]
@@ -24,6 +25,20 @@ def _get(p: dict[str, Any], *keys: str) -> str:
             value = p[key]
             return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return "?"
+
+
+def _at(p: dict[str, Any], key: str) -> str:
+    """A time of the payload (ISO 8601) as screens show it, to the minute in UTC."""
+    value = _get(p, key)
+    try:
+        moment = datetime.fromisoformat(value) if "T" in value else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return value  # not a time of day: shown as it is
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _short(text: Any, width: int = 60) -> str:
@@ -201,7 +216,7 @@ _PAGING: dict[str, Sentence] = {
     ),
     "paging:override:added": lambda p: (
         f"override on {_get(p, 'schedule')}: {_get(p, 'user')} replaces {_get(p, 'replaces')} "
-        f"from {_get(p, 'start')} to {_get(p, 'end')}"
+        f"from {_at(p, 'start')} to {_at(p, 'end')}"
     ),
     "paging:override:removed": lambda p: (
         f"override on {_get(p, 'schedule')} removed: {_get(p, 'user')} for {_get(p, 'replaces')}"
@@ -223,16 +238,16 @@ _COMMS: dict[str, Sentence] = {
     "comms:reopened:sent": lambda p: f"reopening declared in {_get(p, 'channels')}",
     "comms:resolution:sent": lambda p: f"resolution announced in {_get(p, 'channels')}",
     "comms:cadence:tightened": lambda p: (
-        f"{_get(p, 'audience')} update now due by {_get(p, 'due_at')} ({_get(p, 'severity')})"
+        f"{_get(p, 'audience')} update now due by {_at(p, 'due_at')} ({_get(p, 'severity')})"
     ),
     "comms:cadence:reminded": lambda p: (
-        f"{_get(p, 'audience')} update due {_get(p, 'due_at')}: reminded {_people(p)}"
+        f"{_get(p, 'audience')} update due {_at(p, 'due_at')}: reminded {_people(p)}"
     ),
     "comms:cadence:nobody": lambda p: (
-        f"{_get(p, 'audience')} update due {_get(p, 'due_at')}: nobody to remind"
+        f"{_get(p, 'audience')} update due {_at(p, 'due_at')}: nobody to remind"
     ),
     "comms:cadence:overdue": lambda p: (
-        f"{_get(p, 'audience')} update OVERDUE since {_get(p, 'due_at')}"
+        f"{_get(p, 'audience')} update OVERDUE since {_at(p, 'due_at')}"
     ),
     "comms:cadence:escalated": lambda p: (
         f"{_get(p, 'audience')} update still overdue: escalated to {_people(p)}"
@@ -282,7 +297,7 @@ _WORK: dict[str, Sentence] = {
 
 _REVIEW: dict[str, Sentence] = {
     "review:postmortem:created": lambda p: (
-        f"postmortem drafted, author {_people(p, 'author')}, due {_get(p, 'due_at')}"
+        f"postmortem drafted, author {_people(p, 'author')}, due {_at(p, 'due_at')}"
     ),
     "review:postmortem:assigned": lambda p: f"postmortem author: {_get(p, 'author')}",
     "review:postmortem:edited": lambda p: f"postmortem edited (version {_get(p, 'version')})",
@@ -295,7 +310,7 @@ _REVIEW: dict[str, Sentence] = {
     ),
     "review:postmortem:reminded": lambda p: f"postmortem {_get(p, 'when')}: reminded {_people(p)}",
     "review:postmortem:nobody": lambda p: f"postmortem {_get(p, 'when')}: nobody to remind",
-    "review:postmortem:overdue": lambda p: f"postmortem OVERDUE since {_get(p, 'due_at')}",
+    "review:postmortem:overdue": lambda p: f"postmortem OVERDUE since {_at(p, 'due_at')}",
     "review:action_item:created": lambda p: (
         _item(p, "created")
         + (
@@ -310,9 +325,9 @@ _REVIEW: dict[str, Sentence] = {
     "review:action_item:status_done": lambda p: _item(p, "done"),
     "review:action_item:status_wont_do": lambda p: _item(p, "won't be done"),
     "review:action_item:reminded": lambda p: (
-        _item(p, f"due {_get(p, 'due_at')}: reminded") + f" {_people(p)}"
+        _item(p, f"due {_at(p, 'due_at')}: reminded") + f" {_people(p)}"
     ),
-    "review:action_item:overdue": lambda p: _item(p, f"OVERDUE since {_get(p, 'due_at')}"),
+    "review:action_item:overdue": lambda p: _item(p, f"OVERDUE since {_at(p, 'due_at')}"),
     "review:action_item:export_queued": lambda p: _item(p, "queued for the issue tracker"),
     "review:action_item:exported": lambda p: _item(p, f"exported as {_get(p, 'ref', 'url')}"),
     "review:action_item:export_failed": lambda p: (

@@ -65,7 +65,7 @@ def test_severity_changes_and_what_comms_did_about_them_read_as_sentences() -> N
     )
     due = {"audience": "external", "severity": "P0", "due_at": "2026-01-01T12:25:00+00:00"}
     assert describe({"kind": "comms:cadence:tightened", "payload": due}) == (
-        "external update now due by 2026-01-01T12:25:00+00:00 (P0)"
+        "external update now due by 2026-01-01 12:25 UTC (P0)"
     )
     sent = {"template": "raised", "channels": ["channel:p0-room"]}
     assert describe({"kind": "comms:raised:sent", "payload": sent}) == (

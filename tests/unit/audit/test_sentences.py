@@ -114,6 +114,16 @@ def test_every_kind_recorded_has_its_own_sentence(kind: str) -> None:
             "postmortem drafted, author nobody, due 2026-01-03",
         ),
         (
+            "review:postmortem:created",
+            {"state": "draft", "author": "ic@corp.test", "due_at": "2026-01-03T12:00:00.5+00:00"},
+            "postmortem drafted, author ic@corp.test, due 2026-01-03 12:00 UTC",
+        ),
+        (
+            "comms:cadence:overdue",
+            {"audience": "external", "due_at": "2026-01-01T13:15:00+01:00"},
+            "external update OVERDUE since 2026-01-01 12:15 UTC",
+        ),
+        (
             "heartbeat:heartbeat:missed",
             {"heartbeat": "am-watchdog", "deadline": "12:04"},
             "heartbeat am-watchdog missed",
