@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from warroom.audit import heads
+from warroom.audit import heads, sentences
 from warroom.audit.chain import event_hash, normalise_payload
 from warroom.audit.models import GLOBAL_CHAIN, TimelineEvent
 from warroom.audit.pagination import decode_cursor, encode_cursor
@@ -258,3 +258,8 @@ def recorded(
         query = query.where(TimelineEvent.chain == incident_id)
     rows = session.execute(query.order_by(TimelineEvent.chain, TimelineEvent.seq))
     return [(int(c), int(s), str(k), dict(p or {})) for c, s, k, p in rows]
+
+
+def sentence(kind: str, payload: dict[str, Any] | None, *, whole: bool = False) -> str:
+    """How an event reads, the same on every screen (`warroom.audit.sentences`)."""
+    return sentences.describe(kind, payload, whole=whole)

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from warroom.audit import sentences
+from warroom.audit import sentences  # not audit.service: the CLI starts without SQLAlchemy
 from warroom.cli.output import (
     IncidentArg,
     JsonOption,

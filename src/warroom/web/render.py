@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
-from warroom.audit import sentences
+from warroom.audit import service as audit
 from warroom.web.csrf import FIELD, csrf_token, pop_flash
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -104,7 +104,7 @@ def severity_class(severity: object) -> str:
 
 templates.globals["csrf_field"] = csrf_field
 # The same sentence as the CLI's, with texts (notes, updates) whole.
-templates.globals["sentence"] = partial(sentences.describe, whole=True)
+templates.globals["sentence"] = partial(audit.sentence, whole=True)
 templates.filters["ago"] = ago
 templates.filters["when"] = when
 templates.filters["deadline"] = deadline

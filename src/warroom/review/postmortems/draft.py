@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from warroom.actions import service as actions
-from warroom.audit import sentences
 from warroom.audit import service as timeline
 from warroom.audit.models import TimelineEvent
 from warroom.catalog import service as catalog
@@ -86,7 +85,7 @@ def response_times(incident: Incident, severity: Severity | None) -> list[dict[s
 
 def describe(kind: str, payload: dict[str, Any]) -> str:
     """One line saying what a timeline event was: the sentence every screen shows, texts whole."""
-    return sentences.describe(kind, payload, whole=True)
+    return timeline.sentence(kind, payload, whole=True)
 
 
 def _row(event: TimelineEvent, start: datetime) -> dict[str, Any]:
