@@ -18,6 +18,14 @@ def _publish(client: TestClient, headers: dict[str, str], number: int, **extra: 
     return int(answer.json()["id"])
 
 
+def _update(
+    client: TestClient, headers: dict[str, str], number: int, state: str, internal: str, public: str
+) -> None:
+    body = {"state": state, "internal": internal, "public": public}
+    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+
+
 def test_banner_reflects_an_incident_published_without_components(
     db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
 ) -> None:
@@ -40,9 +48,7 @@ def test_resolved_update_shows_resolved_on_the_page(
     apply(db, clock)
     number = open_incident(db, clock, severity="SEV1")
     status_id = _publish(client, admin_headers, number, components=["api"])
-    body = {"state": "resolved", "internal": "Rolled back", "public": "Fixed."}
-    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=admin_headers)
-    assert answer.status_code == 201, answer.text
+    _update(client, admin_headers, number, "resolved", "Rolled back", "Fixed.")
     item = client.get(f"{V2}/incidents.json").json()["incidents"][0]
     assert (item["id"], item["status"]) == (str(status_id), "resolved")
     assert item["incident_updates"][0]["status"] == "resolved"
@@ -72,9 +78,7 @@ def test_a_reopened_incident_is_back_on_the_page_as_investigating(
     apply(db, clock)
     number = open_incident(db, clock, severity="SEV1")
     status_id = _publish(client, admin_headers, number, components=["api"])
-    body = {"state": "resolved", "internal": "Rolled back", "public": "Fixed."}
-    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=admin_headers)
-    assert answer.status_code == 201, answer.text
+    _update(client, admin_headers, number, "resolved", "Rolled back", "Fixed.")
     clock.advance(minutes=30)
     back = client.post(f"/api/v1/incidents/{number}/reopen", json={"note": "errors again"},
                        headers=admin_headers)  # fmt: skip
@@ -86,8 +90,6 @@ def test_a_reopened_incident_is_back_on_the_page_as_investigating(
         None,
     )
     assert client.get(f"{V2}/status.json").json()["status"]["indicator"] != "none"
-    body = {"state": "monitoring", "internal": "Rolled back again", "public": "Watching it."}
-    answer = client.post(f"/api/v1/incidents/{number}/updates", json=body, headers=admin_headers)
-    assert answer.status_code == 201, answer.text
+    _update(client, admin_headers, number, "monitoring", "Rolled back again", "Watching it.")
     item = client.get(f"{V2}/incidents.json").json()["incidents"][0]
     assert item["status"] == "monitoring"
