@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from warroom.clock import Clock
-from warroom.db import Database, error_text, is_database_error, write_first
+from warroom.db import Database, error_text, is_database_error, is_transient, write_first
 from warroom.engine import batches, service, wake
 from warroom.engine.concurrency import HandlerPool, LeaseKeeper
 from warroom.engine.models import Job
@@ -49,6 +49,9 @@ from warroom.settings import Settings
 log = logging.getLogger("warroom.engine")
 # Frames of the database layers, left out of a failed job's error (`_where`).
 _DB_CODE = re.compile(r"[/\\](sqlalchemy|psycopg|psycopg_pool)[/\\]")
+
+# Attempts below this that fail with a transient database error are retried at once.
+TRANSIENT_AT_ONCE = 3
 
 # A handler may carry `handler.abandoned = fn(ctx, job)`: run (and committed) when its job is
 # given up because the worker was lost on its last attempt, so that the handler's own state is
@@ -248,6 +251,11 @@ class Worker:
         permanent = isinstance(exc, PermanentFailure)
         if isinstance(exc, Retry):
             retry_after: timedelta | None = exc.after
+        elif is_transient(exc) and job.attempts < TRANSIENT_AT_ONCE:
+            # A lost race for a lock (deadlock, SQLite's stale read snapshot, a dropped
+            # connection) says nothing about the job: it runs again at once, as the unit of
+            # work of a request would, not after the back-off meant for a failing handler.
+            retry_after = timedelta(0)
         else:
             retry_after = service.backoff(
                 job.attempts,

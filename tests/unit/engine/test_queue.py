@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from warroom.clock import FakeClock
@@ -38,6 +39,21 @@ def flaky(ctx: JobContext, job: Job) -> None:
     if FAIL_TIMES.get(name, 0) > 0:
         FAIL_TIMES[name] -= 1
         raise RuntimeError(f"{name} is down")
+    RAN.append((job.kind, dict(job.payload)))
+
+
+LOCKED_TIMES: dict[str, int] = {}
+
+
+@handler("test.locked")
+def locked(ctx: JobContext, job: Job) -> None:
+    """Fails its first LOCKED_TIMES[name] attempts as SQLite does when a write finds the
+    database locked (a transient error: nothing is wrong with the job)."""
+    name = job.payload["name"]
+    if LOCKED_TIMES.get(name, 0) > 0:
+        LOCKED_TIMES[name] -= 1
+        orig = sqlite3.OperationalError("database is locked")
+        raise OperationalError("INSERT INTO somewhere", {}, orig)
     RAN.append((job.kind, dict(job.payload)))
 
 
@@ -121,6 +137,7 @@ OPTIONS = EngineOptions(lease_seconds=60, backoff_base_seconds=10, backoff_max_s
 def _reset() -> None:
     RAN.clear()
     FAIL_TIMES.clear()
+    LOCKED_TIMES.clear()
     STOLEN.clear()
     INTRUDER.clear()
 
@@ -253,6 +270,30 @@ def test_failure_retries_with_backoff_then_succeeds(
     job = _job(db, job_id)
     assert (job.state, job.attempts) == (DONE, 3)
     assert RAN == [("test.flaky", {"name": "api"})]
+
+
+def test_a_transient_database_error_retries_at_once_then_backs_off(
+    db: Database, clock: FakeClock, worker: Worker
+) -> None:
+    """A lost lock race is no reason to wait the handler back-off: the job runs again in the
+    same pass; only a third transient failure in a row waits."""
+    LOCKED_TIMES["once"] = 1
+    once = _enqueue(db, clock, "test.locked", {"name": "once"})
+    worker.run_once()
+    job = _job(db, once)
+    assert (job.state, job.attempts) == (DONE, 2)
+    assert RAN == [("test.locked", {"name": "once"})]
+
+    LOCKED_TIMES["stuck"] = 3
+    stuck = _enqueue(db, clock, "test.locked", {"name": "stuck"})
+    worker.run_once()
+    job = _job(db, stuck)
+    assert (job.state, job.attempts) == (PENDING, 3)
+    assert "locked" in (job.last_error or "")
+    assert timedelta(seconds=10) <= job.run_at - clock.now()  # the back-off, from now on
+    clock.set(job.run_at)
+    worker.run_once()
+    assert _job(db, stuck).state == DONE
 
 
 def test_failed_after_max_attempts_and_visible(
