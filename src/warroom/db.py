@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import re
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -150,6 +151,21 @@ def write_first(session: Session) -> None:
     raw: Any = conn.connection.dbapi_connection
     if not raw.in_transaction:  # a write of this transaction already holds the lock
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def take_turns(session: Session, name: str) -> None:
+    """Transactions that call this with the same `name` run one after another, from here to
+    their end: on PostgreSQL a transaction-scoped advisory lock on the name's hash; on SQLite
+    the write lock (`write_first`), which every writer takes anyway. For a check-then-insert
+    that no row lock can guard (a count, a row that does not exist yet)."""
+    if session.get_bind().dialect.name != "postgresql":
+        write_first(session)
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(_ADVISORY_LOCK, {"key": key})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 # -- transient errors: the one retry rule of every unit of work ---------------------------------

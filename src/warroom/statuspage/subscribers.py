@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.db import take_turns
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.notify import service as notify
@@ -107,6 +108,9 @@ def subscribe_email(
     email = (email or "").strip().lower()
     if len(email) > 320 or not _EMAIL.match(email):
         raise Invalid("a valid e-mail address is needed", field="email")
+    # The pending look-up and the hourly count are checks before an insert: two requests at
+    # once must not both pass them (two mails to one address, or past the cap).
+    take_turns(session, "statuspage.subscribe")
     now = clock.now()
     _forget_expired(session, now)
     pending = _pending(session, email, now)

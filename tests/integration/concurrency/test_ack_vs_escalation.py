@@ -5,7 +5,6 @@ never a deadlock, never a 500, never a page after the ack."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 from tests.integration.concurrency.world import (
     Pause,
     Run,
+    WriteProbe,
     am_body,
     am_headers,
     levels_paged,
@@ -120,30 +120,18 @@ def test_sqlite_escalation_reads_inside_its_write_transaction(
 ) -> None:
     db, settings, client, token = lite_world
     number = _open(lite_world, clock)
-    path = db.url.removeprefix("sqlite:///")
-    writer_refused: list[str] = []
-
-    def try_to_write() -> None:
-        # Another writer, at the moment the job reads the escalation state, must be refused:
-        # the job already holds the write lock, so no ack can slip in between read and page.
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            writer_refused.append(str(exc))
-        finally:
-            other.close()
-
+    # Another writer, at the moment the job reads the escalation state, must be refused:
+    # the job already holds the write lock, so no ack can slip in between read and page.
+    probe = WriteProbe(db)
     pause = Pause(STATE_READ)
-    pause.inside = try_to_write
+    pause.inside = probe
     with paused(db, pause):
         escalation = Run(lambda: worker(db, clock, settings).run_once())
         escalation.start()
         pause.wait_reached()
         pause.resume()
         escalation.outcome()
-    assert writer_refused and "locked" in writer_refused[0]
+    assert probe.locked_out
     assert levels_paged(db, number) == [1, 2]
     assert _ack(client, token, number).status_code == 200
     clock.advance(minutes(30))

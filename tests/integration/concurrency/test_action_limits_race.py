@@ -6,7 +6,6 @@ The SQLite variant: the count is read inside the write transaction."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from typing import Any
 
@@ -14,7 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.integration.concurrency.world import ORG, Pause, Run, paused, wait_blocked_or_done
+from tests.integration.concurrency.world import (
+    ORG,
+    Pause,
+    Run,
+    WriteProbe,
+    paused,
+    wait_blocked_or_done,
+)
 from warroom.actions.models import ActionRun
 from warroom.clock import FakeClock
 from warroom.config import service as config_service
@@ -127,31 +133,19 @@ def test_per_incident_limit_holds_for_two_requests_on_one_incident(
 def test_sqlite_counts_inside_the_write_transaction(lite_world: World, clock: FakeClock) -> None:
     db, _, client, token = lite_world
     _configure(db, clock)
-    path = db.url.removeprefix("sqlite:///")
-    writer_refused: list[str] = []
-
-    def try_to_write() -> None:
-        # Another writer, at the moment the request counts, must be refused: it already holds
-        # the write lock, so no run can be written between its count and its own run.
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            writer_refused.append(str(exc))
-        finally:
-            other.close()
-
+    # Another writer, at the moment the request counts, must be refused: it already holds
+    # the write lock, so no run can be written between its count and its own run.
+    probe = WriteProbe(db)
     number = _open(client, token)
     pause = Pause(COUNT)
-    pause.inside = try_to_write
+    pause.inside = probe
     with paused(db, pause):
         one = Run(lambda: _request(client, token, number, "drain"))
         one.start()
         pause.wait_reached()
         pause.resume()
         assert one.outcome().status_code == 202
-    assert writer_refused and "locked" in writer_refused[0]
+    assert probe.locked_out
     assert _request(client, token, _open(client, token), "drain").status_code == 202
     refused = _request(client, token, _open(client, token), "drain")
     assert refused.status_code == 409 and "24 hours" in refused.json()["error"]["message"]

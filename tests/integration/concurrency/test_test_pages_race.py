@@ -6,14 +6,13 @@ The SQLite variant: the last round is read inside the write transaction."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.integration.concurrency.world import Pause, Run, paused, wait_blocked_or_done
+from tests.integration.concurrency.world import Pause, Run, WriteProbe, paused, wait_blocked_or_done
 from warroom.auth import service as auth_service
 from warroom.auth.models import User
 from warroom.clock import FakeClock
@@ -87,29 +86,17 @@ def test_sqlite_reads_the_last_round_inside_the_write_transaction(
 ) -> None:
     db, _, client, _ = lite_world
     admin = _admin_token(db, clock)
-    path = db.url.removeprefix("sqlite:///")
-    writer_refused: list[str] = []
-
-    def try_to_write() -> None:
-        # Another writer, at the moment the request reads the last round, must be refused:
-        # it already holds the write lock, so no other round can be queued in between.
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            writer_refused.append(str(exc))
-        finally:
-            other.close()
-
+    # Another writer, at the moment the request reads the last round, must be refused:
+    # it already holds the write lock, so no other round can be queued in between.
+    probe = WriteProbe(db)
     pause = Pause(LAST_ROUND)
-    pause.inside = try_to_write
+    pause.inside = probe
     with paused(db, pause):
         one = Run(lambda: _test_pages(client, admin))
         one.start()
         pause.wait_reached()
         pause.resume()
         assert one.outcome().status_code == 202
-    assert writer_refused and "locked" in writer_refused[0]
+    assert probe.locked_out
     assert _test_pages(client, admin).status_code == 429
     assert _rounds(db) == 1

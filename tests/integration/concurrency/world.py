@@ -4,6 +4,7 @@ interleaving: pause one thread at an exact statement, see another wait on a lock
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -158,6 +159,31 @@ def paused(db: Database, pause: Pause) -> Iterator[Pause]:
     finally:
         pause.resume()
         event.remove(db.engine, "after_cursor_execute", pause)
+
+
+class WriteProbe:
+    """Tries to take SQLite's write lock at once from another connection (as `pause.inside`):
+    when the paused transaction already holds it, the probe is refused and says so in
+    `refused`. Shows that a path reads inside its write transaction, so nothing can be
+    written between its read and its write."""
+
+    def __init__(self, db: Database) -> None:
+        self.path = db.url.removeprefix("sqlite:///")
+        self.refused: list[str] = []
+
+    def __call__(self) -> None:
+        other = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            self.refused.append(str(exc))
+        finally:
+            other.close()
+
+    @property
+    def locked_out(self) -> bool:
+        return bool(self.refused) and "locked" in self.refused[0]
 
 
 def wait_blocked_or_done(db: Database, thread: threading.Thread) -> bool:
