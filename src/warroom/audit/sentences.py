@@ -46,6 +46,14 @@ def _short(text: Any, width: int = 60) -> str:
     return line if len(line) <= width or _WHOLE.get() else line[: width - 1] + "…"
 
 
+def _answer(text: Any) -> str:
+    """A provider's answer as the page events tell it: its last line, the most specific (an
+    Apprise answer starts with "INFO - Notifying 1 service(s)." and ends with what failed);
+    whole on the timeline's own screens, else cut to fit."""
+    lines = [line for line in str(text or "").splitlines() if line.strip()]
+    return _short(lines[-1], 60) if lines else "?"
+
+
 def _words(value: Any) -> str:
     return str(value or "").replace("_", " ")
 
@@ -205,10 +213,10 @@ _PAGING: dict[str, Sentence] = {
     "paging:incident:unpaged": lambda p: f"NOBODY PAGED: {_short(_get(p, 'message', 'reason'))}",
     "paging:notification:sent": lambda p: f"{_get(p, 'channel')} page delivered",
     "paging:notification:failing": lambda p: (
-        f"{_get(p, 'channel')} page failing: {_short(_get(p, 'answer'), 40)}"
+        f"{_get(p, 'channel')} page failing: {_answer(p.get('answer'))}"
     ),
     "paging:notification:failed": lambda p: (
-        f"{_get(p, 'channel')} page failed: {_short(_get(p, 'answer'), 40)}"
+        f"{_get(p, 'channel')} page failed: {_answer(p.get('answer'))}"
     ),
     "paging:oncall:handoff": lambda p: (
         f"{_get(p, 'schedule')} on call: {_get(p, 'from') if p.get('from') else 'nobody'}"

@@ -139,6 +139,13 @@ def test_every_kind_recorded_has_its_own_sentence(kind: str) -> None:
             "action restart run 2 failed (exit 3)",
         ),
         (
+            "paging:notification:failing",
+            {"channel": "email", "answer": "INFO - Notifying 1 service(s).\n"
+             'WARNING - Sending email to "ana@corp.test" failed.\n'},
+            'email page failing: WARNING - Sending email to "ana@corp.test" failed.',
+        ),
+        ("paging:notification:failed", {"channel": "sms"}, "sms page failed: ?"),
+        (
             "paging:oncall:handoff",
             {"schedule": "core", "from": None, "to": "ana@corp.test"},
             "core on call: nobody → ana@corp.test",
