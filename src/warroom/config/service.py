@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,12 @@ def apply_directory_to_url(url: str, path: Path | str, actor: str) -> list[str]:
 def current_revision(session: Session) -> ConfigRevision | None:
     """The last applied revision, or None before the first apply."""
     return session.scalar(select(ConfigRevision).order_by(ConfigRevision.id.desc()).limit(1))
+
+
+def applied_at(session: Session) -> datetime | None:
+    """When the current configuration was applied, or None before the first apply."""
+    query = select(ConfigRevision.applied_at).order_by(ConfigRevision.id.desc()).limit(1)
+    return memo.remember(session, "config.applied_at", lambda: session.scalar(query))
 
 
 _cache_lock = threading.Lock()

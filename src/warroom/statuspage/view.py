@@ -10,7 +10,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from warroom.clock import Clock
+from warroom.clock import Clock, utc
+from warroom.config import service as config_service
 from warroom.statuspage import maintenance, service
 from warroom.statuspage import statuspage_json as sp
 from warroom.statuspage.config import StatusPageConfig
@@ -37,6 +38,9 @@ class PageView:
     components: list[service.Component]
     open_incidents: list[service.PublicIncident]
     maintenances: list[Maintenance]
+    # When the configuration that defines the components was applied: the page's and the
+    # components' time when nothing has happened to them since.
+    configured_at: datetime
 
     @property
     def by_key(self) -> dict[str, service.Component]:
@@ -46,7 +50,7 @@ class PageView:
         return service.page_indicator(self.components, self.open_incidents)
 
     def page(self) -> dict[str, Any]:
-        stamps = [self.now - timedelta(days=3650)]
+        stamps = [self.configured_at]
         stamps += [c.updated_at for c in self.components if c.updated_at is not None]
         stamps += [i.updated_at for i in self.open_incidents]
         stamps += [m.updated_at for m in self.maintenances]
@@ -65,8 +69,8 @@ class PageView:
         return [m for m in self.maintenances if m.status != "completed"]
 
     def _created(self) -> datetime:
-        # Components are the configured services: their first appearance is the config's.
-        return self.now.replace(hour=0, minute=0, second=0, microsecond=0)
+        # Components are the configured services: they are as old as the configuration.
+        return self.configured_at
 
     def summary(self) -> dict[str, Any]:
         indicator, description = self.indicator()
@@ -100,6 +104,7 @@ def build(session: Session, clock: Clock, public_url: str) -> PageView:
         components=service.components(session, clock, unresolved),
         open_incidents=unresolved,
         maintenances=maintenance.listing(session, since=now - timedelta(days=cfg.history_days)),
+        configured_at=utc(config_service.applied_at(session) or now),
     )
 
 

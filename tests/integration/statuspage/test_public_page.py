@@ -182,3 +182,30 @@ def test_html_page_feed_and_phone_readiness(
     assert feed.headers["content-type"].startswith("application/atom+xml")
     assert "<entry>" in feed.text and "Login &lt;b&gt;errors&lt;/b&gt;" in feed.text
     assert "Looking &amp; fixing" in feed.text
+
+
+def _stamp(value: Any) -> str:
+    return str(value.isoformat()).replace("+00:00", "Z")
+
+
+def test_times_of_a_quiet_page_are_when_its_configuration_was_applied(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """Nothing published, nothing overridden: the page and its components are as old as the
+    configuration that defines them (not ten years ago, not today's midnight), and stay so;
+    a published incident moves the page's time."""
+    apply(db, clock)
+    applied = _stamp(clock.now())
+    clock.advance(days=2, hours=5)
+    summary = client.get(f"{V2}/summary.json").json()
+    assert summary["page"]["updated_at"] == applied
+    assert {(c["created_at"], c["updated_at"]) for c in summary["components"]} == {
+        (applied, applied)
+    }
+    clock.advance(minutes=10)
+    number = open_incident(db, clock, severity="SEV0")
+    _publish(client, admin_headers, number, message="We are looking into API errors.")
+    clock.advance(minutes=1)
+    page = client.get(f"{V2}/status.json").json()["page"]
+    assert page["updated_at"] > applied
+    assert page["updated_at"] <= _stamp(clock.now())
