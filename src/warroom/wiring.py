@@ -30,6 +30,7 @@ from warroom.comms import api as comms_api
 from warroom.comms import cadence as comms_cadence
 from warroom.comms import config as comms_config
 from warroom.comms import paging_text as comms_paging_text
+from warroom.comms import service as comms_service
 from warroom.config import api as config_api
 from warroom.config import registry as config_registry
 from warroom.engine import api as engine_api
@@ -207,6 +208,8 @@ def install() -> None:
         # Pages read their text from the comms domain's `page` template.
         paging_pager.PAGE_TEXT = comms_paging_text.page_text
         paging_pager.ESCALATION_TEXT = comms_paging_text.escalation_text
+        # An update's public text tells whether anyone can read it yet.
+        comms_service.SHOWN_PUBLICLY = statuspage_service.shown_publicly
         _installed = True
 
 

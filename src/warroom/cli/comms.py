@@ -52,6 +52,8 @@ def update(
     typer.echo(f"reached {len(reached)} channel(s)/people: {', '.join(reached) or 'nobody'}")
     if item.get("warning"):
         typer.secho(f"WARNING: {item['warning']}", fg="red", bold=True, err=True)
+    if item.get("public_note"):
+        typer.secho(f"NOTE: {item['public_note']}", fg="yellow", bold=True, err=True)
 
 
 def brief(number: int = IncidentArg) -> None:

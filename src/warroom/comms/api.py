@@ -38,6 +38,7 @@ def post_update(
     )
     out = UpdateOut.model_validate(update)
     out.warning = service.unreached_warning(update, incident)
+    out.public_note = service.unpublished_note(session, update, incident)
     session.commit()
     return out
 

@@ -50,6 +50,8 @@ class UpdateOut(BaseModel):
     reached: list[str]
     # Set when the internal text reached nobody (also recorded on the timeline).
     warning: str | None = None
+    # Set when the public text has no reader yet: the incident is not on the status page.
+    public_note: str | None = None
 
 
 class CadenceOut(BaseModel):

@@ -8,6 +8,7 @@ Other domains (the status page) read public updates only through `public_updates
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -267,6 +268,26 @@ UNREACHED_PRIVATE = (
     "this internal update went to no channel: the incident is private, so only its members "
     "read it (in warroom)"
 )
+
+
+# Whether an incident is on the public status page. The composition root (warroom.wiring)
+# sets it to the status page's answer: comms cannot import that domain, which reads comms.
+# Unset (None), public text draws no note.
+SHOWN_PUBLICLY: Callable[[Session, int], bool] | None = None
+
+NOT_PUBLISHED = (
+    "{ref} is not on the public status page: its public text shows there once the incident is "
+    "published (`warroom status publish {number} --name ...`)"
+)
+
+
+def unpublished_note(session: Session, update: StatusUpdate, incident: Incident) -> str | None:
+    """Said when an update's public text reaches no reader yet: its incident is not on the
+    public status page (the text is kept and shown from when it is)."""
+    shown = SHOWN_PUBLICLY
+    if not update.public_text or shown is None or shown(session, incident.id):
+        return None
+    return NOT_PUBLISHED.format(ref=incident.ref, number=incident.number)
 
 
 def unreached_warning(update: StatusUpdate, incident: Incident) -> str | None:

@@ -352,6 +352,11 @@ def is_published(session: Session, incident_id: int) -> PublishedIncident | None
     )
 
 
+def shown_publicly(session: Session, incident_id: int) -> bool:
+    """Whether the incident is on the public page (published, open or in the history)."""
+    return is_published(session, incident_id) is not None
+
+
 # Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:status:*", _on_status),

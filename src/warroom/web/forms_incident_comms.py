@@ -127,6 +127,9 @@ def post_update(
         warning = comms.unreached_warning(update, incident)
         if warning:
             flash(post.request, "info", f"update posted, but {warning}")
+        note = comms.unpublished_note(post.session, update, incident)
+        if note:
+            flash(post.request, "info", f"update posted; {note}")
         audiences = "internal and public" if update.public_text else "internal"
         return f"{audiences} status update posted ({update.state})"
 

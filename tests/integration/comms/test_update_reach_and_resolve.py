@@ -93,3 +93,34 @@ def test_cli_says_no_next_update_after_a_resolved_one(
     assert result.exit_code == 0, result.output
     assert "incident resolved; no next update planned" in result.output
     assert "next update due" not in result.output
+
+
+def test_public_text_of_an_incident_not_on_the_status_page_draws_a_note(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str], cli: Any
+) -> None:
+    """Public text is kept for an incident nobody published: the answer says that no reader
+    sees it yet and how to publish; once published, public text draws no note."""
+    apply(db, clock, org(HOOK))
+    number = _open(db, clock, "P0", ["api"])
+    path = f"/api/v1/incidents/{number}/updates"
+    public = {"state": "identified", "internal": "Bad deploy", "public": "We found the cause."}
+    answer = client.post(path, json=public, headers=admin_headers)
+    assert answer.status_code == 201, answer.text
+    note = answer.json()["public_note"]
+    assert note.startswith(f"INC-{number} is not on the public status page")
+    assert f"warroom status publish {number} --name" in note
+    internal_only = {"state": "identified", "internal": "Rolling back"}
+    quiet = client.post(path, json=internal_only, headers=admin_headers)
+    assert quiet.json()["public_note"] is None
+    result = cli("update", str(number), "--state", "monitoring", "--internal", "Watching",
+                 "--public", "A fix is rolling out.")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"NOTE: INC-{number} is not on the public status page" in result.output
+
+    published = {"number": number, "name": "Checkout errors", "components": []}
+    assert client.post("/api/v1/status/incidents", json=published,
+                       headers=admin_headers).status_code == 201  # fmt: skip
+    assert client.post(path, json=public, headers=admin_headers).json()["public_note"] is None
+    shown = client.get("/status/api/v2/incidents/unresolved.json").json()["incidents"]
+    bodies = [u["body"] for u in shown[0]["incident_updates"]]
+    assert any("We found the cause." in body for body in bodies)  # kept, and shown from now

@@ -171,7 +171,9 @@ def test_status_update_preview_then_public_and_internal(
     assert read(world, number, lambda s, i: comms.list_updates(s, i.id)) == []
 
     post(client, number, "/updates", {**draft, "do": "post"})
+    assert f"INC-{number} is not on the public status page" in shown(client, number)
     post(client, number, "/updates", {"state": "monitoring", "internal": "Watching", "do": "post"})
+    assert "not on the public status page" not in shown(client, number)  # no public text
     post(client, number, "/updates", {"state": "bogus", "internal": "x", "do": "post"})
     assert "unknown state 'bogus'" in shown(client, number)
     updates = read(world, number, lambda s, i: comms.list_updates(s, i.id))
