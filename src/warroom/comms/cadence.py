@@ -175,6 +175,16 @@ def _message(
     return title, template_set(session).render("reminder", values)
 
 
+def _due_phrase(due_at: datetime | None, now: datetime) -> str:
+    """ "due in 5 minutes"; a reminder that runs late (the engine was down) says the update is
+    already overdue rather than "due in 0 minutes"."""
+    if due_at is None:
+        return "due now"
+    if due_at <= now:
+        return f"overdue since {when(due_at)}"
+    return f"due in {int((due_at - now).total_seconds() // 60)} minutes"
+
+
 @handler("comms.remind")
 def remind(ctx: JobContext, job: Job) -> None:
     """Send the reminder of a coming update to the communications lead (or stand-ins)."""
@@ -183,7 +193,6 @@ def remind(ctx: JobContext, job: Job) -> None:
         return
     incident, row = found
     session, clock = ctx.session, ctx.clock
-    left = max(0, int((row.due_at - clock.now()).total_seconds() // 60)) if row.due_at else 0
     targets = reach.reminder_targets(session, incident, clock.now())
     to = reach.send(
         session,
@@ -191,7 +200,7 @@ def remind(ctx: JobContext, job: Job) -> None:
         ctx.settings.smtp_url,
         incident,
         targets,
-        _message(ctx, incident, row, f"due in {left} minutes"),
+        _message(ctx, incident, row, _due_phrase(row.due_at, clock.now())),
         key=_key("comms.remind", row),
         purpose="comms:reminder",
     )

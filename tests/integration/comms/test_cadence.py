@@ -96,6 +96,22 @@ def test_reminder_before_due_then_overdue_then_escalation(
     assert kinds(db, number).count("comms:cadence:escalated") == 2
 
 
+def test_a_reminder_sent_late_says_the_update_is_overdue(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
+) -> None:
+    """The engine was down past the due time: the reminder that goes out when it is back says
+    the update is overdue since when, not "due in 0 minutes"."""
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock)
+    due = clock.now() + timedelta(minutes=15)
+    step(worker, clock, 20)  # nothing ran between the opening and now
+    reminders = reached(receiver, "oncall")
+    assert reminders and all(
+        f"update overdue since {due:%Y-%m-%d %H:%M} UTC" in r["title"] for r in reminders
+    )
+    assert kinds(db, number).count("comms:cadence:overdue") == 2
+
+
 def test_communications_lead_is_reminded_and_an_update_on_time_cancels_the_rest(
     db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
 ) -> None:
