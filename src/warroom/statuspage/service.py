@@ -257,10 +257,7 @@ def _public(session: Session, record: PublishedIncident) -> PublicIncident:
     cfg = page_config(session)
     updates = public_text.public_updates(session, incident.id, record.id)
     if record.message:
-        first = public_text.PublicUpdate(
-            f"p{record.id}", "investigating", record.message, record.published_at
-        )
-        updates = [first, *updates]
+        updates = _with_message(record, updates)
     resolved = incident.status in ("resolved", "closed")
     status = updates[-1].status if updates else "investigating"
     if resolved:
@@ -285,6 +282,18 @@ def _public(session: Session, record: PublishedIncident) -> PublicIncident:
         resolved_at=incident.resolved_at if resolved else None,
         updates=updates,
     )
+
+
+def _with_message(
+    record: PublishedIncident, updates: list[public_text.PublicUpdate]
+) -> list[public_text.PublicUpdate]:
+    """The message given at publication among the public updates, in time order. Published
+    after public updates were already posted, it comes after them and carries the state the
+    latest of them said (it does not take the incident back to "investigating")."""
+    before = [u for u in updates if u.created_at <= record.published_at]
+    state = before[-1].status if before else "investigating"
+    message = public_text.PublicUpdate(f"p{record.id}", state, record.message, record.published_at)
+    return [*before, message, *updates[len(before) :]]
 
 
 def public_incident(session: Session, status_id: int) -> PublicIncident:

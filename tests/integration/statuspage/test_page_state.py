@@ -93,3 +93,36 @@ def test_a_reopened_incident_is_back_on_the_page_as_investigating(
     _update(client, admin_headers, number, "monitoring", "Rolled back again", "Watching it.")
     item = client.get(f"{V2}/incidents.json").json()["incidents"][0]
     assert item["status"] == "monitoring"
+
+
+def test_a_message_published_after_public_updates_comes_after_them(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """Public text posted before the incident was published shows from publication on; the
+    message given at publication is newer than it, so it is listed first (newest first, as
+    Statuspage lists) and keeps the state the earlier update said: the incident does not read
+    "investigating" again because it was published late."""
+    apply(db, clock)
+    number = open_incident(db, clock, severity="SEV1")
+    _update(client, admin_headers, number, "identified", "Bad deploy", "We found the cause.")
+    clock.advance(minutes=8)
+    status_id = _publish(client, admin_headers, number, message="Checkout errors since 14:05.")
+    item = client.get(f"{V2}/incidents/unresolved.json").json()["incidents"][0]
+    listed = [(u["id"], u["status"], u["body"]) for u in item["incident_updates"]]
+    assert [(i, s) for i, s, _ in listed] == [
+        (f"p{status_id}", "identified"),
+        (f"{status_id}-1", "identified"),
+    ]
+    assert "Checkout errors since 14:05." in listed[0][2] and "We found the cause." in listed[1][2]
+    times = [u["created_at"] for u in item["incident_updates"]]
+    assert times == sorted(times, reverse=True)
+    assert item["status"] == "identified"
+    clock.advance(minutes=5)
+    _update(client, admin_headers, number, "monitoring", "Rolled back", "A fix is out.")
+    item = client.get(f"{V2}/incidents/unresolved.json").json()["incidents"][0]
+    assert [u["status"] for u in item["incident_updates"]] == [
+        "monitoring",
+        "identified",
+        "identified",
+    ]
+    assert item["status"] == "monitoring"
