@@ -115,6 +115,13 @@ def dashboard(request: Request, me: OptionalUser, session: SessionDep, clock: Cl
     return render(request, "dashboard.html", dashboard_context(session, clock, me))
 
 
+@router.get("/ui")
+@router.get("/ui/")
+def ui_root() -> Response:
+    """The web UI's pages live under /ui/...; /ui itself is the dashboard at /."""
+    return RedirectResponse("/", status_code=303)
+
+
 @router.get("/ui/dashboard/fragment", response_class=HTMLResponse)
 def dashboard_fragment(
     request: Request, me: UiViewer, session: SessionDep, clock: ClockDep

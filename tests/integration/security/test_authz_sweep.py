@@ -99,6 +99,8 @@ SELF_AUTHENTICATED: dict[tuple[str, str], Declared] = {
     ("GET", "/status/subscribers/{action}/{token}"): CAPABILITY,
     ("POST", "/status/subscribers/{action}/{token}"): CAPABILITY,
     ("GET", "/"): Declared("none: the dashboard, or a redirect to /login", public=True),
+    ("GET", "/ui"): Declared("none: a redirect to the dashboard at /", public=True),
+    ("GET", "/ui/"): Declared("none: a redirect to the dashboard at /", public=True),
     ("GET", "/login"): Declared("none: the sign-in form", public=True),
     ("POST", "/login"): Declared("e-mail and password, in a form with a CSRF token"),
     ("POST", "/logout"): Declared("the session cookie, in a form with a CSRF token"),

@@ -17,6 +17,13 @@ def test_the_home_page_sends_a_stranger_to_sign_in(client: TestClient) -> None:
     assert "warroom user invite" in login.text  # how to get a password
 
 
+def test_ui_itself_leads_to_the_dashboard(client: TestClient) -> None:
+    """Pages live under /ui/...: someone typing /ui gets the dashboard, not a JSON 404."""
+    for path in ("/ui", "/ui/"):
+        page = client.get(path, follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (303, "/"), path
+
+
 def test_docs_load_nothing_from_outside(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200

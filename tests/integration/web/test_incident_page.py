@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from tests.integration.web.incident_world import Login, World, world_fixture  # noqa: F401
 from warroom.actions import service as actions
@@ -14,6 +15,7 @@ from warroom.audit import service as timeline
 from warroom.comms import service as comms
 from warroom.evidence import service as evidence
 from warroom.incidents import service as incidents
+from warroom.notify.models import Message
 from warroom.runbooks import checklist
 from warroom.runbooks import service as runbooks
 
@@ -110,6 +112,22 @@ def test_every_section_renders_from_the_services(
     assert "oncall@shop.test" in html
     assert "failed" in html and "fake: rejected" in html and "delivered" in html
     assert "escalation to level 2" in html and "page while unresolved" in html
+
+
+def test_a_delivery_shows_the_last_line_of_the_providers_answer(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open(severity="SEV1", services=["checkout"])
+    world.work()
+    answer = 'INFO - Notifying 1 service(s).\nWARNING - Sending email to "x@shop.test" failed.'
+    with world.db.session() as session:
+        session.execute(update(Message).values(provider_answer=answer))
+    ui_login(client)
+    html = client.get(f"/ui/incidents/{number}").text
+    cells = re.findall(r'<td title="([^"]*)">([^<]*)</td>', html)
+    assert cells and all(shown == "WARNING - Sending email to &#34;x@shop.test&#34; failed."
+                         for _, shown in cells)  # fmt: skip
+    assert all(title.startswith("INFO - Notifying 1 service(s).") for title, _ in cells)
 
 
 def test_viewer_sees_no_controls_and_responder_does(
