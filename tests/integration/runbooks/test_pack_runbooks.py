@@ -132,6 +132,12 @@ def test_oracle_signer_alert_attaches_its_playbook_and_the_process(
     process_steps = _texts(process, "step")
     assert "Start incident timeline document." in process_steps
     assert any("warroom action run switch-rpc" in s for s in process_steps)
+    # the checklist part of the document only: its goals, non-goals, severity definitions,
+    # roles and review are configuration, not steps to tick at 3am
+    for not_a_step in ("Providing legal advice.", "owns coordination and decisions",
+                       "write postmortem with timeline and root cause"):  # fmt: skip
+        assert not_a_step not in process_steps
+    assert process["progress"]["line"] == f"0/{len(process_steps) + len(commands)} done"
 
 
 def test_oracle_watermark_alert_attaches_the_data_source_playbook_once(
