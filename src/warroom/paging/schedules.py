@@ -152,8 +152,13 @@ def _merge(items: list[Shift]) -> list[Shift]:
     return merged
 
 
+# How far ahead the next hand-off is looked for: a current shift with no other person in it
+# runs to its end, which is no hand-off (screens say "no hand-off in the next 90 days").
+LOOK_AHEAD = timedelta(days=90)
+
+
 def now_and_next(
-    schedule: Schedule, when: datetime, horizon: timedelta = timedelta(days=90)
+    schedule: Schedule, when: datetime, horizon: timedelta = LOOK_AHEAD
 ) -> tuple[Shift, Shift | None]:
     """The shift running at `when` (with its true start) and the next one with another person."""
     lookback = when - horizon

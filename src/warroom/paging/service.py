@@ -61,6 +61,10 @@ class OnCallNow:
     following: pure.Shift | None
 
 
+# How far ahead on_call looks for the next hand-off (a shift with no `following` runs to it).
+HANDOFF_LOOK_AHEAD = pure.LOOK_AHEAD
+
+
 def on_call(session: Session, when: datetime, schedule: str | None = None) -> list[OnCallNow]:
     """Who is on call at `when` (and who is next) on one schedule or all of them."""
     rows = [get_schedule(session, schedule)] if schedule else list_schedules(session)

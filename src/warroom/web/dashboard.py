@@ -105,6 +105,7 @@ def dashboard_context(session: Session, clock: Clock, me: Principal) -> dict[str
         "open_count": sum(len(g.incidents) for g in groups),
         "my_pages": my_pages(session, me),
         "on_call": paging.on_call(session, clock.now()),
+        "handoff_days": paging.HANDOFF_LOOK_AHEAD.days,
     }
 
 

@@ -92,6 +92,7 @@ def _page(
         "on_call": [_now_row(row, ahead[row.key], tz) for row in schedules],
         "policies": _policies_now(session, now),
         "my_shift": _my_next_shift(schedules, ahead, me, now, tz),
+        "handoff_days": NEXT_SHIFT_HORIZON.days,
         "users": [u for u in auth_service.list_users(session) if u.active],
         "can_edit": me.allows("responder"),
         "form": form,
@@ -136,7 +137,8 @@ def _now_row(row: Any, ahead: list[Shift], tz: ZoneInfo) -> dict[str, Any]:
         "schedule": row,
         "user": current.user,
         "override": current.override_id is not None,
-        "until": current.end.astimezone(tz),
+        # No one else in the look-ahead: its end is where the look-ahead stops, not a hand-off.
+        "until": current.end.astimezone(tz) if following else None,
         "next_user": following.user if following else None,
         "next_start": following.start.astimezone(tz) if following else None,
     }
@@ -170,10 +172,11 @@ def _my_next_shift(
     if not mine:
         return None
     shift, row = min(mine, key=lambda found: found[0].start)
+    last = shift is ahead[row.key][-1]  # it runs to the end of the look-ahead, not a hand-off
     return {
         "schedule": row,
         "start": shift.start.astimezone(tz),
-        "end": shift.end.astimezone(tz),
+        "end": None if last else shift.end.astimezone(tz),
         "now": shift.start <= now,
     }
 

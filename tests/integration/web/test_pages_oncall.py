@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -198,3 +199,36 @@ def test_override_forms_need_a_responder_and_the_csrf_token(
     ui_login(client, "responder")
     assert client.post(f"{PAGE}/overrides", data=data).status_code == 403  # another session
     assert overrides(db) == []
+
+
+SOLO = """\
+users:
+  - {email: solo@atlas.test, name: Solo}
+schedules:
+  - key: solo
+    name: Solo rota
+    time_zone: UTC
+    layers:
+      - {name: only, participants: [solo@atlas.test], shift: weekly, start: "2026-01-01"}
+"""
+
+
+def test_a_shift_nobody_hands_over_has_no_invented_end(
+    client: TestClient, db: Database, clock: FakeClock, ui_login: Callable[..., Any]
+) -> None:
+    """One person on a rota: no hand-off is in sight, so the screens say so rather than show
+    the end of their look-ahead (90 days from now) as if the shift ended then."""
+    apply(db, clock, SOLO)
+    horizon_end = clock.now() + timedelta(days=90)
+    invented = [f"{horizon_end:%d %b}", f"{horizon_end:%b} {horizon_end.day}, {horizon_end:%Y}"]
+    ui_login(client, "viewer", email="solo@atlas.test")
+    page = html.unescape(client.get(PAGE).text)
+    row = re.search(r'<tr data-schedule="solo">(.*?)</tr>', page, re.S)
+    assert row and "no hand-off in the next 90 days" in row.group(1)
+    mine = re.search(r'id="my-next-shift">(.*?)</p>', page, re.S)
+    assert mine and "with no hand-off in the next 90 days" in mine.group(1)
+    dashboard = html.unescape(client.get("/").text)
+    on_call = dashboard[dashboard.index("On call now") : dashboard.index("My pages")]
+    assert "no hand-off in the next 90 days" in on_call
+    for text in (row.group(1), mine.group(1), on_call):
+        assert not any(date in text for date in invented), text
