@@ -15,6 +15,7 @@ from warroom.deps import SessionDep
 from warroom.incidents import lifecycle
 from warroom.incidents.listing import MAX_PAGE, list_rows
 from warroom.paging import service as paging
+from warroom.paging.targeting import default_policy_key
 from warroom.runbooks import service as runbooks
 from warroom.web.deps import UiViewer
 from warroom.web.render import render
@@ -40,7 +41,16 @@ def services_page(request: Request, me: UiViewer, session: SessionDep) -> Respon
     for row in rows:
         for key in services_of.get(row.id, []):
             open_by_service[key].append(row)
+    # A service without a policy of its own is paged by its incidents' severity's policy, else
+    # by the default one (paging.targeting.policy_names): say which, not "none".
+    by_severity = [
+        (sev.key, sev.escalation_policy)
+        for sev in catalog.list_severities(session)
+        if sev.escalation_policy
+    ]
     context = {
+        "by_severity": by_severity,
+        "default_policy": policies.get(default_policy_key(session) or ""),
         "services": [
             {
                 "service": s,

@@ -60,6 +60,18 @@ def test_services_show_policy_runbooks_and_open_incidents(
     assert "Old outage" not in page.text
     billing = row_of(page.text, "billing")
     assert billing.count("none") == 3  # no policy, no runbook, no open incident
+    assert "nobody is paged" in billing  # no severity policy, no default: says so
+
+    # With a default policy, a service without its own says which one pages it.
+    apply(
+        db,
+        clock,
+        ORG_WITH_RUNBOOK.replace("  - key: atlas\n", "  - key: atlas\n    default: true\n"),
+    )
+    text = re.sub(r"<[^>]+>", " ", row_of(client.get("/ui/services").text, "billing"))
+    billing = re.sub(r"\s+", " ", text)
+    assert "none of its own: atlas" in billing and "(the default)" in billing
+    assert "nobody is paged" not in billing
 
     client.cookies.clear()
     ui_login(client, "admin")
