@@ -124,3 +124,34 @@ def test_pack_pages_on_call_for_readme_and_critical_alerts(
         f"/api/v1/incidents/{from_prometheus[0]}", headers={"Authorization": f"Bearer {token}"}
     ).json()
     assert detail["unpaged"] is None
+
+
+def test_the_readme_drill_pages_the_oracle_on_call_marked_drill(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    sender: senders.FakeSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README, step 6: `warroom drill start --severity SEV1 --service api-gateway` pages the core
+    on-call with DRILL on the page; a SEV2 drill pages nobody (SEV2 does not page there)."""
+    from warroom.review.drills import service as drills
+
+    clock.set(datetime(2026, 3, 10, 14, 0, tzinfo=UTC))  # a Tuesday, every rotation running
+    _apply(db, clock, "oracle", monkeypatch)
+    with db.session() as session:
+        paged = drills.start_drill(
+            session, clock, settings, severity="SEV1", service="api-gateway", actor="admin"
+        )
+        quiet = drills.start_drill(session, clock, settings, severity="SEV2", actor="admin")
+        drill_incidents = [paged.incident_id, quiet.incident_id]
+    worker = Worker(db, clock, settings, "drill-pages")
+    while worker.run_once():
+        pass
+    with db.session() as session:
+        rows = session.execute(
+            select(Message.title, Message.incident_id).where(Message.purpose.like("page%"))
+        ).all()
+    pages = [r for r in rows if r.incident_id == drill_incidents[0]]
+    assert pages and all("DRILL" in r.title for r in pages)
+    assert not [r for r in rows if r.incident_id == drill_incidents[1]]
