@@ -161,6 +161,14 @@ def take_turns(session: Session, name: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         write_first(session)
         return
+    advisory_lock(session, name)
+
+
+def advisory_lock(session: Session, name: str) -> None:
+    """PostgreSQL: a transaction-scoped advisory lock on the name's hash (held until the
+    transaction ends). Elsewhere nothing: SQLite callers order writers another way."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     session.execute(_ADVISORY_LOCK, {"key": key})
 

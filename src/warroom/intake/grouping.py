@@ -8,11 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.clock import Clock
+from warroom.db import advisory_lock
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.intake import dedup, raising, refire, storm
@@ -40,10 +40,9 @@ def dedup_group(key: str) -> str:
 
 
 def _serialise(session: Session, key: str) -> None:
-    # Two requests opening the same group at once must not open two incidents.
-    if session.get_bind().dialect.name == "postgresql":
-        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
+    # Two requests opening the same group at once must not open two incidents (PostgreSQL;
+    # on SQLite intake's unit of work already takes turns).
+    advisory_lock(session, key)
 
 
 def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) -> dict[str, Any]:
