@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -31,11 +32,29 @@ def _json_escaped(value: Any) -> Any:
     return json.dumps(str(value))[1:-1]
 
 
+def _url_escaped(value: Any) -> str:
+    """A URL's `{{ x }}`: percent-encoded whole, so a value can fill one path segment or
+    query value but never add a `/`, `?`, `#`, `&` or a `..` segment of its own."""
+    encoded = quote(str(value), safe="")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
+
+
+def _form_escaped(value: Any) -> str:
+    """A form body's `{{ x }}`: one form value, so `&admin=1` cannot add a field."""
+    return quote_plus(str(value), safe="")
+
+
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 # For JSON bodies: every value is JSON-escaped, so a parameter holding `", "admin": true`
 # stays text inside its string and cannot add fields.
 _JSON_ENV = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, finalize=_json_escaped
+)
+# For URLs and form bodies: every value is percent-encoded (a parameter holding
+# `../../admin/delete?all=1` stays inside its one segment or value).
+_URL_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_url_escaped)
+_FORM_ENV = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, finalize=_form_escaped
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -139,7 +158,7 @@ def render_http(definition: dict[str, Any], context: dict[str, Any]) -> dict[str
     body = http.get("body")
     return {
         "method": http.get("method", "POST"),
-        "url": render(http["url"], context, field="http.url"),
+        "url": render(http["url"], context, field="http.url", env=_URL_ENV),
         "headers": {
             k: render(v, context, field=f"http.headers.{k}")
             for k, v in (http.get("headers") or {}).items()
@@ -148,11 +167,18 @@ def render_http(definition: dict[str, Any], context: dict[str, Any]) -> dict[str
     }
 
 
-def is_json_body(http: dict[str, Any], body: str) -> bool:
-    """A JSON body: its Content-Type says JSON, or the template itself parses as JSON."""
+def _content_type(http: dict[str, Any]) -> str | None:
     for name, value in (http.get("headers") or {}).items():
         if name.lower() == "content-type":
-            return "json" in str(value).lower()
+            return str(value).lower()
+    return None
+
+
+def is_json_body(http: dict[str, Any], body: str) -> bool:
+    """A JSON body: its Content-Type says JSON, or the template itself parses as JSON."""
+    declared = _content_type(http)
+    if declared is not None:
+        return "json" in declared
     try:
         json.loads(body)
     except ValueError:
@@ -161,6 +187,8 @@ def is_json_body(http: dict[str, Any], body: str) -> bool:
 
 
 def _render_body(http: dict[str, Any], body: str, context: dict[str, Any]) -> str:
+    if "x-www-form-urlencoded" in (_content_type(http) or ""):
+        return render(body, context, field="http.body", env=_FORM_ENV)
     if not is_json_body(http, body):
         return render(body, context, field="http.body")
     text = render(body, context, field="http.body", env=_JSON_ENV)
