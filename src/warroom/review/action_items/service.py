@@ -277,11 +277,16 @@ def list_for_incident(session: Session, incident_id: int) -> list[ActionItem]:
 
 
 def open_and_overdue_counts(
-    session: Session, now: datetime, *, incident_ids: list[int] | None = None
+    session: Session,
+    now: datetime,
+    *,
+    incident_ids: list[int] | None = None,
+    drill: bool | None = None,
 ) -> dict[str, int]:
     """{"open": items still to do (open or in progress), "overdue": those past their due date}.
 
-    `incident_ids` limits the count to those incidents (e.g. production ones, drills apart)."""
+    `incident_ids` limits the count to those incidents; `drill` to the items of drill incidents
+    (True) or of real ones (False: the production figures, drills apart). One query."""
     still = ActionItem.status.in_(ACTIVE)
     late = still & (ActionItem.due_at <= now)
     query = select(
@@ -290,5 +295,8 @@ def open_and_overdue_counts(
     ).select_from(ActionItem)
     if incident_ids is not None:
         query = query.where(ActionItem.incident_id.in_(incident_ids))
+    if drill is not None:
+        kind = select(Incident.id).where(Incident.drill.is_(drill))
+        query = query.where(ActionItem.incident_id.in_(kind))
     row = session.execute(query).one()
     return {"open": int(row[0] or 0), "overdue": int(row[1] or 0)}

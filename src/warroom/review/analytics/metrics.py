@@ -82,7 +82,7 @@ def _compute(session: Session, now: datetime) -> Headline:
             ratio = getattr(figures, kind).ratio
             if ratio is not None:
                 out.compliance[(kind, severity)] = ratio
-    items = action_items.open_and_overdue_counts(session, now)
+    items = action_items.open_and_overdue_counts(session, now, drill=False)
     out.action_items_open, out.action_items_overdue = items["open"], items["overdue"]
     out.postmortems_overdue = postmortems.overdue_count(session, now)
     return out
