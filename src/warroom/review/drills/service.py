@@ -208,27 +208,51 @@ def play_due_steps(session: Session, clock: Clock, drill_id: int) -> int:
     due = [n for n, s in enumerate(steps) if n not in done and int(s["at_s"]) <= elapsed]
     if not due:
         return 0
+    play = due
     if incident.status in CLOSED:
-        # The responders ended the drill early: later alerts would only open nothing.
-        timeline.record(
-            session,
-            clock,
-            incident_id=incident.id,
-            kind="review:drill:skipped",
-            actor=ACTOR,
-            payload={
-                "drill_id": drill.id,
-                "steps": due,
-                "why": f"{incident.ref} is {incident.status}",
-            },
-        )
-    else:
+        # The responders ended the drill early: nothing fires any more, but an alert the drill
+        # fired still resolves when its step comes, so none stays firing in the alert list.
+        play = [n for n in due if _resolves_firing(session, drill, steps[n])]
+        skipped = [n for n in due if n not in play]
+        if skipped:
+            timeline.record(
+                session,
+                clock,
+                incident_id=incident.id,
+                kind="review:drill:skipped",
+                actor=ACTOR,
+                payload={
+                    "drill_id": drill.id,
+                    "steps": skipped,
+                    "why": f"{incident.ref} is {incident.status}",
+                },
+            )
+    if play:
         cfg = intake_state.current(session)
-        for n in due:
+        for n in play:
             _play(session, clock, cfg, drill, incident, n, steps[n])
     drill.steps_done = sorted(done | set(due))
     session.flush()
     return len(due)
+
+
+def _fingerprint(drill: Drill, name: str) -> str:
+    return f"{drill.key}:{name}"
+
+
+def _resolves_firing(session: Session, drill: Drill, step: dict[str, Any]) -> bool:
+    """Whether the step resolves an alert of the drill that is still open (fired, unresolved)."""
+    name = step["resolve"]
+    if name is None:
+        return False
+    found = intake.list_alerts(
+        session,
+        status="open",
+        integration=INTEGRATION,
+        fingerprint=_fingerprint(drill, str(name)),
+        limit=1,
+    )
+    return bool(found)
 
 
 def _play(
@@ -248,7 +272,7 @@ def _play(
     if drill.service:
         labels.setdefault("service", drill.service)
     alert = NormalisedAlert(
-        fingerprint=f"{drill.key}:{name}",
+        fingerprint=_fingerprint(drill, name),
         status=FIRING if firing else RESOLVED,
         labels=labels,
         annotations=dict(step["annotations"]),
