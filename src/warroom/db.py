@@ -153,6 +153,21 @@ def write_first(session: Session) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """`session.begin_nested()` that stays inside the transaction on SQLite too.
+
+    pysqlite begins a transaction only before an INSERT, UPDATE or DELETE: a SAVEPOINT taken
+    before the transaction's first write opens a transaction of its own, and its RELEASE
+    commits it, so a rollback of the whole transaction later would keep what the savepoint
+    wrote (a link marked used although the action it guarded was refused). Taking the write
+    lock first (`write_first`) makes the savepoint a real nested one; PostgreSQL needs nothing.
+    """
+    write_first(session)
+    with session.begin_nested():
+        yield
+
+
 def take_turns(session: Session, name: str) -> None:
     """Transactions that call this with the same `name` run one after another, from here to
     their end: on PostgreSQL a transaction-scoped advisory lock on the name's hash; on SQLite

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from warroom.catalog import service as catalog
 from warroom.clock import Clock
 from warroom.comms.config import CommsConfig
+from warroom.db import savepoint
 from warroom.errors import Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -126,7 +127,7 @@ def _queue(
     channel: str | None,
 ) -> bool:
     try:
-        with session.begin_nested():
+        with savepoint(session):
             notify.queue_message(
                 session,
                 clock,

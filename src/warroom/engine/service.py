@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, SystemClock, utc
+from warroom.db import savepoint
 from warroom.engine.claims import (
     FailureOutcome,
     backoff,
@@ -152,7 +153,7 @@ def enqueue(
     else:
         # Another transaction may insert the same key between our check and our insert.
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(job)
                 session.flush()
         except IntegrityError:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from warroom.clock import utc
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
-from warroom.errors import NotFound
+from warroom.errors import Conflict, NotFound
 from warroom.incidents.access import visible_incident
 from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath
 from warroom.paging import links, service
@@ -255,6 +255,11 @@ def link_act(
     except (links.LinkError, NotFound) as exc:
         session.rollback()
         return _page("Link not usable", str(exc), status=410)
+    except Conflict as exc:  # refused (mitigations still active): nothing done, link unused
+        session.rollback()
+        number = service.check_link(session, settings, clock, token)[1].number
+        link = f'<a class="open" href="/ui/incidents/{number}">Open the incident</a>'
+        return _page("Not resolved", str(exc), link, status=409)
     session.commit()
     # The second tap: the incident page (which asks to sign in first if needed).
     link = f'<a class="open" href="/ui/incidents/{incident.number}">Open the incident</a>'

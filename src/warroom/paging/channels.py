@@ -27,6 +27,7 @@ from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan
 from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Key, parse_target
+from warroom.db import savepoint
 from warroom.errors import Invalid
 from warroom.incidents.models import Incident
 from warroom.paging.models import Channel
@@ -119,7 +120,7 @@ def page_channel(
     title, body = message
     key = f"page:{incident.id}:channel:{channel.key}:{reason}:{step}"
     try:
-        with session.begin_nested():
+        with savepoint(session):
             sent = notify.queue_message(
                 session,
                 clock,

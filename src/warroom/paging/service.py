@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.auth.models import User
 from warroom.clock import Clock
+from warroom.db import savepoint
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -275,7 +276,7 @@ def use_link(
     user = session.get(User, claims.user_id) if claims.user_id else None
     actor = user.email if user is not None else "link"
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(
                 LinkUse(
                     nonce=claims.nonce,
@@ -309,7 +310,10 @@ def _act_on_link(
         return f"{incident.ref} acknowledged"
     if incident.status in ("resolved", "closed"):
         return f"{incident.ref} was already {incident.status}"
-    incidents.resolve(session, clock, incident, actor=actor, note="resolved from a page link")
+    # A person resolving: held like any person's resolve while mitigations are still active.
+    incidents.resolve(
+        session, clock, incident, actor=actor, note="resolved from a page link", force=False
+    )
     return f"{incident.ref} resolved"
 
 
