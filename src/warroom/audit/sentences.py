@@ -203,6 +203,9 @@ _PAGING: dict[str, Sentence] = {
     "paging:escalation:manual": lambda p: f"escalated by hand to {_get(p, 'targets', 'to')}",
     "paging:page:queued": lambda p: f"paged {_get(p, 'user', 'channel')} ({_get(p, 'reason')})",
     "paging:page:nobody": lambda p: f"nobody to page for {_get(p, 'targets')}",
+    "paging:page:withheld": lambda p: (
+        f"not paged in {_get(p, 'channels')}: a private incident is for its members only"
+    ),
     "paging:page:failover": lambda p: (
         f"{_get(p, 'user')}: {_get(p, 'from')} failed, trying {_get(p, 'to')}"
     ),

@@ -127,6 +127,17 @@ def page(
     made: list[Page] = []
     people = resolve_targets(session, request.targets, now)
     channels = resolve_channels(session, request.targets)
+    if incident.private and channels:
+        # Only its members may read of a private incident, and a channel is not a member.
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="paging:page:withheld",
+            actor=request.actor,
+            payload={"channels": [c.key for _, c in channels], "reason": request.reason},
+        )
+        channels = []
     if not people and not channels:
         # A schedule with nobody on call (or an inactive user) must not fail silently.
         timeline.record(
