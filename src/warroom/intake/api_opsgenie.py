@@ -148,20 +148,28 @@ def _store(
         if action == "AddNote":
             if found is None:
                 raise NotFound(f"Alert with {kind} [{alert.fingerprint[:64]}] does not exist")
-            _add_note(session, clock, info.key, found, alert.raw)
+            _add_note(session, clock, info.key, found, alert.raw, action)
             return found.id
         alert.fingerprint = found.fingerprint if found is not None else alert.fingerprint
     service.ingest(session, clock, cfg, info.key, batch)
     rows = service.list_alerts(
         session, integration=info.key, fingerprint=alert.fingerprint, limit=1
     )
+    if rows and alert.raw.get("note"):  # a create's, close's or acknowledge's note
+        _add_note(session, clock, info.key, rows[0], alert.raw, action)
     return rows[0].id if rows else 0
 
 
 def _add_note(
-    session: Session, clock: Clock, integration: str, alert: Alert, body: dict[str, Any]
+    session: Session,
+    clock: Clock,
+    integration: str,
+    alert: Alert,
+    body: dict[str, Any],
+    action: str,
 ) -> None:
     payload = {
+        "action": action,
         "alert_id": alert.id,
         "fingerprint": alert.fingerprint,
         "note": body.get("note") or "",
@@ -184,6 +192,8 @@ async def opsgenie_create(request: Request) -> JSONResponse:
     return await _run(request, "Create", opsgenie.parse_create)
 
 
+# Registered before the alias routes: an alias may hold "/" ({identifier:path}: opsgenie-sdk
+# percent-encodes it, and routes match the decoded path), so the status route must win.
 @router.get("/v2/alerts/requests/{requestId}", **opsgenie_doc("status"))
 async def opsgenie_request_status(request: Request, requestId: str) -> JSONResponse:
     """Opsgenie: the outcome of an earlier write (warroom stores writes before answering)."""
@@ -213,7 +223,7 @@ async def opsgenie_request_status(request: Request, requestId: str) -> JSONRespo
     return JSONResponse({"data": data, "took": 0.001, "requestId": str(uuid.uuid4())})
 
 
-@router.get("/v2/alerts/{identifier}", **opsgenie_doc("get"))
+@router.get("/v2/alerts/{identifier:path}", **opsgenie_doc("get"))
 async def opsgenie_get_alert(
     request: Request, identifier: str, identifierType: str = "id"
 ) -> JSONResponse:
@@ -236,7 +246,7 @@ async def opsgenie_get_alert(
     return JSONResponse({"data": data, "took": 0.001, "requestId": str(uuid.uuid4())})
 
 
-@router.post("/v2/alerts/{identifier}/close", status_code=202, **opsgenie_doc("action"))
+@router.post("/v2/alerts/{identifier:path}/close", status_code=202, **opsgenie_doc("action"))
 async def opsgenie_close(
     request: Request, identifier: str, identifierType: str = "id"
 ) -> JSONResponse:
@@ -248,7 +258,7 @@ async def opsgenie_close(
     )
 
 
-@router.post("/v2/alerts/{identifier}/acknowledge", status_code=202, **opsgenie_doc("action"))
+@router.post("/v2/alerts/{identifier:path}/acknowledge", status_code=202, **opsgenie_doc("action"))
 async def opsgenie_acknowledge(
     request: Request, identifier: str, identifierType: str = "id"
 ) -> JSONResponse:
@@ -260,7 +270,7 @@ async def opsgenie_acknowledge(
     )
 
 
-@router.post("/v2/alerts/{identifier}/notes", status_code=202, **opsgenie_doc("note"))
+@router.post("/v2/alerts/{identifier:path}/notes", status_code=202, **opsgenie_doc("note"))
 async def opsgenie_add_note(
     request: Request, identifier: str, identifierType: str = "id"
 ) -> JSONResponse:
@@ -270,7 +280,7 @@ async def opsgenie_add_note(
     )
 
 
-@router.put("/v2/alerts/{identifier}/{part}", status_code=202, **opsgenie_doc("update"))
+@router.put("/v2/alerts/{identifier:path}/{part}", status_code=202, **opsgenie_doc("update"))
 async def opsgenie_update(
     request: Request, identifier: str, part: str, identifierType: str = "alias"
 ) -> JSONResponse:

@@ -33,6 +33,7 @@ def parse_create(body: Any) -> Batch:
     description = text_field(data.get("description"), "description", required=False, max_len=15000)
     entity = text_field(data.get("entity"), "entity", required=False, max_len=512)
     source = text_field(data.get("source"), "source", required=False, max_len=1024)
+    note_fields(data)  # kept in raw: the note goes on the timeline (api_opsgenie)
     priority = data.get("priority", "P3")
     if priority not in PRIORITIES:
         raise Invalid("priority must be one of P1, P2, P3, P4, P5", field="priority")
@@ -80,12 +81,20 @@ def parse_action(identifier: str, identifier_type: str, body: Any, status: str) 
     """`POST /v2/alerts/{identifier}/close|acknowledge`; the body is optional."""
     if identifier_type not in IDENTIFIER_TYPES:
         raise bad_identifier_type()
+    # An alias is any text of up to 512 characters, "/" included (the route takes the rest of
+    # the path up to the action).
+    text_field(identifier, "identifier", max_len=512)
     data = obj(body, "body", required=False)
-    for key in ("user", "source"):
-        text_field(data.get(key), key, required=False, max_len=1024)
-    text_field(data.get("note"), "note", required=False, max_len=25000)
+    text_field(data.get("source"), "source", required=False, max_len=1024)
+    note_fields(data)
     alert = NormalisedAlert(fingerprint=identifier, status=status, labels={}, raw=data)
     return Batch(source="opsgenie", alerts=[alert], group_key=identifier)
+
+
+def note_fields(data: dict[str, Any]) -> None:
+    """The optional `note` and `user` of a create, close, acknowledge or add note."""
+    text_field(data.get("user"), "user", required=False, max_len=1024)
+    text_field(data.get("note"), "note", required=False, max_len=25000)
 
 
 def accepted(request_id: str, took: float) -> dict[str, Any]:

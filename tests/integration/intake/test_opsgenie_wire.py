@@ -1,0 +1,89 @@
+"""Opsgenie calls as real senders make them (wire-formats §4): an alias holding "/" (which
+opsgenie-sdk percent-encodes in the path), the note and user of a close or acknowledge, and the
+request status of a close that named no alert."""
+
+from __future__ import annotations
+
+import copy
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from tests.integration.intake.conftest import OG_CLOSE, OG_CREATE, alerts_in, og_headers
+from tests.integration.intake.test_edge_senders import events
+from warroom.db import Database
+
+SLASHED = "db-prod-03/disk-/var/lib/postgresql"
+
+
+def test_an_alias_with_slashes_can_be_fetched_acknowledged_noted_and_closed(
+    client: TestClient, configured: Database
+) -> None:
+    body = copy.deepcopy(OG_CREATE)
+    body["alias"] = SLASHED
+    assert client.post("/v2/alerts", json=body, headers=og_headers()).status_code == 202
+    path = f"/v2/alerts/{quote(SLASHED, safe='')}"  # as opsgenie-sdk sends it
+
+    got = client.get(f"{path}?identifierType=alias", headers=og_headers())
+    assert got.status_code == 200, got.text
+    assert got.json()["data"]["alias"] == SLASHED and got.json()["data"]["status"] == "open"
+
+    for action, payload in (
+        ("acknowledge", {"user": "alice"}),
+        ("notes", {"note": "disk cleanup started"}),
+        ("close", {"source": "x"}),
+    ):
+        r = client.post(f"{path}/{action}?identifierType=alias", json=payload, headers=og_headers())
+        assert r.status_code == 202, (action, r.text)
+        status = client.get(f"/v2/alerts/requests/{r.json()['requestId']}", headers=og_headers())
+        assert status.status_code == 200 and status.json()["data"]["alias"] == SLASHED
+
+    (alert,) = alerts_in(configured)
+    assert alert.fingerprint == SLASHED
+    assert alert.acknowledged_at is not None and alert.resolved_at is not None
+    (noted,) = events(configured, "intake:alert:noted")
+    assert noted.payload["note"] == "disk cleanup started"
+    # The request-status route is still matched before the alias route.
+    assert client.get("/v2/alerts/requests/not-a-request", headers=og_headers()).status_code == 404
+    # An alias ending in an action's name still names the alert, not the action.
+    body["alias"] = "disk/close"
+    assert client.post("/v2/alerts", json=body, headers=og_headers()).status_code == 202
+    url = f"/v2/alerts/{quote('disk/close', safe='')}/close?identifierType=alias"
+    assert client.post(url, json={}, headers=og_headers()).status_code == 202
+    closed = [a for a in alerts_in(configured) if a.fingerprint == "disk/close"]
+    assert len(closed) == 1 and closed[0].resolved_at is not None
+
+
+def test_an_empty_identifier_is_refused_naming_it(client: TestClient, configured: Database) -> None:
+    r = client.post("/v2/alerts//close?identifierType=alias", json={}, headers=og_headers())
+    assert r.status_code == 422, r.text
+    assert "identifier" in r.json()["errors"]
+    assert alerts_in(configured) == []
+
+
+def test_the_note_and_user_of_create_acknowledge_and_close_go_on_the_timeline(
+    client: TestClient, configured: Database
+) -> None:
+    created = {**OG_CREATE, "note": "opened by the nightly check", "user": "monitor"}
+    assert client.post("/v2/alerts", json=created, headers=og_headers()).status_code == 202
+    url = "/v2/alerts/orders-db-replication-lag/{}?identifierType=alias"
+    ack = {"user": "alice", "note": "looking at it"}
+    r = client.post(url.format("acknowledge"), json=ack, headers=og_headers())
+    assert r.status_code == 202, r.text
+    r = client.post(url.format("close"), json={**OG_CLOSE, "user": "bob"}, headers=og_headers())
+    assert r.status_code == 202, r.text
+
+    (alert,) = alerts_in(configured)
+    assert alert.acknowledged_at is not None and alert.resolved_at is not None
+    noted = events(configured, "intake:alert:noted")
+    assert [(e.payload["action"], e.payload["note"], e.payload["user"]) for e in noted] == [
+        ("Create", "opened by the nightly check", "monitor"),
+        ("Acknowledge", "looking at it", "alice"),
+        ("Close", "Lag back under 5s", "bob"),
+    ]
+    assert {e.incident_id for e in noted} == {alert.incident_id} and alert.incident_id
+    assert all(e.payload["alert_id"] == alert.id for e in noted)
+    # A close without a note adds nothing; a note too long is refused, naming the field.
+    r = client.post(url.format("close"), json={"note": "x" * 25001}, headers=og_headers())
+    assert r.status_code == 422 and "note" in r.json()["errors"]
+    assert len(events(configured, "intake:alert:noted")) == 3
