@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from typing import Any
 
 from warroom.errors import Invalid
@@ -10,9 +11,9 @@ from warroom.intake.matchable import detail_labels
 from warroom.intake.schemas import (
     Batch,
     NormalisedAlert,
+    iso_time_or_none,
     keep_web_links,
     obj,
-    parse_time,
     text_field,
 )
 from warroom.redaction import hidden_values, mask_details, scrub_known, scrub_value
@@ -86,9 +87,16 @@ def parse(body: Any) -> Batch:
     )
     payload: dict[str, Any] = {}
     labels: dict[str, str] = {}
-    if action == "trigger" or body.get("payload") is not None:
+    if action == "trigger":
         payload, labels = _payload(body)
-    starts_at = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
+    elif body.get("payload") is not None:
+        # Not needed to acknowledge or resolve (§2.1), yet Alertmanager sends it, templated: a
+        # payload that would be invalid on a trigger is ignored here (the alert keeps its
+        # trigger's text), never a 400 that leaves the alert firing while the sender re-sends.
+        with suppress(Invalid):
+            payload, labels = _payload(body)
+    # Optional: an unreadable timestamp is the time of receipt (the raw event keeps it as sent).
+    starts_at = iso_time_or_none(payload.get("timestamp"))
     # Shown to every viewer as labels, annotations, the summary (the incident's title) and
     # links: credentials masked (warroom.redaction), and a secret-named detail's value masked
     # where the summary or a link repeats it. The dedup_key is the event's as sent.

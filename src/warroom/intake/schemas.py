@@ -51,6 +51,11 @@ _TIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
     r"(Z|z|[+-]\d{2}:?\d{2})$"
 )
+# ISO 8601 as PagerDuty takes it: the offset may also be hours only (+00) or missing (UTC).
+_ISO_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
 
 
 def parse_time(value: Any, where: str, *, required: bool = True) -> datetime | None:
@@ -64,27 +69,43 @@ def parse_time(value: Any, where: str, *, required: bool = True) -> datetime | N
     m = _TIME.match(value)
     if m is None:
         raise Invalid(f"{where}: {value[:40]!r} is not an RFC 3339 time", field=where)
+    try:
+        return _from_match(m)
+    except ValueError as exc:
+        raise Invalid(f"{where}: {value[:40]!r} is not a valid time ({exc})", field=where) from None
+
+
+def iso_time_or_none(value: Any) -> datetime | None:
+    """An optional ISO 8601 time (RFC 3339, or an offset of hours only or none at all, read
+    as UTC); None when absent or unreadable, so that the caller uses the time of receipt."""
+    m = _ISO_TIME.match(value) if isinstance(value, str) else None
+    try:
+        return _from_match(m) if m is not None else None
+    except ValueError:
+        return None
+
+
+def _from_match(m: re.Match[str]) -> datetime | None:
+    """The UTC time a _TIME or _ISO_TIME match names; None for Go's zero time."""
     year, month, day, hour, minute, second, frac, zone = m.groups()
     if year == "0001":
         return None
     micro = int((frac or "0").ljust(6, "0")[:6])
-    try:
-        when = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, _zone(zone)
-        )
-    except ValueError as exc:
-        raise Invalid(f"{where}: {value[:40]!r} is not a valid time ({exc})", field=where) from None
+    when = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second), micro, _zone(zone)
+    )
     return when if when.tzinfo is UTC else when.astimezone(UTC)
 
 
 @lru_cache(maxsize=256)
-def _zone(zone: str) -> timezone:
-    """The fixed offset of "Z", "+02:00" or "-0130" (senders repeat a few; built once each)."""
-    if zone in ("Z", "z"):
+def _zone(zone: str | None) -> timezone:
+    """The fixed offset of "Z", "+02:00", "-0130" or "+02"; UTC when there is none (senders
+    repeat a few; built once each)."""
+    if zone is None or zone in ("Z", "z"):
         return UTC
     sign = -1 if zone[0] == "-" else 1
     digits = zone[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or "0")))
 
 
 def obj(value: Any, where: str, *, required: bool = True) -> dict[str, Any]:
