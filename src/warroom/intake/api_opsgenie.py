@@ -13,7 +13,8 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -47,21 +48,41 @@ _REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 Work = Callable[[Session, Clock, IntakeConfig], int]
 
 
-def request_id(action: str, alert_id: int) -> str:
-    """A UUID-shaped id: 15 random hex digits, the action code, then the alert id."""
-    digits = secrets.token_hex(8)[:15] + f"{CODES[action]:x}" + f"{alert_id:016x}"
+# Set in the action digit when the request named no alert (a close of an unknown alias): the
+# last 16 digits then hold when it was processed (Unix milliseconds) instead of an alert id.
+NO_ALERT = 8
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+MAX_MS = (datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH) // _MS
+
+
+class Decoded(NamedTuple):
+    action: str
+    alert_id: int  # 0: the request named no alert
+    processed_at: datetime | None  # only kept when it named no alert
+
+
+def request_id(action: str, alert_id: int, processed_at: datetime | None = None) -> str:
+    """A UUID-shaped id: 15 random hex digits, the action code, then the alert id (or, with
+    NO_ALERT set in the code, the time it was processed)."""
+    code, tail = CODES[action], alert_id
+    if alert_id == 0:
+        code, tail = code | NO_ALERT, ((processed_at or _EPOCH) - _EPOCH) // _MS
+    digits = secrets.token_hex(8)[:15] + f"{code:x}" + f"{tail:016x}"
     return str(uuid.UUID(digits))
 
 
-def decode_request_id(text: str) -> tuple[str, int] | None:
-    """(action, alert id) from a request id made by `request_id`, or None."""
+def decode_request_id(text: str) -> Decoded | None:
+    """What a request id made by `request_id` says, or None."""
     if not _REQUEST_ID.match(text):
         return None
     digits = text.replace("-", "")
-    code, alert_id = int(digits[15], 16), int(digits[16:], 16)
-    if code not in ACTIONS or not 0 < alert_id <= MAX_ID:
+    code, tail = int(digits[15], 16), int(digits[16:], 16)
+    if code & NO_ALERT and code ^ NO_ALERT in ACTIONS and tail <= MAX_MS:
+        return Decoded(ACTIONS[code ^ NO_ALERT][0], 0, _EPOCH + tail * _MS)
+    if code not in ACTIONS or not 0 < tail <= MAX_ID:
         return None
-    return ACTIONS[code][0], alert_id
+    return Decoded(ACTIONS[code][0], tail, None)
 
 
 def _client(request: Request) -> str:
@@ -128,7 +149,8 @@ async def _run(request: Request, action: str, build: Callable[[Any], Batch]) -> 
     except WarroomError as exc:
         return _error(exc)
     took = time.perf_counter() - started
-    return JSONResponse(opsgenie.accepted(request_id(action, alert_id), took), status_code=202)
+    made = request_id(action, alert_id, request.app.state.clock.now())
+    return JSONResponse(opsgenie.accepted(made, took), status_code=202)
 
 
 def _store(
@@ -202,25 +224,34 @@ async def opsgenie_request_status(request: Request, requestId: str) -> JSONRespo
     def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:
         info = _integration(cfg, headers, client)
         decoded = decode_request_id(requestId)
-        alert = find_alert(session, info.key, str(decoded[1]), "id") if decoded else None
+        if decoded is not None and decoded.processed_at is not None:
+            # What Opsgenie answers for an action on an alert that does not exist.
+            when = decoded.processed_at.isoformat(timespec="milliseconds")
+            return _status(decoded.action, when, info.key, None)
+        alert = find_alert(session, info.key, str(decoded.alert_id), "id") if decoded else None
         if decoded is None or alert is None:
             raise NotFound(f"Request with id [{requestId[:64]}] does not exist")
-        action, _ = decoded
-        return {
-            "action": action,
-            "processedAt": alert.last_seen_at.isoformat().replace("+00:00", "Z"),
-            "integrationId": info.key,
-            "isSuccess": True,
-            "status": ACTIONS[CODES[action]][1],
-            "alertId": str(alert.id),
-            "alias": alert.fingerprint,
-        }
+        return _status(decoded.action, alert.last_seen_at.isoformat(), info.key, alert)
 
     try:
         data = await gate_of(request.app).run(request.app, work)
     except WarroomError as exc:
         return _error(exc)
     return JSONResponse({"data": data, "took": 0.001, "requestId": str(uuid.uuid4())})
+
+
+def _status(action: str, when: str, integration: str, alert: Alert | None) -> dict[str, Any]:
+    """The data of Opsgenie's request status: the alert the request acted on, or none."""
+    return {
+        "success": alert is not None,
+        "action": action,
+        "processedAt": when.replace("+00:00", "Z"),
+        "integrationId": integration,
+        "isSuccess": alert is not None,
+        "status": ACTIONS[CODES[action]][1] if alert else "Alert does not exist",
+        "alertId": str(alert.id) if alert else "",
+        "alias": alert.fingerprint if alert else "",
+    }
 
 
 @router.get("/v2/alerts/{identifier:path}", **opsgenie_doc("get"))

@@ -5,12 +5,15 @@ request status of a close that named no alert."""
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from urllib.parse import quote
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.intake.conftest import OG_CLOSE, OG_CREATE, alerts_in, og_headers
 from tests.integration.intake.test_edge_senders import events
+from warroom.clock import FakeClock
 from warroom.db import Database
 
 SLASHED = "db-prod-03/disk-/var/lib/postgresql"
@@ -87,3 +90,27 @@ def test_the_note_and_user_of_create_acknowledge_and_close_go_on_the_timeline(
     r = client.post(url.format("close"), json={"note": "x" * 25001}, headers=og_headers())
     assert r.status_code == 422 and "note" in r.json()["errors"]
     assert len(events(configured, "intake:alert:noted")) == 3
+
+
+@pytest.mark.parametrize("action", ["close", "acknowledge"])
+def test_the_request_status_of_an_action_on_an_unknown_alias_says_it_does_not_exist(
+    client: TestClient, configured: Database, clock: FakeClock, action: str
+) -> None:
+    url = f"/v2/alerts/nope/{action}?identifierType=alias"
+    r = client.post(url, json={"source": "x"}, headers=og_headers())
+    assert r.status_code == 202, r.text  # as Opsgenie: accepted, then processed
+    sent_at = clock.now()
+    clock.advance(timedelta(minutes=3))
+    status = client.get(f"/v2/alerts/requests/{r.json()['requestId']}", headers=og_headers())
+    assert status.status_code == 200, status.text
+    assert status.json()["data"] == {
+        "success": False,
+        "action": action.capitalize(),
+        "processedAt": sent_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "integrationId": "og",
+        "isSuccess": False,
+        "status": "Alert does not exist",
+        "alertId": "",
+        "alias": "",
+    }
+    assert alerts_in(configured) == []
