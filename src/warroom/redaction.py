@@ -35,12 +35,15 @@ MASK = "***"
 
 # Field names whose values are secrets (payload and config keys are matched case-insensitively).
 _SECRET_FIELD = re.compile(
-    r"secret|password|passwd|token|api_?key|apikey|private_?key|credential|routing_?key"
+    r"secret|password|passwd|token|api[_-]?key|private_?key|credential|routing_?key"
     r"|integration_?key|service_?key|authorization|^auth$|signature",
     re.IGNORECASE,
 )
 # Config fields that hold a notification URL (its path or user info may be the secret).
 _URL_FIELD = re.compile(r"^(url|.*_url|webhook|.*_webhook)$", re.IGNORECASE)
+# A config field whose values are HTTP headers, each shown masked whatever its name
+# ("DD-API-KEY", "X-Auth"): a header is how an API takes its credential.
+_HEADERS = "headers"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"',;]+")
 # scheme://user:password@host -> scheme://user:***@host (also inside longer text).
@@ -64,12 +67,12 @@ _AUTH_IN_TEXT = re.compile(
 # name=value / name: value / "name": "value" pairs inside text whose name is a secret's
 # (a libpq DSN's password=..., a JSON fragment, a command line's --token=...).
 _SECRET_PAIR = re.compile(
-    r"((?:[A-Za-z0-9_-]*(?:secret|password|passwd|token|api_?key|apikey|credential|private_?key))"
+    r"((?:[A-Za-z0-9_-]*(?:secret|password|passwd|token|api[_-]?key|credential|private_?key))"
     r"[A-Za-z0-9_-]*[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s\"',;&]+)",
     re.IGNORECASE,
 )
 _TEXT_HINT = re.compile(
-    r"://|authorization|secret|passw|token|api_?key|credential|private_?key"
+    r"://|authorization|secret|passw|token|api[_-]?key|credential|private_?key"
     r"|^\s*(?:bearer|basic|digest|geniekey|apikey|negotiate|splunk|ssws)\s",
     re.IGNORECASE,
 )
@@ -87,26 +90,57 @@ def is_secret_field(name: str) -> bool:
     return bool(_SECRET_FIELD.search(name))
 
 
+@functools.lru_cache(maxsize=1024)
 def mask_url(url: str) -> str:
-    """A notification URL with its credentials masked (user info, tokens, webhook paths).
+    """A notification URL as shown: its scheme and host only ("json://hooks.corp.test/…").
 
-    Only the scheme and host are kept: Apprise's privacy form still shows the path of json://,
-    ntfy:// or a chat webhook, which is often the secret itself (a channel's or a person's URL).
+    Its path, query and user info go: the path of json://, ntfy:// or a chat webhook is often
+    the secret itself (a channel's or a person's URL), an e-mail URL's names its recipient.
+    Apprise's privacy form gives the host of schemes whose first part is a token
+    (slack://T...2/…, tgram://1...p/…); a URL Apprise cannot read is shown by scheme only.
     """
-    from warroom.notify.senders import redact
+    scheme, sep, rest = url.partition("://")
+    if not sep or not _URL.match(url):
+        return f"{scheme if sep else '?'}://…"
+    if scheme.lower() not in ("http", "https"):
+        rest = _apprise_private(url).partition("://")[2]
+        if not rest:
+            return f"{scheme}://…"
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    return f"{scheme}://{host}/…" if host else f"{scheme}://…"
 
-    shown = redact(url)
-    scheme, sep, rest = shown.partition("://")
-    host, cut, _path = rest.partition("/")
-    host, query, _ = host.partition("?")
-    if not sep or not (cut or query):
-        return shown
-    return f"{scheme}://{host}/…"
+
+def _apprise_private(url: str) -> str:
+    """Apprise's privacy form of a URL (its tokens shortened), or "" when Apprise cannot read it."""
+    try:
+        import apprise
+
+        plugin = apprise.Apprise.instantiate(url)
+        return "" if plugin is None else str(plugin.url(privacy=True))
+    except Exception:
+        return ""
+
+
+# An e-mail address inside text ("Sent Email to jane@example.com"): only its domain is shown.
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def mask_answer(text: str) -> str:
+    """A provider's answer (or a log line) about a delivery, as shown to readers: each URL
+    inside reduced to what `mask_url` shows, each e-mail address to its domain, other
+    credentials masked as in `scrub_value`."""
+    if "://" in text:
+        text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    if "@" in text or "%40" in text:
+        text = _EMAIL_IN_TEXT.sub(rf"{MASK}@\g<1>", text)
+    return scrub_value(text)
 
 
 def mask_document(value: Any, key: str = "") -> Any:
     """A JSON-like value with secret fields masked and notification URLs redacted."""
     if isinstance(value, dict):
+        if key == _HEADERS:  # an http action's headers: any of them may carry a credential
+            return {k: MASK if v else v for k, v in value.items()}
         return {k: mask_document(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_document(v, key) for v in value]
@@ -271,7 +305,7 @@ def secret_values(value: Any, key: str = "") -> set[str]:
     found: set[str] = set()
     if isinstance(value, dict):
         for k, v in value.items():
-            found |= secret_values(v, str(k))
+            found |= secret_values(v, _HEADERS if key == _HEADERS else str(k))
     elif isinstance(value, list):
         for v in value:
             found |= secret_values(v, key)
@@ -281,4 +315,6 @@ def secret_values(value: Any, key: str = "") -> set[str]:
 
 
 def _holds_secret(key: str, value: str) -> bool:
-    return is_secret_field(key) or bool(_URL_FIELD.match(key) and _URL.match(value))
+    return (
+        key == _HEADERS or is_secret_field(key) or bool(_URL_FIELD.match(key) and _URL.match(value))
+    )

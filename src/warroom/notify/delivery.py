@@ -16,7 +16,9 @@ busy claiming its messages, and delays nobody else.
 Responders see failures where they look: the first failed attempt of a message is recorded on
 the incident timeline (`paging:notification:failing`, which also makes paging try the person's
 next contact method), the last as `paging:notification:failed`; each failed attempt counts in
-`warroom_notification_failures_total{channel}`.
+`warroom_notification_failures_total{channel}`. What they see names the destination by scheme
+and host only (`warroom.redaction.mask_url`): the timeline's target, the job's error and the
+provider's answer, which is stored masked (it may repeat the URL or the recipient's address).
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from warroom.engine.registry import JobContext, PermanentFailure, Postpone, hand
 from warroom.metrics import NOTIFICATION_ATTEMPTS, NOTIFICATION_FAILURES
 from warroom.notify.destinations import SLOTS, destination_lane, destination_of
 from warroom.notify.models import FAILED, QUEUED, SENDING, SENT, Message
-from warroom.notify.senders import Outgoing, SendResult, get_sender, redact
+from warroom.notify.senders import Outgoing, SendResult, get_sender
 from warroom.notify.service import DELIVER_KIND, channel_kind
+from warroom.redaction import mask_answer, mask_url
 
 log = logging.getLogger("warroom.notify")
 # How long a message to a busy destination waits before it is tried again (spread, so that
@@ -135,7 +138,8 @@ def _start_attempt(session: Session, clock: Clock, message: Message) -> Outgoing
 def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> None:
     session = ctx.session
     NOTIFICATION_ATTEMPTS.labels(scheme=message.scheme, result="ok" if result.ok else "error").inc()
-    message.provider_answer = result.answer
+    # Kept as shown: an answer may repeat the URL (its secret path) or the recipient's address.
+    message.provider_answer = mask_answer(result.answer)
     message.updated_at = ctx.clock.now()
     if result.ok:
         message.state = SENT
@@ -153,7 +157,7 @@ def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> 
     if last:
         _record_on_timeline(session, ctx.clock, message)
     session.commit()
-    text = f"delivery to {redact(message.url)} failed: {result.answer}"
+    text = f"delivery to {mask_url(message.url)} failed: {message.provider_answer}"
     if last:
         raise PermanentFailure(text)
     raise DeliveryFailed(text)
@@ -191,7 +195,7 @@ def _record_on_timeline(
         "user_id": message.user_id,
         "page_id": message.page_id,
         "channel": message.channel,
-        "target": redact(message.url),
+        "target": mask_url(message.url),
         "attempts": message.attempts,
         "answer": (message.provider_answer or "")[:500],
     }

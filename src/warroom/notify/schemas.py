@@ -1,4 +1,6 @@
-"""Notification API shapes; URLs are always shown redacted."""
+"""Notification API shapes: a target is shown by scheme and host only, to everyone (its path
+and query may be the secret, an e-mail's names its recipient: see `warroom.redaction.mask_url`),
+and a provider's answer with its URLs shown alike and its e-mail addresses by domain."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from warroom.notify.models import Message
-from warroom.notify.senders import redact
+from warroom.redaction import mask_answer, mask_url
 
 
 class MessageOut(BaseModel):
@@ -30,7 +32,7 @@ class MessageOut(BaseModel):
     def of(cls, message: Message) -> MessageOut:
         return cls(
             id=message.id,
-            target=redact(message.url),
+            target=mask_url(message.url),
             scheme=message.scheme,
             title=message.title,
             incident_id=message.incident_id,
@@ -38,12 +40,17 @@ class MessageOut(BaseModel):
             purpose=message.purpose,
             state=message.state,
             attempts=message.attempts,
-            provider_answer=message.provider_answer,
+            provider_answer=shown_answer(message.provider_answer),
             page_id=message.page_id,
             channel=message.channel,
             created_at=message.created_at,
             sent_at=message.sent_at,
         )
+
+
+def shown_answer(answer: str | None) -> str | None:
+    """A message's provider answer as shown (also those stored before answers were masked)."""
+    return None if answer is None else mask_answer(answer)
 
 
 class MessageText(MessageOut):

@@ -20,7 +20,7 @@
   job is claimed again and sends again (one spare attempt is kept for that); if even the spare
   is lost, the worker's abandon hook marks the message failed, so none stays `sending`.
 - Sent and failed deliveries land on the incident timeline as `paging:notification:sent` and
-  `paging:notification:failed` (actor `engine`), with the URL redacted.
+  `paging:notification:failed` (actor `engine`), with the URL shown by scheme and host.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound
 from warroom.notify.destinations import destination_lane
 from warroom.notify.models import FAILED, MESSAGE_STATES, QUEUED, Message
-from warroom.notify.schemas import PageDelivery
-from warroom.notify.senders import is_supported, redact, scheme_of
+from warroom.notify.schemas import PageDelivery, shown_answer
+from warroom.notify.senders import is_supported, scheme_of
+from warroom.redaction import mask_url
 
 DELIVER_KIND = "notify.deliver"
 
@@ -180,11 +181,11 @@ def page_deliveries(session: Session, incident_id: int, limit: int = 50) -> list
             page_id=m.page_id,
             person=email,
             channel=channel_of(m),
-            target=redact(m.url),
+            target=mask_url(m.url),
             purpose=m.purpose,
             state=m.state,
             attempts=m.attempts,
-            provider_answer=m.provider_answer,
+            provider_answer=shown_answer(m.provider_answer),
             updated_at=m.updated_at,
         )
         for m, email in reversed(rows)

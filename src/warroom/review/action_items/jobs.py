@@ -1,10 +1,20 @@
-"""Engine handlers of action items: remind the owner, flag overdue, export to the tracker."""
+"""Engine handlers of action items: remind the owner, flag overdue, export to the tracker.
+
+An owner who may not read the item's private incident (no member of it, no admin) is reminded
+without its title or the item's (a member wrote it there): `PRIVATE_TITLE` and `PRIVATE_ITEM`
+stand in, as the comms cadence's reminders do for people who may not be members.
+"""
 
 from __future__ import annotations
 
 from importlib import resources
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.auth.models import User
 from warroom.comms import reach
+from warroom.comms.cadence import PRIVATE_TITLE
 from warroom.comms.templates import render_text, when
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
@@ -15,6 +25,7 @@ from warroom.review.action_items.models import ACTIVE, ActionItem
 from warroom.review.action_items.schedule import EXPORT, OVERDUE, REMIND
 
 ACTOR = "warroom:action_items"
+PRIVATE_ITEM = "(a private action item)"
 
 
 def _current(ctx: JobContext, job: Job) -> tuple[Incident, ActionItem] | None:
@@ -31,12 +42,15 @@ def _current(ctx: JobContext, job: Job) -> tuple[Incident, ActionItem] | None:
     return incident, item
 
 
-def message(incident: Incident, item: ActionItem, template: str, phrase: str) -> tuple[str, str]:
-    """The title and body (from the template) of a reminder or overdue notice."""
+def message(
+    incident: Incident, item: ActionItem, template: str, phrase: str, *, private: bool = False
+) -> tuple[str, str]:
+    """The title and body (from the template) of a reminder or overdue notice; `private`: for
+    an owner who may not read the incident, whose title and the item's are left out."""
     source = resources.files("warroom.review.action_items").joinpath(f"templates/{template}.j2")
     ctx = {
         "id": item.id,
-        "title": item.title,
+        "title": PRIVATE_ITEM if private else item.title,
         "priority": item.priority,
         "horizon": item.horizon,
         "owner": item.owner,
@@ -44,10 +58,18 @@ def message(incident: Incident, item: ActionItem, template: str, phrase: str) ->
         "due_time": when(item.due_at),
         "when": phrase,
         "ref": incident.ref,
-        "incident_title": incident.title,
+        "incident_title": PRIVATE_TITLE if private else incident.title,
     }
     title = f"[{item.priority}] action item {item.id} from {incident.ref} {phrase}"
     return title, render_text(f"action_item_{template}", source.read_text("utf-8"), ctx)
+
+
+def _owner_reads(session: Session, incident: Incident, owner: str) -> bool:
+    """Whether the item's owner may read its incident (public, or a member, or an admin)."""
+    if not incident.private:
+        return True
+    role = session.scalar(select(User.role).where(User.email == owner.lower()))
+    return incidents.can_read(session, incident, owner, is_admin=role == "admin")
 
 
 def phrase_of(left_s: float) -> str:
@@ -61,13 +83,14 @@ def phrase_of(left_s: float) -> str:
 def _notify(ctx: JobContext, incident: Incident, item: ActionItem, template: str) -> list[str]:
     left = (item.due_at - ctx.clock.now()).total_seconds() if item.due_at else 0.0
     phrase = "overdue" if template == "overdue" else phrase_of(left)
+    private = not _owner_reads(ctx.session, incident, item.owner)
     return reach.send(
         ctx.session,
         ctx.clock,
         ctx.settings.smtp_url,
         incident,
         [f"user:{item.owner}"],
-        message(incident, item, template, phrase),
+        message(incident, item, template, phrase, private=private),
         key=f"action_item:{item.id}:{item.generation}:{template}",
         purpose=f"review:action_item:{template}",
     )
