@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # and `worker` use the key kept in data_dir/secret_key, creating it on first start.
     secret_key: str = ""
     max_body_bytes: int = 1_048_576
+    # The Alertmanager/Grafana webhook and generic intake bodies: a whole alert group, which
+    # Alertmanager sends in one request however large (stored in bounded chunks).
+    intake_max_body_bytes: int = 16 * 1_048_576
     evidence_max_bytes: int = 10 * 1_048_576
     # Every action (mitigations, controls) may run; WARROOM_ACTIONS=off refuses them all.
     actions: bool = True

@@ -26,7 +26,12 @@ from warroom.redaction import (
 )
 
 STATUSES = ("firing", "resolved")
-_GRAFANA_LINKS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
+_GRAFANA_LINKS = (
+    ("dashboardURL", "Dashboard"),
+    ("panelURL", "Panel"),
+    ("silenceURL", "Silence"),
+    ("imageURL", "Image"),
+)
 MAX_ALERTS = 10_000
 
 
@@ -40,6 +45,10 @@ def parse_alert(item: Any, where: str) -> NormalisedAlert:
     if not labels:
         raise Invalid(f"{where}.labels must not be empty", field=f"{where}.labels")
     annotations = string_map(alert.get("annotations"), f"{where}.annotations", required=False)
+    # Grafana's evaluated values ("[ var='A' labels={host=web-04} value=93.2 ]").
+    value_string = text_field(alert.get("valueString"), f"{where}.valueString", required=False)
+    if value_string:
+        annotations = {**annotations, "valueString": annotations.get("valueString", value_string)}
     starts_at = parse_time(alert.get("startsAt"), f"{where}.startsAt")
     ends_at = parse_time(alert.get("endsAt"), f"{where}.endsAt", required=False)
     generator = text_field(alert.get("generatorURL"), f"{where}.generatorURL", required=False)

@@ -44,6 +44,11 @@ def _limit(request: Request) -> int:
     return int(request.app.state.settings.max_body_bytes)
 
 
+def _batch_limit(request: Request) -> int:
+    """The webhook and generic endpoints carry whole groups (stored in bounded chunks)."""
+    return int(request.app.state.settings.intake_max_body_bytes)
+
+
 def _parse_later(fn: Callable[..., T], *args: Any) -> tuple[T | None, WarroomError | None]:
     """Parse now, but report a bad payload only after the credential was checked."""
     try:
@@ -67,7 +72,7 @@ def _parse_later(fn: Callable[..., T], *args: Any) -> tuple[T | None, WarroomErr
 )
 async def alertmanager_webhook(request: Request) -> JSONResponse:
     """Alertmanager v4 or Grafana v1 webhook, told apart by the body."""
-    body = await read_body(request, _limit(request))
+    body = await read_body(request, _batch_limit(request))
     data = parse_json(body)
     if not isinstance(data, dict):
         raise WarroomError("the body must be a JSON object", field="body")
@@ -77,7 +82,7 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
     headers, client = request.headers, _client(request)
 
     def authorise(session: Session, clock: Clock, cfg: IntakeConfig) -> str:
-        secret = credentials.presented_secret(headers)
+        secret = credentials.presented_secret(headers, scheme=None)  # any scheme (§1.6, §3.1)
         info = credentials.by_secret(cfg, secret, WEBHOOK_TYPES) if secret else None
         if info is None:
             info = credentials.by_signature(cfg, headers, body, clock.now())
@@ -110,7 +115,7 @@ def _truncated(
 @router.post("/api/v1/intake/generic", status_code=202, **generic_doc())
 async def generic_intake(request: Request) -> JSONResponse:
     """warroom's own alert JSON; a responder API token or a generic integration's secret."""
-    body = await read_body(request, _limit(request))
+    body = await read_body(request, _batch_limit(request))
     batch, problem = _parse_later(generic.parse, parse_json(body))
     headers, client = request.headers, _client(request)
 

@@ -30,8 +30,11 @@ def by_secret(cfg: IntakeConfig, secret: str, types: tuple[str, ...]) -> Integra
     return found if found.type in types else None
 
 
-def presented_secret(headers: Headers, scheme: str = "bearer") -> str | None:
-    """The credential of `Authorization: Bearer X`, `GenieKey X` or the password of Basic."""
+def presented_secret(headers: Headers, scheme: str | None = "bearer") -> str | None:
+    """The credential of `Authorization: Bearer X`, `GenieKey X` or the password of Basic.
+
+    scheme None: the credential of `<any scheme> X` (Alertmanager's `authorization.type` and
+    Grafana's scheme are free text); Basic is still decoded."""
     header = headers.get("authorization", "")
     kind, _, value = header.partition(" ")
     kind, value = kind.lower(), value.strip()
@@ -43,7 +46,7 @@ def presented_secret(headers: Headers, scheme: str = "bearer") -> str | None:
         except (binascii.Error, UnicodeDecodeError):
             return None
         return decoded.partition(":")[2] or None
-    return value if kind == scheme else None
+    return value if scheme is None or kind == scheme else None
 
 
 def by_signature(
