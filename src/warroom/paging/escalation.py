@@ -105,6 +105,13 @@ def pending_rungs(rungs: list[Rung], elapsed_s: float, fired: set[int]) -> list[
     return [(r, max(0, int(r.after_s - elapsed_s))) for r in rungs if r.index not in fired]
 
 
+def already_paged(rungs: list[Rung], paged: list[tuple[int, list[str]]]) -> list[int]:
+    """The indices of `rungs` that already paged: a rung with the same delay and targets as
+    one in `paged` ((after_s, targets) of the rungs fired so far, whatever their severity)."""
+    done = {(int(after_s), frozenset(targets)) for after_s, targets in paged}
+    return sorted(r.index for r in rungs if (r.after_s, frozenset(r.targets)) in done)
+
+
 def parse_target(target: str) -> tuple[str, str]:
     """'user:ana@x' -> ('user', 'ana@x'); a bare e-mail is a user, a bare name a schedule."""
     kind, sep, name = target.partition(":")

@@ -25,7 +25,7 @@ from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.paging import targeting
-from warroom.paging.escalation import Policy, Step, ladder, pending_rungs
+from warroom.paging.escalation import Policy, Step, already_paged, ladder, pending_rungs
 from warroom.paging.levels import ESCALATE_KIND as ESCALATE_KIND
 from warroom.paging.levels import first_level, queue_level, state_of
 from warroom.paging.levels import run_escalation as run_escalation
@@ -35,6 +35,7 @@ from warroom.settings import Settings
 
 UNRESOLVED_KIND = "paging.unresolved"
 PLAN_KIND = "paging.plan"
+UNRESOLVED_EVENT = "paging:escalation:unresolved"
 # The escalation state of an incident planned after a human already acted on it.
 _QUIET = {
     "acknowledged": "acknowledged",
@@ -109,7 +110,7 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
     state = IncidentEscalation(
         incident_id=incident.id,
         policy_key=snapshot.key if snapshot else None,
-        policy=snapshot.snapshot() if snapshot else {},
+        policy=targeting.policy_snapshot(snapshot, incident.severity) if snapshot else {},
         state="escalating" if escalates else _QUIET.get(incident.status, "idle"),
         # Counted from the opening (or reopening), not from when this job ran.
         started_at=incident.reopened_at or incident.opened_at,
@@ -160,7 +161,7 @@ def _plan_ladder(
     severity = severity or _severity(session, incident.severity)
     rungs_raw = list(severity.unresolved_escalation or []) if severity is not None else []
     if state.ladder_severity != incident.severity:
-        state.ladder_fired = []
+        state.ladder_fired = _already_paged(session, incident, rungs_raw, since=base)
     state.ladder = rungs_raw
     state.ladder_severity = incident.severity
     elapsed = (clock.now() - base).total_seconds()
@@ -175,6 +176,23 @@ def _plan_ladder(
             dedup_key=f"{UNRESOLVED_KIND}:{incident.id}:{state.ladder_generation}:{rung.index}",
             incident_id=incident.id,
         )
+
+
+def _already_paged(
+    session: Session, incident: Incident, rungs_raw: list[Any], *, since: datetime
+) -> list[int]:
+    """The rungs of a new ladder that already paged since the incident became unresolved.
+
+    Read from the timeline (`paging:escalation:unresolved`, whatever severity the rung fired
+    under), so lowering and raising the severity back does not page a fired rung again.
+    """
+    events = timeline.events_since(session, incident_id=incident.id, kinds=[UNRESOLVED_EVENT])
+    paged = [
+        (int(e.payload["after_s"]), list(e.payload["targets"]))
+        for e in events
+        if e.occurred_at >= since
+    ]
+    return already_paged(ladder(rungs_raw), paged)
 
 
 def _stop(
@@ -254,9 +272,10 @@ def _replan_severity(
     state.ladder_generation += 1
     engine.cancel(session, incident_id=incident.id, kind_prefix=UNRESOLVED_KIND, clock=clock)
     base = incident.reopened_at or incident.opened_at
+    previous = state.ladder_severity
     _plan_ladder(session, clock, incident, state, base=base)
     state.updated_at = clock.now()
-    targeting.follow_severity(session, clock, incident, state)
+    targeting.follow_severity(session, clock, incident, state, previous)
 
 
 def run_unresolved(
@@ -280,7 +299,7 @@ def run_unresolved(
         session,
         clock,
         incident_id=incident.id,
-        kind="paging:escalation:unresolved",
+        kind=UNRESOLVED_EVENT,
         actor=ACTOR,
         payload={
             "severity": state.ladder_severity,

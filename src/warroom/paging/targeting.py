@@ -12,6 +12,7 @@ API and `warroom incident show` carry the reason until a page is queued.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,9 +25,11 @@ from warroom.catalog import service as catalog
 from warroom.catalog.models import Service
 from warroom.clock import Clock
 from warroom.config import service as config_service
+from warroom.engine import service as engine
 from warroom.incidents.models import Incident
+from warroom.paging import levels
 from warroom.paging.channels import resolve_channels
-from warroom.paging.escalation import Policy
+from warroom.paging.escalation import Policy, Step
 from warroom.paging.models import EscalationPolicy
 from warroom.paging.people import resolve_targets
 
@@ -150,20 +153,24 @@ def check_paged(
     return reason
 
 
-def follow_severity(session: Session, clock: Clock, incident: Incident, state: Any) -> None:
-    """A severity change made the incident one that pages: start its policy now.
+def follow_severity(
+    session: Session, clock: Clock, incident: Incident, state: Any, previous: str
+) -> None:
+    """A severity change of an incident nobody acknowledged: page by the new severity's policy.
 
-    Only an incident still `triggered` whose escalation never started (state `idle`: its old
-    severity did not page, or it had no policy) starts; a running or finished escalation is
-    left alone (the new severity's unresolved ladder is planned by the caller).
+    Only an incident still `triggered` follows (an acknowledged one keeps its responder; the
+    caller re-plans the severity's unresolved ladder either way). One whose escalation never
+    started (`idle`: its old severity did not page, or it had no policy) starts the new
+    severity's policy. One escalating or exhausted under another policy switches to the new
+    severity's when the severity is now more severe than the one that policy was planned for
+    (`previous` for a snapshot that does not say): level 1 is paged at once and the old
+    policy's timers find a newer generation. Lowering never switches (a human's lowering must
+    not silence paging mid-escalation), nor does a policy that reaches nobody right now
+    replace one that pages.
     """
-    from warroom.catalog.models import Severity
-    from warroom.paging import levels
-    from warroom.paging.escalation import Step
-
-    if incident.status != "triggered" or state.state != "idle":
+    if incident.status != "triggered":
         return
-    severity = session.scalar(select(Severity).where(Severity.key == incident.severity))
+    severity = catalog.severities_by_key(session).get(incident.severity)
     if severity is not None and not severity.page:
         return
     row = policy_for(session, incident)
@@ -172,22 +179,71 @@ def follow_severity(session: Session, clock: Clock, incident: Incident, state: A
         if row is None
         else Policy.from_snapshot({"key": row.key, "repeat": row.repeat, "levels": row.levels})
     )
-    if snapshot is not None and snapshot.levels:
-        state.generation += 1
-        state.policy_key, state.policy = snapshot.key, snapshot.snapshot()
-        state.state, state.level, state.round = "escalating", 0, 0
-        state.started_at = state.updated_at = clock.now()
-        levels.queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
-        timeline.record(
-            session,
-            clock,
-            incident_id=incident.id,
-            kind="paging:escalation:planned",
-            actor="warroom:paging",
-            payload={
-                "policy": snapshot.key,
-                "levels": len(snapshot.levels),
-                "reason": f"severity is now {incident.severity}",
-            },
-        )
-    check_paged(session, clock, incident, snapshot, True)
+    if state.state == "idle":
+        if snapshot is not None and snapshot.levels:
+            _start(session, clock, incident, state, snapshot, "severity is now")
+        check_paged(session, clock, incident, snapshot, True)
+    elif snapshot is not None and _takes_over(session, clock, incident, state, snapshot, previous):
+        _start(session, clock, incident, state, snapshot, "severity raised to")
+
+
+def _takes_over(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    state: Any,
+    snapshot: Policy,
+    previous: str,
+) -> bool:
+    """Whether the new severity's policy replaces a running or exhausted one: another policy
+    with levels, for a severity more severe than the running one was chosen for, that reaches
+    somebody right now."""
+    if state.state not in ("escalating", "exhausted"):
+        return False
+    if not snapshot.levels or snapshot.key == state.policy_key:
+        return False
+    severities = catalog.severities_by_key(session)
+    planned_for = str((state.policy or {}).get("severity") or previous)
+    if _rank(severities, incident.severity) >= _rank(severities, planned_for):
+        return False
+    return unpaged_reason(session, clock, snapshot) is None
+
+
+def policy_snapshot(snapshot: Policy, severity: str) -> dict[str, Any]:
+    """The policy snapshot stored with an incident, with the severity it was chosen for."""
+    return {**snapshot.snapshot(), "severity": severity}
+
+
+def _rank(severities: dict[str, Any], key: str) -> int:
+    # Lower rank is more severe; an unknown severity counts as the least severe.
+    found = severities.get(key)
+    return int(found.rank) if found is not None else sys.maxsize
+
+
+def _start(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    state: Any,
+    snapshot: Policy,
+    why: str,
+) -> None:
+    """Escalate by `snapshot` from its level 1, due now, in place of whatever ran before."""
+    payload: dict[str, Any] = {"policy": snapshot.key, "levels": len(snapshot.levels)}
+    payload["reason"] = f"{why} {incident.severity}"
+    if state.policy_key:
+        payload["replaces"] = state.policy_key
+    timeline.record(
+        session,
+        clock,
+        incident_id=incident.id,
+        kind="paging:escalation:planned",
+        actor="warroom:paging",
+        payload=payload,
+    )
+    state.generation += 1
+    engine.cancel(session, incident_id=incident.id, kind_prefix=levels.ESCALATE_KIND, clock=clock)
+    state.policy_key, state.policy = snapshot.key, policy_snapshot(snapshot, incident.severity)
+    state.state, state.level, state.round = "escalating", 0, 0
+    state.started_at = state.updated_at = clock.now()
+    levels.queue_level(session, clock, state, Step(0, 0, 0, snapshot.levels[0].targets))
