@@ -4,6 +4,10 @@
 `WebhookSender` and every other URL to `AppriseSender`; `FakeSender` is the in-memory one for
 unit tests. Webhook deliveries carry the message's idempotency key as an `Idempotency-Key`
 header (for Apprise's json://, form:// and xml:// through its `+Header=value` URL arguments).
+
+`get_sender()` is the process's sender, except on a thread inside `sending_through(sender)`:
+a simulation's worker runs every job on its own thread that way, so its deliveries reach its
+recording sender while every other thread of the process (the real engine's) sends for real.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -191,10 +197,16 @@ class FakeSender:
 
 
 _sender: Sender | None = None
+# The sender of the threads inside `sending_through`; never seen by any other thread.
+_thread = threading.local()
 
 
 def get_sender() -> Sender:
+    """This thread's sender (`sending_through`), else the process's."""
     global _sender
+    own: Sender | None = getattr(_thread, "sender", None)
+    if own is not None:
+        return own
     if _sender is None:
         _sender = DefaultSender()
     return _sender
@@ -204,3 +216,15 @@ def set_sender(sender: Sender | None) -> None:
     """Replace the process's sender (tests); None restores the default."""
     global _sender
     _sender = sender
+
+
+@contextmanager
+def sending_through(sender: Sender) -> Iterator[None]:
+    """Deliveries made on this thread (only) go through `sender` while inside; the process's
+    sender, and every other thread's, stay as they are."""
+    previous = getattr(_thread, "sender", None)
+    _thread.sender = sender
+    try:
+        yield
+    finally:
+        _thread.sender = previous

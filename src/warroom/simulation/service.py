@@ -3,9 +3,14 @@
 `simulate(doc, scenario)` applies a checked config document to a fresh SQLite database in a
 temporary directory, opens the scenario's incident (through intake's routing when alert labels
 are given), and lets the real engine worker run every job as the fake clock jumps from one due
-time (or responder action) to the next. A recording sender takes every notification: nothing is
-sent. What happened is then read back from the incident's timeline and the notify outbox
-(`warroom.simulation.playback`).
+time (or responder action) to the next. A recording sender of its own takes every notification:
+nothing is sent. What happened is then read back from the incident's timeline and the notify
+outbox (`warroom.simulation.playback`).
+
+The playback's worker runs every job, deliveries too, on the calling thread, inside
+`senders.sending_through(recorder)`. The process's sender is never replaced: the real engine of
+a `warroom serve` that plays a simulation (the config page's "Simulate a ladder") keeps
+sending its real pages meanwhile, and simulations on several threads each record their own.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument
 from warroom.db import Base, Database
 from warroom.engine import service as engine
+from warroom.engine.options import EngineOptions
 from warroom.engine.worker import Worker
 from warroom.errors import Invalid
 from warroom.incidents import service as incidents
@@ -36,6 +42,8 @@ from warroom.simulation.schemas import Scenario, SimulationResult
 ACTOR = "warroom:simulation"
 # A runaway playback (a job that keeps re-queueing itself at once) stops here.
 MAX_PASSES = 20_000
+# The playback's worker runs every job on the calling thread (no delivery pool).
+_OPTIONS = EngineOptions(concurrent_kinds="")
 
 
 @dataclass
@@ -73,14 +81,11 @@ def simulate(doc: ConfigDocument, scenario: Scenario) -> SimulationResult:
     start = scenario.start
     if start.tzinfo is None:
         raise Invalid("the start time needs a time zone", field="start")
-    recorder = RecordingSender([])
-    previous = senders.get_sender()
-    senders.set_sender(recorder)
-    try:
-        with tempfile.TemporaryDirectory(prefix="warroom-simulate-") as tmp:
-            return _run(doc, scenario, Path(tmp))
-    finally:
-        senders.set_sender(previous)
+    with (
+        senders.sending_through(RecordingSender([])),
+        tempfile.TemporaryDirectory(prefix="warroom-simulate-") as tmp,
+    ):
+        return _run(doc, scenario, Path(tmp))
 
 
 def _run(doc: ConfigDocument, scenario: Scenario, tmp: Path) -> SimulationResult:
@@ -92,14 +97,13 @@ def _run(doc: ConfigDocument, scenario: Scenario, tmp: Path) -> SimulationResult
         with db.session() as session:
             config_service.apply_document(session, clock, doc, actor=ACTOR)
             _quiet(session, clock)
-        play = _Play(db, clock, Worker(db, clock, settings, "simulation"), scenario, 0)
-        try:
-            with db.session() as session:
-                checks.check_scenario(session, scenario)
-                play.number, play.route = _open(session, clock, scenario)
-            _play(play)
-        finally:
-            play.worker.pool.shutdown()  # the delivery threads end with the playback
+        # No pooled kinds: deliveries run on this thread, the one that records them.
+        worker = Worker(db, clock, settings, "simulation", options=_OPTIONS)
+        play = _Play(db, clock, worker, scenario, 0)
+        with db.session() as session:
+            checks.check_scenario(session, scenario)
+            play.number, play.route = _open(session, clock, scenario)
+        _play(play)
         with db.session() as session:
             return playback.result(session, clock, scenario, play.number, play.route)
     finally:

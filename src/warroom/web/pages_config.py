@@ -36,8 +36,8 @@ from warroom.web.render import render
 router = APIRouter(include_in_schema=False)
 PAGE = "/ui/config"
 MAX_UPLOAD = 1_000_000  # bytes over all files of one plan
-# The simulation swaps the process's notification sender for a recording one while it plays:
-# one at a time, so two plays never restore each other's sender.
+# One simulation plays at a time in a process: each plays a whole throw-away database on
+# this process's CPU, beside the real engine (which a simulation never sends for).
 _SIMULATING = threading.Lock()
 SIM_FIELDS = ("severity", "service", "ack_after", "hours")
 
