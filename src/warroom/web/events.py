@@ -1,8 +1,10 @@
 """`/ui/events`: Server-Sent Events for live pages, polled from the database.
 
 The stream polls about once a second (`POLL_SECONDS`), so it works with several warroom
-processes and with both databases; nothing is pushed in-process. It ends when the session
-ends (sign-out, expiry, deactivation: a last `event: signed-out`).
+processes and with both databases; nothing is pushed in-process. Each poll checks the web
+session again and reads as the person is then (a role changed meanwhile counts at once, not
+the role the stream connected with). It ends when the session ends (sign-out, expiry,
+deactivation: a last `event: signed-out`).
 
 Without a query, the dashboard stream:
 
@@ -23,7 +25,9 @@ stream:
 
 Events are those with seq > the later of the client's Last-Event-ID and `after=<seq>` (else
 the newest at connect), oldest first, at most `BATCH` per message. The incident page fetches
-their rendered HTML from its own fragment route.
+their rendered HTML from its own fragment route. When the person may no longer see the
+incident (made a viewer, or removed from a private incident's roles) or it is gone, the
+stream ends with a last `event: closed` (`data: {}`); reconnecting is then refused (403/404).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from warroom.audit.pagination import encode_cursor
 from warroom.auth.sessions import SessionLimits, session_principal
 from warroom.clock import Clock
 from warroom.db import Database
+from warroom.errors import Forbidden, NotFound
 from warroom.incidents import access, lifecycle, listing
 from warroom.notify import service as notify
 from warroom.principal import Principal
@@ -55,10 +60,14 @@ POLL_SECONDS = 1.0
 PING_SECONDS = 15.0
 BATCH = 50
 
-Poll = Callable[[Session], tuple[str, dict[str, Any]] | None]
+State = tuple[str, dict[str, Any]]
+# A poll reads as the person the session is now.
+Poll = Callable[[Session, Principal], State | None]
+# A timeline poll's answer when the incident may no longer be seen.
+CLOSED: State = ("", {})
 
 
-def _dashboard_state(me: Principal, session: Session) -> tuple[str, dict[str, Any]]:
+def _dashboard_state(session: Session, me: Principal) -> State:
     viewer = None if me.allows("admin") else me.email
     rows, _, _ = listing.list_rows(
         session, status=list(lifecycle.OPEN_STATUSES), viewer=viewer, limit=listing.MAX_PAGE
@@ -77,10 +86,11 @@ def _newest_seq(session: Session, incident_id: int) -> int:
     return int(rows[0].seq) if rows else 0
 
 
-def _timeline_after(
-    me: Principal, number: int, after: int, session: Session
-) -> tuple[str, dict[str, Any]]:
-    incident = access.visible_incident(session, number, me)
+def _timeline_after(number: int, after: int, session: Session, me: Principal) -> State:
+    try:
+        incident = access.visible_incident(session, number, me)
+    except (Forbidden, NotFound):
+        return CLOSED
     rows, _ = timeline.timeline_rows(
         session, incident_id=incident.id, cursor=encode_cursor(seq=after), limit=BATCH
     )
@@ -93,23 +103,25 @@ def _timeline_after(
 
 
 def _read(db: Database, clock: Clock, token: str, lim: SessionLimits, poll: Poll) -> Any:
-    """One poll in its own short transaction; None when the session has ended."""
+    """One poll in its own short transaction, as the session's person is now (their role may
+    have changed since the stream began); None when the session has ended."""
     with db.sessions() as session:
         try:
-            if session_principal(session, clock, token, lim) is None:
+            me = session_principal(session, clock, token, lim)
+            if me is None:
                 return None
-            return poll(session)
+            return poll(session, me)
         finally:
             session.rollback()  # read only: the stream never extends or ends a session
 
 
 async def _dashboard(
-    request: Request, read: Callable[[Poll], Any], me: Principal
+    request: Request, read: Callable[[Poll], Any]
 ) -> AsyncIterator[dict[str, Any]]:
     known = request.headers.get("last-event-id")
     first = True
     while True:
-        state = await anyio.to_thread.run_sync(read, partial(_dashboard_state, me))
+        state = await anyio.to_thread.run_sync(read, _dashboard_state)
         if state is None:
             yield {"event": "signed-out", "data": "{}"}
             return
@@ -123,7 +135,7 @@ async def _dashboard(
 
 
 async def _timeline(
-    request: Request, read: Callable[[Poll], Any], me: Principal, number: int, after: int
+    read: Callable[[Poll], Any], number: int, after: int
 ) -> AsyncIterator[dict[str, Any]]:
     yield {
         "event": "ready",
@@ -131,9 +143,12 @@ async def _timeline(
         "data": json.dumps({"incident": number, "last_seq": after}),
     }
     while True:
-        state = await anyio.to_thread.run_sync(read, partial(_timeline_after, me, number, after))
+        state = await anyio.to_thread.run_sync(read, partial(_timeline_after, number, after))
         if state is None:
             yield {"event": "signed-out", "data": "{}"}
+            return
+        if state is CLOSED:
+            yield {"event": "closed", "data": "{}"}
             return
         last, data = state
         if data["events"]:
@@ -166,6 +181,6 @@ def events(
     token = request.cookies.get(SESSION_COOKIE, "")
     read = partial(_read, request.app.state.db, request.app.state.clock, token, limits(request))
     if incident is None:
-        return EventSourceResponse(_dashboard(request, read, me), ping=PING_SECONDS)
+        return EventSourceResponse(_dashboard(request, read), ping=PING_SECONDS)
     start = _start(request, me, incident, after)
-    return EventSourceResponse(_timeline(request, read, me, incident, start), ping=PING_SECONDS)
+    return EventSourceResponse(_timeline(read, incident, start), ping=PING_SECONDS)
