@@ -13,7 +13,6 @@ recording sender while every other thread of the process (the real engine's) sen
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,6 @@ from urllib.parse import quote
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
-_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - ")
 # httpx logs each request's full URL at INFO, and a webhook's path is often its secret.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -103,18 +101,50 @@ class AppriseSender:
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load {redact(url)}", retryable=False)
-        with apprise.LogCapture(level=logging.INFO) as logs:
-            # Bodies are plain text: said so, e-mail keeps its line breaks (one link a line).
-            ok = bool(
-                notifier.notify(
-                    title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
-                )
+        # Bodies are plain text: said so, e-mail keeps its line breaks (one link a line). The
+        # answer is this call's own log (Apprise keeps it per call); a capture of Apprise's
+        # logger would also catch the lines of every other delivery running at that moment.
+        with _apprise_says_info():
+            result = notifier.notify(
+                title=message.title,
+                body=message.body,
+                body_format=apprise.NotifyFormat.TEXT,
+                log_level=logging.INFO,
             )
-        return SendResult(ok, _clean_log(logs.getvalue()) or ("sent" if ok else "failed"))
+        ok = bool(result)
+        said = "\n".join(f"{entry.level} - {entry.message}" for entry in result.logs())
+        return SendResult(ok, _clean_log(said) or ("sent" if ok else "failed"))
+
+
+_info_lock = threading.Lock()
+_info_users = 0
+_info_restore = logging.NOTSET
+
+
+@contextmanager
+def _apprise_says_info() -> Iterator[None]:
+    """Apprise's logger at INFO while any send runs (its per-call log holds only what the
+    logger lets through, and "Sent ... notification" is INFO); the last send restores it. One
+    counter, so a send that ends does not silence another still running."""
+    global _info_users, _info_restore
+    logger = logging.getLogger("apprise")
+    with _info_lock:
+        if _info_users == 0:
+            _info_restore = logger.level
+            if logger.getEffectiveLevel() > logging.INFO:
+                logger.setLevel(logging.INFO)
+        _info_users += 1
+    try:
+        yield
+    finally:
+        with _info_lock:
+            _info_users -= 1
+            if _info_users == 0:
+                logger.setLevel(_info_restore)
 
 
 def _clean_log(text: str) -> str:
-    lines = [_TIMESTAMP.sub("", line).strip() for line in text.splitlines()]
+    lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)[-2000:]
 
 
