@@ -147,13 +147,14 @@ def post_update(
     if incident.status in cadence.CLOSED and state != "resolved":
         raise Conflict(f"{incident.ref} is {incident.status}", field="state")
     incidents.lock(session, clock, incident)
+    now = clock.now()
+    audiences = [INTERNAL] + ([EXTERNAL] if public_text else [])
+    # Counted against the due times as they stand: a resolve (below) clears them.
+    on_time = _settle(session, incident, audiences, now)
     if state == "resolved" and incident.status not in cadence.CLOSED:
         incidents.resolve(
             session, clock, incident, actor=actor, note="resolved by a status update", force=force
         )
-    now = clock.now()
-    audiences = [INTERNAL] + ([EXTERNAL] if public_text else [])
-    on_time = _settle(session, incident, audiences, now)
     update = StatusUpdate(
         incident_id=incident.id,
         state=state,

@@ -426,3 +426,23 @@ def test_reminders_of_a_private_incident_do_not_carry_its_title(
     assert f"REMIND INC-{private}: (a private incident)" in texts
     assert f"REMIND INC-{public}: Checkout down" in texts
     assert not any("Leaked credentials" in t for t in texts)
+
+
+@pytest.mark.parametrize("state", ["monitoring", "resolved"])
+def test_an_update_posted_after_its_due_time_is_late_whatever_its_state(
+    db: Database, clock: FakeClock, receiver: HttpReceiver, state: str
+) -> None:
+    """A P0's first update is due within 15 minutes; posted at 20, before the engine's overdue
+    check ran, it is late, also when it resolves the incident (the resolve clears the due
+    times: the update is counted against them first)."""
+    apply(db, clock, org(receiver.url))
+    number = open_p0(db, clock)
+    clock.advance(minutes=20)
+    with db.session() as session:
+        update = comms.post_update(
+            session, clock, number=number, state=state, internal="Fixed", actor="test"
+        )
+        assert update.on_time is False
+        record = comms.cadence_record(session, incidents.get_incident(session, number).id)
+        assert ("internal", 1) in [(row.audience, row.late) for row in record.rows]
+    assert on_time(db, number) is False
