@@ -238,13 +238,24 @@ def token_form(
     return _token_page(settings, session, action, token)
 
 
+CONFIRM_ANSWERS = {
+    subscribers.CONFIRMED: "Subscription confirmed. You will hear about incidents and maintenance.",
+    subscribers.CHANGED: "Subscription changed. This address now hears about what you chose in "
+    "this subscription instead of what it chose before, one message each time.",
+    subscribers.STILL_SUBSCRIBED: "This link was already used; this address is subscribed as "
+    "it last confirmed.",
+    subscribers.ENDED: "You unsubscribed, so this link does not subscribe you again and nothing "
+    "will be sent. To hear from us again, subscribe on the status page.",
+}
+
+
 @router.post("/subscribers/{action}/{token}", **page("Done", 404, 409, 422))
 def token_act(
     action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
     if action == "confirm":
-        subscribers.confirm(session, clock, settings.secret_key, token)
-        text = "Subscription confirmed. You will hear about incidents and maintenance."
+        _, outcome = subscribers.confirm(session, clock, settings.secret_key, token)
+        text = CONFIRM_ANSWERS[outcome]
     elif action == "unsubscribe":
         subscribers.unsubscribe(session, clock, settings.secret_key, token)
         text = "You are unsubscribed and will get no more messages."

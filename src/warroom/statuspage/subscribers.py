@@ -1,5 +1,9 @@
 """Subscribers of the status page: e-mail (double opt-in, one-click unsubscribe) and webhooks.
 
+An address has one subscription: subscribing again (say, for other components) mails a confirm
+link like the first time, and following it makes the new choice the address's subscription,
+ending the one before; unsubscribing ends every subscription of the address, pending ones too.
+
 Confirm and unsubscribe links carry a signed token: `base64url(claims).base64url(hmac)`, an
 HMAC-SHA256 over the settings' secret key with a key of its own ("warroom-subscriber:"), so a
 page link can never pass as a subscriber link or the other way round. Messages go out through
@@ -104,7 +108,9 @@ def subscribe_email(
     session: Session, clock: Clock, settings: Settings, email: str, components: list[str]
 ) -> Subscriber:
     """Record an unconfirmed e-mail subscriber and send the confirm link (double opt-in); an
-    address with a pending subscription of the last RESEND_AFTER gets that one, not a new mail."""
+    address with a pending subscription of the last RESEND_AFTER gets that one, not a new mail.
+    An address already subscribed is told so in the mail: confirming replaces its subscription
+    (see `confirm`); the answer to the form is the same either way."""
     email = (email or "").strip().lower()
     if len(email) > 320 or not _EMAIL.match(email):
         raise Invalid("a valid e-mail address is needed", field="email")
@@ -117,20 +123,46 @@ def subscribe_email(
     if pending is not None:
         return pending  # its confirm mail went out a moment ago: not mailed again
     _check_hourly_mails(session, now)
+    current = _active(session, "email", email)
     subscriber = Subscriber(kind="email", target=email, components=list(components),
                             created_at=now)  # fmt: skip
     session.add(subscriber)
     session.flush()
     expires = int((now + CONFIRM_TTL).timestamp())
-    token = make_token(settings.secret_key, "confirm", subscriber.id, expires)
+    link = _link(settings, "confirm", make_token(settings.secret_key, "confirm", subscriber.id,
+                                                 expires))  # fmt: skip
+    if current:
+        body = (f"This address already gets status updates about {_about(current[0])}.\n"
+                f"To hear about {_about(subscriber)} instead, confirm: {link}\n"
+                "If you did not ask for this, ignore this message: nothing changes.")  # fmt: skip
+    else:
+        body = (f"Confirm that you want status updates: {link}\n"
+                "If you did not ask for them, ignore this message.")  # fmt: skip
     notify.queue_message(
         session, clock, url=_mail_url(settings, email), title="Confirm your status subscription",
-        body=f"Confirm that you want status updates: {_link(settings, 'confirm', token)}\n"
-        "If you did not ask for them, ignore this message.",
-        incident_id=None, user_id=None, idempotency_key=f"status:confirm:{subscriber.id}",
-        purpose="status_subscriber",
+        body=body, incident_id=None, user_id=None, purpose="status_subscriber",
+        idempotency_key=f"status:confirm:{subscriber.id}",
     )  # fmt: skip
     return subscriber
+
+
+def _about(subscriber: Subscriber) -> str:
+    """What a subscription hears about, in words."""
+    if not subscriber.components:
+        return "every component"
+    return "the components " + ", ".join(str(c) for c in subscriber.components)
+
+
+def _active(session: Session, kind: str, target: str) -> list[Subscriber]:
+    """The confirmed, not ended subscriptions of an address (one, unless stored before a
+    subscription per address was kept), oldest first."""
+    query = select(Subscriber).where(
+        Subscriber.kind == kind,
+        Subscriber.target == target,
+        Subscriber.confirmed_at.is_not(None),
+        Subscriber.unsubscribed_at.is_(None),
+    )
+    return list(session.scalars(query.order_by(Subscriber.id)))
 
 
 def _forget_expired(session: Session, now: datetime) -> None:
@@ -187,30 +219,61 @@ def subscribe_webhook(
     return subscriber
 
 
-def confirm(session: Session, clock: Clock, secret: str, token: str) -> Subscriber:
-    """Confirm an e-mail subscription from its link."""
+# What following a confirm link did (the page tells the reader which).
+CONFIRMED = "confirmed"  # the address's subscription starts
+CHANGED = "changed"  # it replaces the address's subscription before
+STILL_SUBSCRIBED = "still_subscribed"  # a link already used, or replaced by a later one
+ENDED = "ended"  # the address unsubscribed after: the link does not start it again
+
+
+def confirm(session: Session, clock: Clock, secret: str, token: str) -> tuple[Subscriber, str]:
+    """Confirm an e-mail subscription from its link, and what that did (CONFIRMED, CHANGED,
+    STILL_SUBSCRIBED, ENDED). A confirmed subscription is the address's only one: any other
+    active subscription of the address ends. A link of a subscription that has ended starts
+    nothing."""
     now = clock.now()
-    subscriber = _by_token(session, secret, token, "confirm", int(now.timestamp()))
-    if subscriber.confirmed_at is None:
-        subscriber.confirmed_at = now
+    subscriber_id = _token_id(secret, token, "confirm", int(now.timestamp()))
+    # Two confirm links of one address followed at once must leave one subscription.
+    take_turns(session, "statuspage.subscribe")
+    subscriber = _by_id(session, subscriber_id)
+    if subscriber.unsubscribed_at is not None:
+        still = _active(session, subscriber.kind, subscriber.target)
+        return subscriber, STILL_SUBSCRIBED if still else ENDED
+    if subscriber.confirmed_at is not None:
+        return subscriber, STILL_SUBSCRIBED
+    before = _active(session, subscriber.kind, subscriber.target)
+    for other in before:
+        other.unsubscribed_at = now
+    subscriber.confirmed_at = now
     session.flush()
-    return subscriber
+    return subscriber, CHANGED if before else CONFIRMED
 
 
 def unsubscribe(session: Session, clock: Clock, secret: str, token: str) -> Subscriber:
-    """End a subscription from its one-click link (idempotent)."""
-    subscriber = _by_token(session, secret, token, "unsubscribe", int(clock.now().timestamp()))
-    if subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = clock.now()
+    """End every subscription of the link's address, pending ones too (idempotent)."""
+    now = clock.now()
+    subscriber_id = _token_id(secret, token, "unsubscribe", int(now.timestamp()))
+    take_turns(session, "statuspage.subscribe")
+    subscriber = _by_id(session, subscriber_id)
+    same = select(Subscriber).where(
+        Subscriber.kind == subscriber.kind,
+        Subscriber.target == subscriber.target,
+        Subscriber.unsubscribed_at.is_(None),
+    )
+    for row in session.scalars(same):
+        row.unsubscribed_at = now
     session.flush()
     return subscriber
 
 
-def _by_token(session: Session, secret: str, token: str, action: str, now: int) -> Subscriber:
+def _token_id(secret: str, token: str, action: str, now: int) -> int:
     try:
-        subscriber_id = read_token(secret, token, action, now)
+        return read_token(secret, token, action, now)
     except TokenError as exc:
         raise NotFound(str(exc), field="token") from exc
+
+
+def _by_id(session: Session, subscriber_id: int) -> Subscriber:
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None:
         raise NotFound("this subscription no longer exists", field="token")
@@ -231,15 +294,22 @@ def announce(
 
 
 def fan_out(session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]) -> int:
-    """Queue one message per confirmed subscriber whose components are concerned."""
+    """Queue one message per confirmed subscriber whose components are concerned; one mail
+    per address even where an address still has two subscriptions stored before one per
+    address was kept."""
     wanted = set(payload.get("components") or [])
     query = select(Subscriber).where(
         Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None)
     )
     sent = 0
+    mailed: set[str] = set()
     for subscriber in session.scalars(query.order_by(Subscriber.id)):
         if subscriber.components and wanted and not wanted & set(subscriber.components):
             continue
+        if subscriber.kind == "email":
+            if subscriber.target in mailed:
+                continue
+            mailed.add(subscriber.target)
         body = str(payload["body"])
         url = subscriber.target
         if subscriber.kind == "email":
