@@ -63,6 +63,7 @@ def set_component(
 def announce(
     body: MaintenanceIn, principal: Admin, session: SessionDep, clock: ClockDep
 ) -> MaintenanceOut:
+    service.check_components(session, body.components)
     window = maintenance.announce(session, clock, name=body.name, body=body.body,
                                   components=body.components, scheduled_for=body.scheduled_for,
                                   scheduled_until=body.scheduled_until,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.clock import Clock
+from warroom.clock import Clock, utc
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound
 from warroom.statuspage import subscribers
@@ -32,7 +32,8 @@ def announce(
     scheduled_until: datetime,
     actor: str,
 ) -> Maintenance:
-    """Announce a maintenance window; subscribers hear of it now, at its start and its end."""
+    """Announce a maintenance window; subscribers hear of it now, at its start and its end.
+    The caller checks that the components are the page's (`service.check_components`)."""
     name = (name or "").strip()
     if not name or len(name) > 300:
         raise Invalid("a name of 1 to 300 characters is needed", field="name")
@@ -63,7 +64,9 @@ def announce(
 
 
 def _tell(session: Session, clock: Clock, window: Maintenance, step: str, subject: str) -> None:
-    when = f"{window.scheduled_for:%Y-%m-%d %H:%M} to {window.scheduled_until:%Y-%m-%d %H:%M} UTC"
+    # As the page shows them: in UTC, whatever offset the times were given with.
+    start, end = utc(window.scheduled_for), utc(window.scheduled_until)
+    when = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
     body = f"{window.body}\n\n{when}".strip()
     subscribers.announce(
         session, clock, key=f"maintenance:{window.id}:{step}", subject=subject, body=body,

@@ -134,11 +134,14 @@ def components(
 
 
 def check_components(session: Session, components: list[str]) -> None:
-    """Invalid naming the first key that is no component of the page (subscribers, webhooks)."""
-    known = {c.key for c in _configured_components(session, page_config(session))}
+    """Invalid naming the first key that is no component of the page and listing the page's
+    components (subscribers, webhooks, maintenance)."""
+    known = [c.key for c in _configured_components(session, page_config(session))]
     for n, key in enumerate(components):
         if key not in known:
-            raise Invalid(f"unknown status page component {key!r}", field=f"components[{n}]")
+            listed = ", ".join(known) or "none"
+            raise Invalid(f"unknown status page component {key!r} (the page's components: "
+                          f"{listed})", field=f"components[{n}]")  # fmt: skip
 
 
 def incident_component_status(incident: PublicIncident) -> str:
