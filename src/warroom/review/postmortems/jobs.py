@@ -2,17 +2,23 @@
 
 Reminders go to the author through the same path as the update-cadence reminders (the notify
 outbox, each message with an idempotency key); an author-less postmortem records
-`review:postmortem:nobody` instead. A job of an older plan, or of a published postmortem, does
-nothing.
+`review:postmortem:nobody` instead. An author who may not read the incident (private, and no
+member of it now, nor an admin) is reminded without its title: `PRIVATE_TITLE` stands in, as in
+the comms cadence's and the action items' reminders. A job of an older plan, or of a published
+postmortem, does nothing.
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
+from warroom.auth.models import User
 from warroom.clock import utc
 from warroom.comms import reach
+from warroom.comms.cadence import PRIVATE_TITLE
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
 from warroom.incidents import service as incidents
@@ -42,13 +48,22 @@ def _current(ctx: JobContext, job: Job) -> tuple[Incident, Postmortem] | None:
     return incident, pm
 
 
+def _author_reads(session: Session, incident: Incident, author: str) -> bool:
+    """Whether the author may read the incident now (public, or a member, or an admin)."""
+    if not incident.private:
+        return True
+    role = session.scalar(select(User.role).where(User.email == author.lower()))
+    return incidents.can_read(session, incident, author, is_admin=role == "admin")
+
+
 def _notify(ctx: JobContext, incident: Incident, pm: Postmortem, phrase: str, key: str) -> None:
+    reads = pm.author is not None and _author_reads(ctx.session, incident, pm.author)
     text = render.render_text(
         render.builtin("reminder"),
         {
             "ref": incident.ref,
             "number": incident.number,
-            "title": incident.title,
+            "title": incident.title if reads else PRIVATE_TITLE,
             "when": phrase,
             "due": draft.when(pm.due_at),
             "state": pm.state.replace("_", " "),
