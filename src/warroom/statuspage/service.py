@@ -28,8 +28,15 @@ from warroom.statuspage import updates as public_text
 from warroom.statuspage.config import COMPONENT_STATUSES, StatusPageConfig
 from warroom.statuspage.models import ComponentOverride, PublishedIncident
 
-# The page shows the worst status among what affects a component.
-_RANK = {s: i for i, s in enumerate(COMPONENT_STATUSES[:4])}  # operational lowest
+# The page shows the worst status among what affects a component; maintenance is worse than
+# operational and better than any outage.
+_RANK = {
+    "operational": 0,
+    "under_maintenance": 1,
+    "degraded_performance": 2,
+    "partial_outage": 3,
+    "major_outage": 4,
+}
 IMPACT_OF = {
     "operational": "none",
     "under_maintenance": "maintenance",
@@ -64,6 +71,8 @@ class PublicIncident:
     name: str
     status: str
     impact: str
+    # What it does to its components while unresolved: the severity's `severity_status`.
+    component_status: str
     components: list[str]
     created_at: datetime
     updated_at: datetime
@@ -145,12 +154,9 @@ def check_components(session: Session, components: list[str]) -> None:
 
 
 def incident_component_status(incident: PublicIncident) -> str:
-    """What an unresolved public incident does to its components."""
-    return {
-        "critical": "major_outage",
-        "major": "partial_outage",
-        "minor": "degraded_performance",
-    }.get(incident.impact, "degraded_performance")
+    """What an unresolved public incident does to its components: the status its severity is
+    configured to mean (`operational` and `under_maintenance` included)."""
+    return incident.component_status
 
 
 def page_indicator(
@@ -273,11 +279,13 @@ def _public(session: Session, record: PublishedIncident) -> PublicIncident:
     stamps = [record.updated_at, *(u.created_at for u in updates)]
     if resolved and incident.resolved_at is not None:
         stamps.append(incident.resolved_at)
+    component_status = severity_status(session, cfg, incident.severity)
     return PublicIncident(
         id=record.id,
         name=record.name,
         status=status,
-        impact=IMPACT_OF[severity_status(session, cfg, incident.severity)],
+        impact=IMPACT_OF[component_status],
+        component_status=component_status,
         components=list(record.components),
         created_at=record.published_at,
         updated_at=max(stamps),
