@@ -54,6 +54,15 @@ INDICATOR_TEXT = {
 _INDICATOR_RANK = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
 
 
+# The first mail of a publication without a message: the incident's public state in words.
+STATE_TEXT = {
+    "investigating": "We are investigating.",
+    "identified": "The cause has been identified and a fix is under way.",
+    "monitoring": "A fix is in place and we are monitoring the results.",
+    "resolved": "This incident has been resolved.",
+}
+
+
 @dataclass
 class Component:
     key: str
@@ -238,9 +247,11 @@ def publish(
         payload={"status_id": record.id, "components": record.components},
     )
     if first:
+        state = _public(session, record).status
+        subject = record.name if state == "investigating" else f"[{state}] {record.name}"
         subscribers.announce(
-            session, clock, key=f"incident:{record.id}:published", subject=record.name,
-            body=record.message or "We are investigating.", components=list(record.components),
+            session, clock, key=f"incident:{record.id}:published", subject=subject,
+            body=record.message or STATE_TEXT[state], components=list(record.components),
         )  # fmt: skip
     return record
 
