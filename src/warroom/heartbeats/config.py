@@ -14,18 +14,21 @@ heartbeats:
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.plan import config_name
 from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key
 from warroom.engine import service as engine
 from warroom.heartbeats import service
 from warroom.heartbeats.models import WAITING, Heartbeat
+from warroom.redaction import mask_document
 
 
 class HeartbeatConfig(ConfigModel):
@@ -80,11 +83,16 @@ def _values(item: HeartbeatConfig) -> dict[str, object]:
 def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
     now = clock.now()
     rows = {h.name: h for h in service.list_heartbeats(session, include_inactive=True)}
+    stored = {i["name"]: i for i in config_service.current_section(session, "heartbeats") or []}
     for item in cast("list[HeartbeatConfig]", doc.items("heartbeats")):
         values = _values(item)
         row = rows.get(item.name)
         old = None if row is None else {k: getattr(row, k) for k in values}
-        if not plan.compare("heartbeat", item.name, old, values):
+        # The plan also compares the fields kept only in the stored document (`alertname`).
+        shown_old = None if old is None else _compared(old, stored.get(item.name, {}))
+        shown_new = _compared(values, mask_document(item.model_dump(mode="json")))
+        plan.compare("heartbeat", item.name, shown_old, shown_new)
+        if old == values:
             continue
         if row is None or not row.active:
             # A new (or re-activated) heartbeat is watched from now on.
@@ -104,6 +112,12 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
             row.updated_at = now
             engine.cancel(session, dedup_key=service.check_key(name), clock=clock)
             plan.delete("heartbeat", name)
+
+
+def _compared(values: dict[str, object], item: dict[str, Any]) -> dict[str, object]:
+    """The table's `values`, then the fields of the config item the table does not hold."""
+    held = {config_name(name) for name in values} | {"name"}
+    return values | {k: v for k, v in item.items() if k not in held}
 
 
 # This domain's config sections; the composition root (warroom.wiring) registers them.

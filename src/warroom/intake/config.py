@@ -22,8 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.document import Field as FieldPath
+from warroom.config.plan import config_name
 from warroom.config.registry import Section, registered
 from warroom.config.types import ConfigModel, Duration, Key
 from warroom.intake.coverage import check_paging_coverage
@@ -31,7 +33,7 @@ from warroom.intake.models import Integration
 from warroom.intake.routing import MatcherError, parse_matcher
 from warroom.intake.storm import StormGuardConfig
 from warroom.intake.suppression import parse_hhmm
-from warroom.redaction import MASK, is_secret_field
+from warroom.redaction import MASK, is_secret_field, mask_document
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -283,6 +285,7 @@ def _values(item: IntegrationConfig) -> dict[str, Any]:
 
 def apply_integrations(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
     rows = {row.key: row for row in session.scalars(select(Integration))}
+    stored = {i["key"]: i for i in config_service.current_section(session, "integrations") or []}
     wanted: set[str] = set()
     for item in doc.items("integrations"):
         assert isinstance(item, IntegrationConfig)
@@ -290,9 +293,16 @@ def apply_integrations(session: Session, clock: Clock, doc: ConfigDocument, plan
         new = _values(item)
         row = rows.get(item.key)
         old = None if row is None else {k: getattr(row, k) for k in new}
-        shown_old = None if old is None else {**old, "hmac_secret": _mask(old["hmac_secret"])}
+        # The plan also compares the fields kept only in the stored document (`service`,
+        # `storm`, `timestamp_max_age`): intake reads them from there.
+        shown_old = None
+        if old is not None:
+            shown_old = {**old, "hmac_secret": _mask(old["hmac_secret"])}
+            shown_old = _compared(shown_old, stored.get(item.key, {}))
         shown_new = {**new, "hmac_secret": _mask(new["hmac_secret"])}
-        if not plan.compare("integration", item.key, shown_old, shown_new) and old == new:
+        shown_new = _compared(shown_new, mask_document(item.model_dump(mode="json")))
+        plan.compare("integration", item.key, shown_old, shown_new)
+        if old == new:
             continue
         if row is None:
             row = Integration(key=item.key, updated_at=clock.now(), **new)
@@ -307,6 +317,13 @@ def apply_integrations(session: Session, clock: Clock, doc: ConfigDocument, plan
             row.active = False
             row.updated_at = clock.now()
     session.flush()
+
+
+def _compared(values: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The table's `values`, then the fields of the config item the table does not hold (the
+    secrets are compared by their digests in `values`: the document only masks them)."""
+    held = {config_name(name) for name in values} | {"key"}
+    return values | {k: v for k, v in item.items() if k not in held and not is_secret_field(k)}
 
 
 def _mask(value: str | None) -> str | None:

@@ -36,7 +36,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.plan import config_name
 from warroom.config.registry import Section
 from warroom.config.targets import check_targets
 from warroom.config.types import ConfigModel, Duration, Email, Key, Target
@@ -45,6 +47,7 @@ from warroom.paging.handoff import plan_all
 from warroom.paging.models import EscalationPolicy, Schedule
 from warroom.paging.people import new_feed_token
 from warroom.paging.rotations import local_instant, parse_restriction, parse_time
+from warroom.redaction import mask_document
 
 
 def _zone(value: str | None) -> str | None:
@@ -268,6 +271,8 @@ def apply_schedules(session: Session, clock: Clock, doc: ConfigDocument, plan: P
 def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
     rows = {p.key: p for p in session.scalars(select(EscalationPolicy))}
     wanted = cast("list[EscalationPolicyConfig]", doc.items("escalation_policies"))
+    before = config_service.current_section(session, "escalation_policies") or []
+    stored = {i["key"]: i for i in before}
     for item in wanted:
         values = {
             "name": item.name or item.key,
@@ -286,7 +291,11 @@ def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
         }
         row = rows.get(item.key)
         old = None if row is None else {k: getattr(row, k) for k in values}
-        if plan.compare("escalation_policy", item.key, old, values):
+        # The plan also compares the fields kept only in the stored document (`default`).
+        shown_old = None if old is None else _compared(old, stored.get(item.key, {}))
+        shown_new = _compared(values, mask_document(item.model_dump(mode="json")))
+        plan.compare("escalation_policy", item.key, shown_old, shown_new)
+        if old != values:
             if row is None:
                 row = EscalationPolicy(key=item.key)
                 session.add(row)
@@ -298,6 +307,12 @@ def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
             row.active = False
             plan.delete("escalation_policy", key, "kept for history, deactivated")
     session.flush()
+
+
+def _compared(values: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The table's `values`, then the fields of the config item the table does not hold."""
+    held = {config_name(name) for name in values} | {"key"}
+    return values | {k: v for k, v in item.items() if k not in held}
 
 
 # This domain's config sections; the composition root (warroom.wiring) registers them.

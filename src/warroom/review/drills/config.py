@@ -27,6 +27,7 @@ from warroom.config.registry import Section
 from warroom.config.targets import check_targets
 from warroom.config.types import ConfigModel, Key, Target
 from warroom.engine import service as engine
+from warroom.redaction import mask_document
 from warroom.review.drills import schedule
 from warroom.review.drills.scenario import ScenarioError, parse_scenario
 
@@ -105,16 +106,31 @@ def _pending(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
+    from warroom.config import service as config_service
+
     pending = _pending(session)
+    stored = {i["name"]: i for i in config_service.current_section(session, "drills") or []}
     seen: set[str] = set()
     for item in cast("list[DrillSchedule]", doc.items("drills")):
         seen.add(item.name)
-        old = pending.get(item.name, {}).get("rule")
-        if plan.compare("drill", item.name, old, _values(item)):
+        old, rule = pending.get(item.name, {}).get("rule"), _values(item)
+        # The pending start keeps the rule; the scenario's text is read from the stored
+        # document when the drill starts, so the plan compares it there.
+        shown_old = None if old is None else _compared(old, stored.get(item.name, {}))
+        shown_new = _compared(rule, mask_document(item.model_dump(mode="json")))
+        plan.compare("drill", item.name, shown_old, shown_new)
+        if old != rule:
             plan_next(session, clock, item, clock.now())
     for name in sorted(set(pending) - seen):
         engine.cancel(session, dedup_key=due_key(name), clock=clock)
         plan.delete("drill", name, "no longer scheduled")
+
+
+def _compared(rule: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The rule but its `scenario` (which only says whether there is one), then every other
+    field of the config item: the scenario's text, as the stored document has it."""
+    kept = {k: v for k, v in rule.items() if k != "scenario"}
+    return kept | {k: v for k, v in item.items() if k not in kept and k != "name"}
 
 
 def schedules(session: Session) -> dict[str, DrillSchedule]:
