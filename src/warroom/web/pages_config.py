@@ -25,7 +25,7 @@ from warroom.config.api import _refuse_new_commands as refuse_new_commands
 from warroom.config.service import ApplyResult
 from warroom.config.types import parse_delay
 from warroom.deps import ClockDep, SessionDep
-from warroom.errors import Invalid, WarroomError
+from warroom.errors import Invalid, Overloaded, WarroomError
 from warroom.principal import Principal
 from warroom.redaction import mask_document
 from warroom.web import formkit
@@ -223,5 +223,10 @@ def _simulate(request: Request, session: Session, clock: Clock, values: dict[str
         ack_after=ack_after,
         hours=hours,
     )
-    with _SIMULATING:
+    # Busy is said at once: a request queueing behind the lock would hold a server thread.
+    if not _SIMULATING.acquire(blocking=False):
+        raise Overloaded("a simulation is already playing on this server; try again shortly")
+    try:
         return service_module.simulate(doc, scenario)
+    finally:
+        _SIMULATING.release()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from tests.integration.paging.world import ORG, apply
 from warroom.clock import FakeClock
 from warroom.config.models import ConfigRevision
 from warroom.db import Database
+from warroom.web import pages_config
 
 CANARY = "CANARY-0d1e2f3a4b5c6d7e8f90"
 WITH_SECRET = (
@@ -171,3 +173,25 @@ def test_viewers_cannot_run_simulations(
     apply(db, clock)
     ui_login(client, "viewer")
     assert client.get("/ui/config/simulate", params={"severity": "P0"}).status_code == 403
+
+
+def test_a_second_simulation_while_one_plays_is_told_busy_at_once(
+    client: TestClient, db: Database, clock: FakeClock, ui_login: Callable[..., Any]
+) -> None:
+    apply(db, clock)
+    ui_login(client, "responder")
+    params = {"severity": "P0", "service": "api", "hours": "2"}
+    answers: list[Any] = []
+    asking = threading.Thread(
+        target=lambda: answers.append(client.get("/ui/config/simulate", params=params))
+    )
+    with pages_config._SIMULATING:  # one plays (held here): the next does not queue behind it
+        asking.start()
+        asking.join(30)  # a safety net only: the answer comes at once, or the test fails
+        queued = asking.is_alive()
+    asking.join()
+    assert not queued, "the second simulation waited for the first instead of answering busy"
+    [busy] = answers
+    assert busy.status_code == 503
+    assert "a simulation is already playing" in busy.text
+    assert client.get("/ui/config/simulate", params=params).status_code == 200
