@@ -354,6 +354,23 @@ def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:
         session.flush()
 
 
+def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A severity change moves the public times only when it changes what the page shows (the
+    status its components take, and the impact): a change the page does not show stays private."""
+    if event.incident_id is None:
+        return
+    record = is_published(session, event.incident_id)
+    if record is None:
+        return
+    cfg = page_config(session)
+    before, after = (
+        severity_status(session, cfg, str(event.payload.get(k))) for k in ("from", "to")
+    )
+    if before != after:
+        record.updated_at = clock.now()
+        session.flush()
+
+
 def _on_public_update(session: Session, clock: Clock, event: DomainEvent) -> None:
     record = None if event.incident_id is None else is_published(session, event.incident_id)
     if record is None:
@@ -391,5 +408,6 @@ def shown_publicly(session: Session, incident_id: int) -> bool:
 # Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:status:*", _on_status),
+    ("incident:severity:*", _on_severity),
     ("comms:update:external", _on_public_update),
 )

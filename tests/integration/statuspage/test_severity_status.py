@@ -5,15 +5,22 @@
 into an impact and back, and only the outage statuses came back). Now a component shows the
 status its incident's severity is configured to mean, `operational` and `under_maintenance`
 included, and the banner follows.
-"""
+
+A severity change moved no public `updated_at` (incident, component, page) although the
+impact and the component's status changed. Now it moves them when what the page shows changes,
+and only then: a change between two severities that mean the same status stays private."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.integration.statuspage.page import CONFIG, apply, open_incident
 from warroom.clock import FakeClock
 from warroom.db import Database
+from warroom.incidents import service as incidents
 
 V2 = "/status/api/v2"
 
@@ -60,3 +67,49 @@ def test_a_severity_configured_operational_or_under_maintenance_shows_so(
              "db")  # fmt: skip
     assert _statuses(client)["db"] == "major_outage"
     assert _banner(client)["indicator"] == "critical"
+
+
+def _change(db: Database, clock: FakeClock, number: int, severity: str) -> None:
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.change_severity(session, clock, incident, severity=severity, reason="changed",
+                                  actor="ic@corp.test")  # fmt: skip
+        session.commit()
+
+
+def _times(client: TestClient) -> tuple[Any, ...]:
+    """(incident impact, incident updated_at, api status, api updated_at, page updated_at)."""
+    summary = client.get(f"{V2}/summary.json").json()
+    [incident] = summary["incidents"]
+    [api] = [c for c in summary["components"] if c["id"] == "api"]
+    return (incident["impact"], incident["updated_at"], api["status"], api["updated_at"],
+            summary["page"]["updated_at"])  # fmt: skip
+
+
+def _stamp(clock: FakeClock) -> str:
+    return clock.now().isoformat().replace("+00:00", "Z")
+
+
+def test_a_severity_change_moves_the_public_times_when_the_page_changes(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    # SEV1 (the second level) and SEV3 both mean partial_outage here.
+    apply(db, clock, CONFIG.replace("{SEV3: degraded_performance}", "{SEV3: partial_outage}"))
+    number = open_incident(db, clock, severity="SEV3", services=["api"])
+    _publish(client, admin_headers, number, "api")
+    published = _stamp(clock)
+    assert _times(client) == ("major", published, "partial_outage", published, published)
+
+    clock.advance(timedelta(minutes=20))
+    _change(db, clock, number, "SEV0")
+    raised = _stamp(clock)
+    assert _times(client) == ("critical", raised, "major_outage", raised, raised)
+
+    clock.advance(timedelta(minutes=20))
+    _change(db, clock, number, "SEV1")
+    lowered = _stamp(clock)
+    assert _times(client) == ("major", lowered, "partial_outage", lowered, lowered)
+
+    clock.advance(timedelta(minutes=20))
+    _change(db, clock, number, "SEV3")  # the same public status: nothing public moves
+    assert _times(client) == ("major", lowered, "partial_outage", lowered, lowered)
