@@ -21,7 +21,7 @@ from warroom.incidents.models import Incident
 from warroom.notify import service as notify
 from warroom.paging.channels import resolve_channels
 from warroom.paging.pager import contact_url
-from warroom.paging.people import resolve_targets, rules_for, team_on_call
+from warroom.paging.people import resolve_targets, rules_for, team_on_call, users_by_email
 
 log = logging.getLogger("warroom.comms")
 # Who is reminded of a due update, in order: the first role somebody holds.
@@ -46,8 +46,12 @@ def channel_keys(session: Session, incident: Incident, options: CommsConfig) -> 
 
 
 def role_holders(session: Session, incident: Incident, role: str) -> list[str]:
-    """E-mails of the people holding `role` on the incident now."""
-    return [r.user_email for r in incidents.current_roles(session, incident) if r.role == role]
+    """E-mails of the active users holding `role` on the incident now: a holder removed from
+    config can be reached by nobody, so the role counts as unheld (a reminder goes to the next
+    role, an overdue update's escalation to the rest of its targets)."""
+    emails = [r.user_email for r in incidents.current_roles(session, incident) if r.role == role]
+    users = users_by_email(session, emails)
+    return [e for e in emails if (u := users.get(e.lower())) is not None and u.active]
 
 
 def service_on_call(session: Session, incident: Incident, when: datetime) -> list[str]:
