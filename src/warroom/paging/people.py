@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from warroom import memo
 from warroom.auth.models import User
@@ -17,6 +17,7 @@ from warroom.errors import Invalid
 from warroom.paging import schedules as pure
 from warroom.paging.escalation import parse_target
 from warroom.paging.models import (
+    Channel,
     ContactMethod,
     EscalationPolicy,
     NotificationRule,
@@ -78,7 +79,11 @@ def schedule_row(session: Session, key: str) -> Schedule | None:
 
 
 def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> pure.Schedule:
-    """The pure schedule of a row (layers as stored by config) with its overrides."""
+    """The pure schedule of a row (layers as stored by config) with its overrides.
+
+    An override of a person who is no longer an active user is left out: nobody could be
+    paged through it, so the layers' on-call stays on call (paging, `warroom oncall`, shift
+    listings and feeds all agree)."""
     layers = []
     for data in row.layers:
         rotation = Rotation(
@@ -95,7 +100,7 @@ def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> p
         layers.append(
             pure.Layer(data["name"], rotation, int(data.get("priority", 0)), restrictions, end)
         )
-    found = row.overrides if overrides is None else overrides
+    found = _of_active_users(row, row.overrides if overrides is None else overrides)
     return pure.Schedule(
         row.key,
         tuple(layers),
@@ -105,6 +110,56 @@ def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> p
         row.time_zone,
         row.name,
     )
+
+
+def _of_active_users(row: Schedule, overrides: list[ScheduleOverride]) -> list[ScheduleOverride]:
+    session = object_session(row)
+    if not overrides or session is None:
+        return list(overrides)
+    users = users_by_email(session, [o.user_email for o in overrides])
+    return [o for o in overrides if _active(users.get(o.user_email.lower()))]
+
+
+def _active(user: User | None) -> bool:
+    return user is not None and user.active
+
+
+def covering_overrides(session: Session, email: str, after: datetime) -> list[ScheduleOverride]:
+    """A person's overrides on active schedules that end after `after`, by start."""
+    return list(
+        session.scalars(
+            select(ScheduleOverride)
+            .join(Schedule, Schedule.id == ScheduleOverride.schedule_id)
+            .where(
+                ScheduleOverride.user_email == email.lower(),
+                ScheduleOverride.end_at > after,
+                Schedule.active.is_(True),
+            )
+            .order_by(ScheduleOverride.start_at, ScheduleOverride.id)
+        )
+    )
+
+
+def deactivated_targets(session: Session, targets: list[str]) -> list[str]:
+    """The `user:`, `schedule:` and `channel:` targets that name a deactivated row (removed
+    from config): such a target means nobody, whoever it meant when it was written."""
+    found: list[str] = []
+    for target in targets:
+        try:
+            kind, name = parse_target(target)
+        except ValueError:
+            continue
+        if kind == "user":
+            user = users_by_email(session, [name]).get(name.lower())
+            gone = user is not None and not user.active
+        elif kind in ("schedule", "channel"):
+            model = Schedule if kind == "schedule" else Channel
+            gone = session.scalar(select(model.active).where(model.key == name)) is False
+        else:
+            gone = False
+        if gone:
+            found.append(target)
+    return found
 
 
 def on_call(row: Schedule, when: datetime) -> list[str]:

@@ -4,7 +4,8 @@ Pure functions on aware datetimes. A schedule has layers; each layer is one rota
 limited by time restrictions (business hours). At any instant the layer with the highest
 priority that is inside its restrictions and has somebody on call wins. Overrides sit on top:
 the newest override covering the instant wins; an override naming `replaces` only applies while
-that person would otherwise be on call.
+that person would otherwise be on call. The overrides given are the ones that may win:
+`warroom.paging.people.to_pure` leaves out those of people who are no longer active users.
 """
 
 from __future__ import annotations
