@@ -203,6 +203,10 @@ _PAGING: dict[str, Sentence] = {
     "paging:escalation:manual": lambda p: f"escalated by hand to {_get(p, 'targets', 'to')}",
     "paging:page:queued": lambda p: f"paged {_get(p, 'user', 'channel')} ({_get(p, 'reason')})",
     "paging:page:nobody": lambda p: f"nobody to page for {_get(p, 'targets')}",
+    "paging:target:deactivated": lambda p: (
+        f"escalation level {_get(p, 'level')} names {_get(p, 'targets')}, deactivated by a "
+        "config change since the incident's policy was copied: nobody is paged through it"
+    ),
     "paging:page:withheld": lambda p: (
         f"not paged in {_get(p, 'channels')}: a private incident is for its members only"
     ),

@@ -33,6 +33,9 @@ class PlanEntry:
     identity: str
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     note: str = ""
+    # What the change does to work under way (an open incident's escalation, an override):
+    # one sentence each, shown under the entry in every form of the plan.
+    warnings: list[str] = field(default_factory=list)
 
     def head(self) -> str:
         sign = {"create": "+", "update": "~", "delete": "-"}[self.action]
@@ -47,7 +50,8 @@ class PlanEntry:
                 f"{name}: {_short(old)} -> {_short(new)}"
                 for name, (old, new) in self.changes.items()
             )
-        return text + (f" ({self.note})" if self.note else "")
+        text += f" ({self.note})" if self.note else ""
+        return text + "".join(f"; warning: {w}" for w in self.warnings)
 
     def detail(self) -> list[str]:
         """The entry for review: a head line, then one `field: before → after` line per change."""
@@ -55,7 +59,7 @@ class PlanEntry:
         if self.action == "update":
             for name, (old, new) in self.changes.items():
                 lines.append(f"    {name}: {shown(name, old)} {ARROW} {shown(name, new)}")
-        return lines
+        return lines + [f"    warning: {w}" for w in self.warnings]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class PlanEntry:
             "identity": self.identity,
             "changes": {k: {"old": o, "new": n} for k, (o, n) in self.changes.items()},
             "note": self.note,
+            "warnings": list(self.warnings),
         }
 
 
@@ -185,6 +190,11 @@ class Plan:
     def delete(self, kind: str, identity: str, note: str = "") -> None:
         self.entries.append(PlanEntry("delete", kind, identity, note=note))
 
+    def deleted(self, kind: str) -> dict[str, PlanEntry]:
+        """The entries of the objects of one kind this apply deletes (deactivates), by identity;
+        a section applied later adds what that does to work under way to their `warnings`."""
+        return {e.identity: e for e in self.entries if e.action == "delete" and e.kind == kind}
+
     def compare(
         self, kind: str, identity: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]
     ) -> bool:
@@ -214,6 +224,10 @@ class Plan:
     def summary(self) -> str:
         c = self.counts()
         return f"{c['create']} to create, {c['update']} to update, {c['delete']} to delete"
+
+    def warnings(self) -> list[str]:
+        """Every entry's warnings, in plan order."""
+        return [w for e in self.entries for w in e.warnings]
 
     def lines(self) -> list[str]:
         """One line per entry."""

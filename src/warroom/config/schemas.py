@@ -25,6 +25,11 @@ class PlanEntryOut(BaseModel):
     identity: str
     changes: dict[str, dict[str, Any]]
     note: str
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the change does to work under way: an open incident's escalation "
+        "naming what it deactivates, a deactivated person's schedule overrides",
+    )
 
 
 class ApplyOut(BaseModel):

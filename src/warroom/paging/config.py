@@ -42,7 +42,7 @@ from warroom.config.plan import config_name
 from warroom.config.registry import Section
 from warroom.config.targets import check_targets
 from warroom.config.types import ConfigModel, Duration, Email, Key, Target
-from warroom.paging import channels, peopleconfig
+from warroom.paging import channels, levels, peopleconfig
 from warroom.paging.handoff import plan_all
 from warroom.paging.models import EscalationPolicy, Schedule
 from warroom.paging.people import new_feed_token
@@ -307,6 +307,9 @@ def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
             row.active = False
             plan.delete("escalation_policy", key, "kept for history, deactivated")
     session.flush()
+    # Users, channels and schedules are applied by now: say what their removal does to
+    # overrides and to the escalations of open incidents.
+    levels.review_apply(session, clock, plan)
 
 
 def _compared(values: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ re-exports what other modules take from it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,15 +16,21 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.clock import Clock
+from warroom.config.document import Plan
 from warroom.engine import service as engine
 from warroom.incidents import service as incidents
+from warroom.incidents.lifecycle import OPEN_STATUSES
 from warroom.incidents.models import Incident
-from warroom.paging.escalation import Policy, Step, next_step
+from warroom.paging.escalation import Policy, Step, ladder, next_step, parse_target
+from warroom.paging.escalation import plan as all_steps
 from warroom.paging.models import IncidentEscalation
 from warroom.paging.pager import ACTOR, PageRequest, page
+from warroom.paging.people import covering_overrides, deactivated_targets
 from warroom.settings import Settings
 
 ESCALATE_KIND = "paging.escalate"
+# The kinds of object an apply deactivates that a running escalation's snapshot can name.
+NAMED_KINDS = ("user", "schedule", "channel")
 
 
 def state_of(
@@ -114,6 +120,16 @@ def escalate_step(
             "targets": list(step.targets),
         },
     )
+    gone = deactivated_targets(session, list(step.targets))
+    if gone:  # the snapshot predates a config change that removed them: say so, not just "nobody"
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="paging:target:deactivated",
+            actor=ACTOR,
+            payload={"policy": policy.key, "level": level + 1, "round": round_, "targets": gone},
+        )
     context = (
         f"{incident.ref} needs an acknowledgement: level {level + 1} of escalation policy "
         f"{policy.key!r}" + (f" (repeat {round_})" if round_ else "") + "."
@@ -146,3 +162,68 @@ def _after_level(
         actor=ACTOR,
         payload={"policy": policy.key, "repeat": policy.repeat},
     )
+
+
+def review_apply(session: Session, clock: Clock, plan: Plan) -> None:
+    """Warn, on the plan's entries of the users, schedules and channels an apply deactivates,
+    what that does to work under way: the overrides a deactivated person held (they no longer
+    cover their shifts), and every open incident whose running escalation (its policy snapshot's
+    levels still to come, its unresolved ladder's rungs not yet fired) names one of them."""
+    now = clock.now()
+    for email, entry in plan.deleted("user").items():
+        for override in covering_overrides(session, email, now):
+            entry.warnings.append(
+                f"{email} covers schedule {override.schedule.key} by override until "
+                f"{_minute(override.end_at)}: that override no longer applies, the schedule's "
+                "layers say who is on call"
+            )
+    gone = {f"{k}:{name}": e for k in NAMED_KINDS for name, e in plan.deleted(k).items()}
+    if not gone:
+        return
+    for incident, state in _running(session):
+        named = {"escalation": _levels_to_come(incident, state), "unresolved ladder": []}
+        if incident.status in OPEN_STATUSES:
+            fired = {int(i) for i in state.ladder_fired}
+            named["unresolved ladder"] = [
+                t for rung in ladder(state.ladder) if rung.index not in fired for t in rung.targets
+            ]
+        for where, targets in named.items():
+            steps = "levels" if where == "escalation" else "rungs"
+            for target in dict.fromkeys(_canonical(t) for t in targets):
+                if target in gone:
+                    gone[target].warnings.append(
+                        f"{incident.ref}'s {where} names {target}, which this change "
+                        f"deactivates: its next {steps} would page nobody through it"
+                    )
+
+
+def _running(session: Session) -> list[tuple[Incident, IncidentEscalation]]:
+    query = (
+        select(Incident, IncidentEscalation)
+        .join(IncidentEscalation, IncidentEscalation.incident_id == Incident.id)
+        .where(Incident.status.in_(OPEN_STATUSES))
+        .order_by(Incident.id)
+    )
+    return [(incident, state) for incident, state in session.execute(query)]
+
+
+def _levels_to_come(incident: Incident, state: IncidentEscalation) -> list[str]:
+    """The targets of the policy snapshot's steps after the last one paged."""
+    if incident.status != "triggered" or state.state != "escalating" or not state.policy:
+        return []
+    done = (state.round, state.level)
+    steps = all_steps(Policy.from_snapshot(state.policy))
+    return [t for step in steps if (step.round, step.level) > done for t in step.targets]
+
+
+def _canonical(target: str) -> str:
+    try:
+        kind, name = parse_target(target)
+    except ValueError:
+        return target
+    return f"{kind}:{name.lower() if kind == 'user' else name}"
+
+
+def _minute(at: datetime) -> str:
+    moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

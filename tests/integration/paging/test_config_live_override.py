@@ -82,3 +82,18 @@ def test_the_layers_on_call_is_paged_and_shown(
         events = timeline.events_since(session, incident_id=incident.id, kinds=wanted)
         paged = [(e.kind, e.payload.get("user")) for e in events]
     assert paged == [("paging:page:queued", "oncall1@atlas.test")]
+
+
+def test_the_plan_lists_the_overrides_of_a_person_it_deactivates(
+    db: Database, clock: FakeClock
+) -> None:
+    plan = _remove_oncall2_covering_tonight(db, clock)
+    [entry] = [e for e in plan if e.kind == "user" and e.action == "delete"]
+    assert entry.identity == "oncall2@atlas.test"
+    warning = (
+        "oncall2@atlas.test covers schedule atlas-primary by override until 2026-01-01 20:00 UTC: "
+        "that override no longer applies, the schedule's layers say who is on call"
+    )
+    assert entry.warnings == [warning]
+    assert f"    warning: {warning}" in plan.detail()
+    assert plan.to_json()[plan.entries.index(entry)]["warnings"] == [warning]
