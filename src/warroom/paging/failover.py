@@ -5,9 +5,15 @@ keeps retrying with back-off) and `paging:notification:failed` when it gives up.
 if the page still matters, the person's next contact method not yet used for this page gets
 the page now (`paging:page:failover`). When no method is left, the incident says so loudly
 (`paging:page:unreachable`): the person cannot be reached by any configured means.
+
+A pending `paging.notify` job (a later rule, or a failover) whose contact method the config
+removed meanwhile does the same: it is recorded (`paging:page:unsendable`) and the page moves
+on to the person's next contact method not yet used for it, or says they are unreachable.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,7 +57,12 @@ def on_delivery_failed(session: Session, clock: Clock, event: DomainEvent) -> No
     row = session.get(Page, int(page_id))
     if row is None or not still_matters(session, row):
         return
-    failed = event.payload.get("channel")
+    move_on(session, clock, row, event.payload.get("channel"), event.payload.get("answer", ""))
+
+
+def move_on(session: Session, clock: Clock, row: Page, failed: str | None, answer: str) -> None:
+    """The page goes to the person's next contact method not yet used for it (after `failed`
+    in their order), or, with none left and no other message carrying it, they are unreachable."""
     used = notify.page_channels(session, row.id)
     method = next_method(contact_methods(session, row.user_id), used, failed)
     user = session.get(User, row.user_id)
@@ -66,19 +77,60 @@ def on_delivery_failed(session: Session, clock: Clock, event: DomainEvent) -> No
         timeline.record(
             session, clock, incident_id=row.incident_id, kind="paging:page:unreachable",
             actor=ACTOR,
-            payload={"page_id": row.id, "user": who, "tried": sorted(used),
-                     "answer": event.payload.get("answer", "")},
+            payload={"page_id": row.id, "user": who, "tried": sorted(used), "answer": answer},
         )  # fmt: skip
         return
     # Queued by the engine, due now: the job has the settings (the SMTP URL) to address it.
     key = failover_key(row, method.name)
-    payload = {"page_id": row.id, "contact_method_id": method.id, "rule": 0, "key": key}
+    payload = {
+        "page_id": row.id, "contact_method_id": method.id, "contact": method.name, "rule": 0,
+        "key": key,
+    }  # fmt: skip
     engine.enqueue(session, clock, NOTIFY_KIND, payload, dedup_key=key, incident_id=row.incident_id)
     timeline.record(
         session, clock, incident_id=row.incident_id, kind="paging:page:failover", actor=ACTOR,
         payload={"page_id": row.id, "user": who, "from": failed, "to": method.name,
-                 "answer": event.payload.get("answer", "")},
+                 "answer": answer},
     )  # fmt: skip
+
+
+def pending_contact(
+    session: Session, row: Page, payload: dict[str, Any]
+) -> tuple[ContactMethod | None, str | None]:
+    """The contact method a pending `paging.notify` job of the page means, and its name.
+
+    The job names the method's id; the method is the person's of that name (a failover job
+    names it, a rule's is in the page's `paging:page:queued` event), so an id the config no
+    longer gives that method (removed, written anew, or handed to another by SQLite) is not
+    followed: the method is looked up by (person, name). (None, name): the person no longer
+    has it; (None, None): nothing says which it was.
+    """
+    name = _pending_name(session, row, payload)
+    by_id = session.get(ContactMethod, int(payload["contact_method_id"]))
+    if by_id is not None and by_id.user_id == row.user_id and name in (None, by_id.name):
+        return by_id, by_id.name
+    if name is None:
+        return None, None
+    query = select(ContactMethod).where(
+        ContactMethod.user_id == row.user_id, ContactMethod.name == name
+    )
+    return session.scalar(query), name
+
+
+def _pending_name(session: Session, row: Page, payload: dict[str, Any]) -> str | None:
+    if payload.get("contact"):
+        return str(payload["contact"])
+    key = str(payload.get("key") or "")
+    if key.startswith(failover_key(row, "")):  # a failover queued before jobs named it
+        return key.removeprefix(failover_key(row, ""))
+    n = int(payload.get("rule", 0))
+    for event in timeline.events_since(
+        session, incident_id=row.incident_id, kinds=["paging:page:queued"]
+    ):
+        rules = event.payload.get("rules") or []
+        if event.payload.get("page_id") == row.id and n < len(rules):
+            return str(rules[n].get("contact") or "") or None
+    return None
 
 
 def _unreachable_recorded(session: Session, row: Page) -> bool:

@@ -8,11 +8,13 @@ database (pages, outbox messages, jobs, timeline): they make no outbound call, s
 from __future__ import annotations
 
 from warroom import memo
+from warroom.audit import service as timeline
+from warroom.auth.models import User
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
-from warroom.paging import handoff, runtime
-from warroom.paging.models import ContactMethod, Page
-from warroom.paging.pager import NOTIFY_KIND, deliver, still_matters
+from warroom.paging import failover, handoff, runtime
+from warroom.paging.models import Page
+from warroom.paging.pager import ACTOR, NOTIFY_KIND, deliver, still_matters
 from warroom.paging.people import Rule
 
 
@@ -36,10 +38,26 @@ def unresolved(ctx: JobContext, job: Job) -> None:
 
 @handler(NOTIFY_KIND, batch=True)
 def notify_later(ctx: JobContext, job: Job) -> None:
-    """A later notification rule of a page: send it if the page still matters."""
+    """A later notification rule of a page (or a failover): send it if the page still matters.
+
+    The contact method is the person's of the name the job was queued for; one the config has
+    removed since is recorded (`paging:page:unsendable`) and the page moves on as when a
+    method fails (`paging:page:failover`, or `paging:page:unreachable`): never dropped quietly.
+    """
     row = ctx.session.get(Page, int(job.payload["page_id"]))
-    contact = ctx.session.get(ContactMethod, int(job.payload["contact_method_id"]))
-    if row is None or contact is None or not still_matters(ctx.session, row):
+    if row is None or not still_matters(ctx.session, row):
+        return
+    contact, name = failover.pending_contact(ctx.session, row, job.payload)
+    if contact is None:
+        user = ctx.session.get(User, row.user_id)
+        error = f"no longer one of {user.email if user else row.user_id}'s contact methods"
+        timeline.record(
+            ctx.session, ctx.clock, incident_id=row.incident_id, kind="paging:page:unsendable",
+            actor=ACTOR,
+            payload={"page_id": row.id, "contact": name, "rule": job.payload.get("rule"),
+                     "error": error},
+        )  # fmt: skip
+        failover.move_on(ctx.session, ctx.clock, row, name, error)
         return
     rule, key = Rule(contact, 0), job.payload.get("key")  # key: a failover's message
     smtp_url = ctx.settings.smtp_url

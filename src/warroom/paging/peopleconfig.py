@@ -111,7 +111,12 @@ def _wanted(user: Any) -> tuple[list[ContactMethodConfig], list[NotificationRule
 
 
 def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
-    """Replace each configured user's contact methods and rules when they changed."""
+    """Bring each configured user's contact methods and rules to the config when they changed.
+
+    Contact methods are updated in place, matched by name: a method whose name stays keeps its
+    row (its id, which a page's pending `paging.notify` jobs name), a new one is added, a
+    removed one is deleted (no history points at a method: messages name their channel).
+    """
     for user in doc.items("users"):
         email = str(getattr(user, "email", ""))
         row = session.scalar(select(User).where(User.email == email))
@@ -123,7 +128,11 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
             "notification_rules": [f"{r.contact}@{r.after}s" for r in rules],
         }
         existing = list(
-            session.scalars(select(ContactMethod).where(ContactMethod.user_id == row.id))
+            session.scalars(
+                select(ContactMethod)
+                .where(ContactMethod.user_id == row.id)
+                .order_by(ContactMethod.id)
+            )
         )
         by_id = {m.id: m.name for m in existing}
         old_rules = session.scalars(
@@ -145,31 +154,50 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
         for rule in old_rules:
             session.delete(rule)
         session.flush()  # rules first: they point at the methods
-        for method in existing:
-            session.delete(method)
-        session.flush()
-        _write(session, row.id, methods, rules)
+        made = _update_methods(session, row.id, existing, methods)
+        for r in rules:
+            session.add(
+                NotificationRule(
+                    user_id=row.id, contact_method_id=made[r.contact].id, after_s=r.after
+                )
+            )
     session.flush()
 
 
-def _write(
+def _update_methods(
     session: Session,
     user_id: int,
+    existing: list[ContactMethod],
     methods: list[ContactMethodConfig],
-    rules: list[NotificationRuleConfig],
-) -> None:
-    made = {}
+) -> dict[str, ContactMethod]:
+    """A user's contact methods as configured, by name, keeping the rows of names that stay.
+
+    The person's order is the rows' id order (failover follows it), so a kept method must come
+    after the kept ones before it and before every new one: from the first method that is new
+    or moved up, the rest are written anew (their pending jobs find them by name). New rows are
+    inserted before removed ones are deleted, so no new method takes a removed one's id
+    (SQLite hands out the highest id again) under a job that names that id.
+    """
+    by_name = {m.name: m for m in existing}
+    made: dict[str, ContactMethod] = {}
+    stale = [m for m in existing if m.name not in {c.name for c in methods}]
+    last, anew = 0, False
     for m in methods:
-        cm = ContactMethod(
-            user_id=user_id,
-            name=m.name,
-            kind="email" if m.email else "apprise",
-            address=m.email or m.url or "",
-        )
-        session.add(cm)
-        made[m.name] = cm
+        kind, address = ("email" if m.email else "apprise"), m.email or m.url or ""
+        kept = by_name.get(m.name)
+        if kept is not None and not anew and kept.id > last:
+            kept.kind, kept.address, last = kind, address, kept.id
+            made[m.name] = kept
+            continue
+        anew = True
+        if kept is not None:
+            kept.name = f"~{kept.id}"  # out of the way of its successor (no key has a ~)
+            stale.append(kept)
+        made[m.name] = ContactMethod(user_id=user_id, name=m.name, kind=kind, address=address)
+    session.flush()  # the renames first: (user, name) is unique
+    session.add_all(m for m in made.values() if m.id is None)
     session.flush()
-    for r in rules:
-        session.add(
-            NotificationRule(user_id=user_id, contact_method_id=made[r.contact].id, after_s=r.after)
-        )
+    for method in stale:
+        session.delete(method)
+    session.flush()
+    return made
