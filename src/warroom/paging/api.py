@@ -257,7 +257,7 @@ def link_act(
         return _page("Link not usable", str(exc), status=410)
     except Conflict as exc:  # refused (mitigations still active): nothing done, link unused
         session.rollback()
-        number = service.check_link(session, settings, clock, token)[1].number
+        number = links.verify_token(settings.secret_key, token, now=clock.now()).incident_number
         link = f'<a class="open" href="/ui/incidents/{number}">Open the incident</a>'
         return _page("Not resolved", str(exc), link, status=409)
     session.commit()

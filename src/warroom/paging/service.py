@@ -301,6 +301,9 @@ def use_link(
 def _act_on_link(
     session: Session, clock: Clock, incident: Incident, purpose: str, actor: str
 ) -> str:
+    # Lock, then read the status: an ack that another path committed meanwhile is seen as done
+    # ("already acknowledged"), not refused as a move from a state the incident left.
+    incident = incidents.lock_by_id(session, incident.id) or incident
     if purpose == "ack":
         if incident.status != "triggered":
             return f"{incident.ref} was already {incident.status}"
