@@ -205,7 +205,13 @@ def _notify_by_rules(
             session,
             clock,
             NOTIFY_KIND,
-            {"page_id": row.id, "contact_method_id": rule.contact.id, "rule": n},
+            # The method's name too: a config apply may replace its row before the rule is due.
+            {
+                "page_id": row.id,
+                "contact_method_id": rule.contact.id,
+                "contact": rule.contact.name,
+                "rule": n,
+            },
             run_at=row.created_at + timedelta(seconds=rule.after_s),
             dedup_key=f"{NOTIFY_KIND}:{row.id}:{n}",
             incident_id=row.incident_id,
