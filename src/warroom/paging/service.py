@@ -108,6 +108,8 @@ def add_override(
     found = users_by_email(session, [user, *([replaces] if replaces else [])])
     if user.lower() not in found:
         raise Invalid(f"no user {user!r}", field="user")
+    if not found[user.lower()].active:  # an inactive person's override would never win
+        raise Invalid(f"{user} is deactivated and cannot be on call", field="user")
     if replaces and replaces.lower() not in found:
         raise Invalid(f"no user {replaces!r}", field="replaces")
     override = ScheduleOverride(

@@ -8,8 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from tests.integration.paging.world import ORG, apply, sender, worker
+from warroom.auth.models import User
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.incidents import service as incidents
@@ -87,6 +89,13 @@ def test_override_bad_input_names_the_field(
         response = client.post(url, json=body, headers=admin_headers)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"]["field"] == field
+    # A deactivated person cannot be put on call: their override would never win.
+    with db.session() as session:
+        session.execute(update(User).where(User.email == "cto@atlas.test").values(active=False))
+    response = client.post(url, json=base, headers=admin_headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == {**response.json()["error"], "field": "user"}
+    assert "deactivated" in response.json()["error"]["message"]
     listed = client.get(url, headers=admin_headers, params={"past": True}).json()
     assert listed == []
 
