@@ -167,6 +167,13 @@ def place(
     incident_id, number = int(found[0]), int(found[1])
     if joins is None:
         dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident_id, number)
+    # The incident rows before their timeline chain heads (docs/dev/engine.md, "Lock order"):
+    # an incident joined (group, inhibition, storm) and the one these alerts fired again
+    # after, in id order. One just opened is ours already, one reopened was locked to reopen.
+    held = {incident_id} if kind == "intake:alert:fired" or reason == "reopened" else set()
+    touched = {incident_id} | ({group.previous[0]} if group.previous is not None else set())
+    if touched - held:
+        incidents.lock_rows(session, touched - held)
     timeline.record(
         session, clock, incident_id=incident_id, kind=kind, actor=actor, payload=payload
     )
@@ -243,8 +250,15 @@ def on_acknowledged(
 ) -> None:
     """A sender acknowledged alerts (PagerDuty, Opsgenie): acknowledge their incidents."""
     actor = f"intake:{integration}"
-    for incident_id in sorted({r.incident_id for _, r in acked if r.incident_id is not None}):
-        incident = incidents.get_incident_by_id(session, incident_id)
+    # Every incident (in id order) before any timeline write, then its status read after the
+    # lock: a paging job holding an incident row waits for its chain head, so taking the head
+    # first deadlocks with it (docs/dev/engine.md, "Lock order").
+    ids = sorted({r.incident_id for _, r in acked if r.incident_id is not None})
+    locked = [incidents.lock_by_id(session, incident_id) for incident_id in ids]
+    for incident in locked:
+        if incident is None:
+            continue
+        incident_id = incident.id
         alerts = [(a, r.id) for a, r in acked if r.incident_id == incident_id]
         timeline.record(
             session,

@@ -23,7 +23,12 @@ def raise_if_more_severe(
     alerts: list[tuple[NormalisedAlert, int]],
     actor: str,
 ) -> bool:
-    """Raise the incident to `severity` when that is more severe; True when it was raised."""
+    """Raise the incident to `severity` when that is more severe; True when it was raised.
+
+    The caller holds the incident row already (`grouping.place` locks it before its first
+    timeline write): the severity read here is the one no one else can change before this
+    transaction ends, so a person's raise that committed first is seen, never raised again.
+    """
     current = incidents.severity_of(session, incident_id)  # a light read: most never raise
     new, old = cfg.severity_rank(severity), cfg.severity_rank(current or "")
     if new is None or (old is not None and new >= old) or current == severity:
@@ -38,7 +43,7 @@ def raise_if_more_severe(
         kind="intake:incident:severity_raised",
         actor=actor,
         payload={
-            "from": incident.severity,
+            "from": current,
             "to": severity,
             "alert": {"id": row_id, "fingerprint": first.fingerprint, "summary": name[:200]},
         },

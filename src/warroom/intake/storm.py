@@ -8,8 +8,10 @@ open); counting then starts afresh.
 
 Concurrency: a request with a group that has no open incident to join locks its
 integration's `intake_storms` row first, before any group lock (`grouping._serialise`), so the
-count is exact under concurrent senders and the lock order is always storm row, then group
-locks, then incidents. Requests whose alerts only join open incidents never take it.
+count is exact under concurrent senders and the lock order is always storm row (during a
+storm, then its incident's row: the guard takes it before reading its status or recording its
+end), then group locks, then incidents. Requests whose alerts only join open incidents never
+take it. A fold records on the storm incident after `grouping.place` locked its row.
 """
 
 from __future__ import annotations
@@ -118,6 +120,9 @@ class Guard:
         if state.incident_id is None:
             return
         quiet_since = state.last_folded_at or state.started_at or now
+        # The storm incident's row before its timeline (and before reading its status): a
+        # person resolving it holds the row and waits for the chain head.
+        incidents.lock_rows(self.session, [state.incident_id])
         still_open = incidents.is_open(self.session, state.incident_id) is not None
         if still_open and now - quiet_since < self.settings.quiet:
             return
