@@ -195,7 +195,7 @@ class _Builder:
         if not file.is_absolute() and self.source.base_dir is not None:
             file = self.source.base_dir / file
         try:
-            content = file.read_text(encoding="utf-8").strip()
+            content = file.read_text(encoding="utf-8-sig").strip()
         except FileNotFoundError:
             self.issue(line, f"{key}: file {str(file)!r} does not exist")
         except UnicodeDecodeError:

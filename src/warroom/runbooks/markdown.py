@@ -10,7 +10,7 @@ and matchers.
 
 from __future__ import annotations
 
-import textwrap
+import unicodedata
 from typing import Any
 
 import yaml
@@ -29,16 +29,23 @@ class RunbookError(ValueError):
 
 
 def slug(text: str) -> str:
-    """A key from a title: "7.1 Data Source Outage" -> "data-source-outage"."""
-    words = "".join(c.lower() if c.isalnum() else " " for c in text).split()
+    """An ASCII key from a title: "7.1 Data Source Outage" -> "data-source-outage",
+    "Störung — Straße" -> "storung-strasse". Accents are dropped (NFKD), as are letters that stay
+    non-ASCII; other characters separate words; "runbook" if no word is left."""
+    chars = unicodedata.normalize("NFKD", text.casefold())
+    words = "".join(
+        (c.lower() if c.isascii() else "") if c.isalnum() or unicodedata.combining(c) else " "
+        for c in chars
+    ).split()
     while words and words[0].isdigit():
         words = words[1:]
     return "-".join(words)[:64].strip("-") or "runbook"
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(front matter mapping, the Markdown after it)."""
-    lines = text.lstrip("\ufeff").splitlines()
+    """(front matter mapping, the Markdown after it); a leading byte order mark is dropped."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return {}, text
     for end in range(1, len(lines)):
@@ -164,12 +171,26 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        derived = where == "title" or (where == "id" and not default_id)
+        if derived and front.get(where) is None:
+            raise RunbookError(heading_problem(title, where, first["msg"])) from None
         raise RunbookError(f"front matter {where}: {first['msg']}") from None
     return number_steps(doc)
 
 
+def heading_problem(heading: str, field: str, msg: str) -> str:
+    """Why the id or title taken from a heading cannot be a runbook's, naming the heading."""
+    shown = heading if len(heading) <= 60 else heading[:60] + "…"
+    if field == "id":
+        return f"the heading {shown!r} gives no usable runbook id ({msg}); set id: in front matter"
+    if field == "title":
+        return f"the heading {shown!r} cannot be a runbook title: {msg}"
+    return f"the heading {shown!r} cannot be a runbook: {field}: {msg}"
+
+
 def _indent(text: str, prefix: str) -> str:
-    return textwrap.indent(text, prefix, lambda line: True).replace(prefix + "\n", "\n")
+    """Every line prefixed, blank lines left empty; trailing spaces (hard breaks) are kept."""
+    return "\n".join(prefix + line if line else "" for line in text.split("\n"))
 
 
 def _fence(node: Node) -> str:

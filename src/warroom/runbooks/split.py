@@ -9,8 +9,10 @@ named after the document, so the pieces together hold every step of the source.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from warroom.runbooks.document import RunbookDoc, Section, number_steps
-from warroom.runbooks.markdown import slug
+from warroom.runbooks.markdown import RunbookError, heading_problem, slug
 
 
 def _has_labels(section: Section) -> bool:
@@ -71,9 +73,14 @@ def split(doc: RunbookDoc) -> list[RunbookDoc]:
             key = f"{key[:60]}-{len(used)}"
         used.add(key)
         body = [Section(nodes=head.nodes), *doc.sections[start + 1 : end]]
-        piece = RunbookDoc(
-            id=key, title=head.title, sections=[s for s in body if s.nodes or s.title], **shared
-        )
+        try:
+            piece = RunbookDoc(
+                id=key, title=head.title, sections=[s for s in body if s.nodes or s.title], **shared
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise RunbookError(heading_problem(head.title, field, first["msg"])) from None
         out.append(number_steps(piece.model_copy(deep=True)))
     out[0] = number_steps(out[0].model_copy(deep=True))
     return out

@@ -1,0 +1,105 @@
+"""Runbook Markdown edge cases: a UTF-8 BOM, non-ASCII headings, trailing spaces kept by render."""
+
+from __future__ import annotations
+
+import pytest
+
+from warroom.runbooks.document import RunbookDoc, Section
+from warroom.runbooks.markdown import RunbookError, parse, render, slug
+from warroom.runbooks.split import split
+
+BOM = "\ufeff"
+
+
+def test_a_bom_before_the_title_heading_keeps_the_title() -> None:
+    doc = parse(BOM + "# Database failover\n\n## Mitigation\n1. Promote the replica\n")
+    assert (doc.title, doc.id) == ("Database failover", "database-failover")
+    assert [s.title for s in doc.sections] == ["Mitigation"]
+    assert [s.text for s in doc.steps()] == ["Promote the replica"]
+
+
+def test_a_bom_before_an_only_heading_and_steps_is_a_runbook() -> None:
+    doc = parse(BOM + "# Database failover\n\n1. Promote\n")
+    assert (doc.title, doc.id) == ("Database failover", "database-failover")
+    assert [s.text for s in doc.steps()] == ["Promote"]
+
+
+def test_a_bom_before_front_matter_reads_it() -> None:
+    doc = parse(BOM + "---\nid: dbf\n---\n# Database failover\n\n- Promote\n")
+    assert (doc.title, doc.id) == ("Database failover", "dbf")
+
+
+def test_a_non_ascii_title_derives_an_ascii_id() -> None:
+    doc = parse("# Störung der Datenbank\n\n- a\n")
+    assert (doc.title, doc.id) == ("Störung der Datenbank", "storung-der-datenbank")
+    assert slug("Ärger mit Façade") == "arger-mit-facade"
+    assert slug("Störung — Straße") == "storung-strasse"
+    assert slug("Data—Source: Outage") == "data-source-outage"
+    assert slug("障害対応") == "runbook"
+    assert parse("# 障害対応\n\n- a\n").id == "runbook"
+
+
+def test_split_derives_ascii_ids_from_non_ascii_headings() -> None:
+    text = (
+        "---\nid: ops\ntitle: Ops\n---\n# Ops\n\n- intro\n\n"
+        "## Störung Datenbank\n\nSymptoms:\n\n- x\n\nActions:\n\n- y\n\n"
+        "## 障害対応\n\nSymptoms:\n\n- z\n\nActions:\n\n- w\n"
+    )
+    pieces = split(parse(text))
+    assert [(p.id, p.title) for p in pieces] == [
+        ("ops", "Ops"),
+        ("storung-datenbank", "Störung Datenbank"),
+        ("runbook", "障害対応"),
+    ]
+
+
+def test_a_title_from_a_heading_that_cannot_be_one_names_the_heading() -> None:
+    heading = "Very long " * 40
+    with pytest.raises(RunbookError) as caught:
+        parse(f"# {heading}\n\n- a\n")
+    assert str(caught.value) == (
+        f"the heading {heading.strip()[:60] + '…'!r} cannot be a runbook title: "
+        "String should have at most 300 characters"
+    )
+    with pytest.raises(RunbookError, match="front matter title"):
+        parse(f"---\ntitle: {heading}\n---\n- a\n")
+
+
+def test_split_refuses_a_heading_that_cannot_be_a_runbook_title_by_name() -> None:
+    heading = "Very long " * 40
+    doc = RunbookDoc(
+        id="ops",
+        title="Ops",
+        sections=[
+            Section(nodes=parse("# Ops\n\n- intro\n").sections[0].nodes),
+            *parse(f"# Ops\n\n## {heading}\n\nSymptoms:\n\n- x\n").sections,
+        ],
+    )
+    with pytest.raises(RunbookError, match="the heading 'Very long Very long"):
+        split(doc)
+
+
+def test_render_keeps_a_hard_line_break_inside_a_list_item() -> None:
+    doc = parse("# T\n\n- connect to the primary  \n  then run the check\n")
+    assert doc.sections[0].nodes[0].text == "connect to the primary  \nthen run the check"
+    again = parse(render(doc))
+    assert again == doc
+    assert again.sections[0].nodes[0].text == "connect to the primary  \nthen run the check"
+
+
+def test_render_keeps_trailing_spaces_inside_a_command_of_a_list_item() -> None:
+    code = "cat <<'EOF' > /etc/x.conf\nkey=value  \n\n   \nEOF\n"
+    fenced = "".join(f"  {line}\n" if line else "\n" for line in code.splitlines())
+    doc = parse("# T\n\n- write the config\n\n  ```\n" + fenced + "  ```\n")
+    assert doc.step(2).code == code
+    again = parse(render(doc))
+    assert again.step(2).code == code
+    assert again == doc
+    assert "\n\n" in render(doc) and " \n\n" not in render(doc).split("```")[0]
+
+
+def test_render_keeps_hard_breaks_in_nested_steps() -> None:
+    text = "# T\n\n1. outer  \n   still outer\n   - inner  \n     still inner\n"
+    doc = parse(text)
+    assert parse(render(doc)) == doc
+    assert doc.step(2).text == "inner  \nstill inner"
