@@ -33,10 +33,11 @@ def import_runbook(
 
     try:
         doc = parse(file.read_text(encoding="utf-8"))
+        pieces = split_doc(doc) if split else [doc]
     except (RunbookError, UnicodeDecodeError) as exc:
         fail(f"{file}: {exc}")
     out.mkdir(parents=True, exist_ok=True)
-    for piece in split_doc(doc) if split else [doc]:
+    for piece in pieces:
         target = out / f"{piece.id}.md"
         target.write_text(render(piece), encoding="utf-8")
         steps = list(piece.steps())

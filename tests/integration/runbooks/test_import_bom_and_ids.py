@@ -72,3 +72,16 @@ def test_config_markdown_file_with_a_bom_keeps_its_title(tmp_path: Path) -> None
     assert [s.title for s in runbooks["db-failover"].doc.sections] == ["Symptoms", "Mitigation"]
     assert runbooks["slow-api"].doc.title == "Slow API"
     assert not runbooks["db-failover"].markdown.startswith(BOM)
+
+
+def test_cli_import_split_with_an_unusable_heading_is_a_clear_error(
+    cli: Any, tmp_path: Path
+) -> None:
+    heading = "Datenbank " * 40  # over the 300 characters a runbook title may have
+    text = f"---\nid: ops\ntitle: Ops\n---\n# Ops\n\n- intro\n\n## {heading}\n\nSymptoms:\n\n- x\n"
+    src = _write(tmp_path / "in.md", text)
+    result = cli("runbook", "import", str(src), "--out", str(tmp_path / "out"), "--split")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), result.exception  # not a traceback
+    assert f"{src}: " in result.output and "Datenbank" in result.output
+    assert not (tmp_path / "out").exists()  # nothing written
