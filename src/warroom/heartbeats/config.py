@@ -27,7 +27,7 @@ from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key
 from warroom.engine import service as engine
 from warroom.heartbeats import service
-from warroom.heartbeats.models import WAITING, Heartbeat
+from warroom.heartbeats.models import DOWN, WAITING, Heartbeat
 from warroom.redaction import mask_document
 
 
@@ -98,7 +98,7 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
             # A new (or re-activated) heartbeat is watched from now on.
             row = row or Heartbeat(name=item.name, created_at=now)
             row.state, row.watch_from, row.last_seen_at = WAITING, now, None
-            row.incident_id = row.down_since = None
+            _keep_open_incident(session, row)
             session.add(row)
         for name, value in values.items():
             setattr(row, name, value)
@@ -112,6 +112,20 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
             row.updated_at = now
             engine.cancel(session, dedup_key=service.check_key(name), clock=clock)
             plan.delete("heartbeat", name)
+
+
+def _keep_open_incident(session: Session, row: Heartbeat) -> None:
+    """A heartbeat re-added while the incident of an earlier miss is still open is down on it
+    again: its first ping records the recovery there (and resolves it with `auto_resolve`)."""
+    from warroom.incidents import service as incidents
+
+    open_incident = incidents.find_open_by_dedup_group(session, service.dedup_group(row.name))
+    if open_incident is None:
+        row.incident_id = row.down_since = None
+        return
+    if row.incident_id != open_incident.id or row.down_since is None:
+        row.down_since = open_incident.opened_at
+    row.state, row.incident_id = DOWN, open_incident.id
 
 
 def _compared(values: dict[str, object], item: dict[str, Any]) -> dict[str, object]:

@@ -9,6 +9,14 @@
   (or activation + interval + grace before the first ping). If a newer ping moved the deadline,
   it re-schedules itself; otherwise the heartbeat is `down` and an incident opens through
   `warroom.incidents.service.open_incident(..., source="heartbeat")`.
+- While the heartbeat is down its check comes back every interval + grace to look at that
+  incident: once people have resolved (or closed) it and still no ping came, the heartbeat
+  re-arms: watched from the resolve, so a full interval + grace later without a ping opens a
+  new incident (and pages) instead of staying silent until the next ping.
+- Ping and check take the heartbeat's row lock before they read it (`_lock`), then the
+  incident's (`lock_by_id`): of a ping and a check at the deadline one waits for the other and
+  then sees what it wrote (lock order: docs/dev/engine.md, the heartbeat row before its
+  incident's).
 - Heartbeats come from the `heartbeats` config section (see `warroom.heartbeats.config`).
 """
 
@@ -23,12 +31,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
+from warroom.db import write_first
 from warroom.engine import service as engine
 from warroom.errors import NotFound
 from warroom.heartbeats.models import DOWN, UP, WAITING, Heartbeat
+from warroom.incidents.lifecycle import OPEN_STATUSES
 
 CHECK_KIND = "heartbeat.check"
 ACTOR = "warroom:heartbeat"
+
+
+def dedup_group(name: str) -> str:
+    """The dedup group of the incidents a heartbeat's misses open."""
+    return f"heartbeat:{name}"
 
 
 def check_key(name: str) -> str:
@@ -57,20 +72,45 @@ def get_heartbeat(session: Session, name: str) -> Heartbeat:
     return heartbeat
 
 
+def _lock(session: Session, name: str) -> Heartbeat | None:
+    """The active heartbeat `name`, its row locked for this transaction and loaded fresh.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the database write lock first
+    (`write_first`), so nothing read here can change before this transaction commits.
+    """
+    session.flush()
+    query = select(Heartbeat).where(Heartbeat.name == name, Heartbeat.active)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    else:
+        write_first(session)
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def period(heartbeat: Heartbeat) -> timedelta:
+    """interval + grace: how long without a ping counts as a miss."""
+    return timedelta(seconds=heartbeat.interval_s + heartbeat.grace_s)
+
+
 def deadline(heartbeat: Heartbeat) -> datetime:
-    """When the heartbeat counts as missed if no ping comes first."""
-    since = heartbeat.last_seen_at or heartbeat.watch_from
-    return since + timedelta(seconds=heartbeat.interval_s + heartbeat.grace_s)
+    """When the heartbeat counts as missed if no ping comes first (counted from the last ping,
+    or from when it was last (re-)armed: activation, or its incident resolved by hand)."""
+    since = heartbeat.watch_from
+    if heartbeat.last_seen_at is not None and heartbeat.last_seen_at > since:
+        since = heartbeat.last_seen_at
+    return since + period(heartbeat)
 
 
-def schedule_check(session: Session, clock: Clock, heartbeat: Heartbeat) -> None:
+def schedule_check(
+    session: Session, clock: Clock, heartbeat: Heartbeat, *, at: datetime | None = None
+) -> None:
     """Make sure a check job is pending (an earlier one re-schedules itself when it fires)."""
     engine.enqueue(
         session,
         clock,
         CHECK_KIND,
         {"name": heartbeat.name},
-        run_at=deadline(heartbeat),
+        run_at=deadline(heartbeat) if at is None else at,
         dedup_key=check_key(heartbeat.name),
     )
 
@@ -83,9 +123,11 @@ def reschedule_check(session: Session, clock: Clock, heartbeat: Heartbeat) -> No
 
 def ping(session: Session, clock: Clock, name: str, *, actor: str = ACTOR) -> Heartbeat:
     """Record a ping of heartbeat `name`; after a miss, note the recovery on its incident."""
-    heartbeat = get_heartbeat(session, name)
+    heartbeat = _lock(session, name)
+    if heartbeat is None:
+        raise NotFound(f"no heartbeat {name!r} is configured", field="name")
     now = clock.now()
-    was_down = heartbeat.state == DOWN
+    was_down = heartbeat.state == DOWN or heartbeat.incident_id is not None
     heartbeat.last_seen_at = now
     heartbeat.state = UP
     heartbeat.updated_at = now
@@ -117,6 +159,9 @@ def _recovered(session: Session, clock: Clock, heartbeat: Heartbeat, actor: str)
     from warroom.audit import service as timeline
     from warroom.incidents import service as incidents
 
+    incident = incidents.lock_by_id(session, incident_id)  # before its timeline
+    if incident is None:
+        return
     payload: dict[str, Any] = {
         "heartbeat": heartbeat.name,
         "down_since": down_since.isoformat() if down_since else None,
@@ -130,37 +175,66 @@ def _recovered(session: Session, clock: Clock, heartbeat: Heartbeat, actor: str)
         actor=actor,
         payload=payload,
     )
-    if heartbeat.auto_resolve:
-        incident = incidents.get_incident_by_id(session, incident_id)
-        if incident.status in ("triggered", "acknowledged", "mitigated"):
-            incidents.resolve(
-                session, clock, incident, actor=actor, note=f"heartbeat {heartbeat.name} is back"
-            )
+    if heartbeat.auto_resolve and incident.status in OPEN_STATUSES:
+        incidents.resolve(
+            session, clock, incident, actor=actor, note=f"heartbeat {heartbeat.name} is back"
+        )
 
 
 def check(session: Session, clock: Clock, name: str) -> Heartbeat | None:
-    """Run a due check: re-schedule if a ping came in time, else mark down and open an incident."""
-    heartbeat = find(session, name)
-    if heartbeat is None or heartbeat.state == DOWN:
-        return heartbeat
+    """Run a due check: re-schedule if a ping came in time, else mark down and open an incident.
+
+    While down, look at the incident the miss opened: still open, come back in interval +
+    grace; resolved or closed by people with no ping since, re-arm from the resolve (a new
+    deadline, then a new incident).
+    """
+    heartbeat = _lock(session, name)
+    if heartbeat is None:
+        return None
     now = clock.now()
+    if heartbeat.incident_id is not None and not _rearm(session, clock, heartbeat):
+        schedule_check(session, clock, heartbeat, at=now + period(heartbeat))
+        return heartbeat
     due = deadline(heartbeat)
     if now < due:
         schedule_check(session, clock, heartbeat)
         return heartbeat
     heartbeat.state = DOWN
-    heartbeat.down_since = now
+    heartbeat.down_since = heartbeat.down_since or now
     heartbeat.updated_at = now
     heartbeat.incident_id = _open_incident(session, clock, heartbeat, due)
+    schedule_check(session, clock, heartbeat, at=now + period(heartbeat))
     return heartbeat
+
+
+def _rearm(session: Session, clock: Clock, heartbeat: Heartbeat) -> bool:
+    """False while the heartbeat's incident is open; once people resolved or closed it (no
+    ping came since: a ping clears the link), unlink it and watch from its resolve: True."""
+    from warroom.incidents import service as incidents
+
+    assert heartbeat.incident_id is not None
+    incident = incidents.lock_by_id(session, heartbeat.incident_id)
+    if incident is not None and incident.status in OPEN_STATUSES:
+        return False
+    ended = None if incident is None else (incident.resolved_at or incident.closed_at)
+    since = ended or clock.now()
+    if since > heartbeat.watch_from:
+        heartbeat.watch_from = since
+    heartbeat.incident_id = None
+    heartbeat.updated_at = clock.now()
+    return True
 
 
 def _open_incident(session: Session, clock: Clock, heartbeat: Heartbeat, due: datetime) -> int:
     from warroom.audit import service as timeline
     from warroom.incidents import service as incidents
 
-    group = f"heartbeat:{heartbeat.name}"
+    group = dedup_group(heartbeat.name)
     incident = incidents.find_open_by_dedup_group(session, group)
+    if incident is not None:  # lock it before its timeline (it may have just been resolved)
+        incident = incidents.lock_by_id(session, incident.id)
+        if incident is not None and incident.status not in OPEN_STATUSES:
+            incident = None
     if incident is None:
         incident = incidents.open_incident(
             session,
