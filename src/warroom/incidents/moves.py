@@ -38,8 +38,10 @@ def _transition(
         incident.mitigated_at = incident.mitigated_by = None
         incident.resolved_at = incident.resolved_by = None
     else:
-        setattr(incident, f"{step.target}_at", now)
-        setattr(incident, f"{step.target}_by", actor)
+        # An ack after a refire keeps the first acknowledgement, as a reopen does (MTTA).
+        if step.target != "acknowledged" or incident.acknowledged_at is None:
+            setattr(incident, f"{step.target}_at", now)
+            setattr(incident, f"{step.target}_by", actor)
         if step.target in ("mitigated", "resolved") and incident.responded_at is None:
             incident.responded_at = now
     incident.status = step.target
