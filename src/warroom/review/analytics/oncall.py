@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, select
+from sqlalchemy import BigInteger, and_, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -20,7 +20,7 @@ from warroom.auth.models import User
 from warroom.incidents.models import Incident
 from warroom.paging.models import Page
 from warroom.review.analytics.config import WorkingHours
-from warroom.review.analytics.periods import Window, dialect
+from warroom.review.analytics.periods import Window, dialect, sqlite_epoch
 from warroom.review.analytics.queries import Filters, narrowed
 
 DAY = 86400
@@ -72,7 +72,7 @@ def offsets(name: str, since: datetime, until: datetime) -> list[tuple[int, int]
 def _epoch(name: str, column: Any) -> ColumnElement[Any]:
     if name == "postgresql":
         return cast(func.floor(extract("epoch", column)), BigInteger)
-    return cast(func.strftime("%s", column), Integer)
+    return sqlite_epoch(column)
 
 
 def load(

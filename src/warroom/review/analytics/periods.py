@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import extract, func, literal_column
+from sqlalchemy import Float, Integer, cast, extract, func, literal_column
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -84,8 +84,21 @@ def seconds_between(name: str, later: Any, earlier: Any) -> ColumnElement[Any]:
     """later - earlier in seconds (NULL when either is NULL)."""
     if name == "postgresql":
         return extract("epoch", later - earlier)
-    # SQLite keeps times as text; julianday reads it (fractions of a second included).
-    return (func.julianday(later) - func.julianday(earlier)) * _sql("86400.0")
+    # SQLite keeps times as text, 'YYYY-MM-DD HH:MM:SS.ffffff'. julianday's day fractions are
+    # off by tens of microseconds (900 s came out 900.0000268 s, a target met on time missed),
+    # so whole seconds and the fraction are subtracted apart: exact, as on PostgreSQL.
+    whole = sqlite_epoch(later) - sqlite_epoch(earlier)
+    return whole + (_fraction(later) - _fraction(earlier))
+
+
+def sqlite_epoch(column: Any) -> ColumnElement[Any]:
+    """Whole seconds since 1970 of a SQLite time (the fraction cut off first: strftime would
+    round it to milliseconds, 08:59:59.9996 up to 09:00:00)."""
+    return cast(func.strftime(_sql("'%s'"), func.substr(column, _sql("1"), _sql("19"))), Integer)
+
+
+def _fraction(column: Any) -> ColumnElement[Any]:
+    return cast(func.substr(column, _sql("20")), Float)  # '.123456' (or '', 0.0)
 
 
 def bucket_of(name: str, column: Any, bucket: str) -> ColumnElement[Any]:
