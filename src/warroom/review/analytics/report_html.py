@@ -37,7 +37,15 @@ def duration(seconds: float | None) -> str:
 
 
 def percent(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio * 100:.0f}%"
+    """0.6667 -> '67%'. Only all met shows 100% (0.995 shows 99%), only none met shows 0%."""
+    if ratio is None:
+        return "-"
+    whole = round(ratio * 100)
+    if ratio < 1:
+        whole = min(whole, 99)
+    if ratio > 0:
+        whole = max(whole, 1)
+    return f"{whole}%"
 
 
 _ENV.filters["duration"] = duration

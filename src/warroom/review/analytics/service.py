@@ -112,8 +112,16 @@ def incident_counts(
 
 
 def _ratio(met: int, missed: int) -> Compliance:
+    """met / (met + missed) to four places; 1.0 only when nothing was missed, 0.0 when none met."""
     total = met + missed
-    return Compliance(met=met, missed=missed, ratio=None if total == 0 else round(met / total, 4))
+    if total == 0:
+        return Compliance(met=met, missed=missed, ratio=None)
+    ratio = round(met / total, 4)
+    if missed:
+        ratio = min(ratio, 0.9999)
+    if met:
+        ratio = max(ratio, 0.0001)
+    return Compliance(met=met, missed=missed, ratio=ratio)
 
 
 def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
