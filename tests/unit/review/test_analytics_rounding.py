@@ -1,9 +1,13 @@
-"""Figures that rounding must not turn into a different statement."""
+"""Figures that rounding must not turn into a different statement, and a daylight-saving change
+in a window's last day."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from warroom.review.analytics.oncall import offsets
 from warroom.review.analytics.report_html import percent
 from warroom.review.analytics.service import _ratio
 
@@ -21,3 +25,15 @@ def test_a_ratio_is_one_only_when_nothing_was_missed() -> None:
     assert _ratio(1, 29999).ratio == 0.0001
     assert (_ratio(3, 0).ratio, _ratio(0, 3).ratio, _ratio(0, 0).ratio) == (1.0, 0.0, None)
     assert _ratio(2, 1).ratio == 0.6667
+
+
+def test_a_change_in_the_last_day_is_found() -> None:
+    since, until = datetime(2026, 3, 26, 12, tzinfo=UTC), datetime(2026, 3, 27, 12, tzinfo=UTC)
+    change = int(datetime(2026, 3, 27, tzinfo=UTC).timestamp())  # 02:00 IST -> 03:00 IDT
+    assert offsets("Asia/Jerusalem", since, until) == [
+        (change, 7200),
+        (int(until.timestamp()) + 1, 10800),
+    ]
+    # A change right at `until` is no page's business (the window ends before it).
+    at_change = datetime(2026, 3, 27, tzinfo=UTC)
+    assert offsets("Asia/Jerusalem", since, at_change) == [(change, 7200), (change + 1, 10800)]

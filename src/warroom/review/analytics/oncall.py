@@ -57,8 +57,10 @@ def offsets(name: str, since: datetime, until: datetime) -> list[tuple[int, int]
     at, current = since, _offset(zone, since)
     while at < until:
         step = min(at + timedelta(days=1), until)
-        if _offset(zone, step) != current and step < until:
-            low, high = at, step  # the change lies in (low, high]: narrow it to the second
+        if _offset(zone, step) != current:
+            # The change lies in (low, high], high <= until (a change in the window's last day
+            # counts too): narrow it to the second.
+            low, high = at, step
             while high - low > timedelta(seconds=1):
                 middle = low + (high - low) / 2
                 low, high = (middle, high) if _offset(zone, middle) == current else (low, middle)
