@@ -12,11 +12,13 @@ incident's timeline (`review:action_item:*`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from warroom.audit import service as timeline
 from warroom.auth import service as auth_service
@@ -282,11 +284,14 @@ def open_and_overdue_counts(
     *,
     incident_ids: list[int] | None = None,
     drill: bool | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[str, int]:
     """{"open": items still to do (open or in progress), "overdue": those past their due date}.
 
     `incident_ids` limits the count to those incidents; `drill` to the items of drill incidents
-    (True) or of real ones (False: the production figures, drills apart). One query."""
+    (True) or of real ones (False: the production figures, drills apart); `where`, conditions
+    on `Incident`, to the items of incidents meeting them (analytics' service and severity
+    filters), in the same subquery. One query."""
     still = ActionItem.status.in_(ACTIVE)
     late = still & (ActionItem.due_at <= now)
     query = select(
@@ -295,8 +300,8 @@ def open_and_overdue_counts(
     ).select_from(ActionItem)
     if incident_ids is not None:
         query = query.where(ActionItem.incident_id.in_(incident_ids))
-    if drill is not None:
-        kind = select(Incident.id).where(Incident.drill.is_(drill))
-        query = query.where(ActionItem.incident_id.in_(kind))
+    kind = [*([] if drill is None else [Incident.drill.is_(drill)]), *where]
+    if kind:
+        query = query.where(ActionItem.incident_id.in_(select(Incident.id).where(*kind)))
     row = session.execute(query).one()
     return {"open": int(row[0] or 0), "overdue": int(row[1] or 0)}

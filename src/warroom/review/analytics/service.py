@@ -4,8 +4,8 @@ Production figures leave drills out; drills get the same figures in their own se
 report costs a fixed number of aggregate queries (times, counts, SLA with postmortems, pages per
 person with the time zones they are in, action items, and the config read for working hours),
 however many incidents the window holds.
-Action items (of real incidents only) are counted as they stand now (open, and overdue), not
-by window.
+Action items (of real incidents only, of the severity and service asked for) are counted as
+they stand now (open, and overdue), not by window.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def report(session: Session, clock: Clock, window: Window, filters: Filters) -> 
     hours = options.hours()
     page_rows = oncall.load(session, window, filters, hours)
     drill_pages = sum(r.pages for r in page_rows if r.drill)
-    items = action_items.open_and_overdue_counts(session, clock.now(), drill=False)
+    items = action_items.open_and_overdue_counts(
+        session, clock.now(), drill=False, where=queries.narrowed(filters)
+    )
     return AnalyticsReport(
         since=window.since,
         until=window.until,

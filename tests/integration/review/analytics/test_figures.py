@@ -143,9 +143,14 @@ def test_filters_narrow_every_figure(db: Database, clock: FakeClock, built: Any)
         "alice@example.com": 3,
         "bob@example.com": 2,
     }
+    # The action items are A's (api-gateway, SEV1): counted for its service and severity only.
+    assert report.action_items.model_dump() == {"open": 0, "overdue": 0}
+    gateway = _report(db, clock, service="api-gateway", severity="SEV1")
+    assert gateway.action_items.model_dump() == {"open": 2, "overdue": 1}
     sev2 = _report(db, clock, severity="SEV2")
     assert sev2.incidents.by_severity == {"SEV2": 3}
     assert sev2.oncall.pages == 0
+    assert sev2.action_items.model_dump() == {"open": 0, "overdue": 0}
 
 
 def test_a_report_is_a_fixed_number_of_queries(db: Database, clock: FakeClock, built: Any) -> None:
