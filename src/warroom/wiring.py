@@ -41,6 +41,7 @@ from warroom.heartbeats import api as heartbeats_api
 from warroom.heartbeats import config as heartbeats_config
 from warroom.heartbeats import jobs as heartbeats_jobs
 from warroom.incidents import api as incidents_api
+from warroom.incidents import present as incidents_present
 from warroom.incidents import service as incidents_service
 from warroom.intake import api as intake_api
 from warroom.intake import config as intake_config
@@ -210,6 +211,8 @@ def install() -> None:
         paging_pager.ESCALATION_TEXT = comms_paging_text.escalation_text
         # An update's public text tells whether anyone can read it yet.
         comms_service.SHOWN_PUBLICLY = statuspage_service.shown_publicly
+        # An incident's next update is due when the comms cadence (and its reminders) says.
+        incidents_present.UPDATES_DUE = comms_cadence.updates_due
         _installed = True
 
 

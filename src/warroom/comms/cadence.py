@@ -11,6 +11,7 @@ the pending ones. Every job locks the incident row first (the engine's lock orde
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from warroom.engine.registry import JobContext, handler
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.incidents.present import UpdateDue
 
 ACTOR = "warroom:comms"
 KINDS = ("comms.remind", "comms.overdue", "comms.escalate")
@@ -62,6 +64,23 @@ def rows_of(session: Session, incident_id: int) -> list[UpdateCadence]:
     """Both audiences' cadence rows (those that exist), internal first."""
     rows = session.scalars(select(UpdateCadence).where(UpdateCadence.incident_id == incident_id))
     return sorted(rows, key=lambda r: AUDIENCES.index(r.audience))
+
+
+def updates_due(session: Session, ids: Collection[int]) -> dict[int, dict[str, UpdateDue]]:
+    """Per incident, each audience's planned next update (the one reminded of, overdue from
+    its due time); an audience with no update due is absent."""
+    rows = session.scalars(
+        select(UpdateCadence).where(
+            UpdateCadence.incident_id.in_(list(ids)), UpdateCadence.due_at.is_not(None)
+        )
+    )
+    found: dict[int, dict[str, UpdateDue]] = {}
+    for row in rows:
+        if row.due_at is not None:
+            found.setdefault(row.incident_id, {})[row.audience] = UpdateDue(
+                row.due_at, row.overdue_since
+            )
+    return found
 
 
 def _key(kind: str, row: UpdateCadence) -> str:

@@ -18,7 +18,7 @@ from warroom.incidents.access import visible_incident
 from warroom.incidents.api_work import router as work_router
 from warroom.incidents.listing import list_rows
 from warroom.incidents.models import Incident
-from warroom.incidents.present import incident_detail, incident_out
+from warroom.incidents.present import incident_detail, incident_list
 from warroom.incidents.schemas import (
     EventOut,
     EventPage,
@@ -95,9 +95,7 @@ def list_incidents(
         viewer=None if principal.allows("admin") else principal.email,
         include_drills=drills,
     )
-    known = severities(session)
-    now = clock.now()
-    items = [incident_out(r, known.get(r.severity), now, services.get(r.id, [])) for r in rows]
+    items = incident_list(session, rows, severities(session), clock.now(), services)
     # Serialised here, once: the hot listing skips FastAPI's second validation pass.
     return _json(IncidentPage(items=items, next_cursor=next_cursor))
 

@@ -4,13 +4,14 @@ Due times: acknowledge, respond and resolve targets count from `opened_at` (a se
 re-bases them on the new severity's targets, still from `opened_at`). Each is met by its own
 moment: acknowledge by `acknowledged_at`, respond ("start working", the reference processes'
 response time) by `responded_at` (the first note, status update, mitigation or resolution),
-resolve by `resolved_at`. The next internal update is due `internal_update_every_s` after
-the last note or internal status update (`comms:update:*`), or after opening; the next external
-update likewise after the last external status update. Update reminders stop once resolved.
+resolve by `resolved_at`. The next internal and external updates are due when the comms
+cadence says (`UPDATES_DUE`): the due time that also sends the reminders, overdue from then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,28 @@ from warroom.incidents.schemas import DueTimes, IncidentDetail, IncidentOut, Rol
 from warroom.notify import service as notify
 
 
+@dataclass(frozen=True)
+class UpdateDue:
+    """When the next update of one audience is due, and since when the engine has found it
+    overdue (None: not yet)."""
+
+    due_at: datetime
+    overdue_since: datetime | None = None
+
+
+# Per incident id, each audience's ("internal", "external") next update as the comms cadence
+# plans it: the due time that sends the reminders. The composition root (warroom.wiring) sets
+# it: comms reads incidents, so incidents cannot import comms. Unset (None), no update is due.
+UpdatesDue = Callable[[Session, Collection[int]], Mapping[int, Mapping[str, UpdateDue]]]
+UPDATES_DUE: UpdatesDue | None = None
+
+
+def updates_due(session: Session, ids: Collection[int]) -> Mapping[int, Mapping[str, UpdateDue]]:
+    """The next update of each audience of these incidents (an audience without one: absent)."""
+    hook = UPDATES_DUE
+    return {} if hook is None or not ids else hook(session, ids)
+
+
 def _after(start: datetime, seconds: int | None) -> datetime | None:
     return None if seconds is None else start + timedelta(seconds=seconds)
 
@@ -31,17 +54,22 @@ def _late(due: datetime | None, now: datetime, pending: bool) -> bool:
     return pending and due is not None and now > due
 
 
-def due_times(incident: Any, severity: Severity | None, now: datetime) -> DueTimes:
-    """When the next targets fall due and whether they are already missed."""
+def _update_late(update: UpdateDue | None, now: datetime) -> bool:
+    return update is not None and (update.overdue_since is not None or now > update.due_at)
+
+
+def due_times(
+    incident: Any, severity: Severity | None, now: datetime, updates: Mapping[str, UpdateDue]
+) -> DueTimes:
+    """When the next targets fall due and whether they are already missed; `updates`: the
+    incident's next updates (`updates_due`), shown while it is open."""
     active = incident.status in lifecycle.OPEN_STATUSES
     opened = incident.opened_at
     ack_by = _after(opened, severity.ack_within_s) if severity else None
     respond_by = _after(opened, severity.respond_within_s) if severity else None
     resolve_by = _after(opened, severity.resolve_within_s) if severity else None
-    internal = external = None
-    if severity and active:
-        internal = _after(incident.last_internal_update_at, severity.internal_update_every_s)
-        external = _after(incident.last_external_update_at, severity.external_update_every_s)
+    internal = updates.get("internal") if active else None
+    external = updates.get("external") if active else None
     return DueTimes(
         acknowledge_by=ack_by,
         acknowledge_overdue=_late(ack_by, now, active and incident.acknowledged_at is None),
@@ -49,15 +77,19 @@ def due_times(incident: Any, severity: Severity | None, now: datetime) -> DueTim
         respond_overdue=_late(respond_by, now, active and incident.responded_at is None),
         resolve_by=resolve_by,
         resolve_overdue=_late(resolve_by, now, active),
-        next_internal_update_by=internal,
-        internal_update_overdue=_late(internal, now, active),
-        next_external_update_by=external,
-        external_update_overdue=_late(external, now, active),
+        next_internal_update_by=internal.due_at if internal else None,
+        internal_update_overdue=_update_late(internal, now),
+        next_external_update_by=external.due_at if external else None,
+        external_update_overdue=_update_late(external, now),
     )
 
 
 def incident_out(
-    incident: Any, severity: Severity | None, now: datetime, services: list[str] | None = None
+    incident: Any,
+    severity: Severity | None,
+    now: datetime,
+    updates: Mapping[str, UpdateDue],
+    services: list[str] | None = None,
 ) -> IncidentOut:
     """The list representation, from an Incident or a plain row of the incidents table."""
     return IncidentOut(
@@ -91,15 +123,31 @@ def incident_out(
         previous_number=incident.previous_number,
         updated_at=incident.updated_at,
         allowed_actions=lifecycle.allowed_actions(incident.status),
-        due=due_times(incident, severity, now),
+        due=due_times(incident, severity, now, updates),
     )
+
+
+def incident_list(
+    session: Session,
+    rows: list[Any],
+    severities: Mapping[str, Severity],
+    now: datetime,
+    services: Mapping[int, list[str]],
+) -> list[IncidentOut]:
+    """The list representation of listed rows (one look-up of their next updates)."""
+    due = updates_due(session, [r.id for r in rows])
+    return [
+        incident_out(r, severities.get(r.severity), now, due.get(r.id, {}), services.get(r.id, []))
+        for r in rows
+    ]
 
 
 def incident_detail(
     session: Session, incident: Incident, severity: Severity | None, now: datetime
 ) -> IncidentDetail:
     """The single-incident representation: the list one plus current roles and pages."""
-    base = incident_out(incident, severity, now)
+    due = updates_due(session, [incident.id]).get(incident.id, {})
+    base = incident_out(incident, severity, now, due)
     held = [RoleOut.model_validate(r) for r in roles.current_roles(session, incident)]
     return IncidentDetail(
         **base.model_dump(),

@@ -169,7 +169,7 @@ def due_rows(session: Session, incident: Any, end: datetime, zone: tzinfo | None
     from warroom.incidents.present import due_times
 
     severity = catalog.severities_by_key(session).get(incident.severity)
-    due = due_times(incident, severity, end)
+    due = due_times(incident, severity, end, {})  # the update cadence is not a target here
     done = {
         "acknowledge": _first(
             incident.acknowledged_at, incident.mitigated_at, incident.resolved_at

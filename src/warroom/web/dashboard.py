@@ -20,7 +20,7 @@ from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep
 from warroom.incidents import access, lifecycle, listing
 from warroom.incidents import service as incidents
-from warroom.incidents.present import due_times
+from warroom.incidents.present import due_times, updates_due
 from warroom.incidents.schemas import DueTimes
 from warroom.notify import service as notify
 from warroom.paging import service as paging
@@ -54,11 +54,12 @@ def open_by_severity(session: Session, clock: Clock, me: Principal) -> list[Seve
     )
     severities = catalog.severities_by_key(session)
     now = clock.now()
+    updates = updates_due(session, [i.id for i in rows])
     groups: dict[str, list[OpenIncident]] = {}
     for incident in sorted(rows, key=lambda i: i.opened_at):
-        groups.setdefault(incident.severity, []).append(
-            OpenIncident(incident, due_times(incident, severities.get(incident.severity), now))
-        )
+        severity = severities.get(incident.severity)
+        due = due_times(incident, severity, now, updates.get(incident.id, {}))
+        groups.setdefault(incident.severity, []).append(OpenIncident(incident, due))
     result = []
     for key, items in groups.items():
         severity = severities.get(key)

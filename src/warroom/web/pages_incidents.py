@@ -23,7 +23,7 @@ from warroom.evidence.bundle import safe_name
 from warroom.incidents import lifecycle
 from warroom.incidents.access import visible_incident
 from warroom.incidents.listing import list_rows
-from warroom.incidents.present import incident_out
+from warroom.incidents.present import incident_list
 from warroom.openapi import IdPath, IncidentNumberPath
 from warroom.principal import Principal
 from warroom.web.deps import UiViewer
@@ -91,10 +91,7 @@ def incidents_list(
     except WarroomError as exc:
         context["error"] = exc.message
         return render(request, "incidents.html", context, status_code=exc.status_code)
-    now = clock.now()
-    context["items"] = [
-        incident_out(r, known.get(r.severity), now, services.get(r.id, [])) for r in rows
-    ]
+    context["items"] = incident_list(session, rows, known, clock.now(), services)
     context["next_cursor"] = next_cursor
     return render(request, "incidents.html", context)
 

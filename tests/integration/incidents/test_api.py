@@ -24,7 +24,7 @@ def _open(client: TestClient, headers: H, **body: Any) -> dict[str, Any]:
 
 
 def test_create_returns_number_and_due_times(
-    seeded: Database, client: TestClient, responder_headers: H, clock: FakeClock
+    seeded: Database, client: TestClient, responder_headers: H, clock: FakeClock, all_domains: None
 ) -> None:
     created = _open(client, responder_headers, services=["database"], impact={"scope": "EU"})
     assert created["number"] == 1 and created["ref"] == "INC-1"
@@ -34,7 +34,7 @@ def test_create_returns_number_and_due_times(
     assert created["impact"]["scope"] == "EU" and created["impact"]["data_loss"] == "unknown"
     due = created["due"]
     assert due["acknowledge_by"].startswith("2026-01-01T12:15:00")
-    assert due["next_internal_update_by"].startswith("2026-01-01T12:30:00")
+    assert due["next_internal_update_by"].startswith("2026-01-01T12:30:00")  # comms' cadence
     assert created["created_by"] == "resp@example.com"
 
 

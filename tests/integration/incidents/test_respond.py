@@ -33,7 +33,7 @@ def _open(session: Session, clock: FakeClock) -> Incident:
 
 
 def _due(session: Session, incident: Incident, clock: FakeClock) -> Any:
-    return due_times(incident, severities_by_key(session)["SEV1"], clock.now())
+    return due_times(incident, severities_by_key(session)["SEV1"], clock.now(), {})
 
 
 def test_acknowledging_does_not_meet_respond_a_note_does(

@@ -20,7 +20,7 @@ from warroom.errors import Conflict, Invalid, NotFound
 from warroom.events import DomainEvent, subscribe, unsubscribe
 from warroom.incidents import service
 from warroom.incidents.models import Incident
-from warroom.incidents.present import due_times
+from warroom.incidents.present import UpdateDue, due_times
 
 
 def _kinds(session: Session, incident: Incident) -> list[str]:
@@ -238,30 +238,35 @@ def test_notes_hypotheses_tasks(session: Session, clock: FakeClock) -> None:
 
 
 def test_due_times_follow_severity_and_updates(session: Session, clock: FakeClock) -> None:
+    """Targets from the severity; the next updates as given (the comms cadence's, see
+    tests/integration/incidents/test_due_updates.py), shown while the incident is open."""
     incident = make_incident(session, clock, severity="SEV0")
     opened = incident.opened_at
     sev = severities(session)
-    due = due_times(incident, sev["SEV0"], clock.now())
+    updates = {"internal": UpdateDue(opened + timedelta(minutes=15))}
+    due = due_times(incident, sev["SEV0"], clock.now(), updates)
     assert due.acknowledge_by == opened + timedelta(minutes=5)
     assert due.resolve_by == opened + timedelta(hours=1)
     assert due.next_internal_update_by == opened + timedelta(minutes=15)
-    assert due.next_external_update_by == opened + timedelta(minutes=30)
-    assert not due.acknowledge_overdue
+    assert due.next_external_update_by is None and not due.external_update_overdue
+    assert not due.acknowledge_overdue and not due.internal_update_overdue
     clock.advance(minutes=20)
-    due = due_times(incident, sev["SEV0"], clock.now())
+    due = due_times(incident, sev["SEV0"], clock.now(), updates)
     assert due.acknowledge_overdue and due.internal_update_overdue
     service.acknowledge(session, clock, incident, actor="a")
-    service.add_note(session, clock, incident, text="update", actor="a")
-    due = due_times(incident, sev["SEV0"], clock.now())
-    assert not due.acknowledge_overdue and not due.internal_update_overdue
-    assert due.next_internal_update_by == clock.now() + timedelta(minutes=15)
+    due = due_times(incident, sev["SEV0"], clock.now(), updates)
+    assert not due.acknowledge_overdue
+    # Overdue as soon as the engine found it so, whatever the clock of the reader says.
+    late = {"external": UpdateDue(clock.now() + timedelta(minutes=1), clock.now())}
+    assert due_times(incident, sev["SEV0"], clock.now(), late).external_update_overdue
     service.change_severity(session, clock, incident, severity="SEV2", reason="ok", actor="a")
-    due = due_times(incident, sev["SEV2"], clock.now())
+    due = due_times(incident, sev["SEV2"], clock.now(), {})
     assert due.resolve_by == opened + timedelta(days=1) and due.next_external_update_by is None
     service.resolve(session, clock, incident, actor="a")
     clock.advance(days=3)
-    due = due_times(incident, sev["SEV2"], clock.now())
+    due = due_times(incident, sev["SEV2"], clock.now(), updates)
     assert not due.resolve_overdue and due.next_internal_update_by is None
+    assert not due.internal_update_overdue
 
 
 def test_status_update_event_moves_external_cadence(session: Session, clock: FakeClock) -> None:
