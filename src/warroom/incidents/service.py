@@ -259,7 +259,8 @@ def find_open_by_dedup_group(session: Session, dedup_group: str) -> Incident | N
 def add_note(
     session: Session, clock: Clock, incident: Incident, *, text: str, actor: str
 ) -> timeline.TimelineEvent:
-    """Add a note to the timeline; it also counts as an internal update for the cadence."""
+    """Add a note to the timeline; a first note marks the response started. A note is no status
+    update: the update cadence (`warroom update`) is not moved by it."""
     text = (text or "").strip()
     if not text:
         raise Invalid("a note needs text", field="text")
