@@ -204,8 +204,13 @@ _PAGING: dict[str, Sentence] = {
     "paging:page:queued": lambda p: f"paged {_get(p, 'user', 'channel')} ({_get(p, 'reason')})",
     "paging:page:nobody": lambda p: f"nobody to page for {_get(p, 'targets')}",
     "paging:target:deactivated": lambda p: (
-        f"escalation level {_get(p, 'level')} names {_get(p, 'targets')}, deactivated by a "
-        "config change since the incident's policy was copied: nobody is paged through it"
+        (
+            f"escalation level {_get(p, 'level')}"
+            if "level" in p
+            else f"the unresolved rung at {int(p.get('after_s') or 0) // 60} min"
+        )
+        + f" names {_get(p, 'targets')}, deactivated by a config change since the incident's"
+        " policy was copied: nobody is paged through it"
     ),
     "paging:page:withheld": lambda p: (
         f"not paged in {_get(p, 'channels')}: a private incident is for its members only"

@@ -120,16 +120,8 @@ def escalate_step(
             "targets": list(step.targets),
         },
     )
-    gone = deactivated_targets(session, list(step.targets))
-    if gone:  # the snapshot predates a config change that removed them: say so, not just "nobody"
-        timeline.record(
-            session,
-            clock,
-            incident_id=incident.id,
-            kind="paging:target:deactivated",
-            actor=ACTOR,
-            payload={"policy": policy.key, "level": level + 1, "round": round_, "targets": gone},
-        )
+    where = {"policy": policy.key, "level": level + 1, "round": round_}
+    say_deactivated(session, clock, incident, list(step.targets), where)
     context = (
         f"{incident.ref} needs an acknowledgement: level {level + 1} of escalation policy "
         f"{policy.key!r}" + (f" (repeat {round_})" if round_ else "") + "."
@@ -144,6 +136,27 @@ def escalate_step(
     made = page(session, clock, settings, incident, request)
     _after_level(session, clock, state, policy, step)
     return bool(made)
+
+
+def say_deactivated(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    targets: list[str],
+    where: dict[str, object],
+) -> None:
+    """Record which of a copied level's or rung's targets a config change has deactivated since
+    the copy was made, so the timeline says why, not just "nobody"."""
+    gone = deactivated_targets(session, targets)
+    if gone:
+        timeline.record(
+            session,
+            clock,
+            incident_id=incident.id,
+            kind="paging:target:deactivated",
+            actor=ACTOR,
+            payload={**where, "targets": gone},
+        )
 
 
 def _after_level(

@@ -27,7 +27,7 @@ from warroom.incidents.models import Incident
 from warroom.paging import targeting
 from warroom.paging.escalation import Policy, Step, already_paged, ladder, pending_rungs
 from warroom.paging.levels import ESCALATE_KIND as ESCALATE_KIND
-from warroom.paging.levels import first_level, queue_level, state_of
+from warroom.paging.levels import first_level, queue_level, say_deactivated, state_of
 from warroom.paging.levels import run_escalation as run_escalation
 from warroom.paging.models import EscalationPolicy, IncidentEscalation
 from warroom.paging.pager import ACTOR, PageRequest, page
@@ -307,6 +307,8 @@ def run_unresolved(
             "targets": list(rung.targets),
         },
     )
+    where = {"severity": state.ladder_severity, "after_s": rung.after_s}
+    say_deactivated(session, clock, incident, list(rung.targets), where)
     request = PageRequest(
         list(rung.targets),
         "unresolved",

@@ -118,3 +118,18 @@ def test_removed_person_on_a_running_ladder(
         "INC-1's unresolved ladder names user:cto@atlas.test, which this change deactivates: "
         "its next rungs would page nobody through it"
     ]
+    # The rung at 1h comes due: it pages nobody through the removed person, and says why.
+    run = worker(db, clock, settings)
+    for _ in range(2):  # 30m (the lead), then 1h (the removed CTO)
+        clock.advance(minutes=25)
+        run.run_once()
+    assert not [m for m in sender.sent if m.url.endswith("/cto-push")]
+    with db.session() as session:
+        incident = incidents.get_incident(session, state["number"])
+        kinds = ["paging:target:deactivated"]
+        events = timeline.events_since(session, incident_id=incident.id, kinds=kinds)
+        said = [describe(e.kind, e.payload) for e in events]
+    assert said == [
+        "the unresolved rung at 60 min names user:cto@atlas.test, deactivated by a config "
+        "change since the incident's policy was copied: nobody is paged through it"
+    ]
