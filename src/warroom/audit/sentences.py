@@ -103,6 +103,12 @@ def _step(p: dict[str, Any], what: str) -> str:
     )
 
 
+def _withdrawn(p: dict[str, Any]) -> str:
+    """A postmortem's approvals withdrawn by a change of its text or author, if any."""
+    who = p.get("approvals_withdrawn") or []
+    return f"; approval by {', '.join(map(str, who))} withdrawn" if who else ""
+
+
 def _item(p: dict[str, Any], what: str) -> str:
     title = f": {_short(p['title'])}" if p.get("title") else ""
     return f"action item {_get(p, 'action_item')} {what}{title}"
@@ -319,8 +325,12 @@ _REVIEW: dict[str, Sentence] = {
     "review:postmortem:created": lambda p: (
         f"postmortem drafted, author {_people(p, 'author')}, due {_at(p, 'due_at')}"
     ),
-    "review:postmortem:assigned": lambda p: f"postmortem author: {_get(p, 'author')}",
-    "review:postmortem:edited": lambda p: f"postmortem edited (version {_get(p, 'version')})",
+    "review:postmortem:assigned": lambda p: (
+        f"postmortem author: {_get(p, 'author')}" + _withdrawn(p)
+    ),
+    "review:postmortem:edited": lambda p: (
+        f"postmortem edited (version {_get(p, 'version')})" + _withdrawn(p)
+    ),
     "review:postmortem:submitted": lambda p: "postmortem submitted for review",
     "review:postmortem:approved": lambda p: "postmortem approved" + _why(p),
     "review:postmortem:returned": lambda p: "postmortem returned to draft" + _why(p),

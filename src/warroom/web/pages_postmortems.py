@@ -77,7 +77,8 @@ def _show_context(session: Session, clock: Clock, number: int, me: Principal) ->
         "approvals_needed": postmortem_settings(session).approvals,
         "overdue": service.is_overdue(pm, clock.now()),
         "may_act": me.allows("responder"),
-        "is_author": (pm.author or "").lower() == me.email.lower(),
+        # The author, and whoever saved the text as it stands, may not approve it (four eyes).
+        "not_approver": service.cannot_approve(session, pm, me.email),
     }
 
 

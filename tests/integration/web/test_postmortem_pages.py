@@ -153,3 +153,26 @@ def test_start_one_for_an_incident_that_needs_none(
     made = client.post(f"{page}/create", data={"csrf_token": token}, follow_redirects=False)
     assert made.status_code == 303
     assert 'id="pm-state">draft' in client.get(page).text
+
+
+def test_whoever_saved_the_text_is_told_someone_else_approves_it(
+    db: Database,
+    clock: FakeClock,
+    app: FastAPI,
+    client: TestClient,
+    ui_login: Callable[..., Any],
+) -> None:
+    number = resolved(db, clock)
+    page, edit = f"/ui/postmortems/{number}", f"/ui/postmortems/{number}/edit"
+    with TestClient(app) as scribe:
+        ui_login(scribe, "responder", "scribe@corp.test")
+        saved = post(scribe, edit, edit, markdown="# What happened\n", version="1", op="save")
+        assert saved.status_code == 303
+        ui_login(client, "responder", "ic@corp.test")
+        assert post(client, page, f"{page}/submit").status_code == 303
+        shown = scribe.get(page).text  # in review: the scribe wrote this text
+    assert ">Approve</button>" not in shown
+    assert "Not yours to approve: scribe@corp.test saved this version" in shown
+    with TestClient(app) as reviewer:
+        ui_login(reviewer, "responder", "rev@corp.test")
+        assert ">Approve</button>" in reviewer.get(page).text

@@ -197,7 +197,7 @@ def text_saved_by(session: Session, pm: Postmortem) -> str | None:
     return events[-1].actor if events else None
 
 
-def _wrote(session: Session, pm: Postmortem, who: str) -> str | None:
+def cannot_approve(session: Session, pm: Postmortem, who: str) -> str | None:
     """Why `who` may not approve the text as it stands (its author, or who saved it), or None."""
     if pm.author and pm.author.lower() == who.lower():
         return "the author cannot approve their own postmortem"
@@ -213,7 +213,7 @@ def _wrote(session: Session, pm: Postmortem, who: str) -> str | None:
 def counting_approvals(session: Session, pm: Postmortem) -> list[PostmortemReview]:
     """The approvals that count towards publishing: not withdrawn, and given by someone who
     neither is the author now nor saved the text as it stands."""
-    return [r for r in reviews_of(session, pm) if _wrote(session, pm, r.reviewer) is None]
+    return [r for r in reviews_of(session, pm) if cannot_approve(session, pm, r.reviewer) is None]
 
 
 def _expect(pm: Postmortem, incident: Incident, state: str, doing: str) -> None:
@@ -255,7 +255,7 @@ def approve(
     nor whoever saved that text can (409, field `reviewer`)."""
     pm = _locked(session, incident)
     _expect(pm, incident, IN_REVIEW, "approve")
-    refused = _wrote(session, pm, actor)
+    refused = cannot_approve(session, pm, actor)
     if refused is not None:
         raise Conflict(refused, field="reviewer")
     mine = next((r for r in reviews_of(session, pm) if r.reviewer == actor), None)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import MakeToken
 from tests.integration.review.postmortems.org import act, apply, commander, open_incident, org
+from warroom.audit.sentences import describe
 from warroom.clock import FakeClock
 from warroom.db import Database
 
@@ -62,6 +63,8 @@ def test_a_new_text_in_review_needs_approving_again(
     events = client.get(path.replace("/postmortem", "/timeline?limit=200"), headers=ic).json()
     [edited] = [e for e in events["items"] if e["kind"] == "review:postmortem:edited"]
     assert edited["payload"]["approvals_withdrawn"] == ["rev@corp.test"]
+    said = describe(edited["kind"], edited["payload"])  # as the CLI and web timeline say it
+    assert said.endswith("; approval by rev@corp.test withdrawn"), said
     # The reviewer approves the new text; now it publishes, that text.
     assert post(client, f"{path}/approve", rev).status_code == 200
     published = post(client, f"{path}/publish", ic)
