@@ -76,6 +76,7 @@ from warroom.statuspage import api as statuspage_api
 from warroom.statuspage import config as statuspage_config
 from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
+from warroom.statuspage import reactions as statuspage_reactions
 from warroom.statuspage import service as statuspage_service
 from warroom.web import api as web_api
 from warroom.web import api_invites as web_api_invites
@@ -178,7 +179,7 @@ SUBSCRIBERS: tuple[ModuleType, ...] = (
     paging_failover,
     paging_notice,
     incidents_service,
-    statuspage_service,
+    statuspage_reactions,
     runbooks_reactions,
     actions_guard,
     comms_cadence,

@@ -19,7 +19,6 @@ from warroom.catalog import service as catalog
 from warroom.clock import Clock
 from warroom.config import service as config_service
 from warroom.errors import Invalid, NotFound
-from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.statuspage import maintenance as maintenance_service
@@ -344,48 +343,6 @@ def _reopened_since(incident: Incident, said_at: datetime) -> bool:
     return incident.reopened_at is not None and incident.reopened_at >= said_at
 
 
-def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:
-    if event.incident_id is None:
-        return
-    record = is_published(session, event.incident_id)
-    if record is not None:
-        record.open = incidents.is_open(session, event.incident_id) is not None
-        record.updated_at = clock.now()
-        session.flush()
-
-
-def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """A severity change moves the public times only when it changes what the page shows (the
-    status its components take, and the impact): a change the page does not show stays private."""
-    if event.incident_id is None:
-        return
-    record = is_published(session, event.incident_id)
-    if record is None:
-        return
-    cfg = page_config(session)
-    before, after = (
-        severity_status(session, cfg, str(event.payload.get(k))) for k in ("from", "to")
-    )
-    if before != after:
-        record.updated_at = clock.now()
-        session.flush()
-
-
-def _on_public_update(session: Session, clock: Clock, event: DomainEvent) -> None:
-    record = None if event.incident_id is None else is_published(session, event.incident_id)
-    if record is None:
-        return
-    latest = public_text.public_updates(session, record.incident_id, record.id)
-    if not latest:
-        return
-    update = latest[-1]
-    subscribers.announce(
-        session, clock, key=f"incident:{record.id}:update:{update.id}",
-        subject=f"[{update.status}] {record.name}", body=update.body,
-        components=list(record.components),
-    )  # fmt: skip
-
-
 def _records(session: Session, since: datetime | None) -> list[PublishedIncident]:
     query = select(PublishedIncident).order_by(PublishedIncident.published_at.desc())
     if since is not None:
@@ -403,11 +360,3 @@ def is_published(session: Session, incident_id: int) -> PublishedIncident | None
 def shown_publicly(session: Session, incident_id: int) -> bool:
     """Whether the incident is on the public page (published, open or in the history)."""
     return is_published(session, incident_id) is not None
-
-
-# Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
-SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
-    ("incident:status:*", _on_status),
-    ("incident:severity:*", _on_severity),
-    ("comms:update:external", _on_public_update),
-)

@@ -1,0 +1,63 @@
+"""How the status page follows what happens elsewhere, inside the same transaction: an
+incident's status or (shown) severity moves its public times; a public update of a published
+incident is mailed to its subscribers."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from warroom.clock import Clock
+from warroom.events import DomainEvent, Handler
+from warroom.incidents import service as incidents
+from warroom.statuspage import service, subscribers
+from warroom.statuspage import updates as public_text
+
+
+def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:
+    if event.incident_id is None:
+        return
+    record = service.is_published(session, event.incident_id)
+    if record is not None:
+        record.open = incidents.is_open(session, event.incident_id) is not None
+        record.updated_at = clock.now()
+        session.flush()
+
+
+def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A severity change moves the public times only when it changes what the page shows (the
+    status its components take, and the impact): a change the page does not show stays private."""
+    if event.incident_id is None:
+        return
+    record = service.is_published(session, event.incident_id)
+    if record is None:
+        return
+    cfg = service.page_config(session)
+    before, after = (
+        service.severity_status(session, cfg, str(event.payload.get(k))) for k in ("from", "to")
+    )
+    if before != after:
+        record.updated_at = clock.now()
+        session.flush()
+
+
+def _on_public_update(session: Session, clock: Clock, event: DomainEvent) -> None:
+    record = None if event.incident_id is None else service.is_published(session, event.incident_id)
+    if record is None:
+        return
+    latest = public_text.public_updates(session, record.incident_id, record.id)
+    if not latest:
+        return
+    update = latest[-1]
+    subscribers.announce(
+        session, clock, key=f"incident:{record.id}:update:{update.id}",
+        subject=f"[{update.status}] {record.name}", body=update.body,
+        components=list(record.components),
+    )  # fmt: skip
+
+
+# Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
+SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
+    ("incident:status:*", _on_status),
+    ("incident:severity:*", _on_severity),
+    ("comms:update:external", _on_public_update),
+)
