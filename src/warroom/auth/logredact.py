@@ -2,7 +2,8 @@
 
 Some credentials travel in the URL because the caller cannot send a header: page links
 (`/p/<token>`), web UI invite links (`/invite/<token>`), calendar feeds
-(`/ical/users/<token>.ics`) and heartbeat pings (`?key=`).
+(`/ical/users/<token>.ics`), a status subscriber's confirm and unsubscribe links
+(`/status/subscribers/confirm/<token>`) and heartbeat pings (`?key=`).
 Whoever reads the access log must not be able to use them, so the request line is rewritten
 before it is formatted. `warroom serve` installs the filter through `uvicorn_log_config()`.
 """
@@ -18,7 +19,8 @@ MASK = "***"
 
 # Path segments that are themselves the credential.
 _PATH_TOKENS = re.compile(
-    r"(/p/|/invite/|/ical/(?:schedules|users)/)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)"
+    r"(/p/|/invite/|/ical/(?:schedules|users)/|/status/subscribers/(?:confirm|unsubscribe)/)"
+    r"[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)"
 )
 # Query parameters that carry a credential (heartbeat keys, API keys some senders use).
 _QUERY_SECRETS = re.compile(

@@ -36,6 +36,13 @@ FEED = "FEEDCANARYabcdef0123"
         (f"/api/v1/heartbeats/nightly?KEY={KEY}", "/api/v1/heartbeats/nightly?KEY=***"),
         (f"/ical/users/{FEED}.ics", "/ical/users/***.ics"),
         (f"/ical/schedules/{FEED}.ics", "/ical/schedules/***.ics"),
+        # A status subscriber's confirm and unsubscribe links act for whoever holds them.
+        (
+            f"GET /status/subscribers/unsubscribe/{LINK} HTTP/1.1",
+            "GET /status/subscribers/unsubscribe/*** HTTP/1.1",
+        ),
+        (f"/status/subscribers/confirm/{LINK}?x=1", "/status/subscribers/confirm/***?x=1"),
+        ("/status/subscribers", "/status/subscribers"),
         ("/api/v1/incidents?keyword=db&monkey=1", "/api/v1/incidents?keyword=db&monkey=1"),
         ("/api/v1/incidents/7/timeline", "/api/v1/incidents/7/timeline"),
     ],
