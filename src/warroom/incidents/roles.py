@@ -54,6 +54,11 @@ def assign_role(
         user = auth_service.get_user_by_email(session, user_email)
     except NotFound:
         raise Invalid(f"no user with email {user_email!r}", field="user_email") from None
+    if not user.active:
+        raise Invalid(
+            f"{user.email} is deactivated and cannot sign in: give {role} to someone active",
+            field="user_email",
+        )
     lock(session, clock, incident)
     holders = [r for r in current_roles(session, incident) if r.role == role]
     mine = next((r for r in holders if r.user_email == user.email), None)
@@ -87,13 +92,14 @@ def carry_members(
     session: Session, clock: Clock, source: Incident, target: Incident, *, actor: str
 ) -> None:
     """Give `target` the roles `source`'s members hold now (a private incident's follow-up
-    is visible to the same people); someone who is no user any more is left out."""
+    is visible to the same people); someone who is no user any more, or is deactivated, is
+    left out."""
     for held in current_roles(session, source):
         try:
             assign_role(
                 session, clock, target, role=held.role, user_email=held.user_email, actor=actor
             )
-        except Invalid:  # the person is no user any more: nothing to carry
+        except Invalid:  # the person is no user any more, or deactivated: nothing to carry
             continue
 
 
