@@ -39,8 +39,9 @@ def lapse_run(ctx: JobContext, job: Job) -> None:
 @handler(service.EXECUTE_KIND)
 def execute_run(ctx: JobContext, job: Job) -> None:
     session, clock = ctx.session, ctx.clock
+    incident = None
     if job.incident_id is not None:
-        incidents.lock_by_id(session, job.incident_id)  # first statement: the write lock
+        incident = incidents.lock_by_id(session, job.incident_id)  # first: the write lock
     run = session.get(ActionRun, int(job.payload["run_id"]))
     if run is None or run.state not in (QUEUED, RUNNING):
         return
@@ -49,6 +50,10 @@ def execute_run(ctx: JobContext, job: Job) -> None:
         return
     if not service.enabled(session, ctx.settings.actions):
         _finish(ctx, run, REFUSED, error=service.SWITCHED_OFF)
+        return
+    closed = service.closed_for(incident, run)
+    if closed is not None:  # resolved after the run was queued: a mitigation is not applied
+        _finish(ctx, run, REFUSED, error=closed)
         return
     if service.hold_for_approval(session, clock, run):
         return

@@ -109,6 +109,18 @@ def active_mitigations(session: Session, incident_id: int) -> list[ActionRun]:
     return list(session.scalars(query.order_by(ActionRun.id)))
 
 
+def closed_for(incident: Incident | None, run: ActionRun) -> str | None:
+    """Why this run may no longer run on its incident (resolved or closed), or None.
+
+    An undo run may: reverting what a forced resolve left active is how it is cleaned up.
+    """
+    if incident is None or run.undo_of_id is not None:
+        return None
+    if incident.status in ("resolved", "closed"):
+        return f"{incident.ref} is {incident.status}"
+    return None
+
+
 def _context(incident: Incident, params: dict[str, Any], dry_run: bool) -> dict[str, Any]:
     incident_view = {"number": incident.number, "ref": incident.ref, "severity": incident.severity}
     return {**params, "params": params, "incident": incident_view, "dry_run": dry_run}
@@ -276,10 +288,13 @@ def approve(session: Session, clock: Clock, run_id: int, *, actor: str, switch: 
     if not enabled(session, switch):
         raise Conflict(SWITCHED_OFF, field="action")
     run = get_run(session, run_id)
-    incidents.lock_by_id(session, run.incident_id)
+    incident = incidents.lock_by_id(session, run.incident_id)
     session.refresh(run)
     if run.state != AWAITING_APPROVAL:
         raise Conflict(f"run {run.id} is {run.state}, not awaiting approval", field="run")
+    closed = closed_for(incident, run)
+    if closed is not None:
+        raise Conflict(closed, field="incident")
     if actor.lower() == run.requested_by.lower():
         raise Forbidden(
             "two-person rule: the requester cannot approve their own run", field="approver"
