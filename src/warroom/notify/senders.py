@@ -12,7 +12,9 @@ recording sender while every other thread of the process (the real engine's) sen
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,8 @@ from urllib.parse import quote
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
+# How much of a plain webhook's answer body is read (and kept as its answer); the rest is not.
+ANSWER_BYTES = 1000
 # httpx logs each request's full URL at INFO, and a webhook's path is often its secret.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -180,15 +184,82 @@ class WebhookSender:
             "idempotency_key": message.idempotency_key,
         }
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key, "User-Agent": "warroom"}
+        # httpx's timeouts bound each read, not the answer: a host that trickles a byte at a
+        # time would hold this thread for ever. The deadline ends the connection instead.
+        deadline = _Deadline(self.timeout)
         try:
-            response = self.client().post(message.url, json=document, headers=headers)
+            with self.client().stream(
+                "POST",
+                message.url,
+                json=document,
+                headers=headers,
+                extensions={"trace": deadline.trace},
+            ) as response:
+                deadline.watch(response.extensions.get("network_stream"))
+                text = _answer_text(response, deadline)
         except httpx.HTTPError as exc:
+            if deadline.expired:
+                return SendResult(False, f"no complete answer within {self.timeout:g}s")
             return SendResult(False, f"{type(exc).__name__}: {exc}")
-        answer = f"HTTP {response.status_code} {response.reason_phrase}: {response.text[:1000]}"
+        finally:
+            deadline.cancel()
+        answer = f"HTTP {response.status_code} {response.reason_phrase}: {text}"
         if response.is_success:
             return SendResult(True, answer)
         retryable = response.status_code >= 500 or response.status_code in (408, 425, 429)
         return SendResult(False, answer, retryable=retryable)
+
+
+def _answer_text(response: Any, deadline: _Deadline) -> str:
+    """The start of a webhook's answer body (ANSWER_BYTES at most; the rest is not read)."""
+    read = b""
+    for chunk in response.iter_bytes():
+        read += chunk
+        if len(read) >= ANSWER_BYTES or deadline.expired:
+            break
+    return read[:ANSWER_BYTES].decode(response.encoding or "utf-8", errors="replace")
+
+
+class _Deadline:
+    """Shuts the connection of one webhook call down once `seconds` have passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpx's trace hook: a new connection's stream is watched from its first byte."""
+        if event == "connection.connect_tcp.complete":
+            self.watch(info.get("return_value"))
+
+    def watch(self, stream: Any) -> None:
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: Any) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class DefaultSender:
