@@ -335,6 +335,12 @@ def revert(session: Session, clock: Clock, run_id: int, *, actor: str, switch: b
         )
     if run.reverted_at is not None:
         raise Conflict(f"run {run.id} is already reverted", field="run")
+    if run.undo_of_id is not None:  # its revert would re-apply a mitigation nothing tracks
+        raise Conflict(
+            f"run {run.id} is the undo of run {run.undo_of_id}; to apply that again, "
+            "request its action again",
+            field="run",
+        )
     undo = run.definition.get("undo")
     if not run.reversible or not undo:
         raise Conflict(f"{run.action_key} is not reversible", field="run")
