@@ -84,3 +84,20 @@ def test_validation_error_names_the_field(
 
 def test_openapi_is_served(client: TestClient) -> None:
     assert client.get("/openapi.json").json()["info"]["title"] == "warroom"
+
+
+def test_an_invite_refuses_what_is_no_email_address_and_writes_nothing(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    # The address ends up in the invite e-mail's URL (mailto://…?to=ADDRESS): `&bcc=` there
+    # would send the one-time link to a second mailbox.
+    for email in ("x y@corp.test", "bob@corp.test&bcc=eve@evil.test", "bob@corp", "a@b@c.test"):
+        answer = client.post("/api/v1/users/invite", json={"email": email}, headers=admin_headers)
+        assert answer.status_code == 422, (email, answer.text)
+        assert answer.json()["error"]["field"] == "email"
+    users = client.get("/api/v1/users", headers=admin_headers).json()
+    assert [u["email"] for u in users] == ["admin@example.com"]
+    fine = client.post(
+        "/api/v1/users/invite", json={"email": " Jane.Doe+pager@Corp.test "}, headers=admin_headers
+    )
+    assert fine.status_code == 201 and fine.json()["email"] == "jane.doe+pager@corp.test"

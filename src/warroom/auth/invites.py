@@ -7,6 +7,7 @@ ones.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -22,6 +23,9 @@ from warroom.errors import Conflict, Forbidden, Invalid, NotFound
 from warroom.principal import Principal, role_rank
 
 INVITE_PATH = "/invite/"
+# One @, a dotted domain, and nothing that would change the e-mail URL the link is sent
+# through (mailto://…?to=ADDRESS): no spaces, no `&`, `?`, `#`, `=`, `/`, `,` or `;`.
+EMAIL = re.compile(r"^[^@\s&?#=/,;\\]+@[^@\s&?#=/,;\\]+\.[^@\s&?#=/,;\\]+$")
 
 
 def invite_link(public_url: str, token: str) -> str:
@@ -42,7 +46,7 @@ def create_invite(
     if not principal.allows("admin"):
         raise Forbidden("only admins may invite people")
     email = email.strip().lower()
-    if "@" not in email or len(email) > 320:
+    if not EMAIL.match(email) or len(email) > 320:
         raise Invalid(f"{email!r} is not an e-mail address", field="email")
     if role is not None:
         role_rank(role)
