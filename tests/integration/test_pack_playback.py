@@ -320,3 +320,38 @@ def test_atlas_db_expert_is_paged_only_by_a_specialist_escalation(
     assert [r for r in rows if r[1] == "db-expert@atlas.example"] == [
         (10, "db-expert@atlas.example", "manual")
     ]
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_every_status_update_the_pack_asks_for_reaches_a_channel(
+    pack: str, db: Database, clock: FakeClock
+) -> None:
+    """A severity with an update cadence asks for status updates; each one, on an
+    incident of any of the pack's services, goes to at least one channel (else the update
+    answers 'reached nobody' and the cadence reminds people to write to no one)."""
+    from warroom.comms import service as comms
+
+    clock.set(PACKS[pack][2])
+    doc, problems = config_service.load_directory(EXAMPLES / pack)
+    assert not problems, problems.lines()
+    raw = doc.raw()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="playback")
+    cadenced = [
+        s["key"]
+        for s in raw["severities"]
+        if s.get("internal_update_every") or s.get("external_update_every")
+    ]
+    assert cadenced
+    unreached = []
+    for service in (s["key"] for s in raw["services"]):
+        for severity in cadenced:
+            number = _open(db, clock, service, severity)
+            with db.session() as session:
+                update = comms.post_update(
+                    session, clock, number=number, state="investigating",
+                    internal="looking", actor="responder@playback",
+                )  # fmt: skip
+                if not update.reached:
+                    unreached.append((service, severity))
+    assert not unreached, f"{pack}: status updates that reach no channel: {unreached}"
