@@ -327,6 +327,10 @@ def lapse(session: Session, clock: Clock, run_id: int) -> bool:
 def revert(session: Session, clock: Clock, run_id: int, *, actor: str, switch: bool) -> ActionRun:
     """Request the undo action of a succeeded run, with its parameters mapped."""
     run = get_run(session, run_id)
+    # Checked under the incident row, read fresh: a second revert at the same moment waits,
+    # then sees the first one's undo run as pending.
+    incidents.lock_by_id(session, run.incident_id)
+    session.refresh(run)
     if run.state != SUCCEEDED or run.dry_run:
         raise Conflict(
             f"run {run.id} is {'a dry run' if run.dry_run else run.state}; "
