@@ -101,3 +101,20 @@ def test_an_invite_refuses_what_is_no_email_address_and_writes_nothing(
         "/api/v1/users/invite", json={"email": " Jane.Doe+pager@Corp.test "}, headers=admin_headers
     )
     assert fine.status_code == 201 and fine.json()["email"] == "jane.doe+pager@corp.test"
+
+
+def test_a_token_needs_a_name_and_takes_the_address_as_typed(
+    client: TestClient, admin_headers: dict[str, str], make_token: MakeToken
+) -> None:
+    make_token("responder", email="r@example.com")
+    blank = client.post("/api/v1/tokens", json={"name": "   "}, headers=admin_headers)
+    assert blank.status_code == 422 and blank.json()["error"]["field"] == "name"
+    spaced = client.post(
+        "/api/v1/tokens",
+        json={"name": " ci ", "user_email": " R@example.com "},
+        headers=admin_headers,
+    )
+    assert spaced.status_code == 201, spaced.text
+    assert spaced.json()["name"] == "ci"
+    mine = client.get("/api/v1/tokens", headers=admin_headers).json()
+    assert [t["name"] for t in mine] == ["test"]  # no blank-named token was made

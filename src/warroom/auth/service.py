@@ -101,7 +101,7 @@ def mint_token(
     user_email: str | None,
 ) -> tuple[ApiToken, str]:
     """Mint a token on behalf of the caller; never wider than the caller's own token."""
-    email = (user_email or principal.email).lower()
+    email = (user_email or principal.email).strip().lower()
     if email != principal.email and not principal.allows("admin"):
         raise Forbidden("only admin tokens may create tokens for other users", field="user_email")
     user = get_user_by_email(session, email)
