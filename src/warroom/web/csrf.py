@@ -113,11 +113,32 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
 # -- flash messages: shown once, on the next page ---------------------------------------------
 
 
+# A browser drops a cookie over 4096 bytes, and the message with it: a message is cut to
+# FLASH_TEXT_MAX characters (a refusal may quote a whole field), and the oldest messages give
+# way until the cookie's payload fits in FLASH_PAYLOAD_MAX bytes.
+FLASH_TEXT_MAX = 300
+FLASH_PAYLOAD_MAX = 3000
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= FLASH_TEXT_MAX else text[: FLASH_TEXT_MAX - 1] + "…"
+
+
+def _flash_payload(messages: list[list[str]]) -> str:
+    kept = messages[-5:]
+    while True:
+        raw = json.dumps(kept, ensure_ascii=False).encode()
+        payload = base64.urlsafe_b64encode(raw).decode()
+        if len(payload) <= FLASH_PAYLOAD_MAX or len(kept) <= 1:
+            return payload
+        kept = kept[1:]
+
+
 def flash(request: Request, kind: str, text: str) -> None:
     """Show a message ("ok", "error", "info") on the next page this browser renders."""
     messages: list[list[str]] = _store(request).setdefault(_STATE_FLASH, [])
-    messages.append([kind, text])
-    payload = base64.urlsafe_b64encode(json.dumps(messages[-5:]).encode()).decode()
+    messages.append([kind, _short(text)])
+    payload = _flash_payload(messages)
     set_cookie(request, FLASH_COOKIE, f"{payload}.{_sign(request, 'flash', payload)}", None)
 
 
