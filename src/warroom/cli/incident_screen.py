@@ -87,6 +87,13 @@ def due_lines(incident: dict[str, Any], now: datetime) -> list[str]:
             done = incident.get("resolved_at")  # resolving ends every earlier target too
         if closed and not met:
             continue  # no update reminders after the incident is resolved
+        if met == "acknowledged_at" and not done and incident["status"] != "triggered":
+            # Worked without one (`ack` is refused from here): mitigating ended the target;
+            # an incident resolved, then reopened, before anyone acknowledged owes none now.
+            done = incident.get("mitigated_at")
+            if not done:
+                lines.append(f"  {label:<20} never acknowledged: resolved, then reopened")
+                continue
         lines.append(_target_line(label, due[key], done, now))
     return lines or ["  (no targets for this severity)"]
 

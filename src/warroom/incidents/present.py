@@ -58,6 +58,10 @@ def _update_late(update: UpdateDue | None, now: datetime) -> bool:
     return update is not None and (update.overdue_since is not None or now > update.due_at)
 
 
+def _awaits_ack(incident: Any) -> bool:
+    return bool(incident.status == "triggered" and incident.acknowledged_at is None)
+
+
 def due_times(
     incident: Any, severity: Severity | None, now: datetime, updates: Mapping[str, UpdateDue]
 ) -> DueTimes:
@@ -72,7 +76,9 @@ def due_times(
     external = updates.get("external") if active else None
     return DueTimes(
         acknowledge_by=ack_by,
-        acknowledge_overdue=_late(ack_by, now, active and incident.acknowledged_at is None),
+        # Owed while triggered only: mitigated, or reopened after a resolve, without one, it
+        # can no longer be given (`ack` is refused from there).
+        acknowledge_overdue=_late(ack_by, now, _awaits_ack(incident)),
         respond_by=respond_by,
         respond_overdue=_late(respond_by, now, active and incident.responded_at is None),
         resolve_by=resolve_by,

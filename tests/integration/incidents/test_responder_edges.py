@@ -81,3 +81,34 @@ def test_a_deactivated_commander_hands_over_to_someone_active(
     )
     assert handed.status_code == 200, handed.text
     assert [r["user_email"] for r in handed.json()] == ["next@example.com"]
+
+
+def test_an_incident_worked_without_an_acknowledgement_owes_none(
+    seeded: Database, client: TestClient, responder_headers: H, clock: FakeClock
+) -> None:
+    """Mitigated straight from triggered, or resolved then reopened (back to acknowledged)
+    before anyone acknowledged: `ack` is refused from there (409), so the acknowledgement can
+    no longer be given and must not show as OVERDUE for the rest of the incident."""
+    from warroom.cli.incident_screen import due_lines
+
+    for _ in range(3):
+        _open(client, responder_headers)  # SEV1: acknowledge within 15 minutes
+    assert client.post("/api/v1/incidents/1/mitigate", headers=responder_headers).status_code == 200
+    for action in ("resolve", "reopen"):
+        assert client.post(f"/api/v1/incidents/2/{action}", headers=responder_headers).is_success
+    clock.advance(minutes=20)
+    for number, status in ((1, "mitigated"), (2, "acknowledged")):
+        shown = client.get(f"/api/v1/incidents/{number}", headers=responder_headers).json()
+        assert shown["status"] == status and shown["acknowledged_at"] is None
+        assert "ack" not in shown["allowed_actions"]
+        assert shown["due"]["acknowledge_overdue"] is False, number
+        ack_line = due_lines(shown, clock.now())[0]
+        assert "acknowledge" in ack_line and "OVERDUE" not in ack_line, ack_line
+    mitigated = client.get("/api/v1/incidents/1", headers=responder_headers).json()
+    assert "[green]met[/] at" in due_lines(mitigated, clock.now())[0]  # mitigated in time
+    reopened = client.get("/api/v1/incidents/2", headers=responder_headers).json()
+    assert "never acknowledged" in due_lines(reopened, clock.now())[0]
+    # An incident nobody has touched still owes its acknowledgement.
+    waiting = client.get("/api/v1/incidents/3", headers=responder_headers).json()
+    assert waiting["due"]["acknowledge_overdue"] is True
+    assert "OVERDUE" in due_lines(waiting, clock.now())[0]
