@@ -99,35 +99,59 @@ def _ms(started: float) -> int:
 
 
 class HttpxRunner:
-    """The real HTTP runner: one request with httpx; a 2xx answer is success."""
+    """The real HTTP runner: one request with httpx; a 2xx answer is success.
+
+    `timeout` bounds the whole request, not each read: the answer is streamed and given up
+    once the deadline passes between two reads (so a server trickling bytes cannot hold the
+    worker past about twice the timeout), and reading stops after `limit` bytes.
+    """
 
     def send(self, request: dict[str, Any], timeout_s: float, limit: int) -> Outcome:
         import httpx
 
         started = time.monotonic()
+        timed_out = Outcome(
+            None, b"", b"", 0, timed_out=True, error=f"timed out after {timeout_s:g}s"
+        )
         try:
-            with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
-                answer = client.request(
+            with (
+                httpx.Client(timeout=timeout_s, follow_redirects=False) as client,
+                client.stream(
                     request["method"],
                     request["url"],
                     headers=request.get("headers") or {},
                     content=(request.get("body") or "").encode() or None,
-                )
-        except httpx.TimeoutException:
-            return Outcome(None, b"", b"", _ms(started), timed_out=True, error="timed out")
+                ) as answer,
+            ):
+                body, truncated = _read_until(answer, started + timeout_s, limit)
+        except (httpx.TimeoutException, TimeoutError):
+            timed_out.duration_ms = _ms(started)
+            return timed_out
         except httpx.HTTPError as exc:
             return Outcome(None, b"", b"", _ms(started), error=f"request failed: {exc}")
-        body = answer.content
         status = answer.status_code
         error = None if 200 <= status < 300 else f"answered HTTP {status}"
         return Outcome(
             0 if error is None else status,
-            body[:limit],
+            body,
             b"",
             _ms(started),
-            truncated=len(body) > limit,
+            truncated=truncated,
             error=error,
         )
+
+
+def _read_until(answer: Any, deadline: float, limit: int) -> tuple[bytes, bool]:
+    """At most `limit` bytes of the answer (and whether there was more); TimeoutError once
+    the deadline has passed."""
+    body = bytearray()
+    for chunk in answer.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            return bytes(body[:limit]), True
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    return bytes(body), False
 
 
 _command_runner: CommandRunner = SubprocessRunner()
