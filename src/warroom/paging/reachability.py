@@ -53,7 +53,8 @@ def send_test_pages(
     caller: str,
     admin: bool,
 ) -> list[Message]:
-    """Queue a test message through each contact method of the person with this e-mail.
+    """Queue a test message through each contact method of the person with this e-mail (each
+    once, whether or not a notification rule names it: a page may fail over to it).
 
     Only that person or an admin may test someone's contact methods, once per TEST_INTERVAL.
     """
@@ -66,8 +67,7 @@ def send_test_pages(
     _check_interval(session, clock, user)
     stamp = f"{clock.now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"  # every test is new
     messages = []
-    for rule in rules_for(session, user):
-        method = rule.contact
+    for method in _methods_to_test(session, user):
         messages.append(
             notify.queue_message(
                 session,
@@ -84,6 +84,12 @@ def send_test_pages(
             )
         )
     return messages
+
+
+def _methods_to_test(session: Session, user: User) -> list[ContactMethod]:
+    """Each contact method once, in the person's order: also one in no rule (a page fails
+    over to it) and one in several rules; without any, the e-mail that pages would use."""
+    return contact_methods(session, user.id) or [rule.contact for rule in rules_for(session, user)]
 
 
 def _lock_user(session: Session, user: User) -> bool:

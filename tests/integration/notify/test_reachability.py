@@ -115,3 +115,38 @@ def test_oncall_check_lists_who_cannot_be_reached(
     cli("notify", "test", "oncall1@atlas.test", "--wait", "30")
     third = cli("oncall", "--check", "--json")
     assert [r["user"] for r in json.loads(third.output)] == ["quiet@atlas.test"]
+
+
+def test_notify_test_tries_every_contact_method_once_rules_or_not(
+    db: Database,
+    clock: FakeClock,
+    receiver: HttpReceiver,
+    engine: Worker,
+    cli: Callable[..., Any],
+) -> None:
+    # `backup` is in no rule, yet paging fails over to it: the test must try it too; `push`
+    # is in two rules, yet it is one contact method: one test page, one row.
+    hook = f"http://{receiver.url}"
+    apply(
+        db,
+        clock,
+        f"""\
+users:
+  - email: a@atlas.test
+    name: A
+    contact_methods:
+      - {{name: push, url: "{hook}/push"}}
+      - {{name: backup, url: "{hook}/backup"}}
+    notification_rules:
+      - {{contact: push, after: 0s}}
+      - {{contact: push, after: 5m}}
+""",
+    )
+    receiver.status["/backup"] = 500
+    result = cli("notify", "test", "a@atlas.test", "--wait", "30", "--json")
+    import json
+
+    rows = json.loads(result.output)
+    assert [(r["channel"], r["state"]) for r in rows] == [("push", "sent"), ("backup", "failed")]
+    assert result.exit_code == 1  # the failover method does not work
+    assert sorted(r.path for r in receiver.requests) == ["/backup", "/push"]
