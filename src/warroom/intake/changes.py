@@ -94,16 +94,20 @@ def record_change(
     }
     actor = f"intake:{integration}"
     kind = "intake:change:received"
-    timeline.record(session, clock, incident_id=None, kind=kind, actor=actor, payload=payload)
-    if service is None:
-        return []
-    found, _ = incidents.list_incidents(
-        session, status=list(OPEN_STATUSES), service=service, limit=MAX_INCIDENTS
-    )
-    for incident in found:
+    found: list[Any] = []
+    if service is not None:
+        found, _ = incidents.list_incidents(
+            session, status=list(OPEN_STATUSES), service=service, limit=MAX_INCIDENTS
+        )
+    # Lock order (docs/dev/engine.md): the incident rows by id before their chain heads, the
+    # global timeline's head last. Writing a head without its row deadlocks with a request
+    # that holds the rows and records on them in another order.
+    incidents.lock_rows(session, [incident.id for incident in found])
+    for incident in sorted(found, key=lambda i: i.id):
         timeline.record(
             session, clock, incident_id=incident.id, kind=kind, actor=actor, payload=payload
         )
+    timeline.record(session, clock, incident_id=None, kind=kind, actor=actor, payload=payload)
     return [incident.number for incident in found]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +40,27 @@ def dedup_group(key: str) -> str:
     return key if len(key) <= 120 else "intake:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def _serialise(session: Session, key: str) -> None:
-    # Two requests opening the same group at once must not open two incidents (PostgreSQL;
-    # on SQLite intake's unit of work already takes turns).
-    advisory_lock(session, key)
+def take_turns(session: Session, group_key: str) -> None:
+    """The group lock of a routing group that may open an incident, taken before any incident
+    row: two requests opening the same group at once must not open two incidents (PostgreSQL;
+    on SQLite intake's unit of work already takes turns)."""
+    advisory_lock(session, dedup_group(group_key))
+
+
+_HELD = "warroom.intake.held_incidents"  # session.info: (transaction, incident ids it locked)
+
+
+def hold_incidents(session: Session, incident_ids: Iterable[int]) -> None:
+    """Lock these incident rows in id order, unless this transaction holds them already."""
+    transaction = session.get_transaction()
+    current = session.info.get(_HELD)
+    if current is None or current[0] is not transaction:
+        current = session.info[_HELD] = (transaction, set())
+    held: set[int] = current[1]
+    todo = set(incident_ids) - held
+    if todo:
+        incidents.lock_rows(session, todo)
+        held |= todo
 
 
 def _alert_payload(alerts: list[tuple[NormalisedAlert, int]], integration: str) -> dict[str, Any]:
@@ -105,12 +123,11 @@ def place(
     """Attach a group's new alerts to an incident (joining or opening one): (id, number).
 
     `joins`: the open incident the caller found for this group in this transaction and
-    stored the group's alerts linked to; without it the group is looked up here, after its
-    lock, and its alerts are linked to the incident they join.
+    stored the group's alerts linked to; without it the group may open an incident: the
+    caller holds its group lock (`take_turns`), the group is looked up here, after that lock,
+    and its alerts are linked to the incident they join.
     """
     key = dedup_group(group.key)
-    if joins is None:  # it may open an incident: one request at a time per group
-        _serialise(session, key)
     actor = f"intake:{integration}"
     payload = _alert_payload(group.alerts, integration)
     found, joined_before = joins, True
@@ -172,8 +189,7 @@ def place(
     # after, in id order. One just opened is ours already, one reopened was locked to reopen.
     held = {incident_id} if kind == "intake:alert:fired" or reason == "reopened" else set()
     touched = {incident_id} | ({group.previous[0]} if group.previous is not None else set())
-    if touched - held:
-        incidents.lock_rows(session, touched - held)
+    hold_incidents(session, touched - held)
     timeline.record(
         session, clock, incident_id=incident_id, kind=kind, actor=actor, payload=payload
     )
@@ -206,7 +222,7 @@ def on_resolved(
     # Lock each incident (in id order) before counting its open alerts: of two requests that
     # resolve an incident's last two alerts at once, the second then counts after the first
     # committed, so exactly one of them sees none left (docs/dev/engine.md, "Lock order").
-    incidents.lock_rows(session, by_incident)
+    hold_incidents(session, by_incident)
     remaining = dedup.open_counts(session, set(by_incident))
     actor = f"intake:{integration}"
     for incident_id, alerts in by_incident.items():

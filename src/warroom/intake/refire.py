@@ -116,20 +116,21 @@ def _routed(
     return group_key(decision, alert.labels, alert.fingerprint)[:1024], decision
 
 
-def place_again(
+def regroup(
     session: Session,
-    clock: Clock,
     cfg: IntakeConfig,
     integration: str,
     batch: Batch,
     refiring: list[tuple[NormalisedAlert, Refiring]],
     silences: list[ActiveSilence],
-) -> list[int]:
-    """Place repeats whose incident was resolved by hand; the numbers of incidents they joined."""
+    clock: Clock,
+) -> dict[str, Group]:
+    """Route repeats whose incident was resolved by hand afresh and take them off it: their
+    groups to place again (`place_again`), each naming the newest incident it comes from."""
     from warroom.intake import grouping  # grouping calls this module while placing
 
-    if batch.test:
-        return []
+    if batch.test or not refiring:
+        return {}
     groups: dict[str, grouping.Group] = {}
     previous: dict[str, int] = {}  # group key -> the newest incident its alerts come from
     for alert, item in sorted(refiring, key=lambda pair: pair[1].id):  # row lock order
@@ -139,15 +140,27 @@ def place_again(
         key, decision = routed
         groups.setdefault(key, grouping.Group(key, decision)).alerts.append((alert, item.id))
         previous[key] = max(previous.get(key, 0), item.incident_id)
-    if not groups:
-        return []
-    # The storm row before any group lock, as for new alerts.
-    guard = storm.guard_for(session, clock, cfg.storms, integration, batch.source)
+    for key, group in groups.items():
+        group.previous = previous[key], incidents.get_incident_by_id(session, previous[key]).number
+    return groups
+
+
+def place_again(
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    integration: str,
+    source: str,
+    groups: dict[str, Group],
+    guard: storm.Guard | None,
+) -> list[int]:
+    """Place the groups of `regroup` (the caller holds the storm row and their group locks);
+    the numbers of the incidents they joined."""
+    from warroom.intake import grouping  # grouping calls this module while placing
+
     numbers: list[int] = []
     for key in sorted(groups):
-        group = groups[key]
-        group.previous = previous[key], incidents.get_incident_by_id(session, previous[key]).number
-        placed = grouping.place(session, clock, cfg, integration, batch.source, group, guard)
+        placed = grouping.place(session, clock, cfg, integration, source, groups[key], guard)
         if placed is not None and placed[1] not in numbers:
             numbers.append(placed[1])
     return numbers

@@ -87,32 +87,77 @@ def _row(integration: str, a: NormalisedAlert, d: Decision, now: datetime) -> di
 def ingest(
     session: Session, clock: Clock, cfg: IntakeConfig, integration: str, batch: Batch
 ) -> IngestResult:
-    """Store a batch: bump repeats, resolve, acknowledge, insert new alerts, group them."""
+    """Store a batch: bump repeats, resolve, acknowledge, insert new alerts, group them.
+
+    Locks in the documented order (docs/dev/engine.md, "Lock order"): every alert row the
+    batch writes first; then the integration's storm row and the group locks of the groups
+    that may open an incident; the Watchdog's heartbeat rows; then every incident the batch
+    joins, resolves or acknowledges alerts of, by id; timelines only after their incident.
+    """
     now = clock.now()
     result = IngestResult(received=len(batch.alerts))
-    if cfg.watchdogs:
-        _ping_watchdogs(session, clock, cfg, integration, batch)
     out = dedup.classify(session, integration, batch.alerts, now)
     result.repeated, result.ignored = out.repeats, out.ignored
-    if out.new:
-        _store_new(session, clock, cfg, integration, batch, out.new, result, now)
-    if out.refiring:  # repeats whose incident was resolved by hand: placed again
-        silences = active_silences(session, now)
-        for number in refire.place_again(
-            session, clock, cfg, integration, batch, out.refiring, silences
-        ):
-            if number not in result.incidents:
-                result.incidents.append(number)
     if out.resolved:
         result.resolved = dedup.resolve_rows(session, out.resolved, now)
+    if out.acknowledged:
+        dedup.acknowledge_rows(session, sorted(r.id for _, r in out.acknowledged), now)
+        result.acknowledged = len(out.acknowledged)
+    silences = active_silences(session, now) if out.new or out.refiring else []
+    placing = _store_new(session, cfg, integration, batch, out.new, result, silences, now)
+    again = refire.regroup(session, cfg, integration, batch, out.refiring, silences, clock)
+    guard = _take_turns(session, clock, cfg, integration, batch.source, placing, again)
+    if cfg.watchdogs:
+        _ping_watchdogs(session, clock, cfg, integration, batch)
+    grouping.hold_incidents(session, _incidents_touched(out, placing, again))
+    for key in sorted(placing.groups):
+        placed = grouping.place(
+            session, clock, cfg, integration, batch.source, placing.groups[key], guard,
+            placing.joins[key],
+        )  # fmt: skip
+        if placed is not None and placed[1] not in result.incidents:
+            result.incidents.append(placed[1])
+    for number in refire.place_again(session, clock, cfg, integration, batch.source, again, guard):
+        if number not in result.incidents:
+            result.incidents.append(number)
+    if out.resolved:
         grouping.on_resolved(session, clock, cfg, integration, out.resolved)
     if out.acknowledged:
-        dedup.acknowledge_rows(session, [r.id for _, r in out.acknowledged], now)
-        result.acknowledged = len(out.acknowledged)
         grouping.on_acknowledged(session, clock, integration, out.acknowledged)
     # Counted only once the caller commits: a rolled-back request received nothing.
     event.listen(session, "after_commit", lambda _s: result.count(integration), once=True)
     return result
+
+
+def _take_turns(
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    integration: str,
+    source: str,
+    placing: Placing,
+    again: dict[str, grouping.Group],
+) -> storm.Guard | None:
+    """The storm row, then the group lock of every group that may open an incident (in key
+    order), taken only by requests with such groups: alerts joining open incidents never
+    wait for them. The storm guard, when the request needs one."""
+    opening = sorted({k for k in placing.groups if placing.joins[k] is None} | set(again))
+    if not opening:
+        return None
+    guard = storm.guard_for(session, clock, cfg.storms, integration, source)
+    for key in opening:
+        grouping.take_turns(session, key)
+    return guard
+
+
+def _incidents_touched(
+    out: dedup.Outcome, placing: Placing, again: dict[str, grouping.Group]
+) -> set[int]:
+    """The incidents a batch joins, resolves or acknowledges alerts of, or fires again after."""
+    ids = {found[0] for found in placing.joins.values() if found is not None}
+    ids |= {row.incident_id for _, row in out.resolved + out.acknowledged if row.incident_id}
+    ids |= {group.previous[0] for group in again.values() if group.previous is not None}
+    return ids
 
 
 def _ping_watchdogs(
@@ -130,17 +175,28 @@ def _ping_watchdogs(
         heartbeats.ping_if_configured(session, clock, name, actor=f"intake:{integration}")
 
 
+@dataclass
+class Placing:
+    """The routing groups of a batch's new alerts to place, and the open incident each joins
+    (None: it may open one)."""
+
+    groups: dict[str, grouping.Group] = field(default_factory=dict)
+    joins: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+
+
 def _store_new(
     session: Session,
-    clock: Clock,
     cfg: IntakeConfig,
     integration: str,
     batch: Batch,
     new: list[NormalisedAlert],
     result: IngestResult,
+    silences: list[Any],
     now: datetime,
-) -> None:
-    silences = active_silences(session, now)
+) -> Placing:
+    """Route and insert new alerts; the groups still to place."""
+    if not new:
+        return Placing()
     rows, plans = [], {}
     for alert in new:
         alert.labels = cfg.router.with_integration_service(integration, alert.labels)
@@ -169,26 +225,17 @@ def _store_new(
     dedup.bump_fingerprints(session, integration, lost_race, now)
     result.created, result.repeated = len(inserted), result.repeated + len(lost_race)
     result.alert_ids = list(inserted.values())
-    groups: dict[str, grouping.Group] = {}
+    placing = Placing()
     for fp, row_id in inserted.items():
         alert, decision, row = plans[fp]
         if row["suppressed_by"]:
             result.suppressed += 1
         elif row["group_key"]:
-            group = groups.setdefault(row["group_key"], grouping.Group(row["group_key"], decision))
+            key = row["group_key"]
+            group = placing.groups.setdefault(key, grouping.Group(key, decision))
             group.alerts.append((alert, row_id))
-    # The storm row is locked before any group lock (one lock order), and only by requests
-    # that may open an incident: alerts joining open incidents never wait for it.
-    opening = any(joins[key] is None for key in groups)
-    guard = (
-        storm.guard_for(session, clock, cfg.storms, integration, batch.source) if opening else None
-    )
-    for key in sorted(groups):
-        placed = grouping.place(
-            session, clock, cfg, integration, batch.source, groups[key], guard, joins[key]
-        )
-        if placed is not None and placed[1] not in result.incidents:
-            result.incidents.append(placed[1])
+            placing.joins[key] = joins[key]
+    return placing
 
 
 def _join_open_incidents(

@@ -7,7 +7,7 @@ timeline. The storm ends once no group folded into it for `quiet` (or once it is
 open); counting then starts afresh.
 
 Concurrency: a request with a group that has no open incident to join locks its
-integration's `intake_storms` row first, before any group lock (`grouping._serialise`), so the
+integration's `intake_storms` row first, before any group lock (`grouping.take_turns`), so the
 count is exact under concurrent senders and the lock order is always storm row (during a
 storm, then its incident's row: the guard takes it before reading its status or recording its
 end), then group locks, then incidents. Requests whose alerts only join open incidents never
