@@ -103,3 +103,41 @@ def run(block: Block, argv: tuple[str, ...], cli: Callable[..., Any]) -> None:
     assert not any("$" in a for a in argv), f"{block.where}: shell variable in {shown}"
     result = cli(*argv[1:], input="\n" * 20)
     assert result.exit_code == 0, f"{block.where}: `{shown}` failed:\n{result.output}"
+
+
+TEAM_WITH_A_DAYTIME_ROTA = """
+severities: [{key: SEV1, name: High}]
+users:
+  - {email: ann@example.com, name: Ann}
+  - {email: bob@example.com, name: Bob}
+teams: [{key: sre, name: SRE, members: [ann@example.com, bob@example.com]}]
+schedules:
+  - key: day
+    team: sre
+    layers:
+      - name: day
+        participants: [ann@example.com]
+        start: "2026-01-05"
+        restrictions: [{days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00"}]
+escalation_policies:
+  - {key: p, name: P, default: true, levels: [{notify: ["{target}"]}]}
+"""
+
+
+@pytest.mark.parametrize("target", ["oncall:sre", "team:sre"])
+def test_a_team_target_with_nobody_on_call_pages_nobody(
+    target: str, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """docs/configuration.md (Targets, schedules[].team): `oncall:TEAM` and the old `team:TEAM`
+    page whoever is on call in the team's schedules; at 3am, outside the only layer's hours,
+    that is nobody, and the team's members are not paged instead."""
+    import json
+
+    (tmp_path / "org.yaml").write_text(TEAM_WITH_A_DAYTIME_ROTA.replace("{target}", target))
+    argv = ["simulate", str(tmp_path), "--severity", "SEV1", "--start", "2026-03-10T03:00"]
+    result = cli(*argv, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    assert {r["who"] for r in rows} == {"(nobody)"}, rows
+    noon = cli(*argv[:-1], "2026-03-10T12:00", "--json")
+    assert [r["who"] for r in json.loads(noon.output)["rows"]] == ["ann@example.com"]
