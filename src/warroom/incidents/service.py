@@ -7,6 +7,7 @@ in `work.py`; they are re-exported here so that other domains only ever import
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -108,6 +109,15 @@ def _tags(tags: list[str] | None) -> list[str]:
     return clean
 
 
+_SAYS_DRILL = re.compile(r"drill\b", re.IGNORECASE)
+
+
+def _drill_title(title: str) -> str:
+    """A practice incident's title, with `DRILL: ` in front unless it starts with the word
+    ("Drilling rig down" does not)."""
+    return title if _SAYS_DRILL.match(title) else f"DRILL: {title}"[:300]
+
+
 def next_number(session: Session) -> int:
     """The next incident number: unique and increasing, also under concurrent openers."""
     if session.get_bind().dialect.name == "postgresql":
@@ -152,8 +162,8 @@ def open_incident(
     title = (title or "").strip()
     if not title or len(title) > 300:
         raise Invalid("title must be 1 to 300 characters", field="title")
-    if drill and not title.upper().startswith("DRILL"):
-        title = f"DRILL: {title}"[:300]  # a practice incident says so wherever its title shows
+    if drill:
+        title = _drill_title(title)  # a practice incident says so wherever its title shows
     require_severity(session, severity)
     service_keys = require_services(session, list(services or []))
     now = clock.now()
@@ -298,8 +308,8 @@ def update_details(
         title = title.strip()
         if not title or len(title) > 300:
             raise Invalid("title must be 1 to 300 characters", field="title")
-        if incident.drill and not title.upper().startswith("DRILL"):
-            title = f"DRILL: {title}"[:300]
+        if incident.drill:
+            title = _drill_title(title)
         changes["title"] = title
     if summary is not None:
         changes["summary"] = summary

@@ -112,3 +112,20 @@ def test_an_incident_worked_without_an_acknowledgement_owes_none(
     waiting = client.get("/api/v1/incidents/3", headers=responder_headers).json()
     assert waiting["due"]["acknowledge_overdue"] is True
     assert "OVERDUE" in due_lines(waiting, clock.now())[0]
+
+
+def test_a_drill_whose_title_merely_starts_with_drill_letters_says_drill(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    """A practice incident says DRILL wherever its title shows: 'Drilling rig telemetry down'
+    is no such word, so the marker goes in front, when opened and when renamed."""
+    opened = _open(client, responder_headers, title="Drilling rig telemetry down", drill=True)
+    assert opened["title"] == "DRILL: Drilling rig telemetry down"
+    renamed = client.patch(
+        "/api/v1/incidents/1", json={"title": "Drillship offline"}, headers=responder_headers
+    )
+    assert renamed.json()["title"] == "DRILL: Drillship offline"
+    for said in ("DRILL: checkout latency", "drill - checkout latency", "Drill checkout"):
+        assert _open(client, responder_headers, title=said, drill=True)["title"] == said
+    real = _open(client, responder_headers, title="Drilling rig telemetry down")
+    assert real["title"] == "Drilling rig telemetry down"
