@@ -17,6 +17,8 @@ from starlette.datastructures import FormData
 
 from warroom.auth.sessions import SessionLimits, session_principal
 from warroom.deps import ClockDep, SessionDep
+from warroom.errors import Invalid
+from warroom.openapi import unstorable_field
 from warroom.principal import Principal
 from warroom.settings import Settings
 from warroom.web.csrf import FIELD, SESSION_COOKIE, csrf_ok, drop_session_cookie, flash
@@ -112,7 +114,22 @@ async def csrf_form(request: Request, principal: OptionalUser) -> FormData:
     value = form.get(FIELD)
     if not csrf_ok(request, value if isinstance(value, str) else None):
         raise CsrfRefused()
+    _refuse_unstorable(form)
     return form
+
+
+def _refuse_unstorable(form: FormData) -> None:
+    """A field (or a file's name) holding a NUL character or a lone surrogate is a 422 page
+    naming it, as the JSON API answers: no database stores such text (PostgreSQL refused it
+    with a raw JSON error, SQLite stored it)."""
+    for name, value in form.multi_items():
+        text = value if isinstance(value, str) else (value.filename or "")
+        if unstorable_field(name, name) or unstorable_field(text, name):
+            shown = name.replace("\x00", "")
+            raise Invalid(
+                f"{shown} holds a NUL character or a lone UTF-16 surrogate, which cannot be stored",
+                field=shown,
+            )
 
 
 CsrfForm = Annotated[FormData, Depends(csrf_form)]
