@@ -222,16 +222,35 @@ _RESOLVE = (
 )
 
 
+_STILL_OPEN = (
+    select(C.id)
+    .where(C.id.in_(bindparam("ids", expanding=True)), C.resolved_at.is_(None))
+    .order_by(C.id)
+    .with_for_update()
+)
+
+
 def resolve_rows(
     session: Session, items: list[tuple[NormalisedAlert, OpenRow]], now: datetime
-) -> int:
+) -> list[tuple[NormalisedAlert, OpenRow]]:
+    """Resolve these alerts; the ones this transaction resolved. Their rows are locked in id
+    order first and read after the lock: a concurrent request that resolved one first (an
+    Alertmanager HA peer sending the same notification) has told its incident, so we don't."""
     if not items:
-        return 0
-    # Rows in id order everywhere, so that concurrent transactions lock them in the same order.
+        return []
+    conn = session.connection()
     ordered = sorted(items, key=lambda item: item[1].id)
-    params = [{"_id": row.id, "_ends": alert.ends_at or now, "_now": now} for alert, row in ordered]
-    result = session.connection().execute(_RESOLVE, params)
-    return int(getattr(result, "rowcount", len(params)) or 0)
+    still_open: set[int] = set()
+    for part in chunks(ordered):
+        rows = conn.execute(_STILL_OPEN, {"ids": [row.id for _, row in part]})
+        still_open.update(int(r[0]) for r in rows)
+    mine = [item for item in ordered if item[1].id in still_open]
+    if mine:
+        params = [
+            {"_id": row.id, "_ends": alert.ends_at or now, "_now": now} for alert, row in mine
+        ]
+        conn.execute(_RESOLVE, params)
+    return mine
 
 
 _ACKNOWLEDGE = (

@@ -98,8 +98,9 @@ def ingest(
     result = IngestResult(received=len(batch.alerts))
     out = dedup.classify(session, integration, batch.alerts, now)
     result.repeated, result.ignored = out.repeats, out.ignored
-    if out.resolved:
-        result.resolved = dedup.resolve_rows(session, out.resolved, now)
+    if out.resolved:  # those a concurrent request resolved first are its to tell
+        out.resolved = dedup.resolve_rows(session, out.resolved, now)
+        result.resolved = len(out.resolved)
     if out.acknowledged:
         dedup.acknowledge_rows(session, sorted(r.id for _, r in out.acknowledged), now)
         result.acknowledged = len(out.acknowledged)

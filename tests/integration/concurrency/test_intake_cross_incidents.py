@@ -242,3 +242,21 @@ def test_a_change_event_while_alerts_of_two_incidents_resolve(world: World) -> N
     for number in (x, w):
         assert len(_kinds(db, number, "intake:change:received")) == 1
         assert len(_kinds(db, number, "intake:incident:all_alerts_resolved")) == 1
+
+
+def test_two_deliveries_of_the_same_resolution_tell_the_incident_once(world: World) -> None:
+    """Alertmanager HA peers send the same resolved notification at once: both find the alert
+    open, one resolves it; the other must not tell the incident a second time."""
+    db, client = world
+    w = _opened(client, _alert("d1", "d"))
+    r1, r2, deadlocks, waited = _first_holds(
+        db,
+        Pause(HEAD_BUMP),  # the first recorded intake:alert:resolved
+        lambda: _send(client, _alert("d1", "d", "resolved")),
+        lambda: _send(client, _alert("d1", "d", "resolved")),
+    )
+    assert deadlocks == [] and waited
+    assert (r1.status_code, r2.status_code) == (202, 202), (r1.text, r2.text)
+    assert (r1.json()["resolved"], r2.json()["resolved"]) == (1, 0)
+    assert len(_kinds(db, w, "intake:alert:resolved")) == 1
+    assert len(_kinds(db, w, "intake:incident:all_alerts_resolved")) == 1
