@@ -123,7 +123,8 @@ def update_incident(
         actor=principal.actor,
         title=body.title,
         summary=body.summary,
-        impact=body.impact.model_dump() if body.impact else None,
+        # Only the impact fields the caller named: the others keep what they say now.
+        impact=body.impact.model_dump(exclude_unset=True) if body.impact else None,
         tags=body.tags,
     )
     out = _detail(session, clock, incident)

@@ -301,7 +301,9 @@ def update_details(
     impact: dict[str, Any] | None = None,
     tags: list[str] | None = None,
 ) -> Incident:
-    """Change title, summary, impact or tags; records incident:details:updated with the diff."""
+    """Change title, summary, impact or tags; records incident:details:updated with the diff.
+
+    `impact` holds the fields to change; the fields it leaves out keep their values."""
     changes: dict[str, Any] = {}
     lock(session, clock, incident)
     if title is not None:
@@ -314,7 +316,7 @@ def update_details(
     if summary is not None:
         changes["summary"] = summary
     if impact is not None:
-        changes["impact"] = _impact(impact)
+        changes["impact"] = _impact({**(incident.impact or {}), **impact})
     if tags is not None:
         changes["tags"] = _tags(tags)
     changed = {k: v for k, v in changes.items() if getattr(incident, k) != v}

@@ -129,3 +129,41 @@ def test_a_drill_whose_title_merely_starts_with_drill_letters_says_drill(
         assert _open(client, responder_headers, title=said, drill=True)["title"] == said
     real = _open(client, responder_headers, title="Drilling rig telemetry down")
     assert real["title"] == "Drilling rig telemetry down"
+
+
+def test_patching_one_impact_field_keeps_the_others(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    """PATCH changes what it names: saying the incident is customer-facing must not wipe the
+    scope and affected markets written earlier (they came back as defaults)."""
+    _open(
+        client,
+        responder_headers,
+        impact={"scope": "EU checkout", "affected": ["DE", "FR"], "data_loss": "no"},
+    )
+    patched = client.patch(
+        "/api/v1/incidents/1", json={"impact": {"customer_facing": True}}, headers=responder_headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["impact"] == {
+        "customer_facing": True,
+        "data_loss": "no",
+        "scope": "EU checkout",
+        "affected": ["DE", "FR"],
+    }
+    events = client.get(
+        "/api/v1/incidents/1/timeline?kind=incident:details", headers=responder_headers
+    ).json()["items"]
+    assert events[-1]["payload"]["changed"]["impact"]["scope"] == "EU checkout"
+    # A field named with its empty value is changed; nothing else is.
+    cleared = client.patch(
+        "/api/v1/incidents/1", json={"impact": {"scope": ""}}, headers=responder_headers
+    )
+    assert cleared.json()["impact"]["scope"] == ""
+    assert cleared.json()["impact"]["affected"] == ["DE", "FR"]
+    bad = client.patch(
+        "/api/v1/incidents/1", json={"impact": {"data_loss": "maybe"}}, headers=responder_headers
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "impact.data_loss"
+    shown = client.get("/api/v1/incidents/1", headers=responder_headers).json()
+    assert shown["impact"]["data_loss"] == "no" and shown["impact"]["customer_facing"] is True
