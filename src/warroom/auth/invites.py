@@ -1,8 +1,8 @@
 """One-time invite links: an admin invites a person, who sets a password and is signed in.
 
 The link is PUBLIC_URL/invite/<token>; the token carries 256 random bits and only its SHA-256
-is stored. It works once, until it expires; a newer invite for the same person replaces older
-ones.
+is stored. It works once, until it expires, and only while the admin who made it is still an active
+admin (they hold the link too); a newer invite for the same person replaces older ones.
 """
 
 from __future__ import annotations
@@ -88,12 +88,19 @@ def open_invite(session: Session, clock: Clock, token: str) -> Invite:
         or invite.used_at is not None
         or invite.expires_at <= clock.now()
         or not invite.user.active
+        or not _inviter_still_admin(session, invite)
     ):
         raise NotFound(
             "this invite link is unknown, used or expired; ask an admin for a new one",
             field="token",
         )
     return invite
+
+
+def _inviter_still_admin(session: Session, invite: Invite) -> bool:
+    """Whoever made the link holds it too: it stays good only while they are an active admin."""
+    inviter = session.scalar(select(User).where(User.email == invite.created_by))
+    return inviter is not None and inviter.active and inviter.role == "admin"
 
 
 def accept_invite(session: Session, clock: Clock, token: str, password: str) -> tuple[User, str]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import re
 
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.conftest import MakeToken
 from tests.factories import make_incident, make_user
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -84,3 +88,45 @@ def test_links_of_a_deleted_user_are_void(
         session.delete(user)
     assert client.post(ack).status_code == 410
     assert _status(db, number) == "triggered"
+
+
+def test_invite_links_of_an_admin_who_left_or_was_demoted_are_void(
+    client: TestClient, db: Database, clock: FakeClock, make_token: MakeToken
+) -> None:
+    # The inviting admin holds every link they made (the API answers it): once they are
+    # deactivated or no longer an admin, a link nobody used must not set a password for them.
+    from warroom.auth.models import User
+
+    make_token("admin", email="boss@example.com")  # a second admin stays
+    leaver = {"Authorization": f"Bearer {make_token('admin', email='leaver@example.com')}"}
+    links = {}
+    for email in ("new-admin@example.com", "new-lead@example.com"):
+        made = client.post(
+            "/api/v1/users/invite", json={"email": email, "role": "admin"}, headers=leaver
+        )
+        assert made.status_code == 201, made.text
+        links[email] = made.json()["link"].split("8080", 1)[1]
+        assert client.get(links[email]).status_code == 200
+    with db.session() as session:
+        leaving = session.scalar(select(User).where(User.email == "leaver@example.com"))
+        assert leaving is not None
+        leaving.role = "responder"
+    assert client.get(links["new-admin@example.com"]).status_code == 404
+    with db.session() as session:
+        leaving = session.scalar(select(User).where(User.email == "leaver@example.com"))
+        assert leaving is not None
+        leaving.role, leaving.active = "admin", False
+    for link in links.values():
+        assert client.get(link).status_code == 404
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {
+            "csrf_token": token.group(1),
+            "password": "a-new-password",
+            "confirm": "a-new-password",
+        }
+        assert client.post(link, data=form).status_code == 404
+    with db.session() as session:
+        taken = session.scalars(select(User).where(User.password_hash.is_not(None))).all()
+        assert taken == []
