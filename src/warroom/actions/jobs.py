@@ -138,9 +138,11 @@ def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
 
 
 def _command_text(run: ActionRun) -> str:
-    if "argv" in run.rendered:
+    """The command as the evidence shows it: credentials masked, as on the timeline."""
+    shown = service.public_view(run)
+    if "argv" in shown:
         import shlex
 
-        return shlex.join(run.rendered["argv"])
-    request = run.rendered["request"]
+        return shlex.join(shown["argv"])
+    request = shown["request"]
     return f"{request['method']} {request['url']}"

@@ -33,6 +33,7 @@ from warroom.engine import service as engine
 from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.redaction import scrub_known, scrub_value
 
 EXECUTE_KIND = "actions.execute"
 LAPSE_KIND = "actions.lapse"
@@ -141,12 +142,32 @@ def _rendered(definition: dict[str, Any], context: dict[str, Any], dry_run: bool
 
 
 def public_view(run: ActionRun) -> dict[str, Any]:
-    """What the timeline and the API show of a rendered run: header values left out."""
+    """What the timeline, the API and the evidence show of a rendered run: header values left
+    out, and credentials inside the argv, the URL and the body masked (`--token=***`,
+    `?token=***`, `"api_key": "***"`, any header value repeated); what runs is unchanged."""
     rendered = dict(run.rendered)
+    if isinstance(rendered.get("argv"), list):
+        rendered["argv"] = [scrub_value(str(arg)) for arg in rendered["argv"]]
     request = rendered.get("request")
     if isinstance(request, dict):
-        rendered["request"] = {**request, "headers": sorted(request.get("headers") or {})}
+        headers = request.get("headers") or {}
+        hidden = _header_values(headers)
+        shown = {**request, "headers": sorted(headers)}
+        for part in ("url", "body"):
+            if isinstance(request.get(part), str):
+                shown[part] = scrub_known(request[part], hidden)
+        rendered["request"] = shown
     return rendered
+
+
+def _header_values(headers: dict[str, Any]) -> list[str]:
+    """The credentials a request's headers carry: each value and its last word (the token of
+    `Bearer <token>`); not the content negotiation ones, nor words too short to be secret."""
+    found: set[str] = set()
+    for name, value in headers.items():
+        if str(name).lower() not in ("content-type", "accept"):
+            found.update([str(value), *str(value).split()[-1:]])
+    return sorted(v for v in found if len(v) >= 6)
 
 
 def request_run(
