@@ -141,3 +141,25 @@ def test_a_team_target_with_nobody_on_call_pages_nobody(
     assert {r["who"] for r in rows} == {"(nobody)"}, rows
     noon = cli(*argv[:-1], "2026-03-10T12:00", "--json")
     assert [r["who"] for r in json.loads(noon.output)["rows"]] == ["ann@example.com"]
+
+
+def test_the_tours_status_update_reaches_the_oracle_channel(
+    db: Database, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, step 4: the tour's `warroom update` on INC-1 (raised to SEV1) reaches the pack's
+    oracle-incidents channel, and `warroom outbox list` shows it."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("WARROOM_DATABASE_URL", db.url)  # config apply works on the database
+    monkeypatch.setenv("COLUMNS", "160")
+    [update] = [
+        argv for b in BLOCKS if b.where.startswith("README.md:")
+        for argv in b.commands if argv[:2] == ("warroom", "update")
+    ]  # fmt: skip
+    assert cli("config", "apply", "examples/oracle", "--force").exit_code == 0
+    assert cli("incident", "open", "--title", "Test incident", "--severity", "SEV3").exit_code == 0
+    assert cli("incident", "severity", "1", "SEV1", "--reason", "customers see 5xx").exit_code == 0
+    result = cli(*update[1:])
+    assert result.exit_code == 0, result.output
+    assert "reached 1 channel(s)/people: channel:oracle-incidents" in result.output
+    assert "WARNING" not in result.output
+    assert "channel:oracle-incidents" in cli("outbox", "list").output
