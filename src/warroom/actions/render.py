@@ -160,11 +160,20 @@ def render_http(definition: dict[str, Any], context: dict[str, Any]) -> dict[str
         "method": http.get("method", "POST"),
         "url": render(http["url"], context, field="http.url", env=_URL_ENV),
         "headers": {
-            k: render(v, context, field=f"http.headers.{k}")
+            k: _header(k, render(v, context, field=f"http.headers.{k}"))
             for k, v in (http.get("headers") or {}).items()
         },
         "body": None if body is None else _render_body(http, body, context),
     }
+
+
+def _header(name: str, value: str) -> str:
+    """A rendered header value, which HTTP sends as ASCII: anything else is refused here,
+    before the run is recorded, rather than failing the engine's send."""
+    if not value.isascii():
+        field = f"http.headers.{name}"
+        raise Invalid(f"{field}: the rendered value must be ASCII text", field=field)
+    return value
 
 
 def _content_type(http: dict[str, Any]) -> str | None:

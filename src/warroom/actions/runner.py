@@ -127,7 +127,8 @@ class HttpxRunner:
         except (httpx.TimeoutException, TimeoutError):
             timed_out.duration_ms = _ms(started)
             return timed_out
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
+            # A request that cannot be built fails the run, not the engine's job.
             return Outcome(None, b"", b"", _ms(started), error=f"request failed: {exc}")
         status = answer.status_code
         error = None if 200 <= status < 300 else f"answered HTTP {status}"
