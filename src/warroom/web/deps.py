@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
@@ -79,9 +80,26 @@ def current_user(request: Request, session: SessionDep, clock: ClockDep) -> Prin
 OptionalUser = Annotated[Principal | None, Depends(current_user)]
 
 
-def _here(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query and request.method == "GET" else "")
+def _came_from(request: Request) -> str:
+    """The page a form was sent from: its Referer when that is this server, else `/`."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return "/"
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+def sign_in_first(request: Request) -> LoginRequired:
+    """Not signed in (any more): back here after signing in. A form is not sent again, and
+    its address is no page, so the person returns to the page the form was on and is told."""
+    if request.method in ("GET", "HEAD"):
+        query = request.url.query
+        return LoginRequired(request.url.path + (f"?{query}" if query else ""))
+    flash(
+        request,
+        "error",
+        "You were signed out, so that form was not sent; sign in and send it again.",
+    )
+    return LoginRequired(_came_from(request))
 
 
 def require_ui(role: str) -> Callable[[Request, Principal | None], Awaitable[Principal]]:
@@ -89,7 +107,7 @@ def require_ui(role: str) -> Callable[[Request, Principal | None], Awaitable[Pri
 
     async def check(request: Request, principal: OptionalUser) -> Principal:
         if principal is None:
-            raise LoginRequired(_here(request))
+            raise sign_in_first(request)
         if not principal.allows(role):
             raise PageForbidden(f"this page needs the {role} role; you are a {principal.role}")
         return principal
@@ -109,7 +127,7 @@ class CsrfRefused(Exception):
 async def csrf_form(request: Request, principal: OptionalUser) -> FormData:
     """The submitted form once its csrf_token matched this browser's (else a 403 page)."""
     if principal is None and request.url.path.startswith("/ui/"):
-        raise LoginRequired("/")
+        raise sign_in_first(request)
     form = await request.form()
     value = form.get(FIELD)
     if not csrf_ok(request, value if isinstance(value, str) else None):

@@ -1,6 +1,6 @@
-"""Forms of the web UI at their edges: a refusal that echoes a long value, and text no database
-can store. Each answer is a readable page (never raw JSON, never a lost message) and nothing is
-written."""
+"""Forms of the web UI at their edges: a refusal that echoes a long value, text no database can
+store, and a form sent after the session ended. Each answer is a readable page (never raw JSON,
+never a lost message) and nothing is written."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import html
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.integration.web.conftest import csrf_of, sign_in
 from tests.integration.web.incident_world import (  # noqa: F401  (the world fixture)
     Login,
     World,
@@ -74,3 +75,40 @@ def test_text_no_database_can_store_is_refused_naming_the_field(
     # The same form with storable text works.
     assert post(client, number, "/hypotheses", {"text": "fine"}).status_code == 303
     assert _hypotheses(world, number) == ["fine"]
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open()
+    user = ui_login(client)
+    page_url = f"http://testserver/ui/incidents/{number}"
+    token = csrf_of(client.get(f"/ui/incidents/{number}").text)
+    client.post("/logout", data={"csrf_token": token})  # as if the session had expired
+    answer = client.post(
+        f"/ui/incidents/{number}/notes",
+        data={"csrf_token": token, "text": "lost?"},
+        headers={"Referer": page_url},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/login?next=/ui/incidents/{number}"
+    login_page = html.unescape(client.get(answer.headers["location"]).text)
+    assert "was not sent" in login_page
+    signed_in = sign_in(client, user.email, next=f"/ui/incidents/{number}")
+    assert signed_in.headers["location"] == f"/ui/incidents/{number}"
+    assert client.get(signed_in.headers["location"]).status_code == 200
+    assert _notes(world, number) == []
+
+    # Without a Referer from this server (or with another site's), back to the dashboard.
+    for referer in (None, "https://evil.example/ui/incidents/1"):
+        client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
+        headers = {"Referer": referer} if referer else {}
+        answer = client.post(
+            f"/ui/incidents/{number}/notes",
+            data={"text": "x"},
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/login"
+        sign_in(client, user.email)
