@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from warroom.cli.output import IncidentOption, JsonOption, fail, print_json
+from warroom.cli.output import IncidentOption, JsonOption, database_errors, fail, print_json
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -51,9 +51,11 @@ def verify(
     from warroom.evidence.tamper import verify_all
     from warroom.settings import Settings
 
-    db = Database(Settings().database_url)
+    url = Settings().database_url
+    with database_errors(url):
+        db = Database(url)
     try:
-        with db.session() as session:
+        with database_errors(url), db.session() as session:
             report = verify_all(session, incident_number=incident)
             _against_checkpoints(session, report, checkpoints)
     except WarroomError as exc:
@@ -90,9 +92,10 @@ def write_checkpoint(
     from warroom.settings import Settings, ensure_secret_key
 
     settings = Settings()
-    db = Database(settings.database_url)
+    with database_errors(settings.database_url):
+        db = Database(settings.database_url)
     try:
-        with db.session() as session:
+        with database_errors(settings.database_url), db.session() as session:
             doc = checkpoint.build(session, SystemClock(), ensure_secret_key(settings))
     finally:
         db.dispose()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from warroom.cli.output import fail
+from warroom.cli.output import database_errors, fail, redact_url
 
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (local, for bootstrap and recovery)", no_args_is_help=True)
@@ -22,10 +22,17 @@ def _url() -> str:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Create or migrate the database named by WARROOM_DATABASE_URL."""
+    from alembic.util.exc import CommandError
+
     from warroom.migrate import upgrade
 
-    upgrade(_url(), revision)
-    typer.echo(f"database at {_redact(_url())} is at {revision}")
+    url = _url()
+    with database_errors(url):
+        try:
+            upgrade(url, revision)
+        except CommandError as exc:
+            fail(f"cannot upgrade to {revision!r}: {exc}")
+    typer.echo(f"database at {redact_url(url)} is at {revision}")
 
 
 @db_app.command("check")
@@ -33,8 +40,10 @@ def db_check() -> None:
     """Exit 1 if the models have changes that no migration carries."""
     from warroom.migrate import pending_model_changes, upgrade
 
-    upgrade(_url())
-    diff = pending_model_changes(_url())
+    url = _url()
+    with database_errors(url):
+        upgrade(url)
+        diff = pending_model_changes(url)
     if diff:
         for change in diff:
             typer.echo(f"not in a migration: {change}", err=True)
@@ -54,10 +63,12 @@ def token_create(
     from warroom.db import Database
     from warroom.errors import WarroomError
 
-    db = Database(_url())
+    url = _url()
     clock = SystemClock()
+    with database_errors(url):
+        db = Database(url)
     try:
-        with db.session() as session:
+        with database_errors(url), db.session() as session:
             account = service.ensure_user(
                 session, clock, email=user, name=user.split("@")[0], role=role or "responder"
             )
@@ -78,13 +89,17 @@ def token_revoke(token_id: int) -> None:
     from warroom.clock import SystemClock
     from warroom.db import Database
 
-    db = Database(_url())
-    with db.session() as session:
-        token = session.get(ApiToken, token_id)
-        if token is None:
-            fail(f"no token {token_id}")
-        token.revoked_at = SystemClock().now()
-    db.dispose()
+    url = _url()
+    with database_errors(url):
+        db = Database(url)
+    try:
+        with database_errors(url), db.session() as session:
+            token = session.get(ApiToken, token_id)
+            if token is None:
+                fail(f"no token {token_id}")
+            token.revoked_at = SystemClock().now()
+    finally:
+        db.dispose()
     typer.echo(f"token {token_id} revoked")
 
 
@@ -98,13 +113,17 @@ def bootstrap(
     from warroom.db import Database
     from warroom.settings import Settings
 
-    db = Database(_url())
-    with db.session() as session:
-        admin_email, plaintext = ensure_admin_token(session, SystemClock(), email)
-        invite = ensure_admin_invite(
-            session, SystemClock(), admin_email, Settings().invite_valid_seconds
-        )
-    db.dispose()
+    url = _url()
+    with database_errors(url):
+        db = Database(url)
+    try:
+        with database_errors(url), db.session() as session:
+            admin_email, plaintext = ensure_admin_token(session, SystemClock(), email)
+            invite = ensure_admin_invite(
+                session, SystemClock(), admin_email, Settings().invite_valid_seconds
+            )
+    finally:
+        db.dispose()
     typer.echo("")
     if plaintext:
         typer.echo(f"Created the first admin token for {admin_email} (shown only this once):")
@@ -180,12 +199,13 @@ def serve(
         )
     except ValueError as exc:
         fail(f"{source}: {exc}")
-    upgrade(_url())
-    if config is not None:
-        from warroom.cli.config import apply_on_start
+    with database_errors(_url()):
+        upgrade(_url())
+        if config is not None:
+            from warroom.cli.config import apply_on_start
 
-        # Problems or a refusal end here (exit 1, nothing applied); else logs the revision.
-        apply_on_start(config)
+            # Problems or a refusal end here (exit 1, nothing applied); else logs the revision.
+            apply_on_start(config)
 
     # uvicorn builds the app from the environment; pass the key on so page links are signed.
     os.environ["WARROOM_SECRET_KEY"] = ensure_secret_key(Settings())
@@ -212,13 +232,6 @@ def serve(
         # pooled one) held the stop until the client went away.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
 
 
 def login(

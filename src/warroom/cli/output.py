@@ -109,3 +109,35 @@ def api_errors() -> Iterator[None]:
     except ApiError as exc:
         where = f" (field: {exc.field})" if exc.field else ""
         fail(f"{exc.message}{where}" if exc.status else exc.message)
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its user and password masked: postgresql://***@host/db."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+NOT_A_DB_URL = "is not a database URL (sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)"
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """For commands that open the database themselves: a URL that is no database URL, a
+    database that cannot be reached or was never migrated is one line and exit 1."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    shown = redact_url(url)
+    try:
+        yield
+    except ArgumentError:
+        fail(f"WARROOM_DATABASE_URL {shown!r} {NOT_A_DB_URL}")
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        reason = (str(orig or exc).strip().splitlines() or ["unknown"])[0]
+        if "no such table" in reason or getattr(orig, "sqlstate", None) == "42P01":
+            fail(f"the database at {shown} is not migrated: run `warroom db upgrade`")
+        fail(f"cannot use the database at {shown}: {reason}")
+    except OSError as exc:
+        fail(f"cannot use the database at {shown}: {exc}")

@@ -7,7 +7,14 @@ gracefully: it finishes the job in hand and gives back the ones it had claimed b
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+from warroom.cli.output import database_errors, fail, redact_url
+
+if TYPE_CHECKING:
+    from warroom.db import Database
 
 
 def worker(
@@ -38,7 +45,14 @@ def worker(
         options.poll_seconds = poll
     if lease is not None:
         options.lease_seconds = lease
-    db = Database(settings.database_url)
+    with database_errors(settings.database_url):
+        db = Database(settings.database_url)
+        if not _migrated(db):
+            db.dispose()
+            fail(
+                f"the database at {redact_url(settings.database_url)} is not migrated: "
+                "run `warroom db upgrade` (or start `warroom serve`, which does)"
+            )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -52,3 +66,11 @@ def worker(
         Worker(db, SystemClock(), settings, name, options=options).run_forever(stop)
     finally:
         db.dispose()
+
+
+def _migrated(db: Database) -> bool:
+    """Whether the database carries a schema revision (`warroom db upgrade` ran on it)."""
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as conn:
+        return inspect(conn).has_table("alembic_version")
