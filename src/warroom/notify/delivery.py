@@ -82,10 +82,20 @@ def deliver(ctx: JobContext, job: Job) -> None:
             _pause_destination(ctx, message.url)
         outgoing = _start_attempt(session, ctx.clock, message)
         session.commit()  # no transaction stays open during the outbound call
-        result = get_sender().send(outgoing)
+        result = _send(outgoing)
     if result.ok:  # the host answers: a pause of ours ends now (its messages go again)
         _resume_destination(session, message.url)
     _finish(ctx, job, message, result)
+
+
+def _send(outgoing: Outgoing) -> SendResult:
+    """The sender's result; a sender that raises is a failed attempt like any other (the
+    message must not stay `sending`, with no failover and nothing on the timeline)."""
+    try:
+        return get_sender().send(outgoing)
+    except Exception as exc:
+        log.exception("delivery of message %s raised", outgoing.message_id)
+        return SendResult(False, f"{type(exc).__name__}: {exc}")
 
 
 # Lanes this process paused, and until when: an answer from the host ends the pause early

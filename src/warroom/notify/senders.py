@@ -60,9 +60,14 @@ def is_plain_webhook(url: str) -> bool:
 
 
 def is_supported(url: str) -> bool:
-    """True for plain http(s) webhooks and for URLs Apprise can load."""
+    """True for plain http(s) webhooks with a host and for URLs Apprise can load."""
     if is_plain_webhook(url):
-        return True
+        import httpx
+
+        try:
+            return bool(httpx.URL(url).host)
+        except httpx.InvalidURL:
+            return False
     if not scheme_of(url):
         return False
     import apprise
@@ -197,6 +202,8 @@ class WebhookSender:
             ) as response:
                 deadline.watch(response.extensions.get("network_stream"))
                 text = _answer_text(response, deadline)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            return SendResult(False, f"{type(exc).__name__}: {exc}", retryable=False)
         except httpx.HTTPError as exc:
             if deadline.expired:
                 return SendResult(False, f"no complete answer within {self.timeout:g}s")
