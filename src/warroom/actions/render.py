@@ -136,6 +136,14 @@ def _check_integer(spec: dict[str, Any], value: Any, field: str) -> int:
     low, high = spec.get("min"), spec.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
         raise Invalid(f"{spec['name']} must be between {low} and {high}", field=field)
+    # "-1" reads as an option too (`kill -1`): negative only where the parameter says so.
+    declared = (low is not None and low < 0) or spec.get("allow_leading_dash", False)
+    if value < 0 and not declared:
+        raise Invalid(
+            f"{spec['name']} must not start with '-' (it would be an option); "
+            "declare a negative min to allow it",
+            field=field,
+        )
     return int(value)
 
 
