@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import typer
 
 from warroom.cli.output import database_errors, fail, redact_url
+
+# A person's e-mail address: one @ with text on both sides, no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (local, for bootstrap and recovery)", no_args_is_help=True)
@@ -63,6 +67,9 @@ def token_create(
     from warroom.db import Database
     from warroom.errors import WarroomError
 
+    email = user.strip().lower()
+    if not _EMAIL.fullmatch(email):
+        fail(f"--user: {user!r} is not an e-mail address")
     url = _url()
     clock = SystemClock()
     with database_errors(url):
@@ -70,8 +77,11 @@ def token_create(
     try:
         with database_errors(url), db.session() as session:
             account = service.ensure_user(
-                session, clock, email=user, name=user.split("@")[0], role=role or "responder"
+                session, clock, email=email, name=email.split("@")[0], role=role or "responder"
             )
+            if not account.active:
+                # Its token would be refused: the API authenticates active people only.
+                fail(f"{email} is deactivated (removed from the config); no token was made")
             if role and service.role_rank(role) > service.role_rank(account.role):
                 account.role = role  # local recovery may raise a user's role
             _, plaintext = service.create_token(session, clock, account, name=name, role=role)

@@ -1,0 +1,67 @@
+"""`warroom token create` (local recovery): it prints a token only when the token will work, and
+writes nothing on an address that is no e-mail address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from warroom.auth.models import ApiToken, User
+from warroom.cli.main import app as cli_app
+from warroom.db import Database
+from warroom.migrate import upgrade
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def local_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    url = f"sqlite:///{tmp_path}/local.db"
+    upgrade(url)
+    monkeypatch.setenv("WARROOM_DATABASE_URL", url)
+    return Database(url)
+
+
+def _counts(db: Database) -> tuple[int, int]:
+    with db.session() as session:
+        users = session.scalar(select(func.count()).select_from(User)) or 0
+        tokens = session.scalar(select(func.count()).select_from(ApiToken)) or 0
+    return users, tokens
+
+
+@pytest.mark.parametrize("address", ["notanemail", "", "  ", "two words@example.com", "a@b@c"])
+def test_an_address_that_is_no_email_address_writes_nothing(
+    local_db: Database, address: str
+) -> None:
+    result = runner.invoke(cli_app, ["token", "create", "--user", address, "--role", "admin"])
+    assert result.exit_code == 1
+    assert "is not an e-mail address" in result.output and "wr_" not in result.output
+    assert _counts(local_db) == (0, 0)
+
+
+def test_the_address_is_trimmed_like_everywhere_else(local_db: Database) -> None:
+    result = runner.invoke(cli_app, ["token", "create", "--user", " Ops@Example.com "])
+    assert result.exit_code == 0, result.output
+    with local_db.session() as session:
+        assert session.scalars(select(User.email)).all() == ["ops@example.com"]
+
+
+def test_a_deactivated_person_gets_no_token_that_would_not_work(local_db: Database) -> None:
+    assert runner.invoke(cli_app, ["token", "create", "--user", "gone@example.com"]).exit_code == 0
+    with local_db.session() as session:
+        user = session.scalar(select(User).where(User.email == "gone@example.com"))
+        assert user is not None
+        user.active = False
+    result = runner.invoke(
+        cli_app, ["token", "create", "--user", "gone@example.com", "--role", "admin"]
+    )
+    assert result.exit_code == 1
+    assert "gone@example.com is deactivated" in result.output and "wr_" not in result.output
+    assert _counts(local_db) == (1, 1)
+    with local_db.session() as session:
+        assert session.scalar(select(User.role).where(User.email == "gone@example.com")) == (
+            "responder"
+        )
