@@ -120,13 +120,20 @@ def weeks(days: list[date]) -> list[list[int]]:
     return [list(range(i, min(i + 7, len(days)))) for i in range(0, len(days), 7)]
 
 
+# Calendar days a URL may ask for: a window around a day at the very ends of Python's dates
+# (0001-01-01, 9999-12-31) would reach past them (its previous week, its next month).
+FIRST_ANCHOR, LAST_ANCHOR = date(1900, 1, 1), date(9000, 12, 31)
+
+
 def parse_anchor(text: str | None, today: date) -> date:
-    """The `start=YYYY-MM-DD` of a calendar URL; anything else means today."""
+    """The `start=YYYY-MM-DD` of a calendar URL; anything else (or a day before 1900 or after
+    9000) means today."""
     if text:
         try:
-            return date.fromisoformat(text.strip())
+            anchor = date.fromisoformat(text.strip())
         except ValueError:
             return today
+        return anchor if FIRST_ANCHOR <= anchor <= LAST_ANCHOR else today
     return today
 
 

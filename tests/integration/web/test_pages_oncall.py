@@ -232,3 +232,17 @@ def test_a_shift_nobody_hands_over_has_no_invented_end(
     assert "no hand-off in the next 90 days" in on_call
     for text in (row.group(1), mine.group(1), on_call):
         assert not any(date in text for date in invented), text
+
+
+def test_a_calendar_at_the_ends_of_the_calendar_shows_today_rather_than_failing(
+    client: TestClient, db: Database, clock: FakeClock, ui_login: Callable[..., Any]
+) -> None:
+    apply(db, clock)
+    ui_login(client, "viewer", email="oncall2@atlas.test")
+    for view in ("week", "month"):
+        for start in ("0001-01-01", "0001-01-03", "9999-12-31", "9999-12-01"):
+            page = client.get(PAGE, params={"view": view, "start": start})
+            assert page.status_code == 200, (view, start, page.text[:200])  # it was a 500
+            assert "Mon 29 Dec" in page.text or "29 Dec 2025" in page.text  # today's week/month
+    far = client.get(PAGE, params={"start": "2999-06-01"})  # far, yet a week like any other
+    assert far.status_code == 200 and "Mon 27 May" in far.text
