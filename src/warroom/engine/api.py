@@ -7,7 +7,8 @@ themselves with `Worker.run_once`).
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 
@@ -17,6 +18,9 @@ from warroom.engine import service
 from warroom.engine.options import engine_enabled
 from warroom.engine.schemas import EngineStatus, JobOut
 from warroom.openapi import API_ERRORS, BigIdPath, OptionalIdQuery
+
+if TYPE_CHECKING:
+    from warroom.engine.worker import Worker
 
 router = APIRouter(prefix="/api/v1/engine", tags=["engine"], responses=API_ERRORS)
 
@@ -65,7 +69,7 @@ def _start_embedded_worker(app: Any) -> None:
     if not engine_enabled() or isinstance(app.state.clock, FakeClock):
         app.state.engine_worker = None
         return
-    from warroom.engine.worker import EmbeddedWorker, Worker
+    from warroom.engine.worker import Worker
 
     worker = Worker(app.state.db, app.state.clock, app.state.settings)
     embedded = EmbeddedWorker(worker)
@@ -78,3 +82,20 @@ def _stop_embedded_worker(app: Any) -> None:
     if embedded is not None:
         embedded.stop()
         app.state.engine_worker = None
+
+
+class EmbeddedWorker:
+    """A worker on a daemon thread, for `warroom serve`."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.thread = threading.Thread(
+            target=worker.run_forever, name="warroom-engine", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.worker.stop()
+        self.thread.join(timeout)

@@ -224,13 +224,27 @@ def record_failure(
     return FailureOutcome(PENDING, job.run_at)
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the next job becomes claimable: the earliest pending run_at or running lease end."""
+def next_due(
+    session: Session,
+    *,
+    kinds: Collection[str] | None = None,
+    exclude_kinds: Collection[str] | None = None,
+) -> datetime | None:
+    """When the next job (of these kinds) becomes claimable: the earliest pending run_at or
+    running lease end."""
+    only = []
+    if kinds is not None:
+        only.append(Job.kind.in_(list(kinds)))
+    if exclude_kinds:
+        only.append(Job.kind.not_in(list(exclude_kinds)))
     pending = (
-        select(Job.run_at).where(Job.state == PENDING).order_by(Job.run_at).limit(1)
+        select(Job.run_at).where(Job.state == PENDING, *only).order_by(Job.run_at).limit(1)
     ).scalar_subquery()
     leased = (
-        select(Job.lease_until).where(Job.state == RUNNING).order_by(Job.lease_until).limit(1)
+        select(Job.lease_until)
+        .where(Job.state == RUNNING, *only)
+        .order_by(Job.lease_until)
+        .limit(1)
     ).scalar_subquery()
     row = session.execute(select(pending, leased)).one()
     times = [utc(t) for t in row if t is not None]

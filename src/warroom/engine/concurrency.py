@@ -27,8 +27,16 @@ log = logging.getLogger("warroom.engine")
 class HandlerPool:
     """Runs jobs on up to `size` threads; `free()` says how many more it takes now."""
 
-    def __init__(self, size: int, run: Callable[[Job], None], on_done: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        size: int,
+        run: Callable[[Job], None],
+        on_done: Callable[[], None],
+        *,
+        name: str = "warroom-job",
+    ) -> None:
         self.size = max(1, size)
+        self._name = name
         self._run = run
         self._on_done = on_done
         self._executor: ThreadPoolExecutor | None = None
@@ -47,7 +55,7 @@ class HandlerPool:
     def submit(self, job: Job) -> Future[None]:
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="warroom-job")
+                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix=self._name)
             self._busy += 1
         return self._executor.submit(self._guarded, job)
 

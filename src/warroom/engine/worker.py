@@ -11,7 +11,9 @@ PostgreSQL NOTIFY), the moment the next job becomes due, and the poll interval (
 
 Three kinds of jobs: `batch=True` ones run several per transaction (`warroom.engine.batches`);
 pooled kinds (deliveries) run on the worker's thread pool (`warroom.engine.concurrency`); every
-other kind runs alone, one transaction each, on the worker's thread (`run_job`).
+other kind runs alone, one transaction each (`run_job`), one job at a time in the order due:
+in `run_forever` on a thread of their own (`serial`), so that a slow one (an action's command,
+an export to a tracker) holds up no page; in `run_once` (tests) on the calling thread.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class Worker:
         self.urgent = self.options.urgent()
         self._wake: threading.Event = threading.Event()
         self.pool = HandlerPool(self.options.threads, self._run_pooled, self._wake_up)
+        self.serial = HandlerPool(1, self._run_pooled, self._wake_up, name="warroom-serial")
 
     # -- one pass ---------------------------------------------------------------------------
 
@@ -115,7 +118,11 @@ class Worker:
                     handed = self._hand_to_pool(conn, max_jobs - ran)
                     claimed += handed
                     ran += handed
-                if ran < max_jobs and not self.stop_event.is_set():
+                if ran < max_jobs and not self.stop_event.is_set() and not wait:
+                    handed = self._hand_to_serial(conn)
+                    claimed += handed
+                    ran += handed
+                elif ran < max_jobs and not self.stop_event.is_set():
                     singles = self._claim(conn, min(self.options.batch, max_jobs - ran), None)
                     claimed += len(singles)
                     ran += self._run_singles(singles, conn)
@@ -127,8 +134,26 @@ class Worker:
                         continue  # one ended after this round's claims: its follow-ups too
                     break
             with self.db.sessions(bind=conn) as session:
-                self.next_due_at = service.next_due(session)
+                self.next_due_at = service.next_due(session, **self._claimable_kinds())
         return ran
+
+    def _hand_to_serial(self, conn: Connection) -> int:
+        """Run-forever: the next single-transaction job goes to the serial thread, if free."""
+        if self.serial.free() <= 0:
+            return 0
+        jobs = self._claim(conn, 1, None)
+        for job in jobs:
+            self.serial.submit(job)
+        return len(jobs)
+
+    def _claimable_kinds(self) -> dict[str, frozenset[str] | None]:
+        """The kinds this worker could start now; those of a busy thread wait for its end
+        (which wakes the loop), so a due job it cannot take does not spin the loop."""
+        pooled_free, serial_free = self.pool.free() > 0, self.serial.free() > 0
+        if serial_free:
+            return {"kinds": None, "exclude_kinds": None if pooled_free else self.pooled}
+        taken = batchable_kinds() | (self.pooled if pooled_free else frozenset())
+        return {"kinds": taken, "exclude_kinds": None}
 
     def _hand_to_pool(self, conn: Connection, limit: int) -> int:
         free = min(self.pool.free(), limit)
@@ -323,15 +348,15 @@ class Worker:
                 event.clear()
                 try:
                     self.run_once(wait=False)
+                    # Due jobs of a busy thread's kinds are left out: its end wakes us.
                     timeout = self.seconds_until_due(fresh=False)
-                    if self.pool.free() <= 0:
-                        timeout = self.options.poll_seconds  # a finishing job wakes us
                 except Exception:
                     log.exception("worker %s: engine pass failed; retrying", self.name)
                     timeout = min(self.options.poll_seconds, 2.0)
                 self._sleep(event, timeout)
         finally:
             self.pool.shutdown()  # the jobs in hand finish (their sends have timeouts)
+            self.serial.shutdown()
             self.leases.stop()
             wake.unsubscribe(event)
             if listener is not None:
@@ -370,20 +395,3 @@ def _where(exc: Exception) -> str:
         return "".join(traceback.format_exception(exc)[-3:])
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _DB_CODE.search(f.filename)]
     return "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n' for f in frames[-2:])
-
-
-class EmbeddedWorker:
-    """A worker on a daemon thread, for `warroom serve`."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-        self.thread = threading.Thread(
-            target=worker.run_forever, name="warroom-engine", daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.worker.stop()
-        self.thread.join(timeout)

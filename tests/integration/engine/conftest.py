@@ -52,7 +52,7 @@ class WorkerProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, needle: str, timeout: float = 20.0) -> None:
+    def wait_for(self, needle: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if needle in self.output():
