@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.errors import Invalid, NotFound
+from warroom.incidents.locking import lock
 from warroom.incidents.models import Hypothesis, Incident, Task
 
 HYPOTHESIS_STATUSES = ("investigating", "ruled_out", "confirmed", "unlikely")
@@ -66,7 +67,8 @@ def add_hypothesis(
 
 
 def _hypothesis(session: Session, incident: Incident, hypothesis_id: int) -> Hypothesis:
-    item = session.get(Hypothesis, hypothesis_id)
+    # Read under the incident's lock (taken first), fresh: a change committed meanwhile counts.
+    item = session.get(Hypothesis, hypothesis_id, populate_existing=True)
     if item is None or item.incident_id != incident.id:
         raise NotFound(f"no hypothesis {hypothesis_id} on {incident.ref}", field="hypothesis_id")
     return item
@@ -83,7 +85,10 @@ def update_hypothesis(
     text: str | None = None,
     owner: str | None = None,
 ) -> Hypothesis:
-    """Change a hypothesis' status, text or owner; records incident:hypothesis:updated."""
+    """Change a hypothesis' status, text or owner; records incident:hypothesis:updated.
+
+    Under the incident's lock: of two changes at once, the second sees the first's."""
+    lock(session, clock, incident)
     item = _hypothesis(session, incident, hypothesis_id)
     wanted: dict[str, Any] = {}
     if status is not None:
@@ -159,8 +164,10 @@ def update_task(
     done: bool | None = None,
     assignee: str | None = None,
 ) -> Task:
-    """Mark a task done or not done, or (re)assign it; each change is recorded."""
-    item = session.get(Task, task_id)
+    """Mark a task done or not done, or (re)assign it; each change is recorded once (under the
+    incident's lock: two responders ticking it at once record one `done`)."""
+    lock(session, clock, incident)
+    item = session.get(Task, task_id, populate_existing=True)
     if item is None or item.incident_id != incident.id:
         raise NotFound(f"no task {task_id} on {incident.ref}", field="task_id")
     events: list[tuple[str, dict[str, Any]]] = []
