@@ -4,8 +4,8 @@ Both sit behind small interfaces (`CommandRunner`, `HttpRunner`) so unit tests c
 fakes; integration tests use these real ones against a fake `kubectl` on PATH and a local
 HTTP receiver. The process gets warroom's environment minus every WARROOM_* variable (the
 database URL and secret key are not the command's business), runs in its own session so a
-timeout kills it and everything it started, and writes its output to temporary files of which
-only the first `limit` bytes are kept.
+timeout kills it and everything it started, and its output is read from pipes of which only
+the first `limit` bytes are kept (the rest is dropped as it comes, never written to disk).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import contextlib
 import os
 import signal
 import subprocess
-import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
@@ -49,10 +49,36 @@ def _child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("WARROOM_")}
 
 
-def _read_capped(handle: IO[bytes], limit: int) -> tuple[bytes, bool]:
-    handle.seek(0)
-    data = handle.read(limit + 1)
-    return data[:limit], len(data) > limit
+class _Capture(threading.Thread):
+    """Reads one of the command's pipes to its end: the first `limit` bytes are kept, the
+    rest dropped as it comes (nothing goes to disk, so a chatty command cannot fill it)."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.limit = stream, limit
+        self.kept = bytearray()
+        self.more = False
+
+    def run(self) -> None:
+        try:
+            with contextlib.suppress(OSError, ValueError):
+                while chunk := os.read(self.stream.fileno(), 65536):
+                    room = self.limit - len(self.kept)
+                    if room > 0:
+                        self.kept += chunk[:room]
+                    self.more = self.more or len(chunk) > room
+        finally:
+            self.stream.close()  # here, never by the runner: the reader may still be reading
+
+    def result(self, wait: float) -> tuple[bytes, bool]:
+        """What was kept once the pipe closed; after `wait` seconds, what was kept so far (a
+        process the command left behind may hold the pipe open)."""
+        self.join(wait)
+        return bytes(self.kept), self.more
+
+
+# Seconds to wait, once the command ended, for what it printed last.
+_DRAIN_WAIT = 5.0
 
 
 class SubprocessRunner:
@@ -60,29 +86,32 @@ class SubprocessRunner:
 
     def run(self, argv: list[str], timeout_s: float, limit: int) -> Outcome:
         started = time.monotonic()
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            try:
-                process = subprocess.Popen(  # an argv list, never a shell
-                    argv,
-                    shell=False,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    env=_child_env(),
-                    start_new_session=True,
-                )
-            except (OSError, ValueError) as exc:
-                return Outcome(None, b"", b"", _ms(started), error=f"could not start: {exc}")
-            timed_out = False
-            try:
-                code: int | None = process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(process)
-                process.wait()
-                code = None
-            stdout, cut_out = _read_capped(out, limit)
-            stderr, cut_err = _read_capped(err, limit)
+        try:
+            process = subprocess.Popen(  # an argv list, never a shell
+                argv,
+                shell=False,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_child_env(),
+                start_new_session=True,
+            )
+        except (OSError, ValueError) as exc:
+            return Outcome(None, b"", b"", _ms(started), error=f"could not start: {exc}")
+        assert process.stdout is not None and process.stderr is not None
+        out, err = _Capture(process.stdout, limit), _Capture(process.stderr, limit)
+        out.start()
+        err.start()
+        timed_out = False
+        try:
+            code: int | None = process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(process)
+            process.wait()
+            code = None
+        stdout, cut_out = out.result(_DRAIN_WAIT)
+        stderr, cut_err = err.result(_DRAIN_WAIT)
         error = f"timed out after {timeout_s:g}s; killed" if timed_out else None
         return Outcome(
             code, stdout, stderr, _ms(started), timed_out, cut_out or cut_err, error=error
