@@ -163,3 +163,39 @@ def test_the_tours_status_update_reaches_the_oracle_channel(
     assert "reached 1 channel(s)/people: channel:oracle-incidents" in result.output
     assert "WARNING" not in result.output
     assert "channel:oracle-incidents" in cli("outbox", "list").output
+
+
+UPDATES_WITHOUT_A_ROOM = """
+severities:
+  - {key: SEV1, name: High, internal_update_every: 30m}
+  - {key: SEV3, name: Low}
+users: [{email: ann@example.com, name: Ann}]
+teams: [{key: sre, name: SRE, members: [ann@example.com]}]
+services: [{key: api, name: API, team: sre}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "warned"),
+    [
+        ("", True),  # SEV1 asks for updates every 30 minutes; none would reach anyone
+        ("channels: [{key: room, url: 'json://hooks.example.com/x'}]\n", True),  # unused
+        (
+            "channels: [{key: room, url: 'json://hooks.example.com/x'}]\n"
+            "comms: {severity_channels: {SEV1: [room]}}\n",
+            False,
+        ),
+    ],
+)
+def test_config_check_warns_when_the_updates_a_severity_asks_for_reach_no_channel(
+    extra: str, warned: bool, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """docs/configuration.md (`comms`): a severity with `internal_update_every` whose updates
+    no channel takes (none for it in `comms.severity_channels`, none on any service or team)
+    is accepted with a warning: every update would answer 'reached nobody'."""
+    (tmp_path / "org.yaml").write_text(UPDATES_WITHOUT_A_ROOM + extra)
+    result = cli("config", "check", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    line = "org.yaml:3: warning: severities[SEV1].internal_update_every: its status updates"
+    assert (line in result.output) is warned, result.output
+    assert "severities[SEV3]" not in result.output

@@ -58,6 +58,27 @@ def check_comms(doc: ConfigDocument, problems: Problems) -> None:
             for key in keys:
                 if key not in channels:
                     problems.add("comms", None, "severity_channels", f"unknown channel {key!r}")
+    _warn_updates_reaching_no_channel(doc, problems)
+
+
+UNREACHED_UPDATES = (
+    "its status updates reach no channel: no channel for {key} in comms.severity_channels and "
+    "none on any service or team, so every update would answer 'reached nobody'"
+)
+
+
+def _warn_updates_reaching_no_channel(doc: ConfigDocument, problems: Problems) -> None:
+    """A severity asks for internal updates (`internal_update_every`) that no channel takes."""
+    comms = doc.get("comms")
+    by_severity = comms.severity_channels if isinstance(comms, CommsConfig) else {}
+    owners = [*doc.items("services"), *doc.items("teams")]
+    if any(getattr(owner, "channels", None) for owner in owners):
+        return  # incidents of such a service reach its (or its team's) channels
+    for index, severity in doc.entries("severities"):
+        key = str(getattr(severity, "key", ""))
+        if getattr(severity, "internal_update_every", None) and not by_severity.get(key):
+            message = UNREACHED_UPDATES.format(key=key)
+            problems.warn("severities", index, "internal_update_every", message)
 
 
 def check_templates(doc: ConfigDocument, problems: Problems) -> None:
