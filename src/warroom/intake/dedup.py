@@ -42,11 +42,17 @@ class OpenRow:
 
 @dataclass
 class Refiring:
-    """An open alert that fired again while its incident is resolved or closed (by hand)."""
+    """An open alert that fired again while its incident is resolved or closed (by hand), or
+    (`incident_id` None) while held back by a silence or maintenance window that may have
+    ended since (`suppressed_by`)."""
 
     id: int
-    incident_id: int
-    incident_status: str
+    incident_id: int | None
+    incident_status: str | None
+    suppressed_by: str | None = None
+
+
+HELD_BACK = ("silence:", "maintenance:")  # suppressions that end; a Watchdog's never does
 
 
 @dataclass
@@ -134,7 +140,9 @@ _BUMP_OPEN = (
     .values(count=C.count + 1, last_seen_at=bindparam("_now"))
     # The incident's status rides along (one index lookup per row, no extra round trip), so
     # that only repeats whose incident was resolved by hand take the refire path.
-    .returning(C.fingerprint, C.id, C.incident_id, incidents.status_of(C.incident_id))
+    .returning(
+        C.fingerprint, C.id, C.incident_id, incidents.status_of(C.incident_id), C.suppressed_by
+    )
 )
 _NOT_OPEN = ("resolved", "closed")
 
@@ -143,15 +151,20 @@ def bump_fingerprints(
     session: Session, integration: str, fps: list[str], now: datetime
 ) -> dict[str, Refiring | None]:
     """Count a repeat on the open alerts with these fingerprints: fingerprint -> None, or
-    what refire needs when the alert's incident is no longer open."""
+    what refire needs when the alert's incident is no longer open or a silence or maintenance
+    window held the alert back (it may have ended since)."""
     found: dict[str, Refiring | None] = {}
     for part in chunks(fps):
         rows = session.connection().execute(
             _BUMP_OPEN, {"_integration": integration, "_fps": part, "_now": now}
         )
-        for fp, row_id, incident_id, status in rows:
-            refiring = status in _NOT_OPEN and incident_id is not None
-            found[fp] = Refiring(row_id, incident_id, status) if refiring else None
+        for fp, row_id, incident_id, status, suppressed in rows:
+            if status in _NOT_OPEN and incident_id is not None:
+                found[fp] = Refiring(row_id, incident_id, status)
+            elif incident_id is None and (suppressed or "").startswith(HELD_BACK):
+                found[fp] = Refiring(row_id, None, None, suppressed)
+            else:
+                found[fp] = None
     return found
 
 

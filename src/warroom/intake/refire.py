@@ -13,6 +13,10 @@ is reopened (back to `triggered`, so paging starts again from level 1); otherwis
 incident opens naming the one it follows (`previous_number`). `intake:incident:refired` is
 recorded on both.
 
+The same way back in for an alert a silence or maintenance window held back: its repeats come
+here too (`suppressed_by` rides along in dedup's UPDATE ... RETURNING), stay quiet while one
+still matches, and once none does are released (`suppressed_by` cleared) and placed as new.
+
 Concurrency: a repeating alert row is taken off its old incident with a compare-and-set, so
 of two requests carrying the same repeat only one places it; the other counts a plain repeat.
 """
@@ -52,10 +56,26 @@ _DETACH = (
 )
 
 
+_RELEASE = (
+    update(dedup.ALERTS)
+    .where(
+        C.id == bindparam("_id"),
+        C.incident_id.is_(None),
+        C.suppressed_by == bindparam("_old"),
+    )
+    .values(suppressed_by=None, group_key=bindparam("_key"))
+)
+
+
 def _detach(session: Session, refiring: Refiring, key: str) -> bool:
-    """Take the alert off its old incident; False when a concurrent request already did."""
-    params = {"_id": refiring.id, "_old": refiring.incident_id, "_key": key}
-    result = session.connection().execute(_DETACH, params)
+    """Take the alert off its old incident (or out of the silence or maintenance window that
+    no longer holds it); False when a concurrent request already did."""
+    if refiring.incident_id is None:
+        params = {"_id": refiring.id, "_old": refiring.suppressed_by, "_key": key}
+        result = session.connection().execute(_RELEASE, params)
+    else:
+        params = {"_id": refiring.id, "_old": refiring.incident_id, "_key": key}
+        result = session.connection().execute(_DETACH, params)
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -139,9 +159,10 @@ def regroup(
             continue
         key, decision = routed
         groups.setdefault(key, grouping.Group(key, decision)).alerts.append((alert, item.id))
-        previous[key] = max(previous.get(key, 0), item.incident_id)
-    for key, group in groups.items():
-        group.previous = previous[key], incidents.get_incident_by_id(session, previous[key]).number
+        if item.incident_id is not None:  # not one a silence or window held back
+            previous[key] = max(previous.get(key, 0), item.incident_id)
+    for key, newest in previous.items():
+        groups[key].previous = newest, incidents.get_incident_by_id(session, newest).number
     return groups
 
 
