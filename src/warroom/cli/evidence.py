@@ -16,6 +16,7 @@ from warroom.cli.output import (
     fmt_time,
     print_json,
     print_table,
+    write_file,
 )
 
 evidence_app = typer.Typer(help="The evidence locker: append-only, hashed, access-controlled")
@@ -120,9 +121,7 @@ def get(
     if out is None:
         sys.stdout.buffer.write(raw)
     else:
-        from warroom.settings import write_private
-
-        write_private(out, raw)  # evidence may hold secrets: readable by its owner only
+        write_file(out, raw, private=True)  # evidence may hold secrets: owner only
 
 
 @evidence_app.command("remove")
@@ -146,9 +145,7 @@ def export(
     with api_errors():
         data = _api().get(f"/api/v1/incidents/{number}/evidence/export")
     target = out or Path(f"INC-{number}-evidence.zip")
-    from warroom.settings import write_private
-
-    write_private(target, data)  # readable by its owner only, like the database it came from
+    write_file(target, data, private=True)  # owner only, like the database it came from
     typer.echo(f"wrote {target}")
 
 

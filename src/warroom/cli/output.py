@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -109,6 +110,21 @@ def api_errors() -> Iterator[None]:
     except ApiError as exc:
         where = f" (field: {exc.field})" if exc.field else ""
         fail(f"{exc.message}{where}" if exc.status else exc.message)
+
+
+def write_file(path: Path, data: bytes | str, *, private: bool = False) -> None:
+    """Write what a command was asked to save (--out); a path that cannot be written is one
+    line and exit 1. `private`: readable by its owner only (evidence may hold secrets)."""
+    from warroom.settings import write_private
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if private:
+            write_private(path, raw)
+        else:
+            path.write_bytes(raw)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def redact_url(url: str) -> str:

@@ -11,7 +11,15 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import IncidentArg, JsonOption, api_errors, fail, fmt_time, print_json
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    fail,
+    fmt_time,
+    print_json,
+    write_file,
+)
 
 postmortem_app = typer.Typer(help="Postmortems: draft, edit, review, publish, export")
 
@@ -197,5 +205,5 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
         typer.echo(f"wrote {output}")

@@ -7,7 +7,15 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import IncidentArg, JsonOption, api_errors, fail, print_json, print_table
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    fail,
+    print_json,
+    print_table,
+    write_file,
+)
 
 runbook_app = typer.Typer(
     help="Runbooks: import Markdown, list, show, attach", no_args_is_help=True
@@ -36,10 +44,13 @@ def import_runbook(
         pieces = split_doc(doc) if split else [doc]
     except (RunbookError, UnicodeDecodeError) as exc:
         fail(f"{file}: {exc}")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
     for piece in pieces:
         target = out / f"{piece.id}.md"
-        target.write_text(render(piece), encoding="utf-8")
+        write_file(target, render(piece))
         steps = list(piece.steps())
         commands = sum(1 for s in steps if s.kind == "command")
         typer.echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands)")
