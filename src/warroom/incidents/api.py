@@ -275,10 +275,10 @@ def star_event(
     body: StarIn | None = None,
 ) -> EventOut:
     incident = visible_incident(session, number, principal)
-    event = timeline.star_event(
+    event = service.star_event(
         session,
         clock,
-        incident_id=incident.id,
+        incident,
         seq=seq,
         starred=body.starred if body else True,
         actor=principal.actor,

@@ -81,6 +81,7 @@ __all__ = [
     "reopen",
     "resolve",
     "severity_of",
+    "star_event",
     "status_of",
     "unassign_role",
     "update_details",
@@ -287,6 +288,17 @@ def add_note(
         kind="incident:note:added",
         actor=actor,
         payload={"text": text},
+    )
+
+
+def star_event(
+    session: Session, clock: Clock, incident: Incident, *, seq: int, starred: bool, actor: str
+) -> timeline.TimelineEvent:
+    """Star or unstar one of the incident's events under its lock: two responders starring
+    it at once record one `incident:event:starred`."""
+    lock(session, clock, incident)
+    return timeline.star_event(
+        session, clock, incident_id=incident.id, seq=seq, starred=starred, actor=actor
     )
 
 

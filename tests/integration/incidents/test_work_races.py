@@ -84,3 +84,23 @@ def test_two_hypothesis_changes_at_once_each_say_what_it_was(
     changes = [p["changes"]["status"] for p in _payloads(pg_db, "incident:hypothesis:updated")]
     # Whichever went first, the second's "from" is the first's "to".
     assert len(changes) == 2 and changes[1][0] == changes[0][1], changes
+
+
+def test_an_event_starred_twice_at_once_is_starred_once(pg_db: Database, clock: FakeClock) -> None:
+    """Two responders star the same event at once: one `incident:event:starred` event."""
+    with pg_db.session() as session:
+        seed_catalog(session)
+        incident = service.open_incident(session, clock, actor="a", title="t", severity="SEV2")
+        service.add_note(session, clock, incident, text="the deploy at 03:02", actor="a")
+        number = incident.number
+
+    def star(who: str) -> Callable[[], None]:
+        def run() -> None:
+            with pg_db.session() as session:
+                found = service.get_incident(session, number)
+                service.star_event(session, clock, found, seq=2, starred=True, actor=who)
+
+        return run
+
+    _race(pg_db, "timeline_events", star("first@x.test"), star("second@x.test"))
+    assert len(_payloads(pg_db, "incident:event:starred")) == 1
