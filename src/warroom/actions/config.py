@@ -116,12 +116,26 @@ class ActionConfig(ConfigModel):
             raise ValueError("an http action needs http (method, url, ...) and no argv")
         if not self.reversible and self.undo is not None:
             raise ValueError("an action with reversible: false cannot have an undo")
+        _check_dry_run(self)
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise ValueError("parameter names must be unique")
         for template in _templates(self):
             check_template(template)
         return self
+
+
+def _check_dry_run(item: ActionConfig) -> None:
+    """A dry run needs no approval and counts against no limit: it must not be the real run."""
+    variant = item.dry_run
+    if variant is None:
+        return
+    if item.kind == "http":
+        raise ValueError("dry_run: an http action's dry run only shows the request; remove it")
+    if not variant.append and (not variant.argv or variant.argv == item.argv):
+        raise ValueError(
+            "dry_run: needs an argv that differs from the real one, or arguments to append"
+        )
 
 
 def _templates(item: ActionConfig) -> list[str]:
