@@ -48,7 +48,7 @@ from warroom.engine.claims import (
 )
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, STATES, Job
 from warroom.engine.wake import request_wake
-from warroom.errors import Invalid, NotFound
+from warroom.errors import Conflict, Invalid, NotFound
 
 __all__ = [
     "FailureOutcome",
@@ -227,6 +227,12 @@ def retry_job(session: Session, clock: Clock, job_id: int) -> Job:
     job = get_job(session, job_id)
     if job.state not in (FAILED, CANCELLED):
         raise Invalid(f"job {job_id} is {job.state}; only failed or cancelled jobs", field="state")
+    queued = _pending_by_key(session, job.dedup_key) if job.dedup_key is not None else None
+    if queued is not None:  # at most one pending job per key: that one runs instead
+        raise Conflict(
+            f"job {queued.id} with the same dedup key {job.dedup_key!r} is already pending",
+            field="job_id",
+        )
     now = clock.now()
     job.state, job.run_at, job.attempts, job.finished_at, job.updated_at = (
         PENDING,

@@ -140,6 +140,22 @@ def test_engine_status_jobs_and_retry(
     assert again.status_code == 422
 
 
+def test_retrying_a_cancelled_job_whose_key_is_queued_again_says_so(
+    client: TestClient, admin_headers: Headers, db: Database, clock: FakeClock
+) -> None:
+    with db.session() as session:
+        first = engine.enqueue(session, clock, "test.api_fails", {}, dedup_key="check:db").id
+        engine.cancel(session, dedup_key="check:db", clock=clock)
+        second = engine.enqueue(session, clock, "test.api_fails", {}, dedup_key="check:db").id
+    answer = client.post(f"/api/v1/engine/jobs/{first}/retry", headers=admin_headers)
+    assert answer.status_code == 409, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == "job_id"
+    assert f"job {second}" in error["message"] and "check:db" in error["message"]
+    with db.session() as session:
+        assert session.get(Job, first).state == "cancelled"  # type: ignore[union-attr]
+
+
 def test_notifications_are_listed_with_redacted_urls(
     client: TestClient, viewer_headers: Headers, db: Database, clock: FakeClock
 ) -> None:
