@@ -23,6 +23,11 @@ def _text(value: str | None, field: str = "text") -> str:
     return value
 
 
+def _who(value: str | None) -> str | None:
+    """An owner or assignee as given, trimmed; blank is nobody."""
+    return (value or "").strip() or None
+
+
 def _status(value: str) -> str:
     if value not in HYPOTHESIS_STATUSES:
         raise Invalid(
@@ -48,7 +53,7 @@ def add_hypothesis(
         incident_id=incident.id,
         text=_text(text),
         status=_status(status),
-        owner=owner or None,
+        owner=_who(owner),
         created_at=now,
         created_by=actor,
         updated_at=now,
@@ -96,7 +101,7 @@ def update_hypothesis(
     if text is not None:
         wanted["text"] = _text(text)
     if owner is not None:
-        wanted["owner"] = owner or None
+        wanted["owner"] = _who(owner)
     changes = {k: [getattr(item, k), v] for k, v in wanted.items() if getattr(item, k) != v}
     if not changes:
         return item
@@ -137,7 +142,7 @@ def add_task(
     item = Task(
         incident_id=incident.id,
         text=_text(text),
-        assignee=assignee or None,
+        assignee=_who(assignee),
         created_at=clock.now(),
         created_by=actor,
     )
@@ -171,8 +176,8 @@ def update_task(
     if item is None or item.incident_id != incident.id:
         raise NotFound(f"no task {task_id} on {incident.ref}", field="task_id")
     events: list[tuple[str, dict[str, Any]]] = []
-    if assignee is not None and (assignee or None) != item.assignee:
-        item.assignee = assignee or None
+    if assignee is not None and _who(assignee) != item.assignee:
+        item.assignee = _who(assignee)
         events.append(("assigned", {"id": item.id, "text": item.text, "assignee": item.assignee}))
     if done is not None and done != item.done:
         item.done = done

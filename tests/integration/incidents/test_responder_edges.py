@@ -167,3 +167,28 @@ def test_patching_one_impact_field_keeps_the_others(
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "impact.data_loss"
     shown = client.get("/api/v1/incidents/1", headers=responder_headers).json()
     assert shown["impact"]["data_loss"] == "no" and shown["impact"]["customer_facing"] is True
+
+
+def test_a_blank_owner_or_assignee_is_nobody(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    """'   ' as a hypothesis' owner or a task's assignee is no one, not a blank name shown as
+    if someone held it; a name with spaces around it is kept without them."""
+    _open(client, responder_headers)
+    base = "/api/v1/incidents/1"
+    made = client.post(
+        f"{base}/hypotheses", json={"text": "bad deploy", "owner": "   "}, headers=responder_headers
+    )
+    assert made.status_code == 201 and made.json()["owner"] is None
+    task = client.post(
+        f"{base}/tasks", json={"text": "roll back", "assignee": " \t "}, headers=responder_headers
+    )
+    assert task.status_code == 201 and task.json()["assignee"] is None
+    named = client.patch(
+        f"{base}/hypotheses/1", json={"owner": "  ann@example.com "}, headers=responder_headers
+    )
+    assert named.json()["owner"] == "ann@example.com"
+    moved = client.patch(
+        f"{base}/tasks/1", json={"assignee": " bob@example.com"}, headers=responder_headers
+    )
+    assert moved.json()["assignee"] == "bob@example.com"
