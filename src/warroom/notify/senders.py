@@ -12,15 +12,15 @@ recording sender while every other thread of the process (the real engine's) sen
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
+
+from warroom.notify.deadline import Deadline, sockets_watched_by
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
@@ -101,27 +101,47 @@ def with_idempotency_header(url: str, key: str) -> str:
 
 
 class AppriseSender:
-    """Delivers through Apprise; the provider's answer is Apprise's log of the attempt."""
+    """Delivers through Apprise; the provider's answer is Apprise's log of the attempt.
+
+    Apprise's HTTP services go through requests, whose timeouts bound each read: the
+    connections this call opens are shut down once `timeout` seconds have passed, so a host
+    trickling its answer does not hold the thread (e-mail has smtplib's own timeouts)."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.timeout = timeout
 
     def send(self, message: Outgoing) -> SendResult:
         import apprise
 
         url = with_idempotency_header(message.url, message.idempotency_key)
-        notifier = apprise.Apprise()
+        # HTTP services are sent on this thread, with no deadline of Apprise's: it would send
+        # from its shared pool, which the deadline below cannot see, and on its timeout stop
+        # waiting but leave the send running there, so a trickling host would hold the pool
+        # every send uses. E-mail (smtplib, not urllib3) keeps Apprise's own deadline.
+        mail = scheme_of(url) in ("mailto", "mailtos")
+        asset = apprise.AppriseAsset() if mail else apprise.AppriseAsset(service_timeout=0)
+        notifier = apprise.Apprise(asset=asset)
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load {redact(url)}", retryable=False)
         # Bodies are plain text: said so, e-mail keeps its line breaks (one link a line). The
         # answer is this call's own log (Apprise keeps it per call); a capture of Apprise's
         # logger would also catch the lines of every other delivery running at that moment.
-        with _apprise_says_info():
-            result = notifier.notify(
-                title=message.title,
-                body=message.body,
-                body_format=apprise.NotifyFormat.TEXT,
-                log_level=logging.INFO,
-            )
-        ok = bool(result)
+        deadline = Deadline(self.timeout)
+        try:
+            with _apprise_says_info(), sockets_watched_by(deadline):
+                result = notifier.notify(
+                    title=message.title,
+                    body=message.body,
+                    body_format=apprise.NotifyFormat.TEXT,
+                    log_level=logging.INFO,
+                )
+        finally:
+            deadline.cancel()
         said = "\n".join(f"{entry.level} - {entry.message}" for entry in result.logs())
+        if deadline.expired:
+            cut = f"no complete answer within {self.timeout:g}s"
+            return SendResult(False, _clean_log(f"{said}\n{cut}"))
+        ok = bool(result)
         return SendResult(ok, _clean_log(said) or ("sent" if ok else "failed"))
 
 
@@ -191,7 +211,7 @@ class WebhookSender:
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key, "User-Agent": "warroom"}
         # httpx's timeouts bound each read, not the answer: a host that trickles a byte at a
         # time would hold this thread for ever. The deadline ends the connection instead.
-        deadline = _Deadline(self.timeout)
+        deadline = Deadline(self.timeout)
         try:
             with self.client().stream(
                 "POST",
@@ -217,7 +237,7 @@ class WebhookSender:
         return SendResult(False, answer, retryable=retryable)
 
 
-def _answer_text(response: Any, deadline: _Deadline) -> str:
+def _answer_text(response: Any, deadline: Deadline) -> str:
     """The start of a webhook's answer body (ANSWER_BYTES at most; the rest is not read)."""
     read = b""
     for chunk in response.iter_bytes():
@@ -225,48 +245,6 @@ def _answer_text(response: Any, deadline: _Deadline) -> str:
         if len(read) >= ANSWER_BYTES or deadline.expired:
             break
     return read[:ANSWER_BYTES].decode(response.encoding or "utf-8", errors="replace")
-
-
-class _Deadline:
-    """Shuts the connection of one webhook call down once `seconds` have passed."""
-
-    def __init__(self, seconds: float) -> None:
-        self.expired = False
-        self._sockets: list[Any] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpx's trace hook: a new connection's stream is watched from its first byte."""
-        if event == "connection.connect_tcp.complete":
-            self.watch(info.get("return_value"))
-
-    def watch(self, stream: Any) -> None:
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if sock is None:
-            return
-        with self._lock:
-            self._sockets.append(sock)
-            expired = self.expired
-        if expired:
-            _shut(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shut(sock)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-def _shut(sock: Any) -> None:
-    with contextlib.suppress(OSError):  # closed already
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 class DefaultSender:

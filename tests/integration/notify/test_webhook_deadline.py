@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from warroom.notify.senders import ANSWER_BYTES, Outgoing, WebhookSender
+from warroom.notify.senders import ANSWER_BYTES, AppriseSender, Outgoing, WebhookSender
 
 DRIP_BYTES = 200  # a byte at a time, DRIP_PAUSE_S apart: about 20 s in all
 DRIP_PAUSE_S = 0.1
@@ -99,3 +99,18 @@ def test_a_huge_answer_is_read_only_as_far_as_it_is_shown() -> None:
     assert ok  # the status line said the host took the message
     assert answer.startswith("HTTP 200 OK: zzz") and len(answer) < ANSWER_BYTES + 100
     assert read < size // 2  # the sender hung up rather than read it all
+
+
+def test_an_apprise_webhook_trickling_its_answer_is_cut_off_too() -> None:
+    # Apprise's json://, ntfy://, slack://, … go through requests, whose timeouts also bound
+    # each read only.
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % DRIP_BYTES
+    with host(head, b"x" * DRIP_BYTES, drip=True) as slow:
+        result = AppriseSender(timeout=1.0).send(
+            Outgoing(url=f"json://127.0.0.1:{slow.port}/hook", title="t", body="b",
+                     idempotency_key="k")
+        )  # fmt: skip
+        trickled = slow.written
+    assert not result.ok and result.retryable
+    assert "no complete answer within 1s" in result.answer
+    assert trickled < DRIP_BYTES // 2

@@ -1,0 +1,101 @@
+"""A deadline for one outbound call: when it passes, the call's connections are shut down.
+
+httpx's and requests' timeouts bound each read, not the answer: a host that trickles its
+answer a byte at a time, each within the read timeout, would hold the sending thread for as
+long as it likes. `Deadline(seconds)` starts a timer; the sockets handed to it (`watch` for an
+httpcore stream, `watch_socket`, or every socket urllib3 opens on this thread inside
+`sockets_watched_by(deadline)`, which is how Apprise's HTTP services are watched) are shut down
+when it fires, so the blocked read ends at once; `expired` then says why the call failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class Deadline:
+    """Shuts the connections of one outbound call down once `seconds` have passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpx's trace hook: a new connection's stream is watched from its first byte."""
+        if event == "connection.connect_tcp.complete":
+            self.watch(info.get("return_value"))
+
+    def watch(self, stream: Any) -> None:
+        """Watch an httpcore network stream's socket."""
+        self.watch_socket(stream.get_extra_info("socket") if stream is not None else None)
+
+    def watch_socket(self, sock: Any) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: Any) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+# The deadline of the Apprise send running on this thread: the sockets urllib3 opens for it
+# are handed to it (see _watch_urllib3_sockets).
+_watching = threading.local()
+_patch_lock = threading.Lock()
+
+
+@contextmanager
+def sockets_watched_by(deadline: Deadline) -> Iterator[None]:
+    """Inside: every socket urllib3 opens on this thread is watched by `deadline`."""
+    _watch_urllib3_sockets()
+    _watching.deadline = deadline
+    try:
+        yield
+    finally:
+        _watching.deadline = None
+
+
+def _watch_urllib3_sockets() -> None:
+    """Wrap urllib3's create_connection (once) so that a socket opened on a thread inside
+    `sockets_watched_by` is watched by that thread's deadline; other threads are unaffected."""
+    from urllib3.util import connection
+
+    with _patch_lock:
+        original = connection.create_connection
+        if getattr(original, "warroom_watched", False):
+            return
+
+        def create_connection(*args: Any, **kwargs: Any) -> Any:
+            sock = original(*args, **kwargs)
+            deadline: Deadline | None = getattr(_watching, "deadline", None)
+            if deadline is not None:
+                deadline.watch_socket(sock)
+            return sock
+
+        create_connection.warroom_watched = True  # type: ignore[attr-defined]
+        connection.create_connection = create_connection
