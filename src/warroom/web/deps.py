@@ -66,6 +66,7 @@ def limits(request: Request) -> SessionLimits:
 
 def current_user(request: Request, session: SessionDep, clock: ClockDep) -> Principal | None:
     """The person signed in with this browser's session cookie, or None."""
+    _refuse_unstorable_query(request)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -134,6 +135,15 @@ async def csrf_form(request: Request, principal: OptionalUser) -> FormData:
         raise CsrfRefused()
     _refuse_unstorable(form)
     return form
+
+
+def _refuse_unstorable_query(request: Request) -> None:
+    """A page address whose query holds a NUL character is a 422 page naming the parameter
+    (no database reads such text: PostgreSQL answered with a raw JSON error)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "") or "query"
+            raise Invalid(f"{shown} holds a NUL character", field=shown)
 
 
 def _refuse_unstorable(form: FormData) -> None:

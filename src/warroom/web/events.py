@@ -51,6 +51,7 @@ from warroom.db import Database
 from warroom.errors import Forbidden, NotFound
 from warroom.incidents import access, lifecycle, listing
 from warroom.notify import service as notify
+from warroom.openapi import MAX_ID
 from warroom.principal import Principal
 from warroom.web.csrf import SESSION_COOKIE
 from warroom.web.deps import UiViewer, limits
@@ -166,7 +167,8 @@ def _start(request: Request, me: Principal, number: int, after: int | None) -> i
         # A reconnecting browser repeats the page's URL (its `after=` from when the page was
         # rendered) and sends Last-Event-ID, the newest it has heard of: start from the later.
         known = request.headers.get("last-event-id", "")
-        starts = [int(v) for v in (known,) if v.isdigit()] + ([after] if after is not None else [])
+        heard = [int(v) for v in (known,) if v.isdigit() and len(v) < 10]  # a seq, no more
+        starts = heard + ([after] if after is not None else [])
         return max(starts) if starts else _newest_seq(session, incident.id)
 
 
@@ -174,8 +176,8 @@ def _start(request: Request, me: Principal, number: int, after: int | None) -> i
 def events(
     request: Request,
     me: UiViewer,
-    incident: int | None = Query(default=None, ge=1),
-    after: int | None = Query(default=None, ge=0),
+    incident: int | None = Query(default=None, ge=1, le=MAX_ID),
+    after: int | None = Query(default=None, ge=0, le=MAX_ID),
 ) -> EventSourceResponse:
     """The live stream of the dashboard, or of one incident's timeline."""
     token = request.cookies.get(SESSION_COOKIE, "")

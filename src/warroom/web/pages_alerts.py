@@ -38,6 +38,11 @@ def _filters(params: Any) -> dict[str, str]:
     return found
 
 
+def _before(text: str) -> int | None:
+    """The `before=` alert id of an older page; one past any id is the first page."""
+    return int(text) if text.isdecimal() and len(text) < 10 else None
+
+
 @router.get("/ui/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response:
     """Alerts newest first; filters by status, service, integration and a label matcher."""
@@ -52,7 +57,7 @@ def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response
             integration=shown["integration"] or None,
             label=[shown["label"]] if shown["label"] else None,
             limit=PAGE_SIZE,
-            before_id=int(shown["before"]) if shown["before"].isdigit() else None,
+            before_id=_before(shown["before"]),
         )
     except WarroomError as exc:
         error = say(exc)

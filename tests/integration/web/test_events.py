@@ -149,3 +149,18 @@ def test_the_stream_ends_when_the_session_does(
         with db.session() as session:
             auth_service.get_user_by_email(session, user.email).active = False
         _wait_for(stream, "signed-out")
+
+
+def test_a_last_event_id_past_any_sequence_number_is_ignored(
+    client: TestClient, ui_login: Callable[..., Any], db: Database, clock: FakeClock
+) -> None:
+    """A Last-Event-ID no sequence number can reach (20 digits) broke the stream on PostgreSQL
+    (integer out of range, the connection dropped); it is not one the stream sent: ignored."""
+    with db.session() as session:
+        number = make_incident(session, clock, title="Checkout down", severity="SEV1").number
+    ui_login(client, "viewer")
+    forged = {"Last-Event-ID": "99999999999999999999"}
+    with client.stream("GET", f"/ui/events?incident={number}&after=1", headers=forged) as answer:
+        assert answer.status_code == 200
+        ready = json.loads(_wait_for(_events(answer.iter_lines()), "ready")["data"])
+    assert ready["last_seq"] == 1

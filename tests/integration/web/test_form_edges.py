@@ -112,3 +112,35 @@ def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(
         )
         assert answer.status_code == 303 and answer.headers["location"] == "/login"
         sign_in(client, user.email)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/ui/incidents?severity=%00", "severity"),
+        ("/ui/incidents?service=a%00b", "service"),
+        ("/ui/alerts?service=%00", "service"),
+        ("/ui/action-items?owner=%00", "owner"),
+        ("/ui/analytics?service=%00", "service"),
+        ("/ui/events?incident=2147483648", "incident"),
+        ("/ui/events?incident=1&after=99999999999999999999", "after"),
+    ],
+)
+def test_a_page_address_no_database_can_read_is_a_readable_422(
+    path: str, field: str, world: World, client: TestClient, ui_login: Login
+) -> None:
+    world.open()
+    ui_login(client, "viewer")
+    answer = client.get(path)
+    assert answer.status_code == 422  # on PostgreSQL it was the database's raw JSON error
+    assert answer.headers["content-type"].startswith("text/html")
+    assert field in html.unescape(answer.text)
+
+
+def test_an_alert_page_far_past_the_last_alert_is_an_empty_page(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    ui_login(client, "viewer")
+    for before in ("99999999999999999999", "2147483648"):
+        answer = client.get(f"/ui/alerts?status=all&before={before}")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
