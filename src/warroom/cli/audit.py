@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from warroom.cli.output import IncidentOption, JsonOption, database_errors, fail, print_json
+from warroom.cli.output import (
+    IncidentOption,
+    JsonOption,
+    database_errors,
+    fail,
+    fmt_time,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -112,6 +119,6 @@ def write_checkpoint(
         return
     where = ([str(out)] if out else []) + sent
     typer.echo(
-        f"checkpoint of {len(doc['heads'])} chain head(s) at {doc['written_at']} "
+        f"checkpoint of {len(doc['heads'])} chain head(s) at {fmt_time(doc['written_at'])} "
         f"written to {', '.join(where)}"
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json
+from warroom.cli.output import IncidentArg, JsonOption, api_errors, fmt_time, print_json
 
 STATES = "investigating, identified, monitoring or resolved"
 
@@ -46,7 +46,8 @@ def update(
     if item["state"] == "resolved":
         after = "incident resolved; no next update planned"
     else:
-        after = f"next update due {item['next_update_at'] or 'no cadence'}"
+        due = item["next_update_at"]
+        after = f"next update due {fmt_time(due) if due else 'no cadence'}"
     typer.echo(f"INC-{number}: {audience} update posted ({item['state']}); {after}")
     reached = item.get("reached") or []
     typer.echo(f"reached {len(reached)} channel(s)/people: {', '.join(reached) or 'nobody'}")

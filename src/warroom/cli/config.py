@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, print_json
+from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json
 
 app = typer.Typer(help="Configuration as code (a directory of YAML files)", no_args_is_help=True)
 
@@ -191,7 +191,8 @@ def show(as_json: bool = JsonOption) -> None:
         typer.echo("no config has been applied yet")
         return
     typer.echo(
-        f"revision {revision['id']} applied {revision['applied_at']} by {revision['applied_by']}"
+        f"revision {revision['id']} applied {fmt_time(revision['applied_at'])}"
+        f" by {revision['applied_by']}"
         f" from {revision['source']} (digest {revision['digest'][:12]})"
     )
     for key, value in data["document"].items():

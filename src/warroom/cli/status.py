@@ -6,7 +6,14 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json, print_table
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    fmt_time,
+    print_json,
+    print_table,
+)
 
 status_app = typer.Typer(help="The public status page", no_args_is_help=True)
 component_app = typer.Typer(help="Status page components", no_args_is_help=True)
@@ -90,7 +97,8 @@ def maintenance(
         print_json(out)
         return
     typer.echo(
-        f"maintenance {out['id']} scheduled ({out['scheduled_for']} to {out['scheduled_until']})"
+        f"maintenance {out['id']} scheduled"
+        f" ({fmt_time(out['scheduled_for'])} to {fmt_time(out['scheduled_until'])})"
     )
 
 

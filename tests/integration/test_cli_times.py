@@ -1,0 +1,67 @@
+"""Times the CLI prints are in the reader's zone (WARROOM_TZ, TZ or local), as
+`warroom.cli.output.fmt_time` shows them, never the API's raw UTC ISO strings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.integration.review.postmortems.test_cli import resolved
+from warroom.cli.main import app as cli_app
+from warroom.clock import FakeClock
+from warroom.db import Database
+from warroom.migrate import upgrade
+
+
+@pytest.fixture(autouse=True)
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARROOM_TZ", "Asia/Tokyo")
+
+
+def _ok(result: Any) -> str:
+    assert result.exit_code == 0, result.output
+    return str(result.output)
+
+
+def test_status_update_says_when_the_next_is_due_in_the_readers_zone(
+    db: Database, clock: FakeClock, cli: Callable[..., Any]
+) -> None:
+    number = str(resolved(db, clock))
+    _ok(cli("incident", "reopen", number, "--note", "again"))
+    out = _ok(
+        cli("update", number, "--state", "investigating", "--internal", "x", "--next-update", "30m")
+    )
+    assert re.search(r"next update due \d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST\n", out), out
+
+
+def test_status_maintenance_window_in_the_readers_zone(
+    db: Database, cli: Callable[..., Any]
+) -> None:
+    args = ["--start", "2026-12-07T10:00:00Z", "--end", "2026-12-07T11:00:00Z"]
+    out = _ok(cli("status", "maintenance", "--name", "Disk swap", *args))
+    assert "(2026-12-07 19:00:00 JST to 2026-12-07 20:00:00 JST)" in out
+
+
+def test_config_show_says_when_it_was_applied_in_the_readers_zone(
+    db: Database, clock: FakeClock, cli: Callable[..., Any]
+) -> None:
+    resolved(db, clock)  # applies a config
+    out = _ok(cli("config", "show"))
+    assert " JST by " in out and "Z by" not in out
+
+
+def test_audit_checkpoint_says_when_it_was_written_in_the_readers_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/local.db"
+    upgrade(url)
+    monkeypatch.setenv("WARROOM_DATABASE_URL", url)
+    monkeypatch.setenv("WARROOM_SECRET_KEY", "k" * 32)
+    result = CliRunner().invoke(cli_app, ["audit", "checkpoint", "--out", str(tmp_path / "c")])
+    out = _ok(result)
+    assert " JST written to " in out and "+00:00" not in out
