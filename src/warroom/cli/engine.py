@@ -32,7 +32,7 @@ def _client() -> Any:
 
 @jobs_app.command("status")
 def jobs_status(as_json: bool = JsonOption) -> None:
-    """Engine lag and the queue by kind and state."""
+    """Engine lag and the queue by kind: pending, running and failed jobs."""
     with api_errors():
         status = _client().get("/api/v1/engine/status")
     if as_json:
@@ -40,7 +40,7 @@ def jobs_status(as_json: bool = JsonOption) -> None:
         return
     typer.echo(f"engine lag: {status['lag_seconds']:.1f}s")
     rows = [{"kind": kind, **states} for kind, states in sorted(status["jobs"].items())]
-    states = ["pending", "running", "done", "failed", "cancelled"]
+    states = ["pending", "running", "failed"]  # what the status counts (done ones are pruned)
     print_table(rows, [("kind", "Kind"), *[(s, s.capitalize()) for s in states]])
 
 

@@ -37,6 +37,10 @@ def test_jobs_status_list_and_retry(
     status = cli("jobs", "status")
     assert status.exit_code == 0, status.output
     assert "test.cli_fails" in status.output
+    # The status counts pending, running and failed jobs only: no columns that stay empty.
+    header = next(line for line in status.output.splitlines() if "Kind" in line)
+    columns = tuple(word for word in header.split() if word.isalpha())
+    assert columns == ("Kind", "Pending", "Running", "Failed")
     listed = cli("jobs", "list", "--state", "failed", "--json")
     assert [j["id"] for j in json.loads(listed.output)] == [job_id]
     table = cli("jobs", "list", "--state", "failed")
