@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     import httpx
@@ -35,11 +35,26 @@ def config_path() -> Path:
 
 
 def load_cli_config() -> dict[str, str]:
+    """URL and token kept by `warroom login`; one that cannot be read ends the command."""
     path = config_path()
     if not path.exists():
         return {}
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        _unreadable(path, getattr(exc, "strerror", None) or str(exc))
+    if not isinstance(data, dict):
+        _unreadable(path, "not a JSON object")
     return {k: str(v) for k, v in data.items() if k in ("url", "token")}
+
+
+def _unreadable(path: Path, reason: str) -> NoReturn:
+    from warroom.cli.output import fail
+
+    fail(
+        f"cannot read the CLI config {path}: {reason}; "
+        "fix or remove it, then `warroom login --url URL` again"
+    )
 
 
 class ApiClient:
