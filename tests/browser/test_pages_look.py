@@ -78,3 +78,28 @@ def test_page_screenshots_and_no_serious_accessibility_violation(
             if found:
                 problems[f"{width}/{scheme}"] = found
     assert not problems, problems
+
+
+LONG_URL = "https://grafana.b.test/d/api?" + "&".join(f"var-host=api-{i:03d}" for i in range(40))
+
+
+def test_long_unbroken_text_wraps_instead_of_widening_the_page(
+    browse: Browse, server: Server
+) -> None:
+    """A note or task holding a long URL (a dashboard link, a stack trace) and an unbroken title
+    made the dashboard ~4,800 px and the incident page ~60,000 px wide on a phone: the whole page
+    scrolled sideways. Such text wraps within its card now."""
+    number = server.open_incident("Checkout-" + "x" * 240, severity="SEV3")
+    for kind, body in (
+        ("notes", {"text": f"see {LONG_URL}"}),
+        ("hypotheses", {"text": LONG_URL}),
+        ("tasks", {"text": LONG_URL}),
+        ("evidence", {"kind": "link", "name": "dashboard-" + "y" * 200, "content": LONG_URL}),
+    ):
+        server.api("POST", f"/api/v1/incidents/{number}/{kind}", body)
+    page = browse("admin@b.test", viewport=PHONE)
+    for url in ("/", "/ui/incidents", f"/ui/incidents/{number}"):
+        answer = page.goto(url)
+        assert answer is not None and answer.status == 200
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (url, width)
