@@ -37,6 +37,8 @@ from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key
 
 RESERVED_PARAMS = ("incident", "dry_run", "params")
+# Runs execute one at a time per worker: a hanging command holds every later run this long.
+MAX_TIMEOUT = timedelta(hours=1)
 
 
 class ParamConfig(ConfigModel):
@@ -117,6 +119,11 @@ class ActionConfig(ConfigModel):
         if not self.reversible and self.undo is not None:
             raise ValueError("an action with reversible: false cannot have an undo")
         _check_dry_run(self)
+        if self.timeout > MAX_TIMEOUT:
+            raise ValueError(
+                "timeout: at most 1h (runs execute one at a time: a hanging command holds "
+                "every later run until its timeout)"
+            )
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise ValueError("parameter names must be unique")
