@@ -336,7 +336,10 @@ _LINK = (
 )
 
 
-def link_incident(session: Session, ids: list[int], incident_id: int, number: int) -> None:
+def link_incident(
+    session: Session, ids: list[int], incident_id: int | None = None, number: int | None = None
+) -> None:
+    """Link these alerts to an incident (none: take them off theirs)."""
     for part in chunks(ids):
         session.connection().execute(
             _LINK, {"ids": part, "_incident_id": incident_id, "_number": number}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.errors import Invalid, NotFound
+from warroom.incidents import service as incidents
 from warroom.intake import dedup, grouping, refire, storm
 from warroom.intake.models import FIRING, RESOLVED, Alert
 from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
@@ -111,6 +112,7 @@ def ingest(
     if cfg.watchdogs:
         _ping_watchdogs(session, clock, cfg, integration, batch)
     grouping.hold_incidents(session, _incidents_touched(out, placing, again))
+    guard = _drop_stale_joins(session, clock, cfg, integration, batch.source, placing, guard)
     for key in sorted(placing.groups):
         placed = grouping.place(
             session, clock, cfg, integration, batch.source, placing.groups[key], guard,
@@ -147,6 +149,34 @@ def _take_turns(
         return None
     guard = storm.guard_for(session, clock, cfg.storms, integration, source)
     for key in opening:
+        grouping.take_turns(session, key)
+    return guard
+
+
+def _drop_stale_joins(
+    session: Session,
+    clock: Clock,
+    cfg: IntakeConfig,
+    integration: str,
+    source: str,
+    placing: Placing,
+    guard: storm.Guard | None,
+) -> storm.Guard | None:
+    """A group's incident, found open before its row was locked, may have been resolved by
+    then (a concurrent request resolved its last alert, auto_resolve; a person): its alerts
+    are taken off it and placed as new ones, not buried in it. Rare, so the storm row and
+    the group lock then come after the incident rows (a deadlock is broken and retried)."""
+    joined = {key: found[0] for key, found in placing.joins.items() if found is not None}
+    gone = {i for i in sorted(set(joined.values())) if incidents.is_open(session, i) is None}
+    stale = sorted(key for key, incident_id in joined.items() if incident_id in gone)
+    if not stale:
+        return guard
+    for key in stale:
+        placing.joins[key] = None
+        dedup.link_incident(session, [row_id for _, row_id in placing.groups[key].alerts])
+    if guard is None:
+        guard = storm.guard_for(session, clock, cfg.storms, integration, source)
+    for key in stale:
         grouping.take_turns(session, key)
     return guard
 
