@@ -20,7 +20,8 @@ ROLES = (
     "on_call_engineer",
     "subject_matter_expert",
 )
-# Roles one person holds at a time: assigning someone else is a handover.
+# Roles one person holds at a time: assigning someone else is a handover. They act on the
+# incident (command, write, speak, operate), so they go to responders and admins only.
 SINGLE_HOLDER = ("incident_commander", "scribe", "communications_lead", "operations_lead")
 
 
@@ -57,6 +58,12 @@ def assign_role(
     if not user.active:
         raise Invalid(
             f"{user.email} is deactivated and cannot sign in: give {role} to someone active",
+            field="user_email",
+        )
+    if role in SINGLE_HOLDER and user.role == "viewer":
+        raise Invalid(
+            f"{user.email} is a viewer and cannot act on an incident: give {role} to a "
+            "responder or an admin (a viewer may be a subject_matter_expert)",
             field="user_email",
         )
     lock(session, clock, incident)

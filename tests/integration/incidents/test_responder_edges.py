@@ -192,3 +192,31 @@ def test_a_blank_owner_or_assignee_is_nobody(
         f"{base}/tasks/1", json={"assignee": " bob@example.com"}, headers=responder_headers
     )
     assert moved.json()["assignee"] == "bob@example.com"
+
+
+def test_a_viewer_cannot_be_given_a_role_that_acts(
+    seeded: Database, client: TestClient, responder_headers: H, clock: FakeClock
+) -> None:
+    """A viewer can acknowledge nothing, write no note and post no update: as commander,
+    scribe, communications or operations lead the role would show filled by someone who can
+    do none of it. A viewer may still be a subject-matter expert (and so read a private
+    incident)."""
+    with seeded.session() as session:
+        make_user(session, clock, "exec@example.com", role="viewer")
+    _open(client, responder_headers, private=True)
+    for role in ("incident_commander", "scribe", "communications_lead", "operations_lead"):
+        refused = client.post(
+            "/api/v1/incidents/1/roles",
+            json={"role": role, "user_email": "exec@example.com"},
+            headers=responder_headers,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == "user_email"
+        assert "viewer" in refused.json()["error"]["message"]
+    expert = client.post(
+        "/api/v1/incidents/1/roles",
+        json={"role": "subject_matter_expert", "user_email": "exec@example.com"},
+        headers=responder_headers,
+    )
+    assert expert.status_code == 200, expert.text
+    assert [r["role"] for r in expert.json()] == ["subject_matter_expert"]
