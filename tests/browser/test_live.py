@@ -98,3 +98,25 @@ def test_a_note_added_with_the_cli_appears_live_on_the_incident_page(
     assert "note" in out
     page.get_by_text(text).first.wait_for(state="visible", timeout=20_000)
     assert page.evaluate("window.__stayed") == "no reload"
+
+
+def test_live_pages_say_so_when_signing_out_ends_their_stream(
+    browse: Browse, server: Server
+) -> None:
+    """After signing out (here in another tab) the dashboard and an incident page said
+    "reconnecting…" for ever, as if live updates would come back; the stream had ended with
+    `signed-out`. They say the updates stopped and why."""
+    number = server.open_incident("Live until signed out", severity="SEV3")
+    dashboard = browse("viewer@b.test")
+    dashboard.goto("/")
+    incident = dashboard.context.new_page()
+    incident.goto(f"/ui/incidents/{number}")
+    dashboard.locator("#live-status", has_text="live").wait_for()
+    incident.locator("#timeline-live", has_text="live").wait_for()
+    other = dashboard.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_url("**/login")
+    for page, status in ((dashboard, "#live-status"), (incident, "#timeline-live")):
+        page.locator(status, has_text="signed out").wait_for()
+        assert "reconnecting" not in page.locator(status).inner_text()

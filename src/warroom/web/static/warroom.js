@@ -65,8 +65,26 @@
         refresh(el);
       }
     });
+    function stop(text) {
+      source.close();
+      if (status) status.textContent = text;
+    }
+    // The server ends the stream for good: the session ended, or the incident is no longer
+    // visible. Reconnecting would only be refused, so say so instead of "reconnecting…".
+    source.addEventListener("signed-out", function () {
+      stop("stopped: you are signed out; sign in again and reload");
+    });
+    source.addEventListener("closed", function () {
+      stop("stopped: you may no longer see this incident");
+    });
     source.addEventListener("open", function () { if (status) status.textContent = "live"; });
-    source.addEventListener("error", function () { if (status) status.textContent = "reconnecting…"; });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) {
+        stop("stopped; reload the page");  // the browser gave up (e.g. sent to sign-in)
+      } else if (status) {
+        status.textContent = "reconnecting…";
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
