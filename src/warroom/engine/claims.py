@@ -227,25 +227,31 @@ def record_failure(
 def next_due(
     session: Session,
     *,
+    now: datetime | None = None,
     kinds: Collection[str] | None = None,
     exclude_kinds: Collection[str] | None = None,
 ) -> datetime | None:
     """When the next job (of these kinds) becomes claimable: the earliest pending run_at or
-    running lease end."""
+    running lease end. Given `now`, a job of a lane paused at `now` counts from the pause's
+    end (the claim skips it until then), so a worker does not wake for it pass after pass."""
     only = []
     if kinds is not None:
         only.append(Job.kind.in_(list(kinds)))
     if exclude_kinds:
         only.append(Job.kind.not_in(list(exclude_kinds)))
+    free = [lanes.claimable(now)] if now is not None else []
     pending = (
-        select(Job.run_at).where(Job.state == PENDING, *only).order_by(Job.run_at).limit(1)
+        select(Job.run_at).where(Job.state == PENDING, *only, *free).order_by(Job.run_at).limit(1)
     ).scalar_subquery()
     leased = (
         select(Job.lease_until)
-        .where(Job.state == RUNNING, *only)
+        .where(Job.state == RUNNING, *only, *free)
         .order_by(Job.lease_until)
         .limit(1)
     ).scalar_subquery()
-    row = session.execute(select(pending, leased)).one()
+    columns: list[Any] = [pending, leased]
+    if now is not None:  # a paused lane's jobs: when its pause ends
+        columns.append(lanes.next_end(now, only))
+    row = session.execute(select(*columns)).one()
     times = [utc(t) for t in row if t is not None]
     return min(times) if times else None

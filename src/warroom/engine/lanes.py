@@ -19,15 +19,30 @@ from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, utc
-from warroom.engine.models import Job, LanePause
+from warroom.engine.models import PENDING, RUNNING, Job, LanePause
 
-__all__ = ["claimable", "pause", "paused_until", "resume"]
+__all__ = ["claimable", "next_end", "pause", "paused_until", "resume"]
 
 
 def claimable(now: datetime) -> Any:
     """The claim query's condition: the job has no lane, or its lane is not paused at `now`."""
     paused = exists().where(LanePause.lane == Job.lane, LanePause.until > now)
     return or_(Job.lane.is_(None), ~paused)
+
+
+def next_end(now: datetime, conditions: list[Any]) -> Any:
+    """The earliest end of a pause in force at `now` over a lane with jobs waiting (pending
+    or leased; matching `conditions`): when those jobs become claimable again."""
+    waiting = exists().where(
+        Job.lane == LanePause.lane, Job.state.in_((PENDING, RUNNING)), *conditions
+    )
+    return (
+        select(LanePause.until)
+        .where(LanePause.until > now, waiting)
+        .order_by(LanePause.until)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def pause(session: Session, clock: Clock, lane: str, until: datetime, reason: str = "") -> None:

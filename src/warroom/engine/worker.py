@@ -134,7 +134,9 @@ class Worker:
                         continue  # one ended after this round's claims: its follow-ups too
                     break
             with self.db.sessions(bind=conn) as session:
-                self.next_due_at = service.next_due(session, **self._claimable_kinds())
+                self.next_due_at = service.next_due(
+                    session, now=self.clock.now(), **self._claimable_kinds()
+                )
         return ran
 
     def _hand_to_serial(self, conn: Connection) -> int:
@@ -323,7 +325,7 @@ class Worker:
         """How long to sleep: until the next job is due, at most the poll interval."""
         if fresh:
             with self.db.session() as session:
-                self.next_due_at = service.next_due(session)
+                self.next_due_at = service.next_due(session, now=self.clock.now())
         when = self.next_due_at
         poll = self.options.poll_seconds
         if when is None:

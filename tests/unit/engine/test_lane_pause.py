@@ -60,6 +60,24 @@ def test_a_paused_lanes_jobs_wait_for_the_pause_to_end(db: Database, clock: Fake
     assert _claimed(db, clock) == [held]
 
 
+def test_a_worker_sleeps_until_a_paused_lanes_pause_ends(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    """A due job it may not claim must not wake the worker at once, pass after pass (it spun
+    over the database for as long as a stalled host's lane stayed paused)."""
+    _job(db, clock, "a", "notify:stuck")
+    with db.session() as session:
+        lanes.pause(session, clock, "notify:stuck", clock.now() + timedelta(seconds=30))
+    worker = Worker(db, clock, settings, "w1", options=EngineOptions(poll_seconds=120))
+    assert worker.run_once() == 0
+    assert worker.seconds_until_due(fresh=False) == 30
+    assert worker.seconds_until_due() == 30
+    clock.advance(seconds=10)
+    _job(db, clock, "b", "notify:good")
+    clock.advance(seconds=5)  # a job due in another lane wakes it as usual
+    assert worker.seconds_until_due() == 0
+
+
 def test_a_pause_keeps_its_later_end_and_resume_ends_it(db: Database, clock: FakeClock) -> None:
     later = clock.now() + timedelta(seconds=60)
     with db.session() as session:
