@@ -115,6 +115,45 @@ def queue_message(
     return message
 
 
+def record_refused(
+    session: Session,
+    clock: Clock,
+    *,
+    url: str,
+    title: str,
+    body: str,
+    user_id: int | None,
+    idempotency_key: str,
+    purpose: str,
+    channel: str | None,
+    reason: str,
+) -> Message:
+    """Keep a message the outbox refused to queue (its URL cannot be sent to) as failed, with
+    the reason as its answer, for a caller that reports each message's outcome; nothing is
+    sent."""
+    now = clock.now()
+    message = Message(
+        url=url,
+        scheme=scheme_of(url)[:32],
+        title=title,
+        body=body,
+        incident_id=None,
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        purpose=purpose,
+        channel=channel,
+        state=FAILED,
+        attempts=0,
+        provider_answer=reason,
+        recorded=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
 def get_message(session: Session, message_id: int) -> Message:
     """One message by id, or NotFound."""
     message = session.get(Message, message_id)

@@ -12,6 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -68,21 +69,21 @@ def send_test_pages(
     stamp = f"{clock.now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"  # every test is new
     messages = []
     for method in _methods_to_test(session, user):
-        messages.append(
-            notify.queue_message(
-                session,
-                clock,
-                url=contact_url(method, settings.smtp_url),
-                title="warroom test page",
-                body=f"A test page to {user.email} through '{method.name}'. Nothing to do.",
-                incident_id=None,
-                user_id=user.id,
-                idempotency_key=f"test:{user.id}:{method.name}:{stamp}",
-                purpose=TEST_PURPOSE,
-                channel=method.name,
-                max_attempts=1,
-            )
-        )
+        fields: dict[str, Any] = {
+            "url": contact_url(method, settings.smtp_url),
+            "title": "warroom test page",
+            "body": f"A test page to {user.email} through '{method.name}'. Nothing to do.",
+            "user_id": user.id,
+            "idempotency_key": f"test:{user.id}:{method.name}:{stamp}",
+            "purpose": TEST_PURPOSE,
+            "channel": method.name,
+        }
+        try:
+            sent = notify.queue_message(session, clock, incident_id=None, max_attempts=1, **fields)
+        except Invalid as exc:  # this method's result; the others are still tried
+            via = " (e-mail goes through WARROOM_SMTP_URL)" if method.kind == "email" else ""
+            sent = notify.record_refused(session, clock, reason=exc.message + via, **fields)
+        messages.append(sent)
     return messages
 
 

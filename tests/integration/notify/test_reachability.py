@@ -150,3 +150,24 @@ users:
     assert [(r["channel"], r["state"]) for r in rows] == [("push", "sent"), ("backup", "failed")]
     assert result.exit_code == 1  # the failover method does not work
     assert sorted(r.path for r in receiver.requests) == ["/backup", "/push"]
+
+
+def test_notify_test_reports_an_unusable_smtp_url_on_the_email_row_and_tries_the_rest(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    receiver: HttpReceiver,
+    engine: Worker,
+    cli: Callable[..., Any],
+) -> None:
+    settings.smtp_url = f"mailto://127.0.0.1:{free_port()}"  # no from=: Apprise cannot use it
+    apply(db, clock, org(f"http://{receiver.url}/hook"))
+    result = cli("notify", "test", "oncall1@atlas.test", "--wait", "30", "--json")
+    import json
+
+    rows = {r["channel"]: r for r in json.loads(result.output)}
+    assert result.exit_code == 1, result.output
+    assert rows["webhook"]["state"] == "sent"  # still tried
+    assert rows["email"]["state"] == "failed"
+    assert "WARROOM_SMTP_URL" in rows["email"]["provider_answer"]
+    assert [r.path for r in receiver.requests] == ["/hook"]
