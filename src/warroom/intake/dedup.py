@@ -168,6 +168,27 @@ def bump_fingerprints(
     return found
 
 
+_LOCK_OPEN = (
+    select(C.id)
+    .where(
+        C.integration == bindparam("integration"),
+        C.fingerprint.in_(bindparam("fps", expanding=True)),
+        C.resolved_at.is_(None),
+    )
+    .order_by(C.id)
+    .with_for_update()
+)
+
+
+def lock_open(session: Session, integration: str, fps: list[str]) -> None:
+    """Lock the open alerts with these fingerprints, in id order (PostgreSQL; SQLite's
+    intake writers take turns anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for part in chunks(fps):
+        session.connection().execute(_LOCK_OPEN, {"integration": integration, "fps": part}).all()
+
+
 def _older(alert: NormalisedAlert, row: OpenRow) -> bool:
     return (
         alert.sender_start
@@ -184,6 +205,12 @@ def classify(
     alerts = unique_by_fingerprint(alerts)
     # Firing alerts that are open already are repeats: bumped at once, by fingerprint.
     firing = [a.fingerprint for a in alerts if a.status == FIRING]
+    if firing and len(firing) < len(alerts):
+        # A batch that counts repeats and also resolves or acknowledges: every open row it
+        # names is locked in id order first, so that two such batches in opposite states (a
+        # flapping pair, HA peers) wait for each other instead of each holding its repeat's
+        # row while it waits for the other's.
+        lock_open(session, integration, [a.fingerprint for a in alerts])
     bumped = bump_fingerprints(session, integration, firing, now) if firing else {}
     rest = [a for a in alerts if a.fingerprint not in bumped]
     existing, stale = lookup(session, integration, rest) if rest else ({}, set())

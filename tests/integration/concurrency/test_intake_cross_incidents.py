@@ -260,3 +260,23 @@ def test_two_deliveries_of_the_same_resolution_tell_the_incident_once(world: Wor
     assert (r1.json()["resolved"], r2.json()["resolved"]) == (1, 0)
     assert len(_kinds(db, w, "intake:alert:resolved")) == 1
     assert len(_kinds(db, w, "intake:incident:all_alerts_resolved")) == 1
+
+
+def test_two_flapping_snapshots_in_opposite_states(world: World) -> None:
+    """One request says a1 fires and b1 resolved, the other b1 fires and a1 resolved: each
+    counts its repeat (locking that alert row) before resolving the other's alert."""
+    db, client = world
+    x, y = _x_and_y(world)
+    r1, r2, deadlocks, waited = _first_holds(
+        db,
+        Pause(r"^UPDATE alerts SET .*alerts\.count \+"),  # the first counted its repeat of a1
+        lambda: _send(client, _alert("a1", "a"), _alert("b1", "b", "resolved")),
+        lambda: _send(client, _alert("b1", "b"), _alert("a1", "a", "resolved")),
+    )
+    assert deadlocks == [], f"lock-order deadlock: {deadlocks}"
+    assert waited, "the second request must wait for the first"
+    assert (r1.status_code, r2.status_code) == (202, 202), (r1.text, r2.text)
+    assert (r1.json()["resolved"], r2.json()["resolved"]) == (1, 1)
+    assert _alerts_of(db, "a1") == [("resolved", x)]
+    # b1 resolved by the first; the second's firing copy (same startsAt) is a late copy
+    assert _alerts_of(db, "b1") == [("resolved", y)] and r2.json()["ignored"] == 1
