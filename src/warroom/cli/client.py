@@ -18,6 +18,12 @@ NO_TOKEN = (
 )
 
 
+NOT_WARROOM = (
+    "not the warroom API: is WARROOM_URL (or the URL given to `warroom login`) where warroom "
+    "serves?"
+)
+
+
 class ApiError(Exception):
     def __init__(
         self, status: int, message: str, field: str | None = None, body: Any = None
@@ -63,7 +69,9 @@ class ApiClient:
     def __init__(self, http: httpx.Client) -> None:
         self.http = http
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request(self, method: str, path: str, *, raw: bool = False, **kwargs: Any) -> Any:
+        """JSON as data; another body as bytes. A web page only with `raw` (an HTML export):
+        any other answers from a server that is not warroom's API (a wrong WARROOM_URL)."""
         import httpx
 
         try:
@@ -87,7 +95,17 @@ class ApiClient:
         if response.status_code == 204 or not response.content:
             return None
         ctype = response.headers.get("content-type", "")
-        return response.json() if "json" in ctype else response.content
+        if raw:
+            return response.content
+        if ctype.startswith("text/html"):
+            raise ApiError(0, f"{self.http.base_url} answered with a web page, {NOT_WARROOM}")
+        if "json" not in ctype:
+            return response.content
+        try:
+            return response.json()
+        except ValueError:
+            broken = f"{self.http.base_url} answered with broken JSON, {NOT_WARROOM}"
+            raise ApiError(0, broken) from None
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)

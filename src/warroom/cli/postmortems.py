@@ -200,7 +200,7 @@ def export(
 ) -> None:
     """Export the postmortem as Markdown or a standalone HTML page."""
     with api_errors():
-        content = _api().get(_path(number, "/export"), params={"format": format})
+        content = _api().get(_path(number, "/export"), params={"format": format}, raw=True)
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
     if output is None:
         typer.echo(text, nl=False)
