@@ -42,7 +42,7 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine: migrate, apply, bootstrap, serve
         healthy = False
         while time.monotonic() < deadline and proc.poll() is None:
             with contextlib.suppress(httpx.TransportError):
@@ -55,6 +55,11 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
         assert healthy, f"make run did not serve /healthz:\n{output}"
         token = re.search(r"WARROOM_TOKEN=(wr_\S+)", output)
         assert token, output
+        # README, step 1: the two export lines, the admin's address, `warroom login`, and a
+        # one-time link with which the admin chooses a password and is signed in.
+        assert f"export WARROOM_URL=http://127.0.0.1:{port}" in output
+        assert "admin@oracle.example" in output and f"login --url http://127.0.0.1:{port}" in output
+        _invite_signs_the_admin_in(output, port)
         assert "warroom incident open" in output
         # Where pages go, and how to read one no SMTP server took (issue 10).
         assert "pages by e-mail go through" in output and "warroom outbox list" in output
@@ -86,3 +91,18 @@ def test_make_run_serves_and_quick_start_works(tmp_path: Any) -> None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
         log.close()
+
+
+def _invite_signs_the_admin_in(output: str, port: int) -> None:
+    link = re.search(rf"(http://127\.0\.0\.1:{port}/invite/\S+)", output)
+    assert link, output
+    with httpx.Client() as browser:
+        form = browser.get(link.group(1))
+        assert form.status_code == 200 and "admin@oracle.example" in form.text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert csrf, form.text
+        fields = {"csrf_token": csrf.group(1), "password": "a long new password"}
+        done = browser.post(link.group(1), data={**fields, "confirm": fields["password"]})
+        assert done.status_code in (200, 303), done.text
+        home = browser.get(f"http://127.0.0.1:{port}/")
+        assert home.status_code == 200, (home.status_code, home.headers)  # not sent to /login

@@ -123,11 +123,11 @@ def bootstrap(
     from warroom.db import Database
     from warroom.settings import Settings
 
-    url = _url()
-    with database_errors(url):
-        db = Database(url)
+    database_url = _url()  # `url` is where warroom serves, printed below
+    with database_errors(database_url):
+        db = Database(database_url)
     try:
-        with database_errors(url), db.session() as session:
+        with database_errors(database_url), db.session() as session:
             admin_email, plaintext = ensure_admin_token(session, SystemClock(), email)
             invite = ensure_admin_invite(
                 session, SystemClock(), admin_email, Settings().invite_valid_seconds
