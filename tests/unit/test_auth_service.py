@@ -44,3 +44,14 @@ def test_effective_role_is_the_narrower(sqlite_db: Database, clock: FakeClock) -
 def test_unknown_role_is_invalid() -> None:
     with pytest.raises(Invalid):
         service.role_rank("owner")
+
+
+def test_no_token_is_made_for_a_deactivated_user(sqlite_db: Database, clock: FakeClock) -> None:
+    # It would never authenticate (`warroom token create --user` printed it all the same).
+    with sqlite_db.session() as session:
+        user = service.ensure_user(session, clock, email="gone@x.io", name="G", role="admin")
+        user.active = False
+        with pytest.raises(Forbidden) as refused:
+            service.create_token(session, clock, user, name="t")
+        assert "deactivated" in refused.value.message
+        assert session.scalar(select(ApiToken)) is None

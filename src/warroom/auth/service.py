@@ -48,6 +48,8 @@ def create_token(
     session: Session, clock: Clock, user: User, *, name: str, role: str | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for user; returns the row and the plaintext, which is never stored."""
+    if not user.active:  # it would never authenticate
+        raise Forbidden(f"{user.email} is deactivated", field="user_email")
     role = role or user.role
     if role_rank(role) > role_rank(user.role):
         raise Forbidden(
