@@ -1,0 +1,68 @@
+"""Storm guard edges: the threshold itself, a storm resolved by people, two integrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.integration.intake.conftest import am_headers, apply_config
+from tests.integration.intake.test_storm import AM, flood, incidents_of, kinds_on, storm_config
+from warroom.clock import FakeClock
+from warroom.db import Database
+from warroom.intake import storm
+
+OTHER_SECRET = "prom2-secret-0123456789"
+
+
+def _config(settings: str) -> str:
+    text = storm_config(settings)
+    second = f'  - {{key: prom2, type: alertmanager, secret: "{OTHER_SECRET}"{settings}}}\n'
+    return text.replace("routes:\n", second + "routes:\n")
+
+
+def _storms(db: Database) -> list[Any]:
+    return [i for i in incidents_of(db) if i.title.startswith("Alert storm")]
+
+
+def test_exactly_threshold_opens_no_storm_and_one_more_does(
+    db: Database, clock: FakeClock, client: TestClient
+) -> None:
+    apply_config(db, clock, storm_config(", storm: {threshold: 3}"))
+    assert client.post(AM, json=flood(3, "A"), headers=am_headers()).status_code == 202
+    assert len(incidents_of(db)) == 3 and _storms(db) == []
+    r = client.post(AM, json=flood(1, "B"), headers=am_headers())
+    (held,) = _storms(db)
+    assert r.json()["incidents"] == [held.number]
+    assert "more than 3 new incidents" in held.title
+
+
+def test_a_storm_resolved_by_people_ends_and_the_next_group_opens_its_own(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    apply_config(db, clock, storm_config(", storm: {threshold: 2}"))
+    assert client.post(AM, json=flood(4, "A"), headers=am_headers()).status_code == 202
+    (held,) = _storms(db)
+    r = client.post(
+        f"/api/v1/incidents/{held.number}/resolve", json={"note": "noise"}, headers=admin_headers
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(AM, json=flood(1, "C"), headers=am_headers())
+    (number,) = r.json()["incidents"]
+    assert number != held.number
+    assert kinds_on(db, held.id).count(storm.ENDED) == 1
+    with db.session() as session:
+        assert storm.holding(session, "prom") is None
+
+
+def test_a_storm_of_one_integration_does_not_fold_another(
+    db: Database, clock: FakeClock, client: TestClient
+) -> None:
+    apply_config(db, clock, _config(", storm: {threshold: 2}"))
+    assert client.post(AM, json=flood(4, "A"), headers=am_headers()).status_code == 202
+    (held,) = _storms(db)
+    other = {"Authorization": f"Bearer {OTHER_SECRET}"}
+    r = client.post(AM, json=flood(1, "Z"), headers=other)
+    (number,) = r.json()["incidents"]
+    assert number != held.number
+    assert len(_storms(db)) == 1
