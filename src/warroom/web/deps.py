@@ -147,12 +147,12 @@ def _refuse_unstorable_query(request: Request) -> None:
 
 
 def _refuse_unstorable(form: FormData) -> None:
-    """A field (or a file's name) holding a NUL character or a lone surrogate is a 422 page
-    naming it, as the JSON API answers: no database stores such text (PostgreSQL refused it
-    with a raw JSON error, SQLite stored it)."""
+    """A field (or a file's name or type) holding a NUL character or a lone surrogate is a 422
+    page naming it, as the JSON API answers: no database stores such text (PostgreSQL refused
+    it with a raw JSON error, SQLite stored it)."""
     for name, value in form.multi_items():
-        text = value if isinstance(value, str) else (value.filename or "")
-        if unstorable_field(name, name) or unstorable_field(text, name):
+        texts = [value] if isinstance(value, str) else [value.filename, value.content_type]
+        if unstorable_field([name, *(t for t in texts if t)]):
             shown = name.replace("\x00", "")
             raise Invalid(
                 f"{shown} holds a NUL character or a lone UTF-16 surrogate, which cannot be stored",

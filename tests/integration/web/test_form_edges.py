@@ -18,6 +18,7 @@ from tests.integration.web.incident_world import (  # noqa: F401  (the world fix
     world_fixture,
 )
 from warroom.audit import service as timeline
+from warroom.evidence import service as evidence
 from warroom.incidents import service as incidents
 
 BROWSER_COOKIE_LIMIT = 4096  # bytes of name=value a browser keeps; a larger cookie is dropped
@@ -144,3 +145,27 @@ def test_an_alert_page_far_past_the_last_alert_is_an_empty_page(
     for before in ("99999999999999999999", "2147483648"):
         answer = client.get(f"/ui/alerts?status=all&before={before}")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+
+
+def test_an_evidence_file_sent_with_a_nul_in_its_type_is_refused_naming_the_field(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open()
+    ui_login(client)
+    token = csrf_of(client.get(f"/ui/incidents/{number}").text)
+    body = (
+        f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        '--b\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\n'
+        "Content-Type: text/plain\x00\r\n\r\nx\r\n--b--\r\n"
+    ).encode()
+    answer = client.post(
+        f"/ui/incidents/{number}/evidence",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422  # on PostgreSQL it was the database's raw JSON error
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "file holds a NUL character" in html.unescape(answer.text)
+    with world.db.session() as session:
+        assert evidence.list_evidence(session, incidents.get_incident(session, number)) == []
