@@ -23,6 +23,9 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        # Whether the deadline shut a connection down (a call with nothing watched, such as
+        # e-mail through smtplib, is never cut off by it).
+        self.cut_off = False
         self._sockets: list[Any] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
@@ -44,6 +47,7 @@ class Deadline:
         with self._lock:
             self._sockets.append(sock)
             expired = self.expired
+            self.cut_off = self.cut_off or expired
         if expired:
             _shut(sock)
 
@@ -51,6 +55,7 @@ class Deadline:
         with self._lock:
             self.expired = True
             sockets = list(self._sockets)
+            self.cut_off = bool(sockets)
         for sock in sockets:
             _shut(sock)
 

@@ -138,7 +138,7 @@ class AppriseSender:
         finally:
             deadline.cancel()
         said = "\n".join(f"{entry.level} - {entry.message}" for entry in result.logs())
-        if deadline.expired:
+        if deadline.cut_off:
             cut = f"no complete answer within {self.timeout:g}s"
             return SendResult(False, _clean_log(f"{said}\n{cut}"))
         ok = bool(result)
@@ -225,7 +225,7 @@ class WebhookSender:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             return SendResult(False, f"{type(exc).__name__}: {exc}", retryable=False)
         except httpx.HTTPError as exc:
-            if deadline.expired:
+            if deadline.cut_off:
                 return SendResult(False, f"no complete answer within {self.timeout:g}s")
             return SendResult(False, f"{type(exc).__name__}: {exc}")
         finally:

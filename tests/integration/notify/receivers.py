@@ -89,13 +89,17 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
+def smtp_server(delay: float = 0.0) -> Iterator[Mailbox]:
+    """A real SMTP server; `delay`: seconds it takes to accept each message."""
+    import asyncio
+
     from aiosmtpd.controller import Controller
 
     box = Mailbox(port=free_port())
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            await asyncio.sleep(delay)
             box.messages.append(message_from_bytes(envelope.content))
             return "250 Message accepted for delivery"
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from tests.integration.notify.receivers import smtp_server
 from warroom.notify.senders import ANSWER_BYTES, AppriseSender, Outgoing, WebhookSender
 
 DRIP_BYTES = 200  # a byte at a time, DRIP_PAUSE_S apart: about 20 s in all
@@ -114,3 +115,15 @@ def test_an_apprise_webhook_trickling_its_answer_is_cut_off_too() -> None:
     assert not result.ok and result.retryable
     assert "no complete answer within 1s" in result.answer
     assert trickled < DRIP_BYTES // 2
+
+
+def test_a_slow_mail_server_that_takes_the_message_is_not_reported_cut_off() -> None:
+    # E-mail keeps Apprise's own deadline: the sender's deadline shuts nothing down there, so
+    # it must not call a slow but successful send a failure.
+    with smtp_server(delay=1.5) as box:
+        result = AppriseSender(timeout=1.0).send(
+            Outgoing(url=f"mailto://127.0.0.1:{box.port}?from=w@atlas.test&to=jane@atlas.test",
+                     title="t", body="b", idempotency_key="k")
+        )  # fmt: skip
+    assert result.ok, result.answer
+    assert len(box.messages) == 1
