@@ -355,3 +355,32 @@ def test_every_status_update_the_pack_asks_for_reaches_a_channel(
                 if not update.reached:
                     unreached.append((service, severity))
     assert not unreached, f"{pack}: status updates that reach no channel: {unreached}"
+
+
+def test_a_severity_that_does_not_page_says_so_on_the_timeline(
+    db: Database, clock: FakeClock, settings: Settings, sender: senders.FakeSender
+) -> None:
+    """The README tour's SEV3 incident (examples/oracle, which has a default policy): its
+    timeline said 'no escalation policy: nobody is paged by level'; SEV3 does not page."""
+    from warroom.audit.sentences import describe
+
+    clock.set(PACKS["oracle"][2])
+    doc, problems = config_service.load_directory(EXAMPLES / "oracle")
+    assert not problems, problems.lines()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="playback")
+    quiet, paged = _open(db, clock, "api-gateway", "SEV3"), _open(db, clock, "api-gateway", "SEV1")
+    Worker(db, clock, settings, "playback").run_once()
+    said = {}
+    with db.session() as session:
+        for number in (quiet, paged):
+            incident_id = incidents.get_incident(session, number).id
+            event = session.scalars(
+                select(TimelineEvent).where(
+                    TimelineEvent.incident_id == incident_id,
+                    TimelineEvent.kind == "paging:escalation:planned",
+                )
+            ).one()
+            said[number] = describe(event.kind, event.payload)
+    assert said[quiet] == "SEV3 does not page: nobody is paged by level"
+    assert said[paged] == "paging by policy oracle-core (2 levels)"

@@ -113,7 +113,8 @@ _PAGING: dict[str, Sentence] = {
     "paging:escalation:planned": lambda p: (
         f"paging by policy {get(p, 'policy')} ({p.get('levels', 0)} levels)"
         if p.get("policy")
-        else "no escalation policy: nobody is paged by level"
+        else f"{get(p, 'reason') if p.get('reason') else 'no escalation policy'}: "
+        "nobody is paged by level"
     ),
     "paging:escalation:triggered": lambda p: (
         f"escalation level {get(p, 'level')}: paging {get(p, 'targets')}"

@@ -140,6 +140,7 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
             "policy": state.policy_key,
             "levels": len(snapshot.levels) if snapshot else 0,
             "unresolved_ladder": state.ladder,
+            **({} if pages else {"reason": f"{incident.severity} does not page"}),
         },
     )
     reached = False
