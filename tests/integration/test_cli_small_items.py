@@ -78,3 +78,20 @@ def test_classify_json_numbers_rules_as_the_text_does(cli: Callable[..., Any]) -
         2,
         "Total outage, user-facing",
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--check", "--schedule", "nope"],
+        ["--check", "--at", "+1d"],
+        ["--days", "3"],
+    ],
+)
+def test_oncall_refuses_options_it_would_ignore(cli: Callable[..., Any], args: list[str]) -> None:
+    # `oncall --check --schedule X` checked every schedule and could answer "everyone ... has a
+    # working contact method" for a schedule that does not exist; --days without --check did
+    # nothing.
+    result = cli("oncall", *args)
+    assert result.exit_code == 2
+    assert "--check" in result.output

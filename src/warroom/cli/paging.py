@@ -56,13 +56,21 @@ def oncall(
     check: bool = typer.Option(
         False, "--check", help="List who is on call in the next --days with no working contact"
     ),
-    days: int = typer.Option(7, "--days", help="With --check: how many days ahead"),
+    days: int = typer.Option(None, "--days", help="With --check: how many days ahead (7)"),
     json_out: bool = JsonOption,
 ) -> None:
     """Who is on call now (or --at TIME), until when, and who is next."""
     if check:
-        oncall_check(days, json_out)
+        if schedule or at:
+            # The check covers every schedule from now; it must not seem to answer for one.
+            raise typer.BadParameter(
+                "--check covers every schedule from now on; drop --schedule and --at",
+                param_hint="--schedule/--at",
+            )
+        oncall_check(7 if days is None else days, json_out)
         return
+    if days is not None:
+        raise typer.BadParameter("--days goes with --check", param_hint="--days")
     params: dict[str, Any] = {}
     if schedule:
         params["schedule"] = schedule
