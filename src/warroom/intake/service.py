@@ -230,21 +230,7 @@ def _store_new(
         return Placing()
     rows, plans = [], {}
     for alert in new:
-        alert.labels = cfg.router.with_integration_service(integration, alert.labels)
-        decision = cfg.router.decide(integration, alert.labels, alert.severity_hint)
-        row = _row(integration, alert, decision, now)
-        seen = alert.labels
-        if decision.service and "service" not in seen:
-            seen = {**seen, "service": decision.service}
-        row["suppressed_by"] = suppressed_by(decision.service, seen, now, silences, cfg.windows)
-        watchdog = cfg.watchdogs.get(alert.labels.get("alertname", ""))
-        if watchdog is not None:
-            row["suppressed_by"] = f"heartbeat:{watchdog}"
-        opens = decision.open_incident and not batch.test and alert.status == FIRING
-        if row["suppressed_by"] is None and opens:
-            row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]
-        if batch.drill and alert.status == FIRING:  # joins its drill incident, whatever routes say
-            row["suppressed_by"], row["group_key"] = None, batch.drill
+        decision, row = _plan(cfg, integration, batch, alert, silences, now)
         rows.append(row)
         plans[alert.fingerprint] = (alert, decision, row)
     joins = _join_open_incidents(session, rows)
@@ -267,6 +253,33 @@ def _store_new(
             group.alerts.append((alert, row_id))
             placing.joins[key] = joins[key]
     return placing
+
+
+def _plan(
+    cfg: IntakeConfig,
+    integration: str,
+    batch: Batch,
+    alert: NormalisedAlert,
+    silences: list[Any],
+    now: datetime,
+) -> tuple[Decision, dict[str, Any]]:
+    """A new alert's route and the row to insert: what suppresses it, or its group."""
+    alert.labels = cfg.router.with_integration_service(integration, alert.labels)
+    decision = cfg.router.decide(integration, alert.labels, alert.severity_hint)
+    row = _row(integration, alert, decision, now)
+    seen = alert.labels
+    if decision.service and "service" not in seen:
+        seen = {**seen, "service": decision.service}
+    row["suppressed_by"] = suppressed_by(decision.service, seen, now, silences, cfg.windows)
+    watchdog = cfg.watchdogs.get(alert.labels.get("alertname", ""))
+    if watchdog is not None:
+        row["suppressed_by"] = f"heartbeat:{watchdog}"
+    opens = decision.open_incident and not batch.test and alert.status == FIRING
+    if row["suppressed_by"] is None and opens:
+        row["group_key"] = group_key(decision, alert.labels, alert.fingerprint)[:1024]
+    if batch.drill and alert.status == FIRING:  # joins its drill incident, whatever routes say
+        row["suppressed_by"], row["group_key"] = None, batch.drill
+    return decision, row
 
 
 def _join_open_incidents(
