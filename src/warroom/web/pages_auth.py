@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from warroom.auth import invites
-from warroom.auth.sessions import TooManyAttempts, end_session, sign_in
+from warroom.auth import invites, passwords
+from warroom.auth.sessions import GENERIC_FAILURE, TooManyAttempts, end_session, sign_in
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import NotFound, Unauthorized, WarroomError
 from warroom.web.csrf import SESSION_COOKIE, drop_session_cookie, flash, set_cookie
@@ -35,6 +35,7 @@ from warroom.web.security import UiHeaders, is_ui_path
 
 router = APIRouter(include_in_schema=False)
 _UNSAFE = re.compile(r"[\x00-\x1f\\]")
+MAX_EMAIL = 320  # characters of an e-mail address a person may have
 
 
 def safe_next(value: str | None) -> str:
@@ -64,12 +65,17 @@ def login(
     form: CsrfForm,
     session: SessionDep,
     clock: ClockDep,
-    email: Annotated[str, Form(max_length=320)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     address = request.client.host if request.client else None
-    context: dict[str, Any] = {"next": safe_next(next), "email": email}
+    context: dict[str, Any] = {"next": safe_next(next[:2000]), "email": email}
+    if len(email) > MAX_EMAIL or len(password) > passwords.MAX_LENGTH:
+        # No such account, no such password: the answer of any failed sign-in, on the form
+        # (not a validation page), without hashing the paste or showing it back.
+        failed = context | {"email": "", "error": GENERIC_FAILURE}
+        return render(request, "login.html", failed, status_code=401)
     try:
         _, token = sign_in(
             session, clock, email=email, password=password, address=address, limits=limits(request)

@@ -240,3 +240,21 @@ def test_ui_pages_carry_the_security_headers(client: TestClient) -> None:
         asset = client.get(f"/ui/static/{name}")
         assert asset.status_code == 200 and len(asset.content) > 500, name
     assert client.get("/ui/static/../api.py").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["email", "password"])
+def test_an_over_long_email_or_password_is_a_failed_sign_in_on_the_form(
+    field: str, client: TestClient, make_ui_user: MakeUser
+) -> None:
+    """An e-mail address over 320 characters or a password over 1024 (a paste gone wrong) was
+    a bare '422 email: String should have at most 320 characters' page without the form; it
+    is the login form again, with the same answer as any failed sign-in."""
+    user = make_ui_user("viewer")
+    sent = {"email": user.email, "password": PASSWORD}
+    sent[field] = "x" * 2000
+    answer = sign_in(client, sent["email"], sent["password"])
+    assert answer.status_code == 401
+    assert "wrong e-mail or password" in answer.text
+    assert 'name="password"' in answer.text  # the form, to try again
+    assert "x" * 400 not in answer.text  # nothing of the paste is shown back
+    assert sign_in(client, user.email).status_code == 303
