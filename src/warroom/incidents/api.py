@@ -13,6 +13,7 @@ from warroom.audit import service as timeline
 from warroom.catalog.service import severities_by_key as severities
 from warroom.clock import Clock, utc
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
+from warroom.errors import Invalid
 from warroom.incidents import service
 from warroom.incidents.access import visible_incident
 from warroom.incidents.api_work import router as work_router
@@ -71,6 +72,16 @@ def create_incident(
     return out
 
 
+def _since(since: datetime | None) -> datetime | None:
+    """`since` in UTC; a moment the calendar cannot hold in UTC is refused (422)."""
+    if since is None:
+        return None
+    try:
+        return utc(since)
+    except OverflowError:
+        raise Invalid("since is out of range once taken to UTC", field="since") from None
+
+
 @router.get("/incidents", response_model=IncidentPage)
 def list_incidents(
     principal: Viewer,
@@ -89,7 +100,7 @@ def list_incidents(
         status=status,
         severity=severity,
         service=service_key,
-        since=utc(since) if since is not None else None,
+        since=_since(since),
         cursor=cursor,
         limit=limit,
         viewer=None if principal.allows("admin") else principal.email,

@@ -220,3 +220,44 @@ def test_a_viewer_cannot_be_given_a_role_that_acts(
     )
     assert expert.status_code == 200, expert.text
     assert [r["role"] for r in expert.json()] == ["subject_matter_expert"]
+
+
+def test_a_since_at_the_edge_of_the_calendar_is_a_422_or_an_answer(
+    seeded: Database, client: TestClient, viewer_headers: H, responder_headers: H
+) -> None:
+    """Year 1 at +14:00 is before year 1 in UTC: the conversion overflowed into a 500."""
+    _open(client, responder_headers)
+    for since in ("0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00"):
+        answer = client.get(f"/api/v1/incidents?since={since}", headers=viewer_headers)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["field"] == "since"
+    for since in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"):
+        answer = client.get(f"/api/v1/incidents?since={since}", headers=viewer_headers)
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_forged_cursor_past_any_integer_is_a_422(
+    seeded: Database, client: TestClient, viewer_headers: H, responder_headers: H
+) -> None:
+    """A cursor is opaque but readable: one edited to hold 10**30 reached the database
+    (OverflowError on SQLite, out of range on PostgreSQL) and answered 500."""
+    import base64
+    import json
+
+    def forged(**position: int) -> str:
+        raw = json.dumps(position).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    _open(client, responder_headers)
+    for url in (
+        f"/api/v1/incidents?cursor={forged(id=10**30)}",
+        f"/api/v1/incidents?cursor={forged(id=-(10**30))}",
+        f"/api/v1/incidents?cursor={forged(id=2**31)}",
+        f"/api/v1/incidents/1/timeline?cursor={forged(seq=10**30)}",
+    ):
+        answer = client.get(url, headers=viewer_headers)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["error"]["field"] == "cursor"
+    ok = client.get(f"/api/v1/incidents?cursor={forged(id=2**31 - 1)}", headers=viewer_headers)
+    assert ok.status_code == 200, ok.text
+    assert [i["number"] for i in ok.json()["items"]] == [1]
