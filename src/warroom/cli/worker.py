@@ -3,6 +3,8 @@
 Run any number of them next to `warroom serve --no-engine`; they share the work through the
 database (FOR UPDATE SKIP LOCKED, leases) and wake on NOTIFY. SIGTERM or SIGINT stops a worker
 gracefully: it finishes the job in hand and gives back the ones it had claimed but not started.
+`--name` is a prefix: each process adds its pid and a random suffix, so replicas started with
+one name still hold their leases apart (a job taken over is never mistaken for one's own).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def worker(
-    name: str = typer.Option(None, "--name", help="Worker name shown in job leases"),
+    name: str = typer.Option(
+        None, "--name", help="Worker name shown in job leases (a unique suffix is added)"
+    ),
     poll: float = typer.Option(None, "--poll", help="Safety-net poll interval in seconds"),
     lease: float = typer.Option(None, "--lease", help="Lease length in seconds"),
 ) -> None:
@@ -31,7 +35,7 @@ def worker(
     from warroom.clock import SystemClock
     from warroom.db import Database
     from warroom.engine.options import EngineOptions
-    from warroom.engine.worker import Worker
+    from warroom.engine.worker import Worker, default_name
     from warroom.settings import Settings, ensure_secret_key
 
     settings = Settings()
@@ -63,7 +67,8 @@ def worker(
     signal.signal(signal.SIGINT, on_signal)
     wiring.install()
     try:
-        Worker(db, SystemClock(), settings, name, options=options).run_forever(stop)
+        unique = f"{name}:{default_name()}" if name else None  # default_name: host:pid:random
+        Worker(db, SystemClock(), settings, unique, options=options).run_forever(stop)
     finally:
         db.dispose()
 

@@ -83,7 +83,7 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     started: list[WorkerProcess] = []
 
     def start(url: str, name: str, *args: str, **env: str) -> WorkerProcess:
-        log = tmp_path / f"{name}.log"
+        log = tmp_path / f"{name}-{len(started)}.log"
         environment = dict(os.environ, WARROOM_DATABASE_URL=url, **env)
         environment.pop("WARROOM_ENGINE", None)
         proc = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -131,4 +132,24 @@ def test_listener_reconnects_after_losing_its_connection(
             time.sleep(0.05)
         assert receiver.keys() == ["again:0"]
         assert "LISTEN warroom_jobs lost" in worker.output()
+        assert worker.terminate() == 0
+
+
+@pytest.mark.postgresql
+def test_workers_started_with_one_name_hold_leases_apart(
+    fresh_pg: str, start_worker: StartWorker
+) -> None:
+    """`--name` is what a deployment sets once for all its replicas. Two workers holding
+    leases under one name could not tell a job taken over from their own (a late completion,
+    failure or release would pass for the new holder's)."""
+    workers = [start_worker(fresh_pg, "worker", "--poll", "60") for _ in range(2)]
+    names = []
+    for worker in workers:
+        worker.wait_for("started")
+        found = re.search(r"worker (\S+) started", worker.output())
+        assert found is not None, worker.output()
+        names.append(found.group(1))
+    assert names[0] != names[1]
+    assert all(name.startswith("worker:") for name in names), names
+    for worker in workers:
         assert worker.terminate() == 0
