@@ -65,3 +65,16 @@ def test_a_deactivated_person_gets_no_token_that_would_not_work(local_db: Databa
         assert session.scalar(select(User.role).where(User.email == "gone@example.com")) == (
             "responder"
         )
+
+
+def test_revoking_a_revoked_token_keeps_when_it_was_revoked(local_db: Database) -> None:
+    assert runner.invoke(cli_app, ["token", "create", "--user", "ops@example.com"]).exit_code == 0
+    assert runner.invoke(cli_app, ["token", "revoke", "1"]).exit_code == 0
+    with local_db.session() as session:
+        first = session.scalar(select(ApiToken.revoked_at))
+        assert first is not None
+    again = runner.invoke(cli_app, ["token", "revoke", "1"])
+    assert again.exit_code == 0
+    assert "token 1 was already revoked" in again.output
+    with local_db.session() as session:
+        assert session.scalar(select(ApiToken.revoked_at)) == first

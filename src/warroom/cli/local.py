@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from warroom.cli.output import database_errors, fail, redact_url
+from warroom.cli.output import database_errors, fail, fmt_time, redact_url
 
 # A person's e-mail address: one @ with text on both sides, no spaces.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -107,9 +107,14 @@ def token_revoke(token_id: int) -> None:
             token = session.get(ApiToken, token_id)
             if token is None:
                 fail(f"no token {token_id}")
-            token.revoked_at = SystemClock().now()
+            revoked = token.revoked_at  # kept as it was: when it stopped working
+            if revoked is None:
+                token.revoked_at = SystemClock().now()
     finally:
         db.dispose()
+    if revoked is not None:
+        typer.echo(f"token {token_id} was already revoked at {fmt_time(revoked.isoformat())}")
+        return
     typer.echo(f"token {token_id} revoked")
 
 
