@@ -78,3 +78,15 @@ def test_revoking_a_revoked_token_keeps_when_it_was_revoked(local_db: Database) 
     assert "token 1 was already revoked" in again.output
     with local_db.session() as session:
         assert session.scalar(select(ApiToken.revoked_at)) == first
+
+
+@pytest.mark.parametrize("address", ["not an email", "admin", ""])
+def test_bootstrap_with_an_address_that_is_no_email_address(
+    local_db: Database, address: str
+) -> None:
+    # It made the admin and the token, then the web UI invite raised Invalid: a traceback.
+    result = runner.invoke(cli_app, ["bootstrap", "--email", address])
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1
+    assert "is not an e-mail address" in result.output and "wr_" not in result.output
+    assert _counts(local_db) == (0, 0)

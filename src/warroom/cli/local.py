@@ -128,6 +128,8 @@ def bootstrap(
     from warroom.db import Database
     from warroom.settings import Settings
 
+    if not _EMAIL.fullmatch(email := email.strip()):
+        fail(f"--email: {email!r} is not an e-mail address")
     database_url = _url()  # `url` is where warroom serves, printed below
     with database_errors(database_url):
         db = Database(database_url)
