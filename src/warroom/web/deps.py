@@ -95,11 +95,13 @@ def sign_in_first(request: Request) -> LoginRequired:
     if request.method in ("GET", "HEAD"):
         query = request.url.query
         return LoginRequired(request.url.path + (f"?{query}" if query else ""))
-    flash(
-        request,
-        "error",
-        "You were signed out, so that form was not sent; sign in and send it again.",
-    )
+    if request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none"):
+        # Not when another site's page sent it (a forged form): its browser may be signed in.
+        flash(
+            request,
+            "error",
+            "You were signed out, so that form was not sent; sign in and send it again.",
+        )
     return LoginRequired(_came_from(request))
 
 

@@ -101,6 +101,19 @@ def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(
     assert client.get(signed_in.headers["location"]).status_code == 200
     assert _notes(world, number) == []
 
+    # A form another site's page sent (the browser says so, and sends no Lax cookie) is no
+    # session that ended: nothing to tell a person who may well be signed in.
+    with TestClient(client.app) as elsewhere:
+        forged = elsewhere.post(
+            f"/ui/incidents/{number}/notes",
+            data={"text": "forged"},
+            headers={"Referer": "https://evil.example/", "Sec-Fetch-Site": "cross-site"},
+            follow_redirects=False,
+        )
+    assert forged.status_code == 303 and forged.headers["location"] == "/login"
+    assert "warroom_flash=" not in str(forged.headers.get_list("set-cookie"))
+    assert _notes(world, number) == []
+
     # Without a Referer from this server (or with another site's), back to the dashboard.
     for referer in (None, "https://evil.example/ui/incidents/1"):
         client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
