@@ -199,3 +199,35 @@ def test_config_check_warns_when_the_updates_a_severity_asks_for_reach_no_channe
     line = "org.yaml:3: warning: severities[SEV1].internal_update_every: its status updates"
     assert (line in result.output) is warned, result.output
     assert "severities[SEV3]" not in result.output
+
+
+TEMPLATES_WITH_MISTAKES = """severities:
+  - {key: SEV1, name: High}
+templates:
+  resolution_file: templates/resolution.j2
+  page: "{{ nosuch_inline }}"
+  status_update: |
+    ok {{ ref }}
+    {{ nosuch_block }}
+"""
+
+
+def test_config_check_puts_a_template_mistake_at_its_file_and_line(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """docs/configuration.md (`templates`): config check reports a template's error at its
+    file and line: in the template's own file for KEY_file (it named a line of the YAML
+    file), on the value's own line for a one-line value (it said the next line)."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "resolution.j2").write_text("fine {{ ref }}\n{{ nosuch_file }}\n")
+    (tmp_path / "org.yaml").write_text(TEMPLATES_WITH_MISTAKES)
+    result = cli("config", "check", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    expected = {
+        f"{tmp_path}/templates/resolution.j2:2: templates.resolution: template line 2",
+        f"{tmp_path}/org.yaml:5: templates.page: template line 1",
+        f"{tmp_path}/org.yaml:8: templates.status_update: template line 2",
+    }
+    for start in expected:
+        assert any(line.startswith(start) for line in lines), (start, result.output)
