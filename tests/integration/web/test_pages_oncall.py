@@ -246,3 +246,35 @@ def test_a_calendar_at_the_ends_of_the_calendar_shows_today_rather_than_failing(
             assert "Mon 29 Dec" in page.text or "29 Dec 2025" in page.text  # today's week/month
     far = client.get(PAGE, params={"start": "2999-06-01"})  # far, yet a week like any other
     assert far.status_code == 200 and "Mon 27 May" in far.text
+
+
+def test_an_override_in_another_year_shows_its_year(
+    client: TestClient,
+    db: Database,
+    clock: FakeClock,
+    ui_login: Callable[..., Any],
+    csrf: Callable[..., str],
+) -> None:
+    """An override from now until June next year was listed 'Thu 01 Jan 12:30 to Tue 01 Jun
+    16:00': it read as ending this June. A time in another year than today's shows its year."""
+    apply(db, clock)  # the fake clock: 2026-01-01 12:00 UTC
+    ui_login(client, "responder", email="oncall2@atlas.test")
+    added = client.post(
+        f"{PAGE}/overrides",
+        data={
+            "csrf_token": csrf(client, PAGE),
+            "schedule": "atlas-primary",
+            "user": "cto@atlas.test",
+            "start": "2026-01-01T12:30",
+            "end": "2027-06-01T16:00",
+            "reason": "a long secondment",
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    [row] = overrides(db)
+    listed = re.search(rf'<tr data-override="{row.id}">(.*?)</tr>', client.get(PAGE).text, re.S)
+    assert listed
+    cells = re.sub(r"<[^>]+>", "|", listed.group(1))
+    assert "Thu 01 Jan 12:30" in cells and "2026" not in cells  # this year: as before
+    assert "Tue 01 Jun 2027 16:00" in cells
