@@ -231,3 +231,24 @@ def test_config_check_puts_a_template_mistake_at_its_file_and_line(
     }
     for start in expected:
         assert any(line.startswith(start) for line in lines), (start, result.output)
+
+
+@pytest.mark.parametrize(
+    ("written", "where"),
+    [
+        ("  template_file: postmortem.md.j2\n", "postmortem.md.j2:3"),
+        ('  template: "# T {{ nosuch }}"\n', "org.yaml:4"),
+        ("  templates:\n    SEV1_file: postmortem.md.j2\n", "postmortem.md.j2:3"),
+    ],
+)
+def test_config_check_puts_a_postmortem_template_mistake_at_its_file_and_line(
+    written: str, where: str, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """examples/oracle and examples/atlas give their postmortem template as template_file: a
+    mistake in it was reported at a line of the YAML file."""
+    (tmp_path / "postmortem.md.j2").write_text("# {{ ref }}\n\n## Summary {{ nosuch }}\n")
+    config = "severities:\n  - {key: SEV1, name: High}\npostmortems:\n" + written
+    (tmp_path / "org.yaml").write_text(config)
+    result = cli("config", "check", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{tmp_path}/{where}: postmortems.template" in result.output, result.output

@@ -15,9 +15,7 @@ templates:
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,6 +23,7 @@ from sqlalchemy.orm import Session
 from warroom.comms import templates
 from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Problems
+from warroom.config.places import template_place
 from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key, Target
 
@@ -90,30 +89,12 @@ def check_templates(doc: ConfigDocument, problems: Problems) -> None:
         overrides = {k: v for k, v in item.model_dump().items() if v}
         for problem in templates.check_all(overrides):
             file, line = doc.locate("templates", None, problem.key) or (doc.source, 0)
-            if line and Path(file).is_relative_to(doc.source):  # loaded from this disk
-                file, line = template_line(file, line, problem.key, problem.line)
-            elif line:
-                line += problem.line
+            file, line = template_place(doc.source, file, line, problem.key, problem.line)
             problems.add_at(
                 file,
                 line,
                 f"templates.{problem.key}: template line {problem.line}: {problem.message}",
             )
-
-
-def template_line(file: str, line: int, key: str, at: int) -> tuple[str, int]:
-    """Where line `at` of template `key`, given at `file`:`line`, is: in its own file for
-    `KEY_file: PATH`, after that line for a block scalar (`|`, `>`), else on it."""
-    try:
-        written = Path(file).read_text(encoding="utf-8-sig").splitlines()[line - 1]
-    except (OSError, UnicodeDecodeError, IndexError):
-        return file, line + at
-    named = re.match(rf"\s*{re.escape(key)}_file\s*:\s*(['\"]?)([^'\"#]+?)\1\s*(#.*)?$", written)
-    if named:
-        path = Path(named.group(2))
-        return str(path if path.is_absolute() else Path(file).parent / path), at
-    block = re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", written)
-    return file, line + at if block else line + at - 1
 
 
 def comms_settings(session: Session) -> CommsConfig:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Problems
+from warroom.config.places import template_place
 from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration
 from warroom.review.postmortems import render
@@ -49,9 +50,11 @@ def check_postmortems(doc: ConfigDocument, problems: Problems) -> None:
             if problem is not None:
                 file, line = doc.locate("postmortems", None, field) or (doc.source, 0)
                 label = field if isinstance(field, str) else ".".join(field)
+                key = field if isinstance(field, str) else field[-1]
+                file, line = template_place(doc.source, file, line, key, problem.line)
                 problems.add_at(
                     file,
-                    line + problem.line if line else 0,
+                    line,
                     f"postmortems.{label}: template line {problem.line}: {problem.message}",
                 )
 
