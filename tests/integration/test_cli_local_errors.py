@@ -90,3 +90,28 @@ def test_a_worker_on_a_database_it_cannot_use_stops_at_once(
     assert code == 1
     assert output.startswith("error: ") and "Traceback" not in output
     assert "not migrated" in output or "is not a database URL" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--port", "99999"], "--port"),
+        (["--port", "0"], "--port"),
+        (["--ssl-certfile", "{tmp}/missing.pem", "--ssl-keyfile", "{tmp}/k.pem"], "--ssl-certfile"),
+        (["--ssl-certfile", "{tmp}", "--ssl-keyfile", "{tmp}/k.pem"], "--ssl-certfile"),
+    ],
+)
+def test_serve_refuses_a_port_or_tls_file_it_cannot_use(
+    args: list[str], named: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # --port 99999 served ("Uvicorn running on http://127.0.0.1:99999"); a missing
+    # certificate ended in a FileNotFoundError traceback after the database was migrated.
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: served.append(k))
+    (tmp_path / "k.pem").write_text("key")
+    url = f"sqlite:///{tmp_path}/w.db"
+    code, output = _invoke(monkeypatch, url, ["serve", *[a.format(tmp=tmp_path) for a in args]])
+    assert code == 2 and named in output
+    assert served == [] and not (tmp_path / "w.db").exists()

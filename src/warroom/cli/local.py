@@ -186,13 +186,17 @@ GRACEFUL_SHUTDOWN_S = 5
 def serve(
     config: Path = typer.Option(None, "--config", help="Apply this config dir on start"),
     host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8080),
+    port: int = typer.Option(8080, min=1, max=65535),
     no_engine: bool = typer.Option(
         False, "--no-engine", help="Serve the API only; run `warroom worker` apart"
     ),
     workers: int = typer.Option(1, help="HTTP worker processes"),
-    ssl_certfile: Path = typer.Option(None, "--ssl-certfile", help="Serve HTTPS: PEM certificate"),
-    ssl_keyfile: Path = typer.Option(None, "--ssl-keyfile", help="Serve HTTPS: PEM private key"),
+    ssl_certfile: Path = typer.Option(
+        None, "--ssl-certfile", exists=True, dir_okay=False, help="Serve HTTPS: PEM certificate"
+    ),
+    ssl_keyfile: Path = typer.Option(
+        None, "--ssl-keyfile", exists=True, dir_okay=False, help="Serve HTTPS: PEM private key"
+    ),
     trusted_proxies: str = typer.Option(
         None,
         "--trusted-proxies",
