@@ -115,3 +115,15 @@ def test_serve_refuses_a_port_or_tls_file_it_cannot_use(
     code, output = _invoke(monkeypatch, url, ["serve", *[a.format(tmp=tmp_path) for a in args]])
     assert code == 2 and named in output
     assert served == [] and not (tmp_path / "w.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args", [["--poll", "0"], ["--poll", "-1"], ["--lease", "-5"], ["--lease", "0"]]
+)
+def test_a_worker_refuses_a_poll_or_lease_it_cannot_work_with(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --poll 0 spun without pause; a lease of 0 or less lets any other worker take a job that
+    # is being run at once, so a page could go out twice.
+    code, output = _invoke(monkeypatch, "bogus", ["worker", *args])
+    assert code == 2 and args[0] in output

@@ -23,8 +23,12 @@ def worker(
     name: str = typer.Option(
         None, "--name", help="Worker name shown in job leases (a unique suffix is added)"
     ),
-    poll: float = typer.Option(None, "--poll", help="Safety-net poll interval in seconds"),
-    lease: float = typer.Option(None, "--lease", help="Lease length in seconds"),
+    poll: float = typer.Option(
+        None, "--poll", min=0.01, help="Safety-net poll interval in seconds (over 0)"
+    ),
+    lease: float = typer.Option(
+        None, "--lease", min=1, help="Lease length in seconds (at least 1)"
+    ),
 ) -> None:
     """Run the engine: deliver notifications and run due jobs until stopped."""
     import logging
