@@ -225,6 +225,7 @@ def _work(out: Any, data: dict[str, Any]) -> None:
 
 def _events(out: Any, events: list[dict[str, Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Last events", title_justify="left", box=None, show_header=False)
     table.add_column("#", no_wrap=True, min_width=4)
@@ -233,7 +234,6 @@ def _events(out: Any, events: list[dict[str, Any]]) -> None:
     table.add_column("What", overflow="fold", ratio=1)
     for event in events:
         star = "★" if event["starred"] else " "
-        table.add_row(
-            f"{star}{event['seq']}", _at(event["occurred_at"])[6:], event["actor"], describe(event)
-        )
+        when, who, what = _at(event["occurred_at"])[6:], Text(event["actor"]), Text(describe(event))
+        table.add_row(f"{star}{event['seq']}", when, who, what)  # Text: shown as written
     out.print(table)

@@ -77,19 +77,21 @@ def print_table(
 ) -> None:
     """Print rows as a table; columns are (key, heading) pairs."""
     from rich.table import Table
+    from rich.text import Text
 
     formatters = formatters or {}
     table = Table(title=title)
     for _, heading in columns:
         table.add_column(heading)
     for row in rows:
-        cells = []
+        cells: list[Any] = []
         for key, _ in columns:
             value = row.get(key)
+            # A value as it is (Text: "[urgent] ..." is not markup); formatters may style.
             cells.append(
                 formatters[key](value)
                 if key in formatters
-                else ("-" if value is None else str(value))
+                else Text("-" if value is None else str(value))
             )
         table.add_row(*cells)
     console().print(table)

@@ -55,6 +55,7 @@ def timeline(
 def _print_events(items: list[dict[str, Any]], title: str) -> None:
     """Events at 80 columns: #, when, who, and what happened as a sentence (no wrapped kinds)."""
     from rich.table import Table
+    from rich.text import Text
 
     from warroom.cli.output import console
 
@@ -66,5 +67,6 @@ def _print_events(items: list[dict[str, Any]], title: str) -> None:
     for event in items:
         star = "★" if event["starred"] else ""
         when = fmt_time(event["occurred_at"])[5:19]
-        table.add_row(f"{star}{event['seq']}", when, event["actor"], describe(event))
+        # Text, not markup: what people wrote ("[urgent] ...") is shown as written.
+        table.add_row(f"{star}{event['seq']}", when, Text(event["actor"]), Text(describe(event)))
     console().print(table)
