@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -65,3 +66,15 @@ def test_audit_checkpoint_says_when_it_was_written_in_the_readers_zone(
     result = CliRunner().invoke(cli_app, ["audit", "checkpoint", "--out", str(tmp_path / "c")])
     out = _ok(result)
     assert " JST written to " in out and "+00:00" not in out
+
+
+def test_incident_list_since_without_a_zone_is_in_the_readers_zone(
+    db: Database, clock: FakeClock, cli: Callable[..., Any]
+) -> None:
+    # A time without an offset was read as UTC here, as the reader's zone everywhere else
+    # (oncall --at, override add, schedule shifts): 20:00 in Tokyo is 11:00 UTC.
+    resolved(db, clock)  # opened at 2026-01-01 12:00 UTC = 21:00 JST
+    shown = _ok(cli("incident", "list", "--since", "2026-01-01T20:00", "--json"))
+    assert [i["ref"] for i in json.loads(shown)["items"]] == ["INC-1"]
+    later = _ok(cli("incident", "list", "--since", "2026-01-01T22:00", "--json"))
+    assert json.loads(later)["items"] == []

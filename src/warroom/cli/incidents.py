@@ -71,13 +71,19 @@ def list_incidents(
     status: list[str] = typer.Option([], "--status", help="Repeatable"),
     severity: list[str] = typer.Option([], "--severity", help="Repeatable"),
     service: str = typer.Option(None, "--service"),
-    since: str = typer.Option(None, "--since", help="ISO time, e.g. 2026-01-01T00:00:00Z"),
+    since: str = typer.Option(
+        None, "--since", help="ISO time, e.g. 2026-01-01T09:00 (your zone) or with an offset"
+    ),
     limit: int = typer.Option(50, "--limit", min=1, max=200),
     cursor: str = typer.Option(None, "--cursor", help="next_cursor of a previous page"),
     as_json: bool = JsonOption,
 ) -> None:
     """List incidents, newest first."""
+    from warroom.cli.paging import parse_when  # naive: WARROOM_TZ/local, as everywhere
+
     params: dict[str, Any] = {"status": status, "severity": severity, "limit": limit}
+    if since:
+        since = parse_when(since, "--since")
     for key, value in (("service", service), ("since", since), ("cursor", cursor)):
         if value:
             params[key] = value
