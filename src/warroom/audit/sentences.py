@@ -109,6 +109,12 @@ _INTAKE: dict[str, Sentence] = {
     ),
 }
 
+
+def _sent(p: dict[str, Any]) -> str:
+    """A page, or another message (a status update to a channel, a reminder)."""
+    return "page" if str(p.get("purpose") or "page").startswith("page") else "message"
+
+
 _PAGING: dict[str, Sentence] = {
     "paging:escalation:planned": lambda p: (
         f"paging by policy {get(p, 'policy')} ({p.get('levels', 0)} levels)"
@@ -149,10 +155,10 @@ _PAGING: dict[str, Sentence] = {
     "paging:incident:unpaged": lambda p: f"NOBODY PAGED: {short(get(p, 'message', 'reason'))}",
     "paging:notification:sent": lambda p: f"{get(p, 'channel')} page delivered",
     "paging:notification:failing": lambda p: (
-        f"{get(p, 'channel')} page failing: {answer(p.get('answer'))}"
+        f"{get(p, 'channel')} {_sent(p)} failing: {answer(p.get('answer'))}"
     ),
     "paging:notification:failed": lambda p: (
-        f"{get(p, 'channel')} page failed: {answer(p.get('answer'))}"
+        f"{get(p, 'channel')} {_sent(p)} failed: {answer(p.get('answer'))}"
     ),
     "paging:oncall:handoff": lambda p: (
         f"{get(p, 'schedule')} on call: {get(p, 'from') if p.get('from') else 'nobody'}"
