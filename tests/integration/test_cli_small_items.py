@@ -95,3 +95,11 @@ def test_oncall_refuses_options_it_would_ignore(cli: Callable[..., Any], args: l
     result = cli("oncall", *args)
     assert result.exit_code == 2
     assert "--check" in result.output
+
+
+@pytest.mark.parametrize("when", ["+999999999w", "+9999999d", "9999-12-31T23:59:59-05:00"])
+def test_a_time_too_far_away_is_a_clear_error(cli: Callable[..., Any], when: str) -> None:
+    # '+999999999w' ended in OverflowError: Python int too large to convert to C int.
+    result = cli("oncall", "--at", when)
+    assert result.exit_code == 1
+    assert f"--at: {when!r} is " in result.output

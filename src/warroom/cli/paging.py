@@ -34,20 +34,29 @@ def parse_when(text: str, option: str) -> str:
     now = datetime.now(UTC)
     if text == "now":
         return now.isoformat()
-    match = _RELATIVE.match(text)
-    if match:
-        return (now + timedelta(**{_UNITS[match[2]]: int(match[1])})).isoformat()
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = _when(text, now)
+        # Room for the windows commands look at past it (a year at most) and for any zone.
+        (when.astimezone(UTC) + timedelta(days=400)).astimezone()
     except ValueError:
         fail(
             f"{option}: {text!r} is not a time (2026-03-01T09:00, 2026-03-01T09:00+01:00, now, +2h)"
         )
+    except OverflowError:
+        fail(f"{option}: {text!r} is too far away (out of the range of dates)")
+    return when.isoformat()
+
+
+def _when(text: str, now: datetime) -> datetime:
+    match = _RELATIVE.match(text)
+    if match:
+        return now + timedelta(**{_UNITS[match[2]]: int(match[1])})
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
         from warroom.cli.output import _tz
 
         when = when.replace(tzinfo=_tz()) if _tz() else when.astimezone()
-    return when.isoformat()
+    return when
 
 
 def oncall(
