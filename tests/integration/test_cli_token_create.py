@@ -90,3 +90,12 @@ def test_bootstrap_with_an_address_that_is_no_email_address(
     assert result.exit_code == 1
     assert "is not an e-mail address" in result.output and "wr_" not in result.output
     assert _counts(local_db) == (0, 0)
+
+
+@pytest.mark.parametrize("token_id", ["99999999999999999999", "2147483648", "0", "-1"])
+def test_revoke_an_id_no_token_can_have(local_db: Database, token_id: str) -> None:
+    # 99999999999999999999 ended in 'OverflowError: Python int too large to convert to SQLite
+    # INTEGER' (on PostgreSQL, past 2**31 - 1, a database error).
+    result = runner.invoke(cli_app, ["token", "revoke", token_id])
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (1, 2) and "TOKEN_ID" in result.output.upper()

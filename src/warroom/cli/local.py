@@ -93,7 +93,7 @@ def token_create(
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: int) -> None:
+def token_revoke(token_id: int = typer.Argument(..., min=1, max=2**31 - 1)) -> None:
     """Revoke a token by id."""
     from warroom.auth.models import ApiToken
     from warroom.clock import SystemClock
