@@ -172,9 +172,10 @@ def test_nul_in_a_query_or_path_is_a_422_naming_it(
     answer = client.get(url, headers=admin_headers)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["field"] == field
-    # The same URL without the NUL is answered by the route itself.
+    # The same URL without the NUL is answered by the route itself (an unknown key in a
+    # filter is the route's own 422).
     clean = client.get(url.replace("%00", ""), headers=admin_headers)
-    assert clean.status_code in (200, 404), clean.text
+    assert clean.status_code in (200, 404) or "unknown" in clean.json()["error"]["message"]
 
 
 def test_opsgenie_ids_past_the_column_are_a_404_in_opsgenies_shape(

@@ -17,7 +17,7 @@ from warroom.errors import Invalid
 from warroom.incidents import service
 from warroom.incidents.access import visible_incident
 from warroom.incidents.api_work import router as work_router
-from warroom.incidents.listing import list_rows
+from warroom.incidents.listing import check_filters, list_rows
 from warroom.incidents.models import Incident
 from warroom.incidents.present import incident_detail, incident_list
 from warroom.incidents.schemas import (
@@ -95,6 +95,7 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
     drills: bool = True,
 ) -> Response:
+    check_filters(session, severity=severity, service=service_key)
     rows, services, next_cursor = list_rows(
         session,
         status=status,

@@ -10,6 +10,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from warroom.audit.pagination import decode_cursor, encode_cursor
+from warroom.catalog import service as catalog
 from warroom.errors import Invalid
 from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, IncidentService
@@ -21,6 +22,20 @@ def status_of(incident_id: Any) -> Any:
     """A SQL expression: the status of the incident whose id is `incident_id` (a column of
     another domain's table), so that domain's UPDATE ... RETURNING learns it in the same trip."""
     return select(Incident.status).where(Incident.id == incident_id).scalar_subquery()
+
+
+def check_filters(session: Session, *, severity: list[str] | None, service: str | None) -> None:
+    """Invalid naming the filter when a severity or service key names none, active or retired
+    (a typo such as `sev1` must not read as "no incidents")."""
+    known = catalog.severities_by_key(session)
+    for key in severity or []:
+        if key not in known:
+            listed = ", ".join(sorted(known)) or "none are configured"
+            raise Invalid(f"unknown severity {key!r}; known: {listed}", field="severity")
+    if service and service not in {
+        s.key for s in catalog.list_services(session, include_inactive=True)
+    }:
+        raise Invalid(f"unknown service {service!r}", field="service")
 
 
 def _query(

@@ -212,6 +212,20 @@ def test_list_filters_cursor_and_private(
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
 
 
+def test_a_filter_naming_no_severity_or_service_is_a_422_not_an_empty_list(
+    seeded: Database, client: TestClient, responder_headers: H, viewer_headers: H
+) -> None:
+    # A typo ('sev1', 'databse') must not read as "no incidents".
+    _open(client, responder_headers, severity="SEV1", services=["database"])
+    for query, field in (("severity=sev1", "severity"), ("service=databse", "service")):
+        bad = client.get(f"/api/v1/incidents?{query}", headers=viewer_headers)
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["error"]["field"] == field
+        assert "unknown" in bad.json()["error"]["message"]
+    good = client.get("/api/v1/incidents?severity=SEV1&service=database", headers=viewer_headers)
+    assert [i["number"] for i in good.json()["items"]] == [1]
+
+
 def test_timeline_pages_and_star(
     seeded: Database, client: TestClient, responder_headers: H
 ) -> None:
