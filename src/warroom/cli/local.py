@@ -222,11 +222,11 @@ def serve(
         fail(f"{source}: {exc}")
     with database_errors(_url()):
         upgrade(_url())
-        if config is not None:
-            from warroom.cli.config import apply_on_start
+    if config is not None:
+        from warroom.cli.config import apply_on_start
 
-            # Problems or a refusal end here (exit 1, nothing applied); else logs the revision.
-            apply_on_start(config)
+        # Problems or a refusal end here (exit 1, nothing applied); else logs the revision.
+        apply_on_start(config)
 
     # uvicorn builds the app from the environment; pass the key on so page links are signed.
     os.environ["WARROOM_SECRET_KEY"] = ensure_secret_key(Settings())
