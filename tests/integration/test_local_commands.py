@@ -92,3 +92,26 @@ def test_login_checks_the_token_and_saves_it_privately(
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     monkeypatch.setattr(httpx, "Client", real_client)
     assert cli_client.load_cli_config() == {"url": "http://testserver", "token": token}
+
+
+def test_login_where_the_config_cannot_be_written_is_one_line(
+    client: TestClient, make_token: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    token = make_token("responder", email="me@example.com")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocked))
+
+    def in_process(**kwargs: Any) -> Any:
+        client.headers.clear()
+        client.headers.update(kwargs.get("headers") or {})
+        return client
+
+    monkeypatch.setattr(httpx, "Client", in_process)
+    result = runner.invoke(cli_app, ["login", "--url", "http://testserver", "--token", token])
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # NotADirectoryError
+    assert result.exit_code == 1
+    assert f"error: cannot save the login to {blocked}/warroom/cli.json" in result.output
+    assert token not in result.output

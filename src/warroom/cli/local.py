@@ -280,9 +280,12 @@ def login(
     except ApiError as exc:
         fail(f"login failed: {exc.message}")
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The token is a secret: the file is readable by its owner only.
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(json.dumps({"url": url, "token": token}, indent=2) + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The token is a secret: the file is readable by its owner only.
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(json.dumps({"url": url, "token": token}, indent=2) + "\n")
+    except OSError as exc:
+        fail(f"cannot save the login to {path}: {exc.strerror or exc}")
     typer.echo(f"logged in to {url} as {me['email']} ({me['role']}); saved to {path}")
