@@ -47,6 +47,7 @@ from warroom.engine.claims import (
     release,
 )
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, STATES, Job
+from warroom.engine.registry import get_handler
 from warroom.engine.wake import request_wake
 from warroom.errors import Conflict, Invalid, NotFound
 
@@ -241,6 +242,12 @@ def retry_job(session: Session, clock: Clock, job_id: int) -> Job:
         None,
         now,
     )
+    # A handler may carry `handler.retried = fn(session, clock, job)`: what its job worked on
+    # is made ready to be worked on again (a failed message is queued again), or the retry
+    # would run a job that finds nothing left to do.
+    hook = getattr(get_handler(job.kind), "retried", None)
+    if hook is not None:
+        hook(session, clock, job)
     session.flush()
     request_wake(session)
     return job

@@ -185,7 +185,18 @@ def abandoned(ctx: JobContext, job: Job) -> None:
     _record_on_timeline(ctx.session, ctx.clock, message)
 
 
+def retried(session: Session, clock: Clock, job: Job) -> None:
+    """An admin retried the failed delivery job: its failed message is queued again, with a
+    fresh attempt budget, and its next outcome lands on the timeline like the first."""
+    message = session.get(Message, int(job.payload["message_id"]), with_for_update=True)
+    if message is None or message.state != FAILED:
+        return
+    message.state, message.attempts, message.recorded = QUEUED, 0, False
+    message.updated_at = clock.now()
+
+
 deliver.abandoned = abandoned  # type: ignore[attr-defined]
+deliver.retried = retried  # type: ignore[attr-defined]
 
 
 def _record_on_timeline(

@@ -155,3 +155,34 @@ def test_unreachable_host_is_retried(db: Database, clock: FakeClock, worker: Wor
     msg = get(db, msg_id)
     assert (msg.state, msg.attempts) == (QUEUED, 1)
     assert "error" in (msg.provider_answer or "").lower()
+
+
+def test_retrying_the_failed_delivery_job_sends_the_message_again(
+    db: Database, clock: FakeClock, worker: Worker, receiver: HttpReceiver
+) -> None:
+    # `warroom jobs retry` (POST /engine/jobs/{id}/retry) on a failed delivery said "pending
+    # again", then the job found its message failed and did nothing: nothing was sent.
+    from sqlalchemy import select
+
+    from warroom.engine import service as engine
+    from warroom.engine.models import Job
+
+    receiver.status["/gone"] = 410
+    with db.session() as session:
+        incident_id = make_incident(session, clock).id
+    msg_id = queue(db, clock, f"http://{receiver.url}/gone", "page:9", incident_id=incident_id)
+    worker.run_once()
+    assert get(db, msg_id).state == FAILED
+    receiver.status["/gone"] = 200  # the host is fixed; an admin retries the job
+    with db.session() as session:
+        job = session.scalars(select(Job).where(Job.kind == service.DELIVER_KIND)).one()
+        assert job.state == "failed"
+        engine.retry_job(session, clock, job.id)
+    worker.run_once()
+    msg = get(db, msg_id)
+    assert (msg.state, msg.attempts) == (SENT, 1)
+    assert len(receiver.to("/gone")) == 2
+    with db.session() as session:
+        kinds = [e.kind for e in timeline.last_events(session, incident_id=incident_id, count=20)]
+    assert kinds.count("paging:notification:failed") == 1
+    assert kinds.count("paging:notification:sent") == 1
