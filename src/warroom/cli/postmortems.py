@@ -95,7 +95,12 @@ def _edit_text(text: str, number: int) -> tuple[str, Path]:
     path = Path(name)
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(text)
-    if subprocess.run([*shlex.split(editor), str(path)], check=False).returncode != 0:
+    try:
+        code = subprocess.run([*shlex.split(editor), str(path)], check=False).returncode
+    except (OSError, ValueError) as exc:  # not found, not executable, unbalanced quotes
+        path.unlink(missing_ok=True)
+        fail(f"cannot run the editor ({editor}): {exc}; set VISUAL or EDITOR, or use --file")
+    if code != 0:
         fail(f"the editor ({editor}) failed; your text is kept in {path}")
     return path.read_text(encoding="utf-8"), path
 
@@ -113,7 +118,10 @@ def edit(
     with api_errors():
         pm = _api().get(_path(number))
     if file is not None:
-        text, kept = file.read_text(encoding="utf-8"), file
+        try:
+            text, kept = file.read_text(encoding="utf-8"), file
+        except UnicodeDecodeError:
+            fail(f"{file} is not UTF-8 text: nothing saved")
     else:
         text, kept = _edit_text(pm["markdown"], number)
         if text == pm["markdown"]:
