@@ -63,7 +63,7 @@ def add(
             elif link is not None:
                 body.update(kind="link", name=name or link[:300], content=link)
             else:
-                out = output.read_text() if output else sys.stdin.read()
+                out = _command_output(output)
                 body.update(
                     kind="command", name=name or command[:300], command=command, content=out
                 )
@@ -101,6 +101,16 @@ def list_items(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
         ],
         formatters={"added_at": fmt_time},
     )
+
+
+def _command_output(output: Path | None) -> str:
+    """The command's output from --output or standard input, as UTF-8 text."""
+    raw = output.read_bytes() if output else sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        where = output or "standard input"
+        fail(f"{where} is not UTF-8 text; add it with --file (kept byte for byte)")
 
 
 @evidence_app.command("get")
