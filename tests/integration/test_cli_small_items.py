@@ -103,3 +103,10 @@ def test_a_time_too_far_away_is_a_clear_error(cli: Callable[..., Any], when: str
     result = cli("oncall", "--at", when)
     assert result.exit_code == 1
     assert f"--at: {when!r} is " in result.output
+
+
+@pytest.mark.parametrize("wait", ["nan", "-1", "inf"])
+def test_notify_test_refuses_a_wait_it_cannot_keep(cli: Callable[..., Any], wait: str) -> None:
+    # --wait nan (or inf) waited for the outcomes forever: the deadline was never reached.
+    result = cli("notify", "test", "nobody@example.com", "--wait", wait)
+    assert result.exit_code == 2 and "--wait" in result.output

@@ -176,11 +176,14 @@ def notifications_list(
 @notify_app.command("test")
 def notify_test(
     user: str = typer.Argument(..., help="The person's e-mail"),
-    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for the outcomes"),
+    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for the outcomes (0-3600)"),
     as_json: bool = JsonOption,
 ) -> None:
     """Send a test page through each of a person's contact methods and report each result."""
     import time
+
+    if not 0 <= wait <= 3600:  # also refuses nan, which no deadline ever reaches
+        raise typer.BadParameter(f"{wait} is not 0 to 3600 seconds", param_hint="--wait")
 
     with api_errors():
         api = _client()
