@@ -332,11 +332,14 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
 
     One compiled statement, executed as "insertmanyvalues" batches; an open alert that a
     concurrent request inserted first is skipped by ON CONFLICT on the partial unique index.
+    Rows go in fingerprint order: two requests inserting the same new fingerprints in
+    opposite orders would otherwise each wait on an index entry the other holds (deadlock).
     """
     if not rows:
         return {}
     stmt = _insert_statement(session.get_bind().dialect.name)
-    result = session.connection().execute(stmt, rows)
+    ordered = sorted(rows, key=lambda row: str(row["fingerprint"]))
+    result = session.connection().execute(stmt, ordered)
     return {row.fingerprint: row.id for row in result}
 
 

@@ -241,7 +241,9 @@ def _store_new(
     lost_race = [fp for fp in plans if fp not in inserted]
     dedup.bump_fingerprints(session, integration, lost_race, now)
     result.created, result.repeated = len(inserted), result.repeated + len(lost_race)
-    result.alert_ids = list(inserted.values())
+    result.alert_ids = [
+        inserted[row["fingerprint"]] for row in rows if row["fingerprint"] in inserted
+    ]
     placing = Placing()
     for fp, row_id in inserted.items():
         alert, decision, row = plans[fp]

@@ -208,3 +208,18 @@ def test_a_late_resolve_of_an_earlier_firing_does_not_close_the_new_one(
     r = client.post(URL, json=resolved, headers=am_headers())
     assert r.json()["resolved"] == 0 and r.json()["ignored"] == 1
     assert [a.status for a in alerts_in(configured)] == ["resolved", "firing"]
+
+
+def test_new_alerts_are_stored_in_fingerprint_order_and_answered_in_request_order(
+    client: TestClient, configured: Database
+) -> None:
+    # Two requests inserting the same new fingerprints in opposite orders must not each hold an
+    # index entry the other waits on (a deadlock on PostgreSQL): rows go in fingerprint order.
+    document = copy.deepcopy(AM_FIRING)
+    document["alerts"].reverse()  # 90b2… before 875d…
+    r = client.post(URL, json=document, headers=am_headers())
+    assert r.status_code == 202, r.text
+    by_id = sorted(alerts_in(configured), key=lambda a: a.id)
+    assert [a.fingerprint for a in by_id] == ["875de8422d4f4968", "90b246f8d4481461"]
+    ids = {a.fingerprint: a.id for a in by_id}
+    assert r.json()["alert_ids"] == [ids["90b246f8d4481461"], ids["875de8422d4f4968"]]
