@@ -59,6 +59,9 @@ def _run(directory: Path, actor: str, *, dry_run: bool, force: bool = False) -> 
     from warroom.migrate import upgrade
     from warroom.settings import Settings
 
+    actor = actor.strip()
+    if not actor:  # recorded as who applied the revision: never nobody
+        raise typer.BadParameter("name who applies (a name or an e-mail)", param_hint="--actor")
     wiring.install()
     applier = actor.lower() if "@" in actor else None
     token = os.environ.get("WARROOM_TOKEN") or load_cli_config().get("token")
