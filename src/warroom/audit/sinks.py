@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from warroom.mailto import mail_url
 from warroom.settings import Settings
 
 TIMEOUT_SECONDS = 10.0
@@ -55,9 +56,8 @@ def send_email(smtp_url: str, address: str, doc: dict[str, Any]) -> None:
     """E-mail the checkpoint (the JSON document is the plain-text body) through smtp_url."""
     import apprise
 
-    joiner = "&" if "?" in smtp_url else "?"
     notifier = apprise.Apprise()
-    if not notifier.add(f"{smtp_url}{joiner}to={address}"):
+    if not notifier.add(mail_url(smtp_url, address)):
         raise SinkFailed("email: WARROOM_SMTP_URL is not a usable mailto:// URL")
     body = json.dumps(doc, sort_keys=True, indent=1)
     title = f"warroom audit checkpoint {doc['written_at']}"

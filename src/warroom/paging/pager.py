@@ -22,6 +22,7 @@ from warroom.clock import Clock
 from warroom.engine import service as engine
 from warroom.errors import Invalid
 from warroom.incidents.models import Incident
+from warroom.mailto import mail_url
 from warroom.paging import links
 from warroom.paging.channels import page_channel, resolve_channels
 from warroom.paging.models import ContactMethod, IncidentEscalation, Page
@@ -55,8 +56,7 @@ def contact_url(contact: ContactMethod, smtp_url: str) -> str:
     """The Apprise URL of a contact method; e-mail goes through `smtp_url` (WARROOM_SMTP_URL)."""
     if contact.kind != "email":
         return contact.address
-    joiner = "&" if "?" in smtp_url else "?"
-    return f"{smtp_url}{joiner}to={contact.address}"
+    return mail_url(smtp_url, contact.address)
 
 
 # The text of a page above its links: the comms domain's `page` template, set by the

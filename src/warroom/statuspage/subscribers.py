@@ -28,6 +28,7 @@ from warroom.clock import Clock
 from warroom.db import take_turns
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound, WarroomError
+from warroom.mailto import mail_url
 from warroom.notify import service as notify
 from warroom.settings import Settings
 from warroom.statuspage.models import Subscriber
@@ -100,8 +101,7 @@ def _link(settings: Settings, action: str, token: str) -> str:
 
 
 def _mail_url(settings: Settings, address: str) -> str:
-    joiner = "&" if "?" in settings.smtp_url else "?"
-    return f"{settings.smtp_url}{joiner}to={address}"
+    return mail_url(settings.smtp_url, address)
 
 
 def subscribe_email(

@@ -18,6 +18,7 @@ from warroom.auth.models import Invite, User
 from warroom.auth.schemas import Role
 from warroom.clock import Clock
 from warroom.deps import Admin, ClockDep, SessionDep, SettingsDep
+from warroom.mailto import mail_url
 from warroom.notify import service as notify
 from warroom.openapi import API_ERRORS
 from warroom.settings import Settings
@@ -42,10 +43,6 @@ class InviteOut(BaseModel):
     sent_to: str | None = Field(description="The address the link was e-mailed to, if sent")
 
 
-def _mail_url(smtp_url: str, address: str) -> str:
-    return f"{smtp_url}{'&' if '?' in smtp_url else '?'}to={address}"
-
-
 def send_invite(
     session: Session,
     clock: Clock,
@@ -63,7 +60,7 @@ def send_invite(
     notify.queue_message(
         session,
         clock,
-        url=_mail_url(settings.smtp_url, user.email),
+        url=mail_url(settings.smtp_url, user.email),
         title="Your warroom sign-in",
         body=text,
         incident_id=None,
