@@ -45,6 +45,9 @@ _URL_FIELD = re.compile(r"^(url|.*_url|webhook|.*_webhook)$", re.IGNORECASE)
 # ("DD-API-KEY", "X-Auth"): a header is how an API takes its credential.
 _HEADERS = "headers"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+# A URL field's value, spaces and all: an action's URL template ("https://api/m/{{ m }}?token=x")
+# is a URL whose secret must go as well.
+_URL_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://.+$", re.DOTALL)
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"',;]+")
 # scheme://user:password@host -> scheme://user:***@host (also inside longer text).
 _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+@")
@@ -147,7 +150,7 @@ def mask_document(value: Any, key: str = "") -> Any:
     if isinstance(value, str) and value:
         if is_secret_field(key):
             return MASK
-        if _URL_FIELD.match(key) and _URL.match(value):
+        if _URL_FIELD.match(key) and _URL_VALUE.match(value):
             return mask_url(value)
         return _USERINFO.sub(rf"\g<1>{MASK}@", value)
     return value
@@ -316,5 +319,7 @@ def secret_values(value: Any, key: str = "") -> set[str]:
 
 def _holds_secret(key: str, value: str) -> bool:
     return (
-        key == _HEADERS or is_secret_field(key) or bool(_URL_FIELD.match(key) and _URL.match(value))
+        key == _HEADERS
+        or is_secret_field(key)
+        or bool(_URL_FIELD.match(key) and _URL_VALUE.match(value))
     )

@@ -39,6 +39,15 @@ def test_documents_mask_secret_fields_and_contact_urls_but_keep_keys() -> None:
     assert masked["services"][0]["runbook"] == f"see https://u:{MASK}@wiki.example.com/api"
 
 
+def test_an_action_url_template_with_spaces_is_masked_too() -> None:
+    # A Jinja template in the URL ('{{ market }}') has spaces: the field was shown whole,
+    # its ?token= with it, to every viewer of GET /api/v1/config.
+    doc = {"actions": [{"http": {"url": "https://api.example.test/m/{{ market }}?token=abc"}}]}
+    shown = mask_document(doc)["actions"][0]["http"]["url"]
+    assert "abc" not in shown and shown.startswith("https://")
+    assert "abc" not in str(mask_change(doc))
+
+
 def test_plan_changes_redact_urls_inside_text() -> None:
     shown = mask_change(["chat=https://hooks.slack.com/services/T0/B0/XYZ", "mail=a@b.c"])
     assert shown == ["chat=https://hooks.slack.com/…", "mail=a@b.c"]
