@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, func, select, text, update
+from sqlalchemy import Table, and_, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from warroom.incidents import service as incidents
@@ -341,70 +341,3 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     ordered = sorted(rows, key=lambda row: str(row["fingerprint"]))
     result = session.connection().execute(stmt, ordered)
     return {row.fingerprint: row.id for row in result}
-
-
-_OPEN_COUNTS = (
-    select(C.incident_id, func.count())
-    .where(C.incident_id.in_(bindparam("ids", expanding=True)), C.resolved_at.is_(None))
-    .group_by(C.incident_id)
-)
-
-
-def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
-    """incident id -> number of its alerts still open."""
-    if not incident_ids:
-        return {}
-    rows = session.connection().execute(_OPEN_COUNTS, {"ids": sorted(incident_ids)})
-    counts = {int(r[0]): int(r[1]) for r in rows}
-    return {i: counts.get(i, 0) for i in incident_ids}
-
-
-_LINK = (
-    update(ALERTS)
-    .where(C.id.in_(bindparam("ids", expanding=True)))
-    .values(incident_id=bindparam("_incident_id"), incident_number=bindparam("_number"))
-)
-
-
-def link_incident(
-    session: Session, ids: list[int], incident_id: int | None = None, number: int | None = None
-) -> None:
-    """Link these alerts to an incident (none: take them off theirs)."""
-    for part in chunks(ids):
-        session.connection().execute(
-            _LINK, {"ids": part, "_incident_id": incident_id, "_number": number}
-        )
-
-
-_GROUP_INCIDENT = (
-    # The incident's status rides along, as in _BUMP_OPEN: one round trip, not two.
-    select(C.incident_id, C.incident_number, incidents.status_of(C.incident_id))
-    .where(C.group_key == bindparam("key"), C.incident_id.is_not(None))
-    .order_by(C.id.desc())
-    .limit(1)
-)
-
-
-@dataclass(frozen=True)
-class GroupIncident:
-    """The incident the newest alert of a routing group joined, as that alert names it."""
-
-    id: int
-    number: int | None
-    status: str | None  # None: the incident row is gone
-
-
-def group_incident(session: Session, key: str) -> GroupIncident | None:
-    """The incident the newest alert of a routing group joined (with its status), if any."""
-    session.flush()  # an incident changed in this session counts, as with an ORM query
-    row = session.connection().execute(_GROUP_INCIDENT, {"key": key}).first()
-    if row is None:
-        return None
-    number = None if row[1] is None else int(row[1])
-    return GroupIncident(int(row[0]), number, None if row[2] is None else str(row[2]))
-
-
-def last_incident_of_group(session: Session, key: str) -> int | None:
-    """The incident the newest alert of a routing group joined, if any."""
-    found = group_incident(session, key)
-    return None if found is None else found.id

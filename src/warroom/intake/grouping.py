@@ -16,7 +16,7 @@ from warroom.clock import Clock
 from warroom.db import advisory_lock
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
-from warroom.intake import dedup, raising, refire, storm
+from warroom.intake import alert_incidents, dedup, raising, refire, storm
 from warroom.intake.routing import Decision
 from warroom.intake.schemas import NormalisedAlert
 from warroom.intake.state import IntakeConfig
@@ -80,7 +80,7 @@ def _open_incident_of(
     """(id, number) of the open incident this group joins, if any; and whether any alert of
     the group ever joined an incident (if not, there is no earlier incident to fire again)."""
     # Fast path: the incident the group's newest alert joined, if it is still open.
-    last = dedup.group_incident(session, group_key)
+    last = alert_incidents.group_incident(session, group_key)
     if last is not None and last.status in OPEN:
         number = last.number
         if number is None:  # not named on the alert row: ask the incident
@@ -183,7 +183,8 @@ def place(
         payload["reason"] = reason
     incident_id, number = int(found[0]), int(found[1])
     if joins is None:
-        dedup.link_incident(session, [row_id for _, row_id in group.alerts], incident_id, number)
+        ids = [row_id for _, row_id in group.alerts]
+        alert_incidents.link_incident(session, ids, incident_id, number)
     # The incident rows before their timeline chain heads (docs/dev/engine.md, "Lock order"):
     # an incident joined (group, inhibition, storm) and the one these alerts fired again
     # after, in id order. One just opened is ours already, one reopened was locked to reopen.
@@ -223,7 +224,7 @@ def on_resolved(
     # resolve an incident's last two alerts at once, the second then counts after the first
     # committed, so exactly one of them sees none left (docs/dev/engine.md, "Lock order").
     hold_incidents(session, by_incident)
-    remaining = dedup.open_counts(session, set(by_incident))
+    remaining = alert_incidents.open_counts(session, set(by_incident))
     actor = f"intake:{integration}"
     for incident_id, alerts in by_incident.items():
         payload = _alert_payload(alerts, integration)

@@ -35,7 +35,7 @@ from warroom.clock import Clock
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.intake import dedup, storm
+from warroom.intake import alert_incidents, dedup, storm
 from warroom.intake.dedup import Refiring
 from warroom.intake.routing import group_key
 from warroom.intake.schemas import Batch, NormalisedAlert
@@ -82,8 +82,8 @@ def _detach(session: Session, refiring: Refiring, key: str) -> bool:
 def _resolved_while_firing(session: Session, key: str) -> tuple[int, int] | None:
     """(id, number) of the group's last incident if it is no longer open yet still holds open
     alerts: resolved (or closed) by hand while they fired."""
-    last = dedup.last_incident_of_group(session, key)
-    if last is None or not dedup.open_counts(session, {last})[last]:
+    last = alert_incidents.last_incident_of_group(session, key)
+    if last is None or not alert_incidents.open_counts(session, {last})[last]:
         return None
     if incidents.is_open(session, last) is not None:
         return None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.errors import Invalid, NotFound
 from warroom.incidents import service as incidents
-from warroom.intake import dedup, grouping, refire, storm
+from warroom.intake import alert_incidents, dedup, grouping, refire, storm
 from warroom.intake.models import FIRING, RESOLVED, Alert
 from warroom.intake.routing import Decision, MatcherError, group_key, parse_matcher
 from warroom.intake.schemas import Batch, NormalisedAlert
@@ -173,7 +173,7 @@ def _drop_stale_joins(
         return guard
     for key in stale:
         placing.joins[key] = None
-        dedup.link_incident(session, [row_id for _, row_id in placing.groups[key].alerts])
+        alert_incidents.link_incident(session, [row_id for _, row_id in placing.groups[key].alerts])
     if guard is None:
         guard = storm.guard_for(session, clock, cfg.storms, integration, source)
     for key in stale:
