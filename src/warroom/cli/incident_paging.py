@@ -30,9 +30,16 @@ def _in(when: datetime, now: datetime) -> str:
 
 
 def escalation_lines(
-    inc: dict[str, Any], escalation: dict[str, Any] | None, now: datetime
+    inc: dict[str, Any],
+    escalation: dict[str, Any] | None,
+    now: datetime,
+    severity_pages: bool | None = None,
 ) -> list[str]:
-    """Acknowledged by whom, the policy and level, the next escalation, the next ladder rung."""
+    """Acknowledged by whom, the policy and level, the next escalation, the next ladder rung.
+
+    `severity_pages`: the severity's `page` flag (None: unknown). A severity that does not
+    page has no policy snapshotted, and that is not a missing policy.
+    """
     from rich.markup import escape
 
     lines = []
@@ -50,6 +57,9 @@ def escalation_lines(
             f"  policy {escape(escalation['policy_key'])}: level {escalation['level'] + 1} "
             f"of {len(levels)}, {escalation['state']}"
         )
+    elif severity_pages is False:
+        sev = escape(inc["severity"])
+        lines.append(f"  {sev} does not page (page: false): nobody is paged at this severity")
     else:
         lines.append("  no escalation policy")
     lines += _next_escalation(inc, escalation, now)

@@ -108,7 +108,9 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     for line in due_lines(inc, now):
         out.print(line)
     _roles(out, inc["roles"])
-    _paging(out, inc, data.get("escalation"), data.get("page_rows") or [], now)
+    severity = data.get("severity") or {}
+    escalation = data.get("escalation")
+    _paging(out, inc, escalation, data.get("page_rows") or [], now, severity.get("page"))
     _alerts_and_evidence(out, data.get("alerts") or [], data.get("evidence") or [])
     _work(out, data)
     print_progress(out, data.get("runbooks"))
@@ -175,13 +177,14 @@ def _paging(
     escalation: dict[str, Any] | None,
     page_rows: list[dict[str, Any]],
     now: datetime,
+    severity_pages: bool | None = None,
 ) -> None:
     from warroom.cli.incident_paging import escalation_lines, page_lines
 
     pages = inc.get("pages") or []
     failed = sum(1 for p in pages if p["state"] == "failed")
     out.print(f"[bold]Pages[/] ({pages_summary(len(pages), failed)})")
-    for line in escalation_lines(inc, escalation, now):
+    for line in escalation_lines(inc, escalation, now, severity_pages):
         out.print(line)
     for line in page_lines(pages, page_rows):
         out.print(line)

@@ -135,8 +135,11 @@ def screen_data(api: Any, number: int) -> dict[str, Any]:
             raise
         escalation = None
     events = api.get(f"{base}/timeline", params={"limit": 10, "newest_first": "true"})
+    severities = api.get("/api/v1/severities", params={"include_inactive": "true"})
     return {
         "incident": incident,
+        # The incident's severity as configured: whether it pages at all, for the Pages block.
+        "severity": next((s for s in severities if s["key"] == incident["severity"]), None),
         "escalation": escalation,
         "page_rows": api.get(f"{base}/pages"),
         "alerts": api.get("/api/v1/alerts", params={"incident_id": incident["id"]}),
