@@ -15,10 +15,12 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warroom.auth import invites, passwords
 from warroom.auth.sessions import GENERIC_FAILURE, TooManyAttempts, end_session, sign_in
+from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import NotFound, Unauthorized, WarroomError
 from warroom.web.csrf import SESSION_COOKIE, drop_session_cookie, flash, set_cookie
@@ -48,7 +50,13 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _sign_in_cookie(request: Request, token: str) -> None:
+def _sign_in_cookie(request: Request, session: Session, clock: Clock, token: str) -> None:
+    """Hand the browser its new session; the one it held (another person's, or its own
+    before) ends on the server, so nobody stays signed in behind the new person's back."""
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        end_session(session, clock, previous)
+    session.commit()
     set_cookie(request, SESSION_COOKIE, token, max_age=int(limits(request).max_seconds))
 
 
@@ -85,8 +93,7 @@ def login(
     except Unauthorized as exc:
         session.commit()  # the failure counts towards the limits
         return render(request, "login.html", context | {"error": exc.message}, status_code=401)
-    session.commit()
-    _sign_in_cookie(request, token)
+    _sign_in_cookie(request, session, clock, token)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
@@ -128,8 +135,7 @@ def accept_invite(
         if isinstance(exc, NotFound):
             raise
         return render(request, "invite.html", context | {"error": exc.message}, status_code=422)
-    session.commit()
-    _sign_in_cookie(request, session_token)
+    _sign_in_cookie(request, session, clock, session_token)
     flash(request, "ok", f"Welcome, {user.name}: your password is set and you are signed in.")
     return RedirectResponse("/", status_code=303)
 
