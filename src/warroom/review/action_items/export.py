@@ -1,10 +1,11 @@
 """Export an action item to an issue tracker: a generic JSON POST to the configured webhook.
 
 The body is {"title", "description", "owner", "due", "priority", "horizon", "impact", "effort",
-"status", "incident": {"ref", "number", "title", "url"}, "action_item": {"id", "url"}}, sent with
-an `Idempotency-Key` so a retried export does not open a second issue at a tracker that honours
-it. The answer's status code, and the issue's id and URL when the tracker returns them (`id`,
-`key` or `number`; `url`, `html_url` or `web_url`), are kept on the item and on the timeline.
+"status", "incident": {"ref", "number", "title", "drill", "url"}, "action_item": {"id", "url"}},
+sent with an `Idempotency-Key` so a retried export does not open a second issue at a tracker
+that honours it. The answer's status code, and the issue's id and URL when the tracker returns
+them (`id`, `key` or `number`; `url`, `html_url` or `web_url`), are kept on the item and on the
+timeline.
 The webhook URL is a secret: it never appears in an error, a job or the timeline.
 """
 
@@ -78,6 +79,7 @@ def body_of(item: ActionItem, incident: Incident, public_url: str) -> dict[str, 
             "ref": incident.ref,
             "number": incident.number,
             "title": incident.title,
+            "drill": incident.drill,
             "url": f"{base}/ui/incidents/{incident.number}",
         },
         "action_item": {"id": item.id, "url": f"{base}/ui/action-items/{item.id}"},

@@ -122,8 +122,9 @@ def create(
     session.flush()
     record(session, clock, item, "created", actor, **snapshot(item))
     schedule.plan(session, clock, item, opts)
-    # A private incident's items leave only when a member asks (a tracker is read by others).
-    if export or (export is None and opts.automatic and not incident.private):
+    # A private incident's items leave only when a member asks (a tracker is read by others),
+    # and a drill's: the tracker is where real work is tracked.
+    if export or (export is None and opts.automatic and not (incident.private or incident.drill)):
         from warroom.review.action_items import export as exporter
 
         exporter.request(session, clock, item, opts, actor)
