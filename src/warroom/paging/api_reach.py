@@ -52,8 +52,13 @@ def send_test_pages(
 
 @router.get("/oncall/check", response_model=list[UnreachableOut])
 def check_on_call(
-    _: Viewer, session: SessionDep, clock: ClockDep, days: int = Query(7, ge=1, le=90)
+    _: Viewer,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    days: int = Query(7, ge=1, le=90),
 ) -> list[UnreachableOut]:
-    """Everyone on call in the next `days` days with no working contact method."""
-    found = reachability.unreachable_on_call(session, clock, days)
+    """Everyone on call in the next `days` days with no working contact method (someone with
+    none configured is paged by e-mail to their address: that e-mail is checked)."""
+    found = reachability.unreachable_on_call(session, clock, settings, days)
     return [UnreachableOut(user=u.user, schedules=u.schedules, reason=u.reason) for u in found]

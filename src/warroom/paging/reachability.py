@@ -3,7 +3,9 @@
 - `send_test_pages`: one test message through each of a person's contact methods (queued in
   the outbox like any page; the engine delivers them, the caller reads each outcome).
 - `unreachable_on_call`: everyone on call in the next days (any schedule) who has no working
-  contact method: none configured, or the last message to each of them failed.
+  contact method: none can be sent through, or the last message to each of them failed. A
+  person with none configured is paged by e-mail to their address (`people.rules_for`), so
+  that e-mail is what is checked, as it is what `send_test_pages` tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from warroom.clock import Clock
 from warroom.errors import Forbidden, Invalid, NotFound, WarroomError
 from warroom.notify import service as notify
 from warroom.notify.models import Message
+from warroom.notify.senders import is_supported
 from warroom.paging import schedules as pure
 from warroom.paging.failover import contact_methods
 from warroom.paging.models import ContactMethod, Schedule
@@ -150,29 +153,44 @@ def on_call_between(session: Session, clock: Clock, days: int) -> dict[str, list
     return found
 
 
-def unreachable_on_call(session: Session, clock: Clock, days: int = 7) -> list[Unreachable]:
+def unreachable_on_call(
+    session: Session, clock: Clock, settings: Settings, days: int = 7
+) -> list[Unreachable]:
     """Everyone on call in the next `days` days who has no working contact method."""
     if not 1 <= days <= 90:
         raise Invalid("days must be 1-90", field="days")
     result = []
     for email, keys in sorted(on_call_between(session, clock, days).items()):
         user = session.scalar(select(User).where(User.email == email))
-        reason = _why_unreachable(session, user)
+        reason = _why_unreachable(session, settings, user)
         if reason:
             result.append(Unreachable(email, keys, reason))
     return result
 
 
-def _why_unreachable(session: Session, user: User | None) -> str | None:
+FALLBACK = "no contact method configured: pages go by e-mail to their address (WARROOM_SMTP_URL)"
+NO_SMTP = "WARROOM_SMTP_URL is not a URL warroom can send e-mail through"
+
+
+def _why_unreachable(session: Session, settings: Settings, user: User | None) -> str | None:
+    """Why none of the methods a page would use works (those paging uses: the e-mail to the
+    person's address when none is configured); None when one may work."""
     if user is None or not user.active:
         return "no active user with this e-mail"
-    methods = contact_methods(session, user.id)
-    if not methods:
-        return "no contact method configured"
-    last = _last_states(session, user.id, methods)
-    if len(last) == len(methods) and all(state == "failed" for state in last.values()):
-        return "the last message to each contact method failed"
-    return None
+    configured = contact_methods(session, user.id)
+    methods = configured or [rule.contact for rule in rules_for(session, user)]
+    sendable = [m for m in methods if is_supported(contact_url(m, settings.smtp_url))]
+    last = _last_states(session, user.id, sendable)
+    if sendable and not (
+        len(last) == len(sendable) and all(state == "failed" for state in last.values())
+    ):
+        return None
+    if not configured:
+        why = NO_SMTP if not sendable else "the last e-mail failed"
+        return f"{FALLBACK}, and {why}"
+    if not sendable:
+        return "no contact method can be sent through (e-mail needs WARROOM_SMTP_URL)"
+    return "the last message to each contact method failed"
 
 
 def _last_states(session: Session, user_id: int, methods: list[ContactMethod]) -> dict[str, str]:

@@ -96,9 +96,9 @@ def test_oncall_check_lists_who_cannot_be_reached(
         assert quiet is not None  # elsewhere may have none at all
         session.execute(delete(ContactMethod).where(ContactMethod.user_id == quiet.id))
     first = cli("oncall", "--check")
-    assert first.exit_code == 1
-    assert "quiet@atlas.test" in first.output and "no contact method" in first.output
-    assert "oncall1@atlas.test" not in first.output  # never failed yet
+    # Neither failed yet: quiet@ is paged by e-mail to their address (see
+    # tests/integration/cli/test_oncall_check_fallback.py), oncall1@ through both methods.
+    assert first.exit_code == 0, first.output
 
     receiver.status["/hook"] = 500  # now every method of oncall1 fails
     assert cli("notify", "test", "oncall1@atlas.test", "--wait", "30").exit_code == 1
@@ -114,7 +114,7 @@ def test_oncall_check_lists_who_cannot_be_reached(
     clock.advance(minutes=1)  # test pages to one person are rate-limited
     cli("notify", "test", "oncall1@atlas.test", "--wait", "30")
     third = cli("oncall", "--check", "--json")
-    assert [r["user"] for r in json.loads(third.output)] == ["quiet@atlas.test"]
+    assert json.loads(third.output) == []
 
 
 def test_notify_test_tries_every_contact_method_once_rules_or_not(
