@@ -64,17 +64,22 @@ def required_due(session: Session, incident: Incident) -> tuple[bool, timedelta 
     return True, postmortem_settings(session).default_due_within
 
 
+def _active_user(session: Session, email: str) -> str | None:
+    """The e-mail of the active user it names (None: no user, or deactivated)."""
+    try:
+        user = auth_service.get_user_by_email(session, email)
+    except NotFound:
+        return None  # warroom itself (alerts cleared) or a token
+    return user.email if user.active else None
+
+
 def default_author(session: Session, incident: Incident) -> str | None:
-    """The incident commander, else whoever resolved it (if a person), else nobody."""
+    """The incident commander, else whoever resolved it (if a person), else nobody; a
+    deactivated person is passed over (nobody would be reminded)."""
     for role in incidents.current_roles(session, incident):
-        if role.role == "incident_commander":
+        if role.role == "incident_commander" and _active_user(session, role.user_email):
             return role.user_email
-    if incident.resolved_by:
-        try:
-            return auth_service.get_user_by_email(session, incident.resolved_by).email
-        except NotFound:
-            return None  # resolved by warroom itself (alerts cleared) or a token
-    return None
+    return _active_user(session, incident.resolved_by) if incident.resolved_by else None
 
 
 def _record(
@@ -288,6 +293,8 @@ def assign(
             user = auth_service.get_user_by_email(session, author)
         except NotFound:
             raise Invalid(f"no user with email {author!r}", field="author") from None
+        if not user.active:
+            raise Invalid(f"{user.email} is deactivated: choose someone active", field="author")
         if not incidents.can_read(session, incident, user.email, is_admin=user.role == "admin"):
             raise Invalid(
                 f"{incident.ref} is private and {user.email} is no member of it: give them a "
