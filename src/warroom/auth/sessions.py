@@ -12,13 +12,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from warroom.auth.models import LoginFailure, User, WebSession
 from warroom.auth.passwords import hash_password, needs_rehash, verify_password
 from warroom.auth.service import hash_token
 from warroom.clock import Clock
+from warroom.db import take_turns
 from warroom.errors import Unauthorized, WarroomError
 from warroom.principal import Principal
 
@@ -114,12 +115,30 @@ def _check_limits(
             )
 
 
-def record_failure(session: Session, clock: Clock, email: str, address: str | None) -> None:
-    """Count a failed sign-in against the account and the client address."""
-    now = clock.now()
-    for _, key in _keys(email, address):
-        session.add(LoginFailure(key=key, at=now))
+def count_attempt(
+    session: Session,
+    clock: Clock,
+    *,
+    email: str,
+    address: str | None,
+    limits: SessionLimits,
+) -> list[int]:
+    """Count a sign-in attempt against its account and client address before its password is
+    checked; returns the ids of the rows that count it (a failure unless sign_in succeeds).
+
+    Raises TooManyAttempts when the account or the address is at its limit (even with the
+    right password). Attempts on one key are checked and counted in turns, and the caller
+    commits at once: a burst of guesses sent together gets no more password checks than the
+    limit (each used to read "under the limit" before any of them had failed).
+    """
+    keys = _keys(email, address)
+    for _, key in keys:  # always the account first: every attempt takes them in one order
+        take_turns(session, f"sign-in:{key}")
+    _check_limits(session, clock, email, address, limits)
+    rows = [LoginFailure(key=key, at=clock.now()) for _, key in keys]
+    session.add_all(rows)
     session.flush()
+    return [row.id for row in rows]
 
 
 def sign_in(
@@ -128,24 +147,26 @@ def sign_in(
     *,
     email: str,
     password: str,
-    address: str | None,
+    attempt: list[int],
     limits: SessionLimits,
 ) -> tuple[User, str]:
-    """Check the password; returns the user and a new session's cookie value.
+    """Check the password of an attempt counted by count_attempt (and committed); returns the
+    user and a new session's cookie value.
 
-    Raises TooManyAttempts when the account or the address is over its limit (even with the
-    right password), else Unauthorized with the same message whether or not the account exists.
-    The caller commits in both cases, so that failures are counted.
+    Raises Unauthorized with the same message whether or not the account exists; the attempt
+    then stays counted as a failure. On success the account's failures and this attempt are
+    forgotten.
     """
-    _check_limits(session, clock, email, address, limits)
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     stored = user.password_hash if user is not None else None
     if not verify_password(stored, password) or user is None or not user.active:
-        record_failure(session, clock, email, address)
         raise Unauthorized(GENERIC_FAILURE, field="email")
     if stored is not None and needs_rehash(stored):
         user.password_hash = hash_password(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.key == _keys(email, None)[0][1]))
+    account = _keys(email, None)[0][1]
+    session.execute(
+        delete(LoginFailure).where(or_(LoginFailure.key == account, LoginFailure.id.in_(attempt)))
+    )
     prune(session, clock, limits)  # sign-ins are rare enough to carry the clean-up
     return user, start_session(session, clock, user)
 

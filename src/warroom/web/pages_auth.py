@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warroom.auth import invites, passwords
-from warroom.auth.sessions import GENERIC_FAILURE, TooManyAttempts, end_session, sign_in
+from warroom.auth.sessions import (
+    GENERIC_FAILURE,
+    TooManyAttempts,
+    count_attempt,
+    end_session,
+    sign_in,
+)
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import NotFound, Unauthorized, WarroomError
@@ -85,13 +91,16 @@ def login(
         failed = context | {"email": "", "error": GENERIC_FAILURE}
         return render(request, "login.html", failed, status_code=401)
     try:
+        attempt = count_attempt(
+            session, clock, email=email, address=address, limits=limits(request)
+        )
+        session.commit()  # counted before the (slow) password check: a burst gets no more
         _, token = sign_in(
-            session, clock, email=email, password=password, address=address, limits=limits(request)
+            session, clock, email=email, password=password, attempt=attempt, limits=limits(request)
         )
     except TooManyAttempts as exc:
         return render(request, "login.html", context | {"error": exc.message}, status_code=429)
     except Unauthorized as exc:
-        session.commit()  # the failure counts towards the limits
         return render(request, "login.html", context | {"error": exc.message}, status_code=401)
     _sign_in_cookie(request, session, clock, token)
     return RedirectResponse(safe_next(next), status_code=303)
