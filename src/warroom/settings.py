@@ -6,6 +6,7 @@ import os
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     # Reverse proxies (comma-separated IP addresses or CIDR networks) whose X-Forwarded-For and
     # X-Forwarded-Proto `warroom serve` honours; empty: none, every request is its peer's.
     trusted_proxies: str = ""
+    # Outbound calls (webhooks, Apprise services, http actions, audit sinks) never go to
+    # link-local, unspecified or multicast addresses (see warroom.outbound); "deny" refuses
+    # loopback and private networks as well.
+    outbound_private: Literal["allow", "deny"] = "allow"
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from warroom import outbound
+
 
 class Deadline:
     """Shuts the connections of one outbound call down once `seconds` have passed."""
@@ -68,39 +70,9 @@ def _shut(sock: Any) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-# The deadline of the Apprise send running on this thread: the sockets urllib3 opens for it
-# are handed to it (see _watch_urllib3_sockets).
-_watching = threading.local()
-_patch_lock = threading.Lock()
-
-
 @contextmanager
 def sockets_watched_by(deadline: Deadline) -> Iterator[None]:
-    """Inside: every socket urllib3 opens on this thread is watched by `deadline`."""
-    _watch_urllib3_sockets()
-    _watching.deadline = deadline
-    try:
+    """Inside: every socket urllib3 opens on this thread is watched by `deadline` (through
+    warroom.outbound's one wrapper of urllib3's connections); other threads are unaffected."""
+    with outbound.sockets_handed_to(deadline.watch_socket):
         yield
-    finally:
-        _watching.deadline = None
-
-
-def _watch_urllib3_sockets() -> None:
-    """Wrap urllib3's create_connection (once) so that a socket opened on a thread inside
-    `sockets_watched_by` is watched by that thread's deadline; other threads are unaffected."""
-    from urllib3.util import connection
-
-    with _patch_lock:
-        original = connection.create_connection
-        if getattr(original, "warroom_watched", False):
-            return
-
-        def create_connection(*args: Any, **kwargs: Any) -> Any:
-            sock = original(*args, **kwargs)
-            deadline: Deadline | None = getattr(_watching, "deadline", None)
-            if deadline is not None:
-                deadline.watch_socket(sock)
-            return sock
-
-        create_connection.warroom_watched = True  # type: ignore[attr-defined]
-        connection.create_connection = create_connection

@@ -80,7 +80,8 @@ def deliver(ctx: JobContext, job: Job) -> None:
     with SLOTS.take(message.url, wait=wait_s) as got:
         if not got:
             _pause_destination(ctx, message.url)
-        outgoing = _start_attempt(session, ctx.clock, message)
+        deny_private = ctx.settings.outbound_private == "deny"
+        outgoing = _start_attempt(session, ctx.clock, message, deny_private)
         session.commit()  # no transaction stays open during the outbound call
         result = _send(outgoing)
     if result.ok:  # the host answers: a pause of ours ends now (its messages go again)
@@ -132,7 +133,9 @@ def _resume_destination(session: Session, url: str) -> None:
         session.commit()
 
 
-def _start_attempt(session: Session, clock: Clock, message: Message) -> Outgoing:
+def _start_attempt(
+    session: Session, clock: Clock, message: Message, deny_private: bool
+) -> Outgoing:
     message.state = SENDING
     message.attempts += 1
     message.updated_at = clock.now()
@@ -142,6 +145,7 @@ def _start_attempt(session: Session, clock: Clock, message: Message) -> Outgoing
         body=message.body,
         idempotency_key=message.idempotency_key,
         message_id=message.id,
+        deny_private=deny_private,
     )
 
 
@@ -195,12 +199,30 @@ def retried(session: Session, clock: Clock, job: Job) -> None:
     message.updated_at = clock.now()
 
 
+def given_up(session: Session, clock: Clock, job: Job, reason: str, actor: str) -> None:
+    """The job ended unsent (an admin cancelled it, or it failed on no send's account): the
+    message failed, visibly, rather than stay `queued` for good."""
+    message = session.get(Message, int(job.payload["message_id"]), with_for_update=True)
+    if message is None or message.state in (SENT, FAILED):
+        return
+    message.state = FAILED
+    message.provider_answer = f"{message.provider_answer or ''}\n{reason}".strip()
+    message.updated_at = clock.now()
+    _record_on_timeline(session, clock, message, actor=actor)
+
+
 deliver.abandoned = abandoned  # type: ignore[attr-defined]
 deliver.retried = retried  # type: ignore[attr-defined]
+deliver.given_up = given_up  # type: ignore[attr-defined]
 
 
 def _record_on_timeline(
-    session: Session, clock: Clock, message: Message, kind: str | None = None
+    session: Session,
+    clock: Clock,
+    message: Message,
+    kind: str | None = None,
+    *,
+    actor: str = "engine",
 ) -> None:
     final = kind is None
     if (final and message.recorded) or message.incident_id is None:
@@ -220,9 +242,7 @@ def _record_on_timeline(
         "attempts": message.attempts,
         "answer": (message.provider_answer or "")[:500],
     }
-    record(
-        session, clock, incident_id=message.incident_id, kind=kind, actor="engine", payload=payload
-    )
+    record(session, clock, incident_id=message.incident_id, kind=kind, actor=actor, payload=payload)
     if final:
         message.recorded = True
 

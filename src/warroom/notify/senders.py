@@ -20,12 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from warroom import outbound
 from warroom.notify.deadline import Deadline, sockets_watched_by
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
 # How much of a plain webhook's answer body is read (and kept as its answer); the rest is not.
-ANSWER_BYTES = 1000
+# Enough for a receiver's error message; the answer is shown to every viewer of the outbox.
+ANSWER_BYTES = 200
+# How much of Apprise's log of an attempt is kept (its last lines say what happened).
+LOG_CHARS = 1000
 # httpx logs each request's full URL at INFO, and a webhook's path is often its secret.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -37,6 +41,9 @@ class Outgoing:
     body: str
     idempotency_key: str
     message_id: int | None = None
+    # Whether private and loopback destinations are refused too (WARROOM_OUTBOUND_PRIVATE of
+    # the job's settings); None: the process's setting. See warroom.outbound.
+    deny_private: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,10 @@ def with_idempotency_header(url: str, key: str) -> str:
 class AppriseSender:
     """Delivers through Apprise; the provider's answer is Apprise's log of the attempt.
 
+    Every connection the send opens is checked against warroom.outbound's policy (an SMTP
+    server, an HTTP service and each redirect hop alike); a refused one fails the message
+    for good, its answer saying which address and why.
+
     Apprise's HTTP services go through requests, whose timeouts bound each read: the
     connections this call opens are shut down once `timeout` seconds have passed, so a host
     trickling its answer does not hold the thread (e-mail has smtplib's own timeouts)."""
@@ -123,12 +134,25 @@ class AppriseSender:
         notifier = apprise.Apprise(asset=asset)
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load {redact(url)}", retryable=False)
+        deny = outbound.deny_private(message.deny_private)
+        refused = _written_refusal(url, deny)
+        if refused is None and mail:
+            try:
+                outbound.check_mail_server(url, deny)
+            except outbound.Refused as exc:
+                refused = str(exc)
+        if refused is not None:
+            return SendResult(False, refused, retryable=False)
         # Bodies are plain text: said so, e-mail keeps its line breaks (one link a line). The
         # answer is this call's own log (Apprise keeps it per call); a capture of Apprise's
         # logger would also catch the lines of every other delivery running at that moment.
         deadline = Deadline(self.timeout)
         try:
-            with _apprise_says_info(), sockets_watched_by(deadline):
+            with (
+                _apprise_says_info(),
+                sockets_watched_by(deadline),
+                outbound.guarded(deny) as guard,
+            ):
                 result = notifier.notify(
                     title=message.title,
                     body=message.body,
@@ -137,6 +161,8 @@ class AppriseSender:
                 )
         finally:
             deadline.cancel()
+        if guard.refused:
+            return SendResult(False, guard.refused[0], retryable=False)
         said = "\n".join(f"{entry.level} - {entry.message}" for entry in result.logs())
         if deadline.cut_off:
             cut = f"no complete answer within {self.timeout:g}s"
@@ -174,11 +200,25 @@ def _apprise_says_info() -> Iterator[None]:
 
 def _clean_log(text: str) -> str:
     lines = [line.strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)[-2000:]
+    return "\n".join(line for line in lines if line)[-LOG_CHARS:]
+
+
+def _written_refusal(url: str, deny: bool) -> str | None:
+    """Why the address written as the URL's host may not be called; a name is judged when
+    it is connected to (an Apprise URL's host is not always where it sends)."""
+    found = outbound.host_of(url)
+    if found is None or outbound.parse_address(found[0]) is None:
+        return None
+    why = outbound.refusal(found[0], deny)
+    return f"refused to call {why}" if why else None
 
 
 class WebhookSender:
-    """POSTs JSON to a plain http(s) URL; answer is the status line and the start of the body."""
+    """POSTs JSON to a plain http(s) URL; answer is the status line and the start of the body.
+
+    Redirects are not followed (a 3xx fails the message), and the host, what it resolves to
+    and the address each connection reaches are checked against warroom.outbound's policy:
+    a refused destination fails the message for good, its answer saying why."""
 
     def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0) -> None:
         self.timeout = timeout
@@ -211,17 +251,21 @@ class WebhookSender:
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key, "User-Agent": "warroom"}
         # httpx's timeouts bound each read, not the answer: a host that trickles a byte at a
         # time would hold this thread for ever. The deadline ends the connection instead.
+        deny = outbound.deny_private(message.deny_private)
         deadline = Deadline(self.timeout)
         try:
+            outbound.check_url(message.url, deny)
             with self.client().stream(
                 "POST",
                 message.url,
                 json=document,
                 headers=headers,
-                extensions={"trace": deadline.trace},
+                extensions={"trace": outbound.trace(deny, then=deadline.trace)},
             ) as response:
                 deadline.watch(response.extensions.get("network_stream"))
                 text = _answer_text(response, deadline)
+        except outbound.Refused as exc:
+            return SendResult(False, str(exc), retryable=False)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             return SendResult(False, f"{type(exc).__name__}: {exc}", retryable=False)
         except httpx.HTTPError as exc:
@@ -238,13 +282,15 @@ class WebhookSender:
 
 
 def _answer_text(response: Any, deadline: Deadline) -> str:
-    """The start of a webhook's answer body (ANSWER_BYTES at most; the rest is not read)."""
+    """The start of a webhook's answer body (ANSWER_BYTES at most; the rest is not read), on
+    one line."""
     read = b""
     for chunk in response.iter_bytes():
         read += chunk
         if len(read) >= ANSWER_BYTES or deadline.expired:
             break
-    return read[:ANSWER_BYTES].decode(response.encoding or "utf-8", errors="replace")
+    text = read[:ANSWER_BYTES].decode(response.encoding or "utf-8", errors="replace")
+    return " ".join(text.split())
 
 
 class DefaultSender:
