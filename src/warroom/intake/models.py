@@ -102,7 +102,7 @@ class Integration(Base):
 
 
 class StormState(Base):
-    """Per integration: how many incidents it opened in the current window, and its storm.
+    """Per integration: when its counting of opened incidents starts, and its storm.
 
     The row is locked by every request of the integration that places new alert groups, so
     concurrent senders count opens correctly (see `warroom.intake.storm`).
@@ -111,7 +111,10 @@ class StormState(Base):
     __tablename__ = "intake_storms"
 
     integration: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # When counting last started afresh (the last storm's end): incidents opened before do
+    # not count. The window slides: the opens themselves are read from the incidents table.
     window_started_at: Mapped[datetime | None]
+    # Incidents opened within the window that ended at the last count (informative).
     opened_in_window: Mapped[int] = mapped_column(default=0)
     # The storm in progress, if any: its incident and when it last absorbed a group.
     incident_id: Mapped[int | None]

@@ -1,10 +1,12 @@
 """Storm guard: a flood of new incidents from one integration folds into one storm incident.
 
-Each integration may open `threshold` incidents within `window`; the next group that would open
-one starts a storm instead: one incident (which pages like any other, so the on-call is paged
-once) that every further would-be incident of that integration joins, each fold recorded on its
+Each integration may open `threshold` incidents within any `window`-long span (a sliding
+window: the times of its last opens are read from the incidents it opened, so a flood across
+the boundary of a fixed window is caught too); the next group that would open one starts a
+storm instead: one incident (which pages like any other, so the on-call is paged once) that
+every further would-be incident of that integration joins, each fold recorded on its
 timeline. The storm ends once no group folded into it for `quiet` (or once it is no longer
-open); counting then starts afresh.
+open); counting then starts afresh (`window_started_at`: opens before it do not count).
 
 Concurrency: a request with a group that has no open incident to join locks its
 integration's `intake_storms` row first, before any group lock (`grouping.take_turns`), so the
@@ -18,11 +20,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -30,6 +32,7 @@ from warroom.clock import Clock
 from warroom.config.types import ConfigModel, Duration, format_duration
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
 from warroom.intake.models import StormState
 
 log = logging.getLogger("warroom.intake")
@@ -96,6 +99,28 @@ def _lock_row(session: Session, integration: str) -> StormState:
     return session.scalars(query).one()
 
 
+_INCIDENTS: Any = Incident.__table__
+
+
+def _recent_opens(
+    session: Session, integration: str, since: datetime, counting_since: datetime | None, limit: int
+) -> list[datetime]:
+    """When the integration's newest `limit` incidents opened after `since` (and after
+    `counting_since`, when its last storm ended: one opened at that very instant came before
+    the end), newest first; its storm incidents are not opens. Read under the storm row's
+    lock, so no other request of the integration opens one meanwhile."""
+    c = _INCIDENTS.c
+    query = select(c.opened_at).where(
+        c.opened_at > since,
+        c.created_by == f"intake:{integration}",
+        or_(c.dedup_group.is_(None), c.dedup_group.not_like("storm:%")),
+    )
+    if counting_since is not None:
+        query = query.where(c.opened_at > counting_since)
+    rows = session.execute(query.order_by(c.opened_at.desc()).limit(limit))
+    return [row.opened_at for row in rows]
+
+
 class Guard:
     """One request's view of its integration's storm state (the row stays locked)."""
 
@@ -112,6 +137,10 @@ class Guard:
         self.actor = f"intake:{integration}"
         self.state = _lock_row(session, integration)
         self._end_if_over()
+        now = clock.now()
+        since, counting_since = now - settings.window, self.state.window_started_at
+        limit = max(settings.threshold, 1)
+        self._opens = _recent_opens(session, integration, since, counting_since, limit)
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -143,14 +172,15 @@ class Guard:
         state.incident_id = state.incident_number = None
         state.started_at = state.last_folded_at = None
         state.folded_groups = state.folded_alerts = 0
-        state.window_started_at, state.opened_in_window = None, 0
+        # Counting starts afresh: what opened before the storm ended does not count.
+        state.window_started_at, state.opened_in_window = now, 0
 
     def _in_window(self) -> int:
-        state, now = self.state, self.clock.now()
-        start = state.window_started_at
-        if start is None or now - start >= self.settings.window:
-            state.window_started_at, state.opened_in_window = now, 0
-        return state.opened_in_window
+        """Incidents opened in the window-long span that ends now (and since counting began)."""
+        floor = self.clock.now() - self.settings.window
+        count = sum(1 for t in self._opens if t > floor)
+        self.state.opened_in_window = count
+        return count
 
     # ---- decisions -----------------------------------------------------------------------
 
@@ -172,8 +202,8 @@ class Guard:
 
     def opened(self) -> None:
         """Count an ordinary incident this integration just opened."""
+        self._opens.append(self.clock.now())
         self._in_window()
-        self.state.opened_in_window += 1
 
     def folded(self, group: Group) -> dict[str, Any]:
         """Count a group folded into the storm; the extra payload of its timeline event."""
