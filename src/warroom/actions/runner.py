@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+from warroom import outbound
+
 
 @dataclass
 class Outcome:
@@ -143,6 +145,7 @@ class HttpxRunner:
             None, b"", b"", 0, timed_out=True, error=f"timed out after {timeout_s:g}s"
         )
         try:
+            outbound.check_url(request["url"])  # and each connection (warroom.outbound)
             with (
                 httpx.Client(timeout=timeout_s, follow_redirects=False) as client,
                 client.stream(
@@ -150,9 +153,12 @@ class HttpxRunner:
                     request["url"],
                     headers=request.get("headers") or {},
                     content=(request.get("body") or "").encode() or None,
+                    extensions={"trace": outbound.trace()},
                 ) as answer,
             ):
                 body, truncated = _read_until(answer, started + timeout_s, limit)
+        except outbound.Refused as exc:
+            return Outcome(None, b"", b"", _ms(started), error=str(exc))
         except (httpx.TimeoutException, TimeoutError):
             timed_out.duration_ms = _ms(started)
             return timed_out

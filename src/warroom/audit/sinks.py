@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from warroom import outbound
 from warroom.mailto import mail_url
 from warroom.settings import Settings
 
@@ -39,26 +40,39 @@ def append_file(path: Path, doc: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def post_webhook(url: str, doc: dict[str, Any]) -> None:
-    """POST the checkpoint as JSON; anything but a 2xx raises SinkFailed."""
+def post_webhook(url: str, doc: dict[str, Any], deny_private: bool | None = None) -> None:
+    """POST the checkpoint as JSON; anything but a 2xx raises SinkFailed, and so does a
+    destination warroom.outbound refuses (no redirect is followed)."""
     import httpx
 
     headers = {"Idempotency-Key": f"audit-checkpoint:{doc['written_at']}"}
     try:
-        answer = httpx.post(url, json=doc, headers=headers, timeout=TIMEOUT_SECONDS)
-    except httpx.HTTPError as exc:
+        outbound.check_url(url, deny_private)
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+            answer = client.post(
+                url, json=doc, headers=headers,
+                extensions={"trace": outbound.trace(deny_private)},
+            )  # fmt: skip
+    except (outbound.Refused, httpx.HTTPError) as exc:
         raise SinkFailed(f"webhook: {exc}") from exc
     if not answer.is_success:
         raise SinkFailed(f"webhook answered {answer.status_code}")
 
 
-def send_email(smtp_url: str, address: str, doc: dict[str, Any]) -> None:
-    """E-mail the checkpoint (the JSON document is the plain-text body) through smtp_url."""
+def send_email(
+    smtp_url: str, address: str, doc: dict[str, Any], deny_private: bool | None = None
+) -> None:
+    """E-mail the checkpoint (the JSON document is the plain-text body) through smtp_url; an
+    SMTP server warroom.outbound refuses raises SinkFailed."""
     import apprise
 
     notifier = apprise.Apprise()
     if not notifier.add(mail_url(smtp_url, address)):
         raise SinkFailed("email: WARROOM_SMTP_URL is not a usable mailto:// URL")
+    try:
+        outbound.check_mail_server(mail_url(smtp_url, address), deny_private)
+    except outbound.Refused as exc:
+        raise SinkFailed(f"email: {exc}") from exc
     body = json.dumps(doc, sort_keys=True, indent=1)
     title = f"warroom audit checkpoint {doc['written_at']}"
     if not notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
@@ -70,14 +84,15 @@ def deliver(settings: Settings, doc: dict[str, Any]) -> list[str]:
 
     Raises SinkFailed after trying them all if any failed."""
     done, failed = [], []
+    deny = settings.outbound_private == "deny"
     for name in configured(settings):
         try:
             if name == "file" and settings.audit_checkpoint_file is not None:
                 append_file(settings.audit_checkpoint_file, doc)
             elif name == "webhook" and settings.audit_checkpoint_url:
-                post_webhook(settings.audit_checkpoint_url, doc)
+                post_webhook(settings.audit_checkpoint_url, doc, deny)
             elif name == "email" and settings.audit_checkpoint_email:
-                send_email(settings.smtp_url, settings.audit_checkpoint_email, doc)
+                send_email(settings.smtp_url, settings.audit_checkpoint_email, doc, deny)
             done.append(name)
         except (OSError, SinkFailed) as exc:
             failed.append(f"{name}: {exc}")
