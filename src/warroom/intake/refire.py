@@ -15,7 +15,9 @@ recorded on both.
 
 The same way back in for an alert a silence or maintenance window held back: its repeats come
 here too (`suppressed_by` rides along in dedup's UPDATE ... RETURNING), stay quiet while one
-still matches, and once none does are released (`suppressed_by` cleared) and placed as new.
+still matches (`suppressed_by` then names the one that matches now: the first silence may have
+ended while a second holds it), and once none does are released (`suppressed_by` cleared) and
+placed as new.
 
 Concurrency: a repeating alert row is taken off its old incident with a compare-and-set, so
 of two requests carrying the same repeat only one places it; the other counts a plain repeat.
@@ -56,6 +58,8 @@ _DETACH = (
 )
 
 
+# A held-back alert's suppression, compare-and-set: released (None, with its group) or handed
+# over to the silence or window that holds it now.
 _RELEASE = (
     update(dedup.ALERTS)
     .where(
@@ -63,15 +67,23 @@ _RELEASE = (
         C.incident_id.is_(None),
         C.suppressed_by == bindparam("_old"),
     )
-    .values(suppressed_by=None, group_key=bindparam("_key"))
+    .values(suppressed_by=bindparam("_now"), group_key=bindparam("_key"))
 )
+
+
+def _hand_over(session: Session, refiring: Refiring, why: str) -> None:
+    """A held-back alert still held back, by another silence or window than the one it
+    names (the first ended, a second matches): it names the one holding it now."""
+    if refiring.incident_id is None and refiring.suppressed_by not in (None, why):
+        params = {"_id": refiring.id, "_old": refiring.suppressed_by, "_now": why, "_key": None}
+        session.connection().execute(_RELEASE, params)
 
 
 def _detach(session: Session, refiring: Refiring, key: str) -> bool:
     """Take the alert off its old incident (or out of the silence or maintenance window that
     no longer holds it); False when a concurrent request already did."""
     if refiring.incident_id is None:
-        params = {"_id": refiring.id, "_old": refiring.suppressed_by, "_key": key}
+        params = {"_id": refiring.id, "_old": refiring.suppressed_by, "_now": None, "_key": key}
         result = session.connection().execute(_RELEASE, params)
     else:
         params = {"_id": refiring.id, "_old": refiring.incident_id, "_key": key}
@@ -122,8 +134,9 @@ def _routed(
     alert: NormalisedAlert,
     silences: list[ActiveSilence],
     clock: Clock,
-) -> tuple[str, Any] | None:
-    """(group key, decision) of a refiring alert, or None when it must open nothing now."""
+) -> tuple[str, Any] | str | None:
+    """(group key, decision) of a refiring alert; what suppresses it now (a quiet repeat);
+    or None when it must open nothing for another reason."""
     alert.labels = cfg.router.with_integration_service(integration, alert.labels)
     decision = cfg.router.decide(integration, alert.labels, alert.severity_hint)
     if not decision.open_incident or alert.labels.get("alertname", "") in cfg.watchdogs:
@@ -131,8 +144,9 @@ def _routed(
     seen = alert.labels
     if decision.service and "service" not in seen:
         seen = {**seen, "service": decision.service}
-    if suppressed_by(decision.service, seen, clock.now(), silences, cfg.windows):
-        return None  # silenced now: stays a quiet repeat
+    why = suppressed_by(decision.service, seen, clock.now(), silences, cfg.windows)
+    if why is not None:
+        return why  # silenced now: stays a quiet repeat
     return group_key(decision, alert.labels, alert.fingerprint)[:1024], decision
 
 
@@ -155,6 +169,9 @@ def regroup(
     previous: dict[str, int] = {}  # group key -> the newest incident its alerts come from
     for alert, item in sorted(refiring, key=lambda pair: pair[1].id):  # row lock order
         routed = _routed(cfg, integration, alert, silences, clock)
+        if isinstance(routed, str):
+            _hand_over(session, item, routed)
+            continue
         if routed is None or not _detach(session, item, routed[0]):
             continue
         key, decision = routed

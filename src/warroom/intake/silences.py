@@ -21,11 +21,15 @@ from warroom.intake.suppression import ActiveSilence
 DEFAULT_SILENCE = timedelta(hours=2)
 
 _SILENCES: Table = Silence.__table__  # type: ignore[assignment]
-_ACTIVE_SILENCES = select(_SILENCES.c.id, _SILENCES.c.matchers).where(
-    _SILENCES.c.expired_at.is_(None),
-    _SILENCES.c.starts_at <= bindparam("now"),
-    _SILENCES.c.ends_at > bindparam("now"),
-)
+_ACTIVE_SILENCES = (
+    select(_SILENCES.c.id, _SILENCES.c.matchers)
+    .where(
+        _SILENCES.c.expired_at.is_(None),
+        _SILENCES.c.starts_at <= bindparam("now"),
+        _SILENCES.c.ends_at > bindparam("now"),
+    )
+    .order_by(_SILENCES.c.id)
+)  # of two that match, an alert names the older, on every database
 
 
 def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:

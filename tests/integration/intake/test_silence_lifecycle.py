@@ -112,7 +112,7 @@ def test_a_second_silence_keeps_it_quiet(
     second = _silence(client, responder_headers, duration="2h")
     clock.advance(timedelta(hours=1))
     assert _send(client)["incidents"] == []
-    assert _alert(configured).suppressed_by is not None
+    assert _alert(configured).suppressed_by == f"silence:{second}"  # the one in force now
     r = client.post(f"/api/v1/silences/{second}/expire", headers=responder_headers)
     assert r.status_code == 200, r.text
     assert len(_send(client)["incidents"]) == 1
@@ -131,3 +131,35 @@ def test_an_alert_firing_through_the_end_of_a_maintenance_window_opens_an_incide
     clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))  # the window is over
     assert len(client.post(AM, json=body, headers=am_headers()).json()["incidents"]) == 1
     assert _alert(configured).suppressed_by is None
+
+
+def test_suppressed_by_names_the_silence_that_holds_the_alert_now(
+    client: TestClient, configured: Database, responder_headers: dict[str, str], clock: FakeClock
+) -> None:
+    """Silence 1 expired by hand, silence 2 still in force: the API names silence 2."""
+    first = _silence(client, responder_headers)
+    second = _silence(client, responder_headers, duration="3h")
+    assert _send(client)["suppressed"] == 1
+    assert _alert(configured).suppressed_by == f"silence:{first}"  # both match: the oldest
+    r = client.post(f"/api/v1/silences/{first}/expire", headers=responder_headers)
+    assert r.status_code == 200, r.text
+    assert _send(client)["incidents"] == []
+    alert_id = _alert(configured).id
+    r = client.get(f"/api/v1/alerts/{alert_id}", headers=responder_headers)
+    assert r.status_code == 200 and r.json()["suppressed_by"] == f"silence:{second}", r.text
+    r = client.get("/api/v1/alerts?suppressed=true", headers=responder_headers)
+    assert [a["suppressed_by"] for a in r.json()] == [f"silence:{second}"], r.text
+
+
+def test_a_silence_taking_over_from_a_maintenance_window_is_named(
+    client: TestClient, configured: Database, responder_headers: dict[str, str], clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 24, 2, 30, tzinfo=UTC))  # inside nightly 01:00-03:00
+    body = _body()
+    body["alerts"][0]["labels"] = {"alertname": "DiskFull", "service": "api-gateway"}
+    assert client.post(AM, json=body, headers=am_headers()).json()["suppressed"] == 1
+    assert _alert(configured).suppressed_by == "maintenance:api-gateway/nightly"
+    silence = _silence(client, responder_headers)
+    clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))  # the window is over, the silence not
+    assert client.post(AM, json=body, headers=am_headers()).json()["incidents"] == []
+    assert _alert(configured).suppressed_by == f"silence:{silence}"
