@@ -101,7 +101,7 @@ def due_lines(incident: dict[str, Any], now: datetime) -> list[str]:
 def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -> None:
     """Print the screen with Rich (`now` and `out` for tests: a fixed time, a fixed width)."""
     now = now or datetime.now(UTC)
-    out = out or console()
+    out = out or console(pipe_width=80)  # laid out for 80 columns; its rule spans them
     inc = data["incident"]
     _header(out, inc, now)
     out.print("[bold]Due[/]")

@@ -63,10 +63,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def console() -> Any:
+# The width of output to a pipe or a file (`| grep`, `> out.txt`, `| less`): Rich's 80 columns
+# there cut table cells ('…') and wrap them; nothing reads it at a width, so none is imposed.
+PIPE_WIDTH = 4096
+
+
+def console(*, pipe_width: int = PIPE_WIDTH) -> Any:
+    """Rich's console: a terminal's own width (or COLUMNS when set); `pipe_width` otherwise
+    (a screen laid out for a terminal, with rules across it, passes its own)."""
     from rich.console import Console
 
-    return Console()
+    out = Console()
+    if not out.is_terminal and not os.environ.get("COLUMNS"):
+        return Console(width=pipe_width)
+    return out
 
 
 def print_table(

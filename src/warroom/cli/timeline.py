@@ -59,14 +59,17 @@ def _print_events(items: list[dict[str, Any]], title: str) -> None:
 
     from warroom.cli.output import console
 
+    out = console()
     table = Table(title=title, title_justify="left", box=None)
     table.add_column("#", no_wrap=True, justify="right")
     table.add_column("When", no_wrap=True)
-    table.add_column("Who", overflow="ellipsis", no_wrap=True, max_width=16)
+    # Cut to fit 80 columns; whole in a pipe or a wide terminal.
+    who_width = 16 if out.width < 120 else None
+    table.add_column("Who", overflow="ellipsis", no_wrap=True, max_width=who_width)
     table.add_column("What", overflow="fold", ratio=1)
     for event in items:
         star = "★" if event["starred"] else ""
         when = fmt_time(event["occurred_at"])[5:19]
         # Text, not markup: what people wrote ("[urgent] ...") is shown as written.
         table.add_row(f"{star}{event['seq']}", when, Text(event["actor"]), Text(describe(event)))
-    console().print(table)
+    out.print(table)
