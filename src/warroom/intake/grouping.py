@@ -100,8 +100,9 @@ def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
     if not decision.inhibit_severity or not decision.service:
         return None
     limit = cfg.severity_rank(decision.inhibit_severity)
+    # A drill never inhibits: a real alert is not buried in a practice incident.
     found, _ = incidents.list_incidents(
-        session, status=list(OPEN), service=decision.service, limit=50
+        session, status=list(OPEN), service=decision.service, limit=50, include_drills=False
     )
     for incident in found:
         rank = cfg.severity_rank(incident.severity)
