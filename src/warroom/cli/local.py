@@ -41,18 +41,58 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
 @db_app.command("check")
 def db_check() -> None:
-    """Exit 1 if the models have changes that no migration carries."""
-    from warroom.migrate import pending_model_changes, upgrade
+    """Report, changing nothing, whether the database is migrated to this warroom's schema
+    and the models have no change that no migration carries (exit 1 if not)."""
+    from warroom.migrate import pending_model_changes
 
     url = _url()
     with database_errors(url):
-        upgrade(url)
+        behind = _not_at_head(url)
+        if behind:
+            fail(behind)
         diff = pending_model_changes(url)
     if diff:
         for change in diff:
             typer.echo(f"not in a migration: {change}", err=True)
         raise typer.Exit(1)
     typer.echo("models and migrations agree")
+
+
+def _not_at_head(url: str) -> str | None:
+    """What keeps the database at url from being at this warroom's head revision, read only
+    (a SQLite file that is not there is not made)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+    from sqlalchemy import create_engine
+
+    from warroom.db import normalize_url
+    from warroom.migrate import alembic_config
+
+    shown = redact_url(url)
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    if url.startswith("sqlite:///") and path != ":memory:" and not Path(path).exists():
+        return f"no database at {path}: run `warroom db upgrade` to create it"
+    engine = create_engine(normalize_url(url))  # no pragmas: they would write to SQLite
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    if current is None:
+        return f"the database at {shown} is not migrated: run `warroom db upgrade`"
+    script = ScriptDirectory.from_config(alembic_config(url))
+    head = script.get_current_head()
+    if current == head:
+        return None
+    try:
+        script.get_revision(current)
+    except CommandError:
+        return (
+            f"the database at {shown} is at revision {current}, which this warroom does not "
+            f"know (migrated by a newer warroom?); this one's is {head}"
+        )
+    return f"the database at {shown} is at revision {current}, not {head}: run `warroom db upgrade`"
 
 
 @token_app.command("create")
