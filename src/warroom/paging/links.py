@@ -103,15 +103,18 @@ def verify_token(secret: str, token: str, *, now: datetime) -> LinkClaims:
 
 
 def check_holder(session: Session, claims: LinkClaims) -> None:
-    """LinkError unless the person the link was sent to still exists and is active.
+    """LinkError unless the person the link was sent to still exists, is active and may act.
 
-    A link acts in its holder's name, so deactivating a user voids every link they were sent.
+    A link acts in its holder's name, so deactivating a user, or making them a viewer, voids
+    every link they were sent.
     """
     if claims.user_id is None:
         return
     user = session.get(User, claims.user_id)
     if user is None or not user.active:
         raise LinkError("this link's holder is no longer active in warroom; it cannot be used")
+    if user.role == "viewer":  # no more than its holder may do now (a role taken away counts)
+        raise LinkError("this link's holder is a viewer now, who may not act on incidents")
 
 
 def link_url(public_url: str, token: str) -> str:

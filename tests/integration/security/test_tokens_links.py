@@ -1,4 +1,5 @@
-"""Page links act in their holder's name: deactivating the holder voids every link."""
+"""Page links act in their holder's name: deactivating the holder, or making them a viewer,
+voids every link."""
 
 from __future__ import annotations
 
@@ -87,6 +88,24 @@ def test_links_of_a_deleted_user_are_void(
         user = session.query(User).filter_by(email="oncall@example.com").one()
         session.delete(user)
     assert client.post(ack).status_code == 410
+    assert _status(db, number) == "triggered"
+
+
+def test_links_of_a_person_made_a_viewer_are_void(
+    client: TestClient, db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    """A viewer may not acknowledge or resolve (API, CLI, pages): nor may the links they were
+    sent before an admin took that right away (as a token never has more rights than its user)."""
+    from warroom.auth import service as auth_service
+
+    number, ack, resolve = _setup(db, clock, settings)
+    with db.session() as session:
+        auth_service.get_user_by_email(session, "oncall@example.com").role = "viewer"
+    for url in (ack, resolve):
+        shown = client.get(url)
+        assert shown.status_code == 410 and "<form" not in shown.text, shown.text
+        acted = client.post(url)
+        assert acted.status_code == 410 and "viewer" in acted.text, acted.text
     assert _status(db, number) == "triggered"
 
 
