@@ -83,15 +83,12 @@ class ApiClient:
         if response.status_code >= 400:
             try:
                 body = response.json()
-                err = body.get("error", {}) if isinstance(body, dict) else {}
-                raise ApiError(
-                    response.status_code,
-                    err.get("message") or response.text,
-                    err.get("field"),
-                    body,
-                )
             except ValueError:
-                raise ApiError(response.status_code, response.text) from None
+                body = None
+            err = body.get("error") if isinstance(body, dict) else None
+            if not isinstance(err, dict) or not err.get("message"):
+                raise ApiError(response.status_code, self._not_warroom(response), body=body)
+            raise ApiError(response.status_code, err["message"], err.get("field"), body)
         if response.status_code == 204 or not response.content:
             return None
         ctype = response.headers.get("content-type", "")
@@ -106,6 +103,15 @@ class ApiClient:
         except ValueError:
             broken = f"{self.http.base_url} answered with broken JSON, {NOT_WARROOM}"
             raise ApiError(0, broken) from None
+
+    def _not_warroom(self, response: httpx.Response) -> str:
+        """An error that is not warroom's (`{"error": {...}}`): a proxy in front of a warroom
+        that is down (502, 503, 504) or some other server; its page is no message."""
+        url = str(self.http.base_url).rstrip("/")
+        said = f"{url} answered {response.status_code} {response.reason_phrase}"
+        if response.status_code in (502, 503, 504):
+            return f"{said}, not the warroom API: is warroom running behind it?"
+        return f"{said}, {NOT_WARROOM}"
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
