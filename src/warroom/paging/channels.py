@@ -45,10 +45,14 @@ class ChannelConfig(ConfigModel):
     @classmethod
     def _url(cls, value: str) -> str:
         from warroom.notify.senders import is_supported
+        from warroom.outbound import literal_refusal
 
         value = value.strip()
         if not is_supported(value):
             raise ValueError("not an Apprise URL (slack://, mailto://, json://...) or a webhook")
+        refused = literal_refusal(value)
+        if refused is not None:
+            raise ValueError(refused)
         return value
 
 

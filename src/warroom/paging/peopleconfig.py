@@ -42,9 +42,13 @@ class ContactMethodConfig(ConfigModel):
         if value is None:
             return None
         from warroom.notify.senders import is_supported
+        from warroom.outbound import literal_refusal
 
         if not is_supported(value):
             raise ValueError(f"{value!r} is not an Apprise URL or http(s) webhook")
+        refused = literal_refusal(value)
+        if refused is not None:
+            raise ValueError(refused)
         return value
 
     @model_validator(mode="after")

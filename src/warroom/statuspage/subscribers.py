@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from warroom import outbound
 from warroom.clock import Clock
 from warroom.db import take_turns
 from warroom.engine import service as engine
@@ -211,6 +212,9 @@ def subscribe_webhook(
     url = (url or "").strip()
     if not url.startswith(("http://", "https://")) or len(url) > 500:
         raise Invalid("url must be an http(s) URL of at most 500 characters", field="url")
+    refused = outbound.literal_refusal(url)
+    if refused is not None:
+        raise Invalid(f"url is a {refused}", field="url")
     now = clock.now()
     subscriber = Subscriber(kind="webhook", target=url, components=list(components),
                             created_at=now, confirmed_at=now)  # fmt: skip
