@@ -1,0 +1,92 @@
+"""examples/atlas: the runbook's "Incident Severity Quick Reference" (004_61eb39e2ba419efa.txt:
+"DATABASE CORRUPTION → P0", "MERKLE TREE INVALID → P0", "JOB STUCK >12H → P1", ...) is a
+table from what an alert means to its level. A Prometheus rule written from it labels its
+alert with that level (`severity: P0`); such an alert opened a P2 (the route's default for an
+unknown severity), paging nobody, where a P0 pages the on-call and #incident-response on the
+5-minute clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from warroom.audit.models import TimelineEvent
+from warroom.clock import FakeClock
+from warroom.config import service as config_service
+from warroom.db import Database
+from warroom.engine.worker import Worker
+from warroom.incidents import service as incidents
+from warroom.notify import senders
+from warroom.settings import Settings
+
+ATLAS = Path(__file__).resolve().parents[3] / "examples" / "atlas"
+
+
+@pytest.fixture
+def sender() -> Iterator[senders.FakeSender]:
+    fake = senders.FakeSender()
+    senders.set_sender(fake)
+    yield fake
+    senders.set_sender(None)
+
+
+@pytest.mark.parametrize(
+    ("alertname", "service", "level", "policy"),
+    [
+        ("PersistenceIntegrityCheckFailed", "persistence-db", "P0", "atlas-p0"),  # DB corruption
+        ("ExtractionJobStuck", "extraction-jobs", "P1", "atlas-oncall"),  # JOB STUCK >12H
+        ("RegistryStale", "providers", "P3", None),  # REGISTRY STALENESS
+        ("ProofValidationErrors", "proof-validation", "critical", "atlas-oncall"),  # a P1
+    ],
+)
+def test_an_alert_labelled_with_the_quick_references_level_opens_that_level(
+    alertname: str,
+    service: str,
+    level: str,
+    policy: str | None,
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    client: TestClient,
+    sender: senders.FakeSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.set(datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
+    monkeypatch.delenv("ATLAS_PROMETHEUS_TOKEN", raising=False)
+    doc, problems = config_service.load_directory(ATLAS)
+    assert not problems, problems.lines()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="test")
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": alertname, "service": service, "severity": level},
+        "annotations": {"summary": alertname},
+        "startsAt": clock.now().isoformat(),
+        "fingerprint": "7a6b5c4d3e2f1009",
+    }
+    body = {"version": "4", "status": "firing", "receiver": "warroom", "alerts": [alert]}
+    r = client.post(
+        "/api/v1/intake/alertmanager",
+        json=body | {"groupKey": "{}:{}"},
+        headers={"Authorization": "Bearer demo-prometheus-token-change-me"},
+    )
+    assert r.status_code == 202, r.text
+    [number] = r.json()["incidents"]
+    worker = Worker(db, clock, settings, "quick-reference")
+    while worker.run_once():
+        pass
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        planned = session.scalars(
+            select(TimelineEvent).where(
+                TimelineEvent.incident_id == incident.id,
+                TimelineEvent.kind == "paging:escalation:planned",
+            )
+        ).one()
+        assert incident.severity == ("P1" if level == "critical" else level)
+    assert planned.payload.get("policy") == policy, planned.payload
