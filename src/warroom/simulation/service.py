@@ -34,6 +34,7 @@ from warroom.engine.options import EngineOptions
 from warroom.engine.worker import Worker
 from warroom.errors import Invalid
 from warroom.incidents import service as incidents
+from warroom.metrics import uncounted
 from warroom.notify import senders
 from warroom.settings import Settings
 from warroom.simulation import checks, playback
@@ -82,6 +83,7 @@ def simulate(doc: ConfigDocument, scenario: Scenario) -> SimulationResult:
     if start.tzinfo is None:
         raise Invalid("the start time needs a time zone", field="start")
     with (
+        uncounted(),  # its alerts and deliveries are not the process's: /metrics never sees them
         senders.sending_through(RecordingSender([])),
         tempfile.TemporaryDirectory(prefix="warroom-simulate-") as tmp,
     ):

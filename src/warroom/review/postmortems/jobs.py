@@ -10,7 +10,6 @@ postmortem, does nothing.
 
 from __future__ import annotations
 
-from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,12 +22,13 @@ from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.metrics import ProcessCounter
 from warroom.review.postmortems import draft, render
 from warroom.review.postmortems.models import PUBLISHED, Postmortem
 from warroom.review.postmortems.reminders import OVERDUE, REMIND
 
 ACTOR = "warroom:review"
-POSTMORTEMS_OVERDUE = Counter(
+POSTMORTEMS_OVERDUE = ProcessCounter(
     "warroom_postmortems_overdue",
     "Postmortems flagged overdue (not published by their due time) by this process's workers",
 )
