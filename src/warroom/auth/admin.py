@@ -16,6 +16,7 @@ from warroom.audit import service as timeline
 from warroom.auth.models import User
 from warroom.auth.sessions import end_sessions_of
 from warroom.clock import Clock
+from warroom.db import take_turns
 from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.principal import Principal, role_rank
 
@@ -38,6 +39,9 @@ def _target(session: Session, principal: Principal, user_id: int, field: str) ->
 
 
 def _other_active_admins(session: Session, user: User) -> int:
+    # Counted in turns: two admins taking each other's role at once both counted the other as
+    # still there, and warroom was left with none.
+    take_turns(session, "auth:active-admins")
     query = select(func.count(User.id)).where(
         User.role == "admin", User.active.is_(True), User.id != user.id
     )
