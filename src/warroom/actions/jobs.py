@@ -3,15 +3,21 @@
 A run is executed outside any transaction: the handler marks it running and commits, runs the
 command or request, then records the outcome (evidence with sha256, timeline) and commits with
 the job. A run found `running` again (its worker died mid-run) is marked interrupted rather
-than repeated: a mitigation must not run twice behind the responders' backs.
+than repeated: a mitigation must not run twice behind the responders' backs. A job that fails
+for good before the run ended, or that an admin cancels, ends its run `failed` with the reason
+(`given_up`), so no run stays `queued` or `running` for good.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from warroom.actions import runner, service
+from warroom.actions.config import MAX_TIMEOUT
 from warroom.actions.models import (
     FAILED,
     INTERRUPTED,
@@ -23,6 +29,7 @@ from warroom.actions.models import (
     ActionRun,
 )
 from warroom.actions.runner import Outcome
+from warroom.clock import Clock
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
 from warroom.evidence import service as evidence
@@ -36,7 +43,12 @@ def lapse_run(ctx: JobContext, job: Job) -> None:
     service.lapse(ctx.session, ctx.clock, int(job.payload["run_id"]))
 
 
-@handler(service.EXECUTE_KIND)
+# A run takes at most its timeout (1 h at most; an http answer trickling in, twice that)
+# and the wait for the output: past this, its job is hung (warroom.engine.registry).
+EXECUTE_MAX_RUN = 2 * MAX_TIMEOUT + timedelta(minutes=5)
+
+
+@handler(service.EXECUTE_KIND, max_run=EXECUTE_MAX_RUN)
 def execute_run(ctx: JobContext, job: Job) -> None:
     session, clock = ctx.session, ctx.clock
     incident = None
@@ -89,7 +101,18 @@ def _abandoned(ctx: JobContext, job: Job) -> None:
         _finish(ctx, run, INTERRUPTED, error="its worker was lost while running; not repeated")
 
 
+def _given_up(session: Session, clock: Clock, job: Job, reason: str, actor: str) -> None:
+    """The job failed for good or an admin cancelled it: its run ends `failed` with the
+    reason, on the timeline, rather than stay `queued` (or `running`) for good."""
+    if job.incident_id is not None:
+        incidents.lock_by_id(session, job.incident_id)  # the lock order: incident first
+    run = session.get(ActionRun, int(job.payload["run_id"]), populate_existing=True)
+    if run is not None and run.state in (QUEUED, RUNNING):
+        _end(session, clock, run, FAILED, actor, error=reason)
+
+
 execute_run.abandoned = _abandoned  # type: ignore[attr-defined]
+execute_run.given_up = _given_up  # type: ignore[attr-defined]
 
 
 def _perform(run: ActionRun, limit: int) -> Outcome:
@@ -100,10 +123,16 @@ def _perform(run: ActionRun, limit: int) -> Outcome:
 
 
 def _finish(ctx: JobContext, run: ActionRun, state: str, **extra: Any) -> None:
-    run.state, run.finished_at = state, ctx.clock.now()
+    _end(ctx.session, ctx.clock, run, state, "engine", **extra)
+
+
+def _end(
+    session: Session, clock: Clock, run: ActionRun, state: str, actor: str, **extra: Any
+) -> None:
+    run.state, run.finished_at = state, clock.now()
     run.error = extra.get("error")
-    ctx.session.flush()
-    service.record(ctx.session, ctx.clock, run, state, "engine", **extra)
+    session.flush()
+    service.record(session, clock, run, state, actor, **extra)
 
 
 def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:

@@ -32,7 +32,7 @@ def _client() -> Any:
 
 @jobs_app.command("status")
 def jobs_status(as_json: bool = JsonOption) -> None:
-    """Engine lag and the queue by kind: pending, running and failed jobs."""
+    """Engine lag, the queue by kind (pending, running, failed), and jobs that seem hung."""
     with api_errors():
         status = _client().get("/api/v1/engine/status")
     if as_json:
@@ -42,6 +42,23 @@ def jobs_status(as_json: bool = JsonOption) -> None:
     rows = [{"kind": kind, **states} for kind, states in sorted(status["jobs"].items())]
     states = ["pending", "running", "failed"]  # what the status counts (done ones are pruned)
     print_table(rows, [("kind", "Kind"), *[(s, s.capitalize()) for s in states]])
+    for job in status.get("overrun", []):
+        typer.echo(
+            f"job {job['id']} ({job['kind']}) has run for {_span(job['running_seconds'])}, over"
+            f" its limit of {_span(job['limit_seconds'])} (worker {job['locked_by']}): it seems"
+            " hung; its lease is no longer renewed (warroom jobs list --state running)"
+        )
+
+
+def _span(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
+    return "".join(parts) or "0s"
 
 
 @jobs_app.command("list")
@@ -82,6 +99,14 @@ def jobs_retry(job_id: int) -> None:
     with api_errors():
         job = _client().post(f"/api/v1/engine/jobs/{job_id}/retry")
     typer.echo(f"job {job['id']} ({job['kind']}) is pending again")
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: int) -> None:
+    """Cancel a pending or failed job so that it never runs (admin); a running one is refused."""
+    with api_errors():
+        job = _client().post(f"/api/v1/engine/jobs/{job_id}/cancel")
+    typer.echo(f"job {job['id']} ({job['kind']}) cancelled")
 
 
 @heartbeat_app.command("list")

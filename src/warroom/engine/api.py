@@ -1,4 +1,4 @@
-"""Engine routes (job inspection, retry of failed jobs) and the embedded worker of `serve`.
+"""Engine routes (job inspection, retry and cancel of jobs) and the embedded worker of `serve`.
 
 `setup(app)` starts one worker thread when the app starts, unless WARROOM_ENGINE=off
 (`warroom serve --no-engine`) or the app runs on a FakeClock (tests drive the engine
@@ -7,6 +7,7 @@ themselves with `Worker.run_once`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -15,13 +16,14 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from warroom.clock import FakeClock
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
 from warroom.engine import service
-from warroom.engine.options import engine_enabled
-from warroom.engine.schemas import EngineStatus, JobOut
+from warroom.engine.options import EngineOptions, engine_enabled
+from warroom.engine.schemas import EngineStatus, JobOut, OverrunJob
 from warroom.openapi import API_ERRORS, BigIdPath, OptionalIdQuery
 
 if TYPE_CHECKING:
     from warroom.engine.worker import Worker
 
+log = logging.getLogger("warroom.engine")
 router = APIRouter(prefix="/api/v1/engine", tags=["engine"], responses=API_ERRORS)
 
 
@@ -32,7 +34,17 @@ def status(request: Request, _: Viewer, session: SessionDep, clock: ClockDep) ->
     for (kind, state), n in counts.items():
         jobs.setdefault(kind, {})[state] = n
     embedded = getattr(request.app.state, "engine_worker", None) is not None
-    return EngineStatus(embedded_worker=embedded, lag_seconds=lag, jobs=jobs)
+    overrun = [
+        OverrunJob(
+            id=job.id,
+            kind=job.kind,
+            locked_by=job.locked_by,
+            running_seconds=int(running),
+            limit_seconds=int(limit),
+        )
+        for job, running, limit in service.overrun_jobs(session, clock, EngineOptions().max_run)
+    ]
+    return EngineStatus(embedded_worker=embedded, lag_seconds=lag, jobs=jobs, overrun=overrun)
 
 
 @router.get("/jobs", response_model=list[JobOut])
@@ -57,6 +69,14 @@ def get_job(job_id: BigIdPath, _: Admin, session: SessionDep) -> JobOut:
 def retry_job(job_id: BigIdPath, _: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
     job = service.retry_job(session, clock, job_id)
     session.commit()
+    return JobOut.model_validate(job)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: BigIdPath, admin: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
+    job = service.cancel_job(session, clock, job_id, actor=admin.actor)
+    session.commit()
+    log.warning("job %s (%s) cancelled by %s", job.id, job.kind, admin.actor)
     return JobOut.model_validate(job)
 
 

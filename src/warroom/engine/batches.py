@@ -5,9 +5,12 @@ call, no commit). The worker claims up to `WARROOM_ENGINE_BATCH_MAX` of them at 
 urgent kinds (paging) first, and runs them in shared transactions of at most
 `WARROOM_ENGINE_BATCH_SECONDS` each, with one commit that also marks them done. If one
 handler raises, the transaction is rolled back and each job of it runs again alone (so the
-failure is recorded against that job only). Between transactions the deliveries they queued
-are handed to the worker's pool, and the leases of jobs still waiting are renewed once half
-used up. These functions act on a `Worker` (its claims, pool and single-job path).
+failure is recorded against that job only). Jobs claimed again after their worker was lost
+(a batch-mate may have killed the process) run alone, one transaction each; their lost
+attempt is counted only when they were lost running alone. Between transactions the
+deliveries they queued are handed to the worker's pool, and the leases of jobs still waiting
+are renewed once half used up. These functions act on a `Worker` (its claims, pool and
+single-job path).
 """
 
 from __future__ import annotations
@@ -47,7 +50,22 @@ def run_shared(worker: Worker, jobs: list[Job], conn: Connection) -> int:
     of docs/dev/engine.md), and one incident's jobs in the order they were queued.
     """
     jobs = sorted(jobs, key=lambda j: (j.incident_id or 0, j.id))
-    ran = handed = 0
+    # Lost with their worker (which of them killed it is unknown): each runs alone, the
+    # fewest attempts first, so the one that kills its process again pays alone and its
+    # batch-mates go ahead of it (warroom.engine.claims.LOST).
+    lost = (service.LOST, service.LOST_ALONE)
+    alone = sorted((j for j in jobs if j.last_error in lost), key=lambda j: (j.attempts, j.id))
+    jobs = [j for j in jobs if j.last_error not in lost]
+    for index, job in enumerate(alone):
+        if worker.stop_event.is_set():
+            worker._release(alone[index:] + jobs)
+            return index
+        keep_leases(worker, alone[index:] + jobs, conn)
+        with worker.db.sessions(bind=conn) as session:
+            service.mark_alone(session, job.id, worker.name)
+            session.commit()
+        worker.run_job(job, conn)
+    ran, handed = 0, len(alone)
     while ran < len(jobs):
         if worker.stop_event.is_set():
             worker._release(jobs[ran:])

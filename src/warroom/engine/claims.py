@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, utc
@@ -29,12 +29,15 @@ from warroom.engine.models import DONE, FAILED, PENDING, RUNNING, Job
 from warroom.engine.wake import request_wake
 
 __all__ = [
+    "LOST",
+    "LOST_ALONE",
     "FailureOutcome",
     "backoff",
     "claim",
     "complete",
     "complete_many",
     "extend_leases",
+    "mark_alone",
     "next_due",
     "postpone",
     "record_failure",
@@ -49,6 +52,33 @@ def _due(now: datetime) -> Any:
     )
 
 
+# The error of a batch=True job claimed again after its worker was lost (its lease ran out),
+# and of one running alone after that: such a job runs alone (`warroom.engine.batches`).
+LOST = "lost: its worker stopped while it was held (the lease ran out); it runs alone now"
+LOST_ALONE = "lost: its worker stopped while it ran alone (the lease ran out)"
+
+
+def _shared_values() -> dict[str, Any]:
+    """A batch=True job lost with its worker may have died for a batch-mate's sake (or waited
+    behind the job that killed it): that lost attempt is not counted. Lost while it ran alone
+    (`mark_alone`), it is."""
+    forgiven = and_(Job.state == RUNNING, Job.last_error.is_distinct_from(LOST_ALONE))
+    return {
+        "attempts": case((forgiven, Job.attempts), else_=Job.attempts + 1),
+        "last_error": case((Job.state == RUNNING, LOST), else_=Job.last_error),
+    }
+
+
+def mark_alone(session: Session, job_id: int, worker: str) -> None:
+    """A lost batch=True job is about to run alone: if its worker dies now, it pays."""
+    session.execute(
+        update(Job)
+        .where(_mine(job_id, worker))
+        .values(last_error=LOST_ALONE)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def claim(
     session: Session,
     clock: Clock,
@@ -58,9 +88,13 @@ def claim(
     lease: timedelta,
     kinds: Collection[str] | None = None,
     exclude_kinds: Collection[str] | None = None,
+    shared: bool = False,
 ) -> list[Job]:
     """Lease up to `limit` due jobs (and jobs whose lease ran out) to `worker`, oldest first;
-    jobs of a paused lane wait for the pause to end (warroom.engine.lanes)."""
+    jobs of a paused lane wait for the pause to end (warroom.engine.lanes).
+
+    `shared`: batch=True jobs. One whose worker was lost (a batch-mate may have killed it)
+    gets `last_error` LOST and runs alone; its lost attempt counts only if it ran alone."""
     now = clock.now()
     conditions = [_due(now), lanes.claimable(now)]
     if kinds is not None:
@@ -84,8 +118,8 @@ def claim(
             state=RUNNING,
             locked_by=worker,
             lease_until=now + lease,
-            attempts=Job.attempts + 1,
             updated_at=now,
+            **(_shared_values() if shared else {"attempts": Job.attempts + 1}),
         )
         .returning(Job)
         .execution_options(synchronize_session=False, populate_existing=True)

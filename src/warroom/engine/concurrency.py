@@ -5,16 +5,17 @@
   thread, not the whole worker. Each finished job calls `on_done` (the worker's wake-up).
 - `LeaseKeeper`: the ids of the jobs a worker holds, and a heartbeat thread that pushes their
   leases forward every lease/3 while they run, so a slow handler is not taken over (and run a
-  second time) by another worker.
+  second time) by another worker; up to its kind's maximum run time, past which it is hung:
+  reported, its lease left to run out, and its thread disowned (`HandlerPool.disown`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from warroom.clock import Clock
 from warroom.db import Database
@@ -25,7 +26,11 @@ log = logging.getLogger("warroom.engine")
 
 
 class HandlerPool:
-    """Runs jobs on up to `size` threads; `free()` says how many more it takes now."""
+    """Runs jobs on up to `size` threads; `free()` says how many more it takes now.
+
+    Its threads are daemons: a handler that never returns (`disown`) neither holds a slot
+    (another thread takes its place) nor keeps the process from exiting.
+    """
 
     def __init__(
         self,
@@ -39,8 +44,15 @@ class HandlerPool:
         self._name = name
         self._run = run
         self._on_done = on_done
-        self._executor: ThreadPoolExecutor | None = None
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # a job queued, or closing
+        self._changed = threading.Condition(self._lock)  # a job ended or was disowned
+        self._queue: deque[Job] = deque()
+        self._idle = 0  # threads waiting for a job (and not yet woken for one)
+        self._threads: set[threading.Thread] = set()
+        self._running: dict[int, threading.Thread] = {}
+        self._disowned: set[threading.Thread] = set()
+        self._closed = False
         self._busy = 0
         self.finished = 0  # jobs it has run to the end, ever (a pass compares before/after)
 
@@ -52,70 +64,162 @@ class HandlerPool:
         with self._lock:
             return self._busy
 
-    def submit(self, job: Job) -> Future[None]:
+    def submit(self, job: Job) -> None:
         with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix=self._name)
+            self._closed = False
             self._busy += 1
-        return self._executor.submit(self._guarded, job)
+            self._queue.append(job)
+            if self._idle:
+                self._idle -= 1
+                self._work.notify()
+                return
+            thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+            self._threads.add(thread)
+        thread.start()
 
-    def _guarded(self, job: Job) -> None:
-        try:
-            self._run(job)
-        except Exception:  # run_job records failures itself; this is a last resort
-            log.exception("job %s (%s) crashed its pool thread", job.id, job.kind)
-        finally:
+    def disown(self, job_id: int) -> bool:
+        """Give up waiting for a job that runs too long: its slot is free again, and its
+        thread, if it ever returns, ends. False when the pool is not running that job."""
+        with self._lock:
+            thread = self._running.get(job_id)
+            if thread is None or thread in self._disowned:
+                return False
+            self._disowned.add(thread)
+            self._busy -= 1
+            self._changed.notify_all()
+        self._on_done()
+        return True
+
+    def _next(self) -> Job | None:
+        with self._lock:
+            while not self._queue and not self._closed:
+                self._idle += 1
+                self._work.wait()
+            if not self._queue:
+                return None
+            job = self._queue.popleft()
+            self._running[job.id] = threading.current_thread()
+            return job
+
+    def _serve(self) -> None:
+        me = threading.current_thread()
+        while (job := self._next()) is not None:
+            try:
+                self._run(job)
+            except Exception:  # run_job records failures itself; this is a last resort
+                log.exception("job %s (%s) crashed its pool thread", job.id, job.kind)
             with self._lock:
-                self._busy -= 1
+                if self._running.get(job.id) is me:
+                    del self._running[job.id]
+                gone = me in self._disowned
+                if not gone:
+                    self._busy -= 1
                 self.finished += 1
-                self._lock.notify_all()
+                self._changed.notify_all()
+            if gone:
+                break
             self._on_done()
+        with self._lock:
+            self._threads.discard(me)
+            self._disowned.discard(me)
 
     def wait_for_one(self, timeout: float | None = None) -> None:
         """Block until a running job finishes (or none runs)."""
         with self._lock:
             if self._busy:
-                self._lock.wait(timeout)
+                self._changed.wait(timeout)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         with self._lock:
-            return self._lock.wait_for(lambda: self._busy == 0, timeout)
+            return self._changed.wait_for(lambda: self._busy == 0, timeout)
 
     def shutdown(self) -> None:
+        """Let the jobs in hand finish (not the disowned ones), then end the threads."""
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
+            self._closed = True
+            self._idle = 0
+            self._work.notify_all()
+            threads = [t for t in self._threads if t not in self._disowned]
+        for thread in threads:
+            thread.join()
 
 
 class LeaseKeeper:
-    """The jobs a worker holds, and the heartbeat that renews their leases while they run."""
+    """The jobs a worker holds, and the heartbeat that renews their leases while they run.
 
-    def __init__(self, db: Database, clock: Clock, worker: str, lease: timedelta) -> None:
+    A job held longer than its kind's maximum run time (`limit(kind)`) is hung: its lease is
+    no longer renewed (so it can be claimed again once the lease ends), it is logged, and
+    `on_overrun(job_id)` lets the worker go on without it.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        worker: str,
+        lease: timedelta,
+        *,
+        limit: Callable[[str], timedelta] | None = None,
+        on_overrun: Callable[[int], None] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.worker = worker
         self.lease = lease
-        self._held: set[int] = set()
+        self._limit = limit
+        self._on_overrun = on_overrun
+        self._held: dict[int, tuple[str, datetime, int]] = {}  # id: kind, since, attempt
+        self._overrun: dict[int, int] = {}  # id: the attempt that ran past its limit
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def hold(self, jobs: list[Job]) -> None:
+        now = self.clock.now()
         with self._lock:
-            self._held.update(j.id for j in jobs)
+            for job in jobs:
+                self._held[job.id] = (job.kind, now, job.attempts)
 
-    def drop(self, job_id: int) -> None:
+    def drop(self, job_id: int, attempt: int | None = None) -> None:
+        """Stop renewing the job's lease (given `attempt`: only if it is the one held)."""
         with self._lock:
-            self._held.discard(job_id)
+            held = self._held.get(job_id)
+            if held is not None and attempt in (None, held[2]):
+                del self._held[job_id]
 
     def held(self) -> list[int]:
         with self._lock:
             return sorted(self._held)
 
+    def overran(self, job: Job) -> bool:
+        """Whether this attempt of the job was given up as hung (its result is not kept)."""
+        with self._lock:
+            return self._overrun.get(job.id) == job.attempts
+
     def renew(self) -> int:
-        """Push the lease of every held job to now + lease; returns how many were held."""
-        ids = self.held()
+        """Push the lease of every held job within its run time to now + lease; returns how
+        many were renewed. Jobs past it are let go (see the class docstring)."""
+        now = self.clock.now()
+        hung: list[tuple[int, str, datetime]] = []
+        with self._lock:
+            for job_id, (kind, since, attempt) in list(self._held.items()):
+                if self._limit is not None and now - since > self._limit(kind):
+                    del self._held[job_id]
+                    self._overrun[job_id] = attempt
+                    hung.append((job_id, kind, since))
+            ids = sorted(self._held)
+        for job_id, kind, since in hung:
+            log.warning(
+                "job %s (%s) has run for %.0fs, over its limit of %.0fs: its lease is no longer"
+                " renewed, so it can be claimed again; worker %s goes on without it",
+                job_id,
+                kind,
+                (now - since).total_seconds(),
+                self._limit(kind).total_seconds() if self._limit else 0,
+                self.worker,
+            )
+            if self._on_overrun is not None:
+                self._on_overrun(job_id)
         if not ids:
             return 0
         with self.db.session() as session:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from warroom.engine import registry
 
 
 class EngineOptions(BaseSettings):
@@ -35,8 +38,15 @@ class EngineOptions(BaseSettings):
     # PostgreSQL: the worker's own transactions skip the wait for the WAL flush (see
     # Worker._connection for why a crash cannot lose a page that way). Requests are unaffected.
     async_commit: bool = True
+    # One attempt of a job may run this long (unless its kind says otherwise, `handler(...,
+    # max_run=)`): past it, its lease is no longer renewed and it is reported as hung.
+    max_run_seconds: float = 900.0
     # Finished (done/cancelled) jobs are deleted after this many days; failed ones are kept.
     keep_done_days: float = 7.0
+
+    def max_run(self, kind: str) -> timedelta:
+        """How long one attempt of a job of this kind may run (see `handler(max_run=)`)."""
+        return registry.max_run(kind, timedelta(seconds=self.max_run_seconds))
 
     def urgent(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.urgent_kinds.split(",") if k.strip())

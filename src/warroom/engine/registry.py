@@ -15,6 +15,15 @@ Contract for handlers:
 - `@handler("kind", batch=True)` for handlers that only touch the database (no outbound
   call, no commit): the worker runs a claimed batch of them in one transaction.
 
+Hooks a handler may carry, set as attributes of the handler function (`deliver.retried = fn`),
+so that what a job works on is never left half-way when the job itself ends otherwise:
+- `abandoned(ctx, job)`: its worker was lost on the job's last attempt (committed, then the
+  job fails);
+- `given_up(session, clock, job, reason, actor)`: the job ended without being done: it failed
+  (attempts spent, or `PermanentFailure`; actor "engine") or an admin cancelled it (actor: who);
+  runs in the transaction that ends the job;
+- `retried(session, clock, job)`: an admin queued the failed or cancelled job again.
+
 `@handler` only marks a function; nothing is registered by importing a module. The
 composition root (`warroom.wiring.install`) hands each domain's handler module to
 `register_module`, in the app factory and in every worker process, before work is claimed.
@@ -95,9 +104,12 @@ Handler = Callable[[JobContext, "Job"], None]
 
 _handlers: dict[str, Handler] = {}
 _batchable: set[str] = set()
+_max_run: dict[str, timedelta] = {}
 
 
-def handler(kind: str, *, batch: bool = False) -> Callable[[Handler], Handler]:
+def handler(
+    kind: str, *, batch: bool = False, max_run: timedelta | None = None
+) -> Callable[[Handler], Handler]:
     """Mark fn as the handler of jobs of this kind (registered later by `register_module`).
 
     batch=True declares that the handler only reads and writes the database through
@@ -105,17 +117,24 @@ def handler(kind: str, *, batch: bool = False) -> Callable[[Handler], Handler]:
     in one transaction with one commit (much cheaper for floods of timers). If any of them
     raises, that transaction is rolled back and each job is run again on its own, so such a
     handler must be safe to run, be rolled back, and run again.
+
+    max_run: how long one attempt may take (default `WARROOM_ENGINE_MAX_RUN_SECONDS`). Past
+    it the worker stops renewing the job's lease and reports it (a handler that hangs), so
+    the job is claimed again once the lease ends, and the worker goes on without it.
     """
 
     def mark(fn: Handler) -> Handler:
         fn.job_kind = kind  # type: ignore[attr-defined]
         fn.job_batch = batch  # type: ignore[attr-defined]
+        fn.job_max_run = max_run  # type: ignore[attr-defined]
         return fn
 
     return mark
 
 
-def register(kind: str, fn: Handler, *, batch: bool = False) -> None:
+def register(
+    kind: str, fn: Handler, *, batch: bool = False, max_run: timedelta | None = None
+) -> None:
     """Make fn the handler of jobs of this kind (idempotent for the same function)."""
     existing = _handlers.get(kind)
     if existing is not None and existing is not fn:
@@ -126,6 +145,10 @@ def register(kind: str, fn: Handler, *, batch: bool = False) -> None:
         _batchable.add(kind)
     else:
         _batchable.discard(kind)
+    if max_run is not None:
+        _max_run[kind] = max_run
+    else:
+        _max_run.pop(kind, None)
 
 
 def register_module(module: ModuleType) -> list[str]:
@@ -134,7 +157,8 @@ def register_module(module: ModuleType) -> list[str]:
     for value in vars(module).values():
         kind = getattr(value, "job_kind", None)
         if callable(value) and isinstance(kind, str):
-            register(kind, value, batch=bool(getattr(value, "job_batch", False)))
+            batch = bool(getattr(value, "job_batch", False))
+            register(kind, value, batch=batch, max_run=getattr(value, "job_max_run", None))
             found.append(kind)
     return sorted(found)
 
@@ -148,8 +172,18 @@ def batchable_kinds() -> frozenset[str]:
     return frozenset(_batchable)
 
 
+def max_run(kind: str, default: timedelta) -> timedelta:
+    """How long one attempt of a job of this kind may run before it counts as hung."""
+    return _max_run.get(kind, default)
+
+
 def get_handler(kind: str) -> Handler | None:
     return _handlers.get(kind)
+
+
+def hook(kind: str, name: str) -> Any:
+    """The `name` hook of the handler of `kind` (see the module docstring), or None."""
+    return getattr(_handlers.get(kind), name, None)
 
 
 def kinds() -> list[str]:

@@ -27,8 +27,19 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
+class OverrunJob(BaseModel):
+    """A running job held past its kind's maximum run time: its handler seems hung."""
+
+    id: int
+    kind: str
+    locked_by: str | None
+    running_seconds: int
+    limit_seconds: int
+
+
 class EngineStatus(BaseModel):
     # Whether this API process runs the engine itself (not with `serve --no-engine`).
     embedded_worker: bool
     lag_seconds: float
     jobs: dict[str, dict[str, int]]
+    overrun: list[OverrunJob] = []

@@ -12,7 +12,9 @@
   `NOTIFY warroom_jobs` on PostgreSQL for `warroom worker` processes.
 - A `dedup_key` that is already pending makes `enqueue` a no-op returning the pending job
   (a job that is already running does not count: a new one is queued behind it).
-- `cancel` cancels pending jobs matching every given filter and returns how many.
+- `cancel` cancels pending jobs matching every given filter and returns how many;
+  `cancel_job` is an admin's cancel of one pending or failed job (its handler's `given_up`
+  hook ends what the job worked on).
 - Handlers are registered with `@warroom.engine.registry.handler("kind")`; see that module for
   the handler contract (at-least-once, idempotent, retries with back-off).
 - Claiming and what follows it (used by `warroom.engine.worker.Worker`): claim, complete,
@@ -24,7 +26,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,27 +37,33 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock, SystemClock, utc
 from warroom.db import savepoint
 from warroom.engine.claims import (
+    LOST,
+    LOST_ALONE,
     FailureOutcome,
     backoff,
     claim,
     complete,
     complete_many,
     extend_leases,
+    mark_alone,
     next_due,
     postpone,
     record_failure,
     release,
 )
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, STATES, Job
-from warroom.engine.registry import get_handler
+from warroom.engine.registry import get_handler, hook
 from warroom.engine.wake import request_wake
 from warroom.errors import Conflict, Invalid, NotFound
 
 __all__ = [
+    "LOST",
+    "LOST_ALONE",
     "FailureOutcome",
     "Job",
     "backoff",
     "cancel",
+    "cancel_job",
     "claim",
     "complete",
     "complete_many",
@@ -63,7 +71,9 @@ __all__ = [
     "extend_leases",
     "get_job",
     "list_jobs",
+    "mark_alone",
     "next_due",
+    "overrun_jobs",
     "postpone",
     "prune",
     "queue_stats",
@@ -253,6 +263,38 @@ def retry_job(session: Session, clock: Clock, job_id: int) -> Job:
     return job
 
 
+def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Job:
+    """An admin cancels a pending or failed job: it never runs (again), and the `given_up`
+    hook of its kind ends what it worked on (a queued message, an action run)."""
+    if not actor:
+        raise Invalid("a cancel needs an actor", field="actor")
+    job = get_job(session, job_id)
+    state, previous = job.state, job.last_error
+    if state == RUNNING:
+        raise Conflict(
+            f"job {job_id} is running (held by {job.locked_by} until {job.lease_until}); "
+            "only a pending or failed job can be cancelled: cancel it once it has ended",
+            field="state",
+        )
+    if state not in (PENDING, FAILED):
+        raise Conflict(f"job {job_id} is already {state}", field="state")
+    now = clock.now()
+    error = f"cancelled by {actor}" + (f"\nbefore: {previous}" if previous else "")
+    result = session.execute(
+        update(Job)  # only if no worker claimed it meanwhile
+        .where(Job.id == job_id, Job.state == state)
+        .values(state=CANCELLED, finished_at=now, updated_at=now, last_error=error[:4000])
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(job)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"job {job_id} is {job.state} now; it was not cancelled", field="state")
+    given_up = hook(job.kind, "given_up")
+    if given_up is not None:
+        given_up(session, clock, job, f"its job was cancelled by {actor}", actor)
+    return job
+
+
 def prune(session: Session, clock: Clock, *, older_than: timedelta) -> int:
     """Delete done and cancelled jobs that finished before now - older_than."""
     cutoff = clock.now() - older_than
@@ -262,6 +304,21 @@ def prune(session: Session, clock: Clock, *, older_than: timedelta) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def overrun_jobs(
+    session: Session, clock: Clock, limit: Callable[[str], timedelta]
+) -> list[tuple[Job, float, float]]:
+    """Running jobs held past their kind's maximum run time (`limit(kind)`): hung handlers.
+    (job, seconds since it was claimed, its limit in seconds), the longest running first.
+    A running job's `updated_at` is when it was claimed: nothing else moves it meanwhile."""
+    now = clock.now()
+    found = []
+    for job in session.scalars(select(Job).where(Job.state == RUNNING).order_by(Job.updated_at)):
+        running, allowed = (now - utc(job.updated_at)).total_seconds(), limit(job.kind)
+        if running > allowed.total_seconds():
+            found.append((job, running, allowed.total_seconds()))
+    return found
 
 
 ACTIVE_STATES = (PENDING, RUNNING, FAILED)

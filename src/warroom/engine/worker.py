@@ -20,45 +20,26 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
 from warroom.clock import Clock
-from warroom.db import Database, error_text, is_database_error, is_transient, write_first
-from warroom.engine import batches, service, wake
+from warroom.db import Database, write_first
+from warroom.engine import batches, failures, service, wake
 from warroom.engine.concurrency import HandlerPool, LeaseKeeper
 from warroom.engine.models import Job
 from warroom.engine.options import EngineOptions
-from warroom.engine.registry import (
-    JobContext,
-    PermanentFailure,
-    Postpone,
-    Retry,
-    batchable_kinds,
-    get_handler,
-)
+from warroom.engine.registry import JobContext, Postpone, batchable_kinds, get_handler
 from warroom.settings import Settings
 
 log = logging.getLogger("warroom.engine")
-# Frames of the database layers, left out of a failed job's error (`_where`).
-_DB_CODE = re.compile(r"[/\\](sqlalchemy|psycopg|psycopg_pool)[/\\]")
-
-# Attempts below this that fail with a transient database error are retried at once.
-TRANSIENT_AT_ONCE = 3
-
-# A handler may carry `handler.abandoned = fn(ctx, job)`: run (and committed) when its job is
-# given up because the worker was lost on its last attempt, so that the handler's own state is
-# not left half-way (delivery marks its message failed rather than `sending` for good).
-AbandonHook = Callable[[JobContext, Job], None]
 
 
 def default_name() -> str:
@@ -89,7 +70,9 @@ class Worker:
         # When the next job becomes due, as seen at the end of the last pass.
         self.next_due_at: datetime | None = None
         self._quiet_until = 0.0
-        self.leases = LeaseKeeper(db, clock, self.name, self.lease)
+        self.leases = LeaseKeeper(
+            db, clock, self.name, self.lease, limit=self.options.max_run, on_overrun=self._hung
+        )
         self.pooled = self.options.pooled_kinds()
         self.urgent = self.options.urgent()
         self._wake: threading.Event = threading.Event()
@@ -172,6 +155,12 @@ class Worker:
     def _wake_up(self) -> None:
         self._wake.set()
 
+    def _hung(self, job_id: int) -> None:
+        """A job ran past its maximum run time: its thread is left to itself (its result will
+        be dropped) and the worker takes on other work, the job too once its lease ends."""
+        if not self.pool.disown(job_id) and not self.serial.disown(job_id):
+            self._wake_up()  # it runs on the loop's thread: nothing to replace
+
     def _claim(
         self,
         conn: Connection,
@@ -192,6 +181,7 @@ class Worker:
                 lease=self.lease,
                 kinds=wanted,
                 exclude_kinds=excluded,
+                shared=shared is not None,
             )
             session.commit()
         if jobs:
@@ -243,74 +233,33 @@ class Worker:
         )
         try:
             if job.attempts > job.max_attempts:
-                self._abandon(ctx, job)
+                failures.abandon(ctx, job)
             handler = get_handler(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             if job.kind in batchable_kinds():  # database only: as in a shared transaction
                 write_first(session)
             handler(ctx, job)
-            if service.complete(session, self.clock, job.id, self.name):
+            if self.leases.overran(job):
+                session.rollback()
+                log.warning("job %s returned after it was given up as hung; result dropped", job.id)
+            elif service.complete(session, self.clock, job.id, self.name):
                 session.commit()
             else:
                 session.rollback()
                 log.warning("job %s was taken over by another worker; result dropped", job.id)
         except Postpone as exc:
             session.rollback()
-            with self.db.session() as again:
-                service.postpone(again, self.clock, job.id, self.name, after=exc.after)
+            if not self.leases.overran(job):
+                with self.db.session() as again:
+                    service.postpone(again, self.clock, job.id, self.name, after=exc.after)
         except Exception as exc:
             session.rollback()
-            self._failed(job, exc)
+            if not self.leases.overran(job):
+                failures.record(self, job, exc)
         finally:
             session.close()
-            self.leases.drop(job.id)
-
-    def _abandon(self, ctx: JobContext, job: Job) -> None:
-        """A job lost with its worker on its last attempt: let its kind clean up, then fail."""
-        hook: AbandonHook | None = getattr(get_handler(job.kind), "abandoned", None)
-        if hook is not None:
-            hook(ctx, job)
-            ctx.session.commit()
-        raise PermanentFailure(f"its worker was lost on the last of {job.max_attempts} attempts")
-
-    def _failed(self, job: Job, exc: Exception) -> None:
-        permanent = isinstance(exc, PermanentFailure)
-        if isinstance(exc, Retry):
-            retry_after: timedelta | None = exc.after
-        elif is_transient(exc) and job.attempts < TRANSIENT_AT_ONCE:
-            # A lost race for a lock (deadlock, SQLite's stale read snapshot, a dropped
-            # connection) says nothing about the job: it runs again at once, as the unit of
-            # work of a request would, not after the back-off meant for a failing handler.
-            retry_after = timedelta(0)
-        else:
-            retry_after = service.backoff(
-                job.attempts,
-                base=self.options.backoff_base_seconds,
-                maximum=self.options.backoff_max_seconds,
-            )
-        error = error_text(exc)  # a database error: its class, never its SQL or values
-        if not isinstance(exc, Retry | PermanentFailure):
-            error += "\n" + _where(exc)
-        with self.db.session() as session:
-            outcome = service.record_failure(
-                session,
-                self.clock,
-                job.id,
-                self.name,
-                error,
-                retry_after=retry_after,
-                permanent=permanent,
-            )
-        if outcome is not None:
-            log.warning(
-                "job %s (%s) attempt %s failed: %s -> %s",
-                job.id,
-                job.kind,
-                job.attempts,
-                error.splitlines()[0],
-                outcome.state,
-            )
+            self.leases.drop(job.id, job.attempts)
 
     def _release(self, jobs: list[Job]) -> None:
         with self.db.session() as session:
@@ -388,12 +337,3 @@ class Worker:
 
     def stop(self) -> None:
         self.stop_event.set()
-
-
-def _where(exc: Exception) -> str:
-    """The end of the traceback; for a database error only the places outside the database
-    layers (the handler's line), without the exception's own text or source lines."""
-    if not is_database_error(exc):
-        return "".join(traceback.format_exception(exc)[-3:])
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _DB_CODE.search(f.filename)]
-    return "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n' for f in frames[-2:])
