@@ -1,9 +1,12 @@
-"""examples/atlas: the runbook's "Incident Severity Quick Reference" (004_61eb39e2ba419efa.txt:
+"""A Prometheus rule written from a pack's document labels its alert with the document's level
+(`severity: P0`), and the alert opens an incident of that level, paged by that level's policy.
+
+examples/atlas: the runbook's "Incident Severity Quick Reference" (004_61eb39e2ba419efa.txt:
 "DATABASE CORRUPTION → P0", "MERKLE TREE INVALID → P0", "JOB STUCK >12H → P1", ...) is a
-table from what an alert means to its level. A Prometheus rule written from it labels its
-alert with that level (`severity: P0`); such an alert opened a P2 (the route's default for an
-unknown severity), paging nobody, where a P0 pages the on-call and #incident-response on the
-5-minute clock."""
+table from what an alert means to its level; such an alert opened a P2 (the route's default
+for an unknown severity), paging nobody. examples/exchange ("P0: ... total outage",
+002_01e152e679e932ca.txt section 2) opened a P2 likewise, examples/oracle ("SEV0: widespread
+publish halt on production", 000_b3c9b32ab165c1d5.txt section 2) a SEV3."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.settings import Settings
 
-ATLAS = Path(__file__).resolve().parents[3] / "examples" / "atlas"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @pytest.fixture
@@ -36,15 +39,20 @@ def sender() -> Iterator[senders.FakeSender]:
 
 
 @pytest.mark.parametrize(
-    ("alertname", "service", "level", "policy"),
+    ("pack", "alertname", "service", "level", "policy"),
     [
-        ("PersistenceIntegrityCheckFailed", "persistence-db", "P0", "atlas-p0"),  # DB corruption
-        ("ExtractionJobStuck", "extraction-jobs", "P1", "atlas-oncall"),  # JOB STUCK >12H
-        ("RegistryStale", "providers", "P3", None),  # REGISTRY STALENESS
-        ("ProofValidationErrors", "proof-validation", "critical", "atlas-oncall"),  # a P1
+        ("atlas", "PersistenceIntegrityCheck", "persistence-db", "P0", "atlas-p0"),  # DB corrupt
+        ("atlas", "ExtractionJobStuck", "extraction-jobs", "P1", "atlas-oncall"),  # JOB STUCK
+        ("atlas", "RegistryStale", "providers", "P3", None),  # REGISTRY STALENESS
+        ("atlas", "ProofValidationErrors", "proof-validation", "critical", "atlas-oncall"),
+        ("exchange", "PublicApiDown", "public-api", "P0", "trading-core-p0"),  # total outage
+        ("exchange", "WebUiGlitch", "web-ui", "P3", None),  # "Cosmic UI glitches"
+        ("oracle", "PublishHalted", "submitter", "SEV0", "oracle-sev0"),  # widespread halt
+        ("oracle", "ConnectorDown", "ingestor", "SEV2", None),  # individual connector outage
     ],
 )
 def test_an_alert_labelled_with_the_quick_references_level_opens_that_level(
+    pack: str,
     alertname: str,
     service: str,
     level: str,
@@ -57,8 +65,8 @@ def test_an_alert_labelled_with_the_quick_references_level_opens_that_level(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock.set(datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
-    monkeypatch.delenv("ATLAS_PROMETHEUS_TOKEN", raising=False)
-    doc, problems = config_service.load_directory(ATLAS)
+    monkeypatch.delenv(f"{pack.upper()}_PROMETHEUS_TOKEN", raising=False)
+    doc, problems = config_service.load_directory(EXAMPLES / pack)
     assert not problems, problems.lines()
     with db.session() as session:
         config_service.apply_document(session, clock, doc, actor="test")
@@ -88,5 +96,5 @@ def test_an_alert_labelled_with_the_quick_references_level_opens_that_level(
                 TimelineEvent.kind == "paging:escalation:planned",
             )
         ).one()
-        assert incident.severity == ("P1" if level == "critical" else level)
+        assert incident.severity == {"critical": "P1"}.get(level, level)
     assert planned.payload.get("policy") == policy, planned.payload
