@@ -86,3 +86,14 @@ def test_an_audit_email_sink_through_a_refused_smtp_server_sends_nothing() -> No
         allowed = settings.model_copy(update={"outbound_private": "allow"})
         assert sinks.deliver(allowed, DOC) == ["email"]
         assert len(box.messages) == 1
+
+
+def test_an_action_item_export_to_a_refused_address_is_not_sent(meta: Host) -> None:
+    from warroom.review.action_items import config, export
+
+    with pytest.raises(ValueError, match=r"refused destination: 169\.254\.169\.254 is link"):
+        config.check_webhook_url("http://169.254.169.254/latest/meta-data/")
+    url = f"http://0.0.0.0:{meta.port}/latest/meta-data/"
+    status, answer = export._post(url, {"title": "Add a replica"}, 7, timeout=5.0)
+    assert (status, answer) == (None, "refused to call 0.0.0.0 is unspecified ('this host')")
+    assert meta.seen == []

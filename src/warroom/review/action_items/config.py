@@ -27,6 +27,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom import outbound
 from warroom.clock import Clock
 from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Plan
@@ -50,6 +51,9 @@ def check_webhook_url(value: str) -> str:
         raise ValueError("must start with https:// or http://")
     if not parts.hostname or not port_ok or any(c.isspace() for c in text):
         raise ValueError("needs a host and no spaces (write https://host/path)")
+    refused = outbound.literal_refusal(text)
+    if refused is not None:
+        raise ValueError(refused)
     return text
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from warroom import outbound
 from warroom.clock import Clock
 from warroom.engine import service as engine
 from warroom.engine.models import Job
@@ -92,7 +93,12 @@ def _post(url: str, body: dict[str, Any], item_id: int, timeout: float) -> tuple
 
     headers = {"Idempotency-Key": f"warroom-action-item-{item_id}"}
     try:
-        answer = httpx.post(url, json=body, headers=headers, timeout=timeout)
+        outbound.check_url(url)  # and the address reached (warroom.outbound)
+        with httpx.Client(timeout=timeout) as client:
+            hook = {"trace": outbound.trace()}
+            answer = client.post(url, json=body, headers=headers, extensions=hook)
+    except outbound.Refused as exc:
+        return None, str(exc)
     except httpx.HTTPError as exc:
         return None, scrub_text(f"{type(exc).__name__}: {exc}", [url])
     try:
