@@ -39,14 +39,21 @@ IncidentOption = typer.Option(
 
 
 def _tz() -> tzinfo | None:
-    name = os.environ.get("WARROOM_TZ") or os.environ.get("TZ")
-    if name:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    """The reader's zone: WARROOM_TZ, else TZ, else None (the system's). A WARROOM_TZ that is
+    no zone is an error (times read in another zone would be hours off); TZ may hold what the
+    C library reads and Python does not (':/etc/localtime'), so the system's zone is used."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    for variable in ("WARROOM_TZ", "TZ"):
+        name = os.environ.get(variable)
+        if not name:
+            continue
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            return None
+            if variable == "TZ":
+                return None
+            fail(f"WARROOM_TZ {name!r} is not a time zone (an IANA name such as Europe/Berlin)")
     return None
 
 
