@@ -32,6 +32,7 @@ from warroom.actions.runner import Outcome
 from warroom.clock import Clock
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
+from warroom.errors import Conflict
 from warroom.evidence import service as evidence
 from warroom.incidents import service as incidents
 
@@ -111,8 +112,21 @@ def _given_up(session: Session, clock: Clock, job: Job, reason: str, actor: str)
         _end(session, clock, run, FAILED, actor, error=reason)
 
 
+def _retried(session: Session, clock: Clock, job: Job) -> None:
+    """An admin retries the job: only while its run still waits to run. An ended run is not
+    run again behind the responders' backs (the job would find nothing to do): a 409."""
+    run = session.get(ActionRun, int(job.payload["run_id"]))
+    if run is not None and run.state != QUEUED:
+        raise Conflict(
+            f"run {run.id} of action {run.action_key} has ended {run.state}: retrying its job "
+            "would run nothing; request the action again",
+            field="job_id",
+        )
+
+
 execute_run.abandoned = _abandoned  # type: ignore[attr-defined]
 execute_run.given_up = _given_up  # type: ignore[attr-defined]
+execute_run.retried = _retried  # type: ignore[attr-defined]
 
 
 def _perform(run: ActionRun, limit: int) -> Outcome:

@@ -38,3 +38,29 @@ def test_cancelling_the_job_of_a_queued_run_fails_the_run_visibly(
     events = client.get(f"/api/v1/incidents/{number}/timeline?limit=500", headers=alice).json()
     failed = [e for e in events["items"] if e["kind"] == "action:run:failed"]
     assert [e["actor"] for e in failed] == ["admin@example.com"]
+
+
+def test_retrying_the_job_of_an_ended_run_is_refused_not_answered_pending(
+    kubectl: Kubectl,
+    worker: Worker,
+    client: TestClient,
+    alice: H,
+    admin_headers: H,
+    open_incident: Open,
+    db: Database,
+) -> None:
+    number = open_incident()
+    run_id = request(client, alice, number, "annotate", text="hello").json()["id"]
+    with db.session() as session:
+        job_id = session.query(Job).filter_by(kind="actions.execute").one().id
+    cancel = client.post(f"/api/v1/engine/jobs/{job_id}/cancel", headers=admin_headers)
+    assert cancel.status_code == 200, cancel.text
+    retry = client.post(f"/api/v1/engine/jobs/{job_id}/retry", headers=admin_headers)
+    assert retry.status_code == 409, retry.text
+    error = retry.json()["error"]
+    assert error["field"] == "job_id"
+    assert f"run {run_id}" in error["message"] and "failed" in error["message"]
+    with db.session() as session:
+        assert session.get(Job, job_id).state == "cancelled"  # type: ignore[union-attr]
+    worker.run_once()
+    assert kubectl.calls() == []
