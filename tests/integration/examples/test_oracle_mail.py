@@ -52,7 +52,13 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
                 internal="Rolling back the 14:05 deploy", actor="oncall@oracle.example",
             )  # fmt: skip
             assert update.reached == ["channel:oracle-incidents"]
-        Worker(db, clock, settings, "make-run").run_once()
+        worker = Worker(db, clock, settings, "make-run")
+        worker.run_once()
+        with db.session() as session:
+            incident = incidents.get_incident(session, number)
+            incidents.resolve(session, clock, incident, actor="oncall@oracle.example")
+        while worker.run_once():
+            pass
 
         with db.session() as session:
             incident_id = incidents.get_incident(session, number).id
@@ -64,7 +70,8 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
         assert not [k for k in kinds if k.endswith(("notification:failing", "failed"))], kinds
         room = [m for m in box.messages if str(m["To"]) == "incidents@oracle.example"]
         paged = {str(m["To"]) for m in box.messages} - {"incidents@oracle.example"}
-    # the opening (a SEV1 is announced in the room) and the update itself
-    assert len(room) == 2, [str(m["Subject"]) for m in room]
+    # the opening (a SEV1 is announced in the room), the update itself and the resolution
+    assert len(room) == 3, [str(m["Subject"]) for m in room]
+    assert any("resolved" in str(m["Subject"]).lower() for m in room), [m["Subject"] for m in room]
     assert any("Rolling back the 14:05 deploy" in str(m.get_payload()) for m in room)
     assert paged == {"oncall@oracle.example"}  # the page, through the same server
