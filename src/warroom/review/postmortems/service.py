@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.auth import service as auth_service
+from warroom.auth.models import User
 from warroom.catalog import service as catalog
 from warroom.clock import Clock, utc
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.principal import role_rank
 from warroom.review.postmortems import draft, reminders, render
 from warroom.review.postmortems.approvals import cannot_approve as cannot_approve
 from warroom.review.postmortems.approvals import counting_approvals, withdraw
@@ -64,22 +66,31 @@ def required_due(session: Session, incident: Incident) -> tuple[bool, timedelta 
     return True, postmortem_settings(session).default_due_within
 
 
-def _active_user(session: Session, email: str) -> str | None:
-    """The e-mail of the active user it names (None: no user, or deactivated)."""
+def cannot_write(user: User) -> str | None:
+    """Why this person cannot be a postmortem's author (None: they can write it)."""
+    if not user.active:
+        return f"{user.email} is deactivated: choose someone active"
+    if role_rank(user.role) < role_rank("responder"):
+        return f"{user.email} is a viewer and cannot write a postmortem: choose a responder"
+    return None
+
+
+def _writer(session: Session, email: str) -> str | None:
+    """The e-mail of the user it names if they can write a postmortem (else None)."""
     try:
         user = auth_service.get_user_by_email(session, email)
     except NotFound:
         return None  # warroom itself (alerts cleared) or a token
-    return user.email if user.active else None
+    return None if cannot_write(user) else user.email
 
 
 def default_author(session: Session, incident: Incident) -> str | None:
-    """The incident commander, else whoever resolved it (if a person), else nobody; a
-    deactivated person is passed over (nobody would be reminded)."""
+    """The incident commander, else whoever resolved it (if a person), else nobody; someone
+    who cannot write it (deactivated, a viewer) is passed over."""
     for role in incidents.current_roles(session, incident):
-        if role.role == "incident_commander" and _active_user(session, role.user_email):
+        if role.role == "incident_commander" and _writer(session, role.user_email):
             return role.user_email
-    return _active_user(session, incident.resolved_by) if incident.resolved_by else None
+    return _writer(session, incident.resolved_by) if incident.resolved_by else None
 
 
 def _record(
@@ -293,8 +304,9 @@ def assign(
             user = auth_service.get_user_by_email(session, author)
         except NotFound:
             raise Invalid(f"no user with email {author!r}", field="author") from None
-        if not user.active:
-            raise Invalid(f"{user.email} is deactivated: choose someone active", field="author")
+        refused = cannot_write(user)
+        if refused is not None:
+            raise Invalid(refused, field="author")
         if not incidents.can_read(session, incident, user.email, is_admin=user.role == "admin"):
             raise Invalid(
                 f"{incident.ref} is private and {user.email} is no member of it: give them a "

@@ -1,6 +1,7 @@
-"""A deactivated person is never a postmortem's author: made author by hand they are refused
-(422 naming `author`, nothing written), as an action item's owner is; a commander deactivated
-before the resolve is passed over for whoever resolved it, so reminders reach someone."""
+"""Someone who cannot write a postmortem (deactivated, or a viewer) is never its author: made
+author by hand they are refused (422 naming `author`, nothing written), as an action item's
+owner is; such a commander is passed over for whoever resolved it, so reminders reach someone
+who can write it."""
 
 from __future__ import annotations
 
@@ -36,3 +37,22 @@ def test_a_deactivated_person_is_not_made_author(
     assert refused.json()["error"]["field"] == "author"
     assert "deactivated" in refused.json()["error"]["message"]
     assert client.get(path, headers=admin_headers).json()["author"] == "resp@corp.test"
+
+
+def test_a_viewer_who_cannot_write_it_is_not_made_author(
+    client: TestClient, db: Database, clock: FakeClock, admin_headers: dict[str, str]
+) -> None:
+    apply(db, clock, org())
+    number = open_incident(db, clock)
+    commander(db, clock, number)
+    with db.session() as session:  # the commander is made a viewer: they can no longer save it
+        session.execute(update(User).where(User.email == "ic@corp.test").values(role="viewer"))
+        session.commit()
+    act(db, clock, number, "resolve", actor="resp@corp.test")
+    path = f"/api/v1/incidents/{number}/postmortem"
+    assert client.get(path, headers=admin_headers).json()["author"] == "resp@corp.test"
+
+    refused = client.patch(path, json={"author": "ic@corp.test"}, headers=admin_headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "author"
+    assert "viewer" in refused.json()["error"]["message"]
