@@ -99,6 +99,7 @@ def login(
             session, clock, email=email, password=password, attempt=attempt, limits=limits(request)
         )
     except TooManyAttempts as exc:
+        session.rollback()  # lets the next attempt on this account take its turn now
         return render(request, "login.html", context | {"error": exc.message}, status_code=429)
     except Unauthorized as exc:
         return render(request, "login.html", context | {"error": exc.message}, status_code=401)
