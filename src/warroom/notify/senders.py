@@ -135,12 +135,7 @@ class AppriseSender:
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load {redact(url)}", retryable=False)
         deny = outbound.deny_private(message.deny_private)
-        refused = _written_refusal(url, deny)
-        if refused is None and mail:
-            try:
-                outbound.check_mail_server(url, deny)
-            except outbound.Refused as exc:
-                refused = str(exc)
+        refused = _refused_before_sending(url, deny)
         if refused is not None:
             return SendResult(False, refused, retryable=False)
         # Bodies are plain text: said so, e-mail keeps its line breaks (one link a line). The
@@ -203,14 +198,23 @@ def _clean_log(text: str) -> str:
     return "\n".join(line for line in lines if line)[-LOG_CHARS:]
 
 
-def _written_refusal(url: str, deny: bool) -> str | None:
-    """Why the address written as the URL's host may not be called; a name is judged when
-    it is connected to (an Apprise URL's host is not always where it sends)."""
-    found = outbound.host_of(url)
-    if found is None or outbound.parse_address(found[0]) is None:
-        return None
-    why = outbound.refusal(found[0], deny)
-    return f"refused to call {why}" if why else None
+def _refused_before_sending(url: str, deny: bool) -> str | None:
+    """Why an Apprise URL's destination may not be called, as far as it is known before
+    sending: an e-mail's SMTP server, the host of a json://, form:// or xml:// webhook and
+    what it resolves to, any other URL's host when written as an address. Another service's
+    host name is judged when connected to (it is not always where it sends, it may be a token)."""
+    try:
+        if scheme_of(url) in ("mailto", "mailtos"):
+            outbound.check_mail_server(url, deny)
+        elif scheme_of(url) in WEBHOOK_SCHEMES:
+            outbound.check_url(url, deny)
+        else:
+            found = outbound.host_of(url)
+            if found is not None and outbound.parse_address(found[0]) is not None:
+                outbound.check_host(found[0], found[1], deny)
+    except outbound.Refused as exc:
+        return str(exc)
+    return None
 
 
 class WebhookSender:

@@ -168,3 +168,20 @@ def test_what_viewers_see_of_an_answer_is_its_status_and_a_short_line(
         assert shown.status_code == 200
         assert shown.json()["provider_answer"] == one.provider_answer
     assert "carries 169.254.169.254 is link-local" in (refusal.provider_answer or "")
+
+
+@pytest.mark.parametrize("scheme", ["http", "json"])
+def test_a_webhook_sent_through_a_proxy_is_judged_by_its_own_host(
+    db: Database, clock: FakeClock, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    scheme: str,
+) -> None:  # fmt: skip
+    # Through a proxy, the connection reaches the proxy: the webhook's host is judged first.
+    outbound.set_resolver(lambda host, port: ["169.254.169.254"] if host == "meta.test" else [])
+    with http_host() as proxy:
+        for name in ("HTTP_PROXY", "http_proxy"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        message = deliver(db, clock, settings, f"{scheme}://meta.test/latest/meta-data/")
+    refused(message, "meta.test resolves to 169.254.169.254 is link-local")
+    assert proxy.seen == []
