@@ -153,7 +153,7 @@ _PAGING: dict[str, Sentence] = {
         f"cannot send to {get(p, 'contact', 'channel')}: {short(get(p, 'error'))}"
     ),
     "paging:incident:unpaged": lambda p: f"NOBODY PAGED: {short(get(p, 'message', 'reason'))}",
-    "paging:notification:sent": lambda p: f"{get(p, 'channel')} page delivered",
+    "paging:notification:sent": lambda p: f"{get(p, 'channel')} {_sent(p)} delivered",
     "paging:notification:failing": lambda p: (
         f"{get(p, 'channel')} {_sent(p)} failing: {answer(p.get('answer'))}"
     ),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tests.integration.notify.receivers import smtp_server
 from warroom.audit.models import TimelineEvent
+from warroom.audit.sentences import describe
 from warroom.clock import FakeClock
 from warroom.comms import service as comms
 from warroom.config import service as config_service
@@ -62,11 +63,13 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
 
         with db.session() as session:
             incident_id = incidents.get_incident(session, number).id
-            kinds = list(
+            events = list(
                 session.scalars(
-                    select(TimelineEvent.kind).where(TimelineEvent.incident_id == incident_id)
+                    select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
                 )
             )
+        kinds = [e.kind for e in events]
+        said = [describe(e.kind, e.payload) for e in events if e.kind.endswith(":sent")]
         assert not [k for k in kinds if k.endswith(("notification:failing", "failed"))], kinds
         room = [m for m in box.messages if str(m["To"]) == "incidents@oracle.example"]
         paged = {str(m["To"]) for m in box.messages} - {"incidents@oracle.example"}
@@ -75,3 +78,6 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
     assert any("resolved" in str(m["Subject"]).lower() for m in room), [m["Subject"] for m in room]
     assert any("Rolling back the 14:05 deploy" in str(m.get_payload()) for m in room)
     assert paged == {"oncall@oracle.example"}  # the page, through the same server
+    # The timeline tells the page from the room's messages (it said "page delivered" for all).
+    assert said.count("channel:oracle-incidents message delivered") == 3, said
+    assert said.count("email page delivered") == 1, said
