@@ -22,8 +22,10 @@ def _api() -> Any:
 def hypothesis_add(
     number: int = IncidentArg,
     text: str = typer.Argument(...),
-    owner: str = typer.Option(None, "--owner"),
-    status: str = typer.Option("investigating", "--status"),
+    owner: str = typer.Option(None, "--owner", help="Who is looking into it"),
+    status: str = typer.Option(
+        "investigating", "--status", help="investigating, ruled_out, confirmed or unlikely"
+    ),
 ) -> None:
     """Add a hypothesis to an incident."""
     body = {"text": text, "owner": owner, "status": status}

@@ -68,9 +68,13 @@ def open_incident(
 
 @incident_app.command("list")
 def list_incidents(
-    status: list[str] = typer.Option([], "--status", help="Repeatable"),
-    severity: list[str] = typer.Option([], "--severity", help="Repeatable"),
-    service: str = typer.Option(None, "--service"),
+    status: list[str] = typer.Option(
+        [],
+        "--status",
+        help="triggered, acknowledged, mitigated, resolved or closed (repeatable)",
+    ),
+    severity: list[str] = typer.Option([], "--severity", help="A severity key (repeatable)"),
+    service: str = typer.Option(None, "--service", help="Only incidents of this service"),
     since: str = typer.Option(
         None, "--since", help="ISO time, e.g. 2026-01-01T09:00 (your zone) or with an offset"
     ),

@@ -28,6 +28,24 @@ from warroom.cli import status as status_cli
 from warroom.cli import timeline as timeline_cli
 from warroom.cli import users as users_cli
 
+
+def _flags_take_no_value() -> None:
+    """Typer's Rich help shows a flag's type as if it took a value (`--json <bool>`), which
+    its plain help does not; `--json true` is then refused. Flags show no type."""
+    from typing import Any
+
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag or self.count else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
+
 app = typer.Typer(
     name="warroom",
     help="warroom: incident response from alert to postmortem.",

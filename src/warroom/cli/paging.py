@@ -194,13 +194,26 @@ def override_remove(
     typer.echo(f"override {override_id} removed from {schedule}")
 
 
+# The escalation checklist (docs/paging.md, Manual escalation): the page's message.
+SUMMARY = "Incident summary (1-2 sentences)"
+ACTIONS = "Actions taken so far"
+WHY = "Why you are escalating"
+NEED = "What you need (decision, expertise, help)"
+ASKED = "; asked for when left out"
+
+
 def escalate(
     number: int = IncidentArg,
-    to: list[str] = typer.Option(..., "--to", help="user:EMAIL, schedule:KEY or team:KEY"),
-    summary: str = typer.Option(..., "--summary", prompt="Incident summary (1-2 sentences)"),
-    actions: str = typer.Option(..., "--actions", prompt="Actions taken so far"),
-    why: str = typer.Option(..., "--why", prompt="Why you are escalating"),
-    need: str = typer.Option(..., "--need", prompt="What you need (decision, expertise, help)"),
+    to: list[str] = typer.Option(
+        ...,
+        "--to",
+        help="Who is paged (repeatable): user:EMAIL, oncall:TEAM (its on-call), members:TEAM, "
+        "schedule:KEY, channel:KEY or policy:KEY",
+    ),
+    summary: str = typer.Option(..., "--summary", prompt=SUMMARY, help=f"{SUMMARY}{ASKED}"),
+    actions: str = typer.Option(..., "--actions", prompt=ACTIONS, help=f"{ACTIONS}{ASKED}"),
+    why: str = typer.Option(..., "--why", prompt=WHY, help=f"{WHY}{ASKED}"),
+    need: str = typer.Option(..., "--need", prompt=NEED, help=f"{NEED}{ASKED}"),
     json_out: bool = JsonOption,
 ) -> None:
     """Escalate an incident by hand; the escalation checklist is the message."""
