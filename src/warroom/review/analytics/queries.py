@@ -222,8 +222,11 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
     """Met and missed tallies: acknowledged, resolved, updates on cadence, postmortem on time."""
     tta = seconds_between(name, Incident.acknowledged_at, Incident.opened_at)
     ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
+    # Mitigating or resolving it ends the wait: `ack` is refused from there.
     unacked_for = seconds_between(
-        name, func.coalesce(Incident.resolved_at, at_now), Incident.opened_at
+        name,
+        func.coalesce(Incident.mitigated_at, Incident.resolved_at, at_now),
+        Incident.opened_at,
     )
     open_for = seconds_between(name, at_now, Incident.opened_at)
     ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
@@ -265,7 +268,8 @@ def sla(session: Session, now: datetime, window: Window, filters: Filters) -> li
 
     A target counts once it has passed or been met: an incident not acknowledged yet whose ack
     target has not run out is pending, counted in neither. One never acknowledged misses the
-    target once more time than the target went by before it was resolved (or until now).
+    target once more time than the target went by before it was mitigated or resolved (or
+    until now).
     A postmortem is on time when published by its due time (late when published after it, or
     still unpublished past it); incidents without one are not counted.
     """
