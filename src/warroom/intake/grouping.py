@@ -197,9 +197,11 @@ def place(
     )
     if group.previous is not None:
         refire.record(session, clock, group, (incident_id, number), actor)
-    if kind == "intake:alert:grouped":
+    severity = group.decision.severity
+    folded_raises = kind == storm.FOLDED and guard is not None and guard.may_raise(severity)
+    if kind == "intake:alert:grouped" or folded_raises:  # a storm holds what folds into it
         raising.raise_if_more_severe(
-            session, clock, cfg, incident_id, group.decision.severity, group.alerts, actor
+            session, clock, cfg, incident_id, severity, group.alerts, actor
         )
     return incident_id, number
 

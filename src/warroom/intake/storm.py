@@ -1,12 +1,14 @@
 """Storm guard: a flood of new incidents from one integration folds into one storm incident.
 
-Each integration may open `threshold` incidents within any `window`-long span (a sliding
-window: the times of its last opens are read from the incidents it opened, so a flood across
-the boundary of a fixed window is caught too); the next group that would open one starts a
-storm instead: one incident (which pages like any other, so the on-call is paged once) that
-every further would-be incident of that integration joins, each fold recorded on its
-timeline. The storm ends once no group folded into it for `quiet` (or once it is no longer
-open); counting then starts afresh (`window_started_at`: opens before it do not count).
+Each integration may have `threshold` would-be incidents within any `window`-long span (a
+sliding window, so a flood across the boundary of a fixed window is caught too): incidents it
+opened (read from the incidents it opened) and groups folded into a storm (read from the
+alerts of its storm incidents). The next group that would open one starts a storm instead:
+one incident (which pages like any other, so the on-call is paged once) that every further
+would-be incident of that integration joins, each fold recorded on its timeline. The storm
+ends once no group folded into it for `quiet`, or once its incident is no longer open. Folds
+keep counting after that: a storm incident resolved by hand while groups still arrive is
+followed at once by a new one (one page), not by `threshold` more incidents.
 
 Concurrency: a request with a group that has no open incident to join locks its
 integration's `intake_storms` row first, before any group lock (`grouping.take_turns`), so the
@@ -24,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -33,7 +35,7 @@ from warroom.config.types import ConfigModel, Duration, format_duration
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.intake.models import StormState
+from warroom.intake.models import Alert, StormState
 
 log = logging.getLogger("warroom.intake")
 
@@ -100,25 +102,43 @@ def _lock_row(session: Session, integration: str) -> StormState:
 
 
 _INCIDENTS: Any = Incident.__table__
+_ALERTS: Any = Alert.__table__
 
 
 def _recent_opens(
-    session: Session, integration: str, since: datetime, counting_since: datetime | None, limit: int
+    session: Session, integration: str, since: datetime, limit: int
 ) -> list[datetime]:
-    """When the integration's newest `limit` incidents opened after `since` (and after
-    `counting_since`, when its last storm ended: one opened at that very instant came before
-    the end), newest first; its storm incidents are not opens. Read under the storm row's
-    lock, so no other request of the integration opens one meanwhile."""
+    """When the integration's newest `limit` incidents opened after `since`, newest first;
+    its storm incidents are not opens. Read under the storm row's lock, so no other request
+    of the integration opens one meanwhile."""
     c = _INCIDENTS.c
     query = select(c.opened_at).where(
         c.opened_at > since,
         c.created_by == f"intake:{integration}",
         or_(c.dedup_group.is_(None), c.dedup_group.not_like("storm:%")),
     )
-    if counting_since is not None:
-        query = query.where(c.opened_at > counting_since)
     rows = session.execute(query.order_by(c.opened_at.desc()).limit(limit))
     return [row.opened_at for row in rows]
+
+
+def _recent_folds(session: Session, integration: str, since: datetime) -> list[datetime]:
+    """When the integration's alert groups folded into its storms after `since` (the first
+    alert of each group), newest first."""
+    a, i = _ALERTS.c, _INCIDENTS.c
+    folded = func.min(a.first_seen_at)
+    query = (
+        select(folded.label("at"))
+        .select_from(_ALERTS.join(_INCIDENTS, i.id == a.incident_id))
+        .where(
+            a.integration == integration,
+            a.last_seen_at > since,  # indexed; never before first_seen_at
+            a.first_seen_at > since,
+            i.created_by == f"intake:{integration}",
+            i.dedup_group.like("storm:%"),
+        )
+        .group_by(a.group_key)
+    )
+    return sorted((row.at for row in session.execute(query)), reverse=True)
 
 
 class Guard:
@@ -137,10 +157,17 @@ class Guard:
         self.actor = f"intake:{integration}"
         self.state = _lock_row(session, integration)
         self._end_if_over()
-        now = clock.now()
-        since, counting_since = now - settings.window, self.state.window_started_at
-        limit = max(settings.threshold, 1)
-        self._opens = _recent_opens(session, integration, since, counting_since, limit)
+        since = clock.now() - settings.window
+        # Would-be incidents in the window-long span that ends now: opens, and folds when a
+        # storm folded a group within it (one ended by hand while the flood goes on).
+        self._opens = _recent_opens(session, integration, since, max(settings.threshold, 1))
+        self._folds = 0
+        self._tried_severities: set[str] = set()
+        last_fold = self.state.last_folded_at
+        if self.state.incident_id is None and last_fold is not None and last_fold > since:
+            folds = _recent_folds(session, integration, since)
+            self._opens = sorted(self._opens + folds, reverse=True)
+            self._folds = len(folds)
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -169,14 +196,14 @@ class Guard:
                 "reason": "quiet" if still_open else "incident closed",
             },
         )
-        state.incident_id = state.incident_number = None
-        state.started_at = state.last_folded_at = None
+        # last_folded_at stays: groups folded within the window still count (see Guard).
+        state.incident_id = state.incident_number = state.started_at = None
         state.folded_groups = state.folded_alerts = 0
-        # Counting starts afresh: what opened before the storm ended does not count.
-        state.window_started_at, state.opened_in_window = now, 0
+        state.window_started_at, state.opened_in_window = now, 0  # when it ended
 
     def _in_window(self) -> int:
-        """Incidents opened in the window-long span that ends now (and since counting began)."""
+        """Would-be incidents (opened, or folded into a storm) in the window-long span that
+        ends now."""
         floor = self.clock.now() - self.settings.window
         count = sum(1 for t in self._opens if t > floor)
         self.state.opened_in_window = count
@@ -205,6 +232,14 @@ class Guard:
         self._opens.append(self.clock.now())
         self._in_window()
 
+    def may_raise(self, severity: str) -> bool:
+        """Whether a group folded at this severity may raise the storm incident: once per
+        severity and request (its row is ours until the end: nobody lowers it meanwhile)."""
+        if severity in self._tried_severities:
+            return False
+        self._tried_severities.add(severity)
+        return True
+
     def folded(self, group: Group) -> dict[str, Any]:
         """Count a group folded into the storm; the extra payload of its timeline event."""
         state = self.state
@@ -225,11 +260,7 @@ class Guard:
             f"{settings.threshold} new incidents within {window}",
             severity=settings.severity or decision.severity,
             services=[decision.service] if decision.service else [],
-            summary=(
-                f"Integration {self.integration} opened {state.opened_in_window} incidents "
-                f"within {window}. Further alert groups join this incident (see its timeline "
-                f"and alerts) until none arrives for {format_duration(settings.quiet)}."
-            ),
+            summary=self._summary(window),
             source=self.source,
             dedup_group=f"storm:{self.integration}:{now.isoformat()}"[:120],
         )
@@ -248,7 +279,23 @@ class Guard:
                 "window": window,
                 "quiet": format_duration(settings.quiet),
                 "opened_in_window": state.opened_in_window,
+                "folded_in_window": self._folds,
             },
+        )
+
+    def _summary(self, window: str) -> str:
+        count, quiet = self.state.opened_in_window, format_duration(self.settings.quiet)
+        if self._folds:
+            why = (
+                f"Alert groups from {self.integration} kept arriving after its last storm "
+                f"incident was closed: {count - self._folds} incidents opened and "
+                f"{self._folds} groups folded within {window}."
+            )
+        else:
+            why = f"Integration {self.integration} opened {count} incidents within {window}."
+        return (
+            f"{why} Further alert groups join this incident (see its timeline and alerts) "
+            f"until none arrives for {quiet}."
         )
 
 
