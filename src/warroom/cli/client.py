@@ -76,6 +76,8 @@ class ApiClient:
 
         try:
             response = self.http.request(method, path, **kwargs)
+        except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+            raise ApiError(0, self._no_answer(method)) from exc
         except httpx.TransportError as exc:
             raise ApiError(0, f"cannot reach warroom at {self.http.base_url}: {exc}") from exc
         if response.status_code == 401 and "authorization" not in self.http.headers:
@@ -103,6 +105,17 @@ class ApiClient:
         except ValueError:
             broken = f"{self.http.base_url} answered with broken JSON, {NOT_WARROOM}"
             raise ApiError(0, broken) from None
+
+    def _no_answer(self, method: str) -> str:
+        """Reached, but no answer in time: a change may have been made all the same (an
+        incident opened twice is worse than a look first)."""
+        said = f"warroom at {self.http.base_url} did not answer within {self.http.timeout.read:g}s"
+        if method == "GET":
+            return said
+        return (
+            f"{said}; the request may have been carried out all the same: look "
+            "(e.g. `warroom incident list`) before trying again"
+        )
 
     def _not_warroom(self, response: httpx.Response) -> str:
         """An error that is not warroom's (`{"error": {...}}`): a proxy in front of a warroom
