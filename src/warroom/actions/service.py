@@ -193,6 +193,7 @@ def request_run(
     incident = incidents.lock_by_id(session, incident.id) or incident
     if undo_of is None and incident.status in ("resolved", "closed"):
         raise Conflict(f"{incident.ref} is {incident.status}", field="incident")
+    dry_run = dry_run or incident.drill  # a drill rehearses: nothing it runs reaches production
     if not dry_run:
         limits.check(session, clock, definition, action, incident.id)
     rendered = _rendered(definition, _context(incident, values, dry_run), dry_run)
