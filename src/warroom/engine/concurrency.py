@@ -122,6 +122,7 @@ class HandlerPool:
         with self._lock:
             self._threads.discard(me)
             self._disowned.discard(me)
+            self._changed.notify_all()
 
     def wait_for_one(self, timeout: float | None = None) -> None:
         """Block until a running job finishes (or none runs)."""
@@ -134,14 +135,13 @@ class HandlerPool:
             return self._changed.wait_for(lambda: self._busy == 0, timeout)
 
     def shutdown(self) -> None:
-        """Let the jobs in hand finish (not the disowned ones), then end the threads."""
+        """Let the jobs in hand finish, then end the threads; a job disowned meanwhile (hung
+        past its maximum run time) is not waited for."""
         with self._lock:
             self._closed = True
             self._idle = 0
             self._work.notify_all()
-            threads = [t for t in self._threads if t not in self._disowned]
-        for thread in threads:
-            thread.join()
+            self._changed.wait_for(lambda: self._threads <= self._disowned)
 
 
 class LeaseKeeper:

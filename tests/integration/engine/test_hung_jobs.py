@@ -118,3 +118,24 @@ def test_engine_status_and_the_cli_name_a_job_running_past_its_limit(
     assert f"job {job_id} (test.hangs) has run for 6m" in shown.output
     as_json = json.loads(cli("jobs", "status", "--json").output)
     assert as_json["overrun"][0]["id"] == job_id
+
+
+def test_a_worker_asked_to_stop_waits_for_no_hung_job_past_its_limit(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    HANG.clear(), STARTED.clear()
+    options = EngineOptions(lease_seconds=0.3, poll_seconds=0.1)
+    worker = Worker(db, clock, settings, "stopping", options=options)
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        with db.session() as session:
+            engine.enqueue(session, clock, "test.hangs", {})
+        assert STARTED.wait(20)
+        worker.stop()  # SIGTERM: the job in hand may finish ...
+        clock.advance(minutes=6)  # ... but it is hung past its limit
+        thread.join(15)
+        assert not thread.is_alive(), "the worker waited for a hung job to return"
+    finally:
+        HANG.set()
+        thread.join(20)
