@@ -31,16 +31,18 @@ from urllib.parse import urlsplit
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int | None], list[str]]
 
-# Never a destination, whatever the setting says: (network, why).
+_LINK_LOCAL = "a link-local address (cloud metadata services)"
+_UNSPECIFIED = "an unspecified address (this host)"
+# Never a destination, whatever the setting says: (network, what it is).
 _NEVER = [
-    (ipaddress.ip_network("0.0.0.0/8"), "unspecified ('this host')"),
-    (ipaddress.ip_network("169.254.0.0/16"), "link-local (cloud metadata services)"),
-    (ipaddress.ip_network("224.0.0.0/4"), "multicast"),
-    (ipaddress.ip_network("255.255.255.255/32"), "broadcast"),
+    (ipaddress.ip_network("0.0.0.0/8"), _UNSPECIFIED),
+    (ipaddress.ip_network("169.254.0.0/16"), _LINK_LOCAL),
+    (ipaddress.ip_network("224.0.0.0/4"), "a multicast address"),
+    (ipaddress.ip_network("255.255.255.255/32"), "the broadcast address"),
     (ipaddress.ip_network("100.100.100.200/32"), "a cloud metadata service"),
-    (ipaddress.ip_network("::/128"), "unspecified ('this host')"),
-    (ipaddress.ip_network("fe80::/10"), "link-local (cloud metadata services)"),
-    (ipaddress.ip_network("ff00::/8"), "multicast"),
+    (ipaddress.ip_network("::/128"), _UNSPECIFIED),
+    (ipaddress.ip_network("fe80::/10"), _LINK_LOCAL),
+    (ipaddress.ip_network("ff00::/8"), "a multicast address"),
     (ipaddress.ip_network("fd00:ec2::254/128"), "a cloud metadata service"),
 ]
 # IPv6 addresses that reach an IPv4 one (a NAT64 gateway's well-known prefix, the deprecated
@@ -49,7 +51,6 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _COMPATIBLE = ipaddress.ip_network("::/96")
 
 DENY = "deny"
-ALLOW = "allow"
 
 
 class Refused(Exception):
@@ -95,20 +96,21 @@ def parse_address(text: str) -> Address | None:
 
 
 def refusal(address: str | Address, deny_private: bool = False) -> str | None:
-    """Why this address may not be called (None when it may)."""
+    """Why this address may not be called, as '169.254.169.254, a link-local address (cloud
+    metadata services)' (None when it may)."""
     ip = parse_address(address) if isinstance(address, str) else address
     if ip is None:
         return None
     inner = _embedded(ip)
     if inner is not None:
         why = refusal(inner, deny_private)
-        return f"{ip} carries {why}" if why else None
-    for network, why in _NEVER:
+        return f"{ip}, which is {why}" if why else None
+    for network, what in _NEVER:
         if ip.version == network.version and ip in network:
-            return f"{ip} is {why}"
+            return f"{ip}, {what}"
     if deny_private and not ip.is_global:
-        what = "loopback" if ip.is_loopback else "private"
-        return f"{ip} is {what} (WARROOM_OUTBOUND_PRIVATE=deny)"
+        what = "a loopback" if ip.is_loopback else "a private"
+        return f"{ip}, {what} address (WARROOM_OUTBOUND_PRIVATE=deny)"
     return None
 
 
@@ -138,7 +140,7 @@ def check_host(host: str, port: int | None = None, deny: bool | None = None) -> 
             return
         why = next((w for a in addresses if (w := refusal(a, private))), None)
         if why is not None:
-            why = f"{host} resolves to {why}"
+            why = f"{host}, which resolves to {why}"
     if why is not None:
         raise Refused(f"refused to call {why}")
 
@@ -179,7 +181,7 @@ def literal_refusal(url: str) -> str | None:
     if found is None:
         return None
     why = refusal(found[0])
-    return f"refused destination: {why}" if why else None
+    return f"a refused destination: {why}" if why else None
 
 
 def check_peer(sock: Any, deny: bool | None = None) -> None:

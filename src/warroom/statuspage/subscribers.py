@@ -214,7 +214,7 @@ def subscribe_webhook(
         raise Invalid("url must be an http(s) URL of at most 500 characters", field="url")
     refused = outbound.literal_refusal(url)
     if refused is not None:
-        raise Invalid(f"url is a {refused}", field="url")
+        raise Invalid(f"url is {refused}", field="url")
     now = clock.now()
     subscriber = Subscriber(kind="webhook", target=url, components=list(components),
                             created_at=now, confirmed_at=now)  # fmt: skip

@@ -56,11 +56,11 @@ def test_config_check_and_apply_name_a_refused_destination(
     lines = checked.output.splitlines()
     assert (
         f"{pack}/org.yaml:6: users[ann@example.com].contact_methods[0].url: Value error,"
-        " refused destination: 169.254.169.254 is link-local (cloud metadata services)"
+        " a refused destination: 169.254.169.254, a link-local address (cloud metadata services)"
     ) in lines, checked.output
     assert (
-        f"{pack}/channels.yaml:4: channels[room].url: refused destination:"
-        " 0.0.0.0 is unspecified ('this host')"
+        f"{pack}/channels.yaml:4: channels[room].url: a refused destination:"
+        " 0.0.0.0, an unspecified address (this host)"
     ) in lines, checked.output
     assert "channels[fine]" not in checked.output
     applied = cli("config", "apply", str(pack))
@@ -75,5 +75,8 @@ def test_a_webhook_subscriber_on_a_refused_address_is_a_422(
     assert answer.status_code == 422, answer.text
     error = answer.json()["error"]
     assert error["field"] == "url"
-    assert error["message"] == "url is a refused destination: 0.0.0.0 is unspecified ('this host')"
+    assert (
+        error["message"]
+        == "url is a refused destination: 0.0.0.0, an unspecified address (this host)"
+    )
     assert client.get("/api/v1/status/subscribers", headers=admin_headers).json() == []

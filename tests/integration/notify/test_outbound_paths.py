@@ -37,7 +37,7 @@ def action(url: str) -> str | None:
 
 def test_an_http_action_to_this_host_as_0_0_0_0_is_refused(meta: Host) -> None:
     error = action(f"http://0.0.0.0:{meta.port}/latest/meta-data/")
-    assert error == "refused to call 0.0.0.0 is unspecified ('this host')"
+    assert error == "refused to call 0.0.0.0, an unspecified address (this host)"
     assert meta.seen == []
 
 
@@ -45,8 +45,8 @@ def test_an_http_action_to_a_name_resolving_to_the_metadata_address_is_refused()
     outbound.set_resolver(lambda host, port: ["169.254.169.254"])
     error = action("http://metadata.test/latest/meta-data/iam/")
     assert error == (
-        "refused to call metadata.test resolves to 169.254.169.254 is link-local"
-        " (cloud metadata services)"
+        "refused to call metadata.test, which resolves to 169.254.169.254, a link-local"
+        " address (cloud metadata services)"
     )
 
 
@@ -65,7 +65,9 @@ def test_an_audit_webhook_sink_on_a_refused_address_fails_and_says_why(meta: Hos
     private = Settings(
         audit_checkpoint_url=f"http://localhost:{meta.port}/checkpoints", outbound_private="deny"
     )
-    with pytest.raises(sinks.SinkFailed, match=r"is loopback \(WARROOM_OUTBOUND_PRIVATE=deny\)"):
+    with pytest.raises(
+        sinks.SinkFailed, match=r"a loopback address \(WARROOM_OUTBOUND_PRIVATE=deny\)"
+    ):
         sinks.deliver(private, DOC)
     assert meta.seen == []
     assert sinks.deliver(Settings(audit_checkpoint_url=private.audit_checkpoint_url), DOC) == [
@@ -80,7 +82,9 @@ def test_an_audit_email_sink_through_a_refused_smtp_server_sends_nothing() -> No
         settings = Settings(
             smtp_url=smtp, audit_checkpoint_email="audit@example.com", outbound_private="deny"
         )
-        with pytest.raises(sinks.SinkFailed, match=r"email: refused to call localhost resolves"):
+        with pytest.raises(
+            sinks.SinkFailed, match=r"email: refused to call localhost, which resolves"
+        ):
             sinks.deliver(settings, DOC)
         assert box.messages == []
         allowed = settings.model_copy(update={"outbound_private": "allow"})
@@ -91,9 +95,11 @@ def test_an_audit_email_sink_through_a_refused_smtp_server_sends_nothing() -> No
 def test_an_action_item_export_to_a_refused_address_is_not_sent(meta: Host) -> None:
     from warroom.review.action_items import config, export
 
-    with pytest.raises(ValueError, match=r"refused destination: 169\.254\.169\.254 is link"):
+    with pytest.raises(
+        ValueError, match=r"a refused destination: 169\.254\.169\.254, a link-local"
+    ):
         config.check_webhook_url("http://169.254.169.254/latest/meta-data/")
     url = f"http://0.0.0.0:{meta.port}/latest/meta-data/"
     status, answer = export._post(url, {"title": "Add a replica"}, 7, timeout=5.0)
-    assert (status, answer) == (None, "refused to call 0.0.0.0 is unspecified ('this host')")
+    assert (status, answer) == (None, "refused to call 0.0.0.0, an unspecified address (this host)")
     assert meta.seen == []

@@ -73,11 +73,11 @@ def test_a_webhook_to_a_metadata_address_fails_at_once_saying_why(
         incident_id = make_incident(session, clock).id
     url = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
     message = deliver(db, clock, settings, url, incident_id=incident_id)
-    refused(message, "169.254.169.254 is link-local (cloud metadata services)")
+    refused(message, "169.254.169.254, a link-local address (cloud metadata services)")
     with db.session() as session:
         events = timeline.last_events(session, incident_id=incident_id, count=20)
     [failed] = [e for e in events if e.kind == "paging:notification:failed"]
-    assert "169.254.169.254 is link-local" in failed.payload["answer"]
+    assert "169.254.169.254, a link-local address" in failed.payload["answer"]
 
 
 @pytest.mark.parametrize("scheme", ["http", "json"])
@@ -85,7 +85,7 @@ def test_the_unspecified_address_does_not_reach_this_host(
     db: Database, clock: FakeClock, settings: Settings, meta: Host, scheme: str
 ) -> None:
     message = deliver(db, clock, settings, f"{scheme}://0.0.0.0:{meta.port}/latest/meta-data/")
-    refused(message, "0.0.0.0 is unspecified")
+    refused(message, "0.0.0.0, an unspecified address")
     assert meta.seen == []
     assert SECRET not in (message.provider_answer or "")
 
@@ -96,7 +96,7 @@ def test_a_name_resolving_to_the_metadata_address_is_refused(
 ) -> None:
     outbound.set_resolver(lambda host, port: ["169.254.169.254"] if host == "meta.test" else [])
     message = deliver(db, clock, settings, f"{scheme}://meta.test/latest/meta-data/")
-    refused(message, "meta.test resolves to 169.254.169.254 is link-local")
+    refused(message, "meta.test, which resolves to 169.254.169.254, a link-local")
 
 
 def test_an_apprise_webhook_redirected_to_the_metadata_service_does_not_follow(
@@ -105,7 +105,7 @@ def test_an_apprise_webhook_redirected_to_the_metadata_service_does_not_follow(
     with http_host(location=f"http://0.0.0.0:{meta.port}/latest/meta-data/") as redirector:
         message = deliver(db, clock, settings, f"json://127.0.0.1:{redirector.port}/hook")
         assert redirector.seen == ["POST /hook"]
-    refused(message, "0.0.0.0 is unspecified")
+    refused(message, "0.0.0.0, an unspecified address")
     assert meta.seen == []
 
 
@@ -126,8 +126,8 @@ def test_loopback_is_allowed_by_default_and_refused_on_deny(
     sent = deliver(db, clock, settings, f"{scheme}://localhost:{meta.port}/allowed")
     assert sent.state == SENT
     message = deliver(db, clock, deny(settings), f"{scheme}://localhost:{meta.port}/denied")
-    refused(message, "localhost resolves to ")
-    assert "is loopback (WARROOM_OUTBOUND_PRIVATE=deny)" in (message.provider_answer or "")
+    refused(message, "localhost, which resolves to ")
+    assert "a loopback address (WARROOM_OUTBOUND_PRIVATE=deny)" in (message.provider_answer or "")
     assert [s.split()[1] for s in meta.seen] == ["/allowed"]
 
 
@@ -138,7 +138,7 @@ def test_a_name_resolving_elsewhere_when_connected_to_is_refused_by_the_address_
     # The check's look-up says a public address; the connection's own reaches 127.0.0.1.
     outbound.set_resolver(lambda host, port: ["93.184.216.34"])
     message = deliver(db, clock, deny(settings), f"{scheme}://localhost:{meta.port}/rebound")
-    refused(message, "127.0.0.1 is loopback (WARROOM_OUTBOUND_PRIVATE=deny)")
+    refused(message, "127.0.0.1, a loopback address (WARROOM_OUTBOUND_PRIVATE=deny)")
     assert meta.seen == []
 
 
@@ -148,7 +148,7 @@ def test_an_smtp_server_on_a_refused_address_gets_no_mail(
     with smtp_server() as box:
         url = f"mailto://localhost:{box.port}?from=warroom@example.com&to=jane@example.com&mode=insecure"
         message = deliver(db, clock, deny(settings), url)
-        refused(message, "is loopback (WARROOM_OUTBOUND_PRIVATE=deny)")
+        refused(message, "a loopback address (WARROOM_OUTBOUND_PRIVATE=deny)")
         assert box.messages == []
 
 
@@ -167,7 +167,7 @@ def test_what_viewers_see_of_an_answer_is_its_status_and_a_short_line(
         shown = client.get(f"/api/v1/notifications/{one.id}", headers=viewer_headers)
         assert shown.status_code == 200
         assert shown.json()["provider_answer"] == one.provider_answer
-    assert "carries 169.254.169.254 is link-local" in (refusal.provider_answer or "")
+    assert "which is 169.254.169.254, a link-local" in (refusal.provider_answer or "")
 
 
 @pytest.mark.parametrize("scheme", ["http", "json"])
@@ -183,5 +183,5 @@ def test_a_webhook_sent_through_a_proxy_is_judged_by_its_own_host(
         for name in ("NO_PROXY", "no_proxy"):
             monkeypatch.delenv(name, raising=False)
         message = deliver(db, clock, settings, f"{scheme}://meta.test/latest/meta-data/")
-    refused(message, "meta.test resolves to 169.254.169.254 is link-local")
+    refused(message, "meta.test, which resolves to 169.254.169.254, a link-local")
     assert proxy.seen == []

@@ -79,18 +79,26 @@ def test_a_name_is_not_an_address(name: str) -> None:
 
 
 def test_the_reason_names_the_address_and_what_it_is() -> None:
-    assert refusal("169.254.169.254") == "169.254.169.254 is link-local (cloud metadata services)"
-    assert refusal("::ffff:169.254.169.254") == (
-        "::ffff:a9fe:a9fe carries 169.254.169.254 is link-local (cloud metadata services)"
+    assert (
+        refusal("169.254.169.254")
+        == "169.254.169.254, a link-local address (cloud metadata services)"
     )
-    assert refusal("127.0.0.1", True) == "127.0.0.1 is loopback (WARROOM_OUTBOUND_PRIVATE=deny)"
+    assert refusal("::ffff:169.254.169.254") == (
+        "::ffff:a9fe:a9fe, which is 169.254.169.254, a link-local address (cloud metadata services)"
+    )
+    assert (
+        refusal("127.0.0.1", True)
+        == "127.0.0.1, a loopback address (WARROOM_OUTBOUND_PRIVATE=deny)"
+    )
 
 
 def test_a_name_resolving_to_a_refused_address_is_refused() -> None:
     outbound.set_resolver(
         lambda host, port: {"meta.test": ["93.184.216.34", "169.254.169.254"]}[host]
     )
-    with pytest.raises(Refused, match=r"meta\.test resolves to 169\.254\.169\.254 is link-local"):
+    with pytest.raises(
+        Refused, match=r"meta\.test, which resolves to 169\.254\.169\.254, a link-local"
+    ):
         check_host("meta.test", 80, deny=False)
 
 
@@ -104,7 +112,7 @@ def test_a_name_that_does_not_resolve_passes_to_fail_on_connecting() -> None:
 
 def test_localhost_is_refused_only_when_private_is_denied() -> None:
     check_host("localhost", 80, deny=False)
-    with pytest.raises(Refused, match=r"localhost resolves to .* is loopback"):
+    with pytest.raises(Refused, match=r"localhost, which resolves to .*, a loopback address"):
         check_host("localhost", 80, deny=True)
 
 
@@ -137,7 +145,7 @@ def test_the_setting_takes_allow_or_deny_only(monkeypatch: pytest.MonkeyPatch) -
 
 def test_literal_refusal_judges_written_addresses_only() -> None:
     assert literal_refusal("http://169.254.169.254/latest/meta-data/") == (
-        "refused destination: 169.254.169.254 is link-local (cloud metadata services)"
+        "a refused destination: 169.254.169.254, a link-local address (cloud metadata services)"
     )
     assert literal_refusal("json://[::ffff:169.254.169.254]/") is not None
     assert literal_refusal("http://0.0.0.0:9000/") is not None
