@@ -278,6 +278,11 @@ def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Jo
         )
     if state not in (PENDING, FAILED):
         raise Conflict(f"job {job_id} is already {state}", field="state")
+    # The hook first: it takes its incident's lock before the job row (the lock order of
+    # docs/dev/engine.md); a claim that wins meanwhile makes this a 409, and nothing is kept.
+    given_up = hook(job.kind, "given_up")
+    if given_up is not None:
+        given_up(session, clock, job, f"its job was cancelled by {actor}", actor)
     now = clock.now()
     error = f"cancelled by {actor}" + (f"\nbefore: {previous}" if previous else "")
     result = session.execute(
@@ -288,10 +293,8 @@ def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Jo
     )
     session.refresh(job)
     if not result.rowcount:  # type: ignore[attr-defined]
+        # The caller rolls back what the hook wrote.
         raise Conflict(f"job {job_id} is {job.state} now; it was not cancelled", field="state")
-    given_up = hook(job.kind, "given_up")
-    if given_up is not None:
-        given_up(session, clock, job, f"its job was cancelled by {actor}", actor)
     return job
 
 
