@@ -6,7 +6,10 @@ from typing import Any
 
 import typer
 
-from warroom.audit import sentences  # not audit.service: the CLI starts without SQLAlchemy
+from warroom.audit import (  # not audit.service: the CLI starts without SQLAlchemy
+    phrasing,
+    sentences,
+)
 from warroom.cli.output import (
     IncidentArg,
     JsonOption,
@@ -17,8 +20,31 @@ from warroom.cli.output import (
 
 
 def describe(event: dict[str, Any]) -> str:
-    """A short human sentence for an event (the same on every screen: warroom.audit.sentences)."""
-    return sentences.describe(str(event.get("kind", "")), event.get("payload"))
+    """A short human sentence for an event (the same on every screen: warroom.audit.sentences),
+    its times in the reader's zone like the When column beside it (sentences say UTC)."""
+    payload = event.get("payload")
+    text = sentences.describe(str(event.get("kind", "")), payload)
+    if not isinstance(payload, dict):
+        return text
+    for key, value in payload.items():
+        if not _zoned_time(value):
+            continue
+        said = phrasing.at(payload, key)  # the time as the sentence says it, in UTC
+        local = fmt_time(value)  # 2026-01-03 21:00:00 JST: to the minute, as said
+        text = text.replace(said, f"{local[:16]}{local[19:]}")
+    return text
+
+
+def _zoned_time(value: Any) -> bool:
+    """An ISO 8601 time of day with its offset (what `phrasing.at` turns into UTC)."""
+    from datetime import datetime
+
+    if not isinstance(value, str) or "T" not in value:
+        return False
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def timeline(
