@@ -186,9 +186,9 @@ def test_exchange_critical_matching_engine_alert_is_p0_with_the_halt_trading_lif
     assert len(halt) == 1 and "warroom action run halt-trading" in halt[0]
     assert any("Failover to read replica." in s for s in steps)
     assert lifecycle["progress"]["line"] == "0/14 done"
-    # a P1 of another service gets no lifecycle: it is the matching engine's P0 checklist
+    # a P1 of another service gets the lifecycle too: the SOP of every incident, P0-P3
     assert _incident(client, viewer_headers, "INC-2")["severity"] == "P1"
-    assert _runs(client, viewer_headers, "INC-2") == {}
+    assert _runs(client, viewer_headers, "INC-2").keys() == {"incident-lifecycle"}
 
 
 def test_atlas_critical_alert_attaches_the_p1_actions_and_the_response_protocol(
