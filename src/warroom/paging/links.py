@@ -114,7 +114,9 @@ def check_holder(session: Session, claims: LinkClaims) -> None:
     if user is None or not user.active:
         raise LinkError("this link's holder is no longer active in warroom; it cannot be used")
     if user.role == "viewer":  # no more than its holder may do now (a role taken away counts)
-        raise LinkError("this link's holder is a viewer now, who may not act on incidents")
+        raise LinkError(
+            "this link's holder is a viewer, who may not acknowledge or resolve incidents"
+        )
 
 
 def link_url(public_url: str, token: str) -> str:
