@@ -45,6 +45,7 @@ from warroom.incidents import present as incidents_present
 from warroom.incidents import service as incidents_service
 from warroom.intake import api as intake_api
 from warroom.intake import config as intake_config
+from warroom.intake import jobs as intake_jobs
 from warroom.notify import delivery as notify_delivery
 from warroom.paging import api as paging_api
 from warroom.paging import api_notifications as paging_api_notifications
@@ -144,6 +145,7 @@ ROUTERS: tuple[ModuleType, ...] = (
 JOB_HANDLERS: tuple[ModuleType, ...] = (
     notify_delivery,
     heartbeats_jobs,
+    intake_jobs,
     engine_maintenance,
     paging_handlers,
     audit_jobs,

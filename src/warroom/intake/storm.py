@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.config.types import ConfigModel, Duration, format_duration
+from warroom.engine import service as engine
 from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -42,6 +43,7 @@ log = logging.getLogger("warroom.intake")
 if TYPE_CHECKING:
     from warroom.intake.grouping import Group
 
+QUIET_CHECK = "intake.storm.quiet"  # the engine job that ends a storm once it is quiet
 STARTED = "intake:storm:started"
 FOLDED = "intake:storm:folded"
 ENDED = "intake:storm:ended"
@@ -267,6 +269,7 @@ class Guard:
         state.incident_id, state.incident_number = incident.id, incident.number
         state.started_at, state.last_folded_at = now, now
         state.folded_groups = state.folded_alerts = 0
+        schedule_end(self.session, self.clock, self.integration, now + settings.quiet)
         timeline.record(
             self.session,
             self.clock,
@@ -297,6 +300,24 @@ class Guard:
             f"{why} Further alert groups join this incident (see its timeline and alerts) "
             f"until none arrives for {quiet}."
         )
+
+
+def schedule_end(session: Session, clock: Clock, integration: str, at: datetime) -> None:
+    """The engine looks at the storm when its quiet period may be over (`end_if_quiet`)."""
+    key = f"{QUIET_CHECK}:{integration}"[:300]
+    payload = {"integration": integration}
+    engine.enqueue(session, clock, QUIET_CHECK, payload, run_at=at, dedup_key=key)
+
+
+def end_if_quiet(session: Session, clock: Clock, settings: StormSettings, integration: str) -> None:
+    """The `intake.storm.quiet` job: end the storm if nothing folded for `quiet` (or its
+    incident was closed), recorded when the storm is over rather than when the next alert
+    group happens to arrive; otherwise look again when it may be. Locks as intake does: the
+    storm row, then the storm incident's row."""
+    state = Guard(session, clock, settings, integration, source="").state
+    if state.incident_id is not None:
+        quiet_since = state.last_folded_at or state.started_at or clock.now()
+        schedule_end(session, clock, integration, quiet_since + settings.quiet)
 
 
 def guard_for(

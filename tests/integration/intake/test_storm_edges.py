@@ -115,3 +115,28 @@ def test_a_more_severe_group_folded_into_a_storm_raises_it(
     assert r.status_code == 202 and r.json()["incidents"] == [held.number], r.text
     (held,) = _storms(db)
     assert held.severity == "SEV1"
+
+
+def test_a_storm_ends_when_its_quiet_period_is_over_though_nothing_arrives(
+    db: Database, clock: FakeClock, client: TestClient
+) -> None:
+    """The engine records the end at the end of the quiet period, not whenever the next new
+    alert group happens to arrive (days later, or never)."""
+    apply_config(db, clock, storm_config(", storm: {threshold: 2, quiet: 10m}"))
+    assert client.post(AM, json=flood(4, "A"), headers=am_headers()).status_code == 202
+    (held,) = _storms(db)
+    clock.advance(timedelta(minutes=6))
+    assert client.post(AM, json=flood(1, "B"), headers=am_headers()).status_code == 202
+    clock.advance(timedelta(minutes=5))  # 11m after the start, 5m after the last fold
+    pages_sent(db, clock)  # runs the engine
+    assert kinds_on(db, held.id).count(storm.ENDED) == 0
+    clock.advance(timedelta(minutes=5))  # 10m after the last fold
+    pages_sent(db, clock)
+    assert kinds_on(db, held.id).count(storm.ENDED) == 1
+    with db.session() as session:
+        assert storm.holding(session, "prom") is None
+    clock.advance(timedelta(days=2))
+    pages_sent(db, clock)
+    assert client.post(AM, json=flood(1, "C"), headers=am_headers()).status_code == 202
+    assert kinds_on(db, held.id).count(storm.ENDED) == 1
+    assert len(_storms(db)) == 1
