@@ -90,7 +90,7 @@ def add(
     impact: str = typer.Option(..., "--impact", help=LEVEL_HELP),
     effort: str = typer.Option(..., "--effort", help=LEVEL_HELP),
     due: str | None = typer.Option(None, "--due", help=f"{DUE_HELP}; default: the horizon's"),
-    description: str = typer.Option("", "--description", "-d"),
+    description: str = typer.Option("", "--description", "-d", help="More detail"),
     export: bool | None = typer.Option(
         None, "--export/--no-export", help="Send it to the issue tracker (default: config)"
     ),
@@ -119,14 +119,14 @@ def show(item_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JsonO
 @action_item_app.command("update")
 def update(
     item_id: int = typer.Argument(..., metavar="ID"),
-    title: str | None = typer.Option(None, "--title", "-t"),
+    title: str | None = typer.Option(None, "--title", "-t", help="A new title"),
     owner: str | None = typer.Option(None, "--owner", "-o", help="A user's e-mail"),
     impact: str | None = typer.Option(None, "--impact", help=LEVEL_HELP),
     effort: str | None = typer.Option(None, "--effort", help=LEVEL_HELP),
     due: str | None = typer.Option(None, "--due", help=DUE_HELP),
     no_due: bool = typer.Option(False, "--no-due", help="Clear the due date"),
     status: str | None = typer.Option(None, "--status", help="open, in_progress, done or wont_do"),
-    description: str | None = typer.Option(None, "--description", "-d"),
+    description: str | None = typer.Option(None, "--description", "-d", help="A new description"),
     as_json: bool = JsonOption,
 ) -> None:
     """Change an action item (only the options given)."""

@@ -50,7 +50,9 @@ def list_alerts(
     incident_id: int = typer.Option(
         None, "--incident-id", hidden=True, help="Deprecated: the incident's database id"
     ),
-    suppressed: bool = typer.Option(None, "--suppressed/--not-suppressed"),
+    suppressed: bool = typer.Option(
+        None, "--suppressed/--not-suppressed", help="Only alerts silenced (or not)"
+    ),
     label: list[str] = typer.Option([], "--label", help='Matcher, e.g. severity=~"crit.*"'),
     limit: int = typer.Option(50, help="At most this many"),
     as_json: bool = JsonOption,

@@ -161,7 +161,7 @@ def notifications_list(
         None, "--incident-id", hidden=True, help="Deprecated: the incident's database id"
     ),
     state: str = typer.Option(None, help="queued, sending, sent, failed"),
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, help="Messages to list"),
     as_json: bool = JsonOption,
 ) -> None:
     """Notifications, newest first, with the provider's answer."""

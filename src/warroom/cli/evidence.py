@@ -37,9 +37,11 @@ def add(
     command: str = typer.Option(
         None, "--command", help="Command output: the command; output from --output or stdin"
     ),
-    output: Path = typer.Option(None, "--output", exists=True, dir_okay=False),
+    output: Path = typer.Option(
+        None, "--output", exists=True, dir_okay=False, help="With --command: a file of its output"
+    ),
     name: str = typer.Option(None, "--name", help="A short name (defaults to the file name)"),
-    description: str = typer.Option("", "--description", "-d"),
+    description: str = typer.Option("", "--description", "-d", help="What it shows"),
     as_json: bool = JsonOption,
 ) -> None:
     """Add text, a file, a link or command output to an incident's evidence."""
@@ -138,7 +140,7 @@ def get(
 def remove(
     number: int = IncidentArg,
     item_id: int = typer.Argument(...),
-    reason: str = typer.Option(..., "--reason", "-r"),
+    reason: str = typer.Option(..., "--reason", "-r", help="Why, for the record"),
 ) -> None:
     """Tombstone an item: it stays listed, its content is no longer served."""
     with api_errors():

@@ -39,7 +39,7 @@ def hypothesis_set(
     number: int = IncidentArg,
     hypothesis_id: int = typer.Argument(...),
     status: str = typer.Argument(..., help="investigating, ruled_out, confirmed or unlikely"),
-    owner: str = typer.Option(None, "--owner"),
+    owner: str = typer.Option(None, "--owner", help="Who is looking into it"),
 ) -> None:
     """Change a hypothesis' status (and owner)."""
     body: dict[str, Any] = {"status": status}
@@ -67,7 +67,7 @@ def hypothesis_list(number: int = IncidentArg, as_json: bool = JsonOption) -> No
 def task_add(
     number: int = IncidentArg,
     text: str = typer.Argument(...),
-    assignee: str = typer.Option(None, "--assignee", "-a"),
+    assignee: str = typer.Option(None, "--assignee", "-a", help="Who does it"),
 ) -> None:
     """Add a task to an incident's checklist."""
     with api_errors():

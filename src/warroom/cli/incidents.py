@@ -26,14 +26,16 @@ def _api() -> Any:
 
 @incident_app.command("open")
 def open_incident(
-    title: str = typer.Option(..., "--title", "-t"),
+    title: str = typer.Option(..., "--title", "-t", help="What is wrong, in a line"),
     severity: str = typer.Option(..., "--severity", "-s", help="A severity key, e.g. SEV2"),
     service: list[str] = typer.Option([], "--service", help="Affected service (repeatable)"),
-    summary: str = typer.Option("", "--summary"),
+    summary: str = typer.Option("", "--summary", help="More detail"),
     tag: list[str] = typer.Option([], "--tag", help="Tag (repeatable)"),
     private: bool = typer.Option(False, "--private", help="Only members and admins see it"),
     drill: bool = typer.Option(False, "--drill", help="A practice incident"),
-    customer_facing: bool = typer.Option(None, "--customer-facing/--internal-only"),
+    customer_facing: bool = typer.Option(
+        None, "--customer-facing/--internal-only", help="Whether customers are affected"
+    ),
     data_loss: str = typer.Option(None, "--data-loss", help="yes, no or unknown"),
     scope: str = typer.Option(None, "--scope", help="What is affected, in words"),
     affected: list[str] = typer.Option([], "--affected", help="Affected users or markets"),
@@ -78,7 +80,7 @@ def list_incidents(
     since: str = typer.Option(
         None, "--since", help="ISO time, e.g. 2026-01-01T09:00 (your zone) or with an offset"
     ),
-    limit: int = typer.Option(50, "--limit", min=1, max=200),
+    limit: int = typer.Option(50, "--limit", min=1, max=200, help="Incidents per page"),
     cursor: str = typer.Option(None, "--cursor", help="next_cursor of a previous page"),
     as_json: bool = JsonOption,
 ) -> None:
@@ -195,7 +197,7 @@ for _action, _past in (
 def severity(
     number: int = IncidentArg,
     new: str = typer.Argument(..., help="The new severity key"),
-    reason: str = typer.Option(..., "--reason", "-r"),
+    reason: str = typer.Option(..., "--reason", "-r", help="Why, for the timeline"),
 ) -> None:
     """Raise or lower an incident's severity, with a reason."""
     with api_errors():

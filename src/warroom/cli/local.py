@@ -99,7 +99,7 @@ def _not_at_head(url: str) -> str | None:
 def token_create(
     user: str = typer.Option(..., "--user", help="E-mail of the user"),
     role: str = typer.Option(None, "--role", help="viewer, responder or admin"),
-    name: str = typer.Option("cli", "--name"),
+    name: str = typer.Option("cli", "--name", help="What the token is for"),
 ) -> None:
     """Create an API token for a user (creating the user if needed) and print it once."""
     from warroom.auth import service
@@ -225,8 +225,8 @@ GRACEFUL_SHUTDOWN_S = 5
 
 def serve(
     config: Path = typer.Option(None, "--config", help="Apply this config dir on start"),
-    host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8080, min=1, max=65535),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8080, min=1, max=65535, help="Port to listen on"),
     no_engine: bool = typer.Option(
         False, "--no-engine", help="Serve the API only; run `warroom worker` apart"
     ),

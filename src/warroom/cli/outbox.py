@@ -44,7 +44,7 @@ def state_of(message: dict[str, Any]) -> str:
 def outbox_list(
     incident: int = IncidentOption,
     undelivered: bool = typer.Option(False, "--undelivered", help="Only messages not sent"),
-    limit: int = typer.Option(20, "--limit", min=1, max=1000),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="Messages to list"),
     as_json: bool = JsonOption,
 ) -> None:
     """The newest messages: id, when, to whom, through what, delivered or not."""

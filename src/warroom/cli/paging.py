@@ -128,12 +128,12 @@ def shift_end(row: dict[str, Any], reference: datetime) -> str:
 
 @override_app.command("add")
 def override_add(
-    schedule: str = typer.Option(..., "--schedule", "-s"),
+    schedule: str = typer.Option(..., "--schedule", "-s", help="The schedule key"),
     user: str = typer.Option(..., "--user", "-u", help="E-mail of who covers"),
     start: str = typer.Option(..., "--start", help="ISO time, now or +1h"),
     end: str = typer.Option(..., "--end", help="ISO time or +8h"),
     replaces: str = typer.Option(None, "--replaces", help="Cover only this person's shifts"),
-    reason: str = typer.Option("", "--reason"),
+    reason: str = typer.Option("", "--reason", help="Why, for the record"),
     json_out: bool = JsonOption,
 ) -> None:
     """Let someone cover a schedule from --start to --end."""
@@ -158,7 +158,7 @@ def override_add(
 
 @override_app.command("list")
 def override_list(
-    schedule: str = typer.Option(..., "--schedule", "-s"),
+    schedule: str = typer.Option(..., "--schedule", "-s", help="The schedule key"),
     past: bool = typer.Option(False, "--past", help="Include overrides that are over"),
     json_out: bool = JsonOption,
 ) -> None:
@@ -186,7 +186,7 @@ def override_list(
 @override_app.command("remove")
 def override_remove(
     override_id: int = typer.Argument(...),
-    schedule: str = typer.Option(..., "--schedule", "-s"),
+    schedule: str = typer.Option(..., "--schedule", "-s", help="The schedule key"),
 ) -> None:
     """Remove an override."""
     with api_errors():
@@ -244,8 +244,8 @@ def schedule_list(json_out: bool = JsonOption) -> None:
 @schedule_app.command("shifts")
 def schedule_shifts(
     key: str = typer.Argument(...),
-    start: str = typer.Option("now", "--start"),
-    end: str = typer.Option("+7d", "--end"),
+    start: str = typer.Option("now", "--start", help="ISO time (your zone), now or +1h"),
+    end: str = typer.Option("+7d", "--end", help="ISO time (your zone) or +7d"),
     json_out: bool = JsonOption,
 ) -> None:
     """The final shifts of a schedule (default: the next 7 days)."""

@@ -81,10 +81,12 @@ def component_set(
 
 @status_app.command("maintenance")
 def maintenance(
-    name: str = typer.Option(..., "--name"),
+    name: str = typer.Option(..., "--name", help="What the maintenance is"),
     start: str = typer.Option(..., "--start", help="ISO 8601 with offset, e.g. 2026-05-01T22:00Z"),
     end: str = typer.Option(..., "--end", help="ISO 8601 with offset"),
-    component: list[str] = typer.Option([], "--component"),
+    component: list[str] = typer.Option(
+        [], "--component", help="A component key (repeatable); none: all"
+    ),
     body: str = typer.Option("", "--body", help="What subscribers are told"),
     as_json: bool = JsonOption,
 ) -> None:
@@ -117,7 +119,9 @@ def subscribers(as_json: bool = JsonOption) -> None:
 @status_app.command("webhook")
 def webhook(
     url: str = typer.Argument(..., help="An http(s) URL"),
-    component: list[str] = typer.Option([], "--component"),
+    component: list[str] = typer.Option(
+        [], "--component", help="A component key (repeatable); none: all"
+    ),
 ) -> None:
     """Add a webhook subscriber (admin)."""
     with api_errors():

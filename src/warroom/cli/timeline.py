@@ -51,7 +51,7 @@ def timeline(
     number: int = IncidentArg,
     star: bool = typer.Option(False, "--star", help="Only starred events"),
     kind: str = typer.Option(None, "--kind", help="Only kinds starting with this"),
-    limit: int = typer.Option(100, "--limit", min=1, max=500),
+    limit: int = typer.Option(100, "--limit", min=1, max=500, help="Events per page"),
     everything: bool = typer.Option(False, "--all", help="Follow every page"),
     as_json: bool = JsonOption,
 ) -> None:

@@ -31,6 +31,23 @@ def test_help_opens_and_shows_flags_as_flags(path: list[str]) -> None:
     assert "<bool>" not in result.output, result.output
 
 
+@pytest.mark.parametrize(
+    "path",
+    [p for p in COMMANDS if p[:1] != ["jobs"]],  # `warroom jobs`: another area's
+    ids=lambda p: " ".join(p) or "warroom",
+)
+def test_every_option_says_what_it_is(path: list[str]) -> None:
+    command: Any = get_command(app)
+    for name in path:
+        command = command.commands[name]
+    unexplained = [
+        "/".join(p.opts)
+        for p in command.params
+        if p.param_type_name == "option" and not p.hidden and not getattr(p, "help", None)
+    ]
+    assert unexplained == [], f"warroom {' '.join(path)}: {unexplained} have no help"
+
+
 def test_escalate_names_the_targets_it_takes() -> None:
     text = CliRunner().invoke(app, ["escalate", "--help"], env={"COLUMNS": "200"}).output
     assert "oncall:TEAM" in text and "members:TEAM" in text and "team:KEY" not in text, text
