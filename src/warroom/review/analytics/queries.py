@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CTE, Subquery
 
+from warroom.audit.models import TimelineEvent
 from warroom.catalog.models import Severity
 from warroom.comms.models import UpdateCadence
 from warroom.db import UTCDateTime
@@ -214,6 +215,10 @@ class SlaRow:
     mttr: float | None
 
 
+# The events that end the wait for an acknowledgement.
+ENDS_WAIT = ("incident:status:mitigated", "incident:status:resolved")
+
+
 def _tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
@@ -222,12 +227,18 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
     """Met and missed tallies: acknowledged, resolved, updates on cadence, postmortem on time."""
     tta = seconds_between(name, Incident.acknowledged_at, Incident.opened_at)
     ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
-    # Mitigating or resolving it ends the wait: `ack` is refused from there.
-    unacked_for = seconds_between(
-        name,
-        func.coalesce(Incident.mitigated_at, Incident.resolved_at, at_now),
-        Incident.opened_at,
+    # Mitigating or resolving it ends the wait: `ack` is refused from there. A reopen clears
+    # both times, so for a reopened incident the first end is read from its timeline.
+    first_end = (
+        select(func.min(TimelineEvent.occurred_at))
+        .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind.in_(ENDS_WAIT))
+        .scalar_subquery()
     )
+    waited_until = case(
+        (Incident.reopen_count > 0, func.coalesce(first_end, at_now)),
+        else_=func.coalesce(Incident.mitigated_at, Incident.resolved_at, at_now),
+    )
+    unacked_for = seconds_between(name, waited_until, Incident.opened_at)
     open_for = seconds_between(name, at_now, Incident.opened_at)
     ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
     late = _LATE.c.late

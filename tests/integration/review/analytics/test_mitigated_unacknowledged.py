@@ -36,3 +36,23 @@ def test_mitigation_ends_the_acknowledgement_target(
 
     report = report_json(cli, clock)  # a week later, both still mitigated
     assert report["sla"]["SEV1"]["acknowledged"] == {"met": 0, "missed": 1, "ratio": 0.0}
+
+
+def test_resolved_then_reopened_before_an_acknowledgement(
+    db: Database, clock: FakeClock, cli: Any
+) -> None:
+    """Resolved within the target and reopened a day later, never acknowledged (it owes none:
+    a reopened incident is past `triggered`): not counted; resolved late, then reopened:
+    missed."""
+    with db.session() as session:
+        for resolved_after in (timedelta(minutes=3), timedelta(minutes=50)):
+            clock.set(OPENED)
+            incident = make_incident(session, clock, severity="SEV1")  # ack target 15 min
+            clock.set(OPENED + resolved_after)
+            incidents.resolve(session, clock, incident, actor="ops@example.com")
+            clock.set(OPENED + timedelta(days=1))
+            incidents.reopen(session, clock, incident, actor="ops@example.com")
+        session.commit()
+
+    report = report_json(cli, clock)
+    assert report["sla"]["SEV1"]["acknowledged"] == {"met": 0, "missed": 1, "ratio": 0.0}
