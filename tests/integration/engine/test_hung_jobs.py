@@ -41,6 +41,16 @@ def quick(ctx: JobContext, job: Job) -> None:
     QUICK.append(job.id)
 
 
+@handler("test.hangs_pooled", max_run=timedelta(minutes=5))
+def hangs_pooled(ctx: JobContext, job: Job) -> None:
+    hangs(ctx, job)
+
+
+@handler("test.quick_pooled")
+def quick_pooled(ctx: JobContext, job: Job) -> None:
+    QUICK.append(job.id)
+
+
 register_module(sys.modules[__name__])
 
 
@@ -139,3 +149,28 @@ def test_a_worker_asked_to_stop_waits_for_no_hung_job_past_its_limit(
     finally:
         HANG.set()
         thread.join(20)
+
+
+def test_a_hung_pooled_job_frees_its_thread_for_the_next(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    HANG.clear(), STARTED.clear(), QUICK.clear()
+    kinds = "test.hangs_pooled,test.quick_pooled"
+    options = EngineOptions(lease_seconds=0.3, poll_seconds=0.1, concurrent_kinds=kinds, threads=1)
+    worker = Worker(db, clock, settings, "pooled", options=options)
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        with db.session() as session:
+            hung = engine.enqueue(session, clock, "test.hangs_pooled", {}).id
+        assert STARTED.wait(20)
+        with db.session() as session:
+            other = engine.enqueue(session, clock, "test.quick_pooled", {}).id
+        clock.advance(minutes=6)
+        assert _wait(lambda: other in QUICK), "the hung job kept the pool's only thread"
+        assert _wait(lambda: _job(db, hung).state == DONE)
+    finally:
+        HANG.set()
+        worker.stop()
+        thread.join(20)
+    assert not thread.is_alive()
