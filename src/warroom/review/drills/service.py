@@ -3,6 +3,7 @@ its scenario's synthetic alerts through the real intake path on the engine, on s
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -280,7 +281,10 @@ def _play(
         severity_hint=drill.severity,
     )
     batch = Batch(source=INTEGRATION, alerts=[alert], drill=drill.key)
-    result = intake.ingest(session, clock, cfg, INTEGRATION, batch)
+    # A scripted Watchdog alert pings no heartbeat: a rehearsal must not keep a dead
+    # Alertmanager looking alive.
+    rehearsal = dataclasses.replace(cfg, watchdogs={})
+    result = intake.ingest(session, clock, rehearsal, INTEGRATION, batch)
     timeline.record(
         session,
         clock,
