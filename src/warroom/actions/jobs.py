@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from warroom.actions import runner, service
 from warroom.actions.config import MAX_TIMEOUT
 from warroom.actions.models import (
+    AWAITING_APPROVAL,
     FAILED,
     INTERRUPTED,
+    LAPSED,
     QUEUED,
     REFUSED,
     RUNNING,
@@ -42,6 +44,19 @@ def lapse_run(ctx: JobContext, job: Job) -> None:
     if job.incident_id is not None:
         incidents.lock_by_id(ctx.session, job.incident_id)  # the lock order: incident first
     service.lapse(ctx.session, ctx.clock, int(job.payload["run_id"]))
+
+
+def _lapse_given_up(session: Session, clock: Clock, job: Job, reason: str, actor: str) -> None:
+    """Nothing would lapse the run any more (its job failed for good, or an admin cancelled
+    it): it lapses now, rather than await approval for ever and count against the limits."""
+    if job.incident_id is not None:
+        incidents.lock_by_id(session, job.incident_id)
+    run = session.get(ActionRun, int(job.payload["run_id"]), populate_existing=True)
+    if run is not None and run.state == AWAITING_APPROVAL:
+        _end(session, clock, run, LAPSED, actor, error=reason)
+
+
+lapse_run.given_up = _lapse_given_up  # type: ignore[attr-defined]
 
 
 # A run takes at most its timeout (1 h at most; an http answer trickling in, twice that)

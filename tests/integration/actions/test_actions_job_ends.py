@@ -64,3 +64,30 @@ def test_retrying_the_job_of_an_ended_run_is_refused_not_answered_pending(
         assert session.get(Job, job_id).state == "cancelled"  # type: ignore[union-attr]
     worker.run_once()
     assert kubectl.calls() == []
+
+
+def test_cancelling_the_lapse_job_of_a_run_awaiting_approval_lapses_it_now(
+    worker: Worker,
+    client: TestClient,
+    alice: H,
+    bob: H,
+    admin_headers: H,
+    open_incident: Open,
+    db: Database,
+    clock: FakeClock,
+) -> None:
+    number = open_incident("SEV0")
+    run = request(client, alice, number, "pause-market", market="EUR-USD").json()
+    assert run["state"] == "awaiting_approval"
+    with db.session() as session:
+        job_id = session.query(Job).filter_by(kind="actions.lapse").one().id
+    answer = client.post(f"/api/v1/engine/jobs/{job_id}/cancel", headers=admin_headers)
+    assert answer.status_code == 200, answer.text
+    clock.advance(hours=2)  # long past its approval window
+    worker.run_once()
+    shown = client.get(f"/api/v1/actions/runs/{run['id']}", headers=alice).json()
+    assert shown["state"] == "lapsed"  # not awaiting approval for ever, counting against limits
+    assert "cancelled by admin@example.com" in (shown["error"] or "")
+    events = client.get(f"/api/v1/incidents/{number}/timeline?limit=500", headers=alice).json()
+    lapsed = [e for e in events["items"] if e["kind"] == "action:run:lapsed"]
+    assert [e["actor"] for e in lapsed] == ["admin@example.com"]
