@@ -6,63 +6,37 @@ P0/P1") is every incident's checklist. It attached only to the matching engine's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from sqlalchemy import select
-
-from warroom.audit.models import TimelineEvent
+from tests.integration.examples.conftest import apply_pack, payloads
 from warroom.clock import FakeClock
-from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.settings import Settings
 
-EXCHANGE = Path(__file__).resolve().parents[3] / "examples" / "exchange"
-
-
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
+CASES = [("P0", "public-api"), ("P1", "order-service"), ("P2", "ledger-db"), ("P3", "web-ui")]
 
 
 def test_every_exchange_incident_gets_the_lifecycle_checklist(
     db: Database, clock: FakeClock, settings: Settings, sender: senders.FakeSender
 ) -> None:
     clock.set(datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
-    doc, problems = config_service.load_directory(EXCHANGE)
-    assert not problems, problems.lines()
-    cases = [("P0", "public-api"), ("P1", "order-service"), ("P2", "ledger-db"), ("P3", "web-ui")]
+    apply_pack(db, clock, "exchange")
     with db.session() as session:
-        config_service.apply_document(session, clock, doc, actor="test")
         opened = {
             severity: incidents.open_incident(
                 session, clock, actor="oncall@exchange.example", title=f"{severity} on {service}",
                 severity=severity, services=[service],
             ).id
-            for severity, service in cases
+            for severity, service in CASES
         }  # fmt: skip
     worker = Worker(db, clock, settings, "lifecycle")
     while worker.run_once():
         pass
-    with db.session() as session:
-        attached = {
-            severity: [
-                e.payload["runbook"]
-                for e in session.scalars(
-                    select(TimelineEvent).where(
-                        TimelineEvent.incident_id == incident_id,
-                        TimelineEvent.kind == "runbook:runbook:attached",
-                    )
-                )
-            ]
-            for severity, incident_id in opened.items()
-        }
-    assert attached == {severity: ["incident-lifecycle"] for severity, _ in cases}
+    attached = {
+        severity: [p["runbook"] for p in payloads(db, incident_id, "runbook:runbook:attached")]
+        for severity, incident_id in opened.items()
+    }
+    assert attached == {severity: ["incident-lifecycle"] for severity, _ in CASES}

@@ -7,15 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
+from tests.integration.examples.conftest import apply_pack, payloads
 from tests.integration.notify.receivers import HttpReceiver, http_receiver
-from warroom.audit.models import TimelineEvent
 from warroom.clock import FakeClock
-from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
@@ -23,15 +20,11 @@ from warroom.notify import senders
 from warroom.review.action_items import service as action_items
 from warroom.settings import Settings
 
-EXCHANGE = Path(__file__).resolve().parents[3] / "examples" / "exchange"
-
 
 @pytest.fixture
-def tracker() -> Iterator[HttpReceiver]:
-    senders.set_sender(senders.FakeSender())  # pages are not this test's business
-    with http_receiver() as receiver:
+def tracker(sender: senders.FakeSender) -> Iterator[HttpReceiver]:
+    with http_receiver() as receiver:  # pages go to the recording sender
         yield receiver
-    senders.set_sender(None)
 
 
 def test_every_exchange_action_item_becomes_a_ticket(
@@ -43,10 +36,8 @@ def test_every_exchange_action_item_becomes_a_ticket(
 ) -> None:
     clock.set(datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
     monkeypatch.setenv("EXCHANGE_JIRA_WEBHOOK_URL", f"http://{tracker.url}/jira")
-    doc, problems = config_service.load_directory(EXCHANGE)
-    assert not problems, problems.lines()
+    apply_pack(db, clock, "exchange")
     with db.session() as session:
-        config_service.apply_document(session, clock, doc, actor="test")
         incident = incidents.open_incident(
             session, clock, actor="alertmanager", title="Balance conservation fails",
             severity="P0", services=["ledger-db"],
@@ -66,10 +57,4 @@ def test_every_exchange_action_item_becomes_a_ticket(
     assert sent["title"] == "Check balance conservation before each deploy"
     assert (sent["owner"], sent["priority"]) == ("ops-lead@exchange.example", "P0")
     assert sent["incident"]["ref"] == "INC-1"
-    with db.session() as session:
-        kinds = set(
-            session.scalars(
-                select(TimelineEvent.kind).where(TimelineEvent.incident_id == incident_id)
-            )
-        )
-    assert "review:action_item:exported" in kinds
+    assert payloads(db, incident_id, "review:action_item:exported")

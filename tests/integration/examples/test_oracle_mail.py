@@ -9,24 +9,19 @@ server."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
+from tests.integration.examples.conftest import apply_pack, events
 from tests.integration.notify.receivers import smtp_server
-from warroom.audit.models import TimelineEvent
 from warroom.audit.sentences import describe
 from warroom.clock import FakeClock
 from warroom.comms import service as comms
-from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.settings import Settings
-
-ORACLE = Path(__file__).resolve().parents[3] / "examples" / "oracle"
 
 
 def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
@@ -38,11 +33,9 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
         monkeypatch.setenv("WARROOM_SMTP_URL", smtp_url)
         settings.smtp_url = smtp_url
         monkeypatch.delenv("ORACLE_INCIDENTS_EMAIL", raising=False)
-        doc, problems = config_service.load_directory(ORACLE)
-        assert not problems, problems.lines()
         senders.set_sender(None)  # the real Apprise sender
+        apply_pack(db, clock, "oracle")
         with db.session() as session:
-            config_service.apply_document(session, clock, doc, actor="make run")
             number = incidents.open_incident(
                 session, clock, actor="oncall@oracle.example", title="API 5xx",
                 severity="SEV1", services=["api-gateway"],
@@ -63,13 +56,9 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
 
         with db.session() as session:
             incident_id = incidents.get_incident(session, number).id
-            events = list(
-                session.scalars(
-                    select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
-                )
-            )
-        kinds = [e.kind for e in events]
-        said = [describe(e.kind, e.payload) for e in events if e.kind.endswith(":sent")]
+        timeline = events(db, incident_id)
+        kinds = [e.kind for e in timeline]
+        said = [describe(e.kind, e.payload) for e in timeline if e.kind.endswith(":sent")]
         assert not [k for k in kinds if k.endswith(("notification:failing", "failed"))], kinds
         room = [m for m in box.messages if str(m["To"]) == "incidents@oracle.example"]
         paged = {str(m["To"]) for m in box.messages} - {"incidents@oracle.example"}

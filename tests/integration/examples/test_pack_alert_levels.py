@@ -10,32 +10,18 @@ publish halt on production", 000_b3c9b32ab165c1d5.txt section 2) a SEV3."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from warroom.audit.models import TimelineEvent
+from tests.integration.examples.conftest import apply_pack, fire, payloads
 from warroom.clock import FakeClock
-from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.settings import Settings
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
 
 
 @pytest.mark.parametrize(
@@ -66,35 +52,15 @@ def test_an_alert_labelled_with_the_quick_references_level_opens_that_level(
 ) -> None:
     clock.set(datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
     monkeypatch.delenv(f"{pack.upper()}_PROMETHEUS_TOKEN", raising=False)
-    doc, problems = config_service.load_directory(EXAMPLES / pack)
-    assert not problems, problems.lines()
-    with db.session() as session:
-        config_service.apply_document(session, clock, doc, actor="test")
-    alert = {
-        "status": "firing",
-        "labels": {"alertname": alertname, "service": service, "severity": level},
-        "annotations": {"summary": alertname},
-        "startsAt": clock.now().isoformat(),
-        "fingerprint": "7a6b5c4d3e2f1009",
-    }
-    body = {"version": "4", "status": "firing", "receiver": "warroom", "alerts": [alert]}
-    r = client.post(
-        "/api/v1/intake/alertmanager",
-        json=body | {"groupKey": "{}:{}"},
-        headers={"Authorization": "Bearer demo-prometheus-token-change-me"},
-    )
-    assert r.status_code == 202, r.text
-    [number] = r.json()["incidents"]
-    worker = Worker(db, clock, settings, "quick-reference")
+    apply_pack(db, clock, pack)
+    labels = {"alertname": alertname, "service": service, "severity": level}
+    [number] = fire(client, labels, clock.now())
+    worker = Worker(db, clock, settings, "alert-levels")
     while worker.run_once():
         pass
     with db.session() as session:
         incident = incidents.get_incident(session, number)
-        planned = session.scalars(
-            select(TimelineEvent).where(
-                TimelineEvent.incident_id == incident.id,
-                TimelineEvent.kind == "paging:escalation:planned",
-            )
-        ).one()
         assert incident.severity == {"critical": "P1"}.get(level, level)
-    assert planned.payload.get("policy") == policy, planned.payload
+        incident_id = incident.id
+    [planned] = payloads(db, incident_id, "paging:escalation:planned")
+    assert planned.get("policy") == policy, planned

@@ -13,14 +13,11 @@ Documents: /work/shared/reference/seeds/000_b3c9b32ab165c1d5.txt (oracle),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from warroom.audit.models import TimelineEvent
+from tests.integration.examples.conftest import EXAMPLES, apply_pack, payloads
 from warroom.clock import FakeClock
 from warroom.comms import service as comms
 from warroom.config import service as config_service
@@ -30,7 +27,6 @@ from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.settings import Settings
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # a Tuesday, the daytime rotations on
 H, D = 60, 24 * 60
 
@@ -74,21 +70,6 @@ POSTMORTEM: dict[str, dict[str, int]] = {
 SERVICE = {"oracle": "api-gateway", "exchange": "matching-engine", "atlas": "proof-validation"}
 
 
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
-
-
-def _apply(db: Database, clock: FakeClock, pack: str) -> None:
-    doc, problems = config_service.load_directory(EXAMPLES / pack)
-    assert not problems, problems.lines()
-    with db.session() as session:
-        config_service.apply_document(session, clock, doc, actor="playback")
-
-
 def _open(db: Database, clock: FakeClock, pack: str, severity: str) -> int:
     with db.session() as session:
         return incidents.open_incident(
@@ -97,17 +78,10 @@ def _open(db: Database, clock: FakeClock, pack: str, severity: str) -> int:
         ).number  # fmt: skip
 
 
-def _events(db: Database, number: int, kind: str) -> list[dict[str, object]]:
+def _said(db: Database, number: int, kind: str) -> list[dict[str, object]]:
     with db.session() as session:
         incident_id = incidents.get_incident(session, number).id
-        return [
-            e.payload
-            for e in session.scalars(
-                select(TimelineEvent)
-                .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == kind)
-                .order_by(TimelineEvent.id)
-            )
-        ]
+    return payloads(db, incident_id, kind)
 
 
 def _minute(value: object) -> int:
@@ -121,7 +95,7 @@ def test_pack_asks_for_status_updates_as_its_document_says(
     pack: str, db: Database, clock: FakeClock, settings: Settings, sender: senders.FakeSender
 ) -> None:
     clock.set(START)
-    _apply(db, clock, pack)
+    apply_pack(db, clock, pack)
     table = CADENCE[pack]
     opened = {severity: _open(db, clock, pack, severity) for severity in table}
     posts = {(s, row[1]) for s, audiences in table.items() for row in audiences.values()}
@@ -142,7 +116,7 @@ def test_pack_asks_for_status_updates_as_its_document_says(
     got = {
         severity: sorted(
             (str(p["audience"]), _minute(p["due_at"]))
-            for p in _events(db, number, "comms:cadence:overdue")
+            for p in _said(db, number, "comms:cadence:overdue")
         )
         for severity, number in opened.items()
     }
@@ -162,7 +136,7 @@ def test_pack_asks_for_a_postmortem_as_its_document_says(
     pack: str, db: Database, clock: FakeClock, settings: Settings, sender: senders.FakeSender
 ) -> None:
     clock.set(START)
-    _apply(db, clock, pack)
+    apply_pack(db, clock, pack)
     raw = config_service.load_directory(EXAMPLES / pack)[0].raw()
     severities = [s["key"] for s in raw["severities"]]
     opened = {severity: _open(db, clock, pack, severity) for severity in severities}
@@ -177,7 +151,7 @@ def test_pack_asks_for_a_postmortem_as_its_document_says(
             pass
     got = {
         severity: [
-            _minute(p["due_at"]) // 60 for p in _events(db, number, "review:postmortem:overdue")
+            _minute(p["due_at"]) // 60 for p in _said(db, number, "review:postmortem:overdue")
         ]
         for severity, number in opened.items()
     }
