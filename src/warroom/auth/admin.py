@@ -24,6 +24,12 @@ from warroom.principal import Principal, role_rank
 def _target(session: Session, principal: Principal, user_id: int, field: str) -> User:
     if not principal.allows("admin"):
         raise Forbidden("only admins may change people", field=field)
+    # Changes of people run in turns, and the caller must still be an active admin once it is
+    # theirs: an admin demoted by a change just before (theirs was waiting) changes nobody.
+    take_turns(session, "auth:people")
+    me = session.get(User, principal.user_id)
+    if me is None or not me.active or me.role != "admin":
+        raise Forbidden("only admins may change people; you are no longer one", field=field)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}", field="user_id")
@@ -39,9 +45,8 @@ def _target(session: Session, principal: Principal, user_id: int, field: str) ->
 
 
 def _other_active_admins(session: Session, user: User) -> int:
-    # Counted in turns: two admins taking each other's role at once both counted the other as
-    # still there, and warroom was left with none.
-    take_turns(session, "auth:active-admins")
+    # Counted in turns (_target): two admins taking each other's role at once both counted
+    # the other as still there, and warroom was left with none.
     query = select(func.count(User.id)).where(
         User.role == "admin", User.active.is_(True), User.id != user.id
     )

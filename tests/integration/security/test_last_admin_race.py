@@ -1,5 +1,6 @@
 """Two admins who take each other's admin role (or deactivate each other) at the same moment
-leave warroom with one active admin, not none ("the last active admin stays an active admin").
+leave warroom with one active admin, not none ("the last active admin stays an active admin"),
+and the second change, once its turn comes, is refused: its sender is no admin any more.
 
 Each change counted the other active admins, then wrote: two changes in flight each counted
 the other's admin as still there, and both went through. Forced on PostgreSQL: the first change
@@ -34,12 +35,13 @@ CHANGES = [("role", {"role": "responder"}), ("active", {"active": "0"})]
 def admins(
     bind_app: BindApp, db: Database, clock: FakeClock, tmp_path: Any
 ) -> Iterator[list[tuple[TestClient, int, str]]]:
-    """Two admins, each signed in in a browser of their own: (browser, user id, form token)."""
+    """Three admins, each signed in in a browser of their own: (browser, user id, form token)."""
     settings = Settings(database_url=db.url, secret_key="test-secret", data_dir=tmp_path)
     app = bind_app(settings, db, clock)
     found = []
-    with TestClient(app) as one, TestClient(app) as two:
-        for client, email in ((one, "ann@example.com"), (two, "bob@example.com")):
+    with TestClient(app) as one, TestClient(app) as two, TestClient(app) as three:
+        people = ((one, "ann@example.com"), (two, "bob@example.com"), (three, "cy@example.com"))
+        for client, email in people:
             with db.session() as session:
                 user = auth_service.ensure_user(
                     session, clock, email=email, name=email, role="admin"
@@ -68,7 +70,9 @@ def _active_admins(db: Database) -> int:
 def test_two_admins_demoting_each_other_at_once_leave_one(
     admins: list[tuple[TestClient, int, str]], db: Database, what: str, data: Any
 ) -> None:
-    ann, bob = admins
+    ann, bob, cy = admins
+    with db.session() as session:  # two admins: ann and bob
+        session.get(User, cy[1]).role = "responder"  # type: ignore[union-attr]
     first: list[int] = []
     pause = Pause(COUNT, only=lambda: not first)
     probe = WriteProbe(db)
@@ -81,7 +85,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one(
         first.append(-1)
         two = Run(lambda: _change(bob, ann[1], what, data))
         two.start()
-        # PostgreSQL: bob's change passed the role check and waits for ann's at its count.
+        # PostgreSQL: bob's change passed the page's role check and waits for ann's to end.
         blocked = db.url.startswith("sqlite") or wait_blocked_or_done(db, two)
         pause.resume()
         answers = [one.outcome(), two.outcome()]
@@ -92,4 +96,33 @@ def test_two_admins_demoting_each_other_at_once_leave_one(
         return
     assert blocked, "bob's change waits for ann's"
     assert [a.status_code for a in answers] == [303, 303]
-    assert "is the last active admin" in bob[0].get("/ui/admin").text
+    assert "you are no longer one" in bob[0].get("/ui/admin").text
+
+
+def test_an_admin_demoted_meanwhile_changes_nobody(
+    admins: list[tuple[TestClient, int, str]], db: Database
+) -> None:
+    """Ann takes bob's admin role while bob takes ann's, with cy a third admin: bob's change,
+    sent while he was an admin, waits for ann's; once it goes on he is a responder, and a
+    responder changes nobody (it was carried out: ann lost her role to a non-admin)."""
+    ann, bob, _ = admins
+    first: list[int] = []
+    pause = Pause(COUNT, only=lambda: not first)
+    with paused(db, pause):
+        one = Run(lambda: _change(ann, bob[1], "role", {"role": "responder"}))
+        one.start()
+        pause.wait_reached()
+        first.append(-1)
+        two = Run(lambda: _change(bob, ann[1], "role", {"role": "responder"}))
+        two.start()
+        blocked = db.url.startswith("sqlite") or wait_blocked_or_done(db, two)
+        pause.resume()
+        one.outcome(), two.outcome()
+    with db.session() as session:
+        roles = {u.email: u.role for u in session.scalars(select(User))}
+    assert roles == {
+        "ann@example.com": "admin",
+        "bob@example.com": "responder",
+        "cy@example.com": "admin",
+    }
+    assert blocked
