@@ -219,6 +219,28 @@ def bootstrap(
     typer.echo("")
 
 
+def _can_listen(host: str, port: int) -> None:
+    """Fail before migrating or starting the engine when the address cannot be listened on
+    (uvicorn finds out only after the app and its engine have started)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        fail(f"--host {host!r}: {exc.strerror}")
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                "is warroom already running there? (--port chooses another)"
+            )
+
+
 # Seconds `serve` gives requests in flight once asked to stop (SIGTERM, Ctrl-C).
 GRACEFUL_SHUTDOWN_S = 5
 
@@ -260,6 +282,7 @@ def serve(
         )
     except ValueError as exc:
         fail(f"{source}: {exc}")
+    _can_listen(host, port)
     with database_errors(_url()):
         upgrade(_url())
     if config is not None:
