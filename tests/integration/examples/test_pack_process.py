@@ -120,6 +120,16 @@ def test_pack_asks_for_status_updates_as_its_document_says(
         )
         for severity, number in opened.items()
     }
+    # Before each due time somebody was reminded (the on-call of the service's team here).
+    reminded = {
+        severity: sorted(
+            (str(p["audience"]), _minute(p["due_at"]))
+            for p in _said(db, number, "comms:cadence:reminded")
+            if p["to"]
+        )
+        for severity, number in opened.items()
+    }
+    assert reminded == got
     expected = {
         severity: sorted(
             (audience, due)
