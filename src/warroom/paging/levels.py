@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
@@ -33,13 +33,17 @@ ESCALATE_KIND = "paging.escalate"
 NAMED_KINDS = ("user", "schedule", "channel")
 
 
+# Built once: every paging job reads (and locks) its incident's state.
+_STATE = select(IncidentEscalation).where(
+    IncidentEscalation.incident_id == bindparam("incident_id")
+)
+_STATE_LOCKED = _STATE.with_for_update().execution_options(populate_existing=True)
+
+
 def state_of(
     session: Session, incident_id: int, *, lock: bool = False
 ) -> IncidentEscalation | None:
-    query = select(IncidentEscalation).where(IncidentEscalation.incident_id == incident_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalar(query)
+    return session.scalar(_STATE_LOCKED if lock else _STATE, {"incident_id": incident_id})
 
 
 def first_level(

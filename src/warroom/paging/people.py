@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from warroom import memo
@@ -61,21 +61,28 @@ def _read_rules(session: Session, user: User) -> list[Rule]:
     return found
 
 
+# Built once (bound at each use): paging reads these for every incident it pages.
+_USERS = select(User).where(User.email.in_(bindparam("emails", expanding=True)))
+_ACTIVE_SCHEDULE = select(Schedule).where(
+    Schedule.key == bindparam("key"), Schedule.active.is_(True)
+)
+
+
 def users_by_email(session: Session, emails: list[str]) -> dict[str, User]:
     wanted = sorted({e.lower() for e in emails})
     if not wanted:
         return {}
-    query = select(User).where(User.email.in_(wanted))
     return memo.remember(
         session,
         ("paging.users", tuple(wanted)),
-        lambda: {u.email: u for u in session.scalars(query)},
+        lambda: {u.email: u for u in session.scalars(_USERS, {"emails": wanted})},
     )
 
 
 def schedule_row(session: Session, key: str) -> Schedule | None:
-    query = select(Schedule).where(Schedule.key == key, Schedule.active.is_(True))
-    return memo.remember(session, ("paging.schedule", key), lambda: session.scalar(query))
+    return memo.remember(
+        session, ("paging.schedule", key), lambda: session.scalar(_ACTIVE_SCHEDULE, {"key": key})
+    )
 
 
 def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> pure.Schedule:
@@ -152,14 +159,22 @@ def deactivated_targets(session: Session, targets: list[str]) -> list[str]:
         if kind == "user":
             user = users_by_email(session, [name]).get(name.lower())
             gone = user is not None and not user.active
+        elif kind == "schedule" and schedule_row(session, name) is not None:
+            gone = False  # active (the row paging reads next, remembered where memo is on)
         elif kind in ("schedule", "channel"):
-            model = Schedule if kind == "schedule" else Channel
-            gone = session.scalar(select(model.active).where(model.key == name)) is False
+            gone = _deactivated(session, Schedule if kind == "schedule" else Channel, name)
         else:
             gone = False
         if gone:
             found.append(target)
     return found
+
+
+def _deactivated(session: Session, model: type[Schedule] | type[Channel], name: str) -> bool:
+    def read() -> bool:
+        return session.scalar(select(model.active).where(model.key == name)) is False
+
+    return memo.remember(session, ("paging.deactivated", model.__tablename__, name), read)
 
 
 def on_call(row: Schedule, when: datetime) -> list[str]:

@@ -30,7 +30,7 @@ from warroom.paging.levels import ESCALATE_KIND as ESCALATE_KIND
 from warroom.paging.levels import first_level, queue_level, say_deactivated, state_of
 from warroom.paging.levels import run_escalation as run_escalation
 from warroom.paging.models import EscalationPolicy, IncidentEscalation
-from warroom.paging.pager import ACTOR, PageRequest, page
+from warroom.paging.pager import ACTOR, PageRequest, insert_new, page
 from warroom.settings import Settings
 
 UNRESOLVED_KIND = "paging.unresolved"
@@ -107,10 +107,20 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
     )
     escalates = bool(snapshot and snapshot.levels) and incident.status == "triggered"
     unresolved = incident.status not in ("resolved", "closed")
+    # The row is inserted once level 1 is paged (or queued), with what that step sets (level,
+    # state): one INSERT rather than an INSERT and UPDATEs. It is new and this transaction
+    # holds the incident, so nobody else can be waiting for it meanwhile.
     state = IncidentEscalation(
         incident_id=incident.id,
         policy_key=snapshot.key if snapshot else None,
         policy=targeting.policy_snapshot(snapshot, incident.severity) if snapshot else {},
+        generation=1,
+        ladder_generation=1,
+        ladder_severity="",
+        ladder=[],
+        ladder_fired=[],
+        level=0,
+        round=0,
         state="escalating" if escalates else _QUIET.get(incident.status, "idle"),
         # Counted from the opening (or reopening), not from when this job ran.
         started_at=incident.reopened_at or incident.opened_at,
@@ -119,8 +129,6 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
     if unresolved:  # the ladder's fields go in with the row (_plan_ladder finds them set)
         state.ladder = list(severity.unresolved_escalation or []) if severity is not None else []
         state.ladder_severity, state.ladder_fired = incident.severity, []
-    session.add(state)
-    session.flush()
     if unresolved:
         _plan_ladder(
             session,
@@ -146,6 +154,7 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
     reached = False
     if snapshot and escalates:
         reached = first_level(session, clock, settings, incident, state, snapshot)
+    insert_new(session, state)
     if not reached:
         targeting.check_paged(session, clock, incident, snapshot, pages)
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from warroom import memo
@@ -46,11 +46,21 @@ def default_policy_key(session: Session) -> str | None:
     return None
 
 
+# Built once (bound at each use): planning reads these for every incident it opens.
+_ACTIVE_POLICY = select(EscalationPolicy).where(
+    EscalationPolicy.key == bindparam("key"), EscalationPolicy.active.is_(True)
+)
+_SERVICE_POLICIES = (
+    select(Service.escalation_policies, Service.escalation_policy)
+    .where(Service.key.in_(bindparam("keys", expanding=True)))
+    .order_by(Service.key)
+)
+
+
 def _active(session: Session, key: str) -> EscalationPolicy | None:
-    query = select(EscalationPolicy).where(
-        EscalationPolicy.key == key, EscalationPolicy.active.is_(True)
+    return memo.remember(
+        session, ("paging.policy", key), lambda: session.scalar(_ACTIVE_POLICY, {"key": key})
     )
-    return memo.remember(session, ("paging.policy", key), lambda: session.scalar(query))
 
 
 def policy_names(session: Session, incident: Incident) -> list[str]:
@@ -68,13 +78,10 @@ def _candidate_names(session: Session, incident: Incident) -> Iterator[str]:
     # config document the default is read from) are only looked up when they are needed.
     keys = tuple(incident.service_keys)
     if keys:
-        query = (
-            select(Service.escalation_policies, Service.escalation_policy)
-            .where(Service.key.in_(keys))
-            .order_by(Service.key)
-        )
         services = memo.remember(
-            session, ("paging.service_policies", keys), lambda: session.execute(query).all()
+            session,
+            ("paging.service_policies", keys),
+            lambda: session.execute(_SERVICE_POLICIES, {"keys": list(keys)}).all(),
         )
         for by_severity, every in services:
             yield from (str(n) for n in ((by_severity or {}).get(incident.severity), every) if n)
