@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from warroom import memo
@@ -259,6 +259,12 @@ def current_document(session: Session) -> dict[str, Any]:
 def _bind_key(session: Session) -> str:
     engine = session.get_bind().engine
     return f"{id(engine)}:{engine.url}"
+
+
+def forget_database(engine: Engine) -> None:
+    """Drop the cached document of a database that goes away (a simulation's throw-away one)."""
+    with _cache_lock:
+        _cache.pop(f"{id(engine)}:{engine.url}", None)
 
 
 def current_section(session: Session, key: str) -> Any:

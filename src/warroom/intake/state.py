@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from warroom.config import service as config_service
@@ -95,6 +95,12 @@ def compile_document(doc: dict[str, Any], integrations: list[Integration]) -> In
         },
         storms=compile_settings(doc),
     )
+
+
+def forget_database(engine: Engine) -> None:
+    """Drop the compiled config of a database that goes away (a simulation's throw-away one)."""
+    with _lock:
+        _cache.pop(str(engine.url), None)
 
 
 def current(session: Session) -> IntakeConfig:

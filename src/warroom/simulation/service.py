@@ -34,6 +34,7 @@ from warroom.engine.options import EngineOptions
 from warroom.engine.worker import Worker
 from warroom.errors import Invalid
 from warroom.incidents import service as incidents
+from warroom.intake import state as intake_state
 from warroom.metrics import uncounted
 from warroom.notify import senders
 from warroom.settings import Settings
@@ -109,6 +110,9 @@ def _run(doc: ConfigDocument, scenario: Scenario, tmp: Path) -> SimulationResult
         with db.session() as session:
             return playback.result(session, clock, scenario, play.number, play.route)
     finally:
+        # The process keeps serving: nothing of this throw-away database stays cached.
+        config_service.forget_database(db.engine)
+        intake_state.forget_database(db.engine)
         db.dispose()
 
 
