@@ -232,5 +232,14 @@ def notify_test(
             ("answer", "Answer"),
         ]
         print_table(messages, columns)
+    waiting = [m for m in messages if m["state"] in ("queued", "sending")]
+    if waiting:  # not tried yet: no answer about the contact method either way
+        ids = ", ".join(str(m["id"]) for m in waiting)
+        typer.echo(
+            f"{len(waiting)} test page(s) not delivered yet after {wait:g}s: is the engine "
+            f"running (warroom serve, or warroom worker)? Read the outcome later with "
+            f"`warroom outbox show ID` ({ids})",
+            err=True,
+        )
     if any(m["state"] != "sent" for m in messages):
         raise typer.Exit(1)

@@ -101,3 +101,15 @@ def test_an_smtp_url_warroom_cannot_send_through_makes_the_fallback_unreachable(
         "no contact method configured: pages go by e-mail to their address "
         "(WARROOM_SMTP_URL), and WARROOM_SMTP_URL is not a URL warroom can send e-mail through"
     )
+
+
+def test_notify_test_says_a_page_not_tried_yet_is_not_an_answer(
+    quiet_on_call: None, cli: Callable[..., Any]
+) -> None:
+    result = cli("notify", "test", "quiet@atlas.test", "--wait", "0")  # no engine runs here
+    assert result.exit_code == 1
+    assert "│ email " in result.output and "queued" in result.output, result.output
+    assert (
+        "1 test page(s) not delivered yet after 0s: is the engine running (warroom serve, or "
+        "warroom worker)? Read the outcome later with `warroom outbox show ID` (1)"
+    ) in " ".join(result.output.split()), result.output
