@@ -350,7 +350,7 @@ def test_every_status_update_the_pack_asks_for_reaches_a_channel(
             with db.session() as session:
                 update = comms.post_update(
                     session, clock, number=number, state="investigating",
-                    internal="looking", actor="responder@playback",
+                    internal="looking", smtp_url="mailto://localhost", actor="responder@playback",
                 )  # fmt: skip
                 if not update.reached:
                     unreached.append((service, severity))

@@ -81,7 +81,8 @@ def announce(ctx: JobContext, job: Job) -> None:
         _context(incident, ctx.settings.public_url),
     )
     reached = reach.send(
-        session, clock, "", incident, [f"channel:{k}" for k in keys], (title, body),
+        session, clock, ctx.settings.smtp_url, incident, [f"channel:{k}" for k in keys],
+        (title, body),
         key=f"comms:{template}:{job.id}", purpose=f"comms:{template}",
     )  # fmt: skip
     if not reached:

@@ -8,7 +8,7 @@ from fastapi.responses import PlainTextResponse, Response
 from warroom.comms import brief, service
 from warroom.comms.models import StatusUpdate
 from warroom.comms.schemas import CadenceOut, UpdateIn, UpdateOut, UpdatesOut
-from warroom.deps import ClockDep, Responder, SessionDep, Viewer
+from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
 from warroom.openapi import API_ERRORS, IncidentNumberPath
@@ -23,6 +23,7 @@ def post_update(
     principal: Responder,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
 ) -> UpdateOut:
     incident = visible_incident(session, number, principal)
     update = service.post_update(
@@ -34,6 +35,7 @@ def post_update(
         public=body.public,
         next_update=body.next_update_delta(),
         actor=principal.actor,
+        smtp_url=settings.smtp_url,
         force=body.force,
     )
     out = UpdateOut.model_validate(update)

@@ -19,7 +19,7 @@ from warroom.errors import Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.notify import service as notify
-from warroom.paging.channels import resolve_channels
+from warroom.paging.channels import channel_url, resolve_channels
 from warroom.paging.pager import contact_url
 from warroom.paging.people import resolve_targets, rules_for, team_on_call, users_by_email
 
@@ -113,7 +113,8 @@ def send(
                 reached.append(user.email) if user.email not in reached else None
     for target, channel in resolve_channels(session, targets):
         name = f"{key}:{target}"
-        if _queue(session, clock, incident, channel.url, title, body, name, purpose, None, target):
+        url = channel_url(channel, smtp_url)
+        if _queue(session, clock, incident, url, title, body, name, purpose, None, target):
             reached.append(target)
     return reached
 

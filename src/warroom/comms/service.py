@@ -130,6 +130,7 @@ def post_update(
     public: str | None = None,
     next_update: timedelta | None = None,
     actor: str,
+    smtp_url: str,
     force: bool = False,
 ) -> StatusUpdate:
     """Post a status update: internal text to the incident's channels, public text stored for
@@ -168,7 +169,7 @@ def post_update(
     session.add(update)
     session.flush()
     _replan(session, clock, incident, update, audiences, next_update)
-    _announce(session, clock, incident, update)
+    _announce(session, clock, incident, update, smtp_url)
     return update
 
 
@@ -206,8 +207,11 @@ def _replan(
             update.next_update_at = due
 
 
-def _announce(session: Session, clock: Clock, incident: Incident, update: StatusUpdate) -> None:
-    """Send the internal text to the incident's channels; both texts on the timeline."""
+def _announce(
+    session: Session, clock: Clock, incident: Incident, update: StatusUpdate, smtp_url: str
+) -> None:
+    """Send the internal text to the incident's channels (an `email:` channel through
+    `smtp_url`, WARROOM_SMTP_URL); both texts on the timeline."""
     options = comms_settings(session)
     ctx = context_of(
         ref=incident.ref,
@@ -230,7 +234,7 @@ def _announce(session: Session, clock: Clock, incident: Incident, update: Status
     update.reached = reached = reach.send(
         session,
         clock,
-        "",
+        smtp_url,
         incident,
         targets,
         (title, body),

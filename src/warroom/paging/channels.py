@@ -5,12 +5,16 @@
         name: "#core-incidents"
         url: "slack://T000/B000/XXXX"          # any Apprise URL, mailto://, or a webhook
         description: The core team's incident room
+      - key: core-list
+        email: core@example.com                # or an address, mailed through WARROOM_SMTP_URL
 
 A level or a ladder rung pages a channel with `channel:KEY`: one message to its URL, at once,
 recorded on the timeline as `paging:page:queued` with `channel` (not `user`). A channel has no
 notification rules and no failover, and its ack link belongs to nobody in particular.
 Teams and services list their channels (`teams[].channels`, `services[].channels`).
-The URL carries credentials: every answer shows it masked (`warroom.redaction`).
+The URL carries credentials: every answer shows it masked (`warroom.redaction`). A channel
+given as `email:` instead is stored as `email:ADDRESS` and mailed through the SMTP server of
+the process that sends (`WARROOM_SMTP_URL`, `channel_url`), as a person's e-mail address is.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,20 +34,52 @@ from warroom.config.types import ConfigModel, Key, parse_target
 from warroom.db import savepoint
 from warroom.errors import Invalid
 from warroom.incidents.models import Incident
+from warroom.mailto import mail_url
 from warroom.paging.models import Channel
 
 log = logging.getLogger("warroom.paging")
 
 
+EMAIL_PREFIX = "email:"
+
+
 class ChannelConfig(ConfigModel):
     key: Key
     name: str = Field(default="", max_length=200)
-    url: str = Field(min_length=1, max_length=2000)
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    email: str | None = Field(default=None, min_length=3, max_length=320)
     description: str = ""
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        local, at, domain = value.rpartition("@")
+        if not at or not local or not domain or "@" in local or any(c.isspace() for c in value):
+            raise ValueError(f"{value!r} is not an e-mail address (name@example.com)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> ChannelConfig:
+        if (self.url is None) == (self.email is None):
+            raise ValueError(
+                "give the channel exactly one of url (an Apprise URL or a webhook) or email "
+                "(an address mailed through WARROOM_SMTP_URL)"
+            )
+        return self
+
+    @property
+    def destination(self) -> str:
+        """What is stored in the channel's `url` column: the URL, or `email:ADDRESS`."""
+        return self.url if self.url is not None else f"{EMAIL_PREFIX}{self.email}"
 
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         from warroom.notify.senders import is_supported
         from warroom.outbound import literal_refusal
 
@@ -64,7 +100,7 @@ def apply_channels(session: Session, clock: Clock, doc: ConfigDocument, plan: Pl
         values = {
             "name": item.name or item.key,
             "description": item.description,
-            "url": item.url,
+            "url": item.destination,
             "active": True,
         }
         row = rows.get(item.key)
@@ -107,6 +143,14 @@ def resolve_channels(session: Session, targets: list[str]) -> list[tuple[str, Ch
     return [(f"channel:{key}", rows[key]) for key in keys if key in rows]
 
 
+def channel_url(channel: Channel, smtp_url: str) -> str:
+    """The Apprise URL a channel's messages go to: its URL, or for an `email:` channel its
+    address through `smtp_url` (WARROOM_SMTP_URL of the sending process)."""
+    if channel.url.startswith(EMAIL_PREFIX):
+        return mail_url(smtp_url, channel.url.removeprefix(EMAIL_PREFIX))
+    return channel.url
+
+
 def page_channel(
     session: Session,
     clock: Clock,
@@ -117,6 +161,7 @@ def page_channel(
     reason: str,
     actor: str,
     step: str,
+    smtp_url: str,
 ) -> int | None:
     """Queue one page to a channel (idempotent per incident, reason and `step`); its message id."""
     from warroom.notify import service as notify
@@ -128,7 +173,7 @@ def page_channel(
             sent = notify.queue_message(
                 session,
                 clock,
-                url=channel.url,
+                url=channel_url(channel, smtp_url),
                 title=title,
                 body=body,
                 incident_id=incident.id,

@@ -188,6 +188,7 @@ def page(
             reason=request.reason,
             actor=request.actor,
             step=request.key or now.isoformat(),
+            smtp_url=settings.smtp_url,
         )
     return made
 

@@ -122,6 +122,7 @@ def post_update(
             public=post.field("public") or None,
             next_update=_next_update(post.field("next_update")),
             actor=post.me.actor,
+            smtp_url=post.settings.smtp_url,
             force=post.checked("force"),
         )
         warning = comms.unreached_warning(update, incident)

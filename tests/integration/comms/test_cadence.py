@@ -145,6 +145,7 @@ def test_communications_lead_is_reminded_and_an_update_on_time_cancels_the_rest(
             state="investigating",
             internal="Looking at the DB",
             public="We are investigating checkout errors.",
+            smtp_url="mailto://localhost",
             actor="comms@corp.test",
         )
     step(worker, clock, 29)  # the old due time (15m) passed: nothing overdue
@@ -197,6 +198,7 @@ def test_internal_update_reaches_team_and_severity_channels(
             state="identified",
             internal="Bad deploy SECRET-1",
             next_update=timedelta(minutes=20),
+            smtp_url="mailto://localhost",
             actor="comms@corp.test",
         )
     step(worker, clock, 0)
@@ -440,7 +442,13 @@ def test_an_update_posted_after_its_due_time_is_late_whatever_its_state(
     clock.advance(minutes=20)
     with db.session() as session:
         update = comms.post_update(
-            session, clock, number=number, state=state, internal="Fixed", actor="test"
+            session,
+            clock,
+            number=number,
+            state=state,
+            internal="Fixed",
+            smtp_url="mailto://localhost",
+            actor="test",
         )
         assert update.on_time is False
         record = comms.cadence_record(session, incidents.get_incident(session, number).id)

@@ -140,7 +140,8 @@ def test_builtin_public_update_says_when_the_next_one_comes(db: Database, clock:
     number = _open(db, clock)
     with db.session() as session:
         comms.post_update(session, clock, number=number, state="identified", internal="x",
-                          public="Cause found.", next_update=None, actor="t")  # fmt: skip
+                          public="Cause found.", next_update=None, actor="t",
+                          smtp_url="mailto://localhost")  # fmt: skip
         incident = incidents.get_incident(session, number)
         [(_, text)] = comms.rendered_public_updates(session, incident.id)
     assert text.startswith("Cause found.\nWe will post the next update by ")

@@ -43,7 +43,8 @@ def test_the_oracle_status_update_is_mailed_through_warroom_smtp_url(
         with db.session() as session:
             update = comms.post_update(
                 session, clock, number=number, state="identified",
-                internal="Rolling back the 14:05 deploy", actor="oncall@oracle.example",
+                internal="Rolling back the 14:05 deploy", smtp_url=smtp_url,
+                actor="oncall@oracle.example",
             )  # fmt: skip
             assert update.reached == ["channel:oracle-incidents"]
         worker = Worker(db, clock, settings, "make-run")

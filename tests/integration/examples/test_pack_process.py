@@ -111,7 +111,8 @@ def test_pack_asks_for_status_updates_as_its_document_says(
                 with db.session() as session:
                     comms.post_update(
                         session, clock, number=number, state="investigating",
-                        internal="Looking", public=public, actor="oncall@playback",
+                        internal="Looking", public=public, smtp_url="mailto://localhost",
+                        actor="oncall@playback",
                     )  # fmt: skip
     got = {
         severity: sorted(

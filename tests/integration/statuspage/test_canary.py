@@ -102,7 +102,7 @@ def test_no_internal_field_reaches_a_public_surface(
                                   note=f"fix {CANARY}")  # fmt: skip
             comms.post_update(session, clock, number=number, state=state,
                               internal=f"internal {CANARY}", public=text,
-                              actor="ic@corp.test")  # fmt: skip
+                              smtp_url="mailto://localhost", actor="ic@corp.test")  # fmt: skip
     start = clock.now() + timedelta(hours=1)
     window = {"name": "Database upgrade", "body": "Read-only for a minute", "components": [],
               "scheduled_for": start.isoformat(),

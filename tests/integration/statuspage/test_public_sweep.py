@@ -234,7 +234,8 @@ def _post(db: Database, clock: FakeClock, number: int, internal: str, public: st
     clock.advance(minutes=1)
     with db.session() as session:
         comms.post_update(session, clock, number=number, state="identified", internal=internal,
-                          public=public, actor=RESPONDER)  # fmt: skip
+                          public=public, smtp_url="mailto://localhost",
+                          actor=RESPONDER)  # fmt: skip
 
 
 def _plant(db: Database, clock: FakeClock, world: tuple[TestClient, Worker, Settings],
@@ -273,7 +274,7 @@ def _plant(db: Database, clock: FakeClock, world: tuple[TestClient, Worker, Sett
     with pytest.raises(Invalid), db.session() as session:
         comms.post_update(session, clock, number=drill_number, state="identified",
                           internal=s["drill internal update"], public="drill public",
-                          actor=RESPONDER)  # fmt: skip
+                          smtp_url="mailto://localhost", actor=RESPONDER)  # fmt: skip
     _post(db, clock, drill_number, s["drill internal update"], None)
 
     with db.session() as session:  # published, then withdrawn

@@ -72,6 +72,7 @@ def script(world: World) -> int:
             state="investigating",
             internal="Looking at the deploy",
             public="Some payments fail",
+            smtp_url="mailto://localhost",
             actor="lead@shop.test",
         )
     return number
