@@ -107,7 +107,7 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     out.print("[bold]Due[/]")
     for line in due_lines(inc, now):
         out.print(line)
-    _roles(out, inc["roles"])
+    _roles(out, inc["roles"], inc["ref"])
     severity = data.get("severity") or {}
     escalation = data.get("escalation")
     _paging(out, inc, escalation, data.get("page_rows") or [], now, severity.get("page"))
@@ -152,7 +152,7 @@ def _header(out: Any, inc: dict[str, Any], now: datetime) -> None:
         out.print(escape(inc["summary"]))
 
 
-def _roles(out: Any, held: list[dict[str, Any]]) -> None:
+def _roles(out: Any, held: list[dict[str, Any]], ref: str) -> None:
     from rich.markup import escape
 
     out.print("[bold]Roles[/]")
@@ -163,7 +163,7 @@ def _roles(out: Any, held: list[dict[str, Any]]) -> None:
         if role not in names:
             out.print(f"  {role:<22} [bold red]UNFILLED[/]")
     if "incident_commander" not in names:
-        out.print("  take command: `warroom incident role INC-N incident_commander YOU`")
+        out.print(f"  take command: `warroom incident role {ref} incident_commander YOU`")
 
 
 def pages_summary(count: int, failed: int) -> str:

@@ -38,3 +38,15 @@ def test_a_severity_that_does_not_page_says_so(
     pages = screen.split("Pages", 1)[1].split("Alerts", 1)[0]
     assert "SEV3 does not page" in pages, pages
     assert "no escalation policy" not in pages, pages
+
+
+def test_the_command_to_take_command_names_the_incident(
+    db: Database, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARROOM_DATABASE_URL", db.url)
+    monkeypatch.setenv("COLUMNS", "200")
+    _ok(cli("config", "apply", str(ROOT / "examples" / "oracle"), "--force"))
+    for title in ("first", "second"):
+        _ok(cli("incident", "open", "--title", title, "--severity", "SEV3"))
+    screen = _ok(cli("incident", "show", "INC-2"))
+    assert "take command: `warroom incident role INC-2 incident_commander YOU`" in screen, screen
