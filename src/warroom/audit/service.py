@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from warroom.audit import heads, sentences
 from warroom.audit.chain import event_hash, normalise_payload
@@ -72,8 +73,7 @@ def record(
     # A Core INSERT (cheaper than a flush); the returned event is then attached to the session
     # as the persistent object of that row, without a second INSERT.
     event_id = _append(session, values)
-    event = TimelineEvent(id=event_id, **values)
-    make_transient_to_detached(event)
+    event = _persistent(values, event_id)
     session.add(event)
     if created:
         heads.anchor_at_commit(session, clock, chain, digest)
@@ -82,6 +82,20 @@ def record(
 
 
 _EVENTS: Table = TimelineEvent.__table__  # type: ignore[assignment]
+_MANAGER = manager_of_class(TimelineEvent)
+
+
+def _persistent(values: dict[str, Any], event_id: int) -> TimelineEvent:
+    """The object of an event row just inserted, filled as a loaded row is (the constructor's
+    per-attribute events cost more than the rest of the bookkeeping), detached until added."""
+    if not TimelineEvent.__mapper__.configured:
+        configure_mappers()
+    event: TimelineEvent = _MANAGER.new_instance()
+    event.__dict__.update(values, id=event_id)
+    make_transient_to_detached(event)
+    return event
+
+
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _COLUMNS = [
     "chain",
