@@ -25,7 +25,7 @@ import re
 from datetime import timedelta
 from typing import Literal, cast
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key
+from warroom.outbound import literal_refusal
 
 RESERVED_PARAMS = ("incident", "dry_run", "params")
 # Runs execute one at a time per worker: a hanging command holds every later run this long.
@@ -76,6 +77,17 @@ class HttpConfig(ConfigModel):
     url: str = Field(min_length=1, max_length=2000)
     headers: dict[str, str] = Field(default_factory=dict)
     body: str | None = Field(default=None, max_length=100_000)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        """A host written as an address warroom never calls (169.254.169.254, 0.0.0.0) is
+        refused here already, as in contact methods and channels; a templated or named host
+        is judged when the action runs (warroom.outbound)."""
+        refused = literal_refusal(value)
+        if refused is not None:
+            raise ValueError(refused)
+        return value
 
 
 class DryRunConfig(ConfigModel):
