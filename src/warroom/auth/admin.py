@@ -3,8 +3,9 @@
 People written by the config files (`managed`) are changed in those files, not here: the next
 `config apply` would silently undo the change. Nobody changes their own role or deactivates
 themselves, and the last active admin stays an active admin, so warroom always has one.
-Deactivating a person ends their web sessions; their API tokens stop authenticating at once
-(`authenticate` checks that the user is active). Each change is a global timeline event.
+Deactivating a person ends every credential they hold for good (`auth.offboard`: their API
+tokens are revoked, web sessions end, invites and page links are void); reactivating them
+brings none back. Each change is a global timeline event.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.auth.models import User
-from warroom.auth.sessions import end_sessions_of
+from warroom.auth.offboard import end_credentials
+from warroom.auth.service import PEOPLE_TURN
 from warroom.clock import Clock
 from warroom.db import take_turns
 from warroom.errors import Conflict, Forbidden, NotFound
@@ -26,7 +28,7 @@ def _target(session: Session, principal: Principal, user_id: int, field: str) ->
         raise Forbidden("only admins may change people", field=field)
     # Changes of people run in turns, and the caller must still be an active admin once it is
     # theirs: an admin demoted by a change just before (theirs was waiting) changes nobody.
-    take_turns(session, "auth:people")
+    take_turns(session, PEOPLE_TURN)
     me = session.get(User, principal.user_id)
     if me is None or not me.active or me.role != "admin":
         raise Forbidden("only admins may change people; you are no longer one", field=field)
@@ -78,21 +80,22 @@ def change_role(
 def set_active(
     session: Session, clock: Clock, principal: Principal, user_id: int, active: bool
 ) -> User:
-    """Deactivate (ending their sessions) or reactivate a person (admin only)."""
+    """Deactivate (ending their credentials) or reactivate a person (admin only)."""
     user = _target(session, principal, user_id, "active")
     if user.active == active:
         return user
     if not active and user.role == "admin" and _other_active_admins(session, user) == 0:
         raise Conflict(f"{user.email} is the last active admin", field="active")
     user.active = active
+    payload: dict[str, object] = {"user": user.email}
     if not active:
-        end_sessions_of(session, clock, user.id)
+        payload["ended"] = end_credentials(session, clock, user)
     timeline.record(
         session,
         clock,
         incident_id=None,
         kind="auth:user:" + ("reactivated" if active else "deactivated"),
         actor=principal.actor,
-        payload={"user": user.email},
+        payload=payload,
     )
     return user

@@ -27,6 +27,9 @@ class User(Base):
     created_at: Mapped[datetime]
     # argon2id hash for the web UI; None: the person cannot sign in with a password (yet).
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    # When the person was last deactivated: every credential they held then ended for good
+    # (auth.offboard), and a signed page link made before it is void even once they are back.
+    deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -45,6 +48,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # The token that minted this one over the API (None: the web UI or the CLI did): revoking
+    # a token revokes what it minted, so a leaked token leaves no children behind.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True, default=None
+    )
 
     user: Mapped[User] = relationship(back_populates="tokens")
 

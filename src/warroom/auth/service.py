@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from warroom.auth.models import ApiToken, User
@@ -14,6 +14,9 @@ from warroom.errors import Forbidden, NotFound
 from warroom.principal import Principal, role_rank
 
 TOKEN_PREFIX = "wr_"
+# Changes of who is an active admin take this turn (warroom.db.take_turns): the admin page
+# (auth.admin) and config apply count the remaining admins only once it is theirs.
+PEOPLE_TURN = "auth:people"
 
 
 def hash_token(plaintext: str) -> str:
@@ -45,9 +48,16 @@ def ensure_user(
 
 
 def create_token(
-    session: Session, clock: Clock, user: User, *, name: str, role: str | None = None
+    session: Session,
+    clock: Clock,
+    user: User,
+    *,
+    name: str,
+    role: str | None = None,
+    parent_id: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for user; returns the row and the plaintext, which is never stored."""
+    """Create a token for user; returns the row and the plaintext, which is never stored.
+    parent_id: the token that mints it (revoked with it)."""
     if not user.active:  # it would never authenticate
         raise Forbidden(f"{user.email} is deactivated", field="user_email")
     role = role or user.role
@@ -63,6 +73,7 @@ def create_token(
         role=role,
         token_hash=hash_token(plaintext),
         created_at=clock.now(),
+        parent_id=parent_id,
     )
     session.add(token)
     session.flush()
@@ -114,7 +125,7 @@ def mint_token(
         raise Forbidden(
             f"your token has {principal.role}; it cannot mint a {role} token", field="role"
         )
-    return create_token(session, clock, user, name=name, role=role)
+    return create_token(session, clock, user, name=name, role=role, parent_id=principal.token_id)
 
 
 def revoke_token(session: Session, clock: Clock, principal: Principal, token_id: int) -> ApiToken:
@@ -127,9 +138,27 @@ def revoke_token(session: Session, clock: Clock, principal: Principal, token_id:
             f"your token has {principal.role}; it cannot revoke a {token.role} token",
             field="token_id",
         )
-    if token.revoked_at is None:
-        token.revoked_at = clock.now()
+    revoke_tokens(session, clock, [token.id])
     return token
+
+
+def revoke_tokens(session: Session, clock: Clock, token_ids: list[int]) -> int:
+    """Revoke these tokens and every token they minted, and those minted, down the line;
+    returns how many were revoked now. A token revoked before keeps its revoked_at (when it
+    stopped working), but what it minted is still revoked."""
+    now, revoked, seen = clock.now(), 0, set(token_ids)
+    ids = list(seen)
+    while ids:
+        result = session.execute(
+            update(ApiToken)
+            .where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        revoked += int(getattr(result, "rowcount", 0) or 0)
+        children = session.scalars(select(ApiToken.id).where(ApiToken.parent_id.in_(ids)))
+        ids = [i for i in children if i not in seen]
+        seen.update(ids)
+    return revoked
 
 
 def list_users(session: Session) -> list[User]:

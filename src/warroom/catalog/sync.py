@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.auth import service as auth_service
+from warroom.auth.offboard import end_credentials
 from warroom.catalog.models import Service, Severity, Team, TeamMember
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan
@@ -135,6 +136,7 @@ def apply_users(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan)
     for email, row in sorted(rows.items()):
         if row.managed and row.active and email not in keep:
             row.active = False
+            end_credentials(session, clock, row)  # for good: coming back gives none back
             plan.delete("user", email, KEPT)
     session.flush()
 

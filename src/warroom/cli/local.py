@@ -134,8 +134,9 @@ def token_create(
 
 @token_app.command("revoke")
 def token_revoke(token_id: int = typer.Argument(..., min=1, max=2**31 - 1)) -> None:
-    """Revoke a token by id."""
+    """Revoke a token by id (and every token it minted)."""
     from warroom.auth.models import ApiToken
+    from warroom.auth.service import revoke_tokens
     from warroom.clock import SystemClock
     from warroom.db import Database
 
@@ -148,8 +149,8 @@ def token_revoke(token_id: int = typer.Argument(..., min=1, max=2**31 - 1)) -> N
             if token is None:
                 fail(f"no token {token_id}")
             revoked = token.revoked_at  # kept as it was: when it stopped working
-            if revoked is None:
-                token.revoked_at = SystemClock().now()
+            # With every token it minted over the API, even when it was revoked before.
+            revoke_tokens(session, SystemClock(), [token_id])
     finally:
         db.dispose()
     if revoked is not None:

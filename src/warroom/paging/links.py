@@ -106,13 +106,16 @@ def check_holder(session: Session, claims: LinkClaims) -> None:
     """LinkError unless the person the link was sent to still exists, is active and may act.
 
     A link acts in its holder's name, so deactivating a user, or making them a viewer, voids
-    every link they were sent.
+    every link they were sent; one sent before a deactivation stays void once they are back.
     """
     if claims.user_id is None:
         return
     user = session.get(User, claims.user_id)
     if user is None or not user.active:
         raise LinkError("this link's holder is no longer active in warroom; it cannot be used")
+    # Made ttl before it expires (every page's link has the default ttl; whole seconds).
+    if user.deactivated_at is not None and claims.expires_at - DEFAULT_TTL <= user.deactivated_at:
+        raise LinkError("this link's holder was deactivated since it was sent; it cannot be used")
     if user.role == "viewer":  # no more than its holder may do now (a role taken away counts)
         raise LinkError(
             "this link's holder is a viewer, who may not acknowledge or resolve incidents"

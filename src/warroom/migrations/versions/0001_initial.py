@@ -430,6 +430,7 @@ def upgrade() -> None:
         sa.Column("managed", sa.Boolean(), nullable=False),
         sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("deactivated_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -494,6 +495,13 @@ def upgrade() -> None:
         sa.Column("created_at", warroom.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_used_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["api_tokens.id"],
+            name=op.f("fk_api_tokens_parent_id_api_tokens"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -501,6 +509,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -1277,6 +1286,7 @@ def downgrade() -> None:
     op.drop_table("comms_cadence")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
+        batch_op.drop_index(batch_op.f("ix_api_tokens_parent_id"))
 
     op.drop_table("api_tokens")
     with op.batch_alter_table("action_runs", schema=None) as batch_op:
