@@ -25,6 +25,7 @@ from warroom.config.loader import SourceFile, read_directory
 from warroom.config.models import ConfigRevision
 from warroom.config.registry import Section, sections
 from warroom.config.validate import build_document
+from warroom.db import take_turns
 from warroom.errors import Conflict, Invalid
 from warroom.redaction import mask_document
 
@@ -98,6 +99,9 @@ def apply_document(
     listed in `lockouts` and refused with Conflict (field "force") unless force=True.
     """
     _lock(session)
+    # The admin page's turn for changes of people: its count of the other active admins and
+    # this apply's (the lockout guard) never both see the other's admin still there.
+    take_turns(session, auth_service.PEOPLE_TURN)
     previous = current_document(session)
     admins_before = guard.active_admins(session)
     plan = Plan()
