@@ -99,7 +99,9 @@ def compose(
         lines.append("")
     if incident.drill:  # every page of a practice incident says so first (subject and body)
         title, lines = f"DRILL {title}", [DRILL_NOTICE, "", *lines]
-    if settings.secret_key:
+    # A viewer (paged to be told) may not acknowledge or resolve: no link or command to.
+    acts = user is None or user.role != "viewer"
+    if settings.secret_key and acts:
         for purpose, label in (("ack", "Acknowledge"), ("resolve", "Resolve")):
             token = links.make_token(
                 settings.secret_key,
@@ -112,7 +114,8 @@ def compose(
     # The whole picture: the web UI's incident page (after signing in), or the CLI's 3am screen.
     lines.append(f"Open: {incident.page_url(base)}")
     lines.append(f"Show: warroom incident show {incident.ref}")
-    lines.append(f"CLI: warroom incident ack {incident.number}")
+    if acts:
+        lines.append(f"CLI: warroom incident ack {incident.number}")
     return title, "\n".join(lines)
 
 
