@@ -111,7 +111,9 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     severity = data.get("severity") or {}
     escalation = data.get("escalation")
     _paging(out, inc, escalation, data.get("page_rows") or [], now, severity.get("page"))
-    _alerts_and_evidence(out, data.get("alerts") or [], data.get("evidence") or [])
+    _alerts_and_evidence(
+        out, data.get("alerts") or [], data.get("evidence") or [], data.get("alerts_limit")
+    )
     _work(out, data)
     print_progress(out, data.get("runbooks"))
     print_mitigations(out, data.get("mitigations"))
@@ -191,14 +193,22 @@ def _paging(
 
 
 def _alerts_and_evidence(
-    out: Any, alerts: list[dict[str, Any]], evidence: list[dict[str, Any]]
+    out: Any,
+    alerts: list[dict[str, Any]],
+    evidence: list[dict[str, Any]],
+    limit: int | None = None,
 ) -> None:
     from rich.markup import escape
 
     firing = [a for a in alerts if a["status"] != "resolved"]
+    # The list stopped at its limit: more may be linked, so the counts are of the newest ones.
+    counts = f"{len(alerts)} linked, {len(firing)} firing, {len(alerts) - len(firing)} resolved"
+    if limit is not None and len(alerts) >= limit:
+        counts = f"at least {len(alerts)} linked (of the newest {len(alerts)}: " + (
+            f"{len(firing)} firing, {len(alerts) - len(firing)} resolved)"
+        )
     out.print(
-        f"[bold]Alerts[/]: {len(alerts)} linked, {len(firing)} firing, "
-        f"{len(alerts) - len(firing)} resolved   [bold]Evidence[/]: {len(evidence)} "
+        f"[bold]Alerts[/]: {counts}   [bold]Evidence[/]: {len(evidence)} "
         + ("item" if len(evidence) == 1 else "items")
     )
     for alert in firing[:3]:

@@ -128,6 +128,11 @@ def show(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
         render(data)
 
 
+# The most alerts the alerts list answers at once: a storm incident holding more is shown as
+# "at least" this many rather than as the list's default page of 100.
+ALERTS_SHOWN = 1000
+
+
 def screen_data(api: Any, number: int) -> dict[str, Any]:
     """What `incident show` needs, from the API (paging parts only where paging knows it)."""
     from warroom.cli.client import ApiError
@@ -148,7 +153,10 @@ def screen_data(api: Any, number: int) -> dict[str, Any]:
         "severity": next((s for s in severities if s["key"] == incident["severity"]), None),
         "escalation": escalation,
         "page_rows": api.get(f"{base}/pages"),
-        "alerts": api.get("/api/v1/alerts", params={"incident_id": incident["id"]}),
+        "alerts": api.get(
+            "/api/v1/alerts", params={"incident_id": incident["id"], "limit": ALERTS_SHOWN}
+        ),
+        "alerts_limit": ALERTS_SHOWN,
         "evidence": api.get(f"{base}/evidence"),
         "hypotheses": api.get(f"{base}/hypotheses"),
         "tasks": api.get(f"{base}/tasks"),
