@@ -118,8 +118,10 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     print_progress(out, data.get("runbooks"))
     print_mitigations(out, data.get("mitigations"))
     _events(out, data["events"])
-    actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
-    out.print(f"[bold]Next[/]: {actions}")
+    # allowed_actions are the caller's: none for a viewer, and none once the incident is closed.
+    if inc["allowed_actions"] or inc["status"] == "closed":
+        actions = ", ".join(inc["allowed_actions"]) or "none (closed)"
+        out.print(f"[bold]Next[/]: {actions}")
 
 
 def _header(out: Any, inc: dict[str, Any], now: datetime) -> None:

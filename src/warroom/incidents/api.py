@@ -43,9 +43,11 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _detail(session: Session, clock: Clock, incident: Incident) -> IncidentDetail:
+def _detail(
+    session: Session, clock: Clock, incident: Incident, may_act: bool = True
+) -> IncidentDetail:
     severity = severities(session).get(incident.severity)
-    return incident_detail(session, incident, severity, clock.now())
+    return incident_detail(session, incident, severity, clock.now(), may_act)
 
 
 @router.post("/incidents", response_model=IncidentDetail, status_code=201)
@@ -107,7 +109,9 @@ def list_incidents(
         viewer=None if principal.allows("admin") else principal.email,
         include_drills=drills,
     )
-    items = incident_list(session, rows, severities(session), clock.now(), services)
+    # allowed_actions are the caller's: a viewer may move no incident.
+    may_act = principal.allows("responder")
+    items = incident_list(session, rows, severities(session), clock.now(), services, may_act)
     # Serialised here, once: the hot listing skips FastAPI's second validation pass.
     return _json(IncidentPage(items=items, next_cursor=next_cursor))
 
@@ -116,7 +120,8 @@ def list_incidents(
 def show_incident(
     number: IncidentNumberPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> IncidentDetail:
-    return _detail(session, clock, visible_incident(session, number, principal))
+    incident = visible_incident(session, number, principal)
+    return _detail(session, clock, incident, principal.allows("responder"))
 
 
 @router.patch("/incidents/{number}", response_model=IncidentDetail)

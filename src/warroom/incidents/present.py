@@ -96,8 +96,11 @@ def incident_out(
     now: datetime,
     updates: Mapping[str, UpdateDue],
     services: list[str] | None = None,
+    may_act: bool = True,
 ) -> IncidentOut:
-    """The list representation, from an Incident or a plain row of the incidents table."""
+    """The list representation, from an Incident or a plain row of the incidents table.
+
+    may_act: whether the caller may move incidents (a responder); a viewer is offered none."""
     return IncidentOut(
         id=incident.id,
         number=incident.number,
@@ -128,7 +131,7 @@ def incident_out(
         reopen_count=incident.reopen_count,
         previous_number=incident.previous_number,
         updated_at=incident.updated_at,
-        allowed_actions=lifecycle.allowed_actions(incident.status),
+        allowed_actions=lifecycle.allowed_actions(incident.status) if may_act else [],
         due=due_times(incident, severity, now, updates),
     )
 
@@ -139,21 +142,28 @@ def incident_list(
     severities: Mapping[str, Severity],
     now: datetime,
     services: Mapping[int, list[str]],
+    may_act: bool = True,
 ) -> list[IncidentOut]:
     """The list representation of listed rows (one look-up of their next updates)."""
     due = updates_due(session, [r.id for r in rows])
     return [
-        incident_out(r, severities.get(r.severity), now, due.get(r.id, {}), services.get(r.id, []))
+        incident_out(
+            r, severities.get(r.severity), now, due.get(r.id, {}), services.get(r.id, []), may_act
+        )
         for r in rows
     ]
 
 
 def incident_detail(
-    session: Session, incident: Incident, severity: Severity | None, now: datetime
+    session: Session,
+    incident: Incident,
+    severity: Severity | None,
+    now: datetime,
+    may_act: bool = True,
 ) -> IncidentDetail:
     """The single-incident representation: the list one plus current roles and pages."""
     due = updates_due(session, [incident.id]).get(incident.id, {})
-    base = incident_out(incident, severity, now, due)
+    base = incident_out(incident, severity, now, due, may_act=may_act)
     held = [RoleOut.model_validate(r) for r in roles.current_roles(session, incident)]
     return IncidentDetail(
         **base.model_dump(),
