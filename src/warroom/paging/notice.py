@@ -2,7 +2,9 @@
 
 On a local run nothing may listen at the default `mailto://localhost:25`: every e-mail page
 then fails and retries, and without this line a newcomer never sees a page at all. One line per
-message, on its first failed attempt (`paging:notification:failing`), naming the incident, the
+message, on its first failed attempt (`paging:notification:failing`), or on its final failure
+(`paging:notification:failed`) when that was its first attempt (refused for good at once: a 4xx
+answer, an address warroom never calls), so no `failing` came before it; naming the incident, the
 person, the channel, what the provider said and the `warroom outbox show` command that prints
 the page's text from the outbox (`notify_messages`, which keeps every message).
 """
@@ -19,6 +21,7 @@ from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 
 log = logging.getLogger("warroom.pages")
+FAILED = "paging:notification:failed"
 
 
 def _reason(answer: str) -> str:
@@ -41,6 +44,10 @@ def on_undelivered(session: Session, clock: Clock, event: DomainEvent) -> None:
     payload = event.payload
     if not str(payload.get("purpose", "")).startswith("page") or "message_id" not in payload:
         return
+    # `failing` is recorded only on a first attempt that will be retried: a final failure
+    # after more attempts was logged then; one on the first attempt was not.
+    if event.kind == FAILED and int(payload.get("attempts") or 0) > 1:
+        return
     incident = (
         incidents.get_incident_by_id(session, event.incident_id) if event.incident_id else None
     )
@@ -57,4 +64,7 @@ def on_undelivered(session: Session, clock: Clock, event: DomainEvent) -> None:
     )
 
 
-SUBSCRIPTIONS: list[tuple[str, Handler]] = [("paging:notification:failing", on_undelivered)]
+SUBSCRIPTIONS: list[tuple[str, Handler]] = [
+    ("paging:notification:failing", on_undelivered),
+    (FAILED, on_undelivered),
+]
