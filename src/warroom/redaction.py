@@ -162,14 +162,22 @@ def mask_change(value: Any, key: str = "") -> Any:
     Plans show *that* something changed; a URL written as "chat=https://hooks.../T0/B0/XYZ" by
     a section's plan would otherwise carry its secret path.
     """
-    masked = mask_document(value, key)
-    if isinstance(masked, dict):
-        return {k: mask_change(v, str(k)) for k, v in masked.items()}
-    if isinstance(masked, list):
-        return [mask_change(v, key) for v in masked]
-    if isinstance(masked, str) and "://" in masked:
-        return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), masked)
-    return masked
+    # Each value is masked once, from what was written: a masked URL ("slack://T...2/…") handed
+    # to mask_url again would reach Apprise, which logs an ERROR for the URL it cannot load.
+    if isinstance(value, dict) and key != _HEADERS:
+        return {k: mask_change(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_change(v, key) for v in value]
+    if isinstance(value, str) and "://" in value and not _masked_whole(value, key):
+        # Text: each URL in it masked where it stands.
+        text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), value)
+        return _USERINFO.sub(rf"\g<1>{MASK}@", text)
+    return mask_document(value, key)
+
+
+def _masked_whole(value: str, key: str) -> bool:
+    """Whether mask_document replaces this value whole (a secret field, a URL field's URL)."""
+    return is_secret_field(key) or bool(_URL_FIELD.match(key) and _URL_VALUE.match(value))
 
 
 def _mask_forms(text: str, forms: Iterable[str]) -> str:
