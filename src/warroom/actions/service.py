@@ -1,9 +1,10 @@
-"""Requesting, approving, reverting and listing action runs; the engine executes them.
+"""Requesting, approving and reverting action runs; the engine executes them.
 
 A run is requested on an incident (`action:run:requested`), waits for a second person's
 approval when the incident's severity requires it (lapsing after `approval_expiry`), and is
 queued for the engine (`actions.execute`), which runs it outside any transaction and stores
-its output as evidence. Nothing here makes an outbound call or commits.
+its output as evidence. Nothing here makes an outbound call or commits. Reading definitions
+and runs is `actions.listing` (re-exported here).
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ from sqlalchemy.orm import Session
 
 from warroom.actions import limits, render
 from warroom.actions.approval import requires_approval
+from warroom.actions.listing import active_mitigations as active_mitigations
+from warroom.actions.listing import closed_for as closed_for
+from warroom.actions.listing import get_definition as get_definition
+from warroom.actions.listing import get_run as get_run
+from warroom.actions.listing import list_definitions as list_definitions
+from warroom.actions.listing import list_runs as list_runs
+from warroom.actions.listing import public_view as public_view
 from warroom.actions.models import (
     AWAITING_APPROVAL,
     LAPSED,
     PREVIEWED,
     QUEUED,
     SUCCEEDED,
-    ActionDefinition,
     ActionRun,
 )
 from warroom.audit import service as timeline
@@ -30,10 +37,9 @@ from warroom.clock import Clock
 from warroom.config.service import current_section
 from warroom.config.types import parse_duration
 from warroom.engine import service as engine
-from warroom.errors import Conflict, Forbidden, NotFound
+from warroom.errors import Conflict, Forbidden
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.redaction import scrub_known, scrub_value
 
 EXECUTE_KIND = "actions.execute"
 LAPSE_KIND = "actions.lapse"
@@ -67,61 +73,6 @@ def _expiry(session: Session) -> timedelta:
     return DEFAULT_EXPIRY if value is None else parse_duration(value)
 
 
-def list_definitions(session: Session) -> list[ActionDefinition]:
-    """Every active action definition, by key."""
-    query = select(ActionDefinition).where(ActionDefinition.active.is_(True))
-    return list(session.scalars(query.order_by(ActionDefinition.key)))
-
-
-def get_definition(session: Session, key: str) -> ActionDefinition:
-    """One active action definition, or NotFound naming the field `action`."""
-    row = session.scalar(select(ActionDefinition).where(ActionDefinition.key == key))
-    if row is None or not row.active:
-        raise NotFound(f"no action {key!r}", field="action")
-    return row
-
-
-def get_run(session: Session, run_id: int) -> ActionRun:
-    """One run, or NotFound."""
-    run = session.get(ActionRun, run_id)
-    if run is None:
-        raise NotFound(f"no action run {run_id}", field="run")
-    return run
-
-
-def list_runs(session: Session, incident_id: int | None = None) -> list[ActionRun]:
-    """Runs, newest first, of one incident or of all."""
-    query = select(ActionRun).order_by(ActionRun.id.desc()).limit(500)
-    if incident_id is not None:
-        query = query.where(ActionRun.incident_id == incident_id)
-    return list(session.scalars(query))
-
-
-def active_mitigations(session: Session, incident_id: int) -> list[ActionRun]:
-    """Reversible runs that succeeded on this incident and are not reverted yet."""
-    query = select(ActionRun).where(
-        ActionRun.incident_id == incident_id,
-        ActionRun.state == SUCCEEDED,
-        ActionRun.dry_run.is_(False),
-        ActionRun.reversible.is_(True),
-        ActionRun.undo_of_id.is_(None),
-        ActionRun.reverted_at.is_(None),
-    )
-    return list(session.scalars(query.order_by(ActionRun.id)))
-
-
-def closed_for(incident: Incident | None, run: ActionRun) -> str | None:
-    """Why this run may no longer run on its incident (resolved or closed), or None.
-
-    An undo run may: reverting what a forced resolve left active is how it is cleaned up.
-    """
-    if incident is None or run.undo_of_id is not None:
-        return None
-    if incident.status in ("resolved", "closed"):
-        return f"{incident.ref} is {incident.status}"
-    return None
-
-
 def _context(incident: Incident, params: dict[str, Any], dry_run: bool) -> dict[str, Any]:
     incident_view = {"number": incident.number, "ref": incident.ref, "severity": incident.severity}
     return {**params, "params": params, "incident": incident_view, "dry_run": dry_run}
@@ -139,35 +90,6 @@ def _rendered(definition: dict[str, Any], context: dict[str, Any], dry_run: bool
         return {"argv": argv}
     request = render.render_http(definition, context)
     return {"request": request, "preview": True} if dry_run else {"request": request}
-
-
-def public_view(run: ActionRun) -> dict[str, Any]:
-    """What the timeline, the API and the evidence show of a rendered run: header values left
-    out, and credentials inside the argv, the URL and the body masked (`--token=***`,
-    `?token=***`, `"api_key": "***"`, any header value repeated); what runs is unchanged."""
-    rendered = dict(run.rendered)
-    if isinstance(rendered.get("argv"), list):
-        rendered["argv"] = [scrub_value(str(arg)) for arg in rendered["argv"]]
-    request = rendered.get("request")
-    if isinstance(request, dict):
-        headers = request.get("headers") or {}
-        hidden = _header_values(headers)
-        shown = {**request, "headers": sorted(headers)}
-        for part in ("url", "body"):
-            if isinstance(request.get(part), str):
-                shown[part] = scrub_known(request[part], hidden)
-        rendered["request"] = shown
-    return rendered
-
-
-def _header_values(headers: dict[str, Any]) -> list[str]:
-    """The credentials a request's headers carry: each value and its last word (the token of
-    `Bearer <token>`); not the content negotiation ones, nor words too short to be secret."""
-    found: set[str] = set()
-    for name, value in headers.items():
-        if str(name).lower() not in ("content-type", "accept"):
-            found.update([str(value), *str(value).split()[-1:]])
-    return sorted(v for v in found if len(v) >= 6)
 
 
 def request_run(
