@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 from prometheus_client import Counter
 
+from warroom import threadlocal
+
 _thread = threading.local()
 
 
@@ -28,12 +30,8 @@ class ProcessCounter(Counter):
 @contextmanager
 def uncounted() -> Iterator[None]:
     """While inside, this thread moves no counter of this module (a simulation's playback)."""
-    previous = getattr(_thread, "uncounted", False)
-    _thread.uncounted = True
-    try:
+    with threadlocal.held(_thread, "uncounted", True, default=False):
         yield
-    finally:
-        _thread.uncounted = previous
 
 
 ALERTS_RECEIVED = ProcessCounter(

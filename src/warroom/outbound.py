@@ -28,6 +28,8 @@ from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit
 
+from warroom import threadlocal
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int | None], list[str]]
 
@@ -255,12 +257,8 @@ def guarded(deny: bool | None = None) -> Iterator[Guard]:
     """Inside: every connection urllib3 or smtplib opens on this thread is checked."""
     _patch_connectors()
     guard = Guard(deny_private(deny))
-    previous = getattr(_thread, "guard", None)
-    _thread.guard = guard
-    try:
+    with threadlocal.held(_thread, "guard", guard):
         yield guard
-    finally:
-        _thread.guard = previous
 
 
 @contextmanager
@@ -268,12 +266,8 @@ def sockets_handed_to(watch: Callable[[Any], None]) -> Iterator[None]:
     """Inside: every socket urllib3 opens on this thread (once checked) is handed to `watch`
     (a deadline that shuts it down in time)."""
     _patch_connectors()
-    previous = getattr(_thread, "watch", None)
-    _thread.watch = watch
-    try:
+    with threadlocal.held(_thread, "watch", watch):
         yield
-    finally:
-        _thread.watch = previous
 
 
 def _patch_connectors() -> None:

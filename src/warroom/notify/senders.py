@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from warroom import outbound
+from warroom import outbound, threadlocal
 from warroom.notify.deadline import Deadline, sockets_watched_by
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -358,9 +358,5 @@ def set_sender(sender: Sender | None) -> None:
 def sending_through(sender: Sender) -> Iterator[None]:
     """Deliveries made on this thread (only) go through `sender` while inside; the process's
     sender, and every other thread's, stay as they are."""
-    previous = getattr(_thread, "sender", None)
-    _thread.sender = sender
-    try:
+    with threadlocal.held(_thread, "sender", sender):
         yield
-    finally:
-        _thread.sender = previous
