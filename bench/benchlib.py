@@ -169,3 +169,59 @@ def wait_for_log(path: Path, text: str, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a live process has used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after the command's ')': state is field 3, utime 14 and stime 15 (man 5 proc)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving connections to `url`'s database now."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            return [int(pid) for pid in pids]
+    finally:
+        engine.dispose()
+
+
+class CpuMeter:
+    """CPU seconds each named group of processes used between `start` and `stop`: processes
+    given by pid, PostgreSQL's backends of a database (the ones serving it at either moment;
+    a backend that ended meanwhile is not counted) and this process."""
+
+    def __init__(self, groups: dict[str, list[int]], database: str | None = None) -> None:
+        self.groups = {**groups, "bench": [os.getpid()]}
+        self.database = database
+        self.before: dict[int, float] = {}
+        self.used: dict[str, float] = {}
+
+    def _pids(self) -> dict[str, list[int]]:
+        groups = dict(self.groups)
+        if self.database is not None and self.database.startswith("postgresql"):
+            groups["postgresql"] = database_backends(self.database)
+        return groups
+
+    def start(self) -> None:
+        self.before = {pid: cpu_seconds(pid) for pids in self._pids().values() for pid in pids}
+
+    def stop(self) -> dict[str, float]:
+        self.used = {
+            name: sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in pids)
+            for name, pids in self._pids().items()
+        }
+        return self.used

@@ -150,10 +150,10 @@ def send_burst(
 @contextlib.contextmanager
 def worker_processes(
     url: str, tmp: Path, names: list[str], env: dict[str, str]
-) -> Iterator[Callable[[], None]]:
+) -> Iterator[tuple[Callable[[], None], list[int]]]:
     """`warroom worker` processes, started together (their start-ups overlap); yields a
     function that waits until each says it has started (so that something else, the API,
-    can start meanwhile)."""
+    can start meanwhile) and their pids."""
     environment = {**os.environ, **env, "WARROOM_DATABASE_URL": url, "WARROOM_LOG_LEVEL": "info"}
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -167,7 +167,7 @@ def worker_processes(
             with (tmp / f"{name}.log").open("wb") as out:
                 proc = subprocess.Popen(command, env=environment, stdout=out, stderr=out)
             procs.append(proc)
-        yield wait_started
+        yield wait_started, [proc.pid for proc in procs]
     finally:
         for proc in procs:
             proc.terminate()
@@ -180,8 +180,11 @@ def worker_processes(
 
 
 @contextlib.contextmanager
-def warroom_under_test(url: str, receiver: PageReceiver, hang: Hang, engines: int) -> Iterator[str]:
-    """`warroom serve` (and `warroom worker`s) on the bench pack; yields the intake endpoint."""
+def warroom_under_test(
+    url: str, receiver: PageReceiver, hang: Hang, engines: int
+) -> Iterator[tuple[str, dict[str, list[int]]]]:
+    """`warroom serve` (and `warroom worker`s) on the bench pack; yields the intake endpoint
+    and the pids of the API and of the workers."""
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         pack = Path(tmp) / "pack"
@@ -197,24 +200,30 @@ def warroom_under_test(url: str, receiver: PageReceiver, hang: Hang, engines: in
         serve_args = ["--no-engine", "--workers", str(API_PROCESSES)] if engines else []
         # engines: the split deployment, the API apart and `warroom worker` processes
         names = [f"burst-w{n}" for n in range(engines)]
-        wait_started = stack.enter_context(worker_processes(url, Path(tmp), names, env))
+        wait_started, workers = stack.enter_context(worker_processes(url, Path(tmp), names, env))
         # The API starts while the workers do (start-ups overlap; nothing is sent before all
         # are ready).
-        stack.enter_context(
+        serve = stack.enter_context(
             benchlib.warroom_serve(url, pack, port, Path(tmp) / "serve.log", *serve_args, **env)
         )
         wait_started()
-        yield f"http://127.0.0.1:{port}/api/v1/intake/alertmanager"
+        pids = {"api": [serve.pid], "workers": workers}
+        yield f"http://127.0.0.1:{port}/api/v1/intake/alertmanager", pids
 
 
 def run_burst(
-    endpoint: str, receiver: PageReceiver, count: int, lane: str
-) -> tuple[list[float], list[float], int, float, float]:
+    running: Deployment, count: int, lane: str
+) -> tuple[list[float], list[float], int, float, float, dict[str, float]]:
     """Latencies from each POST and from when it was due by the pace (ms, missing counted at
-    the wait), missing, send span, pages per second."""
+    the wait), missing, send span, pages per second, and the CPU seconds each group of
+    processes (API, workers, PostgreSQL, this bench) used from the first POST to the last
+    page."""
+    endpoint, receiver = running.api, running.receiver
     names = [f"bench-{lane}-{n:05d}-{uuid.uuid4().hex[:6]}" for n in range(count)]
     starts: dict[str, float] = {}
     due: dict[str, float] = {}
+    meter = benchlib.CpuMeter(running.pids, running.url)
+    meter.start()
     span = send_burst(endpoint, names, starts, lane, due)
     wait_until = time.perf_counter() + 60
     latencies, from_due, missing, last = [], [], 0, 0.0
@@ -226,8 +235,9 @@ def run_burst(
         last = max(last, arrived)
         latencies.append((arrived - starts[name]) * 1000)
         from_due.append((arrived - due[name]) * 1000)
+    cpu = meter.stop()
     rate = (count - missing) / max(1e-6, last - min(starts.values()))
-    return latencies, from_due, missing, span, rate
+    return latencies, from_due, missing, span, rate, cpu
 
 
 @dataclass
@@ -238,6 +248,8 @@ class Deployment:
     receiver: PageReceiver
     hang: Hang
     engines: int  # `warroom worker` processes (0: serve's embedded engine)
+    pids: dict[str, list[int]]  # the API's and the workers' processes
+    url: str  # the database
 
 
 @contextlib.contextmanager
@@ -248,9 +260,15 @@ def deployment(url: str, db_kind: str) -> Iterator[Deployment]:
     engines = ENGINES if db_kind == "postgresql" else 0
     hang = Hang()
     try:
-        with PageReceiver() as receiver, warroom_under_test(url, receiver, hang, engines) as api:
+        with (
+            PageReceiver() as receiver,
+            warroom_under_test(url, receiver, hang, engines) as (
+                api,
+                pids,
+            ),
+        ):
             try:
-                yield Deployment(api, receiver, hang, engines)
+                yield Deployment(api, receiver, hang, engines, pids, url)
             finally:
                 # Let the hanging sends end now, or each worker's stop would wait for them (a
                 # send times out after 10 s) before warroom could stop.
@@ -275,8 +293,8 @@ def measure_burst(running: Deployment, db_kind: str, quick: bool) -> None:
     for name in warm:
         receiver.wait_for(name, 30)
     for metric, lane in (("burst", "burst"), ("hol", "hol")):
-        latencies, from_due, missing, span, rate = run_burst(api, receiver, count, lane)
-        _report(metric, db_kind, count, engines, span, missing, rate, latencies, from_due)
+        latencies, from_due, missing, span, rate, cpu = run_burst(running, count, lane)
+        _report(metric, db_kind, count, engines, span, missing, rate, latencies, from_due, cpu)
     log(f"the hanging destination took {running.hang.hits} requests")
 
 
@@ -290,6 +308,7 @@ def _report(
     rate: float,
     latencies: list[float],
     from_due: list[float],
+    cpu: dict[str, float],
 ) -> None:
     context = {
         "db": db_kind,
@@ -303,11 +322,15 @@ def _report(
         # senders fall behind their pace: alert-to-page counted from the alert's due moment.
         "p99_from_due_ms": round(percentile(from_due, 99), 1),
         "alerts_accepted_per_s": round(count / max(1e-6, span), 1),
+        # CPU per incident of each group of processes, from the first POST to the last page
+        # (for every page within 5 s of a one-second burst of 1,000, 2 cores afford ~11 ms)
+        "cpu_ms_per_incident": {k: round(v * 1000 / count, 2) for k, v in sorted(cpu.items())},
     }
     log(
         f"{metric}: {count} alerts sent in {span:.2f}s; p50 {percentile(latencies, 50):.0f}"
         f" ms, p99 {percentile(latencies, 99):.0f} ms, {rate:.0f} pages/s, missing {missing};"
-        f" from the due moment p99 {percentile(from_due, 99):.0f} ms"
+        f" from the due moment p99 {percentile(from_due, 99):.0f} ms; CPU ms per incident"
+        f" {context['cpu_ms_per_incident']}"
     )
     emit(f"{metric}_page_p99_ms", percentile(latencies, 99), "ms", **context)
     if metric == "burst":
