@@ -52,7 +52,10 @@ class PostmortemOut(PostmortemSummary):
 
 class PostmortemList(BaseModel):
     postmortems: list[PostmortemSummary]
-    overdue: int = Field(description="How many of all postmortems are overdue")
+    overdue: int = Field(
+        description="How many postmortems of real incidents (drills apart) the caller may see are"
+        " overdue"
+    )
 
 
 class PostmortemSave(BaseModel):

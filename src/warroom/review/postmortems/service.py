@@ -12,6 +12,7 @@ incident row first (the engine's lock order) without moving its `updated_at`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
@@ -352,14 +353,17 @@ def list_postmortems(
     return [(pm, inc) for pm, inc in session.execute(query.limit(1000))]
 
 
-def overdue_count(session: Session, now: datetime) -> int:
-    """Postmortems of real incidents (drills apart) not published and past their due time."""
+def overdue_count(session: Session, now: datetime, *, excluding: Collection[int] = ()) -> int:
+    """Postmortems of real incidents (drills apart) not published and past their due time;
+    `excluding`: incidents left out (those a reader may not see)."""
     query = (
         select(func.count())
         .select_from(Postmortem)
         .join(Incident, Incident.id == Postmortem.incident_id)
         .where(*_overdue(now), Incident.drill.is_(False))
     )
+    if excluding:
+        query = query.where(Incident.id.not_in(list(excluding)))
     return int(session.scalar(query) or 0)
 
 
