@@ -16,6 +16,13 @@ from warroom.incidents.access import visible_incident
 from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath, OptionalIdQuery
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
+# An uploaded file is someone's bytes with someone's Content-Type, served from warroom's
+# origin: no browser may sniff it into a page, and a page opened anyway runs in a sandbox
+# with nothing of warroom's (the web UI's download gets the same from its own headers).
+INERT = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
 
 
 @router.get("/incidents/{number}/evidence", response_model=list[EvidenceOut])
@@ -101,7 +108,7 @@ def export_evidence(
     return Response(
         data,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **INERT},
     )
 
 
@@ -130,10 +137,11 @@ def download_evidence(
     session.commit()
     return Response(
         data,
-        media_type=item.content_type,
+        media_type=service.served_type(item),
         headers={
             "Content-Disposition": f'attachment; filename="{item.id}-{safe_name(item.name)}"',
             "X-Evidence-SHA256": item.sha256,
+            **INERT,
         },
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import urlparse
 
 from sqlalchemy import select
@@ -16,6 +17,54 @@ from warroom.evidence.models import KINDS, EvidenceItem
 from warroom.incidents.models import Incident
 
 TEXT = "text/plain; charset=utf-8"
+OCTETS = "application/octet-stream"
+# A media type as RFC 9110 writes one (type/subtype, then `; name=value` parameters), short
+# enough for its column: what an uploader declared is served back as the download's
+# Content-Type, so anything else ("html", "text/html, text/plain") is kept as mere bytes.
+_TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
+_MEDIA_TYPE = re.compile(
+    rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"[ !#-\[\]-~]*\"))*"
+)
+MAX_CONTENT_TYPE = 200
+
+
+def media_type(declared: str | None) -> str:
+    """The Content-Type an uploaded file is kept and served with: what was declared if it is
+    a media type that fits, else application/octet-stream."""
+    value = (declared or "").strip()
+    if len(value) > MAX_CONTENT_TYPE or _MEDIA_TYPE.fullmatch(value) is None:
+        return OCTETS
+    return value
+
+
+# What a download may be served as: types no browser runs or styles a page with. Anything else
+# (text/html, text/javascript, image/svg+xml, text/css, ...) goes out as bytes: with nosniff,
+# a `<script src>` or stylesheet link to an item (script-src 'self' trusts warroom's origin)
+# is then refused, whatever its uploader declared.
+INERT_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/csv",
+        "application/json",
+        "application/pdf",
+        "application/zip",
+        "application/gzip",
+        "application/x-tar",
+        "application/vnd.tcpdump.pcap",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        OCTETS,
+    }
+)
+
+
+def served_type(item: EvidenceItem) -> str:
+    """The Content-Type an item's download is sent with (application/octet-stream unless its
+    type is one no browser runs)."""
+    essence = item.content_type.split(";", 1)[0].strip().lower()
+    return item.content_type if essence in INERT_TYPES else OCTETS
 
 
 def _check(kind: str, name: str, content: bytes, max_bytes: int) -> None:
@@ -58,7 +107,7 @@ def add_evidence(
         kind=kind,
         name=name.strip(),
         description=description,
-        content_type=(content_type or "application/octet-stream") if kind == "file" else TEXT,
+        content_type=media_type(content_type) if kind == "file" else TEXT,
         command=command if kind == "command" else None,
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),

@@ -152,7 +152,7 @@ def evidence_download(
     session.commit()
     return Response(
         data,
-        media_type=item.content_type,
+        media_type=evidence.served_type(item),
         headers={
             "Content-Disposition": f'attachment; filename="{item.id}-{safe_name(item.name)}"',
             "X-Evidence-SHA256": item.sha256,

@@ -1,0 +1,104 @@
+"""What a download of uploaded evidence may do in a browser, and what an upload may declare.
+
+An uploaded file is someone's bytes with someone's Content-Type: served back from warroom's
+origin it must be a download that nothing sniffs or runs, over the API as in the web UI.
+"""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.integration.web.conftest import PASSWORD, sign_in
+from warroom.auth import service as auth_service
+from warroom.auth.passwords import hash_password
+from warroom.clock import FakeClock
+from warroom.db import Database
+
+H = dict[str, str]
+BASE = "/api/v1/incidents/1/evidence"
+PAGE = b"<html><script>fetch('/api/v1/tokens')</script></html>"
+
+
+def _incident(client: TestClient, headers: H) -> None:
+    body = {"title": "Signer compromised", "severity": "SEV1"}
+    assert client.post("/api/v1/incidents", json=body, headers=headers).status_code == 201
+
+
+def _upload(client: TestClient, headers: H, content_type: str) -> dict[str, object]:
+    files = {"file": ("page.html", PAGE, content_type)}
+    answer = client.post(f"{BASE}/files", files=files, headers=headers)
+    assert answer.status_code == 201, answer.text
+    body: dict[str, object] = answer.json()
+    return body
+
+
+def test_an_uploaded_html_page_downloads_inert_over_the_api(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    _incident(client, responder_headers)
+    item = _upload(client, responder_headers, "text/html")
+    got = client.get(f"{BASE}/{item['id']}/content", headers=responder_headers)
+    assert got.status_code == 200 and got.content == PAGE
+    assert got.headers["content-disposition"].startswith("attachment;")
+    assert got.headers["x-content-type-options"] == "nosniff"
+    # Opened anyway (a proxy dropping the disposition), the page runs nothing of warroom's.
+    policy = got.headers["content-security-policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy
+
+
+def test_a_content_type_no_column_holds_is_kept_as_octet_stream(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    _incident(client, responder_headers)
+    long_type = "text/" + "x" * 300
+    item = _upload(client, responder_headers, long_type)
+    assert item["content_type"] == "application/octet-stream"
+    got = client.get(f"{BASE}/{item['id']}/content", headers=responder_headers)
+    assert got.status_code == 200 and got.headers["content-type"] == "application/octet-stream"
+
+
+def test_a_content_type_that_is_not_a_media_type_is_kept_as_octet_stream(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    _incident(client, responder_headers)
+    for declared in ("html", "text/html, text/plain", "text /html", 'text/plain; name="é"'):
+        item = _upload(client, responder_headers, declared)
+        assert item["content_type"] == "application/octet-stream", declared
+    kept = _upload(client, responder_headers, "image/png")
+    assert kept["content_type"] == "image/png"
+    charset = _upload(client, responder_headers, "text/plain; charset=utf-8")
+    assert charset["content_type"] == "text/plain; charset=utf-8"
+
+
+def _signed_in(client: TestClient, db: Database, clock: FakeClock) -> None:
+    """The client signed in to the web UI as a responder (its session cookie kept)."""
+    with db.session() as session:
+        user = auth_service.ensure_user(
+            session, clock, email="web@example.com", name="Web", role="responder"
+        )
+        user.password_hash = hash_password(PASSWORD)
+        session.commit()
+    assert sign_in(client, "web@example.com").status_code == 303
+
+
+def test_an_item_declared_as_script_or_page_is_served_as_bytes(
+    seeded: Database, client: TestClient, clock: FakeClock, responder_headers: H
+) -> None:
+    """The web UI's pages trust script-src 'self': an item served as text/javascript would be
+    a script any injected `<script src=/ui/incidents/1/evidence/N>` could run (a disposition
+    does not stop a script tag); served as bytes with nosniff, the browser refuses it."""
+    _incident(client, responder_headers)
+    _signed_in(client, seeded, clock)
+    for declared in ("text/javascript", "text/html", "image/svg+xml", "text/css", "text/xml"):
+        item = _upload(client, responder_headers, declared)
+        assert item["content_type"] == declared  # kept as declared, for the record
+        api = client.get(f"{BASE}/{item['id']}/content", headers=responder_headers)
+        web = client.get(f"/ui/incidents/1/evidence/{item['id']}")
+        for got in (api, web):
+            assert got.status_code == 200 and got.content == PAGE, declared
+            assert got.headers["content-type"] == "application/octet-stream", declared
+            assert got.headers["x-content-type-options"] == "nosniff"
+    for inert in ("image/png", "application/pdf", "text/plain; charset=utf-8"):
+        item = _upload(client, responder_headers, inert)
+        got = client.get(f"/ui/incidents/1/evidence/{item['id']}")
+        assert got.headers["content-type"] == inert
