@@ -20,7 +20,7 @@ from warroom.clock import Clock
 from warroom.errors import Invalid, NotFound
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import lifecycle
-from warroom.incidents.listing import MAX_PAGE, list_incidents, status_of
+from warroom.incidents.listing import MAX_PAGE, list_incidents, open_in_dedup_group, status_of
 from warroom.incidents.locking import lock, lock_by_id, lock_rows
 from warroom.incidents.models import Counter, Incident, IncidentService
 from warroom.incidents.moves import (
@@ -76,6 +76,7 @@ __all__ = [
     "lock_by_id",
     "lock_rows",
     "mitigate",
+    "open_in_dedup_group",
     "open_incident",
     "refire",
     "reopen",
@@ -110,13 +111,15 @@ def _tags(tags: list[str] | None) -> list[str]:
     return clean
 
 
-_SAYS_DRILL = re.compile(r"drill\b", re.IGNORECASE)
+_DRILL_MARKER = re.compile(r"drill\s*:\s*", re.IGNORECASE)
 
 
 def _drill_title(title: str) -> str:
-    """A practice incident's title, with `DRILL: ` in front unless it starts with the word
-    ("Drilling rig down" does not)."""
-    return title if _SAYS_DRILL.match(title) else f"DRILL: {title}"[:300]
+    """A practice incident's title, starting with the marker `DRILL: `: one already there (any
+    case) is kept once; any other title gets it in front, whatever word it starts with
+    ("Drill-down broken" and "Drilling rig down" are titles, not the marker)."""
+    marker = _DRILL_MARKER.match(title)
+    return f"DRILL: {title[marker.end() if marker else 0 :]}".rstrip()[:300]
 
 
 def next_number(session: Session) -> int:

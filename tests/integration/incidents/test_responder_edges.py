@@ -125,8 +125,13 @@ def test_a_drill_whose_title_merely_starts_with_drill_letters_says_drill(
         "/api/v1/incidents/1", json={"title": "Drillship offline"}, headers=responder_headers
     )
     assert renamed.json()["title"] == "DRILL: Drillship offline"
-    for said in ("DRILL: checkout latency", "drill - checkout latency", "Drill checkout"):
-        assert _open(client, responder_headers, title=said, drill=True)["title"] == said
+    for said, shown in (
+        ("DRILL: checkout latency", "DRILL: checkout latency"),
+        ("drill:checkout latency", "DRILL: checkout latency"),
+        ("Drill-down broken", "DRILL: Drill-down broken"),
+        ("Drill checkout", "DRILL: Drill checkout"),
+    ):
+        assert _open(client, responder_headers, title=said, drill=True)["title"] == shown
     real = _open(client, responder_headers, title="Drilling rig telemetry down")
     assert real["title"] == "Drilling rig telemetry down"
 
