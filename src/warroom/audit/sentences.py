@@ -293,6 +293,14 @@ _REVIEW: dict[str, Sentence] = {
     "auth:user:role_changed": lambda p: f"{get(p, 'user')} role {get(p, 'from')} → {get(p, 'to')}",
     "auth:user:deactivated": lambda p: f"{get(p, 'user')} deactivated",
     "auth:user:reactivated": lambda p: f"{get(p, 'user')} reactivated",
+    "auth:invite:created": lambda p: (
+        f"{'password reset' if p.get('password_reset') else 'invite'} link made for "
+        f"{get(p, 'user')} ({get(p, 'role')})"
+    ),
+    "auth:invite:accepted": lambda p: (
+        f"{get(p, 'user')} set a password with {get(p, 'invited_by')}'s "
+        f"{'password reset' if p.get('password_reset') else 'invite'} link"
+    ),
 }
 
 # One sentence per kind of event.

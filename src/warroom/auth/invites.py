@@ -3,6 +3,12 @@
 The link is PUBLIC_URL/invite/<token>; the token carries 256 random bits and only its SHA-256
 is stored. It works once, until it expires, and only while the admin who made it is still an active
 admin (they hold the link too); a newer invite for the same person replaces older ones.
+
+Whoever holds a link sets the person's password and is signed in as them, so an invite for
+someone who already signs in with a password is a password reset: it is refused unless asked
+for as one (`reset`), since the admin who makes it could otherwise take over that account
+(another admin's too) unseen. Every invite, and every use of one, is a global audit event
+naming the inviter and the person.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from warroom.audit import service as timeline
 from warroom.auth.models import Invite, User
 from warroom.auth.passwords import check_strength
 from warroom.auth.service import ensure_user, hash_token
@@ -41,8 +48,10 @@ def create_invite(
     name: str | None,
     role: str | None,
     valid_seconds: float,
+    reset: bool = False,
 ) -> tuple[User, Invite, str]:
-    """Invite a person (created if new); returns the user, the invite and its token (admin)."""
+    """Invite a person (created if new); returns the user, the invite and its token (admin).
+    A person who already has a password is invited only with `reset` (a password reset)."""
     if not principal.allows("admin"):
         raise Forbidden("only admins may invite people")
     email = email.strip().lower()
@@ -61,6 +70,14 @@ def create_invite(
         raise Conflict(
             f"{email} is already a {user.role}; an invite does not change roles", field="role"
         )
+    replaces_password = user.password_hash is not None
+    if replaces_password and not reset:
+        raise Conflict(
+            f"{email} already signs in with a password: whoever holds an invite link sets a new "
+            "one and signs in as them. To reset their password on purpose, invite them with "
+            "reset (warroom user invite --reset); the audit log names you and them",
+            field="email",
+        )
     now = clock.now()
     session.execute(
         update(Invite)
@@ -77,6 +94,14 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
+    timeline.record(
+        session,
+        clock,
+        incident_id=None,
+        kind="auth:invite:created",
+        actor=principal.actor,
+        payload={"user": user.email, "role": user.role, "password_reset": replaces_password},
+    )
     return user, invite, token
 
 
@@ -115,5 +140,18 @@ def accept_invite(session: Session, clock: Clock, token: str, password: str) -> 
     )
     if not getattr(spent, "rowcount", 0):
         raise NotFound("this invite link was just used", field="token")
+    replaced = invite.user.password_hash is not None
     set_password(session, clock, invite.user, password)
+    timeline.record(
+        session,
+        clock,
+        incident_id=None,
+        kind="auth:invite:accepted",
+        actor=invite.user.email,
+        payload={
+            "user": invite.user.email,
+            "invited_by": invite.created_by,
+            "password_reset": replaced,
+        },
+    )
     return invite.user, start_session(session, clock, invite.user)

@@ -23,10 +23,14 @@ def invite(
     name: str = typer.Option(None, "--name", help="Their name (for a new person)"),
     role: str = typer.Option(None, "--role", help="viewer, responder or admin (new: viewer)"),
     send: bool = typer.Option(False, "--send", help="Also e-mail the link (WARROOM_SMTP_URL)"),
+    reset: bool = typer.Option(
+        False, "--reset", help="They already have a password: a link that replaces it"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Print a one-time link with which the person sets their password (admins only)."""
-    body = {"email": email, "name": name, "role": role, "send": send}
+    """Print a one-time link with which the person sets their password (admins only).
+    Someone who already has one is invited only with --reset (recorded in the audit log)."""
+    body = {"email": email, "name": name, "role": role, "send": send, "reset": reset}
     with api_errors():
         out = _client().post("/api/v1/users/invite", json=body)
     if as_json:

@@ -32,6 +32,10 @@ class InviteCreate(BaseModel):
     name: str | None = Field(default=None, max_length=200, description="For a new person")
     role: Role | None = Field(default=None, description="New people default to viewer")
     send: bool = Field(default=False, description="Also e-mail the link (WARROOM_SMTP_URL)")
+    reset: bool = Field(
+        default=False,
+        description="The person already has a password: replace it (a password reset link)",
+    )
 
 
 class InviteOut(BaseModel):
@@ -86,6 +90,7 @@ def invite(
         name=body.name,
         role=body.role,
         valid_seconds=settings.invite_valid_seconds,
+        reset=body.reset,
     )
     link = invites.invite_link(settings.public_url, token)
     if body.send:

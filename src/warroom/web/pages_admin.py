@@ -113,7 +113,7 @@ def invite(
 ) -> Response:
     """A one-time invite link for a person (created if new), shown once on the answer and
     e-mailed when asked (the API's invite e-mail, a durable engine job)."""
-    values = formkit.values(form, ("email", "name", "role", "send"))
+    values = formkit.values(form, ("email", "name", "role", "send", "reset"))
     send = values["send"] == "1"
     try:
         if send and not settings.smtp_url:
@@ -126,6 +126,7 @@ def invite(
             name=values["name"] or None,
             role=values["role"] or None,
             valid_seconds=settings.invite_valid_seconds,
+            reset=values["reset"] == "1",
         )
     except WarroomError as exc:
         session.rollback()

@@ -51,7 +51,14 @@ class Credentials:
             admin = auth_service.get_user_by_email(session, ADMIN)
             inviter = Principal(user_id=admin.id, email=admin.email, role="admin")
             _, _, self.invite = invites.create_invite(
-                session, clock, inviter, email=LEAVER, name=None, role=None, valid_seconds=86400
+                session,
+                clock,
+                inviter,
+                email=LEAVER,
+                name=None,
+                role=None,
+                valid_seconds=86400,
+                reset=True,  # they have a password already
             )
             number = make_incident(session, clock).number
         self.link = "/p/" + links.make_token(
