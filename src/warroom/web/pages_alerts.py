@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep
 from warroom.errors import Invalid, WarroomError
-from warroom.incidents.access import drop_hidden
+from warroom.incidents.access import drop_hidden, visible_incident
+from warroom.incidents.models import Incident
 from warroom.intake import service as intake
 from warroom.principal import Principal
 from warroom.web import formkit
@@ -27,7 +28,7 @@ from warroom.web.render import render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
 STATUSES = ("open", "firing", "resolved")
-FILTERS = ("status", "service", "integration", "label", "before")
+FILTERS = ("status", "service", "integration", "label", "incident", "before")
 SILENCE_FIELDS = ("matchers", "duration", "starts_at", "comment")
 
 
@@ -43,10 +44,23 @@ def _before(text: str) -> int | None:
     return int(text) if text.isdecimal() and len(text) < 10 else None
 
 
+def _incident(session: Session, me: Principal, text: str) -> Incident | None:
+    """The incident `incident=` names (INC-7 or 7), if the person may see it: an unknown one
+    is a 404 page, a private one they are no member of a 403 page."""
+    if not text:
+        return None
+    digits = text.upper().removeprefix("INC-")
+    if not digits.isdecimal() or len(digits) > 9:
+        raise Invalid(f"{text!r} is not an incident number like 7 or INC-7", field="incident")
+    return visible_incident(session, int(digits), me)
+
+
 @router.get("/ui/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response:
-    """Alerts newest first; filters by status, service, integration and a label matcher."""
+    """Alerts newest first; filters by status, service, integration, a label matcher and the
+    incident they joined."""
     shown = _filters(request.query_params)
+    incident = _incident(session, me, shown["incident"])
     error: str | None = None
     alerts: list[Any] = []
     try:
@@ -55,6 +69,7 @@ def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response
             status=None if shown["status"] == "all" else shown["status"],
             service=shown["service"] or None,
             integration=shown["integration"] or None,
+            incident_id=incident.id if incident else None,
             label=[shown["label"]] if shown["label"] else None,
             limit=PAGE_SIZE,
             before_id=_before(shown["before"]),
@@ -66,6 +81,7 @@ def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response
     context = {
         "alerts": visible,
         "filters": shown,
+        "incident": incident,
         "statuses": (*STATUSES, "all"),
         "error": error,
         "next_before": alerts[-1].id if more else None,

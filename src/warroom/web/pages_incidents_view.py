@@ -27,6 +27,8 @@ from warroom.incidents.models import Incident
 from warroom.incidents.present import incident_detail
 from warroom.incidents.schemas import IncidentDetail
 from warroom.incidents.work import HYPOTHESIS_STATUSES
+from warroom.intake import service as intake
+from warroom.intake.alert_incidents import open_counts
 from warroom.paging import service as paging
 from warroom.paging.escalation import Policy, ladder, plan
 from warroom.principal import Principal
@@ -35,6 +37,7 @@ from warroom.runbooks import service as runbooks
 from warroom.settings import Settings
 
 TIMELINE_SHOWN = 100
+ALERTS_SHOWN = 20  # of each kind, open and resolved; the alerts page lists them all
 # The roles the page offers to take with one button (the rest through the assign form).
 MAIN_ROLES = ("incident_commander", "scribe", "communications_lead")
 
@@ -68,6 +71,23 @@ def timeline_events(session: Session, incident: Incident, after_seq: int = 0) ->
         session, incident_id=incident.id, cursor=encode_cursor(seq=after_seq), limit=TIMELINE_SHOWN
     )
     return list(reversed(rows))
+
+
+def alert_section(session: Session, incident: Incident) -> dict[str, Any]:
+    """What is firing: the incident's open alerts (newest first), then the newest resolved
+    ones, with the number still open and whether more are linked than shown."""
+    open_ = intake.list_alerts(
+        session, status="open", incident_id=incident.id, limit=ALERTS_SHOWN + 1
+    )
+    resolved = intake.list_alerts(
+        session, status="resolved", incident_id=incident.id, limit=ALERTS_SHOWN + 1
+    )
+    return {
+        "shown": open_[:ALERTS_SHOWN] + resolved[:ALERTS_SHOWN],
+        "open": open_counts(session, {incident.id})[incident.id],
+        "resolved": len(resolved[:ALERTS_SHOWN]),
+        "more": len(open_) > ALERTS_SHOWN or len(resolved) > ALERTS_SHOWN,
+    }
 
 
 def action_section(session: Session, incident: Incident, me: Principal) -> dict[str, Any]:
@@ -176,6 +196,7 @@ def incident_page(
         "role_names": incidents.ROLES,
         "main_roles": MAIN_ROLES,
         "my_roles": {r.role for r in info.roles if r.user_email == me.email.lower()},
+        "alerts": alert_section(session, incident),
         "events": events,
         "last_seq": max((e.seq for e in events), default=0),
         "hypotheses": incidents.list_hypotheses(session, incident),

@@ -10,7 +10,9 @@ clock). Globals and filters for templates:
   browser's zone);
 - `severity|severity_class`: `sev-<n>` from a rank (int) or the digit of a key (SEV1, P1),
   else `sev-x`;
-- `dt|deadline(label)`: a `<time data-deadline=ISO>` countdown that warroom.js ticks.
+- `dt|deadline(label)`: a `<time data-deadline=ISO>` countdown that warroom.js ticks;
+- `alert|alert_links`: an alert's links ({href, text}: its own, then each annotation whose
+  value is a URL, as a runbook_url), only absolute http(s) ones (never `javascript:`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from markupsafe import Markup, escape
 
 from warroom.audit import service as audit
+from warroom.intake.schemas import web_link
 from warroom.web.csrf import FIELD, csrf_token, pop_flash
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -95,6 +98,17 @@ def deadline(ctx: Any, value: datetime | None, label: str = "") -> Markup:
     )
 
 
+def alert_links(alert: Any) -> list[dict[str, str]]:
+    links = [link for link in alert.links or [] if isinstance(link, dict)]
+    candidates = [(link.get("href"), link.get("text")) for link in links]
+    candidates += [(value, name) for name, value in sorted((alert.annotations or {}).items())]
+    found: dict[str, str] = {}
+    for href, text in candidates:
+        if isinstance(href, str) and web_link(href) and href not in found:
+            found[href] = str(text or "link")
+    return [{"href": href, "text": text} for href, text in found.items()]
+
+
 def severity_class(severity: object) -> str:
     if isinstance(severity, int):
         return f"sev-{min(severity, 4)}"
@@ -109,6 +123,7 @@ templates.filters["ago"] = ago
 templates.filters["when"] = when
 templates.filters["deadline"] = deadline
 templates.filters["severity_class"] = severity_class
+templates.filters["alert_links"] = alert_links
 
 
 def render(

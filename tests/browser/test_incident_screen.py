@@ -1,0 +1,52 @@
+"""The incident page a responder opens at 3am, in a real browser: what is firing (the alert
+Alertmanager sent, its description and runbook link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.browser.conftest import Browse, Server
+
+
+def _incident_of(server: Server, alertname: str) -> int | None:
+    found = server.api("GET", "/api/v1/alerts")
+    for alert in found["items"] if isinstance(found, dict) else found:
+        if alert["labels"].get("alertname") == alertname and alert["incident_number"]:
+            return int(alert["incident_number"])
+    return None
+
+
+def test_the_incident_page_shows_the_firing_alert_with_its_runbook(
+    browse: Browse, server: Server
+) -> None:
+    alertname = f"QueueBacklog{server.kind.capitalize()}"
+    runbook = "https://runbooks.example.com/api/queue-backlog"
+    alert: dict[str, Any] = {
+        "labels": {"alertname": alertname, "service": "api", "severity": "critical"},
+        "annotations": {
+            "summary": "orders queue holds 90k messages",
+            "description": "The consumer stopped at 02:58; <b>nothing</b> is processed.",
+            "runbook_url": runbook,
+        },
+    }
+    sent = httpx.post(f"http://127.0.0.1:{server.am_port}/api/v2/alerts", json=[alert], timeout=10)
+    assert sent.status_code == 200, sent.text
+    number = server.wait("the alert's incident", lambda: _incident_of(server, alertname))
+
+    page = browse("ic@b.test")
+    page.goto(f"/ui/incidents/{number}")
+    page.get_by_role("navigation", name="Sections of this incident").get_by_role(
+        "link", name="Alerts"
+    ).click()
+    section = page.get_by_role("region", name="Alerts")
+    assert section.is_visible()
+    assert "1 firing" in section.inner_text()
+    assert section.get_by_text("orders queue holds 90k messages").is_visible()
+    # Markup in an annotation is text, not markup.
+    assert section.get_by_text("<b>nothing</b> is processed", exact=False).is_visible()
+    assert section.locator("b").count() == 0
+    link = section.get_by_role("link", name="Runbook")
+    assert link.get_attribute("href") == runbook
+
