@@ -1,8 +1,9 @@
 """The incident page a responder opens at 3am, in a real browser: what is firing (the alert
-Alertmanager sent, its description and runbook link)."""
+Alertmanager sent, its description and runbook link) and times that say which zone they are in."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -50,3 +51,15 @@ def test_the_incident_page_shows_the_firing_alert_with_its_runbook(
     link = section.get_by_role("link", name="Runbook")
     assert link.get_attribute("href") == runbook
 
+
+def test_times_on_the_incident_page_name_their_zone(browse: Browse, server: Server) -> None:
+    """A responder in Tokyo read "Dec 7, 2026, 3:18 AM" with nothing saying it was not UTC,
+    the zone the CLI and the pages sent by e-mail use."""
+    number = server.open_incident("Times in Tokyo")
+    page = browse("viewer@b.test", timezone_id="Asia/Tokyo", locale="en-US")
+    page.goto(f"/ui/incidents/{number}")
+    opened = page.locator("#status time.local").first
+    opened.wait_for()
+    assert re.search(r"GMT\+9$", opened.inner_text()), opened.inner_text()
+    assert opened.get_attribute("title", timeout=5_000) is not None  # the UTC time, on hover
+    assert (opened.get_attribute("title") or "").endswith("UTC")

@@ -1,7 +1,7 @@
 // warroom web UI: countdowns, local times, live updates (Server-Sent Events). No inline script
 // anywhere (the Content-Security-Policy forbids it); pages opt in through data- attributes:
 //   <time data-deadline="ISO">      ticks "in 4 min" / "3 min late" every second
-//   <time class="local" datetime>   shown in the browser's time zone
+//   <time class="local" datetime>   shown in the browser's time zone, named ("1:18 PM EST")
 //   <div data-live="/ui/events" data-live-event="incidents" data-live-fragment="/ui/dashboard/fragment">
 //       on each event, the element's content is replaced by the fragment URL's HTML
 //   document "warroom:timeline" events: other scripts (the incident page) listen for them.
@@ -35,7 +35,12 @@
       var d = new Date(el.getAttribute("datetime"));
       if (isNaN(d.getTime())) return;
       el.title = el.textContent;
-      el.textContent = d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      // With the zone's name: the alerts and on-call pages show the person's zone, the CLI
+      // UTC, the browser may be in a third; a bare "1:18 PM" at 3am is a guess.
+      el.textContent = d.toLocaleString([], {
+        year: "numeric", month: "short", day: "numeric",
+        hour: "numeric", minute: "2-digit", timeZoneName: "short"
+      });
     });
   }
 
