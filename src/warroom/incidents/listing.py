@@ -24,6 +24,17 @@ def status_of(incident_id: Any) -> Any:
     return select(Incident.status).where(Incident.id == incident_id).scalar_subquery()
 
 
+def open_in_dedup_group(dedup_group: Any) -> Select[int, int]:
+    """A query: (id, number) of the newest open incident of a dedup group (a bound parameter
+    or another domain's column), for that domain's statement to read along with its own."""
+    return (
+        select(Incident.id, Incident.number)
+        .where(Incident.dedup_group == dedup_group, Incident.status.in_(lifecycle.OPEN_STATUSES))
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
+
+
 def check_filters(session: Session, *, severity: list[str] | None, service: str | None) -> None:
     """Invalid naming the filter when a severity or service key names none, active or retired
     (a typo such as `sev1` must not read as "no incidents")."""
