@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -73,14 +73,26 @@ def incident_page(
                                     incident=incident))  # fmt: skip
 
 
-@router.get("/history", **page("Incidents and maintenance of the last days"))
-def history_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> HTMLResponse:
+# The newest incidents the feed, incidents.json and each page of the history show (Statuspage's
+# incidents.json gives "the 50 most recent"): a long history costs no more to read.
+NEWEST = 50
+HistoryPage = Annotated[int, Query(ge=1, le=100_000, description="1: the newest incidents")]
+
+
+@router.get("/history", **page("Incidents and maintenance of the last days", 422))
+def history_page(
+    session: SessionDep, clock: ClockDep, settings: SettingsDep, page: HistoryPage = 1
+) -> HTMLResponse:
     cfg = service.page_config(session)
     since = clock.now() - timedelta(days=cfg.history_days)
-    windows = [m for m in maintenance.listing(session, since=since) if m.status == "completed"]
+    found = service.history(session, clock, limit=NEWEST + 1, offset=(page - 1) * NEWEST)
+    windows = []
+    if page == 1:
+        windows = [m for m in maintenance.listing(session, since=since) if m.status == "completed"]
     return HTMLResponse(view.render(
         "history.html", title=cfg.title, base=settings.public_url.rstrip("/"),
-        days=cfg.history_days, incidents=service.history(session, clock), maintenances=windows,
+        days=cfg.history_days, incidents=found[:NEWEST], maintenances=windows, page=page,
+        older=len(found) > NEWEST,
     ))  # fmt: skip
 
 
@@ -90,7 +102,7 @@ ATOM = {"content": {"application/atom+xml": {"schema": {}}}, "description": "An 
 @router.get("/feed.atom", response_class=Response, responses={200: ATOM})
 def feed(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
     cfg = service.page_config(session)
-    incidents = service.history(session, clock)[:50]
+    incidents = service.history(session, clock, limit=NEWEST)
     updated = max([i.updated_at for i in incidents], default=clock.now())
     body = view.render("feed.atom", title=cfg.title, base=settings.public_url.rstrip("/"),
                        incidents=incidents, updated=view.atom_time(updated),
@@ -119,7 +131,8 @@ def components(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> d
 @router.get("/api/v2/incidents.json")
 def incidents(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
     page = view.build(session, clock, settings.public_url)
-    return {"page": page.page(), "incidents": page.json_incidents(service.history(session, clock))}
+    newest = service.history(session, clock, limit=NEWEST)
+    return {"page": page.page(), "incidents": page.json_incidents(newest)}
 
 
 @router.get("/api/v2/incidents/unresolved.json")

@@ -332,22 +332,31 @@ def open_incidents(session: Session) -> list[PublicIncident]:
     return [i for i in reversed(found) if i.status != "resolved"]
 
 
-def history(session: Session, clock: Clock, days: int | None = None) -> list[PublicIncident]:
-    """Published incidents of the last `days` (the page's history_days), newest first."""
+def history(
+    session: Session, clock: Clock, days: int | None = None, *, limit: int | None = None,
+    offset: int = 0,
+) -> list[PublicIncident]:  # fmt: skip
+    """Published incidents of the last `days` (the page's history_days), newest first; at most
+    `limit` of them after skipping `offset` (the feed, the JSON and the history's pages read a
+    bounded slice: each incident costs queries, and anyone may ask)."""
     days = days if days is not None else page_config(session).history_days
     since = clock.now() - timedelta(days=days)
-    return [_public(session, r) for r in _records(session, since)]
+    return [_public(session, r) for r in _records(session, since, limit, offset)]
 
 
 def _reopened_since(incident: Incident, said_at: datetime) -> bool:
     return incident.reopened_at is not None and incident.reopened_at >= said_at
 
 
-def _records(session: Session, since: datetime | None) -> list[PublishedIncident]:
-    query = select(PublishedIncident).order_by(PublishedIncident.published_at.desc())
+def _records(
+    session: Session, since: datetime | None, limit: int | None = None, offset: int = 0
+) -> list[PublishedIncident]:
+    query = select(PublishedIncident).order_by(
+        PublishedIncident.published_at.desc(), PublishedIncident.id.desc()
+    )
     if since is not None:
         query = query.where(PublishedIncident.published_at >= since)
-    return list(session.scalars(query))
+    return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 def is_published(session: Session, incident_id: int) -> PublishedIncident | None:
