@@ -79,16 +79,16 @@ def _open_incident_of(
 ) -> tuple[tuple[int, int] | None, bool]:
     """(id, number) of the open incident this group joins, if any; and whether any alert of
     the group ever joined an incident (if not, there is no earlier incident to fire again)."""
-    # Fast path: the incident the group's newest alert joined, if it is still open.
-    last = alert_incidents.group_incident(session, group_key)
+    # Both read in one round trip; the dedup group's open incident counts only when the
+    # group's newest alert's incident is not open (the fast path).
+    last, open_in_group = alert_incidents.group_and_open_incident(session, group_key, dedup_key)
     if last is not None and last.status in OPEN:
         number = last.number
         if number is None:  # not named on the alert row: ask the incident
             number = incidents.is_open(session, last.id)
         if number is not None:
             return (last.id, number), True
-    incident = incidents.find_open_by_dedup_group(session, dedup_key)
-    return (None if incident is None else (incident.id, incident.number)), last is not None
+    return open_in_group, last is not None
 
 
 def open_incident_of(session: Session, key: str) -> tuple[int, int] | None:
@@ -143,6 +143,10 @@ def place(
         inhibiting = _inhibiting(session, cfg, group.decision)
         found = None if inhibiting is None else (inhibiting.id, inhibiting.number)
         reason = "inhibit"
+        if found is not None and guard is not None and guard.holds(found[0]):
+            # Held by its own integration's storm: a fold the storm counts, not an inhibition
+            # it cannot see (which would let it end as quiet while groups still arrive).
+            reason = "storm"
     if found is None and guard is not None:
         found, reason = guard.admit(group), "storm"
     if found is None:

@@ -229,6 +229,10 @@ class Guard:
         assert state.incident_id is not None and state.incident_number is not None
         return state.incident_id, state.incident_number
 
+    def holds(self, incident_id: int) -> bool:
+        """Whether `incident_id` is this integration's storm in progress."""
+        return self.state.incident_id == incident_id
+
     def opened(self) -> None:
         """Count an ordinary incident this integration just opened."""
         self._opens.append(self.clock.now())
