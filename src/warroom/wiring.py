@@ -36,6 +36,7 @@ from warroom.config import registry as config_registry
 from warroom.engine import api as engine_api
 from warroom.engine import maintenance as engine_maintenance
 from warroom.engine import registry as job_registry
+from warroom.engine import service as engine_service
 from warroom.evidence import api as evidence_api
 from warroom.heartbeats import api as heartbeats_api
 from warroom.heartbeats import config as heartbeats_config
@@ -216,6 +217,8 @@ def install() -> None:
         comms_service.SHOWN_PUBLICLY = statuspage_service.shown_publicly
         # An incident's next update is due when the comms cadence (and its reminders) says.
         incidents_present.UPDATES_DUE = comms_cadence.updates_due
+        # An admin's cancel of a job is an event of the global audit chain.
+        engine_service.CANCEL_RECORDER = audit_jobs.record_cancel
         _installed = True
 
 

@@ -1,4 +1,5 @@
-"""The `audit.checkpoint` job: a signed checkpoint of every chain head, then the next one."""
+"""The `audit.checkpoint` job: a signed checkpoint of every chain head, then the next one; and
+the audit record of an admin's cancel of a job (handed to the engine by warroom.wiring)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from warroom.audit import checkpoint, sinks
+from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.engine import service as engine
 from warroom.engine.models import Job
@@ -36,3 +38,12 @@ def write_checkpoint(ctx: JobContext, job: Job) -> None:
     sinks.deliver(ctx.settings, doc)  # raises when a sink failed: this job is retried
     # Queued once delivered, so a retried job never meets its successor's dedup key.
     schedule(ctx.session, ctx.clock, ctx.settings)
+
+
+def record_cancel(session: Session, clock: Clock, job: Job, actor: str, before: str) -> None:
+    """An admin cancelled a job: `engine:job:cancelled` on the global chain, naming them. What
+    the job worked on may be an incident's: its own timeline says so (the job's given_up hook)."""
+    payload = {"job_id": job.id, "job": job.kind, "from": before, "incident_id": job.incident_id}
+    timeline.record(
+        session, clock, incident_id=None, kind="engine:job:cancelled", actor=actor, payload=payload
+    )

@@ -293,6 +293,9 @@ _REVIEW: dict[str, Sentence] = {
     "auth:user:role_changed": lambda p: f"{get(p, 'user')} role {get(p, 'from')} → {get(p, 'to')}",
     "auth:user:deactivated": lambda p: f"{get(p, 'user')} deactivated",
     "auth:user:reactivated": lambda p: f"{get(p, 'user')} reactivated",
+    "engine:job:cancelled": lambda p: (
+        f"job {get(p, 'job_id')} ({get(p, 'job')}, {get(p, 'from')}) cancelled"
+    ),
     "auth:invite:created": lambda p: (
         f"{'password reset' if p.get('password_reset') else 'invite'} link made for "
         f"{get(p, 'user')} ({get(p, 'role')})"

@@ -263,6 +263,13 @@ def retry_job(session: Session, clock: Clock, job_id: int) -> Job:
     return job
 
 
+# Records an admin's cancel on the global audit chain, in the cancel's transaction. Handed over
+# by the composition root (warroom.wiring): the audit domain depends on the engine (its
+# checkpoint job), so the engine cannot import it. A process that never wired it refuses cancels
+# rather than leave one out of the audit log.
+CANCEL_RECORDER: Callable[[Session, Clock, Job, str, str], None] | None = None
+
+
 def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Job:
     """An admin cancels a pending or failed job: it never runs (again), and the `given_up`
     hook of its kind ends what it worked on (a queued message, an action run)."""
@@ -278,6 +285,8 @@ def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Jo
         )
     if state not in (PENDING, FAILED):
         raise Conflict(f"job {job_id} is already {state}", field="state")
+    if CANCEL_RECORDER is None:
+        raise RuntimeError("cancel_job: no audit recorder (warroom.wiring.install() not run)")
     # The hook first: it takes its incident's lock before the job row (the lock order of
     # docs/dev/engine.md); a claim that wins meanwhile makes this a 409, and nothing is kept.
     given_up = hook(job.kind, "given_up")
@@ -295,6 +304,7 @@ def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Jo
     if not result.rowcount:  # type: ignore[attr-defined]
         # The caller rolls back what the hook wrote.
         raise Conflict(f"job {job_id} is {job.state} now; it was not cancelled", field="state")
+    CANCEL_RECORDER(session, clock, job, actor, state)
     return job
 
 
