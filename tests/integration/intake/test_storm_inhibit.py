@@ -8,11 +8,17 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from tests.integration.intake.conftest import am_headers, apply_config
-from tests.integration.intake.test_storm import AM, flood, incidents_of, kinds_on, pages_sent
-from tests.integration.intake.test_storm import storm_config
+from tests.integration.intake.test_storm import (
+    AM,
+    flood,
+    incidents_of,
+    kinds_on,
+    pages_sent,
+    storm_config,
+)
+from warroom.audit import service as timeline
 from warroom.clock import FakeClock
 from warroom.db import Database
-from warroom.audit import service as timeline
 from warroom.intake import storm
 
 
