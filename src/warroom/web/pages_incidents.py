@@ -27,7 +27,7 @@ from warroom.incidents.present import incident_list
 from warroom.openapi import IdPath, IncidentNumberPath
 from warroom.principal import Principal
 from warroom.web.deps import UiViewer
-from warroom.web.pages_incidents_view import incident_page, timeline_events
+from warroom.web.pages_incidents_view import incident_page, older_events, timeline_events
 from warroom.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -131,6 +131,25 @@ def incident_timeline(
         return refused(request, exc)
     events = timeline_events(session, incident, after_seq=after)
     return render(request, "_timeline_events.html", {"events": events, "incident": incident})
+
+
+@router.get("/ui/incidents/{number}/events", response_class=HTMLResponse)
+def incident_older_events(
+    request: Request,
+    number: IncidentNumberPath,
+    me: UiViewer,
+    session: SessionDep,
+    before: Annotated[int, Query(ge=1, le=2**31 - 1)],
+) -> HTMLResponse:
+    """The timeline's events before `before`, newest first, a page at a time (the incident
+    page shows only the newest)."""
+    try:
+        incident = visible_incident(session, number, me)
+    except WarroomError as exc:
+        return refused(request, exc)
+    events, older = older_events(session, incident, before)
+    context = {"incident": incident, "events": events, "before": before, "older": older}
+    return render(request, "incident_events.html", context)
 
 
 @router.get("/ui/incidents/{number}/evidence/{item_id}")

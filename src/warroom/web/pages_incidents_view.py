@@ -90,6 +90,21 @@ def alert_section(session: Session, incident: Incident) -> dict[str, Any]:
     }
 
 
+def older_events(session: Session, incident: Incident, before: int) -> tuple[list[Any], int | None]:
+    """A page of the events before seq `before` (newest first), and where the next page
+    starts (None when these reach the first event)."""
+    from warroom.audit.pagination import encode_cursor
+
+    rows, more = timeline.timeline_rows(
+        session,
+        incident_id=incident.id,
+        cursor=encode_cursor(seq=before),
+        limit=TIMELINE_SHOWN,
+        newest_first=True,
+    )
+    return rows, (int(rows[-1].seq) if more and rows else None)
+
+
 def action_section(session: Session, incident: Incident, me: Principal) -> dict[str, Any]:
     """The actions one may request, the runs so far and what `me` may do with each."""
     runs = [
@@ -199,6 +214,8 @@ def incident_page(
         "alerts": alert_section(session, incident),
         "events": events,
         "last_seq": max((e.seq for e in events), default=0),
+        # The oldest event shown, when there may be older ones.
+        "older": min(e.seq for e in events) if len(events) >= TIMELINE_SHOWN else None,
         "hypotheses": incidents.list_hypotheses(session, incident),
         "hypothesis_statuses": HYPOTHESIS_STATUSES,
         "tasks": incidents.list_tasks(session, incident),
