@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,7 @@ from warroom.engine.registry import JobContext, handler
 from warroom.errors import Conflict
 from warroom.evidence import service as evidence
 from warroom.incidents import service as incidents
+from warroom.redaction import MASK
 
 
 @handler(service.LAPSE_KIND, batch=True)
@@ -178,8 +180,16 @@ def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
         lines.append(f"error: {outcome.error}")
     if outcome.truncated:
         lines.append("output truncated to the configured output_limit")
-    body = "\n".join(lines).encode() + b"\n--- stdout ---\n" + outcome.stdout
-    body += b"\n--- stderr ---\n" + outcome.stderr
+    credentials = service.credentials_of(run)
+    stdout, hidden_out = _masked(outcome.stdout, credentials)
+    stderr, hidden_err = _masked(outcome.stderr, credentials)
+    if hidden_out or hidden_err:
+        lines.append(
+            f"masked: {hidden_out + hidden_err} repetition(s) of this run's credentials in its "
+            "output (the sha256 lines are of the output as printed)"
+        )
+    body = "\n".join(lines).encode() + b"\n--- stdout ---\n" + stdout
+    body += b"\n--- stderr ---\n" + stderr
     incident = incidents.get_incident_by_id(ctx.session, run.incident_id)
     item = evidence.add_evidence(
         ctx.session,
@@ -193,6 +203,18 @@ def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
         command=command,
     )
     return item.id
+
+
+def _masked(output: bytes, credentials: list[str]) -> tuple[bytes, int]:
+    """The output with each credential (as written or percent-encoded) masked, and how many
+    were: evidence is readable by every viewer of the incident, the run's secrets are not."""
+    count = 0
+    forms = {f for c in credentials for f in (c, quote(c, safe=""), quote_plus(c, safe=""))}
+    for form in sorted(forms, key=len, reverse=True):
+        raw = form.encode()
+        count += output.count(raw)
+        output = output.replace(raw, MASK.encode())
+    return output, count
 
 
 def _command_text(run: ActionRun) -> str:

@@ -7,6 +7,7 @@ credentials for the timeline, the API and the evidence. Re-exported by `actions.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from warroom.actions.models import SUCCEEDED, ActionDefinition, ActionRun
 from warroom.errors import NotFound
 from warroom.incidents.models import Incident
-from warroom.redaction import scrub_known, scrub_value
+from warroom.redaction import MASK, scrub_known, scrub_value
 
 
 def list_definitions(session: Session) -> list[ActionDefinition]:
@@ -100,3 +101,33 @@ def _header_values(headers: dict[str, Any]) -> list[str]:
         if str(name).lower() not in ("content-type", "accept"):
             found.update([str(value), *str(value).split()[-1:]])
     return sorted(v for v in found if len(v) >= 6)
+
+
+def credentials_of(run: ActionRun) -> list[str]:
+    """The values `public_view` hides of this run (header values, and what it masks in the
+    argv, the URL and the body), longest first: the evidence masks them where the program's
+    output repeats them (an echoed request, an error quoting its `--token=...`)."""
+    shown = public_view(run)
+    pairs: list[tuple[str, str]] = []
+    if isinstance(run.rendered.get("argv"), list):
+        pairs += zip(map(str, run.rendered["argv"]), shown["argv"], strict=True)
+    request = run.rendered.get("request")
+    found: set[str] = set()
+    if isinstance(request, dict):
+        found.update(_header_values(request.get("headers") or {}))
+        pairs += [(request[p], shown["request"][p]) for p in ("url", "body") if request.get(p)]
+    for written, masked in pairs:
+        found.update(_masked_spans(str(written), str(masked)))
+    return sorted((v for v in found if len(v) >= 6), key=len, reverse=True)
+
+
+def _masked_spans(written: str, masked: str) -> list[str]:
+    """The parts of `written` that `masked` shows as the mask."""
+    if written == masked:
+        return []
+    matcher = difflib.SequenceMatcher(None, written, masked, autojunk=False)
+    return [
+        written[i1:i2]
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        if op == "replace" and MASK in masked[j1:j2]
+    ]

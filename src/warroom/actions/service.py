@@ -19,6 +19,7 @@ from warroom.actions import limits, render
 from warroom.actions.approval import requires_approval
 from warroom.actions.listing import active_mitigations as active_mitigations
 from warroom.actions.listing import closed_for as closed_for
+from warroom.actions.listing import credentials_of as credentials_of
 from warroom.actions.listing import get_definition as get_definition
 from warroom.actions.listing import get_run as get_run
 from warroom.actions.listing import list_definitions as list_definitions
