@@ -8,6 +8,11 @@ environment and files, so they resolve only for config read from a directory on 
 refused naming its field. Values read through a reference are remembered (`LoadedFile.hidden`)
 so that no problem message ever repeats them. Booleans are YAML 1.2 style (only
 true/false), so `yes`, `no`, `on` and `off` stay text, and dates stay text too.
+
+Anchors and aliases are allowed, but an alias copies its item in full, so what they may add
+is capped (`ALIAS_LIMIT` values): a few hundred bytes of nested aliases ("billion laughs")
+would otherwise take minutes and gigabytes to build. An alias inside the item it names (a
+loop) and nesting deeper than Python's recursion allows are problems, not crashes.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ Path_ = tuple[Any, ...]
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _TIME_TAG = "tag:yaml.org,2002:timestamp"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# `$${` (a literal `${`), `${NAME}` or `${NAME:-default}`, and any other `${` (a mistake).
+_ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
+# At most this many values may be built through aliases in one file.
+ALIAS_LIMIT = 10_000
 SUFFIXES = (".yaml", ".yml")
 NO_FILES = (
     "reading files is not allowed in config sent through the API; "
@@ -95,10 +103,21 @@ def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
     files, issues = [], []
     for p in paths:
         try:
-            files.append(SourceFile(str(p), p.read_text(encoding="utf-8"), p.parent))
-        except (OSError, UnicodeDecodeError) as exc:
+            files.append(SourceFile(str(p), p.read_bytes().decode("utf-8"), p.parent))
+        except UnicodeDecodeError as exc:
+            issues.append(Issue(str(p), *_not_utf8(exc)))
+        except OSError as exc:
             issues.append(Issue(str(p), 1, f"cannot read the file: {exc}"))
     return files, issues
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> tuple[int, str]:
+    """The line and message of a byte that is not UTF-8 (a file saved as Latin-1, say)."""
+    before = exc.object[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    byte = exc.object[exc.start : exc.start + 1].hex()
+    return line, (f"the file is not UTF-8 text: byte 0x{byte} at column {column}; save it as UTF-8")
 
 
 def parse(
@@ -112,6 +131,8 @@ def parse(
     loaded = LoadedFile(source.name, {})
     try:
         node = _Loader(source.text).get_single_node()
+    except RecursionError:
+        return loaded, [Issue(source.name, 1, _TOO_DEEP)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -126,11 +147,28 @@ def parse(
         line = node.start_mark.line + 1
         message = "the top level must be a mapping of sections (severities:, services:, ...)"
         return loaded, [Issue(source.name, line, message)]
-    loaded.data = builder.build(node, ())
+    try:
+        loaded.data = builder.build(node, ())
+    except _Refused as exc:
+        return loaded, [*builder.issues, Issue(source.name, exc.line, exc.message)]
+    except RecursionError:
+        return loaded, [*builder.issues, Issue(source.name, 1, _TOO_DEEP)]
     loaded.lines = builder.lines
     loaded.failed = builder.failed
     loaded.hidden = builder.hidden
     return loaded, builder.issues
+
+
+_TOO_DEEP = "the file nests lists and mappings too deeply to read"
+
+
+class _Refused(Exception):
+    """Building stops: the file's aliases loop or expand too far."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
 
 
 class _Builder:
@@ -143,20 +181,51 @@ class _Builder:
         self.issues: list[Issue] = []
         self.failed: set[Path_] = set()
         self.loader = _Loader("")
+        # Collections being built (an alias to one of them is a loop), collections built once
+        # (building one again is an alias), and the values built through aliases so far.
+        self._open: set[int] = set()
+        self._built: set[int] = set()
+        self._aliased = 0
+        self._expanded = 0
 
     def issue(self, line: int, message: str) -> None:
         self.issues.append(Issue(self.source.name, line, message))
 
     def build(self, node: yaml.Node, path: Path_, line: int | None = None) -> Any:
         self.lines.setdefault(path, line or node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        if self._aliased:
+            self._expanded += 1
+            if self._expanded > ALIAS_LIMIT:
+                raise _Refused(
+                    node.start_mark.line + 1,
+                    f"aliases (*name) copy more than {ALIAS_LIMIT} values in this file; "
+                    "write the items out instead",
+                )
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return self._collection(node, path)
         value = self.loader.construct_object(node, deep=True)
         if isinstance(value, str) and "$" in value:
             return self.substitute(value, node.start_mark.line + 1, path)
         return value
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: Path_) -> Any:
+        key = id(node)
+        if key in self._open:
+            raise _Refused(
+                node.start_mark.line + 1,
+                "an alias (*name) refers to the item that holds it; it would never end",
+            )
+        again = key in self._built
+        self._open.add(key)
+        self._aliased += again
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        finally:
+            self._aliased -= again
+            self._open.discard(key)
+            self._built.add(key)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -209,17 +278,25 @@ class _Builder:
         return ""
 
     def substitute(self, text: str, line: int, path: Path_ = ()) -> str:
-        """Replace ${VAR} (or ${VAR:-default}); $${ stands for a literal ${."""
+        """Replace ${VAR} (or ${VAR:-default}); $${ stands for a literal ${.
+
+        As in a shell, the default also stands in for a variable that is set but empty.
+        Any other `${` (`${VAR-x}`, `${VAR:?}`, `${ VAR }`) is a problem, not kept as text.
+        """
 
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
             name, default = match.group(1), match.group(2)
+            if name is None:
+                self.issue(line, f"{_label(path)}: {_BAD_REFERENCE}")
+                self.failed.add(path)
+                return match.group(0)
             if not self.references:
                 self.issue(line, f"{_label(path)}: ${{{name}}}: {NO_ENV}")
                 self.failed.add(path)
                 return match.group(0)
-            if name in self.env:
+            if name in self.env and (self.env[name] or default is None):
                 self.hidden.add(self.env[name])
                 return self.env[name]
             if default is not None:
@@ -229,6 +306,12 @@ class _Builder:
             return match.group(0)
 
         return _ENV.sub(replace, text)
+
+
+_BAD_REFERENCE = (
+    "'${' starts no reference here; write ${NAME} or ${NAME:-default} "
+    "(a name of letters, digits and _), or $${ for a literal ${"
+)
 
 
 def _label(path: Path_) -> str:
