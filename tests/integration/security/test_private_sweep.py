@@ -272,8 +272,13 @@ def world(db: Database, clock: FakeClock, client: TestClient) -> World:
     nosy = OUTSIDERS["responder"]  # owning or assigned work makes no one a member
     _as_member(client, member, f"{base}/tasks", {"text": f"{CANARY} task", "assignee": nosy})
     _as_member(client, member, f"{base}/hypotheses", {"text": f"{CANARY} hunch", "owner": nosy})
-    owned = {"title": f"{CANARY} chore", "owner": nosy, "impact": "low", "effort": "low"}
+    # An action item's owner must be a member when given it (422 otherwise): the ex-scribe
+    # takes the role back for that moment and hands it over again, still owning the item.
+    former = OUTSIDERS["former"]
+    _hand_over(db, clock, n, "rev@corp.test", former)
+    owned = {"title": f"{CANARY} chore", "owner": former, "impact": "low", "effort": "low"}
     _as_member(client, member, f"{base}/action-items", owned)
+    _hand_over(db, clock, n, former, "rev@corp.test")
     update = {"state": "investigating", "internal": f"{CANARY} internal"}
     _as_member(client, member, f"{base}/updates", update)
     item = _as_member(

@@ -39,6 +39,12 @@ def _incident(db: Database, clock: FakeClock, *, private: bool) -> int:
         return incident.number
 
 
+def _scribe(db: Database, clock: FakeClock, number: int, move: Callable[..., Any]) -> None:
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        move(session, clock, incident, role="scribe", user_email="bo@corp.test", actor="test")
+
+
 def test_a_private_incidents_titles_reach_only_owners_who_are_members(
     client: TestClient,
     admin_headers: dict[str, str],
@@ -50,7 +56,9 @@ def test_a_private_incidents_titles_reach_only_owners_who_are_members(
 ) -> None:
     applied("")
     private, public = _incident(db, clock, private=True), _incident(db, clock, private=False)
-    # ana opened the private incident (a member), bo is no member of it; cy owns a public one's.
+    # ana opened the private incident (a member), bo is no member of it any more (an owner
+    # must be one when given the item); cy owns a public one's.
+    _scribe(db, clock, private, incidents.assign_role)
     for number, owner in ((private, "ana"), (private, "bo"), (public, "cy")):
         add(
             client,
@@ -59,6 +67,7 @@ def test_a_private_incidents_titles_reach_only_owners_who_are_members(
             title=f"Rotate {CANARY} creds",
             owner=f"{owner}@corp.test",
         )
+    _scribe(db, clock, private, incidents.unassign_role)
     for days in (5, 2):  # reminded two days ahead (P0: due in 7 days), then overdue
         clock.advance(timedelta(days=days))
         run_due(worker)

@@ -50,13 +50,23 @@ def _level(name: str, value: str) -> str:
     return value
 
 
-def _owner(session: Session, email: str) -> tuple[int, str]:
+def _owner(session: Session, email: str, incident: Incident) -> tuple[int, str]:
+    """The owner's user id and e-mail: an active user who may read the incident (an item of a
+    private incident is shown only to its members and admins, so anyone else could neither
+    see nor close the item they own)."""
     try:
         user = auth_service.get_user_by_email(session, email.strip())
     except NotFound:
         raise Invalid(f"owner: no user with e-mail {email!r}", field="owner") from None
     if not user.active:
         raise Invalid(f"owner: {user.email} is deactivated", field="owner")
+    if not incidents.can_read(session, incident, user.email, is_admin=user.role == "admin"):
+        raise Invalid(
+            f"owner: {incident.ref} is private and {user.email} is no member of it, so they "
+            "could not see the item: give them a role on the incident first, or choose one of "
+            "its members",
+            field="owner",
+        )
     return user.id, user.email
 
 
@@ -96,7 +106,7 @@ def create(
     if not title.strip():
         raise Invalid("title must not be empty", field="title")
     impact, effort = _level("impact", impact), _level("effort", effort)
-    owner_id, owner_email = _owner(session, owner)
+    owner_id, owner_email = _owner(session, owner, incident)
     due_at = due_moment(due) if due is not None else None
     incidents.lock_by_id(session, incident.id)
     opts, now = options(session), clock.now()
@@ -170,6 +180,8 @@ def get(session: Session, item_id: int) -> ActionItem:
 def _changes(session: Session, item: ActionItem, given: dict[str, Any]) -> dict[str, Any]:
     """The given fields that differ from the item, validated (owner as its e-mail)."""
     found: dict[str, Any] = {}
+    incident = session.get(Incident, item.incident_id)
+    assert incident is not None  # an item belongs to an incident (foreign key)
     for name in FIELDS:
         if name not in given:
             continue
@@ -181,7 +193,7 @@ def _changes(session: Session, item: ActionItem, given: dict[str, Any]) -> dict[
         if name == "status" and value not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
         if name == "owner":
-            value = _owner(session, str(value))[1]
+            value = _owner(session, str(value), incident)[1]
         if name == "due_at" and value is not None:
             value = due_moment(value)
         if name == "title":
@@ -205,7 +217,9 @@ def update(
     for name, value in changes.items():
         setattr(item, name, value)
     if "owner" in changes:
-        item.owner_id = _owner(session, item.owner)[0]
+        incident = session.get(Incident, item.incident_id)
+        assert incident is not None
+        item.owner_id = _owner(session, item.owner, incident)[0]
     if {"impact", "effort"} & changes.keys():
         _classify(item, opts)
     if "status" in changes:

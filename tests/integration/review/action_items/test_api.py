@@ -162,7 +162,7 @@ def test_items_of_a_private_incident_are_hidden_from_non_members(
 ) -> None:
     with db.session() as session:
         private = incidents.open_incident(
-            session, clock, actor="admin@example.com", title="Secret", severity="P1", private=True
+            session, clock, actor="ana@corp.test", title="Secret", severity="P1", private=True
         ).number
     add(client, admin_headers, number, title="public one")
     secret = add(client, admin_headers, private, title="secret one")

@@ -244,7 +244,7 @@ def test_automatic_export_leaves_a_private_incidents_items_until_asked(
     applied(export_config(tracker.url, automatic="true"))
     with db.session() as session:
         private = incidents.open_incident(
-            session, clock, actor="admin@example.com", title="Leaked credentials",
+            session, clock, actor="ana@corp.test", title="Leaked credentials",
             severity="P1", services=["api"], private=True,
         ).number  # fmt: skip
     item = add(client, admin_headers, private, title="rotate every key")
