@@ -95,7 +95,8 @@ def set_state(
     actor: str,
     reason: str = "",
 ) -> StepState:
-    """Move a step to `state`; skipping needs a reason. Records runbook:step:<what>."""
+    """Move a step to `state`; skipping needs a reason. Records runbook:step:<what>, once: the
+    state (and reason) it already has is no change."""
     if state not in STATES:
         raise Invalid(f"state must be one of {', '.join(STATES)}", field="state")
     reason = _text(reason, "reason", required=state == SKIPPED)
@@ -103,6 +104,12 @@ def set_state(
     incidents.lock(session, clock, incident)
     run = find_run(session, incident.id, runbook)
     row = _row(session, run, step)
+    if row.state == state and (row.reason or "") == reason:
+        # No change (two responders ticked it at once, or a stale page): nothing recorded, and
+        # the step keeps who changed it (read under the incident's lock, so the first one's).
+        if row in session.new:
+            session.expunge(row)
+        return row
     previous = row.state
     row.state, row.reason = state, reason
     row.changed_by, row.changed_at = actor, clock.now()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.concurrency.conftest import fake_sender, pg_world  # noqa: F401
 from warroom.clock import FakeClock
 from warroom.config import service as config_service
 from warroom.db import Database
