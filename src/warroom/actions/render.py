@@ -56,7 +56,9 @@ _URL_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, fin
 _FORM_ENV = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, finalize=_form_escaped
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, DEL, C1), Unicode line and paragraph separators, and the bidi
+# controls that make text show other than it reads (a market shown as one, naming another).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 

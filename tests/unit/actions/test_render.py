@@ -146,3 +146,26 @@ actions:
     assert "actions[two].undo.action: unknown action 'nowhere'" in text
     assert "actions[three].undo.params: four has no parameter 'bogus'" in text
     assert "actions[three].undo.params: four needs parameter 'p'" in text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "next\x85line",  # NEL: a line break to Python's splitlines and many log viewers
+        "esc\x9b31mred",  # CSI: a terminal's escape in one byte, on `warroom action show`
+        "line\u2028separator",
+        "para\u2029separator",
+        "market\u202eDSU-RUE",  # right-to-left override: shows one market, names another
+        "isolate\u2066x\u2069",
+    ],
+)
+def test_unicode_line_breaks_controls_and_bidi_overrides_are_refused(value: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        render.validate_params([TEXT], {"text": value})
+    assert caught.value.field == "params.text"
+    assert "control characters" in caught.value.message
+
+
+def test_unicode_text_is_text() -> None:
+    for value in ("café", "日本語の障害", "👩\u200d💻 on it", "Störung — Straße"):
+        assert render.validate_params([TEXT], {"text": value}) == {"text": value}
