@@ -225,6 +225,34 @@ class Plan:
         c = self.counts()
         return f"{c['create']} to create, {c['update']} to update, {c['delete']} to delete"
 
+    def hide(self, hidden: set[str]) -> None:
+        """Mask, in every entry, the values read through `${VAR}` or `X_file:` (a plan shows
+        that they changed, never what they are, whatever field they went into)."""
+        from warroom.redaction import MASK, scrub_text
+
+        def scrub(value: Any) -> Any:
+            if isinstance(value, str):
+                return scrub_text(value, hidden)
+            if isinstance(value, Mapping):
+                return {k: scrub(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [scrub(v) for v in value]
+            return value
+
+        def pair(old: Any, new: Any) -> tuple[Any, Any]:
+            masked = scrub(new)
+            # The value before came from the same reference as likely as not (a rotated
+            # secret), and the apply that read it is gone: it is not shown either.
+            if masked != new and isinstance(old, str):
+                return MASK, masked
+            return scrub(old), masked
+
+        if not hidden:
+            return
+        for entry in self.entries:
+            entry.changes = {k: pair(o, n) for k, (o, n) in entry.changes.items()}
+            entry.warnings = [scrub_text(w, hidden) for w in entry.warnings]
+
     def warnings(self) -> list[str]:
         """Every entry's warnings, in plan order."""
         return [w for e in self.entries for w in e.warnings]

@@ -170,6 +170,7 @@ def apply_directory(
         )
     result.migrated = migrated
     result.warnings = problems.warnings()
+    result.plan.hide(problems.hidden)
     return result
 
 
