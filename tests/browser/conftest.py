@@ -95,6 +95,12 @@ runbooks:
       ## Triage
       - Check the error rate
       - Check the last deploy
+  - key: db-failover
+    markdown: |
+      # Database failover when the primary is gone and the replicas lag (feature store, metadata)
+
+      ## Steps
+      - Promote the freshest replica
 action_settings:
   enabled: true
   approval_expiry: 1h

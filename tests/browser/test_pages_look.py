@@ -103,3 +103,18 @@ def test_long_unbroken_text_wraps_instead_of_widening_the_page(
         assert answer is not None and answer.status == 200
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (url, width)
+
+
+def test_a_long_runbook_title_to_attach_does_not_widen_the_page(
+    browse: Browse, server: Server
+) -> None:
+    """The "Attach a runbook" list, holding a runbook whose title is a sentence, made the
+    incident page 459 px wide on a 390 px phone: the whole page scrolled sideways at 3am."""
+    number = server.open_incident("Feature store answers nothing", severity="SEV3")
+    page = browse("ic@b.test", viewport=PHONE)
+    answer = page.goto(f"/ui/incidents/{number}")
+    assert answer is not None and answer.status == 200
+    choice = page.get_by_label("Attach a runbook")
+    assert "Database failover when the primary is gone" in choice.inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
