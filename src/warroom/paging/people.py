@@ -36,6 +36,11 @@ class Rule:
     after_s: int
 
 
+# The channel name of the e-mail a person with no contact method is paged by: pages, test pages
+# and `oncall --check` tell it from a contact method someone configured and named "email".
+FALLBACK_CHANNEL = "email to their address (no contact method)"
+
+
 def rules_for(session: Session, user: User) -> list[Rule]:
     """A person's notification rules; without rules, every contact method at once; without
     contact methods (a user made outside config), an e-mail to their address."""
@@ -56,7 +61,9 @@ def _read_rules(session: Session, user: User) -> list[Rule]:
     )
     found = [Rule(m, 0) for m in methods]
     if not found:
-        fallback = ContactMethod(user_id=user.id, name="email", kind="email", address=user.email)
+        fallback = ContactMethod(
+            user_id=user.id, name=FALLBACK_CHANNEL, kind="email", address=user.email
+        )
         found = [Rule(fallback, 0)]
     return found
 

@@ -108,7 +108,9 @@ def test_notify_test_says_a_page_not_tried_yet_is_not_an_answer(
 ) -> None:
     result = cli("notify", "test", "quiet@atlas.test", "--wait", "0")  # no engine runs here
     assert result.exit_code == 1
-    assert "│ email " in result.output and "queued" in result.output, result.output
+    # Named as the fallback it is, not as a contact method someone configured and named "email".
+    assert "│ email to their address (no contact method) " in result.output, result.output
+    assert "queued" in result.output, result.output
     assert (
         "1 test page(s) not delivered yet after 0s: is the engine running (warroom serve, or "
         "warroom worker)? Read the outcome later with `warroom outbox show ID` (1)"
