@@ -8,6 +8,7 @@ on every request). A session never authenticates the JSON API: that takes a Bear
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,11 @@ GENERIC_FAILURE = "wrong e-mail or password"
 TOUCH_EVERY = timedelta(seconds=60)
 
 
+# An account is refused to everyone after this many times failures_per_account within the
+# window, from any mix of addresses (see _keys).
+ACCOUNT_WIDE_FACTOR = 10
+
+
 @dataclass(frozen=True)
 class SessionLimits:
     idle_seconds: float = 8 * 3600.0
@@ -35,6 +41,10 @@ class SessionLimits:
     failures_per_account: int = 5
     failures_per_address: int = 20
     window_seconds: float = 900.0
+
+    @property
+    def failures_per_account_overall(self) -> int:
+        return self.failures_per_account * ACCOUNT_WIDE_FACTOR
 
 
 class TooManyAttempts(WarroomError):
@@ -91,18 +101,59 @@ def end_sessions_of(session: Session, clock: Clock, user_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _client_of(address: str) -> str:
+    """The address a limit counts: an IPv6 client by its /64 (one host is handed a whole /64,
+    so counting single addresses would give it billions of guesses)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _keys(email: str, address: str | None) -> list[tuple[str, str]]:
-    keys = [("account", f"email:{email.strip().lower()}")]
-    if address:
-        keys.append(("address", f"ip:{address}"))
-    return keys
+    """The counters an attempt adds to, each with its own limit (SessionLimits):
+
+    - `account`: this account from this client address. Guessing one account's password
+      from one place stops here, while the person signs in from anywhere else: five wrong
+      guesses from a stranger no longer lock them out for the window.
+    - `overall`: this account from every address, a cap ACCOUNT_WIDE_FACTOR times higher, so
+      that guessing spread over many addresses is still bounded. Whoever controls that many
+      addresses can still refuse the account to everyone for a window: the price of it.
+    - `address`: this client, whatever accounts it tries (guessing one password on many).
+    Without an address (no client) the account's counter is the account's overall one.
+    """
+    account = f"email:{email.strip().lower()}"
+    if not address:
+        return [("account", account)]
+    client = _client_of(address)
+    return [
+        ("overall", account),
+        ("account", f"from:{client}|{account}"),
+        ("address", f"ip:{client}"),
+    ]
+
+
+_REFUSAL = {
+    "account": "too many failed sign-ins to this account from this address",
+    "overall": "too many failed sign-ins to this account",
+    "address": "too many failed sign-ins from this address",
+}
 
 
 def _check_limits(
     session: Session, clock: Clock, email: str, address: str | None, limits: SessionLimits
 ) -> None:
     since = clock.now() - timedelta(seconds=limits.window_seconds)
-    caps = {"account": limits.failures_per_account, "address": limits.failures_per_address}
+    caps = {
+        "account": limits.failures_per_account,
+        "overall": limits.failures_per_account_overall,
+        "address": limits.failures_per_address,
+    }
     for kind, key in _keys(email, address):
         count = session.scalar(
             select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since)
@@ -110,8 +161,7 @@ def _check_limits(
         if (count or 0) >= caps[kind]:
             minutes = max(1, round(limits.window_seconds / 60))
             raise TooManyAttempts(
-                f"too many failed sign-ins from this {kind}; try again in {minutes} minutes",
-                field="email",
+                f"{_REFUSAL[kind]}; try again in {minutes} minutes", field="email"
             )
 
 
@@ -126,13 +176,13 @@ def count_attempt(
     """Count a sign-in attempt against its account and client address before its password is
     checked; returns the ids of the rows that count it (a failure unless sign_in succeeds).
 
-    Raises TooManyAttempts when the account or the address is at its limit (even with the
+    Raises TooManyAttempts when one of its counters (_keys) is at its limit (even with the
     right password). Attempts on one key are checked and counted in turns, and the caller
     commits at once: a burst of guesses sent together gets no more password checks than the
     limit (each used to read "under the limit" before any of them had failed).
     """
     keys = _keys(email, address)
-    for _, key in keys:  # always the account first: every attempt takes them in one order
+    for _, key in keys:  # always in _keys' order: every attempt takes them in one order
         take_turns(session, f"sign-in:{key}")
     _check_limits(session, clock, email, address, limits)
     rows = [LoginFailure(key=key, at=clock.now()) for _, key in keys]
@@ -154,8 +204,9 @@ def sign_in(
     user and a new session's cookie value.
 
     Raises Unauthorized with the same message whether or not the account exists; the attempt
-    then stays counted as a failure. On success the account's failures and this attempt are
-    forgotten.
+    then stays counted as a failure. On success this attempt and the account's failures from
+    this address are forgotten; those from elsewhere still count towards its overall limit
+    (the person signing in says nothing of the guesses made elsewhere).
     """
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     stored = user.password_hash if user is not None else None
@@ -163,9 +214,13 @@ def sign_in(
         raise Unauthorized(GENERIC_FAILURE, field="email")
     if stored is not None and needs_rehash(stored):
         user.password_hash = hash_password(password)
-    account = _keys(email, None)[0][1]
+    counted = set(session.scalars(select(LoginFailure.key).where(LoginFailure.id.in_(attempt))))
+    # The attempt's `account` counter (_keys): per address when it had one, else the account's.
+    here = [k for k in counted if k.startswith("from:")] or [
+        k for k in counted if k.startswith("email:")
+    ]
     session.execute(
-        delete(LoginFailure).where(or_(LoginFailure.key == account, LoginFailure.id.in_(attempt)))
+        delete(LoginFailure).where(or_(LoginFailure.key.in_(here), LoginFailure.id.in_(attempt)))
     )
     prune(session, clock, limits)  # sign-ins are rare enough to carry the clean-up
     return user, start_session(session, clock, user)
