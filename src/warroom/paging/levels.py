@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.clock import Clock
-from warroom.config.document import Plan
+from warroom.config.document import Plan, PlanEntry
 from warroom.engine import service as engine
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import OPEN_STATUSES
@@ -185,7 +185,9 @@ def review_apply(session: Session, clock: Clock, plan: Plan) -> None:
     """Warn, on the plan's entries of the users, schedules and channels an apply deactivates,
     what that does to work under way: the overrides a deactivated person held (they no longer
     cover their shifts), and every open incident whose running escalation (its policy snapshot's
-    levels still to come, its unresolved ladder's rungs not yet fired) names one of them."""
+    levels still to come, its unresolved ladder's rungs not yet fired) names one of them; and,
+    on a changed or removed policy or severity ladder, the open incidents that run on their own
+    copy of it (the change does not reach them)."""
     now = clock.now()
     for email, entry in plan.deleted("user").items():
         for override in covering_overrides(session, email, now):
@@ -195,7 +197,9 @@ def review_apply(session: Session, clock: Clock, plan: Plan) -> None:
                 "layers say who is on call"
             )
     gone = {f"{k}:{name}": e for k in NAMED_KINDS for name, e in plan.deleted(k).items()}
-    if not gone:
+    policies = _changed(plan, "escalation_policy", ("levels", "repeat"))
+    ladders = _changed(plan, "severity", ("escalate_while_unresolved",))
+    if not (gone or policies or ladders):
         return
     for incident, state in _running(session):
         named = {"escalation": _levels_to_come(incident, state), "unresolved ladder": []}
@@ -204,6 +208,17 @@ def review_apply(session: Session, clock: Clock, plan: Plan) -> None:
             named["unresolved ladder"] = [
                 t for rung in ladder(state.ladder) if rung.index not in fired for t in rung.targets
             ]
+        # A running escalation pages from its own copy: say that the change does not reach it.
+        if named["escalation"] and state.policy_key in policies:
+            policies[state.policy_key].warnings.append(
+                f"{incident.ref} escalates on its copy of this policy, taken when it opened: "
+                "this change does not reach it (its next levels page as before)"
+            )
+        if named["unresolved ladder"] and state.ladder_severity in ladders:
+            ladders[state.ladder_severity].warnings.append(
+                f"{incident.ref} runs its copy of this unresolved ladder: this change does "
+                "not reach it (its next rungs page as before) unless its severity changes"
+            )
         for where, targets in named.items():
             steps = "levels" if where == "escalation" else "rungs"
             for target in dict.fromkeys(_canonical(t) for t in targets):
@@ -212,6 +227,19 @@ def review_apply(session: Session, clock: Clock, plan: Plan) -> None:
                         f"{incident.ref}'s {where} names {target}, which this change "
                         f"deactivates: its next {steps} would page nobody through it"
                     )
+
+
+def _changed(plan: Plan, kind: str, fields: tuple[str, ...]) -> dict[str, PlanEntry]:
+    """The plan's entries of this kind that delete an object or change one of its `fields`."""
+    return {
+        e.identity: e
+        for e in plan
+        if e.kind == kind
+        and (
+            e.action == "delete"
+            or (e.action == "update" and any(name.startswith(fields) for name in e.changes))
+        )
+    }
 
 
 def _running(session: Session) -> list[tuple[Incident, IncidentEscalation]]:

@@ -33,6 +33,10 @@ WARNING = (
     "INC-1's escalation names schedule:atlas-primary, which this change deactivates: "
     "its next levels would page nobody through it"
 )
+KEPT_COPY = (
+    "INC-1 escalates on its copy of this policy, taken when it opened: this change does not "
+    "reach it (its next levels page as before)"
+)
 
 
 def test_renamed_schedule_under_a_running_escalation(
@@ -64,7 +68,8 @@ def test_renamed_schedule_under_a_running_escalation(
     assert not problems, problems.lines()
     with db.session() as session:
         result = config_service.apply_document(session, clock, doc, actor="test")
-    assert result.plan.warnings() == [WARNING]
+    # The rename also edits the policy's levels: that edit does not reach INC-1's copy either.
+    assert result.plan.warnings() == [WARNING, KEPT_COPY]
     head = "- delete schedule atlas-primary (kept for history, deactivated)"
     assert f"{head}; warning: {WARNING}" in result.plan.lines()
     assert f"    warning: {WARNING}" in result.plan.detail()
