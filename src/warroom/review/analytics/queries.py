@@ -97,7 +97,7 @@ def _facts(name: str, window: Window, filters: Filters) -> tuple[CTE, CTE]:
             Incident.severity,
             Incident.drill,
             bucket_of(name, Incident.opened_at, window.bucket).label("period"),
-            seconds_between(name, Incident.acknowledged_at, Incident.opened_at).label("mtta"),
+            seconds_between(name, Incident.acknowledged_at, ack_from(name)).label("mtta"),
             seconds_between(
                 name, func.coalesce(Incident.mitigated_at, Incident.resolved_at), Incident.opened_at
             ).label("mttm"),
@@ -217,6 +217,70 @@ class SlaRow:
 
 # The events that end the wait for an acknowledgement.
 ENDS_WAIT = ("incident:status:mitigated", "incident:status:resolved")
+ENDS_ACK_WAIT = ("incident:status:acknowledged", *ENDS_WAIT)
+REOPENED = "incident:status:reopened"
+
+
+def _refired(name: str, event: Any) -> ColumnElement[bool]:
+    """A reopening back to `triggered` (a re-fire, which pages again from level 1), not one by
+    hand (back to `acknowledged`: no acknowledgement is owed then)."""
+    if name == "postgresql":
+        to = event.payload.op("->>")(literal_column("'to'"))
+    else:
+        to = func.json_extract(event.payload, literal_column("'$.to'"))
+    return and_(event.kind == REOPENED, to == literal_column("'triggered'"))
+
+
+def ack_from(name: str) -> ColumnElement[Any]:
+    """When the wait the acknowledgement ended began: the opening, or the last re-fire before
+    the acknowledgement (it pages again from level 1, counted from the reopening)."""
+    refire = aliased(TimelineEvent)
+    last_refire = (
+        select(func.max(refire.occurred_at))
+        .where(
+            refire.incident_id == Incident.id,
+            _refired(name, refire),
+            refire.occurred_at <= Incident.acknowledged_at,
+        )
+        .scalar_subquery()
+    )
+    return case(
+        (Incident.reopen_count > 0, func.coalesce(last_refire, Incident.opened_at)),
+        else_=Incident.opened_at,
+    )
+
+
+def _longest_ack_wait(name: str, at_now: Any) -> ColumnElement[Any]:
+    """A reopened incident's longest wait for an acknowledgement, in seconds: from its opening,
+    and from each re-fire before the acknowledgement, until acknowledged, mitigated or resolved
+    (or now)."""
+    first_end = (
+        select(func.min(TimelineEvent.occurred_at))
+        .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind.in_(ENDS_ACK_WAIT))
+        .scalar_subquery()
+    )
+    first = seconds_between(name, func.coalesce(first_end, at_now), Incident.opened_at)
+    start, end = aliased(TimelineEvent), aliased(TimelineEvent)
+    ended = (
+        select(func.min(end.occurred_at))
+        .where(
+            end.incident_id == start.incident_id,
+            end.kind.in_(ENDS_ACK_WAIT),
+            end.occurred_at >= start.occurred_at,
+        )
+        .scalar_subquery()
+    )
+    after_refires = (
+        select(func.max(seconds_between(name, func.coalesce(ended, at_now), start.occurred_at)))
+        .where(
+            start.incident_id == Incident.id,
+            _refired(name, start),
+            or_(Incident.acknowledged_at.is_(None), start.occurred_at <= Incident.acknowledged_at),
+        )
+        .scalar_subquery()
+    )
+    later = func.coalesce(after_refires, literal_column("0"))
+    return case((later > first, later), else_=first)
 
 
 def _tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -225,20 +289,15 @@ def _tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
     """Met and missed tallies: acknowledged, resolved, updates on cadence, postmortem on time."""
-    tta = seconds_between(name, Incident.acknowledged_at, Incident.opened_at)
+    tta = seconds_between(name, Incident.acknowledged_at, ack_from(name))
     ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
     # Mitigating or resolving it ends the wait: `ack` is refused from there. A reopen clears
-    # both times, so for a reopened incident the first end is read from its timeline.
-    first_end = (
-        select(func.min(TimelineEvent.occurred_at))
-        .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind.in_(ENDS_WAIT))
-        .scalar_subquery()
-    )
-    waited_until = case(
-        (Incident.reopen_count > 0, func.coalesce(first_end, at_now)),
-        else_=func.coalesce(Incident.mitigated_at, Incident.resolved_at, at_now),
-    )
+    # both times, and a re-fire starts a new wait: a reopened incident's waits are read from
+    # its timeline, and the longest decides.
+    reopened = Incident.reopen_count > 0
+    waited_until = func.coalesce(Incident.mitigated_at, Incident.resolved_at, at_now)
     unacked_for = seconds_between(name, waited_until, Incident.opened_at)
+    longest_wait = _longest_ack_wait(name, at_now)
     open_for = seconds_between(name, at_now, Incident.opened_at)
     ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
     late = _LATE.c.late
@@ -252,9 +311,14 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
     published, due = Postmortem.published_at, Postmortem.due_at
     unacked_late = and_(Incident.acknowledged_at.is_(None), unacked_for > ack_s)
     unresolved_late = and_(Incident.resolved_at.is_(None), open_for > resolve_s)
+    acked_in_time = case(
+        (reopened, and_(Incident.acknowledged_at.is_not(None), longest_wait <= ack_s)),
+        else_=tta <= ack_s,
+    )
+    acked_late = case((reopened, longest_wait > ack_s), else_=or_(tta > ack_s, unacked_late))
     return [
-        _tally(and_(ack_s.is_not(None), tta <= ack_s)),
-        _tally(and_(ack_s.is_not(None), or_(tta > ack_s, unacked_late))),
+        _tally(and_(ack_s.is_not(None), acked_in_time)),
+        _tally(and_(ack_s.is_not(None), acked_late)),
         _tally(and_(resolve_s.is_not(None), ttr <= resolve_s)),
         _tally(and_(resolve_s.is_not(None), or_(ttr > resolve_s, unresolved_late))),
         _tally(and_(cadenced, late == 0)),
@@ -280,7 +344,9 @@ def sla(session: Session, now: datetime, window: Window, filters: Filters) -> li
     A target counts once it has passed or been met: an incident not acknowledged yet whose ack
     target has not run out is pending, counted in neither. One never acknowledged misses the
     target once more time than the target went by before it was mitigated or resolved (or
-    until now).
+    until now). A re-fire (back to `triggered`, paged again) before the acknowledgement starts a
+    new wait: a reopened incident meets the target when acknowledged and every wait was within
+    it, and its time to acknowledge runs from the start of the wait the acknowledgement ended.
     A postmortem is on time when published by its due time (late when published after it, or
     still unpublished past it); incidents without one are not counted.
     """

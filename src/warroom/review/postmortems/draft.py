@@ -67,16 +67,65 @@ def _time_row(
     }
 
 
-def response_times(incident: Incident, severity: Severity | None) -> list[dict[str, Any]]:
-    """Detected, acknowledged, responded, mitigated, resolved: each with target and outcome."""
+# The moves that end a wait for an acknowledgement, and the one that starts a new wait (a
+# re-fire reopens the incident to `triggered` and pages again from level 1).
+ENDS_ACK_WAIT = ("acknowledged", "mitigated", "resolved")
+REOPENED = "incident:status:reopened"
+
+
+def ack_waits(session: Session, incident: Incident) -> tuple[datetime, timedelta]:
+    """When the wait the acknowledgement ended began (the opening, or the last re-fire before
+    it) and the longest wait for an acknowledgement before it (as the analytics count them)."""
+    start, ack = utc(incident.opened_at), incident.acknowledged_at
+    if incident.reopen_count == 0:
+        return start, (utc(ack) - start) if ack is not None else timedelta(0)
+    kinds = [REOPENED, *(f"incident:status:{move}" for move in ENDS_ACK_WAIT)]
+    waiting_since: datetime | None = start
+    longest = timedelta(0)
+    for event in timeline.events_since(session, incident_id=incident.id, kinds=kinds):
+        at = utc(event.occurred_at)
+        if event.kind == REOPENED:
+            if (event.payload or {}).get("to") == "triggered":
+                waiting_since = waiting_since or at
+        elif waiting_since is not None:
+            longest = max(longest, at - waiting_since)
+            if event.kind.endswith(":acknowledged"):
+                return waiting_since, longest
+            waiting_since = None
+    return start, longest
+
+
+def _ack_row(
+    incident: Incident, waits: tuple[datetime, timedelta], target_s: int | None
+) -> dict[str, Any]:
+    start = utc(incident.opened_at)
+    row = _time_row("Acknowledged", incident.acknowledged_at, start, target_s)
+    begun, longest = waits
+    if incident.reopen_count == 0 or target_s is None:
+        return row
+    if incident.acknowledged_at is not None:
+        row["met"] = "yes" if longest <= timedelta(seconds=target_s) else "no"
+        if begun != start:
+            row["met"] += f" ({span(utc(incident.acknowledged_at) - begun)} after the re-fire)"
+    return row
+
+
+def response_times(
+    incident: Incident,
+    severity: Severity | None,
+    waits: tuple[datetime, timedelta] | None = None,
+) -> list[dict[str, Any]]:
+    """Detected, acknowledged, responded, mitigated, resolved: each with target and outcome.
+    `waits` (`ack_waits`): a reopened incident's acknowledgement is judged by its waits."""
     start = utc(incident.opened_at)
 
     def target(name: str) -> int | None:
         return None if severity is None else getattr(severity, name)
 
+    ack_waited = waits or (start, timedelta(0))
     return [
         {"name": "Detected", "at": when(start), "after": "0s", "target": "", "met": "no target"},
-        _time_row("Acknowledged", incident.acknowledged_at, start, target("ack_within_s")),
+        _ack_row(incident, ack_waited, target("ack_within_s")),
         _time_row("Responded", incident.responded_at, start, target("respond_within_s")),
         _time_row("Mitigated", incident.mitigated_at, start, None),
         _time_row("Resolved", incident.resolved_at, start, target("resolve_within_s")),
@@ -218,7 +267,7 @@ def context(
         "services": incident.service_keys,
         "roles": roles,
         "impact": impact_of(incident),
-        "times": response_times(incident, severity),
+        "times": response_times(incident, severity, ack_waits(session, incident)),
         "starred": starred_rows(session, incident),
         "timeline": events,
         "timeline_left_off": left_off,
