@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import Browse, Server
+from tests.browser.conftest import PHONE, Browse, Server
 
 
 def _incident_of(server: Server, alertname: str) -> int | None:
@@ -63,3 +63,22 @@ def test_times_on_the_incident_page_name_their_zone(browse: Browse, server: Serv
     assert re.search(r"GMT\+9$", opened.inner_text()), opened.inner_text()
     assert opened.get_attribute("title", timeout=5_000) is not None  # the UTC time, on hover
     assert (opened.get_attribute("title") or "").endswith("UTC")
+
+
+def test_a_refused_form_says_why_where_the_page_lands(browse: Browse, server: Server) -> None:
+    """Assigning a role to an unknown address sent the phone back to #roles, and the refusal
+    was printed at the top of the page, ~2,000 px above: the form was empty again, the role
+    still 'nobody', and nothing on screen said why."""
+    number = server.open_incident("Roles at 3am")
+    page = browse("ic@b.test", viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"/ui/incidents/{number}")
+    page.get_by_label("Person (e-mail)").fill("nobody-here@b.test")
+    page.locator("#roles").get_by_role("button", name="Assign").click()
+    page.wait_for_url(f"**/ui/incidents/{number}#roles")
+    refusal = page.get_by_text("nobody-here@b.test", exact=False).first
+    refusal.wait_for()
+    assert page.locator("#roles .flash-error").count() == 1
+    top, bottom, height = refusal.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, innerHeight]; }"
+    )
+    assert 0 <= top and bottom <= height, (top, bottom, height)

@@ -5,6 +5,7 @@
 //   <div data-live="/ui/events" data-live-event="incidents" data-live-fragment="/ui/dashboard/fragment">
 //       on each event, the element's content is replaced by the fragment URL's HTML
 //   document "warroom:timeline" events: other scripts (the incident page) listen for them.
+//   .flashes (a form's outcome) moves into the section the page's #anchor names.
 (function () {
   "use strict";
 
@@ -92,7 +93,25 @@
     });
   }
 
+  // A form posted from deep in a long page comes back to its section (#roles); the message
+  // saying what happened, printed at the top of the page, is shown in that section instead,
+  // where the person is looking.
+  function flashWhereLanded() {
+    var flashes = document.querySelector(".flashes");
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!flashes || !target || target.tagName !== "SECTION" || !target.closest("main")) return;
+    var heading = target.querySelector("h2, h3");
+    if (heading && heading.parentNode === target) {
+      target.insertBefore(flashes, heading.nextSibling);
+    } else {
+      target.insertBefore(flashes, target.firstChild);
+    }
+    target.scrollIntoView();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    flashWhereLanded();
     localTimes(document);
     tick();
     setInterval(tick, 1000);
