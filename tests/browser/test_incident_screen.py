@@ -81,4 +81,4 @@ def test_a_refused_form_says_why_where_the_page_lands(browse: Browse, server: Se
     top, bottom, height = refusal.evaluate(
         "e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, innerHeight]; }"
     )
-    assert 0 <= top and bottom <= height, (top, bottom, height)
+    assert top >= 0 and bottom <= height, (top, bottom, height)
