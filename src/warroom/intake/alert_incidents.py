@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from warroom.incidents import service as incidents
@@ -72,6 +82,39 @@ def group_incident(session: Session, key: str) -> GroupIncident | None:
         return None
     number = None if row[1] is None else int(row[1])
     return GroupIncident(int(row[0]), number, None if row[2] is None else str(row[2]))
+
+
+_GROUP_NEWEST = (
+    select(C.incident_id, C.incident_number, incidents.status_of(C.incident_id).label("status"))
+    .where(C.group_key == bindparam("key"), C.incident_id.is_not(None))
+    .order_by(C.id.desc())
+    .limit(1)
+    .subquery()
+)
+_OPEN_OF_GROUP = incidents.open_in_dedup_group(bindparam("dedup")).subquery()
+# Both reads of `group_and_open_incident` in one round trip: a row tagged 0 for the group's
+# newest alert's incident, one tagged 1 for the newest open incident of the dedup group.
+_GROUP_AND_OPEN = union_all(
+    select(literal_column("0"), *_GROUP_NEWEST.c),
+    select(literal_column("1"), *_OPEN_OF_GROUP.c, cast(null(), String)),
+)
+
+
+def group_and_open_incident(
+    session: Session, key: str, dedup: str
+) -> tuple[GroupIncident | None, tuple[int, int] | None]:
+    """`group_incident(key)`, and (id, number) of the newest open incident of the dedup group
+    `dedup` (see `incidents.find_open_by_dedup_group`), read together."""
+    session.flush()  # an incident changed in this session counts, as with an ORM query
+    rows = session.connection().execute(_GROUP_AND_OPEN, {"key": key, "dedup": dedup})
+    last, found = None, None
+    for tag, incident_id, number, status in rows:
+        if int(tag) == 0:
+            number = None if number is None else int(number)
+            last = GroupIncident(int(incident_id), number, None if status is None else str(status))
+        else:
+            found = (int(incident_id), int(number))
+    return last, found
 
 
 def last_incident_of_group(session: Session, key: str) -> int | None:
