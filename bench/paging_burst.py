@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
 import subprocess
 import tempfile
 import threading
@@ -223,6 +224,7 @@ def run_burst(
     starts: dict[str, float] = {}
     due: dict[str, float] = {}
     meter = benchlib.CpuMeter(running.pids, running.url)
+    profiling = profiled(running.pids, lane)
     meter.start()
     span = send_burst(endpoint, names, starts, lane, due)
     wait_until = time.perf_counter() + 60
@@ -236,8 +238,28 @@ def run_burst(
         latencies.append((arrived - starts[name]) * 1000)
         from_due.append((arrived - due[name]) * 1000)
     cpu = meter.stop()
+    profiling.close()
     rate = (count - missing) / max(1e-6, last - min(starts.values()))
     return latencies, from_due, missing, span, rate, cpu
+
+
+def profiled(pids: dict[str, list[int]], lane: str) -> contextlib.ExitStack:
+    """With WARROOM_BENCH_PROFILE=DIR (and py-spy on PATH or in WARROOM_BENCH_PYSPY), each
+    API and worker process is sampled by `py-spy record` until the returned stack closes,
+    into DIR/LANE-GROUP-N.txt as collapsed stacks (the figures are then not comparable)."""
+    stack = contextlib.ExitStack()
+    into = os.environ.get("WARROOM_BENCH_PROFILE")
+    if not into:
+        return stack
+    spy = os.environ.get("WARROOM_BENCH_PYSPY", "py-spy")
+    for group, members in pids.items():
+        for n, pid in enumerate(members):
+            out = Path(into) / f"{lane}-{group}-{n}.txt"
+            command = [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "97", "--gil"]
+            proc = subprocess.Popen([*command, "--output", str(out)], stdout=subprocess.DEVNULL)
+            stack.callback(proc.wait, 30)
+            stack.callback(proc.send_signal, signal.SIGINT)
+    return stack
 
 
 @dataclass
