@@ -296,6 +296,14 @@ _REVIEW: dict[str, Sentence] = {
     "engine:job:cancelled": lambda p: (
         f"job {get(p, 'job_id')} ({get(p, 'job')}, {get(p, 'from')}) cancelled"
     ),
+    "auth:token:created": lambda p: (
+        f"API token {get(p, 'token_id')} ({short(p.get('name'), 30)}, {get(p, 'role')}) made "
+        f"for {get(p, 'user')}"
+    ),
+    "auth:token:revoked": lambda p: (
+        f"API token {get(p, 'token_id')} ({short(p.get('name'), 30)}) of {get(p, 'user')} revoked"
+        + (f" ({get(p, 'revoked')} stopped working now)" if p.get("revoked") != 1 else "")
+    ),
     "auth:invite:created": lambda p: (
         f"{'password reset' if p.get('password_reset') else 'invite'} link made for "
         f"{get(p, 'user')} ({get(p, 'role')})"

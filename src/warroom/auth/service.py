@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from warroom.audit import service as timeline
 from warroom.auth.models import ApiToken, User
 from warroom.clock import Clock
 from warroom.errors import Forbidden, NotFound
@@ -125,7 +127,23 @@ def mint_token(
         raise Forbidden(
             f"your token has {principal.role}; it cannot mint a {role} token", field="role"
         )
-    return create_token(session, clock, user, name=name, role=role, parent_id=principal.token_id)
+    token, plaintext = create_token(
+        session, clock, user, name=name, role=role, parent_id=principal.token_id
+    )
+    # Whoever holds a token acts as its user: one minted for someone else must say who made it.
+    _record(session, clock, principal, "auth:token:created", token, role=role)
+    return token, plaintext
+
+
+def _record(
+    session: Session, clock: Clock, principal: Principal, kind: str, token: ApiToken, **more: Any
+) -> None:
+    """A token made or revoked over the API or the admin page: a global audit event by the
+    caller, naming the token's user."""
+    payload = {"user": token.user.email, "token_id": token.id, "name": token.name, **more}
+    timeline.record(
+        session, clock, incident_id=None, kind=kind, actor=principal.actor, payload=payload
+    )
 
 
 def revoke_token(session: Session, clock: Clock, principal: Principal, token_id: int) -> ApiToken:
@@ -138,7 +156,8 @@ def revoke_token(session: Session, clock: Clock, principal: Principal, token_id:
             f"your token has {principal.role}; it cannot revoke a {token.role} token",
             field="token_id",
         )
-    revoke_tokens(session, clock, [token.id])
+    revoked = revoke_tokens(session, clock, [token.id])
+    _record(session, clock, principal, "auth:token:revoked", token, revoked=revoked)
     return token
 
 
