@@ -128,7 +128,8 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
             continue
         methods, rules = _wanted(user)
         new = {
-            "contact_methods": sorted(f"{m.name}={m.email or m.url}" for m in methods),
+            # In order: failover follows it, so a reorder alone is a change to apply.
+            "contact_methods": [f"{m.name}={m.email or m.url}" for m in methods],
             "notification_rules": [f"{r.contact}@{r.after}s" for r in rules],
         }
         existing = list(
@@ -145,7 +146,7 @@ def apply_people(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan
             .order_by(NotificationRule.id)
         ).all()
         old = {
-            "contact_methods": sorted(f"{m.name}={m.address}" for m in existing),
+            "contact_methods": [f"{m.name}={m.address}" for m in existing],
             "notification_rules": [
                 f"{by_id.get(r.contact_method_id)}@{r.after_s}s" for r in old_rules
             ],
