@@ -65,6 +65,10 @@ def _times_row(key: str, t: dict[str, Any]) -> list[str]:
     return cells
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _print(data: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -73,7 +77,8 @@ def _print(data: dict[str, Any]) -> None:
     out = console()
     incidents = data["incidents"]
     out.print(
-        f"{data['since'][:16]} to {data['until'][:16]} UTC: {incidents['total']} incidents "
+        f"{data['since'][:16]} to {data['until'][:16]} UTC: "
+        f"{_count(incidents['total'], 'incident')} "
         f"(drills apart: {data['drills']['incidents']['total']})"
     )
     times = Table(title="Response times")
@@ -92,6 +97,10 @@ def _print(data: dict[str, Any]) -> None:
     for key, t in data["times"]["by_severity"].items():
         times.add_row(*_times_row(key, t))
     out.print(times)
+    if not data["sla"]:
+        out.print("Targets met: no incident opened in this period")
+        _print_load(data, out)
+        return
     sla = Table(title="Targets met")
     for heading in ("severity", "acknowledged", "resolved", "updates", "postmortem", "incidents"):
         sla.add_column(heading)
@@ -115,15 +124,17 @@ def _print_load(data: dict[str, Any], out: Any) -> None:
 
     oncall = data["oncall"]
     out.print(
-        f"On-call load: {oncall['pages']} pages, {oncall['outside_hours']} outside working hours "
-        f"({oncall['working_hours']} {','.join(oncall['working_days'])}, each person's local time)"
+        f"On-call load: {_count(oncall['pages'], 'page')}, {oncall['outside_hours']} outside "
+        f"working hours ({oncall['working_hours']} {','.join(oncall['working_days'])}, each "
+        "person's local time)"
     )
-    people = Table(title="Pages per person")
-    for heading in ("person", "time zone", "pages", "outside hours"):
-        people.add_column(heading)
-    for p in oncall["people"]:
-        people.add_row(p["email"], p["time_zone"], str(p["pages"]), str(p["outside_hours"]))
-    out.print(people)
+    if oncall["people"]:
+        people = Table(title="Pages per person")
+        for heading in ("person", "time zone", "pages", "outside hours"):
+            people.add_column(heading)
+        for p in oncall["people"]:
+            people.add_row(p["email"], p["time_zone"], str(p["pages"]), str(p["outside_hours"]))
+        out.print(people)
     items = data.get("action_items")
     if items:
         out.print(f"Action items: {items['open']} open, {items['overdue']} overdue")

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
+from warroom.catalog import service as catalog
 from warroom.deps import ClockDep, SessionDep, Viewer
+from warroom.errors import Invalid, NotFound
 from warroom.openapi import API_ERRORS
 from warroom.review.analytics import service
 from warroom.review.analytics.periods import WHEN_HINT, window
@@ -39,4 +42,23 @@ def analytics(
     severity: Annotated[str | None, Query(max_length=32, description="only this severity")] = None,
 ) -> AnalyticsReport:
     span = window(clock, since, until, bucket)
-    return service.report(session, clock, span, Filters(severity=severity, service=service_key))
+    filters = Filters(severity=severity, service=service_key)
+    _known(session, filters)
+    return service.report(session, clock, span, filters)
+
+
+def _known(session: Session, filters: Filters) -> None:
+    """A filter names a severity or a service of the catalog (one removed from the config
+    too: its incidents still name it); a typo is a 422 naming the field, not an empty report."""
+    if filters.severity is not None and filters.severity not in catalog.severities_by_key(session):
+        known = ", ".join(sorted(catalog.severities_by_key(session))) or "none are configured"
+        raise Invalid(f"unknown severity {filters.severity!r}; known: {known}", field="severity")
+    if filters.service is not None:
+        try:
+            catalog.get_service(session, filters.service)
+        except NotFound:
+            keys = ", ".join(s.key for s in catalog.list_services(session, include_inactive=True))
+            raise Invalid(
+                f"unknown service {filters.service!r}; known: {keys or 'none are configured'}",
+                field="service",
+            ) from None

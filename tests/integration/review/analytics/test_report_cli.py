@@ -73,3 +73,28 @@ def test_an_empty_period(cli: Any, tmp_path: Path) -> None:
     page = (tmp_path / "empty.html").read_text("utf-8")
     assert "0 incidents opened" in page and "No drills in this period" in page
     assert "<svg" not in page  # no chart of nothing
+
+
+def test_an_unknown_filter_is_refused_naming_the_field(cli: Any, built: None) -> None:
+    """A typo in --severity or --service is a 422 naming the field, not an empty report."""
+    for option, value, known in (
+        ("--severity", "SEV9", "SEV1"),
+        ("--service", "databse", "database"),
+    ):
+        result = cli("report", "--since", "2026-03-01", option, value)
+        assert result.exit_code == 1, result.output
+        assert f"field: {option[2:]}" in result.stderr and known in result.stderr
+        assert result.stdout == ""
+
+
+def test_one_of_each_and_nothing_to_tabulate(cli: Any, built: None) -> None:
+    """One incident is '1 incident'; a period with no incident and nobody paged says so in a
+    line instead of printing empty tables."""
+    one = cli("report", "--since", "2026-03-05T13:00:00Z", "--until", "2026-03-05T15:00:00Z")
+    assert one.exit_code == 0, one.output
+    assert "UTC: 1 incident (drills apart: 0)" in one.stdout
+    empty = cli("report", "--since", "2026-01-01", "--until", "2026-01-02")
+    assert empty.exit_code == 0, empty.output
+    assert "0 incidents" in empty.stdout and "0 pages," in empty.stdout
+    assert "Targets met: no incident opened in this period" in empty.stdout
+    assert "Pages per person" not in empty.stdout and "┏" not in empty.stdout.split("Targets")[1]
