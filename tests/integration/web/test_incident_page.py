@@ -277,3 +277,18 @@ def test_the_timeline_reads_as_the_cli_does_with_texts_whole(
     what = re.findall(r'<span class="what">(.*?)</span>', html, re.DOTALL)
     assert f"note: {note}" in what
     assert f"event #{event.seq} starred" in what
+
+
+def test_a_drill_says_so_above_everything_else(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """A drill's page differed from a real incident's by a small grey "drill" badge (and its
+    title, which can be changed): at 3am, whether to wake the CTO depends on it."""
+    drill = world.open(title="Failover exercise", severity="SEV1", drill=True)
+    real = world.open(title="Checkout fails", severity="SEV1")
+    ui_login(client, role="viewer")
+    page = client.get(f"/ui/incidents/{drill}").text
+    banner = re.search(r'<p class="drill-banner" id="drill-banner">(.*?)</p>', page, re.S)
+    assert banner and "not a real incident" in banner.group(1)
+    assert page.index("drill-banner") < page.index('id="status"')
+    assert "drill-banner" not in client.get(f"/ui/incidents/{real}").text
