@@ -123,8 +123,10 @@ def create(
         return existing
     if incident.status not in RESOLVED:
         raise Conflict(f"{incident.ref} is {incident.status}: resolve it first", field="status")
+    # Due that long after it is made: at the resolution for one its severity requires; one
+    # made later (by hand, or for a severity raised after the resolve) is not born overdue.
     now = clock.now()
-    base = utc(incident.resolved_at) if incident.resolved_at is not None else now
+    base = now
     pm = Postmortem(
         incident_id=incident.id,
         state=DRAFT,
