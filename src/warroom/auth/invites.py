@@ -155,3 +155,8 @@ def accept_invite(session: Session, clock: Clock, token: str, password: str) -> 
         },
     )
     return invite.user, start_session(session, clock, invite.user)
+
+
+def made_by(session: Session, invite_id: int) -> str | None:
+    """The e-mail address of the admin who made this invite (None: no such invite)."""
+    return session.scalar(select(Invite.created_by).where(Invite.id == invite_id))

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
+from warroom.auth import invites
 from warroom.deps import Responder, SessionDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents.access import drop_hidden, may_see_incident_id
@@ -53,10 +55,17 @@ def read_message(message_id: IdPath, principal: Responder, session: SessionDep) 
     if not may_see_incident_id(session, principal, message.incident_id):
         raise NotFound(f"no notification {message_id}", field="message_id")
     text = MessageText.of_text(message)
-    if principal.allows("admin") or principal.user_id == message.user_id:
+    if principal.user_id == message.user_id:
         return text
-    # One-click links act in their recipient's name: another responder sees only where they were.
-    hidden = _ONE_CLICK.sub(r"\1… (a personal link: only its recipient sees it)", text.body)
+    # One-click links act in their recipient's name: another responder sees only where they
+    # were. An admin sees page links, and an invite link only if they made it: it signs its
+    # holder in as the invitee, and the audit log names who made it, not who used it.
+    links = _ONE_CLICK
+    if principal.allows("admin"):
+        if _invite_maker(session, message.idempotency_key) in (None, principal.email):
+            return text
+        links = _INVITE
+    hidden = links.sub(r"\1… (a personal link: only its recipient sees it)", text.body)
     return text.model_copy(update={"body": hidden})
 
 
@@ -64,3 +73,13 @@ def read_message(message_id: IdPath, principal: Responder, session: SessionDep) 
 _ONE_CLICK = re.compile(
     r"(/p/|/invite/|/status/subscribers/(?:confirm|unsubscribe)/)[A-Za-z0-9_.~-]+"
 )
+_INVITE = re.compile(r"(/invite/)[A-Za-z0-9_.~-]+")
+
+
+def _invite_maker(session: Session, key: str) -> str | None:
+    """Who made the invite an invite e-mail carries (its key is `invite:<id>`); None for any
+    other message."""
+    kind, _, number = key.partition(":")
+    if kind != "invite" or not number.isdigit():
+        return None
+    return invites.made_by(session, int(number)) or ""
