@@ -171,10 +171,13 @@ def layer_data(layer: LayerConfig, schedule_tz: str, index: int) -> dict[str, An
     tz_name = layer.time_zone or schedule_tz
     tz = ZoneInfo(tz_name)
     when = _parse_when(layer.start)
+    skipped = None  # a hand-off the start day's clock change skips (kept to hand off at)
     if isinstance(when, datetime):
         start = when if when.tzinfo else when.replace(tzinfo=tz)
     else:
         start = local_instant(when, parse_time(layer.handoff), tz)
+        if start.astimezone(tz).time() != parse_time(layer.handoff):
+            skipped = layer.handoff
     end = None
     if layer.end:
         parsed_end = _parse_when(layer.end)
@@ -185,6 +188,7 @@ def layer_data(layer: LayerConfig, schedule_tz: str, index: int) -> dict[str, An
         )
     length = int(layer.shift_length.total_seconds()) if layer.shift_length else layer.length
     return {
+        **({"handoff": skipped} if skipped else {}),
         "name": layer.name,
         "priority": index if layer.priority is None else layer.priority,
         "participants": list(layer.participants),

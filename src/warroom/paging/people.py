@@ -25,7 +25,7 @@ from warroom.paging.models import (
     ScheduleOverride,
     UserFeed,
 )
-from warroom.paging.rotations import Rotation, parse_restriction
+from warroom.paging.rotations import Rotation, parse_restriction, parse_time
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> p
             shift=data["shift"],
             length=int(data["length"]),
             time_zone=data.get("time_zone") or row.time_zone,
+            handoff=parse_time(data["handoff"]) if data.get("handoff") else None,
         )
         restrictions = tuple(
             parse_restriction(r["days"], r["start"], r["end"]) for r in data.get("restrictions", [])

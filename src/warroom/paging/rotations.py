@@ -30,6 +30,10 @@ class Rotation:
     shift: str = "weekly"
     length: int = 1
     time_zone: str = "UTC"
+    # The wall-clock hand-off of daily and weekly shifts when `start` does not show it: a
+    # rotation that starts at 02:30 on the night 02:30 is skipped starts at 03:30, and still
+    # hands off at 02:30 on every other day. None: the wall-clock time of `start`.
+    handoff: time | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
@@ -64,7 +68,8 @@ class Rotation:
         if self._calendar:
             local = self.start.astimezone(self.tz)
             day = local.date() + timedelta(days=k * self._unit_days)
-            return local_instant(day, local.time().replace(tzinfo=None), self.tz)
+            at = self.handoff if self.handoff is not None else local.time()
+            return local_instant(day, at.replace(tzinfo=None), self.tz)
         return self.start.astimezone(UTC) + k * self._period
 
     def shift_index(self, when: datetime) -> int | None:
