@@ -36,7 +36,8 @@ def invite(
     if as_json:
         print_json(out)
         return
-    typer.echo(f"Invite for {out['email']} ({out['role']}), valid once until "
+    what = "Password reset link" if reset else "Invite"
+    typer.echo(f"{what} for {out['email']} ({out['role']}), valid once until "
                f"{fmt_time(out['expires_at'])}:")  # fmt: skip
     typer.echo("")
     typer.echo(f"  {out['link']}")

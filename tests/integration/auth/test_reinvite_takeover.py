@@ -100,3 +100,18 @@ def test_a_first_invite_is_recorded_and_needs_no_reset(
         assert refused.status_code == 409 and "reset" in refused.text
         reset = api.post("/ui/admin/invites", data=form | {"reset": "1"})
         assert reset.status_code == 200 and "/invite/" in reset.text
+
+
+def test_the_cli_resets_a_password_only_when_asked(
+    cli: Any, db: Database, make_ui_user: MakeUser
+) -> None:
+    make_ui_user("responder", email=BOB)
+    refused = cli("user", "invite", BOB)
+    assert refused.exit_code == 1
+    assert "already signs in with a password" in refused.output and "--reset" in refused.output
+    made = cli("user", "invite", BOB, "--reset")
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith(f"Password reset link for {BOB} (responder)")
+    assert _audit(db, "auth:invite:created") == [
+        ("admin@example.com", {"user": BOB, "role": "responder", "password_reset": True})
+    ]
