@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from warroom.incidents.models import Incident
 from warroom.review.drills.models import Drill
+from warroom.review.postmortems.draft import ack_waits
 
 FIGURES = ("ack", "mitigate", "resolve")
 
@@ -56,7 +57,10 @@ def drill_report(
         query = query.where(Incident.id.not_in(hidden))
     report = DrillReport(since=start)
     for incident, schedule in session.execute(query).all():
-        ends = (incident.acknowledged_at, incident.mitigated_at, incident.resolved_at)
+        # As the analytics count them: the acknowledgement from the start of the wait it ended
+        # (a re-fire starts a new one), the mitigation at the resolution at the latest.
+        ack_from = ack_waits(session, incident)[0] if incident.reopen_count else None
+        mitigated = incident.mitigated_at or incident.resolved_at
         report.drills.append(
             DrillFigures(
                 number=incident.number,
@@ -66,8 +70,9 @@ def drill_report(
                 status=incident.status,
                 opened_at=incident.opened_at,
                 seconds={
-                    name: _seconds(incident.opened_at, end)
-                    for name, end in zip(FIGURES, ends, strict=True)
+                    "ack": _seconds(ack_from or incident.opened_at, incident.acknowledged_at),
+                    "mitigate": _seconds(incident.opened_at, mitigated),
+                    "resolve": _seconds(incident.opened_at, incident.resolved_at),
                 },
             )
         )

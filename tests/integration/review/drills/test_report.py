@@ -54,16 +54,19 @@ def test_drill_figures_per_drill_and_averaged(
         (d["time_to_ack_s"], d["time_to_mitigate_s"], d["time_to_resolve_s"])
         for d in report["drills"]
     ]
-    assert seconds == [(120, 600, 1800), (240, None, 3000), (None, None, None)]
+    # Resolved without being marked mitigated: mitigated when resolved (its impact ended then
+    # at the latest), as the analytics count MTTM.
+    assert seconds == [(120, 600, 1800), (240, 3000, 3000), (None, None, None)]
     assert report["average"] == {
-        "time_to_ack_s": 180, "time_to_mitigate_s": 600, "time_to_resolve_s": 2400,
-        "acknowledged": 2, "mitigated": 1, "resolved": 2,
+        "time_to_ack_s": 180, "time_to_mitigate_s": 1800, "time_to_resolve_s": 2400,
+        "acknowledged": 2, "mitigated": 2, "resolved": 2,
     }  # fmt: skip
     # The analytics report's drill section, from its own aggregate queries, agrees.
     rehearsals = report["analytics"]
     assert rehearsals["incidents"]["total"] == 3
     overall = rehearsals["times"]["overall"]
     assert overall["mtta"]["count"] == 2 and overall["mtta"]["mean_s"] == 180
+    assert overall["mttm"]["count"] == 2 and overall["mttm"]["mean_s"] == 1800
     assert overall["mttr"]["count"] == 2 and overall["mttr"]["mean_s"] == 2400
     everything = client.get("/api/v1/drills/report?since=90d", headers=viewer_headers).json()
     assert everything["count"] == 4
