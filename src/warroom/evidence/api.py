@@ -12,6 +12,7 @@ from warroom.evidence import service
 from warroom.evidence.bundle import safe_name
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
 from warroom.evidence.tamper import verify_all
+from warroom.evidence.uploads import UploadLimit
 from warroom.incidents.access import visible_incident
 from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath, OptionalIdQuery
 
@@ -180,7 +181,9 @@ def verify_chains(
 
 
 def setup(app: FastAPI) -> None:
-    """On startup, make sure the periodic audit checkpoint is queued (when sinks are set)."""
+    """An upload over the limit refused before it is spooled; on startup, make sure the
+    periodic audit checkpoint is queued (when sinks are set)."""
+    app.add_middleware(UploadLimit)
 
     def schedule_checkpoints(app: FastAPI) -> None:
         from warroom.audit.jobs import schedule

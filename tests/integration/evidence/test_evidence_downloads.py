@@ -6,6 +6,11 @@ origin it must be a download that nothing sniffs or runs, over the API as in the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from tempfile import SpooledTemporaryFile
+from typing import Any
+from unittest.mock import patch
+
 from fastapi.testclient import TestClient
 
 from tests.integration.web.conftest import PASSWORD, sign_in
@@ -13,6 +18,8 @@ from warroom.auth import service as auth_service
 from warroom.auth.passwords import hash_password
 from warroom.clock import FakeClock
 from warroom.db import Database
+from warroom.evidence.uploads import FORM_SLACK
+from warroom.settings import Settings
 
 H = dict[str, str]
 BASE = "/api/v1/incidents/1/evidence"
@@ -102,3 +109,47 @@ def test_an_item_declared_as_script_or_page_is_served_as_bytes(
         item = _upload(client, responder_headers, inert)
         got = client.get(f"/ui/incidents/1/evidence/{item['id']}")
         assert got.headers["content-type"] == inert
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_spooled(
+    seeded: Database, settings: Settings, client: TestClient, responder_headers: H
+) -> None:
+    """The multipart body was parsed (its file written to a temporary file on the server's
+    disk) before the route saw it was too large: the limit is now kept as the body comes,
+    by its Content-Length or, sent chunked, by what was read."""
+    settings.evidence_max_bytes = 1000
+    _incident(client, responder_headers)
+    spooled: list[int] = []
+    real = SpooledTemporaryFile.write
+
+    def write(self: Any, data: bytes) -> int:
+        spooled.append(len(data))
+        return int(real(self, data))
+
+    huge = b"x" * 3_000_000
+    with patch.object(SpooledTemporaryFile, "write", write):
+        declared = client.post(
+            f"{BASE}/files", files={"file": ("huge.bin", huge)}, headers=responder_headers
+        )
+
+        def chunks() -> Iterator[bytes]:
+            yield b"--b\r\nContent-Disposition: form-data; name=file; filename=c.bin\r\n\r\n"
+            for _ in range(100):
+                yield b"y" * 30_000
+            yield b"\r\n--b--\r\n"
+
+        chunked = client.post(
+            f"{BASE}/files",
+            content=chunks(),
+            headers={**responder_headers, "Content-Type": "multipart/form-data; boundary=b"},
+        )
+    for answer in (declared, chunked):
+        assert answer.status_code == 413, answer.text
+        assert answer.json()["error"]["field"] == "file"
+        assert "limit of 1000 bytes" in answer.json()["error"]["message"]
+    assert sum(spooled) <= 1000 + FORM_SLACK
+    assert client.get(BASE, headers=responder_headers).json() == []
+    ok = client.post(
+        f"{BASE}/files", files={"file": ("ok.bin", b"x" * 1000)}, headers=responder_headers
+    )
+    assert ok.status_code == 201, ok.text
