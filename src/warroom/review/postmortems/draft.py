@@ -78,7 +78,8 @@ def ack_waits(session: Session, incident: Incident) -> tuple[datetime, timedelta
     it) and the longest wait for an acknowledgement before it (as the analytics count them)."""
     start, ack = utc(incident.opened_at), incident.acknowledged_at
     if incident.reopen_count == 0:
-        return start, (utc(ack) - start) if ack is not None else timedelta(0)
+        ended = ack or incident.mitigated_at or incident.resolved_at
+        return start, (utc(ended) - start) if ended is not None else timedelta(0)
     kinds = [REOPENED, *(f"incident:status:{move}" for move in ENDS_ACK_WAIT)]
     waiting_since: datetime | None = start
     longest = timedelta(0)
@@ -101,7 +102,15 @@ def _ack_row(
     start = utc(incident.opened_at)
     row = _time_row("Acknowledged", incident.acknowledged_at, start, target_s)
     begun, longest = waits
-    if incident.reopen_count == 0 or target_s is None:
+    if target_s is None:
+        return row
+    ended = incident.mitigated_at or incident.resolved_at
+    if incident.acknowledged_at is None and ended is not None:
+        # It can no longer be acknowledged: owed none when it ended within the target.
+        within = longest <= timedelta(seconds=target_s)
+        row["met"] = "not owed (ended within the target)" if within else "no (never)"
+        return row
+    if incident.reopen_count == 0:
         return row
     if incident.acknowledged_at is not None:
         row["met"] = "yes" if longest <= timedelta(seconds=target_s) else "no"

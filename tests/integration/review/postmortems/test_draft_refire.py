@@ -55,3 +55,28 @@ def test_an_acknowledgement_after_a_refire_is_timed_from_the_refire(
     assert (
         slow == "| Acknowledged | 2026-01-02 14:01 UTC | 2h 1m | 5m | no (1m after the re-fire) |"
     )
+
+
+def test_an_incident_ended_within_the_target_owed_no_acknowledgement(
+    db: Database, clock: FakeClock
+) -> None:
+    """Resolved 2 min after opening without an acknowledgement: none was owed (the analytics
+    count it in neither met nor missed); resolved after 30 min without one: missed."""
+    apply(db, clock, org())
+    rows = []
+    for minutes in (2, 30):
+        opened = clock.now()
+        number = open_incident(db, clock)
+        clock.set(opened + timedelta(minutes=minutes))
+        act(db, clock, number, "resolve")
+        with db.session() as session:
+            incident = incidents.get_incident(session, number)
+            pm = postmortems.get_for_incident(session, incident.id)
+            assert pm is not None
+            text = postmortems.markdown_of(session, incident, pm)
+        rows += [line for line in text.splitlines() if line.startswith("| Acknowledged |")]
+        clock.set(opened + timedelta(days=1))
+    assert rows == [
+        "| Acknowledged | never |  | 5m | not owed (ended within the target) |",
+        "| Acknowledged | never |  | 5m | no (never) |",
+    ]
