@@ -81,7 +81,10 @@ def parse_delay(value: Any) -> timedelta:
     if not value.strip() or match is None:
         raise ValueError(f"{value!r} is not {DURATION_HINT}")
     seconds = sum(int(n) * mult for n, (_, mult) in zip(match.groups(), _UNITS, strict=True) if n)
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:  # past ~2.7 million years: a typo, not a duration (was a 500)
+        raise ValueError(f"{value!r} is too long") from None
 
 
 def format_duration(value: timedelta) -> str:

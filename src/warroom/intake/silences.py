@@ -74,6 +74,8 @@ def add_silence(
             end = start + parse_duration(duration)
         except ValueError as exc:
             raise Invalid(str(exc), field="duration") from None
+        except OverflowError:  # an end past year 9999 (was a 500)
+            raise Invalid(f"{duration!r} is too long", field="duration") from None
     elif ends_at is not None:
         if ends_at.tzinfo is None:
             raise Invalid("ends_at needs a time zone offset", field="ends_at")

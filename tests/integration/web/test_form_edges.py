@@ -5,6 +5,7 @@ never a lost message) and nothing is written."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -182,3 +183,26 @@ def test_an_evidence_file_sent_with_a_nul_in_its_type_is_refused_naming_the_fiel
     assert "file holds a NUL character" in html.unescape(answer.text)
     with world.db.session() as session:
         assert evidence.list_evidence(session, incidents.get_incident(session, number)) == []
+
+
+@pytest.mark.parametrize("duration", ["99999999d", "9999999999999d"])
+def test_a_duration_too_long_for_a_calendar_is_refused_naming_the_field(
+    duration: str, world: World, client: TestClient, ui_login: Login
+) -> None:
+    """A silence for 99999999d (past year 9999) or a next update in 9999999999999d (past what a
+    timedelta holds) answered 500 Internal Server Error; it is the form's refusal now."""
+    number = world.open()
+    ui_login(client)
+    token = csrf_of(client.get("/ui/silences").text)
+    silence = client.post(
+        "/ui/silences",
+        data={"csrf_token": token, "matchers": 'service="checkout"', "duration": duration,
+              "comment": "deploy"},
+    )  # fmt: skip
+    assert silence.status_code == 422
+    assert "duration" in html.unescape(silence.text) and "too long" in html.unescape(silence.text)
+    update = post(client, number, "/updates", {"state": "investigating", "internal": "x",
+                                                "next_update": duration})  # fmt: skip
+    assert update.status_code == 303
+    errors = re.findall(r'class="flash flash-error">([^<]*)', shown(client, number))
+    assert len(errors) == 1 and "next update" in errors[0], errors  # "too long", "within 7 days"
