@@ -75,7 +75,8 @@ def add_silence(
         except ValueError as exc:
             raise Invalid(str(exc), field="duration") from None
         except OverflowError:  # an end past year 9999 (was a 500)
-            raise Invalid(f"{duration!r} is too long", field="duration") from None
+            message = f"{duration!r} from {start:%Y-%m-%d} is too long: it ends after year 9999"
+            raise Invalid(message, field="duration") from None
     elif ends_at is not None:
         if ends_at.tzinfo is None:
             raise Invalid("ends_at needs a time zone offset", field="ends_at")
