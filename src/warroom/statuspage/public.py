@@ -22,10 +22,10 @@ from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.openapi import IdPath, responses, unstorable_field
 from warroom.settings import Settings
 from warroom.statuspage import maintenance, service, subscribers, view
+from warroom.statuspage.caching import conditional, conditional_json
 from warroom.statuspage.ratelimit import ClientLimiter
 
 router = APIRouter(prefix="/status", tags=["status page"], responses=responses(503))
-JSON_CACHE = {"Cache-Control": "public, max-age=10"}
 
 
 def page(description: str, *errors: int, code: int = 200) -> dict[str, Any]:
@@ -57,20 +57,23 @@ SUBSCRIBE_BODY = {
 
 
 @router.get("", **page("The status page"))
-def status_page(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> HTMLResponse:
+def status_page(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
     page = view.build(session, clock, settings.public_url)
-    return HTMLResponse(page.html(), headers=JSON_CACHE)
+    return conditional(request, HTMLResponse(page.html()))
 
 
 @router.get("/incidents/{status_id}", **page("A published incident", 404, 422))
 def incident_page(
-    status_id: IdPath, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> HTMLResponse:
+    request: Request, status_id: IdPath, session: SessionDep, clock: ClockDep,
+    settings: SettingsDep,
+) -> Response:  # fmt: skip
     incident = service.public_incident(session, status_id)
     cfg = service.page_config(session)
     base = settings.public_url.rstrip("/")
-    return HTMLResponse(view.render("incident.html", title=cfg.title, base=base,
-                                    incident=incident))  # fmt: skip
+    html = view.render("incident.html", title=cfg.title, base=base, incident=incident)
+    return conditional(request, HTMLResponse(html))
 
 
 # The newest incidents the feed, incidents.json and each page of the history show (Statuspage's
@@ -81,71 +84,89 @@ HistoryPage = Annotated[int, Query(ge=1, le=100_000, description="1: the newest 
 
 @router.get("/history", **page("Incidents and maintenance of the last days", 422))
 def history_page(
-    session: SessionDep, clock: ClockDep, settings: SettingsDep, page: HistoryPage = 1
-) -> HTMLResponse:
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep,
+    page: HistoryPage = 1,
+) -> Response:  # fmt: skip
     cfg = service.page_config(session)
     since = clock.now() - timedelta(days=cfg.history_days)
     found = service.history(session, clock, limit=NEWEST + 1, offset=(page - 1) * NEWEST)
     windows = []
     if page == 1:
         windows = [m for m in maintenance.listing(session, since=since) if m.status == "completed"]
-    return HTMLResponse(view.render(
+    return conditional(request, HTMLResponse(view.render(
         "history.html", title=cfg.title, base=settings.public_url.rstrip("/"),
         days=cfg.history_days, incidents=found[:NEWEST], maintenances=windows, page=page,
         older=len(found) > NEWEST,
-    ))  # fmt: skip
+    )))  # fmt: skip
 
 
 ATOM = {"content": {"application/atom+xml": {"schema": {}}}, "description": "An Atom feed"}
 
 
 @router.get("/feed.atom", response_class=Response, responses={200: ATOM})
-def feed(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
+def feed(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
     cfg = service.page_config(session)
     incidents = service.history(session, clock, limit=NEWEST)
     updated = max([i.updated_at for i in incidents], default=clock.now())
     body = view.render("feed.atom", title=cfg.title, base=settings.public_url.rstrip("/"),
                        incidents=incidents, updated=view.atom_time(updated),
                        stamp=view.atom_time)  # fmt: skip
-    return Response(body, media_type="application/atom+xml")
+    return conditional(request, Response(body, media_type="application/atom+xml"))
 
 
-@router.get("/api/v2/summary.json")
-def summary(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
-    return view.build(session, clock, settings.public_url).summary()
+@router.get("/api/v2/summary.json", response_model=dict[str, Any])
+def summary(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    return conditional_json(request, view.build(session, clock, settings.public_url).summary())
 
 
-@router.get("/api/v2/status.json")
-def status(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/api/v2/status.json", response_model=dict[str, Any])
+def status(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
     page = view.build(session, clock, settings.public_url)
     indicator, description = page.indicator()
-    return {"page": page.page(), "status": {"indicator": indicator, "description": description}}
+    data = {"page": page.page(), "status": {"indicator": indicator, "description": description}}
+    return conditional_json(request, data)
 
 
-@router.get("/api/v2/components.json")
-def components(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/api/v2/components.json", response_model=dict[str, Any])
+def components(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
     page = view.build(session, clock, settings.public_url)
-    return {"page": page.page(), "components": page.json_components()}
+    return conditional_json(request, {"page": page.page(), "components": page.json_components()})
 
 
-@router.get("/api/v2/incidents.json")
-def incidents(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/api/v2/incidents.json", response_model=dict[str, Any])
+def incidents(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
     page = view.build(session, clock, settings.public_url)
     newest = service.history(session, clock, limit=NEWEST)
-    return {"page": page.page(), "incidents": page.json_incidents(newest)}
+    return conditional_json(
+        request, {"page": page.page(), "incidents": page.json_incidents(newest)}
+    )
 
 
-@router.get("/api/v2/incidents/unresolved.json")
-def unresolved(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/api/v2/incidents/unresolved.json", response_model=dict[str, Any])
+def unresolved(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
     page = view.build(session, clock, settings.public_url)
-    return {"page": page.page(), "incidents": page.json_incidents(page.open_incidents)}
+    data = {"page": page.page(), "incidents": page.json_incidents(page.open_incidents)}
+    return conditional_json(request, data)
 
 
-@router.get("/api/v2/scheduled-maintenances.json")
-def maintenances(session: SessionDep, clock: ClockDep, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/api/v2/scheduled-maintenances.json", response_model=dict[str, Any])
+def maintenances(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
     page = view.build(session, clock, settings.public_url)
-    return {"page": page.page(),
+    data = {"page": page.page(),
             "scheduled_maintenances": page.json_maintenances(page.maintenances)}  # fmt: skip
+    return conditional_json(request, data)
 
 
 def _message(settings: Any, session: Any, text: str, action: str = "", button: str = "") -> str:
