@@ -21,6 +21,11 @@ from pydantic import ValidationError
 from warroom.runbooks.document import Node, RunbookDoc, Section, kind_of, number_steps
 
 _md = MarkdownIt("commonmark")
+# markdown-it stops reading inside a list or quote opened at its nesting limit, and a list
+# item's "inside" runs to the list's end: a runbook nested that deep would lose every step
+# after that point, so it is refused instead.
+_DEEPEST = int(_md.options["maxNesting"]) - 1
+_CONTAINERS = ("bullet_list_open", "ordered_list_open", "list_item_open", "blockquote_open")
 _FRONT_FIELDS = ("id", "title", "services", "severities", "matchers")
 
 
@@ -144,6 +149,7 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
     """A runbook from Markdown (with optional front matter); RunbookError if it cannot be one."""
     front, body = split_front_matter(text)
     tokens = _md.parse(body)
+    _check_depth(tokens, len(text.lstrip("\ufeff").splitlines()) - len(body.splitlines()))
     reader = _Reader(tokens, body.splitlines())
     title = str(front["title"]) if front.get("title") is not None else None
     sections = [Section(nodes=reader.blocks(None))]
@@ -176,6 +182,17 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
             raise RunbookError(heading_problem(title, where, first["msg"])) from None
         raise RunbookError(f"front matter {where}: {first['msg']}") from None
     return number_steps(doc)
+
+
+def _check_depth(tokens: list[Token], offset: int) -> None:
+    """RunbookError naming the line where lists or quotes nest deeper than can be read."""
+    for token in tokens:
+        if token.nesting == 1 and token.level >= _DEEPEST and token.type in _CONTAINERS:
+            line = offset + (token.map[0] + 1 if token.map else 1)
+            raise RunbookError(
+                f"line {line}: lists and quotes are nested too deeply to read (about 10 lists "
+                "inside one another); what follows would be lost: nest less"
+            )
 
 
 def heading_problem(heading: str, field: str, msg: str) -> str:

@@ -103,3 +103,27 @@ def test_render_keeps_hard_breaks_in_nested_steps() -> None:
     doc = parse(text)
     assert parse(render(doc)) == doc
     assert doc.step(2).text == "inner  \nstill inner"
+
+
+def _nested(depth: int) -> str:
+    return "".join("  " * i + f"- level {i}\n" for i in range(depth))
+
+
+def test_lists_nested_too_deeply_are_refused_naming_the_line_not_cut() -> None:
+    """markdown-it stops reading inside a list at its nesting limit, and a list item's inside
+    runs to the list's end: the sections after it were dropped without a word (a runbook
+    whose Mitigation section vanished on import)."""
+    front = "---\ntitle: Deep\n---\n# Deep\n\n"
+    after = "\n## Mitigation\n\n- Promote the replica\n"
+    kept = parse(front + _nested(9) + after)
+    assert [s.title for s in kept.sections if s.title] == ["Mitigation"]
+    assert [s.text for s in kept.steps()][-1] == "Promote the replica"
+    with pytest.raises(RunbookError) as caught:
+        parse(front + _nested(12) + after)
+    assert str(caught.value).startswith("line 15: lists and quotes are nested too deeply")
+
+
+def test_quotes_nested_too_deeply_are_refused() -> None:
+    assert parse("# Q\n\n" + "> " * 19 + "kept\n").sections[0].nodes[0].text == "kept"
+    with pytest.raises(RunbookError, match=r"^line 3: lists and quotes"):
+        parse("# Q\n\n" + "> " * 20 + "lost\n")
