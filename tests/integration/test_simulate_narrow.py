@@ -35,3 +35,18 @@ def test_a_wide_terminal_keeps_the_why_column(tmp_path: Path) -> None:
     header = next(line for line in text.splitlines() if "+min" in line)
     assert header.split() == ["+min", "time", "who", "contact", "step", "why"]
     assert "why: " not in text
+
+
+def test_compare_with_a_config_that_refuses_the_scenario_names_it(tmp_path: Path) -> None:
+    """--compare-with a config whose severities are named otherwise: the one-line error says
+    the compared config refused it, not the one given first (where P0 is known)."""
+    first, other = tmp_path / "first", tmp_path / "other"
+    for directory, text in ((first, ORG), (other, ORG.replace("P0", "SEV0"))):
+        directory.mkdir()
+        (directory / "org.yaml").write_text(text)
+    args = ["simulate", str(first), "--severity", "P0", "--service", "api"]
+    out = CliRunner().invoke(app, [*args, "--compare-with", str(other)])
+    assert out.exit_code == 1
+    [line] = out.stderr.strip().splitlines()
+    assert line.startswith("error: --severity: unknown severity 'P0'"), line
+    assert f"(in the --compare-with config {other})" in line

@@ -70,7 +70,7 @@ def simulate(
         hours=hours,
     )
     after = _play(directory, scenario)
-    before = _play(compare_with, scenario) if compare_with is not None else None
+    before = _play(compare_with, scenario, compared=True) if compare_with is not None else None
     _show(before, after, as_json)
 
 
@@ -129,7 +129,7 @@ def _scenario(**fields: Any) -> Any:
         fail(f"{OPTION_OF.get(name, name)}: {first['msg']}")
 
 
-def _play(directory: Path, scenario: Any) -> Any:
+def _play(directory: Path, scenario: Any, *, compared: bool = False) -> Any:
     from warroom.errors import WarroomError
     from warroom.simulation import service
 
@@ -143,7 +143,9 @@ def _play(directory: Path, scenario: Any) -> Any:
         return service.simulate(doc, scenario)
     except WarroomError as exc:
         option = OPTION_OF.get(exc.field or "", exc.field or "")
-        fail(f"{option}: {exc.message}" if option else exc.message)
+        # The other config may name things otherwise (SEV1 for P1): say which one refused.
+        where = f" (in the --compare-with config {directory})" if compared else ""
+        fail(f"{option}: {exc.message}{where}" if option else f"{exc.message}{where}")
 
 
 def _show(before: Any, after: Any, as_json: bool) -> None:
