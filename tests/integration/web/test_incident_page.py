@@ -292,3 +292,21 @@ def test_a_drill_says_so_above_everything_else(
     assert banner and "not a real incident" in banner.group(1)
     assert page.index("drill-banner") < page.index('id="status"')
     assert "drill-banner" not in client.get(f"/ui/incidents/{real}").text
+
+
+def test_every_release_button_names_its_role(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """The Release button of a role beyond the three main ones was named "Release  from
+    lead@shop.test" for screen readers (the template read a variable of another loop)."""
+    number = world.open()
+    with world.db.session() as session:
+        incident = incidents.get_incident(session, number)
+        incidents.assign_role(
+            session, world.clock, incident, role="operations_lead",
+            user_email="lead@shop.test", actor="lead@shop.test",
+        )  # fmt: skip
+    ui_login(client)
+    page = client.get(f"/ui/incidents/{number}").text
+    assert 'aria-label="Release operations lead from lead@shop.test"' in page
+    assert 'aria-label="Release  from' not in page
