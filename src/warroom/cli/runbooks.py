@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,9 @@ def import_runbook(
     from warroom.runbooks.split import split as split_doc
 
     try:
-        doc = parse(file.read_text(encoding="utf-8"))
+        doc = parse(_read_document(file))
         pieces = split_doc(doc) if split else [doc]
-    except (RunbookError, UnicodeDecodeError) as exc:
+    except RunbookError as exc:
         fail(f"{file}: {exc}")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +55,25 @@ def import_runbook(
         steps = list(piece.steps())
         commands = sum(1 for s in steps if s.kind == "command")
         typer.echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands)")
+
+
+def _read_document(file: Path) -> str:
+    """The document's text: UTF-8, or UTF-16 with its byte order mark (as Windows editors
+    save "Unicode" text); anything else fails naming the line of its first bad byte."""
+    raw = file.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            fail(f"{file}: starts as UTF-16 text but is not; save it as UTF-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        fail(
+            f"{file}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+            "save it as UTF-8 and import it again"
+        )
 
 
 @runbook_app.command("list")

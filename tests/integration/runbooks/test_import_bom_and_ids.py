@@ -85,3 +85,25 @@ def test_cli_import_split_with_an_unusable_heading_is_a_clear_error(
     assert isinstance(result.exception, SystemExit), result.exception  # not a traceback
     assert f"{src}: " in result.output and "Datenbank" in result.output
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_cli_import_reads_utf16_and_names_the_line_of_a_byte_that_is_not_utf8(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A runbook saved by a Windows editor as "Unicode" (UTF-16 with its BOM) failed with
+    Python's "'utf-8' codec can't decode byte 0xff in position 0"; it now imports (written
+    out as UTF-8, which config reads). A Latin-1 file names its first bad byte's line."""
+    text = "# Störung der Datenbank\n\n## Mitigation\n1. Replikat befördern\n"
+    utf16 = tmp_path / "utf16.md"
+    utf16.write_bytes(text.encode("utf-16"))
+    result = cli("runbook", "import", str(utf16), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "out" / "storung-der-datenbank.md").read_text(encoding="utf-8")
+    assert [s.text for s in parse(written).steps()] == ["Replikat befördern"]
+
+    latin1 = tmp_path / "latin1.md"
+    latin1.write_bytes("# Failover\n\n- Promote\n- Vérifier\n".encode("latin-1"))
+    result = cli("runbook", "import", str(latin1), "--out", str(tmp_path / "out2"))
+    assert result.exit_code == 1
+    assert f"{latin1}: is not UTF-8 text (byte 0xe9 on line 4); save it as UTF-8" in (result.output)
+    assert not (tmp_path / "out2").exists()
