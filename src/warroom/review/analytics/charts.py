@@ -17,6 +17,7 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
+from warroom.review.analytics.periods import period_starts
 from warroom.review.analytics.schemas import AnalyticsReport
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
@@ -74,14 +75,16 @@ def draw(
 
 
 def incidents_over_time(report: AnalyticsReport) -> str:
-    """Incidents per period, stacked by severity."""
-    periods = tuple(sorted({p.period for p in report.incidents.severity_over_time}))
+    """Incidents per period, stacked by severity; a quiet period is there too, with none."""
+    seen = {p.period for p in report.incidents.severity_over_time}
+    every = period_starts(report.since, report.until, report.bucket)
+    periods = tuple(sorted(seen.union(every)))
     series = []
     for severity in sorted(report.incidents.by_severity):
         counts = {
             p.period: p.count for p in report.incidents.severity_over_time if p.key == severity
         }
-        series.append((severity, tuple(counts.get(period) for period in periods)))
+        series.append((severity, tuple(counts.get(period, 0) for period in periods)))
     totals = [
         sum(p.count for p in report.incidents.severity_over_time if p.period == period)
         for period in periods

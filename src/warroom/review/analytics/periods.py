@@ -76,6 +76,30 @@ def default_bucket(span: timedelta) -> str:
     return "week" if span <= timedelta(days=183) else "month"
 
 
+def period_starts(since: datetime, until: datetime, bucket: str, most: int = 400) -> list[str]:
+    """Every period of [since, until) as `bucket_of` names it (YYYY-MM-DD of its first UTC day),
+    quiet ones too; none when there would be more than `most` (a chart of them is unreadable)."""
+    first = since.astimezone(UTC).date()
+    last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+    if bucket == "week":
+        first -= timedelta(days=first.weekday())
+    elif bucket == "month":
+        first = first.replace(day=1)
+    starts: list[str] = []
+    day = first
+    while day <= last:
+        if len(starts) == most:
+            return []
+        starts.append(day.isoformat())
+        if bucket == "day":
+            day += timedelta(days=1)
+        elif bucket == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return starts
+
+
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
