@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -122,3 +122,45 @@ def write_checkpoint(
         f"checkpoint of {len(doc['heads'])} chain head(s) at {fmt_time(doc['written_at'])} "
         f"written to {', '.join(where)}"
     )
+
+
+@audit_app.command("log")
+def global_log(
+    kind: str = typer.Option(None, "--kind", help="Only kinds starting with this, e.g. auth:"),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="The newest N events"),
+    as_json: bool = JsonOption,
+) -> None:
+    """The global audit chain (what belongs to no incident: people, invites, API tokens, job
+    cancels, config), oldest of the newest --limit first, directly on the database."""
+    from warroom.audit import service as timeline
+    from warroom.db import Database
+    from warroom.settings import Settings
+
+    url = Settings().database_url
+    with database_errors(url):
+        db = Database(url)
+    try:
+        with database_errors(url), db.session() as session:
+            rows, _ = timeline.timeline_page(
+                session, incident_id=None, limit=limit, kind_prefix=kind, newest_first=True
+            )
+            events: list[dict[str, Any]] = [
+                {
+                    "seq": row.seq,
+                    "occurred_at": row.occurred_at.isoformat(),
+                    "kind": row.kind,
+                    "actor": row.actor,
+                    "payload": row.payload,
+                    "says": timeline.sentence(row.kind, row.payload),
+                }
+                for row in reversed(rows)
+            ]
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(events)
+        return
+    for event in events:
+        typer.echo(
+            f"#{event['seq']} {fmt_time(event['occurred_at'])}  {event['actor']}: {event['says']}"
+        )

@@ -6,6 +6,7 @@ event by the caller, naming the token's user (`auth:token:created`, `auth:token:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -64,3 +65,24 @@ def test_a_token_made_for_someone_else_names_who_made_it(
     assert describe(last[0], last[2]) == (
         f"API token {first} (ci) of {BOB} revoked (2 stopped working now)"
     )
+
+
+def test_warroom_audit_log_reads_the_global_chain(
+    client: TestClient, db: Database, make_token: Any, cli: Any, monkeypatch: Any
+) -> None:
+    """The events above are read with `warroom audit log` (on the database, as verify)."""
+    monkeypatch.setenv("WARROOM_DATABASE_URL", db.url)
+    ann = {"Authorization": f"Bearer {make_token('admin', email=ANN)}"}
+    make_token("admin", email=BOB)
+    made = client.post("/api/v1/tokens", json={"name": "ci", "user_email": BOB}, headers=ann)
+    token_id = made.json()["id"]
+    client.delete(f"/api/v1/tokens/{token_id}", headers=ann)
+    shown = cli("audit", "log", "--kind", "auth:token")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(f"{ANN}: API token {token_id} (ci, admin) made for {BOB}")
+    assert lines[1].endswith(f"{ANN}: API token {token_id} (ci) of {BOB} revoked")
+    newest = cli("audit", "log", "--limit", "1", "--json")
+    [event] = json.loads(newest.stdout)
+    assert (event["kind"], event["actor"]) == ("auth:token:revoked", ANN)
