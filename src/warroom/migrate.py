@@ -22,13 +22,39 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Processes that migrate one PostgreSQL database at once (two `serve --config`, two `config
+# apply` of a new database) take turns: the second finds the schema at head and does nothing.
+_MIGRATE_LOCK = 0x77_61_72_6D_69_67  # "warmig"
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at url up to `revision`."""
+    """Bring the database at url up to `revision` (on PostgreSQL, one process at a time)."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    cfg = alembic_config(url)
+    if not normalize_url(url).startswith("postgresql"):
+        command.upgrade(cfg, revision)
+        return
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            # A session lock, held across the migration's own transaction(s) on this connection.
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATE_LOCK})
+            conn.commit()
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                conn.commit()
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATE_LOCK})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def revision(url: str, message: str) -> None:
