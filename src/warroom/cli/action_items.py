@@ -35,8 +35,9 @@ def line(item: dict[str, Any]) -> str:
     """One line for an item: id, incident, priority, due, status, owner, title."""
     due = fmt_time(item["due_at"]) if item["due_at"] else "no due date"
     flag = "  OVERDUE" if item["overdue"] else ""
+    drill = " (DRILL)" if item.get("drill") else ""  # a practice incident's follow-up
     return (
-        f"#{item['id']}  {item['incident_ref']}  {item['priority']}  due {due}  "
+        f"#{item['id']}  {item['incident_ref']}{drill}  {item['priority']}  due {due}  "
         f"{item['status']}{flag}  {item['owner']}  {item['title']}"
     )
 

@@ -25,8 +25,9 @@ router = APIRouter(prefix="/api/v1", tags=["action items"], responses=API_ERRORS
 
 def out(session: Session, item: ActionItem, now: object) -> ActionItemOut:
     """The API view of an item (its incident's number, whether it is overdue now)."""
-    number = incidents.get_incident_by_id(session, item.incident_id).number
-    return ActionItemOut.of(item, number, service.is_overdue(item, now))  # type: ignore[arg-type]
+    incident = incidents.get_incident_by_id(session, item.incident_id)
+    overdue = service.is_overdue(item, now)  # type: ignore[arg-type]
+    return ActionItemOut.of(item, incident.number, overdue, drill=incident.drill)
 
 
 def _saved(session: Session, item: ActionItem, clock: Clock) -> ActionItemOut:

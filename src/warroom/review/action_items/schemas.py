@@ -98,6 +98,7 @@ class ActionItemOut(BaseModel):
     id: int
     incident: int  # its number (INC-n)
     incident_ref: str
+    drill: bool = Field(default=False, description="Its incident is a drill (a practice one)")
     postmortem_id: int | None
     title: str
     description: str
@@ -118,11 +119,12 @@ class ActionItemOut(BaseModel):
     export: ExportOut
 
     @classmethod
-    def of(cls, item: ActionItem, number: int, overdue: bool) -> ActionItemOut:
+    def of(cls, item: ActionItem, number: int, overdue: bool, drill: bool = False) -> ActionItemOut:
         return cls(
             id=item.id,
             incident=number,
             incident_ref=f"INC-{number}",
+            drill=drill,
             postmortem_id=item.postmortem_id,
             title=item.title,
             description=item.description,
