@@ -82,3 +82,17 @@ def test_a_refused_form_says_why_where_the_page_lands(browse: Browse, server: Se
         "e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, innerHeight]; }"
     )
     assert top >= 0 and bottom <= height, (top, bottom, height)
+
+
+def test_a_link_with_a_malformed_anchor_still_gets_a_live_page(
+    browse: Browse, server: Server
+) -> None:
+    """A link ending in '#%zz' must not stop warroom.js: the timeline stays live, times local."""
+    number = server.open_incident("Odd link")
+    page = browse("viewer@b.test")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"/ui/incidents/{number}#%zz")
+    page.locator("#timeline-live", has_text="live").wait_for()
+    assert page.locator("#status time.local").first.get_attribute("title")  # converted
+    assert errors == []

@@ -98,9 +98,15 @@
   // where the person is looking.
   function flashWhereLanded() {
     var flashes = document.querySelector(".flashes");
-    var id = decodeURIComponent(location.hash.slice(1));
-    var target = id && document.getElementById(id);
-    if (!flashes || !target || target.tagName !== "SECTION" || !target.closest("main")) return;
+    if (!flashes || !location.hash) return;
+    var id;
+    try {
+      id = decodeURIComponent(location.hash.slice(1));
+    } catch (e) {
+      return;  // a link ending in "#%zz": the page's live parts must still start
+    }
+    var target = document.getElementById(id);
+    if (!target || target.tagName !== "SECTION" || !target.closest("main")) return;
     var heading = target.querySelector("h2, h3");
     if (heading && heading.parentNode === target) {
       target.insertBefore(flashes, heading.nextSibling);
