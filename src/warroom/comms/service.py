@@ -20,6 +20,7 @@ from warroom.clock import Clock
 from warroom.comms import cadence, reach
 from warroom.comms.config import comms_settings, template_set
 from warroom.comms.models import EXTERNAL, INTERNAL, STATES, StatusUpdate, UpdateCadence
+from warroom.comms.public_text import check_public
 from warroom.comms.templates import context_of, when
 from warroom.errors import Conflict, Invalid
 from warroom.incidents import service as incidents
@@ -142,6 +143,7 @@ def post_update(
     _check(state, next_update)
     internal_text = _text(internal, "internal", required=True)
     public_text = _text(public, "public", required=False)
+    check_public(public_text, "public")
     incident = incidents.get_incident(session, number)
     if incident.drill and public_text:
         raise Invalid(DRILL_PUBLIC, field="public")

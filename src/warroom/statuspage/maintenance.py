@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, utc
+from warroom.comms.public_text import check_public
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound
 from warroom.statuspage import subscribers
@@ -37,6 +38,8 @@ def announce(
     name = (name or "").strip()
     if not name or len(name) > 300:
         raise Invalid("a name of 1 to 300 characters is needed", field="name")
+    check_public(name, "name")
+    check_public(body, "body")
     if scheduled_until <= scheduled_for:
         raise Invalid("scheduled_until must be after scheduled_for", field="scheduled_until")
     if scheduled_until <= clock.now():

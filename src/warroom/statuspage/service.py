@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.catalog import service as catalog
 from warroom.clock import Clock
+from warroom.comms.public_text import check_public
 from warroom.config import service as config_service
 from warroom.errors import Invalid, NotFound
 from warroom.incidents import service as incidents
@@ -221,6 +222,8 @@ def publish(
     name = (name or "").strip()
     if not name or len(name) > 300:
         raise Invalid("a public name of 1 to 300 characters is needed", field="name")
+    check_public(name, "name")
+    check_public(message, "message")
     known = {c.key for c in _configured_components(session, page_config(session))}
     for key in components:
         if key not in known:

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, utc
+from warroom.comms.public_text import xml_safe
 from warroom.config import service as config_service
 from warroom.statuspage import maintenance, service
 from warroom.statuspage import statuspage_json as sp
@@ -22,6 +23,8 @@ _ENV = Environment(
     autoescape=select_autoescape(enabled_extensions=("html", "atom"), default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    # Every value shown passes through: what XML cannot carry never reaches the feed.
+    finalize=xml_safe,
 )
 
 
