@@ -62,12 +62,22 @@ class TemplateProblem(Exception):
         self.key, self.line, self.message = key, line, message
 
 
+class MessageSandbox(SandboxedEnvironment):
+    """The sandbox, with no template of another: without a loader Jinja's own words for an
+    include were "no loader for this environment specified", which told a config's author
+    nothing about what to change."""
+
+    def _load_template(self, name: Any, globals: Any) -> Template:
+        raise TemplateError(
+            f"a template cannot include, import or extend another ({name!r}): "
+            "write the text in this template"
+        )
+
+
 @cache
 def environment() -> SandboxedEnvironment:
     """The one sandbox every template renders in."""
-    return SandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-    )
+    return MessageSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 @cache
