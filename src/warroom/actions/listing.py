@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from warroom.actions.models import SUCCEEDED, ActionDefinition, ActionRun
 from warroom.errors import NotFound
 from warroom.incidents.models import Incident
-from warroom.redaction import MASK, scrub_known, scrub_value
+from warroom.redaction import MASK, is_secret_field, scrub_known, scrub_value
 
 
 def list_definitions(session: Session) -> list[ActionDefinition]:
@@ -131,3 +131,13 @@ def _masked_spans(written: str, masked: str) -> list[str]:
         for op, i1, i2, j1, j2 in matcher.get_opcodes()
         if op == "replace" and MASK in masked[j1:j2]
     ]
+
+
+def shown_params(run: ActionRun) -> dict[str, Any]:
+    """The run's parameters as shown with its rendering: a secret-named one (`api_token`), or
+    one whose value the rendering masks (`--token={{ token }}`), masked."""
+    hidden = set(credentials_of(run))
+    return {
+        name: MASK if is_secret_field(name) or (isinstance(v, str) and v in hidden) else v
+        for name, v in dict(run.params).items()
+    }

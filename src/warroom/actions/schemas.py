@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from warroom.actions.listing import shown_params
 from warroom.actions.models import ActionDefinition, ActionRun
 
 
@@ -87,7 +88,7 @@ class RunOut(BaseModel):
             action=run.action_key,
             title=run.title,
             state=run.state,
-            params=dict(run.params),
+            params=shown_params(run),
             rendered=rendered,
             dry_run=run.dry_run,
             reversible=run.reversible,

@@ -25,6 +25,7 @@ from warroom.actions.listing import get_run as get_run
 from warroom.actions.listing import list_definitions as list_definitions
 from warroom.actions.listing import list_runs as list_runs
 from warroom.actions.listing import public_view as public_view
+from warroom.actions.listing import shown_params as shown_params
 from warroom.actions.models import (
     AWAITING_APPROVAL,
     LAPSED,
@@ -210,7 +211,7 @@ def record(
     payload: dict[str, Any] = {
         "run_id": run.id,
         "action": run.action_key,
-        "params": run.params,
+        "params": shown_params(run),
         "dry_run": run.dry_run,
         "state": run.state,
         **public_view(run),

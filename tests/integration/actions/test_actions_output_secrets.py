@@ -146,3 +146,53 @@ def test_output_without_credentials_is_stored_as_printed(
     url = f"/api/v1/incidents/{number}/evidence/{run['evidence_id']}/content"
     output = client.get(url, headers=alice).text.split("--- stdout ---\n", 1)[1]
     assert output.startswith("done flush --token=*** password-less")
+
+
+PARAM_ACTIONS = """
+actions:
+  - id: rotate
+    title: Rotate a credential
+    kind: command
+    argv: [kubectl, rotate, "--token={{ api_token }}", "--password={{ value }}", "{{ market }}"]
+    params:
+      - {name: api_token, type: string}
+      - {name: value, type: string}
+      - {name: market, type: string}
+    reversible: false
+"""
+
+
+def test_parameters_holding_credentials_are_masked_with_the_rendering(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    kubectl: Kubectl,
+    client: TestClient,
+    make_token: MakeToken,
+    tmp_path: Path,
+) -> None:
+    """`--token={{ api_token }}` was shown as `--token=***` in the rendered argv while the run's
+    params (API, web page, timeline) showed the very value typed: a secret-named parameter,
+    or one whose value the rendering masks, is now masked there too."""
+    alice = {"Authorization": f"Bearer {make_token('responder', email='alice@example.com')}"}
+    viewer = {"Authorization": f"Bearer {make_token('viewer', email='vic@example.com')}"}
+    apply_config(db, clock, tmp_path / "config", PARAM_ACTIONS)
+    with db.session() as session:
+        seed_catalog(session)
+    body = {"title": "Leaked key", "severity": "SEV2"}
+    number = client.post("/api/v1/incidents", json=body, headers=alice).json()["number"]
+    params = {"api_token": "tok-0123456789", "value": "pw-9876543210", "market": "BTC-USD"}
+    asked = request(client, alice, number, "rotate", **params)
+    assert asked.status_code == 202, asked.text
+    Worker(db, clock, settings, "test").run_once()
+    assert kubectl.calls() == [
+        ["rotate", "--token=tok-0123456789", "--password=pw-9876543210", "BTC-USD"]
+    ]
+    run = client.get(f"/api/v1/actions/runs/{asked.json()['id']}", headers=viewer).json()
+    assert run["state"] == "succeeded"
+    masked = {"api_token": "***", "value": "***", "market": "BTC-USD"}
+    assert asked.json()["params"] == run["params"] == masked
+    listed = client.get(f"/api/v1/incidents/{number}/actions", headers=viewer).text
+    timeline = client.get(f"/api/v1/incidents/{number}/timeline?limit=500", headers=viewer).text
+    for text in (asked.text, json.dumps(run), listed, timeline):
+        assert "tok-0123456789" not in text and "pw-9876543210" not in text
