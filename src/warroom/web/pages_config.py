@@ -11,6 +11,7 @@ are never echoed back into a page, so a secret pasted in them is shown only mask
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import yaml
@@ -211,6 +212,12 @@ def _simulate(request: Request, session: Session, clock: Clock, values: dict[str
         raise Invalid("hours must be a number such as 2 or 0.5", field="hours") from None
     if not 0 < hours <= 48:
         raise Invalid("hours must be more than 0 and at most 48", field="hours")
+    if ack_after is not None and ack_after > timedelta(hours=hours):
+        raise Invalid(
+            f"ack_after is after the end of the play ({hours:g} h); leave it empty to play an"
+            " incident nobody acknowledges",
+            field="ack_after",
+        )
     running = yaml.safe_dump(config_service.current_document(session))
     doc, problems = config_service.load_files({"running.yaml": running}, source="running")
     if problems.lines():

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -165,6 +166,24 @@ def test_simulation_shows_who_is_paged_when(
 
     bad = client.get("/ui/config/simulate", params={"severity": "SEV9"})
     assert bad.status_code == 422 and "unknown severity &#39;SEV9&#39;" in bad.text
+
+
+@pytest.mark.parametrize("ack_after", ["99999999d", "3h"])
+def test_an_acknowledgement_after_the_play_ends_is_refused_naming_the_field(
+    ack_after: str,
+    client: TestClient,
+    db: Database,
+    clock: FakeClock,
+    ui_login: Callable[..., Any],
+) -> None:
+    """ack_after=99999999d answered 500 (a date past year 9999 inside the simulation); an
+    acknowledgement after the hours played is none: the form says so."""
+    apply(db, clock)
+    ui_login(client, "responder")
+    params = {"severity": "P0", "service": "api", "ack_after": ack_after, "hours": "2"}
+    page = client.get("/ui/config/simulate", params=params)
+    assert page.status_code == 422
+    assert "ack_after" in page.text and "after the end of the play" in page.text
 
 
 def test_viewers_cannot_run_simulations(
