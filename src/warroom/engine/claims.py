@@ -14,13 +14,14 @@ Re-exported by `warroom.engine.service`, the engine's public API.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, utc
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-def _due(now: datetime) -> Any:
+def _due(now: Any) -> Any:
     return or_(
         and_(Job.state == PENDING, Job.run_at <= now),
         and_(Job.state == RUNNING, Job.lease_until < now),
@@ -96,64 +97,89 @@ def claim(
     `shared`: batch=True jobs. One whose worker was lost (a batch-mate may have killed it)
     gets `last_error` LOST and runs alone; its lost attempt counts only if it ran alone."""
     now = clock.now()
-    conditions = [_due(now), lanes.claimable(now)]
+    statement = _claim_statement(kinds is not None, bool(exclude_kinds), shared)
+    params: dict[str, Any] = {
+        "_now": now,
+        "_limit": limit,
+        "_worker": worker,
+        "_lease_until": now + lease,
+    }
     if kinds is not None:
-        conditions.append(Job.kind.in_(list(kinds)))
+        params["_kinds"] = list(kinds)
     if exclude_kinds:
-        conditions.append(Job.kind.not_in(list(exclude_kinds)))
+        params["_excluded"] = list(exclude_kinds)
+    claimed = session.scalars(statement, params)
+    return sorted(claimed, key=lambda j: (j.run_at, j.id))
+
+
+@functools.cache
+def _claim_statement(by_kinds: bool, excluding: bool, shared: bool) -> Any:
+    """The claim's UPDATE, built once per shape (building a statement costs more than running
+    it; every worker pass claims several times): its values are bound parameters."""
+    now: Any = bindparam("_now")
+    conditions = [_due(now), lanes.claimable(now)]
+    if by_kinds:
+        conditions.append(Job.kind.in_(bindparam("_kinds", expanding=True)))
+    if excluding:
+        conditions.append(Job.kind.not_in(bindparam("_excluded", expanding=True)))
     # A CTE is evaluated once; as an IN (subquery) PostgreSQL may re-run the locking
     # subquery per row and hand out more than `limit` jobs.
     candidates = (
         select(Job.id)
         .where(*conditions)
         .order_by(Job.run_at, Job.id)
-        .limit(limit)
+        .limit(bindparam("_limit", type_=Integer))
         .with_for_update(skip_locked=True)
         .cte("candidates")
     )
-    claimed = session.scalars(
+    return (
         update(Job)
         .where(Job.id == candidates.c.id, _due(now))
         .values(
             state=RUNNING,
-            locked_by=worker,
-            lease_until=now + lease,
+            locked_by=bindparam("_worker"),
+            lease_until=bindparam("_lease_until"),
             updated_at=now,
             **(_shared_values() if shared else {"attempts": Job.attempts + 1}),
         )
         .returning(Job)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return sorted(claimed, key=lambda j: (j.run_at, j.id))
 
 
 def _mine(job_id: int, worker: str) -> Any:
     return and_(Job.id == job_id, Job.state == RUNNING, Job.locked_by == worker)
 
 
+# Built once (every job ends with one of these): the jobs `_worker` holds among `_ids`, done.
+_COMPLETE = (
+    update(Job)
+    .where(
+        Job.id.in_(bindparam("_ids", expanding=True)),
+        Job.state == RUNNING,
+        Job.locked_by == bindparam("_worker"),
+    )
+    .values(
+        state=DONE,
+        finished_at=bindparam("_now"),
+        updated_at=bindparam("_now"),
+        locked_by=None,
+        lease_until=None,
+    )
+    .returning(Job.id)
+    .execution_options(synchronize_session=False)
+)
+
+
 def complete(session: Session, clock: Clock, job_id: int, worker: str) -> bool:
     """Mark a job done if `worker` still holds it; False means another worker took it over."""
-    now = clock.now()
-    result = session.execute(
-        update(Job)
-        .where(_mine(job_id, worker))
-        .values(state=DONE, finished_at=now, updated_at=now, locked_by=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(complete_many(session, clock, [job_id], worker))
 
 
 def complete_many(session: Session, clock: Clock, job_ids: list[int], worker: str) -> set[int]:
     """Mark several jobs done; returns the ids `worker` still held (and so completed)."""
-    now = clock.now()
-    done = session.scalars(
-        update(Job)
-        .where(Job.id.in_(job_ids), Job.state == RUNNING, Job.locked_by == worker)
-        .values(state=DONE, finished_at=now, updated_at=now, locked_by=None, lease_until=None)
-        .returning(Job.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(done)
+    params = {"_ids": job_ids, "_worker": worker, "_now": clock.now()}
+    return set(session.scalars(_COMPLETE, params))
 
 
 def extend_leases(

@@ -24,8 +24,9 @@ from warroom.engine.models import PENDING, RUNNING, Job, LanePause
 __all__ = ["claimable", "next_end", "pause", "paused_until", "resume"]
 
 
-def claimable(now: datetime) -> Any:
-    """The claim query's condition: the job has no lane, or its lane is not paused at `now`."""
+def claimable(now: Any) -> Any:
+    """The claim query's condition: the job has no lane, or its lane is not paused at `now`
+    (a datetime or a bound parameter)."""
     paused = exists().where(LanePause.lane == Job.lane, LanePause.until > now)
     return or_(Job.lane.is_(None), ~paused)
 
