@@ -67,7 +67,14 @@ def served_type(item: EvidenceItem) -> str:
     return item.content_type if essence in INERT_TYPES else OCTETS
 
 
-def _check(kind: str, name: str, content: bytes, max_bytes: int) -> None:
+MAX_DESCRIPTION = 5000
+
+
+def _check(kind: str, name: str, content: bytes, max_bytes: int, description: str) -> None:
+    if len(description) > MAX_DESCRIPTION:  # as the JSON route says; the form routes too
+        raise Invalid(
+            f"description must be at most {MAX_DESCRIPTION} characters", field="description"
+        )
     if kind not in KINDS:
         raise Invalid(f"unknown evidence kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
     if not name.strip() or len(name) > 300:
@@ -99,7 +106,7 @@ def add_evidence(
     command: str | None = None,
 ) -> EvidenceItem:
     """Store one item with its sha256 and size; records evidence:item:added."""
-    _check(kind, name, content, max_bytes)
+    _check(kind, name, content, max_bytes, description)
     if kind == "command" and not (command or "").strip():
         raise Invalid("command output needs the command that produced it", field="command")
     item = EvidenceItem(

@@ -153,3 +153,21 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_spooled(
         f"{BASE}/files", files={"file": ("ok.bin", b"x" * 1000)}, headers=responder_headers
     )
     assert ok.status_code == 201, ok.text
+
+
+def test_a_file_description_is_held_to_the_json_routes_limit(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    """The JSON route refused a description over 5000 characters; the file upload stored
+    200 000 (on every listing and export since)."""
+    _incident(client, responder_headers)
+    files = {"file": ("a.txt", b"stack trace", "text/plain")}
+    long = client.post(
+        f"{BASE}/files", files=files, data={"description": "d" * 5001}, headers=responder_headers
+    )
+    assert long.status_code == 422 and long.json()["error"]["field"] == "description"
+    assert client.get(BASE, headers=responder_headers).json() == []
+    fits = client.post(
+        f"{BASE}/files", files=files, data={"description": "d" * 5000}, headers=responder_headers
+    )
+    assert fits.status_code == 201, fits.text
