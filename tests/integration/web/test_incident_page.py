@@ -9,7 +9,12 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from tests.integration.web.incident_world import Login, World, world_fixture  # noqa: F401
+from tests.integration.web.incident_world import (  # noqa: F401
+    Login,
+    World,
+    post,
+    world_fixture,
+)
 from warroom.actions import service as actions
 from warroom.audit import service as timeline
 from warroom.comms import service as comms
@@ -310,3 +315,23 @@ def test_every_release_button_names_its_role(
     page = client.get(f"/ui/incidents/{number}").text
     assert 'aria-label="Release operations lead from lead@shop.test"' in page
     assert 'aria-label="Release  from' not in page
+
+
+def test_an_incident_without_a_commander_offers_to_take_command_at_the_top(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """`warroom incident show` says "take command: ..." when nobody commands; the page's only
+    way was a small "Take" in the roles table, screens below. It is in the status section."""
+    number = world.open(severity="SEV1")
+    me = ui_login(client)
+    page = client.get(f"/ui/incidents/{number}").text
+    status = re.search(r'<section id="status".*?</section>', page, re.S)
+    assert status and 'id="take-command"' in status.group(0)
+    assert "Nobody is incident commander." in status.group(0)
+    answer = post(client, number, "/roles", {"role": "incident_commander"})
+    assert answer.status_code == 303 and answer.headers["location"].endswith("#roles")
+    after = client.get(f"/ui/incidents/{number}").text
+    assert 'id="take-command"' not in after and f"{me.email}" in after
+    ui_login(client, role="viewer")
+    other = world.open(severity="SEV1")
+    assert 'id="take-command"' not in client.get(f"/ui/incidents/{other}").text
