@@ -151,7 +151,10 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
     tokens = _md.parse(body)
     _check_depth(tokens, len(text.lstrip("\ufeff").splitlines()) - len(body.splitlines()))
     reader = _Reader(tokens, body.splitlines())
-    title = str(front["title"]) if front.get("title") is not None else None
+    title = front.get("title")
+    if isinstance(title, (list, dict)):  # str() would make "['a', 'b']" its title
+        raise RunbookError("front matter title: must be text")
+    title = str(title) if title is not None else None
     sections = [Section(nodes=reader.blocks(None))]
     while (token := reader.peek()) is not None:
         reader.take()

@@ -127,3 +127,11 @@ def test_quotes_nested_too_deeply_are_refused() -> None:
     assert parse("# Q\n\n" + "> " * 19 + "kept\n").sections[0].nodes[0].text == "kept"
     with pytest.raises(RunbookError, match=r"^line 3: lists and quotes"):
         parse("# Q\n\n" + "> " * 20 + "lost\n")
+
+
+def test_a_front_matter_title_that_is_a_list_is_refused_not_printed() -> None:
+    """`title: [a, b]` made the runbook "['a', 'b']" (id a-b); a number is still text."""
+    for written in ("[Failover, DB]", "{name: Failover}"):
+        with pytest.raises(RunbookError, match="front matter title: must be text"):
+            parse(f"---\ntitle: {written}\n---\n- a\n")
+    assert parse("---\ntitle: 404\n---\n- a\n").title == "404"
