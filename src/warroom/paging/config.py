@@ -45,8 +45,9 @@ from warroom.config.types import ConfigModel, Duration, Email, Key, Target
 from warroom.paging import channels, levels, peopleconfig
 from warroom.paging.handoff import plan_all
 from warroom.paging.models import EscalationPolicy, Schedule
-from warroom.paging.people import new_feed_token
+from warroom.paging.people import new_feed_token, to_pure
 from warroom.paging.rotations import local_instant, parse_restriction, parse_time
+from warroom.paging.schedules import on_call_at
 from warroom.redaction import mask_document
 
 
@@ -257,12 +258,19 @@ def apply_schedules(session: Session, clock: Clock, doc: ConfigDocument, plan: P
         }
         row = rows.get(item.key)
         old = None if row is None else {k: getattr(row, k) for k in values}
+        before = None if row is None else _on_call(row, clock)
         if plan.compare("schedule", item.key, old, values):
             if row is None:
                 row = Schedule(key=item.key, feed_token=new_feed_token())
                 session.add(row)
             for name, value in values.items():
                 setattr(row, name, value)
+            after = _on_call(row, clock)
+            if old is not None and before != after:  # e.g. the person on call was removed
+                plan.entries[-1].warnings.append(
+                    f"who is on call now changes at once: {before or 'nobody'} → "
+                    f"{after or 'nobody'}"
+                )
     keep = {s.key for s in wanted}
     for key, row in sorted(rows.items()):
         if row.active and key not in keep:
@@ -270,6 +278,11 @@ def apply_schedules(session: Session, clock: Clock, doc: ConfigDocument, plan: P
             plan.delete("schedule", key, "kept for history, deactivated")
     session.flush()
     plan_all(session, clock)
+
+
+def _on_call(row: Schedule, clock: Clock) -> str | None:
+    """Who the schedule (its layers and overrides) puts on call now."""
+    return on_call_at(to_pure(row), clock.now()).user
 
 
 def apply_policies(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
