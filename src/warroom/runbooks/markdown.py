@@ -154,7 +154,9 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
     title = front.get("title")
     if isinstance(title, (list, dict)):  # str() would make "['a', 'b']" its title
         raise RunbookError("front matter title: must be text")
-    title = str(title) if title is not None else None
+    title = str(title).strip() if title is not None else None
+    if title is not None and "\n" in title:  # a heading is one line: render could not keep it
+        raise RunbookError("front matter title: must be one line")
     sections = [Section(nodes=reader.blocks(None))]
     while (token := reader.peek()) is not None:
         reader.take()

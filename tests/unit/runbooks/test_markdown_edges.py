@@ -135,3 +135,12 @@ def test_a_front_matter_title_that_is_a_list_is_refused_not_printed() -> None:
         with pytest.raises(RunbookError, match="front matter title: must be text"):
             parse(f"---\ntitle: {written}\n---\n- a\n")
     assert parse("---\ntitle: 404\n---\n- a\n").title == "404"
+
+
+def test_a_front_matter_title_of_several_lines_is_refused() -> None:
+    """`title: |` with two lines parsed, but render wrote it as a heading and a paragraph:
+    imported again, the runbook had a new section and a different document."""
+    with pytest.raises(RunbookError, match="front matter title: must be one line"):
+        parse("---\ntitle: |\n  Line one\n  line two\n---\n- a\n")
+    folded = parse("---\ntitle: >\n  Line one\n  line two\n---\n- a\n")
+    assert folded.title == "Line one line two" and parse(render(folded)) == folded
