@@ -22,6 +22,7 @@ from warroom.actions import guard as actions_guard
 from warroom.actions import jobs as actions_jobs
 from warroom.audit import jobs as audit_jobs
 from warroom.auth import api as auth_api
+from warroom.auth import offboard as auth_offboard
 from warroom.auth import service as auth_service
 from warroom.catalog import api as catalog_api
 from warroom.catalog import config as catalog_config
@@ -56,6 +57,7 @@ from warroom.paging import failover as paging_failover
 from warroom.paging import handlers as paging_handlers
 from warroom.paging import notice as paging_notice
 from warroom.paging import pager as paging_pager
+from warroom.paging import people as paging_people
 from warroom.paging import runtime as paging_runtime
 from warroom.review.action_items import api as action_items_api
 from warroom.review.action_items import config as action_items_config
@@ -219,6 +221,8 @@ def install() -> None:
         incidents_present.UPDATES_DUE = comms_cadence.updates_due
         # An admin's cancel of a job is an event of the global audit chain.
         engine_service.CANCEL_RECORDER = audit_jobs.record_cancel
+        # A deactivated person's calendar feed ends with their other credentials.
+        auth_offboard.OTHER_CREDENTIALS["calendar feeds"] = paging_people.end_feeds
         _installed = True
 
 

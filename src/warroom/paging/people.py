@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, object_session
 
 from warroom import memo
@@ -271,6 +271,13 @@ def resolve_targets(session: Session, targets: list[str], when: datetime) -> lis
             seen.add(user.id)
             result.append((target, user))
     return result
+
+
+def end_feeds(session: Session, user_id: int) -> int:
+    """Void a person's calendar feed (they were deactivated): a feed asked for later gets a
+    new token; the old URL stays dead. How many feeds ended (0 or 1)."""
+    result = session.execute(delete(UserFeed).where(UserFeed.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def user_feed_token(session: Session, user: User) -> str:

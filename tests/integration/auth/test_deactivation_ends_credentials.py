@@ -3,7 +3,8 @@ web sessions end, their pending invites are void and so are the page links they 
 Reactivating them later brings none of these back (they get new ones).
 
 Before, deactivation only made every credential fail the "is the person active" check, so
-the same token answered 200, then 401, then 200 again once they were reactivated. Each way a
+the same token answered 200, then 401, then 200 again once they were reactivated (their
+calendar feed's URL too, until this stop). Each way a
 person is deactivated is checked: the admin page, and a config apply (the CLI's `warroom
 config apply` and the API's apply run it) that drops them from the users."""
 
@@ -24,7 +25,7 @@ from warroom.auth.passwords import hash_password
 from warroom.clock import FakeClock
 from warroom.config import service as config_service
 from warroom.db import Database
-from warroom.paging import links
+from warroom.paging import links, people
 from warroom.principal import Principal
 from warroom.settings import Settings
 
@@ -61,6 +62,7 @@ class Credentials:
                 reset=True,  # they have a password already
             )
             number = make_incident(session, clock).number
+            self.feed = f"/ical/users/{people.user_feed_token(session, user)}.ics"
         self.link = "/p/" + links.make_token(
             settings.secret_key,
             purpose="ack",
@@ -84,6 +86,7 @@ class Credentials:
             "session": page.status_code == 200,
             "invite": invite,
             "page link": api.get(self.link).status_code == 200,
+            "calendar feed": api.get(self.feed).status_code == 200,
         }
 
 
