@@ -125,7 +125,8 @@ def _matches(doc: RunbookDoc, incident: Incident, labels: list[dict[str, Any]]) 
         return False
     if doc.matchers:
         wanted = doc.matchers.items()
-        return any(all(str(lb.get(k)) == v for k, v in wanted) for lb in labels)
+        # A label the alert lacks matches nothing (not the text "None").
+        return any(all(k in lb and str(lb[k]) == v for k, v in wanted) for lb in labels)
     return True
 
 
