@@ -19,6 +19,7 @@ from warroom.errors import Invalid, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.notify import service as notify
+from warroom.paging import targeting
 from warroom.paging.channels import channel_url, resolve_channels
 from warroom.paging.pager import contact_url
 from warroom.paging.people import resolve_targets, rules_for, team_on_call, users_by_email
@@ -67,21 +68,33 @@ def service_on_call(session: Session, incident: Incident, when: datetime) -> lis
     return found
 
 
+def paging_policy(session: Session, incident: Incident) -> list[str]:
+    """The escalation policy that pages the incident, chosen as paging chooses it (its
+    service's, its severity's, the default), as a `policy:` target (its first level)."""
+    policy = targeting.policy_for(session, incident)
+    return [] if policy is None else [f"policy:{policy.key}"]
+
+
 def reminder_targets(session: Session, incident: Incident, when: datetime) -> list[str]:
-    """The communications lead, else the commander, else the on-call, as `user:` targets."""
+    """The communications lead, else the commander, else the on-call engineer, else who is on
+    call for its services' teams, else the first level of the policy that pages it."""
     for role in REMINDER_ROLES:
         holders = role_holders(session, incident, role)
         if holders:
             return [f"user:{e}" for e in holders]
-    return [f"user:{e}" for e in service_on_call(session, incident, when)]
+    on_call = [f"user:{e}" for e in service_on_call(session, incident, when)]
+    return on_call or paging_policy(session, incident)
 
 
 def escalation_targets(session: Session, incident: Incident, options: CommsConfig) -> list[str]:
-    """For an overdue update: the commander, the severity's escalation policy, `escalate_to`."""
+    """For an overdue update: the commander, the severity's escalation policy (without one,
+    the policy that pages the incident), `escalate_to`."""
     targets = [f"user:{e}" for e in role_holders(session, incident, "incident_commander")]
     severity = catalog.severities_by_key(session).get(incident.severity)
     if severity is not None and severity.escalation_policy:
         targets.append(f"policy:{severity.escalation_policy}")
+    else:
+        targets += paging_policy(session, incident)
     targets += options.escalate_to
     return list(dict.fromkeys(targets))
 
