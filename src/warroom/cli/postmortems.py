@@ -57,11 +57,20 @@ def list_postmortems(
     from warroom.cli.output import print_table
 
     rows = [
-        {**p, "due": _due(p), "state": p["state"].replace("_", " ")} for p in data["postmortems"]
+        {
+            **p,
+            "ref": f"{p['ref']} (DRILL)" if p.get("drill") else p["ref"],
+            "due": _due(p),
+            "state": p["state"].replace("_", " "),
+        }
+        for p in data["postmortems"]
     ]
     columns = [("ref", "Incident"), ("severity", "Sev"), ("title", "Title"), ("state", "State")]
     print_table(rows, [*columns, ("author", "Author"), ("due", "Due")], title="Postmortems")
-    typer.echo(f"{data['overdue']} overdue")
+    # The count is a production figure: a drill's overdue postmortem is listed, not counted.
+    drills = sum(1 for p in data["postmortems"] if p.get("drill") and p.get("overdue"))
+    apart = f" (and {drills} of drills, not counted)" if drills else ""
+    typer.echo(f"{data['overdue']} overdue{apart}")
 
 
 @postmortem_app.command("show")

@@ -43,5 +43,5 @@ def test_a_drills_overdue_postmortem_is_no_production_figure(
 
     listed = cli("postmortem", "list", "--overdue")
     assert listed.exit_code == 0, listed.output
-    assert listed.output.rstrip().endswith("1 overdue")
-    assert "DRILL" in listed.output
+    assert listed.output.rstrip().endswith("1 overdue (and 1 of drills, not counted)")
+    assert f"INC-{drill} (DRILL)" in listed.output
