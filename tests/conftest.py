@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 import warroom.models  # noqa: F401  (registers every table)
@@ -52,6 +53,13 @@ def _pg_error() -> str | None:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
+def no_commit_wait(admin: Any, name: str) -> None:
+    """Commits in the test database `name` do not wait for the WAL to reach the disk (a flush
+    takes milliseconds, and a test commits often). What another session sees and when is the
+    same: only the last commits before a crash of the PostgreSQL server could be lost."""
+    admin.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A private PostgreSQL database for this test process, with every table created."""
@@ -61,6 +69,7 @@ def pg_url() -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        no_commit_wait(conn, name)
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     engine = create_engine(url)
     Base.metadata.create_all(engine)
@@ -72,25 +81,47 @@ def pg_url() -> Iterator[str]:
 
 
 def _truncate_all(database: Database) -> None:
-    """Empty the database for the next test: TRUNCATE (fresh heap files, so rows come back in
-    insertion order) only the tables holding rows, since each table truncated costs ~8 ms of
-    file work and a test touches a few of ~55; then every sequence used starts again at 1 (a
-    rolled-back insert uses a number and leaves its table empty)."""
+    """Empty the database for the next test as if its tables were new: rows come back in
+    insertion order (a fresh heap) and every sequence used starts again at 1 (a rolled-back
+    insert uses a number and leaves its table empty).
+
+    Only the tables holding rows are touched, and they are emptied by DELETE and VACUUM, which
+    gives each one back its pages (a table of empty pages is cut to none): TRUNCATE gives every
+    table and index new files and syncs each index to disk, ~15 ms of server time a table; a
+    test fills a few of ~55. A table VACUUM could not cut (a transaction still open on it) is
+    truncated after all, so every test starts from the same empty heaps."""
     probe = " UNION ALL ".join(
         f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
         for t in Base.metadata.sorted_tables
     )
-    with database.engine.begin() as conn:
+    restart = text(
+        "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false)"
+        " FROM pg_sequences WHERE last_value IS NOT NULL"
+    )
+    with database.engine.connect() as conn:
         filled = [row[0] for row in conn.execute(text(probe))]
+        cut = "VACUUM (PROCESS_TOAST FALSE) {}"
+        try:
+            for name in reversed(filled):  # sorted_tables has parents first
+                conn.execute(text(f'DELETE FROM "{name}"'))
+            conn.commit()
+        except DBAPIError:  # rows of two tables referencing each other
+            conn.rollback()
+            cut = "TRUNCATE {} CASCADE"
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         if filled:
-            names = ", ".join(f'"{name}"' for name in filled)
-            conn.execute(text(f"TRUNCATE {names} CASCADE"))
-        conn.execute(
-            text(
-                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false)"
-                " FROM pg_sequences WHERE last_value IS NOT NULL"
-            )
-        )
+            conn.execute(text(cut.format(", ".join(f'"{name}"' for name in filled))))
+            uncut = conn.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relname = ANY(:names)"
+                    " AND relkind = 'r' AND pg_relation_size(oid) > 0"
+                ),
+                {"names": filled},
+            ).scalars()
+            listed = ", ".join(f'"{name}"' for name in uncut)
+            if listed:
+                conn.execute(text(f"TRUNCATE {listed} CASCADE"))
+        conn.execute(restart)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_ADMIN_URL, _pg_error, need
+from tests.conftest import PG_ADMIN_URL, _pg_error, need, no_commit_wait
 from warroom.db import Database
 
 
@@ -29,6 +29,7 @@ def fresh_pg(tmp_path: Path) -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        no_commit_wait(conn, name)
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     yield url
