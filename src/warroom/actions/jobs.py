@@ -188,8 +188,7 @@ def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
             f"masked: {hidden_out + hidden_err} repetition(s) of this run's credentials in its "
             "output (the sha256 lines are of the output as printed)"
         )
-    body = "\n".join(lines).encode() + b"\n--- stdout ---\n" + stdout
-    body += b"\n--- stderr ---\n" + stderr
+    body = _evidence_body(lines, stdout, stderr, ctx.settings.evidence_max_bytes)
     incident = incidents.get_incident_by_id(ctx.session, run.incident_id)
     item = evidence.add_evidence(
         ctx.session,
@@ -197,12 +196,37 @@ def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
         incident,
         kind="command",
         name=f"action {run.action_key} run {run.id}",
-        content=body[: ctx.settings.evidence_max_bytes],
+        content=body,
         actor="engine",
         max_bytes=ctx.settings.evidence_max_bytes,
         command=command,
     )
     return item.id
+
+
+def _evidence_body(lines: list[str], stdout: bytes, stderr: bytes, limit: int) -> bytes:
+    """The header lines, then both outputs; over `limit` (WARROOM_EVIDENCE_MAX_BYTES), each
+    output is cut (stderr keeps at least half the room it needs) and a line says how much."""
+
+    def join(head: list[str], out: bytes, err: bytes) -> bytes:
+        text = "\n".join(head).encode() + b"\n--- stdout ---\n" + out
+        return text + b"\n--- stderr ---\n" + err
+
+    body = join(lines, stdout, stderr)
+    if len(body) <= limit:
+        return body
+    note = (
+        f"cut to WARROOM_EVIDENCE_MAX_BYTES ({limit} bytes): stdout keeps 0000000000 of "
+        f"{len(stdout)} bytes, stderr 0000000000 of {len(stderr)}"
+    )
+    room = max(0, limit - len(join([*lines, note], b"", b"")))
+    err = min(len(stderr), max(room // 2, room - len(stdout)))
+    out = min(len(stdout), room - err)
+    note = (
+        f"cut to WARROOM_EVIDENCE_MAX_BYTES ({limit} bytes): stdout keeps {out} of "
+        f"{len(stdout)} bytes, stderr {err} of {len(stderr)}"
+    )
+    return join([*lines, note], stdout[:out], stderr[:err])[:limit]
 
 
 def _masked(output: bytes, credentials: list[str]) -> tuple[bytes, int]:

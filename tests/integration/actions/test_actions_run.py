@@ -313,3 +313,27 @@ def test_config_flag_off_refuses_and_irreversible_runs_warn_on_the_timeline(
     worker.run_once()
     assert kubectl.calls() == []
     assert _run(client, alice, run["id"])["state"] == "refused"
+
+
+def test_evidence_cut_to_its_limit_says_so_and_keeps_stderr(
+    kubectl: Kubectl,
+    worker: Worker,
+    settings: Settings,
+    client: TestClient,
+    alice: H,
+    open_incident: Open,
+) -> None:
+    """Output within output_limit but over WARROOM_EVIDENCE_MAX_BYTES was cut at the limit
+    without a word, stderr first (it comes last): the evidence now says what it kept."""
+    settings.evidence_max_bytes = 650
+    number = open_incident()
+    run = request(client, alice, number, "annotate", text="y" * 200).json()
+    worker.run_once()
+    done = _run(client, alice, run["id"])
+    assert done["state"] == "succeeded"
+    url = f"/api/v1/incidents/{number}/evidence/{done['evidence_id']}/content"
+    content = client.get(url, headers=alice).content
+    assert len(content) <= 650
+    assert b"cut to WARROOM_EVIDENCE_MAX_BYTES (650 bytes): stdout keeps " in content
+    assert b"of 214 bytes, stderr 0 of 0" in content  # "done annotate " + 200 y's
+    assert content.count(b"--- stderr ---") == 1
