@@ -125,10 +125,11 @@ def server_process(
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
     ready_path: str = "/healthz",
-    timeout: float = 60,
+    timeout: float = 180,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server on 127.0.0.1:`port` until the context ends (SIGTERM, then SIGKILL after
-    20 s). Its output goes to `log_path` (or is inherited); waits for `ready_path` first."""
+    20 s). Its output goes to `log_path` (or is inherited); waits for `ready_path` first (a
+    start-up on a machine loaded by other work took more than a minute)."""
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(log_path.open("wb")) if log_path else None
         proc = subprocess.Popen(
