@@ -124,18 +124,43 @@ class Restriction:
         )
 
     def edges(self, after: datetime, until: datetime, tz: ZoneInfo) -> Iterator[datetime]:
-        """Instants in (after, until] where this window opens or closes."""
+        """Instants in (after, until] where this window may open or close.
+
+        `contains` reads the wall clock, so a clock change moves an edge: a window ending at
+        02:30 closes as 02:00 jumps to 03:00, and one open at 02:00-02:30 opens again when
+        that half hour comes twice. Both readings of a boundary and the clock changes
+        themselves are given; the schedule keeps only the points where the answer changes.
+        """
         day = after.astimezone(tz).date() - timedelta(days=1)
         last = until.astimezone(tz).date()
         while day <= last:
+            points = list(_clock_changes(day, tz))
             if day.weekday() in self.days:
-                opens = local_instant(day, self.start, tz)
                 end_day = day if self.start < self.end else day + timedelta(days=1)
-                closes = local_instant(end_day, self.end, tz)
-                for at in (opens, closes):
-                    if after < at <= until:
-                        yield at
+                for on, at in ((day, self.start), (end_day, self.end)):
+                    points += [local_instant(on, at, tz), _later_reading(on, at, tz)]
+            yield from sorted({at for at in points if after < at <= until})
             day += timedelta(days=1)
+
+
+def _later_reading(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The second of a wall-clock time that comes twice (fold=1); the same instant otherwise."""
+    return datetime.combine(day, at, tzinfo=tz).replace(fold=1).astimezone(UTC)
+
+
+def _clock_changes(day: date, tz: ZoneInfo) -> Iterator[datetime]:
+    """The instant (to the minute) where the zone's offset changes during this local day."""
+    low = local_instant(day, time(0), tz)
+    high = local_instant(day + timedelta(days=1), time(0), tz)
+    if low.astimezone(tz).utcoffset() == high.astimezone(tz).utcoffset():
+        return
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == low.astimezone(tz).utcoffset():
+            low = middle
+        else:
+            high = middle
+    yield high.replace(second=0, microsecond=0)
 
 
 def parse_restriction(days: list[str], start: str, end: str) -> Restriction:

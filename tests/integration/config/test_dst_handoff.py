@@ -10,7 +10,7 @@ an ordinary day, and a hand-off at local midnight across the change, are as befo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from warroom.clock import FakeClock
@@ -87,3 +87,54 @@ def test_a_rotation_started_in_the_skipped_hour_hands_off_at_its_time(
         ("03-29 00:00 CET", "ann@example.com"),
         ("03-30 00:00 CEST", "bob@example.com"),
     ]
+
+
+WINDOWS = """\
+users:
+  - {email: ann@example.com, name: Ann, role: admin}
+  - {email: nina@example.com, name: Nina}
+schedules:
+  - key: nights
+    time_zone: Europe/Berlin
+    layers:
+      - {name: base, participants: [ann@example.com], start: "2026-01-05"}
+      - name: night
+        participants: [nina@example.com]
+        start: "2026-01-05"
+        restrictions:
+          - {days: [sat], start: "22:00", end: "02:30"}   # 02:30 is skipped on 03-29
+          - {days: [sun], start: "02:00", end: "02:30"}   # comes twice on 10-25
+"""
+
+
+def test_a_window_edge_moved_by_the_clock_change_is_where_paging_says(
+    db: Database, clock: FakeClock
+) -> None:
+    """Before: the shift listing (and so the calendar feed) missed nina's second 02:00-02:30
+    on 10-25 that paging (reading the wall clock) gives her, and a window alone ending at
+    02:30 on 03-29 was listed until 03:30 CEST while paging moved on at 03:00."""
+    doc, problems = config_service.load_files({"org.yaml": WINDOWS})
+    assert not problems, problems.lines()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="test")
+    assert _handoffs(db, "nights", "2026-03-28T21:00", "2026-03-29T05:00") == [
+        ("03-28 21:00 CET", "ann@example.com"),
+        ("03-28 22:00 CET", "nina@example.com"),
+        ("03-29 03:00 CEST", "ann@example.com"),  # as the clock jumps past 02:30
+    ]
+    assert _handoffs(db, "nights", "2026-10-25T00:00", "2026-10-25T04:00") == [
+        ("10-25 00:00 CEST", "nina@example.com"),  # since Saturday 22:00
+        ("10-25 02:30 CEST", "ann@example.com"),
+        ("10-25 02:00 CET", "nina@example.com"),  # 02:00-02:30 again; before: missing
+        ("10-25 02:30 CET", "ann@example.com"),
+    ]
+    # The listing and who paging finds agree every five minutes of both nights.
+    for night in ("2026-03-28T22:30", "2026-10-24T23:30"):
+        start = _berlin(night)
+        with db.session() as session:
+            listed = paging.shifts(session, "nights", start, start + timedelta(hours=6))
+            for step in range(72):
+                when = start + timedelta(minutes=5 * step)
+                [now] = paging.on_call(session, when, "nights")
+                [shift] = [s for s in listed if s.start <= when < s.end]
+                assert now.current.user == shift.user, when
