@@ -86,3 +86,23 @@ def test_a_reader_with_the_tag_gets_a_304_until_the_page_changes(
     changed = client.get(path, headers={"If-None-Match": tag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != tag
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_head_answers_as_get_without_a_body(
+    db: Database, clock: FakeClock, client: TestClient, route: str
+) -> None:
+    """Uptime monitors ask with HEAD: it was a 405 on every public route."""
+    _, public_id = _published(db, clock)
+    path = route.format(id=public_id)
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head(path, headers={"If-None-Match": get.headers["etag"]}).status_code == 304
+
+
+def test_head_is_not_listed_twice_in_the_api_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p, ops in paths.items() if p.startswith("/status") and "head" in ops]
