@@ -85,6 +85,9 @@ def shifts(session: Session, key: str, start: datetime, end: datetime) -> list[p
     return pure.shifts(to_pure(get_schedule(session, key)), start, end)
 
 
+MIN_OVERRIDE = timedelta(minutes=1)
+
+
 def add_override(
     session: Session,
     clock: Clock,
@@ -103,6 +106,8 @@ def add_override(
         raise Invalid("start and end need a time zone (e.g. 2026-03-01T09:00+01:00)", field="start")
     if end <= start:
         raise Invalid("end must be after start", field="end")
+    if end - start < MIN_OVERRIDE:  # shown to the minute: 10:00 to 10:00 helps nobody
+        raise Invalid("an override lasts at least a minute", field="end")
     if end <= clock.now():
         raise Invalid("the override would already be over", field="end")
     found = users_by_email(session, [user, *([replaces] if replaces else [])])

@@ -82,6 +82,7 @@ def test_override_bad_input_names_the_field(
         ({**base, "user": "ghost@atlas.test"}, "user"),
         ({**base, "replaces": "ghost@atlas.test"}, "replaces"),
         ({**base, "end": "2026-01-01T11:00:00Z"}, "end"),
+        ({**base, "end": "2026-01-01T12:00:00.500Z"}, "end"),  # half a second: a slip
         ({**base, "start": "2026-01-01T12:00:00"}, "start"),  # no time zone
         ({**base, "end": "not a time"}, "end"),
     ]
