@@ -3,7 +3,8 @@
 A `@handler("kind", batch=True)` only touches the database through `ctx.session` (no outbound
 call, no commit). The worker claims up to `WARROOM_ENGINE_BATCH_MAX` of them at a time, the
 urgent kinds (paging) first, and runs them in shared transactions of at most
-`WARROOM_ENGINE_BATCH_SECONDS` each, with one commit that also marks them done. If one
+`WARROOM_ENGINE_BATCH_SECONDS` each (once they hold `WARROOM_ENGINE_BATCH_MIN` jobs, or
+all that were claimed), with one commit that also marks them done. If one
 handler raises, the transaction is rolled back and each job of it runs again alone (so the
 failure is recorded against that job only). Jobs claimed again after their worker was lost
 (a batch-mate may have killed the process) run alone, one transaction each; their lost
@@ -91,7 +92,8 @@ def keep_leases(worker: Worker, jobs: list[Job], conn: Connection) -> None:
 
 
 def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
-    """Run jobs in one transaction until `batch_seconds` pass; returns how many it took.
+    """Run jobs in one transaction until `batch_seconds` pass (and it holds at least
+    `batch_min` of them); returns how many it took.
 
     If any handler raises, nothing of the chunk is kept and each of its jobs runs again
     in its own transaction (so the failure is recorded against that job alone).
@@ -104,11 +106,16 @@ def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
         session=session, clock=worker.clock, settings=worker.settings, worker=worker.name
     )
     budget = time.monotonic() + worker.options.batch_seconds
+    # Under a flood each job takes longer (the CPU is shared): the time budget alone then cuts
+    # chunks of a few jobs, each paying the reads, commit and hand-off that a chunk shares.
+    least = max(1, worker.options.batch_min)
     chunk: list[Job] = []
     try:
         write_first(session)  # SQLite: no handler's read can go stale before its write
         for job in jobs:
-            if job.attempts > job.max_attempts or (chunk and time.monotonic() > budget):
+            if job.attempts > job.max_attempts or (
+                len(chunk) >= least and time.monotonic() > budget
+            ):
                 break
             chunk.append(job)
             handler = get_handler(job.kind)

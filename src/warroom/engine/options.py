@@ -28,8 +28,11 @@ class EngineOptions(BaseSettings):
     # Kinds claimed before every other shared-transaction kind (comma-separated): under a
     # flood, pages are planned and escalated before announcements and runbooks are attached.
     urgent_kinds: str = "paging.plan,paging.escalate,paging.unresolved,paging.notify"
-    # A shared transaction commits after this long, so its effects are not held back.
+    # A shared transaction commits after this long, so its effects are not held back, once
+    # it holds batch_min jobs (or all that were claimed): under a flood, when each job takes
+    # longer, a chunk still shares its reads, commit and hand-off over that many.
     batch_seconds: float = 0.1
+    batch_min: int = 20
     # Retry delay after the n-th failed attempt: base * 2**(n-1), at most max, minus jitter.
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
