@@ -59,7 +59,17 @@ def list_page(
         for pm, inc in service.list_postmortems(session, now, overdue=overdue)
         if inc.id not in hidden
     ]
-    return render(request, "postmortems.html", {"rows": rows, "only_overdue": overdue})
+    # A drill's late postmortem is listed (marked) but, as in the API and the gauge, not
+    # counted: it is practice, not a production figure.
+    late = [r for r in rows if r["overdue"]]
+    drills_late = sum(1 for r in late if r["incident"].drill)
+    context = {
+        "rows": rows,
+        "only_overdue": overdue,
+        "overdue_count": len(late) - drills_late,
+        "drills_overdue": drills_late,
+    }
+    return render(request, "postmortems.html", context)
 
 
 def _show_context(session: Session, clock: Clock, number: int, me: Principal) -> dict[str, object]:

@@ -176,3 +176,23 @@ def test_whoever_saved_the_text_is_told_someone_else_approves_it(
     with TestClient(app) as reviewer:
         ui_login(reviewer, "responder", "rev@corp.test")
         assert ">Approve</button>" in reviewer.get(page).text
+
+
+def test_a_drills_overdue_postmortem_is_listed_but_not_counted(
+    db: Database, clock: FakeClock, client: TestClient, ui_login: Callable[..., Any]
+) -> None:
+    """As the API, the gauge and `postmortem list`: a drill is practice, not a late review."""
+    apply(db, clock, org())
+    real, drill = open_incident(db, clock), open_incident(db, clock, drill=True)
+    for number in (real, drill):
+        commander(db, clock, number)
+        act(db, clock, number, "resolve")
+    clock.advance(hours=49)  # both past their 48 h
+    ui_login(client, "viewer")
+    page = client.get("/ui/postmortems?overdue=true").text
+    assert f'id="postmortem-{drill}"' in page and f'id="postmortem-{real}"' in page
+    summary = re.search(r'<p class="muted">([^<]*overdue[^<]*)</p>', page)
+    assert summary is not None, page
+    assert " ".join(summary.group(1).split()) == (
+        "1 overdue of 2 shown (and 1 of drills, not counted)."
+    )
