@@ -22,6 +22,7 @@ from warroom.clock import Clock, SystemClock
 from warroom.db import Database
 from warroom.deps import RETRY_AFTER_SECONDS, RetryTransient
 from warroom.errors import WarroomError
+from warroom.intake import api_opsgenie
 from warroom.openapi import RefuseUnstorableText
 from warroom.settings import Settings
 from warroom.simulation import service as simulation_service
@@ -154,7 +155,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid", message, field or None)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404 and request.url.path.startswith(api_opsgenie.PATH_PREFIX):
+            return api_opsgenie.no_route(str(exc.detail))
         codes = {
             401: "unauthorized",
             403: "forbidden",

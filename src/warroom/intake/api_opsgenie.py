@@ -115,6 +115,16 @@ def find_alert(session: Session, integration: str, identifier: str, kind: str) -
     return alert if alert.integration == integration else None
 
 
+# Opsgenie's API surface: a path under it that no route takes (a line break in an alert's
+# identifier matches no path parameter) still answers as Opsgenie does (app's 404 handler).
+PATH_PREFIX = "/v2/alerts"
+
+
+def no_route(message: str) -> JSONResponse:
+    """The 404 of a path under PATH_PREFIX that no route takes, in Opsgenie's shape."""
+    return JSONResponse(opsgenie.error_body(message, str(uuid.uuid4())), status_code=404)
+
+
 def _error(exc: WarroomError) -> JSONResponse:
     errors = {exc.field: exc.message} if exc.field else None
     message = (

@@ -180,3 +180,20 @@ def test_unknown_well_formed_genie_key_is_could_not_authenticate(
     headers = {"Authorization": "GenieKey 00000000-1111-2222-3333-444444444444"}
     r = client.post("/v2/alerts", json=OG_CREATE, headers=headers)
     assert r.status_code == 401 and r.json()["message"] == "Could not authenticate"
+
+
+def test_an_opsgenie_path_no_route_takes_answers_in_opsgenie_shape(
+    client: TestClient, configured: Database
+) -> None:
+    """A line break in an alert's identifier (`/v2/alerts/%0Ax/notes`) matches no route; the
+    404 is still the Opsgenie answer its OpenAPI document and the SDKs expect."""
+    for method, path in (
+        ("POST", "/v2/alerts/%0Aabc/notes"),
+        ("POST", "/v2/alerts/a%0Ab/close"),
+        ("GET", "/v2/alerts/%0A"),
+    ):
+        r = client.request(method, path, headers=og_headers(), json={})
+        assert r.status_code == 404, (path, r.text)
+        body = r.json()
+        assert body["message"] and body["requestId"] and "took" in body, (path, body)
+        assert "error" not in body
