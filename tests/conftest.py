@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +32,28 @@ PG_ADMIN_URL = os.environ.get(
     "WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI") == "true"
+
+
+# schemathesis' sweeps: a shard's SQLite and PostgreSQL runs, which must share a test process
+# for the second to replay the cases the first generated (tests/integration/test_schemathesis.py).
+_SWEEP = re.compile(r"test_schemathesis\.py::.*\[(?:sqlite|postgresql)-(\d+)\]$")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's `load` distribution, except that a schemathesis shard's two runs go to one
+    process together, and first (the longest tests; larger work units are handed out first).
+    (`--dist loadgroup` would do it with xdist_group marks, but xdist 3.8 marks a group by
+    changing the item's nodeid, which pytest 9 no longer reads: every test was its own group.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SweepPairs(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            sweep = _SWEEP.search(nodeid)
+            return f"schemathesis-{sweep.group(1)}" if sweep else nodeid
+
+    return SweepPairs(config, log)
 
 
 def need(condition: bool, reason: str) -> None:

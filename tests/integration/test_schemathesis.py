@@ -149,15 +149,12 @@ def pinnings(operation: Any, mode: GenerationMode, spare_token: int) -> list[dic
 
 # The operations are spread over this many tests (every SHARDS-th operation each), so that
 # parallel test processes share the run instead of one of them taking it all. A shard's two
-# runs (SQLite, PostgreSQL) go to the same process (xdist group, `--dist loadgroup`), where the
-# second replays the cases the first generated; loadgroup also starts these long tests first.
+# runs (SQLite, PostgreSQL) go to the same process (pytest_xdist_make_scheduler in
+# tests/conftest.py), where the second replays the cases the first generated.
 SHARDS = 4
 
 
-@pytest.mark.parametrize(
-    "shard",
-    [pytest.param(n, marks=pytest.mark.xdist_group(f"schemathesis-{n}")) for n in range(SHARDS)],
-)
+@pytest.mark.parametrize("shard", range(SHARDS))
 def test_every_operation_answers_as_documented(
     app: FastAPI, admin: dict[str, str], spare_token: int, shard: int
 ) -> None:
