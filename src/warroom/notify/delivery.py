@@ -23,6 +23,8 @@ provider's answer, which is stored masked (it may repeat the URL or the recipien
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
 import logging
 import random
@@ -43,6 +45,7 @@ from warroom.notify.models import FAILED, QUEUED, SENDING, SENT, Message
 from warroom.notify.senders import Outgoing, SendResult, get_sender
 from warroom.notify.service import DELIVER_KIND, channel_kind
 from warroom.redaction import mask_answer, mask_url
+from warroom.settings import Settings
 
 log = logging.getLogger("warroom.notify")
 # How long a message to a busy destination waits before it is tried again (spread, so that
@@ -81,7 +84,7 @@ def deliver(ctx: JobContext, job: Job) -> None:
         if not got:
             _pause_destination(ctx, message.url)
         deny_private = ctx.settings.outbound_private == "deny"
-        outgoing = _start_attempt(session, ctx.clock, message, deny_private)
+        outgoing = _start_attempt(session, ctx.clock, message, deny_private, ctx.settings)
         session.commit()  # no transaction stays open during the outbound call
         result = _send(outgoing)
     if result.ok:  # the host answers: a pause of ours ends now (its messages go again)
@@ -133,18 +136,29 @@ def _resume_destination(session: Session, url: str) -> None:
         session.commit()
 
 
+# Messages to the public (status-page subscribers): what they receive says nothing of
+# warroom's own counts (outbox ids, subscriber ids in the idempotency key).
+PUBLIC_PURPOSES = frozenset({"status_subscriber"})
+
+
 def _start_attempt(
-    session: Session, clock: Clock, message: Message, deny_private: bool
+    session: Session, clock: Clock, message: Message, deny_private: bool, settings: Settings
 ) -> Outgoing:
     message.state = SENDING
     message.attempts += 1
     message.updated_at = clock.now()
+    public = message.purpose in PUBLIC_PURPOSES
+    key = message.idempotency_key
+    if public:  # the same on every attempt (the receiver's dedup), opaque to the receiver
+        digest = hmac.new(settings.secret_key.encode(), key.encode(), hashlib.sha256)
+        key = "status-" + digest.hexdigest()[:32]
     return Outgoing(
         url=message.url,
         title=message.title,
         body=message.body,
-        idempotency_key=message.idempotency_key,
+        idempotency_key=key,
         message_id=message.id,
+        public=public,
         deny_private=deny_private,
     )
 

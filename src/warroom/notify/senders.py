@@ -41,6 +41,9 @@ class Outgoing:
     body: str
     idempotency_key: str
     message_id: int | None = None
+    # A message to the public (a status-page subscriber): the webhook's document leaves out
+    # the outbox id, which would show how much else warroom sent meanwhile.
+    public: bool = False
     # Whether private and loopback destinations are refused too (WARROOM_OUTBOUND_PRIVATE of
     # the job's settings); None: the process's setting. See warroom.outbound.
     deny_private: bool | None = None
@@ -246,12 +249,10 @@ class WebhookSender:
     def send(self, message: Outgoing) -> SendResult:
         import httpx
 
-        document = {
-            "title": message.title,
-            "body": message.body,
-            "message_id": message.message_id,
-            "idempotency_key": message.idempotency_key,
-        }
+        document: dict[str, Any] = {"title": message.title, "body": message.body}
+        if not message.public:
+            document["message_id"] = message.message_id
+        document["idempotency_key"] = message.idempotency_key
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key, "User-Agent": "warroom"}
         # httpx's timeouts bound each read, not the answer: a host that trickles a byte at a
         # time would hold this thread for ever. The deadline ends the connection instead.
@@ -288,11 +289,17 @@ class WebhookSender:
 def _answer_text(response: Any, deadline: Deadline) -> str:
     """The start of a webhook's answer body (ANSWER_BYTES at most; the rest is not read), on
     one line."""
+    import httpx
+
     read = b""
     for chunk in response.iter_bytes():
         read += chunk
-        if len(read) >= ANSWER_BYTES or deadline.expired:
+        if len(read) >= ANSWER_BYTES:
             break
+        if deadline.expired:
+            # As when the shut connection raises (which chunk comes first is a race): the
+            # answer did not come in time, whatever its first bytes said.
+            raise httpx.ReadTimeout("the answer did not come within the deadline")
     text = read[:ANSWER_BYTES].decode(response.encoding or "utf-8", errors="replace")
     return " ".join(text.split())
 

@@ -3,6 +3,7 @@ maintenance (announced, started and finished by the engine), against real local 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -85,6 +86,12 @@ def test_webhook_subscribers_hear_only_of_their_components(
     drain(worker, clock)
     [post] = hooks.to("/web-only")
     assert b"Web trouble" in post.body and post.headers.get("Idempotency-Key")
+    # Nothing in it counts warroom's other traffic: no outbox id, and an opaque key (it held
+    # the subscriber's id before), the same key in the header and the document.
+    document = json.loads(post.body)
+    assert "message_id" not in document
+    key = post.headers["Idempotency-Key"]
+    assert document["idempotency_key"] == key and re.fullmatch(r"status-[0-9a-f]{32}", key)
 
 
 def test_maintenance_is_announced_started_and_finished(
