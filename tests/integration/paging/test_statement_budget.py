@@ -56,7 +56,8 @@ routes:
 # and 35; then 28 and 25, before the plan inserted its escalation state once with what level 1
 # set (no UPDATEs of it), read whether a schedule is deactivated from the row it pages by, and
 # on PostgreSQL inserted each message with its delivery job's id (no UPDATE of the message).
-BUDGETS = {"postgresql": (29, 22), "sqlite": (31, 27)}
+# Then the opening took 27 and 29: a new alert's two incident lookups became one statement each.
+BUDGETS = {"postgresql": (28, 22), "sqlite": (30, 27)}
 
 
 @contextmanager
