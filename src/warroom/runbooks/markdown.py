@@ -73,6 +73,7 @@ class _Reader:
 
     def __init__(self, tokens: list[Token], lines: list[str]) -> None:
         self.tokens, self.lines, self.pos = tokens, lines, 0
+        self.in_items = 0  # list items being read (a paragraph in one is its step's text)
 
     def peek(self) -> Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -107,6 +108,10 @@ class _Reader:
         elif kind in ("fence", "code_block"):
             command = Node(kind="command", code=token.content, lang=token.info.strip())
             last = _deepest_last_step(nodes)
+            if last is None and not self.in_items and nodes and _introduces(nodes[-1]):
+                # "Scale the submitter down:" then its command: the step is named by it (else
+                # the checklist shows a bare "61." over the code). The paragraph stays too.
+                command.text = nodes[-1].text
             (last.children if last is not None else nodes).append(command)
         elif kind == "blockquote_open":
             nodes.extend(self.blocks("blockquote_close"))
@@ -119,13 +124,26 @@ class _Reader:
         while (token := self.take()).type != close:
             if token.type != "list_item_open":
                 continue
+            self.in_items += 1
             inner = self.blocks("list_item_close")
+            self.in_items -= 1
             texts = [n.text for n in inner if n.kind == "text"]
             children = [n for n in inner if n.kind != "text"]
             steps.append(
                 Node(kind="step", text="\n\n".join(texts), ordered=ordered, children=children)
             )
         return steps
+
+
+def _introduces(node: Node) -> bool:
+    """A one-line paragraph ending in ':' that is no section marker ("Mitigation:")."""
+    return (
+        node.kind == "text"
+        and node.label is None
+        and node.text.endswith(":")
+        and "\n" not in node.text
+        and len(node.text) <= 300
+    )
 
 
 def _deepest_last_step(nodes: list[Node]) -> Node | None:

@@ -144,3 +144,24 @@ def test_a_front_matter_title_of_several_lines_is_refused() -> None:
         parse("---\ntitle: |\n  Line one\n  line two\n---\n- a\n")
     folded = parse("---\ntitle: >\n  Line one\n  line two\n---\n- a\n")
     assert folded.title == "Line one line two" and parse(render(folded)) == folded
+
+
+def test_a_command_is_named_by_the_line_that_introduces_it() -> None:
+    """examples/oracle's "Quick Commands": 'Scale submitter down:' then its code block made a
+    checklist step shown as a bare '61.' over the code; the step now reads as the line."""
+    text = (
+        "# Ops\n\n## Quick commands\n\nThese are examples.\n\nScale submitter down:\n\n"
+        "```bash\nkubectl scale deploy/submitter --replicas=0\n```\n\n"
+        "Mitigation:\n\n```bash\nkubectl rollout undo deploy/api\n```\n\n"
+        "```bash\nkubectl get pods\n```\n"
+    )
+    doc = parse(text, default_id="ops")
+    commands = [(s.text, s.code.strip()) for s in doc.steps() if s.kind == "command"]
+    assert commands == [
+        ("Scale submitter down:", "kubectl scale deploy/submitter --replicas=0"),
+        ("", "kubectl rollout undo deploy/api"),  # a section marker names no command
+        ("", "kubectl get pods"),  # nothing introduces it
+    ]
+    rendered = render(doc)
+    assert rendered.count("Scale submitter down:") == 1  # the paragraph is kept, once
+    assert render(parse(rendered, default_id="ops")) == rendered
