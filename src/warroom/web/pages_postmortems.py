@@ -54,15 +54,16 @@ def list_page(
 ) -> Response:
     now = clock.now()
     hidden = hidden_incident_ids(session, me)
-    rows = [
-        {"pm": pm, "incident": inc, "overdue": service.is_overdue(pm, now)}
+    shown = [
+        (pm, inc, service.is_overdue(pm, now))
         for pm, inc in service.list_postmortems(session, now, overdue=overdue)
         if inc.id not in hidden
     ]
+    rows = [{"pm": pm, "incident": inc, "overdue": late} for pm, inc, late in shown]
     # A drill's late postmortem is listed (marked) but, as in the API and the gauge, not
     # counted: it is practice, not a production figure.
-    late = [r for r in rows if r["overdue"]]
-    drills_late = sum(1 for r in late if r["incident"].drill)
+    late = [inc for _, inc, is_late in shown if is_late]
+    drills_late = sum(1 for inc in late if inc.drill)
     context = {
         "rows": rows,
         "only_overdue": overdue,
