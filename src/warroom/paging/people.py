@@ -38,7 +38,7 @@ class Rule:
 
 # The channel name of the e-mail a person with no contact method is paged by: pages, test pages
 # and `oncall --check` tell it from a contact method someone configured and named "email".
-FALLBACK_CHANNEL = "email to their address (no contact method)"
+FALLBACK_CHANNEL = "email (no contact method)"
 
 
 def rules_for(session: Session, user: User) -> list[Rule]:

@@ -104,12 +104,13 @@ def test_an_smtp_url_warroom_cannot_send_through_makes_the_fallback_unreachable(
 
 
 def test_notify_test_says_a_page_not_tried_yet_is_not_an_answer(
-    quiet_on_call: None, cli: Callable[..., Any]
+    quiet_on_call: None, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # a table row on one line, whatever ran before
     result = cli("notify", "test", "quiet@atlas.test", "--wait", "0")  # no engine runs here
     assert result.exit_code == 1
     # Named as the fallback it is, not as a contact method someone configured and named "email".
-    assert "│ email to their address (no contact method) " in result.output, result.output
+    assert "│ email (no contact method) " in result.output, result.output
     assert "queued" in result.output, result.output
     assert (
         "1 test page(s) not delivered yet after 0s: is the engine running (warroom serve, or "
