@@ -209,6 +209,17 @@ def _replan(
             update.next_update_at = due
 
 
+def due_after_posting(
+    clock: Clock, session: Session, incident: Incident, audience: str, wait: timedelta | None
+) -> datetime | None:
+    """When an update posted now would make the audience's next one due (as `_replan` plans
+    it): the wait asked for, else the severity's cadence; None when none is owed."""
+    if incident.status in cadence.CLOSED:
+        return None
+    chosen = wait or cadence.every(session, incident, audience)
+    return None if chosen is None else clock.now() + chosen
+
+
 def _announce(
     session: Session, clock: Clock, incident: Incident, update: StatusUpdate, smtp_url: str
 ) -> None:

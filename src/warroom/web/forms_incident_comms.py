@@ -54,7 +54,9 @@ def preview_texts(
     if state not in STATES:
         raise Invalid(f"unknown state {state!r}; one of {', '.join(STATES)}", field="state")
     wait = _next_update(field(form, "next_update"))
-    due = when(clock.now() + wait) if wait else ""
+    # When the severity's cadence makes the next update due, as posting would plan it.
+    due = when(comms.due_after_posting(clock, session, incident, comms.INTERNAL, wait))
+    public_due = when(comms.due_after_posting(clock, session, incident, comms.EXTERNAL, wait))
     templates = template_set(session)
     internal = templates.render(
         "status_update",
@@ -77,7 +79,7 @@ def preview_texts(
     public = field(form, "public")
     public_text = None
     if public:
-        ctx = context_of(state=state, status_word=state, text=public, next_update=due)
+        ctx = context_of(state=state, status_word=state, text=public, next_update=public_due)
         public_text = templates.render("public_update", ctx)
     return {"internal": internal, "public": public_text}
 

@@ -4,9 +4,11 @@ and the CSRF token, and shows a refused change as the domain's message."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from tests.integration.web.incident_world import (  # noqa: F401  (the world fixture)
     Login,
@@ -16,6 +18,7 @@ from tests.integration.web.incident_world import (  # noqa: F401  (the world fix
     world_fixture,
 )
 from warroom.audit import service as timeline
+from warroom.catalog.models import Severity
 from warroom.comms import service as comms
 from warroom.evidence import service as evidence
 from warroom.incidents import service as incidents
@@ -182,6 +185,29 @@ def test_status_update_preview_then_public_and_internal(
         ("monitoring", "Watching", None),
     ]
     assert "comms:update:external" in kinds(world, number)
+
+
+def test_the_preview_says_when_the_cadence_makes_the_next_update_due(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """With no next update typed, posting plans the severity's cadence (30 min internal, 1 h
+    public here); the preview said 'when there is news' all the same."""
+    with world.db.session() as session:
+        session.execute(
+            update(Severity)
+            .where(Severity.key == "SEV2")
+            .values(internal_update_every_s=1800, external_update_every_s=3600)
+        )
+    number = world.open()
+    ui_login(client)
+    draft = {"state": "identified", "internal": "Cause: bad deploy", "public": "We found it"}
+    preview = post(client, number, "/updates", {**draft, "do": "preview"}).text
+    assert "when there is news" not in preview
+    now = world.clock.now()
+    internal_due = (now + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M UTC")
+    public_due = (now + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M UTC")
+    assert f"Next update: {internal_due}" in preview
+    assert public_due in preview  # the public text promises the public cadence
 
 
 def test_starter_template_fills_the_composer(
