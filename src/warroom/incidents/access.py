@@ -1,8 +1,10 @@
 """Route helpers: who may see which incident, so private incidents leave no trace.
 
-`visible_incident` guards every route under /incidents/{number}. Routes that list things
-belonging to incidents (notifications, alerts) drop the rows of `hidden_incident_ids`, and
-answer a single such row as if it did not exist.
+`visible_incident` guards every route under /incidents/{number}: a private incident the caller
+is no member of is answered exactly as a number no incident has (404, the same message), so
+that a guess cannot tell it exists. Routes that list things belonging to incidents
+(notifications, alerts) drop the rows of `hidden_incident_ids`, and answer a single such row
+as if it did not exist.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import TypeVar
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from warroom.errors import Forbidden
+from warroom.errors import NotFound
 from warroom.incidents import service
 from warroom.incidents.models import Incident, IncidentRole
 from warroom.principal import Principal
@@ -22,12 +24,11 @@ T = TypeVar("T")
 
 
 def visible_incident(session: Session, number: int, principal: Principal) -> Incident:
-    """The incident, or NotFound; Forbidden if it is private and the caller is no member."""
+    """The incident, or NotFound: also when it is private and the caller is no member (a 403
+    would tell them that it exists)."""
     incident = service.get_incident(session, number)
     if not service.can_read(session, incident, principal.email, is_admin=principal.allows("admin")):
-        raise Forbidden(
-            f"{incident.ref} is private: only its members and admins may see it", field="number"
-        )
+        raise NotFound(f"no incident INC-{number}", field="number")
     return incident
 
 

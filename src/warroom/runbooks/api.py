@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from sqlalchemy.orm import Session
 
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
-from warroom.errors import Forbidden
+from warroom.errors import NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.openapi import API_ERRORS, MAX_ID, IncidentNumberPath
@@ -32,7 +32,7 @@ def _incident(session: Session, number: int, principal: Principal) -> Incident:
     if not incidents.can_read(
         session, incident, principal.email, is_admin=principal.allows("admin")
     ):
-        raise Forbidden(f"{incident.ref} is private", field="number")
+        raise NotFound(f"no incident INC-{number}", field="number")  # as one that is not there
     return incident
 
 

@@ -114,10 +114,10 @@ def test_private_evidence_members_and_admins_only(
     item = client.post(
         BASE, json={"kind": "text", "name": "key id", "content": "k-123"}, headers=creator
     ).json()
-    assert client.get(BASE, headers=outsider).status_code == 403
-    assert client.get(f"{BASE}/{item['id']}/content", headers=outsider).status_code == 403
-    assert client.get(f"{BASE}/export", headers=outsider).status_code == 403
-    assert client.get(BASE, headers=member).status_code == 403
+    assert client.get(BASE, headers=outsider).status_code == 404
+    assert client.get(f"{BASE}/{item['id']}/content", headers=outsider).status_code == 404
+    assert client.get(f"{BASE}/export", headers=outsider).status_code == 404
+    assert client.get(BASE, headers=member).status_code == 404
     client.post(
         "/api/v1/incidents/1/roles",
         json={"role": "subject_matter_expert", "user_email": "member@example.com"},

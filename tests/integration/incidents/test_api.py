@@ -205,7 +205,7 @@ def test_list_filters_cursor_and_private(
     assert since["items"] == []
     admin_view = get("/api/v1/incidents", headers=admin_headers).json()["items"]
     assert admin_view[0]["number"] == 6
-    assert get("/api/v1/incidents/6", headers=viewer_headers).status_code == 403
+    assert get("/api/v1/incidents/6", headers=viewer_headers).status_code == 404
     bad = get("/api/v1/incidents?cursor=garbage!", headers=viewer_headers)
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "cursor"
     bad = get("/api/v1/incidents?status=open", headers=viewer_headers)
@@ -299,8 +299,8 @@ def test_patch_details_and_private_actions(
     assert patched.json()["title"] == "Signer keys" and patched.json()["tags"] == ["security"]
     assert patched.json()["impact"]["customer_facing"] is True
     outsider = {"Authorization": f"Bearer {make_token('responder', email='o@example.com')}"}
-    assert client.post("/api/v1/incidents/1/ack", headers=outsider).status_code == 403
-    assert client.get("/api/v1/incidents/1/timeline", headers=outsider).status_code == 403
+    assert client.post("/api/v1/incidents/1/ack", headers=outsider).status_code == 404
+    assert client.get("/api/v1/incidents/1/timeline", headers=outsider).status_code == 404
     assert client.get("/api/v1/incidents", headers=outsider).json()["items"] == []
     timeline = client.get(
         "/api/v1/incidents/1/timeline?kind=incident:details", headers=responder_headers

@@ -316,6 +316,6 @@ def test_a_private_incidents_alert_firing_again_opens_a_private_incident(
         assert client.get(f"/api/v1/incidents/{follow}", headers=member).status_code == 200
         listed = client.get("/api/v1/incidents", headers=member).json()["items"]
         assert follow in [i["number"] for i in listed]
-    assert client.get(f"/api/v1/incidents/{follow}", headers=outsider).status_code == 403
+    assert client.get(f"/api/v1/incidents/{follow}", headers=outsider).status_code == 404
     listed = client.get("/api/v1/incidents", headers=outsider).json()["items"]
     assert [i["number"] for i in listed] == [scratch]

@@ -7,7 +7,8 @@ credential they take. A new route with neither fails `test_every_route_declares_
 For every route and every principal (anonymous, a bogus token, each role, narrower tokens of an
 admin, a deactivated user's and a revoked token), the answer must be 401 without a valid
 credential, 403 below the minimum role, and neither at or above it. Routes of one incident are
-swept again on a private incident: non-members get 403, members and admins get through, and
+swept again on a private incident: non-members are answered as for a number no incident has
+(404, or 403 below the route's role), members and admins get through, and
 no GET route shows a non-member anything of the private incident.
 """
 
@@ -397,6 +398,9 @@ def test_every_route_enforces_its_minimum_role(sweep: tuple[TestClient, World]) 
     assert not problems, "\n".join(problems)
 
 
+MISSING_NUMBER = 999_999
+
+
 def test_private_incident_routes_refuse_non_members(sweep: tuple[TestClient, World]) -> None:
     client, world = sweep
     ops = [o for o in operations(client.app) if "{number}" in o.path and not o.ui]  # type: ignore[arg-type]
@@ -404,10 +408,16 @@ def test_private_incident_routes_refuse_non_members(sweep: tuple[TestClient, Wor
     problems = []
     for op in sorted(ops, key=lambda o: o.method != "GET"):
         url = _fill(op.path, world.private_number, {})
+        missing = _fill(op.path, MISSING_NUMBER, {})
         for principal in ("viewer", "responder", "admin-as-responder"):
             status = _call(client, op, url, world.headers[principal])
-            if status != 403:
-                problems.append(f"{op.method} {op.path} as non-member {principal}: {status}")
+            # Refused exactly as a number no incident has: a 403 would say that it exists.
+            as_missing = _call(client, op, missing, world.headers[principal])
+            if status not in (403, 404) or status != as_missing:
+                problems.append(
+                    f"{op.method} {op.path} as non-member {principal}: {status}"
+                    f" (a missing incident: {as_missing})"
+                )
         # Members (the creator, a viewer) read it; admins do anything their role allows.
         insiders = ("member", "admin") if op.minimum == "viewer" else ("admin",)
         for principal in insiders:

@@ -1,5 +1,5 @@
 """A private incident pages its service's on-call like any other; the person who answers the
-page (its Acknowledge link) could then not read the incident they had just taken on: 403 on
+page (its Acknowledge link) could then not read the incident they had just taken on: refused on
 the API and the web page, since only members may. Answering a private incident's page makes
 the person a member (`on_call_engineer`); nobody else gains anything."""
 
@@ -34,7 +34,7 @@ def test_answering_a_private_incidents_page_lets_the_on_call_read_it(
     number = answer.json()["number"]
     oncall = {"Authorization": f"Bearer {make_token('responder', email='oncall1@atlas.test')}"}
     other = {"Authorization": f"Bearer {make_token('responder', email='oncall2@atlas.test')}"}
-    assert client.get(f"/api/v1/incidents/{number}", headers=oncall).status_code == 403
+    assert client.get(f"/api/v1/incidents/{number}", headers=oncall).status_code == 404
 
     Worker(db, clock, settings, "private-page").run_once()
     [page] = [m for m in sender.sent if "oncall1-push" in m.url]
@@ -49,4 +49,4 @@ def test_answering_a_private_incidents_page_lets_the_on_call_read_it(
     assert {(r["role"], r["user_email"]) for r in roles} >= {
         ("on_call_engineer", "oncall1@atlas.test")
     }
-    assert client.get(f"/api/v1/incidents/{number}", headers=other).status_code == 403
+    assert client.get(f"/api/v1/incidents/{number}", headers=other).status_code == 404

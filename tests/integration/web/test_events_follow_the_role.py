@@ -45,7 +45,7 @@ def test_a_demoted_admin_stops_hearing_a_private_timeline(
             incidents.add_note(session, clock, incident, actor=BOSS, text="secret")
         assert next(stream)[0] == "closed"  # not the note's `timeline`
         assert list(stream) == []  # and the stream has ended
-    assert client.get(f"/ui/incidents/{number}").status_code == 403
+    assert client.get(f"/ui/incidents/{number}").status_code == 404
 
 
 def test_a_demoted_admins_dashboard_stops_counting_private_incidents(

@@ -90,7 +90,7 @@ def test_alerts_of_a_private_incident_are_refused_to_a_non_member(
     ui_login(client, "responder")
 
     page = client.get("/ui/alerts", params={"status": "all", "incident": str(number)})
-    assert page.status_code == 403
+    assert page.status_code == 404
     assert FIRST not in page.text and SECOND not in page.text
 
 

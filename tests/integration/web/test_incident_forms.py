@@ -283,8 +283,8 @@ def test_private_incident_refuses_a_non_member(
     )
     assert answer.status_code == 303
     page = client.get(answer.headers["location"])
-    assert page.status_code == 403
-    assert f"INC-{number} is private: only its members and admins may see it" in page.text
+    assert page.status_code == 404
+    assert f"no incident INC-{number}" in page.text and "Quiet one" not in page.text
     assert "incident:note:added" not in kinds(world, number)
 
 

@@ -211,12 +211,12 @@ def test_private_incident_follows_the_api_rules(
     outsider = ui_login(client, role="responder")
     assert "Secret breach" not in client.get("/ui/incidents").text
     page = client.get(f"/ui/incidents/{number}")
-    assert page.status_code == 403 and "is private" in page.text
+    assert page.status_code == 404 and f"no incident INC-{number}" in page.text
     assert "Secret breach" not in page.text
     download = client.get(f"/ui/incidents/{number}/evidence/{item_id}")
-    assert download.status_code == 403 and "who did it" not in download.text
+    assert download.status_code == 404 and "who did it" not in download.text
     fragment = client.get(f"/ui/incidents/{number}/timeline")
-    assert fragment.status_code == 403 and "incident:incident:opened" not in fragment.text
+    assert fragment.status_code == 404 and "incident:incident:opened" not in fragment.text
 
     with world.db.session() as session:
         incident = incidents.get_incident(session, number)

@@ -69,5 +69,5 @@ def test_older_events_of_a_private_incident_are_refused_to_a_non_member(
     number = world.open(title="Secret breach", private=True)
     ui_login(client, role="responder")
     page = client.get(f"/ui/incidents/{number}/events", params={"before": "5"})
-    assert page.status_code == 403
+    assert page.status_code == 404
     assert "Secret breach" not in page.text and "incident:incident:opened" not in page.text
