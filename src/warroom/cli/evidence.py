@@ -142,7 +142,7 @@ def remove(
     item_id: int = typer.Argument(...),
     reason: str = typer.Option(..., "--reason", "-r", help="Why, for the record"),
 ) -> None:
-    """Tombstone an item: it stays listed, its content is no longer served."""
+    """Tombstone an item: it stays listed (name, size, sha256), its bytes are erased."""
     with api_errors():
         _api().delete(f"/api/v1/incidents/{number}/evidence/{item_id}", params={"reason": reason})
     typer.echo(f"INC-{number}: evidence {item_id} removed")

@@ -6,7 +6,7 @@ import hashlib
 import re
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, undefer
 
 from warroom.audit import service as timeline
@@ -89,6 +89,12 @@ def _check(kind: str, name: str, content: bytes, max_bytes: int, description: st
             raise Invalid("a link must be an http(s) URL", field="url")
     if kind in ("text", "command") and not content.strip():
         raise Invalid(f"{kind} evidence needs content", field="content")
+    if kind == "file" and not content:  # a copy that failed, a wrong path: not evidence
+        raise Invalid(
+            f"{name.strip()} is empty (0 bytes): there is nothing to keep; check the file "
+            "and upload it again",
+            field="file",
+        )
 
 
 def add_evidence(
@@ -188,7 +194,8 @@ def remove(
     reason: str,
     is_admin: bool = False,
 ) -> EvidenceItem:
-    """Tombstone an item (its adder or an admin); content stops being served, the row stays."""
+    """Tombstone an item (its adder or an admin): its bytes are erased, the row stays with
+    the name, size and sha256 of what was there (a secret pasted by mistake must go)."""
     item = get_item(session, incident, item_id)
     if not is_admin and item.added_by != actor:
         raise Forbidden("only the person who added evidence, or an admin, may remove it")
@@ -196,7 +203,9 @@ def remove(
         raise Conflict(f"evidence item {item_id} is already removed", field="item_id")
     if not reason.strip():
         raise Invalid("removing evidence needs a reason", field="reason")
+    _zero_freed_pages(session)
     item.removed_at, item.removed_by, item.removed_reason = clock.now(), actor, reason.strip()
+    item.content = b""
     session.flush()
     timeline.record(
         session,
@@ -207,6 +216,15 @@ def remove(
         payload={"id": item.id, "name": item.name, "reason": item.removed_reason},
     )
     return item
+
+
+def _zero_freed_pages(session: Session) -> None:
+    """SQLite keeps what a change deletes in the file's freed pages, unless built to zero
+    them (Debian's is): secure_delete has this connection zero them. Set before the item's
+    row is first written, since SQLite rewrites a whole row, bytes and all, on any change.
+    (PostgreSQL reuses a dead row's space after VACUUM; docs/incidents.md says so.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA secure_delete = ON"))
 
 
 def export(session: Session, clock: Clock, incident: Incident, *, actor: str) -> bytes:
