@@ -11,6 +11,9 @@ from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json, 
 hypothesis_app = typer.Typer(help="Hypotheses: investigating, ruled_out, confirmed, unlikely")
 task_app = typer.Typer(help="Tasks: an incident's checklist")
 
+OWNER = "Who is looking into it: their e-mail (a responder or admin)"
+ASSIGNEE = "Who does it: their e-mail (a responder or admin)"
+
 
 def _api() -> Any:
     from warroom.cli.client import client
@@ -22,7 +25,7 @@ def _api() -> Any:
 def hypothesis_add(
     number: int = IncidentArg,
     text: str = typer.Argument(...),
-    owner: str = typer.Option(None, "--owner", help="Who is looking into it"),
+    owner: str = typer.Option(None, "--owner", help=OWNER),
     status: str = typer.Option(
         "investigating", "--status", help="investigating, ruled_out, confirmed or unlikely"
     ),
@@ -39,7 +42,7 @@ def hypothesis_set(
     number: int = IncidentArg,
     hypothesis_id: int = typer.Argument(...),
     status: str = typer.Argument(..., help="investigating, ruled_out, confirmed or unlikely"),
-    owner: str = typer.Option(None, "--owner", help="Who is looking into it"),
+    owner: str = typer.Option(None, "--owner", help=OWNER),
 ) -> None:
     """Change a hypothesis' status (and owner)."""
     body: dict[str, Any] = {"status": status}
@@ -67,7 +70,7 @@ def hypothesis_list(number: int = IncidentArg, as_json: bool = JsonOption) -> No
 def task_add(
     number: int = IncidentArg,
     text: str = typer.Argument(...),
-    assignee: str = typer.Option(None, "--assignee", "-a", help="Who does it"),
+    assignee: str = typer.Option(None, "--assignee", "-a", help=ASSIGNEE),
 ) -> None:
     """Add a task to an incident's checklist."""
     with api_errors():

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
+from warroom.auth import service as auth_service
 from warroom.clock import Clock
 from warroom.errors import Invalid, NotFound
 from warroom.incidents.locking import lock
 from warroom.incidents.models import Hypothesis, Incident, Task
+from warroom.incidents.roles import can_read
 
 HYPOTHESIS_STATUSES = ("investigating", "ruled_out", "confirmed", "unlikely")
 
@@ -23,9 +25,37 @@ def _text(value: str | None, field: str = "text") -> str:
     return value
 
 
-def _who(value: str | None) -> str | None:
-    """An owner or assignee as given, trimmed; blank is nobody."""
-    return (value or "").strip() or None
+def _who(session: Session, incident: Incident, value: str | None, field: str) -> str | None:
+    """An owner or assignee: blank is nobody, else a person warroom knows (by e-mail, kept as
+    their account spells it) who can do the work: active, no viewer (a viewer can neither
+    tick a task nor update a hypothesis), and able to read the incident if it is private."""
+    given = (value or "").strip()
+    if not given:
+        return None
+    what = "a task" if field == "assignee" else "a hypothesis"
+    try:
+        user = auth_service.get_user_by_email(session, given)
+    except NotFound:
+        raise Invalid(
+            f"{field}: no user with e-mail {given!r}; give {what} to a person warroom knows, "
+            "by their e-mail",
+            field=field,
+        ) from None
+    if not user.active:
+        raise Invalid(f"{field}: {user.email} is deactivated and cannot sign in", field=field)
+    if user.role == "viewer":
+        raise Invalid(
+            f"{field}: {user.email} is a viewer and could not change {what}: give it to a "
+            "responder or an admin",
+            field=field,
+        )
+    if not can_read(session, incident, user.email, is_admin=user.role == "admin"):
+        raise Invalid(
+            f"{field}: {incident.ref} is private and {user.email} is no member of it, so they "
+            f"could not see {what}: give them a role on the incident first",
+            field=field,
+        )
+    return user.email
 
 
 def _status(value: str) -> str:
@@ -53,7 +83,7 @@ def add_hypothesis(
         incident_id=incident.id,
         text=_text(text),
         status=_status(status),
-        owner=_who(owner),
+        owner=_who(session, incident, owner, "owner"),
         created_at=now,
         created_by=actor,
         updated_at=now,
@@ -101,7 +131,7 @@ def update_hypothesis(
     if text is not None:
         wanted["text"] = _text(text)
     if owner is not None:
-        wanted["owner"] = _who(owner)
+        wanted["owner"] = _who(session, incident, owner, "owner")
     changes = {k: [getattr(item, k), v] for k, v in wanted.items() if getattr(item, k) != v}
     if not changes:
         return item
@@ -142,7 +172,7 @@ def add_task(
     item = Task(
         incident_id=incident.id,
         text=_text(text),
-        assignee=_who(assignee),
+        assignee=_who(session, incident, assignee, "assignee"),
         created_at=clock.now(),
         created_by=actor,
     )
@@ -176,8 +206,9 @@ def update_task(
     if item is None or item.incident_id != incident.id:
         raise NotFound(f"no task {task_id} on {incident.ref}", field="task_id")
     events: list[tuple[str, dict[str, Any]]] = []
-    if assignee is not None and _who(assignee) != item.assignee:
-        item.assignee = _who(assignee)
+    chosen = None if assignee is None else _who(session, incident, assignee, "assignee")
+    if assignee is not None and chosen != item.assignee:
+        item.assignee = chosen
         events.append(("assigned", {"id": item.id, "text": item.text, "assignee": item.assignee}))
     if done is not None and done != item.done:
         item.done = done

@@ -154,7 +154,9 @@ def test_severity_roles_notes_hypotheses_tasks(
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
     task = client.post(
-        f"{base}/tasks", json={"text": "Check DB", "assignee": "jane"}, headers=responder_headers
+        f"{base}/tasks",
+        json={"text": "Check DB", "assignee": "resp@example.com"},
+        headers=responder_headers,
     )
     done = client.patch(
         f"{base}/tasks/{task.json()['id']}", json={"done": True}, headers=responder_headers

@@ -103,7 +103,7 @@ def test_show_screen_has_what_3am_needs(
     _ok(cli("hypothesis", "add", "1", "Database corruption"))
     _ok(cli("hypothesis", "add", "1", "IPFS snapshot mismatch"))
     _ok(cli("hypothesis", "set", "1", "2", "ruled_out"))
-    _ok(cli("task", "add", "1", "Check database integrity", "--assignee", "jane"))
+    _ok(cli("task", "add", "1", "Check database integrity", "--assignee", "jane@example.com"))
     _ok(cli("task", "add", "1", "Review deploys"))
     _ok(cli("task", "done", "1", "2"))
     clock.advance(hours=2)

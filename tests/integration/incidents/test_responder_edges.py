@@ -179,6 +179,10 @@ def test_a_blank_owner_or_assignee_is_nobody(
 ) -> None:
     """'   ' as a hypothesis' owner or a task's assignee is no one, not a blank name shown as
     if someone held it; a name with spaces around it is kept without them."""
+    with seeded.session() as session:
+        for email in ("ann@example.com", "bob@example.com"):
+            make_user(session, FakeClock(), email)
+        session.commit()
     _open(client, responder_headers)
     base = "/api/v1/incidents/1"
     made = client.post(

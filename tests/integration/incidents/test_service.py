@@ -204,6 +204,7 @@ def test_membership(session: Session, clock: FakeClock) -> None:
 
 def test_notes_hypotheses_tasks(session: Session, clock: FakeClock) -> None:
     incident = make_incident(session, clock)
+    make_user(session, clock, "jane@example.com")
     service.add_note(session, clock, incident, text="looking at the DB", actor="a")
     h = service.add_hypothesis(
         session, clock, incident, text="Database corruption", actor="a", owner="jane@example.com"

@@ -269,13 +269,13 @@ def world(db: Database, clock: FakeClock, client: TestClient) -> World:
         {"kind": "text", "name": f"{CANARY} evidence", "content": f"{CANARY} content"},
     )
     _as_member(client, member, f"{base}/hypotheses", {"text": f"{CANARY} hypothesis"})
-    nosy = OUTSIDERS["responder"]  # owning or assigned work makes no one a member
-    _as_member(client, member, f"{base}/tasks", {"text": f"{CANARY} task", "assignee": nosy})
-    _as_member(client, member, f"{base}/hypotheses", {"text": f"{CANARY} hunch", "owner": nosy})
-    # An action item's owner must be a member when given it (422 otherwise): the ex-scribe
-    # takes the role back for that moment and hands it over again, still owning the item.
+    # Owning or assigned work makes no one a member. An action item's owner, a task's assignee
+    # and a hypothesis' owner must be members when given it (422 otherwise): the ex-scribe takes
+    # the role back for that moment and hands it over again, still holding the work.
     former = OUTSIDERS["former"]
     _hand_over(db, clock, n, "rev@corp.test", former)
+    _as_member(client, member, f"{base}/tasks", {"text": f"{CANARY} task", "assignee": former})
+    _as_member(client, member, f"{base}/hypotheses", {"text": f"{CANARY} hunch", "owner": former})
     owned = {"title": f"{CANARY} chore", "owner": former, "impact": "low", "effort": "low"}
     _as_member(client, member, f"{base}/action-items", owned)
     _hand_over(db, clock, n, former, "rev@corp.test")
