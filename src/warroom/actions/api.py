@@ -13,7 +13,7 @@ from warroom.actions.schemas import ActionOut, RunOut, RunRequest
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents import service as incidents
-from warroom.incidents.access import may_see_incident_id, visible_incident
+from warroom.incidents.access import hidden_incident_ids, may_see_incident_id, visible_incident
 from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath
 from warroom.principal import Principal
 
@@ -77,10 +77,8 @@ def incident_runs(
 
 @router.get("/actions/runs", response_model=list[RunOut])
 def list_runs(principal: Viewer, session: SessionDep) -> list[RunOut]:
-    runs = service.list_runs(session)
-    return [
-        _out(session, r) for r in runs if may_see_incident_id(session, principal, r.incident_id)
-    ]
+    runs = service.list_runs(session, hidden=hidden_incident_ids(session, principal))
+    return [_out(session, r) for r in runs]
 
 
 @router.get("/actions/runs/{run_id}", response_model=RunOut)

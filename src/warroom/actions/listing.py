@@ -8,6 +8,7 @@ credentials for the timeline, the API and the evidence. Re-exported by `actions.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -41,11 +42,15 @@ def get_run(session: Session, run_id: int) -> ActionRun:
     return run
 
 
-def list_runs(session: Session, incident_id: int | None = None) -> list[ActionRun]:
-    """Runs, newest first, of one incident or of all."""
+def list_runs(
+    session: Session, incident_id: int | None = None, hidden: Collection[int] = frozenset()
+) -> list[ActionRun]:
+    """Runs, newest first, of one incident or of all (the `hidden` incidents' left out)."""
     query = select(ActionRun).order_by(ActionRun.id.desc()).limit(500)
     if incident_id is not None:
         query = query.where(ActionRun.incident_id == incident_id)
+    if hidden:
+        query = query.where(ActionRun.incident_id.not_in(hidden))
     return list(session.scalars(query))
 
 

@@ -3,14 +3,12 @@
 `visible_incident` guards every route under /incidents/{number}: a private incident the caller
 is no member of is answered exactly as a number no incident has (404, the same message), so
 that a guess cannot tell it exists. Routes that list things belonging to incidents
-(notifications, alerts) drop the rows of `hidden_incident_ids`, and answer a single such row
-as if it did not exist.
+(alerts, notifications, action runs, postmortems) leave the rows of `hidden_incident_ids` out in
+their query, before its limit (dropped afterwards, a page came back short, which told the
+caller that hidden rows exist), and answer a single such row as if it did not exist.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -19,8 +17,6 @@ from warroom.errors import NotFound
 from warroom.incidents import service
 from warroom.incidents.models import Incident, IncidentRole
 from warroom.principal import Principal
-
-T = TypeVar("T")
 
 
 def visible_incident(session: Session, number: int, principal: Principal) -> Incident:
@@ -46,17 +42,6 @@ def hidden_incident_ids(session: Session, principal: Principal) -> frozenset[int
         Incident.private.is_(True), func.lower(Incident.created_by) != email, ~member
     )
     return frozenset(session.scalars(query))
-
-
-def drop_hidden(
-    session: Session,
-    principal: Principal,
-    rows: Iterable[T],
-    incident_id: Callable[[T], int | None],
-) -> list[T]:
-    """The rows that belong to no incident or to one the caller may see."""
-    hidden = hidden_incident_ids(session, principal)
-    return [row for row in rows if incident_id(row) not in hidden]
 
 
 def may_see_incident_id(session: Session, principal: Principal, incident_id: int | None) -> bool:

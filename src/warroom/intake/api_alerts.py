@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.errors import NotFound
-from warroom.incidents.access import drop_hidden, may_see_incident_id
+from warroom.incidents.access import hidden_incident_ids, may_see_incident_id
 from warroom.intake import service, state
 from warroom.intake.models import Silence
 from warroom.intake.schemas import AlertOut, RouteTestIn, SilenceIn, SilenceOut
@@ -44,9 +44,10 @@ def list_alerts(
         label=label,
         limit=limit,
         before_id=before_id,
+        # Alerts of private incidents the caller is no member of are not shown at all.
+        hidden=hidden_incident_ids(session, principal),
     )
-    # Alerts of private incidents the caller is no member of are not shown at all.
-    return drop_hidden(session, principal, alerts, lambda a: a.incident_id)
+    return alerts
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)

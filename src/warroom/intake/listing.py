@@ -4,9 +4,10 @@ which the API, the pages and other domains import."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
@@ -31,8 +32,10 @@ def list_alerts(
     label: list[str] | None = None,
     limit: int = 100,
     before_id: int | None = None,
+    hidden: Collection[int] = frozenset(),
 ) -> list[Alert]:
-    """Alerts newest first, filtered; label filters are matchers (service="x")."""
+    """Alerts newest first, filtered; label filters are matchers (service="x"); alerts of the
+    `hidden` incidents are left out before the limit."""
     if not 1 <= limit <= 1000:
         raise Invalid("limit must be between 1 and 1000", field="limit")
     query = select(Alert)
@@ -55,6 +58,8 @@ def list_alerts(
         query = query.where(cond)
     if before_id is not None:
         query = query.where(Alert.id < before_id)
+    if hidden:
+        query = query.where(or_(Alert.incident_id.is_(None), Alert.incident_id.not_in(hidden)))
     matchers = []
     for text in label or []:
         try:

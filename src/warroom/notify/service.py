@@ -25,9 +25,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from warroom.auth.models import User
@@ -206,8 +207,10 @@ def list_messages(
     user_id: int | None = None,
     state: str | None = None,
     limit: int = 100,
+    hidden: Collection[int] = frozenset(),
 ) -> list[Message]:
-    """Messages, newest first, filtered by incident, user and state."""
+    """Messages, newest first, filtered by incident, user and state; those about the `hidden`
+    incidents are left out before the limit."""
     query = select(Message)
     if state is not None:
         if state not in MESSAGE_STATES:
@@ -217,6 +220,8 @@ def list_messages(
         query = query.where(Message.incident_id == incident_id)
     if user_id is not None:
         query = query.where(Message.user_id == user_id)
+    if hidden:
+        query = query.where(or_(Message.incident_id.is_(None), Message.incident_id.not_in(hidden)))
     return list(session.scalars(query.order_by(Message.id.desc()).limit(max(1, min(limit, 1000)))))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from warroom.auth import invites
 from warroom.deps import Responder, SessionDep, Viewer
 from warroom.errors import NotFound
-from warroom.incidents.access import drop_hidden, may_see_incident_id
+from warroom.incidents.access import hidden_incident_ids, may_see_incident_id
 from warroom.notify import service
 from warroom.notify.schemas import MessageOut, MessageText
 from warroom.openapi import API_ERRORS, IdPath, OptionalIdQuery
@@ -31,12 +31,12 @@ def list_messages(
     state: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[MessageOut]:
-    messages = service.list_messages(
-        session, incident_id=incident_id, user_id=user_id, state=state, limit=limit
-    )
     # Messages about private incidents the caller is no member of are not shown at all.
-    visible = drop_hidden(session, principal, messages, lambda m: m.incident_id)
-    return [MessageOut.of(m) for m in visible]
+    hidden = hidden_incident_ids(session, principal)
+    messages = service.list_messages(
+        session, incident_id=incident_id, user_id=user_id, state=state, limit=limit, hidden=hidden
+    )
+    return [MessageOut.of(m) for m in messages]
 
 
 @router.get("/{message_id}", response_model=MessageOut)

@@ -79,9 +79,9 @@ class MyPage:
 
 def my_pages(session: Session, me: Principal) -> list[MyPage]:
     """The latest page messages sent to me (one per channel and page), newest first."""
-    messages = notify.list_messages(session, user_id=me.user_id, limit=MY_PAGES * 3)
-    pages = [m for m in messages if m.purpose.startswith("page")]
-    pages = access.drop_hidden(session, me, pages, lambda m: m.incident_id)[:MY_PAGES]
+    hidden = access.hidden_incident_ids(session, me)
+    messages = notify.list_messages(session, user_id=me.user_id, limit=MY_PAGES * 3, hidden=hidden)
+    pages = [m for m in messages if m.purpose.startswith("page")][:MY_PAGES]
     numbers = {
         m.incident_id: incidents.get_incident_by_id(session, m.incident_id).number
         for m in pages

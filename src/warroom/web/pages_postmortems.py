@@ -56,8 +56,7 @@ def list_page(
     hidden = hidden_incident_ids(session, me)
     shown = [
         (pm, inc, service.is_overdue(pm, now))
-        for pm, inc in service.list_postmortems(session, now, overdue=overdue)
-        if inc.id not in hidden
+        for pm, inc in service.list_postmortems(session, now, overdue=overdue, hidden=hidden)
     ]
     rows = [{"pm": pm, "incident": inc, "overdue": late} for pm, inc, late in shown]
     # A drill's late postmortem is listed (marked) but, as in the API and the gauge, not

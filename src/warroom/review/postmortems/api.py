@@ -92,11 +92,7 @@ def list_postmortems(
 ) -> PostmortemList:
     now = clock.now()
     hidden = hidden_incident_ids(session, principal)
-    rows = [
-        (pm, inc)
-        for pm, inc in service.list_postmortems(session, now, overdue=overdue, state=state)
-        if inc.id not in hidden
-    ]
+    rows = service.list_postmortems(session, now, overdue=overdue, state=state, hidden=hidden)
     # A production figure, as the gauge warroom_postmortems_overdue_now: drills apart (a
     # drill's postmortem is listed, marked `drill`, but is never counted overdue here).
     return PostmortemList(

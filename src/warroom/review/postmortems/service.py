@@ -343,10 +343,18 @@ def _overdue(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def list_postmortems(
-    session: Session, now: datetime, *, overdue: bool = False, state: str | None = None
+    session: Session,
+    now: datetime,
+    *,
+    overdue: bool = False,
+    state: str | None = None,
+    hidden: Collection[int] = (),
 ) -> list[tuple[Postmortem, Incident]]:
-    """Postmortems with their incidents, soonest due first (overdue: only those past due)."""
+    """Postmortems with their incidents, soonest due first (overdue: only those past due;
+    the `hidden` incidents' left out before the limit)."""
     query = select(Postmortem, Incident).join(Incident, Incident.id == Postmortem.incident_id)
+    if hidden:
+        query = query.where(Incident.id.not_in(list(hidden)))
     if state is not None:
         query = query.where(Postmortem.state == state)
     if overdue:
