@@ -140,10 +140,16 @@ def _record(
 ) -> None:
     """A token made or revoked over the API or the admin page: a global audit event by the
     caller, naming the token's user."""
+    record_token_event(session, clock, principal.actor, kind, token, **more)
+
+
+def record_token_event(
+    session: Session, clock: Clock, actor: str, kind: str, token: ApiToken, **more: Any
+) -> None:
+    """A global audit event (auth:token:created or :revoked) by `actor`, naming the token's
+    user; the local CLI names the account that ran it, having no token to name."""
     payload = {"user": token.user.email, "token_id": token.id, "name": token.name, **more}
-    timeline.record(
-        session, clock, incident_id=None, kind=kind, actor=principal.actor, payload=payload
-    )
+    timeline.record(session, clock, incident_id=None, kind=kind, actor=actor, payload=payload)
 
 
 def revoke_token(session: Session, clock: Clock, principal: Principal, token_id: int) -> ApiToken:

@@ -23,6 +23,19 @@ def _url() -> str:
     return Settings().database_url
 
 
+def local_actor() -> str:
+    """Who a command run on the database directly is recorded as: it has no token, so the
+    account of the operating system that ran it ("cli (root@host)")."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        user = f"uid {os.getuid()}"
+    return f"cli ({user}@{socket.gethostname()})"
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Create or migrate the database named by WARROOM_DATABASE_URL."""
@@ -102,6 +115,7 @@ def token_create(
     name: str = typer.Option("cli", "--name", help="What the token is for"),
 ) -> None:
     """Create an API token for a user (creating the user if needed) and print it once."""
+    from warroom.audit import service as timeline
     from warroom.auth import service
     from warroom.clock import SystemClock
     from warroom.db import Database
@@ -122,9 +136,24 @@ def token_create(
             if not account.active:
                 # Its token would be refused: the API authenticates active people only.
                 fail(f"{email} is deactivated (removed from the config); no token was made")
+            actor = local_actor()
             if role and service.role_rank(role) > service.role_rank(account.role):
-                account.role = role  # local recovery may raise a user's role
-            _, plaintext = service.create_token(session, clock, account, name=name, role=role)
+                # Local recovery may raise a user's role: said on the audit chain, as the API's.
+                before, account.role = account.role, role
+                change = {"user": account.email, "from": before, "to": role}
+                timeline.record(
+                    session,
+                    clock,
+                    incident_id=None,
+                    kind="auth:user:role_changed",
+                    actor=actor,
+                    payload=change,
+                )
+            token, plaintext = service.create_token(session, clock, account, name=name, role=role)
+            # Whoever holds a token acts as its user: the audit log says who made this one.
+            service.record_token_event(
+                session, clock, actor, "auth:token:created", token, role=token.role
+            )
     except WarroomError as exc:
         fail(exc.message)
     finally:
@@ -136,7 +165,7 @@ def token_create(
 def token_revoke(token_id: int = typer.Argument(..., min=1, max=2**31 - 1)) -> None:
     """Revoke a token by id (and every token it minted)."""
     from warroom.auth.models import ApiToken
-    from warroom.auth.service import revoke_tokens
+    from warroom.auth.service import record_token_event, revoke_tokens
     from warroom.clock import SystemClock
     from warroom.db import Database
 
@@ -150,7 +179,12 @@ def token_revoke(token_id: int = typer.Argument(..., min=1, max=2**31 - 1)) -> N
                 fail(f"no token {token_id}")
             revoked = token.revoked_at  # kept as it was: when it stopped working
             # With every token it minted over the API, even when it was revoked before.
-            revoke_tokens(session, SystemClock(), [token_id])
+            clock = SystemClock()
+            stopped = revoke_tokens(session, clock, [token_id])
+            if stopped:
+                record_token_event(
+                    session, clock, local_actor(), "auth:token:revoked", token, revoked=stopped
+                )
     finally:
         db.dispose()
     if revoked is not None:
