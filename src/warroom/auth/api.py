@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from warroom.auth import service
+from warroom.auth.body_limit import BodyLimit
 from warroom.auth.schemas import TokenCreate, TokenCreated, TokenOut, UserOut
 from warroom.deps import Admin, ClockDep, SessionDep, Viewer
 from warroom.openapi import API_ERRORS, IdPath
@@ -50,3 +51,9 @@ def revoke_token(
 
 
 __all__ = ["Admin", "router"]
+
+
+def setup(app: FastAPI) -> None:
+    """Every API body is refused past its limit before it is read (`warroom.auth.body_limit`):
+    the routes read it before they know who is calling."""
+    app.add_middleware(BodyLimit)
