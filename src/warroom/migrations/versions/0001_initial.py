@@ -922,6 +922,7 @@ def upgrade() -> None:
         sa.Column("priority", sa.String(length=16), nullable=False),
         sa.Column("horizon", sa.String(length=64), nullable=False),
         sa.Column("due_at", warroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_given", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("reminded_at", warroom.db.UTCDateTime(timezone=True), nullable=True),

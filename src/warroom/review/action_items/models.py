@@ -48,6 +48,9 @@ class ActionItem(Base):
     horizon: Mapped[str] = mapped_column(String(64))
     # None: no due date (a backlog item given none).
     due_at: Mapped[datetime | None]
+    # Whether a person set the due date (or its absence); False while it is the matrix cell's
+    # default, which follows the item when its impact or effort changes.
+    due_given: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
     # Bumped whenever the due date or status changes: reminder and overdue jobs carry the
     # generation they were planned under, so a stale one does nothing.

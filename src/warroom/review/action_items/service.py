@@ -51,15 +51,21 @@ def _level(name: str, value: str) -> str:
 
 
 def _owner(session: Session, email: str, incident: Incident) -> tuple[int, str]:
-    """The owner's user id and e-mail: an active user who may read the incident (an item of a
-    private incident is shown only to its members and admins, so anyone else could neither
-    see nor close the item they own)."""
+    """The owner's user id and e-mail: an active responder or admin who may read the incident
+    (a viewer cannot change an item, so could never close the one they own; an item of a
+    private incident is shown only to its members and admins)."""
     try:
         user = auth_service.get_user_by_email(session, email.strip())
     except NotFound:
         raise Invalid(f"owner: no user with e-mail {email!r}", field="owner") from None
     if not user.active:
         raise Invalid(f"owner: {user.email} is deactivated", field="owner")
+    if user.role == "viewer":
+        raise Invalid(
+            f"owner: {user.email} is a viewer and could not mark the item done or change it: "
+            "give it to a responder or an admin",
+            field="owner",
+        )
     if not incidents.can_read(session, incident, user.email, is_admin=user.role == "admin"):
         raise Invalid(
             f"owner: {incident.ref} is private and {user.email} is no member of it, so they "
@@ -128,6 +134,7 @@ def create(
     )
     _classify(item, opts)
     item.due_at = due_at or _default_due(opts, item, now)
+    item.due_given = due_at is not None
     session.add(item)
     session.flush()
     record(session, clock, item, "created", actor, **snapshot(item))
@@ -220,8 +227,11 @@ def update(
         incident = session.get(Incident, item.incident_id)
         assert incident is not None
         item.owner_id = _owner(session, item.owner, incident)[0]
+    if "due_at" in changes:
+        item.due_given = True  # a date, or none (`--no-due`), from a person: kept from now on
     if {"impact", "effort"} & changes.keys():
         _classify(item, opts)
+        _follow_matrix(item, opts, now, changes, before)
     if "status" in changes:
         _status_changed(item, now)
     item.updated_at = now
@@ -235,6 +245,24 @@ def update(
         item.reminded_at = item.overdue_since = None
         schedule.plan(session, clock, item, opts)
     return item
+
+
+def _follow_matrix(
+    item: ActionItem,
+    opts: Options,
+    now: datetime,
+    changes: dict[str, Any],
+    before: dict[str, Any],
+) -> None:
+    """A re-classified item whose due date came from the matrix takes the new cell's, counted
+    from now (none for the backlog); a due date a person gave stays."""
+    if item.due_given:
+        return
+    due = _default_due(opts, item, now)
+    if due == item.due_at:
+        return
+    before["due_at"], changes["due_at"] = _shown(item.due_at), due
+    item.due_at = due
 
 
 def _status_changed(item: ActionItem, now: datetime) -> None:

@@ -115,7 +115,8 @@ def test_edit_status_buttons_and_history(
         "review:action_item:status_done",
     ]
     changed = events(db, number)[1][1]["changes"]
-    assert set(changed) == {"title", "owner", "effort", "description"}  # the due date was kept
+    # The due date field was left as it was: the matrix's date follows the new cell (P1).
+    assert set(changed) == {"title", "owner", "effort", "description", "due_at"}
     bad = post(client, page, page, title="t", owner="bo@corp.test", impact="high", effort="high",
                due="2026-02-30", due_was="", status="done", description="")  # fmt: skip
     assert bad.status_code == 422 and "due" in bad.text
