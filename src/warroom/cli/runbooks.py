@@ -35,8 +35,14 @@ def import_runbook(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A Markdown document"),
     out: Path = typer.Option(..., "--out", help="Directory to write the runbook(s) into"),
     split: bool = typer.Option(False, "--split", help="One file per runbook/scenario inside"),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite runbook files of the same id that differ"
+    ),
 ) -> None:
-    """Parse a Markdown runbook and write it in warroom's runbook form (front matter + steps)."""
+    """Parse a Markdown runbook and write it in warroom's runbook form (front matter + steps).
+
+    A file of the same id already in --out is left alone when it holds the same runbook; one
+    that differs (a runbook edited by hand since) is not overwritten without --force."""
     from warroom.runbooks.markdown import RunbookError, parse, render
     from warroom.runbooks.split import split as split_doc
 
@@ -49,12 +55,36 @@ def import_runbook(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
-    for piece in pieces:
-        target = out / f"{piece.id}.md"
-        write_file(target, render(piece))
+    texts = [(out / f"{piece.id}.md", render(piece)) for piece in pieces]
+    if not force:
+        _refuse_overwrites(texts)
+    for piece, (target, text) in zip(pieces, texts, strict=True):
+        same = _holds(target, text)
+        if not same:
+            write_file(target, text)
         steps = list(piece.steps())
         commands = sum(1 for s in steps if s.kind == "command")
-        typer.echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands)")
+        note = " (unchanged)" if same else ""
+        typer.echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands){note}")
+
+
+def _holds(target: Path, text: str) -> bool:
+    """Whether `target` is already a file holding exactly `text`."""
+    try:
+        return target.is_file() and target.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _refuse_overwrites(texts: list[tuple[Path, str]]) -> None:
+    """Stop, writing nothing, if a file would be overwritten with something else."""
+    taken = [str(t) for t, text in texts if t.exists() and not _holds(t, text)]
+    if taken:
+        fail(
+            f"{', '.join(taken)} already exist{'s' if len(taken) == 1 else ''} with other "
+            "content (a runbook of the same id, perhaps edited by hand): nothing written; "
+            "move it away, or import with --force to overwrite"
+        )
 
 
 def _read_document(file: Path) -> str:
