@@ -221,6 +221,7 @@ def install() -> None:
         incidents_present.UPDATES_DUE = comms_cadence.updates_due
         # An admin's cancel of a job is an event of the global audit chain.
         engine_service.CANCEL_RECORDER = audit_jobs.record_cancel
+        engine_service.RETRY_RECORDER = audit_jobs.record_retry
         # A deactivated person's calendar feed ends with their other credentials.
         auth_offboard.OTHER_CREDENTIALS["calendar feeds"] = paging_people.end_feeds
         _installed = True

@@ -1,5 +1,5 @@
 """The `audit.checkpoint` job: a signed checkpoint of every chain head, then the next one; and
-the audit record of an admin's cancel of a job (handed to the engine by warroom.wiring)."""
+the audit record of an admin's cancel or retry of a job (handed to the engine by warroom.wiring)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,15 @@ def write_checkpoint(ctx: JobContext, job: Job) -> None:
 def record_cancel(session: Session, clock: Clock, job: Job, actor: str, before: str) -> None:
     """An admin cancelled a job: `engine:job:cancelled` on the global chain, naming them. What
     the job worked on may be an incident's: its own timeline says so (the job's given_up hook)."""
+    _record(session, clock, "engine:job:cancelled", job, actor, before)
+
+
+def record_retry(session: Session, clock: Clock, job: Job, actor: str, before: str) -> None:
+    """An admin queued a failed or cancelled job again: `engine:job:retried` on the global
+    chain, naming them (its work, a page or an action run, is done again)."""
+    _record(session, clock, "engine:job:retried", job, actor, before)
+
+
+def _record(session: Session, clock: Clock, kind: str, job: Job, actor: str, before: str) -> None:
     payload = {"job_id": job.id, "job": job.kind, "from": before, "incident_id": job.incident_id}
-    timeline.record(
-        session, clock, incident_id=None, kind="engine:job:cancelled", actor=actor, payload=payload
-    )
+    timeline.record(session, clock, incident_id=None, kind=kind, actor=actor, payload=payload)

@@ -296,6 +296,9 @@ _REVIEW: dict[str, Sentence] = {
     "engine:job:cancelled": lambda p: (
         f"job {get(p, 'job_id')} ({get(p, 'job')}, {get(p, 'from')}) cancelled"
     ),
+    "engine:job:retried": lambda p: (
+        f"job {get(p, 'job_id')} ({get(p, 'job')}, {get(p, 'from')}) queued again"
+    ),
     "auth:token:created": lambda p: (
         f"API token {get(p, 'token_id')} ({short(p.get('name'), 30)}, {get(p, 'role')}) made "
         f"for {get(p, 'user')}"

@@ -66,8 +66,10 @@ def get_job(job_id: BigIdPath, _: Admin, session: SessionDep) -> JobOut:
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobOut)
-def retry_job(job_id: BigIdPath, _: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
+def retry_job(job_id: BigIdPath, admin: Admin, session: SessionDep, clock: ClockDep) -> JobOut:
+    before = service.get_job(session, job_id).state
     job = service.retry_job(session, clock, job_id)
+    service.record_retry(session, clock, job, admin.actor, before)
     session.commit()
     return JobOut.model_validate(job)
 

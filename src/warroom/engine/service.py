@@ -268,6 +268,15 @@ def retry_job(session: Session, clock: Clock, job_id: int) -> Job:
 # checkpoint job), so the engine cannot import it. A process that never wired it refuses cancels
 # rather than leave one out of the audit log.
 CANCEL_RECORDER: Callable[[Session, Clock, Job, str, str], None] | None = None
+# Likewise an admin's retry: it runs the job's work again (a page sent, an action run).
+RETRY_RECORDER: Callable[[Session, Clock, Job, str, str], None] | None = None
+
+
+def record_retry(session: Session, clock: Clock, job: Job, actor: str, before: str) -> None:
+    """An admin's retry of a job (from `before`, failed or cancelled) on the audit chain."""
+    if RETRY_RECORDER is None:
+        raise RuntimeError("record_retry: no audit recorder (warroom.wiring.install() not run)")
+    RETRY_RECORDER(session, clock, job, actor, before)
 
 
 def cancel_job(session: Session, clock: Clock, job_id: int, *, actor: str) -> Job:
