@@ -11,8 +11,11 @@ when it fires, so the blocked read ends at once; `expired` then says why the cal
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,9 +33,7 @@ class Deadline:
         self.cut_off = False
         self._sockets: list[Any] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        self._entry = _WATCH.add(time.monotonic() + seconds, self)
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
         """httpx's trace hook: a new connection's stream is watched from its first byte."""
@@ -62,7 +63,63 @@ class Deadline:
             _shut(sock)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        _WATCH.cancel(self._entry)
+
+
+class _Watch:
+    """One thread for every deadline of the process (a timer thread started and stopped per
+    call cost more than the rest of sending a webhook): a heap of (moment, deadline), the
+    earliest first; a cancelled deadline is dropped from it and never expires."""
+
+    def __init__(self) -> None:
+        self._heap: list[list[Any]] = []
+        self._count = itertools.count()
+        self._changed = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def add(self, at: float, deadline: Deadline) -> list[Any]:
+        entry = [at, next(self._count), deadline]
+        with self._changed:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="warroom-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0] is entry:  # earlier than what the thread waits for
+                self._changed.notify()
+        return entry
+
+    def cancel(self, entry: list[Any]) -> None:
+        with self._changed:
+            entry[2] = None  # left in the heap, skipped when its moment comes
+
+    def _run(self) -> None:
+        while True:
+            due: list[Deadline] = []
+            with self._changed:
+                while self._heap and self._heap[0][2] is None:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._changed.wait(60.0)
+                    if not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    entry = heapq.heappop(self._heap)
+                    if entry[2] is not None:
+                        due.append(entry[2])
+                        entry[2] = None
+                if not due:
+                    self._changed.wait(self._heap[0][0] - now)
+                    continue
+            for deadline in due:
+                deadline._expire()
+
+
+_WATCH = _Watch()
 
 
 def _shut(sock: Any) -> None:
