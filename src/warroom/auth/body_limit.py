@@ -26,7 +26,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Read by routes with limits of their own: intake (per sender) and evidence file uploads.
-OWN_LIMIT = re.compile(r"/api/v1/intake/.*|/api/v1/incidents/[^/]+/evidence/files/?")
+OWN_LIMIT = re.compile(
+    r"/api/v1/intake/(?:alertmanager|generic)/?|/api/v1/incidents/[^/]+/evidence/files/?"
+)
 LARGE_TEXT = re.compile(r"/api/v1/config/apply/?|/api/v1/incidents/[^/]+/(?:evidence|postmortem)/?")
 
 

@@ -61,3 +61,6 @@ def test_an_api_body_past_the_limit_is_refused_before_anything_reads_it(
     )
     intake = client.post("/api/v1/intake/generic", content=_body(LIMIT + 1), headers=JSON)
     assert intake.status_code == 401, intake.text
+    # Not an intake endpoint, though under /intake/: the API's limit.
+    routes = client.post("/api/v1/intake/routes/test", content=_body(LIMIT + 1), headers=JSON)
+    assert routes.status_code == 413, routes.text
