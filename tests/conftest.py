@@ -14,7 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.util import LRUCache
 from typer.testing import CliRunner
 
 import warroom.models  # noqa: F401  (registers every table)
@@ -158,9 +160,33 @@ def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
+# Per kind of database, the dialect and compiled-statement cache every test's engine shares.
+_COMPILED: dict[str, tuple[Dialect, Any]] = {}
+
+
+def open_database(url: str, **engine_kwargs: Any) -> Database:
+    """A Database on url, as `Database(url, ...)`, whose engine shares this test process's
+    compiled statements with the engines of earlier tests on the same kind of database (as a
+    serving process's one engine does from request to request): SQLAlchemy compiles a
+    statement once per engine, and compiling what a test runs cost it more CPU than running
+    it. The pool, its connections and the engine's event listeners stay the test's own."""
+    database = Database(url, **engine_kwargs)
+    engine = database.engine
+    shared = _COMPILED.get(engine.dialect.name)
+    if shared is None:
+        with engine.connect():
+            pass  # the first connection tells the dialect the server's version and defaults
+        # A test process runs more kinds of statement than one request path: room for them.
+        engine._compiled_cache = LRUCache(2000)
+        _COMPILED[engine.dialect.name] = (engine.dialect, engine._compiled_cache)
+    else:
+        engine.dialect, engine._compiled_cache = shared
+    return database
+
+
 def _empty_sqlite(template: Path, tmp_path: Path) -> Database:
     shutil.copyfile(template, tmp_path / "warroom.db")
-    return Database(f"sqlite:///{tmp_path}/warroom.db")
+    return open_database(f"sqlite:///{tmp_path}/warroom.db")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -171,7 +197,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         yield database
         database.dispose()
     else:
-        database = Database(request.getfixturevalue("pg_url"), pool_size=5, max_overflow=5)
+        database = open_database(request.getfixturevalue("pg_url"), pool_size=5, max_overflow=5)
         try:
             yield database
         finally:
@@ -182,7 +208,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def pg_db(pg_url: str) -> Iterator[Database]:
     """PostgreSQL only, for behaviour SQLite does not have (row locks, SKIP LOCKED)."""
-    database = Database(pg_url, pool_size=5, max_overflow=5)
+    database = open_database(pg_url, pool_size=5, max_overflow=5)
     try:
         yield database
     finally:
