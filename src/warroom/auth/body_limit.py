@@ -1,14 +1,16 @@
-"""The largest request body of the JSON API, refused before it is read.
+"""The largest request body of the JSON API and of the public pages, refused before it is read.
 
 FastAPI reads and parses a route's whole JSON body before any dependency runs, the caller's
 token included: anyone, signed in or not, could make the server hold and parse a body of any
-size (four 50 MB bodies at once took it from ~160 MB to ~900 MB). This ASGI middleware answers
-413 for a POST, PUT, PATCH or DELETE under /api/v1/ whose body is larger than its limit: at
-once when the Content-Length says so, or once a chunked body passes it (only such a body is
-held here, at most the limit). The limit is WARROOM_MAX_BODY_BYTES; the routes that carry a
-large text (text evidence, a postmortem's Markdown, config files) have
-WARROOM_EVIDENCE_MAX_BYTES more. Intake and evidence file uploads keep their own limits, and
-web UI forms theirs (`warroom.web.security`).
+size (four 50 MB bodies at once took it from ~160 MB to ~900 MB), and the status page's
+subscribe form (anonymous by design) read any size of JSON too. This ASGI middleware answers
+413 for a POST, PUT, PATCH or DELETE under /api/v1/, /status/ or a page link (/p/) whose body
+is larger than its limit: at once when the Content-Length says so, or once a chunked body
+passes it (only such a body is held here, at most the limit). The limit is
+WARROOM_MAX_BODY_BYTES; the routes that carry a large text (text evidence, a postmortem's
+Markdown, config files) have WARROOM_EVIDENCE_MAX_BYTES more. Intake (answering in each
+sender's shape) and evidence file uploads keep their own limits, and web UI forms theirs
+(`warroom.web.security`).
 """
 
 from __future__ import annotations
@@ -29,18 +31,18 @@ METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OWN_LIMIT = re.compile(
     r"/api/v1/intake/(?:alertmanager|generic)/?|/api/v1/incidents/[^/]+/evidence/files/?"
 )
+# Anonymous posts outside the API: the status page's (subscribe, confirm) and page links.
+PUBLIC = re.compile(r"/status/.*|/p/[^/]*/?")
 LARGE_TEXT = re.compile(r"/api/v1/config/apply/?|/api/v1/incidents/[^/]+/(?:evidence|postmortem)/?")
 
 
 def limit_for(scope: Scope) -> int | None:
     """Bytes this request's body may have, or None when this middleware does not check it."""
     path = str(scope.get("path", ""))
-    if (
-        scope.get("type") != "http"
-        or scope.get("method") not in METHODS
-        or not path.startswith("/api/v1/")
-        or OWN_LIMIT.fullmatch(path)
-    ):
+    if scope.get("type") != "http" or scope.get("method") not in METHODS:
+        return None
+    api = path.startswith("/api/v1/") and not OWN_LIMIT.fullmatch(path)
+    if not api and not PUBLIC.fullmatch(path):
         return None
     settings = scope["app"].state.settings
     limit = int(settings.max_body_bytes)

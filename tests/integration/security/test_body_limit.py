@@ -64,3 +64,15 @@ def test_an_api_body_past_the_limit_is_refused_before_anything_reads_it(
     # Not an intake endpoint, though under /intake/: the API's limit.
     routes = client.post("/api/v1/intake/routes/test", content=_body(LIMIT + 1), headers=JSON)
     assert routes.status_code == 413, routes.text
+
+
+def test_the_public_subscribe_form_refuses_a_body_past_the_limit(
+    client: TestClient, settings: Settings
+) -> None:
+    settings.max_body_bytes = LIMIT
+    big = b'{"email": "a@example.org", "components": ["' + b"x" * LIMIT + b'"]}'
+    refused = client.post("/status/subscribers", content=big, headers=JSON)
+    assert refused.status_code == 413, refused.text
+    # Within the limit it is read and answered as before (an unknown component here).
+    small = b'{"email": "a@example.org", "components": ["nope"]}'
+    assert client.post("/status/subscribers", content=small, headers=JSON).status_code == 422
