@@ -1,4 +1,5 @@
-"""Attach runbooks as incidents open: events queue a `runbooks.attach` job, the job attaches.
+"""Attach runbooks as incidents open and when their severity changes: events queue a
+`runbooks.attach` job, the job attaches.
 
 The subscriptions only enqueue (in the transaction that stores the alert), so a runbook
 problem is a failing job, retried and visible in `warroom jobs list`, never a rejected alert.
@@ -70,6 +71,14 @@ def on_fired(session: Session, clock: Clock, event: DomainEvent) -> None:
         job.payload = {**job.payload, **payload}
 
 
+def on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A severity change: attach what the new severity calls for (front matter `severities`),
+    as opening at it would; once per runbook, and not once the incident is resolved."""
+    if not service.any_active(session):
+        return
+    _enqueue(session, clock, event, "severity", {"match": True, "open_only": True})
+
+
 def _is_link(url: Any) -> bool:
     return isinstance(url, str) and url.startswith(("http://", "https://"))
 
@@ -103,6 +112,7 @@ def run_attach(session: Session, clock: Clock, payload: dict[str, Any]) -> None:
             route_runbooks=list(payload.get("runbooks") or []),
             labels=[dict(a.labels or {}) for a in alerts],
             actor=ACTOR,
+            open_only=bool(payload.get("open_only")),
         )
     for alert in alerts:
         url = (alert.annotations or {}).get("runbook_url")
@@ -119,4 +129,6 @@ SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:incident:opened", on_opened),
     ("intake:alert:fired", on_fired),
     ("intake:alert:grouped", on_grouped),
+    ("incident:severity:raised", on_severity),
+    ("incident:severity:lowered", on_severity),
 )

@@ -138,10 +138,12 @@ def attach_matching(
     route_runbooks: list[str],
     labels: list[dict[str, Any]],
     actor: str,
+    open_only: bool = False,
 ) -> list[RunbookRun]:
-    """Attach what a new incident calls for: its route's, its services', front-matter matches."""
+    """Attach what an incident calls for: its route's, its services', front-matter matches
+    (`open_only`: nothing once it is resolved or closed)."""
     incident = incidents.lock_by_id(session, incident_id)
-    if incident is None:
+    if incident is None or (open_only and incident.status in ("resolved", "closed")):
         return []
     have = {r.runbook_key for r in runs_of(session, incident_id)}
     services = {s.service_key for s in incident.services}
