@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from warroom.engine.worker import Worker
 
 log = logging.getLogger("warroom.engine")
+# How many of the jobs after the running one a handler of a shared transaction is shown
+# (`JobContext.upcoming`), to read ahead for them.
+AHEAD = 32
 
 
 def claim_shared(worker: Worker, conn: Connection, limit: int) -> list[Job]:
@@ -112,7 +115,7 @@ def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
     chunk: list[Job] = []
     try:
         write_first(session)  # SQLite: no handler's read can go stale before its write
-        for job in jobs:
+        for index, job in enumerate(jobs):
             if job.attempts > job.max_attempts or (
                 len(chunk) >= least and time.monotonic() > budget
             ):
@@ -121,6 +124,7 @@ def run_chunk(worker: Worker, jobs: list[Job], conn: Connection) -> int:
             handler = get_handler(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
+            ctx.upcoming = jobs[index : index + AHEAD]
             handler(ctx, job)
         ids = [j.id for j in chunk]
         if service.complete_many(session, worker.clock, ids, worker.name) != set(ids):

@@ -31,7 +31,7 @@ composition root (`warroom.wiring.install`) hands each domain's handler module t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import ModuleType
@@ -74,6 +74,10 @@ class JobContext:
     clock: Clock
     settings: Settings
     worker: str
+    # In a shared transaction (batch=True jobs): this job and the next ones the transaction
+    # may run after it, in order (it may end before them). A handler may read ahead for them
+    # (lock their incidents together, by id); empty when the job runs alone.
+    upcoming: Sequence[Job] = ()
 
     def enqueue(
         self,

@@ -21,19 +21,19 @@ from warroom.paging.people import Rule
 @handler(runtime.ESCALATE_KIND, batch=True)
 def escalate(ctx: JobContext, job: Job) -> None:
     memo.enable(ctx.session)  # the jobs of a chunk share severities, policies, people
-    runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload)
+    runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload, ctx.upcoming)
 
 
 @handler(runtime.PLAN_KIND, batch=True)
 def plan(ctx: JobContext, job: Job) -> None:
     memo.enable(ctx.session)
-    runtime.run_plan(ctx.session, ctx.clock, ctx.settings, job.payload)
+    runtime.run_plan(ctx.session, ctx.clock, ctx.settings, job.payload, ctx.upcoming)
 
 
 @handler(runtime.UNRESOLVED_KIND, batch=True)
 def unresolved(ctx: JobContext, job: Job) -> None:
     memo.enable(ctx.session)
-    runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload)
+    runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload, ctx.upcoming)
 
 
 @handler(NOTIFY_KIND, batch=True)

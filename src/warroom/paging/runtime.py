@@ -11,6 +11,7 @@ The escalation state row and the paging of the policy's levels are in `levels.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,13 +22,13 @@ from warroom.catalog import service as catalog
 from warroom.catalog.models import Severity
 from warroom.clock import Clock
 from warroom.engine import service as engine
+from warroom.engine.models import Job
 from warroom.events import DomainEvent, Handler
-from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.paging import targeting
 from warroom.paging.escalation import Policy, Step, already_paged, ladder, pending_rungs
 from warroom.paging.levels import ESCALATE_KIND as ESCALATE_KIND
-from warroom.paging.levels import first_level, queue_level, say_deactivated, state_of
+from warroom.paging.levels import first_level, locked, queue_level, say_deactivated, state_of
 from warroom.paging.levels import run_escalation as run_escalation
 from warroom.paging.models import EscalationPolicy, IncidentEscalation
 from warroom.paging.pager import ACTOR, PageRequest, insert_new, page
@@ -77,12 +78,19 @@ def on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
     _enqueue_plan(session, clock, event, "opened")
 
 
-def run_plan(session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]) -> None:
-    """The `paging.plan` job: plan a new incident, or follow a reopen or a severity change."""
-    incident = incidents.lock_by_id(session, int(payload["incident_id"]))  # lock order
+def run_plan(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    payload: dict[str, Any],
+    upcoming: Sequence[Job] = (),
+) -> None:
+    """The `paging.plan` job: plan a new incident, or follow a reopen or a severity change.
+
+    `upcoming`: the jobs of its shared transaction from this one on (`levels.locked`)."""
+    incident, state = locked(session, int(payload["incident_id"]), upcoming)  # lock order
     if incident is None:
         return
-    state = state_of(session, incident.id, lock=True)
     if state is None:
         _plan_new(session, clock, settings, incident)
     elif payload.get("reason") == "reopened":
@@ -289,13 +297,16 @@ def _replan_severity(
 
 
 def run_unresolved(
-    session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    payload: dict[str, Any],
+    upcoming: Sequence[Job] = (),
 ) -> None:
     """A rung of the unresolved ladder is due: page its targets unless resolved meanwhile."""
-    incident = incidents.lock_by_id(session, int(payload["incident_id"]))  # lock order
+    incident, state = locked(session, int(payload["incident_id"]), upcoming)  # lock order
     if incident is None:
         return
-    state = state_of(session, incident.id, lock=True)
     if state is None or state.ladder_generation != payload["generation"]:
         return
     rung_index = int(payload["rung"])

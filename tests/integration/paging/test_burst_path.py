@@ -4,9 +4,10 @@ level 1 itself, and paging's jobs share transactions (batch=True), taken by inci
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.integration.paging.world import ORG, apply, sender, worker
 from warroom.audit.models import TimelineEvent
@@ -16,10 +17,12 @@ from warroom.engine import registry
 from warroom.engine import service as engine
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, batchable, handler, register
+from warroom.incidents import moves
 from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
 from warroom.notify.models import Message
 from warroom.paging import runtime
-from warroom.paging.models import Page
+from warroom.paging.models import IncidentEscalation, Page
 from warroom.settings import Settings
 
 __all__ = ["sender"]
@@ -102,3 +105,50 @@ def test_a_shared_transaction_takes_its_incidents_by_id(
         registry._batchable.discard("test.burst.order")
     # Incident 10's two jobs in the order they were queued (1 before 3), then 20, then 30.
     assert SEEN == [1, 3, 2, 0]
+
+
+def test_a_shared_transaction_locks_its_incidents_together_and_sees_its_own_plans(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any, caplog: Any
+) -> None:
+    """Three new incidents, the second raised to P0 before anything ran: its plan job and its
+    severity job share the transaction with the others. The incidents (and their escalation
+    states) are locked together, by id, in one statement each; the severity job still finds
+    the state its plan just inserted (it follows the raise; it does not plan the incident
+    again), and nothing is rolled back to run alone."""
+    apply(db, clock, ORG)
+    opened = [_open(db, clock, f"API down {n}") for n in range(3)]
+    with db.session() as session:
+        incident = session.get(Incident, opened[1])
+        assert incident is not None
+        moves.change_severity(
+            session, clock, incident, severity="P2", reason="not so bad", actor="test"
+        )
+    locks: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM incidents" in statement and "incidents.id IN" in statement:
+            locks.append(statement)
+
+    caplog.set_level(logging.INFO, logger="warroom.engine")
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert worker(db, clock, settings).run_once() >= 4 + 3  # the plans, the deliveries
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert "rolled back" not in caplog.text
+    assert len(locks) == 1, locks  # the three incidents at once
+    with db.session() as session:
+        states = session.scalars(
+            select(IncidentEscalation).where(IncidentEscalation.incident_id.in_(opened))
+        ).all()
+        assert sorted(s.incident_id for s in states) == opened  # one each
+        lowered = next(s for s in states if s.incident_id == opened[1])
+        assert lowered.ladder_severity == "P2" and lowered.ladder == []
+        pages = session.scalars(select(Page).where(Page.incident_id.in_(opened))).all()
+        assert sorted(p.incident_id for p in pages) == opened  # level 1 once each
+        rungs = session.scalars(
+            select(Job.incident_id).where(
+                Job.kind == runtime.UNRESOLVED_KIND, Job.state == "pending"
+            )
+        ).all()
+        assert sorted(r or 0 for r in rungs) == [opened[0], opened[0], opened[2], opened[2]]
