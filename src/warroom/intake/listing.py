@@ -63,7 +63,7 @@ def list_alerts(
     matchers = []
     for text in label or []:
         try:
-            matchers.append(parse_matcher(text))
+            matchers.append(parse_matcher(text, untrusted=True))
         except MatcherError as exc:
             raise Invalid(str(exc), field="label") from None
     query = query.order_by(Alert.id.desc())

@@ -54,8 +54,11 @@ class Matcher:
         return f'{self.name}{self.op}"{escaped}"'
 
 
-def parse_matcher(text: str) -> Matcher:
-    """'service="checkout"', 'severity=~"critical|warning"', 'team!=db' -> Matcher."""
+def parse_matcher(text: str, *, untrusted: bool = False) -> Matcher:
+    """'service="checkout"', 'severity=~"critical|warning"', 'team!=db' -> Matcher.
+
+    `untrusted`: typed by a caller (a list filter, a silence), not written in the config: a
+    regex that can backtrack for ever is refused (see `_costly`)."""
     if not isinstance(text, str):
         raise MatcherError(f'a matcher must be a string like name="value", got {text!r}')
     m = MATCHER.match(text)
@@ -69,7 +72,53 @@ def parse_matcher(text: str) -> Matcher:
             regex = re.compile(f"(?:{value})")
         except re.error as exc:
             raise MatcherError(f"{text!r}: bad regular expression: {exc}") from None
+        problem = _costly(value) if untrusted else None
+        if problem:
+            raise MatcherError(f"{text!r}: {problem}")
     return Matcher(name, op, value, regex)
+
+
+# Python's regex engine backtracks, holding the interpreter: one viewer's filter such as
+# service=~"(.*.*)*z" stopped the whole server (every request, the embedded engine) for minutes.
+# A typed regex may repeat at most this many times, and nothing repeated may itself repeat,
+# branch or refer back, so that matching stays polynomial in the label's length.
+MAX_REPEATS = 3
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def _costly(value: str) -> str | None:
+    """Why matching this regex could take exponential time (or too long), or None."""
+    import re._parser as parser
+
+    repeats = 0
+
+    def walk(items: Any, inside: bool) -> str | None:
+        nonlocal repeats
+        for op, arg in items:
+            name = str(op)
+            if name == "GROUPREF" or (inside and name == "BRANCH"):
+                return "a back reference or an alternative inside a repetition"
+            if name in _REPEATS and arg[1] > 1:
+                if inside:
+                    return "a repetition inside a repetition, such as (a+)+"
+                repeats += 1
+                found = walk(arg[2], True)
+            elif name == "SUBPATTERN":
+                found = walk(arg[3], inside)
+            elif name == "BRANCH":
+                found = next((p for p in (walk(b, inside) for b in arg[1]) if p), None)
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                found = walk(arg[1], inside)
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    problem = walk(parser.parse(value).data, False)
+    if problem is None and repeats > MAX_REPEATS:
+        problem = f"more than {MAX_REPEATS} repetitions (*, +, {{n,m}})"
+    return f"refused, it could take for ever to match: {problem}" if problem else None
 
 
 def matches_all(matchers: list[Matcher], labels: dict[str, str]) -> bool:

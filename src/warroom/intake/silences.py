@@ -60,7 +60,7 @@ def add_silence(
     parsed = []
     for i, text in enumerate(matchers):
         try:
-            parsed.append(str(parse_matcher(text)))
+            parsed.append(str(parse_matcher(text, untrusted=True)))
         except MatcherError as exc:
             raise Invalid(str(exc), field=f"matchers[{i}]") from None
     if not parsed:
