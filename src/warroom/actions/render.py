@@ -18,6 +18,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from warroom import sandbox
 from warroom.errors import Invalid
 
 
@@ -44,16 +45,19 @@ def _form_escaped(value: Any) -> str:
     return quote_plus(str(value), safe="")
 
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# Bounded (warroom.sandbox): a template's loops, output and values have a size.
+_ENV = sandbox.BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 # For JSON bodies: every value is JSON-escaped, so a parameter holding `", "admin": true`
 # stays text inside its string and cannot add fields.
-_JSON_ENV = SandboxedEnvironment(
+_JSON_ENV = sandbox.BoundedSandbox(
     undefined=StrictUndefined, autoescape=False, finalize=_json_escaped
 )
 # For URLs and form bodies: every value is percent-encoded (a parameter holding
 # `../../admin/delete?all=1` stays inside its one segment or value).
-_URL_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_url_escaped)
-_FORM_ENV = SandboxedEnvironment(
+_URL_ENV = sandbox.BoundedSandbox(
+    undefined=StrictUndefined, autoescape=False, finalize=_url_escaped
+)
+_FORM_ENV = sandbox.BoundedSandbox(
     undefined=StrictUndefined, autoescape=False, finalize=_form_escaped
 )
 # Control characters (C0, DEL, C1), Unicode line and paragraph separators, and the bidi
@@ -75,7 +79,7 @@ def render(
 ) -> str:
     """One template rendered to one string; a missing name is Invalid naming `field`."""
     try:
-        return env.from_string(template).render(context)
+        return sandbox.render(env.from_string(template), context)
     except Exception as exc:  # a missing name, or 1/0, "a" + 1, the sandbox's range limit
         raise Invalid(f"{field}: template {template!r} failed: {exc}", field=field) from exc
 

@@ -15,6 +15,8 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from warroom import sandbox
+
 KEYS = (
     "page",
     "initial",
@@ -62,10 +64,10 @@ class TemplateProblem(Exception):
         self.key, self.line, self.message = key, line, message
 
 
-class MessageSandbox(SandboxedEnvironment):
-    """The sandbox, with no template of another: without a loader Jinja's own words for an
-    include were "no loader for this environment specified", which told a config's author
-    nothing about what to change."""
+class MessageSandbox(sandbox.BoundedSandbox):
+    """The bounded sandbox (warroom.sandbox: steps, output and value sizes), with no template
+    of another: without a loader Jinja's own words for an include were "no loader for this
+    environment specified", which told a config's author nothing about what to change."""
 
     def _load_template(self, name: Any, globals: Any) -> Template:
         raise TemplateError(
@@ -157,8 +159,8 @@ def render_text(key: str, source: str, ctx: dict[str, Any]) -> str:
     except TemplateSyntaxError as exc:
         raise TemplateProblem(key, _line_of(exc), exc.message or str(exc)) from None
     try:
-        return template.render(ctx).strip() + "\n"
-    except Exception as exc:  # 1/0, "a" + 1, the sandbox's range limit: all template mistakes
+        return sandbox.render(template, ctx).strip() + "\n"
+    except Exception as exc:  # 1/0, "a" + 1, the sandbox's bounds: all template mistakes
         raise TemplateProblem(key, _runtime_line(exc), str(exc) or type(exc).__name__) from None
 
 

@@ -18,6 +18,9 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
+from warroom import sandbox
+
+MAX_TEXT = 200_000
 HEADING = re.compile(r"^#{2}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
@@ -35,7 +38,10 @@ def cell(value: Any) -> str:
 
 @cache
 def environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+    # Bounded (warroom.sandbox) to what a postmortem may hold (service.MAX_MARKDOWN).
+    env = sandbox.BoundedSandbox(
+        undefined=StrictUndefined, autoescape=False, trim_blocks=True, limit=MAX_TEXT
+    )
     env.filters["cell"] = cell
     return env
 
@@ -68,7 +74,7 @@ def render_text(source: str, ctx: dict[str, Any]) -> str:
     except TemplateSyntaxError as exc:
         raise TemplateProblem(exc.lineno or 1, exc.message or str(exc)) from None
     try:
-        return template.render(ctx).strip() + "\n"
+        return sandbox.render(template, ctx).strip() + "\n"
     except Exception as exc:  # any template mistake (undefined name, 1/0, sandbox refusal)
         raise TemplateProblem(_runtime_line(exc), str(exc) or type(exc).__name__) from None
 
