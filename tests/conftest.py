@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 import warroom.models  # noqa: F401  (registers every table)
 from warroom import wiring
 from warroom.app import assemble, bind
+from warroom.auth import passwords
 from warroom.auth import service as auth_service
 from warroom.clock import Clock, FakeClock
 from warroom.db import Base, Database
@@ -29,6 +31,14 @@ from warroom.settings import Settings
 
 # What the app factory and the worker do first: handlers, config sections, subscriptions.
 wiring.install()
+
+# Passwords made and checked in this test process are argon2id at the lowest cost: the
+# production cost (argon2-cffi's defaults) is ~0.3 s of CPU a hash or check on purpose, and
+# several hundred tests sign someone in. Hashing, checking and "needs rehash" stay consistent
+# with each other; a server started as a subprocess uses the production cost (a hash made
+# here for it: tests/browser/conftest.py).
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords._DUMMY_HASH = passwords._hasher.hash("warroom-no-such-account")
 
 PG_ADMIN_URL = os.environ.get(
     "WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
