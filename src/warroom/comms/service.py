@@ -29,6 +29,9 @@ from warroom.incidents.models import Incident
 log = logging.getLogger("warroom.comms")
 MAX_TEXT = 10_000
 MAX_NEXT_UPDATE = timedelta(days=7)
+# Sooner than this, the update would be overdue, reminded and escalated before anyone could
+# write the next one ("1s" was taken).
+MIN_NEXT_UPDATE = timedelta(minutes=1)
 DRILL_PUBLIC = (
     "this incident is a drill: its updates stay internal (a drill never reaches the public "
     "status page); post it without public text"
@@ -117,8 +120,10 @@ def _text(value: str | None, field: str, *, required: bool) -> str | None:
 def _check(state: str, next_update: timedelta | None) -> None:
     if state not in STATES:
         raise Invalid(f"unknown state {state!r}; one of {', '.join(STATES)}", field="state")
-    if next_update is not None and not timedelta(0) < next_update <= MAX_NEXT_UPDATE:
-        raise Invalid("next update must be within 7 days", field="next_update")
+    if next_update is not None and not MIN_NEXT_UPDATE <= next_update <= MAX_NEXT_UPDATE:
+        raise Invalid(
+            "next update must be 1 minute to 7 days away (as 30m, 2h or 1d)", field="next_update"
+        )
 
 
 def post_update(
