@@ -333,13 +333,13 @@ def assign(
 
 
 def is_overdue(pm: Postmortem, now: datetime) -> bool:
-    """Not published and past its due time."""
-    return pm.state != PUBLISHED and pm.due_at is not None and utc(pm.due_at) < now
+    """Not published and its due time has come (the moment the engine flags it overdue)."""
+    return pm.state != PUBLISHED and pm.due_at is not None and utc(pm.due_at) <= now
 
 
 def _overdue(now: datetime) -> list[ColumnElement[bool]]:
-    """Not published and past its due time (as `is_overdue`), in SQL."""
-    return [Postmortem.state != PUBLISHED, Postmortem.due_at < now]
+    """Not published and its due time has come (as `is_overdue`), in SQL."""
+    return [Postmortem.state != PUBLISHED, Postmortem.due_at <= now]
 
 
 def list_postmortems(
