@@ -116,6 +116,11 @@ def _held(session: Session) -> dict[int, tuple[int, str]]:
     return held
 
 
+def held(session: Session) -> dict[int, tuple[int, str]]:
+    """{chain: (seq, hash)} of the heads this transaction holds."""
+    return _held(session)
+
+
 def hold(session: Session, chain: int, seq: int, digest: str) -> None:
     """After an append: the chain's head is (seq, digest) and locked until the transaction
     ends, so the next append in it needs no bump."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import Boolean, Integer, Select, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.instrumentation import manager_of_class
 
@@ -47,32 +48,24 @@ def record(
     body = normalise_payload(payload)
     chain = chain_of(incident_id)
     occurred_at = clock.now()
-    seq, prev_hash, created = heads.advance(session, chain, new=new_chain)
-    digest = event_hash(
-        chain=chain,
-        seq=seq,
-        incident_id=incident_id,
-        kind=kind,
-        actor=actor,
-        occurred_at=occurred_at,
-        payload=body,
-        prev_hash=prev_hash,
-    )
-    values = {
+    values: dict[str, Any] = {
         "chain": chain,
-        "seq": seq,
         "incident_id": incident_id,
         "kind": kind,
         "actor": actor,
         "occurred_at": occurred_at,
         "payload": body,
-        "prev_hash": prev_hash,
-        "hash": digest,
         "starred": False,
     }
     # A Core INSERT (cheaper than a flush); the returned event is then attached to the session
     # as the persistent object of that row, without a second INSERT.
-    event_id = _append(session, values)
+    event_id = _append_first(session, values) if new_chain else None
+    created = event_id is not None
+    if event_id is None:
+        seq, prev_hash, created = heads.advance(session, chain, new=new_chain)
+        _seal(values, seq, prev_hash)
+        event_id = _append(session, values)
+    digest = str(values["hash"])
     event = _persistent(values, event_id)
     session.add(event)
     if created:
@@ -122,6 +115,62 @@ _INSERT_EVENT_SET_HASH = (
     .values(last_seq=bindparam("_e_seq"), last_hash=bindparam("_e_hash"))
     .returning(select(_NEW_EVENT.c.id).scalar_subquery())
 )
+
+
+def _seal(values: dict[str, Any], seq: int, prev_hash: str) -> None:
+    """Give the event its place in the chain and the hash that links it there."""
+    values["seq"], values["prev_hash"] = seq, prev_hash
+    values["hash"] = event_hash(
+        chain=values["chain"],
+        seq=seq,
+        incident_id=values["incident_id"],
+        kind=values["kind"],
+        actor=values["actor"],
+        occurred_at=values["occurred_at"],
+        payload=values["payload"],
+        prev_hash=prev_hash,
+    )
+
+
+# PostgreSQL: a new chain's head and its first event in one statement. The event is inserted
+# only if the head was (one that exists already has events: `record` then appends after them).
+_NEW_HEAD = (
+    postgresql.insert(heads.HEADS)
+    .values(chain=bindparam("_e_chain"), last_seq=1, last_hash=bindparam("_e_hash"))
+    .on_conflict_do_nothing()
+    .returning(heads.HEADS.c.chain)
+    .cte("new_head")
+)
+# Typed: a SELECT list infers no type from the column it is inserted into.
+_FIRST_TYPES: dict[str, Any] = {name: _EVENTS.c[name].type for name in _COLUMNS}
+_FIRST_TYPES.update(incident_id=Integer(), starred=Boolean())
+_INSERT_FIRST_EVENT = (
+    insert(_EVENTS)
+    .from_select(
+        _COLUMNS,
+        select(
+            *(bindparam(f"_e_{name}", type_=_FIRST_TYPES[name]) for name in _COLUMNS)
+        ).select_from(_NEW_HEAD),
+    )
+    .returning(_EVENTS.c.id)
+)
+
+
+def _append_first(session: Session, values: dict[str, Any]) -> int | None:
+    """The first event of a chain made in this transaction (PostgreSQL): its head created
+    with the event's hash and the event inserted in one round trip; its id, or None when the
+    chain has a head already (or on SQLite), for the caller to append as usual."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or int(values["chain"]) in heads.held(session):
+        return None
+    session.flush()  # pending changes first, as an ORM statement's autoflush would
+    _seal(values, 1, "")
+    params = {f"_e_{name}": value for name, value in values.items()}
+    event_id = conn.execute(_INSERT_FIRST_EVENT, params).scalar()
+    if event_id is None:
+        return None
+    heads.hold(session, int(values["chain"]), 1, str(values["hash"]))
+    return int(event_id)
 
 
 def _append(session: Session, values: dict[str, Any]) -> int:
