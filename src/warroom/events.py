@@ -35,21 +35,41 @@ class DomainEvent:
 Handler = Callable[["Session", "Clock", DomainEvent], None]
 
 _subscribers: list[tuple[str, Handler]] = []
+# kind -> the handlers whose pattern matches it, in subscription order: every append to a
+# timeline publishes, and matching each kind against every pattern each time cost more
+# than the handlers that had nothing to do. Replaced whenever the subscriptions change.
+_by_kind: dict[str, tuple[Handler, ...]] = {}
 
 
 def subscribe(pattern: str, handler: Handler) -> None:
     """Call handler for every event whose kind matches pattern (fnmatch, e.g. 'incident:*')."""
     if (pattern, handler) not in _subscribers:
         _subscribers.append((pattern, handler))
+        _forget_matches()
 
 
 def unsubscribe(pattern: str, handler: Handler) -> None:
     if (pattern, handler) in _subscribers:
         _subscribers.remove((pattern, handler))
+        _forget_matches()
+
+
+def _forget_matches() -> None:
+    global _by_kind
+    _by_kind = {}  # a new dict: a match being computed from the old subscriptions lands in the old
+
+
+def _handlers(kind: str) -> tuple[Handler, ...]:
+    found = _by_kind.get(kind)
+    if found is None:
+        cache = _by_kind
+        found = tuple(h for pattern, h in list(_subscribers) if fnmatchcase(kind, pattern))
+        if len(cache) < 10_000:  # kinds are a fixed vocabulary; never grow without bound
+            cache[kind] = found
+    return found
 
 
 def publish(session: Session, clock: Clock, event: DomainEvent) -> None:
     """Run every matching handler now, inside the caller's transaction."""
-    for pattern, handler in list(_subscribers):
-        if fnmatchcase(event.kind, pattern):
-            handler(session, clock, event)
+    for handler in _handlers(event.kind):
+        handler(session, clock, event)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from warroom.clock import Clock
 from warroom.incidents import service as incidents
@@ -101,8 +101,26 @@ def ingest(
     if out.acknowledged:
         grouping.on_acknowledged(session, clock, integration, out.acknowledged)
     # Counted only once the caller commits: a rolled-back request received nothing.
-    event.listen(session, "after_commit", lambda _s: result.count(integration), once=True)
+    session.info.setdefault(_TO_COUNT, []).append((result, integration))
     return result
+
+
+# session.info: (outcome, integration) of each batch stored in the current transaction, counted
+# on /metrics when it commits. A listener per session (event.listen on the instance) cost
+# about 0.2 ms per request; these two class-level ones cost nothing to sessions without it.
+_TO_COUNT = "warroom.intake.to_count"
+
+
+@event.listens_for(Session, "after_commit")
+def _count_committed(session: Session) -> None:
+    for result, integration in session.info.pop(_TO_COUNT, ()):
+        result.count(integration)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # not a savepoint: the outcomes were counted or never were
+        session.info.pop(_TO_COUNT, None)
 
 
 def _take_turns(
