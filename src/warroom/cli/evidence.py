@@ -120,8 +120,11 @@ def get(
     number: int = IncidentArg,
     item_id: int = typer.Argument(...),
     out: Path = typer.Option(None, "--out", "-o", help="Write here instead of stdout"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists"),
 ) -> None:
     """Download one item's content (the download is logged on the timeline)."""
+    if out is not None and not force:
+        _not_there(out)
     path = f"/api/v1/incidents/{number}/evidence/{item_id}/content"
     with api_errors():
         api = _api()
@@ -152,13 +155,27 @@ def remove(
 def export(
     number: int = IncidentArg,
     out: Path = typer.Option(None, "--out", "-o", help="Default: INC-N-evidence.zip"),
+    force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists"),
 ) -> None:
-    """Write a zip of the items and a manifest of their sha256 hashes."""
+    """Write a zip of the items and a manifest of their sha256 hashes (an earlier export of
+    the same name is kept unless --force)."""
+    target = out or Path(f"INC-{number}-evidence.zip")
+    if not force:
+        _not_there(target)
     with api_errors():
         data = _api().get(f"/api/v1/incidents/{number}/evidence/export")
-    target = out or Path(f"INC-{number}-evidence.zip")
     write_file(target, data, private=True)  # owner only, like the database it came from
     typer.echo(f"wrote {target}")
+
+
+def _not_there(target: Path) -> None:
+    """Stop before downloading anything if `target` exists: an earlier export or download may
+    be the copy someone verified or handed on, and must not change under them."""
+    if target.exists():
+        fail(
+            f"{target} already exists: nothing written (it is kept as it is); "
+            "choose another --out, or --force to overwrite it"
+        )
 
 
 @evidence_app.command("verify")
