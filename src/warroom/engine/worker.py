@@ -89,20 +89,28 @@ class Worker:
         """
         ran = 0
         shared = batchable_kinds()
+        # Without `wait` (run_forever), a claim that found nothing is not made again in this
+        # pass: a job queued meanwhile wakes the loop (its commit, NOTIFY), and one that
+        # becomes due is seen by the next_due below, so the next pass, right after, takes it.
+        # Under a burst, each delivery that ends wakes the loop to hand the pool another, and
+        # the empty claims of batch and serial jobs were most of that pass's statements.
+        none_shared = none_serial = False
         with self._connection() as conn:
             while ran < max_jobs and not self.stop_event.is_set():
                 finished, claimed = self.pool.finished, 0
-                if shared:
+                if shared and not none_shared:
                     limit = min(self.options.batch_max, max_jobs - ran)
                     group = batches.claim_shared(self, conn, limit)
                     claimed += len(group)
+                    none_shared = not group and not wait
                     ran += batches.run_shared(self, group, conn)
                 if self.pooled and ran < max_jobs and not self.stop_event.is_set():
                     handed = self._hand_to_pool(conn, max_jobs - ran)
                     claimed += handed
                     ran += handed
                 if ran < max_jobs and not self.stop_event.is_set() and not wait:
-                    handed = self._hand_to_serial(conn)
+                    handed = 0 if none_serial else self._hand_to_serial(conn)
+                    none_serial = not handed and self.serial.free() > 0
                     claimed += handed
                     ran += handed
                 elif ran < max_jobs and not self.stop_event.is_set():
