@@ -51,7 +51,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """(front matter mapping, the Markdown after it); a leading byte order mark is dropped."""
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
+    # Front matter starts on the very next line, as in Jekyll, Hugo and GitHub; a `---` with
+    # a blank line after it is a Markdown rule (a document opening with a divider).
+    if not lines or lines[0].strip() != "---" or (len(lines) > 1 and not lines[1].strip()):
         return {}, text
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
@@ -60,12 +62,18 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
             except yaml.YAMLError as exc:
                 raise RunbookError(f"front matter is not valid YAML: {exc}") from None
             if not isinstance(data, dict):
-                raise RunbookError("front matter must be a mapping (id:, title:, ...)")
+                raise RunbookError(
+                    f"front matter (lines 2-{end} between the --- lines) must be a mapping "
+                    "(id:, title:, ...); if the first --- is a rule, put a blank line after it"
+                )
             unknown = sorted(set(map(str, data)) - set(_FRONT_FIELDS))
             if unknown:
                 raise RunbookError(f"unknown front matter field(s): {', '.join(unknown)}")
             return data, "\n".join(lines[end + 1 :])
-    raise RunbookError("front matter starts with --- but never ends")
+    raise RunbookError(
+        "front matter starts with --- but never ends; if the --- is a rule, put a blank line "
+        "after it"
+    )
 
 
 class _Reader:
