@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -313,6 +315,22 @@ def responder_headers(make_token: MakeToken) -> dict[str, str]:
 @pytest.fixture
 def viewer_headers(make_token: MakeToken) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token('viewer', email='viewer@example.com')}"}
+
+
+# Typer apps' Click commands, built once per test process.
+_COMMANDS: dict[typer.Typer, typer.main._click.Command] = {}
+
+
+def _command_of(typer_instance: typer.Typer) -> typer.main._click.Command:
+    """The Click command typer builds for an app, built on its first invocation only: typer's
+    runner builds it on every invocation (~45 ms for warroom's CLI), and a Click command is
+    made to be invoked again and again (each invocation gets its own context)."""
+    if typer_instance not in _COMMANDS:
+        _COMMANDS[typer_instance] = typer.main.get_command(typer_instance)
+    return _COMMANDS[typer_instance]
+
+
+typer.testing._get_command = _command_of  # every CliRunner of this test process
 
 
 @pytest.fixture
