@@ -27,7 +27,13 @@ Events are those with seq > the later of the client's Last-Event-ID and `after=<
 the newest at connect), oldest first, at most `BATCH` per message. The incident page fetches
 their rendered HTML from its own fragment route. When the person may no longer see the
 incident (made a viewer, or removed from a private incident's roles) or it is gone, the
-stream ends with a last `event: closed` (`data: {}`); reconnecting is then refused (403/404).
+stream ends with a last `event: closed` (`data: {}`); reconnecting is then refused (404, as
+for an incident that does not exist).
+
+Each stream polls the database every second, so one signed-in session may hold at most
+`MAX_STREAMS` at once (in this process): one more is a 429 (before, a script holding a viewer's
+cookie could open hundreds, each polling). Should two start at the same moment, the one past
+the limit ends at once with `event: busy`.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from functools import partial
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse
 
@@ -60,6 +66,7 @@ router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0
 PING_SECONDS = 15.0
 BATCH = 50
+MAX_STREAMS = 8  # per session: a person's tabs, with room to spare
 
 State = tuple[str, dict[str, Any]]
 # A poll reads as the person the session is now.
@@ -178,11 +185,42 @@ def events(
     me: UiViewer,
     incident: int | None = Query(default=None, ge=1, le=MAX_ID),
     after: int | None = Query(default=None, ge=0, le=MAX_ID),
-) -> EventSourceResponse:
+) -> Response:
     """The live stream of the dashboard, or of one incident's timeline."""
     token = request.cookies.get(SESSION_COOKIE, "")
+    opened, key = _streams(request), hashlib.sha256(token.encode()).hexdigest()[:32]
+    if opened.get(key, 0) >= MAX_STREAMS:
+        message = f"at most {MAX_STREAMS} live streams at once; close a tab"
+        return Response(message, status_code=429, headers={"Retry-After": str(PING_SECONDS)})
     read = partial(_read, request.app.state.db, request.app.state.clock, token, limits(request))
     if incident is None:
-        return EventSourceResponse(_dashboard(request, read), ping=PING_SECONDS)
-    start = _start(request, me, incident, after)
-    return EventSourceResponse(_timeline(read, incident, start), ping=PING_SECONDS)
+        stream = _dashboard(request, read)
+    else:
+        stream = _timeline(read, incident, _start(request, me, incident, after))
+    return EventSourceResponse(_counted(opened, key, stream), ping=PING_SECONDS)
+
+
+def _streams(request: Request) -> dict[str, int]:
+    """Streams open in this process, by session (a hash of its token)."""
+    state = request.app.state
+    if not hasattr(state, "event_streams"):
+        state.event_streams = {}
+    opened: dict[str, int] = state.event_streams
+    return opened
+
+
+async def _counted(
+    opened: dict[str, int], key: str, stream: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[dict[str, Any]]:
+    """The stream, counted while it runs (on the event loop: no two count at once)."""
+    if opened.get(key, 0) >= MAX_STREAMS:
+        yield {"event": "busy", "data": "{}"}
+        return
+    opened[key] = opened.get(key, 0) + 1
+    try:
+        async for item in stream:
+            yield item
+    finally:
+        opened[key] -= 1
+        if opened[key] <= 0:
+            del opened[key]
