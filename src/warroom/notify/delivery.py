@@ -33,7 +33,9 @@ import time
 from datetime import timedelta
 from typing import Any, NoReturn
 
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from warroom.clock import Clock
 from warroom.engine import lanes
@@ -62,6 +64,8 @@ SLOT_WAIT_S = 0.5
 FAILING = "paging:notification:failing"
 SENT_EVENT = "paging:notification:sent"
 FAILED_EVENT = "paging:notification:failed"
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+_UPDATES: dict[tuple[str, ...], Any] = {}  # built once per set of columns
 
 
 class DeliveryFailed(Exception):
@@ -141,12 +145,25 @@ def _resume_destination(session: Session, url: str) -> None:
 PUBLIC_PURPOSES = frozenset({"status_subscriber"})
 
 
+def _store(session: Session, message: Message, **values: Any) -> None:
+    """Write these columns of a message this transaction loaded with one Core UPDATE, and set
+    them on the object as loaded: a delivery writes its message three times (sending, the
+    answer, recorded), and the ORM's flush of a changed object cost more than the statement."""
+    keys = tuple(values)
+    statement = _UPDATES.get(keys)
+    if statement is None:
+        where = _MESSAGES.c.id == bindparam("_id")
+        statement = update(_MESSAGES).where(where).values({k: bindparam(k) for k in keys})
+        _UPDATES[keys] = statement
+    session.connection().execute(statement, {"_id": message.id, **values})
+    for key, value in values.items():
+        set_committed_value(message, key, value)
+
+
 def _start_attempt(
     session: Session, clock: Clock, message: Message, deny_private: bool, settings: Settings
 ) -> Outgoing:
-    message.state = SENDING
-    message.attempts += 1
-    message.updated_at = clock.now()
+    _store(session, message, state=SENDING, attempts=message.attempts + 1, updated_at=clock.now())
     public = message.purpose in PUBLIC_PURPOSES
     key = message.idempotency_key
     if public:  # the same on every attempt (the receiver's dedup), opaque to the receiver
@@ -167,11 +184,9 @@ def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> 
     session = ctx.session
     NOTIFICATION_ATTEMPTS.labels(scheme=message.scheme, result="ok" if result.ok else "error").inc()
     # Kept as shown: an answer may repeat the URL (its secret path) or the recipient's address.
-    message.provider_answer = mask_answer(result.answer)
-    message.updated_at = ctx.clock.now()
+    answer, now = mask_answer(result.answer), ctx.clock.now()
     if result.ok:
-        message.state = SENT
-        message.sent_at = ctx.clock.now()
+        _store(session, message, provider_answer=answer, updated_at=now, state=SENT, sent_at=now)
         session.commit()  # sent is sent, even if the timeline write below fails
         _record_on_timeline(session, ctx.clock, message)
         return
@@ -179,7 +194,8 @@ def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> 
     # The job has one spare attempt for a worker lost mid-send (see queue_message).
     budget = max(1, job.max_attempts - 1)
     last = not result.retryable or message.attempts >= budget
-    message.state = FAILED if last else QUEUED
+    state = FAILED if last else QUEUED
+    _store(session, message, provider_answer=answer, updated_at=now, state=state)
     if message.attempts == 1 and not last:
         _record_on_timeline(session, ctx.clock, message, kind=FAILING)
     if last:
@@ -258,7 +274,7 @@ def _record_on_timeline(
     }
     record(session, clock, incident_id=message.incident_id, kind=kind, actor=actor, payload=payload)
     if final:
-        message.recorded = True
+        _store(session, message, recorded=True)
 
 
 def _audit_record() -> Any:
