@@ -99,7 +99,10 @@ def _check_row(
     seen: Witness | None,
 ) -> str | None:
     actual = hashlib.sha256(content).hexdigest()
-    erased = removed_at is not None and not content  # removal erases the bytes
+    # Removal erases the bytes: no bytes are what a removed item should have, whether its
+    # tombstone is still there or was cleared (then the check below names it revived).
+    removed = removed_at is not None or (seen is not None and seen.removed_seq is not None)
+    erased = removed and not content
     if actual != sha and not erased:
         return f"{label}: content hashes to {actual}, the item says {sha}"
     if seen is None or seen.chain != owner:

@@ -72,7 +72,8 @@ def test_a_revived_tombstone_without_its_bytes_is_named(
         conn.execute(text("UPDATE evidence_items SET removed_at = NULL WHERE id = 1"))
     with seeded.session() as session:
         (problem,) = verify_all(session).findings["evidence"]
-    assert problem.startswith("INC-1: evidence item 1 (n): content hashes to")
+    assert problem.startswith("INC-1: evidence item 1 (n): removed by event")
+    assert problem.endswith("its tombstone was cleared (revived)")
 
 
 def test_an_empty_file_is_refused_naming_the_file(
