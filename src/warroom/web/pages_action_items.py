@@ -43,7 +43,13 @@ def _row(session: Session, item: ActionItem, now: datetime) -> dict[str, Any]:
 
 
 def _people(session: Session) -> list[str]:
+    """Everyone active: the list's owner filter finds items whoever holds them."""
     return [u.email for u in auth_service.list_users(session) if u.active]
+
+
+def _owners(session: Session) -> list[str]:
+    """Whom the add and edit forms offer: an owner must be able to mark the item done."""
+    return [u.email for u in auth_service.list_users(session) if u.active and u.role != "viewer"]
 
 
 def _visible(session: Session, item_id: int, me: Principal) -> ActionItem:
@@ -104,7 +110,7 @@ def _item_context(
     return _row(session, item, now) | {
         "may_act": me.allows("responder"),
         "statuses": STATUSES,
-        "people": _people(session),
+        "people": _owners(session),
         "export_enabled": options(session).export_enabled,
         "form": {
             "title": item.title,
@@ -215,7 +221,7 @@ def _incident_context(
         "incident": incident,
         "rows": [{"item": i, "overdue": service.is_overdue(i, now)} for i in items],
         "may_act": me.allows("responder"),
-        "people": _people(session),
+        "people": _owners(session),
         "form": {"title": "", "owner": "", "impact": "high", "effort": "low", "due": ""},
         "error": None,
     }

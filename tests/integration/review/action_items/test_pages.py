@@ -163,3 +163,16 @@ def test_export_button_sends_to_the_tracker(
         queued = post(client, page, f"{page}/export")
         assert queued.status_code == 303
         assert re.search(r'id="ai-export">Issue tracker: queued', client.get(page).text)
+
+
+def test_the_owner_picker_offers_no_viewer(
+    client: TestClient, number: int, db: Database, ui_login: Callable[..., Any]
+) -> None:
+    """A viewer may not own an item (they could not mark it done), so the forms do not
+    suggest one; the list's owner filter still offers everyone."""
+    viewer = ui_login(client, "viewer")
+    responder = ui_login(client, "responder")
+    page = client.get(f"/ui/incidents/{number}/action-items").text
+    assert f'<option value="{responder.email}">' in page
+    assert f'<option value="{viewer.email}">' not in page
+    assert f'<option value="{viewer.email}">' in client.get("/ui/action-items").text
