@@ -7,7 +7,7 @@ Other domains call paging through this module. Incident reactions (escalation ti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -66,8 +66,22 @@ class OnCallNow:
 HANDOFF_LOOK_AHEAD = pure.LOOK_AHEAD
 
 
+# Times a question about schedules may name: what is on call looks at shifts around a moment
+# (the next one, a week or a year of them), which near year 1 or 9999 lie past Python's dates.
+EARLIEST, LATEST = datetime(1800, 1, 1, tzinfo=UTC), datetime(9900, 12, 31, tzinfo=UTC)
+
+
+def _in_calendar(when: datetime, field: str) -> datetime:
+    if not EARLIEST <= when <= LATEST:
+        raise Invalid(
+            f"{when.isoformat()} is out of range: times from 1800 to 9900 only", field=field
+        )
+    return when
+
+
 def on_call(session: Session, when: datetime, schedule: str | None = None) -> list[OnCallNow]:
     """Who is on call at `when` (and who is next) on one schedule or all of them."""
+    _in_calendar(when, "at")
     rows = [get_schedule(session, schedule)] if schedule else list_schedules(session)
     result = []
     for row in rows:
@@ -78,6 +92,8 @@ def on_call(session: Session, when: datetime, schedule: str | None = None) -> li
 
 def shifts(session: Session, key: str, start: datetime, end: datetime) -> list[pure.Shift]:
     """The final shifts of a schedule between start and end (at most 366 days)."""
+    _in_calendar(start, "start")
+    _in_calendar(end, "end")
     if end <= start:
         raise Invalid("end must be after start", field="end")
     if end - start > timedelta(days=366):
@@ -104,6 +120,8 @@ def add_override(
     row = get_schedule(session, schedule)
     if start.tzinfo is None or end.tzinfo is None:
         raise Invalid("start and end need a time zone (e.g. 2026-03-01T09:00+01:00)", field="start")
+    _in_calendar(start, "start")
+    _in_calendar(end, "end")
     if end <= start:
         raise Invalid("end must be after start", field="end")
     if end - start < MIN_OVERRIDE:  # shown to the minute: 10:00 to 10:00 helps nobody

@@ -373,3 +373,23 @@ def test_escalation_state_api(
     pages = client.get(f"/api/v1/incidents/{number}/pages", headers=admin_headers).json()
     assert [(p["reason"], p["target"]) for p in pages] == [("escalation", "schedule:atlas-primary")]
     assert client.get("/api/v1/incidents/999/escalation", headers=admin_headers).status_code == 404
+
+
+def test_times_out_of_the_calendar_are_refused_naming_the_field(
+    client: TestClient, make_token: Any, db: Database, clock: FakeClock
+) -> None:
+    """Who is on call at the end of year 9999, or shifts from year 1, reach past the dates
+    Python holds (their next shift, a window around them): a 422 naming the field, not a 500."""
+    apply(db, clock)
+    viewer = {"Authorization": f"Bearer {make_token('viewer')}"}
+    far = client.get("/api/v1/oncall?at=9999-12-31T00:00:00Z", headers=viewer)
+    assert far.status_code == 422, far.text
+    assert far.json()["error"]["field"] == "at" and "9999" in far.json()["error"]["message"]
+    shifts = "/api/v1/schedules/atlas-primary/shifts"
+    early = client.get(f"{shifts}?start=0001-01-01T00:00:00Z&end=0001-01-03T00:00:00Z",
+                       headers=viewer)  # fmt: skip
+    assert early.status_code == 422 and early.json()["error"]["field"] == "start", early.text
+    late = client.get(f"{shifts}?start=9999-12-30T00:00:00Z&end=9999-12-31T00:00:00Z",
+                      headers=viewer)  # fmt: skip
+    assert late.status_code == 422 and late.json()["error"]["field"] == "start", late.text
+    assert client.get("/api/v1/oncall?at=2026-01-02T10:00:00Z", headers=viewer).status_code == 200
