@@ -40,7 +40,7 @@ wiring.install()
 # with each other; a server started as a subprocess uses the production cost (a hash made
 # here for it: tests/browser/conftest.py).
 passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-passwords._DUMMY_HASH = passwords._hasher.hash("warroom-no-such-account")
+passwords._dummy_hash.cache_clear()  # made with the cheap hasher on first use
 
 PG_ADMIN_URL = os.environ.get(
     "WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
