@@ -102,11 +102,12 @@ def _print(data: dict[str, Any]) -> None:
         _print_load(data, out)
         return
     sla = Table(title="Targets met")
-    for heading in ("severity", "acknowledged", "resolved", "updates", "postmortem", "incidents"):
+    kinds = ("acknowledged", "responded", "resolved", "updates", "postmortem")
+    for heading in ("severity", *kinds, "incidents"):
         sla.add_column(heading)
     for key, s in data["sla"].items():
         cells = [key]
-        for kind in ("acknowledged", "resolved", "updates", "postmortem"):
+        for kind in kinds:
             c = s.get(kind)
             cells.append(
                 "-" if not c else f"{percent(c['ratio'])} ({c['met']}/{c['met'] + c['missed']})"

@@ -3,7 +3,8 @@
     warroom_mtta_seconds{severity}               mean time to acknowledge
     warroom_mttr_seconds{severity}               mean time to resolve
     warroom_sla_compliance_ratio{kind,severity}  targets met / counted (kind: acknowledged,
-                                                 resolved, updates), severity "all" for all
+                                                 responded, resolved, updates, postmortem),
+                                                 severity "all" for all
     warroom_incidents_opened{severity}           incidents opened
     warroom_action_items_open, warroom_action_items_overdue   as they stand now
     warroom_postmortems_overdue_now              unpublished postmortems past due, now
@@ -34,7 +35,7 @@ from warroom.review.postmortems import service as postmortems
 
 ROLLING = timedelta(days=30)
 FRESH_FOR = timedelta(seconds=60)
-KINDS = ("acknowledged", "resolved", "updates", "postmortem")
+KINDS = queries.TARGETS
 
 
 @dataclass
@@ -120,8 +121,8 @@ def _families(figures: Headline) -> Iterator[GaugeMetricFamily]:
     yield opened
     ratio = GaugeMetricFamily(
         "warroom_sla_compliance_ratio",
-        f"Targets met / targets counted over 30 days (kind: acknowledged, resolved, updates, "
-        f"postmortem; severity {ALL!r}: every severity)",
+        f"Targets met / targets counted over 30 days (kind: {', '.join(KINDS)}; "
+        f"severity {ALL!r}: every severity)",
         labels=["kind", "severity"],
     )
     for (kind, severity), value in sorted(figures.compliance.items()):

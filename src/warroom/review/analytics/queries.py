@@ -44,6 +44,9 @@ from warroom.review.analytics.periods import (
 from warroom.review.postmortems.models import Postmortem
 
 METRICS = ("mtta", "mttm", "mttr")
+# The targets judged, in the order of `SlaRow.tallies` (a met and a missed count each).
+TARGETS = ("acknowledged", "responded", "resolved", "updates", "postmortem")
+TALLIES = 2 * len(TARGETS)
 DIMENSIONS = ("all", "severity", "period", "service")
 
 
@@ -209,7 +212,8 @@ class SlaRow:
     severity: str
     drill: bool
     incidents: int
-    # met and missed, in pairs: acknowledged, resolved, updates on cadence, postmortem on time
+    # met and missed, in pairs: acknowledged, responded, resolved, updates on cadence,
+    # postmortem on time
     tallies: tuple[int, ...]
     mtta: float | None
     mttr: float | None
@@ -288,7 +292,8 @@ def _tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
-    """Met and missed tallies: acknowledged, resolved, updates on cadence, postmortem on time."""
+    """Met and missed tallies: acknowledged, responded, resolved, updates on cadence, postmortem
+    on time."""
     tta = seconds_between(name, Incident.acknowledged_at, ack_from(name))
     ttr = seconds_between(name, Incident.resolved_at, Incident.opened_at)
     # Mitigating or resolving it ends the wait: `ack` is refused from there. A reopen clears
@@ -316,9 +321,18 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
         else_=tta <= ack_s,
     )
     acked_late = case((reopened, longest_wait > ack_s), else_=or_(tta > ack_s, unacked_late))
+    # Responded: someone started working it (first note, status update, mitigation or
+    # resolution), judged from the opening as `incident show` judges it; still waiting past
+    # the target is missed, within it pending.
+    respond_s = Severity.respond_within_s
+    responded = func.coalesce(Incident.responded_at, Incident.mitigated_at, Incident.resolved_at)
+    ttrs = seconds_between(name, responded, Incident.opened_at)
+    unresponded_late = and_(responded.is_(None), open_for > respond_s)
     return [
         _tally(and_(ack_s.is_not(None), acked_in_time)),
         _tally(and_(ack_s.is_not(None), acked_late)),
+        _tally(and_(respond_s.is_not(None), ttrs <= respond_s)),
+        _tally(and_(respond_s.is_not(None), or_(ttrs > respond_s, unresponded_late))),
         _tally(and_(resolve_s.is_not(None), ttr <= resolve_s)),
         _tally(and_(resolve_s.is_not(None), or_(ttr > resolve_s, unresolved_late))),
         _tally(and_(cadenced, late == 0)),
@@ -339,7 +353,8 @@ _LATE = (
 
 
 def sla(session: Session, now: datetime, window: Window, filters: Filters) -> list[SlaRow]:
-    """Per severity: targets met and missed (ack, resolve, update cadence) and mean times.
+    """Per severity: targets met and missed (ack, respond, resolve, update cadence, postmortem)
+    and mean times.
 
     A target counts once it has passed or been met: an incident not acknowledged yet whose ack
     target has not run out is pending, counted in neither. One never acknowledged misses the
@@ -362,8 +377,8 @@ def sla(session: Session, now: datetime, window: Window, filters: Filters) -> li
     )
     out = []
     for sev, dr, n, *numbers in session.execute(stmt):
-        tallies = tuple(int(t or 0) for t in numbers[:8])
-        a, r = numbers[8:]
+        tallies = tuple(int(t or 0) for t in numbers[:TALLIES])
+        a, r = numbers[TALLIES:]
         mtta, mttr = (None if a is None else float(a)), (None if r is None else float(r))
         out.append(SlaRow(sev, bool(dr), int(n), tallies, mtta, mttr))
     return out

@@ -38,6 +38,7 @@ class Compliance(BaseModel):
 
 class SlaFigures(BaseModel):
     acknowledged: Compliance = Field(default_factory=Compliance)
+    responded: Compliance = Field(default_factory=Compliance)
     resolved: Compliance = Field(default_factory=Compliance)
     updates: Compliance = Field(default_factory=Compliance)
     postmortem: Compliance | None = None

@@ -128,7 +128,7 @@ def _ratio(met: int, missed: int) -> Compliance:
 
 def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
     """Targets met per severity and over all severities ('all')."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * queries.TALLIES)
     for row in rows:
         if row.drill != drill:
             continue
@@ -137,10 +137,7 @@ def compliance(rows: Iterable[SlaRow], *, drill: bool) -> dict[str, SlaFigures]:
             sums[key] = [a + b for a, b in zip(sums[key], values, strict=True)]
     return {
         key: SlaFigures(
-            acknowledged=_ratio(v[0], v[1]),
-            resolved=_ratio(v[2], v[3]),
-            updates=_ratio(v[4], v[5]),
-            postmortem=_ratio(v[6], v[7]),
+            **{kind: _ratio(v[2 * i], v[2 * i + 1]) for i, kind in enumerate(queries.TARGETS)}
         )
         for key, v in sorted(sums.items(), key=lambda kv: (kv[0] == ALL, kv[0]))
     }
