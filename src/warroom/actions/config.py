@@ -29,12 +29,14 @@ from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.actions import render
 from warroom.actions.models import ActionDefinition
 from warroom.actions.render import check_template
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.registry import Section
 from warroom.config.types import ConfigModel, Duration, Key
+from warroom.errors import WarroomError
 from warroom.outbound import literal_refusal
 
 RESERVED_PARAMS = ("incident", "dry_run", "params")
@@ -69,7 +71,19 @@ class ParamConfig(ConfigModel):
                 raise ValueError(f"pattern is not a regular expression: {exc}") from exc
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
+        if self.default is not None:
+            _check_default(self)
         return self
+
+
+def _check_default(param: ParamConfig) -> None:
+    """A default is used as given when a run leaves the parameter out, without the checks a
+    typed value passes: it must pass them here (an enum default that is none of its values
+    would otherwise reach the command or request at the first run that relies on it)."""
+    try:
+        render.validate_params([param.model_dump()], {param.name: param.default})
+    except WarroomError as exc:
+        raise ValueError(f"default {param.default!r} is refused: {exc.message}") from None
 
 
 class HttpConfig(ConfigModel):
