@@ -221,6 +221,22 @@ def _check_undo(
             problems.add(
                 "actions", index, ("undo", "params"), f"{target.id} needs parameter {param.name!r}"
             )
+        value = item.undo.params.get(param.name)
+        if value is not None and not _JINJA.search(value):
+            _check_constant(param, value, index, problems)
+
+
+# Jinja's delimiters: a value without any is the same text at every revert.
+_JINJA = re.compile(r"\{[{%#]")
+
+
+def _check_constant(param: ParamConfig, value: str, index: int | None, problems: Problems) -> None:
+    """An undo parameter written as plain text is what every revert passes: one its action
+    refuses would fail each revert, and a run keeps the undo it was requested with."""
+    try:
+        render.validate_params([param.model_dump()], {param.name: value})
+    except WarroomError as exc:
+        problems.add("actions", index, ("undo", "params", param.name), exc.message)
 
 
 def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
