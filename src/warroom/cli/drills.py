@@ -83,7 +83,7 @@ def _span(seconds: float | None) -> str:
 
 @drill_app.command("report")
 def report(
-    since: str = typer.Option("90d", "--since", help="How far back: 90d, 12w, 24h"),
+    since: str = typer.Option("90d", "--since", help="How far back: 90d or an ISO date/time"),
     as_json: bool = JsonOption,
 ) -> None:
     """Response figures of drills: time to acknowledge, mitigate, resolve; per drill, averaged."""

@@ -12,7 +12,7 @@ from warroom.incidents import service as incidents
 from warroom.incidents.access import hidden_incident_ids
 from warroom.openapi import API_ERRORS
 from warroom.review.analytics import service as analytics
-from warroom.review.analytics.periods import window
+from warroom.review.analytics.periods import WHEN_HINT, window
 from warroom.review.analytics.queries import Filters
 from warroom.review.drills import report, service
 from warroom.review.drills.scenario import ScenarioError, parse_scenario
@@ -66,9 +66,7 @@ def drill_report(
     principal: Viewer,
     session: SessionDep,
     clock: ClockDep,
-    since: Annotated[
-        str, Query(max_length=20, description="how far back: 90d, 12w, 24h, or a date")
-    ] = "90d",
+    since: Annotated[str, Query(max_length=40, description=f"how far back: {WHEN_HINT}")] = "90d",
 ) -> DrillReportOut:
     span = window(clock, since)
     figures = report.drill_report(session, span.since, hidden_incident_ids(session, principal))
