@@ -104,6 +104,20 @@ def maintenance(
     )
 
 
+@status_app.command("cancel-maintenance")
+def cancel_maintenance(
+    window: int = typer.Argument(..., help="The maintenance id"), as_json: bool = JsonOption
+) -> None:
+    """Take a maintenance window back (admin): not started, it is cancelled; under way, it
+    ends now. Subscribers are told."""
+    with api_errors():
+        out = _client().post(f"/api/v1/status/maintenances/{window}/cancel")
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(f"maintenance {out['id']} {out['status']}")
+
+
 @status_app.command("subscribers")
 def subscribers(as_json: bool = JsonOption) -> None:
     """Subscribers of the page (admin; addresses are not shown)."""

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.incidents.access import visible_incident
-from warroom.openapi import API_ERRORS, IncidentNumberPath
+from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath
 from warroom.statuspage import maintenance, service, subscribers
 from warroom.statuspage.schemas import (
     ComponentStatusIn,
@@ -68,6 +68,16 @@ def announce(
                                   components=body.components, scheduled_for=body.scheduled_for,
                                   scheduled_until=body.scheduled_until,
                                   actor=principal.actor)  # fmt: skip
+    session.commit()
+    return MaintenanceOut.of(window)
+
+
+@router.post("/maintenances/{maintenance_id}/cancel", response_model=MaintenanceOut)
+def cancel_maintenance(
+    maintenance_id: IdPath, principal: Admin, session: SessionDep, clock: ClockDep
+) -> MaintenanceOut:
+    """Take a window back: not started, it is cancelled; under way, it ends now."""
+    window = maintenance.cancel(session, clock, maintenance_id)
     session.commit()
     return MaintenanceOut.of(window)
 
