@@ -35,8 +35,18 @@ LEVELS = ("high", "low")
 FIELDS = ("title", "description", "owner", "impact", "effort", "due_at", "status")
 
 
+# Due dates the engine can plan around (a reminder days ahead, the moment in any zone), as
+# paging bounds its times: year 1 or 9999 overflowed Python's dates into a 500.
+FIRST_YEAR, LAST_YEAR = 1800, 9900
+
+
 def due_moment(value: date | datetime) -> datetime:
     """A due date as a moment: a bare date means the end of that day (UTC)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Invalid(
+            f"{value.isoformat()} is out of range: due dates from {FIRST_YEAR} to {LAST_YEAR}",
+            field="due",
+        )
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise Invalid("give the due time with a time zone, or a date", field="due")
