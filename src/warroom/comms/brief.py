@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from warroom.actions import service as actions
+from warroom.actions.models import AWAITING_APPROVAL, QUEUED, RUNNING, SUCCEEDED, ActionRun
 from warroom.audit import service as timeline
 from warroom.comms import service as comms
 from warroom.comms.templates import when
@@ -35,6 +37,34 @@ def _impact(incident: Incident) -> list[str]:
     return _lines(
         [f"{k.replace('_', ' ')}: {v}" for k, v in sorted(impact.items())], "Not assessed yet."
     )
+
+
+def _runs(session: Session, incident: Incident) -> list[str]:
+    """The mitigations in force (succeeded, not reverted), the irreversible actions done, and
+    the runs on their way: what a person joining must not run again or forget to undo.
+    Parameters as the API shows them (credentials masked)."""
+
+    def named(run: ActionRun) -> str:
+        params = " ".join(f"{k}={v}" for k, v in actions.shown_params(run).items())
+        return f"{run.title} (run {run.id} {run.action_key} {params}".rstrip() + ")"
+
+    waiting = {AWAITING_APPROVAL: "awaiting approval", QUEUED: "queued", RUNNING: "running"}
+    found = [
+        f"active: {named(r)} by {r.requested_by}; undo: warroom action revert {r.id}"
+        for r in actions.active_mitigations(session, incident.id)
+    ]
+    runs = [r for r in reversed(actions.list_runs(session, incident.id)) if not r.dry_run]
+    found += [
+        f"done, no undo: {named(r)} by {r.requested_by}"
+        for r in runs
+        if r.state == SUCCEEDED and not r.reversible
+    ]
+    found += [
+        f"{waiting[r.state]}: {named(r)} requested by {r.requested_by}"
+        for r in runs
+        if r.state in waiting
+    ]
+    return found
 
 
 def render(session: Session, incident: Incident) -> str:
@@ -74,7 +104,7 @@ def render(session: Session, incident: Incident) -> str:
         *_lines(hypotheses, "None yet."),
         "",
         "## Actions and mitigations",
-        *_lines(done, "None done yet."),
+        *_lines(_runs(session, incident) + done, "None done yet."),
         "",
         "## Next steps",
         *_lines(todo + due, "None planned."),
