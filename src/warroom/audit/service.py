@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.instrumentation import manager_of_class
 
-from warroom.audit import heads, sentences
+from warroom.audit import batching, heads, sentences
 from warroom.audit.chain import event_hash, normalise_payload
 from warroom.audit.models import GLOBAL_CHAIN, TimelineEvent
 from warroom.audit.pagination import decode_cursor, encode_cursor
@@ -20,6 +20,12 @@ from warroom.events import DomainEvent, publish
 
 KIND = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 MAX_PAGE = 500
+
+
+def batch(session: Session) -> None:
+    """The rest of this transaction's events are written together, before it commits or
+    reads through the session (`warroom.audit.batching`): for jobs that record many."""
+    batching.batch(session)
 
 
 def chain_of(incident_id: int | None) -> int:
@@ -57,14 +63,22 @@ def record(
         "payload": body,
         "starred": False,
     }
+    if not new_chain and batching.batching(session):
+        # Written with the transaction's other events (warroom.audit.batching); the event
+        # is given its id then.
+        waiting = _MANAGER.new_instance()
+        waiting.__dict__.update(values)
+        batching.wait(session, clock, values, waiting)
+        publish(session, clock, DomainEvent(kind, incident_id, actor, body, None))
+        return waiting
     # A Core INSERT (cheaper than a flush); the returned event is then attached to the session
     # as the persistent object of that row, without a second INSERT.
     event_id = _append_first(session, values) if new_chain else None
     created = event_id is not None
     if event_id is None:
         seq, prev_hash, created = heads.advance(session, chain, new=new_chain)
-        _seal(values, seq, prev_hash)
-        event_id = _append(session, values)
+        seal(values, seq, prev_hash)
+        event_id = append(session, values)
     digest = str(values["hash"])
     event = _persistent(values, event_id)
     session.add(event)
@@ -117,7 +131,7 @@ _INSERT_EVENT_SET_HASH = (
 )
 
 
-def _seal(values: dict[str, Any], seq: int, prev_hash: str) -> None:
+def seal(values: dict[str, Any], seq: int, prev_hash: str) -> None:
     """Give the event its place in the chain and the hash that links it there."""
     values["seq"], values["prev_hash"] = seq, prev_hash
     values["hash"] = event_hash(
@@ -164,7 +178,7 @@ def _append_first(session: Session, values: dict[str, Any]) -> int | None:
     if conn.dialect.name != "postgresql" or int(values["chain"]) in heads.held(session):
         return None
     session.flush()  # pending changes first, as an ORM statement's autoflush would
-    _seal(values, 1, "")
+    seal(values, 1, "")
     params = {f"_e_{name}": value for name, value in values.items()}
     event_id = conn.execute(_INSERT_FIRST_EVENT, params).scalar()
     if event_id is None:
@@ -173,7 +187,7 @@ def _append_first(session: Session, values: dict[str, Any]) -> int | None:
     return int(event_id)
 
 
-def _append(session: Session, values: dict[str, Any]) -> int:
+def append(session: Session, values: dict[str, Any]) -> int:
     """Insert the event row and record its hash as its chain's head; the event's id."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":

@@ -143,7 +143,8 @@ def _insert_reserving_job(session: Session, message: Message) -> int | None:
     the session's persistent row) with a job id reserved for it; that id (None elsewhere)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    session.flush()  # what is pending goes in first, as the message's flush would have done
+    # What is pending goes in first, as the message's flush would have done (but new jobs).
+    engine.flush_but_new_jobs(session)
     values = {c.key: getattr(message, c.key) for c in _MESSAGES.columns if c.key not in _FILLED}
     message_id, job_id = session.connection().execute(_INSERT_RESERVING_JOB, values).one()
     message.id, message.job_id = int(message_id), int(job_id)

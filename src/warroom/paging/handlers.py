@@ -21,18 +21,22 @@ from warroom.paging.people import Rule
 @handler(runtime.ESCALATE_KIND, batch=True)
 def escalate(ctx: JobContext, job: Job) -> None:
     memo.enable(ctx.session)  # the jobs of a chunk share severities, policies, people
+    # ... and write their timeline events together (one INSERT, before the commit)
+    timeline.batch(ctx.session)
     runtime.run_escalation(ctx.session, ctx.clock, ctx.settings, job.payload, ctx.upcoming)
 
 
 @handler(runtime.PLAN_KIND, batch=True)
 def plan(ctx: JobContext, job: Job) -> None:
     memo.enable(ctx.session)
+    timeline.batch(ctx.session)
     runtime.run_plan(ctx.session, ctx.clock, ctx.settings, job.payload, ctx.upcoming)
 
 
 @handler(runtime.UNRESOLVED_KIND, batch=True)
 def unresolved(ctx: JobContext, job: Job) -> None:
     memo.enable(ctx.session)
+    timeline.batch(ctx.session)
     runtime.run_unresolved(ctx.session, ctx.clock, ctx.settings, job.payload, ctx.upcoming)
 
 
@@ -44,6 +48,7 @@ def notify_later(ctx: JobContext, job: Job) -> None:
     removed since is recorded (`paging:page:unsendable`) and the page moves on as when a
     method fails (`paging:page:failover`, or `paging:page:unreachable`): never dropped quietly.
     """
+    timeline.batch(ctx.session)
     row = ctx.session.get(Page, int(job.payload["page_id"]))
     if row is None or not still_matters(ctx.session, row):
         return

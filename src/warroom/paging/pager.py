@@ -203,13 +203,14 @@ def insert_new(session: Session, row: Any) -> None:
     """Insert a new row (a page, an escalation state) with a Core INSERT, cheaper than a flush
     on the paths that run per incident; the object is then the session's persistent row.
 
-    What is pending goes in first, as a flush would have done. Set every column: one left
+    What is pending goes in first, as a flush would have done (new jobs excepted: they go in
+    together at the next flush, see `engine.flush_but_new_jobs`). Set every column: one left
     unset takes its database default and is read back when first used."""
     table = row.__table__
     stmt = _INSERTS.get(table.name)
     if stmt is None:
         stmt = _INSERTS[table.name] = insert(table).returning(table.c.id)
-    session.flush()
+    engine.flush_but_new_jobs(session)
     values = {c.key: row.__dict__[c.key] for c in table.columns if c.key in row.__dict__}
     values.pop("id", None)
     row.id = int(session.connection().execute(stmt, values).scalar_one())

@@ -59,7 +59,10 @@ routes:
 # Then the opening took 27 and 29: a new alert's two incident lookups became one statement each.
 # Then 23 and 28: the incident, its services and its number in one statement, a new timeline's
 # head and first event in another (PostgreSQL), the catalog check remembered per config revision.
-BUDGETS = {"postgresql": (24, 22), "sqlite": (29, 27)}
+# Then the plan took 22 and 27, before its timeline events went in together as it commits
+# (timeline.batch: one head lock, one INSERT, one head update) and its delivery job with the
+# transaction's other jobs; the count now includes the plan's commit, where they are written.
+BUDGETS = {"postgresql": (24, 20), "sqlite": (29, 21)}
 
 
 @contextmanager
@@ -138,7 +141,7 @@ def test_an_alert_opens_its_incident_and_is_paged_within_budget(
         ctx = JobContext(session=session, clock=clock, settings=settings, worker="budget")
         with counting(db) as planning:
             handler(ctx, job)  # what the engine runs for the job (it then marks it done)
-        session.commit()
+            session.commit()  # with what the transaction writes as it commits
         assert session.query(Page).count() == 2  # the warm-up's page and this one
         # No channel and no runbook: no announcement or attach job that would do nothing.
         idle = session.query(Job).filter(Job.kind.in_(("comms.announce", "runbooks.attach")))
