@@ -6,6 +6,11 @@ outbox, each message with an idempotency key); an author-less postmortem records
 member of it now, nor an admin) is reminded without its title: `PRIVATE_TITLE` stands in, as in
 the comms cadence's and the action items' reminders. A job of an older plan, or of a published
 postmortem, does nothing.
+
+An author who can no longer write it (deactivated since, or made a viewer) would be reminded
+in vain: the reminders and the overdue notice go instead to whoever would be made author now
+(`service.default_author`: the commander, else whoever resolved it), saying so and how to give
+it a new author; with nobody to stand in, `review:postmortem:nobody` is recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from warroom.engine.registry import JobContext, handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.metrics import ProcessCounter
-from warroom.review.postmortems import draft, render
+from warroom.review.postmortems import draft, render, service
 from warroom.review.postmortems.models import PUBLISHED, Postmortem
 from warroom.review.postmortems.reminders import OVERDUE, REMIND
 
@@ -56,8 +61,22 @@ def _author_reads(session: Session, incident: Incident, author: str) -> bool:
     return incidents.can_read(session, incident, author, is_admin=role == "admin")
 
 
+def stand_in(session: Session, incident: Incident, pm: Postmortem) -> str | None:
+    """Who hears of the postmortem for an author who can no longer write it (deactivated, or a
+    viewer now); None while the author can, or when nobody can stand in."""
+    if pm.author is None:
+        return None
+    user = session.scalar(select(User).where(User.email == pm.author.lower()))
+    if user is not None and service.cannot_write(user) is None:
+        return None
+    chosen = service.default_author(session, incident)
+    return None if chosen is None or chosen.lower() == pm.author.lower() else chosen
+
+
 def _notify(ctx: JobContext, incident: Incident, pm: Postmortem, phrase: str, key: str) -> None:
-    reads = pm.author is not None and _author_reads(ctx.session, incident, pm.author)
+    standing_in = stand_in(ctx.session, incident, pm)
+    reader = standing_in or pm.author
+    reads = reader is not None and _author_reads(ctx.session, incident, reader)
     text = render.render_text(
         render.builtin("reminder"),
         {
@@ -69,8 +88,15 @@ def _notify(ctx: JobContext, incident: Incident, pm: Postmortem, phrase: str, ke
             "state": pm.state.replace("_", " "),
         },
     )
-    targets = [f"user:{pm.author}"] if pm.author else []
+    targets = [f"user:{reader}"] if reader else []
     title = f"[{incident.severity}] {incident.ref}: postmortem {phrase}"
+    if standing_in:
+        title += f": its author {pm.author} can no longer write it"
+        text += (
+            f"\n\nIts author {pm.author} can no longer write it (deactivated, or a viewer): you"
+            f" hear of it to hand it on. Give it a new author with: warroom postmortem assign "
+            f"{incident.number} --author EMAIL\n"
+        )
     to = reach.send(
         ctx.session,
         ctx.clock,
@@ -92,6 +118,7 @@ def _notify(ctx: JobContext, incident: Incident, pm: Postmortem, phrase: str, ke
             "due_at": utc(pm.due_at).isoformat() if pm.due_at else None,
             "to": to,
             "author": pm.author,
+            **({"author_cannot_write": True} if standing_in else {}),
         },
     )
 
