@@ -11,16 +11,34 @@ from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.statuspage import service, subscribers
 from warroom.statuspage import updates as public_text
+from warroom.statuspage.models import PublishedIncident
 
 
 def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """A status change moves the public times only when the page shows it: resolving or
+    reopening (the public status), or a mitigation whose time the page gives as monitoring_at.
+    An acknowledgement, or closing a resolved incident, changes nothing public and stays
+    private (the times and every ETag stay as they were)."""
     if event.incident_id is None:
         return
     record = service.is_published(session, event.incident_id)
-    if record is not None:
-        record.open = incidents.is_open(session, event.incident_id) is not None
+    if record is None:
+        return
+    was_open = record.open
+    record.open = incidents.is_open(session, event.incident_id) is not None
+    if record.open != was_open or (
+        event.kind == "incident:status:mitigated" and _shows_mitigation(session, record)
+    ):
         record.updated_at = clock.now()
-        session.flush()
+    session.flush()
+
+
+def _shows_mitigation(session: Session, record: PublishedIncident) -> bool:
+    """Whether the page gives the incident's mitigation time as its monitoring_at (no public
+    update has said monitoring)."""
+    incident = incidents.get_incident_by_id(session, record.incident_id)
+    shown = service.public_incident(session, record.id).monitoring_at
+    return shown is not None and shown == incident.mitigated_at
 
 
 def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
