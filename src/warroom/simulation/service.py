@@ -83,6 +83,9 @@ def simulate(doc: ConfigDocument, scenario: Scenario) -> SimulationResult:
     start = scenario.start
     if start.tzinfo is None:
         raise Invalid("the start time needs a time zone", field="start")
+    # The moment it means, as its zone shows that moment: a wall time the clocks skip (01:30
+    # on a spring-forward night) is shown as the local time it falls on (02:30), as every row.
+    scenario = scenario.model_copy(update={"start": start.astimezone(UTC).astimezone(start.tzinfo)})
     with (
         uncounted(),  # its alerts and deliveries are not the process's: /metrics never sees them
         senders.sending_through(RecordingSender([])),
