@@ -34,8 +34,9 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import Table, bindparam, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from warroom.clock import Clock
 from warroom.engine import lanes
@@ -75,12 +76,12 @@ class DeliveryFailed(Exception):
 @handler(DELIVER_KIND)
 def deliver(ctx: JobContext, job: Job) -> None:
     session = ctx.session
-    message = session.get(Message, int(job.payload["message_id"]), with_for_update=True)
+    message = _take(session, ctx.clock, int(job.payload["message_id"]))
     if message is None:
-        return  # deleted meanwhile: nothing to send
-    if message.state in (SENT, FAILED):
-        _record_on_timeline(session, ctx.clock, message)  # only if a crash skipped it
-        return
+        message = session.get(Message, int(job.payload["message_id"]), with_for_update=True)
+        if message is not None:  # sent or failed: on the timeline, if a crash skipped it
+            _record_on_timeline(session, ctx.clock, message)
+        return  # or deleted meanwhile: nothing to send
     # A host stuck for longer than the wait frees no slot within it: postpone at once
     # rather than hold a pool thread that a message to a working host could use.
     wait_s = 0.0 if SLOTS.stalled_for(message.url) > SLOT_WAIT_S else SLOT_WAIT_S
@@ -88,7 +89,7 @@ def deliver(ctx: JobContext, job: Job) -> None:
         if not got:
             _pause_destination(ctx, message.url)
         deny_private = ctx.settings.outbound_private == "deny"
-        outgoing = _start_attempt(session, ctx.clock, message, deny_private, ctx.settings)
+        outgoing = _outgoing(message, deny_private, ctx.settings)
         session.commit()  # no transaction stays open during the outbound call
         result = _send(outgoing)
     if result.ok:  # the host answers: a pause of ours ends now (its messages go again)
@@ -160,10 +161,32 @@ def _store(session: Session, message: Message, **values: Any) -> None:
         set_committed_value(message, key, value)
 
 
-def _start_attempt(
-    session: Session, clock: Clock, message: Message, deny_private: bool, settings: Settings
-) -> Outgoing:
-    _store(session, message, state=SENDING, attempts=message.attempts + 1, updated_at=clock.now())
+# The attempt starts: a message still to send is marked `sending` (one more attempt) and read
+# back, locked, in one statement. A postponed delivery rolls it back (its attempt not counted).
+_TAKE = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("_id"), _MESSAGES.c.state.in_((QUEUED, SENDING)))
+    .values(state=SENDING, attempts=_MESSAGES.c.attempts + 1, updated_at=bindparam("_now"))
+    .returning(*_MESSAGES.c)
+)
+_MESSAGE_MANAGER = manager_of_class(Message)
+
+
+def _take(session: Session, clock: Clock, message_id: int) -> Message | None:
+    """The message, its attempt started (see _TAKE); None if it is sent, failed or gone."""
+    row = session.connection().execute(_TAKE, {"_id": message_id, "_now": clock.now()}).first()
+    if row is None:
+        return None
+    if not Message.__mapper__.configured:
+        configure_mappers()
+    message: Message = _MESSAGE_MANAGER.new_instance()
+    message.__dict__.update(row._mapping)  # as a loaded row: nothing for the session to flush
+    make_transient_to_detached(message)
+    session.add(message)
+    return message
+
+
+def _outgoing(message: Message, deny_private: bool, settings: Settings) -> Outgoing:
     public = message.purpose in PUBLIC_PURPOSES
     key = message.idempotency_key
     if public:  # the same on every attempt (the receiver's dedup), opaque to the receiver
