@@ -44,6 +44,8 @@ class PageView:
     # When the configuration that defines the components was applied: the page's and the
     # components' time when nothing has happened to them since.
     configured_at: datetime
+    # When something left the page since: an incident resolved, a window completed.
+    settled: list[datetime]
 
     @property
     def by_key(self) -> dict[str, service.Component]:
@@ -53,7 +55,7 @@ class PageView:
         return service.page_indicator(self.components, self.open_incidents)
 
     def page(self) -> dict[str, Any]:
-        stamps = [self.configured_at]
+        stamps = [self.configured_at, *self.settled]
         stamps += [c.updated_at for c in self.components if c.updated_at is not None]
         stamps += [i.updated_at for i in self.open_incidents]
         stamps += [m.updated_at for m in self.maintenances]
@@ -100,15 +102,37 @@ def build(session: Session, clock: Clock, public_url: str) -> PageView:
     cfg = service.page_config(session)
     now = clock.now()
     unresolved = service.open_incidents(session)
+    configured_at = utc(config_service.applied_at(session) or now)
+    components = service.components(session, clock, unresolved)
+    windows = maintenance.listing(session, since=now - timedelta(days=cfg.history_days))
+    settled = service.settled_since(session, configured_at)
+    settled += [
+        (list(m.components), utc(m.completed_at))
+        for m in windows
+        if m.completed_at is not None and utc(m.completed_at) > configured_at
+    ]
+    _settle(components, settled)
     return PageView(
         cfg=cfg,
         base=public_url.rstrip("/"),
         now=now,
-        components=service.components(session, clock, unresolved),
+        components=components,
         open_incidents=unresolved,
-        maintenances=maintenance.listing(session, since=now - timedelta(days=cfg.history_days)),
-        configured_at=utc(config_service.applied_at(session) or now),
+        maintenances=windows,
+        configured_at=configured_at,
+        settled=[when for _, when in settled],
     )
+
+
+def _settle(components: list[service.Component], settled: list[tuple[list[str], datetime]]) -> None:
+    """A component's time is its last change: an incident resolved or a window completed on
+    it since counts too (its status went back then)."""
+    for keys, when in settled:
+        for component in components:
+            if component.key not in keys:
+                continue
+            if component.updated_at is None or utc(component.updated_at) < when:
+                component.updated_at = when
 
 
 def atom_time(value: datetime) -> str:
