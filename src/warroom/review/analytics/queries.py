@@ -306,6 +306,12 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
     open_for = seconds_between(name, at_now, Incident.opened_at)
     ack_s, resolve_s = Severity.ack_within_s, Severity.resolve_within_s
     late = _LATE.c.late
+    # Missed once an update came late, or one is overdue now (flagged by the engine or not
+    # yet); met once one was owed and none was late: an update posted, or resolved before
+    # any was due. An open incident with no update yet and none due is pending.
+    next_due = _LATE.c.next_due
+    updates_late = or_(late > 0, and_(next_due.is_not(None), next_due < at_now))
+    updates_owed = or_(_LATE.c.posted > 0, Incident.resolved_at.is_not(None))
     cadenced = and_(
         _LATE.c.incident_id.is_not(None),
         or_(
@@ -335,8 +341,8 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
         _tally(and_(respond_s.is_not(None), or_(ttrs > respond_s, unresponded_late))),
         _tally(and_(resolve_s.is_not(None), ttr <= resolve_s)),
         _tally(and_(resolve_s.is_not(None), or_(ttr > resolve_s, unresolved_late))),
-        _tally(and_(cadenced, late == 0)),
-        _tally(and_(cadenced, late > 0)),
+        _tally(and_(cadenced, updates_owed, ~updates_late)),
+        _tally(and_(cadenced, updates_late)),
         _tally(and_(published.is_not(None), or_(due.is_(None), published <= due))),
         _tally(or_(published > due, and_(published.is_(None), due < at_now))),
         func.avg(tta),
@@ -344,9 +350,15 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
     ]
 
 
-# Late status updates per incident (the comms cadence counts them per audience).
+# Per incident, from the comms cadence (one row per audience): updates late, updates posted,
+# and the next update due (none once resolved).
 _LATE = (
-    select(UpdateCadence.incident_id, func.sum(UpdateCadence.late).label("late"))
+    select(
+        UpdateCadence.incident_id,
+        func.sum(UpdateCadence.late).label("late"),
+        func.sum(UpdateCadence.updates).label("posted"),
+        func.min(UpdateCadence.due_at).label("next_due"),
+    )
     .group_by(UpdateCadence.incident_id)
     .subquery("late")
 )
