@@ -224,10 +224,12 @@ def publish(
         raise Invalid("a public name of 1 to 300 characters is needed", field="name")
     check_public(name, "name")
     check_public(message, "message")
-    known = {c.key for c in _configured_components(session, page_config(session))}
+    known = [c.key for c in _configured_components(session, page_config(session))]
     for key in components:
         if key not in known:
-            raise Invalid(f"unknown status page component {key!r}", field="components")
+            listed = ", ".join(known) or "none"
+            raise Invalid(f"unknown status page component {key!r} (the page's components: "
+                          f"{listed})", field="components")  # fmt: skip
     now = clock.now()
     record = session.scalar(
         select(PublishedIncident).where(PublishedIncident.incident_id == incident.id)
