@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer
@@ -57,8 +58,20 @@ def update(
         typer.secho(f"NOTE: {item['public_note']}", fg="yellow", bold=True, err=True)
 
 
+# Control characters but tab and newline. The brief quotes alert titles and people's texts,
+# which may hold terminal controls: ESC ] 0;...BEL retitles the terminal, ESC [2J clears it,
+# OSC 52 writes its clipboard. They are shown as \xNN, never sent to the terminal.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text with each control character (tab and newline apart) written as \\xNN."""
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
 def brief(number: int = IncidentArg) -> None:
     """The incident brief: what a person joining the war room reads first (Markdown)."""
     with api_errors():
         text = _api().get(f"/api/v1/incidents/{number}/brief")
-    typer.echo(text.decode("utf-8") if isinstance(text, bytes) else str(text), nl=False)
+    text = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+    typer.echo(visible(text), nl=False)
