@@ -196,19 +196,43 @@ def _limiter(request: Request) -> ClientLimiter:
     return limiter
 
 
+class _TooManyPosts(WarroomError):
+    """This client posted the form SUBSCRIBE_LIMIT times in SUBSCRIBE_WINDOW."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many subscribe requests; retry later")
+        self.retry_after = retry_after
+
+
 @router.post("/subscribers", openapi_extra=SUBSCRIBE_BODY, **SUBSCRIBE_PAGE)
 async def subscribe(
     request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> Response:
     """Subscribe an e-mail address (an HTML form post or JSON {email, components}); at most
-    SUBSCRIBE_LIMIT posts per client address in SUBSCRIBE_WINDOW (429 with Retry-After)."""
+    SUBSCRIBE_LIMIT posts per client address in SUBSCRIBE_WINDOW (429 with Retry-After). A
+    refusal is the JSON error, or, to a browser's form post, a page saying it."""
+    try:
+        await _subscribe_from(request, session, clock, settings)
+    except WarroomError as refused:
+        if refused.status_code >= 500:
+            raise  # the app's answer (503 with its Retry-After)
+        session.rollback()
+        return _refusal(request, session, settings, refused)
+    text = "Check your mailbox: the subscription starts when you follow the confirm link."
+    return HTMLResponse(_message(settings, session, text), status_code=202)
+
+
+async def _subscribe_from(
+    request: Request, session: Session, clock: Clock, settings: Settings
+) -> None:
     client = request.client.host if request.client else "unknown"
     wait = _limiter(request).hit(client, clock.now())
     if wait is not None:
-        error = WarroomError("too many subscribe requests; retry later", code="rate_limited")
-        headers = {"Retry-After": str(wait)}
-        return JSONResponse(error.to_dict(), status_code=429, headers=headers)
-    if request.headers.get("content-type", "").startswith("application/json"):
+        raise _TooManyPosts(wait)
+    if _is_json(request):
         try:
             data: Any = json.loads(await request.body())
         except ValueError as exc:
@@ -218,15 +242,26 @@ async def subscribe(
         form = await request.form()
         data = {"email": form.get("email"), "components": form.getlist("components")}
     wanted = _subscription(data)
-    try:
-        await run_in_threadpool(
-            _subscribe, session, clock, settings, wanted.email, wanted.components
-        )
-    except subscribers.TooManyPending as busy:
-        headers = {"Retry-After": str(busy.retry_after)}
-        return JSONResponse(busy.to_dict(), status_code=429, headers=headers)
-    text = "Check your mailbox: the subscription starts when you follow the confirm link."
-    return HTMLResponse(_message(settings, session, text), status_code=202)
+    await run_in_threadpool(_subscribe, session, clock, settings, wanted.email, wanted.components)
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+def _refusal(
+    request: Request, session: Session, settings: Settings, error: WarroomError
+) -> Response:
+    """The refusal as its JSON error; a browser that posted the page's form (it accepts
+    text/html) gets the same status as a page saying what to change, not a JSON blob."""
+    wait = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(wait)} if wait is not None else None
+    if _is_json(request) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
+    said = error.message[:1].upper() + error.message[1:]
+    text = f"{said}. Nothing was stored: go back to the status page to try again."
+    page = _message(settings, session, text)
+    return HTMLResponse(page, status_code=error.status_code, headers=headers)
 
 
 def _subscription(data: dict[str, Any]) -> SubscribeIn:
