@@ -261,6 +261,16 @@ _REVIEW: dict[str, Sentence] = {
     "review:postmortem:reminded": lambda p: f"postmortem {get(p, 'when')}: reminded {people(p)}",
     "review:postmortem:nobody": lambda p: f"postmortem {get(p, 'when')}: nobody to remind",
     "review:postmortem:overdue": lambda p: f"postmortem OVERDUE since {at(p, 'due_at')}",
+    "review:postmortem:rescheduled": lambda p: (
+        f"postmortem now due {at(p, 'due_at')}, as {get(p, 'severity')} requires"
+    ),
+    "review:postmortem:released": lambda p: (
+        f"postmortem no longer owed: {get(p, 'severity')} requires none (draft kept)"
+    ),
+    "review:postmortem:reopened": lambda p: (
+        f"postmortem back to draft after the incident was reopened, due {at(p, 'due_at')}"
+        + withdrawn(p)
+    ),
     "review:action_item:created": lambda p: (
         item(p, "created")
         + (

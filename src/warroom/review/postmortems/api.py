@@ -117,7 +117,14 @@ def create_postmortem(
     else:
         due_within = service.required_due(session, incident)[1]
         due_within = due_within or postmortem_settings(session).default_due_within
-    service.create(session, clock, incident, actor=principal.actor, due_within=due_within)
+    service.create(
+        session,
+        clock,
+        incident,
+        actor=principal.actor,
+        due_within=due_within,
+        due_given=body.due_within_hours is not None,
+    )
     return _saved(session, clock, incident)
 
 

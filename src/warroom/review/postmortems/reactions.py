@@ -1,6 +1,7 @@
 """Reactions to incident events: resolved (or, once resolved, raised) → the postmortem its
-severity requires; closing waits for that postmortem to be published. All run inside the
-incident's transaction."""
+severity requires; resolved again after a reopening → a published one back to draft; a severity
+change → the due time follows it (`obligation`); closing waits for that postmortem to be
+published. All run inside the incident's transaction."""
 
 from __future__ import annotations
 
@@ -9,22 +10,26 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
-from warroom.review.postmortems import service
+from warroom.review.postmortems import obligation, service
 
 
 def _on_resolved(session: Session, clock: Clock, event: DomainEvent) -> None:
     if event.incident_id is None:
         return
     incident = incidents.get_incident_by_id(session, event.incident_id)
+    obligation.reopen_published(session, clock, incident, event.actor)
     service.create_if_required(session, clock, incident, event.actor)
 
 
-def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """A resolved incident raised to a severity that requires a postmortem gets one too."""
+def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
+    """Its postmortem's due time follows the new severity; a resolved incident raised to a
+    severity that requires a postmortem gets one."""
     if event.incident_id is None:
         return
     incident = incidents.get_incident_by_id(session, event.incident_id)
-    if incident.status in service.RESOLVED:
+    if service.get_for_incident(session, incident.id) is not None:
+        obligation.follow_severity(session, clock, incident, str(event.payload.get("from")))
+    elif incident.status in service.RESOLVED:
         service.create_if_required(session, clock, incident, event.actor)
 
 
@@ -37,6 +42,7 @@ def _hold_close(session: Session, clock: Clock, event: DomainEvent) -> None:
 # Events of other domains this one reacts to; the composition root (warroom.wiring) subscribes.
 SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
     ("incident:status:resolved", _on_resolved),
-    ("incident:severity:raised", _on_raised),
+    ("incident:severity:raised", _on_severity),
+    ("incident:severity:lowered", _on_severity),
     ("incident:status:closed", _hold_close),
 )

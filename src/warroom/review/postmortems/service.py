@@ -111,9 +111,16 @@ def _record(
 
 
 def create(
-    session: Session, clock: Clock, incident: Incident, *, actor: str, due_within: timedelta | None
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    *,
+    actor: str,
+    due_within: timedelta | None,
+    due_given: bool = False,
 ) -> Postmortem:
-    """The incident's postmortem, created now if it has none (idempotent).
+    """The incident's postmortem, created now if it has none (idempotent); `due_given`: a person
+    chose `due_within` (it then stays when the severity changes).
 
     Looked for under the incident's row lock, on the fresh row: of two simultaneous creates
     (or a create and the resolve that creates the required one) the second waits, then finds
@@ -141,7 +148,8 @@ def create(
     session.add(pm)
     session.flush()
     reminders.plan(session, clock, pm, postmortem_settings(session))
-    _record(session, clock, pm, "created", actor, author=pm.author, due_at=_iso(pm.due_at))
+    given: dict[str, object] = {"due_given": True} if due_given else {}
+    _record(session, clock, pm, "created", actor, author=pm.author, due_at=_iso(pm.due_at), **given)
     return pm
 
 
@@ -265,11 +273,25 @@ def return_to_draft(
     return pm
 
 
+def _refuse_while_open(session: Session, incident: Incident) -> None:
+    """A reopened incident's postmortem waits for it to be resolved again: what happens until
+    then belongs in it."""
+    fresh = incidents.get_incident_by_id(session, incident.id)
+    if fresh.status not in RESOLVED:
+        raise Conflict(
+            f"{fresh.ref} is {fresh.status} again (reopened): its postmortem can be published "
+            "once it is resolved again",
+            field="status",
+            details={"status": fresh.status},
+        )
+
+
 def publish(session: Session, clock: Clock, incident: Incident, *, actor: str) -> Postmortem:
     """in_review → published, once it has the configured number of approvals that count
     (`counting_approvals`); by any responder, the author included; final."""
     pm = _locked(session, incident)
     _expect(pm, incident, IN_REVIEW, "publish")
+    _refuse_while_open(session, incident)
     options = postmortem_settings(session)
     approvals = counting_approvals(session, pm)
     if len(approvals) < options.approvals:
