@@ -250,16 +250,17 @@ def _is_json(request: Request) -> bool:
 
 
 def _refusal(
-    request: Request, session: Session, settings: Settings, error: WarroomError
-) -> Response:
-    """The refusal as its JSON error; a browser that posted the page's form (it accepts
-    text/html) gets the same status as a page saying what to change, not a JSON blob."""
+    request: Request, session: Session, settings: Settings, error: WarroomError,
+    after: str = "Nothing was stored: go back to the status page to try again.",
+) -> Response:  # fmt: skip
+    """The refusal as its JSON error; a browser (it accepts text/html: a form post, a link
+    followed from a mail) gets the same status as a page saying what is wrong, not JSON."""
     wait = getattr(error, "retry_after", None)
     headers = {"Retry-After": str(wait)} if wait is not None else None
     if _is_json(request) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
     said = error.message[:1].upper() + error.message[1:]
-    text = f"{said}. Nothing was stored: go back to the status page to try again."
+    text = f"{said}. {after}".strip()
     page = _message(settings, session, text)
     return HTMLResponse(page, status_code=error.status_code, headers=headers)
 
@@ -297,14 +298,15 @@ def _token_page(settings: Any, session: Any, action: str, token: str) -> HTMLRes
 
 @router.get("/subscribers/{action}/{token}", **page("A button to go on", 404, 422))
 def token_form(
-    action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> HTMLResponse:
+    request: Request, action: str, token: str, session: SessionDep, clock: ClockDep,
+    settings: SettingsDep,
+) -> Response:  # fmt: skip
     if action not in ("confirm", "unsubscribe"):
-        raise NotFound("no such page", field="action")
+        return _refusal(request, session, settings, NotFound("no such page", field="action"), "")
     try:
         subscribers.read_token(settings.secret_key, token, action, int(clock.now().timestamp()))
     except subscribers.TokenError as exc:
-        raise NotFound(str(exc), field="token") from exc
+        return _refusal(request, session, settings, NotFound(str(exc), field="token"), "")
     return _token_page(settings, session, action, token)
 
 
@@ -321,18 +323,29 @@ CONFIRM_ANSWERS = {
 
 @router.post("/subscribers/{action}/{token}", **page("Done", 404, 409, 422))
 def token_act(
-    action: str, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> HTMLResponse:
-    if action == "confirm":
-        _, outcome = subscribers.confirm(session, clock, settings.secret_key, token)
-        text = CONFIRM_ANSWERS[outcome]
-    elif action == "unsubscribe":
-        subscribers.unsubscribe(session, clock, settings.secret_key, token)
-        text = "You are unsubscribed and will get no more messages."
-    else:
-        raise NotFound("no such page", field="action")
+    request: Request, action: str, token: str, session: SessionDep, clock: ClockDep,
+    settings: SettingsDep,
+) -> Response:  # fmt: skip
+    try:
+        text = _act(session, clock, settings, action, token)
+    except WarroomError as refused:
+        if refused.status_code >= 500:
+            raise
+        session.rollback()
+        return _refusal(request, session, settings, refused, "")
     session.commit()
     return HTMLResponse(_message(settings, session, text))
+
+
+def _act(session: Session, clock: Clock, settings: Settings, action: str, token: str) -> str:
+    """Follow a confirm or unsubscribe link; what to tell its reader."""
+    if action == "confirm":
+        _, outcome = subscribers.confirm(session, clock, settings.secret_key, token)
+        return CONFIRM_ANSWERS[outcome]
+    if action == "unsubscribe":
+        subscribers.unsubscribe(session, clock, settings.secret_key, token)
+        return "You are unsubscribed and will get no more messages."
+    raise NotFound("no such page", field="action")
 
 
 def _answer_head_as_get() -> None:

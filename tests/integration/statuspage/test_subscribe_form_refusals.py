@@ -53,3 +53,22 @@ def test_the_limits_answer_a_browser_with_a_page_and_retry_after(
     answer = client.post("/status/subscribers", data=first, headers=BROWSER)
     assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
     assert "Too many subscribe requests; retry later. Nothing was stored" in answer.text
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_bad_link_followed_in_a_browser_is_a_page(
+    db: Database, clock: FakeClock, client: TestClient, method: str
+) -> None:
+    # A confirm link opened from a mail after a week answered {"error": ...} in the browser.
+    apply(db, clock)
+    expired = subscribers.make_token("test-secret", "confirm", 1, expires=1)
+    for token, words in ((expired, "This link has expired; subscribe again."),
+                         ("forged.token", "This link is not valid.")):  # fmt: skip
+        path = f"/status/subscribers/confirm/{token}"
+        answer = client.request(method, path, headers=BROWSER)
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert words in answer.text
+        assert client.request(method, path).json()["error"]["field"] == "token"
+    answer = client.request(method, "/status/subscribers/resubscribe/x", headers=BROWSER)
+    assert answer.status_code == 404 and "No such page." in answer.text
