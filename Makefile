@@ -37,7 +37,11 @@ system-deps: ## Install the Debian packages the end-to-end tests need (root only
 
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# Bytecode for warroom's own modules first, written even where PYTHONDONTWRITEBYTECODE is set:
+# every process the tests start (warroom serve, workers, the CLI) and each test process then
+# reads it instead of compiling ~340 modules again (~0.4 s of CPU a process).
 test: venv system-deps ## Install what the tests need and run every test
+	-@$(PY) -m compileall -qq src
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15
 
 lint: venv ## ruff, mypy and the import contracts (no package cycles)
