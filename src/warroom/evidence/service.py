@@ -68,6 +68,9 @@ def served_type(item: EvidenceItem) -> str:
 
 
 MAX_DESCRIPTION = 5000
+# C0 controls, DEL and C1: a name is a one-line label the CLI prints to a terminal, where an
+# ESC would recolour or retitle it and a newline would forge a row of the table.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _check(kind: str, name: str, content: bytes, max_bytes: int, description: str) -> None:
@@ -79,6 +82,13 @@ def _check(kind: str, name: str, content: bytes, max_bytes: int, description: st
         raise Invalid(f"unknown evidence kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
     if not name.strip() or len(name) > 300:
         raise Invalid("name must be 1 to 300 characters", field="name")
+    control = _CONTROL.search(name)
+    if control is not None:
+        raise Invalid(
+            f"name holds a control character (U+{ord(control.group()):04X}) at position "
+            f"{control.start() + 1}: give a one-line name of printable characters",
+            field="name",
+        )
     if len(content) > max_bytes:
         raise PayloadTooLarge(
             f"evidence is {len(content)} bytes; the limit is {max_bytes}", field="content"
