@@ -3,8 +3,8 @@
 - `ping(session, clock, name)` records a ping (the API route calls it);
   `ping_if_configured(...)` is the same but returns None for an unknown name (for intake, on
   Alertmanager's always-firing `Watchdog` alert). A ping after a miss records
-  `heartbeat:heartbeat:recovered` on the incident the miss opened, and resolves it when the
-  heartbeat has `auto_resolve: true`.
+  `heartbeat:heartbeat:recovered` (by the pinger) on the incident the miss opened, and resolves
+  it as `warroom:heartbeat` when the heartbeat has `auto_resolve: true`.
 - A `heartbeat.check` job (one pending per heartbeat) fires at last ping + interval + grace
   (or activation + interval + grace before the first ping). If a newer ping moved the deadline,
   it re-schedules itself; otherwise the heartbeat is `down` and an incident opens through
@@ -176,8 +176,14 @@ def _recovered(session: Session, clock: Clock, heartbeat: Heartbeat, actor: str)
         payload=payload,
     )
     if heartbeat.auto_resolve and incident.status in OPEN_STATUSES:
+        # The rule resolves it, not whoever's token the monitor pings with: they are not
+        # recorded as its resolver, nor made its postmortem's author.
         incidents.resolve(
-            session, clock, incident, actor=actor, note=f"heartbeat {heartbeat.name} is back"
+            session,
+            clock,
+            incident,
+            actor=ACTOR,
+            note=f"heartbeat {heartbeat.name} is back (auto_resolve; pinged by {actor})",
         )
 
 
