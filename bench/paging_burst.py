@@ -119,9 +119,12 @@ def send_burst(
     starts: dict[str, float],
     lane: str,
     due: dict[str, float] | None = None,
+    refused: list[str] | None = None,
 ) -> float:
     """POST one alert per name from SENDERS threads, paced over one second; returns the span.
-    `starts`: when each POST began; `due`: when it was due by the pace (the burst's second)."""
+    `starts`: when each POST began; `due`: when it was due by the pace (the burst's second);
+    `refused`: a line for each POST that was not answered 2xx (its alert then pages nobody,
+    and is counted missing; the senders go on)."""
     import httpx
 
     headers = {"Authorization": f"Bearer {SECRET}"}
@@ -137,7 +140,14 @@ def send_burst(
                 if delay > 0:
                     time.sleep(delay)
                 starts[name] = time.perf_counter()
-                http.post(endpoint, json=lane_alert(name, lane), headers=headers).raise_for_status()
+                try:
+                    answer = http.post(endpoint, json=lane_alert(name, lane), headers=headers)
+                    answer.raise_for_status()
+                except httpx.HTTPError as exc:
+                    if refused is None:
+                        raise
+                    body = exc.response.text[:200] if isinstance(exc, httpx.HTTPStatusError) else ""
+                    refused.append(f"{name}: {exc.__class__.__name__} {exc} {body}".strip())
 
     shares = [list(enumerate(names))[k::SENDERS] for k in range(SENDERS)]
     threads = [threading.Thread(target=sender, args=(share,)) for share in shares]
@@ -183,9 +193,9 @@ def worker_processes(
 @contextlib.contextmanager
 def warroom_under_test(
     url: str, receiver: PageReceiver, hang: Hang, engines: int
-) -> Iterator[tuple[str, dict[str, list[int]]]]:
-    """`warroom serve` (and `warroom worker`s) on the bench pack; yields the intake endpoint
-    and the pids of the API and of the workers."""
+) -> Iterator[tuple[str, dict[str, list[int]], Path]]:
+    """`warroom serve` (and `warroom worker`s) on the bench pack; yields the intake endpoint,
+    the pids of the API and of the workers, and the directory of their logs."""
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         pack = Path(tmp) / "pack"
@@ -209,7 +219,7 @@ def warroom_under_test(
         )
         wait_started()
         pids = {"api": [serve.pid], "workers": workers}
-        yield f"http://127.0.0.1:{port}/api/v1/intake/alertmanager", pids
+        yield f"http://127.0.0.1:{port}/api/v1/intake/alertmanager", pids, Path(tmp)
 
 
 def run_burst(
@@ -223,14 +233,20 @@ def run_burst(
     names = [f"bench-{lane}-{n:05d}-{uuid.uuid4().hex[:6]}" for n in range(count)]
     starts: dict[str, float] = {}
     due: dict[str, float] = {}
+    refused: list[str] = []
     meter = benchlib.CpuMeter(running.pids, running.url)
     profiling = profiled(running.pids, lane)
     meter.start()
-    span = send_burst(endpoint, names, starts, lane, due)
+    span = send_burst(endpoint, names, starts, lane, due, refused)
+    if refused:
+        log(f"{len(refused)} alerts were refused, e.g. {refused[0]}; the server's last lines:")
+        log(running.log_tail())
     wait_until = time.perf_counter() + 60
     latencies, from_due, missing, last = [], [], 0, 0.0
+    unsent = {line.split(":", 1)[0] for line in refused}
     for name in names:
-        arrived = receiver.wait_for(name, max(0.0, wait_until - time.perf_counter()))
+        waited = 0.0 if name in unsent else max(0.0, wait_until - time.perf_counter())
+        arrived = receiver.wait_for(name, waited)
         if arrived is None:
             missing += 1
             arrived = time.perf_counter()
@@ -272,6 +288,15 @@ class Deployment:
     engines: int  # `warroom worker` processes (0: serve's embedded engine)
     pids: dict[str, list[int]]  # the API's and the workers' processes
     url: str  # the database
+    logs: Path  # the directory of the API's and the workers' logs
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of each log (to tell why an alert was refused)."""
+        tails = []
+        for path in sorted(self.logs.glob("*.log")):
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"== {path.name}\n" + "\n".join(text))
+        return "\n".join(tails)
 
 
 @contextlib.contextmanager
@@ -284,13 +309,10 @@ def deployment(url: str, db_kind: str) -> Iterator[Deployment]:
     try:
         with (
             PageReceiver() as receiver,
-            warroom_under_test(url, receiver, hang, engines) as (
-                api,
-                pids,
-            ),
+            warroom_under_test(url, receiver, hang, engines) as (api, pids, logs),
         ):
             try:
-                yield Deployment(api, receiver, hang, engines, pids, url)
+                yield Deployment(api, receiver, hang, engines, pids, url, logs)
             finally:
                 # Let the hanging sends end now, or each worker's stop would wait for them (a
                 # send times out after 10 s) before warroom could stop.
