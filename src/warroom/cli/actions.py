@@ -11,6 +11,7 @@ from warroom.cli.output import (
     IncidentOption,
     JsonOption,
     api_errors,
+    echo,
     fail,
     fmt_time,
     incident_number,
@@ -76,9 +77,9 @@ def run_action(
     if as_json:
         print_json(result)
         return
-    typer.echo(describe(result))
+    echo(describe(result))
     if result["state"] == "awaiting_approval":
-        typer.echo(
+        echo(
             f"needs approval by someone else before {fmt_time(result['expires_at'])}: "
             f"warroom action approve {result['id']}"
         )
@@ -89,7 +90,7 @@ def approve(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
     """Approve someone else's run; it is then queued for the engine."""
     with api_errors():
         result = _api().post(f"/api/v1/actions/runs/{run}/approve")
-    print_json(result) if as_json else typer.echo(describe(result))
+    print_json(result) if as_json else echo(describe(result))
 
 
 @action_app.command("revert")
@@ -97,7 +98,7 @@ def revert(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
     """Run the undo action of a succeeded run, with its parameters mapped."""
     with api_errors():
         result = _api().post(f"/api/v1/actions/runs/{run}/revert")
-    print_json(result) if as_json else typer.echo(describe(result))
+    print_json(result) if as_json else echo(describe(result))
 
 
 @action_app.command("show")
@@ -108,9 +109,9 @@ def show(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
     if as_json:
         print_json(result)
         return
-    typer.echo(describe(result))
+    echo(describe(result))
     for key in ("rendered", "params", "evidence_id", "stdout_sha256", "stderr_sha256"):
-        typer.echo(f"  {key}: {result[key]}")
+        echo(f"  {key}: {result[key]}")
 
 
 @action_app.command("list")
@@ -126,10 +127,10 @@ def list_runs(
         print_json(runs)
         return
     if not runs:
-        typer.echo("no action runs")
+        echo("no action runs")
     for r in runs:
         when = fmt_time(r["requested_at"])
-        typer.echo(f"{when}  INC-{r['incident']}  {describe(r)}  by {r['requested_by']}")
+        echo(f"{when}  INC-{r['incident']}  {describe(r)}  by {r['requested_by']}")
 
 
 @action_app.command("catalog")
@@ -143,7 +144,7 @@ def catalog(as_json: bool = JsonOption) -> None:
     for a in actions:
         undo = f"undo: {a['undo']}" if a["undo"] else "WARNING not reversible"
         names = ", ".join(p["name"] for p in a["params"]) or "no parameters"
-        typer.echo(f"{a['id']} ({a['kind']}): {a['title']} [{names}; {undo}]")
+        echo(f"{a['id']} ({a['kind']}): {a['title']} [{names}; {undo}]")
 
 
 def print_mitigations(out: Any, runs: list[dict[str, Any]] | None) -> None:

@@ -11,6 +11,7 @@ from warroom.cli.output import (
     INCIDENT_HINT,
     JsonOption,
     api_errors,
+    echo,
     fail,
     fmt_time,
     incident_number,
@@ -121,7 +122,7 @@ def silence_add(
     if as_json:
         print_json(silence)
     else:
-        typer.echo(f"silence {silence['id']} until {fmt_time(silence['ends_at'])}")
+        echo(f"silence {silence['id']} until {fmt_time(silence['ends_at'])}")
 
 
 @silence_app.command("list")
@@ -160,7 +161,7 @@ def silence_expire(silence_id: int) -> None:
 
     with api_errors():
         client().post(f"/api/v1/silences/{silence_id}/expire")
-    typer.echo(f"silence {silence_id} expired")
+    echo(f"silence {silence_id} expired")
 
 
 def _offline(config: Path, labels: dict[str, str], integration: str) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def _offline(config: Path, labels: dict[str, str], integration: str) -> dict[str
     doc, problems = config_service.load_directory(config)
     if problems:
         for line in problems:
-            typer.echo(line, err=True)
+            echo(line, err=True)
         fail(f"{config} has {len(problems)} problem(s)")
     cfg = compile_document(doc.raw(), [])
     decision = cfg.router.decide(integration, labels, labels.get("severity"))
@@ -201,7 +202,7 @@ def route_test(
     if as_json:
         print_json(result)
         return
-    typer.echo(f"{'routes:':<15}{' -> '.join(result['routes']) or '(none: built-in default)'}")
+    echo(f"{'routes:':<15}{' -> '.join(result['routes']) or '(none: built-in default)'}")
     for key in ("service", "severity", "group_by", "runbooks", "open_incident", "suppressed_by"):
         if key in result:
-            typer.echo(f"{key + ':':<15}{result[key]}")
+            echo(f"{key + ':':<15}{result[key]}")

@@ -11,6 +11,7 @@ from warroom.cli.output import (
     IncidentOption,
     JsonOption,
     database_errors,
+    echo,
     fail,
     fmt_time,
     print_json,
@@ -72,14 +73,14 @@ def verify(
     if as_json:
         print_json(report.as_dict())
     for problem in report.problems:
-        typer.echo(f"TAMPERED: {problem.message}", err=True)
+        echo(f"TAMPERED: {problem.message}", err=True)
     for messages in report.findings.values():
         for message in messages:
-            typer.echo(f"TAMPERED: {message}", err=True)
+            echo(f"TAMPERED: {message}", err=True)
     if not report.ok:
         raise typer.Exit(1)
     if not as_json:
-        typer.echo(
+        echo(
             f"OK: {report.events} event(s) in {report.chains} chain(s) and "
             f"{report.checked.get('evidence', 0)} evidence item(s) verify"
             + (f", against {len(checkpoints)} checkpoint file(s)" if checkpoints else "")
@@ -118,7 +119,7 @@ def write_checkpoint(
         print_json(doc)
         return
     where = ([str(out)] if out else []) + sent
-    typer.echo(
+    echo(
         f"checkpoint of {len(doc['heads'])} chain head(s) at {fmt_time(doc['written_at'])} "
         f"written to {', '.join(where)}"
     )
@@ -161,6 +162,4 @@ def global_log(
         print_json(events)
         return
     for event in events:
-        typer.echo(
-            f"#{event['seq']} {fmt_time(event['occurred_at'])}  {event['actor']}: {event['says']}"
-        )
+        echo(f"#{event['seq']} {fmt_time(event['occurred_at'])}  {event['actor']}: {event['says']}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, print_json
+from warroom.cli.output import JsonOption, api_errors, echo, fail, print_json
 
 UNSURE = "unsure"
 
@@ -75,7 +75,7 @@ def _matrix(config: Path | None) -> tuple[dict[str, Any], Any]:
     doc, problems = load_directory(config)
     if problems:
         for line in problems:
-            typer.echo(line, err=True)
+            echo(line, err=True)
         fail(f"{len(problems)} problem(s) in {config}")
     matrix = doc.get("severity_matrix")
     if matrix is None:
@@ -88,12 +88,12 @@ def _ask(question: dict[str, Any]) -> str:
     choices = [*question["answers"], UNSURE]
     text = f"{question['text']} [{'/'.join(choices)}]"
     if question.get("help"):
-        typer.echo(question["help"])
+        echo(question["help"])
     while True:
         value = str(typer.prompt(text, default=UNSURE, show_default=True)).strip()
         if value in choices:
             return value
-        typer.echo(f"please answer one of: {', '.join(choices)}", err=True)
+        echo(f"please answer one of: {', '.join(choices)}", err=True)
 
 
 def _classify(answers: dict[str, str], offline: Any) -> dict[str, Any]:
@@ -116,12 +116,12 @@ def _classify(answers: dict[str, str], offline: Any) -> dict[str, Any]:
 def _print(result: dict[str, Any], questions: dict[str, Any]) -> None:
     rule = result["rule_name"]
     number = "" if result["rule"] is None else f"rule {result['rule'] + 1}: "
-    typer.echo(f"{result['severity']}  ({number}{rule})")
+    echo(f"{result['severity']}  ({number}{rule})")
     for key, value in result["answers"].items():
         line = f"  {key} = {value}"
         if value == UNSURE:
             line += f" (assumed {result['assumed'].get(key, '?')})"
-        typer.echo(line)
+        echo(line)
     if result["unsure"]:
         considered = ", ".join(result["candidates"])
-        typer.echo(f"unsure answers: considered {considered}; took the most severe")
+        echo(f"unsure answers: considered {considered}; took the most severe")

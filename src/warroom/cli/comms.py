@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import typer
 
-from warroom.cli.output import IncidentArg, JsonOption, api_errors, fmt_time, print_json
+from warroom.cli.output import (
+    IncidentArg,
+    JsonOption,
+    api_errors,
+    echo,
+    fmt_time,
+    print_json,
+    secho,
+)
 
 STATES = "investigating, identified, monitoring or resolved"
 
@@ -49,24 +56,13 @@ def update(
     else:
         due = item["next_update_at"]
         after = f"next update due {fmt_time(due) if due else 'no cadence'}"
-    typer.echo(f"INC-{number}: {audience} update posted ({item['state']}); {after}")
+    echo(f"INC-{number}: {audience} update posted ({item['state']}); {after}")
     reached = item.get("reached") or []
-    typer.echo(f"reached {len(reached)} channel(s)/people: {', '.join(reached) or 'nobody'}")
+    echo(f"reached {len(reached)} channel(s)/people: {', '.join(reached) or 'nobody'}")
     if item.get("warning"):
-        typer.secho(f"WARNING: {item['warning']}", fg="red", bold=True, err=True)
+        secho(f"WARNING: {item['warning']}", fg="red", bold=True, err=True)
     if item.get("public_note"):
-        typer.secho(f"NOTE: {item['public_note']}", fg="yellow", bold=True, err=True)
-
-
-# Control characters but tab and newline. The brief quotes alert titles and people's texts,
-# which may hold terminal controls: ESC ] 0;...BEL retitles the terminal, ESC [2J clears it,
-# OSC 52 writes its clipboard. They are shown as \xNN, never sent to the terminal.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Text with each control character (tab and newline apart) written as \\xNN."""
-    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+        secho(f"NOTE: {item['public_note']}", fg="yellow", bold=True, err=True)
 
 
 def brief(number: int = IncidentArg) -> None:
@@ -74,4 +70,4 @@ def brief(number: int = IncidentArg) -> None:
     with api_errors():
         text = _api().get(f"/api/v1/incidents/{number}/brief")
     text = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-    typer.echo(visible(text), nl=False)
+    echo(text, nl=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json
+from warroom.cli.output import JsonOption, api_errors, echo, fail, fmt_time, print_json
 
 app = typer.Typer(help="Configuration as code (a directory of YAML files)", no_args_is_help=True)
 
@@ -23,10 +23,10 @@ def check(directory: Path = DirArg) -> None:
     wiring.install()
     doc, problems = load_directory(directory)
     for warning in problems.warnings():
-        typer.echo(warning)
+        echo(warning)
     if problems:
         for line in problems:
-            typer.echo(line)
+            echo(line)
         fail(f"{len(problems)} problem(s) in {directory}")
     counts = []
     for key, value in doc.raw().items():
@@ -35,7 +35,7 @@ def check(directory: Path = DirArg) -> None:
         elif value is not None:
             counts.append(key)
     summary = ", ".join(counts) or "no sections"
-    typer.echo(f"{directory}: ok ({summary}; digest {doc.digest[:12]})")
+    echo(f"{directory}: ok ({summary}; digest {doc.digest[:12]})")
 
 
 ForceOption = typer.Option(
@@ -84,13 +84,13 @@ def _run(directory: Path, actor: str, *, dry_run: bool, force: bool = False) -> 
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown"])[0]
         fail(f"database error: {reason}; {done} (is the database migrated? `warroom db upgrade`)")
     for warning in result.warnings:
-        typer.echo(warning, err=True)
+        echo(warning, err=True)
     if result.problems:
         for line in result.problems:
-            typer.echo(line)
+            echo(line)
         fail(f"{len(result.problems)} problem(s) in {directory}; {done}")
     if result.migrated:
-        typer.echo(result.migrated, err=True)
+        echo(result.migrated, err=True)
     return result
 
 
@@ -106,9 +106,9 @@ def _as_json(result: Any, dry_run: bool) -> dict[str, Any]:
 
 def _print_plan(result: Any) -> None:
     for line in result.plan.detail():
-        typer.echo(line)
+        echo(line)
     for lockout in result.lockouts:
-        typer.echo(f"warning: {lockout}; `config apply` refuses it without --force")
+        echo(f"warning: {lockout}; `config apply` refuses it without --force")
 
 
 @app.command("plan")
@@ -141,7 +141,7 @@ def plan(
         print_json(shown | {"summary": result.plan.summary(), "lockouts": result.lockouts})
     else:
         _print_plan(result)
-        typer.echo(f"plan: {result.plan.summary()}; nothing was written")
+        echo(f"plan: {result.plan.summary()}; nothing was written")
     if simulate_severity is not None and before is not None:
         _simulate_both(before, directory, simulate_severity, service, hours, as_json)
 
@@ -172,11 +172,11 @@ def apply(
         return
     _print_plan(result)
     if dry_run:
-        typer.echo(f"dry run: {result.plan.summary()}; nothing was written")
+        echo(f"dry run: {result.plan.summary()}; nothing was written")
     elif result.revision_id is None:
-        typer.echo("nothing to change: the database already matches the config")
+        echo("nothing to change: the database already matches the config")
     else:
-        typer.echo(f"applied revision {result.revision_id}: {result.plan.summary()}")
+        echo(f"applied revision {result.revision_id}: {result.plan.summary()}")
 
 
 @app.command("show")
@@ -191,16 +191,16 @@ def show(as_json: bool = JsonOption) -> None:
         return
     revision = data.get("revision")
     if revision is None:
-        typer.echo("no config has been applied yet")
+        echo("no config has been applied yet")
         return
-    typer.echo(
+    echo(
         f"revision {revision['id']} applied {fmt_time(revision['applied_at'])}"
         f" by {revision['applied_by']}"
         f" from {revision['source']} (digest {revision['digest'][:12]})"
     )
     for key, value in data["document"].items():
         size = f"{len(value)} item(s)" if isinstance(value, list) else "set"
-        typer.echo(f"  {key}: {size}")
+        echo(f"  {key}: {size}")
 
 
 def apply_on_start(directory: Path) -> None:
@@ -216,7 +216,7 @@ def apply_on_start(directory: Path) -> None:
     except WarroomError as exc:
         fail(f"refusing to start: {exc.message}; the database was left untouched")
     for line in result.problems:
-        typer.echo(line, err=True)
+        echo(line, err=True)
     if result.problems:
         fail(
             f"refusing to start: {directory} has {len(result.problems)} problem(s); "
@@ -225,7 +225,7 @@ def apply_on_start(directory: Path) -> None:
     if result.running is not None:
         number, digest = result.running
         done = "applied" if result.revision_id is not None else "unchanged, running"
-        typer.echo(
+        echo(
             f"config: {done} revision {number} (digest {digest[:12]}) from {directory}: "
             f"{result.plan.summary()}",
             err=True,

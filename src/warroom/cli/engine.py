@@ -11,6 +11,7 @@ from warroom.cli.output import (
     INCIDENT_HINT,
     JsonOption,
     api_errors,
+    echo,
     fail,
     fmt_time,
     incident_number,
@@ -38,12 +39,12 @@ def jobs_status(as_json: bool = JsonOption) -> None:
     if as_json:
         print_json(status)
         return
-    typer.echo(f"engine lag: {status['lag_seconds']:.1f}s")
+    echo(f"engine lag: {status['lag_seconds']:.1f}s")
     rows = [{"kind": kind, **states} for kind, states in sorted(status["jobs"].items())]
     states = ["pending", "running", "failed"]  # what the status counts (done ones are pruned)
     print_table(rows, [("kind", "Kind"), *[(s, s.capitalize()) for s in states]])
     for job in status.get("overrun", []):
-        typer.echo(
+        echo(
             f"job {job['id']} ({job['kind']}) has run for {_span(job['running_seconds'])}, over"
             f" its limit of {_span(job['limit_seconds'])} (worker {job['locked_by']}): it seems"
             " hung; its lease is no longer renewed (warroom jobs list --state running)"
@@ -98,7 +99,7 @@ def jobs_retry(job_id: int) -> None:
     """Queue a failed or cancelled job again (admin)."""
     with api_errors():
         job = _client().post(f"/api/v1/engine/jobs/{job_id}/retry")
-    typer.echo(f"job {job['id']} ({job['kind']}) is pending again")
+    echo(f"job {job['id']} ({job['kind']}) is pending again")
 
 
 @jobs_app.command("cancel")
@@ -106,7 +107,7 @@ def jobs_cancel(job_id: int) -> None:
     """Cancel a pending or failed job so that it never runs (admin); a running one is refused."""
     with api_errors():
         job = _client().post(f"/api/v1/engine/jobs/{job_id}/cancel")
-    typer.echo(f"job {job['id']} ({job['kind']}) cancelled")
+    echo(f"job {job['id']} ({job['kind']}) cancelled")
 
 
 @heartbeat_app.command("list")
@@ -133,7 +134,7 @@ def heartbeat_ping(name: str) -> None:
     """Ping a heartbeat (what a cron job or monitor does)."""
     with api_errors():
         beat = _client().post(f"/api/v1/heartbeats/{name}")
-    typer.echo(f"{beat['name']}: {beat['state']}, next ping due by {fmt_time(beat['deadline'])}")
+    echo(f"{beat['name']}: {beat['state']}, next ping due by {fmt_time(beat['deadline'])}")
 
 
 @heartbeat_app.command("url")
@@ -142,9 +143,9 @@ def heartbeat_url(name: str) -> None:
     with api_errors():
         beat = _client().get(f"/api/v1/heartbeats/{name}")
     if not beat.get("ping_url"):
-        typer.echo("no ping URL: it needs an admin token and WARROOM_SECRET_KEY", err=True)
+        echo("no ping URL: it needs an admin token and WARROOM_SECRET_KEY", err=True)
         raise typer.Exit(1)
-    typer.echo(beat["ping_url"])
+    echo(beat["ping_url"])
 
 
 @notifications_app.command("list")
@@ -235,7 +236,7 @@ def notify_test(
     waiting = [m for m in messages if m["state"] in ("queued", "sending")]
     if waiting:  # not tried yet: no answer about the contact method either way
         ids = ", ".join(str(m["id"]) for m in waiting)
-        typer.echo(
+        echo(
             f"{len(waiting)} test page(s) not delivered yet after {wait:g}s: is the engine "
             f"running (warroom serve, or warroom worker)? Read the outcome later with "
             f"`warroom outbox show ID` ({ids})",

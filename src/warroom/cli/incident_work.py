@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import IncidentArg, JsonOption, api_errors, print_json, print_table
+from warroom.cli.output import IncidentArg, JsonOption, api_errors, echo, print_json, print_table
 
 hypothesis_app = typer.Typer(help="Hypotheses: investigating, ruled_out, confirmed, unlikely")
 task_app = typer.Typer(help="Tasks: an incident's checklist")
@@ -34,7 +34,7 @@ def hypothesis_add(
     body = {"text": text, "owner": owner, "status": status}
     with api_errors():
         item = _api().post(f"/api/v1/incidents/{number}/hypotheses", json=body)
-    typer.echo(f"INC-{number}: hypothesis {item['id']} {item['status']}")
+    echo(f"INC-{number}: hypothesis {item['id']} {item['status']}")
 
 
 @hypothesis_app.command("set")
@@ -50,7 +50,7 @@ def hypothesis_set(
         body["owner"] = owner
     with api_errors():
         item = _api().patch(f"/api/v1/incidents/{number}/hypotheses/{hypothesis_id}", json=body)
-    typer.echo(f"INC-{number}: hypothesis {item['id']} is {item['status']}")
+    echo(f"INC-{number}: hypothesis {item['id']} is {item['status']}")
 
 
 @hypothesis_app.command("list")
@@ -77,7 +77,7 @@ def task_add(
         item = _api().post(
             f"/api/v1/incidents/{number}/tasks", json={"text": text, "assignee": assignee}
         )
-    typer.echo(f"INC-{number}: task {item['id']} added")
+    echo(f"INC-{number}: task {item['id']} added")
 
 
 @task_app.command("done")
@@ -89,7 +89,7 @@ def task_done(
     """Tick a task off (or back on with --undo)."""
     with api_errors():
         item = _api().patch(f"/api/v1/incidents/{number}/tasks/{task_id}", json={"done": not undo})
-    typer.echo(f"INC-{number}: task {item['id']} {'done' if item['done'] else 'open'}")
+    echo(f"INC-{number}: task {item['id']} {'done' if item['done'] else 'open'}")
 
 
 @task_app.command("list")

@@ -10,6 +10,7 @@ from warroom.cli.output import (
     IncidentArg,
     JsonOption,
     api_errors,
+    echo,
     fmt_time,
     print_json,
     print_table,
@@ -65,7 +66,7 @@ def open_incident(
     if as_json:
         print_json(created)
     else:
-        typer.echo(f"Opened {created['ref']}: {created['title']} ({created['severity']})")
+        echo(f"Opened {created['ref']}: {created['title']} ({created['severity']})")
 
 
 @incident_app.command("list")
@@ -112,7 +113,7 @@ def list_incidents(
         formatters={"opened_at": fmt_time},
     )
     if page["next_cursor"]:
-        typer.echo(f"more: --cursor {page['next_cursor']}")
+        echo(f"more: --cursor {page['next_cursor']}")
 
 
 @incident_app.command("show")
@@ -185,7 +186,7 @@ def _move(action: str, past: str) -> None:
         if as_json:
             print_json(result)
         else:
-            typer.echo(f"{result['ref']} is now {result['status']}")
+            echo(f"{result['ref']} is now {result['status']}")
 
     command.__doc__ = f"Mark an incident {past}."
     incident_app.command(action)(command)
@@ -212,7 +213,7 @@ def severity(
         result = _api().post(
             f"/api/v1/incidents/{number}/severity", json={"severity": new, "reason": reason}
         )
-    typer.echo(f"{result['ref']} is now {result['severity']}")
+    echo(f"{result['ref']} is now {result['severity']}")
 
 
 @incident_app.command("role")
@@ -231,10 +232,10 @@ def role(
         api = _api()
         if remove:
             api.delete(f"/api/v1/incidents/{number}/roles/{name}/{email}")
-            typer.echo(f"INC-{number}: {email} no longer {name}")
+            echo(f"INC-{number}: {email} no longer {name}")
         else:
             api.post(f"/api/v1/incidents/{number}/roles", json={"role": name, "user_email": email})
-            typer.echo(f"INC-{number}: {email} is {name}")
+            echo(f"INC-{number}: {email} is {name}")
 
 
 @incident_app.command("note")
@@ -247,7 +248,7 @@ def note(
     if as_json:
         print_json(event)
     else:
-        typer.echo(f"INC-{number}: note #{event['seq']} added")
+        echo(f"INC-{number}: note #{event['seq']} added")
 
 
 @incident_app.command("star")
@@ -259,4 +260,4 @@ def star(
     """Star a timeline event (starred events lead the postmortem)."""
     with api_errors():
         _api().post(f"/api/v1/incidents/{number}/timeline/{seq}/star", json={"starred": not off})
-    typer.echo(f"INC-{number}: event #{seq} {'unstarred' if off else 'starred'}")
+    echo(f"INC-{number}: event #{seq} {'unstarred' if off else 'starred'}")

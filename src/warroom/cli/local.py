@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from warroom.cli.output import database_errors, fail, fmt_time, redact_url
+from warroom.cli.output import database_errors, echo, fail, fmt_time, redact_url
 
 # A person's e-mail address: one @ with text on both sides, no spaces.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -49,7 +49,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
             upgrade(url, revision)
         except CommandError as exc:
             fail(f"cannot upgrade to {revision!r}: {exc}")
-    typer.echo(f"database at {redact_url(url)} is at {revision}")
+    echo(f"database at {redact_url(url)} is at {revision}")
 
 
 @db_app.command("check")
@@ -66,9 +66,9 @@ def db_check() -> None:
         diff = pending_model_changes(url)
     if diff:
         for change in diff:
-            typer.echo(f"not in a migration: {change}", err=True)
+            echo(f"not in a migration: {change}", err=True)
         raise typer.Exit(1)
-    typer.echo("models and migrations agree")
+    echo("models and migrations agree")
 
 
 def _not_at_head(url: str) -> str | None:
@@ -158,7 +158,7 @@ def token_create(
         fail(exc.message)
     finally:
         db.dispose()
-    typer.echo(plaintext)
+    echo(plaintext)
 
 
 @token_app.command("revoke")
@@ -188,9 +188,9 @@ def token_revoke(token_id: int = typer.Argument(..., min=1, max=2**31 - 1)) -> N
     finally:
         db.dispose()
     if revoked is not None:
-        typer.echo(f"token {token_id} was already revoked at {fmt_time(revoked.isoformat())}")
+        echo(f"token {token_id} was already revoked at {fmt_time(revoked.isoformat())}")
         return
-    typer.echo(f"token {token_id} revoked")
+    echo(f"token {token_id} revoked")
 
 
 def bootstrap(
@@ -216,42 +216,40 @@ def bootstrap(
             )
     finally:
         db.dispose()
-    typer.echo("")
+    echo("")
     if plaintext:
-        typer.echo(f"Created the first admin token for {admin_email} (shown only this once):")
-        typer.echo("")
-        typer.echo(f"  export WARROOM_URL={url}")
-        typer.echo(f"  export WARROOM_TOKEN={plaintext}")
-        typer.echo("")
-        typer.echo("or log the CLI in once (kept in your user config, readable by you only):")
-        typer.echo(f"  .venv/bin/warroom login --url {url} --token {plaintext}")
+        echo(f"Created the first admin token for {admin_email} (shown only this once):")
+        echo("")
+        echo(f"  export WARROOM_URL={url}")
+        echo(f"  export WARROOM_TOKEN={plaintext}")
+        echo("")
+        echo("or log the CLI in once (kept in your user config, readable by you only):")
+        echo(f"  .venv/bin/warroom login --url {url} --token {plaintext}")
     else:
-        typer.echo(f"An admin token already exists for {admin_email}. Lost it? Run:")
-        typer.echo(
+        echo(f"An admin token already exists for {admin_email}. Lost it? Run:")
+        echo(
             f"  export WARROOM_TOKEN=$(.venv/bin/warroom token create --user {admin_email}"
             " --role admin)"
         )
-    typer.echo("")
+    echo("")
     if invite:
-        typer.echo(f"Web UI: open this one-time link to set {admin_email}'s password:")
-        typer.echo(f"  {url}/invite/{invite}")
+        echo(f"Web UI: open this one-time link to set {admin_email}'s password:")
+        echo(f"  {url}/invite/{invite}")
     else:
-        typer.echo(f"Web UI: sign in at {url}/login as {admin_email}")
-    typer.echo("")
-    typer.echo("Open a test incident with:")
-    typer.echo('  .venv/bin/warroom incident open --title "Test incident" --severity SEV3')
-    typer.echo("or fire a test alert with:")
-    typer.echo(f"  curl -sS -X POST {url}/api/v1/intake/generic \\")
-    typer.echo(
-        '    -H "Authorization: Bearer $WARROOM_TOKEN" -H "Content-Type: application/json" \\'
-    )
-    typer.echo(
+        echo(f"Web UI: sign in at {url}/login as {admin_email}")
+    echo("")
+    echo("Open a test incident with:")
+    echo('  .venv/bin/warroom incident open --title "Test incident" --severity SEV3')
+    echo("or fire a test alert with:")
+    echo(f"  curl -sS -X POST {url}/api/v1/intake/generic \\")
+    echo('    -H "Authorization: Bearer $WARROOM_TOKEN" -H "Content-Type: application/json" \\')
+    echo(
         '    -d \'{"title": "Test alert", "severity": "SEV3", '
         '"labels": {"service": "api-gateway"}}\''
     )
-    typer.echo("")
-    typer.echo(f"API docs: {url}/docs   Health: {url}/healthz")
-    typer.echo("")
+    echo("")
+    echo(f"API docs: {url}/docs   Health: {url}/healthz")
+    echo("")
 
 
 def _can_listen(host: str, port: int) -> None:
@@ -386,4 +384,4 @@ def login(
         path.write_text(json.dumps({"url": url, "token": token}, indent=2) + "\n")
     except OSError as exc:
         fail(f"cannot save the login to {path}: {exc.strerror or exc}")
-    typer.echo(f"logged in to {url} as {me['email']} ({me['role']}); saved to {path}")
+    echo(f"logged in to {url} as {me['email']} ({me['role']}); saved to {path}")

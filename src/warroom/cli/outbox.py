@@ -15,6 +15,7 @@ from warroom.cli.output import (
     IncidentOption,
     JsonOption,
     api_errors,
+    echo,
     fmt_time,
     print_json,
     print_table,
@@ -75,7 +76,7 @@ def outbox_list(
         formatters={"created_at": lambda v: fmt_time(v)[5:16]},
     )
     if messages:
-        typer.echo("read one: warroom outbox show ID")
+        echo("read one: warroom outbox show ID")
 
 
 @outbox_app.command("show")
@@ -90,13 +91,13 @@ def outbox_show(
         print_json(message)
         return
     answer = (message.get("provider_answer") or "").strip().splitlines()
-    typer.echo(f"message {message['id']}: {message['purpose']} to {message['target']}")
-    typer.echo(f"channel:   {message.get('channel') or message['scheme']}")
-    typer.echo(f"queued:    {fmt_time(message['created_at'])}")
-    typer.echo(f"delivered: {state_of(message)}, {message['attempts']} attempt(s)")
+    echo(f"message {message['id']}: {message['purpose']} to {message['target']}")
+    echo(f"channel:   {message.get('channel') or message['scheme']}")
+    echo(f"queued:    {fmt_time(message['created_at'])}")
+    echo(f"delivered: {state_of(message)}, {message['attempts']} attempt(s)")
     if answer and message["state"] != "sent":
-        typer.echo(f"answer:    {answer[-1]}")
-    typer.echo("")
-    typer.echo(message["title"])
-    typer.echo("")
-    typer.echo(message["body"])
+        echo(f"answer:    {answer[-1]}")
+    echo("")
+    echo(message["title"])
+    echo("")
+    echo(message["body"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,6 +67,28 @@ def fmt_time(value: str | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+# Control characters but tab and newline. Screens quote incident and alert titles, labels,
+# notes, hypotheses and tasks, which the API and alert senders may fill with terminal controls:
+# ESC ] 0;...BEL retitles the terminal, ESC [2J clears it, OSC 52 writes its clipboard. Every
+# screen writes them as \xNN (echo, secho, console and fail below), never to the terminal.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text with each control character (tab and newline apart) written as \\xNN."""
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def echo(message: Any = "", *, err: bool = False, nl: bool = True) -> None:
+    """typer.echo for anything that may hold a sender's or a person's text."""
+    typer.echo(visible(str(message)), err=err, nl=nl)
+
+
+def secho(message: Any, *, err: bool = False, **style: Any) -> None:
+    """typer.secho likewise: the style is warroom's, the text is shown as in echo."""
+    typer.secho(visible(str(message)), err=err, **style)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -78,12 +101,40 @@ PIPE_WIDTH = 4096
 def console(*, pipe_width: int = PIPE_WIDTH) -> Any:
     """Rich's console: a terminal's own width (or COLUMNS when set); `pipe_width` otherwise
     (a screen laid out for a terminal, with rules across it, passes its own)."""
-    from rich.console import Console
-
-    out = Console()
+    safe = _safe_console()
+    out = safe()
     if not out.is_terminal and not os.environ.get("COLUMNS"):
-        return Console(width=pipe_width)
+        return safe(width=pipe_width)
     return out
+
+
+_SAFE_CONSOLE: Any = None
+
+
+def _safe_console() -> Any:
+    """Rich's Console writing every text as `visible` does. Its own styles travel apart from
+    the text (control segments and styles), so only what was printed is rewritten; markup is
+    left to the screens, which escape what they quote (rich.markup.escape)."""
+    global _SAFE_CONSOLE
+    if _SAFE_CONSOLE is None:
+        from rich.console import Console
+        from rich.segment import Segment
+
+        class SafeConsole(Console):
+            # Rich drops a few controls (BEL, BS, CR) from text silently; shown as \xNN here
+            # first, a title reads the same on every screen, as in `warroom brief`.
+            def render_str(self, text: str, **options: Any) -> Any:
+                return super().render_str(visible(text), **options)
+
+            def render(self, renderable: Any, options: Any = None) -> Any:
+                for segment in super().render(renderable, options):
+                    if segment.control or not _CONTROLS.search(segment.text):
+                        yield segment
+                    else:
+                        yield Segment(visible(segment.text), segment.style)
+
+        _SAFE_CONSOLE = SafeConsole
+    return _SAFE_CONSOLE
 
 
 def print_table(
@@ -108,14 +159,14 @@ def print_table(
             cells.append(
                 formatters[key](value)
                 if key in formatters
-                else Text("-" if value is None else str(value))
+                else Text("-" if value is None else visible(str(value)))
             )
         table.add_row(*cells)
     console().print(table)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {visible(message)}\n")
     raise typer.Exit(code)
 
 

@@ -13,6 +13,7 @@ from warroom.cli.output import (
     IncidentArg,
     JsonOption,
     api_errors,
+    echo,
     fail,
     fmt_time,
     print_json,
@@ -149,7 +150,7 @@ def override_add(
     if json_out:
         print_json(row)
         return
-    typer.echo(
+    echo(
         f"override {row['id']}: {row['user_email']} covers {schedule}"
         + (f" for {row['replaces_email']}" if row["replaces_email"] else "")
         + f" from {fmt_time(row['start_at'])} to {fmt_time(row['end_at'])}"
@@ -191,7 +192,7 @@ def override_remove(
     """Remove an override."""
     with api_errors():
         client().delete(f"/api/v1/schedules/{schedule}/overrides/{override_id}")
-    typer.echo(f"override {override_id} removed from {schedule}")
+    echo(f"override {override_id} removed from {schedule}")
 
 
 # The escalation checklist (docs/paging.md, Manual escalation): the page's message.
@@ -224,7 +225,7 @@ def escalate(
         print_json(pages)
         return
     targets = ", ".join(sorted({p["target"] for p in pages}))
-    typer.echo(f"INC-{number}: escalated to {targets} ({len(pages)} person(s) paged)")
+    echo(f"INC-{number}: escalated to {targets} ({len(pages)} person(s) paged)")
 
 
 @schedule_app.command("list")
@@ -275,7 +276,7 @@ def schedule_feed(
     """Print the secret iCalendar URL of a schedule (or your own shifts)."""
     with api_errors():
         found = client().get(f"/api/v1/schedules/{key}/feed" if key else "/api/v1/me/feed")
-    typer.echo(found["url"])
+    echo(found["url"])
 
 
 def oncall_check(days: int, json_out: bool) -> None:
@@ -289,6 +290,6 @@ def oncall_check(days: int, json_out: bool) -> None:
             row["schedules"] = ", ".join(row["schedules"])
         print_table(rows, [("user", "On call"), ("schedules", "Schedules"), ("reason", "Why")])
     else:
-        typer.echo(f"everyone on call in the next {days} days has a working contact method")
+        echo(f"everyone on call in the next {days} days has a working contact method")
     if rows:
         raise typer.Exit(1)

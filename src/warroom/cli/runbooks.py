@@ -12,6 +12,7 @@ from warroom.cli.output import (
     IncidentArg,
     JsonOption,
     api_errors,
+    echo,
     fail,
     print_json,
     print_table,
@@ -65,7 +66,7 @@ def import_runbook(
         steps = list(piece.steps())
         commands = sum(1 for s in steps if s.kind == "command")
         note = " (unchanged)" if same else ""
-        typer.echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands){note}")
+        echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands){note}")
 
 
 def _holds(target: Path, text: str) -> bool:
@@ -125,15 +126,15 @@ def _print_doc(doc: dict[str, Any]) -> None:
         for node in items:
             pad = "  " * depth
             if node["kind"] == "step":
-                typer.echo(f"{pad}{node['number']:>3}. {node['text']}")
+                echo(f"{pad}{node['number']:>3}. {node['text']}")
             elif node["kind"] == "command":
-                typer.echo(f"{pad}{node['number']:>3}. $ {node['code'].rstrip()}")
+                echo(f"{pad}{node['number']:>3}. $ {node['code'].rstrip()}")
             nodes(node.get("children") or [], depth + 1)
 
     for section in doc["sections"]:
         if section["title"]:
             kind = f"  [{section['kind']}]" if section.get("kind") else ""
-            typer.echo(f"\n{section['title']}{kind}")
+            echo(f"\n{section['title']}{kind}")
         nodes(section["nodes"], 0)
 
 
@@ -145,7 +146,7 @@ def show_runbook(key: str = typer.Argument(...), as_json: bool = JsonOption) -> 
     if as_json:
         print_json(row)
         return
-    typer.echo(f"{row['key']}: {row['title']} (version {row['version']})")
+    echo(f"{row['key']}: {row['title']} (version {row['version']})")
     _print_doc(row["document"])
 
 
@@ -154,7 +155,7 @@ def attach(number: int = IncidentArg, key: str = typer.Argument(...)) -> None:
     """Attach a runbook to an incident as a checklist."""
     with api_errors():
         run = _client().post(f"/api/v1/incidents/{number}/runbooks", json={"key": key})
-    typer.echo(f"INC-{number}: attached {run['runbook']} ({run['progress']['line']})")
+    echo(f"INC-{number}: attached {run['runbook']} ({run['progress']['line']})")
 
 
 def _target(number: int, step: str) -> tuple[str, int]:
@@ -178,7 +179,7 @@ def _move(number: int, step: str, state: str, reason: str) -> None:
             f"/api/v1/incidents/{number}/runbooks/{key}/steps/{n}",
             json={"state": state, "reason": reason},
         )
-    typer.echo(f"INC-{number} {key} step {n}: {state} ({run['progress']['line']})")
+    echo(f"INC-{number} {key} step {n}: {state} ({run['progress']['line']})")
 
 
 StepArg = typer.Argument(..., help="The step: N, or RUNBOOK:N when several are attached")
@@ -224,7 +225,7 @@ def note(number: int = IncidentArg, step: str = StepArg, text: str = typer.Argum
         _client().post(
             f"/api/v1/incidents/{number}/runbooks/{key}/steps/{n}/notes", json={"text": text}
         )
-    typer.echo(f"INC-{number} {key} step {n}: noted")
+    echo(f"INC-{number} {key} step {n}: noted")
 
 
 def print_progress(out: Any, runbooks: dict[str, Any] | None) -> None:

@@ -10,6 +10,7 @@ from warroom.cli.output import (
     IncidentArg,
     JsonOption,
     api_errors,
+    echo,
     fmt_time,
     print_json,
     print_table,
@@ -41,7 +42,7 @@ def publish(
     if as_json:
         print_json(out)
         return
-    typer.echo(f"published INC-{number} as {out['url']}")
+    echo(f"published INC-{number} as {out['url']}")
 
 
 @status_app.command("unpublish")
@@ -49,7 +50,7 @@ def unpublish(number: int = IncidentArg) -> None:
     """Take an incident off the public page."""
     with api_errors():
         _client().delete(f"/api/v1/status/incidents/{number}")
-    typer.echo(f"INC-{number} is no longer on the status page")
+    echo(f"INC-{number} is no longer on the status page")
 
 
 @component_app.command("list")
@@ -76,7 +77,7 @@ def component_set(
     value = None if status == "auto" else status
     with api_errors():
         _client().put(f"/api/v1/status/components/{key}", json={"status": value})
-    typer.echo(f"{key}: {status}")
+    echo(f"{key}: {status}")
 
 
 @status_app.command("maintenance")
@@ -98,7 +99,7 @@ def maintenance(
     if as_json:
         print_json(out)
         return
-    typer.echo(
+    echo(
         f"maintenance {out['id']} scheduled"
         f" ({fmt_time(out['scheduled_for'])} to {fmt_time(out['scheduled_until'])})"
     )
@@ -115,7 +116,7 @@ def cancel_maintenance(
     if as_json:
         print_json(out)
         return
-    typer.echo(f"maintenance {out['id']} {out['status']}")
+    echo(f"maintenance {out['id']} {out['status']}")
 
 
 @status_app.command("subscribers")
@@ -142,4 +143,4 @@ def webhook(
         out = _client().post(
             "/api/v1/status/subscribers", json={"url": url, "components": component}
         )
-    typer.echo(f"webhook subscriber {out['id']} added")
+    echo(f"webhook subscriber {out['id']} added")

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fmt_time, print_json, print_table
+from warroom.cli.output import JsonOption, api_errors, echo, fmt_time, print_json, print_table
 
 user_app = typer.Typer(help="People: list them, invite them to the web UI", no_args_is_help=True)
 
@@ -37,17 +37,15 @@ def invite(
         print_json(out)
         return
     what = "Password reset link" if reset else "Invite"
-    typer.echo(f"{what} for {out['email']} ({out['role']}), valid once until "
+    echo(f"{what} for {out['email']} ({out['role']}), valid once until "
                f"{fmt_time(out['expires_at'])}:")  # fmt: skip
-    typer.echo("")
-    typer.echo(f"  {out['link']}")
-    typer.echo("")
+    echo("")
+    echo(f"  {out['link']}")
+    echo("")
     if out["sent_to"]:
-        typer.echo(
-            f"e-mailed to {out['sent_to']} (queued; `warroom outbox list` if it never comes)"
-        )
+        echo(f"e-mailed to {out['sent_to']} (queued; `warroom outbox list` if it never comes)")
     else:
-        typer.echo("Give it to them over a channel you trust; it is not shown again.")
+        echo("Give it to them over a channel you trust; it is not shown again.")
 
 
 @user_app.command("list")
