@@ -30,6 +30,7 @@ from warroom.comms import announce as comms_announce
 from warroom.comms import api as comms_api
 from warroom.comms import cadence as comms_cadence
 from warroom.comms import config as comms_config
+from warroom.comms import jobs as comms_jobs
 from warroom.comms import paging_text as comms_paging_text
 from warroom.comms import service as comms_service
 from warroom.config import api as config_api
@@ -155,7 +156,7 @@ JOB_HANDLERS: tuple[ModuleType, ...] = (
     statuspage_jobs,
     runbooks_reactions,
     actions_jobs,
-    comms_cadence,
+    comms_jobs,
     comms_announce,
     drills_jobs,
     postmortems_jobs,

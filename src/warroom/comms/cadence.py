@@ -21,14 +21,10 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as timeline
 from warroom.catalog import service as catalog
 from warroom.clock import Clock
-from warroom.comms import reach
-from warroom.comms.config import CommsConfig, comms_settings, template_set
+from warroom.comms.config import CommsConfig, comms_settings
 from warroom.comms.models import AUDIENCES, EXTERNAL, INTERNAL, UpdateCadence
-from warroom.comms.templates import context_of, when
 from warroom.config import service as config_service
 from warroom.engine import service as engine
-from warroom.engine.models import Job
-from warroom.engine.registry import JobContext, handler
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -84,7 +80,7 @@ def updates_due(session: Session, ids: Collection[int]) -> dict[int, dict[str, U
     return found
 
 
-def _key(kind: str, row: UpdateCadence) -> str:
+def job_key(kind: str, row: UpdateCadence) -> str:
     return _key_of(kind, row.incident_id, row.audience, row.generation)
 
 
@@ -94,7 +90,7 @@ def _key_of(kind: str, incident_id: int, audience: str, generation: int) -> str:
 
 def _cancel(session: Session, clock: Clock, row: UpdateCadence) -> None:
     for kind in KINDS:
-        engine.cancel(session, dedup_key=_key(kind, row), clock=clock)
+        engine.cancel(session, dedup_key=job_key(kind, row), clock=clock)
 
 
 def plan(
@@ -204,147 +200,6 @@ def stop(session: Session, clock: Clock, incident_id: int) -> None:
     session.flush()
 
 
-def _current(ctx: JobContext, job: Job) -> tuple[Incident, UpdateCadence] | None:
-    """The incident (locked first) and cadence row of a job, if the job still matters."""
-    incident = incidents.lock_by_id(ctx.session, int(job.payload["incident_id"]))
-    if incident is None or incident.status in CLOSED:
-        return None
-    row = row_of(ctx.session, incident.id, str(job.payload["audience"]))
-    if row is None or row.generation != int(job.payload["generation"]) or row.due_at is None:
-        return None
-    return incident, row
-
-
-def _message(
-    ctx: JobContext, incident: Incident, row: UpdateCadence, phrase: str
-) -> tuple[str, str]:
-    session = ctx.session
-    title = f"[{incident.severity}] {incident.ref}: {row.audience} update {phrase}"
-    values = context_of(
-        ref=incident.ref,
-        number=incident.number,
-        # Reminders and escalations may reach people who are not a private incident's members.
-        title=PRIVATE_TITLE if incident.private else incident.title,
-        severity=incident.severity,
-        status=incident.status,
-        audience=row.audience,
-        when=phrase,
-        due_time=when(row.due_at),
-        status_word="investigating",
-        url=incident.page_url(ctx.settings.public_url),
-    )
-    return title, template_set(session).render("reminder", values)
-
-
-def _due_phrase(due_at: datetime | None, now: datetime) -> str:
-    """ "due in 5 minutes"; a reminder that runs late (the engine was down) says the update is
-    already overdue rather than "due in 0 minutes"."""
-    if due_at is None:
-        return "due now"
-    if due_at <= now:
-        return f"overdue since {when(due_at)}"
-    return f"due in {int((due_at - now).total_seconds() // 60)} minutes"
-
-
-@handler("comms.remind")
-def remind(ctx: JobContext, job: Job) -> None:
-    """Send the reminder of a coming update to the communications lead (or stand-ins)."""
-    found = _current(ctx, job)
-    if found is None:
-        return
-    incident, row = found
-    session, clock = ctx.session, ctx.clock
-    targets = reach.reminder_targets(session, incident, clock.now())
-    to = reach.send(
-        session,
-        clock,
-        ctx.settings.smtp_url,
-        incident,
-        targets,
-        _message(ctx, incident, row, _due_phrase(row.due_at, clock.now())),
-        key=_key("comms.remind", row),
-        purpose="comms:reminder",
-    )
-    row.reminded_at = clock.now()
-    timeline.record(
-        session,
-        clock,
-        incident_id=incident.id,
-        kind="comms:cadence:reminded" if to else "comms:cadence:nobody",
-        actor=ACTOR,
-        payload={
-            "audience": row.audience,
-            "due_at": _iso(row.due_at),
-            "to": to,
-            "targets": targets,
-        },
-    )
-
-
-@handler("comms.overdue")
-def overdue(ctx: JobContext, job: Job) -> None:
-    """The update did not come in time: mark it overdue, count it late, plan the escalation."""
-    found = _current(ctx, job)
-    if found is None or found[1].overdue_since is not None:
-        return
-    incident, row = found
-    session, clock = ctx.session, ctx.clock
-    row.overdue_since = clock.now()
-    row.late += 1
-    options = comms_settings(session)
-    timeline.record(
-        session,
-        clock,
-        incident_id=incident.id,
-        kind="comms:cadence:overdue",
-        actor=ACTOR,
-        payload={"audience": row.audience, "due_at": row.due_at},
-    )
-    ctx.enqueue(
-        "comms.escalate",
-        dict(job.payload),
-        run_at=clock.now() + options.escalate_overdue_after,
-        dedup_key=_key("comms.escalate", row),
-        incident_id=incident.id,
-    )
-
-
-@handler("comms.escalate")
-def escalate(ctx: JobContext, job: Job) -> None:
-    """An update still overdue: page the commander and the severity's escalation targets."""
-    found = _current(ctx, job)
-    if found is None or found[1].escalated_at is not None:
-        return
-    incident, row = found
-    session, clock = ctx.session, ctx.clock
-    targets = reach.escalation_targets(session, incident, comms_settings(session))
-    late = int((clock.now() - row.due_at).total_seconds() // 60) if row.due_at else 0
-    to = reach.send(
-        session,
-        clock,
-        ctx.settings.smtp_url,
-        incident,
-        targets,
-        _message(ctx, incident, row, f"overdue by {late} minutes"),
-        key=_key("comms.escalate", row),
-        purpose="comms:escalation",
-    )
-    row.escalated_at = clock.now()
-    timeline.record(
-        session,
-        clock,
-        incident_id=incident.id,
-        kind="comms:cadence:escalated",
-        actor=ACTOR,
-        payload={
-            "audience": row.audience,
-            "due_at": _iso(row.due_at),
-            "to": to,
-            "targets": targets,
-        },
-    )
-
-
 def _on_opened(session: Session, clock: Clock, event: DomainEvent) -> None:
     if event.incident_id is not None:  # opened by this very transaction: no rows yet
         incident = incidents.get_incident_by_id(session, event.incident_id)
@@ -393,8 +248,8 @@ def _on_raised(session: Session, clock: Clock, event: DomainEvent) -> None:
             payload={
                 "audience": audience,
                 "severity": incident.severity,
-                "due_at": _iso(due),
-                "was_due_at": _iso(was),
+                "due_at": iso_or_none(due),
+                "was_due_at": iso_or_none(was),
             },
         )
 
@@ -414,5 +269,5 @@ SUBSCRIPTIONS: tuple[tuple[str, Handler], ...] = (
 )
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_or_none(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
