@@ -147,6 +147,8 @@ def queue_level(session: Session, clock: Clock, state: IncidentEscalation, step:
         run_at=run_at,
         dedup_key=f"{ESCALATE_KIND}:{state.incident_id}:{state.generation}:{step.round}:{step.level}",
         incident_id=state.incident_id,
+        # A state not inserted yet is the incident's first plan: no level of it can be pending.
+        new_key=state.id is None,
     )
 
 

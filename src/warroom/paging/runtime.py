@@ -31,7 +31,7 @@ from warroom.paging.levels import ESCALATE_KIND as ESCALATE_KIND
 from warroom.paging.levels import first_level, locked, queue_level, say_deactivated, state_of
 from warroom.paging.levels import run_escalation as run_escalation
 from warroom.paging.models import EscalationPolicy, IncidentEscalation
-from warroom.paging.pager import ACTOR, PageRequest, insert_new, page
+from warroom.paging.pager import ACTOR, PageRequest, page
 from warroom.settings import Settings
 
 UNRESOLVED_KIND = "paging.unresolved"
@@ -145,6 +145,7 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
             state,
             base=incident.reopened_at or incident.opened_at,
             severity=severity,
+            new=True,
         )
     timeline.record(
         session,
@@ -162,7 +163,7 @@ def _plan_new(session: Session, clock: Clock, settings: Settings, incident: Inci
     reached = False
     if snapshot and escalates:
         reached = first_level(session, clock, settings, incident, state, snapshot)
-    insert_new(session, state)
+    engine.add_later(session, state)  # with the chunk's other new states, as it commits
     if not reached:
         targeting.check_paged(session, clock, incident, snapshot, pages)
 
@@ -175,7 +176,11 @@ def _plan_ladder(
     *,
     base: datetime,
     severity: Severity | None = None,
+    new: bool = False,
 ) -> None:
+    """Queue the rungs of the ladder still to come. `new`: the incident's first plan (it had no
+    escalation state), so no timer of it can be pending: queued without a look-up each, and
+    inserted with the transaction's other jobs."""
     severity = severity or _severity(session, incident.severity)
     rungs_raw = list(severity.unresolved_escalation or []) if severity is not None else []
     if state.ladder_severity != incident.severity:
@@ -193,6 +198,7 @@ def _plan_ladder(
             run_at=clock.now() + timedelta(seconds=delay),
             dedup_key=f"{UNRESOLVED_KIND}:{incident.id}:{state.ladder_generation}:{rung.index}",
             incident_id=incident.id,
+            new_key=new,
         )
 
 

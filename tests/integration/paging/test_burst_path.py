@@ -152,3 +152,80 @@ def test_a_shared_transaction_locks_its_incidents_together_and_sees_its_own_plan
             )
         ).all()
         assert sorted(r or 0 for r in rungs) == [opened[0], opened[0], opened[2], opened[2]]
+
+
+# One person, one level (with a second after 5 minutes), an unresolved ladder of two rungs.
+PLAIN = """\
+severities:
+  - key: P0
+    name: Critical
+    escalate_while_unresolved:
+      - {after: 30m, notify: [user:oncall@plain.test]}
+      - {after: 60m, notify: [user:oncall@plain.test]}
+users:
+  - email: oncall@plain.test
+    name: On-call
+    contact_methods: [{name: hook, url: "json://127.0.0.1:9/page"}]
+escalation_policies:
+  - key: ops
+    levels:
+      - {notify: [user:oncall@plain.test], escalate_after: 5m}
+      - {notify: [user:oncall@plain.test]}
+services:
+  - {key: api, name: API, escalation_policy: ops}
+"""
+
+
+def test_a_shared_transaction_writes_its_new_rows_together(
+    db: Database, clock: FakeClock, settings: Settings, sender: Any
+) -> None:
+    """Three incidents planned in one shared transaction: their timeline events go in with one
+    INSERT as it commits, their timers (level 2, the rungs) need no look-up and savepoint
+    each, and on PostgreSQL (where a message's delivery job id is reserved with it) their
+    escalation states go in with one statement and their jobs in the ORM's batches as it
+    commits. Pages and messages go in one by one (their ids name the messages and jobs)."""
+    apply(db, clock, PLAIN)
+    opened = [_open(db, clock, f"API down {n}") for n in range(3)]
+    inserts: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "INSERT INTO" in statement:
+            inserts.append(statement.split("INSERT INTO", 1)[1].split()[0])
+        elif statement.startswith("SAVEPOINT"):
+            inserts.append("SAVEPOINT")
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert worker(db, clock, settings).run_once() >= 3 + 3  # the plans, the deliveries
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    planned = inserts[: inserts.index("timeline_events") + 1]  # then the deliveries' events
+    assert planned.count("paging_pages") == 3, inserts
+    assert inserts.count("timeline_events") == 1 + 3, inserts  # the plans', each delivery's
+    # The timers of a first plan (level 2, the rungs) are new: no look-up or savepoint each.
+    assert "SAVEPOINT" not in planned, inserts
+    if db.dialect == "postgresql":
+        assert planned.count("paging_incident_escalations") == 1, inserts
+        assert planned.count("jobs") < 3 * 4, inserts  # the ORM's batches, as it commits
+    with db.session() as session:
+        states = session.scalars(
+            select(IncidentEscalation).where(IncidentEscalation.incident_id.in_(opened))
+        ).all()
+        assert sorted((s.incident_id, s.state, s.level) for s in states) == [
+            (i, "escalating", 0) for i in opened
+        ]
+        pending = session.scalars(
+            select(Job.kind).where(Job.incident_id == opened[1], Job.state == "pending")
+        ).all()
+        assert sorted(pending) == [runtime.ESCALATE_KIND, *[runtime.UNRESOLVED_KIND] * 2]
+        kinds = session.scalars(
+            select(TimelineEvent.kind)
+            .where(TimelineEvent.incident_id == opened[2], TimelineEvent.kind.startswith("paging:"))
+            .order_by(TimelineEvent.seq)
+        ).all()
+        assert kinds[:3] == [
+            "paging:escalation:planned",
+            "paging:escalation:triggered",
+            "paging:page:queued",
+        ]
+    assert len(sender.sent) == 3
