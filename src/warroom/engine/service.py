@@ -52,6 +52,8 @@ from warroom.engine.claims import (
     release,
 )
 from warroom.engine.models import CANCELLED, DONE, FAILED, PENDING, RUNNING, STATES, Job
+from warroom.engine.pending import add_later as add_later
+from warroom.engine.pending import flush_but_new_jobs as flush_but_new_jobs
 from warroom.engine.registry import get_handler, hook
 from warroom.engine.wake import request_wake
 from warroom.errors import Conflict, Invalid, NotFound
@@ -174,40 +176,6 @@ def enqueue(
             return existing
     request_wake(session)
     return job
-
-
-def flush_but_new_jobs(session: Session) -> None:
-    """Flush what is pending, unless it is only new jobs (or rows added with `add_later`):
-    before a Core INSERT on a path that runs per incident. Nothing refers to a job row, so
-    the jobs a transaction queues can wait for its next flush and go in together (a burst's
-    delivery jobs in one statement)."""
-    if session.deleted or session.dirty:
-        session.flush()
-        return
-    later = session.info.get(_LATER, ())
-    if any(not isinstance(o, Job) and id(o) not in later for o in session.new):
-        session.flush()
-
-
-_LATER = "warroom.engine.later"
-
-
-def add_later(session: Session, row: Any) -> None:
-    """Add a new row that no statement of the transaction needs before its next flush (the
-    ORM's autoflush still puts it in before any query): such rows of several jobs of a
-    shared transaction go in together, one statement per table."""
-    session.add(row)
-    session.info.setdefault(_LATER, set()).add(id(row))
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_later(session: Session, _context: Any) -> None:
-    session.info.pop(_LATER, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_later_rolled_back(session: Session, _previous: Any) -> None:
-    session.info.pop(_LATER, None)  # what was added is expunged; its ids may be reused
 
 
 def cancel(
