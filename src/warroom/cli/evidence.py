@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,18 +57,18 @@ def add(
                 item = api.post(
                     f"{base}/files",
                     files={"file": (file.name, handle)},
-                    data={"name": name or file.name, "description": description},
+                    data={"name": name or _label(file.name), "description": description},
                 )
         else:
             body: dict[str, Any] = {"description": description}
             if text is not None:
                 body.update(kind="text", name=name or "note", content=text)
             elif link is not None:
-                body.update(kind="link", name=name or link[:300], content=link)
+                body.update(kind="link", name=name or _label(link), content=link)
             else:
                 out = _command_output(output)
                 body.update(
-                    kind="command", name=name or command[:300], command=command, content=out
+                    kind="command", name=name or _label(command), command=command, content=out
                 )
             item = api.post(base, json=body)
     if as_json:
@@ -103,6 +104,13 @@ def list_items(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
         ],
         formatters={"added_at": fmt_time},
     )
+
+
+def _label(value: str) -> str:
+    """A default name from a command, link or file name: its first line with text, control
+    characters as spaces (a name is one printable line), at most 300 characters."""
+    lines = [re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", line).strip() for line in value.splitlines()]
+    return next((line for line in lines if line), "item")[:300]
 
 
 def _command_output(output: Path | None) -> str:
