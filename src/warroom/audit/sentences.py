@@ -268,7 +268,9 @@ _REVIEW: dict[str, Sentence] = {
         f"postmortem no longer owed: {get(p, 'severity')} requires none (draft kept)"
     ),
     "review:postmortem:reopened": lambda p: (
-        f"postmortem back to draft after the incident was reopened, due {at(p, 'due_at')}"
+        "postmortem in review: the incident was reopened and resolved again" + withdrawn(p)
+        if p.get("state") == "in_review"
+        else f"postmortem back to draft after the incident was reopened, due {at(p, 'due_at')}"
         + withdrawn(p)
     ),
     "review:action_item:created": lambda p: (

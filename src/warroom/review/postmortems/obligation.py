@@ -7,7 +7,8 @@
   longer owed: no due time, no reminders, never overdue; the draft is kept. Owed again later,
   it is due `due_within` after that moment, as a postmortem made then would be.
 - Reopened and resolved again: a published postmortem (of a severity that requires one) goes
-  back to draft, its text kept, to cover what happened since; closing waits for it again.
+  back to draft, its text kept, to cover what happened since; closing waits for it again. One
+  in review loses the approvals given so far: reviewers approve it again, knowing the rest.
 
 Each change is a `review:postmortem:*` event (`rescheduled`, `released`, `reopened`).
 """
@@ -25,7 +26,7 @@ from warroom.incidents.models import Incident
 from warroom.review.postmortems import reminders, service
 from warroom.review.postmortems.approvals import reviews_of, withdraw
 from warroom.review.postmortems.config import postmortem_settings
-from warroom.review.postmortems.models import DRAFT, PUBLISHED, Postmortem
+from warroom.review.postmortems.models import DRAFT, IN_REVIEW, PUBLISHED, Postmortem
 
 CREATED = "review:postmortem:created"
 ASSIGNED = "review:postmortem:assigned"
@@ -127,8 +128,21 @@ def follow_severity(session: Session, clock: Clock, incident: Incident, before: 
 
 def reopen_published(session: Session, clock: Clock, incident: Incident, actor: str) -> None:
     """Resolved again after a reopening: a published postmortem its severity requires goes back
-    to draft (text kept, approvals withdrawn), due `due_within` from now."""
+    to draft (text kept, approvals withdrawn), due `due_within` from now; one in review loses
+    the approvals given so far (they were of a text written before this resolution)."""
     pm = service.get_for_incident(session, incident.id)
+    if pm is not None and pm.state == IN_REVIEW and incident.reopen_count > 0:
+        withdrawn = withdraw(clock, reviews_of(session, pm))
+        if withdrawn:
+            timeline.record(
+                session,
+                clock,
+                incident_id=pm.incident_id,
+                kind=REOPENED,
+                actor=actor,
+                payload={"state": pm.state, "approvals_withdrawn": withdrawn},
+            )
+        return
     if pm is None or pm.state != PUBLISHED:
         return
     required, within = service.required_due(session, incident)
