@@ -186,6 +186,8 @@ def place(
     else:
         kind = "intake:alert:grouped"
         payload["reason"] = reason
+        if group.decision.runbooks:  # what its route names may attach now (runbooks.reactions)
+            payload["runbooks"] = group.decision.runbooks
     incident_id, number = int(found[0]), int(found[1])
     if joins is None:
         ids = [row_id for _, row_id in group.alerts]

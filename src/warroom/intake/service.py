@@ -17,6 +17,7 @@ from warroom.intake.listing import annotations_of as annotations_of
 from warroom.intake.listing import explain_route as explain_route
 from warroom.intake.listing import fingerprint_of as fingerprint_of
 from warroom.intake.listing import get_alert as get_alert
+from warroom.intake.listing import labels_of as labels_of
 from warroom.intake.listing import list_alerts as list_alerts
 from warroom.intake.models import FIRING
 from warroom.intake.schemas import Batch

@@ -4,7 +4,8 @@
 The subscriptions only enqueue (in the transaction that stores the alert), so a runbook
 problem is a failing job, retried and visible in `warroom jobs list`, never a rejected alert.
 Alerts joining an open incident queue at most one pending job per incident (the dedup key),
-which keeps the runbook URLs they carry; a storm adds no more than that to the hot path.
+which attaches the runbooks their route names or their labels match and keeps the runbook URLs
+they carry; a storm adds no more than that to the hot path.
 """
 
 from __future__ import annotations
@@ -93,11 +94,49 @@ def _carries_runbook_url(session: Session, payload: dict[str, Any]) -> bool:
     return any(_is_link(notes.get("runbook_url")) for notes in found.values())
 
 
+def _could_attach(session: Session, event: DomainEvent) -> bool:
+    """Whether the alerts that joined could attach a runbook the incident lacks: one their
+    route names, or one whose front-matter label matchers their labels meet (the rest of a
+    runbook's front matter, its services and severities, is the incident's own, which
+    opening and a severity change already judged). No query when no runbook could."""
+    assert event.incident_id is not None
+    if not service.any_active(session):
+        return False
+    wanted = {str(r) for r in event.payload.get("runbooks") or []}
+    matchers = service.label_matchers(session)
+    if matchers:
+        listed = [a for a in event.payload.get("alerts") or [] if isinstance(a, dict)]
+        ids = [int(a["id"]) for a in listed if isinstance(a.get("id"), int)]
+        if not ids or len(ids) < int(event.payload.get("count") or 0):
+            wanted |= {key for key, _ in matchers}  # not all named: let the job judge
+        else:
+            labels = list(intake.labels_of(session, ids).values())
+            for key, pairs in matchers:
+                if any(all(k in lb and str(lb[k]) == v for k, v in pairs) for lb in labels):
+                    wanted.add(key)
+    if not wanted:
+        return False
+    return bool(wanted - service.attached_keys(session, event.incident_id, wanted))
+
+
 def on_grouped(session: Session, clock: Clock, event: DomainEvent) -> None:
-    """Alerts joined an open incident: keep the runbook URLs they carry (a job only if any)."""
-    if event.incident_id is None or not _carries_runbook_url(session, event.payload):
+    """Alerts joined an open incident: attach the runbooks their route names or their labels
+    match (front matter `matchers`) and keep the runbook URLs they carry; a job only if any."""
+    if event.incident_id is None:
         return
-    _enqueue(session, clock, event, "links", {"match": False})
+    match = _could_attach(session, event)
+    if not match and not _carries_runbook_url(session, event.payload):
+        return
+    runbooks = [str(r) for r in event.payload.get("runbooks") or []]
+    payload = {"match": match, "open_only": True, "runbooks": runbooks}
+    job = _enqueue(session, clock, event, "links", payload)
+    if job is None or not match:
+        return
+    had = [str(r) for r in job.payload.get("runbooks") or []]
+    if not job.payload.get("match") or not set(runbooks) <= set(had):
+        # a pending job of an earlier join: it now also attaches what these alerts call for
+        merged = sorted(set(had) | set(runbooks))
+        job.payload = {**job.payload, "match": True, "open_only": True, "runbooks": merged}
 
 
 def run_attach(session: Session, clock: Clock, payload: dict[str, Any]) -> None:

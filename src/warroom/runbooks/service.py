@@ -48,6 +48,37 @@ def any_active(session: Session) -> bool:
     return found
 
 
+# (the configuration document, each active runbook's key and front-matter label matchers, for
+# those that have some): asked by every alert that joins an open incident, so remembered as
+# `_ANY_ACTIVE` is.
+Matchers = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+_MATCHERS: list[tuple[dict[str, Any], Matchers]] = []
+
+
+def label_matchers(session: Session) -> Matchers:
+    """(key, matchers) of the active runbooks whose front matter names label matchers."""
+    document = config_service.current_document(session)
+    known = _MATCHERS[0] if _MATCHERS else None
+    if known is not None and document and known[0] is document:
+        return known[1]
+    found = tuple(
+        (row.key, tuple(sorted(doc.matchers.items())))
+        for row in list_runbooks(session)
+        if (doc := document_of(row)).matchers
+    )
+    if document:
+        _MATCHERS[:] = [(document, found)]
+    return found
+
+
+def attached_keys(session: Session, incident_id: int, keys: set[str]) -> set[str]:
+    """Which of these runbooks are attached to the incident already."""
+    query = select(RunbookRun.runbook_key).where(
+        RunbookRun.incident_id == incident_id, RunbookRun.runbook_key.in_(sorted(keys))
+    )
+    return set(session.scalars(query))
+
+
 def list_runbooks(session: Session) -> list[Runbook]:
     """The active runbooks, by key."""
     return list(session.scalars(select(Runbook).where(Runbook.active).order_by(Runbook.key)))
