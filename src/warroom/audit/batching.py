@@ -170,7 +170,7 @@ def _forget(session: Session, previous: SessionTransaction) -> None:
     """Events recorded inside a rolled-back (sub)transaction never happened."""
     waiting = session.info.get(_WAITING)
     if waiting:
-        session.info[_WAITING] = [w for w in waiting if not _inside(w.within, previous)]
+        session.info[_WAITING] = [w for w in waiting if not heads.inside(w.within, previous)]
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -179,11 +179,3 @@ def _end(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_WAITING, None)
         if session.info.get(_ON) is transaction:
             session.info.pop(_ON, None)
-
-
-def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while txn is not None:
-        if txn is outer:
-            return True
-        txn = txn.parent
-    return False

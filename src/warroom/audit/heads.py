@@ -164,7 +164,7 @@ def _forget_births(session: Session, previous: SessionTransaction) -> None:
     session.info.pop(_HELD, None)
     births = session.info.get(_BORN)
     if births:
-        session.info[_BORN] = [b for b in births if not _inside(b.within, previous)]
+        session.info[_BORN] = [b for b in births if not inside(b.within, previous)]
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -173,7 +173,8 @@ def _drop_births(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_BORN, None)
 
 
-def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
+def inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether `txn` is `outer` or nested in it (what a rollback of `outer` undid)."""
     while txn is not None:
         if txn is outer:
             return True
