@@ -31,6 +31,7 @@ from warroom.actions.models import (
     LAPSED,
     PREVIEWED,
     QUEUED,
+    RUNNING,
     SUCCEEDED,
     ActionRun,
 )
@@ -119,6 +120,7 @@ def request_run(
         raise Conflict(f"{incident.ref} is {incident.status}", field="incident")
     dry_run = dry_run or incident.drill  # a drill rehearses: nothing it runs reaches production
     if not dry_run:
+        _refuse_twin(session, incident, action, values, undo_of)
         limits.check(session, clock, definition, action, incident.id)
     rendered = _rendered(definition, _context(incident, values, dry_run), dry_run)
     needs_approval = not dry_run and requires_approval(session, definition, incident)
@@ -147,6 +149,42 @@ def request_run(
     record(session, clock, run, "requested", actor, warning=_warning(run))
     _schedule(session, clock, run)
     return run
+
+
+IN_FLIGHT = (AWAITING_APPROVAL, QUEUED, RUNNING)
+
+
+def _refuse_twin(
+    session: Session,
+    incident: Incident,
+    action: str,
+    values: dict[str, Any],
+    undo_of: ActionRun | None,
+) -> None:
+    """Refuse a run identical to one not finished on the incident (a double-clicked form, a
+    retried request): the mitigation would run twice. The caller holds the incident row, so
+    of two such requests at once the second waits and sees the first's run here."""
+    twins = session.scalars(
+        select(ActionRun)
+        .where(
+            ActionRun.incident_id == incident.id,
+            ActionRun.action_key == action,
+            ActionRun.dry_run.is_(False),
+            ActionRun.state.in_(IN_FLIGHT),
+        )
+        .order_by(ActionRun.id)
+    )
+    undo_id = None if undo_of is None else undo_of.id
+    for twin in twins:
+        if twin.params == values and twin.undo_of_id == undo_id:
+            raise Conflict(
+                f"run {twin.id} ({action} with the same parameters) is already "
+                f"{twin.state.replace('_', ' ')} on {incident.ref}, requested by "
+                f"{twin.requested_by}; it is not requested twice (see warroom action show "
+                f"{twin.id})",
+                field="action",
+                details={"run_id": twin.id},
+            )
 
 
 def _schedule(session: Session, clock: Clock, run: ActionRun) -> None:
@@ -297,7 +335,7 @@ def revert(session: Session, clock: Clock, run_id: int, *, actor: str, switch: b
     pending = session.scalar(
         select(ActionRun.id).where(
             ActionRun.undo_of_id == run.id,
-            ActionRun.state.in_((AWAITING_APPROVAL, QUEUED, "running")),
+            ActionRun.state.in_(IN_FLIGHT),
         )
     )
     if pending is not None:

@@ -5,6 +5,7 @@ The SQLite variant: the count is read inside the write transaction."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from typing import Any
@@ -65,8 +66,12 @@ def _open(client: TestClient, token: str) -> int:
     return int(r.json()["number"])
 
 
+_NODES = itertools.count(1)
+
+
 def _request(client: TestClient, token: str, number: int, action: str) -> Any:
-    body = {"action": action, "params": {"node": f"node-{number}"}}
+    # A node of its own each time: the same run twice in flight is refused before any limit.
+    body = {"action": action, "params": {"node": f"node-{number}-{next(_NODES)}"}}
     return client.post(
         f"/api/v1/incidents/{number}/actions",
         json=body,
