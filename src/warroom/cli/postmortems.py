@@ -34,7 +34,10 @@ def _path(number: int, tail: str = "") -> str:
     return f"/api/v1/incidents/{number}/postmortem{tail}"
 
 
-def _due(pm: dict[str, Any]) -> str:
+def _due(pm: dict[str, Any], *, why: bool = False) -> str:
+    if pm.get("due_at") is None and pm.get("state") != "published":
+        # No due time: its severity was lowered to one that requires none (docs/review.md).
+        return f"none (not owed: {pm.get('severity')} requires none)" if why else "none (not owed)"
     due = fmt_time(pm.get("due_at"))
     return f"{due} OVERDUE" if pm.get("overdue") else due
 
@@ -86,7 +89,7 @@ def show(
         return
     state = pm["state"].replace("_", " ")
     typer.echo(f"{pm['ref']} postmortem: {state} (version {pm['version']})")
-    typer.echo(f"author: {pm['author'] or 'nobody yet'}   due: {_due(pm)}")
+    typer.echo(f"author: {pm['author'] or 'nobody yet'}   due: {_due(pm, why=True)}")
     approvals = [r for r in pm["reviews"] if r["withdrawn_at"] is None]
     for review in approvals:
         typer.echo(f"approved by {review['reviewer']} at {fmt_time(review['approved_at'])}")
