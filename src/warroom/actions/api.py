@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from warroom.actions import service
 from warroom.actions.models import ActionRun
-from warroom.actions.schemas import ActionOut, RunOut, RunRequest
+from warroom.actions.schemas import ActionOut, RevertRequest, RunOut, RunRequest
 from warroom.deps import ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import NotFound
 from warroom.incidents import service as incidents
@@ -68,8 +68,13 @@ def incident_runs(
     principal: Viewer,
     session: SessionDep,
     active: Annotated[bool, Query(description="Only active mitigations")] = False,
+    effect_unknown: Annotated[
+        bool, Query(description="Only runs that timed out or were interrupted, not reverted")
+    ] = False,
 ) -> list[RunOut]:
     incident = visible_incident(session, number, principal)
+    if effect_unknown:
+        return [_out(session, r) for r in service.effect_unknown(session, incident.id)]
     if active:
         return [_out(session, r) for r in service.active_mitigations(session, incident.id)]
     return [_out(session, r) for r in service.list_runs(session, incident.id)]
@@ -108,9 +113,13 @@ def revert_run(
     session: SessionDep,
     clock: ClockDep,
     settings: SettingsDep,
+    body: RevertRequest | None = None,
 ) -> RunOut:
     _visible_run(session, run_id, principal)
-    run = service.revert(session, clock, run_id, actor=principal.actor, switch=settings.actions)
+    force = body is not None and body.force
+    run = service.revert(
+        session, clock, run_id, actor=principal.actor, switch=settings.actions, force=force
+    )
     out = _out(session, run)
     session.commit()
     return out

@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.actions.models import SUCCEEDED, ActionDefinition, ActionRun
+from warroom.actions.models import (
+    INTERRUPTED,
+    SUCCEEDED,
+    TIMED_OUT,
+    ActionDefinition,
+    ActionRun,
+)
 from warroom.errors import NotFound
 from warroom.incidents.models import Incident
 from warroom.redaction import MASK, is_secret_field, scrub_known, scrub_value
@@ -59,6 +65,25 @@ def active_mitigations(session: Session, incident_id: int) -> list[ActionRun]:
     query = select(ActionRun).where(
         ActionRun.incident_id == incident_id,
         ActionRun.state == SUCCEEDED,
+        ActionRun.dry_run.is_(False),
+        ActionRun.reversible.is_(True),
+        ActionRun.undo_of_id.is_(None),
+        ActionRun.reverted_at.is_(None),
+    )
+    return list(session.scalars(query.order_by(ActionRun.id)))
+
+
+# Ended without an answer: the command may have done its work before it was killed or its
+# worker died, so only a person can tell; revert takes force for them.
+EFFECT_UNKNOWN = (TIMED_OUT, INTERRUPTED)
+
+
+def effect_unknown(session: Session, incident_id: int) -> list[ActionRun]:
+    """Reversible runs that timed out or were interrupted, not reverted: they may have
+    taken effect."""
+    query = select(ActionRun).where(
+        ActionRun.incident_id == incident_id,
+        ActionRun.state.in_(EFFECT_UNKNOWN),
         ActionRun.dry_run.is_(False),
         ActionRun.reversible.is_(True),
         ActionRun.undo_of_id.is_(None),

@@ -19,6 +19,14 @@ class RunRequest(BaseModel):
     dry_run: bool = False
 
 
+class RevertRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A run that timed out or was interrupted may have taken effect: reverting it is a
+    # person's call, said out loud.
+    force: bool = False
+
+
 class ActionOut(BaseModel):
     id: str
     title: str

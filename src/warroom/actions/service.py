@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from warroom.actions import limits, render
 from warroom.actions.approval import requires_approval
+from warroom.actions.listing import EFFECT_UNKNOWN
 from warroom.actions.listing import active_mitigations as active_mitigations
 from warroom.actions.listing import closed_for as closed_for
 from warroom.actions.listing import credentials_of as credentials_of
+from warroom.actions.listing import effect_unknown as effect_unknown
 from warroom.actions.listing import get_definition as get_definition
 from warroom.actions.listing import get_run as get_run
 from warroom.actions.listing import list_definitions as list_definitions
@@ -106,6 +108,7 @@ def request_run(
     switch: bool,
     dry_run: bool = False,
     undo_of: ActionRun | None = None,
+    forced: str | None = None,
 ) -> ActionRun:
     """Validate, render and record a run; queue it, or hold it for approval."""
     if not enabled(session, switch):
@@ -146,7 +149,7 @@ def request_run(
         run.state, run.expires_at = AWAITING_APPROVAL, now + _expiry(session)
     session.add(run)
     session.flush()
-    record(session, clock, run, "requested", actor, warning=_warning(run))
+    record(session, clock, run, "requested", actor, warning=_warning(run), forced_over=forced)
     _schedule(session, clock, run)
     return run
 
@@ -308,17 +311,28 @@ def lapse(session: Session, clock: Clock, run_id: int) -> bool:
     return True
 
 
-def revert(session: Session, clock: Clock, run_id: int, *, actor: str, switch: bool) -> ActionRun:
-    """Request the undo action of a succeeded run, with its parameters mapped."""
+def revert(
+    session: Session, clock: Clock, run_id: int, *, actor: str, switch: bool, force: bool = False
+) -> ActionRun:
+    """Request the undo action of a succeeded run (or, with force, of one that timed out or
+    was interrupted, whose effect is unknown), with its parameters mapped."""
     run = get_run(session, run_id)
     # Checked under the incident row, read fresh: a second revert at the same moment waits,
     # then sees the first one's undo run as pending.
     incidents.lock_by_id(session, run.incident_id)
     session.refresh(run)
-    if run.state != SUCCEEDED or run.dry_run:
+    unknown = not run.dry_run and run.state in EFFECT_UNKNOWN
+    if unknown and not force:
         raise Conflict(
-            f"run {run.id} is {'a dry run' if run.dry_run else run.state}; "
-            "only a succeeded run can be reverted",
+            f"run {run.id} {run.state.replace('_', ' ')}: it may have taken effect or not; "
+            f"to run its undo anyway, revert it with force (warroom action revert {run.id} "
+            "--force)",
+            field="force",
+        )
+    if (run.state != SUCCEEDED and not unknown) or run.dry_run:
+        raise Conflict(
+            f"run {run.id} is {'a dry run' if run.dry_run else run.state}; only a succeeded "
+            "run (or, with force, one that timed out or was interrupted) can be reverted",
             field="run",
         )
     if run.reverted_at is not None:
@@ -355,6 +369,7 @@ def revert(session: Session, clock: Clock, run_id: int, *, actor: str, switch: b
         actor=actor,
         switch=switch,
         undo_of=run,
+        forced=run.state if unknown else None,
     )
 
 

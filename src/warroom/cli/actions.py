@@ -94,10 +94,17 @@ def approve(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
 
 
 @action_app.command("revert")
-def revert(run: int = typer.Argument(...), as_json: bool = JsonOption) -> None:
+def revert(
+    run: int = typer.Argument(...),
+    force: bool = typer.Option(
+        False, "--force", help="Also a run that timed out or was interrupted (effect unknown)"
+    ),
+    as_json: bool = JsonOption,
+) -> None:
     """Run the undo action of a succeeded run, with its parameters mapped."""
     with api_errors():
-        result = _api().post(f"/api/v1/actions/runs/{run}/revert")
+        body = {"force": True} if force else None
+        result = _api().post(f"/api/v1/actions/runs/{run}/revert", json=body)
     print_json(result) if as_json else echo(describe(result))
 
 
@@ -147,17 +154,24 @@ def catalog(as_json: bool = JsonOption) -> None:
         echo(f"{a['id']} ({a['kind']}): {a['title']} [{names}; {undo}]")
 
 
-def print_mitigations(out: Any, runs: list[dict[str, Any]] | None) -> None:
-    """The active-mitigations block of `warroom incident show`: one line each."""
+def print_mitigations(
+    out: Any, runs: list[dict[str, Any]] | None, unknown: list[dict[str, Any]] | None = None
+) -> None:
+    """The active-mitigations block of `warroom incident show`: one line each, then the runs
+    whose effect is unknown (timed out or interrupted: they may have taken effect)."""
     from rich.markup import escape
 
-    if not runs:
-        return
-    out.print(f"[bold]Active mitigations[/] ({len(runs)}; resolving needs --force)")
-    for run in runs:
+    def line(run: dict[str, Any], undo: str) -> str:
         params = " ".join(f"{k}={v}" for k, v in run["params"].items())
-        line = f"run {run['id']} {run['action']} {params}".rstrip()
-        out.print(
-            f"  {escape(line)}  by {escape(run['requested_by'])}"
-            f"  (undo: warroom action revert {run['id']})"
-        )
+        text = f"run {run['id']} {run['action']} {params}".rstrip()
+        return f"  {escape(text)}  by {escape(run['requested_by'])}  (undo: {undo})"
+
+    if runs:
+        out.print(f"[bold]Active mitigations[/] ({len(runs)}; resolving needs --force)")
+        for run in runs:
+            out.print(line(run, f"warroom action revert {run['id']}"))
+    if unknown:
+        out.print(f"[bold yellow]Effect unknown[/] ({len(unknown)}; may have taken effect)")
+        for run in unknown:
+            state = run["state"].replace("_", " ")
+            out.print(line(run, f"{state}; warroom action revert {run['id']} --force"))

@@ -116,7 +116,7 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     )
     _work(out, data)
     print_progress(out, data.get("runbooks"))
-    print_mitigations(out, data.get("mitigations"))
+    print_mitigations(out, data.get("mitigations"), data.get("effect_unknown"))
     _events(out, data["events"])
     # allowed_actions are the caller's: none for a viewer, and none once the incident is closed.
     if inc["allowed_actions"] or inc["status"] == "closed":

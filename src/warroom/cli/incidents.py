@@ -163,6 +163,7 @@ def screen_data(api: Any, number: int) -> dict[str, Any]:
         "tasks": api.get(f"{base}/tasks"),
         "runbooks": api.get(f"{base}/runbooks", params={"steps": "false"}),
         "mitigations": api.get(f"{base}/actions", params={"active": "true"}),
+        "effect_unknown": api.get(f"{base}/actions", params={"effect_unknown": "true"}),
         "events": events["items"][::-1],
     }
 
