@@ -9,7 +9,6 @@ from fastapi import APIRouter, FastAPI, File, Form, Query, Response, UploadFile
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import PayloadTooLarge
 from warroom.evidence import service
-from warroom.evidence.bundle import safe_name
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
 from warroom.evidence.tamper import verify_all
 from warroom.evidence.uploads import UploadLimit
@@ -17,13 +16,7 @@ from warroom.incidents.access import visible_incident
 from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath, OptionalIdQuery
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
-# An uploaded file is someone's bytes with someone's Content-Type, served from warroom's
-# origin: no browser may sniff it into a page, and a page opened anyway runs in a sandbox
-# with nothing of warroom's (the web UI's download gets the same from its own headers).
-INERT = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-}
+INERT = service.INERT
 
 
 @router.get("/incidents/{number}/evidence", response_model=list[EvidenceOut])
@@ -139,11 +132,7 @@ def download_evidence(
     return Response(
         data,
         media_type=service.served_type(item),
-        headers={
-            "Content-Disposition": f'attachment; filename="{item.id}-{safe_name(item.name)}"',
-            "X-Evidence-SHA256": item.sha256,
-            **INERT,
-        },
+        headers=service.download_headers(item),
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, undefer
 from warroom.audit import service as timeline
 from warroom.clock import Clock
 from warroom.errors import Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
-from warroom.evidence.bundle import build_zip
+from warroom.evidence.bundle import build_zip, safe_name
 from warroom.evidence.models import KINDS, EvidenceItem
 from warroom.incidents.models import Incident
 
@@ -65,6 +65,25 @@ def served_type(item: EvidenceItem) -> str:
     type is one no browser runs)."""
     essence = item.content_type.split(";", 1)[0].strip().lower()
     return item.content_type if essence in INERT_TYPES else OCTETS
+
+
+# An uploaded file is someone's bytes with someone's Content-Type, served from warroom's
+# origin: no browser may sniff it into a page, and a page opened anyway runs in a sandbox
+# with nothing of warroom's. The API's downloads and the web UI's send these same headers.
+INERT = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+def download_headers(item: EvidenceItem) -> dict[str, str]:
+    """The headers an item's download goes out with, over the API as in the web UI: an
+    attachment named after it, its sha256, and INERT."""
+    return {
+        "Content-Disposition": f'attachment; filename="{item.id}-{safe_name(item.name)}"',
+        "X-Evidence-SHA256": item.sha256,
+        **INERT,
+    }
 
 
 MAX_DESCRIPTION = 5000

@@ -19,7 +19,6 @@ from warroom.catalog.service import severities_by_key
 from warroom.deps import ClockDep, SessionDep, SettingsDep
 from warroom.errors import WarroomError
 from warroom.evidence import service as evidence
-from warroom.evidence.bundle import safe_name
 from warroom.incidents import lifecycle
 from warroom.incidents.access import visible_incident
 from warroom.incidents.listing import list_rows
@@ -172,9 +171,5 @@ def evidence_download(
     return Response(
         data,
         media_type=evidence.served_type(item),
-        headers={
-            "Content-Disposition": f'attachment; filename="{item.id}-{safe_name(item.name)}"',
-            "X-Evidence-SHA256": item.sha256,
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers=evidence.download_headers(item),  # the API's: attachment, nosniff, sandbox
     )

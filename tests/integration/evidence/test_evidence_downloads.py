@@ -171,3 +171,20 @@ def test_a_file_description_is_held_to_the_json_routes_limit(
         f"{BASE}/files", files=files, data={"description": "d" * 5000}, headers=responder_headers
     )
     assert fits.status_code == 201, fits.text
+
+
+def test_the_web_ui_download_sends_the_apis_headers(
+    seeded: Database, client: TestClient, clock: FakeClock, responder_headers: H
+) -> None:
+    """Both downloads take their headers from one helper (evidence.service.download_headers).
+    The UI's Content-Security-Policy is still the one web/security.py sets on every UI
+    response (it replaces the route's sandboxing one): see docs/incidents.md."""
+    _incident(client, responder_headers)
+    _signed_in(client, seeded, clock)
+    item = _upload(client, responder_headers, "application/pdf")
+    api = client.get(f"{BASE}/{item['id']}/content", headers=responder_headers)
+    web = client.get(f"/ui/incidents/1/evidence/{item['id']}")
+    assert web.status_code == 200 and web.content == PAGE
+    for name in ("x-content-type-options", "content-disposition", "x-evidence-sha256"):
+        assert web.headers[name] == api.headers[name], name
+    assert api.headers["content-security-policy"] == "default-src 'none'; sandbox"
