@@ -86,12 +86,18 @@ def revert_action(
     post: IncidentFormDep,
     run_id: IdPath,
 ) -> RedirectResponse:
-    """Request the undo of a succeeded run (which may itself need approval)."""
+    """Request the undo of a succeeded run (which may itself need approval); `force` for one
+    that timed out or was interrupted (the page's 'Revert anyway')."""
 
     def change(incident: Incident) -> str:
         _run_of(incident, post.session, run_id)
         undo = actions.revert(
-            post.session, post.clock, run_id, actor=post.me.actor, switch=post.settings.actions
+            post.session,
+            post.clock,
+            run_id,
+            actor=post.me.actor,
+            switch=post.settings.actions,
+            force=post.checked("force"),
         )
         return f"revert of run {run_id} requested as run {undo.id}: {_state_words(undo.state)}"
 
