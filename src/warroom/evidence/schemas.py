@@ -16,7 +16,9 @@ class EvidenceIn(BaseModel):
     kind: Literal["text", "link", "command"]
     name: str = Field(min_length=1, max_length=300)
     content: str = Field(default="", description="The text, the URL, or the command's output")
-    command: str | None = Field(default=None, description="For command output: the command")
+    command: str | None = Field(
+        default=None, max_length=5000, description="For command output: the command"
+    )
     description: str = Field(default="", max_length=5000)
 
 

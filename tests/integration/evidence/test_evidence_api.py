@@ -212,3 +212,18 @@ def test_metadata_route_and_removal_needs_reason(
         BASE, json={"kind": "video", "name": "n", "content": "c"}, headers=responder_headers
     )
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "kind"
+
+
+def test_a_command_is_held_to_the_descriptions_limit(
+    seeded: Database, client: TestClient, responder_headers: H
+) -> None:
+    """A command had no limit but the body's: a megabyte 'command' was stored and shown on
+    every listing, export and terminal since."""
+    _incident(client, responder_headers)
+    body = {"kind": "command", "name": "df", "content": "ok\n"}
+    long = client.post(BASE, json={**body, "command": "x" * 5001}, headers=responder_headers)
+    assert long.status_code == 422, long.text
+    assert long.json()["error"]["field"] == "command"
+    assert client.get(BASE, headers=responder_headers).json() == []
+    fits = client.post(BASE, json={**body, "command": "x" * 5000}, headers=responder_headers)
+    assert fits.status_code == 201, fits.text
