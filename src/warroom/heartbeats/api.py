@@ -26,7 +26,9 @@ router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"], responses=A
 
 @router.get("", response_model=list[HeartbeatOut])
 def list_heartbeats(principal: Viewer, session: SessionDep) -> list[HeartbeatOut]:
-    return [HeartbeatOut.of(h) for h in service.list_heartbeats(session)]
+    heartbeats = service.list_heartbeats(session)
+    numbers = service.incident_numbers(session, heartbeats)
+    return [HeartbeatOut.of(h, numbers) for h in heartbeats]
 
 
 @router.get("/{name}", response_model=HeartbeatOut)
@@ -38,7 +40,7 @@ def get_heartbeat(
     if principal.allows("admin") and settings.secret_key:
         key = service.ping_key(settings.secret_key, name)
         url = f"{settings.public_url.rstrip('/')}{router.prefix}/{name}?key={key}"
-    return HeartbeatOut.of(heartbeat, url)
+    return HeartbeatOut.of(heartbeat, service.incident_numbers(session, [heartbeat]), url)
 
 
 @router.post("/{name}", response_model=HeartbeatOut)
@@ -53,8 +55,9 @@ def ping(
 ) -> HeartbeatOut:
     actor = _authorize(request, session, clock, settings.secret_key, name, key or x_warroom_key)
     heartbeat = service.ping(session, clock, name, actor=actor)
+    out = HeartbeatOut.of(heartbeat, service.incident_numbers(session, [heartbeat]))
     session.commit()
-    return HeartbeatOut.of(heartbeat)
+    return out
 
 
 def _authorize(

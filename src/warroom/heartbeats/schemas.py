@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -22,12 +23,20 @@ class HeartbeatOut(BaseModel):
     last_seen_at: datetime | None
     deadline: datetime
     down_since: datetime | None
+    # The incident the last miss opened: its number (INC-N, as people name it); incident_id
+    # is its internal id, kept for clients that read it.
+    incident_number: int | None = None
     incident_id: int | None
     # Only shown to admins: the URL a monitor can POST to without an API token.
     ping_url: str | None = None
 
     @classmethod
-    def of(cls, heartbeat: Heartbeat, ping_url: str | None = None) -> HeartbeatOut:
+    def of(
+        cls, heartbeat: Heartbeat, numbers: Mapping[int, int], ping_url: str | None = None
+    ) -> HeartbeatOut:
+        """The heartbeat as shown; `numbers` maps incident ids to numbers
+        (service.incident_numbers)."""
+        owner = heartbeat.incident_id
         return cls(
             name=heartbeat.name,
             title=heartbeat.title,
@@ -40,6 +49,7 @@ class HeartbeatOut(BaseModel):
             last_seen_at=heartbeat.last_seen_at,
             deadline=service.deadline(heartbeat),
             down_since=heartbeat.down_since,
-            incident_id=heartbeat.incident_id,
+            incident_number=None if owner is None else numbers.get(owner),
+            incident_id=owner,
             ping_url=ping_url,
         )

@@ -36,6 +36,7 @@ from warroom.engine import service as engine
 from warroom.errors import NotFound
 from warroom.heartbeats.models import DOWN, UP, WAITING, Heartbeat
 from warroom.incidents.lifecycle import OPEN_STATUSES
+from warroom.incidents.models import Incident
 
 CHECK_KIND = "heartbeat.check"
 ACTOR = "warroom:heartbeat"
@@ -57,6 +58,15 @@ def list_heartbeats(session: Session, *, include_inactive: bool = False) -> list
     if not include_inactive:
         query = query.where(Heartbeat.active.is_(True))
     return list(session.scalars(query))
+
+
+def incident_numbers(session: Session, heartbeats: list[Heartbeat]) -> dict[int, int]:
+    """Incident id -> number of the incidents these heartbeats' misses opened (one query)."""
+    ids = {h.incident_id for h in heartbeats if h.incident_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Incident.id, Incident.number).where(Incident.id.in_(ids)))
+    return {int(i): int(n) for i, n in rows}
 
 
 def find(session: Session, name: str) -> Heartbeat | None:
