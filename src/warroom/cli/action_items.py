@@ -14,6 +14,7 @@ from warroom.cli.output import (
     IncidentOption,
     JsonOption,
     api_errors,
+    echo,
     fmt_time,
     print_json,
 )
@@ -46,17 +47,17 @@ def _show(item: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(item)
         return
-    typer.echo(line(item))
-    typer.echo(
+    echo(line(item))
+    echo(
         f"  impact {item['impact']}, effort {item['effort']} -> {item['priority']} "
         f"({item['horizon']})"
     )
     if item["description"]:
-        typer.echo(f"  {item['description']}")
+        echo(f"  {item['description']}")
     export = item["export"]
     if export["state"]:
         where = export["url"] or export["ref"] or export["error"] or ""
-        typer.echo(f"  export: {export['state']} {where}".rstrip())
+        echo(f"  export: {export['state']} {where}".rstrip())
 
 
 @action_item_app.command("list")
@@ -78,9 +79,9 @@ def list_items(
         print_json(items)
         return
     if not items:
-        typer.echo("no overdue action items" if overdue else "no action items")
+        echo("no overdue action items" if overdue else "no action items")
     for item in items:
-        typer.echo(line(item))
+        echo(line(item))
 
 
 @action_item_app.command("add")

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, fail, fmt_time, print_json, print_table
+from warroom.cli.output import JsonOption, api_errors, echo, fail, fmt_time, print_json, print_table
 
 drill_app = typer.Typer(help="Drills: practice incidents, never public", no_args_is_help=True)
 
@@ -50,7 +50,7 @@ def start(
         print_json(out)
         return
     steps = f", {out['steps']} scenario step(s) scheduled" if out["steps"] else ""
-    typer.echo(f"drill {out['ref']} started: {out['title']} [{out['severity']}]{steps}")
+    echo(f"drill {out['ref']} started: {out['title']} [{out['severity']}]{steps}")
 
 
 @drill_app.command("list")
@@ -93,7 +93,7 @@ def report(
         print_json(out)
         return
     if not out["drills"]:
-        typer.echo(f"no drills since {fmt_time(out['since'])}")
+        echo(f"no drills since {fmt_time(out['since'])}")
         return
     names = ("time_to_ack_s", "time_to_mitigate_s", "time_to_resolve_s")
     rows = list(out["drills"])

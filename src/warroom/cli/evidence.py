@@ -13,6 +13,7 @@ from warroom.cli.output import (
     IncidentArg,
     JsonOption,
     api_errors,
+    echo,
     fail,
     fmt_time,
     print_json,
@@ -74,9 +75,7 @@ def add(
     if as_json:
         print_json(item)
     else:
-        typer.echo(
-            f"INC-{number}: evidence {item['id']} sha256={item['sha256']} ({item['size']} B)"
-        )
+        echo(f"INC-{number}: evidence {item['id']} sha256={item['sha256']} ({item['size']} B)")
 
 
 @evidence_app.command("list")
@@ -156,7 +155,7 @@ def remove(
     """Tombstone an item: it stays listed (name, size, sha256), its bytes are erased."""
     with api_errors():
         _api().delete(f"/api/v1/incidents/{number}/evidence/{item_id}", params={"reason": reason})
-    typer.echo(f"INC-{number}: evidence {item_id} removed")
+    echo(f"INC-{number}: evidence {item_id} removed")
 
 
 @evidence_app.command("export")
@@ -173,7 +172,7 @@ def export(
     with api_errors():
         data = _api().get(f"/api/v1/incidents/{number}/evidence/export")
     write_file(target, data, private=True)  # owner only, like the database it came from
-    typer.echo(f"wrote {target}")
+    echo(f"wrote {target}")
 
 
 def _not_there(target: Path) -> None:
@@ -193,7 +192,7 @@ def verify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> Non
 
     count, problems = verify_zip(path)
     for problem in problems:
-        typer.echo(f"BAD: {problem}", err=True)
+        echo(f"BAD: {problem}", err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"OK: {count} item(s) match the manifest")
+    echo(f"OK: {count} item(s) match the manifest")

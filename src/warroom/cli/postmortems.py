@@ -15,6 +15,7 @@ from warroom.cli.output import (
     IncidentArg,
     JsonOption,
     api_errors,
+    echo,
     fail,
     fmt_time,
     print_json,
@@ -73,7 +74,7 @@ def list_postmortems(
     # The count is a production figure: a drill's overdue postmortem is listed, not counted.
     drills = sum(1 for p in data["postmortems"] if p.get("drill") and p.get("overdue"))
     apart = f" (and {drills} of drills, not counted)" if drills else ""
-    typer.echo(f"{data['overdue']} overdue{apart}")
+    echo(f"{data['overdue']} overdue{apart}")
 
 
 @postmortem_app.command("show")
@@ -88,17 +89,17 @@ def show(
         print_json(pm)
         return
     state = pm["state"].replace("_", " ")
-    typer.echo(f"{pm['ref']} postmortem: {state} (version {pm['version']})")
-    typer.echo(f"author: {pm['author'] or 'nobody yet'}   due: {_due(pm, why=True)}")
+    echo(f"{pm['ref']} postmortem: {state} (version {pm['version']})")
+    echo(f"author: {pm['author'] or 'nobody yet'}   due: {_due(pm, why=True)}")
     approvals = [r for r in pm["reviews"] if r["withdrawn_at"] is None]
     for review in approvals:
-        typer.echo(f"approved by {review['reviewer']} at {fmt_time(review['approved_at'])}")
+        echo(f"approved by {review['reviewer']} at {fmt_time(review['approved_at'])}")
     if pm["state"] == "in_review":
-        typer.echo(f"approvals: {len(approvals)} of {pm['approvals_needed']} needed")
+        echo(f"approvals: {len(approvals)} of {pm['approvals_needed']} needed")
     if pm["generated"]:
-        typer.echo("(a draft generated from the incident; nobody has saved it yet)")
-    typer.echo("")
-    typer.echo(pm["markdown"], nl=False)
+        echo("(a draft generated from the incident; nobody has saved it yet)")
+    echo("")
+    echo(pm["markdown"], nl=False)
 
 
 def _edit_text(text: str, number: int) -> tuple[str, Path]:
@@ -138,7 +139,7 @@ def edit(
         text, kept = _edit_text(pm["markdown"], number)
         if text == pm["markdown"]:
             kept.unlink(missing_ok=True)
-            typer.echo("no change: nothing saved")
+            echo("no change: nothing saved")
             return
     try:
         saved = _api().put(_path(number), json={"markdown": text, "version": pm["version"]})
@@ -146,7 +147,7 @@ def edit(
         fail(f"{exc.message}; your text is kept in {kept}")
     if file is None:
         kept.unlink(missing_ok=True)
-    typer.echo(f"{saved['ref']} postmortem saved (version {saved['version']})")
+    echo(f"{saved['ref']} postmortem saved (version {saved['version']})")
 
 
 @postmortem_app.command("assign")
@@ -161,7 +162,7 @@ def assign(
         fail("give --author or --due")
     with api_errors():
         pm = _api().patch(_path(number), json=body)
-    typer.echo(f"{pm['ref']} postmortem: author {pm['author']}, due {_due(pm)}")
+    echo(f"{pm['ref']} postmortem: author {pm['author']}, due {_due(pm)}")
 
 
 @postmortem_app.command("create")
@@ -173,7 +174,7 @@ def create(
     body = {} if due_within_hours is None else {"due_within_hours": due_within_hours}
     with api_errors():
         pm = _api().post(_path(number), json=body)
-    typer.echo(f"{pm['ref']} postmortem: {pm['state']}, due {_due(pm)}")
+    echo(f"{pm['ref']} postmortem: {pm['state']}, due {_due(pm)}")
 
 
 def _step(number: int, tail: str, body: dict[str, Any] | None = None) -> None:
@@ -181,7 +182,7 @@ def _step(number: int, tail: str, body: dict[str, Any] | None = None) -> None:
         pm = _api().post(_path(number, tail), json=body or {})
     state = pm["state"].replace("_", " ")
     approvals = [r for r in pm["reviews"] if r["withdrawn_at"] is None]
-    typer.echo(f"{pm['ref']} postmortem: {state} ({len(approvals)} approval(s))")
+    echo(f"{pm['ref']} postmortem: {state} ({len(approvals)} approval(s))")
 
 
 @postmortem_app.command("submit")
@@ -223,7 +224,7 @@ def export(
         content = _api().get(_path(number, "/export"), params={"format": format}, raw=True)
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
     if output is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         write_file(output, text)
-        typer.echo(f"wrote {output}")
+        echo(f"wrote {output}")

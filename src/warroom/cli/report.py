@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from warroom.cli.client import client
-from warroom.cli.output import JsonOption, api_errors, console, fail, print_json
+from warroom.cli.output import JsonOption, api_errors, console, echo, fail, print_json
 
 WHEN = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01"
 
@@ -52,7 +52,7 @@ def _write_html(data: dict[str, Any], path: Path) -> None:
         path.write_text(report_html.render(AnalyticsReport.model_validate(data)), "utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
-    typer.echo(f"wrote {path}", err=True)
+    echo(f"wrote {path}", err=True)
 
 
 def _times_row(key: str, t: dict[str, Any]) -> list[str]:

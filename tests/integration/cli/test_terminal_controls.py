@@ -61,3 +61,30 @@ def test_every_screen_shows_controls_and_markup_as_text(
 
     timeline = _clean(cli("timeline", "1"))
     assert "note \\x1b[31mred\\x1b[0m" in timeline
+
+
+def test_review_screens_show_controls_as_text(
+    db: Database,
+    clock: FakeClock,
+    client: TestClient,
+    cli: Callable[..., Any],
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The postmortem and action-item commands print the incident's title and a person's text
+    through the same escaping (they used typer.echo directly)."""
+    monkeypatch.setenv("COLUMNS", "400")
+    apply(db, clock, org("127.0.0.1:9"))
+    _clean(cli("incident", "open", "--title", TITLE, "--severity", "P2"))
+    r = client.post("/api/v1/incidents/1/resolve", json={}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    r = client.post("/api/v1/incidents/1/postmortem", json={}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    shown = _clean(cli("postmortem", "show", "1"))
+    assert SHOWN in shown  # the draft's Markdown names the incident by its title
+    item = {"title": "fix \x1b[2J it", "owner": "ic@corp.test", "impact": "high"}
+    item |= {"effort": "low", "description": "why \x1b]0;t\x07 now"}
+    r = client.post("/api/v1/incidents/1/action-items", json=item, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    listed = _clean(cli("action-item", "show", str(r.json()["id"])))
+    assert "why \\x1b]0;t\\x07 now" in listed
