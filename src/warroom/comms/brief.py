@@ -40,8 +40,9 @@ def _impact(incident: Incident) -> list[str]:
 
 
 def _runs(session: Session, incident: Incident) -> list[str]:
-    """The mitigations in force (succeeded, not reverted), the irreversible actions done, and
-    the runs on their way: what a person joining must not run again or forget to undo.
+    """The mitigations in force (succeeded, not reverted), the reversible runs that timed out
+    or were interrupted (they may have taken effect), the irreversible actions done, and the
+    runs on their way: what a person joining must not run again or forget to undo.
     Parameters as the API shows them (credentials masked)."""
 
     def named(run: ActionRun) -> str:
@@ -52,6 +53,11 @@ def _runs(session: Session, incident: Incident) -> list[str]:
     found = [
         f"active: {named(r)} by {r.requested_by}; undo: warroom action revert {r.id}"
         for r in actions.active_mitigations(session, incident.id)
+    ]
+    found += [
+        f"effect unknown ({r.state.replace('_', ' ')}): {named(r)} by {r.requested_by}; it may"
+        f" have taken effect; undo: warroom action revert {r.id} --force"
+        for r in actions.effect_unknown(session, incident.id)
     ]
     runs = [r for r in reversed(actions.list_runs(session, incident.id)) if not r.dry_run]
     found += [

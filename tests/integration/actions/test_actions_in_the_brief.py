@@ -10,8 +10,11 @@ shows them; dry runs, reverted and failed runs are left to the timeline."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from tests.integration.actions.conftest import H, Kubectl, Open, request
+from warroom.actions.models import ActionRun
+from warroom.db import Database
 from warroom.engine.worker import Worker
 
 
@@ -55,3 +58,26 @@ def test_the_brief_lists_the_mitigations_in_force_and_on_their_way(
     worker.run_once()
     lines = section(client, alice, number)
     assert not [line for line in lines if "active:" in line or "ETH-USD" in line], lines
+
+
+def test_the_brief_names_a_run_whose_effect_is_unknown(
+    client: TestClient,
+    worker: Worker,
+    kubectl: Kubectl,
+    open_incident: Open,
+    alice: H,
+    db: Database,
+) -> None:
+    """A reversible run that timed out may have paused the market: a person joining must
+    learn of it and of its forced undo (it is no active mitigation)."""
+    number = open_incident("SEV2")
+    run_id = request(client, alice, number, "pause-market", market="EUR-USD").json()["id"]
+    worker.run_once()
+    with db.session() as session:  # as the runner leaves it when killed at its timeout
+        session.execute(update(ActionRun).where(ActionRun.id == run_id).values(state="timed_out"))
+        session.commit()
+    assert section(client, alice, number) == [
+        f"- effect unknown (timed out): Pause a market (run {run_id} pause-market "
+        "market=EUR-USD reason=incident) by alice@example.com; it may have taken effect; "
+        f"undo: warroom action revert {run_id} --force",
+    ]
