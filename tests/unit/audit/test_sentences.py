@@ -5,6 +5,7 @@ payload values: a new kind without a sentence fails here."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -24,17 +25,19 @@ NOT_KINDS = {"x:y:z"}  # the postmortem template's sample data
 FAMILY_CALL = re.compile(r"record\([^()]*?\b(run|item|pm), \"([a-z_]+)\"")
 
 
-def _literal_kinds() -> set[str]:
+@functools.cache  # read by the parametrize at import and by a test: parsed once
+def _literal_kinds() -> frozenset[str]:
     found = set()
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and KIND.fullmatch(text):
                 found.add(text)
-    return found - NOT_KINDS
+    return frozenset(found - NOT_KINDS)
 
 
-def _family_kinds() -> set[str]:
+@functools.cache
+def _family_kinds() -> frozenset[str]:
     """Kinds built from a prefix and a value: each family from its source of truth."""
     prefix = {"run": "action:run:", "item": "review:action_item:", "pm": "review:postmortem:"}
     calls = {
@@ -46,7 +49,7 @@ def _family_kinds() -> set[str]:
         action_models.SUCCEEDED, action_models.FAILED, action_models.TIMED_OUT,
         action_models.REFUSED, action_models.PREVIEWED, action_models.INTERRUPTED,
     )  # fmt: skip
-    return (
+    return frozenset(
         calls
         | {
             f"incident:status:{t.event}"
