@@ -1,8 +1,8 @@
 """Waking workers the moment work is committed.
 
 In-process: `request_wake(session)` marks the session; when that session's transaction commits,
-every subscribed `threading.Event` is set. Across processes on PostgreSQL it also runs
-`NOTIFY warroom_jobs` inside the same transaction, which PostgreSQL delivers on commit (and
+every subscribed `threading.Event` is set. Across processes on PostgreSQL the transaction also
+runs `NOTIFY warroom_jobs` (once, as it commits), which PostgreSQL delivers on commit (and
 drops on rollback); workers LISTEN on that channel (see `PgListener`). Polling stays as the
 safety net for a lost notification.
 """
@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -51,15 +51,33 @@ def fire() -> None:
 def request_wake(session: Session) -> None:
     """Wake workers when the session's current transaction commits."""
     session.info[_WAKE] = True
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-        session.info[_NOTIFIED] = True
+    if session.info.get(_COMMITTING) and not session.info.get(_NOTIFIED):
+        _notify(session)  # queued while the transaction commits: after `_notify_at_commit`
 
 
-# SQLAlchemy dispatches after_commit/after_rollback for savepoints too. Releasing a savepoint
-# ends nothing: the NOTIFY already sent still counts (one per transaction, not one per savepoint).
-# Rolling one back may have dropped that NOTIFY, so the next enqueue sends it again.
+# The NOTIFY is sent as the transaction commits, not by `request_wake`: sent at once it was a
+# round trip of its own through the ORM (whose autoflush wrote the pending job rows then,
+# apart from the transaction's other new rows), and one per transaction is all it takes.
+# A savepoint rolled back after queueing work leaves the wake requested: the commit then sends
+# a NOTIFY that finds nothing new, as the in-process wake-up does (a worker looks, no more).
+_COMMITTING = "warroom.engine.committing"
+_NOTIFY = "SELECT pg_notify('" + CHANNEL + "', '')"
+
+
+def _notify(session: Session) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_NOTIFY)
+    session.info[_NOTIFIED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_at_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info[_COMMITTING] = True
+    if session.info.get(_WAKE) and not session.info.get(_NOTIFIED):
+        _notify(session)
 
 
 @event.listens_for(Session, "after_commit")
@@ -67,14 +85,16 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.info.pop(_NOTIFIED, None)
+    session.info.pop(_COMMITTING, None)
     if session.info.pop(_WAKE, False):
         fire()
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_NOTIFIED, None)
     if not session.in_nested_transaction():
+        session.info.pop(_NOTIFIED, None)
+        session.info.pop(_COMMITTING, None)
         session.info.pop(_WAKE, None)
 
 
