@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, FastAPI, File, Form, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
 
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
 from warroom.errors import PayloadTooLarge
@@ -17,6 +19,7 @@ from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath, OptionalIdQu
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 INERT = service.INERT
+EXPORT_CHUNK = 256 * 1024
 
 
 @router.get("/incidents/{number}/evidence", response_model=list[EvidenceOut])
@@ -96,14 +99,29 @@ def export_evidence(
     number: IncidentNumberPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> Response:
     incident = visible_incident(session, number, principal)
-    data = service.export(session, clock, incident, actor=principal.actor)
-    session.commit()
+    spooled = service.export(session, clock, incident, actor=principal.actor)
+    try:
+        session.commit()
+        size = spooled.seek(0, 2)
+        spooled.seek(0)
+    except BaseException:
+        spooled.close()
+        raise
     filename = f"{incident.ref}-evidence.zip"
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', **INERT},
-    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Length": str(size),
+        **INERT,
+    }
+    return StreamingResponse(_chunks(spooled), media_type="application/zip", headers=headers)
+
+
+def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
+    """The export's bytes a piece at a time; the temporary file closed at the end (or when the
+    client goes away)."""
+    with spooled:
+        while chunk := spooled.read(EXPORT_CHUNK):
+            yield chunk
 
 
 @router.get("/incidents/{number}/evidence/{item_id}", response_model=EvidenceOut)

@@ -6,19 +6,20 @@ This module needs no database, so `warroom evidence verify ZIP` runs anywhere.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from warroom.evidence.models import EvidenceItem
 
 FORMAT = "warroom-evidence/1"
 MANIFEST = "manifest.json"
+WRITE_SLICE = 64 * 1024
 
 
 def safe_name(name: str) -> str:
@@ -27,17 +28,19 @@ def safe_name(name: str) -> str:
 
 
 def build_zip(
+    out: IO[bytes],
     number: int,
     title: str,
     items: list[EvidenceItem],
+    read: Callable[[EvidenceItem], bytes],
     now: datetime,
     actor: str,
-) -> tuple[bytes, str]:
-    """The zip's bytes and the sha256 of its manifest."""
+) -> str:
+    """Write the zip to `out` (seekable), reading each live item's bytes with `read` as it goes,
+    so no more than one item's are held at once; returns the sha256 of its manifest."""
     entries: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in items:
             meta = {
                 "id": item.id,
@@ -59,7 +62,7 @@ def build_zip(
                 command=item.command,
                 description=item.description,
             )
-            archive.writestr(path, item.content)
+            _write(archive, path, read(item))
             entries.append(meta)
         manifest = {
             "format": FORMAT,
@@ -71,7 +74,15 @@ def build_zip(
         }
         raw = json.dumps(manifest, indent=2, sort_keys=True).encode()
         archive.writestr(MANIFEST, raw)
-    return buffer.getvalue(), hashlib.sha256(raw).hexdigest()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _write(archive: zipfile.ZipFile, path: str, data: bytes) -> None:
+    """One entry, compressed a slice at a time: the compressed copy is never whole either."""
+    view = memoryview(data)
+    with archive.open(path, "w") as entry:
+        for start in range(0, len(view), WRITE_SLICE):
+            entry.write(view[start : start + WRITE_SLICE])
 
 
 def verify_zip(path: Path) -> tuple[int, list[str]]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
+from typing import IO
 from urllib.parse import urlparse
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.clock import Clock
@@ -256,17 +258,38 @@ def _zero_freed_pages(session: Session) -> None:
         session.execute(text("PRAGMA secure_delete = ON"))
 
 
-def export(session: Session, clock: Clock, incident: Incident, *, actor: str) -> bytes:
-    """A zip of the live items and a manifest of their hashes; records the download."""
+# An export is written to a temporary file that stays in memory up to this size and moves to
+# disk past it; the items' bytes are read from the database one at a time.
+EXPORT_SPOOL_BYTES = 8 * 1_048_576
+
+
+def export(session: Session, clock: Clock, incident: Incident, *, actor: str) -> IO[bytes]:
+    """A zip of the live items and a manifest of their hashes, in a temporary file rewound to
+    its start (the caller closes it); records the download. However many items, memory holds
+    one item's bytes and at most EXPORT_SPOOL_BYTES of the zip."""
     items = list(
         session.scalars(
             select(EvidenceItem)
             .where(EvidenceItem.incident_id == incident.id)
-            .options(undefer(EvidenceItem.content))
             .order_by(EvidenceItem.id)
         )
     )
-    data, manifest_sha = build_zip(incident.number, incident.title, items, clock.now(), actor)
+
+    def read(item: EvidenceItem) -> bytes:
+        # The column alone: loaded into the item, its bytes would stay with the session.
+        return bytes(
+            session.scalar(select(EvidenceItem.content).where(EvidenceItem.id == item.id)) or b""
+        )
+
+    out = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)  # noqa: SIM115 (the caller closes it)
+    try:
+        manifest_sha = build_zip(
+            out, incident.number, incident.title, items, read, clock.now(), actor
+        )
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
     timeline.record(
         session,
         clock,
@@ -278,4 +301,4 @@ def export(session: Session, clock: Clock, incident: Incident, *, actor: str) ->
             "manifest_sha256": manifest_sha,
         },
     )
-    return data
+    return out
