@@ -17,7 +17,7 @@ from warroom.incidents.models import Incident
 from warroom.openapi import API_ERRORS, IncidentNumberPath
 from warroom.review.postmortems import render, service
 from warroom.review.postmortems.config import postmortem_settings
-from warroom.review.postmortems.models import Postmortem
+from warroom.review.postmortems.models import PUBLISHED, Postmortem
 from warroom.review.postmortems.schemas import (
     AssignIn,
     CreateIn,
@@ -48,6 +48,7 @@ def summary(pm: Postmortem, incident: Incident, now: datetime) -> PostmortemSumm
         due_at=pm.due_at,
         overdue=service.is_overdue(pm, now),
         overdue_since=pm.overdue_since,
+        paused=pm.state != PUBLISHED and incident.status not in service.RESOLVED,
         version=pm.version,
         created_at=pm.created_at,
         updated_at=pm.updated_at,

@@ -6,11 +6,17 @@
   `due_within_hours`). Lowered to a severity that requires none (from one that did), it is no
   longer owed: no due time, no reminders, never overdue; the draft is kept. Owed again later,
   it is due `due_within` after that moment, as a postmortem made then would be.
+- Reopened: a draft or one in review is not owed while the incident is open again (its due
+  time counts from a resolution): no due time, its reminders and overdue check cancelled, an
+  overdue flag cleared; a severity change meanwhile waits for the next resolution. Resolved
+  again, it is due `due_within` of the severity as it then stands from that resolution (a due
+  time a person gave is not kept), its reminders planned again.
 - Reopened and resolved again: a published postmortem (of a severity that requires one) goes
   back to draft, its text kept, to cover what happened since; closing waits for it again. One
   in review loses the approvals given so far: reviewers approve it again, knowing the rest.
 
-Each change is a `review:postmortem:*` event (`rescheduled`, `released`, `reopened`).
+Each change is a `review:postmortem:*` event (`rescheduled`, `released`, `reopened`); the pause
+itself is the incident's `incident:status:reopened`.
 """
 
 from __future__ import annotations
@@ -36,10 +42,10 @@ REOPENED = "review:postmortem:reopened"
 
 
 def due_given(session: Session, pm: Postmortem) -> bool:
-    """Whether a person gave the due time in force (at its creation or by `assign`); a release
-    or a reopening since sets it from the severity again."""
+    """Whether a person gave the due time in force (at its creation or by `assign`); a release,
+    a reopening or a rescheduling (after a resolution again) since sets it from the severity."""
     given = False
-    kinds = [CREATED, ASSIGNED, RELEASED, REOPENED]
+    kinds = [CREATED, ASSIGNED, RELEASED, REOPENED, RESCHEDULED]
     for event in timeline.events_since(session, incident_id=pm.incident_id, kinds=kinds):
         payload = event.payload or {}
         if event.kind == CREATED:
@@ -86,7 +92,9 @@ def _reschedule(session: Session, clock: Clock, incident: Incident, pm: Postmort
     if within is None:
         return
     now = clock.now()
-    owed_from = utc(pm.created_at) if pm.due_at is not None else now
+    # Owed since it was made, or since the incident was resolved again after (or from now).
+    made = max(utc(pm.created_at), utc(incident.resolved_at or pm.created_at))
+    owed_from = made if pm.due_at is not None else now
     due, was = owed_from + within, pm.due_at
     if was is not None and utc(was) == due:
         return
@@ -114,8 +122,8 @@ def follow_severity(session: Session, clock: Clock, incident: Incident, before: 
     """The incident's severity changed from `before`: its postmortem (unpublished) is due as the
     severity now says, or no longer owed."""
     pm = service.get_for_incident(session, incident.id)
-    if pm is None or pm.state == PUBLISHED:
-        return
+    if pm is None or pm.state == PUBLISHED or incident.status not in service.RESOLVED:
+        return  # open again: the severity as it stands at the next resolution counts
     required, _ = service.required_due(session, incident)
     if not required:
         if pm.due_at is not None and _requires(session, before):
@@ -126,22 +134,58 @@ def follow_severity(session: Session, clock: Clock, incident: Incident, before: 
     _reschedule(session, clock, incident, pm)
 
 
-def reopen_published(session: Session, clock: Clock, incident: Incident, actor: str) -> None:
-    """Resolved again after a reopening: a published postmortem its severity requires goes back
-    to draft (text kept, approvals withdrawn), due `due_within` from now; one in review loses
-    the approvals given so far (they were of a text written before this resolution)."""
+def pause(session: Session, clock: Clock, incident: Incident) -> None:
+    """Reopened: an unpublished postmortem is not owed while the incident is open again (no due
+    time, reminders and the overdue check cancelled, an overdue flag cleared)."""
     pm = service.get_for_incident(session, incident.id)
-    if pm is not None and pm.state == IN_REVIEW and incident.reopen_count > 0:
-        withdrawn = withdraw(clock, reviews_of(session, pm))
-        if withdrawn:
-            timeline.record(
-                session,
-                clock,
-                incident_id=pm.incident_id,
-                kind=REOPENED,
-                actor=actor,
-                payload={"state": pm.state, "approvals_withdrawn": withdrawn},
-            )
+    if pm is None or pm.state == PUBLISHED or pm.due_at is None:
+        return
+    pm.due_at = None
+    reminders.plan(session, clock, pm, postmortem_settings(session))  # cancels, plans none
+
+
+def _resume(session: Session, clock: Clock, incident: Incident, pm: Postmortem) -> None:
+    """Resolved again: a postmortem paused by the reopening is due `due_within` from now."""
+    required, within = service.required_due(session, incident)
+    if pm.due_at is not None or not required or within is None:
+        return
+    pm.due_at = clock.now() + within
+    reminders.plan(session, clock, pm, postmortem_settings(session))
+    timeline.record(
+        session,
+        clock,
+        incident_id=pm.incident_id,
+        kind=RESCHEDULED,
+        actor="warroom:review",
+        payload={
+            "state": pm.state,
+            "severity": incident.severity,
+            "due_at": _iso(pm.due_at),
+            "due_at_was": None,
+            "resolved_again": True,
+        },
+    )
+
+
+def reopen_published(session: Session, clock: Clock, incident: Incident, actor: str) -> None:
+    """Resolved again after a reopening: a draft or one in review is owed again, due
+    `due_within` from now, and one in review loses the approvals given so far (they were of a
+    text written before this resolution); a published postmortem its severity requires goes
+    back to draft (text kept, approvals withdrawn), due `due_within` from now."""
+    pm = service.get_for_incident(session, incident.id)
+    if pm is not None and pm.state in (DRAFT, IN_REVIEW) and incident.reopen_count > 0:
+        if pm.state == IN_REVIEW:
+            withdrawn = withdraw(clock, reviews_of(session, pm))
+            if withdrawn:
+                timeline.record(
+                    session,
+                    clock,
+                    incident_id=pm.incident_id,
+                    kind=REOPENED,
+                    actor=actor,
+                    payload={"state": pm.state, "approvals_withdrawn": withdrawn},
+                )
+        _resume(session, clock, incident, pm)
         return
     if pm is None or pm.state != PUBLISHED:
         return

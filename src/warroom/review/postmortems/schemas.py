@@ -30,6 +30,11 @@ class PostmortemSummary(BaseModel):
     due_at: datetime | None
     overdue: bool = Field(description="Not published and past its due time")
     overdue_since: datetime | None = Field(description="When the engine flagged it overdue")
+    paused: bool = Field(
+        default=False,
+        description="Not published and its incident is open again: not owed (no due time, "
+        "reminders or overdue) until resolved again, then due from that resolution",
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -156,6 +156,7 @@ def test_reopened_then_resolved_keeps_its_one_postmortem(db: Database, clock: Fa
         assert len(created) == 1
         pm = postmortems.get_for_incident(session, incident.id)
         assert pm is not None and pm.due_at is not None
-        # The due time stays the one set at the first resolve.
-        assert pm.due_at.replace(tzinfo=UTC) == datetime(2026, 1, 3, 12, 0, tzinfo=UTC)
+        # Not owed while reopened: due 48 h from the second resolve (see
+        # test_paused_while_reopened.py), not from the first.
+        assert pm.due_at.replace(tzinfo=UTC) == datetime(2026, 1, 3, 14, 0, tzinfo=UTC)
         assert created[0].payload["author"] == "resp@corp.test"  # resolved by a person
