@@ -1,7 +1,8 @@
 """Dedup: one open alert per (integration, fingerprint), written with few round trips.
 
 Bumps the repeats of a batch with one UPDATE ... RETURNING (for an unchanged snapshot re-send
-that is all), reads the open alerts of the rest with one query, resolves with one executemany,
+that is all), reads the open alerts of the rest with one query (on PostgreSQL the same
+statement, `bump_and_lookup`), resolves with one executemany,
 and inserts new alerts in bulk with ON CONFLICT DO NOTHING on the partial unique index, so that
 a concurrent writer who inserted the same alert first turns ours into a repeat.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, select, text, update
+from sqlalchemy import Table, and_, bindparam, literal_column, null, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from warroom.incidents import service as incidents
@@ -159,13 +160,63 @@ def bump_fingerprints(
             _BUMP_OPEN, {"_integration": integration, "_fps": part, "_now": now}
         )
         for fp, row_id, incident_id, status, suppressed in rows:
-            if status in _NOT_OPEN and incident_id is not None:
-                found[fp] = Refiring(row_id, incident_id, status)
-            elif incident_id is None and (suppressed or "").startswith(HELD_BACK):
-                found[fp] = Refiring(row_id, None, None, suppressed)
-            else:
-                found[fp] = None
+            found[fp] = _refiring(row_id, incident_id, status, suppressed)
     return found
+
+
+def _refiring(row_id: int, incident_id: Any, status: Any, suppressed: Any) -> Refiring | None:
+    if status in _NOT_OPEN and incident_id is not None:
+        return Refiring(row_id, incident_id, status)
+    if incident_id is None and (suppressed or "").startswith(HELD_BACK):
+        return Refiring(row_id, None, None, suppressed)
+    return None
+
+
+# One round trip: rows tagged 0 bumped (as _BUMP_OPEN returns them), tagged 1 what
+# _OPEN_OR_SEEN finds of the other fingerprints (in the statement's snapshot).
+_BUMPED = _BUMP_OPEN.cte("bumped")
+_BUMP_AND_LOOK = union_all(
+    select(literal_column("0"), *_BUMPED.c, *(null() for _ in range(3))),
+    select(
+        literal_column("1"), C.fingerprint, C.id, C.incident_id, null(), null(),
+        C.service, C.starts_at, C.resolved_at,
+    ).where(
+        C.integration == bindparam("_integration"),
+        C.fingerprint.in_(bindparam("_rest", expanding=True)),
+        C.resolved_at.is_(None) | C.starts_at.in_(bindparam("_starts", expanding=True)),
+        C.fingerprint.not_in(select(_BUMPED.c.fingerprint)),
+    ),
+)  # fmt: skip
+
+
+def bump_and_lookup(
+    session: Session, integration: str, alerts: list[NormalisedAlert], now: datetime
+) -> tuple[dict[str, Refiring | None], dict[str, OpenRow], set[tuple[str, datetime]]] | None:
+    """`bump_fingerprints` of the firing alerts, then `lookup` of the others, in one statement
+    (PostgreSQL, one chunk; else None: the caller runs the two). An open row of a firing
+    alert seen but not bumped changed meanwhile (resolved by a concurrent writer): the rest
+    is then looked up again, after the bump, as the two statements would have seen it."""
+    if len(alerts) > CHUNK or session.get_bind().dialect.name != "postgresql":
+        return None
+    firing = [a.fingerprint for a in alerts if a.status == FIRING]
+    starts = list({a.starts_at for a in alerts if a.sender_start and a.starts_at}) or [_NEVER]
+    params = {"_integration": integration, "_fps": firing, "_now": now, "_starts": starts}
+    bumped, found, seen = {}, {}, set()
+    rows = session.connection().execute(
+        _BUMP_AND_LOOK, {**params, "_rest": [a.fingerprint for a in alerts]}
+    )
+    for tag, fp, row_id, incident_id, status, suppressed, service, starts_at, ended in rows:
+        if int(tag) == 0:
+            bumped[fp] = _refiring(row_id, incident_id, status, suppressed)
+        elif ended is None:
+            found[fp] = OpenRow(row_id, incident_id, service, starts_at)
+        elif starts_at is not None:
+            seen.add((fp, starts_at))
+    if any(fp in found for fp in firing):
+        found, seen = lookup(
+            session, integration, [a for a in alerts if a.fingerprint not in bumped]
+        )
+    return bumped, found, seen
 
 
 _LOCK_OPEN = (
@@ -211,9 +262,14 @@ def classify(
         # flapping pair, HA peers) wait for each other instead of each holding its repeat's
         # row while it waits for the other's.
         lock_open(session, integration, [a.fingerprint for a in alerts])
-    bumped = bump_fingerprints(session, integration, firing, now) if firing else {}
-    rest = [a for a in alerts if a.fingerprint not in bumped]
-    existing, stale = lookup(session, integration, rest) if rest else ({}, set())
+    together = bump_and_lookup(session, integration, alerts, now) if firing else None
+    if together is not None:
+        bumped, existing, stale = together
+        rest = [a for a in alerts if a.fingerprint not in bumped]
+    else:
+        bumped = bump_fingerprints(session, integration, firing, now) if firing else {}
+        rest = [a for a in alerts if a.fingerprint not in bumped]
+        existing, stale = lookup(session, integration, rest) if rest else ({}, set())
     out = Outcome()
     for alert in alerts:
         refiring = bumped.get(alert.fingerprint)

@@ -64,7 +64,9 @@ routes:
 # transaction's other jobs; the count now includes the plan's commit, where they are written.
 # Then the opening took 21 and 26: whether any runbook is active and the severities' update
 # cadences are remembered per config revision (runbooks.service, comms.cadence).
-BUDGETS = {"postgresql": (22, 20), "sqlite": (27, 21)}
+# Then 20 on PostgreSQL: an alert's repeat bump and the look-up of what it did not bump went
+# in one statement (intake.dedup.bump_and_lookup).
+BUDGETS = {"postgresql": (21, 20), "sqlite": (27, 21)}
 
 
 @contextmanager
