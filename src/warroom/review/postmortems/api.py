@@ -48,7 +48,9 @@ def summary(pm: Postmortem, incident: Incident, now: datetime) -> PostmortemSumm
         due_at=pm.due_at,
         overdue=service.is_overdue(pm, now),
         overdue_since=pm.overdue_since,
-        paused=pm.state != PUBLISHED and incident.status not in service.RESOLVED,
+        paused=pm.state != PUBLISHED
+        and pm.due_at is None
+        and incident.status not in service.RESOLVED,
         version=pm.version,
         created_at=pm.created_at,
         updated_at=pm.updated_at,

@@ -33,7 +33,8 @@ class PostmortemSummary(BaseModel):
     paused: bool = Field(
         default=False,
         description="Not published and its incident is open again: not owed (no due time, "
-        "reminders or overdue) until resolved again, then due from that resolution",
+        "reminders or overdue) until resolved again, then due from that resolution (false once "
+        "a person gives it a due time meanwhile)",
     )
     version: int
     created_at: datetime

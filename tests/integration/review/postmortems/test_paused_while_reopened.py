@@ -138,3 +138,18 @@ def test_an_overdue_one_in_review_is_cleared_and_follows_the_severity_at_the_res
         )
     pm = client.get(path, headers=ic).json()
     assert pm["due_at"].startswith("2026-01-10T14:00") and not pm["overdue"]
+
+
+def test_a_due_time_given_while_reopened_is_kept_and_not_paused(
+    db: Database, clock: FakeClock, client: TestClient, make_token: MakeToken
+) -> None:
+    apply(db, clock, org())
+    number = open_incident(db, clock)
+    commander(db, clock, number)
+    act(db, clock, number, "resolve")
+    act(db, clock, number, "reopen")
+    ic, path = headers(make_token, "ic@corp.test"), f"/api/v1/incidents/{number}/postmortem"
+    given = client.patch(path, json={"due_at": "2026-01-10T09:00:00Z"}, headers=ic)
+    assert given.status_code == 200, given.text
+    pm = client.get(path, headers=ic).json()
+    assert pm["due_at"].startswith("2026-01-10T09:00") and not pm["paused"]
