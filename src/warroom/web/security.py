@@ -23,6 +23,7 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+_CSP = b"content-security-policy"  # a response that sets one keeps it
 HEADERS = {
     b"content-security-policy": CSP.encode(),
     b"x-frame-options": b"DENY",
@@ -79,10 +80,13 @@ class UiHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() not in HEADERS
-                ]
-                headers += list(HEADERS.items())
+                given = message.get("headers", [])
+                # A response that sets its own, stricter policy keeps it (an evidence download
+                # is sandboxed: a file served back must not run on warroom's origin).
+                own = [(k, v) for k, v in given if k.lower() == _CSP]
+                headers = [(k, v) for k, v in given if k.lower() not in HEADERS]
+                headers += [(k, v) for k, v in HEADERS.items() if not (own and k == _CSP)]
+                headers += own
                 cached = any(k.lower() == b"cache-control" for k, _ in headers)
                 if not cached and not scope.get("path", "").startswith("/ui/static/"):
                     headers.append((b"cache-control", b"no-store"))

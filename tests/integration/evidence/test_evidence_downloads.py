@@ -176,9 +176,9 @@ def test_a_file_description_is_held_to_the_json_routes_limit(
 def test_the_web_ui_download_sends_the_apis_headers(
     seeded: Database, client: TestClient, clock: FakeClock, responder_headers: H
 ) -> None:
-    """Both downloads take their headers from one helper (evidence.service.download_headers).
-    The UI's Content-Security-Policy is still the one web/security.py sets on every UI
-    response (it replaces the route's sandboxing one): see docs/incidents.md."""
+    """Both downloads take their headers from one helper (evidence.service.download_headers),
+    the sandboxing Content-Security-Policy included: the UI's own policy, which web/security.py
+    sets on every UI response, no longer replaces it."""
     _incident(client, responder_headers)
     _signed_in(client, seeded, clock)
     item = _upload(client, responder_headers, "application/pdf")
@@ -188,3 +188,7 @@ def test_the_web_ui_download_sends_the_apis_headers(
     for name in ("x-content-type-options", "content-disposition", "x-evidence-sha256"):
         assert web.headers[name] == api.headers[name], name
     assert api.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert web.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    page = client.get("/ui/incidents/1")  # a page keeps the UI's own policy
+    assert "sandbox" not in page.headers["content-security-policy"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
