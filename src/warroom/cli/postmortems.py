@@ -35,7 +35,12 @@ def _path(number: int, tail: str = "") -> str:
     return f"/api/v1/incidents/{number}/postmortem{tail}"
 
 
+PAUSED = "none (reopened)"
+
+
 def _due(pm: dict[str, Any], *, why: bool = False) -> str:
+    if pm.get("paused"):  # its incident is open again: owed from its next resolution
+        return "none (incident reopened: due from its next resolution)" if why else PAUSED
     if pm.get("due_at") is None and pm.get("state") != "published":
         # No due time: its severity was lowered to one that requires none (docs/review.md).
         return f"none (not owed: {pm.get('severity')} requires none)" if why else "none (not owed)"

@@ -29,3 +29,19 @@ def test_show_and_list_say_not_owed(
     assert shown.exit_code == 0, shown.output
     assert "due: none (not owed: P3 requires none)" in shown.output
     assert "not owed" in cli("postmortem", "list").output
+
+
+def test_show_and_list_say_a_reopened_incidents_postmortem_waits(
+    db: Database, clock: FakeClock, cli: Callable[..., Any]
+) -> None:
+    """Paused while its incident is open again (10b972d): not 'not owed: P1 requires none'."""
+    apply(db, clock, org())
+    number = open_incident(db, clock)  # P1: 48 h
+    commander(db, clock, number)
+    act(db, clock, number, "resolve")
+    act(db, clock, number, "reopen")
+    shown = cli("postmortem", "show", str(number))
+    assert shown.exit_code == 0, shown.output
+    assert "due: none (incident reopened: due from its next resolution)" in shown.output
+    listed = cli("postmortem", "list").output
+    assert "none (reopened)" in listed and "not owed" not in listed
