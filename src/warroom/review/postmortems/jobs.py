@@ -130,7 +130,10 @@ def remind(ctx: JobContext, job: Job) -> None:
     if found is None:
         return
     incident, pm = found
-    left = draft.span(utc(pm.due_at) - ctx.clock.now()) if pm.due_at else ""
+    now = ctx.clock.now()
+    if pm.due_at is None or pm.overdue_since is not None or utc(pm.due_at) <= now:
+        return  # ran late (the engine was behind): the overdue notice at the due time says it
+    left = draft.span(utc(pm.due_at) - now)
     _notify(ctx, incident, pm, f"due in {left}", job.dedup_key or f"{REMIND}:{job.id}")
 
 

@@ -22,6 +22,7 @@ itself is the incident's `incident:status:reopened`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -103,18 +104,32 @@ def _reschedule(session: Session, clock: Clock, incident: Incident, pm: Postmort
     reminders.plan(session, clock, pm, postmortem_settings(session))
     if flagged is not None and due <= now:
         pm.overdue_since = flagged  # overdue still: flagged (and told) once
+    _rescheduled(session, clock, incident, pm, was)
+
+
+def _rescheduled(
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    pm: Postmortem,
+    was: datetime | None,
+    **extra: Any,
+) -> None:
+    """`review:postmortem:rescheduled`: the postmortem's new due time and the one it had."""
+    payload = {
+        "state": pm.state,
+        "severity": incident.severity,
+        "due_at": _iso(pm.due_at),
+        "due_at_was": _iso(was),
+        **extra,
+    }
     timeline.record(
         session,
         clock,
         incident_id=pm.incident_id,
         kind=RESCHEDULED,
         actor="warroom:review",
-        payload={
-            "state": pm.state,
-            "severity": incident.severity,
-            "due_at": _iso(due),
-            "due_at_was": _iso(was),
-        },
+        payload=payload,
     )
 
 
@@ -151,20 +166,7 @@ def _resume(session: Session, clock: Clock, incident: Incident, pm: Postmortem) 
         return
     pm.due_at = clock.now() + within
     reminders.plan(session, clock, pm, postmortem_settings(session))
-    timeline.record(
-        session,
-        clock,
-        incident_id=pm.incident_id,
-        kind=RESCHEDULED,
-        actor="warroom:review",
-        payload={
-            "state": pm.state,
-            "severity": incident.severity,
-            "due_at": _iso(pm.due_at),
-            "due_at_was": None,
-            "resolved_again": True,
-        },
-    )
+    _rescheduled(session, clock, incident, pm, None, resolved_again=True)
 
 
 def reopen_published(session: Session, clock: Clock, incident: Incident, actor: str) -> None:
