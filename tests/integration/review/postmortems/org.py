@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from warroom.audit import service as timeline
 from warroom.clock import FakeClock
 from warroom.config import service as config_service
 from warroom.db import Database
@@ -97,3 +98,13 @@ def drain(worker: Worker) -> Iterator[None]:
 def run_due(worker: Worker) -> None:
     for _ in drain(worker):
         pass
+
+
+def review_events(db: Database, number: int) -> list[tuple[str, dict[str, object]]]:
+    """(kind, payload) of the incident's review:postmortem:* events, as the timeline pages them."""
+    with db.session() as session:
+        incident = incidents.get_incident(session, number)
+        rows, _ = timeline.timeline_page(
+            session, incident_id=incident.id, kind_prefix="review:postmortem:", limit=100
+        )
+        return [(e.kind, dict(e.payload or {})) for e in rows]

@@ -6,9 +6,6 @@ On the FakeClock through the real engine worker; both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import update
 
 from tests.integration.review.postmortems.org import (
@@ -27,20 +24,6 @@ from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
 from warroom.notify import senders
-from warroom.settings import Settings
-
-
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
-
-
-@pytest.fixture
-def worker(db: Database, clock: FakeClock, settings: Settings) -> Worker:
-    return Worker(db, clock, settings, "postmortem-author-gone")
 
 
 def _to(sender: senders.FakeSender, person: str) -> list[senders.Outgoing]:

@@ -5,20 +5,22 @@ none, it is no longer owed (no reminders, never overdue, the draft kept); on bot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import MakeToken
-from tests.integration.review.postmortems.org import act, apply, commander, open_incident, run_due
-from warroom.audit import service as timeline
+from tests.integration.review.postmortems.org import (
+    act,
+    apply,
+    commander,
+    open_incident,
+    review_events,
+    run_due,
+)
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
 from warroom.notify import senders
-from warroom.settings import Settings
 
 ORG = """\
 severities:
@@ -35,19 +37,6 @@ services:
 """
 
 
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
-
-
-@pytest.fixture
-def worker(db: Database, clock: FakeClock, settings: Settings) -> Worker:
-    return Worker(db, clock, settings, "postmortem-severity-test")
-
-
 def resolved(db: Database, clock: FakeClock, severity: str) -> int:
     """An incident of that severity resolved now (2026-01-01 12:00), ic its commander."""
     number = open_incident(db, clock, severity=severity)
@@ -62,15 +51,6 @@ def severity(db: Database, clock: FakeClock, number: int, to: str) -> None:
         incidents.change_severity(
             session, clock, incident, severity=to, reason="judged again", actor="ic@corp.test"
         )
-
-
-def review_events(db: Database, number: int) -> list[tuple[str, dict[str, object]]]:
-    with db.session() as session:
-        incident = incidents.get_incident(session, number)
-        rows, _ = timeline.timeline_page(
-            session, incident_id=incident.id, kind_prefix="review:postmortem:", limit=100
-        )
-        return [(e.kind, dict(e.payload or {})) for e in rows]
 
 
 def reminders_to_ic(sender: senders.FakeSender) -> list[str]:

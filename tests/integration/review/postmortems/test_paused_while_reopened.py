@@ -5,9 +5,6 @@ then stands; on both databases, through the real engine worker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import MakeToken
@@ -17,44 +14,21 @@ from tests.integration.review.postmortems.org import (
     commander,
     open_incident,
     org,
+    review_events,
     run_due,
 )
 from tests.integration.review.postmortems.test_api import headers, post
-from warroom.audit import service as timeline
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.engine.worker import Worker
 from warroom.incidents import service as incidents
 from warroom.notify import senders
-from warroom.settings import Settings
 
 P0 = "  - key: P0\n    name: Critical\n    postmortem: {required: true, due_within: 24h}\n"
 
 
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
-
-
-@pytest.fixture
-def worker(db: Database, clock: FakeClock, settings: Settings) -> Worker:
-    return Worker(db, clock, settings, "postmortem-paused-test")
-
-
 def to_ic(sender: senders.FakeSender) -> list[str]:
     return [m.title for m in sender.sent if m.url.endswith("/ic") and "postmortem" in m.title]
-
-
-def review_events(db: Database, number: int) -> list[tuple[str, dict[str, object]]]:
-    with db.session() as session:
-        incident = incidents.get_incident(session, number)
-        rows, _ = timeline.timeline_page(
-            session, incident_id=incident.id, kind_prefix="review:postmortem:", limit=100
-        )
-        return [(e.kind, dict(e.payload or {})) for e in rows]
 
 
 def test_a_draft_sends_nothing_while_reopened_and_is_due_from_the_next_resolution(

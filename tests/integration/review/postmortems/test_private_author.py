@@ -3,9 +3,6 @@ made author, and a reminder to an author who may not read it (any more) leaves i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import MakeToken
@@ -26,14 +23,6 @@ from warroom.notify import senders
 from warroom.settings import Settings
 
 SECRET = "Payroll export leaks salaries"
-
-
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
 
 
 def headers(make_token: MakeToken, email: str, role: str = "responder") -> dict[str, str]:

@@ -3,10 +3,7 @@ through the real engine worker; publishing stops them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from tests.integration.review.postmortems.org import (
     act,
@@ -24,20 +21,6 @@ from warroom.incidents import service as incidents
 from warroom.notify import senders
 from warroom.review.postmortems import jobs
 from warroom.review.postmortems import service as postmortems
-from warroom.settings import Settings
-
-
-@pytest.fixture
-def sender() -> Iterator[senders.FakeSender]:
-    fake = senders.FakeSender()
-    senders.set_sender(fake)
-    yield fake
-    senders.set_sender(None)
-
-
-@pytest.fixture
-def worker(db: Database, clock: FakeClock, settings: Settings) -> Worker:
-    return Worker(db, clock, settings, "postmortem-test")
 
 
 def review_kinds(db: Database, number: int) -> list[str]:
