@@ -46,6 +46,9 @@ class PageReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as the chat and paging services webhooks go to answer.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
                 arrived = time.perf_counter()
@@ -63,6 +66,7 @@ class PageReceiver:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # a kept-alive connection must not hold up the close
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/page"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
