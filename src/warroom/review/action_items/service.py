@@ -12,7 +12,7 @@ incident's timeline (`review:action_item:*`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -300,7 +300,7 @@ def list_items(
     owner: str | None = None,
     incident_id: int | None = None,
     status: str | None = None,
-    hidden: frozenset[int] = frozenset(),
+    hidden: Collection[int] = frozenset(),
 ) -> list[ActionItem]:
     """Items by due date (none last), filtered; `hidden`: incident ids the caller may not see."""
     query = select(ActionItem)

@@ -4,6 +4,7 @@ opened with `warroom incident open --drill`); production figures never include t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean
@@ -43,7 +44,7 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
 
 
 def drill_report(
-    session: Session, start: datetime, hidden: frozenset[int] = frozenset()
+    session: Session, start: datetime, hidden: Collection[int] = frozenset()
 ) -> DrillReport:
     """The drills opened since `start`, oldest first, with their response times; `hidden`
     (private incidents the reader is no member of) are left out."""

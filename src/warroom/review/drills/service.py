@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -179,7 +180,7 @@ def get_drill(session: Session, drill_id: int) -> Drill:
 
 
 def list_drills(
-    session: Session, limit: int = 100, hidden: frozenset[int] = frozenset()
+    session: Session, limit: int = 100, hidden: Collection[int] = frozenset()
 ) -> list[tuple[Drill, Incident]]:
     """Drills newest first, each with its incident; `hidden` (private incidents the reader is
     no member of) are left out."""

@@ -38,7 +38,7 @@ def list_postmortems(
     the `hidden` incidents' left out before the limit)."""
     query = select(Postmortem, Incident).join(Incident, Incident.id == Postmortem.incident_id)
     if hidden:
-        query = query.where(Incident.id.not_in(list(hidden)))
+        query = query.where(Incident.id.not_in(hidden))
     if state is not None:
         query = query.where(Postmortem.state == state)
     if overdue:
@@ -57,5 +57,5 @@ def overdue_count(session: Session, now: datetime, *, excluding: Collection[int]
         .where(*_overdue(now), Incident.drill.is_(False))
     )
     if excluding:
-        query = query.where(Incident.id.not_in(list(excluding)))
+        query = query.where(Incident.id.not_in(excluding))
     return int(session.scalar(query) or 0)
