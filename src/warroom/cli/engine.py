@@ -124,8 +124,14 @@ def heartbeat_list(as_json: bool = JsonOption) -> None:
         ("last_seen_at", "Last ping"),
         ("deadline", "Missed after"),
         ("severity", "Severity"),
+        ("incident_number", "Incident"),
     ]
-    formatters: dict[str, Callable[[Any], str]] = {"last_seen_at": fmt_time, "deadline": fmt_time}
+    formatters: dict[str, Callable[[Any], str]] = {
+        "last_seen_at": fmt_time,
+        "deadline": fmt_time,
+        # A down heartbeat's incident (the one its miss opened); none once it is up again.
+        "incident_number": lambda n: "-" if n is None else f"INC-{n}",
+    }
     print_table(beats, columns, formatters=formatters)
 
 

@@ -3,7 +3,8 @@ its internal id stays for clients that read it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,3 +45,24 @@ def test_a_down_heartbeat_shows_its_incidents_number(
     for out in (listed[0], shown):
         assert out["state"] == "down"
         assert out["incident_number"] == number and out["incident_id"] == opened
+
+
+def test_heartbeat_list_names_a_down_heartbeats_incident(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    apply(db, clock, WATCHDOG.format(auto="false"))
+    up = cli("heartbeat", "list")
+    assert up.exit_code == 0, up.output
+    assert "Incident" in up.output and "INC-" not in up.output
+    opened = miss(db, clock, Worker(db, clock, settings, "w"))
+    with db.session() as session:
+        number = incidents.get_incident_by_id(session, opened).number
+    down = cli("heartbeat", "list")
+    assert down.exit_code == 0, down.output
+    row = next(line for line in down.output.splitlines() if "watchdog" in line)
+    assert "down" in row and f"INC-{number}" in row, down.output
