@@ -117,7 +117,7 @@ def _check(kind: str, name: str, content: bytes, max_bytes: int, description: st
     if kind == "link":
         url = urlparse(content.decode("utf-8", "replace"))
         if url.scheme not in ("http", "https") or not url.netloc:
-            raise Invalid("a link must be an http(s) URL", field="url")
+            raise Invalid("a link must be an http(s) URL", field="content")
     if kind in ("text", "command") and not content.strip():
         raise Invalid(f"{kind} evidence needs content", field="content")
     if kind == "file" and not content:  # a copy that failed, a wrong path: not evidence

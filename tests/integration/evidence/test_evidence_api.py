@@ -55,7 +55,7 @@ def test_add_every_kind_with_hash_and_size(
         json={"kind": "link", "name": "x", "content": "javascript:1"},
         headers=responder_headers,
     )
-    assert bad_link.status_code == 422 and bad_link.json()["error"]["field"] == "url"
+    assert bad_link.status_code == 422 and bad_link.json()["error"]["field"] == "content"
     cmd = client.post(
         BASE,
         json={
