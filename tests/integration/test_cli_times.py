@@ -78,3 +78,25 @@ def test_incident_list_since_without_a_zone_is_in_the_readers_zone(
     assert [i["ref"] for i in json.loads(shown)["items"]] == ["INC-1"]
     later = _ok(cli("incident", "list", "--since", "2026-01-01T22:00", "--json"))
     assert json.loads(later)["items"] == []
+
+
+def test_report_since_and_until_without_a_zone_are_in_the_readers_zone(
+    db: Database, clock: FakeClock, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # They were sent as typed, which the API reads as UTC: 20:00 was 20:00 UTC, 05:00 JST
+    # the next day, and missed the incident `incident list --since` shows from the same time.
+    monkeypatch.setenv("COLUMNS", "200")
+    resolved(db, clock)  # opened at 2026-01-01 12:00 UTC = 21:00 JST
+    clock.advance(hours=24)
+    for since, count in (("2026-01-01T20:00", 1), ("2026-01-01T22:00", 0)):
+        listed = json.loads(_ok(cli("incident", "list", "--since", since, "--json")))["items"]
+        figures = json.loads(_ok(cli("report", "--since", since, "--json")))
+        assert len(listed) == figures["incidents"]["total"] == count, (since, figures)
+    window = ("--since", "2026-01-01", "--until", "2026-01-01T21:30")  # midnight to 21:30 JST
+    figures = json.loads(_ok(cli("report", *window, "--json")))
+    assert (figures["since"], figures["until"]) == ("2025-12-31T15:00:00Z", "2026-01-01T12:30:00Z")
+    assert figures["incidents"]["total"] == 1
+    table = _ok(cli("report", *window))
+    assert table.startswith("2026-01-01 00:00:00 JST to 2026-01-01 21:30:00 JST: 1 incident"), table
+    drills = _ok(cli("drill", "report", "--since", "2026-01-01T20:00", "--json"))
+    assert json.loads(drills)["since"] == "2026-01-01T11:00:00Z"

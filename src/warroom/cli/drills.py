@@ -7,7 +7,16 @@ from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, api_errors, echo, fail, fmt_time, print_json, print_table
+from warroom.cli.output import (
+    JsonOption,
+    api_errors,
+    echo,
+    fail,
+    fmt_time,
+    in_reader_zone,
+    print_json,
+    print_table,
+)
 
 drill_app = typer.Typer(help="Drills: practice incidents, never public", no_args_is_help=True)
 
@@ -83,12 +92,14 @@ def _span(seconds: float | None) -> str:
 
 @drill_app.command("report")
 def report(
-    since: str = typer.Option("90d", "--since", help="How far back: 90d or an ISO date/time"),
+    since: str = typer.Option(
+        "90d", "--since", help="How far back: 90d or an ISO date/time (your zone)"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Response figures of drills: time to acknowledge, mitigate, resolve; per drill, averaged."""
     with api_errors():
-        out = _client().get("/api/v1/drills/report", params={"since": since})
+        out = _client().get("/api/v1/drills/report", params={"since": in_reader_zone(since)})
     if as_json:
         print_json(out)
         return

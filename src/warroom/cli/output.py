@@ -58,6 +58,20 @@ def _tz() -> tzinfo | None:
     return None
 
 
+def in_reader_zone(text: str) -> str:
+    """A period's bound as the API is to read it: an ISO date or time without an offset is the
+    reader's (WARROOM_TZ, TZ or local, as every time the CLI reads) and goes with its offset;
+    an age (30d), a time with an offset or anything else goes as typed (the API judges it)."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+        if when.tzinfo is not None:
+            return text
+        zone = _tz()
+        return (when.replace(tzinfo=zone) if zone else when.astimezone()).isoformat()
+    except (ValueError, OverflowError):
+        return text
+
+
 def fmt_time(value: str | None) -> str:
     """An ISO time from the API, shown in the reader's zone (WARROOM_TZ, TZ or local)."""
     if not value:

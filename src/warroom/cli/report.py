@@ -13,9 +13,18 @@ from typing import Any
 import typer
 
 from warroom.cli.client import client
-from warroom.cli.output import JsonOption, api_errors, console, echo, fail, print_json
+from warroom.cli.output import (
+    JsonOption,
+    api_errors,
+    console,
+    echo,
+    fail,
+    fmt_time,
+    in_reader_zone,
+    print_json,
+)
 
-WHEN = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01"
+WHEN = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01 (your zone)"
 
 
 def report(
@@ -30,7 +39,12 @@ def report(
     ),
 ) -> None:
     """Response times, targets met, incidents and on-call load of a period (drills apart)."""
-    params = {"since": since, "until": until, "service": service, "severity": severity}
+    params = {
+        "since": in_reader_zone(since),
+        "until": None if until is None else in_reader_zone(until),
+        "service": service,
+        "severity": severity,
+    }
     params["bucket"] = bucket
     with api_errors():
         data = client().get(
@@ -77,7 +91,7 @@ def _print(data: dict[str, Any]) -> None:
     out = console()
     incidents = data["incidents"]
     out.print(
-        f"{data['since'][:16]} to {data['until'][:16]} UTC: "
+        f"{fmt_time(data['since'])} to {fmt_time(data['until'])}: "
         f"{_count(incidents['total'], 'incident')} "
         f"(drills apart: {data['drills']['incidents']['total']})"
     )
