@@ -39,11 +39,10 @@ def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
     return {i: counts.get(i, 0) for i in incident_ids}
 
 
-_LINK = (
-    update(ALERTS)
-    .where(C.id.in_(bindparam("ids", expanding=True)))
-    .values(incident_id=bindparam("_incident_id"), incident_number=bindparam("_number"))
-)
+_LINKED = {"incident_id": bindparam("_incident_id"), "incident_number": bindparam("_number")}
+_LINK = update(ALERTS).where(C.id.in_(bindparam("ids", expanding=True))).values(_LINKED)
+# One alert (most groups): `id = :ids`, since an expanding IN is rendered on each execution.
+_LINK_ONE = update(ALERTS).where(C.id == bindparam("ids")).values(_LINKED)
 
 
 def link_incident(
@@ -51,8 +50,9 @@ def link_incident(
 ) -> None:
     """Link these alerts to an incident (none: take them off theirs)."""
     for part in chunks(ids):
+        statement, value = (_LINK_ONE, part[0]) if len(part) == 1 else (_LINK, part)
         session.connection().execute(
-            _LINK, {"ids": part, "_incident_id": incident_id, "_number": number}
+            statement, {"ids": value, "_incident_id": incident_id, "_number": number}
         )
 
 

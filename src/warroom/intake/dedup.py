@@ -2,9 +2,9 @@
 
 Bumps the repeats of a batch with one UPDATE ... RETURNING (for an unchanged snapshot re-send
 that is all), reads the open alerts of the rest with one query (on PostgreSQL the same
-statement, `bump_and_lookup`), resolves with one executemany,
-and inserts new alerts in bulk with ON CONFLICT DO NOTHING on the partial unique index, so that
-a concurrent writer who inserted the same alert first turns ours into a repeat.
+statement, `bump_and_lookup`) and resolves with one executemany. New alerts are inserted in
+bulk with ON CONFLICT DO NOTHING on the partial unique index (`new_alerts.insert_new`), so
+that a concurrent writer who inserted the same alert first turns ours into a repeat.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, literal_column, null, select, text, union_all, update
+from sqlalchemy import Table, and_, bindparam, literal_column, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from warroom.incidents import service as incidents
@@ -131,20 +131,30 @@ def bump(session: Session, ids: list[int], now: datetime) -> None:
         conn.execute(_BUMP, {"ids": part, "now": now})
 
 
-_BUMP_OPEN = (
-    update(ALERTS)
-    .where(
-        C.integration == bindparam("_integration"),
-        C.resolved_at.is_(None),
-        C.fingerprint.in_(bindparam("_fps", expanding=True)),
+def _any_of(column: Any, name: str, one: bool) -> Any:
+    """`column IN :name`, or `column = :name` in a statement run with one value: SQLAlchemy
+    renders an expanding IN again on each execution (~0.1 ms for `_BUMP_AND_LOOK`)."""
+    return column == bindparam(name) if one else column.in_(bindparam(name, expanding=True))
+
+
+def _bump_open(one: bool = False) -> Any:
+    return (
+        update(ALERTS)
+        .where(
+            C.integration == bindparam("_integration"),
+            C.resolved_at.is_(None),
+            _any_of(C.fingerprint, "_fps", one),
+        )
+        .values(count=C.count + 1, last_seen_at=bindparam("_now"))
+        # The incident's status rides along (one index lookup per row, no extra round trip),
+        # so that only repeats whose incident was resolved by hand take the refire path.
+        .returning(
+            C.fingerprint, C.id, C.incident_id, incidents.status_of(C.incident_id), C.suppressed_by
+        )
     )
-    .values(count=C.count + 1, last_seen_at=bindparam("_now"))
-    # The incident's status rides along (one index lookup per row, no extra round trip), so
-    # that only repeats whose incident was resolved by hand take the refire path.
-    .returning(
-        C.fingerprint, C.id, C.incident_id, incidents.status_of(C.incident_id), C.suppressed_by
-    )
-)
+
+
+_BUMP_OPEN = _bump_open()
 _NOT_OPEN = ("resolved", "closed")
 
 
@@ -174,19 +184,23 @@ def _refiring(row_id: int, incident_id: Any, status: Any, suppressed: Any) -> Re
 
 # One round trip: rows tagged 0 bumped (as _BUMP_OPEN returns them), tagged 1 what
 # _OPEN_OR_SEEN finds of the other fingerprints (in the statement's snapshot).
-_BUMPED = _BUMP_OPEN.cte("bumped")
-_BUMP_AND_LOOK = union_all(
-    select(literal_column("0"), *_BUMPED.c, *(null() for _ in range(3))),
-    select(
-        literal_column("1"), C.fingerprint, C.id, C.incident_id, null(), null(),
-        C.service, C.starts_at, C.resolved_at,
-    ).where(
-        C.integration == bindparam("_integration"),
-        C.fingerprint.in_(bindparam("_rest", expanding=True)),
-        C.resolved_at.is_(None) | C.starts_at.in_(bindparam("_starts", expanding=True)),
-        C.fingerprint.not_in(select(_BUMPED.c.fingerprint)),
-    ),
-)  # fmt: skip
+def _bump_and_look(one: bool) -> Any:
+    bumped = _bump_open(one).cte("bumped")
+    return union_all(
+        select(literal_column("0"), *bumped.c, *(null() for _ in range(3))),
+        select(
+            literal_column("1"), C.fingerprint, C.id, C.incident_id, null(), null(),
+            C.service, C.starts_at, C.resolved_at,
+        ).where(
+            C.integration == bindparam("_integration"),
+            _any_of(C.fingerprint, "_rest", one),
+            C.resolved_at.is_(None) | _any_of(C.starts_at, "_starts", one),
+            C.fingerprint.not_in(select(bumped.c.fingerprint)),
+        ),
+    )  # fmt: skip
+
+
+_BUMP_AND_LOOK, _BUMP_AND_LOOK_ONE = _bump_and_look(False), _bump_and_look(True)
 
 
 def bump_and_lookup(
@@ -201,10 +215,14 @@ def bump_and_lookup(
     firing = [a.fingerprint for a in alerts if a.status == FIRING]
     starts = list({a.starts_at for a in alerts if a.sender_start and a.starts_at}) or [_NEVER]
     params = {"_integration": integration, "_fps": firing, "_now": now, "_starts": starts}
+    params["_rest"] = [a.fingerprint for a in alerts]
+    statement = _BUMP_AND_LOOK
+    if len(alerts) == 1:  # one value each (no firing one: `= NULL` matches nothing, as IN ())
+        statement = _BUMP_AND_LOOK_ONE
+        params.update(_fps=firing[0] if firing else None, _rest=alerts[0].fingerprint)
+        params["_starts"] = starts[0]
     bumped, found, seen = {}, {}, set()
-    rows = session.connection().execute(
-        _BUMP_AND_LOOK, {**params, "_rest": [a.fingerprint for a in alerts]}
-    )
+    rows = session.connection().execute(statement, params)
     for tag, fp, row_id, incident_id, status, suppressed, service, starts_at, ended in rows:
         if int(tag) == 0:
             bumped[fp] = _refiring(row_id, incident_id, status, suppressed)
@@ -359,41 +377,3 @@ _ACKNOWLEDGE = (
 def acknowledge_rows(session: Session, ids: list[int], now: datetime) -> None:
     for part in chunks(ids):
         session.connection().execute(_ACKNOWLEDGE, {"ids": part, "now": now})
-
-
-_INSERTS: dict[str, Any] = {}
-
-
-def _insert_statement(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, fingerprint; built once per dialect."""
-    stmt = _INSERTS.get(dialect)
-    if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        stmt = _INSERTS[dialect] = (
-            insert(ALERTS)
-            .on_conflict_do_nothing(
-                index_elements=["integration", "fingerprint"],
-                index_where=text("resolved_at IS NULL"),
-            )
-            .returning(C.id, C.fingerprint)
-        )
-    return stmt
-
-
-def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new alerts; returns fingerprint -> id of those actually inserted.
-
-    One compiled statement, executed as "insertmanyvalues" batches; an open alert that a
-    concurrent request inserted first is skipped by ON CONFLICT on the partial unique index.
-    Rows go in fingerprint order: two requests inserting the same new fingerprints in
-    opposite orders would otherwise each wait on an index entry the other holds (deadlock).
-    """
-    if not rows:
-        return {}
-    stmt = _insert_statement(session.get_bind().dialect.name)
-    ordered = sorted(rows, key=lambda row: str(row["fingerprint"]))
-    result = session.connection().execute(stmt, ordered)
-    return {row.fingerprint: row.id for row in result}

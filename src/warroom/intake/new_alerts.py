@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from warroom.intake import dedup, grouping
@@ -81,7 +82,7 @@ def store_new(
         rows.append(row)
         plans[alert.fingerprint] = (alert, decision, row)
     joins = _join_open_incidents(session, rows)
-    inserted = dedup.insert_new(session, rows)
+    inserted = insert_new(session, rows)
     session.info.setdefault(STORED, {}).update(
         (row_id, plans[fp][2]["annotations"]) for fp, row_id in inserted.items()
     )
@@ -142,3 +143,41 @@ def _join_open_incidents(
         if found is not None:
             row["incident_id"], row["incident_number"] = found
     return joins
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, fingerprint; built once per dialect."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        stmt = _INSERTS[dialect] = (
+            insert(dedup.ALERTS)
+            .on_conflict_do_nothing(
+                index_elements=["integration", "fingerprint"],
+                index_where=text("resolved_at IS NULL"),
+            )
+            .returning(dedup.C.id, dedup.C.fingerprint)
+        )
+    return stmt
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new alerts; returns fingerprint -> id of those actually inserted.
+
+    One compiled statement, executed as "insertmanyvalues" batches; an open alert that a
+    concurrent request inserted first is skipped by ON CONFLICT on the partial unique index.
+    Rows go in fingerprint order: two requests inserting the same new fingerprints in
+    opposite orders would otherwise each wait on an index entry the other holds (deadlock).
+    """
+    if not rows:
+        return {}
+    stmt = _insert_statement(session.get_bind().dialect.name)
+    ordered = sorted(rows, key=lambda row: str(row["fingerprint"]))
+    result = session.connection().execute(stmt, ordered)
+    return {row.fingerprint: row.id for row in result}
