@@ -51,3 +51,25 @@ def test_runbook_import(cli: Callable[..., Any], blocked: Path, tmp_path: Path) 
     source = tmp_path / "db.md"
     source.write_text("# Database failover\n\n1. Check replication lag\n")
     _fails_cleanly(cli("runbook", "import", str(source), "--out", str(blocked)), blocked)
+
+
+def test_exports_keep_an_existing_file_unless_forced(
+    db: Database, clock: FakeClock, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """As `evidence get/export` do: an earlier export may be the copy someone reviewed or
+    handed on; `postmortem export -o` and `report --html` wrote over it without a word."""
+    number = str(resolved(db, clock))
+    for option, command in (
+        ("--output", ["postmortem", "export", number, "--format", "html"]),
+        ("--html", ["report", "--since", "30d"]),
+    ):
+        target = tmp_path / f"{command[0]}.html"
+        target.write_text("the reviewed copy")
+        kept = cli(*command, option, str(target))
+        assert kept.exit_code == 1, kept.output
+        assert f"{target} already exists: nothing written" in kept.output, kept.output
+        assert f"choose another {option}, or --force to overwrite it" in kept.output
+        assert target.read_text() == "the reviewed copy"
+        forced = cli(*command, option, str(target), "--force")
+        assert forced.exit_code == 0, forced.output
+        assert "<html" in target.read_text().lower()

@@ -16,6 +16,7 @@ from warroom.cli.output import (
     echo,
     fail,
     fmt_time,
+    keep_existing,
     print_json,
     print_table,
     write_file,
@@ -131,7 +132,7 @@ def get(
 ) -> None:
     """Download one item's content (the download is logged on the timeline)."""
     if out is not None and not force:
-        _not_there(out)
+        keep_existing(out, "--out")
     path = f"/api/v1/incidents/{number}/evidence/{item_id}/content"
     with api_errors():
         api = _api()
@@ -168,21 +169,11 @@ def export(
     the same name is kept unless --force)."""
     target = out or Path(f"INC-{number}-evidence.zip")
     if not force:
-        _not_there(target)
+        keep_existing(target, "--out")
     with api_errors():
         data = _api().get(f"/api/v1/incidents/{number}/evidence/export")
     write_file(target, data, private=True)  # owner only, like the database it came from
     echo(f"wrote {target}")
-
-
-def _not_there(target: Path) -> None:
-    """Stop before downloading anything if `target` exists: an earlier export or download may
-    be the copy someone verified or handed on, and must not change under them."""
-    if target.exists():
-        fail(
-            f"{target} already exists: nothing written (it is kept as it is); "
-            "choose another --out, or --force to overwrite it"
-        )
 
 
 @evidence_app.command("verify")

@@ -196,6 +196,17 @@ def api_errors() -> Iterator[None]:
         fail(f"{exc.message}{where}" if exc.status else exc.message)
 
 
+def keep_existing(target: Path, option: str) -> None:
+    """Stop, before anything is fetched, when `target` exists and --force was not given: an
+    earlier export or download may be the copy someone verified or handed on, and must not
+    change under them (every command that writes a file it was named does this)."""
+    if target.exists():
+        fail(
+            f"{target} already exists: nothing written (it is kept as it is); "
+            f"choose another {option}, or --force to overwrite it"
+        )
+
+
 def write_file(path: Path, data: bytes | str, *, private: bool = False) -> None:
     """Write what a command was asked to save (--out); a path that cannot be written is one
     line and exit 1. `private`: readable by its owner only (evidence may hold secrets)."""

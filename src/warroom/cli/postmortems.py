@@ -18,6 +18,7 @@ from warroom.cli.output import (
     echo,
     fail,
     fmt_time,
+    keep_existing,
     print_json,
     write_file,
 )
@@ -223,8 +224,12 @@ def export(
     number: int = IncidentArg,
     format: str = typer.Option("md", "--format", help="md or html"),
     output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists"),
 ) -> None:
-    """Export the postmortem as Markdown or a standalone HTML page."""
+    """Export the postmortem as Markdown or a standalone HTML page (an existing --output is
+    kept unless --force)."""
+    if output is not None and not force:
+        keep_existing(output, "--output")
     with api_errors():
         content = _api().get(_path(number, "/export"), params={"format": format}, raw=True)
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)

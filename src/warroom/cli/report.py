@@ -21,6 +21,7 @@ from warroom.cli.output import (
     fail,
     fmt_time,
     in_reader_zone,
+    keep_existing,
     print_json,
 )
 
@@ -37,8 +38,11 @@ def report(
     html: Path | None = typer.Option(
         None, "--html", help="Also write a standalone HTML report with charts to this file"
     ),
+    force: bool = typer.Option(False, "--force", help="Overwrite the --html file if it exists"),
 ) -> None:
     """Response times, targets met, incidents and on-call load of a period (drills apart)."""
+    if html is not None and not force:
+        keep_existing(html, "--html")
     params = {
         "since": in_reader_zone(since),
         "until": None if until is None else in_reader_zone(until),
