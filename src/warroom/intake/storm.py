@@ -84,7 +84,18 @@ def compile_settings(doc: dict[str, Any]) -> dict[str, StormSettings]:
 
 
 def _lock_row(session: Session, integration: str) -> StormState:
-    """The integration's storm row, created if need be, locked for this transaction."""
+    """The integration's storm row, created if need be, locked for this transaction. Locked
+    with one SELECT ... FOR UPDATE once it exists (every request but the integration's
+    first): an INSERT ... ON CONFLICT DO NOTHING first cost a round trip each time."""
+    query = (
+        select(StormState)
+        .where(StormState.integration == integration)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = session.scalars(query).one_or_none()
+    if found is not None:
+        return found
     table: Any = StormState.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -93,12 +104,6 @@ def _lock_row(session: Session, integration: str) -> StormState:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     session.execute(
         insert(table).values(integration=integration, opened_in_window=0).on_conflict_do_nothing()
-    )
-    query = (
-        select(StormState)
-        .where(StormState.integration == integration)
-        .with_for_update()
-        .execution_options(populate_existing=True)
     )
     return session.scalars(query).one()
 

@@ -20,6 +20,7 @@ from warroom.config import service as config_service
 from warroom.db import Database
 from warroom.engine.models import Job
 from warroom.intake import alertmanager, gate, service
+from warroom.intake.models import StormState
 
 PACK = """\
 severities:
@@ -139,3 +140,24 @@ def test_a_single_alert_s_statements_are_not_rendered_again(db: Database, clock:
     assert (result.created, repeat.repeated) == (1, 1)
     mine = ("WITH bumped", "UPDATE alerts SET incident_id")
     assert [s for s in rendered if s.startswith(mine)] == []
+
+
+def test_the_storm_row_is_locked_in_one_statement_once_it_exists(
+    db: Database, clock: FakeClock
+) -> None:
+    """The storm guard (on by default) locks its integration's row for each request that may
+    open an incident: with one SELECT ... FOR UPDATE once the row exists; it is created (and
+    then locked) by the integration's first such request only."""
+    doc, problems = config_service.load_files({"pack.yaml": PACK})
+    assert not problems, problems.lines()
+    with db.session() as session:
+        config_service.apply_document(session, clock, doc, actor="test")
+    with statements(db) as first:
+        ingest(db, clock, "first")
+    with statements(db) as second:
+        ingest(db, clock, "second")
+    storms = [[s for s, _ in seen if "intake_storms" in s] for seen in (first, second)]
+    assert [s.split()[0] for s in storms[0]] == ["SELECT", "INSERT", "SELECT", "UPDATE"]
+    assert [s.split()[0] for s in storms[1]] == ["SELECT", "UPDATE"]
+    with db.session() as session:
+        assert session.get(StormState, "am").opened_in_window == 2  # type: ignore[union-attr]
