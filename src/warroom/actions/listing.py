@@ -23,7 +23,7 @@ from warroom.actions.models import (
 )
 from warroom.errors import NotFound
 from warroom.incidents.models import Incident
-from warroom.redaction import MASK, is_secret_field, scrub_known, scrub_value
+from warroom.redaction import MASK, is_secret_field, scrub_known
 
 
 def list_definitions(session: Session) -> list[ActionDefinition]:
@@ -109,18 +109,30 @@ def public_view(run: ActionRun) -> dict[str, Any]:
     out, and credentials inside the argv, the URL and the body masked (`--token=***`,
     `?token=***`, `"api_key": "***"`, any header value repeated); what runs is unchanged."""
     rendered = dict(run.rendered)
+    secrets = _secret_params(run)
     if isinstance(rendered.get("argv"), list):
-        rendered["argv"] = [scrub_value(str(arg)) for arg in rendered["argv"]]
+        rendered["argv"] = [scrub_known(str(arg), secrets) for arg in rendered["argv"]]
     request = rendered.get("request")
     if isinstance(request, dict):
         headers = request.get("headers") or {}
-        hidden = _header_values(headers)
+        hidden = [*_header_values(headers), *secrets]
         shown = {**request, "headers": sorted(headers)}
         for part in ("url", "body"):
             if isinstance(request.get(part), str):
                 shown[part] = scrub_known(request[part], hidden)
         rendered["request"] = shown
     return rendered
+
+
+def _secret_params(run: ActionRun) -> list[str]:
+    """The values of the run's secret-named parameters (`api_token`, `password`): masked
+    wherever the rendering repeats them, as an argument of their own too, not only in the
+    credential shapes `scrub_value` knows (`--token=...`)."""
+    return [
+        str(value)
+        for name, value in dict(run.params).items()
+        if is_secret_field(name) and value is not None and str(value)
+    ]
 
 
 def _header_values(headers: dict[str, Any]) -> list[str]:

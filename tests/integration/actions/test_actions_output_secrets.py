@@ -196,3 +196,50 @@ def test_parameters_holding_credentials_are_masked_with_the_rendering(
     timeline = client.get(f"/api/v1/incidents/{number}/timeline?limit=500", headers=viewer).text
     for text in (asked.text, json.dumps(run), listed, timeline):
         assert "tok-0123456789" not in text and "pw-9876543210" not in text
+
+
+BARE_ACTIONS = """
+actions:
+  - id: rotate
+    title: Rotate a credential
+    kind: command
+    argv: [kubectl, rotate, "{{ api_token }}", "{{ market }}"]
+    params:
+      - {name: api_token, type: string}
+      - {name: market, type: string}
+    reversible: false
+"""
+
+
+def test_a_secret_named_parameter_is_masked_in_the_argv_and_the_output(
+    db: Database,
+    clock: FakeClock,
+    settings: Settings,
+    kubectl: Kubectl,
+    client: TestClient,
+    make_token: MakeToken,
+    tmp_path: Path,
+) -> None:
+    """A secret-named parameter (`api_token`) was masked in the run's params but, given as an
+    argument of its own (not `--token=...`), shown whole in the rendered argv (API, timeline)
+    and kept whole in the output the evidence stores: its value is now masked there too."""
+    alice = {"Authorization": f"Bearer {make_token('responder', email='alice@example.com')}"}
+    viewer = {"Authorization": f"Bearer {make_token('viewer', email='vic@example.com')}"}
+    apply_config(db, clock, tmp_path / "config", BARE_ACTIONS)
+    with db.session() as session:
+        seed_catalog(session)
+    body = {"title": "Leaked key", "severity": "SEV2"}
+    number = client.post("/api/v1/incidents", json=body, headers=alice).json()["number"]
+    asked = request(client, alice, number, "rotate", api_token="tok-0123456789", market="BTC")
+    assert asked.status_code == 202, asked.text
+    Worker(db, clock, settings, "test").run_once()
+    assert kubectl.calls() == [["rotate", "tok-0123456789", "BTC"]]  # what runs is unchanged
+    run = client.get(f"/api/v1/actions/runs/{asked.json()['id']}", headers=viewer).json()
+    assert run["state"] == "succeeded" and run["params"] == {"api_token": "***", "market": "BTC"}
+    url = f"/api/v1/incidents/{number}/evidence/{run['evidence_id']}/content"
+    evidence = client.get(url, headers=viewer).text
+    assert evidence.split("--- stdout ---\n", 1)[1].startswith("done rotate *** BTC")
+    listed = client.get(f"/api/v1/incidents/{number}/actions", headers=viewer).text
+    timeline = client.get(f"/api/v1/incidents/{number}/timeline?limit=500", headers=viewer).text
+    for text in (asked.text, json.dumps(run), listed, timeline, evidence):
+        assert "tok-0123456789" not in text, text
