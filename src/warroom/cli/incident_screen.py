@@ -226,7 +226,9 @@ def _work(out: Any, data: dict[str, Any]) -> None:
     out.print(f"[bold]Hypotheses[/] ({ruled_out} ruled out)")
     for h in live:
         style = HYPOTHESIS_STYLE.get(h["status"], "")
-        owner = f" — {h['owner']}" if h.get("owner") else ""
+        owner = ""
+        if h.get("owner"):
+            owner = f" — {escape(_who(h['owner'], h.get('owner_cannot_work')))}"
         out.print(
             f"  {h['id']:>4} [{style}]{h['status'].upper():<13}[/] {escape(h['text'])}{owner}"
         )
@@ -234,8 +236,16 @@ def _work(out: Any, data: dict[str, Any]) -> None:
     out.print(f"[bold]Tasks[/] ({len(open_tasks)} open of {len(data['tasks'])})")
     for t in data["tasks"]:
         box = "[green]✓[/]" if t["done"] else "☐"
-        who = f" @{t['assignee']}" if t.get("assignee") else ""
+        who = ""
+        if t.get("assignee"):
+            cannot = None if t["done"] else t.get("assignee_cannot_work")
+            who = f" @{escape(_who(t['assignee'], cannot))}"
         out.print(f"  {t['id']:>4} {box} {escape(t['text'])}{who}")
+
+
+def _who(email: str, cannot: str | None) -> str:
+    """An owner or assignee as shown: one who can no longer do the work says why."""
+    return f"{email} ({cannot})" if cannot else email
 
 
 def _events(out: Any, events: list[dict[str, Any]]) -> None:

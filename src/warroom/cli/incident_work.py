@@ -61,8 +61,9 @@ def hypothesis_list(number: int = IncidentArg, as_json: bool = JsonOption) -> No
     if as_json:
         print_json(items)
         return
+    rows = [{**h, "owner": _who(h.get("owner"), h.get("owner_cannot_work"))} for h in items]
     print_table(
-        items, [("id", "ID"), ("status", "Status"), ("text", "Hypothesis"), ("owner", "Owner")]
+        rows, [("id", "ID"), ("status", "Status"), ("text", "Hypothesis"), ("owner", "Owner")]
     )
 
 
@@ -100,5 +101,17 @@ def task_list(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
     if as_json:
         print_json(items)
         return
-    rows = [{**t, "done": "✓" if t["done"] else ""} for t in items]
+    rows = [
+        {
+            **t,
+            "done": "✓" if t["done"] else "",
+            "assignee": _who(t.get("assignee"), t.get("assignee_cannot_work")),
+        }
+        for t in items
+    ]
     print_table(rows, [("id", "ID"), ("done", "Done"), ("text", "Task"), ("assignee", "Assignee")])
+
+
+def _who(email: str | None, cannot: str | None) -> str | None:
+    """An owner or assignee as listed: one who can no longer do the work says why."""
+    return f"{email} ({cannot}: hand it on)" if email and cannot else email

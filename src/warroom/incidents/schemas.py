@@ -133,6 +133,9 @@ class HypothesisOut(BaseModel):
     text: str
     status: str
     owner: str | None
+    # Why the owner can no longer work it (made a viewer, deactivated, off a private
+    # incident's roles), while it is not concluded: hand it on. None: nothing to say.
+    owner_cannot_work: str | None = None
     created_at: datetime
     created_by: str
     updated_at: datetime
@@ -144,6 +147,8 @@ class TaskOut(BaseModel):
     id: int
     text: str
     assignee: str | None
+    # As HypothesisOut.owner_cannot_work, while the task is not done.
+    assignee_cannot_work: str | None = None
     done: bool
     done_at: datetime | None
     done_by: str | None

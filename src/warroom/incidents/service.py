@@ -44,8 +44,10 @@ from warroom.incidents.roles import (
 )
 from warroom.incidents.schemas import Impact
 from warroom.incidents.work import (
+    CONCLUDED,
     add_hypothesis,
     add_task,
+    cannot_work,
     list_hypotheses,
     list_tasks,
     update_hypothesis,
@@ -53,6 +55,7 @@ from warroom.incidents.work import (
 )
 
 __all__ = [
+    "CONCLUDED",
     "MAX_PAGE",
     "ROLES",
     "acknowledge",
@@ -61,6 +64,7 @@ __all__ = [
     "add_task",
     "assign_role",
     "can_read",
+    "cannot_work",
     "carry_members",
     "change_severity",
     "close",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from warroom.incidents.models import Hypothesis, Incident, Task
 from warroom.incidents.roles import can_read
 
 HYPOTHESIS_STATUSES = ("investigating", "ruled_out", "confirmed", "unlikely")
+# A hypothesis so concluded leaves its owner nothing to do.
+CONCLUDED = ("ruled_out", "confirmed")
 
 
 def _text(value: str | None, field: str = "text") -> str:
@@ -56,6 +59,29 @@ def _who(session: Session, incident: Incident, value: str | None, field: str) ->
             field=field,
         )
     return user.email
+
+
+def cannot_work(
+    session: Session, incident: Incident, emails: Iterable[str | None]
+) -> dict[str, str]:
+    """Of these owners and assignees, those who can no longer do the work `_who` gave them, with
+    why: made a viewer, deactivated, or taken off a private incident's roles since. They stay
+    named (who was on it; they may be back) and their open work is flagged, for the commander
+    to hand on."""
+    reasons: dict[str, str] = {}
+    for email in sorted({e for e in emails if e}):
+        try:
+            user = auth_service.get_user_by_email(session, email)
+        except NotFound:
+            reasons[email] = "no longer a user"
+            continue
+        if not user.active:
+            reasons[email] = "deactivated"
+        elif user.role == "viewer":
+            reasons[email] = "now a viewer"
+        elif not can_read(session, incident, user.email, is_admin=user.role == "admin"):
+            reasons[email] = f"no longer a member of private {incident.ref}"
+    return reasons
 
 
 def _status(value: str) -> str:
