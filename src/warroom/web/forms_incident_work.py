@@ -100,6 +100,27 @@ def update_hypothesis(
     return post.act("hypotheses", change)
 
 
+@router.post("/ui/incidents/{number}/hypotheses/{item_id}/owner")
+def hand_on_hypothesis(
+    post: IncidentFormDep,
+    item_id: IdPath,
+) -> RedirectResponse:
+    """Give a hypothesis to someone else (blank: nobody), as the API's owner does."""
+
+    def change(incident: Incident) -> str:
+        item = incidents.update_hypothesis(
+            post.session,
+            post.clock,
+            incident,
+            item_id,
+            actor=post.me.actor,
+            owner=post.field("owner"),
+        )
+        return f"hypothesis {item.text}: {item.owner or 'nobody'} owns it"
+
+    return post.act(f"hypothesis-{item_id}", change)
+
+
 @router.post("/ui/incidents/{number}/tasks")
 def add_task(
     post: IncidentFormDep,
@@ -135,3 +156,24 @@ def update_task(
         return f"task {'done' if task.done else 'reopened'}: {task.text}"
 
     return post.act("tasks", change)
+
+
+@router.post("/ui/incidents/{number}/tasks/{item_id}/assignee")
+def hand_on_task(
+    post: IncidentFormDep,
+    item_id: IdPath,
+) -> RedirectResponse:
+    """Give a task to someone else (blank: nobody), as the API's assignee does."""
+
+    def change(incident: Incident) -> str:
+        task = incidents.update_task(
+            post.session,
+            post.clock,
+            incident,
+            item_id,
+            actor=post.me.actor,
+            assignee=post.field("assignee"),
+        )
+        return f"task {task.text}: {task.assignee or 'nobody'} on it"
+
+    return post.act(f"task-{item_id}", change)

@@ -195,6 +195,29 @@ def comms_section(session: Session, incident: Incident) -> dict[str, Any]:
     }
 
 
+def work_section(session: Session, incident: Incident) -> dict[str, Any]:
+    """Hypotheses and tasks, each open one whose owner or assignee can no longer work it
+    (made a viewer, deactivated, off a private incident's roles) flagged with why, as the API's
+    owner_cannot_work / assignee_cannot_work say."""
+    hypotheses = incidents.list_hypotheses(session, incident)
+    tasks = incidents.list_tasks(session, incident)
+    live = [h for h in hypotheses if h.status not in incidents.CONCLUDED]
+    open_tasks = [t for t in tasks if not t.done]
+    reasons = incidents.cannot_work(
+        session, incident, [h.owner for h in live] + [t.assignee for t in open_tasks]
+    )
+    return {
+        "hypotheses": hypotheses,
+        "hypothesis_statuses": HYPOTHESIS_STATUSES,
+        "concluded": incidents.CONCLUDED,
+        "tasks": tasks,
+        "owner_cannot_work": {h.id: reasons[h.owner] for h in live if h.owner in reasons},
+        "assignee_cannot_work": {
+            t.id: reasons[t.assignee] for t in open_tasks if t.assignee in reasons
+        },
+    }
+
+
 def incident_page(
     session: Session, incident: Incident, me: Principal, settings: Settings, now: datetime
 ) -> dict[str, Any]:
@@ -216,9 +239,7 @@ def incident_page(
         "last_seq": max((e.seq for e in events), default=0),
         # The oldest event shown, when there may be older ones.
         "older": min(e.seq for e in events) if len(events) >= TIMELINE_SHOWN else None,
-        "hypotheses": incidents.list_hypotheses(session, incident),
-        "hypothesis_statuses": HYPOTHESIS_STATUSES,
-        "tasks": incidents.list_tasks(session, incident),
+        **work_section(session, incident),
         "evidence": evidence.list_evidence(session, incident),
         "evidence_limit": settings.evidence_max_bytes,
         "runbooks": runbook_section(session, incident),
