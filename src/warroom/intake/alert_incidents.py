@@ -6,6 +6,7 @@ find the incident a routing group's newest alert joined. Statements on the alert
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     String,
@@ -39,7 +40,10 @@ def open_counts(session: Session, incident_ids: set[int]) -> dict[int, int]:
     return {i: counts.get(i, 0) for i in incident_ids}
 
 
-_LINKED = {"incident_id": bindparam("_incident_id"), "incident_number": bindparam("_number")}
+_LINKED: dict[str, Any] = {
+    "incident_id": bindparam("_incident_id"),
+    "incident_number": bindparam("_number"),
+}
 _LINK = update(ALERTS).where(C.id.in_(bindparam("ids", expanding=True))).values(_LINKED)
 # One alert (most groups): `id = :ids`, since an expanding IN is rendered on each execution.
 _LINK_ONE = update(ALERTS).where(C.id == bindparam("ids")).values(_LINKED)
