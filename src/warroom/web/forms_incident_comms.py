@@ -27,8 +27,8 @@ from warroom.evidence import service as evidence
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
 from warroom.web.deps import flash
-from warroom.web.forms import field
-from warroom.web.forms_incident import IncidentForm, IncidentFormDep
+from warroom.web.forms import attempt, field
+from warroom.web.forms_incident import IncidentForm, IncidentFormDep, page_url
 from warroom.web.pages_incidents import refused
 from warroom.web.pages_incidents_view import incident_page
 from warroom.web.render import render
@@ -88,14 +88,19 @@ def _draft(form: FormData) -> dict[str, str]:
     return {name: field(form, name) for name in DRAFT_FIELDS}
 
 
-def _preview_page(post: IncidentForm) -> Response:
-    """The incident page again, with the draft and what it would send (nothing stored)."""
+def _preview_page(post: IncidentForm, refusal: WarroomError | None = None) -> Response:
+    """The incident page again, with the draft and what it would send (nothing stored); or,
+    when posting it was refused, with the draft as typed and why (nothing is lost)."""
     try:
         incident = visible_incident(post.session, post.number, post.me)
     except WarroomError as exc:
         return refused(post.request, exc)
     context = incident_page(post.session, incident, post.me, post.settings, post.clock.now())
     context["draft"] = _draft(post.form)
+    if refusal is not None:
+        context["preview"] = None
+        context["preview_error"] = f"Not posted: {refusal.message}"
+        return render(post.request, "incident.html", context, status_code=refusal.status_code)
     try:
         context["preview"] = preview_texts(
             post.session, post.clock, incident, post.form, post.me.actor
@@ -136,7 +141,13 @@ def post_update(
         audiences = "internal and public" if update.public_text else "internal"
         return f"{audiences} status update posted ({update.state})"
 
-    return post.act("updates", change)
+    done = attempt(
+        post.session, lambda: change(visible_incident(post.session, post.number, post.me))
+    )
+    if isinstance(done, WarroomError):
+        return _preview_page(post, done)
+    flash(post.request, "ok", done)
+    return RedirectResponse(page_url(post.number, "updates"), status_code=303)
 
 
 def _upload(form: FormData, limit: int) -> tuple[UploadFile, bytes]:

@@ -1,0 +1,70 @@
+"""What a responder meets on the incident page at 3am: a refused status update keeps what was
+typed, the page says when someone must start working the incident (as `incident show` does),
+and every button that cannot be taken back asks first."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.integration.web.incident_world import (  # noqa: F401  (the world fixture)
+    Login,
+    World,
+    post,
+    shown,
+    world_fixture,
+)
+from warroom.catalog.models import Severity
+from warroom.comms import service as comms
+from warroom.incidents import service as incidents
+
+
+def test_a_refused_status_update_is_shown_again_as_typed_with_why(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open()
+    ui_login(client)
+    draft = {
+        "state": "identified",
+        "internal": "Cause: the 1.4 deploy <broke> checkout",
+        "public": "Some payments fail; we found why",
+        "next_update": "banana",
+        "force": "1",
+        "do": "post",
+    }
+    answer = post(client, number, "/updates", draft)
+    assert answer.status_code == 422
+    page = html.unescape(answer.text)
+    assert "Not posted: next update: 'banana' is not a duration" in page
+    assert ">Cause: the 1.4 deploy <broke> checkout</textarea>" in page
+    assert ">Some payments fail; we found why</textarea>" in page
+    assert 'name="next_update" maxlength="20" value="banana"' in page
+    assert '<option value="identified" selected>' in page
+    assert 'name="force" value="1" checked' in page
+    with world.db.session() as session:
+        incident = incidents.get_incident(session, number)
+        assert comms.list_updates(session, incident.id) == []
+
+    # Corrected, it posts and goes back to the page as before.
+    fixed = post(client, number, "/updates", {**draft, "next_update": "30m"})
+    assert fixed.status_code == 303 and fixed.headers["location"].endswith("#updates")
+    assert "internal and public status update posted (identified)" in shown(client, number)
+
+
+def test_the_page_says_when_someone_must_start_working_it(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    with world.db.session() as session:
+        session.query(Severity).filter_by(key="SEV2").one().respond_within_s = 900
+    number = world.open()
+    ui_login(client)
+    status = re.search(r'<section id="status".*?</section>', shown(client, number), re.S)
+    assert status and re.search(
+        r'<dt>Start work</dt><dd><time class="deadline"[^>]*title="respond by">in 15 min', status[0]
+    ), status[0]
+    post(client, number, "/notes", {"text": "Looking at the deploy"})  # the first response
+    status = re.search(r'<section id="status".*?</section>', shown(client, number), re.S)
+    assert status and "Start work" not in status[0]
+    assert "Responded" in status[0]
