@@ -12,6 +12,8 @@ Contract for handlers:
   fail at once without retrying; any other exception retries with exponential back-off and
   jitter until `job.max_attempts` is spent, then the job is `failed` (and visible).
 - `ctx.enqueue(kind, payload, ...)` schedules follow-up jobs in the same transaction.
+- `ctx.complete_now()` marks the job done and commits before the handler returns (a handler
+  that must know its last writes landed; see `JobContext.complete_now`).
 - `@handler("kind", batch=True)` for handlers that only touch the database (no outbound
   call, no commit): the worker runs a claimed batch of them in one transaction.
 
@@ -78,6 +80,23 @@ class JobContext:
     # may run after it, in order (it may end before them). A handler may read ahead for them
     # (lock their incidents together, by id); empty when the job runs alone.
     upcoming: Sequence[Job] = ()
+    # Set by the worker for a job that runs alone (see `complete_now`); None elsewhere (a
+    # shared transaction, a test calling a handler itself): the caller completes the job.
+    completer: Callable[[], bool] | None = None
+    # Whether `complete_now` marked the job done and committed (the worker then does not).
+    completed: bool = False
+
+    def complete_now(self) -> bool:
+        """Mark the job done with the handler's writes and commit them now, rather than after
+        the handler returns; False when that cannot be done here (no worker's completer, the
+        job overran or another worker took it over): nothing is committed or marked then.
+
+        For a handler that must know its last writes landed before it returns, so that it can
+        keep part of them another way when that commit fails."""
+        if self.completer is None or self.completed:
+            return self.completed
+        self.completed = self.completer()
+        return self.completed
 
     def enqueue(
         self,

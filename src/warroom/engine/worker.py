@@ -239,6 +239,16 @@ class Worker:
         ctx = JobContext(
             session=session, clock=self.clock, settings=self.settings, worker=self.name
         )
+
+        def complete_now() -> bool:  # JobContext.complete_now: as below, before it returns
+            if self.leases.overran(job):
+                return False
+            if not service.complete(session, self.clock, job.id, self.name):
+                return False
+            session.commit()
+            return True
+
+        ctx.completer = complete_now
         try:
             if job.attempts > job.max_attempts:
                 failures.abandon(ctx, job)
@@ -248,7 +258,9 @@ class Worker:
             if job.kind in batchable_kinds():  # database only: as in a shared transaction
                 write_first(session)
             handler(ctx, job)
-            if self.leases.overran(job):
+            if ctx.completed:
+                pass  # done and committed by the handler (JobContext.complete_now)
+            elif self.leases.overran(job):
                 session.rollback()
                 log.warning("job %s returned after it was given up as hung; result dropped", job.id)
             elif service.complete(session, self.clock, job.id, self.name):

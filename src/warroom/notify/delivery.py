@@ -39,6 +39,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from warroom.clock import Clock
+from warroom.db import error_text
 from warroom.engine import lanes
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, PermanentFailure, Postpone, handler
@@ -209,6 +210,8 @@ def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> 
     # Kept as shown: an answer may repeat the URL (its secret path) or the recipient's address.
     answer, now = mask_answer(result.answer), ctx.clock.now()
     if result.ok:
+        if _sent_at_once(ctx, message, answer):
+            return
         _store(session, message, provider_answer=answer, updated_at=now, state=SENT, sent_at=now)
         session.commit()  # sent is sent, even if the timeline write below fails
         _record_on_timeline(session, ctx.clock, message)
@@ -228,6 +231,34 @@ def _finish(ctx: JobContext, job: Job, message: Message, result: SendResult) -> 
     if last:
         raise PermanentFailure(text)
     raise DeliveryFailed(text)
+
+
+def _sent_at_once(ctx: JobContext, message: Message, answer: str) -> bool:
+    """A sent message, its timeline event and its job done, in one transaction; False (all of
+    it rolled back) when that could not be committed: the caller then keeps the message sent on
+    its own first, as a sent message must stay sent (its next attempt would send it again).
+
+    The timeline comes first, as in every transaction that writes an incident's chain and then
+    its messages and jobs (the lock order of docs/dev/engine.md)."""
+    session, now = ctx.session, ctx.clock.now()
+    if ctx.completer is None or message.recorded:
+        return False
+    values: dict[str, Any] = {"provider_answer": answer, "updated_at": now, "state": SENT}
+    values["sent_at"] = now
+    try:
+        record = _audit_record() if message.incident_id is not None else None
+        if record is not None:
+            record(session, ctx.clock, incident_id=message.incident_id, kind=SENT_EVENT,
+                   actor="engine", payload=_timeline_payload(message, answer))  # fmt: skip
+            values["recorded"] = True
+        _store(session, message, **values)
+        if ctx.complete_now():
+            return True
+    except Exception as exc:  # the database's error: its SQL and values stay out of the log
+        log.warning("message %s was sent; recording it failed (%s): keeping it sent first",
+                    message.id, error_text(exc))  # fmt: skip
+    session.rollback()
+    return False
 
 
 def abandoned(ctx: JobContext, job: Job) -> None:
@@ -285,7 +316,14 @@ def _record_on_timeline(
         return
     if kind is None:
         kind = SENT_EVENT if message.state == SENT else FAILED_EVENT
-    payload: dict[str, Any] = {
+    payload = _timeline_payload(message, message.provider_answer)
+    record(session, clock, incident_id=message.incident_id, kind=kind, actor=actor, payload=payload)
+    if final:
+        _store(session, message, recorded=True)
+
+
+def _timeline_payload(message: Message, answer: str | None) -> dict[str, Any]:
+    return {
         "message_id": message.id,
         "purpose": message.purpose,
         "user_id": message.user_id,
@@ -293,11 +331,8 @@ def _record_on_timeline(
         "channel": message.channel,
         "target": mask_url(message.url),
         "attempts": message.attempts,
-        "answer": (message.provider_answer or "")[:500],
+        "answer": (answer or "")[:500],
     }
-    record(session, clock, incident_id=message.incident_id, kind=kind, actor=actor, payload=payload)
-    if final:
-        _store(session, message, recorded=True)
 
 
 def _audit_record() -> Any:
