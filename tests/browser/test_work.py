@@ -120,6 +120,11 @@ def test_add_an_override_on_the_calendar_and_see_on_call_now_change(
     finally:  # the other tests page the schedule: hand it back
         removed = page.locator("tr[data-override] button.btn-danger")
         assert removed.count() == 1
+        override = removed.first.locator("xpath=ancestor::tr").get_attribute("data-override")
+        asked: list[str] = []
+        # Removing asks first (Playwright would dismiss the question: nothing is sent).
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         removed.first.click()
         page.wait_for_url("**/ui/oncall**")
+    assert asked == [f"Remove override {override} (cover@b.test)?"]
     assert _on_call_now(page).startswith("oncall@b.test")

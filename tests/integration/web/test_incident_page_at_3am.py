@@ -9,6 +9,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import MakeToken
 from tests.integration.web.incident_world import (  # noqa: F401  (the world fixture)
     Login,
     World,
@@ -68,3 +69,33 @@ def test_the_page_says_when_someone_must_start_working_it(
     status = re.search(r'<section id="status".*?</section>', shown(client, number), re.S)
     assert status and "Start work" not in status[0]
     assert "Responded" in status[0]
+
+
+def _danger_forms(page: str) -> list[str]:
+    """Each form holding a btn-danger button: its opening tag and the button's."""
+    found = []
+    for form in re.findall(r"<form\b[^>]*>.*?</form>", page, re.S):
+        button = re.search(r'<button class="btn btn-danger[^"]*"[^>]*>', form)
+        if button:
+            found.append(form.split(">", 1)[0] + ">" + button[0])
+    return found
+
+
+def test_every_button_that_cannot_be_taken_back_asks_first(
+    world: World, client: TestClient, ui_login: Login, make_token: MakeToken
+) -> None:
+    number = world.open(severity="SEV2", services=["checkout"])
+    ui_login(client, "admin")
+    post(client, number, "/actions", {"action": "pause-market", "param_market": "EU"})
+    world.work()
+    page = html.unescape(shown(client, number))
+    forms = _danger_forms(page)
+    assert len(forms) == 2, forms  # Resolve and Revert #1
+    assert all("data-confirm=" in f for f in forms), forms
+    assert f'data-confirm="Resolve INC-{number} (Checkout fails)?"' in page
+    assert 'data-confirm="Revert #1 (Pause a market)? Its undo is requested now."' in page
+
+    make_token("responder", email="bob@shop.test")  # a person to deactivate, a token to revoke
+    admin = html.unescape(client.get("/ui/admin").text)
+    forms = _danger_forms(admin)
+    assert len(forms) == 2 and all("data-confirm=" in f for f in forms), forms

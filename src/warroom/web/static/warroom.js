@@ -122,10 +122,14 @@
     tick();
     setInterval(tick, 1000);
     document.querySelectorAll("[data-live]").forEach(live);
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-      });
-    });
+  });
+
+  // A form (or its submit button) with data-confirm asks before it is sent; delegated, so that
+  // forms a live update brings ask too.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) ||
+      event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
   });
 })();
