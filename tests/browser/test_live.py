@@ -85,7 +85,7 @@ def test_alertmanager_alert_appears_live_and_is_acknowledged_from_a_phone_in_two
     assert dashboard.evaluate("window.__stayed") == "no reload"
 
 
-def test_a_note_added_with_the_cli_appears_live_on_the_incident_page(
+def test_a_note_and_an_acknowledgement_with_the_cli_appear_live_on_the_incident_page(
     browse: Browse, server: Server
 ) -> None:
     number = server.open_incident("Search is slow")
@@ -97,6 +97,14 @@ def test_a_note_added_with_the_cli_appears_live_on_the_incident_page(
     out = server.cli("incident", "note", str(number), text)
     assert "note" in out
     page.get_by_text(text).first.wait_for(state="visible", timeout=20_000)
+    assert page.evaluate("window.__stayed") == "no reload"
+    # The Status section (loaded while triggered) says it changed, rather than offering an
+    # Acknowledge that would be refused.
+    stale = page.locator("#status-stale")
+    assert not stale.is_visible()
+    server.cli("incident", "ack", str(number))
+    stale.wait_for(state="visible", timeout=20_000)
+    assert "Changed since this page was loaded: acknowledged" in stale.inner_text()
     assert page.evaluate("window.__stayed") == "no reload"
 
 

@@ -43,6 +43,7 @@
               newest = Math.max(newest, seq);
             }
             list.setAttribute("data-last-seq", String(newest));
+            staleStatus(items);
             if (status && items.length) {
               status.textContent = items.length === 1 ? "1 new event." : items.length + " new events.";
             }
@@ -66,6 +67,30 @@
         pull();
       }
     });
+  }
+
+  // What the Status and Roles sections show (status, severity, roles, the buttons they allow)
+  // is as it was when the page was loaded; an event that changes it says so above them, with
+  // a reload, rather than leaving an "Acknowledge" that would be refused.
+  var CHANGES_STATUS = /^incident:(status|severity|role|details):/;
+
+  function staleStatus(items) {
+    var notice = document.getElementById("status-stale");
+    if (!notice) {
+      return;
+    }
+    for (var i = 0; i < items.length; i++) {
+      var kind = items[i].querySelector("code.kind");
+      if (kind && CHANGES_STATUS.test(kind.textContent)) {
+        var what = items[i].querySelector(".what");
+        var actor = items[i].querySelector(".actor");
+        notice.querySelector(".stale-what").textContent =
+          (what ? what.textContent.trim() : kind.textContent) +
+          (actor ? " (" + actor.textContent.trim() + ")" : "");
+        notice.hidden = false;
+        return;
+      }
+    }
   }
 
   function starters() {
