@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from warroom.audit.pagination import decode_cursor, encode_cursor
@@ -24,12 +24,17 @@ def status_of(incident_id: Any) -> Any:
     return select(Incident.status).where(Incident.id == incident_id).scalar_subquery()
 
 
+# The open statuses as plain bound parameters: a tuple would be an expanding IN, which
+# SQLAlchemy renders again on every execution (this query runs twice per opening).
+_OPEN = [literal(status) for status in lifecycle.OPEN_STATUSES]
+
+
 def open_in_dedup_group(dedup_group: Any) -> Select[int, int]:
     """A query: (id, number) of the newest open incident of a dedup group (a bound parameter
     or another domain's column), for that domain's statement to read along with its own."""
     return (
         select(Incident.id, Incident.number)
-        .where(Incident.dedup_group == dedup_group, Incident.status.in_(lifecycle.OPEN_STATUSES))
+        .where(Incident.dedup_group == dedup_group, Incident.status.in_(_OPEN))
         .order_by(Incident.id.desc())
         .limit(1)
     )
