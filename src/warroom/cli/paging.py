@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import typer
@@ -56,8 +56,42 @@ def _when(text: str, now: datetime) -> datetime:
     if when.tzinfo is None:
         from warroom.cli.output import _tz
 
-        when = when.replace(tzinfo=_tz()) if _tz() else when.astimezone()
+        zone = _tz()
+        if zone is None:
+            return when.astimezone()
+        note = clock_change_note(when, zone)
+        when = when.replace(tzinfo=zone)
+        if note:
+            echo(note, err=True)
     return when
+
+
+def clock_change_note(naive: datetime, zone: tzinfo) -> str | None:
+    """What a wall-clock time means on a night the clocks change, or None on any other night.
+
+    A time the spring change skips (02:30 in Berlin on the last Sunday of March) is read by the
+    clock before the jump: 02:30 CET, which the clock calls 03:30 CEST. A time the autumn change
+    shows twice is read as the first of the two; an offset picks the other.
+    """
+    first = naive.replace(tzinfo=zone)
+    second = naive.replace(tzinfo=zone, fold=1)
+    name = getattr(zone, "key", None) or str(zone)
+    shown = naive.strftime("%Y-%m-%d %H:%M")
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        real = first.astimezone(UTC).astimezone(zone)
+        return (
+            f"note: {shown} does not exist in {name} (the clocks jump forward that night); "
+            f"reading it as {real.strftime('%Y-%m-%d %H:%M %Z')} "
+            f"({naive.strftime('%H:%M')} by the clock before the jump)"
+        )
+    if first.utcoffset() != second.utcoffset():
+        return (
+            f"note: {shown} comes twice in {name} (the clocks go back that night); "
+            f"reading it as the first, {first.strftime('%H:%M %Z')} "
+            f"({first.isoformat(timespec='minutes')}); for the second write "
+            f"{second.isoformat(timespec='minutes')}"
+        )
+    return None
 
 
 def oncall(
