@@ -123,3 +123,31 @@ def page_lines(pages: list[dict[str, Any]], page_rows: list[dict[str, Any]]) -> 
         if answer and p["state"] != "sent":
             lines.append(f"        [dim]{escape(answer[-1][:70])}[/]")
     return lines
+
+
+def _why_nobody(target: str) -> str:
+    kind = target.partition(":")[0]
+    if kind in ("schedule", "oncall", "team"):
+        return f"{target}: nobody on call"
+    if kind == "members":
+        return f"{target}: no active member"
+    if kind == "user":
+        return f"{target}: not an active user"
+    return target
+
+
+def nobody_lines(events: list[dict[str, Any]]) -> list[str]:
+    """One loud line per page that reached nobody (`paging:page:nobody` on the timeline)."""
+    from rich.markup import escape
+
+    lines = []
+    for event in events:
+        payload = event.get("payload") or {}
+        targets = "; ".join(_why_nobody(str(t)) for t in payload.get("targets") or [])
+        reason = payload.get("reason")
+        lines.append(
+            f"  [bold red]NOBODY PAGED[/] {_clock(event.get('occurred_at'))[6:]}"
+            + (f" ({escape(str(reason))})" if reason else "")
+            + f": {escape(targets or 'no target')}"
+        )
+    return lines

@@ -110,7 +110,9 @@ def render(data: dict[str, Any], now: datetime | None = None, out: Any = None) -
     _roles(out, inc["roles"], inc["ref"])
     severity = data.get("severity") or {}
     escalation = data.get("escalation")
-    _paging(out, inc, escalation, data.get("page_rows") or [], now, severity.get("page"))
+    page_rows = data.get("page_rows") or []
+    nobody = data.get("nobody_paged")
+    _paging(out, inc, escalation, page_rows, now, severity.get("page"), nobody)
     _alerts_and_evidence(
         out, data.get("alerts") or [], data.get("evidence") or [], data.get("alerts_limit")
     )
@@ -182,12 +184,15 @@ def _paging(
     page_rows: list[dict[str, Any]],
     now: datetime,
     severity_pages: bool | None = None,
+    nobody: list[dict[str, Any]] | None = None,
 ) -> None:
-    from warroom.cli.incident_paging import escalation_lines, page_lines
+    from warroom.cli.incident_paging import escalation_lines, nobody_lines, page_lines
 
     pages = inc.get("pages") or []
     failed = sum(1 for p in pages if p["state"] == "failed")
     out.print(f"[bold]Pages[/] ({pages_summary(len(pages), failed)})")
+    for line in nobody_lines(nobody or []):
+        out.print(line)
     for line in escalation_lines(inc, escalation, now, severity_pages):
         out.print(line)
     for line in page_lines(pages, page_rows):

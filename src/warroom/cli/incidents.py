@@ -165,6 +165,11 @@ def screen_data(api: Any, number: int) -> dict[str, Any]:
         "mitigations": api.get(f"{base}/actions", params={"active": "true"}),
         "effect_unknown": api.get(f"{base}/actions", params={"effect_unknown": "true"}),
         "events": events["items"][::-1],
+        # Every level, rung or manual page that found nobody to page: the Pages block says so
+        # loudly, however far back in the timeline it is.
+        "nobody_paged": api.get(
+            f"{base}/timeline", params={"kind": "paging:page:nobody", "limit": 20}
+        )["items"],
     }
 
 
