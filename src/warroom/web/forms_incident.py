@@ -15,20 +15,25 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep, SettingsDep
+from warroom.errors import WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
 from warroom.openapi import IncidentNumberPath
 from warroom.principal import Principal
 from warroom.settings import Settings
+from warroom.web.csrf import flash
 from warroom.web.deps import CsrfForm, UiResponder
-from warroom.web.forms import checked, field, post_back
+from warroom.web.forms import attempt, checked, field, post_back
+from warroom.web.pages_incidents import refused
+from warroom.web.pages_incidents_view import incident_page
+from warroom.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,6 +92,25 @@ class IncidentForm:
         """`act` on this form's incident, back to the page at `anchor`."""
         return act(self.request, self.session, self.number, self.me, anchor, change)
 
+    def act_keeping(self, anchor: str, change: Callable[[Incident], str], *fields: str) -> Response:
+        """As `act`; but a refusal shows the page again, these fields as typed in the form of
+        section `anchor` and why (`kept` in the page's context), rather than losing them."""
+        done = attempt(
+            self.session, lambda: change(visible_incident(self.session, self.number, self.me))
+        )
+        if not isinstance(done, WarroomError):
+            flash(self.request, "ok", done)
+            return RedirectResponse(page_url(self.number, anchor), status_code=303)
+        try:
+            incident = visible_incident(self.session, self.number, self.me)
+        except WarroomError as exc:
+            return refused(self.request, exc)
+        context = incident_page(self.session, incident, self.me, self.settings, self.clock.now())
+        context["preview"], context["draft"] = None, {}
+        context["kept"] = {"form": anchor, "error": done.message}
+        context["kept"].update({name: self.field(name) for name in fields})
+        return render(self.request, "incident.html", context, status_code=done.status_code)
+
 
 def _incident_form(
     request: Request,
@@ -130,10 +154,10 @@ def change_status(
     return post.act("status", change)
 
 
-@router.post("/ui/incidents/{number}/severity")
+@router.post("/ui/incidents/{number}/severity", response_model=None)
 def change_severity(
     post: IncidentFormDep,
-) -> RedirectResponse:
+) -> Response:
     """Raise or lower the severity, with the reason the service requires."""
 
     def change(incident: Incident) -> str:
@@ -148,7 +172,7 @@ def change_severity(
         )
         return f"{incident.ref} is now {severity}"
 
-    return post.act("status", change)
+    return post.act_keeping("status", change, "severity", "reason")
 
 
 @router.post("/ui/incidents/{number}/roles")
@@ -189,10 +213,10 @@ def release_role(
     return post.act("roles", change)
 
 
-@router.post("/ui/incidents/{number}/notes")
+@router.post("/ui/incidents/{number}/notes", response_model=None)
 def add_note(
     post: IncidentFormDep,
-) -> RedirectResponse:
+) -> Response:
     """Add a note to the timeline."""
 
     def change(incident: Incident) -> str:
@@ -201,4 +225,4 @@ def add_note(
         )
         return "note added"
 
-    return post.act("timeline", change)
+    return post.act_keeping("timeline", change, "text")

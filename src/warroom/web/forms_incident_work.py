@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -63,10 +63,10 @@ def change_step(
     return post.act(f"runbook-{key}", change)
 
 
-@router.post("/ui/incidents/{number}/hypotheses")
+@router.post("/ui/incidents/{number}/hypotheses", response_model=None)
 def add_hypothesis(
     post: IncidentFormDep,
-) -> RedirectResponse:
+) -> Response:
     """Write down what might be going on."""
 
     def change(incident: Incident) -> str:
@@ -80,7 +80,7 @@ def add_hypothesis(
         )
         return "hypothesis added"
 
-    return post.act("hypotheses", change)
+    return post.act_keeping("hypotheses", change, "text", "owner")
 
 
 @router.post("/ui/incidents/{number}/hypotheses/{item_id}")
@@ -121,10 +121,10 @@ def hand_on_hypothesis(
     return post.act(f"hypothesis-{item_id}", change)
 
 
-@router.post("/ui/incidents/{number}/tasks")
+@router.post("/ui/incidents/{number}/tasks", response_model=None)
 def add_task(
     post: IncidentFormDep,
-) -> RedirectResponse:
+) -> Response:
     """Add a task, optionally with an assignee."""
 
     def change(incident: Incident) -> str:
@@ -138,7 +138,7 @@ def add_task(
         )
         return "task added"
 
-    return post.act("tasks", change)
+    return post.act_keeping("tasks", change, "text", "assignee")
 
 
 @router.post("/ui/incidents/{number}/tasks/{item_id}")

@@ -99,3 +99,40 @@ def test_every_button_that_cannot_be_taken_back_asks_first(
     admin = html.unescape(client.get("/ui/admin").text)
     forms = _danger_forms(admin)
     assert len(forms) == 2 and all("data-confirm=" in f for f in forms), forms
+
+
+def test_refused_work_is_shown_again_as_typed_with_why(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open()
+    ui_login(client)
+    task = {"text": "Roll back 1.4 on every <node>", "assignee": "bobb@shop.test"}
+    answer = post(client, number, "/tasks", task)
+    assert answer.status_code == 422
+    tasks = html.unescape(re.search(r'<section id="tasks".*?</section>', answer.text, re.S)[0])
+    assert 'value="Roll back 1.4 on every <node>"' in tasks
+    assert 'value="bobb@shop.test"' in tasks
+    assert "Not added: assignee: no user with e-mail 'bobb@shop.test'" in tasks
+
+    idea = {"text": "The cache is cold", "owner": "nobody@shop.test"}
+    answer = post(client, number, "/hypotheses", idea)
+    assert answer.status_code == 422
+    ideas = html.unescape(re.search(r'<section id="hypotheses".*?</section>', answer.text, re.S)[0])
+    assert 'value="The cache is cold"' in ideas and 'value="nobody@shop.test"' in ideas
+    assert "Not added: owner: no user with e-mail 'nobody@shop.test'" in ideas
+
+    answer = post(client, number, "/severity", {"severity": "SEV1", "reason": " "})
+    assert answer.status_code == 422
+    status = html.unescape(re.search(r'<section id="status".*?</section>', answer.text, re.S)[0])
+    assert '<option value="SEV1" selected>' in status
+    assert "Not changed: a severity change needs a reason" in status
+
+    with world.db.session() as session:
+        incident = incidents.get_incident(session, number)
+        assert incidents.list_tasks(session, incident) == []
+        assert incidents.list_hypotheses(session, incident) == []
+        assert incident.severity == "SEV2"
+    # Accepted, each goes back to the page as before.
+    done = post(client, number, "/tasks", {**task, "assignee": ""})
+    assert done.status_code == 303 and done.headers["location"].endswith("#tasks")
+    assert "task added" in shown(client, number)
