@@ -6,6 +6,9 @@ person on call changes. Config changes and overrides re-plan it.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +22,15 @@ from warroom.paging.schedules import now_and_next, on_call_at
 from warroom.settings import Settings
 
 HANDOFF_KIND = "paging.handoff"
+
+
+def local_time(when: datetime, time_zone: str) -> str:
+    """An instant as the schedule's clock shows it: 'Mon 2026-04-06 09:00 CEST (Europe/Berlin)'.
+
+    Hand-offs keep their wall-clock time across daylight-saving changes; written in UTC, the
+    09:00 Berlin hand-off read 07:00 in summer and 08:00 in winter."""
+    local = when.astimezone(ZoneInfo(time_zone))
+    return f"{local.strftime('%a %Y-%m-%d %H:%M %Z')} ({time_zone})"
 
 
 def _key(schedule_id: int) -> str:
@@ -78,7 +90,7 @@ def run_handoff(session: Session, clock: Clock, settings: Settings, schedule_id:
             stamp = now.strftime("%Y%m%dT%H%M%SZ")
             body = (
                 f"Your on-call shift on {row.name or row.key} starts now and runs until "
-                f"{current.end.isoformat()} (schedule time zone {row.time_zone}).\n"
+                f"{local_time(current.end, row.time_zone)}.\n"
                 f"Next on call: {following.user if following else 'nobody'}.\n"
                 f"Who is on call: {settings.public_url.rstrip('/')}/schedules/{row.key}"
             )
