@@ -20,6 +20,8 @@ from tests.integration.web.incident_world import (  # noqa: F401  (the world fix
 from warroom.catalog.models import Severity
 from warroom.comms import service as comms
 from warroom.incidents import service as incidents
+from warroom.runbooks import checklist
+from warroom.runbooks import service as runbooks
 
 
 def test_a_refused_status_update_is_shown_again_as_typed_with_why(
@@ -136,3 +138,28 @@ def test_refused_work_is_shown_again_as_typed_with_why(
     done = post(client, number, "/tasks", {**task, "assignee": ""})
     assert done.status_code == 303 and done.headers["location"].endswith("#tasks")
     assert "task added" in shown(client, number)
+
+
+def test_a_runbook_steps_notes_are_shown_on_it(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """`warroom step note` (the API's step notes) wrote notes the page never showed."""
+    number = world.open()
+    with world.db.session() as session:
+        runbooks.attach(session, world.clock, number, "checkout-errors", "lead@shop.test")
+        checklist.add_note(
+            session,
+            world.clock,
+            number,
+            "checkout-errors",
+            2,
+            actor="lead@shop.test",
+            text="deploy 1.4 went out at 02:50 <UTC>",
+        )
+    ui_login(client, "viewer")
+    page = shown(client, number)
+    assert re.search(
+        r'2\. Check the last deploy</span>\s*<ul class="step-notes"><li>deploy 1\.4 went out at '
+        r'02:50 <UTC> <span class="muted">— lead@shop\.test</span>',
+        page,
+    ), page
