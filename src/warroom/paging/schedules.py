@@ -24,16 +24,20 @@ class Layer:
     priority: int = 0
     restrictions: tuple[Restriction, ...] = ()
     end: datetime | None = None
+    # Participants who are no longer active users: their turns keep their place in the
+    # rotation (nobody else's shift moves) but put nobody on call, so lower layers show through.
+    absent: frozenset[str] = frozenset()
 
     def on_call(self, when: datetime) -> str | None:
-        """Who this layer puts on call at `when`, honouring its restrictions and end."""
+        """Who this layer puts on call at `when`, honouring its restrictions, end and absences."""
         if self.end is not None and when >= self.end:
             return None
         if self.restrictions:
             local = when.astimezone(self.rotation.tz)
             if not any(r.contains(local) for r in self.restrictions):
                 return None
-        return self.rotation.on_call(when)
+        user = self.rotation.on_call(when)
+        return None if user in self.absent else user
 
     def edges(self, after: datetime, until: datetime) -> set[datetime]:
         points = set(self.rotation.boundaries(after, until))
