@@ -163,3 +163,13 @@ def test_a_runbook_steps_notes_are_shown_on_it(
         r'02:50 <UTC> <span class="muted">— lead@shop\.test</span>',
         page,
     ), page
+
+
+def test_an_actions_required_parameter_must_be_filled_in_before_it_is_sent(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    """An empty required parameter went to the server, which refused it with a flash."""
+    number = world.open(severity="SEV2", services=["checkout"])
+    ui_login(client)
+    page = shown(client, number)
+    assert re.search(r'<input id="param-pause-market-market" name="param_market" required', page)
