@@ -1,7 +1,8 @@
 """Hand-off notifications: tell people when their on-call shift starts.
 
 Each schedule has at most one pending `paging.handoff` job, due at the next instant the
-person on call changes. Config changes and overrides re-plan it.
+person on call changes, or at once when the person on call now is not the one last told (an
+override from now, a config change). Config changes and overrides re-plan it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from warroom.engine import service as engine
 from warroom.paging.models import Schedule
 from warroom.paging.pager import ACTOR, contact_url
 from warroom.paging.people import rules_for, to_pure, users_by_email
-from warroom.paging.schedules import now_and_next, on_call_at
+from warroom.paging.schedules import Shift, now_and_next, on_call_at
 from warroom.settings import Settings
 
 HANDOFF_KIND = "paging.handoff"
@@ -42,17 +43,32 @@ def plan_handoff(session: Session, clock: Clock, row: Schedule) -> None:
     engine.cancel(session, dedup_key=_key(row.id), clock=clock)
     if not row.active or not row.handoff_notify:
         return
-    _, following = now_and_next(to_pure(row), clock.now())
-    if following is None:
+    now = clock.now()
+    current, following = now_and_next(to_pure(row), now)
+    if _untold(row, current):
+        run_at = now
+    elif following is not None:
+        run_at = following.start
+    else:
         return
     engine.enqueue(
         session,
         clock,
         HANDOFF_KIND,
         {"schedule_id": row.id},
-        run_at=following.start,
+        run_at=run_at,
         dedup_key=_key(row.id),
     )
+
+
+def _untold(row: Schedule, current: Shift) -> bool:
+    """Someone went on call between hand-offs and was not told: an override from now, or
+    config removing the person on call. They are told at once, not when the shift they took
+    ends. Before the schedule's first hand-off nobody has been told anything (`last_on_call`
+    is None): only an override's person is told then, the layers' on-call is no news."""
+    if current.user is None or current.user == row.last_on_call:
+        return False
+    return row.last_on_call is not None or current.override_id is not None
 
 
 def plan_all(session: Session, clock: Clock) -> None:
