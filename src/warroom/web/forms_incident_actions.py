@@ -7,7 +7,7 @@ request or approval shows its message. The engine runs queued runs; the page sho
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -35,10 +35,10 @@ def _state_words(state: str) -> str:
     return state.replace("_", " ")
 
 
-@router.post("/ui/incidents/{number}/actions")
+@router.post("/ui/incidents/{number}/actions", response_model=None)
 def request_action(
     post: IncidentFormDep,
-) -> RedirectResponse:
+) -> Response:
     """Request a run of an action (or its dry run); it may wait for a second person."""
 
     def change(incident: Incident) -> str:
@@ -54,7 +54,8 @@ def request_action(
         )
         return f"run {run.id} of {run.action_key}: {_state_words(run.state)}"
 
-    return post.act("actions", change)
+    given = [key for key in post.form if key.startswith(PARAM)]
+    return post.act_keeping("actions", change, "action", "dry_run", *given)
 
 
 def _run_of(incident: Incident, session: Session, run_id: int) -> None:

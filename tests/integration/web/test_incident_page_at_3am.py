@@ -17,6 +17,7 @@ from tests.integration.web.incident_world import (  # noqa: F401  (the world fix
     shown,
     world_fixture,
 )
+from warroom.actions import service as actions
 from warroom.catalog.models import Severity
 from warroom.comms import service as comms
 from warroom.incidents import service as incidents
@@ -173,3 +174,21 @@ def test_an_actions_required_parameter_must_be_filled_in_before_it_is_sent(
     ui_login(client)
     page = shown(client, number)
     assert re.search(r'<input id="param-pause-market-market" name="param_market" required', page)
+
+
+def test_a_refused_action_request_is_shown_again_as_typed(
+    world: World, client: TestClient, ui_login: Login
+) -> None:
+    number = world.open(severity="SEV2", services=["checkout"])
+    ui_login(client)
+    ask = {"action": "pause-market", "param_market": "eu-west", "dry_run": "1"}
+    answer = post(client, number, "/actions", ask)
+    assert answer.status_code == 422
+    section = html.unescape(re.search(r'<section id="actions".*?</section>', answer.text, re.S)[0])
+    assert "Not requested: market must match" in section
+    form = re.search(r'<details class="action-def" open>.*?</details>', section, re.S)
+    assert form and "pause-market" in form[0], section
+    assert 'name="param_market" required' in form[0] and 'value="eu-west"' in form[0]
+    assert 'name="dry_run" value="1" checked' in form[0]
+    with world.db.session() as session:
+        assert actions.list_runs(session) == []
