@@ -27,7 +27,7 @@ check) and writes them into paging's tables (in the `schedules` apply, which run
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -175,6 +175,13 @@ def layer_data(layer: LayerConfig, schedule_tz: str, index: int) -> dict[str, An
     skipped = None  # a hand-off the start day's clock change skips (kept to hand off at)
     if isinstance(when, datetime):
         start = when if when.tzinfo else when.replace(tzinfo=tz)
+        if (
+            when.tzinfo is None
+            and start.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != when
+        ):
+            # 02:30 on the night 02:30 is skipped: the rotation starts at 03:30 and still
+            # hands off at 02:30 on every other day, as a start given by date does.
+            skipped = when.strftime("%H:%M")
     else:
         start = local_instant(when, parse_time(layer.handoff), tz)
         if start.astimezone(tz).time() != parse_time(layer.handoff):
