@@ -131,7 +131,7 @@ def oncall(
             "schedule": r["schedule"],
             "now": r["now"]["user"] or "(nobody)",
             "until": shift_end(r, reference),
-            "next": (r["next"] or {}).get("user") or "-",
+            "next": "-" if r["next"] is None else r["next"]["user"] or "(nobody)",
             "next_from": fmt_time((r["next"] or {}).get("start")),
         }
         for r in rows
