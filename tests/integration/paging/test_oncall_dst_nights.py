@@ -66,6 +66,7 @@ NIGHTS = [
 @pytest.fixture(autouse=True)
 def berlin_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARROOM_TZ", "Europe/Berlin")
+    monkeypatch.setenv("COLUMNS", "200")  # the whole table, however wide the terminal
 
 
 @pytest.mark.parametrize(("typed", "instant", "person", "note"), NIGHTS)

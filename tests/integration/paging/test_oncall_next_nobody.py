@@ -23,6 +23,7 @@ def test_nobody_next_reads_nobody(
     db: Database, clock: FakeClock, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WARROOM_TZ", "UTC")
+    monkeypatch.setenv("COLUMNS", "200")  # the whole table, however wide the terminal
     clock.set(datetime(2026, 1, 2, 10, tzinfo=UTC))
     apply(db, clock, BUSINESS_HOURS_ONLY)
     shown = cli("oncall", "--at", "2026-01-02T10:00Z")
