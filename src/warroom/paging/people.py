@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -95,9 +95,13 @@ def schedule_row(session: Session, key: str) -> Schedule | None:
 def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> pure.Schedule:
     """The pure schedule of a row (layers as stored by config) with its overrides.
 
-    An override of a person who is no longer an active user is left out: nobody could be
-    paged through it, so the layers' on-call stays on call (paging, `warroom oncall`, shift
-    listings and feeds all agree)."""
+    A person who is no longer an active user puts nobody on call: their turns on a layer stay
+    in place but are empty (`pure.Layer.absent`, lower layers show through) and their
+    overrides are left out. Nobody could be paged through them, so paging, `warroom oncall`,
+    shift listings and feeds all agree."""
+    overrides = row.overrides if overrides is None else overrides
+    participants = [email for data in row.layers for email in data["participants"]]
+    users = _users_of(row, participants + [o.user_email for o in overrides])
     layers = []
     for data in row.layers:
         rotation = Rotation(
@@ -112,10 +116,14 @@ def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> p
             parse_restriction(r["days"], r["start"], r["end"]) for r in data.get("restrictions", [])
         )
         end = datetime.fromisoformat(data["end"]) if data.get("end") else None
-        layers.append(
-            pure.Layer(data["name"], rotation, int(data.get("priority", 0)), restrictions, end)
+        absent = frozenset(
+            email
+            for email in data["participants"]
+            if users is not None and not _active(users.get(email.lower()))
         )
-    found = _of_active_users(row, row.overrides if overrides is None else overrides)
+        layer = pure.Layer(data["name"], rotation, int(data.get("priority", 0)), restrictions, end)
+        layers.append(replace(layer, absent=absent) if absent else layer)
+    found = [o for o in overrides if users is None or _active(users.get(o.user_email.lower()))]
     return pure.Schedule(
         row.key,
         tuple(layers),
@@ -127,12 +135,13 @@ def to_pure(row: Schedule, overrides: list[ScheduleOverride] | None = None) -> p
     )
 
 
-def _of_active_users(row: Schedule, overrides: list[ScheduleOverride]) -> list[ScheduleOverride]:
+def _users_of(row: Schedule, emails: list[str]) -> dict[str, User] | None:
+    """The users behind a schedule's participants and overrides (one read, remembered for
+    the transaction); None for a row outside a session (nothing to look up)."""
     session = object_session(row)
-    if not overrides or session is None:
-        return list(overrides)
-    users = users_by_email(session, [o.user_email for o in overrides])
-    return [o for o in overrides if _active(users.get(o.user_email.lower()))]
+    if session is None:
+        return None
+    return users_by_email(session, emails)
 
 
 def _active(user: User | None) -> bool:

@@ -4,10 +4,9 @@ Paging pages only active people, so an incident now pages nobody through the sch
 `warroom oncall`, the on-call API and the iCal feed still named the deactivated person: the
 screens said someone was on call while nobody was paged. They must agree.
 
-The fix belongs in `warroom.paging.people.to_pure` (owned by another engineer at the time of
-writing): a participant who is no longer an active user puts nobody on call on that layer, as
-an override of such a person already covers nothing, so lower layers show through and the
-screens say "(nobody)" exactly when the page reaches nobody. Marked xfail (strict) until then.
+`warroom.paging.people.to_pure`: a participant who is no longer an active user puts nobody on
+call on that layer, as an override of such a person already covers nothing, so lower layers
+show through and the screens say "(nobody)" exactly when the page reaches nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from tests.integration.paging.test_escalation_timelines import act
@@ -31,7 +29,6 @@ from warroom.settings import Settings
 __all__ = ["sender"]
 
 
-@pytest.mark.xfail(strict=True, reason="fix belongs in paging/people.py to_pure (see docstring)")
 def test_oncall_and_the_page_agree_when_the_person_on_call_is_deactivated(
     db: Database,
     clock: FakeClock,
