@@ -133,6 +133,11 @@ def add_override(
         raise Invalid(f"no user {user!r}", field="user")
     if not found[user.lower()].active:  # an inactive person's override would never win
         raise Invalid(f"{user} is deactivated and cannot be on call", field="user")
+    if found[user.lower()].role == "viewer":  # paged, but could not acknowledge or resolve
+        raise Invalid(
+            f"{user} is a viewer and cannot acknowledge or resolve, so cannot be on call",
+            field="user",
+        )
     if replaces and replaces.lower() not in found:
         raise Invalid(f"no user {replaces!r}", field="replaces")
     override = ScheduleOverride(

@@ -90,8 +90,16 @@ def test_override_bad_input_names_the_field(
         response = client.post(url, json=body, headers=admin_headers)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"]["field"] == field
+    # A viewer cannot be put on call: their pages carry no acknowledge or resolve link.
+    with db.session() as session:
+        session.execute(update(User).where(User.email == "cto@atlas.test").values(role="viewer"))
+    response = client.post(url, json=base, headers=admin_headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "user"
+    assert "viewer" in response.json()["error"]["message"]
     # A deactivated person cannot be put on call: their override would never win.
     with db.session() as session:
+        session.execute(update(User).where(User.email == "cto@atlas.test").values(role="responder"))
         session.execute(update(User).where(User.email == "cto@atlas.test").values(active=False))
     response = client.post(url, json=base, headers=admin_headers)
     assert response.status_code == 422, response.text
