@@ -4,6 +4,10 @@
 `GET /api/v1/analytics`. The pygal charts are embedded in the page as SVG images (data: URLs):
 the UI's Content-Security-Policy refuses inline styles, which an SVG in the page's own DOM
 would need, while an SVG image keeps its styles to itself and fetches nothing.
+
+A date or time typed without an offset is the reader's: it is read in the signed-in person's
+time zone (users.time_zone), as `warroom report` reads it in WARROOM_TZ, and the period is
+headed in that zone; the API alone, for programs, reads it as UTC.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from warroom.review.analytics.charts import all_charts
 from warroom.review.analytics.periods import BUCKETS, window
 from warroom.review.analytics.queries import Filters
 from warroom.review.analytics.report_html import duration, percent
+from warroom.web import formkit
 from warroom.web.deps import UiViewer
 from warroom.web.render import render
 
@@ -59,7 +64,10 @@ def analytics_page(
         "severity": (severity or "").strip(),
         "bucket": (bucket or "").strip(),
     }
+    zone = formkit.person_zone(session, me)
     context: dict[str, Any] = {
+        "zone": str(zone),
+        "heading": "",
         "picked": picked,
         "presets": PRESETS,
         "buckets": BUCKETS,
@@ -72,12 +80,16 @@ def analytics_page(
         "error": None,
     }
     try:
-        span = window(clock, picked["since"], picked["until"] or None, picked["bucket"] or None)
+        span = window(
+            clock, picked["since"], picked["until"] or None, picked["bucket"] or None, zone
+        )
     except Invalid as exc:
         context["error"] = (exc.field, exc.message)
         return render(request, "analytics.html", context, status_code=422)
     filters = Filters(severity=picked["severity"] or None, service=picked["service"] or None)
     report = analytics.report(session, clock, span, filters)
     context["report"] = report
+    start, end = span.since.astimezone(zone), span.until.astimezone(zone)
+    context["heading"] = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M %Z} ({zone})"
     context["charts"] = {name: _image(svg) for name, svg in all_charts(report).items()}
     return render(request, "analytics.html", context)

@@ -1,15 +1,17 @@
 """The reporting window and the SQL that measures time on both databases.
 
 A window is `[since, until)`; `since` and `until` are either an age ("30d", "12h", counted back
-from now) or an ISO 8601 date or time ("2026-03-01", "2026-03-01T09:00:00Z"; no zone means
-UTC). Incidents belong to the window they were opened in, pages to the one they were sent in.
+from now) or an ISO 8601 date or time ("2026-03-01", "2026-03-01T09:00:00Z"). A time without an
+offset is read in the zone given (the API's: UTC; the Analytics page's: the reader's own,
+users.time_zone, as `warroom report` reads it in WARROOM_TZ). Incidents belong to the window
+they were opened in, pages to the one they were sent in.
 Period buckets (day, week from Monday, month) are UTC calendar periods.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Float, Integer, cast, extract, func, literal_column
@@ -33,8 +35,8 @@ class Window:
     bucket: str
 
 
-def parse_when(value: str, now: datetime, field: str) -> datetime:
-    """'30d' (that long before now) or an ISO date/time (UTC when it names no zone)."""
+def parse_when(value: str, now: datetime, field: str, zone: tzinfo = UTC) -> datetime:
+    """'30d' (that long before now) or an ISO date/time (in `zone` when it names none)."""
     text = value.strip()
     wrong = Invalid(f"{field}: {value!r} is not {WHEN_HINT}", field=field)
     try:
@@ -45,18 +47,25 @@ def parse_when(value: str, now: datetime, field: str) -> datetime:
         raise wrong from None
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
+        return when.astimezone(UTC)
     except (ValueError, OverflowError):
         raise wrong from None
 
 
 def window(
-    clock: Clock, since: str = "30d", until: str | None = None, bucket: str | None = None
+    clock: Clock,
+    since: str = "30d",
+    until: str | None = None,
+    bucket: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Window:
-    """The window asked for; a 422 naming the field when it is not one."""
+    """The window asked for (a time without an offset read in `zone`); a 422 naming the field
+    when it is not one."""
     now = clock.now()
-    start = parse_when(since, now, "since")
-    end = now if until is None or not until.strip() else parse_when(until, now, "until")
+    start = parse_when(since, now, "since", zone)
+    end = now if until is None or not until.strip() else parse_when(until, now, "until", zone)
     if end <= start:
         raise Invalid(
             f"until ({end.isoformat()}) must be after since ({start.isoformat()})",
