@@ -5,6 +5,7 @@ Not to be confused with `warroom action`, which runs mitigations during an incid
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import typer
@@ -16,6 +17,7 @@ from warroom.cli.output import (
     api_errors,
     echo,
     fmt_time,
+    in_reader_zone,
     print_json,
 )
 
@@ -23,7 +25,21 @@ action_item_app = typer.Typer(
     help="Action items: follow-ups of incidents with an owner, a priority and a due date"
 )
 LEVEL_HELP = "high or low"
-DUE_HELP = "A date (2026-03-01: by the end of that day, UTC) or a time with its zone"
+DUE_HELP = (
+    "A date (2026-03-01: by the end of that day) or a time (2026-03-01T17:00), in your zone "
+    "(WARROOM_TZ) unless it names one"
+)
+
+
+def due_for_api(text: str) -> str:
+    """A due date as the API is to read it: a date is the end of that day in the reader's zone
+    (WARROOM_TZ, TZ or local), a time without an offset is in that zone, both sent with their
+    offset, as every time the CLI reads; anything else goes as typed (the API judges it)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return in_reader_zone(text)
+    return in_reader_zone(f"{day.isoformat()}T23:59:59")
 
 
 def _api() -> Any:
@@ -102,7 +118,7 @@ def add(
     body: dict[str, Any] = {"title": title, "owner": owner, "impact": impact, "effort": effort}
     body |= {"description": description}
     if due is not None:
-        body["due"] = due
+        body["due"] = due_for_api(due)
     if export is not None:
         body["export"] = export
     with api_errors():
@@ -137,7 +153,7 @@ def update(
         "owner": owner,
         "impact": impact,
         "effort": effort,
-        "due": due,
+        "due": None if due is None else due_for_api(due),
         "status": status,
         "description": description,
     }
