@@ -29,6 +29,7 @@ from warroom.intake import (
 from warroom.intake.gate import gate_of, new_gate, parse_json, read_body
 from warroom.intake.openapi_intake import generic_doc, pagerduty_doc, webhook_doc
 from warroom.intake.state import IntakeConfig
+from warroom.principal import Principal
 
 router = APIRouter(tags=["intake"])
 T = TypeVar("T")
@@ -118,6 +119,7 @@ async def generic_intake(request: Request) -> JSONResponse:
     body = await read_body(request, _batch_limit(request))
     batch, problem = _parse_later(generic.parse, parse_json(body))
     headers, client = request.headers, _client(request)
+    sender: list[Principal] = []  # the person whose token sent it (none: an integration)
 
     def authorise(session: Session, clock: Clock, cfg: IntakeConfig) -> str:
         secret = credentials.presented_secret(headers)
@@ -128,6 +130,7 @@ async def generic_intake(request: Request) -> JSONResponse:
                 if not principal.allows("responder"):
                     raise Forbidden("sending alerts needs the responder role")
                 integration = "api"
+                sender[:] = [principal]
         elif secret:
             info = credentials.by_secret(cfg, secret, ("generic",))
             integration = info.key if info else None
@@ -138,7 +141,12 @@ async def generic_intake(request: Request) -> JSONResponse:
             raise problem or WarroomError("invalid payload")
         return integration
 
-    result = await chunking.ingest(request.app, authorise, batch)
+    def reader() -> Principal | None:
+        """The answer names the incidents the person may read, an integration those not
+        private (warroom.intake.answers)."""
+        return sender[0] if sender else None
+
+    result = await chunking.ingest(request.app, authorise, batch, reader=reader)
     return JSONResponse({"status": "accepted", **result.to_json()}, status_code=202)
 
 

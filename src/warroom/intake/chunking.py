@@ -23,10 +23,12 @@ from starlette.concurrency import run_in_threadpool
 from warroom.clock import Clock
 from warroom.errors import WarroomError
 from warroom.intake import dedup, service
+from warroom.intake.answers import shown_incidents
 from warroom.intake.gate import gate_of
 from warroom.intake.schemas import Batch
 from warroom.intake.service import IngestResult
 from warroom.intake.state import IntakeConfig
+from warroom.principal import Principal
 
 log = logging.getLogger("warroom.intake")
 
@@ -37,6 +39,8 @@ between_chunks: list[Callable[[int], None]] = []
 
 Authorise = Callable[[Session, Clock, IntakeConfig], str]
 Finish = Callable[[Session, Clock, str, IngestResult], None]
+# Who reads the answer, once authorised: None for an integration's credential, else the person.
+Reader = Callable[[], Principal | None]
 
 
 class PartlyStored(WarroomError):
@@ -77,13 +81,16 @@ def merge(total: IngestResult, part: IngestResult) -> None:
 class _Request:
     """What the chunks of one request share: the integration once authorised, the outcome."""
 
-    def __init__(self, authorise: Authorise, finish: Finish | None) -> None:
-        self.authorise, self.finish = authorise, finish
+    def __init__(self, authorise: Authorise, finish: Finish | None, reader: Reader) -> None:
+        self.authorise, self.finish, self.reader = authorise, finish, reader
         self.key: str | None = None
         self.total = IngestResult()
+        self.shown: list[int] = []  # the incidents the answer names (warroom.intake.answers)
 
     def work(self, part: Batch | None, last: bool) -> Callable[[Session, Clock, IntakeConfig], Any]:
-        def run(session: Session, clock: Clock, cfg: IntakeConfig) -> IngestResult:
+        def run(
+            session: Session, clock: Clock, cfg: IntakeConfig
+        ) -> tuple[IngestResult, list[int]]:
             self.key = integration = self.key or self.authorise(session, clock, cfg)
             assert part is not None  # authorise raised the parse problem otherwise
             result = service.ingest(session, clock, cfg, integration, part)
@@ -91,7 +98,9 @@ class _Request:
                 sofar = IngestResult(incidents=list(self.total.incidents))
                 merge(sofar, result)
                 self.finish(session, clock, integration, sofar)
-            return result
+            # Kept once the transaction commits (a retried attempt starts again).
+            fresh = [n for n in result.incidents if n not in self.total.incidents]
+            return result, shown_incidents(session, fresh, self.reader())
 
         return run
 
@@ -102,20 +111,22 @@ async def ingest(
     batch: Batch | None,
     finish: Finish | None = None,
     size: int = CHUNK_ALERTS,
+    reader: Reader = lambda: None,
 ) -> IngestResult:
     """Authorise (first transaction) and store `batch` chunk by chunk; the merged outcome.
 
     `authorise` returns the integration key or raises (a bad credential, or the parse problem
     of a batch that is None); `finish` runs in the last chunk's transaction with the merged
-    outcome so far.
+    outcome so far. The outcome names only the incidents `reader` may know of (an
+    integration, None: those not private; see warroom.intake.answers).
     """
     parts: list[Batch | None] = list(split(batch, size)) if batch is not None else [None]
-    request = _Request(authorise, finish)
+    request = _Request(authorise, finish, reader)
     stored: list[str] = []
     for n, part in enumerate(parts):
         last = n == len(parts) - 1
         try:
-            result = await gate_of(app).run(app, request.work(part, last))
+            result, shown = await gate_of(app).run(app, request.work(part, last))
         except WarroomError as exc:
             if n == 0:
                 raise
@@ -128,11 +139,13 @@ async def ingest(
             failure.status_code = 500
             raise PartlyStored(failure, stored, _count(batch)) from exc
         merge(request.total, result)
+        request.shown.extend(shown)
         stored.extend(a.fingerprint for a in (part.alerts if part else []))
         if not last:
             for hook in between_chunks:
                 await run_in_threadpool(hook, n)
     request.total.received = 0 if batch is None else len(batch.alerts)
+    request.total.incidents = request.shown
     return request.total
 
 
