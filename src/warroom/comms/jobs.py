@@ -11,9 +11,10 @@ from datetime import datetime
 
 from warroom.audit import service as timeline
 from warroom.comms import reach
+from warroom.comms import service as comms
 from warroom.comms.cadence import ACTOR, CLOSED, PRIVATE_TITLE, iso_or_none, job_key, row_of
 from warroom.comms.config import comms_settings, template_set
-from warroom.comms.models import UpdateCadence
+from warroom.comms.models import EXTERNAL, UpdateCadence
 from warroom.comms.templates import context_of, when
 from warroom.engine.models import Job
 from warroom.engine.registry import JobContext, handler
@@ -47,7 +48,8 @@ def _message(
         audience=row.audience,
         when=phrase,
         due_time=when(row.due_at),
-        status_word="investigating",
+        # Copied as it stands, the suggested command must not take the page back a state.
+        status_word=comms.state_to_suggest(session, incident.id, public=row.audience == EXTERNAL),
         url=incident.page_url(ctx.settings.public_url),
     )
     return title, template_set(session).render("reminder", values)

@@ -59,6 +59,17 @@ def latest_public_update(session: Session, incident_id: int) -> StatusUpdate | N
     )
 
 
+def state_to_suggest(session: Session, incident_id: int, *, public: bool) -> str:
+    """The state the incident's updates last said (public: its public updates, what the status
+    page shows), for a reminder to suggest; `investigating` before any, or when the last one
+    said `resolved` (a reminder runs only for an open incident: it was reopened since)."""
+    query = select(StatusUpdate.state).where(StatusUpdate.incident_id == incident_id)
+    if public:
+        query = query.where(StatusUpdate.public_text.is_not(None))
+    state = session.scalar(query.order_by(StatusUpdate.id.desc()).limit(1))
+    return state if state in STATES and state != "resolved" else "investigating"
+
+
 def rendered_public_updates(session: Session, incident_id: int) -> list[tuple[StatusUpdate, str]]:
     """The public updates of an incident, each with its text as the `public_update` template
     renders it for the status page and its subscribers (from public fields only: the state,
