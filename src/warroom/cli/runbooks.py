@@ -14,6 +14,7 @@ from warroom.cli.output import (
     api_errors,
     echo,
     fail,
+    fmt_time,
     print_json,
     print_table,
     write_file,
@@ -179,7 +180,27 @@ def _move(number: int, step: str, state: str, reason: str) -> None:
             f"/api/v1/incidents/{number}/runbooks/{key}/steps/{n}",
             json={"state": state, "reason": reason},
         )
-    echo(f"INC-{number} {key} step {n}: {state} ({run['progress']['line']})")
+    echo(f"INC-{number} {key} step {n}{_named(run, n)}: {state} ({run['progress']['line']})")
+
+
+def _named(run: dict[str, Any], number: int) -> str:
+    """ " (Promote the replica)": what the step says, so the answer shows which was ticked."""
+    step = next((s for s in run.get("steps") or [] if s["number"] == number), None)
+    if step is None:
+        return ""
+    return f" ({_step_text(step, 60)})"
+
+
+def _step_text(step: dict[str, Any], width: int | None = None) -> str:
+    """A step's text on one line (a command step: `$ ` and its first line)."""
+    if step["kind"] == "command":
+        lines = step["code"].strip().splitlines() or [""]
+        text = "$ " + lines[0] + (" …" if len(lines) > 1 else "")
+    else:
+        text = " ".join(step["text"].split())
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
 
 
 StepArg = typer.Argument(..., help="The step: N, or RUNBOOK:N when several are attached")
@@ -222,10 +243,60 @@ def note(number: int = IncidentArg, step: str = StepArg, text: str = typer.Argum
     """Add a note to a step."""
     key, n = _target(number, step)
     with api_errors():
-        _client().post(
+        run = _client().post(
             f"/api/v1/incidents/{number}/runbooks/{key}/steps/{n}/notes", json={"text": text}
         )
-    echo(f"INC-{number} {key} step {n}: noted")
+    echo(f"INC-{number} {key} step {n}{_named(run, n)}: noted")
+
+
+@step_app.command("list")
+def list_steps(
+    number: int = IncidentArg,
+    key: str = typer.Argument(None, help="Only this runbook (default: every one attached)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """The incident's checklists: each step's number, state, who changed it, its notes.
+
+    The numbers are the run's own (the runbook version it started with), which are the ones
+    `warroom step done` takes; `warroom runbook show` shows the runbook as configured now."""
+    with api_errors():
+        runs = _client().get(f"/api/v1/incidents/{number}/runbooks")["runs"]
+    if key is not None:
+        keys = ", ".join(r["runbook"] for r in runs) or "none"
+        runs = [r for r in runs if r["runbook"] == key]
+        if not runs:
+            fail(f"no runbook {key!r} on INC-{number} (attached: {keys})")
+    if as_json:
+        print_json(runs)
+        return
+    if not runs:
+        echo(f"INC-{number} has no runbook attached: `warroom runbook attach INC-{number} KEY`")
+        return
+    for i, run in enumerate(runs):
+        if i:
+            echo()
+        _print_run(run)
+
+
+def _print_run(run: dict[str, Any]) -> None:
+    echo(f"{run['runbook']}: {run['title']} (version {run['version']}) {run['progress']['line']}")
+    section: str | None = None
+    for step in run["steps"]:
+        if step["section"] != section:
+            section = step["section"]
+            if section:
+                echo(f"\n{section}")
+        pad = "  " * step["depth"]
+        echo(f"{pad}{step['number']:>3}. [{step['state']}] {_step_text(step)}")
+        if step["kind"] == "command" and "\n" in step["code"].strip():
+            for line in step["code"].strip().splitlines()[1:]:
+                echo(f"{pad}       {line}")
+        if step["changed_by"] and step["state"] != "todo":
+            why = f": {step['reason']}" if step["reason"] else ""
+            when = fmt_time(step["changed_at"])
+            echo(f"{pad}       {step['state']} by {step['changed_by']} {when}{why}")
+        for note in step["notes"]:
+            echo(f"{pad}       note by {note['by']} {fmt_time(note['at'])}: {note['text']}")
 
 
 def print_progress(out: Any, runbooks: dict[str, Any] | None) -> None:
