@@ -160,10 +160,17 @@ def edit(
 def assign(
     number: int = IncidentArg,
     author: str = typer.Option(None, "--author", help="The author's e-mail"),
-    due: str = typer.Option(None, "--due", help="The due time (ISO 8601, UTC if no zone)"),
+    due: str = typer.Option(
+        None,
+        "--due",
+        help="The due time (2026-03-01T17:00) or date (by the end of that day), in your zone "
+        "(WARROOM_TZ) unless it names one",
+    ),
 ) -> None:
     """Change the postmortem's author or due time."""
-    body = {k: v for k, v in (("author", author), ("due_at", due)) if v}
+    from warroom.cli.action_items import due_for_api
+
+    body = {k: v for k, v in (("author", author), ("due_at", due and due_for_api(due))) if v}
     if not body:
         fail("give --author or --due")
     with api_errors():
