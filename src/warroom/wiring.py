@@ -90,6 +90,7 @@ from warroom.web import events as web_events
 from warroom.web import forms_incident as web_forms_incident
 from warroom.web import forms_incident_actions as web_forms_incident_actions
 from warroom.web import forms_incident_comms as web_forms_incident_comms
+from warroom.web import forms_incident_evidence as web_forms_incident_evidence
 from warroom.web import forms_incident_work as web_forms_incident_work
 from warroom.web import pages_action_items as web_pages_action_items
 from warroom.web import pages_admin as web_pages_admin
@@ -134,6 +135,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     web_forms_incident_work,
     web_forms_incident_actions,
     web_forms_incident_comms,
+    web_forms_incident_evidence,
     web_pages_alerts,
     web_pages_oncall,
     web_pages_services,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from warroom.cli.output import (
     print_table,
     write_file,
 )
+from warroom.evidence.naming import default_name
 
 evidence_app = typer.Typer(help="The evidence locker: append-only, hashed, access-controlled")
 
@@ -59,18 +59,18 @@ def add(
                 item = api.post(
                     f"{base}/files",
                     files={"file": (file.name, handle)},
-                    data={"name": name or _label(file.name), "description": description},
+                    data={"name": name or default_name(file.name), "description": description},
                 )
         else:
             body: dict[str, Any] = {"description": description}
             if text is not None:
                 body.update(kind="text", name=name or "note", content=text)
             elif link is not None:
-                body.update(kind="link", name=name or _label(link), content=link)
+                body.update(kind="link", name=name or default_name(link), content=link)
             else:
                 out = _command_output(output)
                 body.update(
-                    kind="command", name=name or _label(command), command=command, content=out
+                    kind="command", name=name or default_name(command), command=command, content=out
                 )
             item = api.post(base, json=body)
     if as_json:
@@ -104,13 +104,6 @@ def list_items(number: int = IncidentArg, as_json: bool = JsonOption) -> None:
         ],
         formatters={"added_at": fmt_time},
     )
-
-
-def _label(value: str) -> str:
-    """A default name from a command, link or file name: its first line with text, control
-    characters as spaces (a name is one printable line), at most 300 characters."""
-    lines = [re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", line).strip() for line in value.splitlines()]
-    return next((line for line in lines if line), "item")[:300]
 
 
 def _command_output(output: Path | None) -> str:
