@@ -70,7 +70,11 @@ def incident_page(
     request: Request, status_id: IdPath, session: SessionDep, clock: ClockDep,
     settings: SettingsDep,
 ) -> Response:  # fmt: skip
-    incident = service.public_incident(session, status_id)
+    try:
+        incident = service.public_incident(session, status_id)
+    except NotFound as gone:  # unpublished since the link was shared, or never published
+        after = "It may have been taken off the status page: the page shows what is public now."
+        return _refusal(request, session, settings, gone, after)
     cfg = service.page_config(session)
     base = settings.public_url.rstrip("/")
     html = view.render("incident.html", title=cfg.title, base=base, incident=incident)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock, utc
@@ -18,14 +19,28 @@ from warroom.statuspage import statuspage_json as sp
 from warroom.statuspage.config import StatusPageConfig
 from warroom.statuspage.models import Maintenance
 
+
+def _finalize(value: object) -> object:
+    """Every value shown passes through: what XML cannot carry never reaches the feed (text
+    the page's own filters marked safe stays so)."""
+    safe = xml_safe(value)
+    return Markup(safe) if isinstance(value, Markup) else safe
+
+
+def lines(value: str) -> Markup:
+    """Public text for HTML, its lines kept (a browser folds newlines into spaces: "Affected
+    regions:\n- EU\n- US" read as one run-on line); escaped as any other value."""
+    return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
+
+
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(enabled_extensions=("html", "atom"), default=True),
     trim_blocks=True,
     lstrip_blocks=True,
-    # Every value shown passes through: what XML cannot carry never reaches the feed.
-    finalize=xml_safe,
+    finalize=_finalize,
 )
+_ENV.filters["lines"] = lines
 
 
 def render(name: str, **context: Any) -> str:
