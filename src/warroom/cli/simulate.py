@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from warroom.cli.output import JsonOption, fail, print_json
+from warroom.cli.output import JsonOption, _tz, fail, print_json
 
 OPTION_OF = {
     "severity": "--severity",
@@ -75,14 +76,29 @@ def simulate(
 
 
 def _zone(name: str | None) -> tzinfo | None:
+    """--tz, else the reader's zone as every command reads it (WARROOM_TZ, TZ), else the
+    machine's: a real zone, so a start in summer is read with summer time."""
     if not name:
-        return datetime.now().astimezone().tzinfo
+        return _tz() or _machine_zone()
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         fail(f"--tz: unknown time zone {name!r} (e.g. Europe/London, UTC)")
+
+
+def _machine_zone() -> tzinfo | None:
+    """The zone /etc/localtime names (a link into the zoneinfo database); else today's offset,
+    all the system tells."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        target = os.path.realpath("/etc/localtime")
+        name = target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else ""
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return datetime.now().astimezone().tzinfo
 
 
 def _start(text: str | None, zone: tzinfo | None) -> datetime:
