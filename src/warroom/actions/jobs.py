@@ -89,14 +89,15 @@ def execute_run(ctx: JobContext, job: Job) -> None:
         return
     run.state, run.started_at = RUNNING, clock.now()
     session.commit()
-    outcome = _perform(run, service.output_limit(session))
+    limit = service.output_limit(session)
+    outcome = _perform(run, limit)
     incidents.lock_by_id(session, run.incident_id)
     session.refresh(run)
     state = SUCCEEDED if outcome.ok else TIMED_OUT if outcome.timed_out else FAILED
     run.exit_code, run.duration_ms = outcome.exit_code, outcome.duration_ms
     run.stdout_sha256 = hashlib.sha256(outcome.stdout).hexdigest()
     run.stderr_sha256 = hashlib.sha256(outcome.stderr).hexdigest()
-    run.evidence_id = _store_evidence(ctx, run, outcome)
+    run.evidence_id = _store_evidence(ctx, run, outcome, limit)
     _finish(
         ctx,
         run,
@@ -166,7 +167,7 @@ def _end(
     service.record(session, clock, run, state, actor, **extra)
 
 
-def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
+def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome, limit: int) -> int:
     command = _command_text(run)
     lines = [
         f"action: {run.action_key} (run {run.id})",
@@ -181,8 +182,9 @@ def _store_evidence(ctx: JobContext, run: ActionRun, outcome: Outcome) -> int:
     if outcome.truncated:
         lines.append("output truncated to the configured output_limit")
     credentials = service.credentials_of(run)
-    stdout, hidden_out = _masked(outcome.stdout, credentials)
-    stderr, hidden_err = _masked(outcome.stderr, credentials)
+    cut = outcome.truncated
+    stdout, hidden_out = _masked(outcome.stdout, credentials, cut and len(outcome.stdout) >= limit)
+    stderr, hidden_err = _masked(outcome.stderr, credentials, cut and len(outcome.stderr) >= limit)
     if hidden_out or hidden_err:
         lines.append(
             f"masked: {hidden_out + hidden_err} repetition(s) of this run's credentials in its "
@@ -229,15 +231,30 @@ def _evidence_body(lines: list[str], stdout: bytes, stderr: bytes, limit: int) -
     return join([*lines, note], stdout[:out], stderr[:err])[:limit]
 
 
-def _masked(output: bytes, credentials: list[str]) -> tuple[bytes, int]:
+def _masked(output: bytes, credentials: list[str], cut: bool = False) -> tuple[bytes, int]:
     """The output with each credential (as written or percent-encoded) masked, and how many
-    were: evidence is readable by every viewer of the incident, the run's secrets are not."""
+    were: evidence is readable by every viewer of the incident, the run's secrets are not.
+
+    `cut`: the output was cut at `output_limit`, maybe inside a credential: what it kept of
+    one at its end (its first part) is masked too."""
     count = 0
     forms = {f for c in credentials for f in (c, quote(c, safe=""), quote_plus(c, safe=""))}
     for form in sorted(forms, key=len, reverse=True):
         raw = form.encode()
         count += output.count(raw)
         output = output.replace(raw, MASK.encode())
+    if cut:
+        kept = max(
+            (
+                n
+                for f in forms
+                for n in range(1, len(f.encode()))
+                if output.endswith(f.encode()[:n])
+            ),
+            default=0,
+        )
+        if kept:
+            output, count = output[:-kept] + MASK.encode(), count + 1
     return output, count
 
 
