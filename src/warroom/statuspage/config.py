@@ -22,8 +22,9 @@ The section lives in the stored config document (no table of its own).
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.registry import Section
@@ -59,6 +60,18 @@ class StatusPageConfig(ConfigModel):
     history_days: int = Field(default=90, ge=1, le=3650)
     severity_status: dict[str, ComponentStatus] = {}
     groups: list[GroupConfig] = []
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        # Widgets format the page's times with page.time_zone: a name that is no zone breaks them.
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
+            ) from None
+        return value
 
 
 def check(doc: ConfigDocument, problems: Problems) -> None:

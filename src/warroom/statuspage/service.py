@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -92,8 +93,12 @@ class PublicIncident:
 
 def page_config(session: Session) -> StatusPageConfig:
     """The `status_page` section of the current config (defaults without one)."""
-    raw = config_service.current_section(session, "status_page")
-    return StatusPageConfig.model_validate(raw or {})
+    raw = config_service.current_section(session, "status_page") or {}
+    try:
+        return StatusPageConfig.model_validate(raw)
+    except ValidationError:
+        # Applied before its time_zone was checked: the page must still answer, in UTC.
+        return StatusPageConfig.model_validate({**raw, "time_zone": "UTC"})
 
 
 def _configured_components(session: Session, cfg: StatusPageConfig) -> list[Component]:
