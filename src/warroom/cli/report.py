@@ -15,6 +15,7 @@ import typer
 from warroom.cli.client import client
 from warroom.cli.output import (
     JsonOption,
+    _tz,
     api_errors,
     console,
     echo,
@@ -67,7 +68,8 @@ def _write_html(data: dict[str, Any], path: Path) -> None:
     from warroom.review.analytics.schemas import AnalyticsReport
 
     try:
-        path.write_text(report_html.render(AnalyticsReport.model_validate(data)), "utf-8")
+        page = report_html.render(AnalyticsReport.model_validate(data), _tz())
+        path.write_text(page, "utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
     echo(f"wrote {path}", err=True)

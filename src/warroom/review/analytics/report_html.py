@@ -5,7 +5,9 @@ One file with its styles inline and nothing fetched: it can be mailed or attache
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -52,7 +54,15 @@ _ENV.filters["duration"] = duration
 _ENV.filters["percent"] = percent
 
 
-def render(report: AnalyticsReport) -> str:
-    """The report as one HTML document."""
+def render(report: AnalyticsReport, zone: tzinfo | None = UTC) -> str:
+    """The report as one HTML document, its period given in `zone` (the reader's; None: this
+    machine's)."""
     charts = {name: Markup(svg) for name, svg in all_charts(report).items()}
-    return _ENV.get_template("report.html").render(report=report, charts=charts)
+    start, end = report.since.astimezone(zone), report.until.astimezone(zone)
+    named = f" ({zone.key})" if isinstance(zone, ZoneInfo) else ""
+    period = {
+        "first": f"{start:%Y-%m-%d}",
+        "last": f"{end:%Y-%m-%d}",
+        "text": f"{start:%Y-%m-%d %H:%M %Z} to {end:%Y-%m-%d %H:%M %Z}{named}",
+    }
+    return _ENV.get_template("report.html").render(report=report, charts=charts, period=period)
