@@ -7,7 +7,7 @@ Only published incidents appear, with their public name, components and public u
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +17,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from warroom.clock import Clock
+from warroom.clock import Clock, utc
+from warroom.config import service as config_service
 from warroom.deps import ClockDep, SessionDep, SettingsDep
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.openapi import IdPath, responses, unstorable_field
@@ -112,7 +113,9 @@ ATOM = {"content": {"application/atom+xml": {"schema": {}}}, "description": "An 
 def feed(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
     cfg = service.page_config(session)
     incidents = service.history(session, clock, limit=NEWEST)
-    updated = max([i.updated_at for i in incidents], default=clock.now())
+    # Not "now" when the history is empty: the body (and its ETag) would change on every poll.
+    quiet = config_service.applied_at(session) or datetime(1970, 1, 1, tzinfo=UTC)
+    updated = max([i.updated_at for i in incidents], default=utc(quiet))
     body = view.render("feed.atom", title=cfg.title, base=settings.public_url.rstrip("/"),
                        incidents=incidents, updated=view.atom_time(updated),
                        stamp=view.atom_time)  # fmt: skip

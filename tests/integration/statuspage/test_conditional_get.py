@@ -106,3 +106,17 @@ def test_head_answers_as_get_without_a_body(
 def test_head_is_not_listed_twice_in_the_api_document(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert not [p for p, ops in paths.items() if p.startswith("/status") and "head" in ops]
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if "{id}" not in r])
+def test_a_quiet_page_keeps_its_tag_as_time_passes(
+    db: Database, clock: FakeClock, client: TestClient, route: str
+) -> None:
+    """With no incident in the history the feed said <updated> now on every request (on a real
+    serve each poll of /status/feed.atom had a new ETag), so a feed reader never got a 304 and
+    saw the feed change each time though nothing had happened."""
+    apply(db, clock)
+    first = client.get(route)
+    clock.advance(minutes=7)
+    again = client.get(route, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304, route
