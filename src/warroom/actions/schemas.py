@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.actions.listing import shown_params
 from warroom.actions.models import ActionDefinition, ActionRun
+from warroom.redaction import MASK, is_secret_field
 
 
 class RunRequest(BaseModel):
@@ -48,13 +49,21 @@ class ActionOut(BaseModel):
             title=row.title,
             description=d.get("description") or "",
             kind=d["kind"],
-            params=list(d.get("params") or []),
+            params=[_shown_param(p) for p in d.get("params") or []],
             reversible=reversible,
             undo=(d.get("undo") or {}).get("action"),
             approval=list(d.get("approval") or []),
             limits=dict(d.get("limits") or {}),
             warning=None if reversible else "not reversible: there is no undo",
         )
+
+
+def _shown_param(param: dict[str, Any]) -> dict[str, Any]:
+    """A declared parameter as the catalog shows it: a secret-named one's default (a token
+    responders may leave out) masked, as its value is in every run."""
+    if param.get("default") is None or not is_secret_field(str(param.get("name") or "")):
+        return dict(param)
+    return {**param, "default": MASK}
 
 
 class RunOut(BaseModel):
