@@ -52,7 +52,7 @@ def import_runbook(
         doc = parse(_read_document(file))
         pieces = split_doc(doc) if split else [doc]
     except RunbookError as exc:
-        fail(f"{file}: {exc}")
+        fail(f"{file}:{exc.line}: {exc.reason}" if exc.line else f"{file}: {exc}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

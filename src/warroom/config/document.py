@@ -78,6 +78,9 @@ class ConfigDocument:
         self._positions = positions
         self._identity_fields = dict(identity_fields)
         self._models: dict[str, list[BaseModel | None]] = {}
+        # Multi-line texts: path -> (file, the line of the text's first line, read from a
+        # file of its own); see `text_at`.
+        self.texts: dict[tuple[Any, ...], tuple[str, int, bool]] = {}
 
     # -- reading -----------------------------------------------------------------------------
     def entries(self, key: str) -> list[tuple[int | None, BaseModel]]:
@@ -148,6 +151,14 @@ class ConfigDocument:
             path = path[:-1]
         return None
 
+    def text_at(
+        self, key: str, index: int | None = None, field: Field = None
+    ) -> tuple[str, int, bool] | None:
+        """Where the text of key[index].field starts: (file, line, read from a file of its own
+        through `X_file:`), for a text read from a file or written as a `|` block; else None."""
+        path: tuple[Any, ...] = (key,) + (() if index is None else (index,)) + field_path(field)
+        return self.texts.get(path)
+
     def where(self, key: str, index: int | None = None, field: Field = None) -> str:
         """ "file:line" of key[index].field (or of the nearest enclosing item)."""
         found = self.locate(key, index, field)
@@ -196,6 +207,19 @@ class Problems:
         """Report a problem about key[index].field; it is placed at that field's line."""
         file, line = self.doc.locate(key, index, field) or (self.doc.source, 0)
         self._items.append(Problem(file, line, f"{self.doc.label(key, index, field)}: {message}"))
+
+    def add_in_text(
+        self, key: str, index: int | None, field: Field, line: int | None, message: str
+    ) -> None:
+        """A problem at `line` (1 for the first) of the text of key[index].field: at that line
+        of the file it was read from, or of its YAML block; else at the field, as `add`."""
+        place = self.doc.text_at(key, index, field)
+        if place is None or (line is None and not place[2]):
+            self.add(key, index, field, message)
+            return
+        file, first, _ = place
+        label = self.doc.label(key, index, field)
+        self._items.append(Problem(file, first + (line or 1) - 1, f"{label}: {message}"))
 
     def add_at(self, file: str, line: int, message: str) -> None:
         """Report a problem at an explicit place (used by the loader)."""

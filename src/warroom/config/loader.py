@@ -17,6 +17,7 @@ loop) and nesting deeper than Python's recursion allows are problems, not crashe
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Mapping
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from warroom.redaction import is_secret_field
 
 Path_ = tuple[Any, ...]
 
@@ -88,6 +91,11 @@ class LoadedFile:
     failed: set[Path_] = field(default_factory=set)
     # Texts read from the environment or from files: never repeated in a problem message.
     hidden: set[str] = field(default_factory=set)
+    # Where multi-line texts start: path -> (file, its line holding the text's first line,
+    # whether it is a file of its own read through `X_file:`), for problems at a line of them.
+    texts: dict[Path_, tuple[str, int, bool]] = field(default_factory=dict)
+    # Files read through `X_file:` that are not UTF-8: path -> (file, line, message).
+    unreadable: dict[Path_, tuple[str, int, str]] = field(default_factory=dict)
 
 
 def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
@@ -156,6 +164,8 @@ def parse(
     loaded.lines = builder.lines
     loaded.failed = builder.failed
     loaded.hidden = builder.hidden
+    loaded.texts = builder.texts
+    loaded.unreadable = builder.unreadable
     return loaded, builder.issues
 
 
@@ -180,6 +190,8 @@ class _Builder:
         self.lines: dict[Path_, int] = {}
         self.issues: list[Issue] = []
         self.failed: set[Path_] = set()
+        self.texts: dict[Path_, tuple[str, int, bool]] = {}
+        self.unreadable: dict[Path_, tuple[str, int, str]] = {}
         self.loader = _Loader("")
         # Collections being built (an alias to one of them is a loop), collections built once
         # (building one again is an alias), and the values built through aliases so far.
@@ -204,6 +216,9 @@ class _Builder:
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
             return self._collection(node, path)
         value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, str) and isinstance(node, yaml.ScalarNode) and node.style == "|":
+            # A literal block's text starts on the line after its `|`.
+            self.texts[path] = (self.source.name, node.start_mark.line + 2, False)
         if isinstance(value, str) and "$" in value:
             return self.substitute(value, node.start_mark.line + 1, path)
         return value
@@ -264,14 +279,25 @@ class _Builder:
         if not file.is_absolute() and self.source.base_dir is not None:
             file = self.source.base_dir / file
         try:
-            content = file.read_text(encoding="utf-8-sig").strip()
+            text = file.read_bytes().removeprefix(codecs.BOM_UTF8).decode("utf-8")
         except FileNotFoundError:
             self.issue(line, f"{key}: file {str(file)!r} does not exist")
-        except UnicodeDecodeError:
-            self.issue(line, f"{key}: {str(file)!r} is not UTF-8 text")
+        except UnicodeDecodeError as exc:
+            if is_secret_field(key) or "url" in key:  # its bytes are not to be shown
+                self.issue(line, f"{key}: {str(file)!r} is not UTF-8 text")
+                self.failed.add(path)
+                return ""
+            # Named at the file's own line; the label (with the item's key) is added later.
+            at, message = _not_utf8(exc)
+            where = f"{self.source.name}:{line}"
+            self.unreadable[(*path[:-1], key)] = (str(file), at, f"{message} (read by {where})")
         except OSError as exc:
             self.issue(line, f"{key}: cannot read {str(file)!r}: {exc.strerror or 'error'}")
         else:
+            content = text.strip()
+            # The text's first line is this line of the file (blank lines before it stripped).
+            first = 1 + text[: len(text) - len(text.lstrip())].count("\n") if content else 1
+            self.texts[path] = (str(file), first, True)
             self.hidden.add(content)
             return content
         self.failed.add(path)

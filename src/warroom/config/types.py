@@ -34,6 +34,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KEY = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
+class TextProblem(ValueError):
+    """A model validator's problem at a line of one of its multi-line text fields (a runbook's
+    Markdown): reported at that line of the file the text was read from (`X_file:`), or of the
+    YAML block (`X: |`) it was written in. line None: the text as a whole."""
+
+    def __init__(self, field: str, reason: str, line: int | None = None) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.line = line
+
+
 class ConfigModel(BaseModel):
     """Base of every config model: unknown fields are errors, names are exact.
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.loader import Issue, LoadedFile, SourceFile, parse
 from warroom.config.registry import Section, sections
+from warroom.config.types import TextProblem
 from warroom.redaction import is_secret_field, secret_values
 
 # Secrets shorter than this are accepted with a "weak secret" warning.
@@ -34,17 +35,26 @@ def build_document(
     failed: set[tuple[Any, ...]] = set()
     issues: list[Issue] = []
     hidden: set[str] = set()
+    texts: dict[tuple[Any, ...], tuple[str, int, bool]] = {}
+    unreadable: dict[tuple[Any, ...], tuple[str, int, str]] = {}
     for source_file in files:
         loaded, found = parse(source_file, env, references=references)
         issues.extend(found)
         hidden |= loaded.hidden
         _merge(loaded, registry, raw, positions, failed, issues)
+        texts |= _shifted(loaded.texts, loaded, registry, raw)
+        unreadable |= _shifted(loaded.unreadable, loaded, registry, raw)
     identity_fields = {k: (s.identity if s.many else None) for k, s in registry.items()}
     doc = ConfigDocument(source, raw, positions, identity_fields)
+    doc.texts = texts
     problems = Problems(doc)
     problems.hidden = hidden | secret_values(raw)
     for issue in issues:
         problems.add_at(issue.file, issue.line, issue.message)
+    for path, (file, line, message) in unreadable.items():
+        index = path[1] if len(path) > 1 and isinstance(path[1], int) else None
+        label = doc.label(path[0], index, path[2:] if index is not None else path[1:])
+        problems.add_at(file, line, f"{label}: {message}")
     for key, value in raw.items():
         _validate_section(doc, problems, registry[key], value, failed)
     for section in registry.values():
@@ -94,6 +104,26 @@ def _merge(
             if path and path[0] == key:
                 positions.setdefault(_shift(path, section, offset), (loaded.name, path_line))
         failed.update(_shift(p, section, offset) for p in loaded.failed if p and p[0] == key)
+
+
+def _shifted(
+    found: Mapping[tuple[Any, ...], Any],
+    loaded: LoadedFile,
+    registry: dict[str, Section],
+    raw: dict[str, Any],
+) -> dict[tuple[Any, ...], Any]:
+    """A file's `found` (path -> value) with its list items numbered as in the whole document,
+    once `_merge` has added them (the file's items are the last ones of their section)."""
+    out: dict[tuple[Any, ...], Any] = {}
+    for path, value in found.items():
+        section = registry.get(path[0]) if path else None
+        if section is None or path[0] not in raw:
+            continue
+        mine = loaded.data.get(path[0])
+        count = len(mine) if section.many and isinstance(mine, list) else 0
+        offset = len(raw[path[0]]) - count if section.many else 0
+        out[_shift(path, section, offset)] = value
+    return out
 
 
 def _shift(path: tuple[Any, ...], section: Section, offset: int) -> tuple[Any, ...]:
@@ -154,7 +184,14 @@ def _validate_item(
         base = (section.key,) if index is None else (section.key, index)
         for error in exc.errors():
             loc = tuple(error["loc"])
-            if not any((*base, *loc)[: len(f)] == f for f in failed):
+            cause = (error.get("ctx") or {}).get("error")
+            if isinstance(cause, TextProblem):
+                loc = (*loc, cause.field)
+            if any((*base, *loc)[: len(f)] == f for f in failed):
+                continue
+            if isinstance(cause, TextProblem):
+                problems.add_in_text(section.key, index, loc, cause.line, cause.reason)
+            else:
                 problems.add(section.key, index, loc, _message(section.model, error))
         return None
     _warn_weak_secrets(problems, section, index, model)

@@ -19,23 +19,26 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.registry import Section, registered
-from warroom.config.types import ConfigModel, Key
+from warroom.config.types import ConfigModel, Key, TextProblem
 from warroom.runbooks import service
 from warroom.runbooks.document import RunbookDoc
-from warroom.runbooks.markdown import RunbookError, parse
+from warroom.runbooks.markdown import RunbookError, front_matter_line, parse
 
 
 class RunbookConfig(ConfigModel):
     key: Key
-    markdown: str = Field(min_length=1, max_length=1_000_000)
+    markdown: str = Field(max_length=1_000_000)
     _doc: RunbookDoc | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _parse(self) -> RunbookConfig:
+        # Problems name the line of the Markdown file (or of the `markdown: |` block).
+        if not self.markdown.strip():
+            raise TextProblem("markdown", "the runbook is empty; it needs at least a # title", 1)
         try:
             self._doc = parse(self.markdown, default_id=self.key)
         except RunbookError as exc:
-            raise ValueError(f"markdown: {exc}") from None
+            raise TextProblem("markdown", exc.reason, exc.line) from None
         return self
 
     @property
@@ -67,16 +70,15 @@ def check(doc: ConfigDocument, problems: Problems) -> None:
     services = doc.identities("services")
     for index, entry in doc.entries("runbooks"):
         assert isinstance(entry, RunbookConfig)
-        for name in entry.doc.severities:
-            if severities and name not in severities:
-                problems.add(
-                    "runbooks", index, "markdown", f"front matter names unknown severity {name!r}"
-                )
-        for name in entry.doc.services:
-            if services and name not in services:
-                problems.add(
-                    "runbooks", index, "markdown", f"front matter names unknown service {name!r}"
-                )
+        for field, names, known_names in (
+            ("severity", entry.doc.severities, severities),
+            ("service", entry.doc.services, services),
+        ):
+            line = front_matter_line(entry.markdown, f"{field}s".replace("ys", "ies"))
+            for name in names:
+                if known_names and name not in known_names:
+                    message = f"front matter names unknown {field} {name!r}"
+                    problems.add_in_text("runbooks", index, "markdown", line, message)
 
 
 def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:

@@ -30,7 +30,13 @@ _FRONT_FIELDS = ("id", "title", "services", "severities", "matchers")
 
 
 class RunbookError(ValueError):
-    """The Markdown cannot be a runbook (bad front matter, no title)."""
+    """The Markdown cannot be a runbook (bad front matter, no title); `line`, when known, is
+    the line of the text given to `parse` (1 for its first) that the problem is on."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {reason}" if line else reason)
+        self.reason = reason
+        self.line = line
 
 
 def slug(text: str) -> str:
@@ -60,20 +66,58 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
             try:
                 data = yaml.safe_load("\n".join(lines[1:end])) or {}
             except yaml.YAMLError as exc:
-                raise RunbookError(f"front matter is not valid YAML: {exc}") from None
+                raise _yaml_problem(exc) from None
             if not isinstance(data, dict):
                 raise RunbookError(
                     f"front matter (lines 2-{end} between the --- lines) must be a mapping "
-                    "(id:, title:, ...); if the first --- is a rule, put a blank line after it"
+                    "(id:, title:, ...); if the first --- is a rule, put a blank line after it",
+                    2,
                 )
             unknown = sorted(set(map(str, data)) - set(_FRONT_FIELDS))
             if unknown:
-                raise RunbookError(f"unknown front matter field(s): {', '.join(unknown)}")
+                lines_of = [front_matter_line(text, name) or 2 for name in unknown]
+                raise RunbookError(
+                    f"unknown front matter field(s): {', '.join(unknown)}", min(lines_of)
+                )
             return data, "\n".join(lines[end + 1 :])
     raise RunbookError(
         "front matter starts with --- but never ends; if the --- is a rule, put a blank line "
-        "after it"
+        "after it",
+        1,
     )
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> RunbookError:
+    """Front matter YAML that cannot be read, on one line, at its line in the document (the
+    front matter starts on line 2)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        detail = f"{exc.problem or 'invalid YAML'}{context}"
+        return RunbookError(
+            f"front matter is not valid YAML: {detail}", mark.line + 2 if mark else 2
+        )
+    return RunbookError(f"front matter is not valid YAML: {exc}", 2)
+
+
+def front_matter_line(text: str, name: str) -> int | None:
+    """The line of the document where front matter field `name` is written, if it is."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return None
+    try:
+        node = yaml.compose("\n".join(lines[1:end]), Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return int(key.start_mark.line) + 2
+    return None
 
 
 class _Reader:
@@ -179,10 +223,10 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
     reader = _Reader(tokens, body.splitlines())
     title = front.get("title")
     if isinstance(title, (list, dict)):  # str() would make "['a', 'b']" its title
-        raise RunbookError("front matter title: must be text")
+        raise RunbookError("front matter title: must be text", front_matter_line(text, "title"))
     title = str(title).strip() if title is not None else None
     if title is not None and "\n" in title:  # a heading is one line: render could not keep it
-        raise RunbookError("front matter title: must be one line")
+        raise RunbookError("front matter title: must be one line", front_matter_line(text, "title"))
     sections = [Section(nodes=reader.blocks(None))]
     while (token := reader.peek()) is not None:
         reader.take()
@@ -199,7 +243,7 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
         sections = sections[1:]
     title = title or next((s.title for s in sections if s.title), None)
     if not title:
-        raise RunbookError("a runbook needs a title (front matter title: or a # heading)")
+        raise RunbookError("a runbook needs a title (front matter title: or a # heading)", 1)
     values = {k: _front(front, k) for k in _FRONT_FIELDS if front.get(k) is not None}
     values.setdefault("id", default_id or slug(title))
     values["id"], values["title"] = str(values["id"]), title
@@ -211,7 +255,9 @@ def parse(text: str, *, default_id: str | None = None) -> RunbookDoc:
         derived = where == "title" or (where == "id" and not default_id)
         if derived and front.get(where) is None:
             raise RunbookError(heading_problem(title, where, first["msg"])) from None
-        raise RunbookError(f"front matter {where}: {first['msg']}") from None
+        field = str(first["loc"][0]) if first["loc"] else ""
+        line = front_matter_line(text, field) if field else None
+        raise RunbookError(f"front matter {where}: {first['msg']}", line) from None
     return number_steps(doc)
 
 
@@ -221,8 +267,9 @@ def _check_depth(tokens: list[Token], offset: int) -> None:
         if token.nesting == 1 and token.level >= _DEEPEST and token.type in _CONTAINERS:
             line = offset + (token.map[0] + 1 if token.map else 1)
             raise RunbookError(
-                f"line {line}: lists and quotes are nested too deeply to read (about 10 lists "
-                "inside one another); what follows would be lost: nest less"
+                "lists and quotes are nested too deeply to read (about 10 lists "
+                "inside one another); what follows would be lost: nest less",
+                line,
             )
 
 
