@@ -32,7 +32,7 @@ from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.mailto import mail_url
 from warroom.notify import service as notify
 from warroom.settings import Settings
-from warroom.statuspage.models import Subscriber
+from warroom.statuspage.models import PublishedIncident, Subscriber
 
 NOTIFY_KIND = "statuspage.notify"
 CONFIRM_TTL = timedelta(days=7)
@@ -297,10 +297,23 @@ def announce(
     engine.enqueue(session, clock, NOTIFY_KIND, payload, dedup_key=f"statuspage:{key}")
 
 
+_INCIDENT_KEY = re.compile(r"^incident:(\d+):")
+
+
+def _withdrawn(session: Session, key: str) -> bool:
+    """Whether a message is about a publication taken off the page since it was queued (the
+    engine was behind or down): its public name and texts are no longer public, so nothing is
+    sent. Its key names the public id: one published again has a new id and sends as usual."""
+    found = _INCIDENT_KEY.match(key)
+    return found is not None and session.get(PublishedIncident, int(found.group(1))) is None
+
+
 def fan_out(session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]) -> int:
-    """Queue one message per confirmed subscriber whose components are concerned; one mail
-    per address even where an address still has two subscriptions stored before one per
-    address was kept."""
+    """Queue one message per confirmed subscriber whose components are concerned (none when
+    its incident was taken off the page since); one mail per address even where an address
+    still has two subscriptions stored before one per address was kept."""
+    if _withdrawn(session, str(payload["key"])):
+        return 0
     wanted = set(payload.get("components") or [])
     query = select(Subscriber).where(
         Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None)
