@@ -96,6 +96,8 @@ class LoadedFile:
     texts: dict[Path_, tuple[str, int, bool]] = field(default_factory=dict)
     # Files read through `X_file:` that are not UTF-8: path -> (file, line, message).
     unreadable: dict[Path_, tuple[str, int, str]] = field(default_factory=dict)
+    # The file could not be read as a whole (YAML syntax error, ...): its data is empty.
+    broken: bool = False
 
 
 def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
@@ -140,26 +142,32 @@ def parse(
     try:
         node = _Loader(source.text).get_single_node()
     except RecursionError:
+        loaded.broken = True
         return loaded, [Issue(source.name, 1, _TOO_DEEP)]
     except yaml.MarkedYAMLError as exc:
+        loaded.broken = True
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         detail = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
         return loaded, [Issue(source.name, line, f"YAML syntax error: {detail}{context}")]
     except yaml.YAMLError as exc:
+        loaded.broken = True
         return loaded, [Issue(source.name, 1, f"YAML error: {exc}")]
     if node is None:
         return loaded, []
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1
         message = "the top level must be a mapping of sections (severities:, services:, ...)"
+        loaded.broken = True
         return loaded, [Issue(source.name, line, message)]
     try:
         loaded.data = builder.build(node, ())
     except _Refused as exc:
+        loaded.broken = True
         return loaded, [*builder.issues, Issue(source.name, exc.line, exc.message)]
     except RecursionError:
+        loaded.broken = True
         return loaded, [*builder.issues, Issue(source.name, 1, _TOO_DEEP)]
     loaded.lines = builder.lines
     loaded.failed = builder.failed

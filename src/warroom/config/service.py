@@ -53,10 +53,7 @@ def load_directory(
 ) -> tuple[ConfigDocument, Problems]:
     """Load, validate and cross-check a config directory (or a single file)."""
     files, issues = read_directory(Path(path))
-    doc, problems = build_document(str(path), files, env)
-    for issue in issues:
-        problems.add_at(issue.file, issue.line, issue.message)
-    return doc, problems
+    return build_document(str(path), files, env, unread=issues)
 
 
 def load_files(

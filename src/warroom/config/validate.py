@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -24,22 +24,27 @@ def build_document(
     env: Mapping[str, str] | None = None,
     *,
     references: bool = True,
+    unread: Sequence[Issue] = (),
 ) -> tuple[ConfigDocument, Problems]:
     """Parse, validate and cross-check files; problems carry file:line and never a secret.
 
     references=False refuses `${VAR}` and `X_file:` (config that did not come from the server).
+    `unread`: the problems of files that could not be read at all (not UTF-8). While any file
+    cannot be read, names are not cross-checked: those it defines would all be "unknown".
     """
     registry = sections()
     raw: dict[str, Any] = {}
     positions: dict[tuple[Any, ...], tuple[str, int]] = {}
     failed: set[tuple[Any, ...]] = set()
-    issues: list[Issue] = []
+    issues: list[Issue] = list(unread)
+    broken = bool(unread)
     hidden: set[str] = set()
     texts: dict[tuple[Any, ...], tuple[str, int, bool]] = {}
     unreadable: dict[tuple[Any, ...], tuple[str, int, str]] = {}
     for source_file in files:
         loaded, found = parse(source_file, env, references=references)
         issues.extend(found)
+        broken |= loaded.broken
         hidden |= loaded.hidden
         _merge(loaded, registry, raw, positions, failed, issues)
         texts |= _shifted(loaded.texts, loaded, registry, raw)
@@ -58,7 +63,7 @@ def build_document(
     for key, value in raw.items():
         _validate_section(doc, problems, registry[key], value, failed)
     for section in registry.values():
-        if section.check is not None:
+        if section.check is not None and not broken:
             section.check(doc, problems)
     return doc, problems
 
