@@ -25,6 +25,7 @@ from warroom.cli.output import (
     keep_existing,
     print_json,
 )
+from warroom.cli.simulate import machine_zone
 
 WHEN = "an age such as 30d or 12h, or an ISO date or time such as 2026-03-01 (your zone)"
 
@@ -49,8 +50,9 @@ def report(
         "until": None if until is None else in_reader_zone(until),
         "service": service,
         "severity": severity,
+        "bucket": bucket,
+        "tz": _zone_name(),
     }
-    params["bucket"] = bucket
     with api_errors():
         data = client().get(
             "/api/v1/analytics", params={k: v for k, v in params.items() if v is not None}
@@ -63,12 +65,21 @@ def report(
         _write_html(data, html)
 
 
+def _zone_name() -> str | None:
+    """The reader's zone by its IANA name (WARROOM_TZ, TZ, else the machine's), for the API to
+    count days, weeks and months in; None when the system names none (the API's UTC then)."""
+    from zoneinfo import ZoneInfo
+
+    zone = _tz() or machine_zone()
+    return zone.key if isinstance(zone, ZoneInfo) else None
+
+
 def _write_html(data: dict[str, Any], path: Path) -> None:
     from warroom.review.analytics import report_html
     from warroom.review.analytics.schemas import AnalyticsReport
 
     try:
-        page = report_html.render(AnalyticsReport.model_validate(data), _tz())
+        page = report_html.render(AnalyticsReport.model_validate(data), _tz() or machine_zone())
         path.write_text(page, "utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")

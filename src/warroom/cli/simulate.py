@@ -79,7 +79,7 @@ def _zone(name: str | None) -> tzinfo | None:
     """--tz, else the reader's zone as every command reads it (WARROOM_TZ, TZ), else the
     machine's: a real zone, so a start in summer is read with summer time."""
     if not name:
-        return _tz() or _machine_zone()
+        return _tz() or machine_zone()
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -88,7 +88,7 @@ def _zone(name: str | None) -> tzinfo | None:
         fail(f"--tz: unknown time zone {name!r} (e.g. Europe/London, UTC)")
 
 
-def _machine_zone() -> tzinfo | None:
+def machine_zone() -> tzinfo | None:
     """The zone /etc/localtime names (a link into the zoneinfo database); else today's offset,
     all the system tells."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

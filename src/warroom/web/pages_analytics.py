@@ -23,7 +23,7 @@ from warroom.deps import ClockDep, SessionDep
 from warroom.errors import Invalid
 from warroom.review.analytics import service as analytics
 from warroom.review.analytics.charts import all_charts
-from warroom.review.analytics.periods import BUCKETS, window
+from warroom.review.analytics.periods import BUCKETS, window, zone_named
 from warroom.review.analytics.queries import Filters
 from warroom.review.analytics.report_html import duration, percent
 from warroom.web import formkit
@@ -64,7 +64,7 @@ def analytics_page(
         "severity": (severity or "").strip(),
         "bucket": (bucket or "").strip(),
     }
-    zone = formkit.person_zone(session, me)
+    zone = zone_named(str(formkit.person_zone(session, me)))
     context: dict[str, Any] = {
         "zone": str(zone),
         "heading": "",

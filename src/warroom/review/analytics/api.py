@@ -16,7 +16,7 @@ from warroom.deps import ClockDep, SessionDep, Viewer
 from warroom.errors import Invalid, NotFound
 from warroom.openapi import API_ERRORS
 from warroom.review.analytics import service
-from warroom.review.analytics.periods import WHEN_HINT, window
+from warroom.review.analytics.periods import WHEN_HINT, window, zone_named
 from warroom.review.analytics.queries import Filters
 from warroom.review.analytics.schemas import AnalyticsReport
 
@@ -40,8 +40,16 @@ def analytics(
         str | None, Query(alias="service", max_length=64, description="only this service")
     ] = None,
     severity: Annotated[str | None, Query(max_length=32, description="only this severity")] = None,
+    tz: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="the reader's time zone (IANA name, default UTC): the calendar of the "
+            "day/week/month periods, and the zone of a since/until given without an offset",
+        ),
+    ] = None,
 ) -> AnalyticsReport:
-    span = window(clock, since, until, bucket)
+    span = window(clock, since, until, bucket, zone_named(tz))
     filters = Filters(severity=severity, service=service_key)
     _known(session, filters)
     return service.report(session, clock, span, filters)

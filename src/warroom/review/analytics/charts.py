@@ -77,7 +77,7 @@ def draw(
 def incidents_over_time(report: AnalyticsReport) -> str:
     """Incidents per period, stacked by severity; a quiet period is there too, with none."""
     seen = {p.period for p in report.incidents.severity_over_time}
-    every = period_starts(report.since, report.until, report.bucket)
+    every = period_starts(report.since, report.until, report.bucket, zone=report.time_zone)
     periods = tuple(sorted(seen.union(every)))
     series = []
     for severity in sorted(report.incidents.by_severity):

@@ -8,9 +8,7 @@ local time itself: the query answers one row per person, however many pages ther
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import BigInteger, and_, case, cast, extract, func, select
 from sqlalchemy.orm import Session
@@ -20,7 +18,7 @@ from warroom.auth.models import User
 from warroom.incidents.models import Incident
 from warroom.paging.models import Page
 from warroom.review.analytics.config import WorkingHours
-from warroom.review.analytics.periods import Window, dialect, sqlite_epoch
+from warroom.review.analytics.periods import Window, dialect, offsets, sqlite_epoch
 from warroom.review.analytics.queries import Filters, narrowed
 
 DAY = 86400
@@ -36,39 +34,6 @@ class PersonPages:
     drill: bool
     pages: int
     outside_hours: int
-
-
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _offset(zone: ZoneInfo | None, at: datetime) -> int:
-    found = None if zone is None else at.astimezone(zone).utcoffset()
-    return 0 if found is None else int(found.total_seconds())
-
-
-def offsets(name: str, since: datetime, until: datetime) -> list[tuple[int, int]]:
-    """The zone's UTC offsets over [since, until): (end as epoch seconds, offset in seconds)."""
-    zone = _zone(name)
-    spans: list[tuple[int, int]] = []
-    at, current = since, _offset(zone, since)
-    while at < until:
-        step = min(at + timedelta(days=1), until)
-        if _offset(zone, step) != current:
-            # The change lies in (low, high], high <= until (a change in the window's last day
-            # counts too): narrow it to the second.
-            low, high = at, step
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                low, high = (middle, high) if _offset(zone, middle) == current else (low, middle)
-            spans.append((int(high.timestamp()), current))
-            current, step = _offset(zone, high), high
-        at = step
-    spans.append((int(until.timestamp()) + 1, current))
-    return spans
 
 
 def _epoch(name: str, column: Any) -> ColumnElement[Any]:

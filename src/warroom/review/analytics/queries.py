@@ -99,7 +99,7 @@ def _facts(name: str, window: Window, filters: Filters) -> tuple[CTE, CTE]:
             Incident.id,
             Incident.severity,
             Incident.drill,
-            bucket_of(name, Incident.opened_at, window.bucket).label("period"),
+            bucket_of(name, Incident.opened_at, window).label("period"),
             seconds_between(name, Incident.acknowledged_at, ack_from(name)).label("mtta"),
             seconds_between(
                 name, func.coalesce(Incident.mitigated_at, Incident.resolved_at), Incident.opened_at
@@ -179,7 +179,7 @@ def counts(
 ) -> list[tuple[str, str, bool, str, int]]:
     """Incidents per (period, severity) and per (period, service): (dim, key, drill, period, n)."""
     name = dialect(session)
-    period = bucket_of(name, Incident.opened_at, window.bucket).label("period")
+    period = bucket_of(name, Incident.opened_at, window).label("period")
     by_severity = (
         select(
             _text("severity").label("dim"),

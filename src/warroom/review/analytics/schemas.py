@@ -92,6 +92,9 @@ class AnalyticsReport(BaseModel):
     since: datetime
     until: datetime
     bucket: str
+    time_zone: str = Field(
+        default="UTC", description="the zone of the calendar periods (by_period, *_over_time)"
+    )
     severity: str | None = None
     service: str | None = None
     incidents: IncidentCounts

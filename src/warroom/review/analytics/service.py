@@ -56,6 +56,7 @@ def report(session: Session, clock: Clock, window: Window, filters: Filters) -> 
         since=window.since,
         until=window.until,
         bucket=window.bucket,
+        time_zone=window.zone,
         severity=filters.severity,
         service=filters.service,
         incidents=incident_counts(count_rows, drill=False),
