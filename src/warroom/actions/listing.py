@@ -8,6 +8,7 @@ credentials for the timeline, the API and the evidence. Re-exported by `actions.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -111,7 +112,11 @@ def public_view(run: ActionRun) -> dict[str, Any]:
     rendered = dict(run.rendered)
     secrets = _secret_params(run)
     if isinstance(rendered.get("argv"), list):
-        rendered["argv"] = [scrub_known(str(arg), secrets) for arg in rendered["argv"]]
+        argv = [str(arg) for arg in rendered["argv"]]
+        rendered["argv"] = [
+            MASK if i and _takes_secret(argv[i - 1]) else scrub_known(arg, secrets)
+            for i, arg in enumerate(argv)
+        ]
     request = rendered.get("request")
     if isinstance(request, dict):
         headers = request.get("headers") or {}
@@ -122,6 +127,22 @@ def public_view(run: ActionRun) -> dict[str, Any]:
                 shown[part] = scrub_known(request[part], hidden)
         rendered["request"] = shown
     return rendered
+
+
+# An option whose name says secret, written without its value (`--token`, `--client-secret`,
+# `--api-key`): the next argument is the secret, as in `--token=VALUE`. Not one that names
+# where the secret is (`--token-file PATH`, `--password-stdin`, `--token-env NAME`).
+_SECRET_OPTION = re.compile(
+    r"^--?[A-Za-z0-9_-]*(?:secret|password|passwd|token|api[_-]?key|credential|private[_-]?key)"
+    r"[A-Za-z0-9_-]*$",
+    re.IGNORECASE,
+)
+_WHERE_NOT_WHAT = re.compile(r"[_-](?:file|path|stdin|env|dir)$", re.IGNORECASE)
+
+
+def _takes_secret(arg: str) -> bool:
+    """Whether the argument after this one is a secret: `arg` is an option that says so."""
+    return bool(_SECRET_OPTION.match(arg)) and not _WHERE_NOT_WHAT.search(arg)
 
 
 def _secret_params(run: ActionRun) -> list[str]:
