@@ -63,6 +63,8 @@ def update(
         secho(f"WARNING: {item['warning']}", fg="red", bold=True, err=True)
     if item.get("public_note"):
         secho(f"NOTE: {item['public_note']}", fg="yellow", bold=True, err=True)
+    if item.get("cadence_note"):
+        secho(f"NOTE: {item['cadence_note']}", fg="yellow", bold=True, err=True)
 
 
 def brief(number: int = IncidentArg) -> None:

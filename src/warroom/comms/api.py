@@ -41,6 +41,7 @@ def post_update(
     out = UpdateOut.model_validate(update)
     out.warning = service.unreached_warning(update, incident)
     out.public_note = service.unpublished_note(session, update, incident)
+    out.cadence_note = service.cadence_note(session, incident, update, body.next_update_delta())
     session.commit()
     return out
 

@@ -52,6 +52,8 @@ class UpdateOut(BaseModel):
     warning: str | None = None
     # Set when the public text has no reader yet: the incident is not on the status page.
     public_note: str | None = None
+    # Set when the next update was asked for later than the severity's cadence.
+    cadence_note: str | None = None
 
 
 class CadenceOut(BaseModel):

@@ -22,6 +22,7 @@ from warroom.comms.config import comms_settings, template_set
 from warroom.comms.models import EXTERNAL, INTERNAL, STATES, StatusUpdate, UpdateCadence
 from warroom.comms.public_text import check_public
 from warroom.comms.templates import context_of, when
+from warroom.config.types import format_duration
 from warroom.errors import Conflict, Invalid
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -322,6 +323,29 @@ def unpublished_note(session: Session, update: StatusUpdate, incident: Incident)
     if not update.public_text or shown is None or shown(session, incident.id):
         return None
     return NOT_PUBLISHED.format(ref=incident.ref, number=incident.number)
+
+
+def cadence_note(
+    session: Session, incident: Incident, update: StatusUpdate, wait: timedelta | None
+) -> str | None:
+    """Said when the next update was asked for later than the severity's cadence of an
+    audience the update served: it is planned as asked, and nobody is reminded before then."""
+    if wait is None or incident.status in cadence.CLOSED:
+        return None
+    served = [INTERNAL] + ([EXTERNAL] if update.public_text and not incident.drill else [])
+    past = [(a, every) for a in served if (every := cadence.every(session, incident, a))]
+    past = [(a, every) for a, every in past if wait > every]
+    if not past:
+        return None
+    kinds = {INTERNAL: "an internal update", EXTERNAL: "a public update"}
+    asks = [f"{kinds[a]} every {format_duration(every)}" for a, every in past]
+    if len(asks) == 2:
+        asks = [asks[0], asks[1].replace("a public update", "a public one")]
+    before = format_duration(comms_settings(session).reminder_before)
+    return (
+        f"{incident.severity} asks for {' and '.join(asks)}: the next is due in "
+        f"{format_duration(wait)}, as asked (the reminder comes {before} before then)"
+    )
 
 
 def unreached_warning(update: StatusUpdate, incident: Incident) -> str | None:
