@@ -17,10 +17,10 @@ from pydantic import Field, PrivateAttr, model_validator
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
-from warroom.config.document import ConfigDocument, Plan, Problems
+from warroom.config.document import ConfigDocument, Plan, PlanEntry, Problems
 from warroom.config.registry import Section, registered
 from warroom.config.types import ConfigModel, Key, TextProblem
-from warroom.runbooks import service
+from warroom.runbooks import checklist, service
 from warroom.runbooks.document import RunbookDoc
 from warroom.runbooks.markdown import RunbookError, front_matter_line, parse
 
@@ -84,6 +84,8 @@ def check(doc: ConfigDocument, problems: Problems) -> None:
 def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:
     named = _service_runbooks(doc)
     rows = service.runbooks_by_key(session)
+    # Runbooks whose version changes or that are removed: their plan entry and new version.
+    changed: dict[str, tuple[PlanEntry, str | None]] = {}
     for item in cast("list[RunbookConfig]", doc.items("runbooks")):
         parsed = item.doc
         services = sorted(named.get(item.key, []))
@@ -97,11 +99,34 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
         old = None if row is None else {k: getattr(row, k) for k in values}
         if plan.compare("runbook", item.key, old, values):
             service.store_runbook(session, clock, parsed, services)
+            if old is not None and old["version"] != values["version"]:
+                changed[item.key] = (plan.entries[-1], str(values["version"]))
     keep = doc.identities("runbooks")
     for key, row in sorted(rows.items()):
         if key not in keep and row.active:
             service.retire_runbook(session, clock, row)
             plan.delete("runbook", key)
+            changed[key] = (plan.entries[-1], None)
+    _tell_running(session, changed)
+
+
+def _tell_running(session: Session, changed: dict[str, tuple[PlanEntry, str | None]]) -> None:
+    """Warn, on the entry of a runbook changed (new version) or removed (None), of each open
+    incident whose checklist runs another copy of it: that checklist keeps its copy."""
+    for number, run in service.open_runs(session, set(changed)):
+        entry, version = changed[run.runbook_key]
+        if run.version == version:
+            continue
+        copy = (
+            f"INC-{number} runs its copy of this runbook (version {run.version}, "
+            f"{checklist.progress(session, run).line()})"
+        )
+        what = (
+            "it stays attached as it is"
+            if version is None
+            else "this change does not reach it; its steps and their numbers stay"
+        )
+        entry.warnings.append(f"{copy}: {what} (`warroom step list INC-{number}`)")
 
 
 # This domain's config sections; the composition root (warroom.wiring) registers them.

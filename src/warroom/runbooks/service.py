@@ -13,6 +13,7 @@ from warroom.clock import Clock
 from warroom.config import service as config_service
 from warroom.errors import Conflict, NotFound
 from warroom.incidents import service as incidents
+from warroom.incidents.lifecycle import OPEN_STATUSES
 from warroom.incidents.models import Incident
 from warroom.runbooks.document import RunbookDoc
 from warroom.runbooks.models import Runbook, RunbookLink, RunbookRun
@@ -115,6 +116,19 @@ def store_runbook(
 def retire_runbook(session: Session, clock: Clock, row: Runbook) -> None:
     """A runbook removed from config: no longer attaches (existing runs stay)."""
     row.active, row.updated_at = False, clock.now()
+
+
+def open_runs(session: Session, keys: set[str]) -> list[tuple[int, RunbookRun]]:
+    """(incident number, run) of these runbooks on incidents still open, by number."""
+    if not keys:
+        return []
+    rows = session.execute(
+        select(Incident.number, RunbookRun)
+        .join(Incident, Incident.id == RunbookRun.incident_id)
+        .where(RunbookRun.runbook_key.in_(sorted(keys)), Incident.status.in_(OPEN_STATUSES))
+        .order_by(Incident.number)
+    )
+    return [(int(number), run) for number, run in rows]
 
 
 def runs_of(session: Session, incident_id: int) -> list[RunbookRun]:
