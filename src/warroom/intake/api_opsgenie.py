@@ -31,6 +31,7 @@ from warroom.intake.openapi_intake import opsgenie_doc
 from warroom.intake.schemas import Batch
 from warroom.intake.state import IntakeConfig, IntegrationInfo
 from warroom.openapi import MAX_ID
+from warroom.redaction import hidden_values, scrub_known
 
 router = APIRouter(tags=["intake"])
 
@@ -200,13 +201,22 @@ def _add_note(
     body: dict[str, Any],
     action: str,
 ) -> None:
+    # Every viewer of the incident reads its timeline: credentials masked as in the alert's
+    # own text (docs/intake.md §5), a secret-named detail's value where the note repeats it.
+    details = body.get("details")
+    hidden = hidden_values(details) if isinstance(details, dict) else []
+
+    def masked(name: str) -> str | None:
+        value = body.get(name)
+        return scrub_known(value, hidden) if isinstance(value, str) and value else None
+
     payload = {
         "action": action,
         "alert_id": alert.id,
         "fingerprint": alert.fingerprint,
-        "note": body.get("note") or "",
-        "user": body.get("user") or None,
-        "source": body.get("source") or None,
+        "note": masked("note") or "",
+        "user": masked("user"),
+        "source": masked("source"),
     }
     timeline.record(
         session,
