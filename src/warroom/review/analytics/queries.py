@@ -343,7 +343,9 @@ def _targets(name: str, at_now: Any) -> list[ColumnElement[Any]]:
         _tally(and_(resolve_s.is_not(None), or_(ttr > resolve_s, unresolved_late))),
         _tally(and_(cadenced, updates_owed, ~updates_late)),
         _tally(and_(cadenced, updates_late)),
-        _tally(and_(published.is_not(None), or_(due.is_(None), published <= due))),
+        # No due time: no longer owed (its severity lowered to one that requires none), in
+        # neither tally, published or not.
+        _tally(and_(published.is_not(None), due.is_not(None), published <= due)),
         _tally(or_(published > due, and_(published.is_(None), due < at_now))),
         func.avg(tta),
         func.avg(ttr),
@@ -375,7 +377,8 @@ def sla(session: Session, now: datetime, window: Window, filters: Filters) -> li
     new wait: a reopened incident meets the target when acknowledged and every wait was within
     it, and its time to acknowledge runs from the start of the wait the acknowledgement ended.
     A postmortem is on time when published by its due time (late when published after it, or
-    still unpublished past it); incidents without one are not counted.
+    still unpublished past it); incidents without one are not counted, nor one with no due
+    time (no longer owed).
     """
     at_now = bindparam("now", now, type_=UTCDateTime())
     stmt = (
