@@ -44,9 +44,9 @@ def build_document(
     for source_file in files:
         loaded, found = parse(source_file, env, references=references)
         issues.extend(found)
-        broken |= loaded.broken
         hidden |= loaded.hidden
-        _merge(loaded, registry, raw, positions, failed, issues)
+        # A section that cannot be read makes its names unknown to the others as much.
+        broken |= loaded.broken | _merge(loaded, registry, raw, positions, failed, issues)
         texts |= _shifted(loaded.texts, loaded, registry, raw)
         unreadable |= _shifted(loaded.unreadable, loaded, registry, raw)
     identity_fields = {k: (s.identity if s.many else None) for k, s in registry.items()}
@@ -75,7 +75,9 @@ def _merge(
     positions: dict[tuple[Any, ...], tuple[str, int]],
     failed: set[tuple[Any, ...]],
     issues: list[Issue],
-) -> None:
+) -> bool:
+    """Add a file's sections to `raw`; True if one of them cannot be read (not a list, ...)."""
+    unread = False
     for key, value in loaded.data.items():
         line = loaded.lines.get((key,), 1)
         section = registry.get(key)
@@ -86,12 +88,14 @@ def _merge(
             issues.append(
                 Issue(loaded.name, line, f"unknown section {key!r}{hint} (known: {known})")
             )
+            unread = True
             continue
         offset = 0
         if section.many:
             value = [] if value is None else value
             if not isinstance(value, list):
                 issues.append(Issue(loaded.name, line, f"{key} must be a list of items"))
+                unread = True
                 continue
             offset = len(raw.setdefault(key, []))
             raw[key].extend(value)
@@ -103,12 +107,14 @@ def _merge(
                 continue
             if not isinstance(value, dict):
                 issues.append(Issue(loaded.name, line, f"{key} must be a mapping of fields"))
+                unread = True
                 continue
             raw[key] = value
         for path, path_line in loaded.lines.items():
             if path and path[0] == key:
                 positions.setdefault(_shift(path, section, offset), (loaded.name, path_line))
         failed.update(_shift(p, section, offset) for p in loaded.failed if p and p[0] == key)
+    return unread
 
 
 def _shifted(

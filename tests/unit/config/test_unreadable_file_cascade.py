@@ -73,3 +73,16 @@ def test_with_every_file_readable_unknown_names_are_named(tmp_path: Path) -> Non
     assert _lines(folder) == [
         "services.yaml:4: services[api].team: unknown team 'sre2' (known: sre)"
     ]
+
+
+def test_a_section_that_cannot_be_read_is_not_followed_by_unknown_names(tmp_path: Path) -> None:
+    # `runbooks:` written as one mapping, and `runbook:` for `runbooks:`: every runbook the
+    # services name read as unknown, as if none were defined.
+    services = "services:\n  - key: api\n    name: API\n    runbooks: [db]\n"
+    runbooks = "runbooks:\n  key: db\n  markdown: '# DB'\n"
+    folder = write(tmp_path / "a", {"services.yaml": services, "runbooks.yaml": runbooks})
+    assert _lines(folder) == ["runbooks.yaml:1: runbooks must be a list of items"]
+    typo = "runbook:\n  - key: db\n    markdown: '# DB'\n"
+    folder = write(tmp_path / "b", {"services.yaml": services, "runbooks.yaml": typo})
+    [line] = _lines(folder)
+    assert line.startswith("runbooks.yaml:1: unknown section 'runbook'; did you mean 'runbooks'?")
