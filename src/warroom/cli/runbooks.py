@@ -57,24 +57,58 @@ def import_runbook(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
+    kept: list[list[str]] = []
+    for n, piece in enumerate(pieces):
+        pieces[n], names = _keep_attach_rules(piece, out / f"{piece.id}.md")
+        kept.append(names)
     texts = [(out / f"{piece.id}.md", render(piece)) for piece in pieces]
     if not force:
         _refuse_overwrites(texts)
-    for piece, (target, text) in zip(pieces, texts, strict=True):
+    for piece, (target, text), names in zip(pieces, texts, kept, strict=True):
         same = _holds(target, text)
         if not same:
             write_file(target, text)
         steps = list(piece.steps())
         commands = sum(1 for s in steps if s.kind == "command")
-        note = " (unchanged)" if same else ""
+        notes = (["unchanged"] if same else []) + (
+            [f"front matter kept from the file: {', '.join(names)}"] if names else []
+        )
+        note = f" ({'; '.join(notes)})" if notes else ""
         echo(f"{target}: {piece.title} ({len(steps)} steps, {commands} commands){note}")
 
 
-def _holds(target: Path, text: str) -> bool:
-    """Whether `target` is already a file holding exactly `text`."""
+ATTACH_RULES = ("services", "severities", "matchers")
+
+
+def _keep_attach_rules(piece: Any, target: Path) -> tuple[Any, list[str]]:
+    """The piece with the attach rules (front matter services, severities, matchers) that the
+    file it replaces has and the document does not give: a team adds them to the imported file
+    so that it attaches, and importing the document again must not drop them."""
+    from warroom.runbooks.markdown import RunbookError, parse
+
     try:
-        return target.is_file() and target.read_bytes() == text.encode("utf-8")
-    except OSError:
+        old = parse(target.read_text(encoding="utf-8")) if target.is_file() else None
+    except (OSError, UnicodeDecodeError, RunbookError):
+        return piece, []
+    if old is None:
+        return piece, []
+    names = [n for n in ATTACH_RULES if getattr(old, n) and not getattr(piece, n)]
+    return piece.model_copy(update={n: getattr(old, n) for n in names}), names
+
+
+def _holds(target: Path, text: str) -> bool:
+    """Whether `target` is already a file holding `text`'s runbook: exactly that text, or one
+    that parses to the same runbook (front matter written by hand in another YAML style)."""
+    from warroom.runbooks.markdown import RunbookError, parse
+
+    try:
+        if not target.is_file():
+            return False
+        held = target.read_bytes()
+        if held == text.encode("utf-8"):
+            return True
+        return parse(held.decode("utf-8")).version() == parse(text).version()
+    except (OSError, UnicodeDecodeError, RunbookError):
         return False
 
 
