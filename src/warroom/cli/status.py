@@ -31,12 +31,23 @@ def _client() -> Any:
 def publish(
     number: int = IncidentArg,
     name: str = typer.Option(..., "--name", help="The public title"),
-    component: list[str] = typer.Option([], "--component", help="An affected component"),
-    message: str = typer.Option("", help="The first public text"),
+    component: list[str] = typer.Option(
+        [],
+        "--component",
+        help="An affected component (repeatable); left out when publishing again: as before",
+    ),
+    message: str = typer.Option(
+        None, help="The first public text; left out when publishing again: as before"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Show an incident on the public page (only its public name, components and texts)."""
-    body = {"number": number, "name": name, "components": component, "message": message}
+    """Show an incident on the public page (only its public name, components and texts).
+    Again, to rename it: what is left out stays as published."""
+    body: dict[str, Any] = {"number": number, "name": name}
+    if component:
+        body["components"] = component
+    if message is not None:
+        body["message"] = message
     with api_errors():
         out = _client().post("/api/v1/status/incidents", json=body)
     if as_json:

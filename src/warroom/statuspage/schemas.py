@@ -15,8 +15,14 @@ class PublishIn(BaseModel):
 
     number: int = Field(ge=1, description="the incident number (INC-N)")
     name: str = Field(min_length=1, max_length=300, description="the public title")
-    components: list[str] = Field(default=[], max_length=200)
-    message: str = Field(default="", max_length=10000, description="the first public text")
+    # Left out when publishing again: kept as they were (a new publication: none, empty).
+    components: list[str] | None = Field(
+        default=None, max_length=200, description="left out: as published before (none at first)"
+    )
+    message: str | None = Field(
+        default=None, max_length=10000,
+        description="the first public text; left out: as published before (none at first)",
+    )  # fmt: skip
 
 
 class PublishedOut(BaseModel):

@@ -215,11 +215,13 @@ def publish(
     number: int,
     *,
     name: str,
-    components: list[str],
-    message: str = "",
+    components: list[str] | None,
+    message: str | None = None,
     actor: str,
 ) -> PublishedIncident:
-    """Show an incident on the public page under a public name, affecting these components."""
+    """Show an incident on the public page under a public name, affecting these components.
+    Published again, what is given changes and what is None stays as it was (renaming keeps
+    the components and the message subscribers were already sent)."""
     incident = incidents.get_incident(session, number)
     if incident.drill:
         raise Invalid(f"{incident.ref} is a drill: a drill is never shown on the public status "
@@ -230,7 +232,7 @@ def publish(
     check_public(name, "name")
     check_public(message, "message")
     known = [c.key for c in _configured_components(session, page_config(session))]
-    for key in components:
+    for key in components or []:
         if key not in known:
             listed = ", ".join(known) or "none"
             raise Invalid(f"unknown status page component {key!r} (the page's components: "
@@ -242,9 +244,13 @@ def publish(
     first = record is None
     if record is None:
         record = PublishedIncident(incident_id=incident.id, published_at=now, published_by=actor)
+        record.components, record.message = [], ""
         session.add(record)
-    record.name, record.components = name, list(dict.fromkeys(components))
-    record.message, record.updated_at = (message or "").strip(), now
+    record.name, record.updated_at = name, now
+    if components is not None:
+        record.components = list(dict.fromkeys(components))
+    if message is not None:
+        record.message = message.strip()
     record.open = incidents.is_open(session, incident.id) is not None
     session.flush()
     timeline.record(
