@@ -231,6 +231,10 @@ class Problems:
         label = self.doc.label(key, index, field)
         self._warnings.append(Problem(file, line, f"warning: {label}: {message}"))
 
+    def warn_at(self, file: str, line: int, message: str) -> None:
+        """A warning at an explicit place (a file as a whole)."""
+        self._warnings.append(Problem(file, line, f"warning: {message}"))
+
     def warnings(self) -> list[str]:
         """The warnings as "file:line: warning: message" lines in file order."""
         from warroom.redaction import scrub_text

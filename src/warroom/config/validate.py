@@ -41,8 +41,11 @@ def build_document(
     hidden: set[str] = set()
     texts: dict[tuple[Any, ...], tuple[str, int, bool]] = {}
     unreadable: dict[tuple[Any, ...], tuple[str, int, str]] = {}
+    empty: list[str] = []
     for source_file in files:
         loaded, found = parse(source_file, env, references=references)
+        if not (loaded.data or found or loaded.broken):
+            empty.append(source_file.name)
         issues.extend(found)
         hidden |= loaded.hidden
         # A section that cannot be read makes its names unknown to the others as much.
@@ -56,6 +59,7 @@ def build_document(
     problems.hidden = hidden | secret_values(raw)
     for issue in issues:
         problems.add_at(issue.file, issue.line, issue.message)
+    _tell_empty(problems, empty, everything=bool(files) and len(empty) == len(files) and not unread)
     for path, (file, line, message) in unreadable.items():
         index = path[1] if len(path) > 1 and isinstance(path[1], int) else None
         label = doc.label(path[0], index, path[2:] if index is not None else path[1:])
@@ -66,6 +70,21 @@ def build_document(
         if section.check is not None and not broken:
             section.check(doc, problems)
     return doc, problems
+
+
+def _tell_empty(problems: Problems, empty: list[str], *, everything: bool) -> None:
+    """An empty file is a warning (nothing in it applies); every file empty, a problem: the
+    whole truth would be "nothing", deactivating all that was applied (a truncated file, the
+    wrong directory)."""
+    if everything:
+        message = (
+            "no sections in any file of the config: applied, it would deactivate everything "
+            "applied before"
+        )
+        problems.add_at(empty[0], 1, message)
+        return
+    for name in empty:
+        problems.warn_at(name, 1, "the file is empty (no sections): nothing in it is applied")
 
 
 def _merge(
