@@ -55,8 +55,14 @@ def line(item: dict[str, Any]) -> str:
     drill = " (DRILL)" if item.get("drill") else ""  # a practice incident's follow-up
     return (
         f"#{item['id']}  {item['incident_ref']}{drill}  {item['priority']}  due {due}  "
-        f"{item['status']}{flag}  {item['owner']}  {item['title']}"
+        f"{item['status']}{flag}  {_owner(item)}  {item['title']}"
     )
+
+
+def _owner(item: dict[str, Any]) -> str:
+    """The owner, and why they can no longer act on the item when they cannot."""
+    why = item.get("owner_cannot_act")
+    return f"{item['owner']} ({why}: give it a new owner)" if why else str(item["owner"])
 
 
 def _show(item: dict[str, Any], as_json: bool) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.auth.models import User
 from warroom.clock import Clock
 from warroom.deps import ClockDep, Responder, SessionDep, Viewer
 from warroom.errors import Invalid, NotFound
@@ -17,17 +19,49 @@ from warroom.openapi import API_ERRORS, INCIDENT_NUMBER, IdPath, IncidentNumberP
 from warroom.principal import Principal
 from warroom.review.action_items import export, service
 from warroom.review.action_items.config import options
-from warroom.review.action_items.models import ActionItem
+from warroom.review.action_items.models import ACTIVE, ActionItem
 from warroom.review.action_items.schemas import ActionItemIn, ActionItemOut, ActionItemPatch, Status
 
 router = APIRouter(prefix="/api/v1", tags=["action items"], responses=API_ERRORS)
 
 
-def out(session: Session, item: ActionItem, now: object) -> ActionItemOut:
-    """The API view of an item (its incident's number, whether it is overdue now)."""
+def out(
+    session: Session, item: ActionItem, now: object, cannot: dict[str, str] | None = None
+) -> ActionItemOut:
+    """The API view of an item (its incident's number, whether it is overdue now, why its owner
+    cannot act on it, if so); `cannot`: `owners_who_cannot_act` of a list, read once."""
     incident = incidents.get_incident_by_id(session, item.incident_id)
     overdue = service.is_overdue(item, now)  # type: ignore[arg-type]
-    return ActionItemOut.of(item, incident.number, overdue, drill=incident.drill)
+    found = owners_who_cannot_act(session, [item]) if cannot is None else cannot
+    view = ActionItemOut.of(item, incident.number, overdue, drill=incident.drill)
+    # A done or dropped item needs nobody any more.
+    view.owner_cannot_act = found.get(item.owner) if item.status in ACTIVE else None
+    return view
+
+
+def owners_who_cannot_act(session: Session, items: list[ActionItem]) -> dict[str, str]:
+    """The owners of these items who can no longer act on them, and why ('deactivated', 'a
+    viewer'), in one query: their items wait for a new owner."""
+    emails = sorted({item.owner for item in items})
+    if not emails:
+        return {}
+    rows = session.execute(
+        select(User.email, User.active, User.role).where(User.email.in_(emails))
+    ).all()
+    known = {email: (active, role) for email, active, role in rows}
+    why: dict[str, str] = {}
+    for email in emails:
+        active, role = known.get(email, (False, ""))
+        if not active:
+            why[email] = "deactivated"
+        elif role == "viewer":
+            why[email] = "a viewer"
+    return why
+
+
+def _listed(session: Session, items: list[ActionItem], now: object) -> list[ActionItemOut]:
+    cannot = owners_who_cannot_act(session, items)
+    return [out(session, item, now, cannot) for item in items]
 
 
 def _saved(session: Session, item: ActionItem, clock: Clock) -> ActionItemOut:
@@ -72,7 +106,7 @@ def list_action_items(
         status=status,
         hidden=hidden_incident_ids(session, principal),
     )
-    return [out(session, item, clock.now()) for item in items]
+    return _listed(session, items, clock.now())
 
 
 @router.post("/incidents/{number}/action-items", response_model=ActionItemOut, status_code=201)
@@ -105,7 +139,7 @@ def incident_action_items(
     number: IncidentNumberPath, principal: Viewer, session: SessionDep, clock: ClockDep
 ) -> list[ActionItemOut]:
     incident = visible_incident(session, number, principal)
-    return [out(session, i, clock.now()) for i in service.list_for_incident(session, incident.id)]
+    return _listed(session, service.list_for_incident(session, incident.id), clock.now())
 
 
 @router.get("/action-items/{item_id}", response_model=ActionItemOut)

@@ -103,6 +103,11 @@ class ActionItemOut(BaseModel):
     title: str
     description: str
     owner: str
+    owner_cannot_act: str | None = Field(
+        default=None,
+        description="why the owner can no longer act on it ('deactivated', 'a viewer'): "
+        "give it a new owner; null when they can",
+    )
     impact: str
     effort: str
     priority: str
