@@ -1,11 +1,12 @@
 """What an intake answer may tell its sender about the incidents its alerts reached.
 
-An alert can join a private incident (by inhibition, by a routing group a responder opened a
-private incident for, by firing again after one). The webhook's and the generic endpoint's
-answers list incident numbers; a private one there would tell a monitoring system's credential,
-or a responder who is no member, that it exists, which the API never does (it answers a
-private incident's number as one no incident has). So an integration is told the incidents
-that are not private, a person's token those that person may read (an admin: all).
+An alert can join a private incident (by a routing group a responder opened a private incident
+for, by firing again after one; never by inhibition, warroom.intake.grouping). The webhook's
+and the generic endpoint's answers list incident numbers; a private one there would tell a
+monitoring system's credential, or a responder who is no member, that it exists, which the API
+never does (it answers a private incident's number as one no incident has). So an integration
+is told the incidents that are not private, a person's token those that person may read (an
+admin: all).
 """
 
 from __future__ import annotations

@@ -100,11 +100,15 @@ def _inhibiting(session: Session, cfg: IntakeConfig, decision: Decision) -> Any:
     if not decision.inhibit_severity or not decision.service:
         return None
     limit = cfg.severity_rank(decision.inhibit_severity)
-    # A drill never inhibits: a real alert is not buried in a practice incident.
+    # A drill never inhibits: a real alert is not buried in a practice incident. Nor does a
+    # private one: only its members see it, so an alert buried there would page nobody new
+    # and be hidden from everyone else on call.
     found, _ = incidents.list_incidents(
         session, status=list(OPEN), service=decision.service, limit=50, include_drills=False
     )
     for incident in found:
+        if incident.private:
+            continue
         rank = cfg.severity_rank(incident.severity)
         if limit is None or (rank is not None and rank <= limit):
             return incident
