@@ -180,11 +180,21 @@ class _Reader:
             inner = self.blocks("list_item_close")
             self.in_items -= 1
             texts = [n.text for n in inner if n.kind == "text"]
+            if texts:
+                texts[0] = _without_task_box(texts[0])
             children = [n for n in inner if n.kind != "text"]
             steps.append(
                 Node(kind="step", text="\n\n".join(texts), ordered=ordered, children=children)
             )
         return steps
+
+
+def _without_task_box(text: str) -> str:
+    """A list item's text without GitHub's task-list box (`[ ] `, `[x] `): the step is the
+    checkbox; the box kept in its text would read unticked once the step is done."""
+    if text[:3] in ("[ ]", "[x]", "[X]") and text[3:4] in (" ", "\t"):
+        return text[3:].lstrip(" \t") or text
+    return text
 
 
 def _introduces(node: Node) -> bool:

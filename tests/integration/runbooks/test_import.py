@@ -21,7 +21,11 @@ def _source_counts(text: str) -> tuple[list[str], list[str]]:
     for i, token in enumerate(tokens):
         if token.type == "list_item_open":
             nxt = tokens[i + 1]
-            items.append(tokens[i + 2].content if nxt.type == "paragraph_open" else "")
+            content = tokens[i + 2].content if nxt.type == "paragraph_open" else ""
+            # A task-list box (`- [ ] Create the report`) is the step's checkbox, not its text.
+            if content[:4] in ("[ ] ", "[x] ", "[X] "):
+                content = content[4:].lstrip()
+            items.append(content)
         if token.type in ("fence", "code_block"):
             commands.append(token.content)
     return items, commands
