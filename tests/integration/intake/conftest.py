@@ -113,6 +113,27 @@ def am_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {AM_SECRET}", "Content-Type": "application/json"}
 
 
+def am_alert(
+    labels: dict[str, str], fingerprint: str = "f00d", summary: str = ""
+) -> dict[str, Any]:
+    """An Alertmanager webhook body of one firing alert."""
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "warroom",
+        "groupKey": "{}:{}",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": labels,
+                "annotations": {"summary": summary} if summary else {},
+                "startsAt": "2026-01-01T11:59:00Z",
+                "fingerprint": fingerprint,
+            }
+        ],
+    }
+
+
 def alerts_in(db: Database) -> list[models.Alert]:
     with db.session() as session:
         return list(session.scalars(select(models.Alert).order_by(models.Alert.id)))

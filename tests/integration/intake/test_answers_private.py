@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import MakeToken
 from tests.integration.intake.conftest import (
     GENERIC_SECRET,
+    am_alert,
     am_headers,
     apply_config,
 )
@@ -26,24 +27,6 @@ from warroom.db import Database
 
 AM = "/api/v1/intake/alertmanager"
 GENERIC = "/api/v1/intake/generic"
-
-
-def _am(labels: dict[str, str], fingerprint: str) -> dict[str, Any]:
-    return {
-        "version": "4",
-        "status": "firing",
-        "receiver": "warroom",
-        "groupKey": "{}:{}",
-        "alerts": [
-            {
-                "status": "firing",
-                "labels": labels,
-                "annotations": {"summary": "web errors"},
-                "startsAt": "2026-01-01T11:59:00Z",
-                "fingerprint": fingerprint,
-            }
-        ],
-    }
 
 
 # The routing group of route `web`'s alerts named WebErrors: a responder opening a private
@@ -83,7 +66,7 @@ def test_an_integration_is_not_told_of_the_private_incident_its_alert_joined(
     owner = {"Authorization": f"Bearer {make_token('responder', email='owner@example.com')}"}
     private = _private_web_incident(client, owner)
     labels = {"alertname": "WebErrors", "team": "web", "severity": "critical"}
-    answer = client.post(AM, json=_am(labels, "web-1"), headers=am_headers())
+    answer = client.post(AM, json=am_alert(labels, "web-1"), headers=am_headers())
     assert answer.status_code == 202, answer.text
     assert _joined_by(db, "web-1") == private  # it did join the private incident
     assert answer.json()["created"] == 1
@@ -131,10 +114,10 @@ def test_incidents_that_are_not_private_are_still_named(
 ) -> None:
     apply_config(db, clock)
     labels = {"alertname": "WebErrors", "team": "web", "severity": "critical"}
-    first = client.post(AM, json=_am(labels, "web-1"), headers=am_headers())
+    first = client.post(AM, json=am_alert(labels, "web-1"), headers=am_headers())
     assert first.status_code == 202, first.text
     (number,) = first.json()["incidents"]
     labels = {"alertname": "WebLatency", "team": "web", "severity": "critical"}
-    joined = client.post(AM, json=_am(labels, "web-2"), headers=am_headers())
+    joined = client.post(AM, json=am_alert(labels, "web-2"), headers=am_headers())
     assert joined.json()["incidents"] == [number]  # joined by inhibition: named
     assert _joined_by(db, "web-2") == number

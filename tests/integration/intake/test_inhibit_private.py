@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import MakeToken
-from tests.integration.intake.conftest import am_headers, apply_config
+from tests.integration.intake.conftest import am_alert, am_headers, apply_config
 from warroom.clock import FakeClock
 from warroom.db import Database
 from warroom.incidents.models import Incident
@@ -22,21 +22,7 @@ AM = "/api/v1/intake/alertmanager"
 
 def _am(alertname: str, severity: str) -> dict[str, Any]:
     labels = {"alertname": alertname, "team": "web", "severity": severity}
-    return {
-        "version": "4",
-        "status": "firing",
-        "receiver": "warroom",
-        "groupKey": "{}:{}",
-        "alerts": [
-            {
-                "status": "firing",
-                "labels": labels,
-                "annotations": {"summary": f"{alertname} on web"},
-                "startsAt": "2026-01-01T11:59:00Z",
-                "fingerprint": alertname.lower(),
-            }
-        ],
-    }
+    return am_alert(labels, alertname.lower(), f"{alertname} on web")
 
 
 def _incident_of(db: Database, fingerprint: str) -> Incident:

@@ -20,6 +20,7 @@ from tests.integration.intake.conftest import (
     PD_KEY,
     PD_TRIGGER,
     alerts_in,
+    am_alert,
     am_headers,
     og_headers,
 )
@@ -97,24 +98,6 @@ def sender() -> Iterator[senders.FakeSender]:
     senders.set_sender(fake)
     yield fake
     senders.set_sender(None)
-
-
-def am_alert(labels: dict[str, str], fingerprint: str = "f00d") -> dict[str, Any]:
-    return {
-        "version": "4",
-        "status": "firing",
-        "receiver": "warroom",
-        "groupKey": "{}:{}",
-        "alerts": [
-            {
-                "status": "firing",
-                "labels": labels,
-                "annotations": {},
-                "startsAt": "2026-01-01T11:59:00Z",
-                "fingerprint": fingerprint,
-            }
-        ],
-    }
 
 
 def paged_users(db: Database, number: int) -> list[int | None]:
