@@ -64,7 +64,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
             try:
-                data = yaml.safe_load("\n".join(lines[1:end])) or {}
+                front = "\n".join(lines[1:end])
+                data = yaml.safe_load(front) or {}
+                _refuse_duplicates(yaml.compose(front, Loader=yaml.SafeLoader), "")
             except yaml.YAMLError as exc:
                 raise _yaml_problem(exc) from None
             if not isinstance(data, dict):
@@ -85,6 +87,26 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
         "after it",
         1,
     )
+
+
+def _refuse_duplicates(node: yaml.Node | None, path: str) -> None:
+    """RunbookError at the second of two equal keys in a mapping (YAML would keep the last
+    silently: `severities:` written twice attached the runbook to the second list only)."""
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            _refuse_duplicates(child, path)
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[str, int] = {}
+    for key, value in node.value:
+        name = f"{path}{key.value}" if isinstance(key, yaml.ScalarNode) else ""
+        line = int(key.start_mark.line) + 2
+        if name and name in seen:
+            raise RunbookError(
+                f"duplicate front matter field {name!r} (first at line {seen[name]})", line
+            )
+        seen[name] = line
+        _refuse_duplicates(value, f"{name}.")
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> RunbookError:

@@ -118,3 +118,22 @@ def test_a_secret_file_that_is_not_utf8_shows_none_of_its_bytes(tmp_path: Path) 
     _, problems = load_directory(folder)
     lines = [line.replace(f"{folder}/", "") for line in problems.lines()]
     assert lines == ["intake.yaml:4: secret_file: 'prom.token' is not UTF-8 text"]
+
+
+def test_a_duplicate_front_matter_field_is_a_problem_not_the_last_one_winning(
+    tmp_path: Path,
+) -> None:
+    # Before, YAML's last-one-wins made this runbook attach to SEV2 incidents only, unsaid.
+    markdown = (
+        b"---\ntitle: DB\nseverities: [SEV1]\nmatchers: {a: x, a: y}\nseverities: [SEV2]\n"
+        b"---\n# DB\n- a\n"
+    )
+    assert _problems(tmp_path, markdown) == [
+        "runbooks/db.md:4: runbooks[db].markdown: duplicate front matter field 'matchers.a' "
+        "(first at line 4)",
+    ]
+    markdown = b"---\ntitle: DB\nseverities: [SEV1]\nseverities: [SEV2]\n---\n# DB\n- a\n"
+    assert _problems(tmp_path / "b", markdown) == [
+        "runbooks/db.md:4: runbooks[db].markdown: duplicate front matter field 'severities' "
+        "(first at line 3)",
+    ]
