@@ -31,6 +31,30 @@ def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:
     ):
         record.updated_at = clock.now()
     session.flush()
+    if record.open != was_open:
+        _tell_subscribers(session, clock, record)
+
+
+# What subscribers are told when a published incident is resolved or back, however it was.
+BACK_TEXT = "This incident is back: we are investigating."
+
+
+def _tell_subscribers(session: Session, clock: Clock, record: PublishedIncident) -> None:
+    """Tell subscribers the incident was resolved or reopened (`warroom incident resolve`, an
+    alert firing again, ...): the page says so, and they were last told it was under way (or
+    over). A resolve by a public status update is told by that update instead (checked when
+    sending: the update is stored after the resolve)."""
+    now = clock.now()
+    state, body = (
+        ("investigating", BACK_TEXT)
+        if record.open
+        else ("resolved", service.STATE_TEXT["resolved"])
+    )
+    subscribers.announce(
+        session, clock, key=f"incident:{record.id}:{state}:{now.isoformat()}",
+        subject=f"[{state}] {record.name}", body=body, components=list(record.components),
+        unless_said=None if record.open else (state, now),
+    )  # fmt: skip
 
 
 def _shows_mitigation(session: Session, record: PublishedIncident) -> bool:

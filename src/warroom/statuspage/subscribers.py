@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from warroom import outbound
 from warroom.clock import Clock
+from warroom.comms import service as comms
 from warroom.db import take_turns
 from warroom.engine import service as engine
 from warroom.errors import Invalid, NotFound, WarroomError
@@ -290,10 +291,16 @@ def listing(session: Session) -> list[Subscriber]:
 
 
 def announce(
-    session: Session, clock: Clock, *, key: str, subject: str, body: str, components: list[str]
-) -> None:
-    """Tell subscribers of these components (after commit, on the engine)."""
-    payload = {"key": key, "subject": subject, "body": body, "components": components}
+    session: Session, clock: Clock, *, key: str, subject: str, body: str, components: list[str],
+    unless_said: tuple[str, datetime] | None = None,
+) -> None:  # fmt: skip
+    """Tell subscribers of these components (after commit, on the engine); `unless_said`
+    (state, since): not when a public update of the incident said that state since then (it
+    told them already)."""
+    payload: dict[str, Any] = {"key": key, "subject": subject, "body": body,
+                               "components": components}  # fmt: skip
+    if unless_said is not None:
+        payload["unless_said"] = [unless_said[0], unless_said[1].isoformat()]
     engine.enqueue(session, clock, NOTIFY_KIND, payload, dedup_key=f"statuspage:{key}")
 
 
@@ -308,11 +315,25 @@ def _withdrawn(session: Session, key: str) -> bool:
     return found is not None and session.get(PublishedIncident, int(found.group(1))) is None
 
 
+def _already_said(session: Session, payload: dict[str, Any]) -> bool:
+    """Whether a public update of the message's incident said its state since it was queued."""
+    found = _INCIDENT_KEY.match(str(payload["key"]))
+    said = payload.get("unless_said")
+    if found is None or not said:
+        return False
+    record = session.get(PublishedIncident, int(found.group(1)))
+    since = datetime.fromisoformat(str(said[1]))
+    return record is not None and any(
+        u.state == said[0] and u.created_at >= since
+        for u in comms.public_updates(session, record.incident_id)
+    )
+
+
 def fan_out(session: Session, clock: Clock, settings: Settings, payload: dict[str, Any]) -> int:
     """Queue one message per confirmed subscriber whose components are concerned (none when
     its incident was taken off the page since); one mail per address even where an address
     still has two subscriptions stored before one per address was kept."""
-    if _withdrawn(session, str(payload["key"])):
+    if _withdrawn(session, str(payload["key"])) or _already_said(session, payload):
         return 0
     wanted = set(payload.get("components") or [])
     query = select(Subscriber).where(
