@@ -105,7 +105,8 @@ def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
     if path.is_file():
         paths = [path]
     elif path.is_dir():
-        paths = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        # `Routes.YAML` too: skipped, its sections would be deactivated without a word.
+        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
         if not paths:
             return [], [Issue(str(path), 0, "no *.yaml or *.yml files in this directory")]
     else:

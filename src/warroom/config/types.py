@@ -31,7 +31,7 @@ DURATION_HINT = "a duration like 90s, 15m, 4h, 1d or 2h30m"
 
 TARGET_KINDS = ("user", "team", "schedule", "policy", "oncall", "members", "channel")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_KEY = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+KEY = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # what config calls a key
 
 
 class TextProblem(ValueError):
@@ -152,4 +152,4 @@ Delay = Annotated[
 ]
 Target = Annotated[str, BeforeValidator(_target)]
 Email = Annotated[str, BeforeValidator(_email)]
-Key = Annotated[str, StringConstraints(pattern=_KEY, min_length=1, max_length=64)]
+Key = Annotated[str, StringConstraints(pattern=KEY, min_length=1, max_length=64)]

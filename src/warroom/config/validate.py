@@ -11,7 +11,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.loader import Issue, LoadedFile, SourceFile, parse
 from warroom.config.registry import Section, sections
-from warroom.config.types import TextProblem
+from warroom.config.types import KEY, TextProblem
 from warroom.redaction import is_secret_field, secret_values
 
 # Secrets shorter than this are accepted with a "weak secret" warning.
@@ -251,6 +251,8 @@ def _message(model: type[BaseModel], error: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     message = str(error["msg"])
+    if kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") == KEY:
+        message = "not a key: letters, digits, '_', '.' and '-', starting with a letter or digit"
     if kind == "value_error":
         return message.removeprefix("Value error, ")
     value = error.get("input")
