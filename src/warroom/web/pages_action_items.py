@@ -5,12 +5,17 @@ Everything goes through `warroom.review.action_items.service`, as the JSON API d
 CSRF- and role-checked. A refused add or edit re-shows the form with what was typed and the
 domain's message naming the field (422); status changes and exports answer with a 303 back and a
 flashed message.
+
+A due date is the signed-in person's (users.time_zone, UTC when unset), as `warroom action-item
+--due` reads it in WARROOM_TZ: a date is due by the end of that day in their zone, and the edit
+form shows the date there; the API alone, for programs, reads a date as the end of the day in UTC.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,7 +34,7 @@ from warroom.review.action_items.models import STATUSES, ActionItem
 from warroom.review.action_items.schemas import parse_due
 from warroom.web.csrf import flash
 from warroom.web.deps import CsrfForm, UiResponder, UiViewer
-from warroom.web.formkit import say, values
+from warroom.web.formkit import person_zone, say, values
 from warroom.web.forms import attempt, post_back
 from warroom.web.render import render
 
@@ -106,8 +111,10 @@ def list_page(
 def _item_context(
     session: Session, item: ActionItem, me: Principal, now: datetime
 ) -> dict[str, Any]:
-    due = item.due_at.strftime("%Y-%m-%d") if item.due_at else ""
+    zone = person_zone(session, me)
+    due = item.due_at.astimezone(zone).strftime("%Y-%m-%d") if item.due_at else ""
     return _row(session, item, now) | {
+        "zone": str(zone),
         "may_act": me.allows("responder"),
         "statuses": STATUSES,
         "people": _owners(session),
@@ -134,22 +141,31 @@ def item_page(
     return render(request, "action_items_item.html", _item_context(session, item, me, clock.now()))
 
 
-def _changes(found: dict[str, str]) -> dict[str, Any]:
+def _changes(found: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
     """The edit form as service changes; the due date only when it was changed."""
     changes: dict[str, Any] = {k: found[k] for k in ("title", "owner", "impact", "effort")}
     changes |= {"status": found["status"], "description": found["description"]}
     if found["due"] != found["due_was"]:
-        changes["due_at"] = _due(found["due"])
+        changes["due_at"] = _due(found["due"], zone)
     return changes
 
 
-def _due(text: str) -> Any:
+def _due(text: str, zone: ZoneInfo) -> date | datetime | None:
+    """The form's due date in the person's zone: a date is the end of that day there, a time
+    without an offset is there; the service checks the range and keeps it in UTC."""
+    text = text.strip()
     if not text:
         return None
     try:
-        return parse_due(text)
+        found = parse_due(text)
     except ValueError as exc:
-        raise Invalid(str(exc), field="due") from None
+        try:
+            found = datetime.fromisoformat(text).replace(tzinfo=zone)  # a time with no offset
+        except ValueError:
+            raise Invalid(str(exc), field="due") from None
+    if isinstance(found, datetime) or found is None or not 1 < found.year < 9999:
+        return found  # a time, or a date out of range, which the service names
+    return datetime.combine(found, time(23, 59, 59), tzinfo=zone)
 
 
 @router.post("/ui/action-items/{item_id}", response_class=HTMLResponse)
@@ -164,7 +180,10 @@ def edit_post(
     item = _visible(session, item_id, me)
     found = values(form, FIELDS)
     refused = attempt(
-        session, lambda: service.update(session, clock, item, _changes(found), actor=me.actor)
+        session,
+        lambda: service.update(
+            session, clock, item, _changes(found, person_zone(session, me)), actor=me.actor
+        ),
     )
     if isinstance(refused, WarroomError):
         context = _item_context(session, _visible(session, item_id, me), me, clock.now())
@@ -218,6 +237,7 @@ def _incident_context(
     incident = visible_incident(session, number, me)
     items = service.list_for_incident(session, incident.id)
     return {
+        "zone": str(person_zone(session, me)),
         "incident": incident,
         "rows": [{"item": i, "overdue": service.is_overdue(i, now)} for i in items],
         "may_act": me.allows("responder"),
@@ -248,7 +268,7 @@ def add_post(
     found = values(form, FIELDS)
 
     def create() -> ActionItem:
-        due = _due(found["due"])
+        due = _due(found["due"], person_zone(session, me))
         return service.create(
             session, clock, incident, title=found["title"], owner=found["owner"],
             impact=found["impact"], effort=found["effort"], due=due,
