@@ -23,6 +23,7 @@ from warroom.config.types import ConfigModel, Key, TextProblem
 from warroom.runbooks import checklist, service
 from warroom.runbooks.document import RunbookDoc
 from warroom.runbooks.markdown import RunbookError, front_matter_line, parse
+from warroom.runbooks.models import Runbook
 
 
 class RunbookConfig(ConfigModel):
@@ -92,11 +93,13 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
         values = {
             "title": parsed.title,
             "version": parsed.version(),
+            # Shown in the plan, so that a changed runbook reads as more than a new digest.
+            "steps": sum(1 for _ in parsed.steps()),
             "named_by_services": services,
             "active": True,
         }
         row = rows.get(item.key)
-        old = None if row is None else {k: getattr(row, k) for k in values}
+        old = None if row is None else _values_of(row, list(values))
         if plan.compare("runbook", item.key, old, values):
             service.store_runbook(session, clock, parsed, services)
             if old is not None and old["version"] != values["version"]:
@@ -108,6 +111,13 @@ def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> No
             plan.delete("runbook", key)
             changed[key] = (plan.entries[-1], None)
     _tell_running(session, changed)
+
+
+def _values_of(row: Runbook, names: list[str]) -> dict[str, object]:
+    """The stored runbook's values to compare with the config's (its steps counted)."""
+    values = {k: getattr(row, k) for k in names if k != "steps"}
+    values["steps"] = sum(1 for _ in service.document_of(row).steps())
+    return values
 
 
 def _tell_running(session: Session, changed: dict[str, tuple[PlanEntry, str | None]]) -> None:

@@ -77,3 +77,16 @@ def test_plan_names_the_open_incidents_running_a_changed_or_removed_runbook(
         f"INC-{first} runs its copy of this runbook (version {version}, 1/4 done): it stays "
         f"attached as it is (`warroom step list INC-{first}`)"
     ]
+
+
+def test_plan_shows_how_many_steps_a_changed_runbook_has(
+    db: Database, clock: FakeClock, configured: Path
+) -> None:
+    # Before, a changed runbook read only `version: "4b98…" → "9c1d…"`: nothing to review by.
+    doc, _ = config_service.load_directory(write_config(configured, **{"db-failover": EDITED}))
+    with db.session() as session:
+        result = config_service.apply_document(session, clock, doc, actor="test", dry_run=True)
+        session.rollback()
+    [entry] = [e for e in result.plan if e.kind == "runbook"]
+    assert entry.identity == "db-failover" and entry.changes["steps"] == (4, 2)
+    assert "    steps: 4 → 2" in entry.detail()
