@@ -11,6 +11,7 @@ import importlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from warroom.actions import service as actions
@@ -26,6 +27,20 @@ TO_FILL = "_To fill in._"
 UNKNOWN = "_Unknown: to fill in._"
 # Events of the postmortem itself and of starring are no part of the incident's story.
 LEFT_OUT = ("review:", "incident:event:")
+# What the story is made of, listed however noisy the incident: its lifecycle, severity, roles,
+# notes, hypotheses and tasks (incident:*), status updates, actions, the status page, re-fires and
+# escalations by hand, and every starred event.
+KEY = (
+    "incident:",
+    "comms:update:",
+    "action:",
+    "statuspage:",
+    "intake:incident:",
+    "paging:escalation:manual",
+    "paging:incident:unpaged",
+)
+# Of the routine rest (alerts, pages, notifications, reminders, checklist steps), the first
+# MAX_EVENTS are listed; the draft says how many more there are.
 MAX_EVENTS = 500
 
 
@@ -159,21 +174,37 @@ def _row(event: TimelineEvent, start: datetime) -> dict[str, Any]:
     }
 
 
+def _starts(prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    return or_(*(TimelineEvent.kind.startswith(p, autoescape=True) for p in prefixes))
+
+
 def timeline_rows(session: Session, incident: Incident) -> tuple[list[dict[str, Any]], int]:
-    """The incident's events (its own story, oldest first) and how many were left off."""
+    """The incident's events (its own story, oldest first) and how many routine ones were left
+    off: every key event (`KEY`, starred) and the first `MAX_EVENTS` routine ones."""
     start = utc(incident.opened_at)
-    events, more = timeline.timeline_page(session, incident_id=incident.id, limit=MAX_EVENTS)
-    rows = [_row(e, start) for e in events if not e.kind.startswith(LEFT_OUT)]
-    last = events[-1].seq if events else 0
-    left_off = timeline.chain_head(session, incident_id=incident.id)[0] - last if more else 0
+    story = (TimelineEvent.chain == timeline.chain_of(incident.id), not_(_starts(LEFT_OUT)))
+    key = or_(TimelineEvent.starred.is_(True), _starts(KEY))
+    ordered = select(TimelineEvent).order_by(TimelineEvent.seq)
+    events = list(session.scalars(ordered.where(*story, key)))
+    routine = list(session.scalars(ordered.where(*story, not_(key)).limit(MAX_EVENTS)))
+    left_off = 0
+    if len(routine) == MAX_EVENTS:
+        total = session.scalar(select(func.count(TimelineEvent.seq)).where(*story, not_(key)))
+        left_off = int(total or 0) - MAX_EVENTS
+    rows = [_row(e, start) for e in sorted(events + routine, key=lambda e: e.seq)]
     return rows, left_off
 
 
 def starred_rows(session: Session, incident: Incident) -> list[dict[str, Any]]:
     """The starred events, oldest first: they lead the timeline."""
     start = utc(incident.opened_at)
-    events, _ = timeline.timeline_page(
-        session, incident_id=incident.id, starred=True, limit=MAX_EVENTS
+    events = session.scalars(
+        select(TimelineEvent)
+        .where(
+            TimelineEvent.chain == timeline.chain_of(incident.id),
+            TimelineEvent.starred.is_(True),
+        )
+        .order_by(TimelineEvent.seq)
     )
     return [_row(e, start) for e in events]
 
