@@ -112,13 +112,17 @@ ATOM = {"content": {"application/atom+xml": {"schema": {}}}, "description": "An 
 @router.get("/feed.atom", response_class=Response, responses={200: ATOM})
 def feed(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep) -> Response:
     cfg = service.page_config(session)
-    incidents = service.history(session, clock, limit=NEWEST)
-    # Not "now" when the history is empty: the body (and its ETag) would change on every poll.
+    base = settings.public_url.rstrip("/")
+    since = clock.now() - timedelta(days=cfg.history_days)
+    entries = [view.incident_entry(base, i) for i in service.history(session, clock, limit=NEWEST)]
+    # Maintenance windows too (scheduled, under way, completed), as the history and the mails.
+    entries += [view.maintenance_entry(base, m) for m in maintenance.listing(session, since=since)]
+    entries = sorted(entries, key=lambda e: e.updated, reverse=True)[:NEWEST]
+    # Not "now" when the feed is empty: the body (and its ETag) would change on every poll.
     quiet = config_service.applied_at(session) or datetime(1970, 1, 1, tzinfo=UTC)
-    updated = max([i.updated_at for i in incidents], default=utc(quiet))
-    body = view.render("feed.atom", title=cfg.title, base=settings.public_url.rstrip("/"),
-                       incidents=incidents, updated=view.atom_time(updated),
-                       stamp=view.atom_time)  # fmt: skip
+    updated = max([e.updated for e in entries], default=utc(quiet))
+    body = view.render("feed.atom", title=cfg.title, base=base, entries=entries,
+                       updated=view.atom_time(updated), stamp=view.atom_time)  # fmt: skip
     return conditional(request, Response(body, media_type="application/atom+xml"))
 
 

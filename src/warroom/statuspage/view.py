@@ -150,5 +150,33 @@ def _settle(components: list[service.Component], settled: list[tuple[list[str], 
                 component.updated_at = when
 
 
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of the Atom feed: a published incident or a maintenance window."""
+
+    id: str
+    title: str
+    updated: datetime
+    link: str
+    content: str
+
+
+def incident_entry(base: str, incident: service.PublicIncident) -> FeedEntry:
+    """A published incident in the feed: its public updates, newest first."""
+    url = f"{base}/status/incidents/{incident.id}"
+    text = "".join(f"{u.status}: {u.body}\n" for u in reversed(incident.updates))
+    title = f"{incident.name} ({incident.status})"
+    return FeedEntry(url, title, utc(incident.updated_at), url, text)
+
+
+def maintenance_entry(base: str, window: Maintenance) -> FeedEntry:
+    """A maintenance window in the feed: its body and its times in UTC, as the mails say."""
+    start, end = utc(window.scheduled_for), utc(window.scheduled_until)
+    when = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+    url = f"{base}/status#m{window.id}"
+    title = f"{window.name} (maintenance {window.status})"
+    return FeedEntry(url, title, utc(window.updated_at), url, f"{window.body}\n\n{when}".strip())
+
+
 def atom_time(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
