@@ -147,11 +147,16 @@ def response_times(
         return None if severity is None else getattr(severity, name)
 
     ack_waited = waits or (start, timedelta(0))
+    # Resolved without being marked mitigated: its impact ended then at the latest, as MTTM
+    # counts it (docs/review.md).
+    mitigated = _time_row("Mitigated", incident.mitigated_at or incident.resolved_at, start, None)
+    if incident.mitigated_at is None and incident.resolved_at is not None:
+        mitigated["at"] += " (when resolved: never marked mitigated)"
     return [
         {"name": "Detected", "at": when(start), "after": "0s", "target": "", "met": "no target"},
         _ack_row(incident, ack_waited, target("ack_within_s")),
         _time_row("Responded", incident.responded_at, start, target("respond_within_s")),
-        _time_row("Mitigated", incident.mitigated_at, start, None),
+        mitigated,
         _time_row("Resolved", incident.resolved_at, start, target("resolve_within_s")),
     ]
 
