@@ -122,6 +122,49 @@ def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
     return files, issues
 
 
+def unread_config(path: Path, sections: set[str]) -> list[Issue]:
+    """Warnings for YAML files one folder down that hold config sections: only the files
+    directly in the directory are read, so theirs would silently not be applied (`teams/x.yaml`).
+    Other YAML there (drill scenarios, ...) is the config's to name, and says nothing."""
+    if not path.is_dir():
+        return []
+    found = []
+    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for file in sorted(folder.iterdir()):
+            if file.suffix.lower() not in SUFFIXES or not file.is_file():
+                continue
+            named = _top_level_keys(file)
+            hits = [key for key, _ in named if key in sections]
+            if hits:
+                line = next(n for key, n in named if key == hits[0])
+                noun = "section" if len(hits) == 1 else "sections"
+                found.append(
+                    Issue(
+                        str(file),
+                        line,
+                        f"this file is not read (only the YAML files directly in {path} are): "
+                        f"its {noun} {', '.join(hits)} {'is' if len(hits) == 1 else 'are'} not "
+                        "applied; move the file up a folder",
+                    )
+                )
+    return found
+
+
+def _top_level_keys(file: Path) -> list[tuple[str, int]]:
+    """(key, line) of a YAML file's top-level mapping; [] if it is none or cannot be read."""
+    try:
+        node = _Loader(file.read_text(encoding="utf-8")).get_single_node()
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [
+        (str(key.value), key.start_mark.line + 1)
+        for key, _ in node.value
+        if isinstance(key, yaml.ScalarNode)
+    ]
+
+
 def _not_utf8(exc: UnicodeDecodeError) -> tuple[int, str]:
     """The line and message of a byte that is not UTF-8 (a file saved as Latin-1, say)."""
     before = exc.object[: exc.start]

@@ -21,7 +21,7 @@ from warroom.auth import service as auth_service
 from warroom.clock import Clock, SystemClock
 from warroom.config import guard
 from warroom.config.document import ConfigDocument, Plan, Problems
-from warroom.config.loader import SourceFile, read_directory
+from warroom.config.loader import SourceFile, read_directory, unread_config
 from warroom.config.models import ConfigRevision
 from warroom.config.registry import Section, sections
 from warroom.config.validate import build_document
@@ -53,7 +53,10 @@ def load_directory(
 ) -> tuple[ConfigDocument, Problems]:
     """Load, validate and cross-check a config directory (or a single file)."""
     files, issues = read_directory(Path(path))
-    return build_document(str(path), files, env, unread=issues)
+    doc, problems = build_document(str(path), files, env, unread=issues)
+    for issue in unread_config(Path(path), set(sections())):
+        problems.warn_at(issue.file, issue.line, issue.message)
+    return doc, problems
 
 
 def load_files(

@@ -30,3 +30,22 @@ def test_a_key_that_is_no_key_says_what_a_key_is(tmp_path: Path) -> None:
         "services.yaml:2: services[api gateway].key: not a key: letters, digits, '_', '.' and "
         "'-', starting with a letter or digit (got 'api gateway')"
     ]
+
+
+def test_config_in_a_sub_folder_is_named_as_not_read(tmp_path: Path) -> None:
+    # Before, `teams/web.yaml` was skipped without a word: its sections never applied.
+    folder = write(tmp_path, {})
+    (folder / "teams").mkdir()
+    web = "# the web team\nteams:\n  - key: web\n    name: W\n"
+    (folder / "teams" / "web.yaml").write_text(web)
+    (folder / "drills").mkdir()
+    (folder / "drills" / "crash.yaml").write_text("title: Crash\nsteps: []\n")
+    (folder / "runbooks").mkdir()
+    (folder / "runbooks" / "db.md").write_text("# DB\n")
+    (folder / "runbooks" / "broken.yml").write_text("teams: [\n")
+    _, problems = load_directory(folder)
+    assert not problems, problems.lines()
+    assert [w.replace(f"{folder}/", "") for w in problems.warnings()] == [
+        "teams/web.yaml:2: warning: this file is not read (only the YAML files directly in "
+        f"{folder} are): its section teams is not applied; move the file up a folder"
+    ]
