@@ -78,7 +78,8 @@ def incident_page(
         return _refusal(request, session, settings, gone, after)
     cfg = service.page_config(session)
     base = settings.public_url.rstrip("/")
-    html = view.render("incident.html", title=cfg.title, base=base, incident=incident)
+    names = service.component_names(session)
+    html = view.render("incident.html", title=cfg.title, base=base, incident=incident, names=names)
     return conditional(request, HTMLResponse(html))
 
 
@@ -102,7 +103,7 @@ def history_page(
     return conditional(request, HTMLResponse(view.render(
         "history.html", title=cfg.title, base=settings.public_url.rstrip("/"),
         days=cfg.history_days, incidents=found[:NEWEST], maintenances=windows, page=page,
-        older=len(found) > NEWEST,
+        older=len(found) > NEWEST, names=service.component_names(session),
     )))  # fmt: skip
 
 

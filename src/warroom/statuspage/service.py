@@ -118,6 +118,11 @@ def _configured_components(session: Session, cfg: StatusPageConfig) -> list[Comp
     return found
 
 
+def component_names(session: Session) -> dict[str, str]:
+    """The page's components' public names by key (what an incident or a window affects)."""
+    return {c.key: c.name for c in _configured_components(session, page_config(session))}
+
+
 def severity_status(session: Session, cfg: StatusPageConfig, severity: str) -> str:
     """The component status an open public incident of this severity means."""
     if severity in cfg.severity_status:

@@ -109,7 +109,8 @@ class PageView:
             groups.setdefault(component.group, []).append(component)
         return render("index.html", title=self.cfg.title, base=self.base, indicator=indicator,
                       description=description, open_incidents=self.open_incidents,
-                      maintenances=self.upcoming(), groups=list(groups.items()))  # fmt: skip
+                      maintenances=self.upcoming(), groups=list(groups.items()),
+                      names={c.key: c.name for c in self.components})  # fmt: skip
 
 
 def build(session: Session, clock: Clock, public_url: str) -> PageView:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from tests.integration.statuspage.page import apply, open_incident
 from warroom.clock import FakeClock
 from warroom.db import Database
+from warroom.statuspage import maintenance
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 LINES = "Affected regions:\n- EU\n- US <script>x</script>\n\nWe keep watching."
@@ -73,3 +74,29 @@ def test_an_incident_no_longer_on_the_page_is_a_page_to_a_browser(
     # Other clients still get the JSON error.
     answer = client.get(f"/status/incidents/{status_id}")
     assert answer.status_code == 404 and answer.json()["error"]["field"] == "id"
+
+
+def test_an_incident_says_what_it_affects_and_the_history_when_windows_ran(
+    db: Database, clock: FakeClock, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """The HTML named no component of an incident (only summary.json did), and the history
+    listed completed maintenance without its times."""
+    apply(db, clock)  # clock: 2026-01-01 12:00 UTC
+    number = open_incident(db, clock)
+    status_id = _publish(client, admin_headers, number, components=["api", "web"])
+    for path in ("/status", f"/status/incidents/{status_id}", "/status/history"):
+        assert "Affects: Public API, Website" in client.get(path).text, path
+    window = {"name": "Upgrade", "components": ["db"], "scheduled_for": "2026-01-01T13:00:00Z",
+              "scheduled_until": "2026-01-01T14:00:00+00:00"}  # fmt: skip
+    made = client.post("/api/v1/status/maintenances", json=window, headers=admin_headers)
+    assert made.status_code == 201
+    cancel = f"/api/v1/status/maintenances/{made.json()['id']}/cancel"
+    clock.advance(hours=1)
+    with db.session() as session:
+        maintenance.start(session, clock, int(made.json()["id"]))
+        session.commit()
+    clock.advance(minutes=30)
+    assert client.post(cancel, headers=admin_headers).status_code == 200  # ends it now
+    history = client.get("/status/history").text
+    assert "maintenance · completed · 2026-01-01 13:00 \u2013 2026-01-01 13:30 UTC" in history
+    assert "Affects: Database" in history
