@@ -7,10 +7,13 @@ credentials for the timeline, the API and the evidence. Re-exported by `actions.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import json
 import re
 from collections.abc import Collection
 from typing import Any
+from urllib.parse import parse_qsl, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +27,7 @@ from warroom.actions.models import (
 )
 from warroom.errors import NotFound
 from warroom.incidents.models import Incident
-from warroom.redaction import MASK, is_secret_field, scrub_known
+from warroom.redaction import MASK, is_secret_field, mask_url, scrub_known
 
 
 def list_definitions(session: Session) -> list[ActionDefinition]:
@@ -108,7 +111,12 @@ def closed_for(incident: Incident | None, run: ActionRun) -> str | None:
 def public_view(run: ActionRun) -> dict[str, Any]:
     """What the timeline, the API and the evidence show of a rendered run: header values left
     out, and credentials inside the argv, the URL and the body masked (`--token=***`,
-    `?token=***`, `"api_key": "***"`, any header value repeated); what runs is unchanged."""
+    `?token=***`, `"api_key": "***"`, any header value repeated); what runs is unchanged.
+
+    A URL keeps its scheme, host and shape: a path segment or query value filled by a
+    parameter shows that value (unless the parameter is secret, or masked elsewhere), every
+    other one is the config's and shown `***`, as the stored config shows no URL path
+    (`mask_url`: a webhook's path is often its secret)."""
     rendered = dict(run.rendered)
     secrets = _secret_params(run)
     if isinstance(rendered.get("argv"), list):
@@ -119,14 +127,108 @@ def public_view(run: ActionRun) -> dict[str, Any]:
         ]
     request = rendered.get("request")
     if isinstance(request, dict):
-        headers = request.get("headers") or {}
-        hidden = [*_header_values(headers), *secrets]
-        shown = {**request, "headers": sorted(headers)}
-        for part in ("url", "body"):
-            if isinstance(request.get(part), str):
-                shown[part] = scrub_known(request[part], hidden)
-        rendered["request"] = shown
+        rendered["request"] = _shown_request(run, request, secrets)[0]
     return rendered
+
+
+def _shown_request(
+    run: ActionRun, request: dict[str, Any], secrets: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """An http run's request as shown (header names, URL and body masked), and the parts of
+    its URL masked by their place (path segments, query values, user info, fragment)."""
+    headers = request.get("headers") or {}
+    hidden = [*_header_values(headers), *secrets]
+    shown = {**request, "headers": sorted(headers)}
+    body = request.get("body")
+    masked_in_body: list[str] = []
+    if isinstance(body, str):
+        shown["body"] = scrub_known(body, [*hidden, *_body_secrets(headers, body)])
+        masked_in_body = _masked_spans(body, shown["body"])
+    masked_in_url: list[str] = []
+    if isinstance(request.get("url"), str):
+        kept = _url_values(run, {*hidden, *masked_in_body})
+        url, masked_in_url = _url_shown(request["url"], kept)
+        shown["url"] = scrub_known(url, hidden)
+        masked_in_url += _masked_spans(url, shown["url"])
+    return shown, masked_in_url
+
+
+def _url_values(run: ActionRun, hidden: Collection[str]) -> set[str]:
+    """The parameter values a URL may show where they fill a segment or a query value: those
+    of parameters not secret-named, and not masked elsewhere in the request."""
+    values = {
+        str(value)
+        for name, value in dict(run.params).items()
+        if not is_secret_field(name) and value is not None and not isinstance(value, bool | dict)
+    }
+    return {v for v in values if v and v not in hidden}
+
+
+def _url_shown(url: str, kept: Collection[str]) -> tuple[str, list[str]]:
+    """The URL as shown (scheme, host and port; user info, each path segment, query value
+    and fragment not filled by a `kept` value masked) and the parts masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return mask_url(url), []
+    masked: list[str] = []
+
+    def shown(part: str, plus: bool = False) -> str:
+        if not part or (unquote_plus(part) if plus else unquote(part)) in kept:
+            return part
+        masked.append(unquote(part))
+        return MASK
+
+    netloc = parts.netloc
+    user, at, host = netloc.rpartition("@")
+    if at:
+        masked.extend(unquote(p) for p in user.split(":") if p)
+        netloc = f"{MASK}@{host}"
+    path = "/".join(shown(segment) for segment in parts.path.split("/"))
+    query = []
+    for pair in parts.query.split("&") if parts.query else []:
+        name, eq, value = pair.partition("=")
+        if not eq:
+            query.append(shown(name, plus=True))
+        elif is_secret_field(unquote_plus(name)) and value:
+            masked.append(unquote_plus(value))
+            query.append(f"{name}={MASK}")
+        else:
+            query.append(f"{name}={shown(value, plus=True)}")
+    fragment = shown(parts.fragment)
+    return urlunsplit((parts.scheme, netloc, path, "&".join(query), fragment)), masked
+
+
+def _body_secrets(headers: dict[str, Any], body: str) -> list[str]:
+    """The values of a JSON or form body's secret-named fields (`routing_key`, `signature`,
+    `auth`, as `is_secret_field` names them; `scrub_value` knows only some of them), as
+    written in the body."""
+    found: set[str] = set()
+
+    def walk(value: Any, secret: bool) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, secret or is_secret_field(str(key)))
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, secret)
+        elif secret and value is not None and not isinstance(value, bool):
+            text = str(value)
+            found.update([text, json.dumps(text)[1:-1]] if isinstance(value, str) else [text])
+
+    kind = next((str(v).lower() for k, v in headers.items() if k.lower() == "content-type"), "")
+    if "x-www-form-urlencoded" in kind:
+        for name, value in parse_qsl(body, keep_blank_values=True):
+            if is_secret_field(name):
+                found.update([value, quote_plus(value, safe="")])
+    else:
+        with contextlib.suppress(ValueError):  # not JSON: scrub_value's shapes only
+            walk(json.loads(body), False)
+    return [v for v in found if len(v) >= _MIN_BODY_SECRET]
+
+
+# Shortest value of a body's secret-named field masked wherever the body repeats it.
+_MIN_BODY_SECRET = 4
 
 
 # An option whose name says secret, written without its value (`--token`, `--client-secret`,
@@ -178,7 +280,11 @@ def credentials_of(run: ActionRun) -> list[str]:
     found: set[str] = set()
     if isinstance(request, dict):
         found.update(_header_values(request.get("headers") or {}))
-        pairs += [(request[p], shown["request"][p]) for p in ("url", "body") if request.get(p)]
+        # The URL's masked parts as such: a diff of a URL whose every segment became `***`
+        # would pair the wrong characters.
+        found.update(_shown_request(run, request, _secret_params(run))[1])
+        if request.get("body"):
+            pairs.append((request["body"], shown["request"]["body"]))
     for written, masked in pairs:
         found.update(_masked_spans(str(written), str(masked)))
     return sorted((v for v in found if len(v) >= 6), key=len, reverse=True)
