@@ -7,7 +7,8 @@ drills:
     every: monthly                   # weekly | monthly | quarterly | yearly
     day: 1                           # weekday 1-7 (Monday 1) for weekly, else day of month 1-28
     month: 1                         # yearly only: the month, 1-12
-    at: "10:00"                      # time of day, UTC
+    at: "10:00"                      # time of day, in time_zone
+    time_zone: Europe/Berlin         # optional: an IANA name, UTC by default
     participants: [oncall:core, user:ic@corp.test]
     title: Monthly P2 drill          # optional: the drill incident's title
     scenario_file: drills/p2.yaml    # optional: a scenario (or `scenario:` with its YAML text)
@@ -42,6 +43,7 @@ class DrillSchedule(ConfigModel):
     day: int = Field(default=1, ge=1, le=28)
     month: int = Field(default=1, ge=1, le=12)
     at: str = "10:00"
+    time_zone: str = "UTC"
     participants: list[Target] = Field(default_factory=list, max_length=50)
     title: str = Field(default="", max_length=280)
     scenario: str | None = Field(default=None, max_length=100_000)
@@ -52,9 +54,14 @@ class DrillSchedule(ConfigModel):
         schedule.parse_at(value)
         return value
 
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return schedule.check_zone(value)
+
     def rule(self) -> schedule.Rule:
         hour, minute = schedule.parse_at(self.at)
-        return schedule.Rule(self.every, self.day, self.month, hour, minute)
+        return schedule.Rule(self.every, self.day, self.month, hour, minute, self.time_zone)
 
 
 def check(doc: ConfigDocument, problems: Problems) -> None:
@@ -88,6 +95,8 @@ def due_key(name: str) -> str:
 def _values(item: DrillSchedule) -> dict[str, Any]:
     values = item.model_dump(mode="json", exclude={"scenario"})
     values["scenario"] = bool(item.scenario)
+    if values.get("time_zone") == "UTC":
+        del values["time_zone"]  # as rules were kept before time_zone: unchanged, not replanned
     return values
 
 
