@@ -71,6 +71,8 @@ def check(doc: ConfigDocument, problems: Problems) -> None:
     services = doc.identities("services")
     for index, entry in doc.entries("runbooks"):
         assert isinstance(entry, RunbookConfig)
+        if next(entry.doc.steps(), None) is None:
+            _warn_no_steps(doc, problems, index)
         for field, names, known_names in (
             ("severity", entry.doc.severities, severities),
             ("service", entry.doc.services, services),
@@ -80,6 +82,20 @@ def check(doc: ConfigDocument, problems: Problems) -> None:
                 if known_names and name not in known_names:
                     message = f"front matter names unknown {field} {name!r}"
                     problems.add_in_text("runbooks", index, "markdown", line, message)
+
+
+def _warn_no_steps(doc: ConfigDocument, problems: Problems, index: int | None) -> None:
+    """A runbook with nothing to tick (a file holding only its front matter, prose only)."""
+    message = (
+        "the runbook has no steps (no list items or code blocks): its checklist would have "
+        "nothing to tick"
+    )
+    place = doc.text_at("runbooks", index, "markdown")
+    if place is not None and place[2]:
+        label = doc.label("runbooks", index, "markdown")
+        problems.warn_at(place[0], place[1], f"{label}: {message}")
+    else:
+        problems.warn("runbooks", index, "markdown", message)
 
 
 def apply(session: Session, clock: Clock, doc: ConfigDocument, plan: Plan) -> None:

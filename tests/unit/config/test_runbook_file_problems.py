@@ -137,3 +137,16 @@ def test_a_duplicate_front_matter_field_is_a_problem_not_the_last_one_winning(
         "runbooks/db.md:4: runbooks[db].markdown: duplicate front matter field 'severities' "
         "(first at line 3)",
     ]
+
+
+def test_a_runbook_with_no_steps_is_a_warning(tmp_path: Path) -> None:
+    # Before, a file holding only its front matter (the content not pasted) was ok, unsaid.
+    folder = write(tmp_path, {"runbooks.yaml": RUNBOOKS})
+    (folder / "runbooks").mkdir()
+    (folder / "runbooks" / "db.md").write_text("---\ntitle: DB failover\n---\n")
+    _, problems = load_directory(folder)
+    assert problems.lines() == []
+    assert [w.replace(f"{folder}/", "") for w in problems.warnings()] == [
+        "runbooks/db.md:1: warning: runbooks[db].markdown: the runbook has no steps (no list "
+        "items or code blocks): its checklist would have nothing to tick"
+    ]
