@@ -44,6 +44,13 @@ _URL_FIELD = re.compile(r"^(url|.*_url|webhook|.*_webhook)$", re.IGNORECASE)
 # A config field whose values are HTTP headers, each shown masked whatever its name
 # ("DD-API-KEY", "X-Auth"): a header is how an API takes its credential.
 _HEADERS = "headers"
+# A config field whose value is an http action's body template: its secret-named fields'
+# literal values ("token": "…" in JSON, token=… in a form) are masked; a template expression
+# there ("{{ token }}") names a parameter, not a secret, and stays.
+_BODY = "body"
+_BODY_PAIR = re.compile(
+    r"""(["']?)([A-Za-z0-9_.-]+)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&{}\[\]"']+)"""
+)
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 # A URL field's value, spaces and all: an action's URL template ("https://api/m/{{ m }}?token=x")
 # is a URL whose secret must go as well.
@@ -139,8 +146,30 @@ def mask_answer(text: str) -> str:
     return scrub_value(text)
 
 
+def _body_secret(match: re.Match[str]) -> bool:
+    """Whether a name/value pair of a body template holds a literal secret."""
+    name, value = match.group(2), match.group(4)
+    return is_secret_field(name) and "{{" not in value and value.strip("\"'") != MASK
+
+
+def mask_body(text: str) -> str:
+    """An http action's body template with the literal values of its secret-named fields
+    masked (JSON `"token": "…"`, form `token=…`); template expressions stay."""
+
+    def one(match: re.Match[str]) -> str:
+        if not _body_secret(match):
+            return match.group(0)
+        quote, name, sep, value = match.groups()
+        mark = value[0] if value[0] in "\"'" else ""
+        return f"{quote}{name}{quote}{sep}{mark}{MASK}{mark}"
+
+    return _BODY_PAIR.sub(one, text) if _SECRET_FIELD.search(text) else text
+
+
 def mask_document(value: Any, key: str = "") -> Any:
     """A JSON-like value with secret fields masked and notification URLs redacted."""
+    if key == _BODY and isinstance(value, str):
+        value = mask_body(value)
     if isinstance(value, dict):
         if key == _HEADERS:  # an http action's headers: any of them may carry a credential
             return {k: MASK if v else v for k, v in value.items()}
@@ -168,6 +197,8 @@ def mask_change(value: Any, key: str = "") -> Any:
         return {k: mask_change(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_change(v, key) for v in value]
+    if key == _BODY and isinstance(value, str):
+        value = mask_body(value)
     if isinstance(value, str) and "://" in value and not _masked_whole(value, key):
         # Text: each URL in it masked where it stands.
         text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), value)
@@ -322,6 +353,8 @@ def secret_values(value: Any, key: str = "") -> set[str]:
             found |= secret_values(v, key)
     elif isinstance(value, str) and value and _holds_secret(key, value):
         found.add(value)
+    elif isinstance(value, str) and key == _BODY and _SECRET_FIELD.search(value):
+        found |= {m.group(4).strip("\"'") for m in _BODY_PAIR.finditer(value) if _body_secret(m)}
     return found
 
 

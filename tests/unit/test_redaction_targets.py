@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from warroom.redaction import MASK, mask_answer, mask_document, mask_url, secret_values
+from warroom.redaction import (
+    MASK,
+    mask_answer,
+    mask_change,
+    mask_document,
+    mask_url,
+    secret_values,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +68,28 @@ def test_every_header_of_an_http_action_is_masked_whatever_its_name() -> None:
 def test_a_hyphenated_api_key_is_a_secret_field(name: str) -> None:
     assert mask_document({name: "v4lue"}) == {name: MASK}
     assert MASK in mask_answer(f"{name}=v4lue") and "v4lue" not in mask_answer(f"{name}=v4lue")
+
+
+def test_an_http_actions_body_template_shows_no_literal_secret() -> None:
+    body = (
+        '{"routing_key": "R0UTE-1", "token": "t0k-2", "password": 12345,'
+        ' "note": "{{ note }}", "api_key": "{{ params.api_key }}", "n": 3}'
+    )
+    action = {"id": "tell", "kind": "http", "http": {"url": "https://e.test/v2", "body": body}}
+    shown = mask_document({"actions": [action]})["actions"][0]["http"]["body"]
+    assert shown == (
+        '{"routing_key": "***", "token": "***", "password": ***,'
+        ' "note": "{{ note }}", "api_key": "{{ params.api_key }}", "n": 3}'
+    )
+    assert secret_values({"actions": [action]}) >= {"R0UTE-1", "t0k-2", "12345"}
+    form = "channel=ops&secret='a b'&signature=s1g&text={{ incident.ref }}"
+    assert mask_document({"body": form}) == {
+        "body": "channel=ops&secret='***'&signature=***&text={{ incident.ref }}"
+    }
+    # In a plan too, URLs inside the body as well
+    assert mask_change('{"token": "t0k-2", "cb": "https://u:pw@h.test/x"}', "body") == (
+        '{"token": "***", "cb": "https://h.test/…"}'
+    )
+    assert mask_document({"description": '"token": "t0k-2"'})["description"] == (
+        '"token": "t0k-2"'  # only an action's body is read as a body
+    )
