@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,9 @@ class SourceFile:
     name: str
     text: str
     base_dir: Path | None = None
+    # Config sent over the API: the other files sent with it, by name, that `X_file:` may name
+    # (the server's own files are never read then).
+    sent: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -324,7 +328,11 @@ class _Builder:
         if not isinstance(value, str):
             return value
         if not self.references:
-            self.issue(line, f"{_label((*path[:-1], key))}: {NO_FILES}")
+            name = posixpath.normpath(posixpath.join(posixpath.dirname(self.source.name), value))
+            if self.source.sent is not None and name in self.source.sent:
+                return self._text(path, name, self.source.sent[name])
+            hint = f"; or send {name} with the files" if self.source.sent is not None else ""
+            self.issue(line, f"{_label((*path[:-1], key))}: {NO_FILES}{hint}")
             self.failed.add(path)
             return ""
         file = Path(value).expanduser()
@@ -346,14 +354,18 @@ class _Builder:
         except OSError as exc:
             self.issue(line, f"{key}: cannot read {str(file)!r}: {exc.strerror or 'error'}")
         else:
-            content = text.strip()
-            # The text's first line is this line of the file (blank lines before it stripped).
-            first = 1 + text[: len(text) - len(text.lstrip())].count("\n") if content else 1
-            self.texts[path] = (str(file), first, True)
-            self.hidden.add(content)
-            return content
+            return self._text(path, str(file), text)
         self.failed.add(path)
         return ""
+
+    def _text(self, path: Path_, name: str, text: str) -> str:
+        """A value read from a file, stripped; where its text starts is remembered."""
+        content = text.removeprefix("\ufeff").strip()
+        # The text's first line is this line of the file (blank lines before it stripped).
+        first = 1 + text[: len(text) - len(text.lstrip())].count("\n") if content else 1
+        self.texts[path] = (name, first, True)
+        self.hidden.add(content)
+        return content
 
     def substitute(self, text: str, line: int, path: Path_ = ()) -> str:
         """Replace ${VAR} (or ${VAR:-default}); $${ stands for a literal ${.

@@ -6,6 +6,7 @@ Other domains read their sections at runtime with `current_document(session)[key
 
 from __future__ import annotations
 
+import posixpath
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from warroom.auth import service as auth_service
 from warroom.clock import Clock, SystemClock
 from warroom.config import guard
 from warroom.config.document import ConfigDocument, Plan, Problems
-from warroom.config.loader import SourceFile, read_directory, unread_config
+from warroom.config.loader import SUFFIXES, SourceFile, read_directory, unread_config
 from warroom.config.models import ConfigRevision
 from warroom.config.registry import Section, sections
 from warroom.config.validate import build_document
@@ -71,8 +72,19 @@ def load_files(
     Such texts come from elsewhere, so `${VAR}` and `X_file:` are refused unless the caller
     is on the server and says references=True.
     """
-    sources = [SourceFile(name, text) for name, text in sorted(files.items())]
-    return build_document(source, sources, env, references=references)
+    if references:
+        sources = [SourceFile(name, text) for name, text in sorted(files.items())]
+        return build_document(source, sources, env, references=references)
+    # Sent files that are no YAML are what `X_file:` may name (a runbook's Markdown).
+    config = {n: t for n, t in files.items() if Path(n).suffix.lower() in SUFFIXES}
+    sent = {posixpath.normpath(n): t for n, t in files.items() if n not in config}
+    sources = [SourceFile(n, t, sent=sent) for n, t in sorted(config.items())]
+    doc, problems = build_document(source, sources, env, references=references)
+    named = {place[0] for place in doc.texts.values() if place[2]}
+    for name in sorted(set(sent) - named):
+        message = "not a config file (*.yaml, *.yml), and no `X_file:` of the config names it"
+        problems.add_at(name, 0, message)
+    return doc, problems
 
 
 def check_directory(path: Path | str) -> list[str]:
