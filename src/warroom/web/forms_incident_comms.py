@@ -120,6 +120,7 @@ def post_update(
         return _preview_page(post)
 
     def change(incident: Incident) -> str:
+        wait = _next_update(post.field("next_update"))
         update = comms.post_update(
             post.session,
             post.clock,
@@ -127,11 +128,14 @@ def post_update(
             state=post.field("state"),
             internal=post.field("internal"),
             public=post.field("public") or None,
-            next_update=_next_update(post.field("next_update")),
+            next_update=wait,
             actor=post.me.actor,
             smtp_url=post.settings.smtp_url,
             force=post.checked("force"),
         )
+        cadence_note = comms.cadence_note(post.session, incident, update, wait)
+        if cadence_note:
+            flash(post.request, "info", f"update posted; note: {cadence_note}")
         warning = comms.unreached_warning(update, incident)
         if warning:
             flash(post.request, "info", f"update posted, but {warning}")
