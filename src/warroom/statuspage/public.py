@@ -268,7 +268,11 @@ def _refusal(
     """The refusal as its JSON error; a browser (it accepts text/html: a form post, a link
     followed from a mail) gets the same status as a page saying what is wrong, not JSON."""
     wait = getattr(error, "retry_after", None)
-    headers = {"Retry-After": str(wait)} if wait is not None else None
+    # The answer depends on Accept: a shared cache in front of the public page (a 404 may be
+    # kept by one) must not hand a browser the JSON or a program the page.
+    headers = {"Vary": "Accept"}
+    if wait is not None:
+        headers["Retry-After"] = str(wait)
     if _is_json(request) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
     said = error.message[:1].upper() + error.message[1:]

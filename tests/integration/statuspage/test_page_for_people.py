@@ -68,12 +68,14 @@ def test_an_incident_no_longer_on_the_page_is_a_page_to_a_browser(
         answer = client.request(method, f"/status/incidents/{status}", headers=BROWSER)
         assert answer.status_code == 404
         assert answer.headers["content-type"].startswith("text/html")
+        assert answer.headers["vary"] == "Accept"  # a shared cache keeps the two apart
         if method == "GET":
             assert "Example Status" in answer.text and "No public incident" in answer.text
             assert 'href="http://127.0.0.1:8080/status"' in answer.text
     # Other clients still get the JSON error.
     answer = client.get(f"/status/incidents/{status_id}")
     assert answer.status_code == 404 and answer.json()["error"]["field"] == "id"
+    assert answer.headers["vary"] == "Accept"
 
 
 def test_an_incident_says_what_it_affects_and_the_history_when_windows_ran(
