@@ -10,11 +10,21 @@ from warroom.runbooks.models import RunbookRun, StepState
 from warroom.runbooks.schemas import IncidentRunbooksOut, LinkOut, ProgressOut, RunOut, StepOut
 
 
+def _labelled(title: str, label: str) -> str:
+    """A section's title with a part label of it ("Symptoms:" -> "Recovery · Symptoms")."""
+    label = label.rstrip(":").strip()
+    return f"{title} · {label}" if title else label
+
+
 def _steps(
     nodes: list[Node], depth: int, section: str, states: dict[int, StepState]
 ) -> list[StepOut]:
     out: list[StepOut] = []
+    title = section
     for node in nodes:
+        if depth == 0 and node.kind == "text" and node.label is not None:
+            # "Symptoms:" / "Actions:" mark the parts of a section as sub-headings would.
+            section = _labelled(title, node.text)
         if node.kind in STEP_KINDS and node.number is not None:
             step = StepOut(
                 number=node.number,
