@@ -82,7 +82,7 @@ from warroom.statuspage import config as statuspage_config
 from warroom.statuspage import jobs as statuspage_jobs
 from warroom.statuspage import public as statuspage_public
 from warroom.statuspage import reactions as statuspage_reactions
-from warroom.statuspage import service as statuspage_service
+from warroom.statuspage import records as statuspage_records
 from warroom.web import api as web_api
 from warroom.web import api_invites as web_api_invites
 from warroom.web import dashboard as web_dashboard
@@ -219,7 +219,7 @@ def install() -> None:
         paging_pager.PAGE_TEXT = comms_paging_text.page_text
         paging_pager.ESCALATION_TEXT = comms_paging_text.escalation_text
         # An update's public text tells whether anyone can read it yet.
-        comms_service.SHOWN_PUBLICLY = statuspage_service.shown_publicly
+        comms_service.SHOWN_PUBLICLY = statuspage_records.shown_publicly
         # An incident's next update is due when the comms cadence (and its reminders) says.
         incidents_present.UPDATES_DUE = comms_cadence.updates_due
         # An admin's cancel of a job is an event of the global audit chain.

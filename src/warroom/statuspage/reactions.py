@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock
 from warroom.events import DomainEvent, Handler
 from warroom.incidents import service as incidents
-from warroom.statuspage import service, subscribers
+from warroom.statuspage import records, service, subscribers
 from warroom.statuspage import updates as public_text
 from warroom.statuspage.models import PublishedIncident
 
@@ -21,7 +21,7 @@ def _on_status(session: Session, clock: Clock, event: DomainEvent) -> None:
     private (the times and every ETag stay as they were)."""
     if event.incident_id is None:
         return
-    record = service.is_published(session, event.incident_id)
+    record = records.is_published(session, event.incident_id)
     if record is None:
         return
     was_open = record.open
@@ -70,7 +70,7 @@ def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
     status its components take, and the impact): a change the page does not show stays private."""
     if event.incident_id is None:
         return
-    record = service.is_published(session, event.incident_id)
+    record = records.is_published(session, event.incident_id)
     if record is None:
         return
     cfg = service.page_config(session)
@@ -83,7 +83,7 @@ def _on_severity(session: Session, clock: Clock, event: DomainEvent) -> None:
 
 
 def _on_public_update(session: Session, clock: Clock, event: DomainEvent) -> None:
-    record = None if event.incident_id is None else service.is_published(session, event.incident_id)
+    record = None if event.incident_id is None else records.is_published(session, event.incident_id)
     if record is None:
         return
     latest = public_text.public_updates(session, record.incident_id, record.id)

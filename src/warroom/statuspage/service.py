@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as timeline
 from warroom.catalog import service as catalog
-from warroom.clock import Clock, utc
+from warroom.clock import Clock
 from warroom.comms.public_text import check_public
 from warroom.config import service as config_service
 from warroom.errors import Invalid, NotFound
@@ -378,33 +378,3 @@ def _records(
     if since is not None:
         query = query.where(PublishedIncident.published_at >= since)
     return list(session.scalars(query.offset(offset).limit(limit)))
-
-
-# Settled incidents read for the page's times (newest first): enough for every component a
-# recent resolution touched, bounded whatever the history holds.
-SETTLED_READ = 100
-
-
-def settled_since(session: Session, since: datetime) -> list[tuple[list[str], datetime]]:
-    """(components, when) of published incidents no longer unresolved whose public record
-    last changed after `since` (a resolution), newest first: the page's and its components'
-    times must not go back when an incident leaves the unresolved ones."""
-    query = (
-        select(PublishedIncident.components, PublishedIncident.updated_at)
-        .where(PublishedIncident.open.is_(False), PublishedIncident.updated_at > since)
-        .order_by(PublishedIncident.updated_at.desc())
-        .limit(SETTLED_READ)
-    )
-    return [(list(keys or []), utc(when)) for keys, when in session.execute(query)]
-
-
-def is_published(session: Session, incident_id: int) -> PublishedIncident | None:
-    """The public record of an incident, if it is published."""
-    return session.scalar(
-        select(PublishedIncident).where(PublishedIncident.incident_id == incident_id)
-    )
-
-
-def shown_publicly(session: Session, incident_id: int) -> bool:
-    """Whether the incident is on the public page (published, open or in the history)."""
-    return is_published(session, incident_id) is not None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from warroom.clock import Clock, utc
 from warroom.comms.public_text import xml_safe
 from warroom.config import service as config_service
-from warroom.statuspage import maintenance, service
+from warroom.statuspage import maintenance, records, service
 from warroom.statuspage import statuspage_json as sp
 from warroom.statuspage.config import StatusPageConfig
 from warroom.statuspage.models import Maintenance
@@ -121,7 +121,7 @@ def build(session: Session, clock: Clock, public_url: str) -> PageView:
     configured_at = utc(config_service.applied_at(session) or now)
     components = service.components(session, clock, unresolved)
     windows = maintenance.listing(session, since=now - timedelta(days=cfg.history_days))
-    settled = service.settled_since(session, configured_at)
+    settled = records.settled_since(session, configured_at)
     settled += [
         (list(m.components), utc(m.completed_at))
         for m in windows
