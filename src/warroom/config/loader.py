@@ -39,7 +39,6 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
 # At most this many values may be built through aliases in one file.
 ALIAS_LIMIT = 10_000
-SUFFIXES = (".yaml", ".yml")
 NO_FILES = (
     "reading files is not allowed in config sent through the API; "
     "apply the directory with `warroom config apply` on the server"
@@ -104,72 +103,7 @@ class LoadedFile:
     broken: bool = False
 
 
-def read_directory(path: Path) -> tuple[list[SourceFile], list[Issue]]:
-    """The *.yaml and *.yml files of a directory (or one file), sorted by name."""
-    if path.is_file():
-        paths = [path]
-    elif path.is_dir():
-        # `Routes.YAML` too: skipped, its sections would be deactivated without a word.
-        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
-        if not paths:
-            return [], [Issue(str(path), 0, "no *.yaml or *.yml files in this directory")]
-    else:
-        return [], [Issue(str(path), 0, "no such config directory or file")]
-    files, issues = [], []
-    for p in paths:
-        try:
-            files.append(SourceFile(str(p), p.read_bytes().decode("utf-8"), p.parent))
-        except UnicodeDecodeError as exc:
-            issues.append(Issue(str(p), *_not_utf8(exc)))
-        except OSError as exc:
-            issues.append(Issue(str(p), 1, f"cannot read the file: {exc}"))
-    return files, issues
-
-
-def unread_config(path: Path, sections: set[str]) -> list[Issue]:
-    """Warnings for YAML files one folder down that hold config sections: only the files
-    directly in the directory are read, so theirs would silently not be applied (`teams/x.yaml`).
-    Other YAML there (drill scenarios, ...) is the config's to name, and says nothing."""
-    if not path.is_dir():
-        return []
-    found = []
-    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for file in sorted(folder.iterdir()):
-            if file.suffix.lower() not in SUFFIXES or not file.is_file():
-                continue
-            named = _top_level_keys(file)
-            hits = [key for key, _ in named if key in sections]
-            if hits:
-                line = next(n for key, n in named if key == hits[0])
-                noun = "section" if len(hits) == 1 else "sections"
-                found.append(
-                    Issue(
-                        str(file),
-                        line,
-                        f"this file is not read (only the YAML files directly in {path} are): "
-                        f"its {noun} {', '.join(hits)} {'is' if len(hits) == 1 else 'are'} not "
-                        "applied; move the file up a folder",
-                    )
-                )
-    return found
-
-
-def _top_level_keys(file: Path) -> list[tuple[str, int]]:
-    """(key, line) of a YAML file's top-level mapping; [] if it is none or cannot be read."""
-    try:
-        node = _Loader(file.read_text(encoding="utf-8")).get_single_node()
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-        return []
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    return [
-        (str(key.value), key.start_mark.line + 1)
-        for key, _ in node.value
-        if isinstance(key, yaml.ScalarNode)
-    ]
-
-
-def _not_utf8(exc: UnicodeDecodeError) -> tuple[int, str]:
+def not_utf8(exc: UnicodeDecodeError) -> tuple[int, str]:
     """The line and message of a byte that is not UTF-8 (a file saved as Latin-1, say)."""
     before = exc.object[: exc.start]
     line = before.count(b"\n") + 1
@@ -348,7 +282,7 @@ class _Builder:
                 self.failed.add(path)
                 return ""
             # Named at the file's own line; the label (with the item's key) is added later.
-            at, message = _not_utf8(exc)
+            at, message = not_utf8(exc)
             where = f"{self.source.name}:{line}"
             self.unreadable[(*path[:-1], key)] = (str(file), at, f"{message} (read by {where})")
         except OSError as exc:

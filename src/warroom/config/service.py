@@ -22,7 +22,8 @@ from warroom.auth import service as auth_service
 from warroom.clock import Clock, SystemClock
 from warroom.config import guard
 from warroom.config.document import ConfigDocument, Plan, Problems
-from warroom.config.loader import SUFFIXES, SourceFile, read_directory, unread_config
+from warroom.config.files import appledouble, config_name, read_directory, unread_config
+from warroom.config.loader import SourceFile
 from warroom.config.models import ConfigRevision
 from warroom.config.registry import Section, sections
 from warroom.config.validate import build_document
@@ -72,11 +73,12 @@ def load_files(
     Such texts come from elsewhere, so `${VAR}` and `X_file:` are refused unless the caller
     is on the server and says references=True.
     """
+    files = {n: t for n, t in files.items() if not appledouble(n)}
     if references:
         sources = [SourceFile(name, text) for name, text in sorted(files.items())]
         return build_document(source, sources, env, references=references)
     # Sent files that are no YAML are what `X_file:` may name (a runbook's Markdown).
-    config = {n: t for n, t in files.items() if Path(n).suffix.lower() in SUFFIXES}
+    config = {n: t for n, t in files.items() if config_name(n)}
     sent = {posixpath.normpath(n): t for n, t in files.items() if n not in config}
     sources = [SourceFile(n, t, sent=sent) for n, t in sorted(config.items())]
     doc, problems = build_document(source, sources, env, references=references)
