@@ -3,13 +3,17 @@ plan of a proposed change (pasted or uploaded files; the plan `config plan` prin
 the API masks it), applying it (admins, as over the API), and the simulation of a ladder on the
 running config (who would be paged when, through the simulation service; nothing is sent).
 
-Uploaded text is treated as the API treats it: `${VAR}` and `X_file:` references are refused
-and new or changed `actions` are refused (`warroom.config.api`); the files a plan was made from
-are never echoed back into a page, so a secret pasted in them is shown only masked.
+Uploaded text is treated as the API treats it: `${VAR}` is refused, `X_file:` may name only a
+file sent with the config, and new or changed `actions` are refused (`warroom.config.api`); the
+files a plan was made from are never echoed back into a page, so a secret pasted in them is
+shown only masked. Files keep their paths in the config folder (a picked folder's files without
+the folder's own name), so `markdown_file: runbooks/db.md` reads the `runbooks/db.md` sent;
+absolute names and names with `..` are refused.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from typing import Any
@@ -76,25 +80,59 @@ def config_page(request: Request, me: UiViewer, session: SessionDep) -> Response
     return _page(request, session, me, {})
 
 
+def _safe_name(name: str) -> str:
+    """A sent file's name as a relative path ('runbooks/db.md'), or Invalid naming it: an
+    absolute path or one with '..' would name a file outside the config directory."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
+        message = f"{name!r}: a file name must be relative to the config folder"
+        raise Invalid(message, field="upload")
+    if ".." in parts:
+        raise Invalid(f"{name!r}: a file name must not contain '..'", field="upload")
+    if "\x00" in name or not all(parts):
+        raise Invalid(f"{name!r} is not a file name such as runbooks/db.md", field="upload")
+    return "/".join(parts)
+
+
+def _uploads(form: Any, key: str) -> list[tuple[str, Any]]:
+    """The files sent in `key` by their names, made safe (empty file inputs skipped)."""
+    found: list[tuple[str, Any]] = []
+    for upload in form.getlist(key):
+        name = "" if isinstance(upload, str) else str(getattr(upload, "filename", "") or "")
+        if name:
+            found.append((_safe_name(name), upload))
+    return found
+
+
+def _without_top_folder(folder: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """A picked folder's files named as in the folder: the browser sends each with the folder's
+    own name first ('config/runbooks/db.md'), which is no part of the config's layout."""
+    tops = {name.split("/", 1)[0] for name, _ in folder}
+    if len(tops) != 1 or not all("/" in name for name, _ in folder):
+        return folder
+    return [(name.split("/", 1)[1], upload) for name, upload in folder]
+
+
 def _files(form: Any) -> dict[str, str]:
-    """The proposed files: the pasted text under its name, plus every uploaded file."""
+    """The proposed files: the pasted text under its name, plus every uploaded file, each by
+    its path in the config directory (a picked folder's files without the folder's name)."""
     files: dict[str, str] = {}
     text = str(form.get("text") or "")
     if text.strip():
-        name = str(form.get("filename") or "").strip() or "pasted.yaml"
-        files[name] = text
+        files[_safe_name(str(form.get("filename") or "").strip() or "pasted.yaml")] = text
     size = len(text.encode())
-    for upload in form.getlist("upload"):
-        if isinstance(upload, str) or not getattr(upload, "filename", ""):
-            continue
+    uploads = _uploads(form, "upload") + _without_top_folder(_uploads(form, "folder"))
+    for name, upload in uploads:
+        if name in files:
+            raise Invalid(f"{name} was sent twice", field="upload")
         data = upload.file.read(MAX_UPLOAD + 1)
         size += len(data)
         if size > MAX_UPLOAD:
             raise Invalid(f"the files are larger than {MAX_UPLOAD} bytes", field="upload")
         try:
-            files[upload.filename] = data.decode("utf-8")
+            files[name] = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise Invalid(f"{upload.filename} is not UTF-8 text", field="upload") from None
+            raise Invalid(f"{name} is not UTF-8 text", field="upload") from None
     if not files:
         raise Invalid("paste a config file or upload one or more", field="text")
     return files
