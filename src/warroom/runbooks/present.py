@@ -7,7 +7,14 @@ from sqlalchemy.orm import Session
 from warroom.runbooks import checklist, service
 from warroom.runbooks.document import STEP_KINDS, Node
 from warroom.runbooks.models import RunbookRun, StepState
-from warroom.runbooks.schemas import IncidentRunbooksOut, LinkOut, ProgressOut, RunOut, StepOut
+from warroom.runbooks.schemas import (
+    IncidentRunbooksOut,
+    LinkOut,
+    ProgressOut,
+    RunOut,
+    StepNote,
+    StepOut,
+)
 
 
 def _labelled(title: str, label: str) -> str:
@@ -37,7 +44,8 @@ def _steps(
             )
             row = states.get(node.number)
             if row is not None:
-                step.state, step.reason, step.notes = row.state, row.reason, list(row.notes or [])
+                step.state, step.reason = row.state, row.reason
+                step.notes = [StepNote.model_validate(note) for note in row.notes or []]
                 step.changed_by, step.changed_at = row.changed_by, row.changed_at
             out.append(step)
         out += _steps(node.children, depth + 1, section, states)

@@ -46,6 +46,14 @@ def _count(doc: dict[str, Any]) -> int:
     return sum(walk(s.get("nodes") or []) for s in doc.get("sections") or [])
 
 
+class StepNote(BaseModel):
+    """A note on a step: who, when (UTC, written `Z` like every time of the API), what."""
+
+    by: str
+    at: datetime
+    text: str
+
+
 class StepOut(BaseModel):
     number: int
     kind: str
@@ -58,7 +66,7 @@ class StepOut(BaseModel):
     reason: str = ""
     changed_by: str | None = None
     changed_at: datetime | None = None
-    notes: list[dict[str, Any]] = []
+    notes: list[StepNote] = []
 
 
 class ProgressOut(BaseModel):

@@ -168,6 +168,9 @@ def test_checklist_transitions_are_on_the_timeline_with_who_and_why(
     client.put(f"{base}/1", json={"state": "todo"}, headers=responder_headers)
     r = client.post(f"{base}/1/notes", json={"text": "lag is 4s"}, headers=responder_headers)
     assert r.json()["steps"][0]["notes"][0]["text"] == "lag is 4s"
+    # Written as every other time of the API is (changed_at too): UTC with Z.
+    at = r.json()["steps"][0]["notes"][0]["at"]
+    assert at.endswith("Z") and r.json()["steps"][0]["changed_at"].endswith("Z"), at
     events = _timeline(client, viewer_headers, number)
     assert [e["kind"] for e in events] == [
         "runbook:runbook:attached",
