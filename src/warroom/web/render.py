@@ -13,6 +13,8 @@ clock). Globals and filters for templates:
 - `dt|deadline(label)`: a `<time data-deadline=ISO>` countdown that warroom.js ticks;
 - `alert|alert_links`: an alert's links ({href, text}: its own, then each annotation whose
   value is a URL, as a runbook_url), only absolute http(s) ones (never `javascript:`).
+- `text|inline_markdown`: a runbook step's inline Markdown as safe HTML
+  (`warroom.web.inline_markdown`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from markupsafe import Markup, escape
 from warroom.audit import service as audit
 from warroom.intake.schemas import web_link
 from warroom.web.csrf import FIELD, csrf_token, pop_flash
+from warroom.web.inline_markdown import inline_markdown
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -124,6 +127,7 @@ templates.filters["when"] = when
 templates.filters["deadline"] = deadline
 templates.filters["severity_class"] = severity_class
 templates.filters["alert_links"] = alert_links
+templates.filters["inline_markdown"] = inline_markdown
 
 
 def render(
