@@ -21,12 +21,13 @@ from starlette.datastructures import FormData
 
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep, SettingsDep
-from warroom.errors import WarroomError
+from warroom.errors import Conflict, WarroomError
 from warroom.incidents import service as incidents
 from warroom.incidents.access import visible_incident
 from warroom.incidents.models import Incident
 from warroom.openapi import IncidentNumberPath
 from warroom.principal import Principal
+from warroom.review.postmortems.service import CloseRefused
 from warroom.settings import Settings
 from warroom.web.csrf import flash
 from warroom.web.deps import CsrfForm, UiResponder
@@ -148,7 +149,14 @@ def change_status(
                 "close": incidents.close,
                 "reopen": incidents.reopen,
             }[action]
-            move(post.session, post.clock, incident, actor=post.me.actor, note=note)
+            try:
+                move(post.session, post.clock, incident, actor=post.me.actor, note=note)
+            except CloseRefused as refused:  # its CLI command is no help on this page
+                raise Conflict(
+                    f"{refused.reason}: open Postmortem at the top of this page to write, "
+                    "submit and publish it",
+                    field="postmortem",
+                ) from None
         return f"{incident.ref} {DONE[action]}"
 
     return post.act("status", change)

@@ -356,6 +356,16 @@ def assign(
     return pm
 
 
+class CloseRefused(Conflict):
+    """An incident closed before its required postmortem is published. The message ends with
+    the CLI command to go on with; `reason` is what precedes it, for the web UI to say its own
+    way what to do."""
+
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(f"{reason}: {hint}", field="postmortem")
+        self.reason = reason
+
+
 def refuse_close(session: Session, incident: Incident) -> None:
     """Conflict if the incident's severity requires a postmortem not yet published."""
     required, _ = required_due(session, incident)
@@ -369,10 +379,10 @@ def refuse_close(session: Session, incident: Incident) -> None:
     else:
         state = f"it is {pm.state.replace('_', ' ')}"
         hint = f"warroom postmortem show {incident.number}"
-    raise Conflict(
+    raise CloseRefused(
         f"{incident.ref} cannot be closed before its postmortem is published "
-        f"(severity {incident.severity} requires one; {state}): {hint}",
-        field="postmortem",
+        f"(severity {incident.severity} requires one; {state})",
+        hint,
     )
 
 

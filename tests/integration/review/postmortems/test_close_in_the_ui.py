@@ -30,4 +30,7 @@ def test_close_is_refused_and_the_page_says_why(
     html = shown(client, number)
     assert world.incident(number).status == "resolved"
     assert f"INC-{number} cannot be closed before its postmortem is published" in html
+    # What to do, said for this page: not a CLI command.
+    assert "open Postmortem at the top of this page to write, submit and publish it" in html
+    assert "warroom postmortem" not in html
     assert 'class="flash flash-error"' in html
