@@ -211,6 +211,11 @@ def layer_data(layer: LayerConfig, schedule_tz: str, index: int) -> dict[str, An
 
 def check_schedules(doc: ConfigDocument, problems: Problems) -> None:
     users = {u.lower() for u in doc.identities("users")}
+    viewers = {
+        str(getattr(u, "email", "")).lower()
+        for u in doc.items("users")
+        if getattr(u, "role", None) == "viewer"
+    }
     teams = doc.identities("teams")
     for index, item in doc.entries("schedules"):
         schedule = cast(ScheduleConfig, item)
@@ -227,6 +232,16 @@ def check_schedules(doc: ConfigDocument, problems: Problems) -> None:
                         index,
                         ("layers", n, "participants", m),
                         f"no user {email!r} in users",
+                    )
+                elif email.lower() in viewers:
+                    # As an override for a viewer is refused: on call, nobody hears back.
+                    problems.warn(
+                        "schedules",
+                        index,
+                        ("layers", n, "participants", m),
+                        f"{email} is a viewer: on call, their pages carry no acknowledge link "
+                        "and they may not acknowledge, so escalation runs on; make them a "
+                        "responder or take them off the layer",
                     )
     peopleconfig.check_people(doc, problems)
 
