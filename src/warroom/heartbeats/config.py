@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, cast
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
@@ -24,11 +24,14 @@ from warroom.config import service as config_service
 from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.plan import config_name
 from warroom.config.registry import Section
-from warroom.config.types import ConfigModel, Duration, Key
+from warroom.config.types import ConfigModel, Duration, Key, format_duration
 from warroom.engine import service as engine
 from warroom.heartbeats import service
 from warroom.heartbeats.models import DOWN, WAITING, Heartbeat
 from warroom.redaction import mask_document
+
+# The longest interval, and the longest grace: ten years each.
+MAX_PERIOD = timedelta(weeks=520)
 
 
 class HeartbeatConfig(ConfigModel):
@@ -42,6 +45,16 @@ class HeartbeatConfig(ConfigModel):
     # An always-firing alert (Alertmanager's `Watchdog`) arriving through intake pings this
     # heartbeat; when the monitoring pipeline dies, the pings stop and the miss opens an incident.
     alertname: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("interval", "grace")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        # Stored as whole seconds in an integer column (int4 on PostgreSQL): past the bound a
+        # typo (4000w) failed the apply with a database error.
+        if value > MAX_PERIOD:
+            shown = format_duration(value)
+            raise ValueError(f"{shown!r} is too long: at most {format_duration(MAX_PERIOD)}")
+        return value
 
 
 def check(doc: ConfigDocument, problems: Problems) -> None:
