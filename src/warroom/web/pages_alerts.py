@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from warroom.clock import Clock
 from warroom.deps import ClockDep, SessionDep
-from warroom.errors import Invalid, WarroomError
-from warroom.incidents.access import hidden_incident_ids, visible_incident
+from warroom.errors import Invalid, NotFound, WarroomError
+from warroom.incidents.access import hidden_incident_ids, may_see_incident_id, visible_incident
 from warroom.incidents.models import Incident
 from warroom.intake import service as intake
+from warroom.intake.models import Alert
+from warroom.intake.routing import Matcher, MatcherError, parse_matcher
 from warroom.principal import Principal
 from warroom.web import formkit
 from warroom.web.deps import CsrfForm, UiResponder, UiViewer, flash
@@ -85,6 +87,7 @@ def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response
         "incident": incident,
         "statuses": (*STATUSES, "all"),
         "error": error,
+        "can_silence": me.allows("responder"),
         "next_before": alerts[-1].id if more else None,
         "tz": person_zone(session, me),
     }
@@ -93,8 +96,43 @@ def alerts_page(request: Request, me: UiViewer, session: SessionDep) -> Response
 
 @router.get("/ui/silences", response_class=HTMLResponse)
 def silences_page(request: Request, me: UiViewer, session: SessionDep, clock: ClockDep) -> Response:
+    """The silences; `?alert=ID` (the alerts page's Silence link) fills the new-silence form
+    with that alert's labels as matchers."""
     show_all = request.query_params.get("all") == "1"
-    return _silences(request, session, clock, me, show_all, {"duration": "2h"})
+    form = {"duration": "2h"}
+    source = _source_alert(session, me, request.query_params.get("alert", ""))
+    if source is not None:
+        form["matchers"] = "\n".join(_matchers_of(source.labels))
+    return _silences(request, session, clock, me, show_all, form, source=source)
+
+
+def _source_alert(session: Session, me: Principal, text: str) -> Alert | None:
+    """The alert `alert=` names, if the person may see it: an unknown one, or one of a
+    private incident they are no member of, is a 404 page."""
+    if not text:
+        return None
+    if not text.isdecimal() or len(text) > 9:
+        raise Invalid(f"{text!r} is not an alert number like 12", field="alert")
+    alert = intake.get_alert(session, int(text))
+    if not may_see_incident_id(session, me, alert.incident_id):
+        raise NotFound(f"no alert {text}", field="alert")
+    return alert
+
+
+def _matchers_of(labels: dict[str, Any]) -> list[str]:
+    """One equality matcher per label, those a matcher can say exactly (one line, a name
+    matchers accept); the responder edits the list before creating the silence."""
+    found = []
+    for name, value in sorted(labels.items()):
+        text = str(Matcher(str(name), "=", str(value)))
+        if "\n" in text or "\r" in text:
+            continue
+        try:
+            if parse_matcher(text).value == str(value):
+                found.append(text)
+        except MatcherError:
+            continue
+    return found
 
 
 def _silences(
@@ -105,6 +143,7 @@ def _silences(
     show_all: bool,
     form: dict[str, str],
     error: WarroomError | None = None,
+    source: Alert | None = None,
 ) -> HTMLResponse:
     now = clock.now()
     rows = intake.list_silences(session, clock, include_expired=show_all)
@@ -114,6 +153,7 @@ def _silences(
         "can_edit": me.allows("responder"),
         "form": form,
         "error": error,
+        "source": source,
         "tz": person_zone(session, me),
     }
     return render(request, "silences.html", context, status_code=422 if error else 200)
