@@ -234,11 +234,25 @@ async def opsgenie_create(request: Request) -> JSONResponse:
     return await _run(request, "Create", opsgenie.parse_create)
 
 
+def _names_a_request(request: Request) -> bool:
+    """True when the path as sent is /v2/alerts/requests/{requestId}. Routes match the decoded
+    path, so the alias "requests/abc", which opsgenie-sdk sends percent-encoded as one segment
+    (/v2/alerts/requests%2Fabc, as Opsgenie reads it), reaches this route too; so does a get
+    by alias that names its identifierType, which a status call never sends."""
+    if "identifierType" in request.query_params:
+        return False
+    raw = request.scope.get("raw_path")
+    return not isinstance(raw, bytes) or raw.split(b"?")[0].split(b"/")[-2:-1] == [b"requests"]
+
+
 # Registered before the alias routes: an alias may hold "/" ({identifier:path}: opsgenie-sdk
 # percent-encodes it, and routes match the decoded path), so the status route must win.
 @router.get("/v2/alerts/requests/{requestId}", **opsgenie_doc("status"))
 async def opsgenie_request_status(request: Request, requestId: str) -> JSONResponse:
     """Opsgenie: the outcome of an earlier write (warroom stores writes before answering)."""
+    if not _names_a_request(request):  # an alert whose alias begins "requests/"
+        kind = request.query_params.get("identifierType", "id")
+        return await opsgenie_get_alert(request, f"requests/{requestId}", kind)
     client, headers = _client(request), request.headers
 
     def work(session: Session, clock: Clock, cfg: IntakeConfig) -> dict[str, Any]:

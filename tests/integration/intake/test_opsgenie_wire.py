@@ -114,3 +114,27 @@ def test_the_request_status_of_an_action_on_an_unknown_alias_says_it_does_not_ex
         "alias": "",
     }
     assert alerts_in(configured) == []
+
+
+@pytest.mark.parametrize("alias", ["requests/abc", "requests/0d3b8a52-1c2e-4f3a-9b1d-3e2d7f1b6c90"])
+def test_an_alias_beginning_with_requests_is_fetched_not_taken_for_a_request_status(
+    client: TestClient, configured: Database, alias: str
+) -> None:
+    r = client.post("/v2/alerts", json={**OG_CREATE, "alias": alias}, headers=og_headers())
+    assert r.status_code == 202, r.text
+    made = client.get(f"/v2/alerts/requests/{r.json()['requestId']}", headers=og_headers())
+    assert made.status_code == 200 and made.json()["data"]["alias"] == alias
+    # As opsgenie-sdk's get_alert sends it: the "/" percent-encoded, one path segment.
+    encoded = f"/v2/alerts/{quote(alias, safe='')}?identifierType=alias"
+    got = client.get(encoded, headers=og_headers())
+    assert got.status_code == 200, got.text
+    assert got.json()["data"]["alias"] == alias and got.json()["data"]["status"] == "open"
+    # Sent with a bare "/" but naming its identifierType: still the alert, never a status.
+    got = client.get(f"/v2/alerts/{alias}?identifierType=alias", headers=og_headers())
+    assert got.status_code == 200 and got.json()["data"]["alias"] == alias
+    # A request status is still answered as one.
+    assert client.get(f"/v2/alerts/{alias}", headers=og_headers()).status_code == 404
+    # An alias of that shape the integration never sent is a 404 naming the alias.
+    other = f"/v2/alerts/{quote('requests/none', safe='')}?identifierType=alias"
+    missing = client.get(other, headers=og_headers())
+    assert missing.status_code == 404 and "requests/none" in missing.json()["message"]
