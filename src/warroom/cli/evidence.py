@@ -170,13 +170,54 @@ def export(
 
 
 @evidence_app.command("verify")
-def verify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+def verify(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    server: bool = typer.Option(
+        False,
+        "--server",
+        help="Also ask the server whether it exported this very manifest (catches an item "
+        "changed or dropped together with its manifest line)",
+    ),
+) -> None:
     """Check an export's items against its manifest; exit 1 naming any bad item."""
-    from warroom.evidence.bundle import verify_zip
+    from warroom.evidence.bundle import manifest_identity, verify_zip
 
     count, problems = verify_zip(path)
+    number, digest = manifest_identity(path)
+    recorded = None
+    if server and not problems:
+        if number is None or digest is None:
+            problems.append("manifest.json names no incident number to check with the server")
+        else:
+            recorded = _recorded_export(number, digest)
+            if recorded is None:
+                problems.append(
+                    f"manifest.json (sha256 {digest}) is not a manifest warroom exported for "
+                    f"INC-{number}: no evidence:export:downloaded event of it records that sha256"
+                )
     for problem in problems:
         echo(f"BAD: {problem}", err=True)
     if problems:
         raise typer.Exit(1)
-    echo(f"OK: {count} item(s) match the manifest")
+    echo(f"OK: {count} item(s) match the manifest (manifest sha256 {digest})")
+    if recorded is not None:
+        echo(
+            f"OK: warroom recorded exporting this manifest for INC-{number} "
+            f"(event #{recorded['seq']}, {fmt_time(recorded['occurred_at'])}, "
+            f"by {recorded['actor']})"
+        )
+
+
+def _recorded_export(number: int, digest: str) -> dict[str, Any] | None:
+    """The incident's `evidence:export:downloaded` event recording this manifest, or None."""
+    params: dict[str, Any] = {"kind": "evidence:export:downloaded", "limit": 500}
+    with api_errors():
+        api = _api()
+        while True:
+            page = api.get(f"/api/v1/incidents/{number}/timeline", params=params)
+            for event in page["items"]:
+                if event.get("payload", {}).get("manifest_sha256") == digest:
+                    return dict(event)
+            if not page.get("next_cursor"):
+                return None
+            params["cursor"] = page["next_cursor"]

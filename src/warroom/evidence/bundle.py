@@ -123,3 +123,20 @@ def verify_zip(path: Path) -> tuple[int, list[str]]:
             if not extra.endswith("/"):
                 problems.append(f"{extra}: not listed in the manifest")
         return len(items), problems
+
+
+def manifest_identity(path: Path) -> tuple[int | None, str | None]:
+    """(the incident number the manifest names, the sha256 of its bytes): what to look for
+    among the `evidence:export:downloaded` events that recorded each export's manifest_sha256.
+    (None, None) when the zip or its manifest cannot be read (verify_zip names why)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            raw = archive.read(MANIFEST)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None, None
+    try:
+        number = json.loads(raw)["incident"]["number"]
+    except (ValueError, KeyError, TypeError):
+        number = None
+    known = number if isinstance(number, int) and not isinstance(number, bool) else None
+    return known, hashlib.sha256(raw).hexdigest()
