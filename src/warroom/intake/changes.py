@@ -15,7 +15,7 @@ from warroom.config import service as config_service
 from warroom.errors import Invalid
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import OPEN_STATUSES
-from warroom.intake.schemas import keep_web_links, obj, parse_time, text_field
+from warroom.intake.schemas import keep_web_links, obj, parse_iso_time, text_field
 from warroom.redaction import hidden_values, mask_details, scrub_known, scrub_value
 
 MAX_INCIDENTS = 50  # open incidents of one service told about one change
@@ -39,7 +39,9 @@ def parse_change(body: Any) -> ChangeEvent:
     payload = obj(data.get("payload"), "payload")
     summary = text_field(payload.get("summary"), "payload.summary", max_len=1024)
     source = text_field(payload.get("source"), "payload.source", required=False, max_len=1024)
-    when = parse_time(payload.get("timestamp"), "payload.timestamp", required=False)
+    # ISO 8601 as for a trigger (a script's datetime.utcnow().isoformat() has no offset), but
+    # refused when unreadable: a change has no alert to keep, and its time is what it says.
+    when = parse_iso_time(payload.get("timestamp"), "payload.timestamp")
     details = obj(payload.get("custom_details"), "payload.custom_details", required=False)
     # Shown on timelines: credentials masked, and a secret-named detail's value masked where
     # the summary or a link repeats it. The source stays as sent here (it may name the service,

@@ -75,6 +75,22 @@ def parse_time(value: Any, where: str, *, required: bool = True) -> datetime | N
         raise Invalid(f"{where}: {value[:40]!r} is not a valid time ({exc})", field=where) from None
 
 
+def parse_iso_time(value: Any, where: str) -> datetime | None:
+    """An optional ISO 8601 time as PagerDuty takes it (RFC 3339, an offset of hours only or
+    none at all, read as UTC); an unreadable one is refused naming the field."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{where} must be an ISO 8601 time string", field=where)
+    m = _ISO_TIME.match(value)
+    if m is None:
+        raise Invalid(f"{where}: {value[:40]!r} is not an ISO 8601 time", field=where)
+    try:
+        return _from_match(m)
+    except ValueError as exc:
+        raise Invalid(f"{where}: {value[:40]!r} is not a valid time ({exc})", field=where) from None
+
+
 def iso_time_or_none(value: Any) -> datetime | None:
     """An optional ISO 8601 time (RFC 3339, or an offset of hours only or none at all, read
     as UTC); None when absent or unreadable, so that the caller uses the time of receipt."""
