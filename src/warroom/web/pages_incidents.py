@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from warroom.catalog import service as catalog
 from warroom.catalog.service import severities_by_key
 from warroom.deps import ClockDep, SessionDep, SettingsDep
-from warroom.errors import WarroomError
+from warroom.errors import Invalid, WarroomError
 from warroom.evidence import service as evidence
 from warroom.incidents import lifecycle
 from warroom.incidents.access import visible_incident
@@ -61,6 +61,13 @@ def _list(session: Session, me: Principal, filters: dict[str, Any], cursor: str 
     )
 
 
+def _known_filter(name: str, value: str, allowed: list[str], offered: list[str]) -> None:
+    """A filter naming a severity or service the config does not have is refused: an empty
+    list under a form showing "Any" read as nothing being open."""
+    if value and value not in allowed:
+        raise Invalid(f"unknown {name} {value!r}; one of {', '.join(offered)}", field=name)
+
+
 @router.get("/ui/incidents", response_class=HTMLResponse)
 def incidents_list(
     request: Request,
@@ -74,21 +81,29 @@ def incidents_list(
 ) -> HTMLResponse:
     """Incidents newest first, filtered (open or all, severity, service), a page at a time."""
     known = severities_by_key(session)
+    every_service = catalog.list_services(session, include_inactive=True)
     context: dict[str, Any] = {
         "state": state,
         "severity": severity,
         "service": service,
         "cursor": cursor,
         "severities": sorted(known.values(), key=lambda s: s.rank),
-        "services": catalog.list_services(session),
+        # An inactive service is offered only when chosen (its old incidents stay findable).
+        "services": [s for s in every_service if s.active or s.key == service],
         "items": [],
         "next_cursor": None,
         "error": None,
+        "error_field": None,
     }
     try:
+        severity_keys = [s.key for s in context["severities"]]
+        _known_filter("severity", severity, severity_keys, severity_keys)
+        active = [s.key for s in every_service if s.active]
+        _known_filter("service", service, [s.key for s in every_service], active)
         rows, services, next_cursor = _list(session, me, _filters(state, severity, service), cursor)
     except WarroomError as exc:
         context["error"] = exc.message
+        context["error_field"] = exc.field
         return render(request, "incidents.html", context, status_code=exc.status_code)
     context["items"] = incident_list(session, rows, known, clock.now(), services)
     context["next_cursor"] = next_cursor
