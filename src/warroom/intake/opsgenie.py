@@ -34,7 +34,8 @@ def parse_create(body: Any) -> Batch:
     entity = text_field(data.get("entity"), "entity", required=False, max_len=512)
     source = text_field(data.get("source"), "source", required=False, max_len=1024)
     note_fields(data)  # kept in raw: the note goes on the timeline (api_opsgenie)
-    priority = data.get("priority", "P3")
+    # null (or "") is absent, as for every optional field: Opsgenie's default P3.
+    priority = data.get("priority") if data.get("priority") not in (None, "") else "P3"
     if priority not in PRIORITIES:
         raise Invalid("priority must be one of P1, P2, P3, P4, P5", field="priority")
     tags = _string_list(data.get("tags"), "tags", 20, 50)
@@ -44,7 +45,7 @@ def parse_create(body: Any) -> Batch:
         if not isinstance(value, str):
             raise Invalid(f"details.{key} must be a string", field=f"details.{key}")
     for key in ("responders", "visibleTo"):
-        if key in data and not isinstance(data[key], list):
+        if data.get(key) is not None and not isinstance(data[key], list):
             raise Invalid(f"{key} must be an array", field=key)
     # The alias, or the hash of the message as sent: the same alert deduplicates as before.
     fingerprint = alias or hashlib.sha256(message.encode()).hexdigest()

@@ -11,7 +11,13 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.intake.conftest import OG_CLOSE, OG_CREATE, alerts_in, og_headers
+from tests.integration.intake.conftest import (
+    OG_CLOSE,
+    OG_CREATE,
+    Counts,
+    alerts_in,
+    og_headers,
+)
 from tests.integration.intake.test_edge_senders import events
 from warroom.clock import FakeClock
 from warroom.db import Database
@@ -138,3 +144,24 @@ def test_an_alias_beginning_with_requests_is_fetched_not_taken_for_a_request_sta
     other = f"/v2/alerts/{quote('requests/none', safe='')}?identifierType=alias"
     missing = client.get(other, headers=og_headers())
     assert missing.status_code == 404 and "requests/none" in missing.json()["message"]
+
+
+def test_null_priority_responders_and_visible_to_are_absent_like_other_optional_fields(
+    client: TestClient, configured: Database, counts: Counts
+) -> None:
+    # A script's JSON of its optional arguments (None -> null): the defaults, as for alias,
+    # tags, details, source, entity, user and note.
+    body = {**OG_CREATE, "priority": None, "responders": None, "visibleTo": None}
+    r = client.post("/v2/alerts", json=body, headers=og_headers())
+    assert r.status_code == 202, r.text
+    (alert,) = alerts_in(configured)
+    assert alert.labels["priority"] == "P3" and alert.severity_hint == "P3"
+    got = client.get(f"/v2/alerts/{alert.id}", headers=og_headers())
+    assert got.json()["data"]["priority"] == "P3"
+    # A value of the wrong kind is still refused naming the field, nothing written.
+    before = counts()
+    for field, value in (("priority", "P9"), ("responders", "dba"), ("visibleTo", {})):
+        bad = {**OG_CREATE, "alias": "other", field: value}
+        r = client.post("/v2/alerts", json=bad, headers=og_headers())
+        assert r.status_code == 422 and field in r.json()["errors"], r.text
+    assert counts() == before
