@@ -137,8 +137,37 @@ def parse_anchor(text: str | None, today: date) -> date:
     return today
 
 
+class SkippedTime(ValueError):
+    """A wall-clock time the person's zone skips (the hour the clocks go forward)."""
+
+
 def parse_local(text: str, tz: ZoneInfo) -> datetime:
     """A form's date and time (`2026-03-01T09:00`, as <input type=datetime-local> sends it),
-    read in the person's time zone unless it carries an offset; ValueError when unreadable."""
+    read in the person's time zone unless it carries an offset; ValueError when unreadable,
+    SkippedTime (a ValueError naming the gap) for a time the clocks skip there, which would
+    otherwise be moved silently. A time that happens twice is its first pass."""
     value = datetime.fromisoformat(text.strip())
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    if value.tzinfo is not None:
+        return value
+    local = value.replace(tzinfo=tz)
+    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise SkippedTime(
+            f"{value:%Y-%m-%d %H:%M} does not exist in {tz} (the clocks skip from "
+            f"{_gap(local)} that day); choose a time outside it"
+        )
+    return local
+
+
+def _gap(local: datetime) -> str:
+    """'01:00 to 02:00': the wall-clock span its zone skips around `local`, a time inside it
+    (fold 0 reads it at the offset before the change, fold 1 at the one after)."""
+    early = local.replace(fold=1).astimezone(UTC)  # the change lies between these instants
+    late = local.replace(fold=0).astimezone(UTC)
+    before = local.replace(fold=0).utcoffset()
+    assert local.tzinfo is not None and before is not None
+    change = early
+    while change < late and change.astimezone(local.tzinfo).utcoffset() == before:
+        change += timedelta(minutes=1)
+    start = (change + before).replace(tzinfo=None)
+    end = change.astimezone(local.tzinfo).replace(tzinfo=None)
+    return f"{start:%H:%M} to {end:%H:%M}"

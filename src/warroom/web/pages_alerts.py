@@ -24,7 +24,7 @@ from warroom.principal import Principal
 from warroom.web import formkit
 from warroom.web.deps import CsrfForm, UiResponder, UiViewer, flash
 from warroom.web.formkit import person_zone, say
-from warroom.web.oncall_calendar import parse_local
+from warroom.web.oncall_calendar import SkippedTime, parse_local
 from warroom.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -190,6 +190,8 @@ def _start(text: str, tz: ZoneInfo) -> datetime | None:
         return None
     try:
         return parse_local(text, tz)
+    except SkippedTime as exc:
+        raise Invalid(str(exc), field="starts_at") from None
     except ValueError:
         message = f"{text!r} is not a date and time like 2026-03-01T09:00"
         raise Invalid(message, field="starts_at") from None

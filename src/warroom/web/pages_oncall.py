@@ -256,6 +256,8 @@ def _when(values: dict[str, str], name: str, tz: ZoneInfo) -> datetime:
     text = required(values, name)
     try:
         return cal.parse_local(text, tz)
+    except cal.SkippedTime as exc:
+        raise Invalid(f"{name}: {exc}", field=name) from None
     except ValueError:
         message = f"{name}: {text!r} is not a date and time like 2026-03-01T09:00"
         raise Invalid(message, field=name) from None
