@@ -325,16 +325,21 @@ def events_since(session: Session, *, incident_id: int, kinds: list[str]) -> lis
 
 def recorded(
     session: Session, *, kinds: list[str], incident_id: int | None = None
-) -> list[tuple[int, int, str, dict[str, Any]]]:
-    """(chain, seq, kind, payload) of every event of these kinds (in one timeline if given)."""
+) -> list[tuple[int, int, str, str, dict[str, Any]]]:
+    """(chain, seq, kind, actor, payload) of every event of these kinds (in one timeline if
+    given)."""
     query = select(
-        TimelineEvent.chain, TimelineEvent.seq, TimelineEvent.kind, TimelineEvent.payload
+        TimelineEvent.chain,
+        TimelineEvent.seq,
+        TimelineEvent.kind,
+        TimelineEvent.actor,
+        TimelineEvent.payload,
     )
     query = query.where(TimelineEvent.kind.in_(kinds))
     if incident_id is not None:
         query = query.where(TimelineEvent.chain == incident_id)
     rows = session.execute(query.order_by(TimelineEvent.chain, TimelineEvent.seq))
-    return [(int(c), int(s), str(k), dict(p or {})) for c, s, k, p in rows]
+    return [(int(c), int(s), str(k), str(a), dict(p or {})) for c, s, k, a, p in rows]
 
 
 def sentence(kind: str, payload: dict[str, Any] | None, *, whole: bool = False) -> str:
