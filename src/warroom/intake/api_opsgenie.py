@@ -350,8 +350,10 @@ async def opsgenie_update(
     request: Request, identifier: str, part: str, identifierType: str = "alias"
 ) -> JSONResponse:
     """Opsgenie `update_alerts` (message, description): accepted; the alert keeps its text."""
+    if part not in opsgenie.UPDATE_FIELDS:  # no such Opsgenie call: nothing was done
+        return no_route(f"No PUT /v2/alerts/{{identifier}}/{part[:64]}: use message or description")
     return await _run(
         request,
         "Update",
-        lambda data: opsgenie.parse_action(identifier, identifierType, data, "update"),
+        lambda data: opsgenie.parse_update(identifier, identifierType, part, data),
     )

@@ -122,6 +122,17 @@ def parse_note(identifier: str, identifier_type: str, body: Any) -> Batch:
     return batch
 
 
+# `PUT /v2/alerts/{identifier}/<part>` of Alertmanager's `update_alerts`: the field each sets.
+UPDATE_FIELDS = {"message": 130, "description": 15000}
+
+
+def parse_update(identifier: str, identifier_type: str, part: str, body: Any) -> Batch:
+    """`PUT /v2/alerts/{identifier}/message|description`: the new text is required."""
+    batch = parse_action(identifier, identifier_type, body, "update")
+    text_field(batch.alerts[0].raw.get(part), part, max_len=UPDATE_FIELDS[part])
+    return batch
+
+
 def _stamp(when: datetime | None) -> str | None:
     return None if when is None else when.isoformat().replace("+00:00", "Z")
 

@@ -165,3 +165,27 @@ def test_null_priority_responders_and_visible_to_are_absent_like_other_optional_
         r = client.post("/v2/alerts", json=bad, headers=og_headers())
         assert r.status_code == 422 and field in r.json()["errors"], r.text
     assert counts() == before
+
+
+def test_an_update_names_message_or_description_and_carries_its_text(
+    client: TestClient, configured: Database, counts: Counts
+) -> None:
+    assert client.post("/v2/alerts", json=OG_CREATE, headers=og_headers()).status_code == 202
+    url = "/v2/alerts/orders-db-replication-lag/{}?identifierType=alias"
+    # What Alertmanager's update_alerts sends: accepted, the alert keeps its text.
+    for part, text in (("message", "[FIRING:2] ReplicationLag"), ("description", "two replicas")):
+        r = client.put(url.format(part), json={part: text}, headers=og_headers())
+        assert r.status_code == 202, r.text
+    before = counts()
+    # No such Opsgenie call: a 404 in Opsgenie's shape, not a 202 for nothing done.
+    r = client.put(url.format("mesage"), json={"message": "x"}, headers=og_headers())
+    assert r.status_code == 404 and "mesage" in r.json()["message"], r.text
+    # The new text missing or of the wrong kind: a 422 naming it.
+    for part, body in (("message", {}), ("message", {"message": 5}), ("description", {})):
+        r = client.put(url.format(part), json=body, headers=og_headers())
+        assert r.status_code == 422 and part in r.json()["errors"], r.text
+    r = client.put(url.format("message"), json={"message": "x" * 131}, headers=og_headers())
+    assert r.status_code == 422 and "message" in r.json()["errors"]
+    assert counts() == before
+    (alert,) = alerts_in(configured)
+    assert alert.summary == OG_CREATE["message"]
