@@ -127,9 +127,11 @@ UPDATE_FIELDS = {"message": 130, "description": 15000}
 
 
 def parse_update(identifier: str, identifier_type: str, part: str, body: Any) -> Batch:
-    """`PUT /v2/alerts/{identifier}/message|description`: the new text is required."""
+    """`PUT /v2/alerts/{identifier}/message|description`: the new text, if any, is a string.
+    Alertmanager leaves an empty one out (`omitempty`: a description template that renders
+    nothing sends `{}`), so none is not refused."""
     batch = parse_action(identifier, identifier_type, body, "update")
-    text_field(batch.alerts[0].raw.get(part), part, max_len=UPDATE_FIELDS[part])
+    text_field(batch.alerts[0].raw.get(part), part, required=False, max_len=UPDATE_FIELDS[part])
     return batch
 
 
