@@ -82,6 +82,8 @@ def test_a_bad_password_is_refused_and_the_link_still_works(
     assert short.status_code == 422 and "at least 10 characters" in short.text
     differ = _accept(client, token, NEW_PASSWORD, "another long password")
     assert differ.status_code == 422 and "differ" in differ.text
+    # The focus is back on the new password (the e-mail above it is read-only).
+    assert re.search(r'<input id="password"[^>]*autofocus', differ.text)
     no_csrf = client.post(
         f"/invite/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     )
