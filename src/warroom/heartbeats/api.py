@@ -5,21 +5,22 @@
     curl -X POST "https://warroom.example.com/api/v1/heartbeats/NAME?key=$KEY"
 
 The key (derived from WARROOM_SECRET_KEY and the name) is shown to admins as `ping_url` by
-`GET /api/v1/heartbeats/NAME`; it can only ping that one heartbeat.
+`GET /api/v1/heartbeats/NAME`; it can only ping that one heartbeat. A GET of the ping URL
+(key, no token: `curl URL`) is a 405 saying that a ping is a POST.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 
 from warroom.auth.service import authenticate
 from warroom.deps import ClockDep, SessionDep, SettingsDep, Viewer, bearer_token
-from warroom.errors import Forbidden, Unauthorized
+from warroom.errors import Forbidden, Unauthorized, WarroomError
 from warroom.heartbeats import service
 from warroom.heartbeats.schemas import HeartbeatOut
-from warroom.openapi import API_ERRORS
+from warroom.openapi import API_ERRORS, ErrorBody
 
 router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"], responses=API_ERRORS)
 
@@ -31,7 +32,31 @@ def list_heartbeats(principal: Viewer, session: SessionDep) -> list[HeartbeatOut
     return [HeartbeatOut.of(h, numbers) for h in heartbeats]
 
 
-@router.get("/{name}", response_model=HeartbeatOut)
+class PingIsPost(WarroomError):
+    status_code = 405
+    code = "method_not_allowed"
+
+
+def _not_a_ping(
+    name: str,
+    request: Request,
+    key: Annotated[str | None, Query(description="refused: a ping is a POST")] = None,
+) -> None:
+    """A GET of the ping URL (`curl URL` in a cron line) carries the key but no token: say
+    that a ping is a POST rather than ask for a token (before the token check)."""
+    if key is not None and bearer_token(request) is None:
+        raise PingIsPost(
+            f"a ping is a POST, not a GET: curl -X POST '.../api/v1/heartbeats/{name}?key=...' "
+            "(a GET reads the heartbeat, with a token); nothing was pinged"
+        )
+
+
+@router.get(
+    "/{name}",
+    response_model=HeartbeatOut,
+    dependencies=[Depends(_not_a_ping)],
+    responses={405: {"model": ErrorBody, "description": "?key= without a token: pings are POSTs"}},
+)
 def get_heartbeat(
     name: str, principal: Viewer, session: SessionDep, settings: SettingsDep
 ) -> HeartbeatOut:
