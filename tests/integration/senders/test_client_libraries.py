@@ -298,3 +298,27 @@ def test_opsgenie_sdk_unknown_alert_and_key(server: Server) -> None:
             create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="who am I")
         )
     assert refused.value.status == 401
+
+
+def test_opsgenie_sdk_alias_beginning_with_requests_and_a_pdpyras_change_without_offset(
+    server: Server,
+) -> None:
+    import opsgenie_sdk
+    import pdpyras
+
+    alerts = _genie(server)
+    alias = "requests/orders-db-disk"  # the SDK sends requests%2Forders-db-disk
+    created = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="disk", alias=alias)
+    )
+    assert _request_status(alerts, created.request_id).alias == alias
+    got = alerts.get_alert(identifier=alias, identifier_type="alias").data
+    assert got.alias == alias and got.status == "open"
+
+    # A script's own timestamp, datetime.utcnow().isoformat(): ISO 8601 without an offset.
+    session = pdpyras.ChangeEventsAPISession(PD_KEY)
+    session.url = server.base
+    session.verify = server.cert
+    session.trust_env = False
+    # Refused (400 'not an RFC 3339 time'), submit raises: the change would be lost.
+    session.submit("Deployed storage v2.4", "storage", timestamp="2026-11-22T09:14:05.321000")
