@@ -51,7 +51,7 @@ def _links(value: Any, where: str, hidden: list[str]) -> list[dict[str, str]]:
         href = text_field(link.get("href"), f"{where}[{i}].href", max_len=2048)
         if not web_link(href):
             raise Invalid(f"{where}[{i}].href must be an http(s) URL", field=f"{where}[{i}].href")
-        text = text_field(link.get("text"), "text", required=False)
+        text = text_field(link.get("text"), f"{where}[{i}].text", required=False)
         # Shown to every viewer, as PagerDuty's links are: credentials masked.
         out.append({"href": scrub_known(href, hidden), "text": scrub_known(text, hidden)})
     return out
