@@ -1,6 +1,7 @@
 """`/`: the dashboard of a signed-in person (else a redirect to the login page).
 
-Open incidents grouped by severity (most severe first) with countdowns to their acknowledge,
+Open incidents grouped by severity (most severe first; a severity with more than a page open
+says so and links to the incident list) with countdowns to their acknowledge,
 resolve and next-update targets (the due times the API and `incident show` compute), the
 pages sent to me lately, and who is on call now on every schedule. `/ui/dashboard/fragment`
 renders the live part again; warroom.js fetches it on each `incidents` event of /ui/events.
@@ -44,19 +45,37 @@ class SeverityGroup:
     name: str
     rank: int
     incidents: list[OpenIncident]
+    more: bool = False  # more of this severity are open than the dashboard lists
 
 
 def open_by_severity(session: Session, clock: Clock, me: Principal) -> list[SeverityGroup]:
-    """Open incidents the person may see, grouped by severity, most severe first."""
+    """Open incidents the person may see, grouped by severity, most severe first.
+
+    One query while they fit in a page; past that, each known severity is read on its own (its
+    newest `listing.MAX_PAGE`), so that a storm of minor incidents never hides a major one, and
+    a group that is cut says so (`more`)."""
     viewer = None if me.allows("admin") else me.email
-    rows, _ = listing.list_incidents(
-        session, status=list(lifecycle.OPEN_STATUSES), viewer=viewer, limit=listing.MAX_PAGE
-    )
+    opened = list(lifecycle.OPEN_STATUSES)
+    limit = listing.MAX_PAGE
+    rows, cursor = listing.list_incidents(session, status=opened, viewer=viewer, limit=limit)
     severities = catalog.severities_by_key(session)
+    cut: set[str] = set()
+    if cursor is not None:
+        # Unknown severities (since removed from the config) keep what the first page held.
+        by_id = {i.id: i for i in rows if i.severity not in severities}
+        cut.update(i.severity for i in by_id.values())
+        for key in severities:
+            found, more = listing.list_incidents(
+                session, status=opened, severity=[key], viewer=viewer, limit=limit
+            )
+            by_id.update((i.id, i) for i in found)
+            if more is not None:
+                cut.add(key)
+        rows = list(by_id.values())
     now = clock.now()
     updates = updates_due(session, [i.id for i in rows])
     groups: dict[str, list[OpenIncident]] = {}
-    for incident in sorted(rows, key=lambda i: i.opened_at):
+    for incident in sorted(rows, key=lambda i: (i.opened_at, i.id)):
         severity = severities.get(incident.severity)
         due = due_times(incident, severity, now, updates.get(incident.id, {}))
         groups.setdefault(incident.severity, []).append(OpenIncident(incident, due))
@@ -64,7 +83,8 @@ def open_by_severity(session: Session, clock: Clock, me: Principal) -> list[Seve
     for key, items in groups.items():
         severity = severities.get(key)
         rank = severity.rank if severity is not None else 99
-        result.append(SeverityGroup(key, severity.name if severity else key, rank, items))
+        name = severity.name if severity else key
+        result.append(SeverityGroup(key, name, rank, items, more=key in cut))
     return sorted(result, key=lambda g: (g.rank, g.key))
 
 
@@ -104,6 +124,7 @@ def dashboard_context(session: Session, clock: Clock, me: Principal) -> dict[str
     return {
         "groups": groups,
         "open_count": sum(len(g.incidents) for g in groups),
+        "open_cut": any(g.more for g in groups),
         "my_pages": my_pages(session, me),
         "on_call": paging.on_call(session, clock.now()),
         "handoff_days": paging.HANDOFF_LOOK_AHEAD.days,
