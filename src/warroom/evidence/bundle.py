@@ -97,12 +97,19 @@ def verify_zip(path: Path) -> tuple[int, list[str]]:
             return 0, [f"{path}: no {MANIFEST}"]
         try:
             manifest = json.loads(archive.read(MANIFEST))
-            items = list(manifest["items"])
+            items = manifest["items"]
         except (ValueError, KeyError, TypeError) as exc:
             return 0, [f"{MANIFEST} is not a warroom evidence manifest ({exc})"]
+        if not isinstance(items, list):
+            return 0, [f"{MANIFEST}: items is not a list"]
         problems: list[str] = []
         listed = set()
-        for entry in items:
+        for index, entry in enumerate(items):
+            if not isinstance(entry, dict):
+                problems.append(
+                    f"{MANIFEST}: items[{index}] is not an item (an object with id, path, sha256)"
+                )
+                continue
             label = f"item {entry.get('id')} ({entry.get('name')})"
             where = str(entry.get("path", ""))
             listed.add(where)
