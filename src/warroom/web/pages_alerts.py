@@ -32,6 +32,7 @@ PAGE_SIZE = 100
 STATUSES = ("open", "firing", "resolved")
 FILTERS = ("status", "service", "integration", "label", "incident", "before")
 SILENCE_FIELDS = ("matchers", "duration", "starts_at", "comment")
+SILENCES_LISTED = 1000  # the most intake.list_silences reads (newest first)
 
 
 def _filters(params: Any) -> dict[str, str]:
@@ -150,6 +151,8 @@ def _silences(
     context = {
         "silences": [(s, intake.silence_state(s, now)) for s in rows],
         "show_all": show_all,
+        "cut": len(rows) >= SILENCES_LISTED,
+        "listed": SILENCES_LISTED,
         "can_edit": me.allows("responder"),
         "form": form,
         "error": error,
