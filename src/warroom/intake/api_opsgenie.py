@@ -299,6 +299,7 @@ async def opsgenie_get_alert(
         info = _integration(cfg, headers, client)
         if identifierType not in opsgenie.IDENTIFIER_TYPES:
             raise opsgenie.bad_identifier_type()
+        opsgenie.refuse_nul(identifier)
         alert = find_alert(session, info.key, identifier, identifierType)
         if alert is None:
             raise NotFound(f"Alert with {identifierType} [{identifier[:64]}] does not exist")

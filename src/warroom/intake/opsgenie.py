@@ -85,11 +85,19 @@ def parse_action(identifier: str, identifier_type: str, body: Any, status: str) 
     # An alias is any text of up to 512 characters, "/" included (the route takes the rest of
     # the path up to the action).
     text_field(identifier, "identifier", max_len=512)
+    refuse_nul(identifier)
     data = obj(body, "body", required=False)
     text_field(data.get("source"), "source", required=False, max_len=1024)
     note_fields(data)
     alert = NormalisedAlert(fingerprint=identifier, status=status, labels={}, raw=data)
     return Batch(source="opsgenie", alerts=[alert], group_key=identifier)
+
+
+def refuse_nul(identifier: str) -> None:
+    """No NUL (%00) in an alert's id or alias in a path: no database stores it and no alias
+    (sent in a JSON body, where NUL is refused) holds it."""
+    if "\x00" in identifier:
+        raise Invalid("identifier must not contain NUL characters (%00)", field="identifier")
 
 
 def note_fields(data: dict[str, Any]) -> None:

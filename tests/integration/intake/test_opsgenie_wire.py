@@ -191,3 +191,21 @@ def test_an_update_names_message_or_description_and_carries_its_text(
     assert counts() == before
     (alert,) = alerts_in(configured)
     assert alert.summary == OG_CREATE["message"]
+
+
+def test_a_nul_in_an_identifier_is_a_422_naming_it_in_opsgenies_shape(
+    client: TestClient, configured: Database, counts: Counts
+) -> None:
+    before = counts()
+    calls = [
+        ("get", "/v2/alerts/a%00b?identifierType=alias", None),
+        ("post", "/v2/alerts/a%00b/close?identifierType=alias", {}),
+        ("post", "/v2/alerts/a%00b/acknowledge?identifierType=alias", {}),
+        ("post", "/v2/alerts/a%00b/notes?identifierType=alias", {"note": "n"}),
+        ("put", "/v2/alerts/a%00b/message?identifierType=alias", {"message": "m"}),
+    ]
+    for method, url, body in calls:
+        r = client.request(method, url, json=body, headers=og_headers())
+        assert r.status_code == 422, (url, r.text)
+        assert "identifier" in r.json()["errors"] and "requestId" in r.json(), (url, r.text)
+    assert counts() == before
