@@ -77,6 +77,12 @@ def _page(
 ) -> HTMLResponse:
     now = clock.now()
     schedules = paging.list_schedules(session)
+    unknown = None
+    if view.schedule and view.schedule not in {s.key for s in schedules}:
+        # A renamed schedule or a typo: say so and show every calendar, not an empty page.
+        known = ", ".join(s.key for s in schedules) or "none yet"
+        unknown = f"no schedule {view.schedule!r}; every schedule is shown ({known})"
+        view = View(view.view, view.anchor, "")
     shown = [s for s in schedules if not view.schedule or s.key == view.schedule]
     grid = cal.window(view.view, view.anchor, tz)
     ahead = {row.key: _ahead(session, row, now, me.email) for row in schedules}
@@ -97,6 +103,7 @@ def _page(
         "can_edit": me.allows("responder"),
         "form": form,
         "error": error,
+        "unknown_schedule": unknown,
     }
     return render(request, "oncall.html", context, status_code=422 if error else 200)
 
