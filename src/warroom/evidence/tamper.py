@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from warroom.audit.verify import Report, verify
+from warroom.errors import NotFound
 from warroom.evidence.integrity import check_items, incident_numbers
 from warroom.incidents import service as incidents
 
@@ -18,7 +19,16 @@ def verify_all(session: Session, *, incident_number: int | None = None) -> Repor
     """Verify every chain, anchor and evidence item (or one incident's, by number)."""
     incident_id = None
     if incident_number is not None:
-        incident_id = incidents.get_incident(session, incident_number).id
+        try:
+            incident_id = incidents.get_incident(session, incident_number).id
+        except NotFound as exc:
+            # Never opened, or deleted whole: its number went with it, but its chain's anchor
+            # did not, and the full verify names that chain.
+            raise NotFound(
+                f"{exc.message}: never opened, or deleted whole ('warroom audit verify' without "
+                "--incident names a wiped incident by its chain)",
+                field=exc.field,
+            ) from None
     return verify(
         session,
         incident_id=incident_id,
