@@ -25,6 +25,32 @@ def _string_list(value: Any, where: str, max_items: int, max_len: int) -> list[s
     return value
 
 
+TAGS_MAX, TAG_LEN = 20, 50  # Opsgenie's documented limits
+
+
+def _tags(value: Any) -> tuple[list[str], str]:
+    """The alert's tags within Opsgenie's limits, and what was cut to fit ("" if nothing).
+
+    Past the limits the alert is kept, not refused: a sender that does not cut (Grafana's
+    Opsgenie contact point sends a tag per label, `instance:host.example.internal:9100`)
+    would lose it for good. Tags past the 20th are left out, longer ones cut to 50 characters,
+    and the alert says so (`tags_cut`)."""
+    if value is None:
+        return [], ""
+    if not isinstance(value, list):
+        raise Invalid("tags must be an array of strings", field="tags")
+    for i, item in enumerate(value):
+        text_field(item, f"tags[{i}]", max_len=None)
+    kept = [tag[:TAG_LEN] for tag in value[:TAGS_MAX]]
+    said = []
+    if len(value) > TAGS_MAX:
+        said.append(f"kept the first {TAGS_MAX} of {len(value)} tags")
+    cut = sum(len(tag) > TAG_LEN for tag in value[:TAGS_MAX])
+    if cut:
+        said.append(f"cut {cut} tag(s) to {TAG_LEN} characters")
+    return kept, "; ".join(said)
+
+
 def parse_create(body: Any) -> Batch:
     """Validate and normalise `POST /v2/alerts`."""
     data = obj(body, "body")
@@ -38,7 +64,7 @@ def parse_create(body: Any) -> Batch:
     priority = data.get("priority") if data.get("priority") not in (None, "") else "P3"
     if priority not in PRIORITIES:
         raise Invalid("priority must be one of P1, P2, P3, P4, P5", field="priority")
-    tags = _string_list(data.get("tags"), "tags", 20, 50)
+    tags, tags_cut = _tags(data.get("tags"))
     _string_list(data.get("actions"), "actions", 10, 1000)
     details = obj(data.get("details"), "details", required=False)
     for key, value in details.items():
@@ -63,6 +89,8 @@ def parse_create(body: Any) -> Batch:
     annotations: dict[str, Any] = {"description": description} if description else {}
     if tags:
         annotations["tags"] = tags
+    if tags_cut:
+        annotations["tags_cut"] = tags_cut
     # Opsgenie's source is often a host name or an IP: only an http(s) URL becomes a link.
     links = [{"href": scrub_known(source, hidden), "text": "Source"}] if web_link(source) else []
     alert = NormalisedAlert(
