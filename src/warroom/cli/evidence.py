@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -134,10 +135,20 @@ def get(
         if response.status_code >= 400:
             api.get(path)  # raises ApiError with the server's message
         raw = response.content
+        recorded = response.headers.get("x-evidence-sha256")
+    digest = hashlib.sha256(raw).hexdigest()
+    if recorded and digest != recorded:
+        # The bytes no longer match the item's hash: hand nothing on as the evidence.
+        fail(
+            f"INC-{number}: evidence {item_id}: the bytes received hash to {digest}, the item's "
+            f"sha256 is {recorded}; nothing written (`warroom audit verify` names what changed)"
+        )
     if out is None:
         sys.stdout.buffer.write(raw)
     else:
         write_file(out, raw, private=True)  # evidence may hold secrets: owner only
+        matched = " as recorded" if recorded else ""
+        echo(f"wrote {out} ({len(raw)} B, sha256 {digest}{matched})")
 
 
 @evidence_app.command("remove")
