@@ -130,7 +130,7 @@ def invite(
         )
     except WarroomError as exc:
         session.rollback()
-        extra = {"form": values, "invite_error": say(exc)}
+        extra = {"form": values, "invite_error": say(exc), "invite_field": exc.field}
         return _page(request, session, me, extra, status=exc.status_code)
     link = invites.invite_link(settings.public_url, token)
     if send:
@@ -150,7 +150,7 @@ def mint_token(
         token, plaintext = _mint(session, clock, me, values)
     except WarroomError as exc:
         session.rollback()
-        extra = {"form": values, "token_error": say(exc)}
+        extra = {"form": values, "token_error": say(exc), "token_field": exc.field}
         return _page(request, session, me, extra, status=exc.status_code)
     session.commit()
     minted = {"token": token, "plaintext": plaintext, "user": token.user.email}
