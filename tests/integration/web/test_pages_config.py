@@ -55,7 +55,7 @@ def test_running_revision_is_shown_to_viewers_without_plan_controls(
     assert "<code>escalation_policies</code>" in page.text
     assert "secret: &#39;***&#39;" in page.text or "secret: &#39;***&#39;" in page.text
     assert "first-secret-0123456789" not in page.text
-    assert 'action="/ui/config/plan"' not in page.text  # planning and applying are for admins
+    assert 'action="/ui/config/plan' not in page.text  # planning and applying are for admins
 
 
 def test_plan_of_pasted_config_shows_the_diff_masks_secrets_and_writes_nothing(
