@@ -7,15 +7,22 @@ from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, FastAPI, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from pydantic import BeforeValidator, WithJsonSchema
 
 from warroom.deps import Admin, ClockDep, Responder, SessionDep, SettingsDep, Viewer
-from warroom.errors import PayloadTooLarge
+from warroom.errors import NotFound, PayloadTooLarge
 from warroom.evidence import service
 from warroom.evidence.schemas import EvidenceIn, EvidenceOut
 from warroom.evidence.tamper import verify_all
 from warroom.evidence.uploads import UploadLimit
 from warroom.incidents.access import visible_incident
-from warroom.openapi import API_ERRORS, IdPath, IncidentNumberPath, OptionalIdQuery
+from warroom.openapi import (
+    API_ERRORS,
+    MAX_ID,
+    IdPath,
+    IncidentNumberPath,
+    _incident_number,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 INERT = service.INERT
@@ -178,13 +185,35 @@ def remove_evidence(
     return out
 
 
+def _incident_or_none(value: Any) -> Any:
+    return None if value is None else _incident_number(value)
+
+
+# ?incident= as every output prints it and every incident path takes it: INC-42, inc-42 or 42.
+IncidentNumberQuery = Annotated[
+    int | None,
+    BeforeValidator(_incident_or_none),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(?:[Ii][Nn][Cc]-)?[1-9][0-9]{0,8}$",
+            "examples": ["INC-42"],
+        }
+    ),
+    Query(ge=1, le=MAX_ID, description="only this incident: INC-42, inc-42 or 42"),
+]
+
+
 @router.get("/audit/verify", tags=["audit"])
 def verify_chains(
-    _: Admin, session: SessionDep, incident: OptionalIdQuery = None
+    _: Admin, session: SessionDep, incident: IncidentNumberQuery = None
 ) -> dict[str, Any]:
     """Recompute every chain, its anchor and the evidence (or one incident's, by number);
     ok=false names the first problem of each chain and every evidence problem."""
-    return verify_all(session, incident_number=incident).as_dict()
+    try:
+        return verify_all(session, incident_number=incident).as_dict()
+    except NotFound as exc:
+        raise NotFound(exc.message, field="incident") from None
 
 
 def setup(app: FastAPI) -> None:
