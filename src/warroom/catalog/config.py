@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
@@ -12,7 +11,7 @@ from warroom.catalog import sync
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.registry import Section, registered
 from warroom.config.targets import check_targets
-from warroom.config.types import ConfigModel, Delay, Duration, Email, Key, Target
+from warroom.config.types import ConfigModel, Delay, Duration, Email, Key, Target, check_time_zone
 
 UNSURE = "unsure"
 SeverityKey = Annotated[
@@ -106,13 +105,7 @@ class SeverityMatrix(ConfigModel):
 
 
 def _time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
-        ) from None
-    return value
+    return check_time_zone(value)
 
 
 class UserConfig(ConfigModel):

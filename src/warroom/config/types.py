@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -71,6 +72,15 @@ def _is_bool(annotation: Any) -> bool:
         return True
     args = get_args(annotation)
     return bool(args) and bool in args and all(a in (bool, type(None)) for a in args)
+
+
+def check_time_zone(value: str, example: str = "Europe/Paris") -> str:
+    """An IANA zone name as given; ValueError naming it (and an example of one) otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like {example})") from None
+    return value
 
 
 def parse_duration(value: Any) -> timedelta:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any, Literal, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
@@ -41,7 +41,7 @@ from warroom.config.document import ConfigDocument, Plan, Problems
 from warroom.config.plan import config_name
 from warroom.config.registry import Section
 from warroom.config.targets import check_targets
-from warroom.config.types import ConfigModel, Duration, Email, Key, Target
+from warroom.config.types import ConfigModel, Duration, Email, Key, Target, check_time_zone
 from warroom.paging import channels, levels, peopleconfig
 from warroom.paging.handoff import plan_all
 from warroom.paging.models import EscalationPolicy, Schedule
@@ -52,15 +52,7 @@ from warroom.redaction import mask_document
 
 
 def _zone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
-        ) from None
-    return value
+    return None if value is None else check_time_zone(value, "Europe/Berlin")
 
 
 class RestrictionConfig(ConfigModel):

@@ -22,13 +22,12 @@ The section lives in the stored config document (no table of its own).
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
 from warroom.config.document import ConfigDocument, Problems
 from warroom.config.registry import Section
-from warroom.config.types import ConfigModel, Key
+from warroom.config.types import ConfigModel, Key, check_time_zone
 
 ComponentStatus = Literal[
     "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
@@ -65,13 +64,7 @@ class StatusPageConfig(ConfigModel):
     @classmethod
     def _zone(cls, value: str) -> str:
         # Widgets format the page's times with page.time_zone: a name that is no zone breaks them.
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
-            ) from None
-        return value
+        return check_time_zone(value)
 
 
 def check(doc: ConfigDocument, problems: Problems) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from warroom.config.types import check_time_zone
 
 PERIODS = ("weekly", "monthly", "quarterly", "yearly")
 _MONTHS = {"monthly": tuple(range(1, 13)), "quarterly": (1, 4, 7, 10)}
@@ -29,13 +31,7 @@ class Rule:
 
 def check_zone(value: str) -> str:
     """An IANA zone name; ValueError naming it otherwise."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
-        ) from None
-    return value
+    return check_time_zone(value, "Europe/Berlin")
 
 
 def parse_at(value: str) -> tuple[int, int]:
